@@ -1,0 +1,1 @@
+//! Bosun policy engine (placeholder until the engine lands).
