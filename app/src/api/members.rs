@@ -1,0 +1,81 @@
+//! Workspace members, managed by admins: list, add, change role, deactivate.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+    pub joined: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_service::identity::Member> for MemberView {
+    fn from(member: bosun_service::identity::Member) -> Self {
+        Self {
+            id: member.id.to_string(),
+            email: member.email,
+            name: member.name,
+            role: member.role.as_str().into(),
+            active: member.deactivated_at.is_none(),
+            joined: member.created_at.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "members/list")]
+pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
+    use super::ssr::{bosun, principal};
+    let members = bosun()?.list_members(&principal().await?).await?;
+    Ok(members.into_iter().map(MemberView::from).collect())
+}
+
+#[server(prefix = "/fn", endpoint = "members/add")]
+pub async fn add_member(
+    email: String,
+    name: String,
+    password: String,
+    role: String,
+) -> Result<MemberView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::identity::{NewUser, Role};
+
+    let new_user = NewUser {
+        email,
+        name: Some(name),
+        password,
+        role: Role::parse("role", &role)?,
+    };
+    let member = bosun()?.add_member(&principal().await?, new_user).await?;
+    Ok(member.into())
+}
+
+#[server(prefix = "/fn", endpoint = "members/role")]
+pub async fn change_role(user_id: String, role: String) -> Result<MemberView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::identity::Role;
+    use bosun_service::ids::UserId;
+
+    let role = Role::parse("role", &role)?;
+    let member = bosun()?
+        .change_role(&principal().await?, &UserId::from_string(user_id), role)
+        .await?;
+    Ok(member.into())
+}
+
+#[server(prefix = "/fn", endpoint = "members/active")]
+pub async fn set_member_active(user_id: String, active: bool) -> Result<MemberView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::UserId;
+
+    let member = bosun()?
+        .set_member_active(&principal().await?, &UserId::from_string(user_id), active)
+        .await?;
+    Ok(member.into())
+}

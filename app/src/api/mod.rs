@@ -1,0 +1,64 @@
+//! Server functions: thin adapters from the browser to the service layer.
+//! Each resolves who is asking, calls one use case and returns its answer;
+//! none decides who may do what.
+
+pub mod auth;
+pub mod members;
+pub mod tokens;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    //! What every server function needs on the server: the service handle,
+    //! the session and the principal behind it.
+
+    use bosun_service::{Bosun, Error, Principal, Result};
+    use tower_sessions::Session;
+
+    /// Session keys.
+    pub const USER_ID: &str = "user_id";
+    pub const AUTHENTICATED_AT: &str = "authenticated_at";
+
+    pub fn bosun() -> Result<Bosun> {
+        leptos::prelude::use_context::<Bosun>()
+            .ok_or_else(|| Error::internal("Bosun is not in the server function context"))
+    }
+
+    pub async fn session() -> Result<Session> {
+        leptos_axum::extract::<Session>()
+            .await
+            .map_err(|_| Error::internal("no session layer in front of server functions"))
+    }
+
+    /// The logged-in user, re-checked against the store on every call. A
+    /// session whose user was deactivated or that outlived its absolute
+    /// timeout is emptied.
+    pub async fn principal() -> Result<Principal> {
+        let session = session().await?;
+        let (Ok(Some(user_id)), Ok(Some(authenticated_at))) = (
+            session.get::<String>(USER_ID).await,
+            session.get::<i64>(AUTHENTICATED_AT).await,
+        ) else {
+            return Err(Error::Unauthenticated);
+        };
+        let authenticated_at = bosun_service::clock::from_millis(authenticated_at);
+        let result = bosun()?.authenticate_session(&user_id, authenticated_at).await;
+        if let Err(Error::Unauthenticated) = result {
+            // Whatever made the session invalid is permanent: forget it.
+            let _ = session.flush().await;
+        }
+        result
+    }
+
+    /// Writes the session of a user who just proved who they are. The id is
+    /// cycled so that a session id planted before login is worthless.
+    pub async fn start_session(session: &Session, principal: &Principal, now: i64) -> Result<()> {
+        let started = async {
+            session.cycle_id().await?;
+            session.insert(USER_ID, principal.user_id.as_str()).await?;
+            session.insert(AUTHENTICATED_AT, now).await
+        };
+        started
+            .await
+            .map_err(|error| Error::internal(format!("starting a session: {error}")))
+    }
+}

@@ -1,0 +1,61 @@
+//! The logged-in user's personal access tokens for the REST API.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// A token just created, with the value shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub token: TokenView,
+    pub value: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_service::identity::TokenInfo> for TokenView {
+    fn from(info: bosun_service::identity::TokenInfo) -> Self {
+        const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
+        Self {
+            id: info.id.to_string(),
+            name: info.name,
+            created: info.created_at.format(FORMAT).to_string(),
+            last_used: info.last_used_at.map(|at| at.format(FORMAT).to_string()),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+    use super::ssr::{bosun, principal};
+    let tokens = bosun()?.list_tokens(&principal().await?).await?;
+    Ok(tokens.into_iter().map(TokenView::from).collect())
+}
+
+#[server(prefix = "/fn", endpoint = "tokens/create")]
+pub async fn create_token(name: String) -> Result<NewToken, AppError> {
+    use super::ssr::{bosun, principal};
+    let created = bosun()?.create_token(&principal().await?, &name).await?;
+    Ok(NewToken {
+        token: created.info.into(),
+        value: created.token,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::TokenId;
+    bosun()?
+        .revoke_token(&principal().await?, &TokenId::from_string(id))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Showing a failed server call to the person who caused it.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A visible, announced error message. When the failure is a lost session
+/// (expired, logged out elsewhere, account deactivated) it sends the person
+/// to the login page instead.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if error.is_unauthenticated() {
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| navigate("/login?expired=1", Default::default()));
+    }
+    view! {
+        <p class="error" role="alert">
+            {error.message}
+        </p>
+    }
+}
+
+/// The error of the latest submission of a form, if it failed.
+#[component]
+pub fn ActionError<T>(#[prop(into)] result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+{
+    move || {
+        result
+            .with(|latest| match latest {
+                Some(Err(error)) => Some(error.clone()),
+                _ => None,
+            })
+            .map(|error| view! { <ErrorNotice error /> })
+    }
+}

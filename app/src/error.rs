@@ -1,0 +1,57 @@
+//! The error every server function returns: a stable code and a message fit
+//! for the person using the page. On the server it is made from the service
+//! layer's error, which also sets the HTTP status.
+
+use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+}
+
+impl AppError {
+    /// Whether the caller must log in (again).
+    pub fn is_unauthenticated(&self) -> bool {
+        self.code == "unauthenticated"
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        let code = match error {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "invalid_input",
+            ServerFnErrorErr::Request(_) => "request_failed",
+            _ => "server_function_error",
+        };
+        Self {
+            code: code.into(),
+            message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_service::Error> for AppError {
+    fn from(error: bosun_service::Error) -> Self {
+        if let bosun_service::Error::Internal(inner) = &error {
+            tracing::error!(error = ?inner, "server function failed");
+        }
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+                response.set_status(status);
+            }
+        }
+        Self {
+            code: error.code().into(),
+            message: error.public_message(),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,73 @@
+//! Bosun's web interface: the pages, the pieces they share, and the server
+//! functions behind them. Built twice: with `ssr` into the server, with
+//! `hydrate` into the browser bundle.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::components::layout::SignedInLayout;
+use crate::pages::{account, agents, inbox, login, not_found, settings, traces};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bosun.css" />
+        <Title formatter=|page: String| format!("{page} · Bosun") />
+        // Pages behind the login wait for their data before the response
+        // starts, so that a visitor who must log in gets a real redirect.
+        <Router>
+            <Routes fallback=not_found::NotFoundPage>
+                <Route path=path!("/login") view=login::LoginPage />
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=agents::AgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/agents") view=agents::AgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/traces") view=traces::TracesPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Marks the document once the browser bundle has taken over, so that
+/// end-to-end tests (and curious people) can tell a hydrated page from a
+/// server-rendered one.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

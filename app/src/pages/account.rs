@@ -1,0 +1,76 @@
+//! My account: the logged-in user's personal access tokens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::auth::Me;
+use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
+use crate::components::errors::{ActionError, ErrorNotice};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let me = use_context::<Me>();
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <Title text="My account" />
+        <h1>"My account"</h1>
+        {me.map(|me| view! { <p>{me.name} " · " {me.email}</p> })}
+        <section class="card">
+            <h2>"Personal access tokens"</h2>
+            <p>"Tokens let scripts and agents call Bosun's REST API as you. Send one as "
+                <code>"Authorization: Bearer …"</code> "."</p>
+            <ActionForm action=create attr:class="inline">
+                <label>"Token name" <input name="name" required placeholder="ci-script" /></label>
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            <ActionError result=create.value() />
+            {move || created().map(|new| view! {
+                <div class="notice" role="status">
+                    <p>"Copy your new token now; it will not be shown again."</p>
+                    <code class="secret" data-testid="new-token">{new.value}</code>
+                </div>
+            })}
+            <ActionError result=revoke.value() />
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(tokens) if tokens.is_empty() => view! { <p>"You have no tokens."</p> }.into_any(),
+                        Ok(tokens) => view! {
+                            <table>
+                                <thead><tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Created"</th>
+                                    <th scope="col">"Last used"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr></thead>
+                                <tbody>
+                                    {tokens.into_iter().map(|token| view! {
+                                        <tr>
+                                            <td>{token.name.clone()}</td>
+                                            <td>{token.created}</td>
+                                            <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
+                                            <td>
+                                                <ActionForm action=revoke>
+                                                    <input type="hidden" name="id" value=token.id />
+                                                    <button type="submit" class="secondary"
+                                                        aria-label=format!("Revoke {}", token.name)>"Revoke"</button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per page.
+
+pub mod account;
+pub mod agents;
+pub mod inbox;
+pub mod login;
+pub mod not_found;
+pub mod settings;
+pub mod traces;

@@ -1,0 +1,177 @@
+//! The HTTP application: built from a [`Config`], bound to its port, run
+//! until stopped. `bosun serve` and the integration tests start it the same way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use bosun_app::{App, shell};
+use bosun_service::identity::{NewUser, Role};
+use bosun_service::{Bosun, Db, SystemClock};
+use leptos::prelude::{LeptosOptions, provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::http::{health, same_origin};
+use crate::sessions::SqlSessionStore;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub bosun: Bosun,
+    pub leptos_options: LeptosOptions,
+    /// The origin of the configured public URL, accepted as same-site.
+    pub public_origin: Option<Arc<str>>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    bosun: Bosun,
+}
+
+impl Application {
+    /// Opens the store (applying migrations), makes sure a workspace and, if
+    /// configured, the first admin exist, and binds the listening socket.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let bosun = open_service(&config).await?;
+        bootstrap(&bosun, &config).await?;
+
+        let sessions = SqlSessionStore::open(bosun.db()).await?;
+        sessions.spawn_cleanup(Duration::from_secs(15 * 60));
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let address = listener.local_addr()?;
+
+        let leptos_options = LeptosOptions::builder()
+            .output_name("bosun")
+            .site_root(config.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(address)
+            .build();
+        let state = AppState {
+            bosun: bosun.clone(),
+            leptos_options,
+            public_origin: config.public_url.as_ref().map(|url| Arc::from(url.origin().ascii_serialization())),
+        };
+        let session_layer = sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
+        let router = router(state).layer(session_layer).layer(TraceLayer::new_for_http());
+        Ok(Self {
+            listener,
+            router,
+            bosun,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has a local address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address().port()
+    }
+
+    pub fn bosun(&self) -> &Bosun {
+        &self.bosun
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// Opens the store and the service layer over it.
+pub async fn open_service(config: &Config) -> anyhow::Result<Bosun> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&config.database_url())
+        .await
+        .map_err(|error| anyhow::anyhow!("opening the database: {error:#}"))?;
+    Ok(Bosun::new(db, Arc::new(SystemClock), config.service.clone()))
+}
+
+async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {
+    let workspace = bosun.default_workspace().await?;
+    if bosun.has_users().await? {
+        return Ok(());
+    }
+    match &config.bootstrap_admin {
+        Some(admin) => {
+            let new_admin = NewUser {
+                email: admin.email.clone(),
+                name: None,
+                password: admin.password.clone(),
+                role: Role::Admin,
+            };
+            bosun
+                .create_user_as_operator(&workspace, new_admin)
+                .await
+                .map_err(|error| anyhow::anyhow!("creating the first admin from BOSUN_ADMIN_EMAIL/BOSUN_ADMIN_PASSWORD: {error}"))?;
+            tracing::info!(email = %admin.email, "created the first admin");
+        }
+        None => tracing::warn!(
+            "no users yet: create the first admin with `bosun admin create-user --email you@example.com \
+             --password '…' --admin`, or start with BOSUN_ADMIN_EMAIL and BOSUN_ADMIN_PASSWORD set"
+        ),
+    }
+    Ok(())
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_context = {
+        let bosun = state.bosun.clone();
+        move || provide_context(bosun.clone())
+    };
+    let error_context = leptos_context.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest("/api/v1", crate::rest::router())
+        .leptos_routes_with_context(&state, routes, leptos_context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(error_context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin::refuse_cross_site))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

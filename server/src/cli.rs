@@ -1,0 +1,170 @@
+//! The `bosun` command line: `serve` (the default), `admin create-user`,
+//! `admin create-token`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use bosun_service::identity::{NewUser, Role};
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::application::{Application, open_service};
+use crate::config::{BootstrapAdmin, Config};
+
+#[derive(Parser, Debug)]
+#[command(name = "bosun", version, about = "The control layer for an organization's AI agents.")]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct StoreArgs {
+    /// Directory for Bosun's own files (the SQLite database unless DATABASE_URL is set).
+    #[arg(long, env = "BOSUN_DATA_DIR", default_value = "data", global = true)]
+    data_dir: PathBuf,
+    /// A postgres:// URL to use PostgreSQL instead of the SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web UI and the API (the default).
+    Serve(ServeArgs),
+    /// Manage users and tokens from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug, Default)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "BOSUN_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: Option<SocketAddr>,
+    /// Directory with the built browser bundle (`pkg/`).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    site_root: Option<PathBuf>,
+    /// Mark the session cookie Secure; set this when Bosun is served over TLS.
+    #[arg(long, env = "BOSUN_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// The URL people use to reach Bosun, if a proxy stands in front of it.
+    #[arg(long, env = "BOSUN_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    /// With BOSUN_ADMIN_PASSWORD, creates this admin on first start.
+    #[arg(long, env = "BOSUN_ADMIN_EMAIL")]
+    admin_email: Option<String>,
+    #[arg(long, env = "BOSUN_ADMIN_PASSWORD", hide = true, hide_env_values = true)]
+    admin_password: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a user in the default workspace; prints the new user's id.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "BOSUN_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user a workspace admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create a personal access token for a user; prints the token.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+/// Runs the command line and turns failures into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: starting the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::new(cli.store.data_dir);
+    config.database_url = cli.store.database_url;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(config, args).await,
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            password,
+            name,
+            admin,
+        }) => {
+            let bosun = open_service(&config).await?;
+            let workspace = bosun.default_workspace().await?;
+            let role = if admin { Role::Admin } else { Role::Member };
+            let id = bosun
+                .create_user_as_operator(&workspace, NewUser { email, name, password, role })
+                .await?;
+            print_line(id.as_str());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateToken { email, name }) => {
+            let bosun = open_service(&config).await?;
+            let user = bosun.user_by_email(&email).await?;
+            let created = bosun.create_token(&user, &name).await?;
+            print_line(&created.token);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(site_root) = args.site_root {
+        config.site_root = site_root;
+    }
+    config.secure_cookies = args.secure_cookies;
+    config.public_url = args.public_url;
+    config.bootstrap_admin = match (args.admin_email, args.admin_password) {
+        (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
+        (None, None) => None,
+        _ => anyhow::bail!("BOSUN_ADMIN_EMAIL and BOSUN_ADMIN_PASSWORD must be set together"),
+    };
+    let application = Application::build(config).await.context("starting Bosun")?;
+    tracing::info!("Bosun is listening on http://{}", application.address());
+    application.run_until_stopped().await
+}
+
+/// The one line a command prints for scripts to capture.
+#[expect(clippy::print_stdout, reason = "the command's output is its result")]
+fn print_line(line: &str) {
+    println!("{line}");
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("BOSUN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,13 @@
+//! The Bosun server as a library: the command line, configuration, and the
+//! HTTP application (web UI, REST API, health checks) that tests start on
+//! port 0 exactly as `bosun serve` does.
+
+pub mod application;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod rest;
+pub mod sessions;
+
+pub use application::Application;
+pub use config::Config;

@@ -1,0 +1,5 @@
+//! The `bosun` command.
+
+fn main() -> std::process::ExitCode {
+    bosun_server::cli::main()
+}

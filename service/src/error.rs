@@ -1,0 +1,103 @@
+//! The one error type of every use case, with its stable machine code and
+//! HTTP status. Both the REST API and the server functions render it through
+//! [`Error::code`], [`Error::status`] and [`Error::public_message`].
+
+use std::time::Duration;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field of the request is unacceptable; `problem` says why.
+    #[error("{field}: {problem}")]
+    InvalidInput {
+        field: &'static str,
+        problem: String,
+    },
+    /// No valid session or token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The email or password did not match an active account.
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    /// Authenticated, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing does not exist, or the caller may not know it does.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// Too many attempts; try again after the given time.
+    #[error("too many failed attempts; try again in {} minute(s)", retry_after.as_secs().div_ceil(60).max(1))]
+    RateLimited { retry_after: Duration },
+    /// Anything unexpected. Logged in full, shown to nobody.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field,
+            problem: problem.into(),
+        }
+    }
+
+    /// An unexpected failure, described for the log.
+    pub fn internal(description: impl std::fmt::Display) -> Self {
+        Self::Internal(anyhow::anyhow!("{description}"))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// The stable, snake_case code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { code, .. } => code,
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidInput { .. } => 400,
+            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict { .. } => 409,
+            Self::RateLimited { .. } => 429,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// What the caller is told. Internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("database"))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        Self::Internal(anyhow::Error::new(error).context("migrations"))
+    }
+}

@@ -1,0 +1,219 @@
+//! Workspace members: adding people, changing roles, deactivating accounts.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
+use crate::clock::{from_millis, to_millis};
+use crate::ids::{UserId, WorkspaceId};
+use crate::{Bosun, Error, Result, validate};
+
+/// What it takes to create a user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: String,
+    pub name: Option<String>,
+    pub password: String,
+    pub role: Role,
+}
+
+/// A member as admins see them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+    created_at: i64,
+    deactivated_at: Option<i64>,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = Error;
+
+    fn try_from(row: MemberRow) -> Result<Self> {
+        Ok(Self {
+            id: UserId::from_string(row.id),
+            role: Role::parse("role", &row.role)?,
+            email: row.email,
+            name: row.name,
+            created_at: from_millis(row.created_at),
+            deactivated_at: row.deactivated_at.map(from_millis),
+        })
+    }
+}
+
+impl Bosun {
+    /// Creates a user in `workspace` without an acting principal: for the
+    /// command line and first-start bootstrap, which run with the operator's
+    /// authority.
+    pub async fn create_user_as_operator(
+        &self,
+        workspace: &WorkspaceId,
+        new_user: NewUser,
+    ) -> Result<UserId> {
+        let email = validate::email("email", &new_user.email)?;
+        let name = match new_user.name.as_deref() {
+            Some(name) if !name.trim().is_empty() => validate::label("name", name, 100)?,
+            _ => email.split('@').next().unwrap_or_default().to_owned(),
+        };
+        validate::new_password("password", &new_user.password)?;
+        let password_hash = passwords::hash(&new_user.password).await?;
+
+        let id = UserId::generate();
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, workspace_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_str())
+        .bind(workspace.as_str())
+        .bind(&email)
+        .bind(&name)
+        .bind(new_user.role.as_str())
+        .bind(password_hash)
+        .bind(to_millis(self.now()))
+        .execute(self.db().pool())
+        .await;
+        match inserted {
+            Ok(_) => {
+                tracing::info!(user = %id, role = new_user.role.as_str(), "created a user");
+                Ok(id)
+            }
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                Err(Error::Conflict {
+                    code: "email_taken",
+                    message: "email: a user with this email already exists".into(),
+                })
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// An admin adds a member to their own workspace.
+    pub async fn add_member(&self, actor: &Principal, new_user: NewUser) -> Result<Member> {
+        actor.require_admin()?;
+        let id = self.create_user_as_operator(&actor.workspace_id, new_user).await?;
+        self.member(actor, &id).await
+    }
+
+    /// The members of the admin's workspace, active ones first.
+    pub async fn list_members(&self, actor: &Principal) -> Result<Vec<Member>> {
+        actor.require_admin()?;
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "SELECT id, email, name, role, created_at, deactivated_at FROM users \
+             WHERE workspace_id = $1 ORDER BY deactivated_at IS NOT NULL, lower(name), email",
+        )
+        .bind(actor.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        rows.into_iter().map(Member::try_from).collect()
+    }
+
+    async fn member(&self, actor: &Principal, id: &UserId) -> Result<Member> {
+        let row: Option<MemberRow> = sqlx::query_as(
+            "SELECT id, email, name, role, created_at, deactivated_at FROM users \
+             WHERE id = $1 AND workspace_id = $2",
+        )
+        .bind(id.as_str())
+        .bind(actor.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("user"))?.try_into()
+    }
+
+    /// Changes a member's role. The last active admin cannot step down, or
+    /// the workspace would have nobody to administer it.
+    pub async fn change_role(&self, actor: &Principal, id: &UserId, role: Role) -> Result<Member> {
+        actor.require_admin()?;
+        let member = self.member(actor, id).await?;
+        if member.role == Role::Admin && role == Role::Member {
+            self.ensure_another_admin(actor, id).await?;
+        }
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND workspace_id = $3")
+            .bind(role.as_str())
+            .bind(id.as_str())
+            .bind(actor.workspace_id.as_str())
+            .execute(self.db().pool())
+            .await?;
+        self.member(actor, id).await
+    }
+
+    /// Deactivates (or reactivates) a member. A deactivated user's sessions
+    /// and tokens stop working at their next request, because every request
+    /// re-reads the account.
+    pub async fn set_member_active(
+        &self,
+        actor: &Principal,
+        id: &UserId,
+        active: bool,
+    ) -> Result<Member> {
+        actor.require_admin()?;
+        if !active && *id == actor.user_id {
+            return Err(Error::invalid("user_id", "you cannot deactivate yourself"));
+        }
+        let member = self.member(actor, id).await?;
+        if !active && member.role == Role::Admin {
+            self.ensure_another_admin(actor, id).await?;
+        }
+        let deactivated_at = (!active).then(|| to_millis(self.now()));
+        sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2 AND workspace_id = $3")
+            .bind(deactivated_at)
+            .bind(id.as_str())
+            .bind(actor.workspace_id.as_str())
+            .execute(self.db().pool())
+            .await?;
+        tracing::info!(user = %id, by = %actor.user_id, active, "changed a member's status");
+        self.member(actor, id).await
+    }
+
+    async fn ensure_another_admin(&self, actor: &Principal, except: &UserId) -> Result<()> {
+        let others: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'admin' \
+             AND deactivated_at IS NULL AND id <> $2",
+        )
+        .bind(actor.workspace_id.as_str())
+        .bind(except.as_str())
+        .fetch_one(self.db().pool())
+        .await?;
+        if others == 0 {
+            return Err(Error::Conflict {
+                code: "last_admin",
+                message: "the workspace must keep at least one active admin".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The active user with this id, as a principal (for sessions).
+    pub(crate) async fn active_principal(&self, id: &str) -> Result<Option<Principal>> {
+        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM users WHERE id = $1 AND deactivated_at IS NULL"
+        ))
+        .bind(id)
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.map(Principal::try_from).transpose()
+    }
+
+    /// The user with this email, for the command line.
+    pub async fn user_by_email(&self, email: &str) -> Result<Principal> {
+        let email = validate::email("email", email)?;
+        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM users WHERE email = $1 AND deactivated_at IS NULL"
+        ))
+        .bind(email)
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("active user with that email"))?.try_into()
+    }
+}

@@ -1,0 +1,82 @@
+//! Bosun's service layer: every use case and every authorization check, over
+//! a store that is either SQLite or PostgreSQL.
+//!
+//! The web UI (server functions) and the REST API are thin adapters over
+//! [`Bosun`]; neither decides who may do what.
+
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod validate;
+pub mod workspaces;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use clock::{Clock, SystemClock};
+pub use db::{Backend, Db};
+pub use error::{Error, Result};
+pub use identity::{Principal, Role};
+
+/// Tunables of the service layer; the defaults suit a normal installation.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// A session unused for this long must log in again.
+    pub session_idle_timeout: Duration,
+    /// A session older than this must log in again, however busy.
+    pub session_absolute_timeout: Duration,
+    /// Failed logins for one email within `login_throttle_window` before
+    /// further attempts are refused.
+    pub login_throttle_attempts: u32,
+    pub login_throttle_window: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: Duration::from_secs(8 * 60 * 60),
+            session_absolute_timeout: Duration::from_secs(7 * 24 * 60 * 60),
+            login_throttle_attempts: 5,
+            login_throttle_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The handle to everything Bosun can do. Cheap to clone.
+#[derive(Clone)]
+pub struct Bosun {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Bosun {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                settings,
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The current instant, from the clock Bosun was built with.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+}

@@ -1,0 +1,81 @@
+//! Parsing of user input into values the rest of the code can trust. Each
+//! failure names the field and the problem.
+
+use crate::{Error, Result};
+
+/// A normalized (trimmed, lower-case) email address.
+pub fn email(field: &'static str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if value.len() > 254 {
+        return Err(Error::invalid(field, "must be at most 254 characters"));
+    }
+    let Some((local, domain)) = value.split_once('@') else {
+        return Err(Error::invalid(field, "must be an email address like name@example.com"));
+    };
+    if local.is_empty() || domain.is_empty() || domain.contains('@') || value.chars().any(char::is_whitespace) {
+        return Err(Error::invalid(field, "must be an email address like name@example.com"));
+    }
+    Ok(value.to_lowercase())
+}
+
+/// A display name or label: trimmed, non-empty, bounded, no control characters.
+pub fn label(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// A new password: long enough to resist guessing, short enough to hash.
+pub fn new_password(field: &'static str, value: &str) -> Result<()> {
+    let chars = value.chars().count();
+    if chars < 8 {
+        return Err(Error::invalid(field, "must be at least 8 characters"));
+    }
+    if chars > 512 {
+        return Err(Error::invalid(field, "must be at most 512 characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(email("email", "  Ada@Example.COM ").unwrap(), "ada@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_name_the_field() {
+        for bad in ["", "ada", "@example.com", "ada@", "a@b@c", "ada lovelace@example.com"] {
+            let error = email("email", bad).unwrap_err();
+            assert!(error.to_string().starts_with("email: "), "{bad:?} gave {error}");
+        }
+    }
+
+    #[test]
+    fn labels_reject_empty_long_and_control_characters() {
+        assert_eq!(label("name", " Ada ", 10).unwrap(), "Ada");
+        assert!(label("name", "   ", 10).is_err());
+        assert!(label("name", "abcdefghijk", 10).is_err());
+        assert!(label("name", "a\u{7}b", 10).is_err());
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(new_password("password", "short").is_err());
+        assert!(new_password("password", "long enough").is_ok());
+    }
+}
