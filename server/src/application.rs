@@ -11,7 +11,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use bosun_app::{App, shell};
 use bosun_service::identity::{NewUser, Role};
-use bosun_service::{Bosun, Db, SystemClock};
+use bosun_service::{Bosun, Clock, Db, SystemClock};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -46,7 +46,12 @@ impl Application {
     /// Opens the store (applying migrations), makes sure a workspace and, if
     /// configured, the first admin exist, and binds the listening socket.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let bosun = open_service(&config).await?;
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with a clock of the caller's choosing.
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let bosun = open_service_with_clock(&config, clock).await?;
         bootstrap(&bosun, &config).await?;
 
         let sessions = SqlSessionStore::open(bosun.db()).await?;
@@ -101,6 +106,10 @@ impl Application {
 
 /// Opens the store and the service layer over it.
 pub async fn open_service(config: &Config) -> anyhow::Result<Bosun> {
+    open_service_with_clock(config, Arc::new(SystemClock)).await
+}
+
+async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Bosun> {
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
@@ -108,7 +117,7 @@ pub async fn open_service(config: &Config) -> anyhow::Result<Bosun> {
     let db = Db::connect(&config.database_url())
         .await
         .map_err(|error| anyhow::anyhow!("opening the database: {error:#}"))?;
-    Ok(Bosun::new(db, Arc::new(SystemClock), config.service.clone()))
+    Ok(Bosun::new(db, clock, config.service.clone()))
 }
 
 async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {

@@ -1,0 +1,55 @@
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// The server under test: the real `bosun` binary on SQLite in a fresh data
+// directory, with a first admin created from the environment.
+const port = Number(process.env.BOSUN_E2E_PORT ?? 38123);
+export const baseURL = `http://127.0.0.1:${port}`;
+export const admin = { email: "admin@example.com", password: "e2e admin password" };
+
+const dataDir = mkdtempSync(join(tmpdir(), "bosun-e2e-"));
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: `${process.env.BOSUN_BIN ?? "../target/debug/bosun"} serve`,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      BOSUN_LISTEN: `127.0.0.1:${port}`,
+      BOSUN_DATA_DIR: dataDir,
+      LEPTOS_SITE_ROOT: process.env.BOSUN_SITE_ROOT ?? "../target/site",
+      BOSUN_ADMIN_EMAIL: admin.email,
+      BOSUN_ADMIN_PASSWORD: admin.password,
+      DATABASE_URL: "",
+    },
+  },
+});

@@ -1,0 +1,177 @@
+//! `spawn_app()` and the requests tests make.
+
+use std::sync::Arc;
+
+use bosun_server::{Application, Config};
+use bosun_service::Bosun;
+use bosun_service::clock::{Clock, ManualClock, SystemClock};
+use bosun_service::identity::{NewUser, Role};
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub bosun: Bosun,
+    pub config: Config,
+    pub data_dir: tempfile::TempDir,
+    pub clock: Option<Arc<ManualClock>>,
+}
+
+/// The application on port 0 over a fresh database, with an admin
+/// (`admin@example.com`) already created.
+pub async fn spawn_app() -> TestApp {
+    spawn(None).await
+}
+
+/// Like [`spawn_app`], with a clock the test moves by hand.
+pub async fn spawn_app_with_manual_clock() -> TestApp {
+    spawn(Some(Arc::new(ManualClock::new(chrono::Utc::now())))).await
+}
+
+async fn spawn(clock: Option<Arc<ManualClock>>) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("a temporary directory");
+    let mut config = Config::new(data_dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.site_root = data_dir.path().join("site");
+    config.database_url = fresh_database_url().await;
+    config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
+        email: "admin@example.com".into(),
+        password: PASSWORD.into(),
+    });
+    let app = start(&config, clock.clone()).await;
+    TestApp {
+        address: app.0,
+        bosun: app.1,
+        config,
+        data_dir,
+        clock,
+    }
+}
+
+/// Starts (another) server process-equivalent over the given configuration.
+pub async fn start(config: &Config, clock: Option<Arc<ManualClock>>) -> (String, Bosun) {
+    let clock: Arc<dyn Clock> = match clock {
+        Some(clock) => clock,
+        None => Arc::new(SystemClock),
+    };
+    let application = Application::build_with_clock(config.clone(), clock)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let bosun = application.bosun().clone();
+    tokio::spawn(application.run_until_stopped());
+    (address, bosun)
+}
+
+/// A new, empty PostgreSQL database when the run targets PostgreSQL.
+async fn fresh_database_url() -> Option<String> {
+    if std::env::var("BOSUN_TEST_DATABASE").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let server = std::env::var("BOSUN_TEST_POSTGRES_URL")
+        .expect("BOSUN_TEST_POSTGRES_URL is set when BOSUN_TEST_DATABASE=postgres");
+    let name = format!("bosun_test_{}", uuid_simple());
+    let admin_url = format!("{server}/postgres");
+    let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("the test PostgreSQL server answers");
+    sqlx::Executor::execute(&mut connection, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("a test database can be created");
+    Some(format!("{server}/{name}"))
+}
+
+fn uuid_simple() -> String {
+    bosun_service::ids::UserId::generate().as_str().replace('-', "")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: keeps cookies, follows no redirects.
+    pub fn browser(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn create_user(&self, email: &str, role: Role) -> bosun_service::ids::UserId {
+        let workspace = self.bosun.default_workspace().await.unwrap();
+        let new_user = NewUser {
+            email: email.into(),
+            name: None,
+            password: PASSWORD.into(),
+            role,
+        };
+        self.bosun.create_user_as_operator(&workspace, new_user).await.unwrap()
+    }
+
+    /// Calls a server function as a page of this site would.
+    pub async fn call(&self, client: &Client, function: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/fn/{function}")))
+            .header("origin", &self.address)
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client logged in as `email` (with the shared test password).
+    pub async fn logged_in(&self, email: &str) -> Client {
+        let client = self.browser();
+        let response = self
+            .call(&client, "login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert!(response.status().is_success(), "login failed: {}", response.status());
+        client
+    }
+
+    /// The logged-in user's email as the app sees it, or `None`.
+    pub async fn whoami(&self, client: &Client) -> Option<String> {
+        let response = self.call(client, "me", &[]).await;
+        assert!(response.status().is_success(), "me failed: {}", response.status());
+        let me: Value = response.json().await.unwrap();
+        me.get("email").and_then(Value::as_str).map(str::to_owned)
+    }
+
+    /// A personal access token for `email`.
+    pub async fn token_for(&self, email: &str) -> String {
+        let user = self.bosun.user_by_email(email).await.unwrap();
+        self.bosun.create_token(&user, "test").await.unwrap().token
+    }
+
+    pub async fn api_get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = reqwest::Client::new().get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// The `Set-Cookie` value of the session cookie, if the response sets it.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("bosun_session="))
+        .map(str::to_owned)
+}
+
+/// Asserts the error shape of DESIGN.md and returns the code.
+pub async fn error_code(response: Response) -> String {
+    let body: Value = response.json().await.expect("a JSON error body");
+    let message = body["error"]["message"].as_str().expect("error.message");
+    assert!(!message.is_empty());
+    body["error"]["code"].as_str().expect("error.code").to_owned()
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real application on a random port with a fresh
+//! database per test — SQLite by default, PostgreSQL when
+//! `BOSUN_TEST_DATABASE=postgres` and `BOSUN_TEST_POSTGRES_URL` are set.
+
+mod cli;
+mod health;
+mod helpers;
+mod login;
+mod members;
+mod rest;
+mod same_origin;
+mod tokens;
