@@ -42,10 +42,10 @@ impl From<bosun_service::Error> for AppError {
         if let bosun_service::Error::Internal(inner) = &error {
             tracing::error!(error = ?inner, "server function failed");
         }
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(error.status()) {
-                response.set_status(status);
-            }
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = http::StatusCode::from_u16(error.status())
+        {
+            response.set_status(status);
         }
         Self {
             code: error.code().into(),

@@ -71,10 +71,16 @@ impl Application {
         let state = AppState {
             bosun: bosun.clone(),
             leptos_options,
-            public_origin: config.public_url.as_ref().map(|url| Arc::from(url.origin().ascii_serialization())),
+            public_origin: config
+                .public_url
+                .as_ref()
+                .map(|url| Arc::from(url.origin().ascii_serialization())),
         };
-        let session_layer = sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
-        let router = router(state).layer(session_layer).layer(TraceLayer::new_for_http());
+        let session_layer =
+            sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
+        let router = router(state)
+            .layer(session_layer)
+            .layer(TraceLayer::new_for_http());
         Ok(Self {
             listener,
             router,
@@ -111,8 +117,9 @@ pub async fn open_service(config: &Config) -> anyhow::Result<Bosun> {
 
 async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Bosun> {
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
     }
     let db = Db::connect(&config.database_url())
         .await
@@ -162,8 +169,14 @@ fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(error_context, shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin::refuse_cross_site))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(error_context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin::refuse_cross_site,
+        ))
         .with_state(state)
 }
 
@@ -173,7 +186,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -14,7 +14,11 @@ use crate::application::{Application, open_service};
 use crate::config::{BootstrapAdmin, Config};
 
 #[derive(Parser, Debug)]
-#[command(name = "bosun", version, about = "The control layer for an organization's AI agents.")]
+#[command(
+    name = "bosun",
+    version,
+    about = "The control layer for an organization's AI agents."
+)]
 struct Cli {
     #[command(flatten)]
     store: StoreArgs,
@@ -58,7 +62,12 @@ struct ServeArgs {
     /// With BOSUN_ADMIN_PASSWORD, creates this admin on first start.
     #[arg(long, env = "BOSUN_ADMIN_EMAIL")]
     admin_email: Option<String>,
-    #[arg(long, env = "BOSUN_ADMIN_PASSWORD", hide = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BOSUN_ADMIN_PASSWORD",
+        hide = true,
+        hide_env_values = true
+    )]
     admin_password: Option<String>,
 }
 
@@ -120,7 +129,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = bosun.default_workspace().await?;
             let role = if admin { Role::Admin } else { Role::Member };
             let id = bosun
-                .create_user_as_operator(&workspace, NewUser { email, name, password, role })
+                .create_user_as_operator(
+                    &workspace,
+                    NewUser {
+                        email,
+                        name,
+                        password,
+                        role,
+                    },
+                )
                 .await?;
             print_line(id.as_str());
             Ok(())

@@ -13,10 +13,20 @@ pub fn email(field: &'static str, value: &str) -> Result<String> {
         return Err(Error::invalid(field, "must be at most 254 characters"));
     }
     let Some((local, domain)) = value.split_once('@') else {
-        return Err(Error::invalid(field, "must be an email address like name@example.com"));
+        return Err(Error::invalid(
+            field,
+            "must be an email address like name@example.com",
+        ));
     };
-    if local.is_empty() || domain.is_empty() || domain.contains('@') || value.chars().any(char::is_whitespace) {
-        return Err(Error::invalid(field, "must be an email address like name@example.com"));
+    if local.is_empty()
+        || domain.is_empty()
+        || domain.contains('@')
+        || value.chars().any(char::is_whitespace)
+    {
+        return Err(Error::invalid(
+            field,
+            "must be an email address like name@example.com",
+        ));
     }
     Ok(value.to_lowercase())
 }
@@ -28,7 +38,10 @@ pub fn label(field: &'static str, value: &str, max_chars: usize) -> Result<Strin
         return Err(Error::invalid(field, "is required"));
     }
     if value.chars().count() > max_chars {
-        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
@@ -54,14 +67,27 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(email("email", "  Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(
+            email("email", "  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
     }
 
     #[test]
     fn malformed_emails_name_the_field() {
-        for bad in ["", "ada", "@example.com", "ada@", "a@b@c", "ada lovelace@example.com"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a@b@c",
+            "ada lovelace@example.com",
+        ] {
             let error = email("email", bad).unwrap_err();
-            assert!(error.to_string().starts_with("email: "), "{bad:?} gave {error}");
+            assert!(
+                error.to_string().starts_with("email: "),
+                "{bad:?} gave {error}"
+            );
         }
     }
 

@@ -32,7 +32,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[cfg(feature = "ssr")]
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => "/",
     }
 }

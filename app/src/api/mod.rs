@@ -41,7 +41,9 @@ pub(crate) mod ssr {
             return Err(Error::Unauthenticated);
         };
         let authenticated_at = bosun_service::clock::from_millis(authenticated_at);
-        let result = bosun()?.authenticate_session(&user_id, authenticated_at).await;
+        let result = bosun()?
+            .authenticate_session(&user_id, authenticated_at)
+            .await;
         if let Err(Error::Unauthenticated) = result {
             // Whatever made the session invalid is permanent: forget it.
             let _ = session.flush().await;

@@ -49,7 +49,13 @@ pub fn MembersPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let set_active = ServerAction::<SetMemberActive>::new();
     let members = Resource::new(
-        move || (add.version().get(), change_role.version().get(), set_active.version().get()),
+        move || {
+            (
+                add.version().get(),
+                change_role.version().get(),
+                set_active.version().get(),
+            )
+        },
         |_| list_members(),
     );
     view! {

@@ -16,10 +16,18 @@ use axum::response::{IntoResponse, Response};
 use crate::application::AppState;
 use crate::rest::error::ApiError;
 
-pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe_method = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe_method = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let token_api = request.uri().path().starts_with("/api/v1/");
-    if safe_method || token_api || is_same_origin(request.headers(), state.public_origin.as_deref()) {
+    if safe_method || token_api || is_same_origin(request.headers(), state.public_origin.as_deref())
+    {
         return next.run(request).await;
     }
     tracing::warn!(path = request.uri().path(), "refused a cross-site request");
@@ -62,24 +70,52 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(is_same_origin(&headers(&[("sec-fetch-site", "same-origin")]), None));
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            None
+        ));
         for site in ["cross-site", "same-site", "none"] {
-            let h = headers(&[("sec-fetch-site", site), ("origin", "http://a:1"), ("host", "a:1")]);
+            let h = headers(&[
+                ("sec-fetch-site", site),
+                ("origin", "http://a:1"),
+                ("host", "a:1"),
+            ]);
             assert!(!is_same_origin(&h, None), "{site} must be refused");
         }
     }
 
     #[test]
     fn origin_must_match_host_or_the_public_url() {
-        assert!(is_same_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]), None));
-        assert!(!is_same_origin(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:8080")]), None));
-        assert!(!is_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:8080")]), None));
-        let proxied = headers(&[("origin", "https://bosun.example.com"), ("host", "10.0.0.5:8080")]);
+        assert!(is_same_origin(
+            &headers(&[
+                ("origin", "http://127.0.0.1:8080"),
+                ("host", "127.0.0.1:8080")
+            ]),
+            None
+        ));
+        assert!(!is_same_origin(
+            &headers(&[
+                ("origin", "http://evil.example"),
+                ("host", "127.0.0.1:8080")
+            ]),
+            None
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:8080")]),
+            None
+        ));
+        let proxied = headers(&[
+            ("origin", "https://bosun.example.com"),
+            ("host", "10.0.0.5:8080"),
+        ]);
         assert!(is_same_origin(&proxied, Some("https://bosun.example.com")));
     }
 
     #[test]
     fn no_evidence_is_refused() {
-        assert!(!is_same_origin(&headers(&[("host", "127.0.0.1:8080")]), None));
+        assert!(!is_same_origin(
+            &headers(&[("host", "127.0.0.1:8080")]),
+            None
+        ));
     }
 }

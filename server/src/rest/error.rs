@@ -40,7 +40,8 @@ impl IntoResponse for ApiError {
         if let bosun_service::Error::Internal(inner) = &error {
             tracing::error!(error = ?inner, "request failed");
         }
-        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorBody {
             error: ErrorDetail {
                 code: error.code().into(),
@@ -55,7 +56,8 @@ impl IntoResponse for ApiError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             bosun_service::Error::RateLimited { retry_after } => {
-                if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+                if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
+                {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }
             }

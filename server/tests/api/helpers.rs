@@ -85,7 +85,9 @@ async fn fresh_database_url() -> Option<String> {
 }
 
 fn uuid_simple() -> String {
-    bosun_service::ids::UserId::generate().as_str().replace('-', "")
+    bosun_service::ids::UserId::generate()
+        .as_str()
+        .replace('-', "")
 }
 
 impl TestApp {
@@ -110,7 +112,10 @@ impl TestApp {
             password: PASSWORD.into(),
             role,
         };
-        self.bosun.create_user_as_operator(&workspace, new_user).await.unwrap()
+        self.bosun
+            .create_user_as_operator(&workspace, new_user)
+            .await
+            .unwrap()
     }
 
     /// Calls a server function as a page of this site would.
@@ -129,16 +134,28 @@ impl TestApp {
     pub async fn logged_in(&self, email: &str) -> Client {
         let client = self.browser();
         let response = self
-            .call(&client, "login", &[("email", email), ("password", PASSWORD)])
+            .call(
+                &client,
+                "login",
+                &[("email", email), ("password", PASSWORD)],
+            )
             .await;
-        assert!(response.status().is_success(), "login failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "login failed: {}",
+            response.status()
+        );
         client
     }
 
     /// The logged-in user's email as the app sees it, or `None`.
     pub async fn whoami(&self, client: &Client) -> Option<String> {
         let response = self.call(client, "me", &[]).await;
-        assert!(response.status().is_success(), "me failed: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "me failed: {}",
+            response.status()
+        );
         let me: Value = response.json().await.unwrap();
         me.get("email").and_then(Value::as_str).map(str::to_owned)
     }
@@ -173,5 +190,8 @@ pub async fn error_code(response: Response) -> String {
     let body: Value = response.json().await.expect("a JSON error body");
     let message = body["error"]["message"].as_str().expect("error.message");
     assert!(!message.is_empty());
-    body["error"]["code"].as_str().expect("error.code").to_owned()
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned()
 }

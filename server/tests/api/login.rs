@@ -10,7 +10,11 @@ async fn a_wrong_password_is_refused_and_starts_no_session() {
     let app = spawn_app().await;
     let browser = app.browser();
     let response = app
-        .call(&browser, "login", &[("email", "admin@example.com"), ("password", "not it")])
+        .call(
+            &browser,
+            "login",
+            &[("email", "admin@example.com"), ("password", "not it")],
+        )
         .await;
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
@@ -27,24 +31,39 @@ async fn logging_in_sets_a_protected_cookie_with_a_fresh_session_id() {
     let planted = session_cookie(before.headers());
 
     let response = app
-        .call(&browser, "login", &[("email", "admin@example.com"), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "login",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert!(response.status().is_success());
     let cookie = session_cookie(response.headers()).expect("login sets the session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain HTTP must not get a Secure cookie: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP must not get a Secure cookie: {cookie}"
+    );
     if let Some(planted) = planted {
         assert_ne!(planted.split(';').next(), cookie.split(';').next());
     }
-    assert_eq!(app.whoami(&browser).await.as_deref(), Some("admin@example.com"));
+    assert_eq!(
+        app.whoami(&browser).await.as_deref(),
+        Some("admin@example.com")
+    );
 }
 
 #[tokio::test]
 async fn logging_out_ends_the_session() {
     let app = spawn_app().await;
     let browser = app.logged_in("admin@example.com").await;
-    assert!(app.call(&browser, "logout", &[]).await.status().is_success());
+    assert!(
+        app.call(&browser, "logout", &[])
+            .await
+            .status()
+            .is_success()
+    );
     assert_eq!(app.whoami(&browser).await, None);
 }
 
@@ -54,12 +73,20 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
     let browser = app.browser();
     for _ in 0..5 {
         let response = app
-            .call(&browser, "login", &[("email", "admin@example.com"), ("password", "guess")])
+            .call(
+                &browser,
+                "login",
+                &[("email", "admin@example.com"), ("password", "guess")],
+            )
             .await;
         assert_eq!(response.status(), 401);
     }
     let response = app
-        .call(&browser, "login", &[("email", "admin@example.com"), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "login",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(response.status(), 429);
     let body: Value = response.json().await.unwrap();
@@ -72,12 +99,23 @@ async fn throttling_ends_when_the_window_has_passed() {
     let app = spawn_app_with_manual_clock().await;
     let browser = app.browser();
     for _ in 0..5 {
-        app.call(&browser, "login", &[("email", "admin@example.com"), ("password", "guess")])
-            .await;
+        app.call(
+            &browser,
+            "login",
+            &[("email", "admin@example.com"), ("password", "guess")],
+        )
+        .await;
     }
-    app.clock.as_ref().unwrap().advance(Duration::from_secs(16 * 60));
+    app.clock
+        .as_ref()
+        .unwrap()
+        .advance(Duration::from_secs(16 * 60));
     let response = app
-        .call(&browser, "login", &[("email", "admin@example.com"), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "login",
+            &[("email", "admin@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert!(response.status().is_success(), "{}", response.status());
 }
@@ -92,7 +130,11 @@ async fn a_deactivated_user_is_thrown_out_at_the_next_request() {
 
     let admin = app.logged_in("admin@example.com").await;
     let response = app
-        .call(&admin, "members/active", &[("user_id", ada_id.as_str()), ("active", "false")])
+        .call(
+            &admin,
+            "members/active",
+            &[("user_id", ada_id.as_str()), ("active", "false")],
+        )
         .await;
     assert!(response.status().is_success(), "{}", response.status());
 
@@ -100,7 +142,11 @@ async fn a_deactivated_user_is_thrown_out_at_the_next_request() {
     assert_eq!(app.call(&ada, "tokens/list", &[]).await.status(), 401);
     assert_eq!(app.api_get("/api/v1/me", Some(&token)).await.status(), 401);
     let again = app
-        .call(&app.browser(), "login", &[("email", "ada@example.com"), ("password", PASSWORD)])
+        .call(
+            &app.browser(),
+            "login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(again.status(), 403);
 }
@@ -126,6 +172,9 @@ async fn a_session_survives_a_restart() {
 async fn a_session_older_than_the_absolute_timeout_must_log_in_again() {
     let app = spawn_app_with_manual_clock().await;
     let browser = app.logged_in("admin@example.com").await;
-    app.clock.as_ref().unwrap().advance(Duration::from_secs(8 * 24 * 60 * 60));
+    app.clock
+        .as_ref()
+        .unwrap()
+        .advance(Duration::from_secs(8 * 24 * 60 * 60));
     assert_eq!(app.whoami(&browser).await, None);
 }

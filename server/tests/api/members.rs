@@ -11,18 +11,36 @@ async fn an_admin_adds_a_member_who_can_then_log_in() {
         .call(
             &admin,
             "members/add",
-            &[("email", "Grace@Example.com"), ("name", "Grace"), ("password", PASSWORD), ("role", "member")],
+            &[
+                ("email", "Grace@Example.com"),
+                ("name", "Grace"),
+                ("password", PASSWORD),
+                ("role", "member"),
+            ],
         )
         .await;
     assert!(response.status().is_success(), "{}", response.status());
     let member: Value = response.json().await.unwrap();
     assert_eq!(member["email"], "grace@example.com");
 
-    let listed: Value = app.call(&admin, "members/list", &[]).await.json().await.unwrap();
-    let emails: Vec<&str> = listed.as_array().unwrap().iter().map(|m| m["email"].as_str().unwrap()).collect();
+    let listed: Value = app
+        .call(&admin, "members/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect();
     assert!(emails.contains(&"grace@example.com"));
     let grace = app.logged_in("grace@example.com").await;
-    assert_eq!(app.whoami(&grace).await.as_deref(), Some("grace@example.com"));
+    assert_eq!(
+        app.whoami(&grace).await.as_deref(),
+        Some("grace@example.com")
+    );
 }
 
 #[tokio::test]
@@ -37,11 +55,27 @@ async fn bad_member_input_names_the_field() {
     ];
     for ((email, name, password, role), prefix) in cases {
         let response = app
-            .call(&admin, "members/add", &[("email", email), ("name", name), ("password", password), ("role", role)])
+            .call(
+                &admin,
+                "members/add",
+                &[
+                    ("email", email),
+                    ("name", name),
+                    ("password", password),
+                    ("role", role),
+                ],
+            )
             .await;
-        assert!(response.status().is_client_error(), "{email}/{role}: {}", response.status());
+        assert!(
+            response.status().is_client_error(),
+            "{email}/{role}: {}",
+            response.status()
+        );
         let body: Value = response.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().starts_with(prefix), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().starts_with(prefix),
+            "{body}"
+        );
     }
 }
 
@@ -52,7 +86,16 @@ async fn members_cannot_manage_members() {
     let ada = app.logged_in("ada@example.com").await;
     assert_eq!(app.call(&ada, "members/list", &[]).await.status(), 403);
     let response = app
-        .call(&ada, "members/add", &[("email", "eve@example.com"), ("name", "Eve"), ("password", PASSWORD), ("role", "admin")])
+        .call(
+            &ada,
+            "members/add",
+            &[
+                ("email", "eve@example.com"),
+                ("name", "Eve"),
+                ("password", PASSWORD),
+                ("role", "admin"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 403);
     assert!(app.bosun.user_by_email("eve@example.com").await.is_err());
@@ -61,17 +104,33 @@ async fn members_cannot_manage_members() {
 #[tokio::test]
 async fn the_last_admin_can_neither_step_down_nor_be_deactivated() {
     let app = spawn_app().await;
-    let admin_id = app.bosun.user_by_email("admin@example.com").await.unwrap().user_id;
+    let admin_id = app
+        .bosun
+        .user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .user_id;
     let admin = app.logged_in("admin@example.com").await;
     let demote = app
-        .call(&admin, "members/role", &[("user_id", admin_id.as_str()), ("role", "member")])
+        .call(
+            &admin,
+            "members/role",
+            &[("user_id", admin_id.as_str()), ("role", "member")],
+        )
         .await;
     assert_eq!(demote.status(), 409);
     let deactivate = app
-        .call(&admin, "members/active", &[("user_id", admin_id.as_str()), ("active", "false")])
+        .call(
+            &admin,
+            "members/active",
+            &[("user_id", admin_id.as_str()), ("active", "false")],
+        )
         .await;
     assert_eq!(deactivate.status(), 400);
-    assert_eq!(app.whoami(&admin).await.as_deref(), Some("admin@example.com"));
+    assert_eq!(
+        app.whoami(&admin).await.as_deref(),
+        Some("admin@example.com")
+    );
 }
 
 #[tokio::test]
@@ -80,7 +139,11 @@ async fn an_admin_can_promote_a_member() {
     let ada_id = app.create_user("ada@example.com", Role::Member).await;
     let admin = app.logged_in("admin@example.com").await;
     let response = app
-        .call(&admin, "members/role", &[("user_id", ada_id.as_str()), ("role", "admin")])
+        .call(
+            &admin,
+            "members/role",
+            &[("user_id", ada_id.as_str()), ("role", "admin")],
+        )
         .await;
     let member: Value = response.json().await.unwrap();
     assert_eq!(member["role"], "admin");

@@ -12,11 +12,20 @@ fn server_functions() -> Vec<(String, String)> {
     let functions: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, method)| (path.to_owned(), method.to_string()))
         .collect();
-    assert!(functions.len() >= 10, "server functions are registered: {functions:?}");
+    assert!(
+        functions.len() >= 10,
+        "server functions are registered: {functions:?}"
+    );
     functions
 }
 
-async fn send(app: &TestApp, client: &Client, path: &str, method: &str, headers: &[(&str, &str)]) -> u16 {
+async fn send(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    method: &str,
+    headers: &[(&str, &str)],
+) -> u16 {
     let mut request = client.request(method.parse().unwrap(), app.url(path));
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -29,7 +38,10 @@ async fn every_server_function_refuses_a_cross_site_request_with_a_valid_session
     let app = spawn_app().await;
     let admin = app.logged_in("admin@example.com").await;
     let hostile = [
-        vec![("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")],
+        vec![
+            ("origin", "http://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+        ],
         vec![("origin", "http://evil.example")],
         vec![("sec-fetch-site", "same-site")],
         vec![],
@@ -67,10 +79,19 @@ async fn a_cross_site_request_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(promote.status(), 403);
-    let token = cross_site("tokens/create").form(&[("name", "stolen")]).send().await.unwrap();
+    let token = cross_site("tokens/create")
+        .form(&[("name", "stolen")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(token.status(), 403);
 
-    let members: Value = app.call(&admin, "members/list", &[]).await.json().await.unwrap();
+    let members: Value = app
+        .call(&admin, "members/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let ada = members
         .as_array()
         .unwrap()
@@ -79,7 +100,12 @@ async fn a_cross_site_request_changes_nothing() {
         .unwrap();
     assert_eq!(ada["active"], true);
     assert_eq!(ada["role"], "member");
-    let tokens: Value = app.call(&admin, "tokens/list", &[]).await.json().await.unwrap();
+    let tokens: Value = app
+        .call(&admin, "tokens/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(tokens.as_array().unwrap().len(), 0);
 }
 
@@ -87,6 +113,13 @@ async fn a_cross_site_request_changes_nothing() {
 async fn a_same_origin_request_is_accepted_by_origin_alone() {
     let app = spawn_app().await;
     let admin = app.logged_in("admin@example.com").await;
-    let status = send(&app, &admin, "/fn/tokens/list", "POST", &[("origin", app.address.as_str())]).await;
+    let status = send(
+        &app,
+        &admin,
+        "/fn/tokens/list",
+        "POST",
+        &[("origin", app.address.as_str())],
+    )
+    .await;
     assert_eq!(status, 200);
 }

@@ -102,7 +102,9 @@ impl Bosun {
     /// An admin adds a member to their own workspace.
     pub async fn add_member(&self, actor: &Principal, new_user: NewUser) -> Result<Member> {
         actor.require_admin()?;
-        let id = self.create_user_as_operator(&actor.workspace_id, new_user).await?;
+        let id = self
+            .create_user_as_operator(&actor.workspace_id, new_user)
+            .await?;
         self.member(actor, &id).await
     }
 
@@ -214,6 +216,7 @@ impl Bosun {
         .bind(email)
         .fetch_optional(self.db().pool())
         .await?;
-        row.ok_or(Error::NotFound("active user with that email"))?.try_into()
+        row.ok_or(Error::NotFound("active user with that email"))?
+            .try_into()
     }
 }
