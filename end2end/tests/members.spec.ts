@@ -40,6 +40,6 @@ test("a personal access token is shown once and works against the API", async ({
   expect((await me.json()).email).toBe(admin.email);
 
   await page.reload();
-  await expect(page.getByRole("cell", { name: "e2e" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "e2e", exact: true })).toBeVisible();
   await expect(page.getByTestId("new-token")).toHaveCount(0);
 });

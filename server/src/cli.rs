@@ -116,7 +116,8 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::new(cli.store.data_dir);
-    config.database_url = cli.store.database_url;
+    // An empty DATABASE_URL means "not set", as shells and CI files often leave it.
+    config.database_url = cli.store.database_url.filter(|url| !url.trim().is_empty());
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(config, args).await,
         Command::Admin(AdminCommand::CreateUser {
