@@ -53,12 +53,7 @@ async fn create_user_and_create_token_give_a_token_the_api_accepts() {
     );
     let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
 
-    let me: Value = app
-        .api_get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.api_json("/api/v1/me", &token).await;
     assert_eq!(me["id"], user_id.as_str());
     assert_eq!(me["role"], "member");
 }

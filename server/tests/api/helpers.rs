@@ -130,6 +130,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Submits the login form.
+    pub async fn attempt_login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(client, "login", &[("email", email), ("password", password)])
+            .await
+    }
+
     /// A client logged in as `email` (with the shared test password).
     pub async fn logged_in(&self, email: &str) -> Client {
         let client = self.browser();
@@ -164,6 +170,17 @@ impl TestApp {
     pub async fn token_for(&self, email: &str) -> String {
         let user = self.bosun.user_by_email(email).await.unwrap();
         self.bosun.create_token(&user, "test").await.unwrap().token
+    }
+
+    /// The JSON body of a successful API GET.
+    pub async fn api_json(&self, path: &str, token: &str) -> Value {
+        let response = self.api_get(path, Some(token)).await;
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
     }
 
     pub async fn api_get(&self, path: &str, token: Option<&str>) -> Response {

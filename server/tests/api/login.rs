@@ -10,11 +10,7 @@ async fn a_wrong_password_is_refused_and_starts_no_session() {
     let app = spawn_app().await;
     let browser = app.browser();
     let response = app
-        .call(
-            &browser,
-            "login",
-            &[("email", "admin@example.com"), ("password", "not it")],
-        )
+        .attempt_login(&browser, "admin@example.com", "not it")
         .await;
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
@@ -31,11 +27,7 @@ async fn logging_in_sets_a_protected_cookie_with_a_fresh_session_id() {
     let planted = session_cookie(before.headers());
 
     let response = app
-        .call(
-            &browser,
-            "login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-        )
+        .attempt_login(&browser, "admin@example.com", PASSWORD)
         .await;
     assert!(response.status().is_success());
     let cookie = session_cookie(response.headers()).expect("login sets the session cookie");
@@ -73,20 +65,12 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
     let browser = app.browser();
     for _ in 0..5 {
         let response = app
-            .call(
-                &browser,
-                "login",
-                &[("email", "admin@example.com"), ("password", "guess")],
-            )
+            .attempt_login(&browser, "admin@example.com", "guess")
             .await;
         assert_eq!(response.status(), 401);
     }
     let response = app
-        .call(
-            &browser,
-            "login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-        )
+        .attempt_login(&browser, "admin@example.com", PASSWORD)
         .await;
     assert_eq!(response.status(), 429);
     let body: Value = response.json().await.unwrap();
@@ -99,23 +83,15 @@ async fn throttling_ends_when_the_window_has_passed() {
     let app = spawn_app_with_manual_clock().await;
     let browser = app.browser();
     for _ in 0..5 {
-        app.call(
-            &browser,
-            "login",
-            &[("email", "admin@example.com"), ("password", "guess")],
-        )
-        .await;
+        app.attempt_login(&browser, "admin@example.com", "guess")
+            .await;
     }
     app.clock
         .as_ref()
         .unwrap()
         .advance(Duration::from_secs(16 * 60));
     let response = app
-        .call(
-            &browser,
-            "login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-        )
+        .attempt_login(&browser, "admin@example.com", PASSWORD)
         .await;
     assert!(response.status().is_success(), "{}", response.status());
 }
@@ -142,11 +118,7 @@ async fn a_deactivated_user_is_thrown_out_at_the_next_request() {
     assert_eq!(app.call(&ada, "tokens/list", &[]).await.status(), 401);
     assert_eq!(app.api_get("/api/v1/me", Some(&token)).await.status(), 401);
     let again = app
-        .call(
-            &app.browser(),
-            "login",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-        )
+        .attempt_login(&app.browser(), "ada@example.com", PASSWORD)
         .await;
     assert_eq!(again.status(), 403);
 }

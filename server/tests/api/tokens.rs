@@ -17,12 +17,7 @@ async fn a_token_created_in_the_ui_works_once_shown_and_stops_when_revoked() {
         .unwrap();
     let token = created["value"].as_str().unwrap().to_owned();
     assert!(token.starts_with("bosun_pat_"));
-    let me: Value = app
-        .api_get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.api_json("/api/v1/me", &token).await;
     assert_eq!(me["email"], "ada@example.com");
 
     // The list shows the token's name, never its value.
