@@ -24,7 +24,7 @@
 //!
 //! # Canonical form
 //!
-//! `program arg1 arg2 … [> target]…`, single spaces between words, where:
+//! `program arg1 arg2 …`, single spaces between words, where:
 //! - quotes and backslash escapes are removed (`r"m" '-rf'` is `rm -rf`), an
 //!   empty word is written `''`;
 //! - the program is its **basename**: `/bin/rm`, `/usr/bin/rm`, `./rm` and
@@ -35,9 +35,11 @@
 //! - path-like arguments (starting with `/`, `./`, `../`, `~/`, or containing
 //!   `//`, `/./`, `/../`) are cleaned lexically, so `/tmp/../etc/passwd` is
 //!   `/etc/passwd`;
-//! - output redirections to files are appended as ` > target` or
-//!   ` >> target`; input redirections, descriptor duplications (`2>&1`) and
-//!   `/dev/null` are left out;
+//! - redirections are not part of the command; instead each output
+//!   redirection to a file is a subject of its own, `> target` or
+//!   `>> target` (target cleaned like an argument), so that a rule allowing
+//!   `echo *` does not allow `echo x > ~/.bashrc`. Input redirections,
+//!   descriptor duplications (`2>&1`) and `/dev/null` are not judged;
 //! - expansions (`$VAR`, `${…}`, `$(…)`, backticks, `$((…))`, brace
 //!   expansion) stay as written.
 //!
@@ -150,7 +152,7 @@ fn analyse(src: &[u8], depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(),
 // Parsing: bytes to raw commands (words, assignments, redirections).
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Word {
     /// After quote removal; expansions kept as their source text.
     text: String,
@@ -1130,62 +1132,35 @@ struct Traits {
 
 impl Lower<'_> {
     fn raw(&mut self, raw: &RawCommand) -> Result<(), ShellError> {
-        let mut issue = None;
-        if let Some(a) = raw
+        let issue = raw
             .assignments
             .iter()
-            .find(|a| changes_what_runs(assignment_name(&a.text)))
-        {
-            issue.get_or_insert_with(|| {
-                format!(
-                    "sets {}, which changes what the command runs",
-                    assignment_name(&a.text)
-                )
-            });
-        }
+            .map(|a| assignment_name(&a.text))
+            .find(|n| changes_what_runs(n))
+            .map(|n| format!("sets {n}, which changes what the command runs"));
         if raw.words.is_empty() {
-            let writes = raw
-                .redirects
-                .iter()
-                .any(|r| matches!(r.kind, RedirKind::Write | RedirKind::Append));
-            if writes || issue.is_some() {
-                let mut cmd = self.build("", &[], &raw.redirects, &Traits::default());
-                if cmd.text.is_empty() {
-                    cmd.text = raw
-                        .assignments
-                        .iter()
-                        .map(|a| a.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                }
-                cmd.unanalysable = issue;
-                self.out.push(cmd);
+            if let Some(issue) = issue {
+                let words: Vec<&str> = raw.assignments.iter().map(|a| a.text.as_str()).collect();
+                self.out.push(SimpleCommand {
+                    text: words.join(" "),
+                    unanalysable: Some(issue),
+                    ..SimpleCommand::default()
+                });
             }
-            return Ok(());
+        } else {
+            self.command(&raw.words, Traits::default(), issue)?;
         }
-        self.command(&raw.words, &raw.redirects, Traits::default(), issue)
+        self.redirections(&raw.redirects);
+        Ok(())
     }
 
-    fn push(
-        &mut self,
-        name: &str,
-        args: &[Word],
-        redirects: &[Redirect],
-        traits: &Traits,
-        issue: Option<String>,
-    ) {
-        let mut cmd = self.build(name, args, redirects, traits);
+    fn push(&mut self, name: &str, args: &[Word], traits: &Traits, issue: Option<String>) {
+        let mut cmd = self.build(name, args, traits);
         cmd.unanalysable = issue;
         self.out.push(cmd);
     }
 
-    fn build(
-        &self,
-        name: &str,
-        args: &[Word],
-        redirects: &[Redirect],
-        traits: &Traits,
-    ) -> SimpleCommand {
+    fn build(&self, name: &str, args: &[Word], traits: &Traits) -> SimpleCommand {
         let mut text = String::with_capacity(
             name.len() + args.iter().map(|a| a.text.len() + 1).sum::<usize>(),
         );
@@ -1203,7 +1178,22 @@ impl Lower<'_> {
             text.push_str(if arg.is_empty() { "''" } else { &arg });
             out_args.push(arg);
         }
-        let mut writes = Vec::new();
+        SimpleCommand {
+            text,
+            program: name.to_owned(),
+            args: out_args,
+            writes: Vec::new(),
+            unanalysable: None,
+            runtime_word,
+            privileged: traits.privileged,
+            runs_unseen_code: false,
+        }
+    }
+
+    /// Output redirections to files are writes of their own, judged as
+    /// `> path` or `>> path`: a rule allowing `echo *` must not thereby
+    /// allow `echo x > ~/.bashrc`.
+    fn redirections(&mut self, redirects: &[Redirect]) {
         for r in redirects {
             let op = match r.kind {
                 RedirKind::Write => ">",
@@ -1211,29 +1201,20 @@ impl Lower<'_> {
                 _ => continue,
             };
             let target = canonical_arg(&r.target);
-            if target == "/dev/null" {
+            if matches!(target.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
                 continue;
             }
-            if r.target.dynamic || r.target.brace || r.target.glob {
-                runtime_word.get_or_insert_with(|| r.target.text.clone());
-            }
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            text.push_str(op);
-            text.push(' ');
-            text.push_str(&target);
-            writes.push(target);
-        }
-        SimpleCommand {
-            text,
-            program: name.to_owned(),
-            args: out_args,
-            writes,
-            unanalysable: None,
-            runtime_word,
-            privileged: traits.privileged,
-            runs_unseen_code: false,
+            let runtime = r.target.dynamic || r.target.brace || r.target.glob;
+            self.out.push(SimpleCommand {
+                text: format!("{op} {}", if target.is_empty() { "''" } else { &target }),
+                program: String::new(),
+                args: Vec::new(),
+                writes: vec![target],
+                unanalysable: None,
+                runtime_word: runtime.then(|| r.target.text.clone()),
+                privileged: false,
+                runs_unseen_code: false,
+            });
         }
     }
 
@@ -1245,7 +1226,6 @@ impl Lower<'_> {
     fn command(
         &mut self,
         words: &[Word],
-        redirects: &[Redirect],
         mut traits: Traits,
         issue: Option<String>,
     ) -> Result<(), ShellError> {
@@ -1257,14 +1237,13 @@ impl Lower<'_> {
             self.push(
                 "",
                 words,
-                redirects,
                 &traits,
                 Some("too many nested wrappers".to_owned()),
             );
             return Ok(());
         }
         if prog.dynamic || prog.glob || prog.brace {
-            let mut cmd = self.build("", words, redirects, &traits);
+            let mut cmd = self.build("", words, &traits);
             cmd.unanalysable = Some(issue.unwrap_or_else(|| {
                 format!("the program `{}` is only known at run time", prog.text)
             }));
@@ -1275,8 +1254,7 @@ impl Lower<'_> {
         let opt = |with_value: &[&str]| skip_options(args, with_value);
         match name {
             "sudo" | "doas" => {
-                self.push(name, args, redirects, &traits, issue.clone());
-                let rest = opt(&[
+                const WITH_VALUE: &[&str] = &[
                     "-u",
                     "-g",
                     "-h",
@@ -1295,22 +1273,28 @@ impl Lower<'_> {
                     "--role",
                     "--type",
                     "--other-user",
-                ]);
+                ];
+                let rest = opt(WITH_VALUE);
+                let inner_at = args.len() - rest.len();
+                // The privileged command as a whole, with the wrapped program
+                // by name too, so `sudo rm *` also governs `sudo /bin/rm`.
+                let mut view = args.to_vec();
+                if let Some(w) = view.get_mut(inner_at).filter(|w| !w.dynamic) {
+                    w.text = program_name(&w.text).to_owned();
+                }
+                self.push(name, &view, &traits, issue.clone());
                 traits.privileged = true;
                 if rest.is_empty() {
-                    if args
+                    let shell = args
                         .iter()
-                        .any(|a| matches!(a.text.as_str(), "-s" | "-i" | "--shell" | "--login"))
-                    {
-                        if let Some(last) = self.out.last_mut() {
-                            last.unanalysable.get_or_insert_with(|| {
-                                "opens an interactive root shell".to_owned()
-                            });
-                        }
+                        .any(|a| matches!(a.text.as_str(), "-s" | "-i" | "--shell" | "--login"));
+                    if let Some(last) = self.out.last_mut().filter(|_| shell) {
+                        last.unanalysable
+                            .get_or_insert_with(|| "opens an interactive root shell".to_owned());
                     }
                     return Ok(());
                 }
-                self.command(&args[args.len() - rest.len()..], redirects, traits, issue)
+                self.command(rest, traits, issue)
             }
             "env" => {
                 if args
@@ -1320,7 +1304,6 @@ impl Lower<'_> {
                     self.push(
                         name,
                         args,
-                        redirects,
                         &traits,
                         Some("`env -S` splits a string into a command".to_owned()),
                     );
@@ -1336,17 +1319,17 @@ impl Lower<'_> {
                         .map(|n| format!("sets {n}, which changes what the command runs"))
                 });
                 if assigned == rest.len() {
-                    self.push(name, args, redirects, &traits, issue);
+                    self.push(name, args, &traits, issue);
                     return Ok(());
                 }
-                self.command(&rest[assigned..], redirects, traits, issue)
+                self.command(&rest[assigned..], traits, issue)
             }
             "nohup" | "builtin" | "setsid" | "busybox" | "stdbuf" | "time" | "nice" | "ionice"
             | "exec" | "timeout" | "command" => {
                 if name == "command" && args.iter().any(|a| matches!(a.text.as_str(), "-v" | "-V"))
                 {
                     // Only looks the name up.
-                    self.push(name, args, redirects, &traits, issue);
+                    self.push(name, args, &traits, issue);
                     return Ok(());
                 }
                 let with_value: &[&str] = match name {
@@ -1363,10 +1346,10 @@ impl Lower<'_> {
                     rest = &rest[1..];
                 }
                 if rest.is_empty() {
-                    self.push(name, args, redirects, &traits, issue);
+                    self.push(name, args, &traits, issue);
                     return Ok(());
                 }
-                self.command(rest, redirects, traits, issue)
+                self.command(rest, traits, issue)
             }
             "xargs" => {
                 let rest = opt(&[
@@ -1395,27 +1378,21 @@ impl Lower<'_> {
                         text: "echo".to_owned(),
                         ..Word::default()
                     }];
-                    return self.command(&echo, redirects, traits, issue);
+                    return self.command(&echo, traits, issue);
                 }
-                self.command(rest, redirects, traits, issue)
+                self.command(rest, traits, issue)
             }
             "watch" => {
                 let rest = opt(&["-n", "--interval", "-d", "-q", "--equexit"]);
                 if rest.is_empty() {
-                    self.push(name, args, redirects, &traits, issue);
+                    self.push(name, args, &traits, issue);
                     return Ok(());
                 }
-                self.string_command(name, args, rest, redirects, &traits, issue)
+                self.string_command(name, args, rest, &traits, issue)
             }
             "eval" => {
                 let reason = "`eval` runs text as a command; a person should look at it".to_owned();
-                self.push(
-                    name,
-                    args,
-                    redirects,
-                    &traits,
-                    Some(issue.unwrap_or(reason)),
-                );
+                self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
                 if args.iter().all(|a| !a.dynamic) {
                     let text: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
                     self.script(&text.join(" "))?;
@@ -1423,7 +1400,7 @@ impl Lower<'_> {
                 Ok(())
             }
             "trap" => {
-                self.push(name, args, redirects, &traits, issue);
+                self.push(name, args, &traits, issue);
                 match args {
                     [handler, _, ..] if !handler.text.starts_with('-') => {
                         if handler.dynamic {
@@ -1440,20 +1417,13 @@ impl Lower<'_> {
             }
             "source" | "." => {
                 let reason = format!("`{name}` runs commands from a file");
-                self.push(
-                    name,
-                    args,
-                    redirects,
-                    &traits,
-                    Some(issue.unwrap_or(reason)),
-                );
+                self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
                 Ok(())
             }
             "hash" if args.iter().any(|a| a.text.starts_with("-p")) => {
                 self.push(
                     name,
                     args,
-                    redirects,
                     &traits,
                     Some("`hash -p` rebinds a command name".to_owned()),
                 );
@@ -1467,11 +1437,11 @@ impl Lower<'_> {
                         .find(|n| changes_what_runs(n))
                         .map(|n| format!("sets {n}, which changes what later commands run"))
                 });
-                self.push(name, args, redirects, &traits, issue);
+                self.push(name, args, &traits, issue);
                 Ok(())
             }
             "find" => {
-                self.push(name, args, redirects, &traits, issue);
+                self.push(name, args, &traits, issue);
                 let mut i = 0;
                 while i < args.len() {
                     if matches!(
@@ -1488,14 +1458,14 @@ impl Lower<'_> {
                         if inner.iter().any(|a| a.text.contains("{}")) {
                             t.runtime_word.get_or_insert_with(|| "{}".to_owned());
                         }
-                        self.command(inner, &[], t, None)?;
+                        self.command(inner, t, None)?;
                         i = end;
                     }
                     i += 1;
                 }
                 Ok(())
             }
-            n if SHELLS.contains(&n) => self.shell(name, args, redirects, traits, issue),
+            n if SHELLS.contains(&n) => self.shell(name, args, traits, issue),
             n if INTERPRETERS.contains(&n) || n.starts_with("python3.") => {
                 let has_program = args.iter().enumerate().any(|(i, a)| {
                     !a.text.starts_with('-')
@@ -1504,7 +1474,7 @@ impl Lower<'_> {
                             "-c" | "-e" | "-m" | "-E" | "-r" | "--eval" | "-p" | "--print"
                         ) && i + 1 < args.len())
                 });
-                let mut cmd = self.build(name, args, redirects, &traits);
+                let mut cmd = self.build(name, args, &traits);
                 cmd.unanalysable = issue;
                 if !has_program
                     || args.first().is_some_and(|a| a.dynamic)
@@ -1522,14 +1492,13 @@ impl Lower<'_> {
                 self.push(
                     name,
                     args,
-                    redirects,
                     &traits,
                     Some("fish scripts are not analysed".to_owned()),
                 );
                 Ok(())
             }
             _ => {
-                self.push(name, args, redirects, &traits, issue);
+                self.push(name, args, &traits, issue);
                 Ok(())
             }
         }
@@ -1540,7 +1509,6 @@ impl Lower<'_> {
         &mut self,
         name: &str,
         args: &[Word],
-        redirects: &[Redirect],
         traits: Traits,
         issue: Option<String>,
     ) -> Result<(), ShellError> {
@@ -1580,7 +1548,7 @@ impl Lower<'_> {
         match operand {
             Some(script) if command_mode => {
                 if script.dynamic {
-                    let mut cmd = self.build(name, args, redirects, &traits);
+                    let mut cmd = self.build(name, args, &traits);
                     cmd.unanalysable = Some(issue.unwrap_or_else(|| {
                         format!("`{name} -c` runs a command string only known at run time")
                     }));
@@ -1599,14 +1567,14 @@ impl Lower<'_> {
                 Ok(())
             }
             Some(script) if !reads_input => {
-                let mut cmd = self.build(name, args, redirects, &traits);
+                let mut cmd = self.build(name, args, &traits);
                 cmd.unanalysable = issue;
                 cmd.runs_unseen_code = script.dynamic;
                 self.out.push(cmd);
                 Ok(())
             }
             _ => {
-                let mut cmd = self.build(name, args, redirects, &traits);
+                let mut cmd = self.build(name, args, &traits);
                 cmd.unanalysable = Some(issue.unwrap_or_else(|| {
                     format!("`{name}` reads commands from its input, which cannot be analysed")
                 }));
@@ -1623,7 +1591,6 @@ impl Lower<'_> {
         name: &str,
         args: &[Word],
         rest: &[Word],
-        redirects: &[Redirect],
         traits: &Traits,
         issue: Option<String>,
     ) -> Result<(), ShellError> {
@@ -1631,7 +1598,6 @@ impl Lower<'_> {
             self.push(
                 name,
                 args,
-                redirects,
                 traits,
                 Some(format!("`{name}` runs a command only known at run time")),
             );
@@ -1778,8 +1744,10 @@ mod tests {
                 &["curl https://x.test/a/../b"],
             ),
             ("echo '' x", &["echo '' x"]),
-            ("echo hi > out.txt 2>&1", &["echo hi > out.txt"]),
-            ("echo hi >> /etc/hosts", &["echo hi >> /etc/hosts"]),
+            ("echo hi > out.txt 2>&1", &["echo hi", "> out.txt"]),
+            ("echo hi >> /etc/hosts", &["echo hi", ">> /etc/hosts"]),
+            ("{ ls; } > ./a/../list", &["ls", "> list"]),
+            ("cat <<EOF > /tmp/x\nhi\nEOF", &["cat", "> /tmp/x"]),
             ("ls 2>/dev/null", &["ls"]),
             ("cat < in.txt", &["cat"]),
             ("> /etc/passwd", &["> /etc/passwd"]),
