@@ -81,7 +81,7 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
         ArgKind::Url => match url::parse_normalized(req.input) {
             Ok(u) => {
                 risk::url(&mut risk, &u);
-                single(m, table, req.tool, tool, u.as_str(), risk)
+                single(m, table, req.tool, tool, u.url.as_str(), risk)
             }
             Err(e) => invalid(e.to_string(), risk),
         },
@@ -166,6 +166,11 @@ fn decide_shell(
     tool: Option<&Tool>,
     mut risk: Risk,
 ) -> Decision {
+    if req.input.contains('\0') {
+        // A NUL ends the string where a shell receives it; what the shell
+        // would run and what was judged would differ.
+        return invalid("command contains a NUL character".to_owned(), risk);
+    }
     let commands = match shell::parse(req.input) {
         Ok(commands) => commands,
         Err(e) => {

@@ -6,11 +6,12 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use url::{Host, Url};
+use url::Host;
 
 use crate::catalog::{RiskLevel, Tool};
 use crate::decision::Risk;
 use crate::shell::SimpleCommand;
+use crate::url::NormalizedUrl;
 
 use RiskLevel::{Caution, Dangerous, Unknown};
 
@@ -49,14 +50,15 @@ pub(crate) fn path(risk: &mut Risk, tool: &Tool, path: &str) {
 }
 
 /// Findings for a URL argument.
-pub(crate) fn url(risk: &mut Risk, url: &Url) {
+pub(crate) fn url(risk: &mut Risk, normalized: &NormalizedUrl) {
+    let url = &normalized.url;
     match url.scheme() {
         "https" => {}
         "http" => risk.raise(Caution, "unencrypted http"),
         "file" => risk.raise(Dangerous, "reads local files (file: URL)"),
         _ => risk.raise(Caution, "unusual URL scheme"),
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if normalized.had_credentials {
         risk.raise(Dangerous, "carries credentials in the URL");
     }
     let internal = match url.host() {

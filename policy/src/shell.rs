@@ -1242,6 +1242,12 @@ impl Lower<'_> {
             );
             return Ok(());
         }
+        if prog.text.contains(char::is_whitespace) {
+            let mut cmd = self.build("", words, &traits);
+            cmd.unanalysable = Some(format!("the program name `{}` contains blanks", prog.text));
+            self.out.push(cmd);
+            return Ok(());
+        }
         if prog.dynamic || prog.glob || prog.brace {
             let mut cmd = self.build("", words, &traits);
             cmd.unanalysable = Some(issue.unwrap_or_else(|| {

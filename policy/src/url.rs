@@ -7,7 +7,10 @@
 //! `http://2130706433/` written as `127.0.0.1`, and an empty path becomes `/`.
 //! On top of that, percent-encoded unreserved characters are decoded and
 //! remaining escapes uppercased (RFC 3986 §6.2.2), so `/%61dmin` meets a rule
-//! about `/admin`. The fragment is dropped: it never reaches the server.
+//! about `/admin`; a trailing dot on the host (`example.com.`, the same DNS
+//! name) is removed. The fragment is dropped: it never reaches the server.
+//! User and password are dropped too, so `https://me@internal.test/` meets a
+//! rule about `https://internal.test/*` (risk assessment still sees them).
 
 use std::fmt;
 
@@ -37,11 +40,20 @@ impl std::error::Error for UrlError {}
 /// );
 /// ```
 pub fn normalize_url(input: &str) -> Result<String, UrlError> {
-    parse_normalized(input).map(Into::into)
+    parse_normalized(input).map(|n| n.url.into())
+}
+
+/// A normalized URL, with what normalization removed that risk needs.
+#[derive(Debug, Clone)]
+pub(crate) struct NormalizedUrl {
+    /// The matching form.
+    pub(crate) url: Url,
+    /// The input carried a user name or password.
+    pub(crate) had_credentials: bool,
 }
 
 /// [`normalize_url`], keeping the parsed form for risk assessment.
-pub(crate) fn parse_normalized(input: &str) -> Result<Url, UrlError> {
+pub(crate) fn parse_normalized(input: &str) -> Result<NormalizedUrl, UrlError> {
     if input.contains('\0') {
         return Err(UrlError {
             message: "contains a NUL character".to_owned(),
@@ -51,6 +63,19 @@ pub(crate) fn parse_normalized(input: &str) -> Result<Url, UrlError> {
         message: e.to_string(),
     })?;
     url.set_fragment(None);
+    let had_credentials = !url.username().is_empty() || url.password().is_some();
+    if had_credentials {
+        // Only fails for URLs that cannot have credentials in the first place.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+    if let Some(url::Host::Domain(host)) = url.host()
+        && host.len() > 1
+        && let Some(trimmed) = host.strip_suffix('.')
+    {
+        let trimmed = trimmed.to_owned();
+        let _ = url.set_host(Some(&trimmed));
+    }
     if !url.cannot_be_a_base() {
         let path = normalize_escapes(url.path());
         if path != url.path() {
@@ -63,7 +88,10 @@ pub(crate) fn parse_normalized(input: &str) -> Result<Url, UrlError> {
             url.set_query(Some(&normalized));
         }
     }
-    Ok(url)
+    Ok(NormalizedUrl {
+        url,
+        had_credentials,
+    })
 }
 
 /// Decodes `%XX` escapes of unreserved characters and uppercases the rest.
@@ -137,11 +165,12 @@ mod tests {
             ("https://example.com/x#frag", "https://example.com/x"),
             ("http://2130706433/", "http://127.0.0.1/"),
             ("http://0x7f.1/", "http://127.0.0.1/"),
-            (
-                "https://user:pw@Example.com/",
-                "https://user:pw@example.com/",
-            ),
+            ("https://user:pw@Example.com/", "https://example.com/"),
             ("  https://example.com/\t", "https://example.com/"),
+            (
+                "https://Internal.Example.com./x",
+                "https://internal.example.com/x",
+            ),
             ("https://example.com/é", "https://example.com/%C3%A9"),
             ("mailto:Someone@Example.com", "mailto:Someone@Example.com"),
         ];
