@@ -18,7 +18,8 @@
 //! substitutions `<( … )`/`>( … )`, and here-documents with unquoted
 //! delimiters. Wrappers are unwrapped recursively: `sudo`, `doas`, `env`,
 //! `nohup`, `timeout`, `nice`, `ionice`, `time`, `command`, `builtin`,
-//! `exec`, `stdbuf`, `setsid`, `busybox`, `xargs`, `watch`, `bash -c`/`sh -c`
+//! `exec`, `stdbuf`, `setsid`, `busybox`, `xargs` (judged as `CMD args …`,
+//! the `…` standing for the arguments it reads), `watch`, `bash -c`/`sh -c`
 //! (and other sh-family shells), `eval` with static text, `trap` handlers and
 //! `find -exec`.
 //!
@@ -1110,6 +1111,9 @@ fn changes_what_runs(name: &str) -> bool {
 // Lowering: raw commands to canonical simple commands, unwrapping wrappers.
 // ---------------------------------------------------------------------------
 
+/// Stands for the arguments `xargs` reads from its input.
+const XARGS_ARGS: &str = "…";
+
 const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "rbash",
 ];
@@ -1378,15 +1382,22 @@ impl Lower<'_> {
                 ]);
                 traits
                     .runtime_word
-                    .get_or_insert_with(|| "arguments read by xargs".to_owned());
-                if rest.is_empty() {
-                    let echo = [Word {
+                    .get_or_insert_with(|| XARGS_ARGS.to_owned());
+                // The arguments xargs appends are judged as one more word,
+                // so `rm *` governs `xargs rm` and an exact `rm` does not.
+                let mut inner = if rest.is_empty() {
+                    vec![Word {
                         text: "echo".to_owned(),
                         ..Word::default()
-                    }];
-                    return self.command(&echo, traits, issue);
-                }
-                self.command(rest, traits, issue)
+                    }]
+                } else {
+                    rest.to_vec()
+                };
+                inner.push(Word {
+                    text: XARGS_ARGS.to_owned(),
+                    ..Word::default()
+                });
+                self.command(&inner, traits, issue)
             }
             "watch" => {
                 let rest = opt(&["-n", "--interval", "-d", "-q", "--equexit"]);
@@ -1779,8 +1790,8 @@ mod tests {
             ("time -p rm x", &["rm x"]),
             ("command rm x", &["rm x"]),
             ("exec rm x", &["rm x"]),
-            ("xargs rm", &["rm"]),
-            ("xargs -n 1 -I{} rm {}", &["rm {}"]),
+            ("xargs rm", &["rm …"]),
+            ("xargs -n 1 -I{} rm {}", &["rm {} …"]),
             ("bash -c 'rm -rf /; ls'", &["rm -rf /", "ls"]),
             ("sh -ec \"rm x\"", &["rm x"]),
             (
