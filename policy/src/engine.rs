@@ -68,7 +68,7 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
     let mut risk = risk::tool_default(tool);
     let kind = tool.map_or(ArgKind::Text, |t| t.arg_kind);
     match kind {
-        ArgKind::Command => return decide_shell(m, table, req, tool, risk),
+        ArgKind::Command => decide_shell(m, table, req, tool, risk),
         ArgKind::Path => match normalize_path(req.input, req.working_dir) {
             Ok(path) => {
                 if let Some(t) = tool {
