@@ -1,0 +1,159 @@
+//! What the engine is asked (a [`Request`]) and what it answers (a
+//! [`Decision`] that explains itself).
+//!
+//! With the `serde` feature a decision serializes to the REST contract's
+//! shape:
+//!
+//! ```json
+//! {"decision": "ask",
+//!  "reason": {"kind": "rule", "layer": "agent", "rule_id": "r7", "position": 2},
+//!  "risk": {"level": "dangerous", "reasons": ["deletes recursively"]},
+//!  "commands": [{"command": "rm -rf build", "decision": "ask", "reason": {…}}]}
+//! ```
+//!
+//! `reason.kind` is one of:
+//! - `rule` — a rule decided: its `layer`, `rule_id` and **1-based** `position`;
+//! - `mode` — no rule matched, the execution `mode` decided;
+//! - `invalid_input` — the argument cannot be matched safely (a path that
+//!   climbs above `/` or contains NUL, a malformed URL); always `deny`;
+//! - `unanalysable` — part of a shell command cannot be analysed, or holds a
+//!   word only known at run time, so a rule's `allow` was raised to `ask`;
+//! - `unknown_tool` — the tool is not in the catalog, so a rule's `allow`
+//!   was raised to `ask`.
+//!
+//! `commands` lists the verdict of each simple command and is present for
+//! shell tools only.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::catalog::RiskLevel;
+use crate::rules::{Action, ExecutionMode, Layer};
+
+/// One tool call to decide about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The tool's name.
+    pub tool: &'a str,
+    /// The tool's single argument: a command line, a path, a URL or text.
+    pub input: &'a str,
+    /// The run's working directory, against which relative paths resolve.
+    pub working_dir: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// A request without a working directory.
+    pub fn new(tool: &'a str, input: &'a str) -> Self {
+        Self {
+            tool,
+            input,
+            working_dir: None,
+        }
+    }
+
+    /// The same request with a working directory.
+    #[must_use]
+    pub fn with_working_dir(mut self, dir: &'a str) -> Self {
+        self.working_dir = Some(dir);
+        self
+    }
+}
+
+/// Why a decision (or one command's verdict) came out as it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+pub enum Reason {
+    /// A rule matched.
+    Rule {
+        /// The list the rule is in.
+        layer: Layer,
+        /// The rule's id.
+        rule_id: Arc<str>,
+        /// 1-based position of the rule in its list.
+        position: usize,
+    },
+    /// No rule matched; the execution mode's baseline applied.
+    Mode {
+        /// The mode.
+        mode: ExecutionMode,
+    },
+    /// The argument cannot be matched safely; the call is denied.
+    InvalidInput {
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Part of a command cannot be analysed; at least `ask`.
+    Unanalysable {
+        /// What could not be analysed.
+        message: String,
+    },
+    /// The tool is not in the catalog; at least `ask`.
+    UnknownTool {
+        /// The tool's name.
+        tool: String,
+    },
+}
+
+/// A risk level and the findings behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Risk {
+    /// The highest level any finding reached.
+    pub level: RiskLevel,
+    /// Human-readable findings, starting with the tool's default.
+    pub reasons: Vec<Cow<'static, str>>,
+}
+
+impl Risk {
+    /// A risk with one finding.
+    pub fn new(level: RiskLevel, reason: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            level,
+            reasons: vec![reason.into()],
+        }
+    }
+
+    /// Records a finding, raising the level if it is higher. Repeated
+    /// findings are recorded once.
+    pub fn raise(&mut self, level: RiskLevel, reason: impl Into<Cow<'static, str>>) {
+        self.level = self.level.max(level);
+        let reason = reason.into();
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+}
+
+/// The verdict on one simple command of a shell command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CommandVerdict {
+    /// The command in canonical form (see [`crate::shell`]).
+    pub command: String,
+    /// Its verdict.
+    #[cfg_attr(feature = "serde", serde(rename = "decision"))]
+    pub action: Action,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// The engine's answer for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Decision {
+    /// Allow, ask or deny.
+    #[cfg_attr(feature = "serde", serde(rename = "decision"))]
+    pub action: Action,
+    /// Why; for a shell command, the reason of the first command with the
+    /// strictest verdict.
+    pub reason: Reason,
+    /// How risky the call is, with the findings.
+    pub risk: Risk,
+    /// Per simple command verdicts, for shell tools.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub commands: Vec<CommandVerdict>,
+}
