@@ -45,3 +45,11 @@ id_type!(
     /// A personal access token (its id, never its value).
     TokenId
 );
+id_type!(
+    /// An agent.
+    AgentId
+);
+id_type!(
+    /// A grant of access to an agent.
+    GrantId
+);

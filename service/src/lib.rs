@@ -4,11 +4,14 @@
 //! The web UI (server functions) and the REST API are thin adapters over
 //! [`Bosun`]; neither decides who may do what.
 
+pub mod agents;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod tools;
 pub mod validate;
 pub mod workspaces;
 

@@ -1,7 +1,54 @@
 //! Parsing of user input into values the rest of the code can trust. Each
 //! failure names the field and the problem.
 
+use serde::de::DeserializeOwned;
+use serde::de::value::{Error as ValueError, StrDeserializer};
+
 use crate::{Error, Result};
+
+/// One of a closed set of snake_case names (an enum that deserializes from
+/// its name), or an error listing the accepted names.
+pub fn one_of<T: DeserializeOwned>(
+    field: &'static str,
+    value: &str,
+    accepted: &[&str],
+) -> Result<T> {
+    T::deserialize(StrDeserializer::<ValueError>::new(value))
+        .map_err(|_| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
+}
+
+/// Free text with an upper bound (descriptions, instructions); may be empty.
+pub fn text(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
+    if value.chars().count() > max_chars {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::invalid(field, "must not contain NUL characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// A machine name such as a tool's: lower-case letters, digits and
+/// underscores, starting with a letter.
+pub fn identifier(field: &'static str, value: &str) -> Result<String> {
+    let valid_start = value.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let valid_rest = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if value.is_empty() {
+        return Err(Error::invalid(field, "is required"));
+    }
+    if !valid_start || !valid_rest || value.len() > 64 {
+        return Err(Error::invalid(
+            field,
+            "must be 1 to 64 lower-case letters, digits or underscores, starting with a letter",
+        ));
+    }
+    Ok(value.to_owned())
+}
 
 /// A normalized (trimmed, lower-case) email address.
 pub fn email(field: &'static str, value: &str) -> Result<String> {
@@ -97,6 +144,35 @@ mod tests {
         assert!(label("name", "   ", 10).is_err());
         assert!(label("name", "abcdefghijk", 10).is_err());
         assert!(label("name", "a\u{7}b", 10).is_err());
+    }
+
+    #[test]
+    fn enum_names_are_checked_against_the_accepted_list() {
+        let mode: bosun_policy::ExecutionMode = one_of(
+            "execution_mode",
+            "read_write",
+            &["restricted", "read_write"],
+        )
+        .unwrap();
+        assert_eq!(mode, bosun_policy::ExecutionMode::ReadWrite);
+        let error = one_of::<bosun_policy::ExecutionMode>(
+            "execution_mode",
+            "yolo",
+            &["restricted", "read_write"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "execution_mode: must be one of: restricted, read_write"
+        );
+    }
+
+    #[test]
+    fn identifiers_are_lower_snake_case() {
+        assert!(identifier("name", "run_tests2").is_ok());
+        for bad in ["", "Run", "2run", "run-tests", "run tests"] {
+            assert!(identifier("name", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

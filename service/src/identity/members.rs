@@ -220,3 +220,62 @@ impl Bosun {
             .try_into()
     }
 }
+
+/// A member as others see them when sharing: no role or status.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberSummary {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+impl Bosun {
+    /// The id of an active member of the principal's workspace, or an error
+    /// naming `field`.
+    pub(crate) async fn active_member(
+        &self,
+        principal: &Principal,
+        field: &'static str,
+        id: &str,
+    ) -> Result<UserId> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND deactivated_at IS NULL",
+        )
+        .bind(id)
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        found
+            .map(UserId::from_string)
+            .ok_or_else(|| Error::invalid(field, "is not an active member of this workspace"))
+    }
+
+    /// Active members whose name or email contains `query`, for picking
+    /// someone to share with. Any member may search their own workspace.
+    pub async fn search_members(
+        &self,
+        principal: &Principal,
+        query: &str,
+    ) -> Result<Vec<MemberSummary>> {
+        let pattern = format!(
+            "%{}%",
+            crate::agents::escape_like(&query.trim().to_lowercase())
+        );
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, name, email FROM users WHERE workspace_id = $1 AND deactivated_at IS NULL \
+             AND (lower(name) LIKE $2 ESCAPE '\\' OR email LIKE $2 ESCAPE '\\') ORDER BY lower(name), email LIMIT 20",
+        )
+        .bind(principal.workspace_id.as_str())
+        .bind(pattern)
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, email)| MemberSummary {
+                id: UserId::from_string(id),
+                name,
+                email,
+            })
+            .collect())
+    }
+}

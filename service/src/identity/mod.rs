@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Error, Result};
 
-pub use members::{Member, NewUser};
+pub use members::{Member, MemberSummary, NewUser};
 pub use tokens::{CreatedToken, TokenInfo};
 
 /// A user's role in their workspace.

@@ -1,0 +1,231 @@
+//! The one place that decides what a principal may do with an agent.
+//!
+//! Every agent use case loads an [`AgentAccess`] first and asks it; nothing
+//! else in Bosun compares levels or checks ownership.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Principal, Result};
+
+/// A level of access granted on an agent, ordered `Run < Clone < Edit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    /// Start runs, see one's own runs, read the definition.
+    Run,
+    /// Everything `Run` can, plus copy the agent into one's own.
+    Clone,
+    /// Everything `Clone` can, plus change the definition, rules and credentials.
+    Edit,
+}
+
+impl AccessLevel {
+    pub const NAMES: &'static [&'static str] = &["run", "clone", "edit"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Run => "run",
+            Self::Clone => "clone",
+            Self::Edit => "edit",
+        }
+    }
+}
+
+/// What one might want to do with an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    View,
+    Run,
+    Clone,
+    Edit,
+    /// Grant, change and revoke access; transfer ownership.
+    ManageSharing,
+    Delete,
+}
+
+/// Why a principal has the access they have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessSource {
+    Owner,
+    Admin,
+    UserGrant,
+    WorkspaceGrant,
+}
+
+/// A principal's standing towards one agent, computed fresh for every
+/// request so that a revoked grant stops working at the very next one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentAccess {
+    pub is_owner: bool,
+    pub is_admin: bool,
+    pub user_grant: Option<AccessLevel>,
+    pub workspace_grant: Option<AccessLevel>,
+}
+
+impl AgentAccess {
+    /// The level that counts: owners and admins hold `Edit`; everyone else
+    /// the higher of their own grant and the workspace grant.
+    pub fn level(&self) -> Option<AccessLevel> {
+        if self.is_owner || self.is_admin {
+            Some(AccessLevel::Edit)
+        } else {
+            self.user_grant.max(self.workspace_grant)
+        }
+    }
+
+    /// Where [`AgentAccess::level`] comes from.
+    pub fn source(&self) -> Option<AccessSource> {
+        if self.is_owner {
+            Some(AccessSource::Owner)
+        } else if self.is_admin {
+            Some(AccessSource::Admin)
+        } else {
+            match (self.user_grant, self.workspace_grant) {
+                (None, None) => None,
+                (Some(own), Some(workspace)) if workspace > own => {
+                    Some(AccessSource::WorkspaceGrant)
+                }
+                (Some(_), _) => Some(AccessSource::UserGrant),
+                (None, Some(_)) => Some(AccessSource::WorkspaceGrant),
+            }
+        }
+    }
+
+    pub fn allows(&self, capability: Capability) -> bool {
+        let level = self.level();
+        match capability {
+            Capability::View | Capability::Run => level >= Some(AccessLevel::Run),
+            Capability::Clone => level >= Some(AccessLevel::Clone),
+            Capability::Edit => level >= Some(AccessLevel::Edit),
+            Capability::ManageSharing | Capability::Delete => self.is_owner || self.is_admin,
+        }
+    }
+
+    /// Refuses what the principal may not do: as "not found" when they may
+    /// not even know the agent exists, otherwise as "forbidden", saying why.
+    pub fn require(&self, capability: Capability) -> Result<()> {
+        if self.allows(capability) {
+            return Ok(());
+        }
+        if !self.allows(Capability::View) {
+            return Err(Error::NotFound("agent"));
+        }
+        let message = match capability {
+            Capability::View | Capability::Run => "you need at least run access to this agent",
+            Capability::Clone => "you need clone or edit access to copy this agent",
+            Capability::Edit => "you need edit access to change this agent",
+            Capability::ManageSharing => {
+                "only the agent's owner and workspace admins manage its sharing"
+            }
+            Capability::Delete => "only the agent's owner and workspace admins may delete it",
+        };
+        Err(Error::forbidden(message))
+    }
+
+    pub(crate) fn of(
+        principal: &Principal,
+        owner_id: &str,
+        user_grant: Option<AccessLevel>,
+        workspace_grant: Option<AccessLevel>,
+    ) -> Self {
+        Self {
+            is_owner: principal.user_id.as_str() == owner_id,
+            is_admin: principal.is_admin(),
+            user_grant,
+            workspace_grant,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AccessLevel::{Clone as C, Edit as E, Run as R};
+
+    fn grants(user: Option<AccessLevel>, workspace: Option<AccessLevel>) -> AgentAccess {
+        AgentAccess {
+            is_owner: false,
+            is_admin: false,
+            user_grant: user,
+            workspace_grant: workspace,
+        }
+    }
+
+    #[test]
+    fn levels_are_ordered_run_clone_edit() {
+        assert!(R < C && C < E);
+    }
+
+    #[test]
+    fn the_effective_level_is_the_higher_grant() {
+        assert_eq!(grants(Some(R), Some(E)).level(), Some(E));
+        assert_eq!(grants(Some(E), Some(R)).level(), Some(E));
+        assert_eq!(grants(None, Some(C)).level(), Some(C));
+        assert_eq!(grants(None, None).level(), None);
+        assert_eq!(
+            grants(Some(R), Some(E)).source(),
+            Some(AccessSource::WorkspaceGrant)
+        );
+        assert_eq!(
+            grants(Some(E), Some(E)).source(),
+            Some(AccessSource::UserGrant)
+        );
+    }
+
+    #[test]
+    fn capabilities_follow_the_level() {
+        let table = [
+            (Some(R), [true, true, false, false, false, false]),
+            (Some(C), [true, true, true, false, false, false]),
+            (Some(E), [true, true, true, true, false, false]),
+            (None, [false; 6]),
+        ];
+        let capabilities = [
+            Capability::View,
+            Capability::Run,
+            Capability::Clone,
+            Capability::Edit,
+            Capability::ManageSharing,
+            Capability::Delete,
+        ];
+        for (level, expected) in table {
+            for (capability, allowed) in capabilities.iter().zip(expected) {
+                assert_eq!(
+                    grants(level, None).allows(*capability),
+                    allowed,
+                    "{level:?} {capability:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn owners_and_admins_may_do_everything() {
+        for access in [
+            AgentAccess {
+                is_owner: true,
+                ..grants(None, None)
+            },
+            AgentAccess {
+                is_admin: true,
+                ..grants(None, None)
+            },
+        ] {
+            assert!(access.allows(Capability::ManageSharing) && access.allows(Capability::Delete));
+            assert_eq!(access.level(), Some(E));
+        }
+    }
+
+    #[test]
+    fn strangers_are_told_the_agent_does_not_exist() {
+        assert!(matches!(
+            grants(None, None).require(Capability::View),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            grants(Some(R), None).require(Capability::Edit),
+            Err(Error::Forbidden(_))
+        ));
+    }
+}

@@ -1,0 +1,616 @@
+//! Agents: their definitions, and the use cases that create, read, change,
+//! copy and delete them. Sharing is in [`grants`]; who may do what, in
+//! [`access`].
+
+pub mod access;
+pub mod grants;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bosun_policy::ExecutionMode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, UserId};
+use crate::tools::enum_name;
+use crate::{Bosun, Error, Principal, Result, validate};
+pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
+
+/// How an agent authenticates to the services it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialModel {
+    /// A dedicated service account whose secrets editors store ("Claw").
+    Fixed,
+    /// The user who started the run, through their own connected accounts ("Assistant").
+    User,
+}
+
+pub const EXECUTION_MODES: &[&str] = &["restricted", "read_write", "open", "locked"];
+pub const CREDENTIAL_MODELS: &[&str] = &["fixed", "user"];
+
+/// An agent's definition, in the REST contract's shape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    pub tools: Vec<String>,
+    pub execution_mode: ExecutionMode,
+    pub credential_model: CredentialModel,
+    pub settings: Value,
+    pub owner_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An agent together with what the asking principal may do with it.
+#[derive(Clone, Debug)]
+pub struct AgentView {
+    pub agent: Agent,
+    pub access: AgentAccess,
+    pub owner_name: String,
+}
+
+/// The fields of a new agent, as received. Only `name` is required.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentDraft {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub instructions: Option<String>,
+    #[serde(default)]
+    pub tools: Option<Vec<String>>,
+    #[serde(default)]
+    pub execution_mode: Option<String>,
+    #[serde(default)]
+    pub credential_model: Option<String>,
+    #[serde(default)]
+    pub settings: Option<Value>,
+}
+
+/// Changes to an agent; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub instructions: Option<String>,
+    pub tools: Option<Vec<String>>,
+    pub execution_mode: Option<String>,
+    pub credential_model: Option<String>,
+    pub settings: Option<Value>,
+    /// Transfers ownership (owner and admins only).
+    pub owner_id: Option<String>,
+}
+
+/// Which agents a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentListView {
+    /// Every agent the principal can see.
+    #[default]
+    All,
+    /// Agents the principal owns.
+    Mine,
+    /// Agents others shared with the principal or with the whole workspace.
+    Shared,
+}
+
+/// A page of a list, with the cursor of the next page.
+#[derive(Clone, Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+const MAX_SETTINGS_BYTES: usize = 64 * 1024;
+
+#[derive(sqlx::FromRow)]
+struct AgentRow {
+    id: String,
+    name: String,
+    description: String,
+    instructions: String,
+    tools: String,
+    execution_mode: String,
+    credential_model: String,
+    settings: String,
+    owner_id: String,
+    owner_name: String,
+    created_at: i64,
+    updated_at: i64,
+    user_grant: Option<String>,
+    workspace_grant: Option<String>,
+}
+
+const AGENT_COLUMNS: &str = "agents.id, agents.name, agents.description, agents.instructions, agents.tools, \
+     agents.execution_mode, agents.credential_model, agents.settings, agents.owner_id, \
+     owners.name AS owner_name, agents.created_at, agents.updated_at, \
+     (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = $1) AS user_grant, \
+     (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) AS workspace_grant";
+
+impl AgentRow {
+    fn into_view(self, principal: &Principal) -> Result<AgentView> {
+        let level = |value: Option<String>| -> Result<Option<AccessLevel>> {
+            value
+                .map(|v| validate::one_of("level", &v, AccessLevel::NAMES))
+                .transpose()
+        };
+        let access = AgentAccess::of(
+            principal,
+            &self.owner_id,
+            level(self.user_grant)?,
+            level(self.workspace_grant)?,
+        );
+        let agent = Agent {
+            id: AgentId::from_string(self.id),
+            name: self.name,
+            description: self.description,
+            instructions: self.instructions,
+            tools: serde_json::from_str(&self.tools)
+                .map_err(|e| Error::internal(format!("agent tools: {e}")))?,
+            execution_mode: validate::one_of(
+                "execution_mode",
+                &self.execution_mode,
+                EXECUTION_MODES,
+            )?,
+            credential_model: validate::one_of(
+                "credential_model",
+                &self.credential_model,
+                CREDENTIAL_MODELS,
+            )?,
+            settings: serde_json::from_str(&self.settings)
+                .map_err(|e| Error::internal(format!("agent settings: {e}")))?,
+            owner_id: UserId::from_string(self.owner_id),
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+        };
+        Ok(AgentView {
+            agent,
+            access,
+            owner_name: self.owner_name,
+        })
+    }
+}
+
+impl Bosun {
+    /// Loads an agent of the principal's workspace with the principal's
+    /// access to it, and refuses unless that access allows `capability`.
+    pub async fn agent_for(
+        &self,
+        principal: &Principal,
+        id: &AgentId,
+        capability: Capability,
+    ) -> Result<AgentView> {
+        let row: Option<AgentRow> = sqlx::query_as(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
+             WHERE agents.id = $2 AND agents.workspace_id = $3"
+        ))
+        .bind(principal.user_id.as_str())
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let view = row.ok_or(Error::NotFound("agent"))?.into_view(principal)?;
+        view.access.require(capability)?;
+        Ok(view)
+    }
+
+    /// The agents the principal can see, by name, a page at a time.
+    pub async fn list_agents(
+        &self,
+        principal: &Principal,
+        view: AgentListView,
+        name_contains: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AgentView>> {
+        let limit = i64::from(limit.clamp(1, 200));
+        let (after_name, after_id) = match cursor {
+            Some(cursor) => decode_cursor(cursor)?,
+            None => (String::new(), String::new()),
+        };
+        let shared = "EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id \
+                      AND (g.user_id = $1 OR g.user_id IS NULL))";
+        let visible = match view {
+            AgentListView::Mine => "agents.owner_id = $1".to_owned(),
+            AgentListView::Shared => format!("agents.owner_id <> $1 AND {shared}"),
+            AgentListView::All if principal.is_admin() => "1 = 1".to_owned(),
+            AgentListView::All => format!("(agents.owner_id = $1 OR {shared})"),
+        };
+        let pattern = name_contains
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+        let rows: Vec<AgentRow> = sqlx::query_as(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
+             WHERE agents.workspace_id = $2 AND {visible} \
+             AND ($3 IS NULL OR lower(agents.name) LIKE $3 ESCAPE '\\') \
+             AND (lower(agents.name) > $4 OR (lower(agents.name) = $4 AND agents.id > $5)) \
+             ORDER BY lower(agents.name), agents.id LIMIT $6"
+        ))
+        .bind(principal.user_id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .bind(pattern)
+        .bind(&after_name)
+        .bind(&after_id)
+        .bind(limit + 1)
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut items = rows
+            .into_iter()
+            .map(|row| row.into_view(principal))
+            .collect::<Result<Vec<_>>>()?;
+        let next = if items.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+            items.pop();
+            items
+                .last()
+                .map(|last| encode_cursor(&last.agent.name.to_lowercase(), last.agent.id.as_str()))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// Creates an agent owned by the principal.
+    pub async fn create_agent(
+        &self,
+        principal: &Principal,
+        draft: AgentDraft,
+    ) -> Result<AgentView> {
+        let fields = self
+            .parse_fields(
+                principal,
+                AgentPatch {
+                    name: Some(draft.name),
+                    description: draft.description,
+                    instructions: draft.instructions,
+                    tools: draft.tools,
+                    execution_mode: draft.execution_mode,
+                    credential_model: draft.credential_model,
+                    settings: draft.settings,
+                    owner_id: None,
+                },
+            )
+            .await?;
+        let mode = match fields.execution_mode {
+            Some(mode) => mode,
+            None => self.default_execution_mode(principal).await?,
+        };
+        let agent = Agent {
+            id: AgentId::generate(),
+            name: fields
+                .name
+                .ok_or_else(|| Error::invalid("name", "is required"))?,
+            description: fields.description.unwrap_or_default(),
+            instructions: fields.instructions.unwrap_or_default(),
+            tools: fields.tools.unwrap_or_default(),
+            execution_mode: mode,
+            credential_model: fields.credential_model.unwrap_or(CredentialModel::Fixed),
+            settings: fields.settings.unwrap_or_else(|| json!({})),
+            owner_id: principal.user_id.clone(),
+            created_at: self.now(),
+            updated_at: self.now(),
+        };
+        let mut tx = self.db().begin_write().await?;
+        insert_agent(&mut tx, principal, &agent).await?;
+        let data = json!({ "name": agent.name, "execution_mode": agent.execution_mode,
+                           "credential_model": agent.credential_model, "tools": agent.tools });
+        events::append(
+            &mut tx,
+            agent.created_at,
+            NewEvent::audit("agent.created", principal, Some(&agent.id), data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.agent_for(principal, &agent.id, Capability::View).await
+    }
+
+    /// Changes an agent's definition (editors), or its owner (owner and admins).
+    pub async fn update_agent(
+        &self,
+        principal: &Principal,
+        id: &AgentId,
+        patch: AgentPatch,
+    ) -> Result<AgentView> {
+        let current = self.agent_for(principal, id, Capability::Edit).await?;
+        let new_owner = match patch.owner_id.as_deref() {
+            Some(owner) if owner != current.agent.owner_id.as_str() => {
+                current.access.require(Capability::ManageSharing)?;
+                Some(self.active_member(principal, "owner_id", owner).await?)
+            }
+            _ => None,
+        };
+        let fields = self.parse_fields(principal, patch).await?;
+        let before = current.agent;
+        let after = Agent {
+            name: fields.name.unwrap_or_else(|| before.name.clone()),
+            description: fields
+                .description
+                .unwrap_or_else(|| before.description.clone()),
+            instructions: fields
+                .instructions
+                .unwrap_or_else(|| before.instructions.clone()),
+            tools: fields.tools.unwrap_or_else(|| before.tools.clone()),
+            execution_mode: fields.execution_mode.unwrap_or(before.execution_mode),
+            credential_model: fields.credential_model.unwrap_or(before.credential_model),
+            settings: fields.settings.unwrap_or_else(|| before.settings.clone()),
+            owner_id: new_owner.unwrap_or_else(|| before.owner_id.clone()),
+            updated_at: self.now(),
+            ..before.clone()
+        };
+        let changes = changes(&before, &after);
+        if changes.as_object().is_some_and(serde_json::Map::is_empty) {
+            return self.agent_for(principal, id, Capability::View).await;
+        }
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "UPDATE agents SET name = $1, description = $2, instructions = $3, tools = $4, execution_mode = $5, \
+             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9 WHERE id = $10 AND workspace_id = $11",
+        )
+        .bind(&after.name)
+        .bind(&after.description)
+        .bind(&after.instructions)
+        .bind(serde_json::to_string(&after.tools).unwrap_or_else(|_| "[]".into()))
+        .bind(after.execution_mode.as_str())
+        .bind(enum_name(&after.credential_model))
+        .bind(after.settings.to_string())
+        .bind(after.owner_id.as_str())
+        .bind(to_millis(after.updated_at))
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let kind = if after.owner_id != before.owner_id {
+            "agent.ownership_transferred"
+        } else {
+            "agent.updated"
+        };
+        events::append(
+            &mut tx,
+            after.updated_at,
+            NewEvent::audit(kind, principal, Some(id), json!({ "changes": changes })),
+        )
+        .await?;
+        tx.commit().await?;
+        // The principal may no longer see it (they gave it away): answer
+        // with what they are allowed to know.
+        self.agent_for(principal, id, Capability::View).await
+    }
+
+    /// Deletes an agent and its grants (owner and admins).
+    pub async fn delete_agent(&self, principal: &Principal, id: &AgentId) -> Result<()> {
+        let view = self.agent_for(principal, id, Capability::Delete).await?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM agents WHERE id = $1 AND workspace_id = $2")
+            .bind(id.as_str())
+            .bind(principal.workspace_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "agent.deleted",
+                principal,
+                Some(id),
+                json!({ "name": view.agent.name }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Copies an agent into a new one owned by the principal: instructions,
+    /// tools, settings, mode and credential model, but never credentials,
+    /// grants, runtime keys or runs.
+    pub async fn clone_agent(
+        &self,
+        principal: &Principal,
+        id: &AgentId,
+        name: Option<&str>,
+    ) -> Result<AgentView> {
+        let source = self
+            .agent_for(principal, id, Capability::Clone)
+            .await?
+            .agent;
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => validate::label("name", name, 100)?,
+            None => truncate_chars(&format!("Copy of {}", source.name), 100),
+        };
+        let now = self.now();
+        let copy = Agent {
+            id: AgentId::generate(),
+            name,
+            owner_id: principal.user_id.clone(),
+            created_at: now,
+            updated_at: now,
+            ..source.clone()
+        };
+        let mut tx = self.db().begin_write().await?;
+        insert_agent(&mut tx, principal, &copy).await?;
+        let data = json!({ "source_agent_id": source.id, "name": copy.name });
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit("agent.cloned", principal, Some(&copy.id), data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.agent_for(principal, &copy.id, Capability::View).await
+    }
+
+    async fn default_execution_mode(&self, principal: &Principal) -> Result<ExecutionMode> {
+        let mode: String =
+            sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
+                .bind(principal.workspace_id.as_str())
+                .fetch_one(self.db().pool())
+                .await?;
+        validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
+    }
+
+    /// Parses and checks the fields present in a patch.
+    async fn parse_fields(&self, principal: &Principal, patch: AgentPatch) -> Result<ParsedFields> {
+        let tools = match patch.tools {
+            Some(tools) => Some(self.check_tools(principal, tools).await?),
+            None => None,
+        };
+        Ok(ParsedFields {
+            name: patch
+                .name
+                .map(|n| validate::label("name", &n, 100))
+                .transpose()?,
+            description: patch
+                .description
+                .map(|d| validate::text("description", d.trim(), 2_000))
+                .transpose()?,
+            instructions: patch
+                .instructions
+                .map(|i| validate::text("instructions", &i, 100_000))
+                .transpose()?,
+            tools,
+            execution_mode: patch
+                .execution_mode
+                .map(|m| validate::one_of("execution_mode", &m, EXECUTION_MODES))
+                .transpose()?,
+            credential_model: patch
+                .credential_model
+                .map(|m| validate::one_of("credential_model", &m, CREDENTIAL_MODELS))
+                .transpose()?,
+            settings: patch.settings.map(check_settings).transpose()?,
+        })
+    }
+
+    /// Tool names must be in the workspace's catalog, each once.
+    async fn check_tools(&self, principal: &Principal, tools: Vec<String>) -> Result<Vec<String>> {
+        let catalog = self.tools_of(&principal.workspace_id).await?;
+        let mut checked: Vec<String> = Vec::with_capacity(tools.len());
+        for tool in tools {
+            let tool = tool.trim().to_owned();
+            if !catalog.iter().any(|t| t.name == tool) {
+                return Err(Error::invalid(
+                    "tools",
+                    format!("{tool:?} is not in the workspace's tool catalog"),
+                ));
+            }
+            if !checked.contains(&tool) {
+                checked.push(tool);
+            }
+        }
+        Ok(checked)
+    }
+}
+
+struct ParsedFields {
+    name: Option<String>,
+    description: Option<String>,
+    instructions: Option<String>,
+    tools: Option<Vec<String>>,
+    execution_mode: Option<ExecutionMode>,
+    credential_model: Option<CredentialModel>,
+    settings: Option<Value>,
+}
+
+async fn insert_agent(
+    conn: &mut sqlx::AnyConnection,
+    principal: &Principal,
+    agent: &Agent,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO agents (id, workspace_id, owner_id, name, description, instructions, tools, execution_mode, \
+         credential_model, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(agent.id.as_str())
+    .bind(principal.workspace_id.as_str())
+    .bind(agent.owner_id.as_str())
+    .bind(&agent.name)
+    .bind(&agent.description)
+    .bind(&agent.instructions)
+    .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
+    .bind(agent.execution_mode.as_str())
+    .bind(enum_name(&agent.credential_model))
+    .bind(agent.settings.to_string())
+    .bind(to_millis(agent.created_at))
+    .bind(to_millis(agent.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Settings are a JSON object of bounded size.
+fn check_settings(settings: Value) -> Result<Value> {
+    if !settings.is_object() {
+        return Err(Error::invalid("settings", "must be a JSON object"));
+    }
+    if settings.to_string().len() > MAX_SETTINGS_BYTES {
+        return Err(Error::invalid("settings", "must be at most 64 KiB of JSON"));
+    }
+    Ok(settings)
+}
+
+/// What changed between two versions of an agent, for the audit log. Long
+/// texts are recorded as changed, not copied.
+fn changes(before: &Agent, after: &Agent) -> Value {
+    let mut changes = serde_json::Map::new();
+    let mut record = |field: &str, from: Value, to: Value| {
+        if from != to {
+            changes.insert(field.into(), json!({ "from": from, "to": to }));
+        }
+    };
+    record("name", json!(before.name), json!(after.name));
+    record(
+        "description",
+        json!(before.description),
+        json!(after.description),
+    );
+    record("tools", json!(before.tools), json!(after.tools));
+    record(
+        "execution_mode",
+        json!(before.execution_mode),
+        json!(after.execution_mode),
+    );
+    record(
+        "credential_model",
+        json!(before.credential_model),
+        json!(after.credential_model),
+    );
+    record("owner_id", json!(before.owner_id), json!(after.owner_id));
+    if before.instructions != after.instructions {
+        changes.insert("instructions".into(), json!({ "changed": true }));
+    }
+    if before.settings != after.settings {
+        changes.insert("settings".into(), json!({ "changed": true }));
+    }
+    Value::Object(changes)
+}
+
+pub(crate) fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn truncate_chars(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
+}
+
+fn encode_cursor(name: &str, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(name, id)).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this list gave out"))
+}

@@ -1,0 +1,129 @@
+//! The event log: audit entries now, run traces later, all in one hash
+//! chain. Every event is appended inside the transaction of the change it
+//! records, so the two commit or fail together.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+use crate::clock::to_millis;
+use crate::ids::{AgentId, WorkspaceId};
+use crate::{Principal, Result};
+
+/// An event about to be recorded.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    /// What happened, e.g. `agent.created`.
+    pub kind: &'static str,
+    pub workspace_id: WorkspaceId,
+    pub agent_id: Option<AgentId>,
+    pub run_id: Option<String>,
+    /// Who did it: a user id, or a runtime key's id.
+    pub actor: Option<String>,
+    /// The user an agent acted for, when different from the actor.
+    pub on_behalf_of: Option<String>,
+    pub data: Value,
+}
+
+impl NewEvent {
+    /// An admin-side change made by a user in their workspace.
+    pub fn audit(
+        kind: &'static str,
+        actor: &Principal,
+        agent_id: Option<&AgentId>,
+        data: Value,
+    ) -> Self {
+        Self {
+            kind,
+            workspace_id: actor.workspace_id.clone(),
+            agent_id: agent_id.cloned(),
+            run_id: None,
+            actor: Some(actor.user_id.to_string()),
+            on_behalf_of: None,
+            data,
+        }
+    }
+}
+
+/// Appends an event to the chain on `conn`, which must be inside the
+/// transaction that makes the change the event records.
+pub async fn append(conn: &mut AnyConnection, at: DateTime<Utc>, event: NewEvent) -> Result<i64> {
+    // Taking the next number locks the head row until commit, so appenders
+    // queue and the sequence has no gaps.
+    let (seq, prev_hash): (i64, String) = sqlx::query_as(
+        "UPDATE event_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let at = to_millis(at);
+    let data = event.data.to_string();
+    let row = ChainedFields {
+        seq,
+        at,
+        kind: event.kind,
+        workspace_id: event.workspace_id.as_str(),
+        agent_id: event.agent_id.as_ref().map(AgentId::as_str),
+        run_id: event.run_id.as_deref(),
+        actor: event.actor.as_deref(),
+        on_behalf_of: event.on_behalf_of.as_deref(),
+        data: &data,
+    };
+    let hash = row.hash(&prev_hash);
+    sqlx::query(
+        "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(row.kind)
+    .bind(row.workspace_id)
+    .bind(row.agent_id)
+    .bind(row.run_id)
+    .bind(row.actor)
+    .bind(row.on_behalf_of)
+    .bind(row.data)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE event_chain_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// The fields an event's hash covers, exactly as stored.
+pub struct ChainedFields<'a> {
+    pub seq: i64,
+    pub at: i64,
+    pub kind: &'a str,
+    pub workspace_id: &'a str,
+    pub agent_id: Option<&'a str>,
+    pub run_id: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub on_behalf_of: Option<&'a str>,
+    pub data: &'a str,
+}
+
+impl ChainedFields<'_> {
+    /// SHA-256 over the previous hash and this event's fields, encoded as a
+    /// JSON array so that no two different events share an encoding.
+    pub fn hash(&self, prev_hash: &str) -> String {
+        let encoded = serde_json::json!([
+            prev_hash,
+            self.seq,
+            self.at,
+            self.kind,
+            self.workspace_id,
+            self.agent_id,
+            self.run_id,
+            self.actor,
+            self.on_behalf_of,
+            self.data,
+        ])
+        .to_string();
+        hex::encode(Sha256::digest(encoded.as_bytes()))
+    }
+}
