@@ -13,7 +13,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
-use crate::pages::{account, agents, inbox, login, not_found, settings, traces};
+use crate::pages::{account, agent, agents, inbox, login, not_found, settings, traces};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,10 +50,13 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=agents::AgentsPage ssr=SsrMode::Async />
                     <Route path=path!("/agents") view=agents::AgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/agents/new") view=agent::NewAgentPage ssr=SsrMode::Async />
+                    <Route path=path!("/agents/:id") view=agent::AgentPage ssr=SsrMode::Async />
                     <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/traces") view=traces::TracesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tools") view=settings::ToolsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

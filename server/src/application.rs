@@ -128,7 +128,7 @@ async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyh
 }
 
 async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {
-    let workspace = bosun.default_workspace().await?;
+    let workspace = bosun.prepare_workspaces().await?;
     if bosun.has_users().await? {
         return Ok(());
     }

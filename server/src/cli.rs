@@ -127,7 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             admin,
         }) => {
             let bosun = open_service(&config).await?;
-            let workspace = bosun.default_workspace().await?;
+            let workspace = bosun.prepare_workspaces().await?;
             let role = if admin { Role::Admin } else { Role::Member };
             let id = bosun
                 .create_user_as_operator(

@@ -109,9 +109,9 @@ impl Bosun {
             .bind(workspace.as_str())
             .bind(&tool.name)
             .bind(description_of(&tool.name))
-            .bind(enum_name(&tool.arg_kind))
+            .bind(validate::name_of(&tool.arg_kind))
             .bind(tool.default_risk.as_str())
-            .bind(enum_name(&tool.category))
+            .bind(validate::name_of(&tool.category))
             .bind(now)
             .execute(self.db().pool())
             .await?;
@@ -170,9 +170,9 @@ impl Bosun {
         .bind(actor.workspace_id.as_str())
         .bind(&tool.name)
         .bind(&tool.description)
-        .bind(enum_name(&tool.argument_kind))
+        .bind(validate::name_of(&tool.argument_kind))
         .bind(tool.default_risk.as_str())
-        .bind(enum_name(&tool.category))
+        .bind(validate::name_of(&tool.category))
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
@@ -195,13 +195,5 @@ impl Bosun {
         .await?;
         tx.commit().await?;
         Ok(tool)
-    }
-}
-
-/// The snake_case name an enum serializes to.
-pub(crate) fn enum_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
     }
 }

@@ -17,6 +17,14 @@ pub fn one_of<T: DeserializeOwned>(
         .map_err(|_| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
 }
 
+/// The snake_case name an enum serializes to: the inverse of [`one_of`].
+pub fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 /// Free text with an upper bound (descriptions, instructions); may be empty.
 pub fn text(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
     if value.chars().count() > max_chars {

@@ -36,7 +36,21 @@ impl Bosun {
             .bind(to_millis(self.now()))
             .execute(self.db().pool())
             .await?;
+        self.seed_builtin_tools(&id).await?;
         Ok(id)
+    }
+
+    /// Makes a store ready to serve: a default workspace exists and every
+    /// workspace has the built-in tools of this release.
+    pub async fn prepare_workspaces(&self) -> Result<WorkspaceId> {
+        let default = self.default_workspace().await?;
+        let all: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces")
+            .fetch_all(self.db().pool())
+            .await?;
+        for workspace in all {
+            self.seed_builtin_tools(&WorkspaceId::from_string(workspace)).await?;
+        }
+        Ok(default)
     }
 
     /// Whether any user exists yet (to tell a new installation how to start).

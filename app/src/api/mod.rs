@@ -2,8 +2,11 @@
 //! Each resolves who is asking, calls one use case and returns its answer;
 //! none decides who may do what.
 
+pub mod agents;
 pub mod auth;
 pub mod members;
+pub mod sharing;
+pub mod tools;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -1,5 +1,8 @@
 //! Pieces shared by several pages.
 
+pub mod agent_form;
+pub mod agent_labels;
 pub mod empty;
 pub mod errors;
 pub mod layout;
+pub mod sharing;

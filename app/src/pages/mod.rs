@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod agent;
 pub mod agents;
 pub mod inbox;
 pub mod login;

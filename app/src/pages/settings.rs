@@ -7,6 +7,7 @@ use leptos_router::components::A;
 
 use crate::api::auth::Me;
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
+use crate::api::tools::{AddTool, ToolView, list_tools};
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 
@@ -22,7 +23,8 @@ pub fn SettingsPage() -> impl IntoView {
                 view! {
                     <p class="notice">
                         "Workspace settings are managed by its admins. Your own tokens are under "
-                        <A href="/account">"My account"</A> "."
+                        <A href="/account">"My account"</A> ". The workspace's "
+                        <A href="/settings/tools">"tools"</A> " are listed for everyone."
                     </p>
                 }
             }
@@ -32,11 +34,15 @@ pub fn SettingsPage() -> impl IntoView {
                     <A href="/settings/members">"Members"</A>
                     " — who belongs to this workspace, and who administers it."
                 </li>
+                <li>
+                    <A href="/settings/tools">"Tools"</A>
+                    " — the catalog of tools agents may be given."
+                </li>
             </ul>
-            <EmptyState title="Security, tools and integrations">
+            <EmptyState title="Security and integrations">
                 <p>
-                    "The workspace's rules and default execution mode, its tool catalog and its "
-                    "OAuth providers will be set here."
+                    "The workspace's rules and default execution mode, and its OAuth providers, "
+                    "will be set here."
                 </p>
             </EmptyState>
         </Show>
@@ -147,6 +153,100 @@ fn MemberTable(
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// Settings → Tools: the catalog agents pick their tools from.
+#[component]
+pub fn ToolsPage() -> impl IntoView {
+    let is_admin = use_context::<Me>().is_some_and(|me| me.is_admin);
+    let add = ServerAction::<AddTool>::new();
+    let tools = Resource::new(move || add.version().get(), |_| list_tools());
+    view! {
+        <Title text="Tools" />
+        <h1>"Tools"</h1>
+        <p>"The tools agents in this workspace may be given. Built-in tools come with Bosun; admins add their own."</p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tools.await {
+                    Ok(tools) => view! { <ToolTable tools /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <Show when=move || is_admin>
+            <section class="card">
+                <h2>"Add a tool"</h2>
+                <ActionForm action=add attr:class="stack">
+                    <label>"Name" <input name="name" required placeholder="deploy_service" /></label>
+                    <label>"Description" <input name="description" /></label>
+                    <label>
+                        "Argument"
+                        <select name="argument_kind">
+                            <option value="command">"A shell command"</option>
+                            <option value="path">"A file path"</option>
+                            <option value="url">"A URL"</option>
+                            <option value="text" selected>"Text"</option>
+                        </select>
+                    </label>
+                    <label>
+                        "What it does"
+                        <select name="category">
+                            <option value="read">"Only reads (read-only)"</option>
+                            <option value="file_write">"Writes files"</option>
+                            <option value="file_delete">"Deletes files"</option>
+                            <option value="shell">"Runs commands"</option>
+                            <option value="network">"Talks to the network"</option>
+                            <option value="message">"Sends messages to people"</option>
+                            <option value="other" selected>"Something else"</option>
+                        </select>
+                    </label>
+                    <label>
+                        "Default risk"
+                        <select name="default_risk">
+                            <option value="safe">"Safe"</option>
+                            <option value="caution" selected>"Caution"</option>
+                            <option value="dangerous">"Dangerous"</option>
+                        </select>
+                    </label>
+                    <ActionError result=add.value() />
+                    <button type="submit">"Add tool"</button>
+                </ActionForm>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
+    view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Tool"</th>
+                    <th scope="col">"Argument"</th>
+                    <th scope="col">"Does"</th>
+                    <th scope="col">"Default risk"</th>
+                    <th scope="col">"Origin"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {tools
+                    .into_iter()
+                    .map(|tool| {
+                        view! {
+                            <tr>
+                                <td><code>{tool.name}</code> " " <span class="muted">{tool.description}</span></td>
+                                <td>{tool.argument_kind}</td>
+                                <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.replace('_', " ") }}</td>
+                                <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.clone()}</span></td>
+                                <td>{if tool.builtin { "built-in" } else { "custom" }}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
         </table>
     }
 }

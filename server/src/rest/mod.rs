@@ -1,13 +1,17 @@
 //! The REST API under `/api/v1`: bearer tokens only, JSON in and out, errors
 //! in one shape. Handlers are thin adapters over the service layer.
 
+pub mod agents;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod me;
 pub mod openapi;
+pub mod sharing;
+pub mod tools;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, patch};
 
 use crate::application::AppState;
 use error::ApiError;
@@ -15,6 +19,12 @@ use error::ApiError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me::get_me))
+        .route("/agents", get(agents::list).post(agents::create))
+        .route("/agents/{id}", get(agents::get).patch(agents::update).delete(agents::delete))
+        .route("/agents/{id}/clone", axum::routing::post(agents::clone))
+        .route("/agents/{id}/grants", get(sharing::list).post(sharing::create))
+        .route("/agents/{id}/grants/{grant_id}", patch(sharing::update).delete(sharing::delete))
+        .route("/tools", get(tools::list).post(tools::create))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })
 }

@@ -8,7 +8,21 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Bosun", description = "The control layer for an organization's AI agents."),
-    paths(super::me::get_me),
+    paths(
+        super::me::get_me,
+        super::agents::list,
+        super::agents::create,
+        super::agents::get,
+        super::agents::update,
+        super::agents::delete,
+        super::agents::clone,
+        super::sharing::list,
+        super::sharing::create,
+        super::sharing::update,
+        super::sharing::delete,
+        super::tools::list,
+        super::tools::create,
+    ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)
 )]

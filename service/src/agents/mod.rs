@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, UserId};
-use crate::tools::enum_name;
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
 
@@ -57,27 +56,19 @@ pub struct AgentView {
 }
 
 /// The fields of a new agent, as received. Only `name` is required.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct AgentDraft {
     pub name: String,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub instructions: Option<String>,
-    #[serde(default)]
     pub tools: Option<Vec<String>>,
-    #[serde(default)]
     pub execution_mode: Option<String>,
-    #[serde(default)]
     pub credential_model: Option<String>,
-    #[serde(default)]
     pub settings: Option<Value>,
 }
 
 /// Changes to an agent; absent fields stay as they are.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct AgentPatch {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -89,6 +80,8 @@ pub struct AgentPatch {
     /// Transfers ownership (owner and admins only).
     pub owner_id: Option<String>,
 }
+
+pub const LIST_VIEWS: &[&str] = &["all", "mine", "shared"];
 
 /// Which agents a list shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -360,7 +353,7 @@ impl Bosun {
         .bind(&after.instructions)
         .bind(serde_json::to_string(&after.tools).unwrap_or_else(|_| "[]".into()))
         .bind(after.execution_mode.as_str())
-        .bind(enum_name(&after.credential_model))
+        .bind(validate::name_of(&after.credential_model))
         .bind(after.settings.to_string())
         .bind(after.owner_id.as_str())
         .bind(to_millis(after.updated_at))
@@ -536,7 +529,7 @@ async fn insert_agent(
     .bind(&agent.instructions)
     .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
     .bind(agent.execution_mode.as_str())
-    .bind(enum_name(&agent.credential_model))
+    .bind(validate::name_of(&agent.credential_model))
     .bind(agent.settings.to_string())
     .bind(to_millis(agent.created_at))
     .bind(to_millis(agent.updated_at))

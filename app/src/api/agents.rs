@@ -1,0 +1,209 @@
+//! Agents: list, read, create, change, copy and delete them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// An agent in a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub owner_name: String,
+    pub execution_mode: String,
+    pub credential_model: String,
+    pub access: AccessView,
+}
+
+/// What the logged-in user may do with an agent, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessView {
+    /// `run`, `clone` or `edit`.
+    pub level: String,
+    /// `owner`, `admin`, `user_grant` or `workspace_grant`.
+    pub source: String,
+    pub can_clone: bool,
+    pub can_edit: bool,
+    pub can_manage_sharing: bool,
+    pub can_delete: bool,
+}
+
+/// An agent's whole definition, for its page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentDetail {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    pub tools: Vec<String>,
+    pub execution_mode: String,
+    pub credential_model: String,
+    /// Pretty-printed JSON.
+    pub settings: String,
+    pub owner_name: String,
+    pub updated: String,
+    pub access: AccessView,
+}
+
+/// The editable fields, as a form holds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentForm {
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    pub tools: Vec<String>,
+    pub execution_mode: String,
+    pub credential_model: String,
+    /// JSON text; must be an object.
+    pub settings: String,
+}
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use bosun_service::agents::{AgentAccess, AgentView, Capability};
+    use bosun_service::validate::name_of;
+
+    use super::*;
+
+    impl From<&AgentAccess> for AccessView {
+        fn from(access: &AgentAccess) -> Self {
+            Self {
+                level: access.level().map(|l| l.as_str().to_owned()).unwrap_or_default(),
+                source: access.source().map(|s| name_of(&s)).unwrap_or_default(),
+                can_clone: access.allows(Capability::Clone),
+                can_edit: access.allows(Capability::Edit),
+                can_manage_sharing: access.allows(Capability::ManageSharing),
+                can_delete: access.allows(Capability::Delete),
+            }
+        }
+    }
+
+    impl From<AgentView> for AgentSummary {
+        fn from(view: AgentView) -> Self {
+            Self {
+                access: (&view.access).into(),
+                id: view.agent.id.to_string(),
+                execution_mode: view.agent.execution_mode.as_str().into(),
+                credential_model: name_of(&view.agent.credential_model),
+                name: view.agent.name,
+                description: view.agent.description,
+                owner_name: view.owner_name,
+            }
+        }
+    }
+
+    impl From<AgentView> for AgentDetail {
+        fn from(view: AgentView) -> Self {
+            Self {
+                access: (&view.access).into(),
+                id: view.agent.id.to_string(),
+                execution_mode: view.agent.execution_mode.as_str().into(),
+                credential_model: name_of(&view.agent.credential_model),
+                settings: serde_json::to_string_pretty(&view.agent.settings).unwrap_or_default(),
+                updated: view.agent.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                name: view.agent.name,
+                description: view.agent.description,
+                instructions: view.agent.instructions,
+                tools: view.agent.tools,
+                owner_name: view.owner_name,
+            }
+        }
+    }
+
+    /// The settings text as JSON, or an error naming the field.
+    pub fn settings(text: &str) -> bosun_service::Result<serde_json::Value> {
+        let text = if text.trim().is_empty() { "{}" } else { text };
+        serde_json::from_str(text)
+            .map_err(|error| bosun_service::Error::invalid("settings", format!("is not valid JSON: {error}")))
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "agents/list")]
+pub async fn list_agents(view: String, query: String) -> Result<Vec<AgentSummary>, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::agents::LIST_VIEWS;
+    use bosun_service::validate::one_of;
+
+    let principal = principal().await?;
+    let view = one_of("view", &view, LIST_VIEWS)?;
+    let page = bosun()?
+        .list_agents(&principal, view, Some(&query), None, 200)
+        .await?;
+    Ok(page.items.into_iter().map(AgentSummary::from).collect())
+}
+
+#[server(prefix = "/fn", endpoint = "agents/get")]
+pub async fn get_agent(id: String) -> Result<AgentDetail, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::agents::Capability;
+    use bosun_service::ids::AgentId;
+
+    let view = bosun()?
+        .agent_for(&principal().await?, &AgentId::from_string(id), Capability::View)
+        .await?;
+    Ok(view.into())
+}
+
+#[server(prefix = "/fn", endpoint = "agents/create")]
+pub async fn create_agent(form: AgentForm) -> Result<String, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::agents::AgentDraft;
+
+    let draft = AgentDraft {
+        settings: Some(convert::settings(&form.settings)?),
+        name: form.name,
+        description: Some(form.description),
+        instructions: Some(form.instructions),
+        tools: Some(form.tools),
+        execution_mode: Some(form.execution_mode).filter(|m| !m.is_empty()),
+        credential_model: Some(form.credential_model).filter(|m| !m.is_empty()),
+    };
+    let view = bosun()?.create_agent(&principal().await?, draft).await?;
+    Ok(view.agent.id.to_string())
+}
+
+#[server(prefix = "/fn", endpoint = "agents/update")]
+pub async fn update_agent(id: String, form: AgentForm) -> Result<AgentDetail, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::agents::AgentPatch;
+    use bosun_service::ids::AgentId;
+
+    let patch = AgentPatch {
+        settings: Some(convert::settings(&form.settings)?),
+        name: Some(form.name),
+        description: Some(form.description),
+        instructions: Some(form.instructions),
+        tools: Some(form.tools),
+        execution_mode: Some(form.execution_mode),
+        credential_model: Some(form.credential_model),
+        owner_id: None,
+    };
+    let view = bosun()?
+        .update_agent(&principal().await?, &AgentId::from_string(id), patch)
+        .await?;
+    Ok(view.into())
+}
+
+#[server(prefix = "/fn", endpoint = "agents/delete")]
+pub async fn delete_agent(id: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+
+    bosun()?
+        .delete_agent(&principal().await?, &AgentId::from_string(id))
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "agents/clone")]
+pub async fn clone_agent(id: String, name: String) -> Result<String, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+
+    let view = bosun()?
+        .clone_agent(&principal().await?, &AgentId::from_string(id), Some(&name))
+        .await?;
+    Ok(view.agent.id.to_string())
+}

@@ -1,0 +1,53 @@
+//! The workspace's tool catalog.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolView {
+    pub name: String,
+    pub description: String,
+    pub argument_kind: String,
+    pub default_risk: String,
+    pub category: String,
+    pub read_only: bool,
+    pub builtin: bool,
+}
+
+#[server(prefix = "/fn", endpoint = "tools/list")]
+pub async fn list_tools() -> Result<Vec<ToolView>, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::validate::name_of;
+
+    let tools = bosun()?.list_tools(&principal().await?).await?;
+    Ok(tools
+        .into_iter()
+        .map(|tool| ToolView {
+            argument_kind: name_of(&tool.argument_kind),
+            default_risk: tool.default_risk.as_str().into(),
+            category: name_of(&tool.category),
+            name: tool.name,
+            description: tool.description,
+            read_only: tool.read_only,
+            builtin: tool.builtin,
+        })
+        .collect())
+}
+
+#[server(prefix = "/fn", endpoint = "tools/add")]
+pub async fn add_tool(
+    name: String,
+    description: String,
+    argument_kind: String,
+    default_risk: String,
+    category: String,
+) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::tools::NewTool;
+
+    let new_tool = NewTool { name, description, argument_kind, default_risk, category };
+    bosun()?.add_tool(&principal().await?, new_tool).await?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The form that creates or changes an agent's definition.
+
+use leptos::prelude::*;
+
+use crate::api::agents::AgentForm;
+use crate::api::tools::ToolView;
+use crate::components::agent_labels::{CREDENTIAL_MODELS, EXECUTION_MODES};
+
+/// Edits an [`AgentForm`]; `on_submit` receives the edited copy.
+#[component]
+pub fn AgentEditor(
+    initial: AgentForm,
+    tools: Vec<ToolView>,
+    #[prop(into)] submit_label: String,
+    #[prop(into)] pending: Signal<bool>,
+    on_submit: Callback<AgentForm>,
+) -> impl IntoView {
+    let name = RwSignal::new(initial.name);
+    let description = RwSignal::new(initial.description);
+    let instructions = RwSignal::new(initial.instructions);
+    let chosen_tools = RwSignal::new(initial.tools);
+    let mode = RwSignal::new(initial.execution_mode);
+    let credentials = RwSignal::new(initial.credential_model);
+    let settings = RwSignal::new(initial.settings);
+    let settings_problem = move || {
+        let text = settings.get();
+        if text.trim().is_empty() {
+            return None;
+        }
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(value) if value.is_object() => None,
+            Ok(_) => Some("Settings must be a JSON object, like {\"model\": \"…\"}.".to_owned()),
+            Err(error) => Some(format!("Settings are not valid JSON: {error}")),
+        }
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        on_submit.run(AgentForm {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            instructions: instructions.get_untracked(),
+            tools: chosen_tools.get_untracked(),
+            execution_mode: mode.get_untracked(),
+            credential_model: credentials.get_untracked(),
+            settings: settings.get_untracked(),
+        });
+    };
+    let tool_choices = tools
+        .into_iter()
+        .map(|tool| {
+            let tool_name = tool.name.clone();
+            let checked = {
+                let tool_name = tool_name.clone();
+                move || chosen_tools.with(|chosen| chosen.contains(&tool_name))
+            };
+            let toggle = move |_| {
+                let tool_name = tool_name.clone();
+                chosen_tools.update(|chosen| {
+                    if let Some(at) = chosen.iter().position(|t| *t == tool_name) {
+                        chosen.remove(at);
+                    } else {
+                        chosen.push(tool_name);
+                    }
+                });
+            };
+            view! {
+                <label class="choice">
+                    <input type="checkbox" name="tools" value=tool.name.clone() prop:checked=checked on:change=toggle />
+                    <code>{tool.name.clone()}</code>
+                    <span class="muted">{tool.description.clone()}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="stack agent-form" on:submit=submit>
+            <label>"Name" <input name="name" required maxlength="100" bind:value=name /></label>
+            <label>"Description" <input name="description" bind:value=description /></label>
+            <label>
+                "Instructions (the agent's system prompt)"
+                <textarea name="instructions" rows="6" bind:value=instructions></textarea>
+            </label>
+            <fieldset>
+                <legend>"Tools it may call"</legend>
+                <div class="choices">{tool_choices}</div>
+            </fieldset>
+            <label>
+                "Execution mode"
+                <select name="execution_mode" on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
+                    {EXECUTION_MODES
+                        .into_iter()
+                        .map(|(key, label, _)| view! { <option value=key>{label}</option> })
+                        .collect_view()}
+                </select>
+                <span class="hint">
+                    {move || {
+                        EXECUTION_MODES
+                            .iter()
+                            .find(|(key, _, _)| *key == mode.get())
+                            .map(|(_, _, help)| *help)
+                            .unwrap_or("The workspace's default applies.")
+                    }}
+                </span>
+            </label>
+            <fieldset>
+                <legend>"How it authenticates"</legend>
+                {CREDENTIAL_MODELS
+                    .into_iter()
+                    .map(|(key, label, help)| {
+                        view! {
+                            <label class="choice">
+                                <input
+                                    type="radio"
+                                    name="credential_model"
+                                    value=key
+                                    prop:checked=move || credentials.get() == key
+                                    on:change=move |_| credentials.set(key.to_owned())
+                                />
+                                <span>
+                                    <strong>{label}</strong>
+                                    <span class="hint">{help}</span>
+                                </span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <label>
+                "Settings (JSON object)"
+                <textarea name="settings" rows="4" class="mono" bind:value=settings></textarea>
+            </label>
+            {move || settings_problem().map(|problem| view! { <p class="error" role="alert">{problem}</p> })}
+            <div>
+                <button type="submit" disabled=move || pending.get() || settings_problem().is_some()>
+                    {submit_label}
+                </button>
+            </div>
+        </form>
+    }
+}

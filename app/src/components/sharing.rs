@@ -1,0 +1,201 @@
+//! The sharing dialog of an agent: who has access, at which level and why;
+//! add a member or the whole workspace, change a level, revoke.
+
+use leptos::prelude::*;
+
+use crate::api::sharing::{AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members};
+use crate::components::errors::{ActionError, ErrorNotice};
+
+const LEVELS: [(&str, &str); 3] = [("run", "Run"), ("clone", "Clone"), ("edit", "Edit")];
+
+#[component]
+pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
+    let share = ServerAction::<ShareAgent>::new();
+    let revoke = ServerAction::<RevokeGrant>::new();
+    let overview = Resource::new(
+        {
+            let agent_id = agent_id.clone();
+            move || (agent_id.clone(), share.version().get(), revoke.version().get())
+        },
+        |(agent_id, _, _)| access_overview(agent_id),
+    );
+    let open = RwSignal::new(false);
+    let label = format!("Share {agent_name}");
+    let agent_id = StoredValue::new(agent_id);
+    view! {
+        <section class="card" aria-label="Sharing">
+            <div class="page-head">
+                <h2>"Sharing"</h2>
+                <button type="button" class="secondary" on:click=move |_| open.update(|o| *o = !*o)
+                    aria-expanded=move || open.get().to_string()>
+                    {move || if open.get() { "Close" } else { "Share…" }}
+                </button>
+            </div>
+            <Show when=move || open.get()>
+                <div role="dialog" aria-label=label.clone() class="dialog">
+                    <AddGrant agent_id=agent_id.get_value() share />
+                    <ActionError result=share.value() />
+                    <ActionError result=revoke.value() />
+                    <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {
+                            move || {
+                                let agent_id = agent_id.get_value();
+                                Suspend::new(async move {
+                                    match overview.await {
+                                        Ok(entries) => view! { <AccessTable agent_id entries share revoke /> }.into_any(),
+                                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                                    }
+                                })
+                            }
+                        }
+                    </Suspense>
+                    <p class="hint">"Workspace admins can always see, edit and share every agent."</p>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let level = RwSignal::new("run".to_owned());
+    let matches = Resource::new(move || query.get(), |query| async move {
+        if query.trim().is_empty() { Ok(Vec::new()) } else { search_members(query).await }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        share.dispatch(ShareAgent {
+            agent_id: agent_id.clone(),
+            user_id: target.get_untracked(),
+            level: level.get_untracked(),
+        });
+    };
+    view! {
+        <form class="stack" on:submit=submit>
+            <label>
+                "Find a member"
+                <input type="search" placeholder="name or email" bind:value=query />
+            </label>
+            <label>
+                "Share with"
+                <select on:change=move |ev| target.set(event_target_value(&ev)) prop:value=target>
+                    <option value="">"Everyone in the workspace"</option>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            matches
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|member| {
+                                    view! {
+                                        <option value=member.id.clone()>
+                                            {format!("{} ({})", member.name, member.email)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        })}
+                    </Transition>
+                </select>
+            </label>
+            <label>
+                "Access"
+                <LevelSelect level />
+            </label>
+            <div><button type="submit">"Share"</button></div>
+        </form>
+    }
+}
+
+#[component]
+fn LevelSelect(level: RwSignal<String>) -> impl IntoView {
+    view! {
+        <select on:change=move |ev| level.set(event_target_value(&ev)) prop:value=level>
+            {LEVELS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn AccessTable(
+    agent_id: String,
+    entries: Vec<AccessEntryView>,
+    share: ServerAction<ShareAgent>,
+    revoke: ServerAction<RevokeGrant>,
+) -> impl IntoView {
+    let rows = entries
+        .into_iter()
+        .map(|entry| {
+            let why = match (entry.source.as_str(), &entry.own_grant) {
+                ("owner", _) => "Owner".to_owned(),
+                ("workspace_grant", Some(own)) => format!("Through the workspace grant (own grant: {own})"),
+                ("workspace_grant", None) => "Workspace grant".to_owned(),
+                _ => "Own grant".to_owned(),
+            };
+            let controls = entry.grant_id.clone().map(|grant_id| {
+                let level = RwSignal::new(entry.own_grant.clone().unwrap_or_else(|| entry.level.clone()));
+                let user_id = entry.user_id.clone().unwrap_or_default();
+                let (change_agent, revoke_agent) = (agent_id.clone(), agent_id.clone());
+                let who = entry.who.clone();
+                view! {
+                    <select
+                        aria-label=format!("Access for {who}")
+                        prop:value=level
+                        on:change=move |ev| {
+                            level.set(event_target_value(&ev));
+                            share.dispatch(ShareAgent {
+                                agent_id: change_agent.clone(),
+                                user_id: user_id.clone(),
+                                level: level.get_untracked(),
+                            });
+                        }
+                    >
+                        {LEVELS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                    </select>
+                    <button
+                        type="button"
+                        class="secondary"
+                        aria-label=format!("Revoke access for {}", entry.who)
+                        on:click=move |_| {
+                            revoke.dispatch(RevokeGrant { agent_id: revoke_agent.clone(), grant_id: grant_id.clone() });
+                        }
+                    >
+                        "Revoke"
+                    </button>
+                }
+            });
+            view! {
+                <tr>
+                    <td>{entry.who.clone()}</td>
+                    <td class="level">{capitalize(&entry.level)}</td>
+                    <td>{why}</td>
+                    <td class="actions">{controls}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="access">
+            <caption class="visually-hidden">"Who has access"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"Effective access"</th>
+                    <th scope="col">"Because"</th>
+                    <th scope="col"><span class="visually-hidden">"Change"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+fn capitalize(level: &str) -> String {
+    let mut chars = level.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

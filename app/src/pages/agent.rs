@@ -1,0 +1,263 @@
+//! One agent: its page (read-only or editable, with sharing, cloning and
+//! deletion) and the page that creates a new one.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::agents::{AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent};
+use crate::api::tools::list_tools;
+use crate::components::agent_form::AgentEditor;
+use crate::components::agent_labels::{AccessBadge, CREDENTIAL_MODELS, EXECUTION_MODES, access_text};
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::sharing::SharingPanel;
+
+#[component]
+pub fn NewAgentPage() -> impl IntoView {
+    let tools = Resource::new(|| (), |_| list_tools());
+    let create = ServerAction::<CreateAgent>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/agents/{id}"), Default::default());
+        }
+    });
+    let initial = AgentForm {
+        credential_model: "fixed".into(),
+        ..AgentForm::default()
+    };
+    view! {
+        <Title text="New agent" />
+        <h1>"New agent"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let initial = initial.clone();
+                Suspend::new(async move {
+                    match tools.await {
+                        Ok(tools) => {
+                            view! {
+                                <AgentEditor
+                                    initial
+                                    tools
+                                    submit_label="Create agent"
+                                    pending=create.pending()
+                                    on_submit=Callback::new(move |form| {
+                                        create.dispatch(CreateAgent { form });
+                                    })
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+        <ActionError result=create.value() />
+    }
+}
+
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    let update = ServerAction::<UpdateAgent>::new();
+    let agent = Resource::new(move || (id(), update.version().get()), |(id, _)| get_agent(id));
+    let tools = Resource::new(|| (), |_| list_tools());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (agent.await, tools.await) {
+                    (Ok(agent), Ok(tools)) => {
+                        let editor = agent
+                            .access
+                            .can_edit
+                            .then(|| {
+                                let initial = form_of(&agent);
+                                let agent_id = agent.id.clone();
+                                view! {
+                                    <section class="card" aria-label="Definition">
+                                        <h2>"Definition"</h2>
+                                        <AgentEditor
+                                            initial
+                                            tools
+                                            submit_label="Save changes"
+                                            pending=update.pending()
+                                            on_submit=Callback::new(move |form| {
+                                                update.dispatch(UpdateAgent { id: agent_id.clone(), form });
+                                            })
+                                        />
+                                        <ActionError result=update.value() />
+                                        <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
+                                            <p class="notice" role="status">"Saved."</p>
+                                        </Show>
+                                    </section>
+                                }
+                            });
+                        view! {
+                            <Title text=agent.name.clone() />
+                            <AgentHeader agent=agent.clone() />
+                            {match editor {
+                                Some(editor) => editor.into_any(),
+                                None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
+                            }}
+                            {agent
+                                .access
+                                .can_manage_sharing
+                                .then(|| {
+                                    view! { <SharingPanel agent_id=agent.id.clone() agent_name=agent.name.clone() /> }
+                                })}
+                            <AgentActions agent=agent.clone() />
+                        }
+                            .into_any()
+                    }
+                    (Err(error), _) | (_, Err(error)) => {
+                        view! {
+                            <Title text="Agent" />
+                            <h1>"Agent"</h1>
+                            <ErrorNotice error />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn form_of(agent: &AgentDetail) -> AgentForm {
+    AgentForm {
+        name: agent.name.clone(),
+        description: agent.description.clone(),
+        instructions: agent.instructions.clone(),
+        tools: agent.tools.clone(),
+        execution_mode: agent.execution_mode.clone(),
+        credential_model: agent.credential_model.clone(),
+        settings: agent.settings.clone(),
+    }
+}
+
+#[component]
+fn AgentHeader(agent: AgentDetail) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <h1>{agent.name.clone()}</h1>
+            <AccessBadge access=agent.access.clone() />
+        </div>
+        <p class="muted">{agent.description.clone()}</p>
+        <p class="meta">
+            <span>"Owner: " {agent.owner_name.clone()}</span>
+            <span>"Updated " {agent.updated.clone()}</span>
+        </p>
+    }
+}
+
+/// The definition for those who may not change it, saying why.
+#[component]
+fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
+    let mode = EXECUTION_MODES
+        .iter()
+        .find(|(key, _, _)| *key == agent.execution_mode)
+        .map(|(_, label, help)| format!("{label} — {help}"))
+        .unwrap_or_else(|| agent.execution_mode.clone());
+    let credentials = CREDENTIAL_MODELS
+        .iter()
+        .find(|(key, _, _)| *key == agent.credential_model)
+        .map(|(_, label, _)| (*label).to_owned())
+        .unwrap_or_else(|| agent.credential_model.clone());
+    let tools = if agent.tools.is_empty() { "none".to_owned() } else { agent.tools.join(", ") };
+    view! {
+        <p class="notice read-only" role="note">
+            "You are viewing this agent read-only: you have " {access_text(&agent.access)}
+            ". Only its editors can change it."
+        </p>
+        <section class="card" aria-label="Definition">
+            <h2>"Definition"</h2>
+            <dl class="definition">
+                <dt>"Instructions"</dt>
+                <dd><pre class="mono">{agent.instructions.clone()}</pre></dd>
+                <dt>"Tools"</dt>
+                <dd>{tools}</dd>
+                <dt>"Execution mode"</dt>
+                <dd>{mode}</dd>
+                <dt>"Authenticates as"</dt>
+                <dd>{credentials}</dd>
+                <dt>"Settings"</dt>
+                <dd><pre class="mono">{agent.settings.clone()}</pre></dd>
+            </dl>
+        </section>
+    }
+}
+
+/// Clone and delete, for those allowed.
+#[component]
+fn AgentActions(agent: AgentDetail) -> impl IntoView {
+    let clone = ServerAction::<CloneAgent>::new();
+    let delete = ServerAction::<DeleteAgent>::new();
+    let confirming = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new({
+        let navigate = navigate.clone();
+        move |_| {
+            if let Some(Ok(id)) = clone.value().get() {
+                navigate(&format!("/agents/{id}"), Default::default());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/agents", Default::default());
+        }
+    });
+    let clone_name = RwSignal::new(format!("Copy of {}", agent.name));
+    let clone_id = agent.id.clone();
+    let delete_id = StoredValue::new(agent.id.clone());
+    let clone_section = agent.access.can_clone.then(|| {
+        view! {
+            <section class="card" aria-label="Clone">
+                <h2>"Clone"</h2>
+                <p class="hint">
+                    "Copies the instructions, tools, settings, mode and rules into a new agent you own. "
+                    "Credentials, sharing and runs are not copied."
+                </p>
+                <form class="inline" on:submit={
+                    let clone_id = clone_id.clone();
+                    move |event: leptos::ev::SubmitEvent| {
+                        event.prevent_default();
+                        clone.dispatch(CloneAgent { id: clone_id.clone(), name: clone_name.get_untracked() });
+                    }
+                }>
+                    <label>"New name" <input bind:value=clone_name required /></label>
+                    <button type="submit" class="secondary">"Clone agent"</button>
+                </form>
+                <ActionError result=clone.value() />
+            </section>
+        }
+    });
+    let delete_section = agent.access.can_delete.then(|| {
+        view! {
+            <section class="card danger-zone" aria-label="Delete">
+                <h2>"Delete"</h2>
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete agent…"</button>
+                    }
+                >
+                    <p role="alert">"Delete this agent and all its sharing? This cannot be undone."</p>
+                    <div class="inline">
+                        <button type="button" class="danger" on:click=move |_| {
+                            delete.dispatch(DeleteAgent { id: delete_id.get_value() });
+                        }>"Yes, delete it"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    </div>
+                </Show>
+                <ActionError result=delete.value() />
+            </section>
+        }
+    });
+    view! {
+        {clone_section}
+        {delete_section}
+    }
+}

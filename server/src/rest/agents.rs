@@ -1,0 +1,241 @@
+//! Agents over REST: list, create, read, change, delete and clone.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::agents::{Agent, AgentDraft, AgentListView, AgentPatch, Capability, LIST_VIEWS};
+use bosun_service::validate;
+use bosun_service::ids::AgentId;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use crate::application::AppState;
+
+/// An agent's definition.
+#[derive(Serialize, ToSchema)]
+pub struct AgentBody {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    #[schema(example = json!(["system_shell", "read_file"]))]
+    pub tools: Vec<String>,
+    #[schema(example = "restricted")]
+    pub execution_mode: String,
+    #[schema(example = "fixed")]
+    pub credential_model: String,
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Value,
+    pub owner_id: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Agent> for AgentBody {
+    fn from(agent: Agent) -> Self {
+        Self {
+            id: agent.id.to_string(),
+            execution_mode: agent.execution_mode.as_str().into(),
+            credential_model: bosun_service::validate::name_of(&agent.credential_model),
+            name: agent.name,
+            description: agent.description,
+            instructions: agent.instructions,
+            tools: agent.tools,
+            settings: agent.settings,
+            owner_id: agent.owner_id.to_string(),
+            created_at: agent.created_at,
+            updated_at: agent.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentList {
+    pub items: Vec<AgentBody>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+/// The fields of a new agent; only `name` is required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentInput {
+    name: String,
+    description: Option<String>,
+    instructions: Option<String>,
+    tools: Option<Vec<String>>,
+    #[schema(example = "read_write")]
+    execution_mode: Option<String>,
+    #[schema(example = "user")]
+    credential_model: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    settings: Option<serde_json::Value>,
+}
+
+/// Changes to an agent; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentChanges {
+    name: Option<String>,
+    description: Option<String>,
+    instructions: Option<String>,
+    tools: Option<Vec<String>>,
+    execution_mode: Option<String>,
+    credential_model: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    settings: Option<serde_json::Value>,
+    /// Transfers ownership to another member (owner and admins only).
+    owner_id: Option<String>,
+}
+
+impl From<AgentInput> for AgentDraft {
+    fn from(input: AgentInput) -> Self {
+        Self {
+            name: input.name,
+            description: input.description,
+            instructions: input.instructions,
+            tools: input.tools,
+            execution_mode: input.execution_mode,
+            credential_model: input.credential_model,
+            settings: input.settings,
+        }
+    }
+}
+
+impl From<AgentChanges> for AgentPatch {
+    fn from(changes: AgentChanges) -> Self {
+        Self {
+            name: changes.name,
+            description: changes.description,
+            instructions: changes.instructions,
+            tools: changes.tools,
+            execution_mode: changes.execution_mode,
+            credential_model: changes.credential_model,
+            settings: changes.settings,
+            owner_id: changes.owner_id,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `all` (default), `mine` or `shared`.
+    view: Option<String>,
+    /// Only agents whose name contains this (case-insensitive).
+    q: Option<String>,
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CloneInput {
+    /// The new agent's name (default: "Copy of …").
+    name: Option<String>,
+}
+
+/// Agents the caller can see, by name.
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = AgentList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<AgentList>, ApiError> {
+    let page = state
+        .bosun
+        .list_agents(
+            &principal,
+            match params.view.as_deref() {
+                Some(view) => validate::one_of("view", view, LIST_VIEWS)?,
+                None => AgentListView::All,
+            },
+            params.q.as_deref(),
+            params.cursor.as_deref(),
+            params.limit.unwrap_or(50),
+        )
+        .await?;
+    Ok(Json(AgentList {
+        items: page.items.into_iter().map(|view| view.agent.into()).collect(),
+        next: page.next,
+    }))
+}
+
+/// Creates an agent owned by the caller.
+#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = AgentInput, security(("bearer" = [])),
+    responses((status = 201, body = AgentBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<AgentInput>,
+) -> Result<(StatusCode, Json<AgentBody>), ApiError> {
+    let view = state.bosun.create_agent(&principal, input.into()).await?;
+    Ok((StatusCode::CREATED, Json(view.agent.into())))
+}
+
+/// One agent (run access or more).
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
+    responses((status = 200, body = AgentBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<AgentBody>, ApiError> {
+    let view = state
+        .bosun
+        .agent_for(&principal, &AgentId::from_string(id), Capability::View)
+        .await?;
+    Ok(Json(view.agent.into()))
+}
+
+/// Changes an agent (edit access; ownership: owner and admins).
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentChanges, security(("bearer" = [])),
+    responses((status = 200, body = AgentBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(changes): ApiJson<AgentChanges>,
+) -> Result<Json<AgentBody>, ApiError> {
+    let view = state
+        .bosun
+        .update_agent(&principal, &AgentId::from_string(id), changes.into())
+        .await?;
+    Ok(Json(view.agent.into()))
+}
+
+/// Deletes an agent (owner and admins).
+#[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .delete_agent(&principal, &AgentId::from_string(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Copies an agent into a new one owned by the caller (clone access or more).
+#[utoipa::path(post, path = "/api/v1/agents/{id}/clone", tag = "agents", request_body = CloneInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = AgentBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn clone(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CloneInput>,
+) -> Result<(StatusCode, Json<AgentBody>), ApiError> {
+    let view = state
+        .bosun
+        .clone_agent(&principal, &AgentId::from_string(id), input.name.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(view.agent.into())))
+}

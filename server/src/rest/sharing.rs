@@ -1,0 +1,136 @@
+//! Sharing over REST: an agent's grants, managed by its owner and admins.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::agents::grants::{Grant, GrantTarget};
+use bosun_service::ids::{AgentId, GrantId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// Access granted to one member (`user_id`) or to the whole workspace.
+#[derive(Serialize, ToSchema)]
+pub struct GrantBody {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub workspace: bool,
+    #[schema(example = "run")]
+    pub level: String,
+}
+
+impl From<Grant> for GrantBody {
+    fn from(grant: Grant) -> Self {
+        Self {
+            id: grant.id.to_string(),
+            user_id: grant.user_id.map(|id| id.to_string()),
+            workspace: grant.workspace,
+            level: grant.level.as_str().into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantList {
+    pub items: Vec<GrantBody>,
+    pub next: Option<String>,
+}
+
+/// `{"user_id", "level"}` or `{"workspace": true, "level"}`. Granting to
+/// someone who already has a grant changes its level.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantInput {
+    user_id: Option<String>,
+    #[serde(default)]
+    workspace: bool,
+    #[schema(example = "clone")]
+    level: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelInput {
+    #[schema(example = "edit")]
+    level: String,
+}
+
+/// The agent's grants.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/grants", tag = "sharing", security(("bearer" = [])),
+    responses((status = 200, body = GrantList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<GrantList>, ApiError> {
+    let grants = state.bosun.list_grants(&principal, &AgentId::from_string(id)).await?;
+    Ok(Json(GrantList {
+        items: grants.into_iter().map(GrantBody::from).collect(),
+        next: None,
+    }))
+}
+
+/// Shares the agent with a member or the whole workspace.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/grants", tag = "sharing", request_body = GrantInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<GrantInput>,
+) -> Result<(StatusCode, Json<GrantBody>), ApiError> {
+    let target = match (input.user_id, input.workspace) {
+        (Some(user), false) => GrantTarget::User(user),
+        (None, true) => GrantTarget::Workspace,
+        _ => {
+            return Err(ApiError(bosun_service::Error::invalid(
+                "user_id",
+                "give either a user_id or \"workspace\": true",
+            )));
+        }
+    };
+    let grant = state
+        .bosun
+        .share_agent(&principal, &AgentId::from_string(id), target, &input.level)
+        .await?;
+    Ok((StatusCode::CREATED, Json(grant.into())))
+}
+
+/// Changes a grant's level.
+#[utoipa::path(patch, path = "/api/v1/agents/{id}/grants/{grant_id}", tag = "sharing", request_body = LevelInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, grant_id)): Path<(String, String)>,
+    ApiJson(input): ApiJson<LevelInput>,
+) -> Result<Json<GrantBody>, ApiError> {
+    let grant = state
+        .bosun
+        .change_grant(&principal, &AgentId::from_string(id), &GrantId::from_string(grant_id), &input.level)
+        .await?;
+    Ok(Json(grant.into()))
+}
+
+/// Revokes a grant; the grantee's very next request is refused.
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/grants/{grant_id}", tag = "sharing", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .revoke_grant(&principal, &AgentId::from_string(id), &GrantId::from_string(grant_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,91 @@
+//! The workspace's tool catalog over REST.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use bosun_service::tools::{NewTool, ToolInfo};
+use bosun_service::validate::name_of;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ToolBody {
+    #[schema(example = "system_shell")]
+    pub name: String,
+    pub description: String,
+    /// `command`, `path`, `url` or `text`.
+    pub argument_kind: String,
+    /// `safe`, `caution`, `unknown` or `dangerous`.
+    pub default_risk: String,
+    /// `read`, `file_write`, `file_delete`, `shell`, `network`, `message` or `other`.
+    pub category: String,
+    pub read_only: bool,
+    pub builtin: bool,
+}
+
+impl From<ToolInfo> for ToolBody {
+    fn from(tool: ToolInfo) -> Self {
+        Self {
+            argument_kind: name_of(&tool.argument_kind),
+            default_risk: tool.default_risk.as_str().into(),
+            category: name_of(&tool.category),
+            name: tool.name,
+            description: tool.description,
+            read_only: tool.read_only,
+            builtin: tool.builtin,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ToolList {
+    pub items: Vec<ToolBody>,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolInput {
+    name: String,
+    #[serde(default)]
+    description: String,
+    argument_kind: String,
+    default_risk: String,
+    category: String,
+}
+
+/// The workspace's tools.
+#[utoipa::path(get, path = "/api/v1/tools", tag = "tools", security(("bearer" = [])),
+    responses((status = 200, body = ToolList), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, ApiUser(principal): ApiUser) -> Result<Json<ToolList>, ApiError> {
+    let tools = state.bosun.list_tools(&principal).await?;
+    Ok(Json(ToolList {
+        items: tools.into_iter().map(ToolBody::from).collect(),
+        next: None,
+    }))
+}
+
+/// Adds a custom tool (admins).
+#[utoipa::path(post, path = "/api/v1/tools", tag = "tools", request_body = ToolInput, security(("bearer" = [])),
+    responses((status = 201, body = ToolBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<ToolInput>,
+) -> Result<(StatusCode, Json<ToolBody>), ApiError> {
+    let new_tool = NewTool {
+        name: input.name,
+        description: input.description,
+        argument_kind: input.argument_kind,
+        default_risk: input.default_risk,
+        category: input.category,
+    };
+    let tool = state.bosun.add_tool(&principal, new_tool).await?;
+    Ok((StatusCode::CREATED, Json(tool.into())))
+}
