@@ -16,3 +16,14 @@ export async function logIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
 }
+
+/** An admin adds a member through Settings → Members. */
+export async function addMember(adminPage: Page, name: string, email: string, password: string) {
+  await adminPage.goto("/settings/members");
+  await hydrated(adminPage);
+  await adminPage.getByLabel("Name").fill(name);
+  await adminPage.getByLabel("Email").fill(email);
+  await adminPage.getByLabel("Initial password").fill(password);
+  await adminPage.getByRole("button", { name: "Add member" }).click();
+  await expect(adminPage.getByRole("row").filter({ hasText: email })).toBeVisible();
+}

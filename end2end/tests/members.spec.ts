@@ -1,14 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { admin, logIn } from "./helpers";
+import { addMember, admin, logIn } from "./helpers";
 
 test("a deactivated user is thrown out at their next step", async ({ browser }) => {
   const adminPage = await (await browser.newContext()).newPage();
   await logIn(adminPage, admin.email, admin.password);
-  await adminPage.goto("/settings/members");
-  await adminPage.getByLabel("Name").fill("Dana");
-  await adminPage.getByLabel("Email").fill("dana@example.com");
-  await adminPage.getByLabel("Initial password").fill("dana's password");
-  await adminPage.getByRole("button", { name: "Add member" }).click();
+  await addMember(adminPage, "Dana", "dana@example.com", "dana's password");
   const row = adminPage.getByRole("row").filter({ hasText: "dana@example.com" });
   await expect(row).toContainText("active");
 

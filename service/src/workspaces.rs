@@ -48,7 +48,8 @@ impl Bosun {
             .fetch_all(self.db().pool())
             .await?;
         for workspace in all {
-            self.seed_builtin_tools(&WorkspaceId::from_string(workspace)).await?;
+            self.seed_builtin_tools(&WorkspaceId::from_string(workspace))
+                .await?;
         }
         Ok(default)
     }

@@ -49,6 +49,7 @@ pub struct AgentDetail {
 
 /// The editable fields, as a form holds them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AgentForm {
     pub name: String,
     pub description: String,
@@ -70,7 +71,10 @@ mod convert {
     impl From<&AgentAccess> for AccessView {
         fn from(access: &AgentAccess) -> Self {
             Self {
-                level: access.level().map(|l| l.as_str().to_owned()).unwrap_or_default(),
+                level: access
+                    .level()
+                    .map(|l| l.as_str().to_owned())
+                    .unwrap_or_default(),
                 source: access.source().map(|s| name_of(&s)).unwrap_or_default(),
                 can_clone: access.allows(Capability::Clone),
                 can_edit: access.allows(Capability::Edit),
@@ -102,7 +106,11 @@ mod convert {
                 execution_mode: view.agent.execution_mode.as_str().into(),
                 credential_model: name_of(&view.agent.credential_model),
                 settings: serde_json::to_string_pretty(&view.agent.settings).unwrap_or_default(),
-                updated: view.agent.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                updated: view
+                    .agent
+                    .updated_at
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string(),
                 name: view.agent.name,
                 description: view.agent.description,
                 instructions: view.agent.instructions,
@@ -115,8 +123,9 @@ mod convert {
     /// The settings text as JSON, or an error naming the field.
     pub fn settings(text: &str) -> bosun_service::Result<serde_json::Value> {
         let text = if text.trim().is_empty() { "{}" } else { text };
-        serde_json::from_str(text)
-            .map_err(|error| bosun_service::Error::invalid("settings", format!("is not valid JSON: {error}")))
+        serde_json::from_str(text).map_err(|error| {
+            bosun_service::Error::invalid("settings", format!("is not valid JSON: {error}"))
+        })
     }
 }
 
@@ -141,7 +150,11 @@ pub async fn get_agent(id: String) -> Result<AgentDetail, AppError> {
     use bosun_service::ids::AgentId;
 
     let view = bosun()?
-        .agent_for(&principal().await?, &AgentId::from_string(id), Capability::View)
+        .agent_for(
+            &principal().await?,
+            &AgentId::from_string(id),
+            Capability::View,
+        )
         .await?;
     Ok(view.into())
 }

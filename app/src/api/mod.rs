@@ -6,8 +6,8 @@ pub mod agents;
 pub mod auth;
 pub mod members;
 pub mod sharing;
-pub mod tools;
 pub mod tokens;
+pub mod tools;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -61,9 +61,18 @@ pub async fn share_agent(agent_id: String, user_id: String, level: String) -> Re
     use bosun_service::agents::grants::GrantTarget;
     use bosun_service::ids::AgentId;
 
-    let target = if user_id.is_empty() { GrantTarget::Workspace } else { GrantTarget::User(user_id) };
+    let target = if user_id.is_empty() {
+        GrantTarget::Workspace
+    } else {
+        GrantTarget::User(user_id)
+    };
     bosun()?
-        .share_agent(&principal().await?, &AgentId::from_string(agent_id), target, &level)
+        .share_agent(
+            &principal().await?,
+            &AgentId::from_string(agent_id),
+            target,
+            &level,
+        )
         .await?;
     Ok(())
 }
@@ -74,7 +83,11 @@ pub async fn revoke_grant(agent_id: String, grant_id: String) -> Result<(), AppE
     use bosun_service::ids::{AgentId, GrantId};
 
     bosun()?
-        .revoke_grant(&principal().await?, &AgentId::from_string(agent_id), &GrantId::from_string(grant_id))
+        .revoke_grant(
+            &principal().await?,
+            &AgentId::from_string(agent_id),
+            &GrantId::from_string(grant_id),
+        )
         .await?;
     Ok(())
 }
@@ -87,6 +100,10 @@ pub async fn search_members(query: String) -> Result<Vec<MemberChoice>, AppError
     let members = bosun()?.search_members(&principal().await?, &query).await?;
     Ok(members
         .into_iter()
-        .map(|m| MemberChoice { id: m.id.to_string(), name: m.name, email: m.email })
+        .map(|m| MemberChoice {
+            id: m.id.to_string(),
+            name: m.name,
+            email: m.email,
+        })
         .collect())
 }

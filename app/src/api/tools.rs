@@ -47,7 +47,13 @@ pub async fn add_tool(
     use super::ssr::{bosun, principal};
     use bosun_service::tools::NewTool;
 
-    let new_tool = NewTool { name, description, argument_kind, default_risk, category };
+    let new_tool = NewTool {
+        name,
+        description,
+        argument_kind,
+        default_risk,
+        category,
+    };
     bosun()?.add_tool(&principal().await?, new_tool).await?;
     Ok(())
 }

@@ -5,9 +5,21 @@ use leptos::prelude::*;
 use crate::api::agents::AccessView;
 
 pub const EXECUTION_MODES: [(&str, &str, &str); 4] = [
-    ("restricted", "Restricted", "Read-only tools run; everything else asks for approval."),
-    ("read_write", "Read & write", "Reading and writing files run; shell, network, email and deletion ask."),
-    ("open", "Open", "Everything runs unless a rule says otherwise."),
+    (
+        "restricted",
+        "Restricted",
+        "Read-only tools run; everything else asks for approval.",
+    ),
+    (
+        "read_write",
+        "Read & write",
+        "Reading and writing files run; shell, network, email and deletion ask.",
+    ),
+    (
+        "open",
+        "Open",
+        "Everything runs unless a rule says otherwise.",
+    ),
     ("locked", "Locked", "Nothing runs unless a rule allows it."),
 ];
 

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::sharing::{AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members};
+use crate::api::sharing::{
+    AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members,
+};
 use crate::components::errors::{ActionError, ErrorNotice};
 
 const LEVELS: [(&str, &str); 3] = [("run", "Run"), ("clone", "Clone"), ("edit", "Edit")];
@@ -15,7 +17,13 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
     let overview = Resource::new(
         {
             let agent_id = agent_id.clone();
-            move || (agent_id.clone(), share.version().get(), revoke.version().get())
+            move || {
+                (
+                    agent_id.clone(),
+                    share.version().get(),
+                    revoke.version().get(),
+                )
+            }
         },
         |(agent_id, _, _)| access_overview(agent_id),
     );
@@ -32,6 +40,7 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
                 </button>
             </div>
             <Show when=move || open.get()>
+                {view! {
                 <div role="dialog" aria-label=label.clone() class="dialog">
                     <AddGrant agent_id=agent_id.get_value() share />
                     <ActionError result=share.value() />
@@ -51,9 +60,13 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
                     </Suspense>
                     <p class="hint">"Workspace admins can always see, edit and share every agent."</p>
                 </div>
+                }.into_any()}
             </Show>
         </section>
     }
+    // Erasing the type here keeps the agent page's view type within the
+    // compiler's depth limits.
+    .into_any()
 }
 
 #[component]
@@ -61,9 +74,16 @@ fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView 
     let query = RwSignal::new(String::new());
     let target = RwSignal::new(String::new());
     let level = RwSignal::new("run".to_owned());
-    let matches = Resource::new(move || query.get(), |query| async move {
-        if query.trim().is_empty() { Ok(Vec::new()) } else { search_members(query).await }
-    });
+    let matches = Resource::new(
+        move || query.get(),
+        |query| async move {
+            if query.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                search_members(query).await
+            }
+        },
+    );
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         share.dispatch(ShareAgent {
@@ -107,6 +127,7 @@ fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView 
             <div><button type="submit">"Share"</button></div>
         </form>
     }
+    .into_any()
 }
 
 #[component]

@@ -5,10 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::agents::{AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent};
+use crate::api::agents::{
+    AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent,
+};
 use crate::api::tools::list_tools;
 use crate::components::agent_form::AgentEditor;
-use crate::components::agent_labels::{AccessBadge, CREDENTIAL_MODELS, EXECUTION_MODES, access_text};
+use crate::components::agent_labels::{
+    AccessBadge, CREDENTIAL_MODELS, EXECUTION_MODES, access_text,
+};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::sharing::SharingPanel;
 
@@ -62,7 +66,10 @@ pub fn AgentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let update = ServerAction::<UpdateAgent>::new();
-    let agent = Resource::new(move || (id(), update.version().get()), |(id, _)| get_agent(id));
+    let agent = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_agent(id),
+    );
     let tools = Resource::new(|| (), |_| list_tools());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -165,7 +172,11 @@ fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
         .find(|(key, _, _)| *key == agent.credential_model)
         .map(|(_, label, _)| (*label).to_owned())
         .unwrap_or_else(|| agent.credential_model.clone());
-    let tools = if agent.tools.is_empty() { "none".to_owned() } else { agent.tools.join(", ") };
+    let tools = if agent.tools.is_empty() {
+        "none".to_owned()
+    } else {
+        agent.tools.join(", ")
+    };
     view! {
         <p class="notice read-only" role="note">
             "You are viewing this agent read-only: you have " {access_text(&agent.access)}
@@ -260,4 +271,5 @@ fn AgentActions(agent: AgentDetail) -> impl IntoView {
         {clone_section}
         {delete_section}
     }
+    .into_any()
 }

@@ -11,14 +11,25 @@ use crate::components::agent_labels::{AccessBadge, credential_label, mode_label}
 use crate::components::empty::EmptyState;
 use crate::components::errors::ErrorNotice;
 
-const VIEWS: [(&str, &str); 3] = [("all", "All"), ("mine", "Mine"), ("shared", "Shared with me")];
+const VIEWS: [(&str, &str); 3] = [
+    ("all", "All"),
+    ("mine", "Mine"),
+    ("shared", "Shared with me"),
+];
 
 #[component]
 pub fn AgentsPage() -> impl IntoView {
     let query = use_query_map();
-    let view = move || query.with(|q| q.get("view")).unwrap_or_else(|| "all".into());
+    let view = move || {
+        query
+            .with(|q| q.get("view"))
+            .unwrap_or_else(|| "all".into())
+    };
     let name = move || query.with(|q| q.get("q")).unwrap_or_default();
-    let agents = Resource::new(move || (view(), name()), |(view, name)| list_agents(view, name));
+    let agents = Resource::new(
+        move || (view(), name()),
+        |(view, name)| list_agents(view, name),
+    );
     view! {
         <Title text="Agents" />
         <div class="page-head">

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::agents::{Agent, AgentDraft, AgentListView, AgentPatch, Capability, LIST_VIEWS};
-use bosun_service::validate;
 use bosun_service::ids::AgentId;
+use bosun_service::validate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -159,7 +159,11 @@ pub async fn list(
         )
         .await?;
     Ok(Json(AgentList {
-        items: page.items.into_iter().map(|view| view.agent.into()).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|view| view.agent.into())
+            .collect(),
         next: page.next,
     }))
 }

@@ -34,9 +34,15 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(value) = Query::<T>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| ApiError(bosun_service::Error::invalid("query", rejection.body_text())))?;
+        let Query(value) =
+            Query::<T>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| {
+                    ApiError(bosun_service::Error::invalid(
+                        "query",
+                        rejection.body_text(),
+                    ))
+                })?;
         Ok(Self(value))
     }
 }

@@ -20,10 +20,21 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me::get_me))
         .route("/agents", get(agents::list).post(agents::create))
-        .route("/agents/{id}", get(agents::get).patch(agents::update).delete(agents::delete))
+        .route(
+            "/agents/{id}",
+            get(agents::get)
+                .patch(agents::update)
+                .delete(agents::delete),
+        )
         .route("/agents/{id}/clone", axum::routing::post(agents::clone))
-        .route("/agents/{id}/grants", get(sharing::list).post(sharing::create))
-        .route("/agents/{id}/grants/{grant_id}", patch(sharing::update).delete(sharing::delete))
+        .route(
+            "/agents/{id}/grants",
+            get(sharing::list).post(sharing::create),
+        )
+        .route(
+            "/agents/{id}/grants/{grant_id}",
+            patch(sharing::update).delete(sharing::delete),
+        )
         .route("/tools", get(tools::list).post(tools::create))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

@@ -67,7 +67,10 @@ pub async fn list(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<GrantList>, ApiError> {
-    let grants = state.bosun.list_grants(&principal, &AgentId::from_string(id)).await?;
+    let grants = state
+        .bosun
+        .list_grants(&principal, &AgentId::from_string(id))
+        .await?;
     Ok(Json(GrantList {
         items: grants.into_iter().map(GrantBody::from).collect(),
         next: None,
@@ -115,7 +118,12 @@ pub async fn update(
 ) -> Result<Json<GrantBody>, ApiError> {
     let grant = state
         .bosun
-        .change_grant(&principal, &AgentId::from_string(id), &GrantId::from_string(grant_id), &input.level)
+        .change_grant(
+            &principal,
+            &AgentId::from_string(id),
+            &GrantId::from_string(grant_id),
+            &input.level,
+        )
         .await?;
     Ok(Json(grant.into()))
 }
@@ -130,7 +138,11 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .revoke_grant(&principal, &AgentId::from_string(id), &GrantId::from_string(grant_id))
+        .revoke_grant(
+            &principal,
+            &AgentId::from_string(id),
+            &GrantId::from_string(grant_id),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -62,7 +62,10 @@ pub struct ToolInput {
 /// The workspace's tools.
 #[utoipa::path(get, path = "/api/v1/tools", tag = "tools", security(("bearer" = [])),
     responses((status = 200, body = ToolList), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiUser(principal): ApiUser) -> Result<Json<ToolList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<ToolList>, ApiError> {
     let tools = state.bosun.list_tools(&principal).await?;
     Ok(Json(ToolList {
         items: tools.into_iter().map(ToolBody::from).collect(),

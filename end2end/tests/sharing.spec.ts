@@ -1,0 +1,83 @@
+import { expect, test, type Page } from "@playwright/test";
+import { addMember, admin, hydrated, logIn } from "./helpers";
+
+/** Asks the server to change the agent, as a crafted request from the page would. */
+async function forcedEdit(page: Page, agentId: string): Promise<number> {
+  return page.evaluate(async (id) => {
+    const body = new URLSearchParams({
+      id,
+      "form[name]": "Hijacked",
+      "form[execution_mode]": "open",
+      "form[credential_model]": "fixed",
+    });
+    const response = await fetch("/fn/agents/update", { method: "POST", body });
+    return response.status;
+  }, agentId);
+}
+
+test("an owner shares an agent run-only, raises it to edit, then revokes it", async ({ browser }) => {
+  const adminPage = await (await browser.newContext()).newPage();
+  await logIn(adminPage, admin.email, admin.password);
+  await addMember(adminPage, "Olivia Owner", "olivia@example.com", "olivia's password");
+  await addMember(adminPage, "Sam Second", "sam@example.com", "sam's password");
+
+  // Olivia creates an agent.
+  const olivia = await (await browser.newContext()).newPage();
+  await logIn(olivia, "olivia@example.com", "olivia's password");
+  await olivia.getByRole("link", { name: "New agent" }).click();
+  await hydrated(olivia);
+  await olivia.getByLabel("Name").fill("Release bot");
+  await olivia.getByLabel("Description").fill("Cuts releases");
+  await olivia.getByRole("checkbox", { name: /read_file/ }).check();
+  await olivia.getByRole("button", { name: "Create agent" }).click();
+  await expect(olivia.getByRole("heading", { level: 1, name: "Release bot" })).toBeVisible();
+  const agentId = olivia.url().split("/agents/")[1];
+
+  // … and shares it with Sam at Run.
+  await olivia.getByRole("button", { name: "Share…" }).click();
+  const dialog = olivia.getByRole("dialog", { name: "Share Release bot" });
+  await dialog.getByLabel("Find a member").fill("sam");
+  await expect(dialog.getByLabel("Share with").locator("option", { hasText: "sam@example.com" })).toHaveCount(1);
+  await dialog.getByLabel("Share with").selectOption({ label: "Sam Second (sam@example.com)" });
+  await dialog.getByLabel("Access").selectOption("run");
+  await dialog.getByRole("button", { name: "Share" }).click();
+  const samRow = dialog.getByRole("row").filter({ hasText: "sam@example.com" });
+  await expect(samRow).toContainText("Run");
+  await expect(samRow).toContainText("Own grant");
+
+  // Sam sees it, read-only, and a forced edit is refused.
+  const sam = await (await browser.newContext()).newPage();
+  await logIn(sam, "sam@example.com", "sam's password");
+  await sam.goto("/agents?view=shared");
+  await sam.getByRole("link", { name: "Release bot" }).click();
+  await hydrated(sam);
+  await expect(sam.getByRole("note")).toContainText("Run access (shared with you)");
+  await expect(sam.getByRole("button", { name: "Save changes" })).toHaveCount(0);
+  await expect(sam.getByRole("button", { name: "Share…" })).toHaveCount(0);
+  await expect(sam.getByRole("button", { name: "Delete agent…" })).toHaveCount(0);
+  expect(await forcedEdit(sam, agentId)).toBe(403);
+
+  // Olivia raises Sam to Edit; Sam edits.
+  await samRow.getByLabel("Access for Sam Second (sam@example.com)", { exact: true }).selectOption("edit");
+  await expect(samRow).toContainText("Edit");
+  await sam.reload();
+  await hydrated(sam);
+  await sam.getByLabel("Description").fill("Cuts releases every Friday");
+  await sam.getByRole("button", { name: "Save changes" }).click();
+  await expect(sam.getByRole("status")).toHaveText("Saved.");
+  await olivia.reload();
+  await expect(olivia.getByText("Cuts releases every Friday")).toBeVisible();
+
+  // Olivia revokes; Sam's very next request is refused.
+  await olivia.getByRole("button", { name: "Share…" }).click();
+  await olivia
+    .getByRole("dialog", { name: "Share Release bot" })
+    .getByRole("button", { name: "Revoke access for Sam Second (sam@example.com)" })
+    .click();
+  await expect(olivia.getByRole("row").filter({ hasText: "sam@example.com" })).toHaveCount(0);
+  await sam.getByLabel("Description").fill("One more change");
+  await sam.getByRole("button", { name: "Save changes" }).click();
+  await expect(sam.getByRole("alert")).toHaveText("agent not found");
+  await sam.reload();
+  await expect(sam.getByRole("alert")).toHaveText("agent not found");
+});
