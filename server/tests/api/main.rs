@@ -2,6 +2,8 @@
 //! database per test — SQLite by default, PostgreSQL when
 //! `BOSUN_TEST_DATABASE=postgres` and `BOSUN_TEST_POSTGRES_URL` are set.
 
+mod agent_access;
+mod agents;
 mod cli;
 mod health;
 mod helpers;

@@ -1,0 +1,682 @@
+//! The authorization matrix: every agent-related server function and REST
+//! route, called by every kind of principal, against an explicit table of
+//! expected outcomes. A route or server function missing from the table
+//! fails the test.
+
+use std::collections::{BTreeSet, HashMap};
+
+use bosun_service::Principal;
+use bosun_service::agents::grants::GrantTarget;
+use bosun_service::agents::{AgentDraft, Capability};
+use bosun_service::identity::{NewUser, Role};
+use bosun_service::ids::{AgentId, GrantId};
+use reqwest::{Client, Method};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+/// Who calls, in table column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    NoGrant,
+    Run,
+    Clone,
+    Edit,
+    Owner,
+    Admin,
+    OtherWorkspace,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::NoGrant,
+    Who::Run,
+    Who::Clone,
+    Who::Edit,
+    Who::Owner,
+    Who::Admin,
+    Who::OtherWorkspace,
+];
+
+/// What a call should come to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Status(u16),
+    /// 200, and the list includes the agent.
+    Lists,
+    /// 200, and the list leaves the agent out.
+    Omits,
+}
+
+use Outcome::{Lists as L, Omits as O, Status as S};
+
+/// How to make one call, given the agent and one of its grants.
+#[derive(Clone)]
+enum Call {
+    Rest(Method, &'static str, fn(&Ids) -> Value),
+    ServerFn(&'static str, fn(&Ids) -> Vec<(&'static str, String)>),
+}
+
+struct Ids {
+    agent: String,
+    grant: String,
+}
+
+fn no_body(_: &Ids) -> Value {
+    Value::Null
+}
+
+/// The table. Columns: anonymous, member without grant, run, clone, edit,
+/// owner, workspace admin, member of another workspace.
+fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
+    use Method as M;
+    vec![
+        // REST
+        (
+            "GET /api/v1/agents",
+            Call::Rest(M::GET, "/api/v1/agents", no_body),
+            [S(401), O, L, L, L, L, L, O],
+        ),
+        (
+            "POST /api/v1/agents",
+            Call::Rest(M::POST, "/api/v1/agents", |_| json!({"name": "New"})),
+            [
+                S(401),
+                S(201),
+                S(201),
+                S(201),
+                S(201),
+                S(201),
+                S(201),
+                S(201),
+            ],
+        ),
+        (
+            "GET /api/v1/agents/{id}",
+            Call::Rest(M::GET, "/api/v1/agents/{id}", no_body),
+            [
+                S(401),
+                S(404),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "PATCH /api/v1/agents/{id}",
+            Call::Rest(
+                M::PATCH,
+                "/api/v1/agents/{id}",
+                |_| json!({"description": "changed"}),
+            ),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "DELETE /api/v1/agents/{id}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}", no_body),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(204),
+                S(204),
+                S(404),
+            ],
+        ),
+        (
+            "POST /api/v1/agents/{id}/clone",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/clone", |_| json!({})),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(201),
+                S(201),
+                S(201),
+                S(201),
+                S(404),
+            ],
+        ),
+        (
+            "GET /api/v1/agents/{id}/grants",
+            Call::Rest(M::GET, "/api/v1/agents/{id}/grants", no_body),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "POST /api/v1/agents/{id}/grants",
+            Call::Rest(
+                M::POST,
+                "/api/v1/agents/{id}/grants",
+                |_| json!({"workspace": true, "level": "run"}),
+            ),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(201),
+                S(201),
+                S(404),
+            ],
+        ),
+        (
+            "PATCH /api/v1/agents/{id}/grants/{grant_id}",
+            Call::Rest(
+                M::PATCH,
+                "/api/v1/agents/{id}/grants/{grant_id}",
+                |_| json!({"level": "edit"}),
+            ),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "DELETE /api/v1/agents/{id}/grants/{grant_id}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/grants/{grant_id}", no_body),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(204),
+                S(204),
+                S(404),
+            ],
+        ),
+        (
+            "GET /api/v1/tools",
+            Call::Rest(M::GET, "/api/v1/tools", no_body),
+            [
+                S(401),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+            ],
+        ),
+        (
+            "POST /api/v1/tools",
+            Call::Rest(M::POST, "/api/v1/tools", |_| {
+                json!({"name": "deploy", "argument_kind": "text",
+                                                              "default_risk": "caution", "category": "other"})
+            }),
+            [
+                S(401),
+                S(403),
+                S(403),
+                S(403),
+                S(403),
+                S(403),
+                S(201),
+                S(403),
+            ],
+        ),
+        // Server functions
+        (
+            "fn agents/list",
+            Call::ServerFn("agents/list", |_| {
+                vec![("view", "all".into()), ("query", String::new())]
+            }),
+            [S(401), O, L, L, L, L, L, O],
+        ),
+        (
+            "fn agents/get",
+            Call::ServerFn("agents/get", |ids| vec![("id", ids.agent.clone())]),
+            [
+                S(401),
+                S(404),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn agents/create",
+            Call::ServerFn("agents/create", |_| vec![("form[name]", "New".into())]),
+            [
+                S(401),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+            ],
+        ),
+        (
+            "fn agents/update",
+            Call::ServerFn("agents/update", |ids| {
+                vec![
+                    ("id", ids.agent.clone()),
+                    ("form[name]", "Renamed".into()),
+                    ("form[execution_mode]", "open".into()),
+                    ("form[credential_model]", "user".into()),
+                ]
+            }),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn agents/delete",
+            Call::ServerFn("agents/delete", |ids| vec![("id", ids.agent.clone())]),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn agents/clone",
+            Call::ServerFn("agents/clone", |ids| {
+                vec![("id", ids.agent.clone()), ("name", "Mine".into())]
+            }),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn sharing/overview",
+            Call::ServerFn("sharing/overview", |ids| {
+                vec![("agent_id", ids.agent.clone())]
+            }),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn sharing/share",
+            Call::ServerFn("sharing/share", |ids| {
+                vec![
+                    ("agent_id", ids.agent.clone()),
+                    ("user_id", String::new()),
+                    ("level", "edit".into()),
+                ]
+            }),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn sharing/revoke",
+            Call::ServerFn("sharing/revoke", |ids| {
+                vec![
+                    ("agent_id", ids.agent.clone()),
+                    ("grant_id", ids.grant.clone()),
+                ]
+            }),
+            [
+                S(401),
+                S(404),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(200),
+                S(404),
+            ],
+        ),
+        (
+            "fn members/search",
+            Call::ServerFn("members/search", |_| vec![("query", "example".into())]),
+            [
+                S(401),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+            ],
+        ),
+        (
+            "fn tools/list",
+            Call::ServerFn("tools/list", |_| vec![]),
+            [
+                S(401),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+                S(200),
+            ],
+        ),
+        (
+            "fn tools/add",
+            Call::ServerFn("tools/add", |_| {
+                vec![
+                    ("name", "deploy_from_page".into()),
+                    ("description", String::new()),
+                    ("argument_kind", "text".into()),
+                    ("default_risk", "caution".into()),
+                    ("category", "other".into()),
+                ]
+            }),
+            [
+                S(401),
+                S(403),
+                S(403),
+                S(403),
+                S(403),
+                S(403),
+                S(200),
+                S(403),
+            ],
+        ),
+    ]
+}
+
+/// Server functions and routes that concern no agent (identity, tokens,
+/// members), covered by their own tests.
+const NOT_AGENT_RELATED: &[&str] = &[
+    "fn login",
+    "fn logout",
+    "fn me",
+    "fn members/list",
+    "fn members/add",
+    "fn members/role",
+    "fn members/active",
+    "fn tokens/list",
+    "fn tokens/create",
+    "fn tokens/revoke",
+    "GET /api/v1/me",
+];
+
+struct World {
+    app: TestApp,
+    principals: HashMap<Who, Principal>,
+    sessions: HashMap<Who, Client>,
+    tokens: HashMap<Who, String>,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let emails = [
+        (Who::NoGrant, "nogrant@example.com"),
+        (Who::Run, "run@example.com"),
+        (Who::Clone, "clone@example.com"),
+        (Who::Edit, "edit@example.com"),
+        (Who::Owner, "owner@example.com"),
+    ];
+    for (_, email) in emails {
+        app.create_user(email, Role::Member).await;
+    }
+    let other = app.bosun.create_workspace("Other").await.unwrap();
+    let stranger = NewUser {
+        email: "stranger@example.com".into(),
+        name: None,
+        password: PASSWORD.into(),
+        role: Role::Member,
+    };
+    app.bosun
+        .create_user_as_operator(&other, stranger)
+        .await
+        .unwrap();
+
+    let mut all = emails.to_vec();
+    all.push((Who::Admin, "admin@example.com"));
+    all.push((Who::OtherWorkspace, "stranger@example.com"));
+    let (mut principals, mut sessions, mut tokens) =
+        (HashMap::new(), HashMap::new(), HashMap::new());
+    for (who, email) in all {
+        principals.insert(who, app.bosun.user_by_email(email).await.unwrap());
+        sessions.insert(who, app.logged_in(email).await);
+        tokens.insert(who, app.token_for(email).await);
+    }
+    sessions.insert(Who::Anonymous, app.browser());
+    World {
+        app,
+        principals,
+        sessions,
+        tokens,
+    }
+}
+
+impl World {
+    /// A fresh agent owned by Owner, shared at run, clone and edit.
+    async fn agent(&self) -> Ids {
+        let owner = &self.principals[&Who::Owner];
+        let draft = AgentDraft {
+            name: "Subject".into(),
+            description: Some("original".into()),
+            ..AgentDraft::default()
+        };
+        let agent = self
+            .app
+            .bosun
+            .create_agent(owner, draft)
+            .await
+            .unwrap()
+            .agent
+            .id;
+        let mut grant = String::new();
+        for (who, level) in [
+            (Who::Run, "run"),
+            (Who::Clone, "clone"),
+            (Who::Edit, "edit"),
+        ] {
+            let target = GrantTarget::User(self.principals[&who].user_id.to_string());
+            let created = self
+                .app
+                .bosun
+                .share_agent(owner, &agent, target, level)
+                .await
+                .unwrap();
+            if who == Who::Run {
+                grant = created.id.to_string();
+            }
+        }
+        Ids {
+            agent: agent.to_string(),
+            grant,
+        }
+    }
+
+    async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
+        let response = match call {
+            Call::Rest(method, path, body) => {
+                let url = self.app.url(
+                    &path
+                        .replace("{id}", &ids.agent)
+                        .replace("{grant_id}", &ids.grant),
+                );
+                let mut request = Client::new().request(method, url);
+                if let Some(token) = self.tokens.get(&who) {
+                    request = request.bearer_auth(token);
+                }
+                let body = body(ids);
+                if !body.is_null() {
+                    request = request.json(&body);
+                }
+                request.send().await.unwrap()
+            }
+            Call::ServerFn(name, form) => {
+                let fields = form(ids);
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.app.call(&self.sessions[&who], name, &fields).await
+            }
+        };
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// The agent as its owner sees it: name, description and grant count.
+    async fn state_of(&self, ids: &Ids) -> Option<(String, String, usize)> {
+        let owner = &self.principals[&Who::Owner];
+        let id = AgentId::from_string(ids.agent.clone());
+        let view = self
+            .app
+            .bosun
+            .agent_for(owner, &id, Capability::View)
+            .await
+            .ok()?;
+        let grants = self.app.bosun.list_grants(owner, &id).await.unwrap().len();
+        Some((view.agent.name, view.agent.description, grants))
+    }
+}
+
+#[tokio::test]
+async fn every_agent_route_and_server_function_answers_each_principal_as_the_table_says() {
+    let world = world().await;
+    let mut failures = Vec::new();
+    for (name, call, expected) in table() {
+        for (who, expected) in EVERYONE.into_iter().zip(expected) {
+            let ids = world.agent().await;
+            let before = world.state_of(&ids).await;
+            let (status, body) = world.call(who, call.clone(), &ids).await;
+            let outcome = match expected {
+                L | O if status == 200 => {
+                    if body.contains(&ids.agent) {
+                        L
+                    } else {
+                        O
+                    }
+                }
+                _ => S(status),
+            };
+            if outcome != expected {
+                failures.push(format!(
+                    "{name} as {who:?}: expected {expected:?}, got {outcome:?} ({body})"
+                ));
+            }
+            if !(200..300).contains(&status) && world.state_of(&ids).await != before {
+                failures.push(format!(
+                    "{name} as {who:?} was refused ({status}) but changed the agent"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_table_covers_every_server_function_and_documented_route() {
+    let app = spawn_app().await;
+    let covered: BTreeSet<String> = table()
+        .into_iter()
+        .map(|(name, _, _)| name.to_owned())
+        .chain(NOT_AGENT_RELATED.iter().map(|name| (*name).to_owned()))
+        .collect();
+    let mut existing = BTreeSet::new();
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        existing.insert(format!("fn {}", path.trim_start_matches("/fn/")));
+    }
+    let document: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, methods) in document["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            existing.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let missing: Vec<_> = existing.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "not in the authorization table: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_grant_takes_effect_on_the_next_request_with_the_same_session_and_token() {
+    let world = world().await;
+    let ids = world.agent().await;
+    let get = Call::Rest(Method::GET, "/api/v1/agents/{id}", no_body);
+    let get_fn = Call::ServerFn("agents/get", |ids| vec![("id", ids.agent.clone())]);
+    assert_eq!(world.call(Who::Run, get.clone(), &ids).await.0, 200);
+    assert_eq!(world.call(Who::Run, get_fn.clone(), &ids).await.0, 200);
+
+    let owner = &world.principals[&Who::Owner];
+    let agent = AgentId::from_string(ids.agent.clone());
+    world
+        .app
+        .bosun
+        .revoke_grant(owner, &agent, &GrantId::from_string(ids.grant.clone()))
+        .await
+        .unwrap();
+    assert_eq!(world.call(Who::Run, get, &ids).await.0, 404);
+    assert_eq!(world.call(Who::Run, get_fn, &ids).await.0, 404);
+}
