@@ -271,12 +271,12 @@ async fn every_change_to_an_agent_and_its_sharing_is_audited_with_its_actor() {
         .unwrap();
     assert_eq!(deleted.status(), 204);
 
-    let rows: Vec<(i64, String, Option<String>, Option<String>, String)> =
-        sqlx::query_as("SELECT seq, kind, agent_id, actor, data FROM events ORDER BY seq")
+    let rows: Vec<EventRow> =
+        sqlx::query_as("SELECT seq, kind, actor, data FROM events ORDER BY seq")
             .fetch_all(app.bosun.db().pool())
             .await
             .unwrap();
-    let kinds: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(
         kinds,
         [
@@ -288,7 +288,7 @@ async fn every_change_to_an_agent_and_its_sharing_is_audited_with_its_actor() {
             "agent.deleted"
         ]
     );
-    let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     assert_eq!(
         seqs,
         (1..=6).collect::<Vec<_>>(),
@@ -302,16 +302,24 @@ async fn every_change_to_an_agent_and_its_sharing_is_audited_with_its_actor() {
         .user_id;
     assert!(
         rows.iter()
-            .all(|r| r.3.as_deref() == Some(admin_id.as_str()))
+            .all(|r| r.actor.as_deref() == Some(admin_id.as_str()))
     );
-    let update: Value = serde_json::from_str(&rows[1].4).unwrap();
+    let update: Value = serde_json::from_str(&rows[1].data).unwrap();
     assert_eq!(
         update["changes"]["execution_mode"],
         json!({"from": "restricted", "to": "locked"})
     );
     assert_eq!(update["changes"]["instructions"], json!({"changed": true}));
     assert!(
-        !rows[1].4.contains("secret sauce"),
+        !rows[1].data.contains("secret sauce"),
         "long texts are not copied into the log"
     );
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    kind: String,
+    actor: Option<String>,
+    data: String,
 }
