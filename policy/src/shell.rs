@@ -1260,7 +1260,7 @@ impl Lower<'_> {
             self.out.push(cmd);
             return Ok(());
         }
-        let name = program_name(&prog.text);
+        let name = if prog.text.is_empty() { "''" } else { program_name(&prog.text) };
         let opt = |with_value: &[&str]| skip_options(args, with_value);
         match name {
             "sudo" | "doas" => {
@@ -1761,6 +1761,8 @@ mod tests {
                 &["curl https://x.test/a/../b"],
             ),
             ("echo '' x", &["echo '' x"]),
+            ("'' x", &["'' x"]),
+            ("\"\"", &["''"]),
             ("echo hi > out.txt 2>&1", &["echo hi", "> out.txt"]),
             ("echo hi >> /etc/hosts", &["echo hi", ">> /etc/hosts"]),
             ("{ ls; } > ./a/../list", &["ls", "> list"]),
