@@ -84,7 +84,10 @@ fn build_time(runs: usize, mut f: impl FnMut()) -> u64 {
 
 #[expect(clippy::print_stdout, reason = "the benchmark's report")]
 fn percentile_report() {
-    println!("\n## Per-decision latency (p50 / p99), {} rules max\n", SIZES[3]);
+    println!(
+        "\n## Per-decision latency (p50 / p99), {} rules max\n",
+        SIZES[3]
+    );
     println!(
         "| rules | query | compiled p50 | compiled p99 | naive p50 | naive p99 | cedar p50 | cedar p99 | cedar / compiled (p50) |"
     );
@@ -123,7 +126,9 @@ fn percentile_report() {
             n,
             build_time(runs, || drop(black_box(compiled(&layers)))),
             build_time(runs, || drop(black_box(naive(&layers)))),
-            build_time(runs.min(5), || drop(black_box(CedarRules::build(&layers.agent)))),
+            build_time(runs.min(5), || {
+                drop(black_box(CedarRules::build(&layers.agent)))
+            }),
         ));
     }
     println!("\n## Build time (median)\n");

@@ -66,7 +66,12 @@ pub const WORKING_DIR: &str = "/repo";
 
 fn rule(id: usize, tool: &str, action: Action, pattern: &str) -> Rule {
     let pattern = RulePattern::parse(pattern).unwrap_or_else(|e| panic!("{pattern:?}: {e}"));
-    Rule::new(format!("r{id}"), ToolSelector::parse(tool), action, Some(pattern))
+    Rule::new(
+        format!("r{id}"),
+        ToolSelector::parse(tool),
+        action,
+        Some(pattern),
+    )
 }
 
 /// `n` rules (at least 3), the matching ones last.
@@ -172,7 +177,8 @@ impl CedarRules {
         )])
         .ok()?;
         let request =
-            cedar_policy::Request::new(self.principal.clone(), action, resource, context, None).ok()?;
+            cedar_policy::Request::new(self.principal.clone(), action, resource, context, None)
+                .ok()?;
         let response = self
             .authorizer
             .is_authorized(&request, &self.policies, &self.entities);
@@ -224,6 +230,9 @@ mod tests {
     fn the_queries_decide_as_designed() {
         let p = compiled(&layers(100));
         let got: Vec<Action> = QUERIES.iter().map(|q| decide_compiled(&p, q)).collect();
-        assert_eq!(got, [Action::Allow, Action::Allow, Action::Allow, Action::Ask]);
+        assert_eq!(
+            got,
+            [Action::Allow, Action::Allow, Action::Allow, Action::Ask]
+        );
     }
 }

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::Map;
 use crate::pattern::RulePattern;
 
 /// "No rule": larger than every rule index.
@@ -38,7 +39,7 @@ pub(crate) const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct PatternIndex {
     everything: u32,
-    exact: HashMap<Box<[u8]>, u32>,
+    exact: Map<Box<[u8]>, u32>,
     prefixes: Trie,
     suffixes: Vec<Trie>,
     groups: Vec<Middles>,
@@ -50,7 +51,7 @@ impl PatternIndex {
         patterns: impl IntoIterator<Item = (u32, Option<&'p RulePattern>)>,
     ) -> Self {
         let mut everything = NONE;
-        let mut exact: HashMap<Box<[u8]>, u32> = HashMap::new();
+        let mut exact: Map<Box<[u8]>, u32> = Map::default();
         let mut prefixes = Trie::new();
         let mut suffixes: Vec<Trie> = Vec::new();
         let mut groups: Vec<MiddlesBuilder> = Vec::new();

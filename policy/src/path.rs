@@ -78,18 +78,14 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
 
 fn clean_absolute(path: &str) -> Result<String, PathError> {
     let mut out = String::with_capacity(path.len());
-    // Byte offsets in `out` where each kept component's leading `/` sits, so
-    // `..` can truncate back to it.
-    let mut starts: Vec<usize> = Vec::new();
     for component in path.split('/') {
         match component {
             "" | "." => {}
-            ".." => match starts.pop() {
+            ".." => match out.rfind('/') {
                 Some(at) => out.truncate(at),
                 None => return Err(PathError::AboveRoot),
             },
             name => {
-                starts.push(out.len());
                 out.push('/');
                 out.push_str(name);
             }
