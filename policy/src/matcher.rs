@@ -27,10 +27,13 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::Map;
 use crate::pattern::RulePattern;
+
+/// Total literal bytes up to which a group's middles get a DFA.
+const DFA_LITERAL_BYTES: usize = 64 * 1024;
 
 /// "No rule": larger than every rule index.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -293,8 +296,13 @@ impl MiddlesBuilder {
         } else {
             // Standard semantics are required for overlapping search, which
             // reports every literal occurrence in order of its end.
+            // A DFA costs one table lookup per byte; its memory stays modest
+            // for the literal volumes rule sets have (byte classes shrink the
+            // alphabet), and past the size limit the builder falls back.
+            let dfa = literals.iter().map(String::len).sum::<usize>() <= DFA_LITERAL_BYTES;
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                .kind(dfa.then_some(AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok()
         };

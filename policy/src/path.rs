@@ -55,6 +55,9 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
         return Err(PathError::Nul);
     }
     if path.starts_with('/') {
+        if is_clean(path) {
+            return Ok(path.to_owned());
+        }
         return clean_absolute(path);
     }
     let Some(dir) = working_dir else {
@@ -74,6 +77,16 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
     joined.push('/');
     joined.push_str(path);
     clean_absolute(&joined)
+}
+
+/// Whether an absolute path is already normal: no empty, `.` or `..`
+/// component and no trailing `/` (except the root itself).
+fn is_clean(path: &str) -> bool {
+    path == "/"
+        || path
+            .split('/')
+            .skip(1)
+            .all(|c| !matches!(c, "" | "." | ".."))
 }
 
 fn clean_absolute(path: &str) -> Result<String, PathError> {

@@ -1682,6 +1682,9 @@ fn offset(text: &str) -> u32 {
 }
 
 fn looks_like_path(t: &str) -> bool {
+    if !t.contains('/') {
+        return t == "." || t == "..";
+    }
     if t.contains("://") {
         return false;
     }
