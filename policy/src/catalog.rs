@@ -2,7 +2,7 @@
 //! default, and what it does, so that execution modes can decide about tools
 //! they have never heard of by name.
 
-use std::collections::HashMap;
+use crate::Map;
 
 /// What a tool's single argument is, and so how it is normalized before
 /// patterns are matched against it.
@@ -137,7 +137,7 @@ pub fn builtin_tools() -> Vec<Tool> {
 /// A workspace's tools, looked up by name.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    tools: HashMap<String, Tool>,
+    tools: Map<String, Tool>,
 }
 
 impl Catalog {

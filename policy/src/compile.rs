@@ -6,8 +6,7 @@
 //! the tool's group and takes the lower rule index, so its cost depends on
 //! the argument, not on how many rules there are.
 
-use std::collections::HashMap;
-
+use crate::Map;
 use crate::catalog::Catalog;
 use crate::decision::{Decision, Request};
 use crate::engine::{self, FirstMatch, RuleTable};
@@ -18,7 +17,7 @@ use crate::rules::{ExecutionMode, Layers, ToolSelector};
 #[derive(Debug)]
 pub struct CompiledPolicy {
     table: RuleTable,
-    by_tool: HashMap<String, PatternIndex>,
+    by_tool: Map<String, PatternIndex>,
     any_tool: PatternIndex,
 }
 
@@ -28,7 +27,7 @@ impl CompiledPolicy {
     /// built, so compiling cannot fail.
     pub fn compile(layers: &Layers, mode: ExecutionMode, catalog: &Catalog) -> Self {
         let table = RuleTable::new(layers, mode, catalog);
-        let mut named: HashMap<&str, Vec<(u32, Option<&crate::RulePattern>)>> = HashMap::new();
+        let mut named: Map<&str, Vec<(u32, Option<&crate::RulePattern>)>> = Map::default();
         let mut any = Vec::new();
         for (index, (_, rule)) in layers.iter().enumerate() {
             // More than u32::MAX rules cannot be stored in a database row's

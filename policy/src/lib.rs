@@ -67,6 +67,12 @@ pub mod rules;
 pub mod shell;
 pub mod url;
 
+/// Hash maps keyed by rule-set data (tool names, literal patterns). A
+/// fixed-seed fast hash: the engine has no randomness to seed from, and the
+/// keys come from the rule set, not from requests, so there is nothing for a
+/// caller to flood.
+pub(crate) type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 pub use analysis::{RuleRef, Warning, WarningKind, analyze};
 pub use catalog::{ArgKind, Catalog, RiskLevel, Tool, ToolCategory, builtin_tools};
 pub use compile::CompiledPolicy;

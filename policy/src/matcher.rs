@@ -27,9 +27,13 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use crate::Map;
 use crate::pattern::RulePattern;
+
+/// Total literal bytes up to which a group's middles get a DFA.
+const DFA_LITERAL_BYTES: usize = 64 * 1024;
 
 /// "No rule": larger than every rule index.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -38,7 +42,7 @@ pub(crate) const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct PatternIndex {
     everything: u32,
-    exact: HashMap<Box<[u8]>, u32>,
+    exact: Map<Box<[u8]>, u32>,
     prefixes: Trie,
     suffixes: Vec<Trie>,
     groups: Vec<Middles>,
@@ -50,7 +54,7 @@ impl PatternIndex {
         patterns: impl IntoIterator<Item = (u32, Option<&'p RulePattern>)>,
     ) -> Self {
         let mut everything = NONE;
-        let mut exact: HashMap<Box<[u8]>, u32> = HashMap::new();
+        let mut exact: Map<Box<[u8]>, u32> = Map::default();
         let mut prefixes = Trie::new();
         let mut suffixes: Vec<Trie> = Vec::new();
         let mut groups: Vec<MiddlesBuilder> = Vec::new();
@@ -292,8 +296,13 @@ impl MiddlesBuilder {
         } else {
             // Standard semantics are required for overlapping search, which
             // reports every literal occurrence in order of its end.
+            // A DFA costs one table lookup per byte; its memory stays modest
+            // for the literal volumes rule sets have (byte classes shrink the
+            // alphabet), and past the size limit the builder falls back.
+            let dfa = literals.iter().map(String::len).sum::<usize>() <= DFA_LITERAL_BYTES;
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                .kind(dfa.then_some(AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok()
         };

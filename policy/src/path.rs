@@ -55,6 +55,9 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
         return Err(PathError::Nul);
     }
     if path.starts_with('/') {
+        if is_clean(path) {
+            return Ok(path.to_owned());
+        }
         return clean_absolute(path);
     }
     let Some(dir) = working_dir else {
@@ -76,20 +79,26 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
     clean_absolute(&joined)
 }
 
+/// Whether an absolute path is already normal: no empty, `.` or `..`
+/// component and no trailing `/` (except the root itself).
+fn is_clean(path: &str) -> bool {
+    path == "/"
+        || path
+            .split('/')
+            .skip(1)
+            .all(|c| !matches!(c, "" | "." | ".."))
+}
+
 fn clean_absolute(path: &str) -> Result<String, PathError> {
     let mut out = String::with_capacity(path.len());
-    // Byte offsets in `out` where each kept component's leading `/` sits, so
-    // `..` can truncate back to it.
-    let mut starts: Vec<usize> = Vec::new();
     for component in path.split('/') {
         match component {
             "" | "." => {}
-            ".." => match starts.pop() {
+            ".." => match out.rfind('/') {
                 Some(at) => out.truncate(at),
                 None => return Err(PathError::AboveRoot),
             },
             name => {
-                starts.push(out.len());
                 out.push('/');
                 out.push_str(name);
             }

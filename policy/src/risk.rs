@@ -108,7 +108,7 @@ fn internal_ip(ip: IpAddr) -> Option<&'static str> {
 
 /// Findings for a parsed shell command line.
 pub(crate) fn shell(risk: &mut Risk, commands: &[SimpleCommand]) {
-    let downloads = commands.iter().any(|c| is_downloader(&c.program));
+    let downloads = commands.iter().any(|c| is_downloader(c.program()));
     for c in commands {
         command(risk, c, downloads);
     }
@@ -121,17 +121,17 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
     if c.runs_unseen_code && downloads {
         risk.raise(Dangerous, "pipes a download into a shell or interpreter");
     }
-    if c.privileged || matches!(c.program.as_str(), "sudo" | "doas" | "su" | "pkexec") {
+    if c.privileged || matches!(c.program(), "sudo" | "doas" | "su" | "pkexec") {
         risk.raise(Dangerous, "runs with elevated privileges (sudo)");
     }
-    let args = &c.args;
-    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let args = c.args();
+    let has = |flag: &str| args.clone().any(|a| a == flag);
     // Short option clusters (`-rf`) carry a letter.
     let short = |letter: char| {
-        args.iter()
+        args.clone()
             .any(|a| a.starts_with('-') && !a.starts_with("--") && a[1..].contains(letter))
     };
-    match c.program.as_str() {
+    match c.program() {
         "rm" => {
             if short('r') || short('R') || has("--recursive") {
                 risk.raise(Dangerous, "deletes recursively");
@@ -139,8 +139,8 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
                 risk.raise(Caution, "deletes files");
             }
             if args
-                .iter()
-                .any(|a| matches!(a.as_str(), "/" | "/*" | "~" | "~/" | "*" | "." | ".."))
+                .clone()
+                .any(|a| matches!(a, "/" | "/*" | "~" | "~/" | "*" | "." | ".."))
             {
                 risk.raise(
                     Dangerous,
@@ -152,17 +152,17 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
             risk.raise(Dangerous, "overwrites disks or file contents");
         }
         p if p.starts_with("mkfs") => risk.raise(Dangerous, "formats a file system"),
-        "dd" if args.iter().any(|a| a.starts_with("of=/dev/")) => {
+        "dd" if args.clone().any(|a| a.starts_with("of=/dev/")) => {
             risk.raise(Dangerous, "writes directly to a device");
         }
         "chmod" => {
-            if args.iter().any(|a| {
+            if args.clone().any(|a| {
                 a.ends_with("777")
                     || a.ends_with("666")
                     || a.contains("o+w")
                     || a.contains("a+w")
                     || a.contains("+s")
-            }) || args.iter().any(|a| a == "a+rwx" || a == "ugo+rwx")
+            }) || args.clone().any(|a| a == "a+rwx" || a == "ugo+rwx")
             {
                 risk.raise(
                     Dangerous,
@@ -173,17 +173,14 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
             }
         }
         "chown" | "chgrp" => risk.raise(Caution, "changes file ownership"),
-        "git" => git(risk, args),
+        "git" => git(risk, args.clone()),
         "shutdown" | "reboot" | "halt" | "poweroff" => {
             risk.raise(Dangerous, "shuts the machine down")
         }
         "systemctl"
-            if args.iter().any(|a| {
-                matches!(
-                    a.as_str(),
-                    "reboot" | "poweroff" | "halt" | "stop" | "disable"
-                )
-            }) =>
+            if args
+                .clone()
+                .any(|a| matches!(a, "reboot" | "poweroff" | "halt" | "stop" | "disable")) =>
         {
             risk.raise(Dangerous, "stops system services or the machine");
         }
@@ -197,7 +194,7 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
         _ => {}
     }
     let writes_args = matches!(
-        c.program.as_str(),
+        c.program(),
         "tee"
             | "cp"
             | "mv"
@@ -215,7 +212,8 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
     let written = c
         .writes
         .iter()
-        .chain(args.iter().filter(|a| writes_args && !a.starts_with('-')));
+        .map(String::as_str)
+        .chain(args.clone().filter(|a| writes_args && !a.starts_with('-')));
     for target in written {
         if target.starts_with("/dev/tcp/") || target.starts_with("/dev/udp/") {
             risk.raise(
@@ -228,13 +226,10 @@ fn command(risk: &mut Risk, c: &SimpleCommand, downloads: bool) {
     }
 }
 
-fn git(risk: &mut Risk, args: &[String]) {
-    let sub = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .map(String::as_str);
+fn git<'a>(risk: &mut Risk, args: impl Iterator<Item = &'a str> + Clone) {
+    let sub = args.clone().find(|a| !a.starts_with('-'));
     let has = |f: &str| {
-        args.iter()
+        args.clone()
             .any(|a| a == f || a.starts_with(&format!("{f}=")))
     };
     match sub {
@@ -249,7 +244,7 @@ fn git(risk: &mut Risk, args: &[String]) {
         }
         Some("push") => risk.raise(Caution, "publishes commits"),
         Some("reset") if has("--hard") => risk.raise(Dangerous, "discards uncommitted work"),
-        Some("clean") if args.iter().any(|a| a.starts_with('-') && a.contains('f')) => {
+        Some("clean") if args.clone().any(|a| a.starts_with('-') && a.contains('f')) => {
             risk.raise(Dangerous, "deletes untracked files");
         }
         _ => {}

@@ -59,6 +59,7 @@
 //! that change what runs (`PATH`, `LD_PRELOAD`, …), `hash -p`, `env -S`,
 //! `case` statements and anything that does not parse.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::path::clean_argument;
@@ -95,10 +96,9 @@ impl std::error::Error for ShellError {}
 pub struct SimpleCommand {
     /// The canonical form (see the module docs) that patterns match.
     pub text: String,
-    /// The program's basename; empty for a bare redirection (`> file`).
-    pub program: String,
-    /// Arguments after quote removal, path-like ones cleaned.
-    pub args: Vec<String>,
+    /// Byte ranges in `text` of the program (first) and each argument.
+    /// Kept as ranges so that building a command allocates once for the text.
+    spans: Vec<(u32, u32)>,
     /// Files written through output redirections.
     pub writes: Vec<String>,
     /// Why this command cannot be fully analysed; it is then at least `ask`.
@@ -113,6 +113,24 @@ pub struct SimpleCommand {
     /// from a substitution: with a download in the same command line, that is
     /// running code from the network.
     pub runs_unseen_code: bool,
+}
+
+impl SimpleCommand {
+    /// The program's basename; empty for a bare redirection (`> file`) or a
+    /// program name only known at run time.
+    pub fn program(&self) -> &str {
+        self.spans.first().map_or("", |&(a, b)| self.slice(a, b))
+    }
+
+    /// The arguments in canonical form (quotes removed, path-like ones
+    /// cleaned, an empty one as `''`).
+    pub fn args(&self) -> impl Iterator<Item = &str> + Clone {
+        self.spans.iter().skip(1).map(|&(a, b)| self.slice(a, b))
+    }
+
+    fn slice(&self, a: u32, b: u32) -> &str {
+        self.text.get(a as usize..b as usize).unwrap_or("")
+    }
 }
 
 /// Splits a command line into the simple commands it would run.
@@ -412,74 +430,59 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// The unquoted token at the cursor, up to the next operator or blank:
+    /// what a reserved word would have to be.
+    fn token(&self) -> &[u8] {
+        let rest = self.s.get(self.i..).unwrap_or(&[]);
+        let len = rest.iter().position(|&c| is_meta(c)).unwrap_or(rest.len());
+        &rest[..len]
+    }
+
     fn parse_command(&mut self) -> Result<(), ShellError> {
         loop {
             self.skip_blanks();
-            // Words that only introduce or join commands.
-            if let Some(kw) = [
-                &b"if"[..],
-                b"then",
-                b"elif",
-                b"else",
-                b"do",
-                b"while",
-                b"until",
-                b"!",
-                b"coproc",
-            ]
-            .into_iter()
-            .find(|kw| self.at_reserved(kw))
-            {
-                self.i += kw.len();
-                continue;
+            match self.token() {
+                // Words that only introduce or join commands.
+                kw @ (b"if" | b"then" | b"elif" | b"else" | b"do" | b"while" | b"until" | b"!"
+                | b"coproc") => self.i += kw.len(),
+                // Words that end a compound command; redirections may follow.
+                kw @ (b"fi" | b"done" | b"}") => {
+                    self.i += kw.len();
+                    return self.trailing_redirects();
+                }
+                b"case" | b"esac" => return err("case statements are not analysed"),
+                b"{" => {
+                    self.i += 1;
+                    self.nested(|p| p.parse_list(End::Brace))?;
+                    return self.trailing_redirects();
+                }
+                b"for" | b"select" => return self.parse_for(),
+                b"function" => {
+                    self.i += b"function".len();
+                    self.skip_blanks();
+                    self.word()?;
+                    self.skip_blanks();
+                    if self.starts_with(b"()") {
+                        self.i += 2;
+                    }
+                    self.skip_linebreaks()?;
+                    return self.parse_command();
+                }
+                b"[[" => return self.parse_test(),
+                b"" if self.starts_with(b"((") => {
+                    self.i += 2;
+                    let mut sink = Word::default();
+                    self.arithmetic(&mut sink)?;
+                    return self.trailing_redirects();
+                }
+                b"" if self.peek() == Some(b'(') => {
+                    self.i += 1;
+                    self.nested(|p| p.parse_list(End::Paren))?;
+                    return self.trailing_redirects();
+                }
+                _ => return self.parse_simple(),
             }
-            // Words that end a compound command; redirections may follow.
-            if let Some(kw) = [&b"fi"[..], b"done", b"}"]
-                .into_iter()
-                .find(|kw| self.at_reserved(kw))
-            {
-                self.i += kw.len();
-                return self.trailing_redirects();
-            }
-            break;
         }
-        if self.at_reserved(b"case") || self.at_reserved(b"esac") {
-            return err("case statements are not analysed");
-        }
-        if self.at_reserved(b"{") {
-            self.i += 1;
-            self.nested(|p| p.parse_list(End::Brace))?;
-            return self.trailing_redirects();
-        }
-        if self.starts_with(b"((") {
-            self.i += 2;
-            let mut sink = Word::default();
-            self.arithmetic(&mut sink)?;
-            return self.trailing_redirects();
-        }
-        if self.peek() == Some(b'(') {
-            self.i += 1;
-            self.nested(|p| p.parse_list(End::Paren))?;
-            return self.trailing_redirects();
-        }
-        if self.at_reserved(b"for") || self.at_reserved(b"select") {
-            return self.parse_for();
-        }
-        if self.at_reserved(b"function") {
-            self.i += b"function".len();
-            self.skip_blanks();
-            self.word()?;
-            self.skip_blanks();
-            if self.starts_with(b"()") {
-                self.i += 2;
-            }
-            self.skip_linebreaks()?;
-            return self.parse_command();
-        }
-        if self.at_reserved(b"[[") {
-            return self.parse_test();
-        }
-        self.parse_simple()
     }
 
     /// `for NAME [in WORDS…]` up to the separator; the body follows as
@@ -1168,24 +1171,27 @@ impl Lower<'_> {
         let mut text = String::with_capacity(
             name.len() + args.iter().map(|a| a.text.len() + 1).sum::<usize>(),
         );
+        let mut spans = Vec::with_capacity(args.len() + 1);
         let mut runtime_word = traits.runtime_word.clone();
         text.push_str(name);
-        let mut out_args = Vec::with_capacity(args.len());
+        spans.push((0, offset(&text)));
         for a in args {
             if a.dynamic || a.brace {
                 runtime_word.get_or_insert_with(|| a.text.clone());
             }
-            let arg = canonical_arg(a);
             if !text.is_empty() {
                 text.push(' ');
             }
-            text.push_str(if arg.is_empty() { "''" } else { &arg });
-            out_args.push(arg);
+            let start = offset(&text);
+            match canonical_arg(a) {
+                arg if arg.is_empty() => text.push_str("''"),
+                arg => text.push_str(&arg),
+            }
+            spans.push((start, offset(&text)));
         }
         SimpleCommand {
             text,
-            program: name.to_owned(),
-            args: out_args,
+            spans,
             writes: Vec::new(),
             unanalysable: None,
             runtime_word,
@@ -1205,15 +1211,14 @@ impl Lower<'_> {
                 _ => continue,
             };
             let target = canonical_arg(&r.target);
-            if matches!(target.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr") {
+            if matches!(&*target, "/dev/null" | "/dev/stdout" | "/dev/stderr") {
                 continue;
             }
             let runtime = r.target.dynamic || r.target.brace || r.target.glob;
             self.out.push(SimpleCommand {
                 text: format!("{op} {}", if target.is_empty() { "''" } else { &target }),
-                program: String::new(),
-                args: Vec::new(),
-                writes: vec![target],
+                spans: Vec::new(),
+                writes: vec![target.into_owned()],
                 unanalysable: None,
                 runtime_word: runtime.then(|| r.target.text.clone()),
                 privileged: false,
@@ -1260,7 +1265,11 @@ impl Lower<'_> {
             self.out.push(cmd);
             return Ok(());
         }
-        let name = program_name(&prog.text);
+        let name = if prog.text.is_empty() {
+            "''"
+        } else {
+            program_name(&prog.text)
+        };
         let opt = |with_value: &[&str]| skip_options(args, with_value);
         match name {
             "sudo" | "doas" => {
@@ -1658,15 +1667,24 @@ fn program_name(text: &str) -> &str {
     }
 }
 
-fn canonical_arg(w: &Word) -> String {
+fn canonical_arg(w: &Word) -> Cow<'_, str> {
     if !w.dynamic && looks_like_path(&w.text) {
-        clean_argument(&w.text)
+        Cow::Owned(clean_argument(&w.text))
     } else {
-        w.text.clone()
+        Cow::Borrowed(&w.text)
     }
 }
 
+/// A position in a command's text; texts longer than 4 GiB cannot arrive
+/// through any API in front of the engine, so saturating is only a guard.
+fn offset(text: &str) -> u32 {
+    u32::try_from(text.len()).unwrap_or(u32::MAX)
+}
+
 fn looks_like_path(t: &str) -> bool {
+    if !t.contains('/') {
+        return t == "." || t == "..";
+    }
     if t.contains("://") {
         return false;
     }
@@ -1761,6 +1779,8 @@ mod tests {
                 &["curl https://x.test/a/../b"],
             ),
             ("echo '' x", &["echo '' x"]),
+            ("'' x", &["'' x"]),
+            ("\"\"", &["''"]),
             ("echo hi > out.txt 2>&1", &["echo hi", "> out.txt"]),
             ("echo hi >> /etc/hosts", &["echo hi", ">> /etc/hosts"]),
             ("{ ls; } > ./a/../list", &["ls", "> list"]),
