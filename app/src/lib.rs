@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod policy_view;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -13,7 +14,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
-use crate::pages::{account, agent, agents, inbox, login, not_found, settings, traces};
+use crate::pages::{account, agent, agents, inbox, login, not_found, permissions, settings, traces};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,11 +53,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents") view=agents::AgentsPage ssr=SsrMode::Async />
                     <Route path=path!("/agents/new") view=agent::NewAgentPage ssr=SsrMode::Async />
                     <Route path=path!("/agents/:id") view=agent::AgentPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/agents/:id/permissions")
+                        view=permissions::AgentPermissionsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/traces") view=traces::TracesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/tools") view=settings::ToolsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/security") view=permissions::SecurityPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

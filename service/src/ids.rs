@@ -53,3 +53,7 @@ id_type!(
     /// A grant of access to an agent.
     GrantId
 );
+id_type!(
+    /// A permission rule.
+    RuleId
+);

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod identity;
+pub mod rules;
 pub mod ids;
 pub mod tools;
 pub mod validate;
@@ -57,6 +58,7 @@ struct Inner {
     db: Db,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    policies: rules::decisions::PolicyCache,
 }
 
 impl Bosun {
@@ -66,12 +68,17 @@ impl Bosun {
                 db,
                 clock,
                 settings,
+                policies: rules::decisions::PolicyCache::default(),
             }),
         }
     }
 
     pub fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    pub(crate) fn policy_cache(&self) -> &rules::decisions::PolicyCache {
+        &self.inner.policies
     }
 
     pub fn settings(&self) -> &Settings {

@@ -5,9 +5,16 @@
 pub mod agents;
 pub mod auth;
 pub mod members;
+pub mod rules;
 pub mod sharing;
 pub mod tokens;
 pub mod tools;
+
+/// The enum value with this snake_case name (the wire form of the policy
+/// engine's enums), in the browser as on the server.
+pub fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name)).ok()
+}
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

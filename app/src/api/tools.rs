@@ -16,15 +16,11 @@ pub struct ToolView {
     pub builtin: bool,
 }
 
-#[server(prefix = "/fn", endpoint = "tools/list")]
-pub async fn list_tools() -> Result<Vec<ToolView>, AppError> {
-    use super::ssr::{bosun, principal};
-    use bosun_service::validate::name_of;
-
-    let tools = bosun()?.list_tools(&principal().await?).await?;
-    Ok(tools
-        .into_iter()
-        .map(|tool| ToolView {
+#[cfg(feature = "ssr")]
+impl From<bosun_service::tools::ToolInfo> for ToolView {
+    fn from(tool: bosun_service::tools::ToolInfo) -> Self {
+        use bosun_service::validate::name_of;
+        Self {
             argument_kind: name_of(&tool.argument_kind),
             default_risk: tool.default_risk.as_str().into(),
             category: name_of(&tool.category),
@@ -32,8 +28,28 @@ pub async fn list_tools() -> Result<Vec<ToolView>, AppError> {
             description: tool.description,
             read_only: tool.read_only,
             builtin: tool.builtin,
-        })
-        .collect())
+        }
+    }
+}
+
+impl ToolView {
+    /// The tool as the policy engine sees it (in the browser too).
+    pub fn to_policy_tool(&self) -> Option<bosun_policy::Tool> {
+        use super::from_name;
+        Some(bosun_policy::Tool::new(
+            self.name.clone(),
+            from_name(&self.argument_kind)?,
+            from_name(&self.default_risk)?,
+            from_name(&self.category)?,
+        ))
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "tools/list")]
+pub async fn list_tools() -> Result<Vec<ToolView>, AppError> {
+    use super::ssr::{bosun, principal};
+    let tools = bosun()?.list_tools(&principal().await?).await?;
+    Ok(tools.into_iter().map(ToolView::from).collect())
 }
 
 #[server(prefix = "/fn", endpoint = "tools/add")]

@@ -6,3 +6,5 @@ pub mod empty;
 pub mod errors;
 pub mod layout;
 pub mod sharing;
+pub mod rules;
+pub mod test_call;

@@ -155,6 +155,7 @@ fn AgentHeader(agent: AgentDetail) -> impl IntoView {
         <p class="meta">
             <span>"Owner: " {agent.owner_name.clone()}</span>
             <span>"Updated " {agent.updated.clone()}</span>
+            <a href=format!("/agents/{}/permissions", agent.id)>"Permissions"</a>
         </p>
     }
 }

@@ -6,5 +6,6 @@ pub mod agents;
 pub mod inbox;
 pub mod login;
 pub mod not_found;
+pub mod permissions;
 pub mod settings;
 pub mod traces;

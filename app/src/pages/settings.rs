@@ -38,12 +38,13 @@ pub fn SettingsPage() -> impl IntoView {
                     <A href="/settings/tools">"Tools"</A>
                     " — the catalog of tools agents may be given."
                 </li>
+                <li>
+                    <A href="/settings/security">"Security"</A>
+                    " — enforced and workspace rules, and the mode new agents start in."
+                </li>
             </ul>
-            <EmptyState title="Security and integrations">
-                <p>
-                    "The workspace's rules and default execution mode, and its OAuth providers, "
-                    "will be set here."
-                </p>
+            <EmptyState title="Integrations">
+                <p>"The OAuth providers agents and people connect their accounts with will be set here."</p>
             </EmptyState>
         </Show>
     }

@@ -275,7 +275,7 @@ impl Bosun {
             .await?;
         let mode = match fields.execution_mode {
             Some(mode) => mode,
-            None => self.default_execution_mode(principal).await?,
+            None => self.default_execution_mode(&principal.workspace_id).await?,
         };
         let agent = Agent {
             id: AgentId::generate(),
@@ -346,7 +346,8 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         sqlx::query(
             "UPDATE agents SET name = $1, description = $2, instructions = $3, tools = $4, execution_mode = $5, \
-             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9 WHERE id = $10 AND workspace_id = $11",
+             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9, policy_version = policy_version + 1 \
+             WHERE id = $10 AND workspace_id = $11",
         )
         .bind(&after.name)
         .bind(&after.description)
@@ -428,9 +429,30 @@ impl Bosun {
             updated_at: now,
             ..source.clone()
         };
+        let rules = self
+            .rules_of(&principal.workspace_id, &crate::rules::RuleList::Agent(source.id.clone()))
+            .await?;
         let mut tx = self.db().begin_write().await?;
         insert_agent(&mut tx, principal, &copy).await?;
-        let data = json!({ "source_agent_id": source.id, "name": copy.name });
+        for rule in &rules {
+            sqlx::query(
+                "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
+                 created_by, created_at, updated_at) VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7, $8, $9, $10, $10)",
+            )
+            .bind(crate::ids::RuleId::generate().as_str())
+            .bind(principal.workspace_id.as_str())
+            .bind(copy.id.as_str())
+            .bind(rule.position)
+            .bind(&rule.tool)
+            .bind(rule.action.as_str())
+            .bind(rule.pattern.as_deref())
+            .bind(&rule.note)
+            .bind(principal.user_id.as_str())
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let data = json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
         events::append(
             &mut tx,
             now,
@@ -439,15 +461,6 @@ impl Bosun {
         .await?;
         tx.commit().await?;
         self.agent_for(principal, &copy.id, Capability::View).await
-    }
-
-    async fn default_execution_mode(&self, principal: &Principal) -> Result<ExecutionMode> {
-        let mode: String =
-            sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
-                .bind(principal.workspace_id.as_str())
-                .fetch_one(self.db().pool())
-                .await?;
-        validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
     }
 
     /// Parses and checks the fields present in a patch.

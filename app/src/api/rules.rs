@@ -1,0 +1,193 @@
+//! Permission rules: the rule lists of an agent in context, the workspace's
+//! lists, and changes to them. Decisions for the "test a call" panel are
+//! computed in the browser from what these return.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::tools::ToolView;
+use crate::error::AppError;
+
+/// A rule as the editor shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleView {
+    pub id: String,
+    pub position: i64,
+    pub tool: String,
+    /// `allow`, `ask` or `deny`.
+    pub action: String,
+    pub pattern: Option<String>,
+    pub note: String,
+}
+
+/// Everything that decides one agent's tool calls, in evaluation order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentPolicyView {
+    pub agent_name: String,
+    pub enforced: Vec<RuleView>,
+    pub agent: Vec<RuleView>,
+    pub workspace: Vec<RuleView>,
+    pub mode: String,
+    pub tools: Vec<ToolView>,
+    pub can_edit: bool,
+}
+
+/// The workspace's own lists and default mode, for Settings → Security.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspacePolicyView {
+    pub enforced: Vec<RuleView>,
+    pub workspace: Vec<RuleView>,
+    pub default_mode: String,
+    pub tools: Vec<ToolView>,
+}
+
+/// A rule as a form holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleForm {
+    pub tool: String,
+    pub action: String,
+    pub pattern: String,
+    pub note: String,
+}
+
+/// Which list: `enforced`, `workspace`, or `agent` with an agent id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListRef {
+    pub scope: String,
+    pub agent_id: String,
+}
+
+impl ListRef {
+    pub fn agent(agent_id: impl Into<String>) -> Self {
+        Self { scope: "agent".into(), agent_id: agent_id.into() }
+    }
+
+    pub fn workspace(enforced: bool) -> Self {
+        Self { scope: if enforced { "enforced" } else { "workspace" }.into(), agent_id: String::new() }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod convert {
+    use bosun_service::ids::AgentId;
+    use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
+
+    use super::*;
+
+    impl From<RuleInfo> for RuleView {
+        fn from(rule: RuleInfo) -> Self {
+            Self {
+                id: rule.id.to_string(),
+                position: rule.position,
+                action: rule.action.as_str().into(),
+                tool: rule.tool,
+                pattern: rule.pattern,
+                note: rule.note,
+            }
+        }
+    }
+
+    pub fn views(rules: Vec<RuleInfo>) -> Vec<RuleView> {
+        rules.into_iter().map(RuleView::from).collect()
+    }
+
+    impl ListRef {
+        pub fn list(&self) -> bosun_service::Result<RuleList> {
+            match self.scope.as_str() {
+                "enforced" => Ok(RuleList::Enforced),
+                "workspace" => Ok(RuleList::Workspace),
+                "agent" => Ok(RuleList::Agent(AgentId::from_string(self.agent_id.clone()))),
+                _ => Err(bosun_service::Error::invalid("scope", "must be one of: enforced, workspace, agent")),
+            }
+        }
+    }
+
+    impl From<RuleForm> for RuleDraft {
+        fn from(form: RuleForm) -> Self {
+            Self {
+                tool: form.tool,
+                action: form.action,
+                pattern: Some(form.pattern),
+                note: Some(form.note),
+            }
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "rules/agent")]
+pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::agents::Capability;
+    use bosun_service::ids::AgentId;
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let agent_id = AgentId::from_string(agent_id);
+    let view = bosun.agent_for(&principal, &agent_id, Capability::View).await?;
+    let context = bosun.policy_context(&principal, &agent_id).await?;
+    Ok(AgentPolicyView {
+        agent_name: view.agent.name,
+        can_edit: view.access.allows(Capability::Edit),
+        enforced: convert::views(context.enforced),
+        agent: convert::views(context.agent),
+        workspace: convert::views(context.workspace),
+        mode: context.mode.as_str().into(),
+        tools: context.tools.into_iter().map(ToolView::from).collect(),
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "rules/workspace")]
+pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::rules::RuleList;
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    Ok(WorkspacePolicyView {
+        enforced: convert::views(bosun.rules(&principal, &RuleList::Enforced).await?),
+        workspace: convert::views(bosun.rules(&principal, &RuleList::Workspace).await?),
+        default_mode: bosun.default_execution_mode(&principal.workspace_id).await?.as_str().into(),
+        tools: bosun.list_tools(&principal).await?.into_iter().map(ToolView::from).collect(),
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "rules/add")]
+pub async fn add_rule(list: ListRef, rule: RuleForm) -> Result<RuleView, AppError> {
+    use super::ssr::{bosun, principal};
+    let added = bosun()?.add_rule(&principal().await?, &list.list()?, rule.into()).await?;
+    Ok(added.into())
+}
+
+#[server(prefix = "/fn", endpoint = "rules/update")]
+pub async fn update_rule(list: ListRef, rule_id: String, rule: RuleForm) -> Result<RuleView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::RuleId;
+    let updated = bosun()?
+        .update_rule(&principal().await?, &list.list()?, &RuleId::from_string(rule_id), rule.into())
+        .await?;
+    Ok(updated.into())
+}
+
+#[server(prefix = "/fn", endpoint = "rules/delete")]
+pub async fn delete_rule(list: ListRef, rule_id: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::RuleId;
+    bosun()?
+        .delete_rule(&principal().await?, &list.list()?, &RuleId::from_string(rule_id))
+        .await?;
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "rules/reorder")]
+pub async fn reorder_rules(list: ListRef, order: Vec<String>) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    bosun()?.reorder_rules(&principal().await?, &list.list()?, &order).await?;
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "workspace/default-mode")]
+pub async fn set_default_mode(mode: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    bosun()?.set_default_execution_mode(&principal().await?, &mode).await?;
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! Editing one ordered rule list: the rules in evaluation order with the
+//! engine's warnings beside each, moving (buttons or drag and drop), editing
+//! and deleting them, and adding new ones with inline validation.
+
+use bosun_policy::{Catalog, Layer, Layers, RulePattern, Warning, analyze};
+use leptos::prelude::*;
+
+use crate::api::rules::{AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule};
+use crate::api::tools::ToolView;
+use crate::components::errors::ActionError;
+use crate::policy_view::{engine_rule, warning_text};
+
+/// What every list on a page shares: the lists as saved (to analyse drafts
+/// against), the catalog, every rule (to name winners), the warnings, and
+/// the rule that decided the current test call.
+#[derive(Clone)]
+pub struct RulesContext {
+    pub layers: Layers,
+    pub catalog: Catalog,
+    pub all_rules: Vec<RuleView>,
+    pub warnings: Vec<Warning>,
+    pub decided: Signal<Option<String>>,
+    /// Bumped after every saved change, so the page reloads its lists.
+    pub changed: RwSignal<usize>,
+}
+
+impl RulesContext {
+    fn lookup(&self, id: &str) -> Option<RuleView> {
+        self.all_rules.iter().find(|rule| rule.id == id).cloned()
+    }
+}
+
+#[component]
+pub fn RuleList(
+    title: &'static str,
+    #[prop(into)] explanation: String,
+    layer: Layer,
+    list: ListRef,
+    rules: Vec<RuleView>,
+    tools: Vec<ToolView>,
+    editable: bool,
+    context: StoredValue<RulesContext>,
+) -> impl IntoView {
+    let update = ServerAction::<UpdateRule>::new();
+    let delete = ServerAction::<DeleteRule>::new();
+    let reorder = ServerAction::<ReorderRules>::new();
+    let add = ServerAction::<AddRule>::new();
+    for version in [update.version(), delete.version(), reorder.version(), add.version()] {
+        Effect::new(move |previous: Option<usize>| {
+            let now = version.get();
+            if previous.is_some_and(|previous| previous != now) {
+                context.with_value(|c| c.changed.update(|n| *n += 1));
+            }
+            now
+        });
+    }
+    let order: Vec<String> = rules.iter().map(|rule| rule.id.clone()).collect();
+    let order = StoredValue::new(order);
+    let dragging = RwSignal::new(None::<usize>);
+    let move_rule = {
+        let list = list.clone();
+        move |from: usize, to: usize| {
+            let mut ids = order.get_value();
+            if from >= ids.len() || to >= ids.len() || from == to {
+                return;
+            }
+            let id = ids.remove(from);
+            ids.insert(to, id);
+            reorder.dispatch(ReorderRules { list: list.clone(), order: ids });
+        }
+    };
+    let count = rules.len();
+    let editing = RwSignal::new(None::<String>);
+    let rows = rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| {
+            let id = rule.id.clone();
+            let warnings: Vec<String> = context.with_value(|c| {
+                c.warnings
+                    .iter()
+                    .filter(|w| w.rule.rule_id == rule.id)
+                    .map(|w| warning_text(w, &|id| c.lookup(id)))
+                    .collect()
+            });
+            let decided = {
+                let id = id.clone();
+                move || context.with_value(|c| c.decided.get()).as_deref() == Some(id.as_str())
+            };
+            let controls = editable.then(|| {
+                let (up, down) = (move_rule.clone(), move_rule.clone());
+                let (edit_id, delete_id) = (id.clone(), id.clone());
+                let delete_list = list.clone();
+                view! {
+                    <div class="rule-controls">
+                        <button type="button" class="secondary" disabled=index == 0
+                            aria-label=format!("Move rule {} up", index + 1) on:click=move |_| up(index, index.saturating_sub(1))>"↑"</button>
+                        <button type="button" class="secondary" disabled=index + 1 == count
+                            aria-label=format!("Move rule {} down", index + 1) on:click=move |_| down(index, index + 1)>"↓"</button>
+                        <button type="button" class="secondary" on:click=move |_| editing.set(Some(edit_id.clone()))>"Edit"</button>
+                        <button type="button" class="secondary"
+                            aria-label=format!("Delete rule {}", index + 1)
+                            on:click=move |_| { delete.dispatch(DeleteRule { list: delete_list.clone(), rule_id: delete_id.clone() }); }>
+                            "Delete"
+                        </button>
+                    </div>
+                }
+            });
+            let edit_form = {
+                let (rule, tools, list) = (rule.clone(), tools.clone(), list.clone());
+                let id = id.clone();
+                move || {
+                    (editing.get().as_deref() == Some(id.as_str())).then(|| {
+                        let (list, rule_id) = (list.clone(), rule.id.clone());
+                        let initial = RuleForm {
+                            tool: rule.tool.clone(),
+                            action: rule.action.clone(),
+                            pattern: rule.pattern.clone().unwrap_or_default(),
+                            note: rule.note.clone(),
+                        };
+                        view! {
+                            <RuleEditor
+                                initial
+                                tools=tools.clone()
+                                layer
+                                replacing=Some(rule_id.clone())
+                                context
+                                submit_label="Save rule"
+                                on_submit=Callback::new(move |form| {
+                                    update.dispatch(UpdateRule { list: list.clone(), rule_id: rule_id.clone(), rule: form });
+                                    editing.set(None);
+                                })
+                            />
+                        }
+                    })
+                }
+            };
+            view! {
+                <li
+                    class="rule"
+                    class:decided=decided
+                    data-rule-id=id.clone()
+                    draggable=editable.then_some("true")
+                    on:dragstart=move |_| dragging.set(Some(index))
+                    on:dragover=move |event| event.prevent_default()
+                    on:drop={
+                        let move_rule = move_rule.clone();
+                        move |event| {
+                            event.prevent_default();
+                            if let Some(from) = dragging.get_untracked() {
+                                move_rule(from, index);
+                            }
+                            dragging.set(None);
+                        }
+                    }
+                >
+                    <div class="rule-main">
+                        <span class="position">{format!("#{}", index + 1)}</span>
+                        <span class=format!("badge action-{}", rule.action)>{rule.action.clone()}</span>
+                        <code class="tool">{rule.tool.clone()}</code>
+                        <code class="pattern">{rule.pattern.clone().unwrap_or_else(|| "(any input)".into())}</code>
+                        <span class="muted note">{rule.note.clone()}</span>
+                        {controls}
+                    </div>
+                    {warnings
+                        .into_iter()
+                        .map(|warning| view! { <p class="warning" role="note">{warning}</p> })
+                        .collect_view()}
+                    {edit_form}
+                </li>
+            }
+        })
+        .collect_view();
+    let adding = RwSignal::new(false);
+    let add_form = editable.then(|| {
+        let list = list.clone();
+        view! {
+            <Show
+                when=move || adding.get()
+                fallback=move || view! { <button type="button" class="secondary" on:click=move |_| adding.set(true)>"Add rule"</button> }
+            >
+                {
+                    let list = list.clone();
+                    let tools = tools.clone();
+                    view! {
+                        <RuleEditor
+                            initial=RuleForm { action: "allow".into(), ..RuleForm::default() }
+                            tools
+                            layer
+                            replacing=None
+                            context
+                            submit_label="Save rule"
+                            on_submit=Callback::new(move |form| {
+                                add.dispatch(AddRule { list: list.clone(), rule: form });
+                                adding.set(false);
+                            })
+                        />
+                    }
+                }
+            </Show>
+        }
+    });
+    view! {
+        <section class="card rule-list" aria-label=title>
+            <h2>{title}</h2>
+            <p class="hint">{explanation}</p>
+            {if count == 0 { Some(view! { <p class="muted">"No rules."</p> }) } else { None }}
+            <ol class="rules">{rows}</ol>
+            <ActionError result=add.value() />
+            <ActionError result=update.value() />
+            <ActionError result=delete.value() />
+            <ActionError result=reorder.value() />
+            {add_form}
+        </section>
+    }
+    .into_any()
+}
+
+/// The fields of one rule, checked by the policy engine as they are typed:
+/// a pattern that does not parse explains itself and cannot be saved, and
+/// a rule that could never apply says which rule wins instead.
+#[component]
+fn RuleEditor(
+    initial: RuleForm,
+    tools: Vec<ToolView>,
+    layer: Layer,
+    /// The rule being edited, left out when analysing the draft.
+    replacing: Option<String>,
+    context: StoredValue<RulesContext>,
+    submit_label: &'static str,
+    on_submit: Callback<RuleForm>,
+) -> impl IntoView {
+    let tool = RwSignal::new(if initial.tool.is_empty() { "*".to_owned() } else { initial.tool });
+    let action = RwSignal::new(initial.action);
+    let pattern = RwSignal::new(initial.pattern);
+    let note = RwSignal::new(initial.note);
+    let pattern_error = move || {
+        let text = pattern.get();
+        if text.is_empty() {
+            return None;
+        }
+        RulePattern::parse(&text).err().map(|error| error.to_string())
+    };
+    let replacing = StoredValue::new(replacing);
+    let draft_warnings = move || {
+        if pattern_error().is_some() {
+            return Vec::new();
+        }
+        let draft = RuleView {
+            id: "draft".into(),
+            position: 0,
+            tool: tool.get(),
+            action: action.get(),
+            pattern: Some(pattern.get()).filter(|p| !p.is_empty()),
+            note: String::new(),
+        };
+        let Some(draft_rule) = engine_rule(&draft) else {
+            return Vec::new();
+        };
+        context.with_value(|c| {
+            let mut layers = c.layers.clone();
+            let list = match layer {
+                Layer::Enforced => &mut layers.enforced,
+                Layer::Agent => &mut layers.agent,
+                Layer::Workspace => &mut layers.workspace,
+            };
+            let replaced = replacing.with_value(|r| r.clone());
+            match replaced.and_then(|id| list.iter().position(|rule| rule.id == id)) {
+                Some(at) => list[at] = draft_rule,
+                None => list.push(draft_rule),
+            }
+            analyze(&layers, &c.catalog)
+                .iter()
+                .filter(|w| w.rule.rule_id == "draft")
+                .map(|w| warning_text(w, &|id| c.lookup(id)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        on_submit.run(RuleForm {
+            tool: tool.get_untracked(),
+            action: action.get_untracked(),
+            pattern: pattern.get_untracked(),
+            note: note.get_untracked(),
+        });
+    };
+    view! {
+        <form class="rule-editor" on:submit=submit>
+            <label>
+                "Tool"
+                <select on:change=move |ev| tool.set(event_target_value(&ev)) prop:value=tool>
+                    <option value="*">"* (every tool)"</option>
+                    {tools
+                        .into_iter()
+                        .map(|t| view! { <option value=t.name.clone()>{t.name.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Action"
+                <select on:change=move |ev| action.set(event_target_value(&ev)) prop:value=action>
+                    <option value="allow">"allow"</option>
+                    <option value="ask">"ask"</option>
+                    <option value="deny">"deny"</option>
+                </select>
+            </label>
+            <label class="grow">
+                "Pattern"
+                <input class="mono" bind:value=pattern placeholder="e.g. npm * (empty: any input)"
+                    aria-invalid=move || pattern_error().is_some().to_string() />
+            </label>
+            <label class="grow">"Note" <input bind:value=note /></label>
+            <button type="submit" disabled=move || pattern_error().is_some()>{submit_label}</button>
+            {move || pattern_error().map(|error| view! { <p class="error" role="alert">{format!("Pattern: {error}")}</p> })}
+            {move || {
+                draft_warnings()
+                    .into_iter()
+                    .map(|warning| view! { <p class="warning" role="note">{warning}</p> })
+                    .collect_view()
+            }}
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,106 @@
+//! "Test a call": the decision for a tool call, recomputed on every
+//! keystroke by the policy engine running in the browser.
+
+use std::sync::Arc;
+
+use bosun_policy::{Action, CompiledPolicy, Decision, Reason, Request};
+use leptos::prelude::*;
+
+use crate::api::rules::RuleView;
+use crate::api::tools::ToolView;
+use crate::components::rules::RulesContext;
+use crate::policy_view::reason_text;
+
+#[component]
+pub fn TestCall(
+    policy: Arc<CompiledPolicy>,
+    tools: Vec<ToolView>,
+    context: StoredValue<RulesContext>,
+    /// Set to the id of the rule that decided, for the lists to highlight.
+    decided: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
+    let input = RwSignal::new(String::new());
+    let policy = StoredValue::new(policy);
+    let decision = Memo::new(move |_| {
+        let (tool, input) = (tool.get(), input.get());
+        if input.is_empty() {
+            return None;
+        }
+        Some(policy.with_value(|p| p.decide(&Request::new(&tool, &input))))
+    });
+    Effect::new(move |_| {
+        let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
+            Some(Reason::Rule { rule_id, .. }) => Some(rule_id.to_string()),
+            _ => None,
+        });
+        decided.set(rule);
+    });
+    let lookup = move |id: &str| -> Option<RuleView> {
+        context.with_value(|c| c.all_rules.iter().find(|rule| rule.id == id).cloned())
+    };
+    view! {
+        <section class="card test-call" aria-label="Test a call">
+            <h2>"Test a call"</h2>
+            <p class="hint">"Decided in your browser by the same engine the server uses, as you type."</p>
+            <div class="inline">
+                <label>
+                    "Tool"
+                    <select on:change=move |ev| tool.set(event_target_value(&ev)) prop:value=tool>
+                        {tools
+                            .into_iter()
+                            .map(|t| view! { <option value=t.name.clone()>{t.name.clone()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="grow">
+                    "Input"
+                    <input class="mono" bind:value=input placeholder="e.g. rm -rf /tmp/build" />
+                </label>
+            </div>
+            <div aria-live="polite" data-testid="test-result">
+                {move || decision.get().map(|decision| view! { <DecisionView decision lookup /> })}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn DecisionView(decision: Decision, lookup: impl Fn(&str) -> Option<RuleView> + Copy + Send + 'static) -> impl IntoView {
+    let verdict = decision.action.as_str();
+    let risk = decision.risk.level.as_str();
+    view! {
+        <p class="decision">
+            <span class=format!("badge action-{verdict}") data-testid="decision">{verdict}</span>
+            " by "
+            <span data-testid="reason">{reason_text(&decision.reason, &lookup)}</span>
+        </p>
+        <p>
+            "Risk: " <span class=format!("badge risk-{risk}") data-testid="risk">{risk}</span>
+            {(!decision.risk.reasons.is_empty()).then(|| format!(" — {}", decision.risk.reasons.join("; ")))}
+        </p>
+        {(decision.commands.len() > 1 || decision.commands.iter().any(|c| c.action != Action::Allow)).then(|| {
+            view! {
+                <ul class="commands">
+                    {decision
+                        .commands
+                        .iter()
+                        .map(|command| {
+                            view! {
+                                <li>
+                                    <code>{command.command.clone()}</code>
+                                    " → "
+                                    <span class=format!("badge action-{}", command.action.as_str())>
+                                        {command.action.as_str()}
+                                    </span>
+                                    " (" {reason_text(&command.reason, &lookup)} ")"
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+        })}
+    }
+}

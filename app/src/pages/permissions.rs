@@ -1,0 +1,197 @@
+//! Rule pages: an agent's permissions in context (enforced rules above its
+//! own, workspace rules below, the mode last, and a test panel), and the
+//! workspace's Settings → Security.
+
+use std::sync::Arc;
+
+use bosun_policy::{CompiledPolicy, ExecutionMode, Layer, analyze};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::from_name;
+use crate::api::rules::{
+    AgentPolicyView, ListRef, SetDefaultMode, WorkspacePolicyView, agent_policy, workspace_policy,
+};
+use crate::components::agent_labels::EXECUTION_MODES;
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::rules::{RuleList, RulesContext};
+use crate::components::test_call::TestCall;
+use crate::policy_view;
+
+#[component]
+pub fn AgentPermissionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    let changed = RwSignal::new(0_usize);
+    let policy = Resource::new(move || (id(), changed.get()), |(id, _)| agent_policy(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match policy.await {
+                    Ok(view) => view! { <AgentPermissions agent_id=id() view changed /> }.into_any(),
+                    Err(error) => view! { <Title text="Permissions" /> <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AgentPermissions(agent_id: String, view: AgentPolicyView, changed: RwSignal<usize>) -> impl IntoView {
+    let decided = RwSignal::new(None::<String>);
+    let layers = policy_view::layers(&view.enforced, &view.agent, &view.workspace);
+    let catalog = policy_view::catalog(&view.tools);
+    let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
+    let compiled = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
+    let all_rules = [view.enforced.clone(), view.agent.clone(), view.workspace.clone()].concat();
+    let context = StoredValue::new(RulesContext {
+        warnings: analyze(&layers, &catalog),
+        layers,
+        catalog,
+        all_rules,
+        decided: decided.into(),
+        changed,
+    });
+    let mode_text = EXECUTION_MODES
+        .iter()
+        .find(|(key, _, _)| *key == view.mode)
+        .map(|(_, label, help)| format!("{label}: {help}"))
+        .unwrap_or_else(|| view.mode.clone());
+    let read_only_note = (!view.can_edit).then(|| {
+        view! {
+            <p class="notice read-only" role="note">
+                "You are viewing these rules read-only: only the agent's editors change its rules, "
+                "and only workspace admins change enforced and workspace rules."
+            </p>
+        }
+    });
+    view! {
+        <Title text=format!("Permissions · {}", view.agent_name) />
+        <div class="page-head">
+            <h1>{format!("Permissions: {}", view.agent_name)}</h1>
+            <A href=format!("/agents/{agent_id}")>"Back to the agent"</A>
+        </div>
+        <p>"Rules are checked from top to bottom; the first that matches decides. When none matches, the mode decides."</p>
+        {read_only_note}
+        <div class="permissions">
+            <div class="lists">
+                <RuleList
+                    title="1. Enforced rules"
+                    explanation="Workspace guardrails, checked first. Set by admins under Settings → Security; agent rules cannot override them."
+                    layer=Layer::Enforced
+                    list=ListRef::workspace(true)
+                    rules=view.enforced.clone()
+                    tools=view.tools.clone()
+                    editable=false
+                    context
+                />
+                <RuleList
+                    title="2. This agent's rules"
+                    explanation="Checked after the enforced rules."
+                    layer=Layer::Agent
+                    list=ListRef::agent(agent_id.clone())
+                    rules=view.agent.clone()
+                    tools=view.tools.clone()
+                    editable=view.can_edit
+                    context
+                />
+                <RuleList
+                    title="3. Workspace rules"
+                    explanation="Checked last; they apply to every agent of the workspace."
+                    layer=Layer::Workspace
+                    list=ListRef::workspace(false)
+                    rules=view.workspace.clone()
+                    tools=view.tools.clone()
+                    editable=false
+                    context
+                />
+                <section class="card" aria-label="Mode">
+                    <h2>"4. Execution mode"</h2>
+                    <p class:decided=move || decided.get().is_none()>{mode_text}</p>
+                    <p class="hint">"Change the mode on the agent's page."</p>
+                </section>
+            </div>
+            <TestCall policy=compiled tools=view.tools.clone() context decided />
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let changed = RwSignal::new(0_usize);
+    let set_mode = ServerAction::<SetDefaultMode>::new();
+    let policy = Resource::new(move || (changed.get(), set_mode.version().get()), |_| workspace_policy());
+    view! {
+        <Title text="Security" />
+        <h1>"Security"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match policy.await {
+                    Ok(view) => view! { <WorkspaceRules view changed set_mode /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WorkspaceRules(view: WorkspacePolicyView, changed: RwSignal<usize>, set_mode: ServerAction<SetDefaultMode>) -> impl IntoView {
+    let layers = policy_view::layers(&view.enforced, &[], &view.workspace);
+    let catalog = policy_view::catalog(&view.tools);
+    let all_rules = [view.enforced.clone(), view.workspace.clone()].concat();
+    let context = StoredValue::new(RulesContext {
+        warnings: analyze(&layers, &catalog),
+        layers,
+        catalog,
+        all_rules,
+        decided: Signal::stored(None),
+        changed,
+    });
+    let mode = RwSignal::new(view.default_mode.clone());
+    view! {
+        <section class="card" aria-label="Default execution mode">
+            <h2>"Default execution mode"</h2>
+            <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                set_mode.dispatch(SetDefaultMode { mode: mode.get_untracked() });
+            }>
+                <label>
+                    "New agents start in"
+                    <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
+                        {EXECUTION_MODES
+                            .into_iter()
+                            .map(|(key, label, _)| view! { <option value=key>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit">"Save"</button>
+            </form>
+            <ActionError result=set_mode.value() />
+        </section>
+        <RuleList
+            title="Enforced rules"
+            explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
+            layer=Layer::Enforced
+            list=ListRef::workspace(true)
+            rules=view.enforced.clone()
+            tools=view.tools.clone()
+            editable=true
+            context
+        />
+        <RuleList
+            title="Workspace rules"
+            explanation="Checked after each agent's own rules, for every agent."
+            layer=Layer::Workspace
+            list=ListRef::workspace(false)
+            rules=view.workspace.clone()
+            tools=view.tools.clone()
+            editable=true
+            context
+        />
+    }
+    .into_any()
+}

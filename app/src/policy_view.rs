@@ -1,0 +1,87 @@
+//! The policy engine on the page: rule lists and tools as the engine takes
+//! them, and its answers in words. Runs in the browser (compiled to
+//! WebAssembly) and on the server alike, so both always agree.
+
+use bosun_policy::{Action, Catalog, Layer, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind};
+
+use crate::api::from_name;
+use crate::api::rules::RuleView;
+use crate::api::tools::ToolView;
+
+/// The rule as the engine takes it; `None` if it does not parse (the
+/// server refuses such rules, so this only guards against the impossible).
+pub fn engine_rule(rule: &RuleView) -> Option<Rule> {
+    let pattern = match rule.pattern.as_deref() {
+        Some(pattern) => Some(RulePattern::parse(pattern).ok()?),
+        None => None,
+    };
+    let action: Action = from_name(&rule.action)?;
+    Some(Rule::new(rule.id.clone(), ToolSelector::parse(&rule.tool), action, pattern))
+}
+
+pub fn layers(enforced: &[RuleView], agent: &[RuleView], workspace: &[RuleView]) -> Layers {
+    let convert = |rules: &[RuleView]| rules.iter().filter_map(engine_rule).collect();
+    Layers {
+        enforced: convert(enforced),
+        agent: convert(agent),
+        workspace: convert(workspace),
+    }
+}
+
+pub fn catalog(tools: &[ToolView]) -> Catalog {
+    Catalog::new(tools.iter().filter_map(ToolView::to_policy_tool))
+}
+
+/// "deny delete_file /etc/*", as a person would say the rule.
+pub fn rule_label(rule: &RuleView) -> String {
+    match &rule.pattern {
+        Some(pattern) => format!("{} {} {pattern}", rule.action, rule.tool),
+        None => format!("{} {} (any input)", rule.action, rule.tool),
+    }
+}
+
+pub fn layer_name(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Enforced => "enforced",
+        Layer::Agent => "agent",
+        Layer::Workspace => "workspace",
+    }
+}
+
+/// Finds a rule by id among the lists shown.
+pub type RuleLookup<'a> = &'a dyn Fn(&str) -> Option<RuleView>;
+
+/// Why the engine decided as it did.
+pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
+    match reason {
+        Reason::Rule { layer, rule_id, position } => {
+            let label = lookup(rule_id).map(|rule| format!(" ({})", rule_label(&rule))).unwrap_or_default();
+            format!("{} rule #{position}{label}", layer_name(*layer))
+        }
+        Reason::Mode { mode } => format!("no rule matched; the {} mode decides", mode.as_str().replace('_', " ")),
+        Reason::InvalidInput { message } => format!("the input was refused: {message}"),
+        Reason::Unanalysable { message } => format!("the command cannot be analysed: {message}"),
+        Reason::UnknownTool { tool } => format!("`{tool}` is not in the tool catalog"),
+    }
+}
+
+/// A warning about a rule, naming the rule that wins instead by what it says.
+pub fn warning_text(warning: &Warning, lookup: RuleLookup<'_>) -> String {
+    let by = match &warning.kind {
+        WarningKind::Shadowed { by, .. } | WarningKind::OverriddenByEnforced { by } => by,
+        WarningKind::KindMismatch | WarningKind::UnknownTool => return warning.message.clone(),
+    };
+    let Some(winner) = lookup(&by.rule_id) else {
+        return warning.message.clone();
+    };
+    let who = format!("{} rule #{} ({})", layer_name(by.layer), by.position, rule_label(&winner));
+    match &warning.kind {
+        WarningKind::OverriddenByEnforced { .. } => {
+            format!("Unreachable: {who} decides first for everything this rule matches.")
+        }
+        WarningKind::Shadowed { same_action: true, .. } => {
+            format!("Redundant: {who} comes first and already decides the same for everything this rule matches.")
+        }
+        _ => format!("Never applies: {who} comes first and matches everything this rule matches."),
+    }
+}

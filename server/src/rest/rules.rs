@@ -1,0 +1,282 @@
+//! Permission rules over REST: an agent's own rules (its editors), the
+//! workspace's rules and enforced guardrails (admins), and the dry-run
+//! evaluation of a tool call.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_policy::Layer;
+use bosun_service::ids::{AgentId, RuleId};
+use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// A rule. `enforced` is present on workspace rules only.
+#[derive(Serialize, ToSchema)]
+pub struct RuleBody {
+    pub id: String,
+    /// A tool name, or `*` for every tool.
+    #[schema(example = "system_shell")]
+    pub tool: String,
+    #[schema(example = "allow")]
+    pub action: String,
+    /// `*` matches any run of characters; `\*` is a literal star. Null matches everything.
+    #[schema(example = "npm *")]
+    pub pattern: Option<String>,
+    pub note: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforced: Option<bool>,
+    /// 1-based place in its list.
+    pub position: i64,
+}
+
+impl From<RuleInfo> for RuleBody {
+    fn from(rule: RuleInfo) -> Self {
+        Self {
+            id: rule.id.to_string(),
+            action: rule.action.as_str().into(),
+            enforced: match rule.layer {
+                Layer::Agent => None,
+                layer => Some(layer == Layer::Enforced),
+            },
+            tool: rule.tool,
+            pattern: rule.pattern,
+            note: rule.note,
+            position: rule.position,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleListBody {
+    pub items: Vec<RuleBody>,
+    pub next: Option<String>,
+}
+
+fn list_body(rules: Vec<RuleInfo>) -> Json<RuleListBody> {
+    Json(RuleListBody {
+        items: rules.into_iter().map(RuleBody::from).collect(),
+        next: None,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    #[schema(example = "delete_file")]
+    tool: String,
+    #[schema(example = "deny")]
+    action: String,
+    #[schema(example = "/etc/*")]
+    pattern: Option<String>,
+    note: Option<String>,
+    /// Workspace rules only: a guardrail evaluated before every agent's rules.
+    #[serde(default)]
+    enforced: bool,
+}
+
+impl RuleInput {
+    fn draft(self) -> RuleDraft {
+        RuleDraft {
+            tool: self.tool,
+            action: self.action,
+            pattern: self.pattern,
+            note: self.note,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// Every rule id of the list, in the new order.
+    order: Vec<String>,
+    /// Workspace rules only: reorder the enforced list.
+    #[serde(default)]
+    enforced: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateInput {
+    #[schema(example = "system_shell")]
+    tool: String,
+    #[schema(example = "npm ci && rm -rf /")]
+    input: String,
+    /// Where relative paths start; `/` when absent.
+    working_dir: Option<String>,
+}
+
+fn agent_list(id: String) -> RuleList {
+    RuleList::Agent(AgentId::from_string(id))
+}
+
+fn workspace_list(enforced: bool) -> RuleList {
+    if enforced { RuleList::Enforced } else { RuleList::Workspace }
+}
+
+/// The agent's own rules, in order.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/rules", tag = "rules", security(("bearer" = [])),
+    responses((status = 200, body = RuleListBody), (status = 404, body = ErrorBody)))]
+pub async fn list_agent_rules(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<RuleListBody>, ApiError> {
+    Ok(list_body(state.bosun.rules(&principal, &agent_list(id)).await?))
+}
+
+/// Adds a rule at the end of the agent's list.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/rules", tag = "rules", request_body = RuleInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn add_agent_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
+    if input.enforced {
+        return Err(bosun_service::Error::invalid("enforced", "is only for workspace rules").into());
+    }
+    let rule = state.bosun.add_rule(&principal, &agent_list(id), input.draft()).await?;
+    Ok((StatusCode::CREATED, Json(rule.into())))
+}
+
+/// Puts the agent's rules in a new order.
+#[utoipa::path(put, path = "/api/v1/agents/{id}/rules", tag = "rules", request_body = OrderInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn reorder_agent_rules(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<OrderInput>,
+) -> Result<Json<RuleListBody>, ApiError> {
+    Ok(list_body(state.bosun.reorder_rules(&principal, &agent_list(id), &input.order).await?))
+}
+
+/// Changes one of the agent's rules.
+#[utoipa::path(patch, path = "/api/v1/agents/{id}/rules/{rule_id}", tag = "rules", request_body = RuleInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn update_agent_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, rule_id)): Path<(String, String)>,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> Result<Json<RuleBody>, ApiError> {
+    let rule = state
+        .bosun
+        .update_rule(&principal, &agent_list(id), &RuleId::from_string(rule_id), input.draft())
+        .await?;
+    Ok(Json(rule.into()))
+}
+
+/// Deletes one of the agent's rules.
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/rules/{rule_id}", tag = "rules", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_agent_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, rule_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .delete_rule(&principal, &agent_list(id), &RuleId::from_string(rule_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The workspace's enforced rules, then its workspace rules (admins).
+#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", security(("bearer" = [])),
+    responses((status = 200, body = RuleListBody), (status = 403, body = ErrorBody)))]
+pub async fn list_workspace_rules(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<RuleListBody>, ApiError> {
+    let mut rules = state.bosun.rules(&principal, &RuleList::Enforced).await?;
+    rules.extend(state.bosun.rules(&principal, &RuleList::Workspace).await?);
+    Ok(list_body(rules))
+}
+
+/// Adds a workspace rule, or with `enforced: true` a guardrail (admins).
+#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = RuleInput, security(("bearer" = [])),
+    responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_workspace_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
+    let list = workspace_list(input.enforced);
+    let rule = state.bosun.add_rule(&principal, &list, input.draft()).await?;
+    Ok((StatusCode::CREATED, Json(rule.into())))
+}
+
+/// Puts the workspace rules (or, with `enforced: true`, the guardrails) in a new order (admins).
+#[utoipa::path(put, path = "/api/v1/rules", tag = "rules", request_body = OrderInput, security(("bearer" = [])),
+    responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn reorder_workspace_rules(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<OrderInput>,
+) -> Result<Json<RuleListBody>, ApiError> {
+    let list = workspace_list(input.enforced);
+    Ok(list_body(state.bosun.reorder_rules(&principal, &list, &input.order).await?))
+}
+
+/// Changes a workspace rule (admins). Its list (enforced or not) stays.
+#[utoipa::path(patch, path = "/api/v1/rules/{id}", tag = "rules", request_body = RuleInput, security(("bearer" = [])),
+    responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn update_workspace_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RuleInput>,
+) -> Result<Json<RuleBody>, ApiError> {
+    let id = RuleId::from_string(id);
+    let list = state.bosun.workspace_rule_list(&principal, &id).await?;
+    let rule = state.bosun.update_rule(&principal, &list, &id, input.draft()).await?;
+    Ok(Json(rule.into()))
+}
+
+/// Deletes a workspace rule (admins).
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_workspace_rule(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = RuleId::from_string(id);
+    let list = state.bosun.workspace_rule_list(&principal, &id).await?;
+    state.bosun.delete_rule(&principal, &list, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What would be decided for a tool call, and why; nothing is recorded (editors).
+#[utoipa::path(post, path = "/api/v1/agents/{id}/evaluate", tag = "rules", request_body = EvaluateInput,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The decision, its reason and risk", body = Object),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<EvaluateInput>,
+) -> Result<Json<bosun_policy::Decision>, ApiError> {
+    let decision = state
+        .bosun
+        .evaluate(&principal, &AgentId::from_string(id), &input.tool, &input.input, input.working_dir.as_deref())
+        .await?;
+    Ok(Json(decision))
+}

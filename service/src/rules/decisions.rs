@@ -1,0 +1,188 @@
+//! Deciding tool calls: each agent's three rule lists and mode compiled
+//! once into a [`CompiledPolicy`], cached, and rebuilt whenever anything it
+//! was built from changed.
+//!
+//! Every change to an agent's rules or mode bumps `agents.policy_version`,
+//! and every change to workspace rules, the default mode or the tool catalog
+//! bumps `workspaces.policy_version`, in the change's own transaction. A
+//! decision reads both versions first and rebuilds when its cached copy is
+//! older, so no decision uses rules older than the last committed change,
+//! in this process or any other sharing the database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bosun_policy::{Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Request};
+use serde_json::json;
+
+use super::{RuleInfo, RuleList};
+use crate::agents::{Capability, EXECUTION_MODES};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, WorkspaceId};
+use crate::{Bosun, Principal, Result, validate};
+
+/// Compiled rule sets by agent, with the versions they were built from.
+#[derive(Default)]
+pub struct PolicyCache {
+    entries: Mutex<HashMap<AgentId, CachedPolicy>>,
+}
+
+#[derive(Clone)]
+struct CachedPolicy {
+    versions: (i64, i64),
+    policy: Arc<CompiledPolicy>,
+}
+
+impl PolicyCache {
+    fn get(&self, agent: &AgentId, versions: (i64, i64)) -> Option<Arc<CompiledPolicy>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(agent)
+            .filter(|cached| cached.versions == versions)
+            .map(|cached| Arc::clone(&cached.policy))
+    }
+
+    fn put(&self, agent: AgentId, versions: (i64, i64), policy: Arc<CompiledPolicy>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.insert(agent, CachedPolicy { versions, policy });
+    }
+}
+
+/// Marks an agent's compiled rules out of date.
+pub(crate) async fn invalidate_agent(conn: &mut sqlx::AnyConnection, agent: &AgentId) -> Result<()> {
+    sqlx::query("UPDATE agents SET policy_version = policy_version + 1 WHERE id = $1")
+        .bind(agent.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks every compiled rule set of a workspace out of date.
+pub(crate) async fn invalidate_workspace(conn: &mut sqlx::AnyConnection, workspace: &WorkspaceId) -> Result<()> {
+    sqlx::query("UPDATE workspaces SET policy_version = policy_version + 1 WHERE id = $1")
+        .bind(workspace.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Everything that decides an agent's tool calls, for the rule editor: the
+/// three lists, the mode and the tool catalog.
+#[derive(Clone, Debug)]
+pub struct PolicyContext {
+    pub enforced: Vec<RuleInfo>,
+    pub agent: Vec<RuleInfo>,
+    pub workspace: Vec<RuleInfo>,
+    pub mode: ExecutionMode,
+    pub tools: Vec<crate::tools::ToolInfo>,
+}
+
+impl PolicyContext {
+    pub fn layers(&self) -> Result<Layers> {
+        Ok(Layers {
+            enforced: to_policy(&self.enforced)?,
+            agent: to_policy(&self.agent)?,
+            workspace: to_policy(&self.workspace)?,
+        })
+    }
+
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(self.tools.iter().map(crate::tools::ToolInfo::to_policy_tool))
+    }
+}
+
+impl Bosun {
+    /// The rules, mode and catalog behind an agent's decisions (anyone who
+    /// may see the agent).
+    pub async fn policy_context(&self, principal: &Principal, agent: &AgentId) -> Result<PolicyContext> {
+        let view = self.agent_for(principal, agent, Capability::View).await?;
+        Ok(PolicyContext {
+            enforced: self.rules_of(&principal.workspace_id, &RuleList::Enforced).await?,
+            agent: self.rules_of(&principal.workspace_id, &RuleList::Agent(agent.clone())).await?,
+            workspace: self.rules_of(&principal.workspace_id, &RuleList::Workspace).await?,
+            mode: view.agent.execution_mode,
+            tools: self.tools_of(&principal.workspace_id).await?,
+        })
+    }
+
+    /// A dry run for an agent's editors: what would be decided for this
+    /// call, and why. Nothing is recorded.
+    pub async fn evaluate(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        tool: &str,
+        input: &str,
+        working_dir: Option<&str>,
+    ) -> Result<Decision> {
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
+        let mut request = Request::new(tool, input);
+        if let Some(dir) = working_dir {
+            request = request.with_working_dir(dir);
+        }
+        Ok(policy.decide(&request))
+    }
+
+    /// The agent's current compiled rule set, from the cache when nothing
+    /// changed since it was built.
+    pub async fn compiled_policy(&self, workspace: &WorkspaceId, agent: &AgentId) -> Result<Arc<CompiledPolicy>> {
+        let (agent_version, workspace_version, mode): (i64, i64, String) = sqlx::query_as(
+            "SELECT agents.policy_version, workspaces.policy_version, agents.execution_mode \
+             FROM agents JOIN workspaces ON workspaces.id = agents.workspace_id \
+             WHERE agents.id = $1 AND agents.workspace_id = $2",
+        )
+        .bind(agent.as_str())
+        .bind(workspace.as_str())
+        .fetch_optional(self.db().pool())
+        .await?
+        .ok_or(crate::Error::NotFound("agent"))?;
+        let versions = (agent_version, workspace_version);
+        if let Some(policy) = self.policy_cache().get(agent, versions) {
+            return Ok(policy);
+        }
+        // Read after the versions: what we compile is at least as new as
+        // the versions we file it under, so the cache is never ahead of
+        // the data.
+        let layers = Layers {
+            enforced: to_policy(&self.rules_of(workspace, &RuleList::Enforced).await?)?,
+            agent: to_policy(&self.rules_of(workspace, &RuleList::Agent(agent.clone())).await?)?,
+            workspace: to_policy(&self.rules_of(workspace, &RuleList::Workspace).await?)?,
+        };
+        let mode: ExecutionMode = validate::one_of("execution_mode", &mode, EXECUTION_MODES)?;
+        let catalog = self.catalog(workspace).await?;
+        let policy = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
+        self.policy_cache().put(agent.clone(), versions, Arc::clone(&policy));
+        Ok(policy)
+    }
+
+    /// The mode new agents of the workspace start in.
+    pub async fn default_execution_mode(&self, workspace: &WorkspaceId) -> Result<ExecutionMode> {
+        let mode: String = sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
+            .bind(workspace.as_str())
+            .fetch_one(self.db().pool())
+            .await?;
+        validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
+    }
+
+    /// Sets the mode new agents start in (admins).
+    pub async fn set_default_execution_mode(&self, principal: &Principal, mode: &str) -> Result<ExecutionMode> {
+        principal.require_admin()?;
+        let mode: ExecutionMode = validate::one_of("execution_mode", mode, EXECUTION_MODES)?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("UPDATE workspaces SET default_execution_mode = $1 WHERE id = $2")
+            .bind(mode.as_str())
+            .bind(principal.workspace_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "default_execution_mode": mode });
+        events::append(&mut tx, self.now(), NewEvent::audit("workspace.settings_changed", principal, None, data))
+            .await?;
+        tx.commit().await?;
+        Ok(mode)
+    }
+}
+
+fn to_policy(rules: &[RuleInfo]) -> Result<Vec<bosun_policy::Rule>> {
+    rules.iter().map(RuleInfo::to_policy).collect()
+}

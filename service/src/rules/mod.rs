@@ -1,0 +1,355 @@
+//! Permission rules: the workspace's enforced rules, each agent's own rules
+//! and the workspace rules, kept in order, validated when saved, audited,
+//! and compiled for decisions in [`decisions`].
+
+pub mod decisions;
+
+use bosun_policy::{Action, Layer, RulePattern, ToolSelector};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::agents::Capability;
+use crate::clock::to_millis;
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, RuleId, WorkspaceId};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// Which ordered list a rule lives in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleList {
+    /// Workspace guardrails, evaluated first; agent editors cannot override them.
+    Enforced,
+    /// One agent's own rules, evaluated second.
+    Agent(AgentId),
+    /// Workspace rules, evaluated last.
+    Workspace,
+}
+
+impl RuleList {
+    pub fn layer(&self) -> Layer {
+        match self {
+            Self::Enforced => Layer::Enforced,
+            Self::Agent(_) => Layer::Agent,
+            Self::Workspace => Layer::Workspace,
+        }
+    }
+
+    fn agent(&self) -> Option<&AgentId> {
+        match self {
+            Self::Agent(agent) => Some(agent),
+            _ => None,
+        }
+    }
+}
+
+/// A rule as stored and shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    pub id: RuleId,
+    pub layer: Layer,
+    /// 1-based, in evaluation order within the list.
+    pub position: i64,
+    /// A tool name, or `*` for every tool.
+    pub tool: String,
+    pub action: Action,
+    pub pattern: Option<String>,
+    pub note: String,
+}
+
+impl RuleInfo {
+    /// The rule as the policy engine takes it. Patterns were checked when
+    /// saved; one that no longer parses is an error, never an ignored rule.
+    pub fn to_policy(&self) -> Result<bosun_policy::Rule> {
+        let pattern = self
+            .pattern
+            .as_deref()
+            .map(RulePattern::parse)
+            .transpose()
+            .map_err(|error| Error::internal(format!("stored rule {} has a bad pattern: {error}", self.id)))?;
+        let mut rule = bosun_policy::Rule::new(self.id.as_str(), ToolSelector::parse(&self.tool), self.action, pattern);
+        rule.note = Some(self.note.clone()).filter(|note| !note.is_empty());
+        Ok(rule)
+    }
+}
+
+/// A rule as submitted; parsed and checked by [`Bosun::parse_rule`].
+#[derive(Clone, Debug, Default)]
+pub struct RuleDraft {
+    pub tool: String,
+    pub action: String,
+    /// Empty or absent: the rule matches every argument.
+    pub pattern: Option<String>,
+    pub note: Option<String>,
+}
+
+pub const ACTIONS: &[&str] = &["allow", "ask", "deny"];
+
+struct CheckedRule {
+    tool: String,
+    action: Action,
+    pattern: Option<String>,
+    note: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    id: String,
+    layer: String,
+    position: i64,
+    tool: String,
+    action: String,
+    pattern: Option<String>,
+    note: String,
+}
+
+impl TryFrom<RuleRow> for RuleInfo {
+    type Error = Error;
+
+    fn try_from(row: RuleRow) -> Result<Self> {
+        Ok(Self {
+            id: RuleId::from_string(row.id),
+            layer: validate::one_of("layer", &row.layer, &["enforced", "agent", "workspace"])?,
+            position: row.position,
+            action: validate::one_of("action", &row.action, ACTIONS)?,
+            tool: row.tool,
+            pattern: row.pattern,
+            note: row.note,
+        })
+    }
+}
+
+impl Bosun {
+    /// The rules of one list, in order. Agent rules: anyone who may see the
+    /// agent. Workspace and enforced rules: admins (everyone else sees them
+    /// in the context of an agent, through [`Bosun::policy_context`]).
+    pub async fn rules(&self, principal: &Principal, list: &RuleList) -> Result<Vec<RuleInfo>> {
+        match list {
+            RuleList::Agent(agent) => self.agent_for(principal, agent, Capability::View).await.map(drop)?,
+            RuleList::Enforced | RuleList::Workspace => principal.require_admin()?,
+        }
+        self.rules_of(&principal.workspace_id, list).await
+    }
+
+    /// The workspace list (enforced or not) a workspace rule is in (admins).
+    pub async fn workspace_rule_list(&self, principal: &Principal, id: &RuleId) -> Result<RuleList> {
+        principal.require_admin()?;
+        let layer: Option<String> = sqlx::query_scalar(
+            "SELECT layer FROM rules WHERE id = $1 AND workspace_id = $2 AND agent_id IS NULL",
+        )
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        match layer.as_deref() {
+            Some("enforced") => Ok(RuleList::Enforced),
+            Some("workspace") => Ok(RuleList::Workspace),
+            _ => Err(Error::NotFound("rule")),
+        }
+    }
+
+    pub(crate) async fn rules_of(&self, workspace: &WorkspaceId, list: &RuleList) -> Result<Vec<RuleInfo>> {
+        let rows: Vec<RuleRow> = sqlx::query_as(
+            "SELECT id, layer, position, tool, action, pattern, note FROM rules \
+             WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) \
+             ORDER BY position",
+        )
+        .bind(workspace.as_str())
+        .bind(list.layer().as_str())
+        .bind(list.agent().map(AgentId::as_str))
+        .fetch_all(self.db().pool())
+        .await?;
+        rows.into_iter().map(RuleInfo::try_from).collect()
+    }
+
+    /// Adds a rule at the end of a list.
+    pub async fn add_rule(&self, principal: &Principal, list: &RuleList, draft: RuleDraft) -> Result<RuleInfo> {
+        self.require_rule_editor(principal, list).await?;
+        let rule = self.parse_rule(principal, draft).await?;
+        let now = self.now();
+        let id = RuleId::generate();
+        let mut tx = self.db().begin_write().await?;
+        let position: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM rules \
+             WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL))",
+        )
+        .bind(principal.workspace_id.as_str())
+        .bind(list.layer().as_str())
+        .bind(list.agent().map(AgentId::as_str))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
+             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .bind(list.agent().map(AgentId::as_str))
+        .bind(list.layer().as_str())
+        .bind(position)
+        .bind(&rule.tool)
+        .bind(rule.action.as_str())
+        .bind(rule.pattern.as_deref())
+        .bind(&rule.note)
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        let info = RuleInfo {
+            id,
+            layer: list.layer(),
+            position,
+            tool: rule.tool,
+            action: rule.action,
+            pattern: rule.pattern,
+            note: rule.note,
+        };
+        self.record_rule_change(&mut tx, principal, list, "rule.created", json!({ "rule": info })).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    /// Replaces a rule's tool, action, pattern and note; its position stays.
+    pub async fn update_rule(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        id: &RuleId,
+        draft: RuleDraft,
+    ) -> Result<RuleInfo> {
+        self.require_rule_editor(principal, list).await?;
+        let before = self.rule_in(principal, list, id).await?;
+        let rule = self.parse_rule(principal, draft).await?;
+        let after = RuleInfo {
+            tool: rule.tool,
+            action: rule.action,
+            pattern: rule.pattern,
+            note: rule.note,
+            ..before.clone()
+        };
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("UPDATE rules SET tool = $1, action = $2, pattern = $3, note = $4, updated_at = $5 WHERE id = $6")
+            .bind(&after.tool)
+            .bind(after.action.as_str())
+            .bind(after.pattern.as_deref())
+            .bind(&after.note)
+            .bind(to_millis(self.now()))
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        self.record_rule_change(&mut tx, principal, list, "rule.updated", json!({ "before": before, "after": after }))
+            .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Deletes a rule; the ones after it move up.
+    pub async fn delete_rule(&self, principal: &Principal, list: &RuleList, id: &RuleId) -> Result<()> {
+        self.require_rule_editor(principal, list).await?;
+        let rule = self.rule_in(principal, list, id).await?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM rules WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE rules SET position = position - 1 WHERE workspace_id = $1 AND layer = $2 \
+             AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) AND position > $4",
+        )
+        .bind(principal.workspace_id.as_str())
+        .bind(list.layer().as_str())
+        .bind(list.agent().map(AgentId::as_str))
+        .bind(rule.position)
+        .execute(&mut *tx)
+        .await?;
+        self.record_rule_change(&mut tx, principal, list, "rule.deleted", json!({ "rule": rule })).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts a list in the given order, which must name each of its rules once.
+    pub async fn reorder_rules(&self, principal: &Principal, list: &RuleList, order: &[String]) -> Result<Vec<RuleInfo>> {
+        self.require_rule_editor(principal, list).await?;
+        let current = self.rules_of(&principal.workspace_id, list).await?;
+        let mut expected: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
+        let mut given: Vec<&str> = order.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        given.sort_unstable();
+        if expected != given {
+            return Err(Error::invalid("order", "must list every rule of this list exactly once"));
+        }
+        let mut tx = self.db().begin_write().await?;
+        for (index, id) in order.iter().enumerate() {
+            sqlx::query("UPDATE rules SET position = $1 WHERE id = $2")
+                .bind(i64::try_from(index).unwrap_or(i64::MAX) + 1)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let before: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
+        self.record_rule_change(&mut tx, principal, list, "rule.reordered", json!({ "before": before, "after": order }))
+            .await?;
+        tx.commit().await?;
+        self.rules_of(&principal.workspace_id, list).await
+    }
+
+    /// Who may change a list: the agent's editors for its own rules, admins
+    /// for the workspace's.
+    async fn require_rule_editor(&self, principal: &Principal, list: &RuleList) -> Result<()> {
+        match list {
+            RuleList::Agent(agent) => self.agent_for(principal, agent, Capability::Edit).await.map(drop),
+            RuleList::Enforced | RuleList::Workspace => principal.require_admin(),
+        }
+    }
+
+    async fn rule_in(&self, principal: &Principal, list: &RuleList, id: &RuleId) -> Result<RuleInfo> {
+        self.rules_of(&principal.workspace_id, list)
+            .await?
+            .into_iter()
+            .find(|rule| rule.id == *id)
+            .ok_or(Error::NotFound("rule"))
+    }
+
+    /// Checks a submitted rule: a known tool (or `*`), an action, a valid
+    /// pattern. Invalid patterns are refused here, never at decision time.
+    async fn parse_rule(&self, principal: &Principal, draft: RuleDraft) -> Result<CheckedRule> {
+        let tool = draft.tool.trim().to_owned();
+        if tool.is_empty() {
+            return Err(Error::invalid("tool", "is required (a tool name, or * for every tool)"));
+        }
+        if tool != "*" {
+            let catalog = self.tools_of(&principal.workspace_id).await?;
+            if !catalog.iter().any(|known| known.name == tool) {
+                return Err(Error::invalid("tool", format!("{tool:?} is not in the workspace's tool catalog")));
+            }
+        }
+        let pattern = draft.pattern.filter(|pattern| !pattern.is_empty());
+        if let Some(pattern) = &pattern {
+            RulePattern::parse(pattern).map_err(|error| Error::invalid("pattern", error.to_string()))?;
+        }
+        Ok(CheckedRule {
+            tool,
+            action: validate::one_of("action", draft.action.trim(), ACTIONS)?,
+            pattern,
+            note: validate::text("note", draft.note.unwrap_or_default().trim(), 500)?,
+        })
+    }
+
+    /// Audits a rule change and marks the compiled rule sets it affects as
+    /// out of date, in the change's own transaction.
+    async fn record_rule_change(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        principal: &Principal,
+        list: &RuleList,
+        kind: &'static str,
+        mut data: serde_json::Value,
+    ) -> Result<()> {
+        data["layer"] = json!(list.layer());
+        match list.agent() {
+            Some(agent) => decisions::invalidate_agent(tx, agent).await?,
+            None => decisions::invalidate_workspace(tx, &principal.workspace_id).await?,
+        }
+        events::append(tx, self.now(), NewEvent::audit(kind, principal, list.agent(), data)).await?;
+        Ok(())
+    }
+}
