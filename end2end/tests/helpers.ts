@@ -27,3 +27,12 @@ export async function addMember(adminPage: Page, name: string, email: string, pa
   await adminPage.getByRole("button", { name: "Add member" }).click();
   await expect(adminPage.getByRole("row").filter({ hasText: email })).toBeVisible();
 }
+
+/** A personal access token for the logged-in user, made on My account. */
+export async function apiToken(page: Page): Promise<string> {
+  await page.goto("/account");
+  await hydrated(page);
+  await page.getByLabel("Token name").fill(`e2e-${Date.now()}`);
+  await page.getByRole("button", { name: "Create token" }).click();
+  return (await page.getByTestId("new-token").textContent())!.trim();
+}

@@ -312,7 +312,7 @@ fn RuleEditor(
             </label>
             <label class="grow">"Note" <input bind:value=note /></label>
             <button type="submit" disabled=move || pattern_error().is_some()>{submit_label}</button>
-            {move || pattern_error().map(|error| view! { <p class="error" role="alert">{format!("Pattern: {error}")}</p> })}
+            {move || pattern_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
             {move || {
                 draft_warnings()
                     .into_iter()

@@ -324,7 +324,15 @@ impl Bosun {
         }
         let pattern = draft.pattern.filter(|pattern| !pattern.is_empty());
         if let Some(pattern) = &pattern {
-            RulePattern::parse(pattern).map_err(|error| Error::invalid("pattern", error.to_string()))?;
+            RulePattern::parse(pattern).map_err(|error| {
+                // The engine's messages already speak of "pattern"; say it once.
+                let message = error.to_string();
+                let problem = message
+                    .strip_prefix("pattern: ")
+                    .or_else(|| message.strip_prefix("pattern "))
+                    .unwrap_or(&message);
+                Error::invalid("pattern", problem)
+            })?;
         }
         Ok(CheckedRule {
             tool,
