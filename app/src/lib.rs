@@ -14,7 +14,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
-use crate::pages::{account, agent, agents, inbox, login, not_found, permissions, settings, traces};
+use crate::pages::{
+    account, agent, agents, inbox, login, not_found, permissions, settings, traces,
+};
 
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -2,7 +2,9 @@
 //! them, and its answers in words. Runs in the browser (compiled to
 //! WebAssembly) and on the server alike, so both always agree.
 
-use bosun_policy::{Action, Catalog, Layer, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind};
+use bosun_policy::{
+    Action, Catalog, Layer, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind,
+};
 
 use crate::api::from_name;
 use crate::api::rules::RuleView;
@@ -16,7 +18,12 @@ pub fn engine_rule(rule: &RuleView) -> Option<Rule> {
         None => None,
     };
     let action: Action = from_name(&rule.action)?;
-    Some(Rule::new(rule.id.clone(), ToolSelector::parse(&rule.tool), action, pattern))
+    Some(Rule::new(
+        rule.id.clone(),
+        ToolSelector::parse(&rule.tool),
+        action,
+        pattern,
+    ))
 }
 
 pub fn layers(enforced: &[RuleView], agent: &[RuleView], workspace: &[RuleView]) -> Layers {
@@ -54,11 +61,20 @@ pub type RuleLookup<'a> = &'a dyn Fn(&str) -> Option<RuleView>;
 /// Why the engine decided as it did.
 pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
     match reason {
-        Reason::Rule { layer, rule_id, position } => {
-            let label = lookup(rule_id).map(|rule| format!(" ({})", rule_label(&rule))).unwrap_or_default();
+        Reason::Rule {
+            layer,
+            rule_id,
+            position,
+        } => {
+            let label = lookup(rule_id)
+                .map(|rule| format!(" ({})", rule_label(&rule)))
+                .unwrap_or_default();
             format!("{} rule #{position}{label}", layer_name(*layer))
         }
-        Reason::Mode { mode } => format!("no rule matched; the {} mode decides", mode.as_str().replace('_', " ")),
+        Reason::Mode { mode } => format!(
+            "no rule matched; the {} mode decides",
+            mode.as_str().replace('_', " ")
+        ),
         Reason::InvalidInput { message } => format!("the input was refused: {message}"),
         Reason::Unanalysable { message } => format!("the command cannot be analysed: {message}"),
         Reason::UnknownTool { tool } => format!("`{tool}` is not in the tool catalog"),
@@ -74,13 +90,22 @@ pub fn warning_text(warning: &Warning, lookup: RuleLookup<'_>) -> String {
     let Some(winner) = lookup(&by.rule_id) else {
         return warning.message.clone();
     };
-    let who = format!("{} rule #{} ({})", layer_name(by.layer), by.position, rule_label(&winner));
+    let who = format!(
+        "{} rule #{} ({})",
+        layer_name(by.layer),
+        by.position,
+        rule_label(&winner)
+    );
     match &warning.kind {
         WarningKind::OverriddenByEnforced { .. } => {
             format!("Unreachable: {who} decides first for everything this rule matches.")
         }
-        WarningKind::Shadowed { same_action: true, .. } => {
-            format!("Redundant: {who} comes first and already decides the same for everything this rule matches.")
+        WarningKind::Shadowed {
+            same_action: true, ..
+        } => {
+            format!(
+                "Redundant: {who} comes first and already decides the same for everything this rule matches."
+            )
         }
         _ => format!("Never applies: {who} comes first and matches everything this rule matches."),
     }

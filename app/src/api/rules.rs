@@ -61,11 +61,17 @@ pub struct ListRef {
 
 impl ListRef {
     pub fn agent(agent_id: impl Into<String>) -> Self {
-        Self { scope: "agent".into(), agent_id: agent_id.into() }
+        Self {
+            scope: "agent".into(),
+            agent_id: agent_id.into(),
+        }
     }
 
     pub fn workspace(enforced: bool) -> Self {
-        Self { scope: if enforced { "enforced" } else { "workspace" }.into(), agent_id: String::new() }
+        Self {
+            scope: if enforced { "enforced" } else { "workspace" }.into(),
+            agent_id: String::new(),
+        }
     }
 }
 
@@ -99,7 +105,10 @@ mod convert {
                 "enforced" => Ok(RuleList::Enforced),
                 "workspace" => Ok(RuleList::Workspace),
                 "agent" => Ok(RuleList::Agent(AgentId::from_string(self.agent_id.clone()))),
-                _ => Err(bosun_service::Error::invalid("scope", "must be one of: enforced, workspace, agent")),
+                _ => Err(bosun_service::Error::invalid(
+                    "scope",
+                    "must be one of: enforced, workspace, agent",
+                )),
             }
         }
     }
@@ -124,7 +133,9 @@ pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError>
 
     let (bosun, principal) = (bosun()?, principal().await?);
     let agent_id = AgentId::from_string(agent_id);
-    let view = bosun.agent_for(&principal, &agent_id, Capability::View).await?;
+    let view = bosun
+        .agent_for(&principal, &agent_id, Capability::View)
+        .await?;
     let context = bosun.policy_context(&principal, &agent_id).await?;
     Ok(AgentPolicyView {
         agent_name: view.agent.name,
@@ -146,24 +157,44 @@ pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
     Ok(WorkspacePolicyView {
         enforced: convert::views(bosun.rules(&principal, &RuleList::Enforced).await?),
         workspace: convert::views(bosun.rules(&principal, &RuleList::Workspace).await?),
-        default_mode: bosun.default_execution_mode(&principal.workspace_id).await?.as_str().into(),
-        tools: bosun.list_tools(&principal).await?.into_iter().map(ToolView::from).collect(),
+        default_mode: bosun
+            .default_execution_mode(&principal.workspace_id)
+            .await?
+            .as_str()
+            .into(),
+        tools: bosun
+            .list_tools(&principal)
+            .await?
+            .into_iter()
+            .map(ToolView::from)
+            .collect(),
     })
 }
 
 #[server(prefix = "/fn", endpoint = "rules/add")]
 pub async fn add_rule(list: ListRef, rule: RuleForm) -> Result<RuleView, AppError> {
     use super::ssr::{bosun, principal};
-    let added = bosun()?.add_rule(&principal().await?, &list.list()?, rule.into()).await?;
+    let added = bosun()?
+        .add_rule(&principal().await?, &list.list()?, rule.into())
+        .await?;
     Ok(added.into())
 }
 
 #[server(prefix = "/fn", endpoint = "rules/update")]
-pub async fn update_rule(list: ListRef, rule_id: String, rule: RuleForm) -> Result<RuleView, AppError> {
+pub async fn update_rule(
+    list: ListRef,
+    rule_id: String,
+    rule: RuleForm,
+) -> Result<RuleView, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::RuleId;
     let updated = bosun()?
-        .update_rule(&principal().await?, &list.list()?, &RuleId::from_string(rule_id), rule.into())
+        .update_rule(
+            &principal().await?,
+            &list.list()?,
+            &RuleId::from_string(rule_id),
+            rule.into(),
+        )
         .await?;
     Ok(updated.into())
 }
@@ -173,7 +204,11 @@ pub async fn delete_rule(list: ListRef, rule_id: String) -> Result<(), AppError>
     use super::ssr::{bosun, principal};
     use bosun_service::ids::RuleId;
     bosun()?
-        .delete_rule(&principal().await?, &list.list()?, &RuleId::from_string(rule_id))
+        .delete_rule(
+            &principal().await?,
+            &list.list()?,
+            &RuleId::from_string(rule_id),
+        )
         .await?;
     Ok(())
 }
@@ -181,13 +216,17 @@ pub async fn delete_rule(list: ListRef, rule_id: String) -> Result<(), AppError>
 #[server(prefix = "/fn", endpoint = "rules/reorder")]
 pub async fn reorder_rules(list: ListRef, order: Vec<String>) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
-    bosun()?.reorder_rules(&principal().await?, &list.list()?, &order).await?;
+    bosun()?
+        .reorder_rules(&principal().await?, &list.list()?, &order)
+        .await?;
     Ok(())
 }
 
 #[server(prefix = "/fn", endpoint = "workspace/default-mode")]
 pub async fn set_default_mode(mode: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
-    bosun()?.set_default_execution_mode(&principal().await?, &mode).await?;
+    bosun()?
+        .set_default_execution_mode(&principal().await?, &mode)
+        .await?;
     Ok(())
 }

@@ -5,6 +5,6 @@ pub mod agent_labels;
 pub mod empty;
 pub mod errors;
 pub mod layout;
-pub mod sharing;
 pub mod rules;
+pub mod sharing;
 pub mod test_call;

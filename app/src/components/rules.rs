@@ -5,7 +5,9 @@
 use bosun_policy::{Catalog, Layer, Layers, RulePattern, Warning, analyze};
 use leptos::prelude::*;
 
-use crate::api::rules::{AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule};
+use crate::api::rules::{
+    AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule,
+};
 use crate::api::tools::ToolView;
 use crate::components::errors::ActionError;
 use crate::policy_view::{engine_rule, warning_text};
@@ -45,7 +47,12 @@ pub fn RuleList(
     let delete = ServerAction::<DeleteRule>::new();
     let reorder = ServerAction::<ReorderRules>::new();
     let add = ServerAction::<AddRule>::new();
-    for version in [update.version(), delete.version(), reorder.version(), add.version()] {
+    for version in [
+        update.version(),
+        delete.version(),
+        reorder.version(),
+        add.version(),
+    ] {
         Effect::new(move |previous: Option<usize>| {
             let now = version.get();
             if previous.is_some_and(|previous| previous != now) {
@@ -66,7 +73,10 @@ pub fn RuleList(
             }
             let id = ids.remove(from);
             ids.insert(to, id);
-            reorder.dispatch(ReorderRules { list: list.clone(), order: ids });
+            reorder.dispatch(ReorderRules {
+                list: list.clone(),
+                order: ids,
+            });
         }
     };
     let count = rules.len();
@@ -230,7 +240,11 @@ fn RuleEditor(
     submit_label: &'static str,
     on_submit: Callback<RuleForm>,
 ) -> impl IntoView {
-    let tool = RwSignal::new(if initial.tool.is_empty() { "*".to_owned() } else { initial.tool });
+    let tool = RwSignal::new(if initial.tool.is_empty() {
+        "*".to_owned()
+    } else {
+        initial.tool
+    });
     let action = RwSignal::new(initial.action);
     let pattern = RwSignal::new(initial.pattern);
     let note = RwSignal::new(initial.note);
@@ -239,7 +253,9 @@ fn RuleEditor(
         if text.is_empty() {
             return None;
         }
-        RulePattern::parse(&text).err().map(|error| error.to_string())
+        RulePattern::parse(&text)
+            .err()
+            .map(|error| error.to_string())
     };
     let replacing = StoredValue::new(replacing);
     let draft_warnings = move || {

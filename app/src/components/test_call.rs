@@ -67,7 +67,10 @@ pub fn TestCall(
 }
 
 #[component]
-fn DecisionView(decision: Decision, lookup: impl Fn(&str) -> Option<RuleView> + Copy + Send + 'static) -> impl IntoView {
+fn DecisionView(
+    decision: Decision,
+    lookup: impl Fn(&str) -> Option<RuleView> + Copy + Send + 'static,
+) -> impl IntoView {
     let verdict = decision.action.as_str();
     let risk = decision.risk.level.as_str();
     view! {

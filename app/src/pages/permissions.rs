@@ -39,13 +39,22 @@ pub fn AgentPermissionsPage() -> impl IntoView {
 }
 
 #[component]
-fn AgentPermissions(agent_id: String, view: AgentPolicyView, changed: RwSignal<usize>) -> impl IntoView {
+fn AgentPermissions(
+    agent_id: String,
+    view: AgentPolicyView,
+    changed: RwSignal<usize>,
+) -> impl IntoView {
     let decided = RwSignal::new(None::<String>);
     let layers = policy_view::layers(&view.enforced, &view.agent, &view.workspace);
     let catalog = policy_view::catalog(&view.tools);
     let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
     let compiled = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
-    let all_rules = [view.enforced.clone(), view.agent.clone(), view.workspace.clone()].concat();
+    let all_rules = [
+        view.enforced.clone(),
+        view.agent.clone(),
+        view.workspace.clone(),
+    ]
+    .concat();
     let context = StoredValue::new(RulesContext {
         warnings: analyze(&layers, &catalog),
         layers,
@@ -123,7 +132,10 @@ fn AgentPermissions(agent_id: String, view: AgentPolicyView, changed: RwSignal<u
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0_usize);
     let set_mode = ServerAction::<SetDefaultMode>::new();
-    let policy = Resource::new(move || (changed.get(), set_mode.version().get()), |_| workspace_policy());
+    let policy = Resource::new(
+        move || (changed.get(), set_mode.version().get()),
+        |_| workspace_policy(),
+    );
     view! {
         <Title text="Security" />
         <h1>"Security"</h1>
@@ -139,7 +151,11 @@ pub fn SecurityPage() -> impl IntoView {
 }
 
 #[component]
-fn WorkspaceRules(view: WorkspacePolicyView, changed: RwSignal<usize>, set_mode: ServerAction<SetDefaultMode>) -> impl IntoView {
+fn WorkspaceRules(
+    view: WorkspacePolicyView,
+    changed: RwSignal<usize>,
+    set_mode: ServerAction<SetDefaultMode>,
+) -> impl IntoView {
     let layers = policy_view::layers(&view.enforced, &[], &view.workspace);
     let catalog = policy_view::catalog(&view.tools);
     let all_rules = [view.enforced.clone(), view.workspace.clone()].concat();

@@ -40,18 +40,28 @@ pub fn router() -> Router<AppState> {
         .route("/tools", get(tools::list).post(tools::create))
         .route(
             "/agents/{id}/rules",
-            get(rules::list_agent_rules).post(rules::add_agent_rule).put(rules::reorder_agent_rules),
+            get(rules::list_agent_rules)
+                .post(rules::add_agent_rule)
+                .put(rules::reorder_agent_rules),
         )
         .route(
             "/agents/{id}/rules/{rule_id}",
             patch(rules::update_agent_rule).delete(rules::delete_agent_rule),
         )
-        .route("/agents/{id}/evaluate", axum::routing::post(rules::evaluate))
+        .route(
+            "/agents/{id}/evaluate",
+            axum::routing::post(rules::evaluate),
+        )
         .route(
             "/rules",
-            get(rules::list_workspace_rules).post(rules::add_workspace_rule).put(rules::reorder_workspace_rules),
+            get(rules::list_workspace_rules)
+                .post(rules::add_workspace_rule)
+                .put(rules::reorder_workspace_rules),
         )
-        .route("/rules/{id}", patch(rules::update_workspace_rule).delete(rules::delete_workspace_rule))
+        .route(
+            "/rules/{id}",
+            patch(rules::update_workspace_rule).delete(rules::delete_workspace_rule),
+        )
         .route("/workspace", get(workspace::get).patch(workspace::update))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

@@ -117,7 +117,11 @@ fn agent_list(id: String) -> RuleList {
 }
 
 fn workspace_list(enforced: bool) -> RuleList {
-    if enforced { RuleList::Enforced } else { RuleList::Workspace }
+    if enforced {
+        RuleList::Enforced
+    } else {
+        RuleList::Workspace
+    }
 }
 
 /// The agent's own rules, in order.
@@ -128,7 +132,9 @@ pub async fn list_agent_rules(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<RuleListBody>, ApiError> {
-    Ok(list_body(state.bosun.rules(&principal, &agent_list(id)).await?))
+    Ok(list_body(
+        state.bosun.rules(&principal, &agent_list(id)).await?,
+    ))
 }
 
 /// Adds a rule at the end of the agent's list.
@@ -143,9 +149,14 @@ pub async fn add_agent_rule(
     ApiJson(input): ApiJson<RuleInput>,
 ) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
     if input.enforced {
-        return Err(bosun_service::Error::invalid("enforced", "is only for workspace rules").into());
+        return Err(
+            bosun_service::Error::invalid("enforced", "is only for workspace rules").into(),
+        );
     }
-    let rule = state.bosun.add_rule(&principal, &agent_list(id), input.draft()).await?;
+    let rule = state
+        .bosun
+        .add_rule(&principal, &agent_list(id), input.draft())
+        .await?;
     Ok((StatusCode::CREATED, Json(rule.into())))
 }
 
@@ -160,7 +171,12 @@ pub async fn reorder_agent_rules(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> Result<Json<RuleListBody>, ApiError> {
-    Ok(list_body(state.bosun.reorder_rules(&principal, &agent_list(id), &input.order).await?))
+    Ok(list_body(
+        state
+            .bosun
+            .reorder_rules(&principal, &agent_list(id), &input.order)
+            .await?,
+    ))
 }
 
 /// Changes one of the agent's rules.
@@ -176,7 +192,12 @@ pub async fn update_agent_rule(
 ) -> Result<Json<RuleBody>, ApiError> {
     let rule = state
         .bosun
-        .update_rule(&principal, &agent_list(id), &RuleId::from_string(rule_id), input.draft())
+        .update_rule(
+            &principal,
+            &agent_list(id),
+            &RuleId::from_string(rule_id),
+            input.draft(),
+        )
         .await?;
     Ok(Json(rule.into()))
 }
@@ -217,7 +238,10 @@ pub async fn add_workspace_rule(
     ApiJson(input): ApiJson<RuleInput>,
 ) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
     let list = workspace_list(input.enforced);
-    let rule = state.bosun.add_rule(&principal, &list, input.draft()).await?;
+    let rule = state
+        .bosun
+        .add_rule(&principal, &list, input.draft())
+        .await?;
     Ok((StatusCode::CREATED, Json(rule.into())))
 }
 
@@ -230,7 +254,12 @@ pub async fn reorder_workspace_rules(
     ApiJson(input): ApiJson<OrderInput>,
 ) -> Result<Json<RuleListBody>, ApiError> {
     let list = workspace_list(input.enforced);
-    Ok(list_body(state.bosun.reorder_rules(&principal, &list, &input.order).await?))
+    Ok(list_body(
+        state
+            .bosun
+            .reorder_rules(&principal, &list, &input.order)
+            .await?,
+    ))
 }
 
 /// Changes a workspace rule (admins). Its list (enforced or not) stays.
@@ -245,7 +274,10 @@ pub async fn update_workspace_rule(
 ) -> Result<Json<RuleBody>, ApiError> {
     let id = RuleId::from_string(id);
     let list = state.bosun.workspace_rule_list(&principal, &id).await?;
-    let rule = state.bosun.update_rule(&principal, &list, &id, input.draft()).await?;
+    let rule = state
+        .bosun
+        .update_rule(&principal, &list, &id, input.draft())
+        .await?;
     Ok(Json(rule.into()))
 }
 
@@ -276,7 +308,13 @@ pub async fn evaluate(
 ) -> Result<Json<bosun_policy::Decision>, ApiError> {
     let decision = state
         .bosun
-        .evaluate(&principal, &AgentId::from_string(id), &input.tool, &input.input, input.working_dir.as_deref())
+        .evaluate(
+            &principal,
+            &AgentId::from_string(id),
+            &input.tool,
+            &input.input,
+            input.working_dir.as_deref(),
+        )
         .await?;
     Ok(Json(decision))
 }

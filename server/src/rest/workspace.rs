@@ -26,9 +26,17 @@ pub struct WorkspaceSettingsInput {
 /// The workspace's settings.
 #[utoipa::path(get, path = "/api/v1/workspace", tag = "workspace", security(("bearer" = [])),
     responses((status = 200, body = WorkspaceSettings), (status = 401, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiUser(principal): ApiUser) -> Result<Json<WorkspaceSettings>, ApiError> {
-    let mode = state.bosun.default_execution_mode(&principal.workspace_id).await?;
-    Ok(Json(WorkspaceSettings { default_execution_mode: mode.as_str().into() }))
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<WorkspaceSettings>, ApiError> {
+    let mode = state
+        .bosun
+        .default_execution_mode(&principal.workspace_id)
+        .await?;
+    Ok(Json(WorkspaceSettings {
+        default_execution_mode: mode.as_str().into(),
+    }))
 }
 
 /// Changes the workspace's settings (admins).
@@ -41,7 +49,10 @@ pub async fn update(
     ApiJson(input): ApiJson<WorkspaceSettingsInput>,
 ) -> Result<Json<WorkspaceSettings>, ApiError> {
     if let Some(mode) = input.default_execution_mode {
-        state.bosun.set_default_execution_mode(&principal, &mode).await?;
+        state
+            .bosun
+            .set_default_execution_mode(&principal, &mode)
+            .await?;
     } else {
         principal.require_admin()?;
     }

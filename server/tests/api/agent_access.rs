@@ -10,6 +10,7 @@ use bosun_service::agents::grants::GrantTarget;
 use bosun_service::agents::{AgentDraft, Capability};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::ids::{AgentId, GrantId};
+use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -60,7 +61,14 @@ enum Call {
 
 struct Ids {
     agent: String,
+    /// The agent's name, unique to this cell, to find it in lists.
+    name: String,
     grant: String,
+    /// One of the agent's own rules.
+    agent_rule: String,
+    /// One workspace rule, and every workspace rule in order.
+    workspace_rule: String,
+    workspace_rules: Vec<String>,
 }
 
 fn no_body(_: &Ids) -> Value {
@@ -69,376 +77,137 @@ fn no_body(_: &Ids) -> Value {
 
 /// The table. Columns: anonymous, member without grant, run, clone, edit,
 /// owner, workspace admin, member of another workspace.
+#[rustfmt::skip]
 fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
     use Method as M;
     vec![
-        // REST
-        (
-            "GET /api/v1/agents",
-            Call::Rest(M::GET, "/api/v1/agents", no_body),
-            [S(401), O, L, L, L, L, L, O],
-        ),
-        (
-            "POST /api/v1/agents",
-            Call::Rest(M::POST, "/api/v1/agents", |_| json!({"name": "New"})),
-            [
-                S(401),
-                S(201),
-                S(201),
-                S(201),
-                S(201),
-                S(201),
-                S(201),
-                S(201),
-            ],
-        ),
-        (
-            "GET /api/v1/agents/{id}",
-            Call::Rest(M::GET, "/api/v1/agents/{id}", no_body),
-            [
-                S(401),
-                S(404),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "PATCH /api/v1/agents/{id}",
-            Call::Rest(
-                M::PATCH,
-                "/api/v1/agents/{id}",
-                |_| json!({"description": "changed"}),
-            ),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "DELETE /api/v1/agents/{id}",
-            Call::Rest(M::DELETE, "/api/v1/agents/{id}", no_body),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(204),
-                S(204),
-                S(404),
-            ],
-        ),
-        (
-            "POST /api/v1/agents/{id}/clone",
-            Call::Rest(M::POST, "/api/v1/agents/{id}/clone", |_| json!({})),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(201),
-                S(201),
-                S(201),
-                S(201),
-                S(404),
-            ],
-        ),
-        (
-            "GET /api/v1/agents/{id}/grants",
-            Call::Rest(M::GET, "/api/v1/agents/{id}/grants", no_body),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "POST /api/v1/agents/{id}/grants",
-            Call::Rest(
-                M::POST,
-                "/api/v1/agents/{id}/grants",
-                |_| json!({"workspace": true, "level": "run"}),
-            ),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(201),
-                S(201),
-                S(404),
-            ],
-        ),
-        (
-            "PATCH /api/v1/agents/{id}/grants/{grant_id}",
-            Call::Rest(
-                M::PATCH,
-                "/api/v1/agents/{id}/grants/{grant_id}",
-                |_| json!({"level": "edit"}),
-            ),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "DELETE /api/v1/agents/{id}/grants/{grant_id}",
+        // REST: agents and sharing
+        ("GET /api/v1/agents", Call::Rest(M::GET, "/api/v1/agents?q={name}", no_body),
+            [S(401), O, L, L, L, L, L, O]),
+        ("POST /api/v1/agents", Call::Rest(M::POST, "/api/v1/agents", |_| json!({"name": "New"})),
+            [S(401), S(201), S(201), S(201), S(201), S(201), S(201), S(201)]),
+        ("GET /api/v1/agents/{id}", Call::Rest(M::GET, "/api/v1/agents/{id}", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("PATCH /api/v1/agents/{id}", Call::Rest(M::PATCH, "/api/v1/agents/{id}", |_| json!({"description": "changed"})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}", Call::Rest(M::DELETE, "/api/v1/agents/{id}", no_body),
+            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404)]),
+        ("POST /api/v1/agents/{id}/clone", Call::Rest(M::POST, "/api/v1/agents/{id}/clone", |_| json!({})),
+            [S(401), S(404), S(403), S(201), S(201), S(201), S(201), S(404)]),
+        ("GET /api/v1/agents/{id}/grants", Call::Rest(M::GET, "/api/v1/agents/{id}/grants", no_body),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("POST /api/v1/agents/{id}/grants",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/grants", |_| json!({"workspace": true, "level": "run"})),
+            [S(401), S(404), S(403), S(403), S(403), S(201), S(201), S(404)]),
+        ("PATCH /api/v1/agents/{id}/grants/{grant_id}",
+            Call::Rest(M::PATCH, "/api/v1/agents/{id}/grants/{grant_id}", |_| json!({"level": "edit"})),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}/grants/{grant_id}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/grants/{grant_id}", no_body),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(204),
-                S(204),
-                S(404),
-            ],
-        ),
-        (
-            "GET /api/v1/tools",
-            Call::Rest(M::GET, "/api/v1/tools", no_body),
-            [
-                S(401),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-            ],
-        ),
-        (
-            "POST /api/v1/tools",
-            Call::Rest(M::POST, "/api/v1/tools", |_| {
-                json!({"name": "deploy", "argument_kind": "text",
-                                                              "default_risk": "caution", "category": "other"})
-            }),
-            [
-                S(401),
-                S(403),
-                S(403),
-                S(403),
-                S(403),
-                S(403),
-                S(201),
-                S(403),
-            ],
-        ),
-        // Server functions
-        (
-            "fn agents/list",
-            Call::ServerFn("agents/list", |_| {
-                vec![("view", "all".into()), ("query", String::new())]
-            }),
-            [S(401), O, L, L, L, L, L, O],
-        ),
-        (
-            "fn agents/get",
-            Call::ServerFn("agents/get", |ids| vec![("id", ids.agent.clone())]),
-            [
-                S(401),
-                S(404),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn agents/create",
-            Call::ServerFn("agents/create", |_| vec![("form[name]", "New".into())]),
-            [
-                S(401),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-            ],
-        ),
-        (
-            "fn agents/update",
-            Call::ServerFn("agents/update", |ids| {
-                vec![
-                    ("id", ids.agent.clone()),
-                    ("form[name]", "Renamed".into()),
-                    ("form[execution_mode]", "open".into()),
-                    ("form[credential_model]", "user".into()),
-                ]
-            }),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn agents/delete",
-            Call::ServerFn("agents/delete", |ids| vec![("id", ids.agent.clone())]),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn agents/clone",
-            Call::ServerFn("agents/clone", |ids| {
-                vec![("id", ids.agent.clone()), ("name", "Mine".into())]
-            }),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn sharing/overview",
-            Call::ServerFn("sharing/overview", |ids| {
-                vec![("agent_id", ids.agent.clone())]
-            }),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn sharing/share",
-            Call::ServerFn("sharing/share", |ids| {
-                vec![
-                    ("agent_id", ids.agent.clone()),
-                    ("user_id", String::new()),
-                    ("level", "edit".into()),
-                ]
-            }),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn sharing/revoke",
-            Call::ServerFn("sharing/revoke", |ids| {
-                vec![
-                    ("agent_id", ids.agent.clone()),
-                    ("grant_id", ids.grant.clone()),
-                ]
-            }),
-            [
-                S(401),
-                S(404),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(200),
-                S(404),
-            ],
-        ),
-        (
-            "fn members/search",
-            Call::ServerFn("members/search", |_| vec![("query", "example".into())]),
-            [
-                S(401),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-            ],
-        ),
-        (
-            "fn tools/list",
-            Call::ServerFn("tools/list", |_| vec![]),
-            [
-                S(401),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-                S(200),
-            ],
-        ),
-        (
-            "fn tools/add",
-            Call::ServerFn("tools/add", |_| {
-                vec![
-                    ("name", "deploy_from_page".into()),
-                    ("description", String::new()),
-                    ("argument_kind", "text".into()),
-                    ("default_risk", "caution".into()),
-                    ("category", "other".into()),
-                ]
-            }),
-            [
-                S(401),
-                S(403),
-                S(403),
-                S(403),
-                S(403),
-                S(403),
-                S(200),
-                S(403),
-            ],
-        ),
+            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404)]),
+        // REST: rules
+        ("GET /api/v1/agents/{id}/rules", Call::Rest(M::GET, "/api/v1/agents/{id}/rules", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("POST /api/v1/agents/{id}/rules",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/rules",
+                |_| json!({"tool": "system_shell", "action": "allow", "pattern": "npm *"})),
+            [S(401), S(404), S(403), S(403), S(201), S(201), S(201), S(404)]),
+        ("PUT /api/v1/agents/{id}/rules",
+            Call::Rest(M::PUT, "/api/v1/agents/{id}/rules", |ids| json!({"order": [ids.agent_rule]})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("PATCH /api/v1/agents/{id}/rules/{rule_id}",
+            Call::Rest(M::PATCH, "/api/v1/agents/{id}/rules/{rule_id}", |_| json!({"tool": "*", "action": "deny"})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}/rules/{rule_id}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/rules/{rule_id}", no_body),
+            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+        ("POST /api/v1/agents/{id}/evaluate",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/evaluate", |_| json!({"tool": "system_shell", "input": "ls"})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("GET /api/v1/rules", Call::Rest(M::GET, "/api/v1/rules", no_body),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("POST /api/v1/rules",
+            Call::Rest(M::POST, "/api/v1/rules", |_| json!({"tool": "*", "action": "ask", "enforced": true})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403)]),
+        ("PUT /api/v1/rules", Call::Rest(M::PUT, "/api/v1/rules", |ids| json!({"order": ids.workspace_rules})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("PATCH /api/v1/rules/{id}",
+            Call::Rest(M::PATCH, "/api/v1/rules/{workspace_rule}", |_| json!({"tool": "*", "action": "allow"})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("DELETE /api/v1/rules/{id}", Call::Rest(M::DELETE, "/api/v1/rules/{workspace_rule}", no_body),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(204), S(403)]),
+        // REST: the workspace and its tools
+        ("GET /api/v1/workspace", Call::Rest(M::GET, "/api/v1/workspace", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        ("PATCH /api/v1/workspace",
+            Call::Rest(M::PATCH, "/api/v1/workspace", |_| json!({"default_execution_mode": "restricted"})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("GET /api/v1/tools", Call::Rest(M::GET, "/api/v1/tools", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        ("POST /api/v1/tools",
+            Call::Rest(M::POST, "/api/v1/tools",
+                |_| json!({"name": "deploy", "argument_kind": "text", "default_risk": "caution", "category": "other"})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403)]),
+        // Server functions: agents and sharing
+        ("fn agents/list", Call::ServerFn("agents/list", |ids| vec![("view", "all".into()), ("query", ids.name.clone())]),
+            [S(401), O, L, L, L, L, L, O]),
+        ("fn agents/get", Call::ServerFn("agents/get", |ids| vec![("id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("fn agents/create", Call::ServerFn("agents/create", |_| vec![("form[name]", "New".into())]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        ("fn agents/update",
+            Call::ServerFn("agents/update", |ids| vec![("id", ids.agent.clone()), ("form[name]", "Renamed".into()),
+                ("form[execution_mode]", "open".into()), ("form[credential_model]", "user".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("fn agents/delete", Call::ServerFn("agents/delete", |ids| vec![("id", ids.agent.clone())]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("fn agents/clone", Call::ServerFn("agents/clone", |ids| vec![("id", ids.agent.clone()), ("name", "Mine".into())]),
+            [S(401), S(404), S(403), S(200), S(200), S(200), S(200), S(404)]),
+        ("fn sharing/overview", Call::ServerFn("sharing/overview", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("fn sharing/share",
+            Call::ServerFn("sharing/share", |ids| vec![("agent_id", ids.agent.clone()), ("user_id", String::new()),
+                ("level", "edit".into())]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("fn sharing/revoke",
+            Call::ServerFn("sharing/revoke", |ids| vec![("agent_id", ids.agent.clone()), ("grant_id", ids.grant.clone())]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+        ("fn members/search", Call::ServerFn("members/search", |_| vec![("query", "example".into())]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        // Server functions: rules
+        ("fn rules/agent", Call::ServerFn("rules/agent", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("fn rules/workspace", Call::ServerFn("rules/workspace", |_| vec![]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("fn rules/add",
+            Call::ServerFn("rules/add", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
+                ("rule[tool]", "system_shell".into()), ("rule[action]", "allow".into()), ("rule[pattern]", "ls *".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("fn rules/add (enforced)",
+            Call::ServerFn("rules/add", |_| vec![("list[scope]", "enforced".into()), ("rule[tool]", "*".into()),
+                ("rule[action]", "ask".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("fn rules/update",
+            Call::ServerFn("rules/update", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
+                ("rule_id", ids.agent_rule.clone()), ("rule[tool]", "*".into()), ("rule[action]", "deny".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("fn rules/delete",
+            Call::ServerFn("rules/delete", |ids| vec![("list[scope]", "workspace".into()),
+                ("rule_id", ids.workspace_rule.clone())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        ("fn rules/reorder",
+            Call::ServerFn("rules/reorder", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
+                ("order[0]", ids.agent_rule.clone())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("fn workspace/default-mode", Call::ServerFn("workspace/default-mode", |_| vec![("mode", "locked".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+        // Server functions: tools
+        ("fn tools/list", Call::ServerFn("tools/list", |_| vec![]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        ("fn tools/add",
+            Call::ServerFn("tools/add", |_| vec![("name", "deploy_from_page".into()), ("description", String::new()),
+                ("argument_kind", "text".into()), ("default_risk", "caution".into()), ("category", "other".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
     ]
 }
 
@@ -457,6 +226,15 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/revoke",
     "GET /api/v1/me",
 ];
+
+#[derive(Debug, PartialEq)]
+struct AgentState {
+    name: String,
+    description: String,
+    grants: usize,
+    agent_rules: Vec<RuleInfo>,
+    workspace_rules: Vec<RuleInfo>,
+}
 
 struct World {
     app: TestApp,
@@ -512,8 +290,9 @@ impl World {
     /// A fresh agent owned by Owner, shared at run, clone and edit.
     async fn agent(&self) -> Ids {
         let owner = &self.principals[&Who::Owner];
+        let name = format!("Subject {}", AgentId::generate().as_str().replace('-', ""));
         let draft = AgentDraft {
-            name: "Subject".into(),
+            name: name.clone(),
             description: Some("original".into()),
             ..AgentDraft::default()
         };
@@ -542,20 +321,45 @@ impl World {
                 grant = created.id.to_string();
             }
         }
+        let draft = || RuleDraft {
+            tool: "system_shell".into(),
+            action: "ask".into(),
+            ..RuleDraft::default()
+        };
+        let bosun = &self.app.bosun;
+        let agent_rule = bosun
+            .add_rule(owner, &RuleList::Agent(agent.clone()), draft())
+            .await
+            .unwrap();
+        let admin = &self.principals[&Who::Admin];
+        let workspace_rule = bosun
+            .add_rule(admin, &RuleList::Workspace, draft())
+            .await
+            .unwrap();
+        let workspace_rules = bosun.rules(admin, &RuleList::Workspace).await.unwrap();
         Ids {
             agent: agent.to_string(),
+            name,
             grant,
+            agent_rule: agent_rule.id.to_string(),
+            workspace_rule: workspace_rule.id.to_string(),
+            workspace_rules: workspace_rules
+                .into_iter()
+                .map(|rule| rule.id.to_string())
+                .collect(),
         }
     }
 
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
         let response = match call {
             Call::Rest(method, path, body) => {
-                let url = self.app.url(
-                    &path
-                        .replace("{id}", &ids.agent)
-                        .replace("{grant_id}", &ids.grant),
-                );
+                let path = path
+                    .replace("{id}", &ids.agent)
+                    .replace("{name}", &ids.name)
+                    .replace("{grant_id}", &ids.grant)
+                    .replace("{rule_id}", &ids.agent_rule)
+                    .replace("{workspace_rule}", &ids.workspace_rule);
+                let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
                 if let Some(token) = self.tokens.get(&who) {
                     request = request.bearer_auth(token);
@@ -576,18 +380,21 @@ impl World {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    /// The agent as its owner sees it: name, description and grant count.
-    async fn state_of(&self, ids: &Ids) -> Option<(String, String, usize)> {
+    /// What a refused call must leave alone: the agent's name, description,
+    /// grants and rules, and the workspace's rules.
+    async fn state_of(&self, ids: &Ids) -> Option<AgentState> {
         let owner = &self.principals[&Who::Owner];
+        let admin = &self.principals[&Who::Admin];
+        let bosun = &self.app.bosun;
         let id = AgentId::from_string(ids.agent.clone());
-        let view = self
-            .app
-            .bosun
-            .agent_for(owner, &id, Capability::View)
-            .await
-            .ok()?;
-        let grants = self.app.bosun.list_grants(owner, &id).await.unwrap().len();
-        Some((view.agent.name, view.agent.description, grants))
+        let view = bosun.agent_for(owner, &id, Capability::View).await.ok()?;
+        Some(AgentState {
+            name: view.agent.name,
+            description: view.agent.description,
+            grants: bosun.list_grants(owner, &id).await.unwrap().len(),
+            agent_rules: bosun.rules(owner, &RuleList::Agent(id)).await.unwrap(),
+            workspace_rules: bosun.rules(admin, &RuleList::Workspace).await.unwrap(),
+        })
     }
 }
 

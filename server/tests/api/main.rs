@@ -10,5 +10,6 @@ mod helpers;
 mod login;
 mod members;
 mod rest;
+mod rules;
 mod same_origin;
 mod tokens;

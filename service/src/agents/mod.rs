@@ -430,7 +430,10 @@ impl Bosun {
             ..source.clone()
         };
         let rules = self
-            .rules_of(&principal.workspace_id, &crate::rules::RuleList::Agent(source.id.clone()))
+            .rules_of(
+                &principal.workspace_id,
+                &crate::rules::RuleList::Agent(source.id.clone()),
+            )
             .await?;
         let mut tx = self.db().begin_write().await?;
         insert_agent(&mut tx, principal, &copy).await?;
@@ -452,7 +455,8 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         }
-        let data = json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
+        let data =
+            json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
         events::append(
             &mut tx,
             now,

@@ -49,7 +49,10 @@ impl PolicyCache {
 }
 
 /// Marks an agent's compiled rules out of date.
-pub(crate) async fn invalidate_agent(conn: &mut sqlx::AnyConnection, agent: &AgentId) -> Result<()> {
+pub(crate) async fn invalidate_agent(
+    conn: &mut sqlx::AnyConnection,
+    agent: &AgentId,
+) -> Result<()> {
     sqlx::query("UPDATE agents SET policy_version = policy_version + 1 WHERE id = $1")
         .bind(agent.as_str())
         .execute(conn)
@@ -58,7 +61,10 @@ pub(crate) async fn invalidate_agent(conn: &mut sqlx::AnyConnection, agent: &Age
 }
 
 /// Marks every compiled rule set of a workspace out of date.
-pub(crate) async fn invalidate_workspace(conn: &mut sqlx::AnyConnection, workspace: &WorkspaceId) -> Result<()> {
+pub(crate) async fn invalidate_workspace(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+) -> Result<()> {
     sqlx::query("UPDATE workspaces SET policy_version = policy_version + 1 WHERE id = $1")
         .bind(workspace.as_str())
         .execute(conn)
@@ -87,19 +93,33 @@ impl PolicyContext {
     }
 
     pub fn catalog(&self) -> Catalog {
-        Catalog::new(self.tools.iter().map(crate::tools::ToolInfo::to_policy_tool))
+        Catalog::new(
+            self.tools
+                .iter()
+                .map(crate::tools::ToolInfo::to_policy_tool),
+        )
     }
 }
 
 impl Bosun {
     /// The rules, mode and catalog behind an agent's decisions (anyone who
     /// may see the agent).
-    pub async fn policy_context(&self, principal: &Principal, agent: &AgentId) -> Result<PolicyContext> {
+    pub async fn policy_context(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<PolicyContext> {
         let view = self.agent_for(principal, agent, Capability::View).await?;
         Ok(PolicyContext {
-            enforced: self.rules_of(&principal.workspace_id, &RuleList::Enforced).await?,
-            agent: self.rules_of(&principal.workspace_id, &RuleList::Agent(agent.clone())).await?,
-            workspace: self.rules_of(&principal.workspace_id, &RuleList::Workspace).await?,
+            enforced: self
+                .rules_of(&principal.workspace_id, &RuleList::Enforced)
+                .await?,
+            agent: self
+                .rules_of(&principal.workspace_id, &RuleList::Agent(agent.clone()))
+                .await?,
+            workspace: self
+                .rules_of(&principal.workspace_id, &RuleList::Workspace)
+                .await?,
             mode: view.agent.execution_mode,
             tools: self.tools_of(&principal.workspace_id).await?,
         })
@@ -126,7 +146,11 @@ impl Bosun {
 
     /// The agent's current compiled rule set, from the cache when nothing
     /// changed since it was built.
-    pub async fn compiled_policy(&self, workspace: &WorkspaceId, agent: &AgentId) -> Result<Arc<CompiledPolicy>> {
+    pub async fn compiled_policy(
+        &self,
+        workspace: &WorkspaceId,
+        agent: &AgentId,
+    ) -> Result<Arc<CompiledPolicy>> {
         let (agent_version, workspace_version, mode): (i64, i64, String) = sqlx::query_as(
             "SELECT agents.policy_version, workspaces.policy_version, agents.execution_mode \
              FROM agents JOIN workspaces ON workspaces.id = agents.workspace_id \
@@ -146,27 +170,37 @@ impl Bosun {
         // the data.
         let layers = Layers {
             enforced: to_policy(&self.rules_of(workspace, &RuleList::Enforced).await?)?,
-            agent: to_policy(&self.rules_of(workspace, &RuleList::Agent(agent.clone())).await?)?,
+            agent: to_policy(
+                &self
+                    .rules_of(workspace, &RuleList::Agent(agent.clone()))
+                    .await?,
+            )?,
             workspace: to_policy(&self.rules_of(workspace, &RuleList::Workspace).await?)?,
         };
         let mode: ExecutionMode = validate::one_of("execution_mode", &mode, EXECUTION_MODES)?;
         let catalog = self.catalog(workspace).await?;
         let policy = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
-        self.policy_cache().put(agent.clone(), versions, Arc::clone(&policy));
+        self.policy_cache()
+            .put(agent.clone(), versions, Arc::clone(&policy));
         Ok(policy)
     }
 
     /// The mode new agents of the workspace start in.
     pub async fn default_execution_mode(&self, workspace: &WorkspaceId) -> Result<ExecutionMode> {
-        let mode: String = sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
-            .bind(workspace.as_str())
-            .fetch_one(self.db().pool())
-            .await?;
+        let mode: String =
+            sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
+                .bind(workspace.as_str())
+                .fetch_one(self.db().pool())
+                .await?;
         validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
     }
 
     /// Sets the mode new agents start in (admins).
-    pub async fn set_default_execution_mode(&self, principal: &Principal, mode: &str) -> Result<ExecutionMode> {
+    pub async fn set_default_execution_mode(
+        &self,
+        principal: &Principal,
+        mode: &str,
+    ) -> Result<ExecutionMode> {
         principal.require_admin()?;
         let mode: ExecutionMode = validate::one_of("execution_mode", mode, EXECUTION_MODES)?;
         let mut tx = self.db().begin_write().await?;
@@ -176,8 +210,12 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let data = json!({ "default_execution_mode": mode });
-        events::append(&mut tx, self.now(), NewEvent::audit("workspace.settings_changed", principal, None, data))
-            .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("workspace.settings_changed", principal, None, data),
+        )
+        .await?;
         tx.commit().await?;
         Ok(mode)
     }

@@ -65,8 +65,18 @@ impl RuleInfo {
             .as_deref()
             .map(RulePattern::parse)
             .transpose()
-            .map_err(|error| Error::internal(format!("stored rule {} has a bad pattern: {error}", self.id)))?;
-        let mut rule = bosun_policy::Rule::new(self.id.as_str(), ToolSelector::parse(&self.tool), self.action, pattern);
+            .map_err(|error| {
+                Error::internal(format!(
+                    "stored rule {} has a bad pattern: {error}",
+                    self.id
+                ))
+            })?;
+        let mut rule = bosun_policy::Rule::new(
+            self.id.as_str(),
+            ToolSelector::parse(&self.tool),
+            self.action,
+            pattern,
+        );
         rule.note = Some(self.note.clone()).filter(|note| !note.is_empty());
         Ok(rule)
     }
@@ -124,14 +134,21 @@ impl Bosun {
     /// in the context of an agent, through [`Bosun::policy_context`]).
     pub async fn rules(&self, principal: &Principal, list: &RuleList) -> Result<Vec<RuleInfo>> {
         match list {
-            RuleList::Agent(agent) => self.agent_for(principal, agent, Capability::View).await.map(drop)?,
+            RuleList::Agent(agent) => self
+                .agent_for(principal, agent, Capability::View)
+                .await
+                .map(drop)?,
             RuleList::Enforced | RuleList::Workspace => principal.require_admin()?,
         }
         self.rules_of(&principal.workspace_id, list).await
     }
 
     /// The workspace list (enforced or not) a workspace rule is in (admins).
-    pub async fn workspace_rule_list(&self, principal: &Principal, id: &RuleId) -> Result<RuleList> {
+    pub async fn workspace_rule_list(
+        &self,
+        principal: &Principal,
+        id: &RuleId,
+    ) -> Result<RuleList> {
         principal.require_admin()?;
         let layer: Option<String> = sqlx::query_scalar(
             "SELECT layer FROM rules WHERE id = $1 AND workspace_id = $2 AND agent_id IS NULL",
@@ -147,7 +164,11 @@ impl Bosun {
         }
     }
 
-    pub(crate) async fn rules_of(&self, workspace: &WorkspaceId, list: &RuleList) -> Result<Vec<RuleInfo>> {
+    pub(crate) async fn rules_of(
+        &self,
+        workspace: &WorkspaceId,
+        list: &RuleList,
+    ) -> Result<Vec<RuleInfo>> {
         let rows: Vec<RuleRow> = sqlx::query_as(
             "SELECT id, layer, position, tool, action, pattern, note FROM rules \
              WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) \
@@ -162,7 +183,12 @@ impl Bosun {
     }
 
     /// Adds a rule at the end of a list.
-    pub async fn add_rule(&self, principal: &Principal, list: &RuleList, draft: RuleDraft) -> Result<RuleInfo> {
+    pub async fn add_rule(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        draft: RuleDraft,
+    ) -> Result<RuleInfo> {
         self.require_rule_editor(principal, list).await?;
         let rule = self.parse_rule(principal, draft).await?;
         let now = self.now();
@@ -203,7 +229,14 @@ impl Bosun {
             pattern: rule.pattern,
             note: rule.note,
         };
-        self.record_rule_change(&mut tx, principal, list, "rule.created", json!({ "rule": info })).await?;
+        self.record_rule_change(
+            &mut tx,
+            principal,
+            list,
+            "rule.created",
+            json!({ "rule": info }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(info)
     }
@@ -236,14 +269,25 @@ impl Bosun {
             .bind(id.as_str())
             .execute(&mut *tx)
             .await?;
-        self.record_rule_change(&mut tx, principal, list, "rule.updated", json!({ "before": before, "after": after }))
-            .await?;
+        self.record_rule_change(
+            &mut tx,
+            principal,
+            list,
+            "rule.updated",
+            json!({ "before": before, "after": after }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
 
     /// Deletes a rule; the ones after it move up.
-    pub async fn delete_rule(&self, principal: &Principal, list: &RuleList, id: &RuleId) -> Result<()> {
+    pub async fn delete_rule(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        id: &RuleId,
+    ) -> Result<()> {
         self.require_rule_editor(principal, list).await?;
         let rule = self.rule_in(principal, list, id).await?;
         let mut tx = self.db().begin_write().await?;
@@ -261,13 +305,25 @@ impl Bosun {
         .bind(rule.position)
         .execute(&mut *tx)
         .await?;
-        self.record_rule_change(&mut tx, principal, list, "rule.deleted", json!({ "rule": rule })).await?;
+        self.record_rule_change(
+            &mut tx,
+            principal,
+            list,
+            "rule.deleted",
+            json!({ "rule": rule }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Puts a list in the given order, which must name each of its rules once.
-    pub async fn reorder_rules(&self, principal: &Principal, list: &RuleList, order: &[String]) -> Result<Vec<RuleInfo>> {
+    pub async fn reorder_rules(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        order: &[String],
+    ) -> Result<Vec<RuleInfo>> {
         self.require_rule_editor(principal, list).await?;
         let current = self.rules_of(&principal.workspace_id, list).await?;
         let mut expected: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
@@ -275,7 +331,10 @@ impl Bosun {
         expected.sort_unstable();
         given.sort_unstable();
         if expected != given {
-            return Err(Error::invalid("order", "must list every rule of this list exactly once"));
+            return Err(Error::invalid(
+                "order",
+                "must list every rule of this list exactly once",
+            ));
         }
         let mut tx = self.db().begin_write().await?;
         for (index, id) in order.iter().enumerate() {
@@ -286,8 +345,14 @@ impl Bosun {
                 .await?;
         }
         let before: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
-        self.record_rule_change(&mut tx, principal, list, "rule.reordered", json!({ "before": before, "after": order }))
-            .await?;
+        self.record_rule_change(
+            &mut tx,
+            principal,
+            list,
+            "rule.reordered",
+            json!({ "before": before, "after": order }),
+        )
+        .await?;
         tx.commit().await?;
         self.rules_of(&principal.workspace_id, list).await
     }
@@ -296,12 +361,20 @@ impl Bosun {
     /// for the workspace's.
     async fn require_rule_editor(&self, principal: &Principal, list: &RuleList) -> Result<()> {
         match list {
-            RuleList::Agent(agent) => self.agent_for(principal, agent, Capability::Edit).await.map(drop),
+            RuleList::Agent(agent) => self
+                .agent_for(principal, agent, Capability::Edit)
+                .await
+                .map(drop),
             RuleList::Enforced | RuleList::Workspace => principal.require_admin(),
         }
     }
 
-    async fn rule_in(&self, principal: &Principal, list: &RuleList, id: &RuleId) -> Result<RuleInfo> {
+    async fn rule_in(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        id: &RuleId,
+    ) -> Result<RuleInfo> {
         self.rules_of(&principal.workspace_id, list)
             .await?
             .into_iter()
@@ -314,12 +387,18 @@ impl Bosun {
     async fn parse_rule(&self, principal: &Principal, draft: RuleDraft) -> Result<CheckedRule> {
         let tool = draft.tool.trim().to_owned();
         if tool.is_empty() {
-            return Err(Error::invalid("tool", "is required (a tool name, or * for every tool)"));
+            return Err(Error::invalid(
+                "tool",
+                "is required (a tool name, or * for every tool)",
+            ));
         }
         if tool != "*" {
             let catalog = self.tools_of(&principal.workspace_id).await?;
             if !catalog.iter().any(|known| known.name == tool) {
-                return Err(Error::invalid("tool", format!("{tool:?} is not in the workspace's tool catalog")));
+                return Err(Error::invalid(
+                    "tool",
+                    format!("{tool:?} is not in the workspace's tool catalog"),
+                ));
             }
         }
         let pattern = draft.pattern.filter(|pattern| !pattern.is_empty());
@@ -357,7 +436,12 @@ impl Bosun {
             Some(agent) => decisions::invalidate_agent(tx, agent).await?,
             None => decisions::invalidate_workspace(tx, &principal.workspace_id).await?,
         }
-        events::append(tx, self.now(), NewEvent::audit(kind, principal, list.agent(), data)).await?;
+        events::append(
+            tx,
+            self.now(),
+            NewEvent::audit(kind, principal, list.agent(), data),
+        )
+        .await?;
         Ok(())
     }
 }
