@@ -29,6 +29,9 @@ pub enum Error {
     /// The request conflicts with the current state.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Well-formed, but cannot be carried out as asked.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     /// Too many attempts; try again after the given time.
     #[error("too many failed attempts; try again in {} minute(s)", retry_after.as_secs().div_ceil(60).max(1))]
     RateLimited { retry_after: Duration },
@@ -62,7 +65,7 @@ impl Error {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::Conflict { code, .. } => code,
+            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::RateLimited { .. } => "rate_limited",
             Self::Internal(_) => "internal",
         }
@@ -76,6 +79,7 @@ impl Error {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
+            Self::Unprocessable { .. } => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal(_) => 500,
         }

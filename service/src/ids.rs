@@ -57,3 +57,19 @@ id_type!(
     /// A permission rule.
     RuleId
 );
+id_type!(
+    /// A runtime key of an agent's worker (its id, never its value).
+    RuntimeKeyId
+);
+id_type!(
+    /// One invocation of an agent.
+    RunId
+);
+id_type!(
+    /// One tool call an agent asked about.
+    ToolCallId
+);
+id_type!(
+    /// A paused tool call waiting for a reviewer.
+    ApprovalId
+);

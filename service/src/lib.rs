@@ -11,7 +11,9 @@ pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod notify;
 pub mod rules;
+pub mod runs;
 pub mod tools;
 pub mod validate;
 pub mod workspaces;
@@ -59,6 +61,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: Settings,
     policies: rules::decisions::PolicyCache,
+    notifier: notify::Notifier,
 }
 
 impl Bosun {
@@ -69,12 +72,18 @@ impl Bosun {
                 clock,
                 settings,
                 policies: rules::decisions::PolicyCache::default(),
+                notifier: notify::Notifier::default(),
             }),
         }
     }
 
     pub fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    /// Wake-ups for long polls and server push.
+    pub fn notifier(&self) -> &notify::Notifier {
+        &self.inner.notifier
     }
 
     pub(crate) fn policy_cache(&self) -> &rules::decisions::PolicyCache {

@@ -17,6 +17,15 @@ pub fn one_of<T: DeserializeOwned>(
         .map_err(|_| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
 }
 
+/// One of a fixed list of words, or an error listing them.
+pub fn choice(field: &'static str, value: &str, accepted: &[&'static str]) -> Result<&'static str> {
+    accepted
+        .iter()
+        .find(|word| **word == value)
+        .copied()
+        .ok_or_else(|| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
+}
+
 /// The snake_case name an enum serializes to: the inverse of [`one_of`].
 pub fn name_of<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

@@ -130,43 +130,33 @@ const AGENT_COLUMNS: &str = "agents.id, agents.name, agents.description, agents.
      (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) AS workspace_grant";
 
 impl AgentRow {
-    fn into_view(self, principal: &Principal) -> Result<AgentView> {
-        let level = |value: Option<String>| -> Result<Option<AccessLevel>> {
-            value
-                .map(|v| validate::one_of("level", &v, AccessLevel::NAMES))
-                .transpose()
-        };
-        let access = AgentAccess::of(
-            principal,
-            &self.owner_id,
-            level(self.user_grant)?,
-            level(self.workspace_grant)?,
-        );
-        let agent = Agent {
-            id: AgentId::from_string(self.id),
-            name: self.name,
-            description: self.description,
-            instructions: self.instructions,
-            tools: serde_json::from_str(&self.tools)
-                .map_err(|e| Error::internal(format!("agent tools: {e}")))?,
-            execution_mode: validate::one_of(
-                "execution_mode",
-                &self.execution_mode,
-                EXECUTION_MODES,
-            )?,
-            credential_model: validate::one_of(
-                "credential_model",
-                &self.credential_model,
-                CREDENTIAL_MODELS,
-            )?,
+    fn agent(&self) -> Result<Agent> {
+        Ok(Agent {
+            id: AgentId::from_string(self.id.clone()),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            instructions: self.instructions.clone(),
+            tools: serde_json::from_str(&self.tools).map_err(|e| Error::internal(format!("agent tools: {e}")))?,
+            execution_mode: validate::one_of("execution_mode", &self.execution_mode, EXECUTION_MODES)?,
+            credential_model: validate::one_of("credential_model", &self.credential_model, CREDENTIAL_MODELS)?,
             settings: serde_json::from_str(&self.settings)
                 .map_err(|e| Error::internal(format!("agent settings: {e}")))?,
-            owner_id: UserId::from_string(self.owner_id),
+            owner_id: UserId::from_string(self.owner_id.clone()),
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
+        })
+    }
+
+    fn into_view(self, principal: &Principal) -> Result<AgentView> {
+        let level = |value: &Option<String>| -> Result<Option<AccessLevel>> {
+            value
+                .as_deref()
+                .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
+                .transpose()
         };
+        let access = AgentAccess::of(principal, &self.owner_id, level(&self.user_grant)?, level(&self.workspace_grant)?);
         Ok(AgentView {
-            agent,
+            agent: self.agent()?,
             access,
             owner_name: self.owner_name,
         })
@@ -194,6 +184,21 @@ impl Bosun {
         let view = row.ok_or(Error::NotFound("agent"))?.into_view(principal)?;
         view.access.require(capability)?;
         Ok(view)
+    }
+
+    /// An agent's definition without any access check, for Bosun's own use
+    /// (a worker's key already proves which agent it is).
+    pub(crate) async fn agent_record(&self, workspace: &crate::ids::WorkspaceId, id: &AgentId) -> Result<Agent> {
+        let row: Option<AgentRow> = sqlx::query_as(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
+             WHERE agents.id = $2 AND agents.workspace_id = $3"
+        ))
+        .bind("")
+        .bind(id.as_str())
+        .bind(workspace.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("agent"))?.agent()
     }
 
     /// The agents the principal can see, by name, a page at a time.

@@ -183,17 +183,26 @@ impl Bosun {
     }
 
     /// Adds a rule at the end of a list.
-    pub async fn add_rule(
+    pub async fn add_rule(&self, principal: &Principal, list: &RuleList, draft: RuleDraft) -> Result<RuleInfo> {
+        self.require_rule_editor(principal, list).await?;
+        let mut tx = self.db().begin_write().await?;
+        let info = self.insert_rule(&mut tx, principal, list, draft).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    /// Checks and appends a rule inside the caller's transaction, with its
+    /// audit event; the caller has checked who may do so.
+    pub(crate) async fn insert_rule(
         &self,
+        tx: &mut sqlx::AnyConnection,
         principal: &Principal,
         list: &RuleList,
         draft: RuleDraft,
     ) -> Result<RuleInfo> {
-        self.require_rule_editor(principal, list).await?;
         let rule = self.parse_rule(principal, draft).await?;
         let now = self.now();
         let id = RuleId::generate();
-        let mut tx = self.db().begin_write().await?;
         let position: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM rules \
              WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL))",
@@ -229,15 +238,7 @@ impl Bosun {
             pattern: rule.pattern,
             note: rule.note,
         };
-        self.record_rule_change(
-            &mut tx,
-            principal,
-            list,
-            "rule.created",
-            json!({ "rule": info }),
-        )
-        .await?;
-        tx.commit().await?;
+        self.record_rule_change(tx, principal, list, "rule.created", json!({ "rule": info })).await?;
         Ok(info)
     }
 
@@ -359,7 +360,7 @@ impl Bosun {
 
     /// Who may change a list: the agent's editors for its own rules, admins
     /// for the workspace's.
-    async fn require_rule_editor(&self, principal: &Principal, list: &RuleList) -> Result<()> {
+    pub(crate) async fn require_rule_editor(&self, principal: &Principal, list: &RuleList) -> Result<()> {
         match list {
             RuleList::Agent(agent) => self
                 .agent_for(principal, agent, Capability::Edit)

@@ -1,0 +1,360 @@
+//! The approval inbox: paused tool calls, decided exactly once by a
+//! reviewer (a workspace admin or an editor of the agent), or denied when
+//! they expire. A waiting agent always learns the outcome.
+
+use bosun_policy::{Action, Request};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::tool_calls::{inbox_topic, tool_call_topic};
+use crate::agents::Capability;
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, ApprovalId, ToolCallId, WorkspaceId};
+use crate::notify::Notifier;
+use crate::rules::{RuleDraft, RuleList};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// A request in the inbox.
+#[derive(Clone, Debug, Serialize)]
+pub struct Approval {
+    pub id: ApprovalId,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub run_id: String,
+    pub tool_call_id: ToolCallId,
+    pub tool: String,
+    pub input: String,
+    pub risk: Value,
+    pub status: String,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decision: Option<String>,
+    pub message: Option<String>,
+    /// Who started the run (also whom it acts for); none for a key-started run.
+    pub started_by: Option<String>,
+    pub started_by_name: Option<String>,
+}
+
+/// A reviewer's answer.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewDecision {
+    /// `allow_once`, `always_allow`, `edit` or `deny`.
+    pub decision: String,
+    /// For `edit`: the input to run instead.
+    pub input: Option<String>,
+    /// For `always_allow`: the rule to add.
+    pub rule: Option<RuleSuggestion>,
+    /// Told to the agent (for a denial, why).
+    pub message: Option<String>,
+}
+
+/// The rule "Always allow" adds.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSuggestion {
+    /// `agent` or `workspace`.
+    pub scope: String,
+    /// Empty: any input of the tool.
+    pub pattern: Option<String>,
+}
+
+pub const DECISIONS: &[&str] = &["allow_once", "always_allow", "edit", "deny"];
+
+#[derive(sqlx::FromRow)]
+struct ApprovalRow {
+    id: String,
+    agent_id: String,
+    agent_name: String,
+    run_id: String,
+    tool_call_id: String,
+    tool: String,
+    input: String,
+    risk: String,
+    status: String,
+    requested_at: i64,
+    expires_at: i64,
+    decided_by: Option<String>,
+    decision: Option<String>,
+    message: Option<String>,
+    started_by: Option<String>,
+    started_by_name: Option<String>,
+}
+
+const COLUMNS: &str = "approvals.id, approvals.agent_id, agents.name AS agent_name, \
+     approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
+     approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
+     runs.started_by, starters.name AS started_by_name";
+const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
+     LEFT JOIN users starters ON starters.id = runs.started_by";
+
+impl ApprovalRow {
+    fn approval(&self) -> Approval {
+        Approval {
+            id: ApprovalId::from_string(self.id.clone()),
+            agent_id: AgentId::from_string(self.agent_id.clone()),
+            agent_name: self.agent_name.clone(),
+            run_id: self.run_id.clone(),
+            tool_call_id: ToolCallId::from_string(self.tool_call_id.clone()),
+            tool: self.tool.clone(),
+            input: self.input.clone(),
+            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
+            status: self.status.clone(),
+            requested_at: from_millis(self.requested_at),
+            expires_at: from_millis(self.expires_at),
+            decided_by: self.decided_by.clone(),
+            decision: self.decision.clone(),
+            message: self.message.clone(),
+            started_by: self.started_by.clone(),
+            started_by_name: self.started_by_name.clone(),
+        }
+    }
+}
+
+impl Bosun {
+    /// The requests the principal may decide (or, for another status, may
+    /// review), oldest first.
+    pub async fn list_approvals(&self, principal: &Principal, status: &str) -> Result<Vec<Approval>> {
+        let status = validate::choice("status", status, &["pending", "approved", "denied", "expired"])?;
+        self.expire_due_approvals().await?;
+        let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
+             ORDER BY approvals.requested_at, approvals.id LIMIT 500"
+        ))
+        .bind(principal.workspace_id.as_str())
+        .bind(status)
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut visible = Vec::new();
+        for row in rows {
+            if self.may_review(principal, &row).await? {
+                visible.push(row.approval());
+            }
+        }
+        Ok(visible)
+    }
+
+    /// How many requests wait for the principal (for the navigation badge).
+    pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
+        Ok(self.list_approvals(principal, "pending").await?.len())
+    }
+
+    /// Decides a request, exactly once. A second decision is refused with
+    /// `already_decided`, naming the first.
+    pub async fn decide_approval(&self, principal: &Principal, id: &ApprovalId, review: ReviewDecision) -> Result<Approval> {
+        let row = self.approval_row(principal, id).await?;
+        self.agent_for(principal, &AgentId::from_string(row.agent_id.clone()), Capability::Edit).await?;
+        if row.started_by.as_deref() == Some(principal.user_id.as_str()) && !self.self_approval_allowed(&principal.workspace_id).await? {
+            return Err(Error::forbidden("you started this run; another reviewer must decide its requests"));
+        }
+        if row.status != "pending" {
+            return Err(already_decided(&row));
+        }
+        let decision = validate::choice("decision", &review.decision, DECISIONS)?;
+        let message = review.message.map(|m| validate::text("message", m.trim(), 2_000)).transpose()?;
+        let agent = AgentId::from_string(row.agent_id.clone());
+        let final_input = match decision {
+            "edit" => {
+                let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| Error::invalid("input", "is required to approve with changes"))?;
+                self.check_edited_input(principal, &agent, &row.tool, &input).await?;
+                input
+            }
+            _ => row.input.clone(),
+        };
+        let rule_list = match (decision, &review.rule) {
+            ("always_allow", Some(rule)) => Some(match rule.scope.as_str() {
+                "agent" => RuleList::Agent(agent.clone()),
+                "workspace" => {
+                    principal.require_admin()?;
+                    RuleList::Workspace
+                }
+                _ => return Err(Error::invalid("rule.scope", "must be one of: agent, workspace")),
+            }),
+            ("always_allow", None) => return Err(Error::invalid("rule", "is required to always allow")),
+            _ => None,
+        };
+
+        let now = self.now();
+        let status = if decision == "deny" { "denied" } else { "approved" };
+        let mut tx = self.db().begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
+             edited_input = $6 WHERE id = $7 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(decision)
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(now))
+        .bind(message.as_deref())
+        .bind((decision == "edit").then_some(final_input.as_str()))
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            drop(tx);
+            let current = self.approval_row(principal, id).await?;
+            return Err(already_decided(&current));
+        }
+        let rule = match (&rule_list, review.rule) {
+            (Some(list), Some(suggestion)) => {
+                let draft = RuleDraft {
+                    tool: row.tool.clone(),
+                    action: "allow".into(),
+                    pattern: suggestion.pattern,
+                    note: Some(format!("Always allowed from the inbox by {}", principal.name)),
+                };
+                let rule = self.insert_rule(&mut tx, principal, list, draft).await?;
+                sqlx::query("UPDATE approvals SET rule_id = $1 WHERE id = $2")
+                    .bind(rule.id.as_str())
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                Some(rule)
+            }
+            _ => None,
+        };
+        let outcome = if decision == "deny" { "deny" } else { "allow" };
+        sqlx::query("UPDATE tool_calls SET outcome = $1, final_input = $2, message = $3, decided_at = $4 WHERE id = $5")
+            .bind(outcome)
+            .bind(&final_input)
+            .bind(message.as_deref())
+            .bind(to_millis(now))
+            .bind(&row.tool_call_id)
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({
+            "approval_id": id, "tool_call_id": row.tool_call_id, "reviewer": principal.user_id,
+            "decision": decision, "outcome": outcome, "message": message,
+            "edited_input": (decision == "edit").then_some(&final_input),
+            "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
+        });
+        let event = NewEvent {
+            kind: "approval.resolved",
+            workspace_id: principal.workspace_id.clone(),
+            agent_id: Some(agent),
+            run_id: Some(row.run_id.clone()),
+            actor: Some(principal.user_id.to_string()),
+            on_behalf_of: row.started_by.clone(),
+            data,
+        };
+        events::append(&mut tx, now, event).await?;
+        let topics = [tool_call_topic(&ToolCallId::from_string(row.tool_call_id.clone())), inbox_topic(&principal.workspace_id)];
+        for topic in &topics {
+            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+        }
+        tx.commit().await?;
+        for topic in &topics {
+            self.notifier().local(topic);
+        }
+        Ok(self.approval_row(principal, id).await?.approval())
+    }
+
+    /// Denies every pending request whose time ran out, telling the agents.
+    pub async fn expire_due_approvals(&self) -> Result<usize> {
+        let now = self.now();
+        let due: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, approvals.workspace_id, \
+             runs.started_by FROM approvals JOIN runs ON runs.id = approvals.run_id \
+             WHERE approvals.status = 'pending' AND approvals.expires_at <= $1 LIMIT 500",
+        )
+        .bind(to_millis(now))
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut expired = 0;
+        for (id, tool_call, run, agent, workspace, started_by) in due {
+            let mut tx = self.db().begin_write().await?;
+            let claimed = sqlx::query(
+                "UPDATE approvals SET status = 'expired', decision = 'expired', decided_at = $1 \
+                 WHERE id = $2 AND status = 'pending'",
+            )
+            .bind(to_millis(now))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            sqlx::query("UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3")
+                .bind("the approval request expired before anyone decided")
+                .bind(to_millis(now))
+                .bind(&tool_call)
+                .execute(&mut *tx)
+                .await?;
+            let workspace = WorkspaceId::from_string(workspace);
+            let event = NewEvent {
+                kind: "approval.resolved",
+                workspace_id: workspace.clone(),
+                agent_id: Some(AgentId::from_string(agent)),
+                run_id: Some(run),
+                actor: None,
+                on_behalf_of: started_by,
+                data: json!({ "approval_id": id, "tool_call_id": tool_call, "decision": "expired", "outcome": "deny" }),
+            };
+            events::append(&mut tx, now, event).await?;
+            let topics = [tool_call_topic(&ToolCallId::from_string(tool_call)), inbox_topic(&workspace)];
+            for topic in &topics {
+                Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+            }
+            tx.commit().await?;
+            for topic in &topics {
+                self.notifier().local(topic);
+            }
+            expired += 1;
+        }
+        Ok(expired)
+    }
+
+    /// An edited input must not be something the rules deny outright: a
+    /// reviewer approves a changed call, not a way around the guardrails.
+    async fn check_edited_input(&self, principal: &Principal, agent: &AgentId, tool: &str, input: &str) -> Result<()> {
+        let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
+        let decision = policy.decide(&Request::new(tool, input));
+        if decision.action == Action::Deny {
+            return Err(Error::Unprocessable {
+                code: "edited_input_denied",
+                message: "input: the rules deny the edited input; it cannot be approved".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn may_review(&self, principal: &Principal, row: &ApprovalRow) -> Result<bool> {
+        let agent = AgentId::from_string(row.agent_id.clone());
+        if self.agent_for(principal, &agent, Capability::Edit).await.is_err() {
+            return Ok(false);
+        }
+        let own_run = row.started_by.as_deref() == Some(principal.user_id.as_str());
+        Ok(!own_run || self.self_approval_allowed(&principal.workspace_id).await?)
+    }
+
+    async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
+        let allowed: i64 = sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
+            .bind(workspace.as_str())
+            .fetch_one(self.db().pool())
+            .await?;
+        Ok(allowed != 0)
+    }
+
+    async fn approval_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
+        let row: Option<ApprovalRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE approvals.id = $1 AND approvals.workspace_id = $2"
+        ))
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("approval"))
+    }
+}
+
+fn already_decided(row: &ApprovalRow) -> Error {
+    Error::Conflict {
+        code: "already_decided",
+        message: format!(
+            "this request was already decided: {} ({})",
+            row.status,
+            row.decision.as_deref().unwrap_or("unknown")
+        ),
+    }
+}

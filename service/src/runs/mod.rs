@@ -1,0 +1,319 @@
+//! Runs: one invocation of an agent, started by a user (or by a fixed
+//! agent's own key), claimed by the agent's worker, and finished by it.
+//! Tool calls within a run are in [`tool_calls`]; reviewers' decisions in
+//! [`approvals`].
+
+pub mod approvals;
+pub mod keys;
+pub mod tool_calls;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::agents::{Agent, Capability, CredentialModel};
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, RunId, WorkspaceId};
+use crate::notify::Notifier;
+use crate::{Bosun, Error, Principal, Result, validate};
+pub use keys::AgentKey;
+
+/// Who is calling: a person, or an agent's worker with its runtime key.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    User(Principal),
+    Agent(AgentKey),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+pub const RUN_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed", "cancelled"];
+
+/// A run, in the REST contract's shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    pub id: RunId,
+    pub agent_id: AgentId,
+    pub status: RunStatus,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub started_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RunRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub agent_id: String,
+    pub status: String,
+    pub input: String,
+    pub output: Option<String>,
+    pub started_by: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+pub(crate) const RUN_COLUMNS: &str =
+    "id, workspace_id, agent_id, status, input, output, started_by, created_at, finished_at";
+
+impl RunRow {
+    pub(crate) fn run(&self) -> Result<Run> {
+        Ok(Run {
+            id: RunId::from_string(self.id.clone()),
+            agent_id: AgentId::from_string(self.agent_id.clone()),
+            status: validate::one_of("status", &self.status, RUN_STATUSES)?,
+            input: serde_json::from_str(&self.input).unwrap_or(Value::Null),
+            output: self.output.as_deref().and_then(|o| serde_json::from_str(o).ok()),
+            started_by: self.started_by.clone(),
+            created_at: from_millis(self.created_at),
+            finished_at: self.finished_at.map(from_millis),
+        })
+    }
+}
+
+/// How a run ended, as its worker reports it.
+#[derive(Clone, Debug)]
+pub struct RunEnd {
+    pub status: String,
+    pub output: Option<Value>,
+}
+
+const MAX_INPUT_BYTES: usize = 256 * 1024;
+
+impl Bosun {
+    /// Queues a run: a user with at least run access, or the agent's own
+    /// key when the agent acts as a fixed service account.
+    pub async fn start_run(&self, caller: &Caller, agent: &AgentId, input: Value) -> Result<Run> {
+        if input.to_string().len() > MAX_INPUT_BYTES {
+            return Err(Error::invalid("input", "must be at most 256 KiB of JSON"));
+        }
+        let (workspace, started_by, key, actor, model) = match caller {
+            Caller::User(principal) => {
+                let view = self.agent_for(principal, agent, Capability::Run).await?;
+                let user = principal.user_id.to_string();
+                (principal.workspace_id.clone(), Some(user.clone()), None, user, view.agent.credential_model)
+            }
+            Caller::Agent(key) => {
+                if key.agent_id != *agent {
+                    return Err(Error::NotFound("agent"));
+                }
+                let agent = self.agent_record(&key.workspace_id, agent).await?;
+                if agent.credential_model != CredentialModel::Fixed {
+                    return Err(Error::forbidden(
+                        "only agents that act as a fixed service account start runs with their own key; \
+                         this one acts as the user who starts it",
+                    ));
+                }
+                (key.workspace_id.clone(), None, Some(key.key_id.to_string()), key.actor(), agent.credential_model)
+            }
+        };
+        let now = self.now();
+        let id = RunId::generate();
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, started_by_key, created_at) \
+             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)",
+        )
+        .bind(id.as_str())
+        .bind(workspace.as_str())
+        .bind(agent.as_str())
+        .bind(input.to_string())
+        .bind(started_by.as_deref())
+        .bind(key.as_deref())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        let event = NewEvent {
+            kind: "run.started",
+            workspace_id: workspace.clone(),
+            agent_id: Some(agent.clone()),
+            run_id: Some(id.to_string()),
+            actor: Some(actor),
+            on_behalf_of: started_by.clone(),
+            data: json!({ "input": input, "credential_model": model, "started_by": started_by }),
+        };
+        events::append(&mut tx, now, event).await?;
+        let topic = format!("runs:{agent}");
+        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.commit().await?;
+        self.notifier().local(&topic);
+        self.run_record(&workspace, &id).await
+    }
+
+    /// Runs of an agent the principal may see: their own, or every run for
+    /// the agent's editors and admins. Newest first.
+    pub async fn list_runs(&self, principal: &Principal, agent: &AgentId, limit: u32) -> Result<Vec<Run>> {
+        let view = self.agent_for(principal, agent, Capability::Run).await?;
+        let everyone = view.access.allows(Capability::Edit);
+        let rows: Vec<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE agent_id = $1 AND ($2 = 1 OR started_by = $3) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        ))
+        .bind(agent.as_str())
+        .bind(i64::from(everyone))
+        .bind(principal.user_id.as_str())
+        .bind(i64::from(limit.clamp(1, 200)))
+        .fetch_all(self.db().pool())
+        .await?;
+        rows.iter().map(RunRow::run).collect()
+    }
+
+    /// Claims the agent's oldest queued run, waiting up to `wait` for one.
+    pub async fn claim_next_run(&self, key: &AgentKey, wait: Duration) -> Result<Option<(Run, Agent)>> {
+        let deadline = Instant::now() + wait.min(Duration::from_secs(60));
+        let topic = format!("runs:{}", key.agent_id);
+        let mut subscription = self.notifier().subscribe();
+        loop {
+            if let Some(claimed) = self.try_claim(key).await? {
+                let agent = self.agent_record(&key.workspace_id, &key.agent_id).await?;
+                return Ok(Some((claimed, agent)));
+            }
+            if !subscription.wait(&topic, deadline).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn try_claim(&self, key: &AgentKey) -> Result<Option<Run>> {
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        // The status check in the UPDATE makes a claim race-free: of two
+        // workers picking the same run, only one changes it.
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "UPDATE runs SET status = 'running', claimed_at = $1, claimed_by_key = $2 \
+             WHERE id = (SELECT id FROM runs WHERE agent_id = $3 AND status = 'queued' ORDER BY created_at, id LIMIT 1) \
+             AND status = 'queued' RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(to_millis(now))
+        .bind(key.key_id.as_str())
+        .bind(key.agent_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let event = NewEvent {
+            kind: "run.claimed",
+            workspace_id: key.workspace_id.clone(),
+            agent_id: Some(key.agent_id.clone()),
+            run_id: Some(row.id.clone()),
+            actor: Some(key.actor()),
+            on_behalf_of: row.started_by.clone(),
+            data: json!({}),
+        };
+        events::append(&mut tx, now, event).await?;
+        tx.commit().await?;
+        row.run().map(Some)
+    }
+
+    /// A free-form event from the agent (an LLM decision, a note).
+    pub async fn record_run_event(&self, key: &AgentKey, run: &RunId, data: Value) -> Result<()> {
+        let row = self.active_run(key, run).await?;
+        if data.to_string().len() > MAX_INPUT_BYTES {
+            return Err(Error::invalid("data", "must be at most 256 KiB of JSON"));
+        }
+        let mut tx = self.db().begin_write().await?;
+        events::append(&mut tx, self.now(), run_event("agent.event", key, &row, json!({ "event": data }))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a run with the worker's outcome.
+    pub async fn finish_run(&self, key: &AgentKey, run: &RunId, end: RunEnd) -> Result<Run> {
+        let row = self.active_run(key, run).await?;
+        let status: RunStatus = validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
+        if matches!(status, RunStatus::Queued | RunStatus::Running) {
+            return Err(Error::invalid("status", "must be one of: succeeded, failed, cancelled"));
+        }
+        let now = self.now();
+        let output = end.output.map(|o| o.to_string());
+        let mut tx = self.db().begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE runs SET status = $1, output = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
+        )
+        .bind(validate::name_of(&status))
+        .bind(output.as_deref())
+        .bind(to_millis(now))
+        .bind(run.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(Error::Conflict { code: "run_not_active", message: "the run has already ended".into() });
+        }
+        let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
+        events::append(&mut tx, now, run_event("run.finished", key, &row, data)).await?;
+        let topic = format!("run:{run}");
+        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.commit().await?;
+        self.notifier().local(&topic);
+        self.run_record(&key.workspace_id, run).await
+    }
+
+    /// The run, if it is this key's agent's and still running, and the user
+    /// it runs for (if any) still has run access.
+    pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<RunRow> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE id = $1 AND agent_id = $2 AND workspace_id = $3"
+        ))
+        .bind(run.as_str())
+        .bind(key.agent_id.as_str())
+        .bind(key.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let row = row.ok_or(Error::NotFound("run"))?;
+        if row.status != "running" {
+            return Err(Error::Conflict {
+                code: "run_not_active",
+                message: format!("the run is {}, not running", row.status),
+            });
+        }
+        if let Some(user) = &row.started_by {
+            let still_allowed = match self.active_principal(user).await? {
+                Some(principal) => self.agent_for(&principal, &key.agent_id, Capability::Run).await.is_ok(),
+                None => false,
+            };
+            if !still_allowed {
+                return Err(Error::forbidden("the user this run acts for no longer has access to the agent"));
+            }
+        }
+        Ok(row)
+    }
+
+    pub(crate) async fn run_record(&self, workspace: &WorkspaceId, run: &RunId) -> Result<Run> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE id = $1 AND workspace_id = $2"
+        ))
+        .bind(run.as_str())
+        .bind(workspace.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("run"))?.run()
+    }
+}
+
+/// An event of a run, done by the agent's key on behalf of whoever started it.
+pub(crate) fn run_event(kind: &'static str, key: &AgentKey, run: &RunRow, data: Value) -> NewEvent {
+    NewEvent {
+        kind,
+        workspace_id: WorkspaceId::from_string(run.workspace_id.clone()),
+        agent_id: Some(key.agent_id.clone()),
+        run_id: Some(run.id.clone()),
+        actor: Some(key.actor()),
+        on_behalf_of: run.started_by.clone(),
+        data,
+    }
+}

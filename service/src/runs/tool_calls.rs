@@ -1,0 +1,331 @@
+//! Tool calls: an agent asks before it acts. Bosun decides from the agent's
+//! compiled rules and answers allow, deny, or pending (an approval request
+//! for a reviewer), and records the request, the decision and, later, the
+//! result, each in the transaction of the state it describes.
+
+use std::time::Duration;
+
+use bosun_policy::{Action, Decision, Reason, Request, Risk};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::{AgentKey, run_event};
+use crate::clock::to_millis;
+use crate::events;
+use crate::ids::{ApprovalId, RunId, ToolCallId};
+use crate::notify::Notifier;
+use crate::{Bosun, Error, Result, validate};
+
+/// What an agent asks to do.
+#[derive(Clone, Debug, Default)]
+pub struct ToolCallRequest {
+    pub tool: String,
+    pub input: String,
+    /// Retrying with the same key returns the same call.
+    pub idempotency_key: Option<String>,
+    /// Where relative paths start.
+    pub working_dir: Option<String>,
+}
+
+/// Where a tool call stands, as the agent is told.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolCallState {
+    pub id: ToolCallId,
+    /// `allow`, `deny`, or `pending` while a reviewer decides.
+    pub decision: String,
+    pub reason: Value,
+    pub risk: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<ApprovalId>,
+    /// The input to use: the reviewer's edit, or the original.
+    pub input: String,
+    /// The reviewer's message, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What a tool call produced.
+#[derive(Clone, Debug, Default)]
+pub struct ToolResult {
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ToolCallRow {
+    id: String,
+    run_id: String,
+    input: String,
+    outcome: Option<String>,
+    final_input: Option<String>,
+    message: Option<String>,
+    reason: String,
+    risk: String,
+    approval_id: Option<String>,
+    result: Option<String>,
+    error: Option<String>,
+}
+
+impl ToolCallRow {
+    fn state(&self) -> ToolCallState {
+        ToolCallState {
+            id: ToolCallId::from_string(self.id.clone()),
+            decision: self.outcome.clone().unwrap_or_else(|| "pending".into()),
+            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
+            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
+            approval_id: self.approval_id.clone().map(ApprovalId::from_string),
+            input: self.final_input.clone().unwrap_or_else(|| self.input.clone()),
+            message: self.message.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, run_id, input, outcome, final_input, message, reason, risk, approval_id, result, error";
+const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
+
+impl Bosun {
+    /// Decides a tool call of a running run and records it.
+    pub async fn request_tool_call(&self, key: &AgentKey, run: &RunId, request: ToolCallRequest) -> Result<ToolCallState> {
+        let run_row = self.active_run(key, run).await?;
+        validate::identifier("tool", &request.tool)?;
+        if request.input.len() > MAX_ARGUMENT_BYTES {
+            return Err(Error::invalid("input", "must be at most 64 KiB"));
+        }
+        if let Some(idempotency_key) = &request.idempotency_key {
+            validate::label("idempotency_key", idempotency_key, 200)?;
+            if let Some(existing) = self.call_by_idempotency_key(run, idempotency_key).await? {
+                return Ok(existing.state());
+            }
+        }
+        let decision = self.decide(key, &request).await;
+        let rule = self.rule_snapshot(&decision.reason).await?;
+        let now = self.now();
+        let id = ToolCallId::generate();
+        let approval = (decision.action == Action::Ask).then(ApprovalId::generate);
+        let outcome = match decision.action {
+            Action::Allow => Some("allow"),
+            Action::Deny => Some("deny"),
+            Action::Ask => None,
+        };
+        let reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
+        let risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
+
+        let mut tx = self.db().begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
+             reason, risk, approval_id, created_at, decided_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(id.as_str())
+        .bind(run.as_str())
+        .bind(&request.tool)
+        .bind(&request.input)
+        .bind(request.working_dir.as_deref())
+        .bind(request.idempotency_key.as_deref())
+        .bind(decision.action.as_str())
+        .bind(outcome)
+        .bind(reason.to_string())
+        .bind(risk.to_string())
+        .bind(approval.as_ref().map(ApprovalId::as_str))
+        .bind(to_millis(now))
+        .bind(outcome.map(|_| to_millis(now)))
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(error)) = &inserted
+            && error.is_unique_violation()
+        {
+            // A concurrent retry with the same idempotency key won.
+            drop(tx);
+            let key = request.idempotency_key.unwrap_or_default();
+            return self
+                .call_by_idempotency_key(run, &key)
+                .await?
+                .map(|row| row.state())
+                .ok_or(Error::NotFound("tool call"));
+        }
+        inserted?;
+        let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
+                                "working_dir": request.working_dir });
+        events::append(&mut tx, now, run_event("tool_call.requested", key, &run_row, requested)).await?;
+        let decided = json!({ "tool_call_id": id, "decision": decision.action, "reason": reason, "rule": rule,
+                              "risk": risk, "commands": decision.commands });
+        events::append(&mut tx, now, run_event("policy.decision", key, &run_row, decided)).await?;
+        if let Some(approval) = &approval {
+            let ttl: i64 = sqlx::query_scalar("SELECT approval_ttl_seconds FROM workspaces WHERE id = $1")
+                .bind(key.workspace_id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            let expires_at = to_millis(now).saturating_add(ttl.saturating_mul(1000));
+            sqlx::query(
+                "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, status, \
+                 requested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
+            )
+            .bind(approval.as_str())
+            .bind(key.workspace_id.as_str())
+            .bind(key.agent_id.as_str())
+            .bind(run.as_str())
+            .bind(id.as_str())
+            .bind(&request.tool)
+            .bind(&request.input)
+            .bind(risk.to_string())
+            .bind(to_millis(now))
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            let data = json!({ "approval_id": approval, "tool_call_id": id, "expires_at": expires_at });
+            events::append(&mut tx, now, run_event("approval.requested", key, &run_row, data)).await?;
+            Notifier::on_commit(&mut tx, self.db().backend(), &inbox_topic(&key.workspace_id)).await?;
+        }
+        tx.commit().await?;
+        if approval.is_some() {
+            self.notifier().local(&inbox_topic(&key.workspace_id));
+        }
+        Ok(ToolCallState {
+            id,
+            decision: outcome.unwrap_or("pending").into(),
+            reason,
+            risk,
+            approval_id: approval,
+            input: request.input,
+            message: None,
+        })
+    }
+
+    /// Where a call stands, waiting up to `wait` while it is pending.
+    pub async fn wait_tool_call(&self, key: &AgentKey, id: &ToolCallId, wait: Duration) -> Result<ToolCallState> {
+        let deadline = Instant::now() + wait.min(Duration::from_secs(60));
+        let topic = tool_call_topic(id);
+        let mut subscription = self.notifier().subscribe();
+        loop {
+            self.expire_due_approvals().await?;
+            let row = self.call_of_key(key, id).await?;
+            if row.outcome.is_some() || !subscription.wait(&topic, deadline).await {
+                return Ok(row.state());
+            }
+        }
+    }
+
+    /// Records what a call produced; once.
+    pub async fn report_tool_result(&self, key: &AgentKey, id: &ToolCallId, result: ToolResult) -> Result<()> {
+        let row = self.call_of_key(key, id).await?;
+        let run_row = self.active_run(key, &RunId::from_string(row.run_id.clone())).await?;
+        if row.outcome.as_deref() != Some("allow") {
+            return Err(Error::Conflict {
+                code: "not_allowed",
+                message: "only an allowed tool call has a result".into(),
+            });
+        }
+        if row.result.is_some() || row.error.is_some() {
+            return Err(Error::Conflict { code: "already_reported", message: "this call's result was already reported".into() });
+        }
+        let (output, error) = match (result.output, result.error) {
+            (Some(output), None) => (Some(output), None),
+            (None, Some(error)) => (None, Some(validate::text("error", &error, 64 * 1024)?)),
+            _ => return Err(Error::invalid("output", "give either output or error")),
+        };
+        let output_text = output.as_ref().map(Value::to_string);
+        if output_text.as_ref().is_some_and(|o| o.len() > 1024 * 1024) {
+            return Err(Error::invalid("output", "must be at most 1 MiB of JSON"));
+        }
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("UPDATE tool_calls SET result = $1, error = $2, finished_at = $3 WHERE id = $4")
+            .bind(output_text.as_deref())
+            .bind(error.as_deref())
+            .bind(to_millis(now))
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "tool_call_id": id, "output": output, "error": error, "duration_ms": result.duration_ms });
+        events::append(&mut tx, now, run_event("tool_call.result", key, &run_row, data)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The compiled rules' answer, failing closed: any error is a denial.
+    async fn decide(&self, key: &AgentKey, request: &ToolCallRequest) -> Decision {
+        let deny = |reason: Reason, risk: Risk| Decision { action: Action::Deny, reason, risk, commands: vec![] };
+        let agent = match self.agent_record(&key.workspace_id, &key.agent_id).await {
+            Ok(agent) => agent,
+            Err(error) => {
+                tracing::error!(%error, "could not load the agent; denying");
+                return deny(
+                    Reason::InvalidInput { message: "the decision could not be made; denied".into() },
+                    Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
+                );
+            }
+        };
+        if !agent.tools.iter().any(|tool| *tool == request.tool) {
+            return deny(
+                Reason::InvalidInput { message: format!("`{}` is not one of this agent's tools", request.tool) },
+                Risk::new(bosun_policy::RiskLevel::Unknown, "tool not enabled for this agent"),
+            );
+        }
+        match self.compiled_policy(&key.workspace_id, &key.agent_id).await {
+            Ok(policy) => {
+                let mut query = Request::new(&request.tool, &request.input);
+                if let Some(dir) = &request.working_dir {
+                    query = query.with_working_dir(dir);
+                }
+                policy.decide(&query)
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not compile the agent's rules; denying");
+                deny(
+                    Reason::InvalidInput { message: "the rules could not be evaluated; denied".into() },
+                    Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
+                )
+            }
+        }
+    }
+
+    /// The rule that decided, as it read at decision time, for the trace.
+    async fn rule_snapshot(&self, reason: &Reason) -> Result<Value> {
+        let Reason::Rule { rule_id, .. } = reason else {
+            return Ok(Value::Null);
+        };
+        let row: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT tool, action, pattern FROM rules WHERE id = $1")
+                .bind(rule_id.as_ref())
+                .fetch_optional(self.db().pool())
+                .await?;
+        Ok(row.map_or(Value::Null, |(tool, action, pattern)| {
+            json!({ "id": rule_id.as_ref(), "tool": tool, "action": action, "pattern": pattern })
+        }))
+    }
+
+    async fn call_by_idempotency_key(&self, run: &RunId, key: &str) -> Result<Option<ToolCallRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM tool_calls WHERE run_id = $1 AND idempotency_key = $2"
+        ))
+        .bind(run.as_str())
+        .bind(key)
+        .fetch_optional(self.db().pool())
+        .await?)
+    }
+
+    async fn call_of_key(&self, key: &AgentKey, id: &ToolCallId) -> Result<ToolCallRow> {
+        let row: Option<ToolCallRow> = sqlx::query_as(&format!(
+            "SELECT tool_calls.{} FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
+             WHERE tool_calls.id = $1 AND runs.agent_id = $2 AND runs.workspace_id = $3",
+            COLUMNS.replace(", ", ", tool_calls.")
+        ))
+        .bind(id.as_str())
+        .bind(key.agent_id.as_str())
+        .bind(key.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or(Error::NotFound("tool call"))
+    }
+}
+
+pub(crate) fn tool_call_topic(id: &ToolCallId) -> String {
+    format!("tool_call:{id}")
+}
+
+/// The topic a workspace's open inboxes listen on.
+pub fn inbox_topic(workspace: &crate::ids::WorkspaceId) -> String {
+    format!("inbox:{workspace}")
+}
