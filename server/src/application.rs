@@ -56,6 +56,8 @@ impl Application {
 
         let sessions = SqlSessionStore::open(bosun.db()).await?;
         sessions.spawn_cleanup(Duration::from_secs(15 * 60));
+        bosun.notifier().listen(bosun.db());
+        spawn_approval_expiry(bosun.clone());
 
         let listener = TcpListener::bind(config.listen)
             .await
@@ -178,6 +180,19 @@ fn router(state: AppState) -> Router {
             same_origin::refuse_cross_site,
         ))
         .with_state(state)
+}
+
+/// Denies approval requests whose time ran out, even when nobody looks.
+fn spawn_approval_expiry(bosun: Bosun) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            interval.tick().await;
+            if let Err(error) = bosun.expire_due_approvals().await {
+                tracing::warn!(%error, "could not expire approval requests");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use bosun_service::{Error, Principal};
+use bosun_service::runs::{AgentKey, Caller};
+use bosun_service::{Bosun, Error, Principal};
 
 use super::error::ApiError;
 use crate::application::AppState;
@@ -16,13 +17,44 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(Error::Unauthenticated)?;
-        Ok(Self(state.bosun.authenticate_token(token).await?))
+        Ok(Self(state.bosun.authenticate_token(bearer(parts)?).await?))
     }
+}
+
+/// An agent's worker, by its runtime key.
+pub struct ApiAgent(pub AgentKey);
+
+impl FromRequestParts<AppState> for ApiAgent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(state.bosun.authenticate_runtime_key(bearer(parts)?).await?))
+    }
+}
+
+/// Either a user (personal access token) or an agent's worker (runtime key).
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        let caller = if Bosun::is_runtime_key(token) {
+            Caller::Agent(state.bosun.authenticate_runtime_key(token).await?)
+        } else {
+            Caller::User(state.bosun.authenticate_token(token).await?)
+        };
+        Ok(Self(caller))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, Error> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(Error::Unauthenticated)
 }

@@ -11,5 +11,6 @@ mod login;
 mod members;
 mod rest;
 mod rules;
+mod runtime;
 mod same_origin;
 mod tokens;

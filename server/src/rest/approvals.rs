@@ -1,0 +1,124 @@
+//! The approval inbox over REST: requests the caller may decide, and their
+//! decisions.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use bosun_service::ids::ApprovalId;
+use bosun_service::runs::approvals::{Approval, ReviewDecision, RuleSuggestion};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use crate::application::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalBody {
+    pub id: String,
+    pub agent_id: String,
+    pub run_id: String,
+    pub tool_call_id: String,
+    pub tool: String,
+    pub input: String,
+    #[schema(value_type = Object)]
+    pub risk: serde_json::Value,
+    /// `pending`, `approved`, `denied` or `expired`.
+    pub status: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub decided_by: Option<String>,
+    /// `allow_once`, `always_allow`, `edit`, `deny` or `expired`.
+    pub decision: Option<String>,
+    pub message: Option<String>,
+}
+
+impl From<Approval> for ApprovalBody {
+    fn from(approval: Approval) -> Self {
+        Self {
+            id: approval.id.to_string(),
+            agent_id: approval.agent_id.to_string(),
+            run_id: approval.run_id,
+            tool_call_id: approval.tool_call_id.to_string(),
+            tool: approval.tool,
+            input: approval.input,
+            risk: approval.risk,
+            status: approval.status,
+            requested_at: approval.requested_at,
+            expires_at: approval.expires_at,
+            decided_by: approval.decided_by,
+            decision: approval.decision,
+            message: approval.message,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalList {
+    pub items: Vec<ApprovalBody>,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `pending` (default), `approved`, `denied` or `expired`.
+    status: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `allow_once`, `always_allow`, `edit` or `deny`.
+    #[schema(example = "allow_once")]
+    decision: String,
+    /// For `edit`: the input to run instead.
+    input: Option<String>,
+    /// For `always_allow`: the rule to add.
+    rule: Option<RuleInput>,
+    /// Told to the agent.
+    message: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    /// `agent` or `workspace`.
+    #[schema(example = "agent")]
+    scope: String,
+    #[schema(example = "rm -rf /tmp/*")]
+    pattern: Option<String>,
+}
+
+/// Requests the caller may decide.
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = ApprovalList), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<ApprovalList>, ApiError> {
+    let status = params.status.as_deref().unwrap_or("pending");
+    let approvals = state.bosun.list_approvals(&principal, status).await?;
+    Ok(Json(ApprovalList { items: approvals.into_iter().map(ApprovalBody::from).collect(), next: None }))
+}
+
+/// Decides a request, once; a second decision answers 409 `already_decided`.
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals", request_body = DecisionInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = ApprovalBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> Result<Json<ApprovalBody>, ApiError> {
+    let review = ReviewDecision {
+        decision: input.decision,
+        input: input.input,
+        rule: input.rule.map(|rule| RuleSuggestion { scope: rule.scope, pattern: rule.pattern }),
+        message: input.message,
+    };
+    let approval = state.bosun.decide_approval(&principal, &ApprovalId::from_string(id), review).await?;
+    Ok(Json(approval.into()))
+}

@@ -1,0 +1,166 @@
+//! Runs and runtime keys over REST: starting runs (users, or a fixed
+//! agent's own key), listing them, and the keys an agent's worker uses.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::ids::{AgentId, RuntimeKeyId};
+use bosun_service::runs::Run;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::{ApiCaller, ApiUser};
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// A run of an agent.
+#[derive(Serialize, ToSchema)]
+pub struct RunBody {
+    pub id: String,
+    pub agent_id: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+    #[schema(value_type = Option<Object>)]
+    pub output: Option<serde_json::Value>,
+    /// The user who started it; null when the agent's own key did.
+    pub started_by: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<Run> for RunBody {
+    fn from(run: Run) -> Self {
+        Self {
+            id: run.id.to_string(),
+            agent_id: run.agent_id.to_string(),
+            status: bosun_service::validate::name_of(&run.status),
+            input: run.input,
+            output: run.output,
+            started_by: run.started_by,
+            created_at: run.created_at,
+            finished_at: run.finished_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RunList {
+    pub items: Vec<RunBody>,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// Anything the agent's worker understands.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    input: serde_json::Value,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInput {
+    #[schema(example = "ci worker")]
+    name: String,
+}
+
+/// A runtime key, answered once with its value.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedKeyBody {
+    pub id: String,
+    pub key: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyBody {
+    pub id: String,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeyList {
+    pub items: Vec<KeyBody>,
+    pub next: Option<String>,
+}
+
+/// Starts a run (run access or more; or the agent's own key if it acts as
+/// a fixed service account).
+#[utoipa::path(post, path = "/api/v1/agents/{id}/runs", tag = "runs", request_body = RunInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = RunBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn start(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RunInput>,
+) -> Result<(StatusCode, Json<RunBody>), ApiError> {
+    let run = state.bosun.start_run(&caller, &AgentId::from_string(id), input.input).await?;
+    Ok((StatusCode::CREATED, Json(run.into())))
+}
+
+/// The agent's runs the caller may see: their own, or all for editors.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/runs", tag = "runs", security(("bearer" = [])),
+    responses((status = 200, body = RunList), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<RunList>, ApiError> {
+    let runs = state.bosun.list_runs(&principal, &AgentId::from_string(id), 100).await?;
+    Ok(Json(RunList { items: runs.into_iter().map(RunBody::from).collect(), next: None }))
+}
+
+/// Creates a runtime key for the agent's worker (editors).
+#[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "runs", request_body = KeyInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = CreatedKeyBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_key(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<KeyInput>,
+) -> Result<(StatusCode, Json<CreatedKeyBody>), ApiError> {
+    let created = state
+        .bosun
+        .create_runtime_key(&principal, &AgentId::from_string(id), &input.name)
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedKeyBody { id: created.id.to_string(), key: created.key })))
+}
+
+/// The agent's live runtime keys, never their values (editors).
+#[utoipa::path(get, path = "/api/v1/agents/{id}/keys", tag = "runs", security(("bearer" = [])),
+    responses((status = 200, body = KeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_keys(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<KeyList>, ApiError> {
+    let keys = state.bosun.list_runtime_keys(&principal, &AgentId::from_string(id)).await?;
+    let items = keys
+        .into_iter()
+        .map(|key| KeyBody { id: key.id.to_string(), name: key.name, created_at: key.created_at, last_used_at: key.last_used_at })
+        .collect();
+    Ok(Json(KeyList { items, next: None }))
+}
+
+/// Revokes a runtime key (editors).
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/keys/{key_id}", tag = "runs", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, key_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .revoke_runtime_key(&principal, &AgentId::from_string(id), &RuntimeKeyId::from_string(key_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

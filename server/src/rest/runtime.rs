@@ -1,0 +1,211 @@
+//! The runtime API an agent's worker speaks with its runtime key: claim a
+//! run, ask before each tool call, wait for reviewers, report results and
+//! events, finish.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bosun_service::ids::{RunId, ToolCallId};
+use bosun_service::runs::RunEnd;
+use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState, ToolResult};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::agents::AgentBody;
+use super::auth::ApiAgent;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use super::runs::RunBody;
+use crate::application::AppState;
+
+#[derive(Deserialize, IntoParams)]
+pub struct WaitParams {
+    /// Seconds to wait for something to happen (0 to 60).
+    wait: Option<u64>,
+}
+
+impl WaitParams {
+    fn duration(&self) -> Duration {
+        Duration::from_secs(self.wait.unwrap_or(0).min(60))
+    }
+}
+
+/// A claimed run with its agent's definition.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimedRun {
+    pub run: ClaimedRunBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClaimedRunBody {
+    #[serde(flatten)]
+    pub run: RunBody,
+    pub agent: AgentBody,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolCallInput {
+    #[schema(example = "delete_file")]
+    tool: String,
+    #[schema(example = "/work/build/out.o")]
+    input: String,
+    /// Retrying with the same key returns the same call.
+    idempotency_key: Option<String>,
+    /// Where relative paths start.
+    working_dir: Option<String>,
+}
+
+/// Where a tool call stands: `allow`, `deny`, or `pending` with an approval id.
+#[derive(Serialize, ToSchema)]
+pub struct ToolCallBody {
+    pub id: String,
+    #[schema(example = "pending")]
+    pub decision: String,
+    #[schema(value_type = Object)]
+    pub reason: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub risk: serde_json::Value,
+    pub approval_id: Option<String>,
+    /// The input to use (a reviewer may have edited it).
+    pub input: String,
+    /// The reviewer's message, if any.
+    pub message: Option<String>,
+}
+
+impl From<ToolCallState> for ToolCallBody {
+    fn from(state: ToolCallState) -> Self {
+        Self {
+            id: state.id.to_string(),
+            decision: state.decision,
+            reason: state.reason,
+            risk: state.risk,
+            approval_id: state.approval_id.map(|id| id.to_string()),
+            input: state.input,
+            message: state.message,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    #[schema(value_type = Option<Object>)]
+    output: Option<serde_json::Value>,
+    error: Option<String>,
+    duration_ms: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishInput {
+    /// `succeeded`, `failed` or `cancelled`.
+    #[schema(example = "succeeded")]
+    status: String,
+    #[schema(value_type = Option<Object>)]
+    output: Option<serde_json::Value>,
+}
+
+/// Claims the agent's oldest queued run, waiting up to `wait` seconds.
+#[utoipa::path(get, path = "/api/v1/runtime/runs/next", tag = "runtime", params(WaitParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = ClaimedRun), (status = 204, description = "No run came"),
+              (status = 401, body = ErrorBody)))]
+pub async fn next_run(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    ApiQuery(params): ApiQuery<WaitParams>,
+) -> Result<Response, ApiError> {
+    match state.bosun.claim_next_run(&key, params.duration()).await? {
+        Some((run, agent)) => {
+            let body = ClaimedRun { run: ClaimedRunBody { run: run.into(), agent: agent.into() } };
+            Ok(Json(body).into_response())
+        }
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+/// Asks whether a tool call may go ahead.
+#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/tool-calls", tag = "runtime", request_body = ToolCallInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = ToolCallBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn tool_call(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path(run): Path<String>,
+    ApiJson(input): ApiJson<ToolCallInput>,
+) -> Result<Json<ToolCallBody>, ApiError> {
+    let request = ToolCallRequest {
+        tool: input.tool,
+        input: input.input,
+        idempotency_key: input.idempotency_key,
+        working_dir: input.working_dir,
+    };
+    let state = state.bosun.request_tool_call(&key, &RunId::from_string(run), request).await?;
+    Ok(Json(state.into()))
+}
+
+/// Where a tool call stands, waiting up to `wait` seconds while it is pending.
+#[utoipa::path(get, path = "/api/v1/runtime/tool-calls/{id}", tag = "runtime", params(WaitParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = ToolCallBody), (status = 404, body = ErrorBody)))]
+pub async fn wait_tool_call(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<WaitParams>,
+) -> Result<Json<ToolCallBody>, ApiError> {
+    let state = state
+        .bosun
+        .wait_tool_call(&key, &ToolCallId::from_string(id), params.duration())
+        .await?;
+    Ok(Json(state.into()))
+}
+
+/// Reports what an allowed tool call produced: `{output}` or `{error}`.
+#[utoipa::path(post, path = "/api/v1/runtime/tool-calls/{id}/result", tag = "runtime", request_body = ResultInput,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn tool_result(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ResultInput>,
+) -> Result<StatusCode, ApiError> {
+    let result = ToolResult { output: input.output, error: input.error, duration_ms: input.duration_ms };
+    state.bosun.report_tool_result(&key, &ToolCallId::from_string(id), result).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records a free-form event of the run (an LLM decision, a note).
+#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/events", tag = "runtime", request_body = Object,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn run_event(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path(run): Path<String>,
+    ApiJson(data): ApiJson<serde_json::Value>,
+) -> Result<StatusCode, ApiError> {
+    state.bosun.record_run_event(&key, &RunId::from_string(run), data).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends the run.
+#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/finish", tag = "runtime", request_body = FinishInput,
+    security(("bearer" = [])),
+    responses((status = 200, body = RunBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn finish(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path(run): Path<String>,
+    ApiJson(input): ApiJson<FinishInput>,
+) -> Result<Json<RunBody>, ApiError> {
+    let end = RunEnd { status: input.status, output: input.output };
+    let run = state.bosun.finish_run(&key, &RunId::from_string(run), end).await?;
+    Ok(Json(run.into()))
+}
