@@ -41,7 +41,11 @@ impl Notifier {
 
     /// Within a transaction: tells other processes once it commits. (This
     /// process is told by [`Notifier::local`] after the commit.)
-    pub async fn on_commit(conn: &mut sqlx::AnyConnection, backend: Backend, topic: &str) -> Result<()> {
+    pub async fn on_commit(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        topic: &str,
+    ) -> Result<()> {
         if backend == Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
@@ -75,7 +79,9 @@ impl Notifier {
                             }
                         }
                     }
-                    Err(error) => tracing::warn!(%error, "cannot listen for notifications; retrying"),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot listen for notifications; retrying")
+                    }
                 }
                 tokio::time::sleep(RECHECK).await;
             }

@@ -99,7 +99,10 @@ pub async fn list(
 ) -> Result<Json<ApprovalList>, ApiError> {
     let status = params.status.as_deref().unwrap_or("pending");
     let approvals = state.bosun.list_approvals(&principal, status).await?;
-    Ok(Json(ApprovalList { items: approvals.into_iter().map(ApprovalBody::from).collect(), next: None }))
+    Ok(Json(ApprovalList {
+        items: approvals.into_iter().map(ApprovalBody::from).collect(),
+        next: None,
+    }))
 }
 
 /// Decides a request, once; a second decision answers 409 `already_decided`.
@@ -116,9 +119,15 @@ pub async fn decide(
     let review = ReviewDecision {
         decision: input.decision,
         input: input.input,
-        rule: input.rule.map(|rule| RuleSuggestion { scope: rule.scope, pattern: rule.pattern }),
+        rule: input.rule.map(|rule| RuleSuggestion {
+            scope: rule.scope,
+            pattern: rule.pattern,
+        }),
         message: input.message,
     };
-    let approval = state.bosun.decide_approval(&principal, &ApprovalId::from_string(id), review).await?;
+    let approval = state
+        .bosun
+        .decide_approval(&principal, &ApprovalId::from_string(id), review)
+        .await?;
     Ok(Json(approval.into()))
 }

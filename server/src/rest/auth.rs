@@ -28,7 +28,9 @@ impl FromRequestParts<AppState> for ApiAgent {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self(state.bosun.authenticate_runtime_key(bearer(parts)?).await?))
+        Ok(Self(
+            state.bosun.authenticate_runtime_key(bearer(parts)?).await?,
+        ))
     }
 }
 

@@ -67,16 +67,37 @@ pub fn router() -> Router<AppState> {
         )
         .route("/workspace", get(workspace::get).patch(workspace::update))
         .route("/agents/{id}/runs", get(runs::list).post(runs::start))
-        .route("/agents/{id}/keys", get(runs::list_keys).post(runs::create_key))
-        .route("/agents/{id}/keys/{key_id}", axum::routing::delete(runs::revoke_key))
+        .route(
+            "/agents/{id}/keys",
+            get(runs::list_keys).post(runs::create_key),
+        )
+        .route(
+            "/agents/{id}/keys/{key_id}",
+            axum::routing::delete(runs::revoke_key),
+        )
         .route("/runtime/runs/next", get(runtime::next_run))
-        .route("/runtime/runs/{run}/tool-calls", axum::routing::post(runtime::tool_call))
-        .route("/runtime/runs/{run}/events", axum::routing::post(runtime::run_event))
-        .route("/runtime/runs/{run}/finish", axum::routing::post(runtime::finish))
+        .route(
+            "/runtime/runs/{run}/tool-calls",
+            axum::routing::post(runtime::tool_call),
+        )
+        .route(
+            "/runtime/runs/{run}/events",
+            axum::routing::post(runtime::run_event),
+        )
+        .route(
+            "/runtime/runs/{run}/finish",
+            axum::routing::post(runtime::finish),
+        )
         .route("/runtime/tool-calls/{id}", get(runtime::wait_tool_call))
-        .route("/runtime/tool-calls/{id}/result", axum::routing::post(runtime::tool_result))
+        .route(
+            "/runtime/tool-calls/{id}/result",
+            axum::routing::post(runtime::tool_result),
+        )
         .route("/approvals", get(approvals::list))
-        .route("/approvals/{id}/decision", axum::routing::post(approvals::decide))
+        .route(
+            "/approvals/{id}/decision",
+            axum::routing::post(approvals::decide),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })
 }

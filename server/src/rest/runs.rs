@@ -101,7 +101,10 @@ pub async fn start(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RunInput>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
-    let run = state.bosun.start_run(&caller, &AgentId::from_string(id), input.input).await?;
+    let run = state
+        .bosun
+        .start_run(&caller, &AgentId::from_string(id), input.input)
+        .await?;
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 
@@ -113,8 +116,14 @@ pub async fn list(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<RunList>, ApiError> {
-    let runs = state.bosun.list_runs(&principal, &AgentId::from_string(id), 100).await?;
-    Ok(Json(RunList { items: runs.into_iter().map(RunBody::from).collect(), next: None }))
+    let runs = state
+        .bosun
+        .list_runs(&principal, &AgentId::from_string(id), 100)
+        .await?;
+    Ok(Json(RunList {
+        items: runs.into_iter().map(RunBody::from).collect(),
+        next: None,
+    }))
 }
 
 /// Creates a runtime key for the agent's worker (editors).
@@ -131,7 +140,13 @@ pub async fn create_key(
         .bosun
         .create_runtime_key(&principal, &AgentId::from_string(id), &input.name)
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedKeyBody { id: created.id.to_string(), key: created.key })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKeyBody {
+            id: created.id.to_string(),
+            key: created.key,
+        }),
+    ))
 }
 
 /// The agent's live runtime keys, never their values (editors).
@@ -142,10 +157,18 @@ pub async fn list_keys(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<KeyList>, ApiError> {
-    let keys = state.bosun.list_runtime_keys(&principal, &AgentId::from_string(id)).await?;
+    let keys = state
+        .bosun
+        .list_runtime_keys(&principal, &AgentId::from_string(id))
+        .await?;
     let items = keys
         .into_iter()
-        .map(|key| KeyBody { id: key.id.to_string(), name: key.name, created_at: key.created_at, last_used_at: key.last_used_at })
+        .map(|key| KeyBody {
+            id: key.id.to_string(),
+            name: key.name,
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
+        })
         .collect();
     Ok(Json(KeyList { items, next: None }))
 }
@@ -160,7 +183,11 @@ pub async fn revoke_key(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .revoke_runtime_key(&principal, &AgentId::from_string(id), &RuntimeKeyId::from_string(key_id))
+        .revoke_runtime_key(
+            &principal,
+            &AgentId::from_string(id),
+            &RuntimeKeyId::from_string(key_id),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

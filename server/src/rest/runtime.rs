@@ -121,7 +121,12 @@ pub async fn next_run(
 ) -> Result<Response, ApiError> {
     match state.bosun.claim_next_run(&key, params.duration()).await? {
         Some((run, agent)) => {
-            let body = ClaimedRun { run: ClaimedRunBody { run: run.into(), agent: agent.into() } };
+            let body = ClaimedRun {
+                run: ClaimedRunBody {
+                    run: run.into(),
+                    agent: agent.into(),
+                },
+            };
             Ok(Json(body).into_response())
         }
         None => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -145,7 +150,10 @@ pub async fn tool_call(
         idempotency_key: input.idempotency_key,
         working_dir: input.working_dir,
     };
-    let state = state.bosun.request_tool_call(&key, &RunId::from_string(run), request).await?;
+    let state = state
+        .bosun
+        .request_tool_call(&key, &RunId::from_string(run), request)
+        .await?;
     Ok(Json(state.into()))
 }
 
@@ -176,8 +184,15 @@ pub async fn tool_result(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ResultInput>,
 ) -> Result<StatusCode, ApiError> {
-    let result = ToolResult { output: input.output, error: input.error, duration_ms: input.duration_ms };
-    state.bosun.report_tool_result(&key, &ToolCallId::from_string(id), result).await?;
+    let result = ToolResult {
+        output: input.output,
+        error: input.error,
+        duration_ms: input.duration_ms,
+    };
+    state
+        .bosun
+        .report_tool_result(&key, &ToolCallId::from_string(id), result)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,7 +206,10 @@ pub async fn run_event(
     Path(run): Path<String>,
     ApiJson(data): ApiJson<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
-    state.bosun.record_run_event(&key, &RunId::from_string(run), data).await?;
+    state
+        .bosun
+        .record_run_event(&key, &RunId::from_string(run), data)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,7 +223,13 @@ pub async fn finish(
     Path(run): Path<String>,
     ApiJson(input): ApiJson<FinishInput>,
 ) -> Result<Json<RunBody>, ApiError> {
-    let end = RunEnd { status: input.status, output: input.output };
-    let run = state.bosun.finish_run(&key, &RunId::from_string(run), end).await?;
+    let end = RunEnd {
+        status: input.status,
+        output: input.output,
+    };
+    let run = state
+        .bosun
+        .finish_run(&key, &RunId::from_string(run), end)
+        .await?;
     Ok(Json(run.into()))
 }

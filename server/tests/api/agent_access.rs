@@ -7,10 +7,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use bosun_service::Principal;
 use bosun_service::agents::grants::GrantTarget;
-use bosun_service::agents::{AgentDraft, Capability};
+use std::time::Duration;
+
+use bosun_service::agents::{AgentDraft, AgentPatch, Capability};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::ids::{AgentId, GrantId};
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
+use bosun_service::runs::Caller;
+use bosun_service::runs::tool_calls::ToolCallRequest;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -69,6 +73,10 @@ struct Ids {
     /// One workspace rule, and every workspace rule in order.
     workspace_rule: String,
     workspace_rules: Vec<String>,
+    /// A runtime key of the agent, and a pending approval in a run the
+    /// owner started.
+    key: String,
+    approval: String,
 }
 
 fn no_body(_: &Ids) -> Value {
@@ -136,6 +144,36 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
             [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
         ("DELETE /api/v1/rules/{id}", Call::Rest(M::DELETE, "/api/v1/rules/{workspace_rule}", no_body),
             [S(401), S(403), S(403), S(403), S(403), S(403), S(204), S(403)]),
+        // REST: runs, keys and approvals
+        ("POST /api/v1/agents/{id}/runs", Call::Rest(M::POST, "/api/v1/agents/{id}/runs", |_| json!({"input": {}})),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404)]),
+        ("GET /api/v1/agents/{id}/runs", Call::Rest(M::GET, "/api/v1/agents/{id}/runs", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("POST /api/v1/agents/{id}/keys", Call::Rest(M::POST, "/api/v1/agents/{id}/keys", |_| json!({"name": "w"})),
+            [S(401), S(404), S(403), S(403), S(201), S(201), S(201), S(404)]),
+        ("GET /api/v1/agents/{id}/keys", Call::Rest(M::GET, "/api/v1/agents/{id}/keys", no_body),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}/keys/{key_id}", Call::Rest(M::DELETE, "/api/v1/agents/{id}/keys/{key_id}", no_body),
+            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+        ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        // The owner started the run, so the request is not theirs to decide.
+        ("POST /api/v1/approvals/{id}/decision",
+            Call::Rest(M::POST, "/api/v1/approvals/{approval}/decision", |_| json!({"decision": "allow_once"})),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404)]),
+        // The runtime API takes runtime keys only: no person's token opens it.
+        ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body), [S(401); 8]),
+        ("POST /api/v1/runtime/runs/{run}/tool-calls",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/tool-calls", |_| json!({"tool": "system_shell", "input": "ls"})),
+            [S(401); 8]),
+        ("POST /api/v1/runtime/runs/{run}/events",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/events", |_| json!({"note": "x"})), [S(401); 8]),
+        ("POST /api/v1/runtime/runs/{run}/finish",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/finish", |_| json!({"status": "failed"})), [S(401); 8]),
+        ("GET /api/v1/runtime/tool-calls/{id}", Call::Rest(M::GET, "/api/v1/runtime/tool-calls/{id}", no_body),
+            [S(401); 8]),
+        ("POST /api/v1/runtime/tool-calls/{id}/result",
+            Call::Rest(M::POST, "/api/v1/runtime/tool-calls/{id}/result", |_| json!({"output": 1})), [S(401); 8]),
         // REST: the workspace and its tools
         ("GET /api/v1/workspace", Call::Rest(M::GET, "/api/v1/workspace", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
@@ -337,7 +375,14 @@ impl World {
             .await
             .unwrap();
         let workspace_rules = bosun.rules(admin, &RuleList::Workspace).await.unwrap();
+        let key = bosun
+            .create_runtime_key(owner, &agent, "worker")
+            .await
+            .unwrap();
+        let approval = self.pending_approval(&agent).await;
         Ids {
+            key: key.id.to_string(),
+            approval,
             agent: agent.to_string(),
             name,
             grant,
@@ -350,6 +395,45 @@ impl World {
         }
     }
 
+    /// A run started by the owner whose worker asks for something the
+    /// agent's rules pause on.
+    async fn pending_approval(&self, agent: &AgentId) -> String {
+        let bosun = &self.app.bosun;
+        let owner = &self.principals[&Who::Owner];
+        let key = bosun
+            .create_runtime_key(owner, agent, "asker")
+            .await
+            .unwrap();
+        let key = bosun.authenticate_runtime_key(&key.key).await.unwrap();
+        let patch = AgentPatch {
+            tools: Some(vec!["system_shell".into()]),
+            ..AgentPatch::default()
+        };
+        bosun.update_agent(owner, agent, patch).await.unwrap();
+        bosun
+            .start_run(&Caller::User(owner.clone()), agent, json!({}))
+            .await
+            .unwrap();
+        let (run, _) = bosun
+            .claim_next_run(&key, Duration::ZERO)
+            .await
+            .unwrap()
+            .unwrap();
+        let request = ToolCallRequest {
+            tool: "system_shell".into(),
+            input: "make".into(),
+            ..ToolCallRequest::default()
+        };
+        let asked = bosun
+            .request_tool_call(&key, &run.id, request)
+            .await
+            .unwrap();
+        asked
+            .approval_id
+            .expect("restricted mode asks about shell commands")
+            .to_string()
+    }
+
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
         let response = match call {
             Call::Rest(method, path, body) => {
@@ -358,7 +442,9 @@ impl World {
                     .replace("{name}", &ids.name)
                     .replace("{grant_id}", &ids.grant)
                     .replace("{rule_id}", &ids.agent_rule)
-                    .replace("{workspace_rule}", &ids.workspace_rule);
+                    .replace("{workspace_rule}", &ids.workspace_rule)
+                    .replace("{key_id}", &ids.key)
+                    .replace("{approval}", &ids.approval);
                 let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
                 if let Some(token) = self.tokens.get(&who) {

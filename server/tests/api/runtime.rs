@@ -18,8 +18,16 @@ struct Setup {
     key: String,
 }
 
-async fn call(base: &str, token: &str, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
-    let mut request = Client::new().request(method, format!("{base}{path}")).bearer_auth(token);
+async fn call(
+    base: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut request = Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
     if !body.is_null() {
         request = request.json(&body);
     }
@@ -35,14 +43,39 @@ async fn setup(app: TestApp) -> Setup {
         json!({"name": "Janitor", "tools": ["system_shell", "delete_file"], "execution_mode": "restricted"})).await;
     assert_eq!(status, 201);
     let agent = agent["id"].as_str().unwrap().to_owned();
-    for rule in [json!({"tool": "system_shell", "action": "allow", "pattern": "ls*"}),
-                 json!({"tool": "delete_file", "action": "deny", "pattern": "/etc/*"})] {
-        assert_eq!(call(&base, &admin, Method::POST, &format!("/api/v1/agents/{agent}/rules"), rule).await.0, 201);
+    for rule in [
+        json!({"tool": "system_shell", "action": "allow", "pattern": "ls*"}),
+        json!({"tool": "delete_file", "action": "deny", "pattern": "/etc/*"}),
+    ] {
+        assert_eq!(
+            call(
+                &base,
+                &admin,
+                Method::POST,
+                &format!("/api/v1/agents/{agent}/rules"),
+                rule
+            )
+            .await
+            .0,
+            201
+        );
     }
-    let (status, key) = call(&base, &admin, Method::POST, &format!("/api/v1/agents/{agent}/keys"), json!({"name": "worker"})).await;
+    let (status, key) = call(
+        &base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "worker"}),
+    )
+    .await;
     assert_eq!(status, 201);
     let key = key["key"].as_str().unwrap().to_owned();
-    Setup { app, admin, agent, key }
+    Setup {
+        app,
+        admin,
+        agent,
+        key,
+    }
 }
 
 impl Setup {
@@ -52,11 +85,24 @@ impl Setup {
 
     /// Starts a run as `token`'s user and claims it with the worker key.
     async fn running(&self, token: &str) -> String {
-        let (status, run) = call(self.base(), token, Method::POST, &format!("/api/v1/agents/{}/runs", self.agent),
-            json!({"input": {"task": "tidy up"}})).await;
+        let (status, run) = call(
+            self.base(),
+            token,
+            Method::POST,
+            &format!("/api/v1/agents/{}/runs", self.agent),
+            json!({"input": {"task": "tidy up"}}),
+        )
+        .await;
         assert_eq!(status, 201, "{run}");
         assert_eq!(run["status"], "queued");
-        let (status, claimed) = call(self.base(), &self.key, Method::GET, "/api/v1/runtime/runs/next?wait=2", Value::Null).await;
+        let (status, claimed) = call(
+            self.base(),
+            &self.key,
+            Method::GET,
+            "/api/v1/runtime/runs/next?wait=2",
+            Value::Null,
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(claimed["run"]["id"], run["id"]);
         assert_eq!(claimed["run"]["status"], "running");
@@ -65,14 +111,27 @@ impl Setup {
     }
 
     async fn ask(&self, run: &str, tool: &str, input: &str) -> Value {
-        let (status, body) = call(self.base(), &self.key, Method::POST, &format!("/api/v1/runtime/runs/{run}/tool-calls"),
-            json!({"tool": tool, "input": input})).await;
+        let (status, body) = call(
+            self.base(),
+            &self.key,
+            Method::POST,
+            &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+            json!({"tool": tool, "input": input}),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         body
     }
 
     async fn decide(&self, token: &str, approval: &str, body: Value) -> (StatusCode, Value) {
-        call(self.base(), token, Method::POST, &format!("/api/v1/approvals/{approval}/decision"), body).await
+        call(
+            self.base(),
+            token,
+            Method::POST,
+            &format!("/api/v1/approvals/{approval}/decision"),
+            body,
+        )
+        .await
     }
 }
 
@@ -93,56 +152,126 @@ async fn a_run_goes_from_queued_to_finished_with_every_step_recorded() {
 
     s.app.create_user("rita@example.com", Role::Admin).await;
     let rita = s.app.token_for("rita@example.com").await;
-    let (status, inbox) = call(s.base(), &rita, Method::GET, "/api/v1/approvals?status=pending", Value::Null).await;
+    let (status, inbox) = call(
+        s.base(),
+        &rita,
+        Method::GET,
+        "/api/v1/approvals?status=pending",
+        Value::Null,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(inbox["items"][0]["id"], approval);
     assert_eq!(inbox["items"][0]["input"], "/work/tmp/a.o");
 
     // The admin started this run: self-approval is off by default, so it
     // is neither in their inbox nor theirs to decide.
-    let (_, own) = call(s.base(), &s.admin, Method::GET, "/api/v1/approvals?status=pending", Value::Null).await;
+    let (_, own) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        "/api/v1/approvals?status=pending",
+        Value::Null,
+    )
+    .await;
     assert_eq!(own["items"], json!([]));
-    let (status, body) = s.decide(&s.admin, approval, json!({"decision": "allow_once"})).await;
+    let (status, body) = s
+        .decide(&s.admin, approval, json!({"decision": "allow_once"}))
+        .await;
     assert_eq!(status, 403, "{body}");
-    let (status, _) = s.decide(&rita, approval, json!({"decision": "allow_once", "message": "go ahead"})).await;
+    let (status, _) = s
+        .decide(
+            &rita,
+            approval,
+            json!({"decision": "allow_once", "message": "go ahead"}),
+        )
+        .await;
     assert_eq!(status, 200);
     let (status, again) = s.decide(&rita, approval, json!({"decision": "deny"})).await;
     assert_eq!(status, 409);
     assert_eq!(again["error"]["code"], "already_decided");
-    assert!(again["error"]["message"].as_str().unwrap().contains("approved (allow_once)"));
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved (allow_once)")
+    );
 
     let call_id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(s.base(), &s.key, Method::GET, &format!("/api/v1/runtime/tool-calls/{call_id}?wait=1"), Value::Null).await;
+    let (_, waited) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        &format!("/api/v1/runtime/tool-calls/{call_id}?wait=1"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(waited["decision"], "allow");
     assert_eq!(waited["message"], "go ahead");
-    let result = call(s.base(), &s.key, Method::POST, &format!("/api/v1/runtime/tool-calls/{call_id}/result"),
-        json!({"output": {"deleted": true}, "duration_ms": 3})).await;
+    let result = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/tool-calls/{call_id}/result"),
+        json!({"output": {"deleted": true}, "duration_ms": 3}),
+    )
+    .await;
     assert_eq!(result.0, 204);
-    let (status, _) = call(s.base(), &s.key, Method::POST, &format!("/api/v1/runtime/runs/{run}/events"),
-        json!({"thought": "all clean"})).await;
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/events"),
+        json!({"thought": "all clean"}),
+    )
+    .await;
     assert_eq!(status, 204);
-    let (status, finished) = call(s.base(), &s.key, Method::POST, &format!("/api/v1/runtime/runs/{run}/finish"),
-        json!({"status": "succeeded", "output": {"summary": "done"}})).await;
+    let (status, finished) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/finish"),
+        json!({"status": "succeeded", "output": {"summary": "done"}}),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(finished["status"], "succeeded");
 
     // Nothing more happens in a finished run.
-    let (status, body) = call(s.base(), &s.key, Method::POST, &format!("/api/v1/runtime/runs/{run}/tool-calls"),
-        json!({"tool": "system_shell", "input": "ls"})).await;
+    let (status, body) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+        json!({"tool": "system_shell", "input": "ls"}),
+    )
+    .await;
     assert_eq!(status, 409, "{body}");
 
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events WHERE run_id = $1 ORDER BY seq")
-        .bind(&run)
-        .fetch_all(s.app.bosun.db().pool())
-        .await
-        .unwrap();
-    assert_eq!(kinds, [
-        "run.started", "run.claimed",
-        "tool_call.requested", "policy.decision",
-        "tool_call.requested", "policy.decision",
-        "tool_call.requested", "policy.decision", "approval.requested",
-        "approval.resolved", "tool_call.result", "agent.event", "run.finished",
-    ]);
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE run_id = $1 ORDER BY seq")
+            .bind(&run)
+            .fetch_all(s.app.bosun.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "run.started",
+            "run.claimed",
+            "tool_call.requested",
+            "policy.decision",
+            "tool_call.requested",
+            "policy.decision",
+            "tool_call.requested",
+            "policy.decision",
+            "approval.requested",
+            "approval.resolved",
+            "tool_call.result",
+            "agent.event",
+            "run.finished",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -154,22 +283,60 @@ async fn edit_approves_a_changed_input_and_deny_carries_a_message() {
 
     let asked = s.ask(&run, "system_shell", "rm -rf /work/build").await;
     let approval = asked["approval_id"].as_str().unwrap();
-    let (status, _) = s.decide(&rita, approval, json!({"decision": "edit", "input": "rm -rf /work/build/tmp"})).await;
+    let (status, _) = s
+        .decide(
+            &rita,
+            approval,
+            json!({"decision": "edit", "input": "rm -rf /work/build/tmp"}),
+        )
+        .await;
     assert_eq!(status, 200);
     let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(s.base(), &s.key, Method::GET, &format!("/api/v1/runtime/tool-calls/{id}"), Value::Null).await;
-    assert_eq!((waited["decision"].as_str(), waited["input"].as_str()), (Some("allow"), Some("rm -rf /work/build/tmp")));
+    let (_, waited) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        &format!("/api/v1/runtime/tool-calls/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (waited["decision"].as_str(), waited["input"].as_str()),
+        (Some("allow"), Some("rm -rf /work/build/tmp"))
+    );
 
     let asked = s.ask(&run, "delete_file", "/work/keep.txt").await;
     let approval = asked["approval_id"].as_str().unwrap();
     // An edit the rules deny outright cannot be approved.
-    let (status, refused) = s.decide(&rita, approval, json!({"decision": "edit", "input": "/etc/shadow"})).await;
+    let (status, refused) = s
+        .decide(
+            &rita,
+            approval,
+            json!({"decision": "edit", "input": "/etc/shadow"}),
+        )
+        .await;
     assert_eq!(status, 422, "{refused}");
-    let (status, _) = s.decide(&rita, approval, json!({"decision": "deny", "message": "keep that file"})).await;
+    let (status, _) = s
+        .decide(
+            &rita,
+            approval,
+            json!({"decision": "deny", "message": "keep that file"}),
+        )
+        .await;
     assert_eq!(status, 200);
     let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(s.base(), &s.key, Method::GET, &format!("/api/v1/runtime/tool-calls/{id}"), Value::Null).await;
-    assert_eq!((waited["decision"].as_str(), waited["message"].as_str()), (Some("deny"), Some("keep that file")));
+    let (_, waited) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        &format!("/api/v1/runtime/tool-calls/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (waited["decision"].as_str(), waited["message"].as_str()),
+        (Some("deny"), Some("keep that file"))
+    );
 }
 
 #[tokio::test]
@@ -183,7 +350,9 @@ async fn always_allow_adds_a_rule_that_decides_the_next_call() {
     let (status, _) = s.decide(&rita, approval,
         json!({"decision": "always_allow", "rule": {"scope": "agent", "pattern": "cargo test*"}})).await;
     assert_eq!(status, 200);
-    let next = s.ask(&run, "system_shell", "cargo test -p bosun-policy").await;
+    let next = s
+        .ask(&run, "system_shell", "cargo test -p bosun-policy")
+        .await;
     assert_eq!(next["decision"], "allow");
     assert_eq!(next["reason"]["layer"], "agent");
 }
@@ -198,8 +367,18 @@ async fn retrying_with_an_idempotency_key_returns_the_same_call() {
     let (_, second) = call(s.base(), &s.key, Method::POST, &path, body).await;
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["approval_id"], second["approval_id"]);
-    let (_, inbox) = call(s.base(), &s.admin, Method::GET, "/api/v1/approvals", Value::Null).await;
-    assert!(inbox["items"].as_array().unwrap().is_empty(), "the admin's own run is not theirs to decide");
+    let (_, inbox) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        "/api/v1/approvals",
+        Value::Null,
+    )
+    .await;
+    assert!(
+        inbox["items"].as_array().unwrap().is_empty(),
+        "the admin's own run is not theirs to decide"
+    );
 }
 
 #[tokio::test]
@@ -207,17 +386,34 @@ async fn calls_stop_when_the_starting_user_loses_access() {
     let s = setup(spawn_app().await).await;
     let bea_id = s.app.create_user("bea@example.com", Role::Member).await;
     let bea = s.app.token_for("bea@example.com").await;
-    let (status, grant) = call(s.base(), &s.admin, Method::POST, &format!("/api/v1/agents/{}/grants", s.agent),
-        json!({"user_id": bea_id.as_str(), "level": "run"})).await;
+    let (status, grant) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/grants", s.agent),
+        json!({"user_id": bea_id.as_str(), "level": "run"}),
+    )
+    .await;
     assert_eq!(status, 201);
     let run = s.running(&bea).await;
     assert_eq!(s.ask(&run, "system_shell", "ls").await["decision"], "allow");
 
     let grant_id = grant["id"].as_str().unwrap();
     let path = format!("/api/v1/agents/{}/grants/{grant_id}", s.agent);
-    assert_eq!(call(s.base(), &s.admin, Method::DELETE, &path, Value::Null).await.0, 204);
-    let (status, body) = call(s.base(), &s.key, Method::POST, &format!("/api/v1/runtime/runs/{run}/tool-calls"),
-        json!({"tool": "system_shell", "input": "ls"})).await;
+    assert_eq!(
+        call(s.base(), &s.admin, Method::DELETE, &path, Value::Null)
+            .await
+            .0,
+        204
+    );
+    let (status, body) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+        json!({"tool": "system_shell", "input": "ls"}),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
 }
 
@@ -226,13 +422,35 @@ async fn an_unanswered_request_expires_as_a_denial() {
     let s = setup(spawn_app_with_manual_clock().await).await;
     let run = s.running(&s.admin).await;
     let asked = s.ask(&run, "delete_file", "/work/a").await;
-    s.app.clock.as_ref().unwrap().advance(Duration::from_secs(25 * 60 * 60));
+    s.app
+        .clock
+        .as_ref()
+        .unwrap()
+        .advance(Duration::from_secs(25 * 60 * 60));
     let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(s.base(), &s.key, Method::GET, &format!("/api/v1/runtime/tool-calls/{id}"), Value::Null).await;
+    let (_, waited) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        &format!("/api/v1/runtime/tool-calls/{id}"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(waited["decision"], "deny");
     assert!(waited["message"].as_str().unwrap().contains("expired"));
-    let (_, expired) = call(s.base(), &s.admin, Method::GET, "/api/v1/approvals?status=expired", Value::Null).await;
-    assert_eq!(expired["items"].as_array().unwrap().len(), 0, "the admin's own run is not listed to them");
+    let (_, expired) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        "/api/v1/approvals?status=expired",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        expired["items"].as_array().unwrap().len(),
+        0,
+        "the admin's own run is not listed to them"
+    );
 }
 
 #[tokio::test]
@@ -240,22 +458,37 @@ async fn concurrent_reviewers_decide_each_request_exactly_once() {
     let s = setup(spawn_app().await).await;
     let mut reviewers = Vec::new();
     for name in ["r1", "r2", "r3"] {
-        s.app.create_user(&format!("{name}@example.com"), Role::Admin).await;
+        s.app
+            .create_user(&format!("{name}@example.com"), Role::Admin)
+            .await;
         reviewers.push(s.app.token_for(&format!("{name}@example.com")).await);
     }
     let run = s.running(&s.admin).await;
     let mut approvals = Vec::new();
     for i in 0..100 {
-        approvals.push(s.ask(&run, "delete_file", &format!("/work/file-{i}")).await["approval_id"].as_str().unwrap().to_owned());
+        approvals.push(
+            s.ask(&run, "delete_file", &format!("/work/file-{i}")).await["approval_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let mut tasks = Vec::new();
     for approval in &approvals {
         for (n, reviewer) in reviewers.iter().enumerate() {
-            let (base, reviewer, approval) = (s.base().to_owned(), reviewer.clone(), approval.clone());
+            let (base, reviewer, approval) =
+                (s.base().to_owned(), reviewer.clone(), approval.clone());
             let decision = if n == 0 { "allow_once" } else { "deny" };
             tasks.push(tokio::spawn(async move {
-                call(&base, &reviewer, Method::POST, &format!("/api/v1/approvals/{approval}/decision"),
-                    json!({"decision": decision})).await.0
+                call(
+                    &base,
+                    &reviewer,
+                    Method::POST,
+                    &format!("/api/v1/approvals/{approval}/decision"),
+                    json!({"decision": decision}),
+                )
+                .await
+                .0
             }));
         }
     }
@@ -263,12 +496,22 @@ async fn concurrent_reviewers_decide_each_request_exactly_once() {
     for task in tasks {
         statuses.push(task.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), approvals.len());
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 2 * approvals.len());
-    let resolved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'approval.resolved'")
-        .fetch_one(s.app.bosun.db().pool())
-        .await
-        .unwrap();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        approvals.len()
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        2 * approvals.len()
+    );
+    let resolved: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'approval.resolved'")
+            .fetch_one(s.app.bosun.db().pool())
+            .await
+            .unwrap();
     assert_eq!(resolved, 100);
 }
 
@@ -282,14 +525,30 @@ async fn a_waiting_agent_learns_a_decision_made_through_another_server() {
     let id = asked["id"].as_str().unwrap().to_owned();
     let (base, key) = (s.base().to_owned(), s.key.clone());
     let waiting = tokio::spawn(async move {
-        call(&base, &key, Method::GET, &format!("/api/v1/runtime/tool-calls/{id}?wait=20"), Value::Null).await
+        call(
+            &base,
+            &key,
+            Method::GET,
+            &format!("/api/v1/runtime/tool-calls/{id}?wait=20"),
+            Value::Null,
+        )
+        .await
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (other, _) = start(&s.app.config, None).await;
     let approval = asked["approval_id"].as_str().unwrap();
-    let (status, _) = call(&other, &rita, Method::POST, &format!("/api/v1/approvals/{approval}/decision"),
-        json!({"decision": "allow_once"})).await;
+    let (status, _) = call(
+        &other,
+        &rita,
+        Method::POST,
+        &format!("/api/v1/approvals/{approval}/decision"),
+        json!({"decision": "allow_once"}),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (_, waited) = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken within 5 s").unwrap();
+    let (_, waited) = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("woken within 5 s")
+        .unwrap();
     assert_eq!(waited["decision"], "allow");
 }

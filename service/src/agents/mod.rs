@@ -136,9 +136,18 @@ impl AgentRow {
             name: self.name.clone(),
             description: self.description.clone(),
             instructions: self.instructions.clone(),
-            tools: serde_json::from_str(&self.tools).map_err(|e| Error::internal(format!("agent tools: {e}")))?,
-            execution_mode: validate::one_of("execution_mode", &self.execution_mode, EXECUTION_MODES)?,
-            credential_model: validate::one_of("credential_model", &self.credential_model, CREDENTIAL_MODELS)?,
+            tools: serde_json::from_str(&self.tools)
+                .map_err(|e| Error::internal(format!("agent tools: {e}")))?,
+            execution_mode: validate::one_of(
+                "execution_mode",
+                &self.execution_mode,
+                EXECUTION_MODES,
+            )?,
+            credential_model: validate::one_of(
+                "credential_model",
+                &self.credential_model,
+                CREDENTIAL_MODELS,
+            )?,
             settings: serde_json::from_str(&self.settings)
                 .map_err(|e| Error::internal(format!("agent settings: {e}")))?,
             owner_id: UserId::from_string(self.owner_id.clone()),
@@ -154,7 +163,12 @@ impl AgentRow {
                 .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
                 .transpose()
         };
-        let access = AgentAccess::of(principal, &self.owner_id, level(&self.user_grant)?, level(&self.workspace_grant)?);
+        let access = AgentAccess::of(
+            principal,
+            &self.owner_id,
+            level(&self.user_grant)?,
+            level(&self.workspace_grant)?,
+        );
         Ok(AgentView {
             agent: self.agent()?,
             access,
@@ -188,7 +202,11 @@ impl Bosun {
 
     /// An agent's definition without any access check, for Bosun's own use
     /// (a worker's key already proves which agent it is).
-    pub(crate) async fn agent_record(&self, workspace: &crate::ids::WorkspaceId, id: &AgentId) -> Result<Agent> {
+    pub(crate) async fn agent_record(
+        &self,
+        workspace: &crate::ids::WorkspaceId,
+        id: &AgentId,
+    ) -> Result<Agent> {
         let row: Option<AgentRow> = sqlx::query_as(&format!(
             "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
              WHERE agents.id = $2 AND agents.workspace_id = $3"

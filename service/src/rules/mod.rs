@@ -183,7 +183,12 @@ impl Bosun {
     }
 
     /// Adds a rule at the end of a list.
-    pub async fn add_rule(&self, principal: &Principal, list: &RuleList, draft: RuleDraft) -> Result<RuleInfo> {
+    pub async fn add_rule(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+        draft: RuleDraft,
+    ) -> Result<RuleInfo> {
         self.require_rule_editor(principal, list).await?;
         let mut tx = self.db().begin_write().await?;
         let info = self.insert_rule(&mut tx, principal, list, draft).await?;
@@ -238,7 +243,8 @@ impl Bosun {
             pattern: rule.pattern,
             note: rule.note,
         };
-        self.record_rule_change(tx, principal, list, "rule.created", json!({ "rule": info })).await?;
+        self.record_rule_change(tx, principal, list, "rule.created", json!({ "rule": info }))
+            .await?;
         Ok(info)
     }
 
@@ -360,7 +366,11 @@ impl Bosun {
 
     /// Who may change a list: the agent's editors for its own rules, admins
     /// for the workspace's.
-    pub(crate) async fn require_rule_editor(&self, principal: &Principal, list: &RuleList) -> Result<()> {
+    pub(crate) async fn require_rule_editor(
+        &self,
+        principal: &Principal,
+        list: &RuleList,
+    ) -> Result<()> {
         match list {
             RuleList::Agent(agent) => self
                 .agent_for(principal, agent, Capability::Edit)

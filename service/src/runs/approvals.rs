@@ -115,8 +115,16 @@ impl ApprovalRow {
 impl Bosun {
     /// The requests the principal may decide (or, for another status, may
     /// review), oldest first.
-    pub async fn list_approvals(&self, principal: &Principal, status: &str) -> Result<Vec<Approval>> {
-        let status = validate::choice("status", status, &["pending", "approved", "denied", "expired"])?;
+    pub async fn list_approvals(
+        &self,
+        principal: &Principal,
+        status: &str,
+    ) -> Result<Vec<Approval>> {
+        let status = validate::choice(
+            "status",
+            status,
+            &["pending", "approved", "denied", "expired"],
+        )?;
         self.expire_due_approvals().await?;
         let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
@@ -142,22 +150,42 @@ impl Bosun {
 
     /// Decides a request, exactly once. A second decision is refused with
     /// `already_decided`, naming the first.
-    pub async fn decide_approval(&self, principal: &Principal, id: &ApprovalId, review: ReviewDecision) -> Result<Approval> {
+    pub async fn decide_approval(
+        &self,
+        principal: &Principal,
+        id: &ApprovalId,
+        review: ReviewDecision,
+    ) -> Result<Approval> {
         let row = self.approval_row(principal, id).await?;
-        self.agent_for(principal, &AgentId::from_string(row.agent_id.clone()), Capability::Edit).await?;
-        if row.started_by.as_deref() == Some(principal.user_id.as_str()) && !self.self_approval_allowed(&principal.workspace_id).await? {
-            return Err(Error::forbidden("you started this run; another reviewer must decide its requests"));
+        self.agent_for(
+            principal,
+            &AgentId::from_string(row.agent_id.clone()),
+            Capability::Edit,
+        )
+        .await?;
+        if row.started_by.as_deref() == Some(principal.user_id.as_str())
+            && !self.self_approval_allowed(&principal.workspace_id).await?
+        {
+            return Err(Error::forbidden(
+                "you started this run; another reviewer must decide its requests",
+            ));
         }
         if row.status != "pending" {
             return Err(already_decided(&row));
         }
         let decision = validate::choice("decision", &review.decision, DECISIONS)?;
-        let message = review.message.map(|m| validate::text("message", m.trim(), 2_000)).transpose()?;
+        let message = review
+            .message
+            .map(|m| validate::text("message", m.trim(), 2_000))
+            .transpose()?;
         let agent = AgentId::from_string(row.agent_id.clone());
         let final_input = match decision {
             "edit" => {
-                let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| Error::invalid("input", "is required to approve with changes"))?;
-                self.check_edited_input(principal, &agent, &row.tool, &input).await?;
+                let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
+                    Error::invalid("input", "is required to approve with changes")
+                })?;
+                self.check_edited_input(principal, &agent, &row.tool, &input)
+                    .await?;
                 input
             }
             _ => row.input.clone(),
@@ -169,14 +197,25 @@ impl Bosun {
                     principal.require_admin()?;
                     RuleList::Workspace
                 }
-                _ => return Err(Error::invalid("rule.scope", "must be one of: agent, workspace")),
+                _ => {
+                    return Err(Error::invalid(
+                        "rule.scope",
+                        "must be one of: agent, workspace",
+                    ));
+                }
             }),
-            ("always_allow", None) => return Err(Error::invalid("rule", "is required to always allow")),
+            ("always_allow", None) => {
+                return Err(Error::invalid("rule", "is required to always allow"));
+            }
             _ => None,
         };
 
         let now = self.now();
-        let status = if decision == "deny" { "denied" } else { "approved" };
+        let status = if decision == "deny" {
+            "denied"
+        } else {
+            "approved"
+        };
         let mut tx = self.db().begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
@@ -202,7 +241,10 @@ impl Bosun {
                     tool: row.tool.clone(),
                     action: "allow".into(),
                     pattern: suggestion.pattern,
-                    note: Some(format!("Always allowed from the inbox by {}", principal.name)),
+                    note: Some(format!(
+                        "Always allowed from the inbox by {}",
+                        principal.name
+                    )),
                 };
                 let rule = self.insert_rule(&mut tx, principal, list, draft).await?;
                 sqlx::query("UPDATE approvals SET rule_id = $1 WHERE id = $2")
@@ -239,7 +281,10 @@ impl Bosun {
             data,
         };
         events::append(&mut tx, now, event).await?;
-        let topics = [tool_call_topic(&ToolCallId::from_string(row.tool_call_id.clone())), inbox_topic(&principal.workspace_id)];
+        let topics = [
+            tool_call_topic(&ToolCallId::from_string(row.tool_call_id.clone())),
+            inbox_topic(&principal.workspace_id),
+        ];
         for topic in &topics {
             Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
         }
@@ -292,7 +337,10 @@ impl Bosun {
                 data: json!({ "approval_id": id, "tool_call_id": tool_call, "decision": "expired", "outcome": "deny" }),
             };
             events::append(&mut tx, now, event).await?;
-            let topics = [tool_call_topic(&ToolCallId::from_string(tool_call)), inbox_topic(&workspace)];
+            let topics = [
+                tool_call_topic(&ToolCallId::from_string(tool_call)),
+                inbox_topic(&workspace),
+            ];
             for topic in &topics {
                 Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
             }
@@ -307,7 +355,13 @@ impl Bosun {
 
     /// An edited input must not be something the rules deny outright: a
     /// reviewer approves a changed call, not a way around the guardrails.
-    async fn check_edited_input(&self, principal: &Principal, agent: &AgentId, tool: &str, input: &str) -> Result<()> {
+    async fn check_edited_input(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        tool: &str,
+        input: &str,
+    ) -> Result<()> {
         let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
         let decision = policy.decide(&Request::new(tool, input));
         if decision.action == Action::Deny {
@@ -321,7 +375,11 @@ impl Bosun {
 
     async fn may_review(&self, principal: &Principal, row: &ApprovalRow) -> Result<bool> {
         let agent = AgentId::from_string(row.agent_id.clone());
-        if self.agent_for(principal, &agent, Capability::Edit).await.is_err() {
+        if self
+            .agent_for(principal, &agent, Capability::Edit)
+            .await
+            .is_err()
+        {
             return Ok(false);
         }
         let own_run = row.started_by.as_deref() == Some(principal.user_id.as_str());
@@ -329,10 +387,11 @@ impl Bosun {
     }
 
     async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
-        let allowed: i64 = sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
-            .bind(workspace.as_str())
-            .fetch_one(self.db().pool())
-            .await?;
+        let allowed: i64 =
+            sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
+                .bind(workspace.as_str())
+                .fetch_one(self.db().pool())
+                .await?;
         Ok(allowed != 0)
     }
 

@@ -51,10 +51,19 @@ fn hash(key: &str) -> String {
 }
 
 impl Bosun {
-    pub async fn create_runtime_key(&self, principal: &Principal, agent: &AgentId, name: &str) -> Result<CreatedKey> {
+    pub async fn create_runtime_key(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        name: &str,
+    ) -> Result<CreatedKey> {
         self.agent_for(principal, agent, Capability::Edit).await?;
         let name = validate::label("name", name, 100)?;
-        let secret: String = rand::thread_rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+        let secret: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect();
         let key = format!("{PREFIX}{secret}");
         let id = RuntimeKeyId::generate();
         let now = self.now();
@@ -73,12 +82,21 @@ impl Bosun {
         .execute(&mut *tx)
         .await?;
         let data = json!({ "key_id": id, "name": name });
-        events::append(&mut tx, now, NewEvent::audit("runtime_key.created", principal, Some(agent), data)).await?;
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit("runtime_key.created", principal, Some(agent), data),
+        )
+        .await?;
         tx.commit().await?;
         Ok(CreatedKey { id, key })
     }
 
-    pub async fn list_runtime_keys(&self, principal: &Principal, agent: &AgentId) -> Result<Vec<KeyInfo>> {
+    pub async fn list_runtime_keys(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<Vec<KeyInfo>> {
         self.agent_for(principal, agent, Capability::Edit).await?;
         let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, created_at, last_used_at FROM runtime_keys \
@@ -98,7 +116,12 @@ impl Bosun {
             .collect())
     }
 
-    pub async fn revoke_runtime_key(&self, principal: &Principal, agent: &AgentId, key: &RuntimeKeyId) -> Result<()> {
+    pub async fn revoke_runtime_key(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        key: &RuntimeKeyId,
+    ) -> Result<()> {
         self.agent_for(principal, agent, Capability::Edit).await?;
         let mut tx = self.db().begin_write().await?;
         let revoked = sqlx::query(
@@ -113,7 +136,12 @@ impl Bosun {
             return Err(Error::NotFound("runtime key"));
         }
         let data = json!({ "key_id": key });
-        events::append(&mut tx, self.now(), NewEvent::audit("runtime_key.revoked", principal, Some(agent), data)).await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("runtime_key.revoked", principal, Some(agent), data),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -77,7 +77,10 @@ impl RunRow {
             agent_id: AgentId::from_string(self.agent_id.clone()),
             status: validate::one_of("status", &self.status, RUN_STATUSES)?,
             input: serde_json::from_str(&self.input).unwrap_or(Value::Null),
-            output: self.output.as_deref().and_then(|o| serde_json::from_str(o).ok()),
+            output: self
+                .output
+                .as_deref()
+                .and_then(|o| serde_json::from_str(o).ok()),
             started_by: self.started_by.clone(),
             created_at: from_millis(self.created_at),
             finished_at: self.finished_at.map(from_millis),
@@ -105,7 +108,13 @@ impl Bosun {
             Caller::User(principal) => {
                 let view = self.agent_for(principal, agent, Capability::Run).await?;
                 let user = principal.user_id.to_string();
-                (principal.workspace_id.clone(), Some(user.clone()), None, user, view.agent.credential_model)
+                (
+                    principal.workspace_id.clone(),
+                    Some(user.clone()),
+                    None,
+                    user,
+                    view.agent.credential_model,
+                )
             }
             Caller::Agent(key) => {
                 if key.agent_id != *agent {
@@ -118,7 +127,13 @@ impl Bosun {
                          this one acts as the user who starts it",
                     ));
                 }
-                (key.workspace_id.clone(), None, Some(key.key_id.to_string()), key.actor(), agent.credential_model)
+                (
+                    key.workspace_id.clone(),
+                    None,
+                    Some(key.key_id.to_string()),
+                    key.actor(),
+                    agent.credential_model,
+                )
             }
         };
         let now = self.now();
@@ -156,7 +171,12 @@ impl Bosun {
 
     /// Runs of an agent the principal may see: their own, or every run for
     /// the agent's editors and admins. Newest first.
-    pub async fn list_runs(&self, principal: &Principal, agent: &AgentId, limit: u32) -> Result<Vec<Run>> {
+    pub async fn list_runs(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        limit: u32,
+    ) -> Result<Vec<Run>> {
         let view = self.agent_for(principal, agent, Capability::Run).await?;
         let everyone = view.access.allows(Capability::Edit);
         let rows: Vec<RunRow> = sqlx::query_as(&format!(
@@ -173,7 +193,11 @@ impl Bosun {
     }
 
     /// Claims the agent's oldest queued run, waiting up to `wait` for one.
-    pub async fn claim_next_run(&self, key: &AgentKey, wait: Duration) -> Result<Option<(Run, Agent)>> {
+    pub async fn claim_next_run(
+        &self,
+        key: &AgentKey,
+        wait: Duration,
+    ) -> Result<Option<(Run, Agent)>> {
         let deadline = Instant::now() + wait.min(Duration::from_secs(60));
         let topic = format!("runs:{}", key.agent_id);
         let mut subscription = self.notifier().subscribe();
@@ -227,7 +251,12 @@ impl Bosun {
             return Err(Error::invalid("data", "must be at most 256 KiB of JSON"));
         }
         let mut tx = self.db().begin_write().await?;
-        events::append(&mut tx, self.now(), run_event("agent.event", key, &row, json!({ "event": data }))).await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            run_event("agent.event", key, &row, json!({ "event": data })),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -235,9 +264,13 @@ impl Bosun {
     /// Ends a run with the worker's outcome.
     pub async fn finish_run(&self, key: &AgentKey, run: &RunId, end: RunEnd) -> Result<Run> {
         let row = self.active_run(key, run).await?;
-        let status: RunStatus = validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
+        let status: RunStatus =
+            validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
         if matches!(status, RunStatus::Queued | RunStatus::Running) {
-            return Err(Error::invalid("status", "must be one of: succeeded, failed, cancelled"));
+            return Err(Error::invalid(
+                "status",
+                "must be one of: succeeded, failed, cancelled",
+            ));
         }
         let now = self.now();
         let output = end.output.map(|o| o.to_string());
@@ -252,7 +285,10 @@ impl Bosun {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(Error::Conflict { code: "run_not_active", message: "the run has already ended".into() });
+            return Err(Error::Conflict {
+                code: "run_not_active",
+                message: "the run has already ended".into(),
+            });
         }
         let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
         events::append(&mut tx, now, run_event("run.finished", key, &row, data)).await?;
@@ -283,11 +319,16 @@ impl Bosun {
         }
         if let Some(user) = &row.started_by {
             let still_allowed = match self.active_principal(user).await? {
-                Some(principal) => self.agent_for(&principal, &key.agent_id, Capability::Run).await.is_ok(),
+                Some(principal) => self
+                    .agent_for(&principal, &key.agent_id, Capability::Run)
+                    .await
+                    .is_ok(),
                 None => false,
             };
             if !still_allowed {
-                return Err(Error::forbidden("the user this run acts for no longer has access to the agent"));
+                return Err(Error::forbidden(
+                    "the user this run acts for no longer has access to the agent",
+                ));
             }
         }
         Ok(row)

@@ -76,18 +76,27 @@ impl ToolCallRow {
             reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
             risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
             approval_id: self.approval_id.clone().map(ApprovalId::from_string),
-            input: self.final_input.clone().unwrap_or_else(|| self.input.clone()),
+            input: self
+                .final_input
+                .clone()
+                .unwrap_or_else(|| self.input.clone()),
             message: self.message.clone(),
         }
     }
 }
 
-const COLUMNS: &str = "id, run_id, input, outcome, final_input, message, reason, risk, approval_id, result, error";
+const COLUMNS: &str =
+    "id, run_id, input, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
 
 impl Bosun {
     /// Decides a tool call of a running run and records it.
-    pub async fn request_tool_call(&self, key: &AgentKey, run: &RunId, request: ToolCallRequest) -> Result<ToolCallState> {
+    pub async fn request_tool_call(
+        &self,
+        key: &AgentKey,
+        run: &RunId,
+        request: ToolCallRequest,
+    ) -> Result<ToolCallState> {
         let run_row = self.active_run(key, run).await?;
         validate::identifier("tool", &request.tool)?;
         if request.input.len() > MAX_ARGUMENT_BYTES {
@@ -148,15 +157,26 @@ impl Bosun {
         inserted?;
         let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
                                 "working_dir": request.working_dir });
-        events::append(&mut tx, now, run_event("tool_call.requested", key, &run_row, requested)).await?;
+        events::append(
+            &mut tx,
+            now,
+            run_event("tool_call.requested", key, &run_row, requested),
+        )
+        .await?;
         let decided = json!({ "tool_call_id": id, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": decision.commands });
-        events::append(&mut tx, now, run_event("policy.decision", key, &run_row, decided)).await?;
+        events::append(
+            &mut tx,
+            now,
+            run_event("policy.decision", key, &run_row, decided),
+        )
+        .await?;
         if let Some(approval) = &approval {
-            let ttl: i64 = sqlx::query_scalar("SELECT approval_ttl_seconds FROM workspaces WHERE id = $1")
-                .bind(key.workspace_id.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+            let ttl: i64 =
+                sqlx::query_scalar("SELECT approval_ttl_seconds FROM workspaces WHERE id = $1")
+                    .bind(key.workspace_id.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
             let expires_at = to_millis(now).saturating_add(ttl.saturating_mul(1000));
             sqlx::query(
                 "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, status, \
@@ -174,9 +194,20 @@ impl Bosun {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-            let data = json!({ "approval_id": approval, "tool_call_id": id, "expires_at": expires_at });
-            events::append(&mut tx, now, run_event("approval.requested", key, &run_row, data)).await?;
-            Notifier::on_commit(&mut tx, self.db().backend(), &inbox_topic(&key.workspace_id)).await?;
+            let data =
+                json!({ "approval_id": approval, "tool_call_id": id, "expires_at": expires_at });
+            events::append(
+                &mut tx,
+                now,
+                run_event("approval.requested", key, &run_row, data),
+            )
+            .await?;
+            Notifier::on_commit(
+                &mut tx,
+                self.db().backend(),
+                &inbox_topic(&key.workspace_id),
+            )
+            .await?;
         }
         tx.commit().await?;
         if approval.is_some() {
@@ -194,7 +225,12 @@ impl Bosun {
     }
 
     /// Where a call stands, waiting up to `wait` while it is pending.
-    pub async fn wait_tool_call(&self, key: &AgentKey, id: &ToolCallId, wait: Duration) -> Result<ToolCallState> {
+    pub async fn wait_tool_call(
+        &self,
+        key: &AgentKey,
+        id: &ToolCallId,
+        wait: Duration,
+    ) -> Result<ToolCallState> {
         let deadline = Instant::now() + wait.min(Duration::from_secs(60));
         let topic = tool_call_topic(id);
         let mut subscription = self.notifier().subscribe();
@@ -208,9 +244,16 @@ impl Bosun {
     }
 
     /// Records what a call produced; once.
-    pub async fn report_tool_result(&self, key: &AgentKey, id: &ToolCallId, result: ToolResult) -> Result<()> {
+    pub async fn report_tool_result(
+        &self,
+        key: &AgentKey,
+        id: &ToolCallId,
+        result: ToolResult,
+    ) -> Result<()> {
         let row = self.call_of_key(key, id).await?;
-        let run_row = self.active_run(key, &RunId::from_string(row.run_id.clone())).await?;
+        let run_row = self
+            .active_run(key, &RunId::from_string(row.run_id.clone()))
+            .await?;
         if row.outcome.as_deref() != Some("allow") {
             return Err(Error::Conflict {
                 code: "not_allowed",
@@ -218,7 +261,10 @@ impl Bosun {
             });
         }
         if row.result.is_some() || row.error.is_some() {
-            return Err(Error::Conflict { code: "already_reported", message: "this call's result was already reported".into() });
+            return Err(Error::Conflict {
+                code: "already_reported",
+                message: "this call's result was already reported".into(),
+            });
         }
         let (output, error) = match (result.output, result.error) {
             (Some(output), None) => (Some(output), None),
@@ -231,36 +277,55 @@ impl Bosun {
         }
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("UPDATE tool_calls SET result = $1, error = $2, finished_at = $3 WHERE id = $4")
-            .bind(output_text.as_deref())
-            .bind(error.as_deref())
-            .bind(to_millis(now))
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE tool_calls SET result = $1, error = $2, finished_at = $3 WHERE id = $4",
+        )
+        .bind(output_text.as_deref())
+        .bind(error.as_deref())
+        .bind(to_millis(now))
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
         let data = json!({ "tool_call_id": id, "output": output, "error": error, "duration_ms": result.duration_ms });
-        events::append(&mut tx, now, run_event("tool_call.result", key, &run_row, data)).await?;
+        events::append(
+            &mut tx,
+            now,
+            run_event("tool_call.result", key, &run_row, data),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The compiled rules' answer, failing closed: any error is a denial.
     async fn decide(&self, key: &AgentKey, request: &ToolCallRequest) -> Decision {
-        let deny = |reason: Reason, risk: Risk| Decision { action: Action::Deny, reason, risk, commands: vec![] };
+        let deny = |reason: Reason, risk: Risk| Decision {
+            action: Action::Deny,
+            reason,
+            risk,
+            commands: vec![],
+        };
         let agent = match self.agent_record(&key.workspace_id, &key.agent_id).await {
             Ok(agent) => agent,
             Err(error) => {
                 tracing::error!(%error, "could not load the agent; denying");
                 return deny(
-                    Reason::InvalidInput { message: "the decision could not be made; denied".into() },
+                    Reason::InvalidInput {
+                        message: "the decision could not be made; denied".into(),
+                    },
                     Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
                 );
             }
         };
         if !agent.tools.iter().any(|tool| *tool == request.tool) {
             return deny(
-                Reason::InvalidInput { message: format!("`{}` is not one of this agent's tools", request.tool) },
-                Risk::new(bosun_policy::RiskLevel::Unknown, "tool not enabled for this agent"),
+                Reason::InvalidInput {
+                    message: format!("`{}` is not one of this agent's tools", request.tool),
+                },
+                Risk::new(
+                    bosun_policy::RiskLevel::Unknown,
+                    "tool not enabled for this agent",
+                ),
             );
         }
         match self.compiled_policy(&key.workspace_id, &key.agent_id).await {
@@ -274,7 +339,9 @@ impl Bosun {
             Err(error) => {
                 tracing::error!(%error, "could not compile the agent's rules; denying");
                 deny(
-                    Reason::InvalidInput { message: "the rules could not be evaluated; denied".into() },
+                    Reason::InvalidInput {
+                        message: "the rules could not be evaluated; denied".into(),
+                    },
                     Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
                 )
             }
