@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::http::{health, same_origin};
+use crate::http::{health, push, same_origin};
 use crate::sessions::SqlSessionStore;
 
 /// What every handler can reach.
@@ -166,6 +166,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/events/inbox", get(push::inbox_events))
         .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = state.leptos_options.clone();

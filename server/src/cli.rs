@@ -43,6 +43,24 @@ enum Command {
     /// Manage users and tokens from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the reference worker: claim an agent's runs and carry out their plans.
+    Worker(WorkerArgs),
+}
+
+#[derive(Args, Debug)]
+struct WorkerArgs {
+    /// Where Bosun is.
+    #[arg(long, env = "BOSUN_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The agent's runtime key (create one on the agent's page).
+    #[arg(long, env = "BOSUN_RUNTIME_KEY", hide_env_values = true)]
+    key: String,
+    /// The directory the agent works in; file tools cannot leave it.
+    #[arg(long, default_value = ".")]
+    workdir: PathBuf,
+    /// Stop after one run.
+    #[arg(long)]
+    once: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -142,6 +160,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             print_line(id.as_str());
             Ok(())
+        }
+        Command::Worker(args) => {
+            let url = args.url.trim_end_matches('/').to_owned();
+            crate::worker::run(crate::worker::WorkerConfig {
+                url,
+                key: args.key,
+                workdir: args.workdir,
+                once: args.once,
+            })
+            .await
         }
         Command::Admin(AdminCommand::CreateToken { email, name }) => {
             let bosun = open_service(&config).await?;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod rest;
 pub mod sessions;
+pub mod worker;
 
 pub use application::Application;
 pub use config::Config;

@@ -4,8 +4,10 @@
 
 pub mod agents;
 pub mod auth;
+pub mod inbox;
 pub mod members;
 pub mod rules;
+pub mod runs;
 pub mod sharing;
 pub mod tokens;
 pub mod tools;
@@ -16,6 +18,12 @@ pub fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name)).ok()
 }
 
+/// Where a session keeps who is logged in, and since when.
+pub mod session_keys {
+    pub const USER_ID: &str = "user_id";
+    pub const AUTHENTICATED_AT: &str = "authenticated_at";
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     //! What every server function needs on the server: the service handle,
@@ -24,9 +32,7 @@ pub(crate) mod ssr {
     use bosun_service::{Bosun, Error, Principal, Result};
     use tower_sessions::Session;
 
-    /// Session keys.
-    pub const USER_ID: &str = "user_id";
-    pub const AUTHENTICATED_AT: &str = "authenticated_at";
+    pub use super::session_keys::{AUTHENTICATED_AT, USER_ID};
 
     pub fn bosun() -> Result<Bosun> {
         leptos::prelude::use_context::<Bosun>()

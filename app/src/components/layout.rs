@@ -6,7 +6,9 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use crate::api::auth::{Logout, Me, current_user};
+use crate::api::inbox::pending_count;
 use crate::components::errors::ErrorNotice;
+use crate::components::push::provide_inbox_changes;
 
 /// Renders the page only for a logged-in user; anyone else goes to the
 /// login page (coming back here afterwards). The user is re-checked on
@@ -15,6 +17,11 @@ use crate::components::errors::ErrorNotice;
 pub fn SignedInLayout() -> impl IntoView {
     let location = use_location();
     let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    let changes = provide_inbox_changes();
+    let pending = Resource::new(
+        move || (location.pathname.get(), changes.0.get()),
+        |_| pending_count(),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -22,7 +29,7 @@ pub fn SignedInLayout() -> impl IntoView {
                     Ok(Some(me)) => {
                         provide_context(me.clone());
                         view! {
-                            <Navigation me />
+                            <Navigation me pending />
                             <main id="main">
                                 <Outlet />
                             </main>
@@ -46,7 +53,7 @@ pub fn SignedInLayout() -> impl IntoView {
 }
 
 #[component]
-fn Navigation(me: Me) -> impl IntoView {
+fn Navigation(me: Me, pending: Resource<Result<usize, crate::error::AppError>>) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="topbar">
@@ -55,7 +62,22 @@ fn Navigation(me: Me) -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <A href="/agents">"Agents"</A>
-                <A href="/inbox">"Inbox"</A>
+                <A href="/inbox">
+                    "Inbox"
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            pending
+                                .await
+                                .ok()
+                                .filter(|count| *count > 0)
+                                .map(|count| {
+                                    view! {
+                                        <span class="count" aria-label=format!("{count} waiting")>{count}</span>
+                                    }
+                                })
+                        })}
+                    </Transition>
+                </A>
                 <A href="/traces">"Traces"</A>
                 <A href="/settings">"Settings"</A>
             </nav>

@@ -5,6 +5,8 @@ pub mod agent_labels;
 pub mod empty;
 pub mod errors;
 pub mod layout;
+pub mod push;
 pub mod rules;
+pub mod runs;
 pub mod sharing;
 pub mod test_call;

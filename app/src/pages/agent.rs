@@ -14,6 +14,7 @@ use crate::components::agent_labels::{
     AccessBadge, CREDENTIAL_MODELS, EXECUTION_MODES, access_text,
 };
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::runs::{KeysPanel, RunsPanel};
 use crate::components::sharing::SharingPanel;
 
 #[component]
@@ -108,6 +109,8 @@ pub fn AgentPage() -> impl IntoView {
                                 Some(editor) => editor.into_any(),
                                 None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
                             }}
+                            <RunsPanel agent_id=agent.id.clone() />
+                            {agent.access.can_edit.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
                             {agent
                                 .access
                                 .can_manage_sharing

@@ -1,20 +1,350 @@
-//! The approval inbox.
+//! The approval inbox: every paused tool call the reviewer may decide,
+//! across agents, refreshed by server push. Focus a request and press A
+//! (allow once), R (always allow), E (edit) or D (deny).
 
+use bosun_policy::{
+    Action, CompiledPolicy, ExecutionMode, Layers, Request, Rule, RulePattern, ToolSelector,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::inbox::{ApprovalView, Decide, ReviewForm, pending_approvals};
 use crate::components::empty::EmptyState;
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::push::{InboxChanges, now_ms};
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
+    let changes = use_context::<InboxChanges>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| RwSignal::new(0));
+    let decide = ServerAction::<Decide>::new();
+    let approvals = Resource::new(
+        move || (changes.get(), decide.version().get()),
+        |_| pending_approvals(),
+    );
+    let agent_filter = RwSignal::new(String::new());
+    let risk_filter = RwSignal::new(String::new());
     view! {
         <Title text="Inbox" />
         <h1>"Inbox"</h1>
+        <p class="hint">"Focus a request and press A to allow once, R to always allow, E to edit, D to deny."</p>
+        <ActionError result=decide.value() />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match approvals.await {
+                    Ok(list) if list.is_empty() => view! { <NothingWaits /> }.into_any(),
+                    Ok(list) => {
+                        let mut agents: Vec<(String, String)> =
+                            list.iter().map(|a| (a.agent_id.clone(), a.agent_name.clone())).collect();
+                        agents.sort();
+                        agents.dedup();
+                        view! {
+                            <div class="toolbar">
+                                <label>
+                                    "Agent"
+                                    <select on:change=move |ev| agent_filter.set(event_target_value(&ev)) prop:value=agent_filter>
+                                        <option value="">"All agents"</option>
+                                        {agents.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                                    </select>
+                                </label>
+                                <label>
+                                    "Risk"
+                                    <select on:change=move |ev| risk_filter.set(event_target_value(&ev)) prop:value=risk_filter>
+                                        <option value="">"Any risk"</option>
+                                        <option value="dangerous">"Dangerous"</option>
+                                        <option value="unknown">"Unknown"</option>
+                                        <option value="caution">"Caution"</option>
+                                        <option value="safe">"Safe"</option>
+                                    </select>
+                                </label>
+                            </div>
+                            <ul class="inbox" aria-label="Waiting requests">
+                                {list
+                                    .into_iter()
+                                    .map(|approval| {
+                                        let (agent, risk) = (approval.agent_id.clone(), approval.risk.clone());
+                                        let shown = move || {
+                                            (agent_filter.with(|f| f.is_empty() || *f == agent))
+                                                && risk_filter.with(|f| f.is_empty() || *f == risk)
+                                        };
+                                        view! { <Show when=shown.clone()>{
+                                            let approval = approval.clone();
+                                            view! { <RequestCard approval decide /> }
+                                        }</Show> }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NothingWaits() -> impl IntoView {
+    view! {
         <EmptyState title="Nothing waits for you">
             <p>
                 "When an agent asks to do something its rules say a person must approve, "
                 "the request appears here with its risk, for you to allow, edit or deny."
             </p>
         </EmptyState>
+    }
+}
+
+/// Which action panel of a card is open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    None,
+    Always,
+    Edit,
+    Deny,
+}
+
+#[component]
+fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl IntoView {
+    let panel = RwSignal::new(Panel::None);
+    let id = StoredValue::new(approval.id.clone());
+    let send = move |review: ReviewForm| {
+        decide.dispatch(Decide {
+            approval_id: id.get_value(),
+            review,
+        });
+    };
+    let allow_once = move || {
+        send(ReviewForm {
+            decision: "allow_once".into(),
+            ..ReviewForm::default()
+        })
+    };
+    let keyboard = move |event: web_sys_keyboard::KeyboardEvent| {
+        if web_sys_keyboard::typing(&event) {
+            return;
+        }
+        match event.key().to_lowercase().as_str() {
+            "a" => allow_once(),
+            "r" => panel.set(Panel::Always),
+            "e" => panel.set(Panel::Edit),
+            "d" => panel.set(Panel::Deny),
+            _ => return,
+        }
+        event.prevent_default();
+    };
+    let age = minutes_text(now_ms() - approval.requested_at_ms);
+    let expires = minutes_text(approval.expires_at_ms - now_ms());
+    let suggestion = suggest_pattern(&approval);
+    let reasons = approval.risk_reasons.join("; ");
+    let label = format!(
+        "{} wants {} {}",
+        approval.agent_name, approval.tool, approval.input
+    );
+    let for_panels = StoredValue::new(approval.clone());
+    view! {
+        <li class="card request" tabindex="0" on:keydown=keyboard data-approval-id=approval.id.clone()
+            aria-label=label>
+            <div class="request-head">
+                <span class=format!("badge risk-{}", approval.risk) data-testid="risk">{approval.risk.clone()}</span>
+                <strong>{approval.agent_name.clone()}</strong>
+                " wants to call "
+                <code>{approval.tool.clone()}</code>
+            </div>
+            <pre class="mono request-input">{approval.input.clone()}</pre>
+            <p class="muted">{reasons}</p>
+            <p class="meta">
+                <span>{format!("Run {}", short(&approval.run_id))}</span>
+                <span>{match &approval.started_by {
+                    Some(name) => format!("Started by {name}, on their behalf"),
+                    None => "Started by the agent's own key".to_owned(),
+                }}</span>
+                <span>{format!("Asked {age} ago")}</span>
+                <span>{format!("Expires in {expires}")}</span>
+            </p>
+            <div class="inline actions">
+                <button type="button" on:click=move |_| allow_once()>"Allow once"</button>
+                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Always)>"Always allow…"</button>
+                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit…"</button>
+                <button type="button" class="danger" on:click=move |_| panel.set(Panel::Deny)>"Deny…"</button>
+            </div>
+            {move || match panel.get() {
+                Panel::None => ().into_any(),
+                Panel::Always => {
+                    view! { <AlwaysAllow approval=for_panels.get_value() suggestion=suggestion.clone() send /> }.into_any()
+                }
+                Panel::Edit => view! { <EditInput input=for_panels.get_value().input send /> }.into_any(),
+                Panel::Deny => view! { <DenyWithMessage send /> }.into_any(),
+            }}
+        </li>
+    }
+    .into_any()
+}
+
+#[component]
+fn AlwaysAllow(
+    approval: ApprovalView,
+    suggestion: String,
+    send: impl Fn(ReviewForm) + Copy + Send + 'static,
+) -> impl IntoView {
+    let scope = RwSignal::new("agent".to_owned());
+    let pattern = RwSignal::new(suggestion);
+    let error = move || {
+        let text = pattern.get();
+        (!text.is_empty())
+            .then(|| RulePattern::parse(&text).err().map(|e| e.to_string()))
+            .flatten()
+    };
+    let (tool, recent, tool_info) = (
+        approval.tool.clone(),
+        approval.recent_inputs.clone(),
+        approval.tool_info.clone(),
+    );
+    let preview = move || {
+        let text = pattern.get();
+        let parsed = if text.is_empty() {
+            None
+        } else {
+            Some(RulePattern::parse(&text).ok()?)
+        };
+        let rule = Rule::new("preview", ToolSelector::parse(&tool), Action::Allow, parsed);
+        let layers = Layers {
+            agent: vec![rule],
+            ..Layers::default()
+        };
+        let catalog =
+            bosun_policy::Catalog::new(tool_info.iter().filter_map(|t| t.to_policy_tool()));
+        let policy = CompiledPolicy::compile(&layers, ExecutionMode::Locked, &catalog);
+        Some(
+            recent
+                .iter()
+                .filter(|input| policy.decide(&Request::new(&tool, input)).action == Action::Allow)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    };
+    view! {
+        <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            send(ReviewForm {
+                decision: "always_allow".into(),
+                rule_scope: scope.get_untracked(),
+                rule_pattern: pattern.get_untracked(),
+                ..ReviewForm::default()
+            });
+        }>
+            <label>
+                "Add the rule to"
+                <select on:change=move |ev| scope.set(event_target_value(&ev)) prop:value=scope>
+                    <option value="agent">"this agent's rules"</option>
+                    <option value="workspace">"the workspace rules (admins)"</option>
+                </select>
+            </label>
+            <label>"Pattern" <input class="mono" bind:value=pattern /></label>
+            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div>
+                <p class="hint">"Recent requests this rule would also allow:"</p>
+                {move || match preview() {
+                    Some(matches) if matches.is_empty() => view! { <p class="muted">"none"</p> }.into_any(),
+                    Some(matches) => view! {
+                        <ul class="preview">{matches.into_iter().map(|m| view! { <li><code>{m}</code></li> }).collect_view()}</ul>
+                    }.into_any(),
+                    None => ().into_any(),
+                }}
+            </div>
+            <div><button type="submit" disabled=move || error().is_some()>"Allow and add rule"</button></div>
+        </form>
+    }
+}
+
+#[component]
+fn EditInput(input: String, send: impl Fn(ReviewForm) + Copy + Send + 'static) -> impl IntoView {
+    let edited = RwSignal::new(input);
+    view! {
+        <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            send(ReviewForm { decision: "edit".into(), input: edited.get_untracked(), ..ReviewForm::default() });
+        }>
+            <label>"Run this instead" <textarea class="mono" rows="3" bind:value=edited></textarea></label>
+            <div><button type="submit">"Approve edited call"</button></div>
+        </form>
+    }
+}
+
+#[component]
+fn DenyWithMessage(send: impl Fn(ReviewForm) + Copy + Send + 'static) -> impl IntoView {
+    let message = RwSignal::new(String::new());
+    view! {
+        <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            send(ReviewForm { decision: "deny".into(), message: message.get_untracked(), ..ReviewForm::default() });
+        }>
+            <label>"Message to the agent" <input bind:value=message placeholder="why, and what to do instead" /></label>
+            <div><button type="submit" class="danger">"Deny"</button></div>
+        </form>
+    }
+}
+
+/// A starting point for "always allow": the command with any arguments,
+/// the request's folder, or the site, rather than the exact input.
+fn suggest_pattern(approval: &ApprovalView) -> String {
+    let escape = |text: &str| text.replace('\\', "\\\\").replace('*', "\\*");
+    let kind = approval
+        .tool_info
+        .as_ref()
+        .map(|t| t.argument_kind.as_str())
+        .unwrap_or("text");
+    let input = approval.input.trim();
+    match kind {
+        "command" => match input.split_once(char::is_whitespace) {
+            Some((program, _)) => format!("{} *", escape(program)),
+            None => escape(input),
+        },
+        "path" => match input.rsplit_once('/') {
+            Some((folder, _)) if !folder.is_empty() => format!("{}/*", escape(folder)),
+            _ => escape(input),
+        },
+        "url" => match input.split_once("://") {
+            Some((scheme, rest)) => {
+                let host = rest.split('/').next().unwrap_or(rest);
+                format!("{}://{}/*", escape(scheme), escape(host))
+            }
+            None => escape(input),
+        },
+        _ => escape(input),
+    }
+}
+
+fn minutes_text(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "under a minute".into(),
+        1..=59 => format!("{minutes} min"),
+        _ => format!("{} h {} min", minutes / 60, minutes % 60),
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
+}
+
+/// Keyboard events, typed the same in the browser and on the server.
+mod web_sys_keyboard {
+    pub use leptos::ev::KeyboardEvent;
+
+    /// Whether the key went to a text field (shortcuts must not steal it).
+    pub fn typing(event: &KeyboardEvent) -> bool {
+        use leptos::wasm_bindgen::JsCast;
+        event
+            .target()
+            .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+            .is_some_and(|element| {
+                matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            })
+            || event.ctrl_key()
+            || event.meta_key()
+            || event.alt_key()
     }
 }

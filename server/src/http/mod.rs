@@ -2,4 +2,5 @@
 //! the health checks.
 
 pub mod health;
+pub mod push;
 pub mod same_origin;

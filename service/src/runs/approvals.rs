@@ -143,6 +143,27 @@ impl Bosun {
         Ok(visible)
     }
 
+    /// Recent inputs of the same agent and tool as a request, newest first:
+    /// what an "always allow" rule would also have matched.
+    pub async fn recent_inputs(
+        &self,
+        principal: &Principal,
+        approval: &Approval,
+    ) -> Result<Vec<String>> {
+        self.agent_for(principal, &approval.agent_id, Capability::Edit)
+            .await?;
+        Ok(sqlx::query_scalar(
+            "SELECT tool_calls.input FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
+             WHERE runs.agent_id = $1 AND tool_calls.tool = $2 AND tool_calls.id <> $3 \
+             ORDER BY tool_calls.created_at DESC LIMIT 20",
+        )
+        .bind(approval.agent_id.as_str())
+        .bind(&approval.tool)
+        .bind(approval.tool_call_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?)
+    }
+
     /// How many requests wait for the principal (for the navigation badge).
     pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
         Ok(self.list_approvals(principal, "pending").await?.len())

@@ -1,0 +1,129 @@
+//! Runs of an agent and the runtime keys of its worker.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: String,
+    pub status: String,
+    /// Pretty-printed JSON.
+    pub input: String,
+    pub output: Option<String>,
+    pub started_by: Option<String>,
+    pub created: String,
+    pub finished: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// A key just created, with its value shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewKey {
+    pub id: String,
+    pub key: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_service::runs::Run> for RunView {
+    fn from(run: bosun_service::runs::Run) -> Self {
+        const FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
+        Self {
+            id: run.id.to_string(),
+            status: bosun_service::validate::name_of(&run.status),
+            input: serde_json::to_string_pretty(&run.input).unwrap_or_default(),
+            output: run
+                .output
+                .map(|o| serde_json::to_string_pretty(&o).unwrap_or_default()),
+            started_by: run.started_by,
+            created: run.created_at.format(FORMAT).to_string(),
+            finished: run.finished_at.map(|at| at.format(FORMAT).to_string()),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "runs/list")]
+pub async fn list_runs(agent_id: String) -> Result<Vec<RunView>, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+    let runs = bosun()?
+        .list_runs(&principal().await?, &AgentId::from_string(agent_id), 50)
+        .await?;
+    Ok(runs.into_iter().map(RunView::from).collect())
+}
+
+/// Starts a run with `input`, a JSON document (empty: `{}`).
+#[server(prefix = "/fn", endpoint = "runs/start")]
+pub async fn start_run(agent_id: String, input: String) -> Result<RunView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+    use bosun_service::runs::Caller;
+
+    let text = if input.trim().is_empty() {
+        "{}"
+    } else {
+        input.as_str()
+    };
+    let input: serde_json::Value = serde_json::from_str(text).map_err(|error| {
+        bosun_service::Error::invalid("input", format!("is not valid JSON: {error}"))
+    })?;
+    let caller = Caller::User(principal().await?);
+    let run = bosun()?
+        .start_run(&caller, &AgentId::from_string(agent_id), input)
+        .await?;
+    Ok(run.into())
+}
+
+#[server(prefix = "/fn", endpoint = "keys/list")]
+pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+    const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
+    let keys = bosun()?
+        .list_runtime_keys(&principal().await?, &AgentId::from_string(agent_id))
+        .await?;
+    Ok(keys
+        .into_iter()
+        .map(|key| KeyView {
+            id: key.id.to_string(),
+            name: key.name,
+            created: key.created_at.format(FORMAT).to_string(),
+            last_used: key.last_used_at.map(|at| at.format(FORMAT).to_string()),
+        })
+        .collect())
+}
+
+#[server(prefix = "/fn", endpoint = "keys/create")]
+pub async fn create_key(agent_id: String, name: String) -> Result<NewKey, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::AgentId;
+    let created = bosun()?
+        .create_runtime_key(&principal().await?, &AgentId::from_string(agent_id), &name)
+        .await?;
+    Ok(NewKey {
+        id: created.id.to_string(),
+        key: created.key,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "keys/revoke")]
+pub async fn revoke_key(agent_id: String, key_id: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::{AgentId, RuntimeKeyId};
+    bosun()?
+        .revoke_runtime_key(
+            &principal().await?,
+            &AgentId::from_string(agent_id),
+            &RuntimeKeyId::from_string(key_id),
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Listening to the server's push stream: a counter that goes up whenever
+//! the inbox changes, for pages to refetch on.
+
+use leptos::prelude::*;
+
+/// Bumped on every inbox change the server pushes.
+#[derive(Clone, Copy)]
+pub struct InboxChanges(pub RwSignal<usize>);
+
+/// Opens the push stream once, in the browser, for the whole signed-in
+/// layout, and provides [`InboxChanges`].
+pub fn provide_inbox_changes() -> InboxChanges {
+    let changes = InboxChanges(RwSignal::new(0));
+    provide_context(changes);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| subscribe(changes.0));
+    changes
+}
+
+#[cfg(feature = "hydrate")]
+fn subscribe(counter: RwSignal<usize>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let Ok(source) = web_sys::EventSource::new("/events/inbox") else {
+        return;
+    };
+    let on_change =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
+    let _ = source.add_event_listener_with_callback("inbox", on_change.as_ref().unchecked_ref());
+    // The stream lives as long as the page; so does its listener.
+    on_change.forget();
+    on_cleanup(move || source.close());
+}
+
+/// Milliseconds since the Unix epoch, in the browser or on the server.
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or_default()
+    }
+}

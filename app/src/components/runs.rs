@@ -1,0 +1,143 @@
+//! An agent's runs (start one, watch their status) and, for its editors,
+//! the runtime keys its worker uses.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::api::runs::{CreateKey, RevokeKey, StartRun, list_keys, list_runs};
+use crate::components::errors::{ActionError, ErrorNotice};
+
+#[component]
+pub fn RunsPanel(agent_id: String) -> impl IntoView {
+    let start = ServerAction::<StartRun>::new();
+    let tick = RwSignal::new(0_usize);
+    // Run status changes on the worker's side: look again every two seconds.
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(2))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = Duration::ZERO;
+    let runs = Resource::new(
+        {
+            let agent_id = agent_id.clone();
+            move || (agent_id.clone(), start.version().get(), tick.get())
+        },
+        |(agent_id, _, _)| list_runs(agent_id),
+    );
+    let input = RwSignal::new(String::from("{}"));
+    let agent = StoredValue::new(agent_id);
+    view! {
+        <section class="card" aria-label="Runs">
+            <h2>"Runs"</h2>
+            <form class="stack" on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                start.dispatch(StartRun { agent_id: agent.get_value(), input: input.get_untracked() });
+            }>
+                <label>"Input (JSON)" <textarea class="mono" rows="4" bind:value=input></textarea></label>
+                <div><button type="submit">"Start run"</button></div>
+            </form>
+            <ActionError result=start.value() />
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match runs.await {
+                        Ok(runs) if runs.is_empty() => view! { <p class="muted">"No runs yet."</p> }.into_any(),
+                        Ok(runs) => view! {
+                            <table class="runs">
+                                <thead><tr>
+                                    <th scope="col">"Run"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Started"</th>
+                                    <th scope="col">"Finished"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {runs.into_iter().map(|run| view! {
+                                        <tr data-run-id=run.id.clone()>
+                                            <td><code>{run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}</code></td>
+                                            <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
+                                            <td>{run.created.clone()}</td>
+                                            <td>{run.finished.clone().unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn KeysPanel(agent_id: String) -> impl IntoView {
+    let create = ServerAction::<CreateKey>::new();
+    let revoke = ServerAction::<RevokeKey>::new();
+    let agent = StoredValue::new(agent_id);
+    let keys = Resource::new(
+        move || {
+            (
+                agent.get_value(),
+                create.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |(agent_id, _, _)| list_keys(agent_id),
+    );
+    let name = RwSignal::new(String::from("worker"));
+    view! {
+        <section class="card" aria-label="Runtime keys">
+            <h2>"Runtime keys"</h2>
+            <p class="hint">"The agent's worker uses a runtime key to claim runs and ask before each tool call."</p>
+            <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                create.dispatch(CreateKey { agent_id: agent.get_value(), name: name.get_untracked() });
+            }>
+                <label>"Key name" <input bind:value=name required /></label>
+                <button type="submit" class="secondary">"Create key"</button>
+            </form>
+            <ActionError result=create.value() />
+            {move || create.value().get().and_then(Result::ok).map(|created| view! {
+                <div class="notice" role="status">
+                    <p>"Copy the key now; it will not be shown again."</p>
+                    <code class="secret" data-testid="new-key">{created.key}</code>
+                </div>
+            })}
+            <ActionError result=revoke.value() />
+            <Transition>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(keys) => view! {
+                            <ul class="keys">
+                                {keys.into_iter().map(|key| {
+                                    let key_id = key.id.clone();
+                                    view! {
+                                        <li>
+                                            <strong>{key.name.clone()}</strong>
+                                            " created " {key.created.clone()}
+                                            " · last used " {key.last_used.clone().unwrap_or_else(|| "never".into())}
+                                            " "
+                                            <button type="button" class="secondary" aria-label=format!("Revoke key {}", key.name)
+                                                on:click=move |_| { revoke.dispatch(RevokeKey { agent_id: agent.get_value(), key_id: key_id.clone() }); }>
+                                                "Revoke"
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
