@@ -47,3 +47,13 @@ pub fn now_ms() -> i64 {
             .unwrap_or_default()
     }
 }
+
+/// Renders its children only in the browser, once the page has hydrated:
+/// for parts that live on browser-side data (polling, local resources) and
+/// have nothing to render on the server.
+#[component]
+pub fn ClientOnly(children: ChildrenFn) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || mounted.get().then(|| children())
+}

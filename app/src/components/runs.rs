@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::runs::{CreateKey, RevokeKey, StartRun, list_keys, list_runs};
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::push::ClientOnly;
 
 #[component]
 pub fn RunsPanel(agent_id: String) -> impl IntoView {
@@ -23,15 +24,14 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = Duration::ZERO;
-    let runs = Resource::new(
-        {
-            let agent_id = agent_id.clone();
-            move || (agent_id.clone(), start.version().get(), tick.get())
-        },
-        |(agent_id, _, _)| list_runs(agent_id),
-    );
-    let input = RwSignal::new(String::from("{}"));
     let agent = StoredValue::new(agent_id);
+    // Fetched by the browser only: the list changes by itself, so there is
+    // nothing to gain from rendering it on the server.
+    let runs = LocalResource::new(move || {
+        let (agent_id, _, _) = (agent.get_value(), start.version().get(), tick.get());
+        list_runs(agent_id)
+    });
+    let input = RwSignal::new(String::from("{}"));
     view! {
         <section class="card" aria-label="Runs">
             <h2>"Runs"</h2>
@@ -43,6 +43,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                 <div><button type="submit">"Start run"</button></div>
             </form>
             <ActionError result=start.value() />
+            <ClientOnly>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match runs.await {
@@ -71,6 +72,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                     }
                 })}
             </Transition>
+            </ClientOnly>
         </section>
     }
     .into_any()
@@ -111,6 +113,7 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
                 </div>
             })}
             <ActionError result=revoke.value() />
+            <ClientOnly>
             <Transition>
                 {move || Suspend::new(async move {
                     match keys.await {
@@ -137,6 +140,7 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
                     }
                 })}
             </Transition>
+            </ClientOnly>
         </section>
     }
     .into_any()

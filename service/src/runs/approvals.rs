@@ -205,7 +205,7 @@ impl Bosun {
                 let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
                     Error::invalid("input", "is required to approve with changes")
                 })?;
-                self.check_edited_input(principal, &agent, &row.tool, &input)
+                self.check_edited_input(principal, &agent, &row, &input)
                     .await?;
                 input
             }
@@ -380,11 +380,21 @@ impl Bosun {
         &self,
         principal: &Principal,
         agent: &AgentId,
-        tool: &str,
+        row: &ApprovalRow,
         input: &str,
     ) -> Result<()> {
         let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
-        let decision = policy.decide(&Request::new(tool, input));
+        // Relative paths in the edit start where the original call's did.
+        let working_dir: Option<String> =
+            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
+                .bind(&row.tool_call_id)
+                .fetch_one(self.db().pool())
+                .await?;
+        let mut request = Request::new(&row.tool, input);
+        if let Some(dir) = working_dir.as_deref() {
+            request = request.with_working_dir(dir);
+        }
+        let decision = policy.decide(&request);
         if decision.action == Action::Deny {
             return Err(Error::Unprocessable {
                 code: "edited_input_denied",

@@ -1,0 +1,91 @@
+import { expect, test, type Page } from "@playwright/test";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addMember, admin, apiToken, hydrated, logIn } from "./helpers";
+import { baseURL } from "../playwright.config";
+
+let worker: ChildProcess | undefined;
+test.afterEach(() => worker?.kill());
+
+/** The reference worker, claiming the agent's runs in a fresh directory. */
+function startWorker(key: string): string {
+  const workdir = mkdtempSync(join(tmpdir(), "bosun-worker-"));
+  worker = spawn(process.env.BOSUN_BIN ?? "../target/debug/bosun", ["worker", "--url", baseURL, "--key", key, "--workdir", workdir], {
+    stdio: "inherit",
+  });
+  return workdir;
+}
+
+async function startRun(page: Page, agentId: string, steps: object[]) {
+  await page.goto(`/agents/${agentId}`);
+  await hydrated(page);
+  await page.getByLabel("Input (JSON)").fill(JSON.stringify({ steps }));
+  await page.getByRole("button", { name: "Start run" }).click();
+}
+
+test("a paused deletion is approved, edited or denied from the inbox while the worker waits", async ({ browser, request }) => {
+  const adminPage = await (await browser.newContext()).newPage();
+  await logIn(adminPage, admin.email, admin.password);
+  await addMember(adminPage, "Rhea Reviewer", "rhea@example.com", "rhea's password");
+  const token = await apiToken(adminPage);
+  const auth = { Authorization: `Bearer ${token}` };
+  const agent = await (await request.post("/api/v1/agents", {
+    headers: auth, data: { name: "Janitor", tools: ["delete_file", "list_directory"], execution_mode: "restricted" },
+  })).json();
+  const rhea = await (await browser.newContext()).newPage();
+  await logIn(rhea, "rhea@example.com", "rhea's password");
+  const rheaToken = await apiToken(rhea);
+  const rheaId = (await (await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${rheaToken}` } })).json()).id;
+  expect((await request.post(`/api/v1/agents/${agent.id}/grants`, {
+    headers: auth, data: { user_id: rheaId, level: "edit" },
+  })).status()).toBe(201);
+  const key = (await (await request.post(`/api/v1/agents/${agent.id}/keys`, { headers: auth, data: { name: "e2e" } })).json()).key;
+  const workdir = startWorker(key);
+  for (const file of ["old.log", "a.log", "b.log", "keep.txt"]) writeFileSync(join(workdir, file), "x");
+
+  // Rhea's inbox is open before anything is asked.
+  await rhea.goto("/inbox");
+  await hydrated(rhea);
+  await expect(rhea.getByText("Nothing waits for you")).toBeVisible();
+
+  // Allow once.
+  await startRun(adminPage, agent.id, [{ tool: "delete_file", input: "old.log" }]);
+  const card = rhea.locator("li.request").filter({ hasText: "old.log" });
+  await expect(card).toBeVisible();
+  await expect(card.getByTestId("risk")).toHaveText("dangerous");
+  await expect(card).toContainText("Started by admin, on their behalf");
+  await expect(rhea.getByRole("navigation", { name: "Main" }).getByLabel("1 waiting")).toBeVisible();
+  await card.getByRole("button", { name: "Allow once" }).click();
+  await expect(card).toHaveCount(0);
+  await expect(adminPage.getByTestId("run-status").first()).toHaveText("succeeded", { timeout: 15_000 });
+  expect(existsSync(join(workdir, "old.log"))).toBe(false);
+
+  // Edit: approve a different file instead, with the keyboard.
+  await startRun(adminPage, agent.id, [{ tool: "delete_file", input: "a.log" }]);
+  const editCard = rhea.locator("li.request").filter({ hasText: "a.log" });
+  await editCard.focus();
+  await rhea.keyboard.press("e");
+  await editCard.getByLabel("Run this instead").fill("b.log");
+  await editCard.getByRole("button", { name: "Approve edited call" }).click();
+  await expect(editCard).toHaveCount(0);
+  await expect(adminPage.getByTestId("run-status").first()).toHaveText("succeeded", { timeout: 15_000 });
+  expect(existsSync(join(workdir, "a.log"))).toBe(true);
+  expect(existsSync(join(workdir, "b.log"))).toBe(false);
+
+  // Deny with a message: the worker stops, the file stays.
+  await startRun(adminPage, agent.id, [{ tool: "delete_file", input: "keep.txt" }]);
+  const denyCard = rhea.locator("li.request").filter({ hasText: "keep.txt" });
+  await denyCard.getByRole("button", { name: "Deny…" }).click();
+  await denyCard.getByLabel("Message to the agent").fill("keep that one");
+  await denyCard.getByRole("button", { name: "Deny", exact: true }).click();
+  await expect(adminPage.getByTestId("run-status").first()).toHaveText("failed", { timeout: 15_000 });
+  expect(existsSync(join(workdir, "keep.txt"))).toBe(true);
+
+  // Every decision is on record: the inbox keeps the decided requests.
+  const decided = await (await request.get("/api/v1/approvals?status=approved", { headers: { Authorization: `Bearer ${rheaToken}` } })).json();
+  expect(decided.items.map((a: { decision: string }) => a.decision).sort()).toEqual(["allow_once", "edit"]);
+  const denied = await (await request.get("/api/v1/approvals?status=denied", { headers: { Authorization: `Bearer ${rheaToken}` } })).json();
+  expect(denied.items[0].message).toBe("keep that one");
+});
