@@ -461,22 +461,11 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         insert_agent(&mut tx, principal, &copy).await?;
         for rule in &rules {
-            sqlx::query(
-                "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
-                 created_by, created_at, updated_at) VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7, $8, $9, $10, $10)",
-            )
-            .bind(crate::ids::RuleId::generate().as_str())
-            .bind(principal.workspace_id.as_str())
-            .bind(copy.id.as_str())
-            .bind(rule.position)
-            .bind(&rule.tool)
-            .bind(rule.action.as_str())
-            .bind(rule.pattern.as_deref())
-            .bind(&rule.note)
-            .bind(principal.user_id.as_str())
-            .bind(to_millis(now))
-            .execute(&mut *tx)
-            .await?;
+            let copied = crate::rules::RuleInfo {
+                id: crate::ids::RuleId::generate(),
+                ..rule.clone()
+            };
+            crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
         }
         let data =
             json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });

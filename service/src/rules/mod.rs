@@ -217,23 +217,6 @@ impl Bosun {
         .bind(list.agent().map(AgentId::as_str))
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-        )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(list.agent().map(AgentId::as_str))
-        .bind(list.layer().as_str())
-        .bind(position)
-        .bind(&rule.tool)
-        .bind(rule.action.as_str())
-        .bind(rule.pattern.as_deref())
-        .bind(&rule.note)
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
         let info = RuleInfo {
             id,
             layer: list.layer(),
@@ -243,6 +226,7 @@ impl Bosun {
             pattern: rule.pattern,
             note: rule.note,
         };
+        store_rule(tx, principal, list.agent(), &info, now).await?;
         self.record_rule_change(tx, principal, list, "rule.created", json!({ "rule": info }))
             .await?;
         Ok(info)
@@ -455,4 +439,33 @@ impl Bosun {
         .await?;
         Ok(())
     }
+}
+
+/// Writes a rule row as given (its list is `agent`'s, or the workspace's
+/// per `rule.layer`).
+pub(crate) async fn store_rule(
+    conn: &mut sqlx::AnyConnection,
+    principal: &Principal,
+    agent: Option<&AgentId>,
+    rule: &RuleInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(rule.id.as_str())
+    .bind(principal.workspace_id.as_str())
+    .bind(agent.map(AgentId::as_str))
+    .bind(rule.layer.as_str())
+    .bind(rule.position)
+    .bind(&rule.tool)
+    .bind(rule.action.as_str())
+    .bind(rule.pattern.as_deref())
+    .bind(&rule.note)
+    .bind(principal.user_id.as_str())
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
