@@ -111,13 +111,12 @@ impl Subscription {
     }
 
     /// The next notification of any topic (for server push to pages).
+    /// An empty topic means some notifications were missed.
     pub async fn next(&mut self) -> Option<String> {
-        loop {
-            match self.receiver.recv().await {
-                Ok(topic) => return Some(topic),
-                Err(broadcast::error::RecvError::Lagged(_)) => return Some(String::new()),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
+        match self.receiver.recv().await {
+            Ok(topic) => Some(topic),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some(String::new()),
+            Err(broadcast::error::RecvError::Closed) => None,
         }
     }
 }

@@ -317,7 +317,7 @@ impl Bosun {
                 );
             }
         };
-        if !agent.tools.iter().any(|tool| *tool == request.tool) {
+        if !agent.tools.contains(&request.tool) {
             return deny(
                 Reason::InvalidInput {
                     message: format!("`{}` is not one of this agent's tools", request.tool),
