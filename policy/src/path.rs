@@ -82,11 +82,19 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
 /// Whether an absolute path is already normal: no empty, `.` or `..`
 /// component and no trailing `/` (except the root itself).
 fn is_clean(path: &str) -> bool {
-    path == "/"
-        || path
-            .split('/')
-            .skip(1)
-            .all(|c| !matches!(c, "" | "." | ".."))
+    if path == "/" {
+        return true;
+    }
+    let b = path.as_bytes();
+    b.iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b'/')
+        .all(|(i, _)| {
+            !matches!(
+                &b[i + 1..],
+                [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..]
+            )
+        })
 }
 
 fn clean_absolute(path: &str) -> Result<String, PathError> {

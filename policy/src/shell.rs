@@ -172,9 +172,10 @@ fn analyse(src: &[u8], depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(),
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Default, Clone)]
-struct Word {
-    /// After quote removal; expansions kept as their source text.
-    text: String,
+struct Word<'s> {
+    /// After quote removal; expansions kept as their source text. Borrowed
+    /// from the command line when the word needed no quote removal.
+    text: Cow<'s, str>,
     /// Contains an expansion whose value is only known at run time.
     dynamic: bool,
     /// Contains unquoted glob characters.
@@ -200,16 +201,42 @@ enum RedirKind {
 }
 
 #[derive(Debug)]
-struct Redirect {
+struct Redirect<'s> {
     kind: RedirKind,
-    target: Word,
+    target: Word<'s>,
 }
 
 #[derive(Debug, Default)]
-struct RawCommand {
-    assignments: Vec<Word>,
-    words: Vec<Word>,
-    redirects: Vec<Redirect>,
+struct RawCommand<'s> {
+    assignments: Vec<Word<'s>>,
+    words: Vec<Word<'s>>,
+    redirects: Vec<Redirect<'s>>,
+}
+
+impl RawCommand<'_> {
+    /// Detaches the command from the text it was parsed from (for commands
+    /// parsed out of a temporary buffer, such as backquote contents).
+    fn into_owned(self) -> RawCommand<'static> {
+        let word = |w: Word<'_>| Word {
+            text: Cow::Owned(w.text.into_owned()),
+            dynamic: w.dynamic,
+            glob: w.glob,
+            brace: w.brace,
+            quoted: w.quoted,
+        };
+        RawCommand {
+            assignments: self.assignments.into_iter().map(word).collect(),
+            words: self.words.into_iter().map(word).collect(),
+            redirects: self
+                .redirects
+                .into_iter()
+                .map(|r| Redirect {
+                    kind: r.kind,
+                    target: word(r.target),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +256,7 @@ struct Parser<'s, 'o> {
     s: &'s [u8],
     i: usize,
     depth: usize,
-    out: &'o mut Vec<RawCommand>,
+    out: &'o mut Vec<RawCommand<'s>>,
     pending: Vec<Heredoc>,
 }
 
@@ -252,7 +279,7 @@ fn err<T>(message: &str) -> Result<T, ShellError> {
     Err(ShellError::new(message))
 }
 
-impl Parser<'_, '_> {
+impl<'s> Parser<'s, '_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -329,7 +356,8 @@ impl Parser<'_, '_> {
             if doc.expands {
                 // An unquoted delimiter makes the body behave like a
                 // double-quoted string: substitutions in it run.
-                let body = &self.s[body_start..body_end];
+                let s: &'s [u8] = self.s;
+                let body = &s[body_start..body_end];
                 self.nested(|p| {
                     let mut sub = Parser {
                         s: body,
@@ -514,7 +542,7 @@ impl Parser<'_, '_> {
         self.i += 2;
         let mut raw = RawCommand::default();
         raw.words.push(Word {
-            text: "[[".to_owned(),
+            text: Cow::Borrowed("[["),
             ..Word::default()
         });
         loop {
@@ -522,7 +550,7 @@ impl Parser<'_, '_> {
             if self.at_reserved(b"]]") {
                 self.i += 2;
                 raw.words.push(Word {
-                    text: "]]".to_owned(),
+                    text: Cow::Borrowed("]]"),
                     ..Word::default()
                 });
                 break;
@@ -539,7 +567,9 @@ impl Parser<'_, '_> {
                         self.i += 1;
                     }
                     raw.words.push(Word {
-                        text: String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+                        text: Cow::Owned(
+                            String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+                        ),
                         ..Word::default()
                     });
                 }
@@ -663,7 +693,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn redirect(&mut self) -> Result<Redirect, ShellError> {
+    fn redirect(&mut self) -> Result<Redirect<'s>, ShellError> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
@@ -706,24 +736,36 @@ impl Parser<'_, '_> {
     }
 
     /// Reads one word, or `None` at an operator or the end.
-    fn word(&mut self) -> Result<Option<Word>, ShellError> {
+    fn word(&mut self) -> Result<Option<Word<'s>>, ShellError> {
         let start = self.i;
         let mut w = Word::default();
+        // Bytes after quote removal; only filled once the word stops being
+        // a plain slice of the input, which most words never do.
         let mut bytes = Vec::new();
+        let mut plain = true;
         // Brace expansion needs `{`, then `,` or `..`, then `}`, unquoted.
         let mut brace_open = false;
         let mut brace_sep = false;
         while let Some(c) = self.peek() {
+            let special = match c {
+                b'<' | b'>' if self.i == start && self.peek_at(1) == Some(b'(') => true,
+                c if is_meta(c) => break,
+                b'#' if self.i == start => break,
+                b'\\' | b'\'' | b'"' | b'$' | b'`' => true,
+                _ => false,
+            };
+            if special && plain {
+                plain = false;
+                bytes.extend_from_slice(&self.s[start..self.i]);
+            }
             match c {
-                b'<' | b'>' if self.i == start && self.peek_at(1) == Some(b'(') => {
+                b'<' | b'>' => {
                     // Process substitution: its commands run.
                     self.i += 2;
                     self.nested(|p| p.parse_list(End::Paren))?;
                     bytes.extend_from_slice(&self.s[start..self.i]);
                     w.dynamic = true;
                 }
-                c if is_meta(c) => break,
-                b'#' if self.i == start => break,
                 b'\\' => match self.peek_at(1) {
                     Some(b'\n') => self.i += 2,
                     Some(n) => {
@@ -759,33 +801,18 @@ impl Parser<'_, '_> {
                     bytes.extend_from_slice(&self.s[from..self.i]);
                     w.dynamic = true;
                 }
-                b'*' | b'?' | b'[' => {
-                    w.glob = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b'{' => {
-                    brace_open = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b',' if brace_open => {
-                    brace_sep = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b'.' if brace_open && self.peek_at(1) == Some(b'.') => {
-                    brace_sep = true;
-                    bytes.extend_from_slice(b"..");
-                    self.i += 2;
-                }
-                b'}' if brace_open && brace_sep => {
-                    w.brace = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
                 _ => {
-                    bytes.push(c);
+                    match c {
+                        b'*' | b'?' | b'[' => w.glob = true,
+                        b'{' => brace_open = true,
+                        b',' if brace_open => brace_sep = true,
+                        b'.' if brace_open && self.peek_at(1) == Some(b'.') => brace_sep = true,
+                        b'}' if brace_open && brace_sep => w.brace = true,
+                        _ => {}
+                    }
+                    if !plain {
+                        bytes.push(c);
+                    }
                     self.i += 1;
                 }
             }
@@ -793,13 +820,25 @@ impl Parser<'_, '_> {
         if self.i == start {
             return Ok(None);
         }
-        w.text = into_string(bytes);
+        w.text = if plain {
+            let s: &'s [u8] = self.s;
+            match std::str::from_utf8(&s[start..self.i]) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => Cow::Owned(String::from_utf8_lossy(&s[start..self.i]).into_owned()),
+            }
+        } else {
+            Cow::Owned(into_string(bytes))
+        };
         Ok(Some(w))
     }
 
     /// The inside of `"…"` (or of an expanding here-document when
     /// `terminator` is `None`); the cursor is past the opening quote.
-    fn double_quoted(&mut self, w: &mut Word, terminator: Option<u8>) -> Result<(), ShellError> {
+    fn double_quoted(
+        &mut self,
+        w: &mut Word<'_>,
+        terminator: Option<u8>,
+    ) -> Result<(), ShellError> {
         let mut bytes = Vec::new();
         loop {
             match self.peek() {
@@ -833,12 +872,17 @@ impl Parser<'_, '_> {
                 }
             }
         }
-        w.text.push_str(&into_string(bytes));
+        w.text.to_mut().push_str(&into_string(bytes));
         Ok(())
     }
 
     /// A `$` form; the cursor is on the `$`.
-    fn dollar(&mut self, w: &mut Word, bytes: &mut Vec<u8>, in_dq: bool) -> Result<(), ShellError> {
+    fn dollar(
+        &mut self,
+        w: &mut Word<'_>,
+        bytes: &mut Vec<u8>,
+        in_dq: bool,
+    ) -> Result<(), ShellError> {
         let start = self.i;
         match self.peek_at(1) {
             Some(b'(') if self.peek_at(2) == Some(b'(') => {
@@ -888,7 +932,7 @@ impl Parser<'_, '_> {
     }
 
     /// `$(( … ))` or `(( … ))` after the opening parentheses.
-    fn arithmetic(&mut self, w: &mut Word) -> Result<(), ShellError> {
+    fn arithmetic(&mut self, w: &mut Word<'_>) -> Result<(), ShellError> {
         let mut depth = 0usize;
         loop {
             match self.peek() {
@@ -977,14 +1021,20 @@ impl Parser<'_, '_> {
             }
         }
         self.nested(|p| {
-            let mut sub = Parser {
+            let mut parsed = Vec::new();
+            Parser {
                 s: &content,
                 i: 0,
                 depth: p.depth,
-                out: &mut *p.out,
+                out: &mut parsed,
                 pending: Vec::new(),
-            };
-            sub.parse_list(End::Eof)
+            }
+            .parse_list(End::Eof)?;
+            for raw in parsed {
+                let owned: RawCommand<'s> = raw.into_owned();
+                p.out.push(owned);
+            }
+            Ok(())
         })
     }
 
@@ -1147,7 +1197,7 @@ impl Lower<'_> {
             .map(|n| format!("sets {n}, which changes what the command runs"));
         if raw.words.is_empty() {
             if let Some(issue) = issue {
-                let words: Vec<&str> = raw.assignments.iter().map(|a| a.text.as_str()).collect();
+                let words: Vec<&str> = raw.assignments.iter().map(|a| &*a.text).collect();
                 self.out.push(SimpleCommand {
                     text: words.join(" "),
                     unanalysable: Some(issue),
@@ -1177,7 +1227,7 @@ impl Lower<'_> {
         spans.push((0, offset(&text)));
         for a in args {
             if a.dynamic || a.brace {
-                runtime_word.get_or_insert_with(|| a.text.clone());
+                runtime_word.get_or_insert_with(|| a.text.to_string());
             }
             if !text.is_empty() {
                 text.push(' ');
@@ -1220,7 +1270,7 @@ impl Lower<'_> {
                 spans: Vec::new(),
                 writes: vec![target.into_owned()],
                 unanalysable: None,
-                runtime_word: runtime.then(|| r.target.text.clone()),
+                runtime_word: runtime.then(|| r.target.text.to_string()),
                 privileged: false,
                 runs_unseen_code: false,
             });
@@ -1299,14 +1349,14 @@ impl Lower<'_> {
                 // by name too, so `sudo rm *` also governs `sudo /bin/rm`.
                 let mut view = args.to_vec();
                 if let Some(w) = view.get_mut(inner_at).filter(|w| !w.dynamic) {
-                    w.text = program_name(&w.text).to_owned();
+                    w.text = Cow::Owned(program_name(&w.text).to_owned());
                 }
                 self.push(name, &view, &traits, issue.clone());
                 traits.privileged = true;
                 if rest.is_empty() {
                     let shell = args
                         .iter()
-                        .any(|a| matches!(a.text.as_str(), "-s" | "-i" | "--shell" | "--login"));
+                        .any(|a| matches!(a.text.as_ref(), "-s" | "-i" | "--shell" | "--login"));
                     if let Some(last) = self.out.last_mut().filter(|_| shell) {
                         last.unanalysable
                             .get_or_insert_with(|| "opens an interactive root shell".to_owned());
@@ -1345,7 +1395,7 @@ impl Lower<'_> {
             }
             "nohup" | "builtin" | "setsid" | "busybox" | "stdbuf" | "time" | "nice" | "ionice"
             | "exec" | "timeout" | "command" => {
-                if name == "command" && args.iter().any(|a| matches!(a.text.as_str(), "-v" | "-V"))
+                if name == "command" && args.iter().any(|a| matches!(a.text.as_ref(), "-v" | "-V"))
                 {
                     // Only looks the name up.
                     self.push(name, args, &traits, issue);
@@ -1396,14 +1446,14 @@ impl Lower<'_> {
                 // so `rm *` governs `xargs rm` and an exact `rm` does not.
                 let mut inner = if rest.is_empty() {
                     vec![Word {
-                        text: "echo".to_owned(),
+                        text: Cow::Borrowed("echo"),
                         ..Word::default()
                     }]
                 } else {
                     rest.to_vec()
                 };
                 inner.push(Word {
-                    text: XARGS_ARGS.to_owned(),
+                    text: Cow::Borrowed(XARGS_ARGS),
                     ..Word::default()
                 });
                 self.command(&inner, traits, issue)
@@ -1420,7 +1470,7 @@ impl Lower<'_> {
                 let reason = "`eval` runs text as a command; a person should look at it".to_owned();
                 self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
                 if args.iter().all(|a| !a.dynamic) {
-                    let text: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+                    let text: Vec<&str> = args.iter().map(|a| &*a.text).collect();
                     self.script(&text.join(" "))?;
                 }
                 Ok(())
@@ -1471,12 +1521,12 @@ impl Lower<'_> {
                 let mut i = 0;
                 while i < args.len() {
                     if matches!(
-                        args[i].text.as_str(),
+                        args[i].text.as_ref(),
                         "-exec" | "-execdir" | "-ok" | "-okdir"
                     ) {
                         let start = i + 1;
                         let mut end = start;
-                        while end < args.len() && !matches!(args[end].text.as_str(), ";" | "+") {
+                        while end < args.len() && !matches!(args[end].text.as_ref(), ";" | "+") {
                             end += 1;
                         }
                         let inner = &args[start..end];
@@ -1496,7 +1546,7 @@ impl Lower<'_> {
                 let has_program = args.iter().enumerate().any(|(i, a)| {
                     !a.text.starts_with('-')
                         || (matches!(
-                            a.text.as_str(),
+                            a.text.as_ref(),
                             "-c" | "-e" | "-m" | "-E" | "-r" | "--eval" | "-p" | "--print"
                         ) && i + 1 < args.len())
                 });
@@ -1542,7 +1592,7 @@ impl Lower<'_> {
         let mut reads_input = false;
         let mut i = 0;
         while i < args.len() {
-            let a = args[i].text.as_str();
+            let a = args[i].text.as_ref();
             if a == "--" {
                 i += 1;
                 break;
@@ -1629,7 +1679,7 @@ impl Lower<'_> {
             );
             return Ok(());
         }
-        let text: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+        let text: Vec<&str> = rest.iter().map(|w| &*w.text).collect();
         let first = self.out.len();
         self.script(&text.join(" "))?;
         for cmd in &mut self.out[first..] {
@@ -1644,10 +1694,10 @@ impl Lower<'_> {
 
 /// The words after a wrapper's options. `with_value` lists options that
 /// take the next word as their value (`-u root`).
-fn skip_options<'w>(args: &'w [Word], with_value: &[&str]) -> &'w [Word] {
+fn skip_options<'w, 's>(args: &'w [Word<'s>], with_value: &[&str]) -> &'w [Word<'s>] {
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        let t = a.text.as_str();
+        let t = a.text.as_ref();
         if t == "--" {
             return &args[i + 1..];
         }
@@ -1667,11 +1717,11 @@ fn program_name(text: &str) -> &str {
     }
 }
 
-fn canonical_arg(w: &Word) -> Cow<'_, str> {
+fn canonical_arg<'a>(w: &'a Word<'_>) -> Cow<'a, str> {
     if !w.dynamic && looks_like_path(&w.text) {
         Cow::Owned(clean_argument(&w.text))
     } else {
-        Cow::Borrowed(&w.text)
+        Cow::Borrowed(&*w.text)
     }
 }
 
