@@ -370,13 +370,17 @@ impl Middles {
         let Some(automaton) = &self.automaton else {
             return;
         };
-        let mut seen = Seen::new(self.children.len());
+        // Created at the first hit: most searches find no middle at all.
+        let mut seen: Option<Seen> = None;
         for m in automaton.find_overlapping_iter(window) {
             let id = m.pattern().as_usize();
             // The first report of a literal is its earliest occurrence (all
             // occurrences have the same length and come in order of end);
             // later ones can only do worse.
-            if !seen.insert(id) {
+            if !seen
+                .get_or_insert_with(|| Seen::new(self.children.len()))
+                .insert(id)
+            {
                 continue;
             }
             let child = &self.children[id];

@@ -143,17 +143,18 @@ impl SimpleCommand {
 /// ```
 pub fn parse(input: &str) -> Result<Vec<SimpleCommand>, ShellError> {
     let mut out = Vec::new();
-    analyse(input.as_bytes(), 0, &mut out)?;
+    analyse(input, 0, &mut out)?;
     Ok(out)
 }
 
-fn analyse(src: &[u8], depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(), ShellError> {
+fn analyse(src: &str, depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(), ShellError> {
     if depth > MAX_DEPTH {
         return Err(ShellError::new("nested too deeply"));
     }
     let mut raws = Vec::new();
     Parser {
-        s: src,
+        src,
+        s: src.as_bytes(),
         i: 0,
         depth,
         out: &mut raws,
@@ -253,6 +254,8 @@ struct Heredoc {
 }
 
 struct Parser<'s, 'o> {
+    /// The command line being parsed; `s` is its bytes.
+    src: &'s str,
     s: &'s [u8],
     i: usize,
     depth: usize,
@@ -356,18 +359,24 @@ impl<'s> Parser<'s, '_> {
             if doc.expands {
                 // An unquoted delimiter makes the body behave like a
                 // double-quoted string: substitutions in it run.
-                let s: &'s [u8] = self.s;
-                let body = &s[body_start..body_end];
+                let body = String::from_utf8_lossy(&self.s[body_start..body_end]);
                 self.nested(|p| {
+                    let mut parsed = Vec::new();
                     let mut sub = Parser {
-                        s: body,
+                        src: &body,
+                        s: body.as_bytes(),
                         i: 0,
                         depth: p.depth,
-                        out: &mut *p.out,
+                        out: &mut parsed,
                         pending: Vec::new(),
                     };
                     let mut sink = Word::default();
-                    sub.double_quoted(&mut sink, None)
+                    sub.double_quoted(&mut sink, None)?;
+                    for raw in parsed {
+                        let owned: RawCommand<'s> = raw.into_owned();
+                        p.out.push(owned);
+                    }
+                    Ok(())
                 })?;
             }
         }
@@ -821,10 +830,12 @@ impl<'s> Parser<'s, '_> {
             return Ok(None);
         }
         w.text = if plain {
-            let s: &'s [u8] = self.s;
-            match std::str::from_utf8(&s[start..self.i]) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => Cow::Owned(String::from_utf8_lossy(&s[start..self.i]).into_owned()),
+            // Words end at ASCII operators or the end, so both ends are
+            // character boundaries.
+            let src: &'s str = self.src;
+            match src.get(start..self.i) {
+                Some(text) => Cow::Borrowed(text),
+                None => Cow::Owned(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()),
             }
         } else {
             Cow::Owned(into_string(bytes))
@@ -1020,10 +1031,13 @@ impl<'s> Parser<'s, '_> {
                 }
             }
         }
+        // Only ASCII backslashes were removed, so the content is still text.
+        let content = into_string(content);
         self.nested(|p| {
             let mut parsed = Vec::new();
             Parser {
-                s: &content,
+                src: &content,
+                s: content.as_bytes(),
                 i: 0,
                 depth: p.depth,
                 out: &mut parsed,
@@ -1279,7 +1293,7 @@ impl Lower<'_> {
 
     /// A command line given as a string (`bash -c`, `eval`, `trap`, `watch`).
     fn script(&mut self, script: &str) -> Result<(), ShellError> {
-        analyse(script.as_bytes(), self.depth + 1, self.out)
+        analyse(script, self.depth + 1, self.out)
     }
 
     fn command(
