@@ -98,7 +98,7 @@ pub struct SimpleCommand {
     pub text: String,
     /// Byte ranges in `text` of the program (first) and each argument.
     /// Kept as ranges so that building a command allocates once for the text.
-    spans: Vec<(u32, u32)>,
+    spans: Spans,
     /// Files written through output redirections.
     pub writes: Vec<String>,
     /// Why this command cannot be fully analysed; it is then at least `ask`.
@@ -119,17 +119,42 @@ impl SimpleCommand {
     /// The program's basename; empty for a bare redirection (`> file`) or a
     /// program name only known at run time.
     pub fn program(&self) -> &str {
-        self.spans.first().map_or("", |&(a, b)| self.slice(a, b))
+        self.spans.iter().next().map_or("", |(a, b)| self.slice(a, b))
     }
 
     /// The arguments in canonical form (quotes removed, path-like ones
     /// cleaned, an empty one as `''`).
     pub fn args(&self) -> impl Iterator<Item = &str> + Clone {
-        self.spans.iter().skip(1).map(|&(a, b)| self.slice(a, b))
+        self.spans.iter().skip(1).map(|(a, b)| self.slice(a, b))
     }
 
     fn slice(&self, a: u32, b: u32) -> &str {
         self.text.get(a as usize..b as usize).unwrap_or("")
+    }
+}
+
+/// Word ranges of a command: inline for the usual handful of words, so a
+/// command costs one allocation (its text) rather than two.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Spans {
+    inline: [(u32, u32); 8],
+    len: usize,
+    spill: Vec<(u32, u32)>,
+}
+
+impl Spans {
+    fn push(&mut self, span: (u32, u32)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = span;
+                self.len += 1;
+            }
+            None => self.spill.push(span),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        self.inline[..self.len].iter().chain(&self.spill).copied()
     }
 }
 
@@ -142,30 +167,29 @@ impl SimpleCommand {
 /// assert_eq!(texts, ["cd /repo", "sudo rm -rf target", "rm -rf target", "echo a && b"]);
 /// ```
 pub fn parse(input: &str) -> Result<Vec<SimpleCommand>, ShellError> {
-    let mut out = Vec::new();
-    analyse(input, 0, &mut out)?;
-    Ok(out)
+    let mut lower = Lower {
+        out: Vec::new(),
+        depth: 0,
+    };
+    analyse(input, 0, &mut lower)?;
+    Ok(lower.out)
 }
 
-fn analyse(src: &str, depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(), ShellError> {
+/// Parses `src`, lowering each raw command into `lower` as soon as it is
+/// complete, so no raw command outlives the text it borrows from.
+fn analyse(src: &str, depth: usize, lower: &mut Lower) -> Result<(), ShellError> {
     if depth > MAX_DEPTH {
         return Err(ShellError::new("nested too deeply"));
     }
-    let mut raws = Vec::new();
     Parser {
         src,
         s: src.as_bytes(),
         i: 0,
         depth,
-        out: &mut raws,
+        lower,
         pending: Vec::new(),
     }
-    .parse_list(End::Eof)?;
-    let mut lower = Lower { out, depth };
-    for raw in &raws {
-        lower.raw(raw)?;
-    }
-    Ok(())
+    .parse_list(End::Eof)
 }
 
 // ---------------------------------------------------------------------------
@@ -214,32 +238,6 @@ struct RawCommand<'s> {
     redirects: Vec<Redirect<'s>>,
 }
 
-impl RawCommand<'_> {
-    /// Detaches the command from the text it was parsed from (for commands
-    /// parsed out of a temporary buffer, such as backquote contents).
-    fn into_owned(self) -> RawCommand<'static> {
-        let word = |w: Word<'_>| Word {
-            text: Cow::Owned(w.text.into_owned()),
-            dynamic: w.dynamic,
-            glob: w.glob,
-            brace: w.brace,
-            quoted: w.quoted,
-        };
-        RawCommand {
-            assignments: self.assignments.into_iter().map(word).collect(),
-            words: self.words.into_iter().map(word).collect(),
-            redirects: self
-                .redirects
-                .into_iter()
-                .map(|r| Redirect {
-                    kind: r.kind,
-                    target: word(r.target),
-                })
-                .collect(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
     Eof,
@@ -259,7 +257,8 @@ struct Parser<'s, 'o> {
     s: &'s [u8],
     i: usize,
     depth: usize,
-    out: &'o mut Vec<RawCommand<'s>>,
+    /// Receives each raw command as soon as it is complete.
+    lower: &'o mut Lower,
     pending: Vec<Heredoc>,
 }
 
@@ -298,6 +297,12 @@ impl<'s> Parser<'s, '_> {
     /// Whether an unquoted reserved word sits at the cursor.
     fn at_reserved(&self, word: &[u8]) -> bool {
         self.starts_with(word) && self.s.get(self.i + word.len()).is_none_or(|&c| is_meta(c))
+    }
+
+    /// Hands a complete raw command to the lowering step.
+    fn emit(&mut self, raw: &RawCommand<'_>) -> Result<(), ShellError> {
+        self.lower.depth = self.depth;
+        self.lower.raw(raw)
     }
 
     fn nested<R>(
@@ -361,22 +366,16 @@ impl<'s> Parser<'s, '_> {
                 // double-quoted string: substitutions in it run.
                 let body = String::from_utf8_lossy(&self.s[body_start..body_end]);
                 self.nested(|p| {
-                    let mut parsed = Vec::new();
-                    let mut sub = Parser {
+                    let mut sink = Word::default();
+                    Parser {
                         src: &body,
                         s: body.as_bytes(),
                         i: 0,
                         depth: p.depth,
-                        out: &mut parsed,
+                        lower: &mut *p.lower,
                         pending: Vec::new(),
-                    };
-                    let mut sink = Word::default();
-                    sub.double_quoted(&mut sink, None)?;
-                    for raw in parsed {
-                        let owned: RawCommand<'s> = raw.into_owned();
-                        p.out.push(owned);
                     }
-                    Ok(())
+                    .double_quoted(&mut sink, None)
                 })?;
             }
         }
@@ -589,7 +588,7 @@ impl<'s> Parser<'s, '_> {
                 }
             }
         }
-        self.out.push(raw);
+        self.emit(&raw)?;
         self.trailing_redirects()
     }
 
@@ -610,7 +609,7 @@ impl<'s> Parser<'s, '_> {
             .iter()
             .any(|r| matches!(r.kind, RedirKind::Write | RedirKind::Append))
         {
-            self.out.push(raw);
+            self.emit(&raw)?;
         }
         Ok(())
     }
@@ -668,7 +667,7 @@ impl<'s> Parser<'s, '_> {
             }
         }
         if !(raw.words.is_empty() && raw.assignments.is_empty() && raw.redirects.is_empty()) {
-            self.out.push(raw);
+            self.emit(&raw)?;
         }
         Ok(())
     }
@@ -1034,21 +1033,15 @@ impl<'s> Parser<'s, '_> {
         // Only ASCII backslashes were removed, so the content is still text.
         let content = into_string(content);
         self.nested(|p| {
-            let mut parsed = Vec::new();
             Parser {
                 src: &content,
                 s: content.as_bytes(),
                 i: 0,
                 depth: p.depth,
-                out: &mut parsed,
+                lower: &mut *p.lower,
                 pending: Vec::new(),
             }
-            .parse_list(End::Eof)?;
-            for raw in parsed {
-                let owned: RawCommand<'s> = raw.into_owned();
-                p.out.push(owned);
-            }
-            Ok(())
+            .parse_list(End::Eof)
         })
     }
 
@@ -1188,8 +1181,8 @@ const INTERPRETERS: &[&str] = &[
     "python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun",
 ];
 
-struct Lower<'o> {
-    out: &'o mut Vec<SimpleCommand>,
+struct Lower {
+    out: Vec<SimpleCommand>,
     depth: usize,
 }
 
@@ -1201,7 +1194,7 @@ struct Traits {
     wrappers: usize,
 }
 
-impl Lower<'_> {
+impl Lower {
     fn raw(&mut self, raw: &RawCommand) -> Result<(), ShellError> {
         let issue = raw
             .assignments
@@ -1235,7 +1228,7 @@ impl Lower<'_> {
         let mut text = String::with_capacity(
             name.len() + args.iter().map(|a| a.text.len() + 1).sum::<usize>(),
         );
-        let mut spans = Vec::with_capacity(args.len() + 1);
+        let mut spans = Spans::default();
         let mut runtime_word = traits.runtime_word.clone();
         text.push_str(name);
         spans.push((0, offset(&text)));
@@ -1281,7 +1274,7 @@ impl Lower<'_> {
             let runtime = r.target.dynamic || r.target.brace || r.target.glob;
             self.out.push(SimpleCommand {
                 text: format!("{op} {}", if target.is_empty() { "''" } else { &target }),
-                spans: Vec::new(),
+                spans: Spans::default(),
                 writes: vec![target.into_owned()],
                 unanalysable: None,
                 runtime_word: runtime.then(|| r.target.text.to_string()),
@@ -1293,7 +1286,10 @@ impl Lower<'_> {
 
     /// A command line given as a string (`bash -c`, `eval`, `trap`, `watch`).
     fn script(&mut self, script: &str) -> Result<(), ShellError> {
-        analyse(script, self.depth + 1, self.out)
+        let depth = self.depth;
+        let result = analyse(script, depth + 1, self);
+        self.depth = depth;
+        result
     }
 
     fn command(
