@@ -119,7 +119,10 @@ impl SimpleCommand {
     /// The program's basename; empty for a bare redirection (`> file`) or a
     /// program name only known at run time.
     pub fn program(&self) -> &str {
-        self.spans.iter().next().map_or("", |(a, b)| self.slice(a, b))
+        self.spans
+            .iter()
+            .next()
+            .map_or("", |(a, b)| self.slice(a, b))
     }
 
     /// The arguments in canonical form (quotes removed, path-like ones
