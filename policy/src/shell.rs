@@ -540,6 +540,7 @@ impl<'s> Parser<'s, '_> {
             match self.peek() {
                 None | Some(b'\n' | b';') => return Ok(()),
                 Some(c) if is_meta(c) => return err("unexpected operator in `for`"),
+                Some(b'#') => self.skip_comment(),
                 _ => {
                     // The list words may hold substitutions, which run.
                     self.word()?;
@@ -584,10 +585,12 @@ impl<'s> Parser<'s, '_> {
                         ..Word::default()
                     });
                 }
+                Some(b'#') => self.skip_comment(),
                 _ => {
-                    if let Some(w) = self.word()? {
-                        raw.words.push(w);
-                    }
+                    let Some(w) = self.word()? else {
+                        return err("unexpected character in `[[`");
+                    };
+                    raw.words.push(w);
                 }
             }
         }
@@ -686,6 +689,7 @@ impl<'s> Parser<'s, '_> {
                 }
                 Some(b'\n') => self.newline()?,
                 Some(c) if is_meta(c) => return err("unexpected operator in array"),
+                Some(b'#') => self.skip_comment(),
                 _ => {
                     self.word()?;
                 }
@@ -1981,6 +1985,20 @@ mod tests {
         ] {
             assert!(parse(input).is_err(), "{input:?}: {:?}", parse(input));
         }
+    }
+
+    #[test]
+    fn comments_inside_compound_words_end_the_line_not_the_parser() {
+        // Found by fuzzing: these once looped forever.
+        for input in [
+            "[[ &<#[&<& &",
+            "[[(-f x #f\u{6}(f\n:",
+            "for x in a #b\ndo ls; done",
+            "a=(1 #c\n2)",
+        ] {
+            let _ = parse(input);
+        }
+        assert_eq!(texts("for x in a # b\ndo ls; done"), ["ls"]);
     }
 
     #[test]
