@@ -80,10 +80,14 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
 }
 
 /// Whether an absolute path is already normal: no empty, `.` or `..`
-/// component and no trailing `/` (except the root itself).
-fn is_clean(path: &str) -> bool {
+/// component and no trailing `/` (except the root itself). Relative paths
+/// are never reported clean.
+pub(crate) fn is_clean(path: &str) -> bool {
     if path == "/" {
         return true;
+    }
+    if !path.starts_with('/') {
+        return false;
     }
     let b = path.as_bytes();
     b.iter()

@@ -62,7 +62,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::path::clean_argument;
+use crate::path::{clean_argument, is_clean};
 
 /// Nesting limit for subshells, substitutions and `bash -c` strings. Real
 /// commands stay far below it; hostile ones are reported as unanalysable
@@ -1735,7 +1735,7 @@ fn program_name(text: &str) -> &str {
 }
 
 fn canonical_arg<'a>(w: &'a Word<'_>) -> Cow<'a, str> {
-    if !w.dynamic && looks_like_path(&w.text) {
+    if !w.dynamic && looks_like_path(&w.text) && !is_clean(&w.text) {
         Cow::Owned(clean_argument(&w.text))
     } else {
         Cow::Borrowed(&*w.text)
