@@ -237,8 +237,49 @@ struct Redirect<'s> {
 #[derive(Debug, Default)]
 struct RawCommand<'s> {
     assignments: Vec<Word<'s>>,
-    words: Vec<Word<'s>>,
+    words: Words<'s>,
     redirects: Vec<Redirect<'s>>,
+}
+
+/// A command's words: inline for the usual handful, so parsing a simple
+/// command does not allocate for them.
+#[derive(Debug, Default)]
+struct Words<'s> {
+    inline: [Word<'s>; 6],
+    len: usize,
+    /// All words, once there are more than fit inline.
+    spill: Vec<Word<'s>>,
+}
+
+impl<'s> Words<'s> {
+    fn push(&mut self, word: Word<'s>) {
+        if self.spill.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = word;
+            self.len += 1;
+            return;
+        }
+        if self.spill.is_empty() {
+            self.spill
+                .extend(self.inline.iter_mut().map(std::mem::take));
+        }
+        self.spill.push(word);
+    }
+
+    fn as_slice(&self) -> &[Word<'s>] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1219,7 +1260,7 @@ impl Lower {
                 });
             }
         } else {
-            self.command(&raw.words, Traits::default(), issue)?;
+            self.command(raw.words.as_slice(), Traits::default(), issue)?;
         }
         self.redirections(&raw.redirects);
         Ok(())
