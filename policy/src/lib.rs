@@ -31,6 +31,12 @@
 //! Tools missing from the catalog are matched as text, are at least `ask`,
 //! and have risk `unknown`.
 //!
+//! Because `*` spans spaces, a command pattern's star also spans further
+//! arguments: `cat /repo/*` matches `cat /repo/a /etc/passwd`. That is the
+//! documented pattern semantics, not a parsing gap; rules that must pin the
+//! argument count should be literal. [`analyze`] reports rules that can never
+//! apply and patterns that cannot fit their tool's arguments.
+//!
 //! # Use
 //!
 //! ```

@@ -55,8 +55,8 @@ impl PatternIndex {
     ) -> Self {
         let mut everything = NONE;
         let mut exact: Map<Box<[u8]>, u32> = Map::default();
-        let mut prefixes = Trie::new();
-        let mut suffixes: Vec<Trie> = Vec::new();
+        let mut prefixes = TrieBuilder::new();
+        let mut suffixes: Vec<TrieBuilder> = Vec::new();
         let mut groups: Vec<MiddlesBuilder> = Vec::new();
         for (index, pattern) in patterns {
             let Some(pattern) = pattern.filter(|p| !p.matches_everything()) else {
@@ -74,10 +74,10 @@ impl PatternIndex {
             };
             let p = prefixes.insert(prefix.bytes());
             let s_id = prefixes.payload_or_insert(p, || {
-                suffixes.push(Trie::new());
+                suffixes.push(TrieBuilder::new());
                 suffixes.len() - 1
             });
-            let trie = &mut suffixes[s_id];
+            let trie = &mut suffixes[s_id as usize];
             let s = trie.insert(suffix.bytes().rev());
             let g_id = trie.payload_or_insert(s, || {
                 groups.push(MiddlesBuilder::default());
@@ -88,13 +88,14 @@ impl PatternIndex {
                 .map(String::as_str)
                 .filter(|m| !m.is_empty())
                 .collect();
-            groups[g_id].insert(&literal_middles, index);
+            groups[g_id as usize].insert(&literal_middles, index);
         }
         let groups: Vec<Middles> = groups.into_iter().map(MiddlesBuilder::finish).collect();
-        for trie in &mut suffixes {
-            trie.finish(|g| groups[g].min);
-        }
-        prefixes.finish(|s| suffixes[s].nodes[0].min);
+        let suffixes: Vec<Trie> = suffixes
+            .into_iter()
+            .map(|t| t.finish(|g| groups[g as usize].min))
+            .collect();
+        let prefixes = prefixes.finish(|s| suffixes[s as usize].root_min());
         Self {
             everything,
             exact,
@@ -117,10 +118,11 @@ impl PatternIndex {
             if n.min >= best {
                 break;
             }
-            if n.payload != NONE_ID {
-                self.search_suffixes(&self.suffixes[n.payload], subject, depth, &mut best);
+            if n.payload != NONE {
+                let trie = &self.suffixes[n.payload as usize];
+                self.search_suffixes(trie, subject, depth, &mut best);
             }
-            match subject.get(depth).and_then(|&b| n.child(b)) {
+            match subject.get(depth).and_then(|&b| self.prefixes.child(n, b)) {
                 Some(next) => node = next,
                 None => break,
             }
@@ -136,14 +138,14 @@ impl PatternIndex {
             if n.min >= *best {
                 return;
             }
-            if n.payload != NONE_ID {
+            if n.payload != NONE {
                 let window = &subject[prefix_len..subject.len() - taken];
-                self.groups[n.payload].search(window, best);
+                self.groups[n.payload as usize].search(window, best);
             }
             if taken == room {
                 return;
             }
-            match n.child(subject[subject.len() - 1 - taken]) {
+            match trie.child(n, subject[subject.len() - 1 - taken]) {
                 Some(next) => node = next,
                 None => return,
             }
@@ -151,45 +153,63 @@ impl PatternIndex {
     }
 }
 
-const NONE_ID: usize = usize::MAX;
-
-/// A byte trie whose nodes carry an optional payload id.
-#[derive(Debug)]
+/// A byte trie whose nodes carry an optional payload id, stored flat: each
+/// node's outgoing edges are one contiguous run of a shared edge array, so a
+/// walk touches two arrays instead of a heap allocation per node.
+#[derive(Debug, Default)]
 struct Trie {
     nodes: Vec<TrieNode>,
+    /// Edge labels, grouped by node, sorted within a node.
+    labels: Vec<u8>,
+    /// Edge targets, parallel to `labels`.
+    targets: Vec<u32>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct TrieNode {
-    /// Sorted by byte.
-    edges: Vec<(u8, usize)>,
-    payload: usize,
+    edges_at: u32,
+    edge_count: u32,
+    payload: u32,
     /// Lowest rule index in this node's payload and below it.
     min: u32,
 }
 
-impl TrieNode {
-    fn child(&self, b: u8) -> Option<usize> {
-        self.edges
-            .binary_search_by_key(&b, |&(k, _)| k)
-            .ok()
-            .map(|i| self.edges[i].1)
-    }
-}
-
-impl Default for Trie {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Trie {
+    fn child(&self, node: &TrieNode, b: u8) -> Option<usize> {
+        let at = node.edges_at as usize;
+        let labels = &self.labels[at..at + node.edge_count as usize];
+        let i = if labels.len() <= 16 {
+            labels.iter().position(|&l| l == b)?
+        } else {
+            labels.binary_search(&b).ok()?
+        };
+        Some(self.targets[at + i] as usize)
+    }
+
+    fn root_min(&self) -> u32 {
+        self.nodes.first().map_or(NONE, |n| n.min)
+    }
+}
+
+/// A trie under construction.
+#[derive(Debug)]
+struct TrieBuilder {
+    nodes: Vec<BuilderNode>,
+}
+
+#[derive(Debug, Default)]
+struct BuilderNode {
+    /// Sorted by byte.
+    edges: Vec<(u8, u32)>,
+    payload: u32,
+}
+
+impl TrieBuilder {
     fn new() -> Self {
         Self {
-            nodes: vec![TrieNode {
+            nodes: vec![BuilderNode {
                 edges: Vec::new(),
-                payload: NONE_ID,
-                min: NONE,
+                payload: NONE,
             }],
         }
     }
@@ -198,15 +218,14 @@ impl Trie {
         let mut node = 0;
         for b in key {
             node = match self.nodes[node].edges.binary_search_by_key(&b, |&(k, _)| k) {
-                Ok(i) => self.nodes[node].edges[i].1,
+                Ok(i) => self.nodes[node].edges[i].1 as usize,
                 Err(i) => {
                     let id = self.nodes.len();
-                    self.nodes.push(TrieNode {
+                    self.nodes.push(BuilderNode {
                         edges: Vec::new(),
-                        payload: NONE_ID,
-                        min: NONE,
+                        payload: NONE,
                     });
-                    self.nodes[node].edges.insert(i, (b, id));
+                    self.nodes[node].edges.insert(i, (b, to_u32(id)));
                     id
                 }
             };
@@ -215,31 +234,57 @@ impl Trie {
     }
 
     /// The node's payload id, created by `f` if the node has none yet.
-    fn payload_or_insert(&mut self, node: usize, f: impl FnOnce() -> usize) -> usize {
+    fn payload_or_insert(&mut self, node: usize, f: impl FnOnce() -> usize) -> u32 {
         let slot = &mut self.nodes[node].payload;
-        if *slot == NONE_ID {
-            *slot = f();
+        if *slot == NONE {
+            *slot = to_u32(f());
         }
         *slot
     }
 
-    /// Fills in `min` bottom-up. Children always have higher ids than their
-    /// parent, so one reverse pass suffices.
-    fn finish(&mut self, payload_min: impl Fn(usize) -> u32) {
-        for id in (0..self.nodes.len()).rev() {
-            let own = match self.nodes[id].payload {
-                NONE_ID => NONE,
-                p => payload_min(p),
+    /// Flattens the trie and fills in `min` bottom-up. Children always have
+    /// higher ids than their parent, so one reverse pass suffices.
+    fn finish(self, payload_min: impl Fn(u32) -> u32) -> Trie {
+        let mut trie = Trie {
+            nodes: Vec::with_capacity(self.nodes.len()),
+            labels: Vec::new(),
+            targets: Vec::new(),
+        };
+        for n in &self.nodes {
+            trie.nodes.push(TrieNode {
+                edges_at: to_u32(trie.labels.len()),
+                edge_count: to_u32(n.edges.len()),
+                payload: n.payload,
+                min: NONE,
+            });
+            for &(label, target) in &n.edges {
+                trie.labels.push(label);
+                trie.targets.push(target);
+            }
+        }
+        for id in (0..trie.nodes.len()).rev() {
+            let n = trie.nodes[id];
+            let own = if n.payload == NONE {
+                NONE
+            } else {
+                payload_min(n.payload)
             };
-            let below = self.nodes[id]
-                .edges
+            let at = n.edges_at as usize;
+            let below = trie.targets[at..at + n.edge_count as usize]
                 .iter()
-                .map(|&(_, c)| self.nodes[c].min)
+                .map(|&c| trie.nodes[c as usize].min)
                 .min()
                 .unwrap_or(NONE);
-            self.nodes[id].min = own.min(below);
+            trie.nodes[id].min = own.min(below);
         }
+        trie
     }
+}
+
+/// Index sizes are bounded by pattern bytes (at most `MAX_PATTERN_LEN` per
+/// rule), far below `u32::MAX` for any storable rule set.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(NONE)
 }
 
 /// Patterns sharing a prefix and a suffix, organised by their middles.
@@ -325,13 +370,17 @@ impl Middles {
         let Some(automaton) = &self.automaton else {
             return;
         };
-        let mut seen = Seen::new(self.children.len());
+        // Created at the first hit: most searches find no middle at all.
+        let mut seen: Option<Seen> = None;
         for m in automaton.find_overlapping_iter(window) {
             let id = m.pattern().as_usize();
             // The first report of a literal is its earliest occurrence (all
             // occurrences have the same length and come in order of end);
             // later ones can only do worse.
-            if !seen.insert(id) {
+            if !seen
+                .get_or_insert_with(|| Seen::new(self.children.len()))
+                .insert(id)
+            {
                 continue;
             }
             let child = &self.children[id];

@@ -80,13 +80,25 @@ pub fn normalize_path(path: &str, working_dir: Option<&str>) -> Result<String, P
 }
 
 /// Whether an absolute path is already normal: no empty, `.` or `..`
-/// component and no trailing `/` (except the root itself).
-fn is_clean(path: &str) -> bool {
-    path == "/"
-        || path
-            .split('/')
-            .skip(1)
-            .all(|c| !matches!(c, "" | "." | ".."))
+/// component and no trailing `/` (except the root itself). Relative paths
+/// are never reported clean.
+pub(crate) fn is_clean(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    if !path.starts_with('/') {
+        return false;
+    }
+    let b = path.as_bytes();
+    b.iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b'/')
+        .all(|(i, _)| {
+            !matches!(
+                &b[i + 1..],
+                [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..]
+            )
+        })
 }
 
 fn clean_absolute(path: &str) -> Result<String, PathError> {

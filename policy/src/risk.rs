@@ -35,7 +35,7 @@ pub(crate) fn tool_default(tool: Option<&Tool>) -> Risk {
 /// Findings for a path argument of a path tool.
 pub(crate) fn path(risk: &mut Risk, tool: &Tool, path: &str) {
     let Some(place) = sensitive_place(path) else {
-        if !tool.read_only && (path == "/" || path.matches('/').count() == 1) {
+        if !tool.read_only && !path[1..].contains('/') {
             risk.raise(Dangerous, "changes a top-level directory");
         }
         return;
@@ -259,41 +259,42 @@ fn is_downloader(program: &str) -> bool {
 }
 
 /// Where a path points that deserves a second look, phrased for a reviewer.
+/// Works on normalized paths and on cleaned shell arguments (which may be
+/// relative or start with `~`).
 fn sensitive_place(path: &str) -> Option<&'static str> {
-    let path = path.strip_prefix("~").unwrap_or(path);
-    if path == "/etc" || path.starts_with("/etc/") {
-        return Some("under /etc");
-    }
-    let components = || path.split('/').filter(|c| !c.is_empty());
-    if components().any(|c| c == ".ssh") {
-        return Some("under ~/.ssh");
-    }
-    for dir in [
-        "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/sys", "/proc", "/var/lib",
-    ] {
-        if path == dir
-            || path
-                .strip_prefix(dir)
-                .is_some_and(|rest| rest.starts_with('/'))
-        {
-            return Some("in system directories");
+    let path = path.strip_prefix('~').unwrap_or(path);
+    let mut top = None;
+    let (mut ssh, mut hidden) = (false, false);
+    for (i, c) in path.split('/').enumerate() {
+        if i == 1 && path.starts_with('/') {
+            top = Some(c);
+        }
+        if let Some(name) = c.strip_prefix('.') {
+            ssh |= name == "ssh";
+            hidden |= !name.is_empty() && name != ".";
         }
     }
-    if path.starts_with("/dev/")
-        && !matches!(
-            path,
-            "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"
-        )
-    {
-        return Some("in /dev");
+    match top {
+        Some("etc") => return Some("under /etc"),
+        _ if ssh => return Some("under ~/.ssh"),
+        Some("boot" | "usr" | "bin" | "sbin" | "lib" | "lib64" | "sys" | "proc") => {
+            return Some("in system directories");
+        }
+        Some("var") if path == "/var/lib" || path.starts_with("/var/lib/") => {
+            return Some("in system directories");
+        }
+        Some("dev")
+            if !matches!(
+                path,
+                "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"
+            ) =>
+        {
+            return Some("in /dev");
+        }
+        Some("root") => return Some("in root's home"),
+        _ => {}
     }
-    if path == "/root" || path.starts_with("/root/") {
-        return Some("in root's home");
-    }
-    if components().any(|c| c.starts_with('.') && c != "." && c != "..") {
-        return Some("in dotfiles or hidden directories");
-    }
-    None
+    hidden.then_some("in dotfiles or hidden directories")
 }
 
 fn holds_secrets(path: &str) -> bool {

@@ -62,7 +62,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::path::clean_argument;
+use crate::path::{clean_argument, is_clean};
 
 /// Nesting limit for subshells, substitutions and `bash -c` strings. Real
 /// commands stay far below it; hostile ones are reported as unanalysable
@@ -98,7 +98,7 @@ pub struct SimpleCommand {
     pub text: String,
     /// Byte ranges in `text` of the program (first) and each argument.
     /// Kept as ranges so that building a command allocates once for the text.
-    spans: Vec<(u32, u32)>,
+    spans: Spans,
     /// Files written through output redirections.
     pub writes: Vec<String>,
     /// Why this command cannot be fully analysed; it is then at least `ask`.
@@ -119,17 +119,45 @@ impl SimpleCommand {
     /// The program's basename; empty for a bare redirection (`> file`) or a
     /// program name only known at run time.
     pub fn program(&self) -> &str {
-        self.spans.first().map_or("", |&(a, b)| self.slice(a, b))
+        self.spans
+            .iter()
+            .next()
+            .map_or("", |(a, b)| self.slice(a, b))
     }
 
     /// The arguments in canonical form (quotes removed, path-like ones
     /// cleaned, an empty one as `''`).
     pub fn args(&self) -> impl Iterator<Item = &str> + Clone {
-        self.spans.iter().skip(1).map(|&(a, b)| self.slice(a, b))
+        self.spans.iter().skip(1).map(|(a, b)| self.slice(a, b))
     }
 
     fn slice(&self, a: u32, b: u32) -> &str {
         self.text.get(a as usize..b as usize).unwrap_or("")
+    }
+}
+
+/// Word ranges of a command: inline for the usual handful of words, so a
+/// command costs one allocation (its text) rather than two.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Spans {
+    inline: [(u32, u32); 8],
+    len: usize,
+    spill: Vec<(u32, u32)>,
+}
+
+impl Spans {
+    fn push(&mut self, span: (u32, u32)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = span;
+                self.len += 1;
+            }
+            None => self.spill.push(span),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        self.inline[..self.len].iter().chain(&self.spill).copied()
     }
 }
 
@@ -142,29 +170,29 @@ impl SimpleCommand {
 /// assert_eq!(texts, ["cd /repo", "sudo rm -rf target", "rm -rf target", "echo a && b"]);
 /// ```
 pub fn parse(input: &str) -> Result<Vec<SimpleCommand>, ShellError> {
-    let mut out = Vec::new();
-    analyse(input.as_bytes(), 0, &mut out)?;
-    Ok(out)
+    let mut lower = Lower {
+        out: Vec::new(),
+        depth: 0,
+    };
+    analyse(input, 0, &mut lower)?;
+    Ok(lower.out)
 }
 
-fn analyse(src: &[u8], depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(), ShellError> {
+/// Parses `src`, lowering each raw command into `lower` as soon as it is
+/// complete, so no raw command outlives the text it borrows from.
+fn analyse(src: &str, depth: usize, lower: &mut Lower) -> Result<(), ShellError> {
     if depth > MAX_DEPTH {
         return Err(ShellError::new("nested too deeply"));
     }
-    let mut raws = Vec::new();
     Parser {
-        s: src,
+        src,
+        s: src.as_bytes(),
         i: 0,
         depth,
-        out: &mut raws,
+        lower,
         pending: Vec::new(),
     }
-    .parse_list(End::Eof)?;
-    let mut lower = Lower { out, depth };
-    for raw in &raws {
-        lower.raw(raw)?;
-    }
-    Ok(())
+    .parse_list(End::Eof)
 }
 
 // ---------------------------------------------------------------------------
@@ -172,9 +200,10 @@ fn analyse(src: &[u8], depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(),
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Default, Clone)]
-struct Word {
-    /// After quote removal; expansions kept as their source text.
-    text: String,
+struct Word<'s> {
+    /// After quote removal; expansions kept as their source text. Borrowed
+    /// from the command line when the word needed no quote removal.
+    text: Cow<'s, str>,
     /// Contains an expansion whose value is only known at run time.
     dynamic: bool,
     /// Contains unquoted glob characters.
@@ -200,16 +229,57 @@ enum RedirKind {
 }
 
 #[derive(Debug)]
-struct Redirect {
+struct Redirect<'s> {
     kind: RedirKind,
-    target: Word,
+    target: Word<'s>,
 }
 
 #[derive(Debug, Default)]
-struct RawCommand {
-    assignments: Vec<Word>,
-    words: Vec<Word>,
-    redirects: Vec<Redirect>,
+struct RawCommand<'s> {
+    assignments: Vec<Word<'s>>,
+    words: Words<'s>,
+    redirects: Vec<Redirect<'s>>,
+}
+
+/// A command's words: inline for the usual handful, so parsing a simple
+/// command does not allocate for them.
+#[derive(Debug, Default)]
+struct Words<'s> {
+    inline: [Word<'s>; 6],
+    len: usize,
+    /// All words, once there are more than fit inline.
+    spill: Vec<Word<'s>>,
+}
+
+impl<'s> Words<'s> {
+    fn push(&mut self, word: Word<'s>) {
+        if self.spill.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = word;
+            self.len += 1;
+            return;
+        }
+        if self.spill.is_empty() {
+            self.spill
+                .extend(self.inline.iter_mut().map(std::mem::take));
+        }
+        self.spill.push(word);
+    }
+
+    fn as_slice(&self) -> &[Word<'s>] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,10 +296,13 @@ struct Heredoc {
 }
 
 struct Parser<'s, 'o> {
+    /// The command line being parsed; `s` is its bytes.
+    src: &'s str,
     s: &'s [u8],
     i: usize,
     depth: usize,
-    out: &'o mut Vec<RawCommand>,
+    /// Receives each raw command as soon as it is complete.
+    lower: &'o mut Lower,
     pending: Vec<Heredoc>,
 }
 
@@ -252,7 +325,7 @@ fn err<T>(message: &str) -> Result<T, ShellError> {
     Err(ShellError::new(message))
 }
 
-impl Parser<'_, '_> {
+impl<'s> Parser<'s, '_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -268,6 +341,12 @@ impl Parser<'_, '_> {
     /// Whether an unquoted reserved word sits at the cursor.
     fn at_reserved(&self, word: &[u8]) -> bool {
         self.starts_with(word) && self.s.get(self.i + word.len()).is_none_or(|&c| is_meta(c))
+    }
+
+    /// Hands a complete raw command to the lowering step.
+    fn emit(&mut self, raw: &RawCommand<'_>) -> Result<(), ShellError> {
+        self.lower.depth = self.depth;
+        self.lower.raw(raw)
     }
 
     fn nested<R>(
@@ -329,17 +408,18 @@ impl Parser<'_, '_> {
             if doc.expands {
                 // An unquoted delimiter makes the body behave like a
                 // double-quoted string: substitutions in it run.
-                let body = &self.s[body_start..body_end];
+                let body = String::from_utf8_lossy(&self.s[body_start..body_end]);
                 self.nested(|p| {
-                    let mut sub = Parser {
-                        s: body,
+                    let mut sink = Word::default();
+                    Parser {
+                        src: &body,
+                        s: body.as_bytes(),
                         i: 0,
                         depth: p.depth,
-                        out: &mut *p.out,
+                        lower: &mut *p.lower,
                         pending: Vec::new(),
-                    };
-                    let mut sink = Word::default();
-                    sub.double_quoted(&mut sink, None)
+                    }
+                    .double_quoted(&mut sink, None)
                 })?;
             }
         }
@@ -501,6 +581,7 @@ impl Parser<'_, '_> {
             match self.peek() {
                 None | Some(b'\n' | b';') => return Ok(()),
                 Some(c) if is_meta(c) => return err("unexpected operator in `for`"),
+                Some(b'#') => self.skip_comment(),
                 _ => {
                     // The list words may hold substitutions, which run.
                     self.word()?;
@@ -514,7 +595,7 @@ impl Parser<'_, '_> {
         self.i += 2;
         let mut raw = RawCommand::default();
         raw.words.push(Word {
-            text: "[[".to_owned(),
+            text: Cow::Borrowed("[["),
             ..Word::default()
         });
         loop {
@@ -522,7 +603,7 @@ impl Parser<'_, '_> {
             if self.at_reserved(b"]]") {
                 self.i += 2;
                 raw.words.push(Word {
-                    text: "]]".to_owned(),
+                    text: Cow::Borrowed("]]"),
                     ..Word::default()
                 });
                 break;
@@ -539,18 +620,22 @@ impl Parser<'_, '_> {
                         self.i += 1;
                     }
                     raw.words.push(Word {
-                        text: String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+                        text: Cow::Owned(
+                            String::from_utf8_lossy(&self.s[start..self.i]).into_owned(),
+                        ),
                         ..Word::default()
                     });
                 }
+                Some(b'#') => self.skip_comment(),
                 _ => {
-                    if let Some(w) = self.word()? {
-                        raw.words.push(w);
-                    }
+                    let Some(w) = self.word()? else {
+                        return err("unexpected character in `[[`");
+                    };
+                    raw.words.push(w);
                 }
             }
         }
-        self.out.push(raw);
+        self.emit(&raw)?;
         self.trailing_redirects()
     }
 
@@ -571,7 +656,7 @@ impl Parser<'_, '_> {
             .iter()
             .any(|r| matches!(r.kind, RedirKind::Write | RedirKind::Append))
         {
-            self.out.push(raw);
+            self.emit(&raw)?;
         }
         Ok(())
     }
@@ -629,7 +714,7 @@ impl Parser<'_, '_> {
             }
         }
         if !(raw.words.is_empty() && raw.assignments.is_empty() && raw.redirects.is_empty()) {
-            self.out.push(raw);
+            self.emit(&raw)?;
         }
         Ok(())
     }
@@ -645,6 +730,7 @@ impl Parser<'_, '_> {
                 }
                 Some(b'\n') => self.newline()?,
                 Some(c) if is_meta(c) => return err("unexpected operator in array"),
+                Some(b'#') => self.skip_comment(),
                 _ => {
                     self.word()?;
                 }
@@ -663,7 +749,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn redirect(&mut self) -> Result<Redirect, ShellError> {
+    fn redirect(&mut self) -> Result<Redirect<'s>, ShellError> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
@@ -706,24 +792,36 @@ impl Parser<'_, '_> {
     }
 
     /// Reads one word, or `None` at an operator or the end.
-    fn word(&mut self) -> Result<Option<Word>, ShellError> {
+    fn word(&mut self) -> Result<Option<Word<'s>>, ShellError> {
         let start = self.i;
         let mut w = Word::default();
+        // Bytes after quote removal; only filled once the word stops being
+        // a plain slice of the input, which most words never do.
         let mut bytes = Vec::new();
+        let mut plain = true;
         // Brace expansion needs `{`, then `,` or `..`, then `}`, unquoted.
         let mut brace_open = false;
         let mut brace_sep = false;
         while let Some(c) = self.peek() {
+            let special = match c {
+                b'<' | b'>' if self.i == start && self.peek_at(1) == Some(b'(') => true,
+                c if is_meta(c) => break,
+                b'#' if self.i == start => break,
+                b'\\' | b'\'' | b'"' | b'$' | b'`' => true,
+                _ => false,
+            };
+            if special && plain {
+                plain = false;
+                bytes.extend_from_slice(&self.s[start..self.i]);
+            }
             match c {
-                b'<' | b'>' if self.i == start && self.peek_at(1) == Some(b'(') => {
+                b'<' | b'>' => {
                     // Process substitution: its commands run.
                     self.i += 2;
                     self.nested(|p| p.parse_list(End::Paren))?;
                     bytes.extend_from_slice(&self.s[start..self.i]);
                     w.dynamic = true;
                 }
-                c if is_meta(c) => break,
-                b'#' if self.i == start => break,
                 b'\\' => match self.peek_at(1) {
                     Some(b'\n') => self.i += 2,
                     Some(n) => {
@@ -759,33 +857,18 @@ impl Parser<'_, '_> {
                     bytes.extend_from_slice(&self.s[from..self.i]);
                     w.dynamic = true;
                 }
-                b'*' | b'?' | b'[' => {
-                    w.glob = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b'{' => {
-                    brace_open = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b',' if brace_open => {
-                    brace_sep = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
-                b'.' if brace_open && self.peek_at(1) == Some(b'.') => {
-                    brace_sep = true;
-                    bytes.extend_from_slice(b"..");
-                    self.i += 2;
-                }
-                b'}' if brace_open && brace_sep => {
-                    w.brace = true;
-                    bytes.push(c);
-                    self.i += 1;
-                }
                 _ => {
-                    bytes.push(c);
+                    match c {
+                        b'*' | b'?' | b'[' => w.glob = true,
+                        b'{' => brace_open = true,
+                        b',' if brace_open => brace_sep = true,
+                        b'.' if brace_open && self.peek_at(1) == Some(b'.') => brace_sep = true,
+                        b'}' if brace_open && brace_sep => w.brace = true,
+                        _ => {}
+                    }
+                    if !plain {
+                        bytes.push(c);
+                    }
                     self.i += 1;
                 }
             }
@@ -793,13 +876,27 @@ impl Parser<'_, '_> {
         if self.i == start {
             return Ok(None);
         }
-        w.text = into_string(bytes);
+        w.text = if plain {
+            // Words end at ASCII operators or the end, so both ends are
+            // character boundaries.
+            let src: &'s str = self.src;
+            match src.get(start..self.i) {
+                Some(text) => Cow::Borrowed(text),
+                None => Cow::Owned(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()),
+            }
+        } else {
+            Cow::Owned(into_string(bytes))
+        };
         Ok(Some(w))
     }
 
     /// The inside of `"…"` (or of an expanding here-document when
     /// `terminator` is `None`); the cursor is past the opening quote.
-    fn double_quoted(&mut self, w: &mut Word, terminator: Option<u8>) -> Result<(), ShellError> {
+    fn double_quoted(
+        &mut self,
+        w: &mut Word<'_>,
+        terminator: Option<u8>,
+    ) -> Result<(), ShellError> {
         let mut bytes = Vec::new();
         loop {
             match self.peek() {
@@ -833,12 +930,17 @@ impl Parser<'_, '_> {
                 }
             }
         }
-        w.text.push_str(&into_string(bytes));
+        w.text.to_mut().push_str(&into_string(bytes));
         Ok(())
     }
 
     /// A `$` form; the cursor is on the `$`.
-    fn dollar(&mut self, w: &mut Word, bytes: &mut Vec<u8>, in_dq: bool) -> Result<(), ShellError> {
+    fn dollar(
+        &mut self,
+        w: &mut Word<'_>,
+        bytes: &mut Vec<u8>,
+        in_dq: bool,
+    ) -> Result<(), ShellError> {
         let start = self.i;
         match self.peek_at(1) {
             Some(b'(') if self.peek_at(2) == Some(b'(') => {
@@ -888,7 +990,7 @@ impl Parser<'_, '_> {
     }
 
     /// `$(( … ))` or `(( … ))` after the opening parentheses.
-    fn arithmetic(&mut self, w: &mut Word) -> Result<(), ShellError> {
+    fn arithmetic(&mut self, w: &mut Word<'_>) -> Result<(), ShellError> {
         let mut depth = 0usize;
         loop {
             match self.peek() {
@@ -976,15 +1078,18 @@ impl Parser<'_, '_> {
                 }
             }
         }
+        // Only ASCII backslashes were removed, so the content is still text.
+        let content = into_string(content);
         self.nested(|p| {
-            let mut sub = Parser {
-                s: &content,
+            Parser {
+                src: &content,
+                s: content.as_bytes(),
                 i: 0,
                 depth: p.depth,
-                out: &mut *p.out,
+                lower: &mut *p.lower,
                 pending: Vec::new(),
-            };
-            sub.parse_list(End::Eof)
+            }
+            .parse_list(End::Eof)
         })
     }
 
@@ -1124,8 +1229,8 @@ const INTERPRETERS: &[&str] = &[
     "python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun",
 ];
 
-struct Lower<'o> {
-    out: &'o mut Vec<SimpleCommand>,
+struct Lower {
+    out: Vec<SimpleCommand>,
     depth: usize,
 }
 
@@ -1137,7 +1242,7 @@ struct Traits {
     wrappers: usize,
 }
 
-impl Lower<'_> {
+impl Lower {
     fn raw(&mut self, raw: &RawCommand) -> Result<(), ShellError> {
         let issue = raw
             .assignments
@@ -1147,7 +1252,7 @@ impl Lower<'_> {
             .map(|n| format!("sets {n}, which changes what the command runs"));
         if raw.words.is_empty() {
             if let Some(issue) = issue {
-                let words: Vec<&str> = raw.assignments.iter().map(|a| a.text.as_str()).collect();
+                let words: Vec<&str> = raw.assignments.iter().map(|a| &*a.text).collect();
                 self.out.push(SimpleCommand {
                     text: words.join(" "),
                     unanalysable: Some(issue),
@@ -1155,7 +1260,7 @@ impl Lower<'_> {
                 });
             }
         } else {
-            self.command(&raw.words, Traits::default(), issue)?;
+            self.command(raw.words.as_slice(), Traits::default(), issue)?;
         }
         self.redirections(&raw.redirects);
         Ok(())
@@ -1171,13 +1276,13 @@ impl Lower<'_> {
         let mut text = String::with_capacity(
             name.len() + args.iter().map(|a| a.text.len() + 1).sum::<usize>(),
         );
-        let mut spans = Vec::with_capacity(args.len() + 1);
+        let mut spans = Spans::default();
         let mut runtime_word = traits.runtime_word.clone();
         text.push_str(name);
         spans.push((0, offset(&text)));
         for a in args {
             if a.dynamic || a.brace {
-                runtime_word.get_or_insert_with(|| a.text.clone());
+                runtime_word.get_or_insert_with(|| a.text.to_string());
             }
             if !text.is_empty() {
                 text.push(' ');
@@ -1217,10 +1322,10 @@ impl Lower<'_> {
             let runtime = r.target.dynamic || r.target.brace || r.target.glob;
             self.out.push(SimpleCommand {
                 text: format!("{op} {}", if target.is_empty() { "''" } else { &target }),
-                spans: Vec::new(),
+                spans: Spans::default(),
                 writes: vec![target.into_owned()],
                 unanalysable: None,
-                runtime_word: runtime.then(|| r.target.text.clone()),
+                runtime_word: runtime.then(|| r.target.text.to_string()),
                 privileged: false,
                 runs_unseen_code: false,
             });
@@ -1229,7 +1334,10 @@ impl Lower<'_> {
 
     /// A command line given as a string (`bash -c`, `eval`, `trap`, `watch`).
     fn script(&mut self, script: &str) -> Result<(), ShellError> {
-        analyse(script.as_bytes(), self.depth + 1, self.out)
+        let depth = self.depth;
+        let result = analyse(script, depth + 1, self);
+        self.depth = depth;
+        result
     }
 
     fn command(
@@ -1299,14 +1407,14 @@ impl Lower<'_> {
                 // by name too, so `sudo rm *` also governs `sudo /bin/rm`.
                 let mut view = args.to_vec();
                 if let Some(w) = view.get_mut(inner_at).filter(|w| !w.dynamic) {
-                    w.text = program_name(&w.text).to_owned();
+                    w.text = Cow::Owned(program_name(&w.text).to_owned());
                 }
                 self.push(name, &view, &traits, issue.clone());
                 traits.privileged = true;
                 if rest.is_empty() {
                     let shell = args
                         .iter()
-                        .any(|a| matches!(a.text.as_str(), "-s" | "-i" | "--shell" | "--login"));
+                        .any(|a| matches!(a.text.as_ref(), "-s" | "-i" | "--shell" | "--login"));
                     if let Some(last) = self.out.last_mut().filter(|_| shell) {
                         last.unanalysable
                             .get_or_insert_with(|| "opens an interactive root shell".to_owned());
@@ -1345,7 +1453,7 @@ impl Lower<'_> {
             }
             "nohup" | "builtin" | "setsid" | "busybox" | "stdbuf" | "time" | "nice" | "ionice"
             | "exec" | "timeout" | "command" => {
-                if name == "command" && args.iter().any(|a| matches!(a.text.as_str(), "-v" | "-V"))
+                if name == "command" && args.iter().any(|a| matches!(a.text.as_ref(), "-v" | "-V"))
                 {
                     // Only looks the name up.
                     self.push(name, args, &traits, issue);
@@ -1396,14 +1504,14 @@ impl Lower<'_> {
                 // so `rm *` governs `xargs rm` and an exact `rm` does not.
                 let mut inner = if rest.is_empty() {
                     vec![Word {
-                        text: "echo".to_owned(),
+                        text: Cow::Borrowed("echo"),
                         ..Word::default()
                     }]
                 } else {
                     rest.to_vec()
                 };
                 inner.push(Word {
-                    text: XARGS_ARGS.to_owned(),
+                    text: Cow::Borrowed(XARGS_ARGS),
                     ..Word::default()
                 });
                 self.command(&inner, traits, issue)
@@ -1420,7 +1528,7 @@ impl Lower<'_> {
                 let reason = "`eval` runs text as a command; a person should look at it".to_owned();
                 self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
                 if args.iter().all(|a| !a.dynamic) {
-                    let text: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+                    let text: Vec<&str> = args.iter().map(|a| &*a.text).collect();
                     self.script(&text.join(" "))?;
                 }
                 Ok(())
@@ -1471,12 +1579,12 @@ impl Lower<'_> {
                 let mut i = 0;
                 while i < args.len() {
                     if matches!(
-                        args[i].text.as_str(),
+                        args[i].text.as_ref(),
                         "-exec" | "-execdir" | "-ok" | "-okdir"
                     ) {
                         let start = i + 1;
                         let mut end = start;
-                        while end < args.len() && !matches!(args[end].text.as_str(), ";" | "+") {
+                        while end < args.len() && !matches!(args[end].text.as_ref(), ";" | "+") {
                             end += 1;
                         }
                         let inner = &args[start..end];
@@ -1496,7 +1604,7 @@ impl Lower<'_> {
                 let has_program = args.iter().enumerate().any(|(i, a)| {
                     !a.text.starts_with('-')
                         || (matches!(
-                            a.text.as_str(),
+                            a.text.as_ref(),
                             "-c" | "-e" | "-m" | "-E" | "-r" | "--eval" | "-p" | "--print"
                         ) && i + 1 < args.len())
                 });
@@ -1542,7 +1650,7 @@ impl Lower<'_> {
         let mut reads_input = false;
         let mut i = 0;
         while i < args.len() {
-            let a = args[i].text.as_str();
+            let a = args[i].text.as_ref();
             if a == "--" {
                 i += 1;
                 break;
@@ -1629,7 +1737,7 @@ impl Lower<'_> {
             );
             return Ok(());
         }
-        let text: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+        let text: Vec<&str> = rest.iter().map(|w| &*w.text).collect();
         let first = self.out.len();
         self.script(&text.join(" "))?;
         for cmd in &mut self.out[first..] {
@@ -1644,10 +1752,10 @@ impl Lower<'_> {
 
 /// The words after a wrapper's options. `with_value` lists options that
 /// take the next word as their value (`-u root`).
-fn skip_options<'w>(args: &'w [Word], with_value: &[&str]) -> &'w [Word] {
+fn skip_options<'w, 's>(args: &'w [Word<'s>], with_value: &[&str]) -> &'w [Word<'s>] {
     let mut i = 0;
     while let Some(a) = args.get(i) {
-        let t = a.text.as_str();
+        let t = a.text.as_ref();
         if t == "--" {
             return &args[i + 1..];
         }
@@ -1667,11 +1775,11 @@ fn program_name(text: &str) -> &str {
     }
 }
 
-fn canonical_arg(w: &Word) -> Cow<'_, str> {
-    if !w.dynamic && looks_like_path(&w.text) {
+fn canonical_arg<'a>(w: &'a Word<'_>) -> Cow<'a, str> {
+    if !w.dynamic && looks_like_path(&w.text) && !is_clean(&w.text) {
         Cow::Owned(clean_argument(&w.text))
     } else {
-        Cow::Borrowed(&w.text)
+        Cow::Borrowed(&*w.text)
     }
 }
 
@@ -1918,6 +2026,20 @@ mod tests {
         ] {
             assert!(parse(input).is_err(), "{input:?}: {:?}", parse(input));
         }
+    }
+
+    #[test]
+    fn comments_inside_compound_words_end_the_line_not_the_parser() {
+        // Found by fuzzing: these once looped forever.
+        for input in [
+            "[[ &<#[&<& &",
+            "[[(-f x #f\u{6}(f\n:",
+            "for x in a #b\ndo ls; done",
+            "a=(1 #c\n2)",
+        ] {
+            let _ = parse(input);
+        }
+        assert_eq!(texts("for x in a # b\ndo ls; done"), ["ls"]);
     }
 
     #[test]

@@ -13,11 +13,20 @@ use bosun_policy::{
 use libfuzzer_sys::fuzz_target;
 
 const TOOLS: [&str; 8] = [
-    "*", "system_shell", "read_file", "write_file", "http_request", "send_email", "custom", "system_shell",
+    "*",
+    "system_shell",
+    "read_file",
+    "write_file",
+    "http_request",
+    "send_email",
+    "custom",
+    "system_shell",
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut parts = text.split('\u{1}');
     let input = parts.next().unwrap_or("");
     let mut layers = Layers::default();
@@ -29,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
             tool_for_input = TOOLS[1 + selector % (TOOLS.len() - 1)];
         }
         let action = [Action::Allow, Action::Ask, Action::Deny][(selector / 8) % 3];
-        let pattern = part.get(1..).filter(|p| !p.is_empty()).and_then(|p| RulePattern::parse(p).ok());
+        let pattern = part
+            .get(1..)
+            .filter(|p| !p.is_empty())
+            .and_then(|p| RulePattern::parse(p).ok());
         let rule = Rule::new(format!("r{i}"), ToolSelector::parse(tool), action, pattern);
         match (selector / 24) % 3 {
             0 => layers.enforced.push(rule),

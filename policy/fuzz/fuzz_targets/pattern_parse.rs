@@ -6,8 +6,12 @@ use bosun_policy::RulePattern;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(pattern) = RulePattern::parse(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(pattern) = RulePattern::parse(text) else {
+        return;
+    };
     assert!(pattern.is_subsumed_by(&pattern));
     assert_eq!(RulePattern::parse(pattern.as_str()).as_ref(), Ok(&pattern));
     let literal: String = pattern.as_str().replace("\\*", "*").replace("\\\\", "\\");

@@ -6,7 +6,9 @@ use bosun_policy::shell;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(commands) = shell::parse(text) {
         for c in commands {
             assert!(!c.text.is_empty(), "{text:?} gave an empty command: {c:?}");
