@@ -21,13 +21,18 @@ pub fn TestCall(
 ) -> impl IntoView {
     let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
     let input = RwSignal::new(String::new());
+    let working_dir = RwSignal::new(String::new());
     let policy = StoredValue::new(policy);
     let decision = Memo::new(move |_| {
-        let (tool, input) = (tool.get(), input.get());
+        let (tool, input, dir) = (tool.get(), input.get(), working_dir.get());
         if input.is_empty() {
             return None;
         }
-        Some(policy.with_value(|p| p.decide(&Request::new(&tool, &input))))
+        let mut request = Request::new(&tool, &input);
+        if !dir.trim().is_empty() {
+            request = request.with_working_dir(dir.trim());
+        }
+        Some(policy.with_value(|p| p.decide(&request)))
     });
     Effect::new(move |_| {
         let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
@@ -55,7 +60,11 @@ pub fn TestCall(
                 </label>
                 <label class="grow">
                     "Input"
-                    <input class="mono" bind:value=input placeholder="e.g. rm -rf /tmp/build" />
+                    <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build"></textarea>
+                </label>
+                <label>
+                    "Working directory"
+                    <input class="mono" bind:value=working_dir placeholder="/ (for relative paths)" />
                 </label>
             </div>
             <div aria-live="polite" data-testid="test-result">
@@ -77,7 +86,9 @@ fn DecisionView(
         <p class="decision">
             <span class=format!("badge action-{verdict}") data-testid="decision">{verdict}</span>
             " by "
-            <span data-testid="reason">{reason_text(&decision.reason, &lookup)}</span>
+            <span data-testid="reason" data-kind=reason_kind(&decision.reason) data-position=reason_position(&decision.reason)>
+                {reason_text(&decision.reason, &lookup)}
+            </span>
         </p>
         <p>
             "Risk: " <span class=format!("badge risk-{risk}") data-testid="risk">{risk}</span>
@@ -105,5 +116,23 @@ fn DecisionView(
                 </ul>
             }
         })}
+    }
+}
+
+/// The reason's kind as the REST API names it (`rule`, `mode`, …).
+fn reason_kind(reason: &Reason) -> &'static str {
+    match reason {
+        Reason::Rule { .. } => "rule",
+        Reason::Mode { .. } => "mode",
+        Reason::InvalidInput { .. } => "invalid_input",
+        Reason::Unanalysable { .. } => "unanalysable",
+        Reason::UnknownTool { .. } => "unknown_tool",
+    }
+}
+
+fn reason_position(reason: &Reason) -> Option<String> {
+    match reason {
+        Reason::Rule { position, .. } => Some(position.to_string()),
+        _ => None,
     }
 }
