@@ -67,7 +67,7 @@ pub async fn start(config: &Config, clock: Option<Arc<ManualClock>>) -> (String,
 }
 
 /// A new, empty PostgreSQL database when the run targets PostgreSQL.
-async fn fresh_database_url() -> Option<String> {
+pub async fn fresh_database_url() -> Option<String> {
     if std::env::var("BOSUN_TEST_DATABASE").as_deref() != Ok("postgres") {
         return None;
     }

@@ -10,6 +10,7 @@ mod helpers;
 mod login;
 mod members;
 mod rest;
+mod restart;
 mod rules;
 mod runtime;
 mod same_origin;

@@ -465,7 +465,7 @@ async fn concurrent_reviewers_decide_each_request_exactly_once() {
     }
     let run = s.running(&s.admin).await;
     let mut approvals = Vec::new();
-    for i in 0..100 {
+    for i in 0..1000 {
         approvals.push(
             s.ask(&run, "delete_file", &format!("/work/file-{i}")).await["approval_id"]
                 .as_str()
@@ -512,7 +512,7 @@ async fn concurrent_reviewers_decide_each_request_exactly_once() {
             .fetch_one(s.app.bosun.db().pool())
             .await
             .unwrap();
-    assert_eq!(resolved, 100);
+    assert_eq!(resolved, 1000);
 }
 
 #[tokio::test]
