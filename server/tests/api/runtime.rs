@@ -552,3 +552,41 @@ async fn a_waiting_agent_learns_a_decision_made_through_another_server() {
         .unwrap();
     assert_eq!(waited["decision"], "allow");
 }
+
+#[tokio::test]
+async fn a_fixed_agent_starts_runs_with_its_own_key_and_a_user_agent_cannot() {
+    let s = setup(spawn_app().await).await;
+    let path = format!("/api/v1/agents/{}/runs", s.agent);
+    let (status, run) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &path,
+        json!({"input": {"cron": "nightly"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{run}");
+    assert!(run["started_by"].is_null());
+    let (_, claimed) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        "/api/v1/runtime/runs/next",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(claimed["run"]["id"], run["id"]);
+
+    let patch = json!({"credential_model": "user"});
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::PATCH,
+        &format!("/api/v1/agents/{}", s.agent),
+        patch,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, refused) = call(s.base(), &s.key, Method::POST, &path, json!({"input": {}})).await;
+    assert_eq!(status, 403, "{refused}");
+}
