@@ -1,0 +1,269 @@
+//! Load on the runtime API, on loopback, for a bounded time: tool-call
+//! decisions per second (every one recorded) with latency percentiles, and
+//! the approval round trip hop by hop (ask → in the inbox → approved → the
+//! waiting agent resumes).
+//!
+//! `cargo bench -p bosun-server --bench runtime` (SQLite in a temporary
+//! directory; set `DATABASE_URL=postgres://…` for PostgreSQL). Tunables:
+//! `BENCH_SECONDS` (default 10), `BENCH_CONCURRENCY` (default 64).
+
+use std::time::{Duration, Instant};
+
+use bosun_server::{Application, Config};
+use reqwest::{Client, Method};
+use serde_json::{Value, json};
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(bench());
+}
+
+#[expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
+async fn bench() {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
+    let data_dir = tempfile::tempdir().expect("a temporary directory");
+    let mut config = Config::new(data_dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+    config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
+        email: "admin@example.com".into(),
+        password: "bench password".into(),
+    });
+    let application = Application::build(config).await.expect("Bosun starts");
+    let base = format!("http://127.0.0.1:{}", application.port());
+    let bosun = application.bosun().clone();
+    tokio::spawn(application.run_until_stopped());
+
+    let admin = bosun.user_by_email("admin@example.com").await.unwrap();
+    let token = bosun.create_token(&admin, "bench").await.unwrap().token;
+    let workspace = bosun.default_workspace().await.unwrap();
+    let new_reviewer = bosun_service::identity::NewUser {
+        email: "reviewer@example.com".into(),
+        name: None,
+        password: "bench password".into(),
+        role: bosun_service::identity::Role::Admin,
+    };
+    bosun
+        .create_user_as_operator(&workspace, new_reviewer)
+        .await
+        .unwrap();
+    let reviewer = bosun.user_by_email("reviewer@example.com").await.unwrap();
+    let reviewer_token = bosun.create_token(&reviewer, "bench").await.unwrap().token;
+
+    let client = Client::new();
+    let agent = send(&client, &base, &token, Method::POST, "/api/v1/agents",
+        json!({"name": "Bench", "tools": ["system_shell", "delete_file"], "execution_mode": "restricted"})).await["id"]
+        .as_str().unwrap().to_owned();
+    for i in 0..100 {
+        send(
+            &client,
+            &base,
+            &token,
+            Method::POST,
+            &format!("/api/v1/agents/{agent}/rules"),
+            json!({"tool": "system_shell", "action": "allow", "pattern": format!("tool{i} *")}),
+        )
+        .await;
+    }
+    send(
+        &client,
+        &base,
+        &token,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/rules"),
+        json!({"tool": "system_shell", "action": "allow", "pattern": "git *"}),
+    )
+    .await;
+    let key = send(
+        &client,
+        &base,
+        &token,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "b"}),
+    )
+    .await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = send(
+        &client,
+        &base,
+        &token,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        json!({"input": {}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send(
+        &client,
+        &base,
+        &key,
+        Method::GET,
+        "/api/v1/runtime/runs/next?wait=1",
+        Value::Null,
+    )
+    .await;
+
+    // Decisions under load.
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (client, base, key, run) = (client.clone(), base.clone(), key.clone(), run.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = 0_u64;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = client
+                    .post(format!("{base}/api/v1/runtime/runs/{run}/tool-calls"))
+                    .bearer_auth(&key)
+                    .json(&json!({"tool": "system_shell", "input": format!("git log -n {worker}{n}")}))
+                    .send()
+                    .await;
+                if response.is_ok_and(|r| r.status().is_success()) {
+                    latencies.push(started.elapsed());
+                }
+                n += 1;
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    latencies.sort_unstable();
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'policy.decision'")
+            .fetch_one(bosun.db().pool())
+            .await
+            .unwrap();
+    let per_second = latencies.len() as f64 / seconds as f64;
+    println!(
+        "backend: {:?}; {concurrency} concurrent agents for {seconds} s; 101 rules",
+        bosun.db().backend()
+    );
+    println!(
+        "decisions: {} answered ({per_second:.0}/s), {recorded} recorded; p50 {:?}, p99 {:?}",
+        latencies.len(),
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    );
+
+    // The approval round trip, hop by hop.
+    let mut hops: [Vec<Duration>; 3] = Default::default();
+    for i in 0..20 {
+        let t0 = Instant::now();
+        let asked = send(
+            &client,
+            &base,
+            &key,
+            Method::POST,
+            &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+            json!({"tool": "delete_file", "input": format!("/work/{i}")}),
+        )
+        .await;
+        let approval = asked["approval_id"].as_str().unwrap().to_owned();
+        let id = asked["id"].as_str().unwrap().to_owned();
+        let waiter = {
+            let (client, base, key) = (client.clone(), base.clone(), key.clone());
+            tokio::spawn(async move {
+                let state = send(
+                    &client,
+                    &base,
+                    &key,
+                    Method::GET,
+                    &format!("/api/v1/runtime/tool-calls/{id}?wait=10"),
+                    Value::Null,
+                )
+                .await;
+                (Instant::now(), state)
+            })
+        };
+        loop {
+            let inbox = send(
+                &client,
+                &base,
+                &reviewer_token,
+                Method::GET,
+                "/api/v1/approvals",
+                Value::Null,
+            )
+            .await;
+            if inbox["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|a| a["id"] == approval.as_str()))
+            {
+                break;
+            }
+        }
+        let t1 = Instant::now();
+        send(
+            &client,
+            &base,
+            &reviewer_token,
+            Method::POST,
+            &format!("/api/v1/approvals/{approval}/decision"),
+            json!({"decision": "allow_once"}),
+        )
+        .await;
+        let t2 = Instant::now();
+        let (t3, state) = waiter.await.unwrap();
+        assert_eq!(state["decision"], "allow");
+        hops[0].push(t1 - t0);
+        hops[1].push(t2 - t1);
+        hops[2].push(t3.saturating_duration_since(t2));
+    }
+    for (name, hop) in [
+        "ask → visible in the inbox",
+        "approve",
+        "approved → agent resumes",
+    ]
+    .iter()
+    .zip(hops.iter_mut())
+    {
+        hop.sort_unstable();
+        println!(
+            "approval hop {name}: p50 {:?}, max {:?}",
+            percentile(hop, 0.5),
+            hop.last().copied().unwrap_or_default()
+        );
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index]
+}
+
+async fn send(
+    client: &Client,
+    base: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> Value {
+    let mut request = client
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("Bosun answers");
+    response.json().await.unwrap_or(Value::Null)
+}
