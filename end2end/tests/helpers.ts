@@ -15,6 +15,7 @@ export async function logIn(page: Page, email: string, password: string) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+  await hydrated(page);
 }
 
 /** An admin adds a member through Settings → Members. */

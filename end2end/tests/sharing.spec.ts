@@ -24,6 +24,7 @@ test("an owner shares an agent run-only, raises it to edit, then revokes it", as
   // Olivia creates an agent.
   const olivia = await (await browser.newContext()).newPage();
   await logIn(olivia, "olivia@example.com", "olivia's password");
+  await hydrated(olivia);
   await olivia.getByRole("link", { name: "New agent" }).click();
   await hydrated(olivia);
   await olivia.getByLabel("Name").fill("Release bot");
@@ -49,6 +50,7 @@ test("an owner shares an agent run-only, raises it to edit, then revokes it", as
   const sam = await (await browser.newContext()).newPage();
   await logIn(sam, "sam@example.com", "sam's password");
   await sam.goto("/agents?view=shared");
+  await hydrated(sam);
   await sam.getByRole("link", { name: "Release bot" }).click();
   await hydrated(sam);
   await expect(sam.getByRole("note")).toContainText("Run access (shared with you)");
