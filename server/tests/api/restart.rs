@@ -35,7 +35,7 @@ fn bosun(data_dir: &std::path::Path, database_url: Option<&str>) -> Command {
 }
 
 async fn serve(data_dir: &std::path::Path, database_url: Option<&str>, port: u16) -> Server {
-    let child = bosun(data_dir, database_url)
+    let mut child = bosun(data_dir, database_url)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("BOSUN_ADMIN_EMAIL", "admin@example.com")
         .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
@@ -52,6 +52,8 @@ async fn serve(data_dir: &std::path::Path, database_url: Option<&str>, port: u16
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not become ready");
 }
 
