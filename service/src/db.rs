@@ -5,7 +5,9 @@
 //! instants are `BIGINT` milliseconds and flags are nullable timestamps, so
 //! the same statements read and write the same values on both dialects.
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,6 +15,7 @@ use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor as _};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Result;
 
@@ -30,6 +33,36 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     url: String,
+    /// This process's SQLite writers take turns here.
+    writer: Arc<Mutex<()>>,
+}
+
+/// A transaction opened by [`Db::begin_write`]; rolled back if dropped
+/// uncommitted.
+pub struct WriteTransaction {
+    transaction: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<()> {
+        self.transaction.commit().await?;
+        Ok(())
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.transaction
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.transaction
+    }
 }
 
 impl Db {
@@ -86,6 +119,7 @@ impl Db {
             pool,
             backend,
             url: url.to_owned(),
+            writer: Arc::new(Mutex::new(())),
         })
     }
 
@@ -103,15 +137,23 @@ impl Db {
         &self.url
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write
-    /// lock up front (`BEGIN IMMEDIATE`): a transaction that read first and
-    /// then tried to write could otherwise fail instead of waiting its turn.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let tx = match self.backend {
+    /// Starts a transaction that will write.
+    ///
+    /// SQLite has one writer at a time. Writers of this process queue on an
+    /// async lock instead of on SQLite's busy handler, which sleeps in steps
+    /// of up to 100 ms; the transaction then takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), since one that read first and then tried to write
+    /// could fail instead of waiting its turn.
+    pub async fn begin_write(&self) -> Result<WriteTransaction> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(Arc::clone(&self.writer).lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let transaction = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(tx)
+        Ok(WriteTransaction { transaction, _turn: turn })
     }
 
     /// Whether the database answers.
