@@ -45,6 +45,16 @@ enum Command {
     Admin(AdminCommand),
     /// Run the reference worker: claim an agent's runs and carry out their plans.
     Worker(WorkerArgs),
+    /// Check the event log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Check that the event log's hash chain is whole: exit 0, or non-zero
+    /// naming the first bad event.
+    Verify,
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +170,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             print_line(id.as_str());
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let bosun = open_service(&config).await?;
+            match bosun.verify_chain().await? {
+                Ok(count) => {
+                    print_line(&format!("ok: {count} events, the hash chain is whole"));
+                    Ok(())
+                }
+                Err(chain_break) => anyhow::bail!("the event log does not verify: {chain_break}"),
+            }
         }
         Command::Worker(args) => {
             let url = args.url.trim_end_matches('/').to_owned();

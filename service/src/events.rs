@@ -127,3 +127,104 @@ impl ChainedFields<'_> {
         hex::encode(Sha256::digest(encoded.as_bytes()))
     }
 }
+
+/// Why the chain does not verify, naming the first event that breaks it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event {seq}: {problem}")]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub problem: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredEvent {
+    seq: i64,
+    at: i64,
+    kind: String,
+    workspace_id: String,
+    agent_id: Option<String>,
+    run_id: Option<String>,
+    actor: Option<String>,
+    on_behalf_of: Option<String>,
+    data: String,
+    prev_hash: String,
+    hash: String,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const VERIFY_PAGE: i64 = 5_000;
+
+impl crate::Bosun {
+    /// Walks the whole event log in order, a page at a time, and checks
+    /// that the sequence has no gaps and every hash covers its event and
+    /// the one before. Answers the number of events, or the first break.
+    pub async fn verify_chain(&self) -> Result<std::result::Result<i64, ChainBreak>> {
+        let (mut expected_seq, mut prev_hash) = (1_i64, GENESIS.to_owned());
+        loop {
+            let page: Vec<StoredEvent> = sqlx::query_as(
+                "SELECT seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash \
+                 FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(expected_seq)
+            .bind(VERIFY_PAGE)
+            .fetch_all(self.db().pool())
+            .await?;
+            let last_page = i64::try_from(page.len()).unwrap_or(0) < VERIFY_PAGE;
+            for event in page {
+                if let Err(problem) = check(&event, expected_seq, &prev_hash) {
+                    return Ok(Err(ChainBreak {
+                        seq: expected_seq.min(event.seq),
+                        problem,
+                    }));
+                }
+                prev_hash = event.hash;
+                expected_seq += 1;
+            }
+            if last_page {
+                break;
+            }
+        }
+        let (head_seq, head_hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM event_chain_head WHERE id = 1")
+                .fetch_one(self.db().pool())
+                .await?;
+        if head_seq != expected_seq - 1 || head_hash != prev_hash {
+            return Ok(Err(ChainBreak {
+                seq: expected_seq,
+                problem: format!(
+                    "the log ends at event {} but {head_seq} were written",
+                    expected_seq - 1
+                ),
+            }));
+        }
+        Ok(Ok(expected_seq - 1))
+    }
+}
+
+fn check(
+    event: &StoredEvent,
+    expected_seq: i64,
+    prev_hash: &str,
+) -> std::result::Result<(), String> {
+    if event.seq != expected_seq {
+        return Err(format!("missing: the next event stored is {}", event.seq));
+    }
+    if event.prev_hash != prev_hash {
+        return Err("its link to the previous event is broken (an event before it was removed or reordered)".into());
+    }
+    let fields = ChainedFields {
+        seq: event.seq,
+        at: event.at,
+        kind: &event.kind,
+        workspace_id: &event.workspace_id,
+        agent_id: event.agent_id.as_deref(),
+        run_id: event.run_id.as_deref(),
+        actor: event.actor.as_deref(),
+        on_behalf_of: event.on_behalf_of.as_deref(),
+        data: &event.data,
+    };
+    if fields.hash(prev_hash) != event.hash {
+        return Err("its content does not match its hash (it was changed)".into());
+    }
+    Ok(())
+}

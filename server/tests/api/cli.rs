@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 
-fn bosun(app: &crate::helpers::TestApp, args: &[&str]) -> std::process::Output {
+pub fn bosun(app: &crate::helpers::TestApp, args: &[&str]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bosun"));
     command
         .args(args)

@@ -4,6 +4,7 @@
 
 mod agent_access;
 mod agents;
+mod audit;
 mod cli;
 mod health;
 mod helpers;
