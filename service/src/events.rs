@@ -228,3 +228,79 @@ fn check(
     }
     Ok(())
 }
+
+/// An event as the trace shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Event {
+    pub seq: i64,
+    pub hash: String,
+    pub prev_hash: String,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub workspace_id: String,
+    pub agent_id: Option<String>,
+    pub run_id: Option<String>,
+    pub actor: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub data: Value,
+}
+
+impl From<StoredEvent> for Event {
+    fn from(event: StoredEvent) -> Self {
+        Self {
+            seq: event.seq,
+            at: crate::clock::from_millis(event.at),
+            data: serde_json::from_str(&event.data).unwrap_or(Value::Null),
+            hash: event.hash,
+            prev_hash: event.prev_hash,
+            kind: event.kind,
+            workspace_id: event.workspace_id,
+            agent_id: event.agent_id,
+            run_id: event.run_id,
+            actor: event.actor,
+            on_behalf_of: event.on_behalf_of,
+        }
+    }
+}
+
+impl crate::Bosun {
+    /// Every event of one run, in order: for the user who started it, and
+    /// for the agent's editors and workspace admins.
+    pub async fn run_trace(
+        &self,
+        principal: &Principal,
+        run: &crate::ids::RunId,
+    ) -> Result<Vec<Event>> {
+        let owner: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT agent_id, started_by FROM runs WHERE id = $1 AND workspace_id = $2",
+        )
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let (agent, started_by) = owner.ok_or(crate::Error::NotFound("run"))?;
+        let agent = AgentId::from_string(agent);
+        let own_run = started_by.as_deref() == Some(principal.user_id.as_str());
+        let may_see = match self
+            .agent_for(principal, &agent, crate::agents::Capability::Edit)
+            .await
+        {
+            Ok(_) => true,
+            // People always see the runs they started, even after losing access.
+            Err(crate::Error::Forbidden(_) | crate::Error::NotFound(_)) => own_run,
+            Err(error) => return Err(error),
+        };
+        if !may_see {
+            return Err(crate::Error::NotFound("run"));
+        }
+        let events: Vec<StoredEvent> = sqlx::query_as(
+            "SELECT seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash \
+             FROM events WHERE run_id = $1 AND workspace_id = $2 ORDER BY seq",
+        )
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(events.into_iter().map(Event::from).collect())
+    }
+}

@@ -13,6 +13,7 @@ pub mod runs;
 pub mod runtime;
 pub mod sharing;
 pub mod tools;
+pub mod traces;
 pub mod workspace;
 
 use axum::Router;
@@ -94,6 +95,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(runtime::tool_result),
         )
         .route("/approvals", get(approvals::list))
+        .route("/traces/{run}", get(traces::run))
         .route(
             "/approvals/{id}/decision",
             axum::routing::post(approvals::decide),

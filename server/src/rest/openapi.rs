@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         super::runtime::finish,
         super::approvals::list,
         super::approvals::decide,
+        super::traces::run,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)

@@ -77,6 +77,7 @@ struct Ids {
     /// owner started.
     key: String,
     approval: String,
+    run: String,
 }
 
 fn no_body(_: &Ids) -> Value {
@@ -155,6 +156,9 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
             [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
         ("DELETE /api/v1/agents/{id}/keys/{key_id}", Call::Rest(M::DELETE, "/api/v1/agents/{id}/keys/{key_id}", no_body),
             [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+        // The run was started by the owner: theirs, and the agent's editors'.
+        ("GET /api/v1/traces/{run}", Call::Rest(M::GET, "/api/v1/traces/{the_run}", no_body),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
         ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
         // The owner started the run, so the request is not theirs to decide.
@@ -399,10 +403,11 @@ impl World {
             .create_runtime_key(owner, &agent, "worker")
             .await
             .unwrap();
-        let approval = self.pending_approval(&agent).await;
+        let (run, approval) = self.pending_approval(&agent).await;
         Ids {
             key: key.id.to_string(),
             approval,
+            run,
             agent: agent.to_string(),
             name,
             grant,
@@ -417,7 +422,7 @@ impl World {
 
     /// A run started by the owner whose worker asks for something the
     /// agent's rules pause on.
-    async fn pending_approval(&self, agent: &AgentId) -> String {
+    async fn pending_approval(&self, agent: &AgentId) -> (String, String) {
         let bosun = &self.app.bosun;
         let owner = &self.principals[&Who::Owner];
         let key = bosun
@@ -448,10 +453,10 @@ impl World {
             .request_tool_call(&key, &run.id, request)
             .await
             .unwrap();
-        asked
+        let approval = asked
             .approval_id
-            .expect("restricted mode asks about shell commands")
-            .to_string()
+            .expect("restricted mode asks about shell commands");
+        (run.id.to_string(), approval.to_string())
     }
 
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
@@ -464,7 +469,8 @@ impl World {
                     .replace("{rule_id}", &ids.agent_rule)
                     .replace("{workspace_rule}", &ids.workspace_rule)
                     .replace("{key_id}", &ids.key)
-                    .replace("{approval}", &ids.approval);
+                    .replace("{approval}", &ids.approval)
+                    .replace("{the_run}", &ids.run);
                 let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
                 if let Some(token) = self.tokens.get(&who) {

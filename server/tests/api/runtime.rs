@@ -248,12 +248,30 @@ async fn a_run_goes_from_queued_to_finished_with_every_step_recorded() {
     .await;
     assert_eq!(status, 409, "{body}");
 
-    let kinds: Vec<String> =
-        sqlx::query_scalar("SELECT kind FROM events WHERE run_id = $1 ORDER BY seq")
-            .bind(&run)
-            .fetch_all(s.app.bosun.db().pool())
-            .await
-            .unwrap();
+    let path = format!("/api/v1/traces/{run}");
+    let (status, trace) = call(s.base(), &s.admin, Method::GET, &path, Value::Null).await;
+    assert_eq!(status, 200);
+    let events = trace["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let decision = events
+        .iter()
+        .find(|e| e["kind"] == "policy.decision")
+        .unwrap();
+    assert_eq!(
+        decision["data"]["rule"]["pattern"], "ls*",
+        "the deciding rule is on record"
+    );
+    let resolved = events
+        .iter()
+        .find(|e| e["kind"] == "approval.resolved")
+        .unwrap();
+    assert_eq!(resolved["data"]["decision"], "allow_once");
+    assert_eq!(resolved["data"]["message"], "go ahead");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64))
+    );
     assert_eq!(
         kinds,
         [
