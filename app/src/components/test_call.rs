@@ -11,12 +11,16 @@ use crate::api::tools::ToolView;
 use crate::components::rules::RulesContext;
 use crate::policy_view::reason_text;
 
+/// What `decided` holds when the mode, not a rule, decided.
+pub const MODE: &str = "mode";
+
 #[component]
 pub fn TestCall(
     policy: Arc<CompiledPolicy>,
     tools: Vec<ToolView>,
     context: StoredValue<RulesContext>,
-    /// Set to the id of the rule that decided, for the lists to highlight.
+    /// Set to the id of the rule that decided, or [`MODE`], for the page to
+    /// highlight.
     decided: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
@@ -37,6 +41,7 @@ pub fn TestCall(
     Effect::new(move |_| {
         let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
             Some(Reason::Rule { rule_id, .. }) => Some(rule_id.to_string()),
+            Some(Reason::Mode { .. }) => Some(MODE.to_owned()),
             _ => None,
         });
         decided.set(rule);
@@ -85,7 +90,7 @@ fn DecisionView(
     view! {
         <p class="decision">
             <span class=format!("badge action-{verdict}") data-testid="decision">{verdict}</span>
-            " by "
+            " — "
             <span data-testid="reason" data-kind=reason_kind(&decision.reason) data-position=reason_position(&decision.reason)>
                 {reason_text(&decision.reason, &lookup)}
             </span>

@@ -17,7 +17,7 @@ use crate::api::rules::{
 use crate::components::agent_labels::EXECUTION_MODES;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::rules::{RuleList, RulesContext};
-use crate::components::test_call::TestCall;
+use crate::components::test_call::{MODE, TestCall};
 use crate::policy_view;
 
 #[component]
@@ -118,7 +118,7 @@ fn AgentPermissions(
                 />
                 <section class="card" aria-label="Mode">
                     <h2>"4. Execution mode"</h2>
-                    <p class:decided=move || decided.get().is_none()>{mode_text}</p>
+                    <p class:decided=move || decided.get().as_deref() == Some(MODE)>{mode_text}</p>
                     <p class="hint">"Change the mode on the agent's page."</p>
                 </section>
             </div>
