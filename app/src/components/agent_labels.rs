@@ -44,6 +44,15 @@ pub fn mode_label(mode: &str) -> String {
         .unwrap_or_else(|| format!("Mode: {mode}"))
 }
 
+/// "Restricted — Read-only tools run; …": the mode and what it does.
+pub fn mode_description(mode: &str) -> String {
+    EXECUTION_MODES
+        .iter()
+        .find(|(key, _, _)| *key == mode)
+        .map(|(_, label, help)| format!("{label} — {help}"))
+        .unwrap_or_else(|| mode.to_owned())
+}
+
 pub fn credential_label(model: &str) -> &'static str {
     match model {
         "user" => "Acts as the user",

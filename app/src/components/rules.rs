@@ -27,6 +27,28 @@ pub struct RulesContext {
 }
 
 impl RulesContext {
+    /// Everything a page of rule lists shares, from the lists as the server
+    /// sent them: the engine's layers and catalog, and its warnings.
+    pub fn build(
+        enforced: &[RuleView],
+        agent: &[RuleView],
+        workspace: &[RuleView],
+        tools: &[ToolView],
+        decided: Signal<Option<String>>,
+        changed: RwSignal<usize>,
+    ) -> Self {
+        let layers = crate::policy_view::layers(enforced, agent, workspace);
+        let catalog = crate::policy_view::catalog(tools);
+        Self {
+            warnings: analyze(&layers, &catalog),
+            layers,
+            catalog,
+            all_rules: [enforced, agent, workspace].concat(),
+            decided,
+            changed,
+        }
+    }
+
     fn lookup(&self, id: &str) -> Option<RuleView> {
         self.all_rules.iter().find(|rule| rule.id == id).cloned()
     }

@@ -11,7 +11,7 @@ use crate::api::agents::{
 use crate::api::tools::list_tools;
 use crate::components::agent_form::AgentEditor;
 use crate::components::agent_labels::{
-    AccessBadge, CREDENTIAL_MODELS, EXECUTION_MODES, access_text,
+    AccessBadge, CREDENTIAL_MODELS, access_text, mode_description,
 };
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::runs::{KeysPanel, RunsPanel};
@@ -166,11 +166,7 @@ fn AgentHeader(agent: AgentDetail) -> impl IntoView {
 /// The definition for those who may not change it, saying why.
 #[component]
 fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
-    let mode = EXECUTION_MODES
-        .iter()
-        .find(|(key, _, _)| *key == agent.execution_mode)
-        .map(|(_, label, help)| format!("{label} — {help}"))
-        .unwrap_or_else(|| agent.execution_mode.clone());
+    let mode = mode_description(&agent.execution_mode);
     let credentials = CREDENTIAL_MODELS
         .iter()
         .find(|(key, _, _)| *key == agent.credential_model)

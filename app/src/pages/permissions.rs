@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use bosun_policy::{CompiledPolicy, ExecutionMode, Layer, analyze};
+use bosun_policy::{CompiledPolicy, ExecutionMode, Layer};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,11 +14,10 @@ use crate::api::from_name;
 use crate::api::rules::{
     AgentPolicyView, ListRef, SetDefaultMode, WorkspacePolicyView, agent_policy, workspace_policy,
 };
-use crate::components::agent_labels::EXECUTION_MODES;
+use crate::components::agent_labels::{EXECUTION_MODES, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::rules::{RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
-use crate::policy_view;
 
 #[component]
 pub fn AgentPermissionsPage() -> impl IntoView {
@@ -45,29 +44,18 @@ fn AgentPermissions(
     changed: RwSignal<usize>,
 ) -> impl IntoView {
     let decided = RwSignal::new(None::<String>);
-    let layers = policy_view::layers(&view.enforced, &view.agent, &view.workspace);
-    let catalog = policy_view::catalog(&view.tools);
-    let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
-    let compiled = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
-    let all_rules = [
-        view.enforced.clone(),
-        view.agent.clone(),
-        view.workspace.clone(),
-    ]
-    .concat();
-    let context = StoredValue::new(RulesContext {
-        warnings: analyze(&layers, &catalog),
-        layers,
-        catalog,
-        all_rules,
-        decided: decided.into(),
+    let rules = RulesContext::build(
+        &view.enforced,
+        &view.agent,
+        &view.workspace,
+        &view.tools,
+        decided.into(),
         changed,
-    });
-    let mode_text = EXECUTION_MODES
-        .iter()
-        .find(|(key, _, _)| *key == view.mode)
-        .map(|(_, label, help)| format!("{label}: {help}"))
-        .unwrap_or_else(|| view.mode.clone());
+    );
+    let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
+    let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
+    let context = StoredValue::new(rules);
+    let mode_text = mode_description(&view.mode);
     let read_only_note = (!view.can_edit).then(|| {
         view! {
             <p class="notice read-only" role="note">
@@ -156,17 +144,14 @@ fn WorkspaceRules(
     changed: RwSignal<usize>,
     set_mode: ServerAction<SetDefaultMode>,
 ) -> impl IntoView {
-    let layers = policy_view::layers(&view.enforced, &[], &view.workspace);
-    let catalog = policy_view::catalog(&view.tools);
-    let all_rules = [view.enforced.clone(), view.workspace.clone()].concat();
-    let context = StoredValue::new(RulesContext {
-        warnings: analyze(&layers, &catalog),
-        layers,
-        catalog,
-        all_rules,
-        decided: Signal::stored(None),
+    let context = StoredValue::new(RulesContext::build(
+        &view.enforced,
+        &[],
+        &view.workspace,
+        &view.tools,
+        Signal::stored(None),
         changed,
-    });
+    ));
     let mode = RwSignal::new(view.default_mode.clone());
     view! {
         <section class="card" aria-label="Default execution mode">
