@@ -100,21 +100,19 @@ impl Bosun {
     /// Adds any built-in tool the workspace does not have yet (new releases
     /// may bring new ones); never changes existing entries.
     pub async fn seed_builtin_tools(&self, workspace: &WorkspaceId) -> Result<()> {
-        let now = to_millis(self.now());
+        let now = self.now();
+        let mut conn = self.db().pool().acquire().await?;
         for tool in bosun_policy::builtin_tools() {
-            sqlx::query(
-                "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT (workspace_id, name) DO NOTHING",
-            )
-            .bind(workspace.as_str())
-            .bind(&tool.name)
-            .bind(description_of(&tool.name))
-            .bind(validate::name_of(&tool.arg_kind))
-            .bind(tool.default_risk.as_str())
-            .bind(validate::name_of(&tool.category))
-            .bind(now)
-            .execute(self.db().pool())
-            .await?;
+            let info = ToolInfo {
+                description: description_of(&tool.name).to_owned(),
+                name: tool.name,
+                argument_kind: tool.arg_kind,
+                default_risk: tool.default_risk,
+                category: tool.category,
+                read_only: tool.read_only,
+                builtin: true,
+            };
+            store_tool(&mut conn, workspace, &info, now).await?;
         }
         Ok(())
     }
@@ -144,6 +142,7 @@ impl Bosun {
     /// An admin adds a custom tool.
     pub async fn add_tool(&self, actor: &Principal, new_tool: NewTool) -> Result<ToolInfo> {
         actor.require_admin()?;
+        let category: ToolCategory = validate::one_of("category", &new_tool.category, CATEGORIES)?;
         let tool = ToolInfo {
             name: validate::identifier("name", new_tool.name.trim())?,
             description: validate::text("description", new_tool.description.trim(), 500)?,
@@ -153,30 +152,14 @@ impl Bosun {
                 ARGUMENT_KINDS,
             )?,
             default_risk: validate::one_of("default_risk", &new_tool.default_risk, RISK_LEVELS)?,
-            category: validate::one_of("category", &new_tool.category, CATEGORIES)?,
-            read_only: false,
+            read_only: category == ToolCategory::Read,
+            category,
             builtin: false,
-        };
-        let tool = ToolInfo {
-            read_only: tool.category == ToolCategory::Read,
-            ..tool
         };
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT (workspace_id, name) DO NOTHING",
-        )
-        .bind(actor.workspace_id.as_str())
-        .bind(&tool.name)
-        .bind(&tool.description)
-        .bind(validate::name_of(&tool.argument_kind))
-        .bind(tool.default_risk.as_str())
-        .bind(validate::name_of(&tool.category))
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
+        let inserted = store_tool(&mut tx, &actor.workspace_id, &tool, now).await?;
+        if !inserted {
             return Err(Error::Conflict {
                 code: "tool_exists",
                 message: format!(
@@ -196,4 +179,29 @@ impl Bosun {
         tx.commit().await?;
         Ok(tool)
     }
+}
+
+/// Adds a tool to a workspace's catalog unless one of that name exists;
+/// answers whether it was added.
+async fn store_tool(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    tool: &ToolInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING",
+    )
+    .bind(workspace.as_str())
+    .bind(&tool.name)
+    .bind(&tool.description)
+    .bind(validate::name_of(&tool.argument_kind))
+    .bind(tool.default_risk.as_str())
+    .bind(validate::name_of(&tool.category))
+    .bind(i64::from(tool.builtin))
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() > 0)
 }

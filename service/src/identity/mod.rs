@@ -31,11 +31,7 @@ impl Role {
     }
 
     pub fn parse(field: &'static str, value: &str) -> Result<Self> {
-        match value {
-            "admin" => Ok(Self::Admin),
-            "member" => Ok(Self::Member),
-            _ => Err(Error::invalid(field, "must be \"admin\" or \"member\"")),
-        }
+        crate::validate::one_of(field, value, &["admin", "member"])
     }
 }
 

@@ -134,9 +134,10 @@ impl Bosun {
         .bind(status)
         .fetch_all(self.db().pool())
         .await?;
+        let self_approval = self.self_approval_allowed(&principal.workspace_id).await?;
         let mut visible = Vec::new();
         for row in rows {
-            if self.may_review(principal, &row).await? {
+            if self.may_review(principal, &row, self_approval).await? {
                 visible.push(row.approval());
             }
         }
@@ -404,17 +405,24 @@ impl Bosun {
         Ok(())
     }
 
-    async fn may_review(&self, principal: &Principal, row: &ApprovalRow) -> Result<bool> {
+    /// Whether the principal may decide this request: an editor of its
+    /// agent (or an admin), and not its run's starter unless the workspace
+    /// allows self-approval. A failure other than "no access" is an error,
+    /// not a hidden row.
+    async fn may_review(
+        &self,
+        principal: &Principal,
+        row: &ApprovalRow,
+        self_approval: bool,
+    ) -> Result<bool> {
         let agent = AgentId::from_string(row.agent_id.clone());
-        if self
-            .agent_for(principal, &agent, Capability::Edit)
-            .await
-            .is_err()
-        {
-            return Ok(false);
+        match self.agent_for(principal, &agent, Capability::Edit).await {
+            Ok(_) => {}
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => return Ok(false),
+            Err(error) => return Err(error),
         }
         let own_run = row.started_by.as_deref() == Some(principal.user_id.as_str());
-        Ok(!own_run || self.self_approval_allowed(&principal.workspace_id).await?)
+        Ok(!own_run || self_approval)
     }
 
     async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
