@@ -5,16 +5,10 @@ use bosun_service::identity::Role;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::helpers::{TestApp, api_request, error_code, spawn_app};
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    api_request(&app.address, token, reqwest::Method::POST, path, body).await
 }
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {

@@ -212,3 +212,33 @@ pub async fn error_code(response: Response) -> String {
         .expect("error.code")
         .to_owned()
 }
+
+/// A REST call with a bearer token; a null body sends none.
+pub async fn api_request(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> Response {
+    let mut request = Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+/// [`api_request`], answered as status and JSON body (null when none).
+pub async fn api_call(
+    base: &str,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (reqwest::StatusCode, Value) {
+    let response = api_request(base, token, method, path, body).await;
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}

@@ -1,26 +1,10 @@
 //! Rules over REST: validation, order, evaluation, freshness across
 //! processes, and the audit trail.
 
-use reqwest::{Client, Method};
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, start};
-
-async fn send(
-    app_url: &str,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> reqwest::Response {
-    let mut request = Client::new()
-        .request(method, format!("{app_url}{path}"))
-        .bearer_auth(token);
-    if !body.is_null() {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
+use crate::helpers::{TestApp, api_request as send, spawn_app, start};
 
 async fn ok_json(response: reqwest::Response) -> Value {
     let status = response.status();

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use bosun_service::identity::Role;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with_manual_clock, start};
+use crate::helpers::{TestApp, api_call as call, spawn_app, spawn_app_with_manual_clock, start};
 
 /// An agent with rules that allow `ls`, deny `rm -rf /*` and ask for the rest.
 struct Setup {
@@ -16,24 +16,6 @@ struct Setup {
     admin: String,
     agent: String,
     key: String,
-}
-
-async fn call(
-    base: &str,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut request = Client::new()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(token);
-    if !body.is_null() {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn setup(app: TestApp) -> Setup {
