@@ -9,51 +9,39 @@ use crate::api::auth::{Logout, Me, current_user};
 use crate::api::inbox::pending_count;
 use crate::components::errors::ErrorNotice;
 use crate::components::push::provide_inbox_changes;
+use crate::error::AppError;
 
-/// Renders the page only for a logged-in user; anyone else goes to the
-/// login page (coming back here afterwards). The user is re-checked on
-/// every navigation, so a deactivated account is thrown out at its next step.
+/// The logged-in user as the layout loaded it, for pages that show or hide
+/// parts by who is asking. Read it inside a `Suspense`.
+#[derive(Clone, Copy)]
+pub struct SignedInUser(Resource<Result<Option<Me>, AppError>>);
+
+impl SignedInUser {
+    pub async fn get() -> Option<Me> {
+        let user = use_context::<SignedInUser>()?;
+        user.0.await.ok().flatten()
+    }
+}
+
+/// Frames the page for a logged-in user; anyone else goes to the login page
+/// (coming back here afterwards). The user is re-checked on every
+/// navigation, so a deactivated account is thrown out at its next step.
+///
+/// Every resource and `Suspense` of the frame is created up front, before
+/// the page, and none inside a `Suspend`: they take hydration ids in the
+/// order they are created, and a `Suspend` runs only once its data is in
+/// (on the server, possibly more than once). Anything created inside one
+/// would be numbered differently on the server and in the browser.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
     let location = use_location();
     let me = Resource::new(move || location.pathname.get(), |_| current_user());
+    provide_context(SignedInUser(me));
     let changes = provide_inbox_changes();
     let pending = Resource::new(
         move || (location.pathname.get(), changes.0.get()),
         |_| pending_count(),
     );
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => {
-                        provide_context(me.clone());
-                        view! {
-                            <Navigation me pending />
-                            <main id="main">
-                                <Outlet />
-                            </main>
-                        }
-                            .into_any()
-                    }
-                    Ok(None) => {
-                        let here = location.pathname.get_untracked();
-                        let path = if here == "/" {
-                            "/login".to_owned()
-                        } else {
-                            format!("/login?next={}", urlencoding::encode(&here))
-                        };
-                        view! { <Redirect path /> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Navigation(me: Me, pending: Resource<Result<usize, crate::error::AppError>>) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="topbar">
@@ -82,9 +70,21 @@ fn Navigation(me: Me, pending: Resource<Result<usize, crate::error::AppError>>) 
                 <A href="/settings">"Settings"</A>
             </nav>
             <div class="account">
-                <A href="/account" attr:title=me.email.clone()>
-                    <span class="whoami">{me.name.clone()}</span>
-                </A>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        match me.await {
+                            Ok(Some(me)) => view! {
+                                <A href="/account" attr:title=me.email>
+                                    <span class="whoami">{me.name}</span>
+                                </A>
+                            }
+                                .into_any(),
+                            Ok(None) => view! { <Redirect path=login_path(&location.pathname.get_untracked()) /> }
+                                .into_any(),
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
                 <ActionForm action=logout>
                     <button type="submit" class="link">
                         "Log out"
@@ -92,5 +92,36 @@ fn Navigation(me: Me, pending: Resource<Result<usize, crate::error::AppError>>) 
                 </ActionForm>
             </div>
         </header>
+        <main id="main">
+            <Outlet />
+        </main>
+    }
+}
+
+/// The login page, coming back to `here` afterwards.
+fn login_path(here: &str) -> String {
+    if here == "/" {
+        "/login".to_owned()
+    } else {
+        format!("/login?next={}", urlencoding::encode(here))
+    }
+}
+
+/// Its children for admins, `fallback` for everyone else.
+#[component]
+pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn) -> impl IntoView {
+    view! {
+        <Suspense>
+            {move || {
+                let (children, fallback) = (children.clone(), fallback.clone());
+                Suspend::new(async move {
+                    if SignedInUser::get().await.is_some_and(|me| me.is_admin) {
+                        children().into_any()
+                    } else {
+                        fallback.run()
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

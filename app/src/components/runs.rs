@@ -83,16 +83,12 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
     let create = ServerAction::<CreateKey>::new();
     let revoke = ServerAction::<RevokeKey>::new();
     let agent = StoredValue::new(agent_id);
-    let keys = Resource::new(
-        move || {
-            (
-                agent.get_value(),
-                create.version().get(),
-                revoke.version().get(),
-            )
-        },
-        |(agent_id, _, _)| list_keys(agent_id),
-    );
+    // Browser-only, like the runs: this panel is built inside the agent
+    // page's `Suspend`, which server rendering may run more than once.
+    let keys = LocalResource::new(move || {
+        let _ = (create.version().get(), revoke.version().get());
+        list_keys(agent.get_value())
+    });
     let name = RwSignal::new(String::from("worker"));
     view! {
         <section class="card" aria-label="Runtime keys">

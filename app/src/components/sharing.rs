@@ -14,19 +14,16 @@ const LEVELS: [(&str, &str); 3] = [("run", "Run"), ("clone", "Clone"), ("edit", 
 pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
     let share = ServerAction::<ShareAgent>::new();
     let revoke = ServerAction::<RevokeGrant>::new();
-    let overview = Resource::new(
-        {
-            let agent_id = agent_id.clone();
-            move || {
-                (
-                    agent_id.clone(),
-                    share.version().get(),
-                    revoke.version().get(),
-                )
-            }
-        },
-        |(agent_id, _, _)| access_overview(agent_id),
-    );
+    // Browser-only: the dialog opens on a click, and this panel is built
+    // inside the agent page's `Suspend`, which server rendering may run more
+    // than once (a server resource here would be created twice).
+    let overview = LocalResource::new({
+        let agent_id = agent_id.clone();
+        move || {
+            let _ = (share.version().get(), revoke.version().get());
+            access_overview(agent_id.clone())
+        }
+    });
     let open = RwSignal::new(false);
     let label = format!("Share {agent_name}");
     let agent_id = StoredValue::new(agent_id);

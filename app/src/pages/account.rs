@@ -3,13 +3,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::auth::Me;
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::layout::SignedInUser;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let me = use_context::<Me>();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(
@@ -20,7 +19,11 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="My account" />
         <h1>"My account"</h1>
-        {me.map(|me| view! { <p>{me.name} " · " {me.email}</p> })}
+        <Suspense>
+            {Suspend::new(async move {
+                SignedInUser::get().await.map(|me| view! { <p>{me.name} " · " {me.email}</p> })
+            })}
+        </Suspense>
         <section class="card">
             <h2>"Personal access tokens"</h2>
             <p>"Tokens let scripts and agents call Bosun's REST API as you. Send one as "

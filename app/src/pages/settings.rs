@@ -5,21 +5,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::auth::Me;
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
 use crate::api::tools::{AddTool, ToolView, list_tools};
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::layout::AdminsOnly;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let is_admin = use_context::<Me>().is_some_and(|me| me.is_admin);
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
-        <Show
-            when=move || is_admin
-            fallback=|| {
+        <AdminsOnly fallback=|| {
                 view! {
                     <p class="notice">
                         "Workspace settings are managed by its admins. Your own tokens are under "
@@ -46,7 +43,7 @@ pub fn SettingsPage() -> impl IntoView {
             <EmptyState title="Integrations">
                 <p>"The OAuth providers agents and people connect their accounts with will be set here."</p>
             </EmptyState>
-        </Show>
+        </AdminsOnly>
     }
 }
 
@@ -161,7 +158,6 @@ fn MemberTable(
 /// Settings → Tools: the catalog agents pick their tools from.
 #[component]
 pub fn ToolsPage() -> impl IntoView {
-    let is_admin = use_context::<Me>().is_some_and(|me| me.is_admin);
     let add = ServerAction::<AddTool>::new();
     let tools = Resource::new(move || add.version().get(), |_| list_tools());
     view! {
@@ -176,7 +172,7 @@ pub fn ToolsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <Show when=move || is_admin>
+        <AdminsOnly>
             <section class="card">
                 <h2>"Add a tool"</h2>
                 <ActionForm action=add attr:class="stack">
@@ -215,7 +211,7 @@ pub fn ToolsPage() -> impl IntoView {
                     <button type="submit">"Add tool"</button>
                 </ActionForm>
             </section>
-        </Show>
+        </AdminsOnly>
     }
 }
 
