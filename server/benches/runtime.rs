@@ -116,49 +116,34 @@ async fn bench() {
     .await;
 
     // Decisions under load.
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let (client, base, key, run) = (client.clone(), base.clone(), key.clone(), run.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut n = 0_u64;
-            while Instant::now() < deadline {
-                let started = Instant::now();
-                let response = client
-                    .post(format!("{base}/api/v1/runtime/runs/{run}/tool-calls"))
-                    .bearer_auth(&key)
-                    .json(&json!({"tool": "system_shell", "input": format!("git log -n {worker}{n}")}))
-                    .send()
-                    .await;
-                if response.is_ok_and(|r| r.status().is_success()) {
-                    latencies.push(started.elapsed());
-                }
-                n += 1;
-            }
-            latencies
-        }));
-    }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
-    latencies.sort_unstable();
+    let url = format!("{base}/api/v1/runtime/runs/{run}/tool-calls");
+    let load = if wrk_installed() {
+        load_with_wrk(&url, &key, seconds, concurrency).await
+    } else {
+        load_in_process(&client, &url, &key, seconds, concurrency).await
+    };
     let recorded: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'policy.decision'")
             .fetch_one(bosun.db().pool())
             .await
             .unwrap();
-    let per_second = latencies.len() as f64 / seconds as f64;
     println!(
-        "backend: {:?}; {concurrency} concurrent agents for {seconds} s; 101 rules",
-        bosun.db().backend()
+        "backend: {:?}; {concurrency} concurrent connections for {seconds} s; 101 rules; load from {}",
+        bosun.db().backend(),
+        load.generator
     );
     println!(
-        "decisions: {} answered ({per_second:.0}/s), {recorded} recorded; p50 {:?}, p99 {:?}",
-        latencies.len(),
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99)
+        "decisions: {} answered ({:.0}/s), {} failed, {recorded} recorded; p50 {:?}, p99 {:?}",
+        load.answered,
+        load.answered as f64 / seconds as f64,
+        load.failed,
+        load.p50,
+        load.p99,
+    );
+    assert_eq!(load.failed, 0, "every call is answered");
+    assert!(
+        recorded >= i64::try_from(load.answered).unwrap(),
+        "every answered decision is recorded"
     );
 
     // The approval round trip, hop by hop.
@@ -239,6 +224,123 @@ async fn bench() {
             percentile(hop, 0.5),
             hop.last().copied().unwrap_or_default()
         );
+    }
+}
+
+/// What a load run measured.
+struct Load {
+    generator: &'static str,
+    answered: u64,
+    failed: u64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn wrk_installed() -> bool {
+    std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok()
+}
+
+/// `wrk` (Debian's package) on two threads, each call a different command.
+async fn load_with_wrk(url: &str, key: &str, seconds: u64, connections: usize) -> Load {
+    let script = tempfile::NamedTempFile::new().expect("a temporary file");
+    let lua = format!(
+        r#"wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {key}"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{{"tool":"system_shell","input":"git log -n ' .. n .. '"}}')
+end
+done = function(summary, latency, requests)
+  io.write(string.format("answered %d\nfailed %d\np50 %d\np99 %d\n",
+    summary.requests - summary.errors.status, summary.errors.status + summary.errors.connect
+      + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"#
+    );
+    std::fs::write(script.path(), lua).expect("the wrk script is written");
+    let output = tokio::process::Command::new("wrk")
+        .args([
+            "-t",
+            "2",
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+        ])
+        .arg("-s")
+        .arg(script.path())
+        .arg(url)
+        .output()
+        .await
+        .expect("wrk runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let figure = |name: &str| -> u64 {
+        report
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("wrk reports {name}:\n{report}"))
+    };
+    Load {
+        generator: "wrk",
+        answered: figure("answered"),
+        failed: figure("failed"),
+        p50: Duration::from_micros(figure("p50")),
+        p99: Duration::from_micros(figure("p99")),
+    }
+}
+
+/// A client in this process, when wrk is not installed.
+async fn load_in_process(
+    client: &Client,
+    url: &str,
+    key: &str,
+    seconds: u64,
+    concurrency: usize,
+) -> Load {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (client, url, key) = (client.clone(), url.to_owned(), key.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut failed) = (Vec::new(), 0_u64);
+            let mut n = 0_u64;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&json!({"tool": "system_shell", "input": format!("git log -n {worker}{n}")}))
+                    .send()
+                    .await;
+                if response.is_ok_and(|r| r.status().is_success()) {
+                    latencies.push(started.elapsed());
+                } else {
+                    failed += 1;
+                }
+                n += 1;
+            }
+            (latencies, failed)
+        }));
+    }
+    let (mut latencies, mut failed) = (Vec::new(), 0);
+    for task in tasks {
+        let (more, more_failed) = task.await.unwrap();
+        latencies.extend(more);
+        failed += more_failed;
+    }
+    latencies.sort_unstable();
+    Load {
+        generator: "an in-process client (install wrk for a lighter one)",
+        answered: latencies.len() as u64,
+        failed,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
     }
 }
 

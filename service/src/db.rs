@@ -165,3 +165,37 @@ impl Db {
         Ok(())
     }
 }
+
+/// Rows per multi-row `INSERT`. SQLite looks each `$n` up by a linear
+/// scan, so binding costs grow with the square of a statement's parameters.
+pub(crate) const INSERT_CHUNK: usize = 32;
+
+/// `($1, $2, …), ($n+1, …), …`: the `VALUES` list of a multi-row insert of
+/// `rows` rows of `columns` parameters each.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn value_rows_number_parameters_across_rows() {
+        assert_eq!(super::value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::value_rows(1, 1), "($1)");
+    }
+}

@@ -49,49 +49,75 @@ impl NewEvent {
 /// Appends an event to the chain on `conn`, which must be inside the
 /// transaction that makes the change the event records.
 pub async fn append(conn: &mut AnyConnection, at: DateTime<Utc>, event: NewEvent) -> Result<i64> {
-    // Taking the next number locks the head row until commit, so appenders
+    append_all(conn, vec![(at, event)]).await
+}
+
+/// Appends events in order, in as few statements as the batch allows;
+/// answers the last sequence number (0 for none).
+pub async fn append_all(
+    conn: &mut AnyConnection,
+    events: Vec<(DateTime<Utc>, NewEvent)>,
+) -> Result<i64> {
+    let Ok(count) = i64::try_from(events.len()) else {
+        return Err(crate::Error::internal("too many events in one append"));
+    };
+    if count == 0 {
+        return Ok(0);
+    }
+    // Taking the numbers locks the head row until commit, so appenders
     // queue and the sequence has no gaps.
-    let (seq, prev_hash): (i64, String) = sqlx::query_as(
-        "UPDATE event_chain_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+    let (last, mut hash): (i64, String) = sqlx::query_as(
+        "UPDATE event_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
     )
+    .bind(count)
     .fetch_one(&mut *conn)
     .await?;
-    let at = to_millis(at);
-    let data = event.data.to_string();
-    let row = ChainedFields {
-        seq,
-        at,
-        kind: event.kind,
-        workspace_id: event.workspace_id.as_str(),
-        agent_id: event.agent_id.as_ref().map(AgentId::as_str),
-        run_id: event.run_id.as_deref(),
-        actor: event.actor.as_deref(),
-        on_behalf_of: event.on_behalf_of.as_deref(),
-        data: &data,
-    };
-    let hash = row.hash(&prev_hash);
-    sqlx::query(
-        "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(row.kind)
-    .bind(row.workspace_id)
-    .bind(row.agent_id)
-    .bind(row.run_id)
-    .bind(row.actor)
-    .bind(row.on_behalf_of)
-    .bind(row.data)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let mut rows = Vec::with_capacity(events.len());
+    for ((at, event), seq) in events.into_iter().zip(last - count + 1..) {
+        let data = event.data.to_string();
+        let fields = ChainedFields {
+            seq,
+            at: to_millis(at),
+            kind: event.kind,
+            workspace_id: event.workspace_id.as_str(),
+            agent_id: event.agent_id.as_ref().map(AgentId::as_str),
+            run_id: event.run_id.as_deref(),
+            actor: event.actor.as_deref(),
+            on_behalf_of: event.on_behalf_of.as_deref(),
+            data: &data,
+        };
+        let next = fields.hash(&hash);
+        let prev_hash = std::mem::replace(&mut hash, next.clone());
+        rows.push((seq, to_millis(at), event, data, prev_hash, next));
+    }
+    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, \
+             prev_hash, hash) VALUES {}",
+            crate::db::value_rows(chunk.len(), 11)
+        );
+        let mut insert = sqlx::query(&sql);
+        for (seq, at, event, data, prev_hash, hash) in chunk {
+            insert = insert
+                .bind(*seq)
+                .bind(*at)
+                .bind(event.kind)
+                .bind(event.workspace_id.as_str())
+                .bind(event.agent_id.as_ref().map(AgentId::as_str))
+                .bind(event.run_id.as_deref())
+                .bind(event.actor.as_deref())
+                .bind(event.on_behalf_of.as_deref())
+                .bind(data.as_str())
+                .bind(prev_hash.as_str())
+                .bind(hash.as_str());
+        }
+        insert.execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE event_chain_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
-    Ok(seq)
+    Ok(last)
 }
 
 /// The fields an event's hash covers, exactly as stored.

@@ -62,6 +62,8 @@ struct Inner {
     settings: Settings,
     policies: rules::decisions::PolicyCache,
     notifier: notify::Notifier,
+    /// Started on first use, inside the runtime that serves requests.
+    decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
 }
 
 impl Bosun {
@@ -73,6 +75,7 @@ impl Bosun {
                 settings,
                 policies: rules::decisions::PolicyCache::default(),
                 notifier: notify::Notifier::default(),
+                decisions: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -84,6 +87,12 @@ impl Bosun {
     /// Wake-ups for long polls and server push.
     pub fn notifier(&self) -> &notify::Notifier {
         &self.inner.notifier
+    }
+
+    pub(crate) fn decision_log(&self) -> &runs::decision_log::DecisionLog {
+        self.inner.decisions.get_or_init(|| {
+            runs::decision_log::DecisionLog::start(self.db().clone(), self.notifier().clone())
+        })
     }
 
     pub(crate) fn policy_cache(&self) -> &rules::decisions::PolicyCache {

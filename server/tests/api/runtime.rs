@@ -382,6 +382,37 @@ async fn retrying_with_an_idempotency_key_returns_the_same_call() {
 }
 
 #[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_store_one_call() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    let path = format!("/api/v1/runtime/runs/{run}/tool-calls");
+    let body = json!({"tool": "system_shell", "input": "ls", "idempotency_key": "step-7"});
+    let retries = (0..12).map(|_| call(s.base(), &s.key, Method::POST, &path, body.clone()));
+    let answers = futures::future::join_all(retries).await;
+    let first = &answers[0].1;
+    for (status, answer) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["id"], first["id"]);
+        assert_eq!(answer["decision"], "allow");
+    }
+    let pool = s.app.bosun.db().pool();
+    let calls: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tool_calls WHERE run_id = $1")
+        .bind(&run)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let decisions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE run_id = $1 AND kind = 'policy.decision'",
+    )
+    .bind(&run)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((calls, decisions), (1, 1));
+    assert!(s.app.bosun.verify_chain().await.unwrap().is_ok());
+}
+
+#[tokio::test]
 async fn calls_stop_when_the_starting_user_loses_access() {
     let s = setup(spawn_app().await).await;
     let bea_id = s.app.create_user("bea@example.com", Role::Member).await;

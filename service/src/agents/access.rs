@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Principal, Result};
+use crate::{Error, Result, validate};
 
 /// A level of access granted on an agent, ordered `Run < Clone < Edit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -123,18 +123,27 @@ impl AgentAccess {
         Err(Error::forbidden(message))
     }
 
-    pub(crate) fn of(
-        principal: &Principal,
+    /// A user's standing as the store has it: who they are, whether they
+    /// administer the workspace, the agent's owner, and the grant levels as
+    /// `agent_grants` spells them.
+    pub(crate) fn from_stored(
+        user_id: &str,
+        is_admin: bool,
         owner_id: &str,
-        user_grant: Option<AccessLevel>,
-        workspace_grant: Option<AccessLevel>,
-    ) -> Self {
-        Self {
-            is_owner: principal.user_id.as_str() == owner_id,
-            is_admin: principal.is_admin(),
-            user_grant,
-            workspace_grant,
-        }
+        user_grant: Option<&str>,
+        workspace_grant: Option<&str>,
+    ) -> Result<Self> {
+        let level = |value: Option<&str>| {
+            value
+                .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
+                .transpose()
+        };
+        Ok(Self {
+            is_owner: user_id == owner_id,
+            is_admin,
+            user_grant: level(user_grant)?,
+            workspace_grant: level(workspace_grant)?,
+        })
     }
 }
 

@@ -157,18 +157,13 @@ impl AgentRow {
     }
 
     fn into_view(self, principal: &Principal) -> Result<AgentView> {
-        let level = |value: &Option<String>| -> Result<Option<AccessLevel>> {
-            value
-                .as_deref()
-                .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
-                .transpose()
-        };
-        let access = AgentAccess::of(
-            principal,
+        let access = AgentAccess::from_stored(
+            principal.user_id.as_str(),
+            principal.is_admin(),
             &self.owner_id,
-            level(&self.user_grant)?,
-            level(&self.workspace_grant)?,
-        );
+            self.user_grant.as_deref(),
+            self.workspace_grant.as_deref(),
+        )?;
         Ok(AgentView {
             agent: self.agent()?,
             access,

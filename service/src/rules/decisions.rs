@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bosun_policy::{Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Request};
-use serde_json::json;
+use bosun_policy::{Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Reason, Request};
+use serde_json::{Value, json};
 
 use super::{RuleInfo, RuleList};
 use crate::agents::{Capability, EXECUTION_MODES};
@@ -29,12 +29,37 @@ pub struct PolicyCache {
 
 #[derive(Clone)]
 struct CachedPolicy {
-    versions: (i64, i64),
-    policy: Arc<CompiledPolicy>,
+    versions: PolicyVersions,
+    policy: Arc<AgentPolicy>,
+}
+
+/// What an agent's compiled rules were built from: its own version and its
+/// workspace's.
+pub(crate) type PolicyVersions = (i64, i64);
+
+/// An agent's compiled rules, and each rule as it read when compiled, for
+/// the trace to say which rule decided.
+pub struct AgentPolicy {
+    pub compiled: CompiledPolicy,
+    rules: HashMap<String, Value>,
+}
+
+impl AgentPolicy {
+    /// The rule that decided, as it read when compiled (null for the mode).
+    pub fn rule_snapshot(&self, reason: &Reason) -> Value {
+        match reason {
+            Reason::Rule { rule_id, .. } => self
+                .rules
+                .get(rule_id.as_ref())
+                .cloned()
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        }
+    }
 }
 
 impl PolicyCache {
-    fn get(&self, agent: &AgentId, versions: (i64, i64)) -> Option<Arc<CompiledPolicy>> {
+    fn get(&self, agent: &AgentId, versions: PolicyVersions) -> Option<Arc<AgentPolicy>> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(agent)
@@ -42,7 +67,7 @@ impl PolicyCache {
             .map(|cached| Arc::clone(&cached.policy))
     }
 
-    fn put(&self, agent: AgentId, versions: (i64, i64), policy: Arc<CompiledPolicy>) {
+    fn put(&self, agent: AgentId, versions: PolicyVersions, policy: Arc<AgentPolicy>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.insert(agent, CachedPolicy { versions, policy });
     }
@@ -141,7 +166,7 @@ impl Bosun {
         if let Some(dir) = working_dir {
             request = request.with_working_dir(dir);
         }
-        Ok(policy.decide(&request))
+        Ok(policy.compiled.decide(&request))
     }
 
     /// The agent's current compiled rule set, from the cache when nothing
@@ -150,7 +175,7 @@ impl Bosun {
         &self,
         workspace: &WorkspaceId,
         agent: &AgentId,
-    ) -> Result<Arc<CompiledPolicy>> {
+    ) -> Result<Arc<AgentPolicy>> {
         let (agent_version, workspace_version, mode): (i64, i64, String) = sqlx::query_as(
             "SELECT agents.policy_version, workspaces.policy_version, agents.execution_mode \
              FROM agents JOIN workspaces ON workspaces.id = agents.workspace_id \
@@ -161,25 +186,50 @@ impl Bosun {
         .fetch_optional(self.db().pool())
         .await?
         .ok_or(crate::Error::NotFound("agent"))?;
-        let versions = (agent_version, workspace_version);
+        self.policy_at(workspace, agent, (agent_version, workspace_version), &mode)
+            .await
+    }
+
+    /// The agent's compiled rules at `versions`, read by the caller together
+    /// with the agent's `mode`; compiled only when the cache has an older copy.
+    pub(crate) async fn policy_at(
+        &self,
+        workspace: &WorkspaceId,
+        agent: &AgentId,
+        versions: PolicyVersions,
+        mode: &str,
+    ) -> Result<Arc<AgentPolicy>> {
         if let Some(policy) = self.policy_cache().get(agent, versions) {
             return Ok(policy);
         }
         // Read after the versions: what we compile is at least as new as
         // the versions we file it under, so the cache is never ahead of
         // the data.
+        let enforced = self.rules_of(workspace, &RuleList::Enforced).await?;
+        let own = self
+            .rules_of(workspace, &RuleList::Agent(agent.clone()))
+            .await?;
+        let shared = self.rules_of(workspace, &RuleList::Workspace).await?;
         let layers = Layers {
-            enforced: to_policy(&self.rules_of(workspace, &RuleList::Enforced).await?)?,
-            agent: to_policy(
-                &self
-                    .rules_of(workspace, &RuleList::Agent(agent.clone()))
-                    .await?,
-            )?,
-            workspace: to_policy(&self.rules_of(workspace, &RuleList::Workspace).await?)?,
+            enforced: to_policy(&enforced)?,
+            agent: to_policy(&own)?,
+            workspace: to_policy(&shared)?,
         };
-        let mode: ExecutionMode = validate::one_of("execution_mode", &mode, EXECUTION_MODES)?;
+        let mode: ExecutionMode = validate::one_of("execution_mode", mode, EXECUTION_MODES)?;
         let catalog = self.catalog(workspace).await?;
-        let policy = Arc::new(CompiledPolicy::compile(&layers, mode, &catalog));
+        let rules = [enforced, own, shared]
+            .iter()
+            .flatten()
+            .map(|rule| {
+                let snapshot = json!({ "id": rule.id, "tool": rule.tool, "action": rule.action,
+                                       "pattern": rule.pattern });
+                (rule.id.to_string(), snapshot)
+            })
+            .collect();
+        let policy = Arc::new(AgentPolicy {
+            compiled: CompiledPolicy::compile(&layers, mode, &catalog),
+            rules,
+        });
         self.policy_cache()
             .put(agent.clone(), versions, Arc::clone(&policy));
         Ok(policy)

@@ -395,7 +395,7 @@ impl Bosun {
         if let Some(dir) = working_dir.as_deref() {
             request = request.with_working_dir(dir);
         }
-        let decision = policy.decide(&request);
+        let decision = policy.compiled.decide(&request);
         if decision.action == Action::Deny {
             return Err(Error::Unprocessable {
                 code: "edited_input_denied",

@@ -4,6 +4,7 @@
 //! [`approvals`].
 
 pub mod approvals;
+pub(crate) mod decision_log;
 pub mod keys;
 pub mod tool_calls;
 
@@ -14,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::agents::{Agent, Capability, CredentialModel};
+use crate::agents::{Agent, AgentAccess, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
+use crate::identity::Role;
 use crate::ids::{AgentId, RunId, WorkspaceId};
 use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -57,7 +59,6 @@ pub struct Run {
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow {
     pub id: String,
-    pub workspace_id: String,
     pub agent_id: String,
     pub status: String,
     pub input: String,
@@ -68,7 +69,7 @@ pub(crate) struct RunRow {
 }
 
 pub(crate) const RUN_COLUMNS: &str =
-    "id, workspace_id, agent_id, status, input, output, started_by, created_at, finished_at";
+    "id, agent_id, status, input, output, started_by, created_at, finished_at";
 
 impl RunRow {
     pub(crate) fn run(&self) -> Result<Run> {
@@ -301,10 +302,25 @@ impl Bosun {
 
     /// The run, if it is this key's agent's and still running, and the user
     /// it runs for (if any) still has run access.
-    pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<RunRow> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE id = $1 AND agent_id = $2 AND workspace_id = $3"
-        ))
+    /// A running run of the key's agent, refused when it is not running or
+    /// the user it acts for has lost run access: one read, since every
+    /// runtime call of the agent passes here.
+    pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
+        let row: Option<ActiveRun> = sqlx::query_as(
+            "SELECT runs.id, runs.workspace_id, runs.status, runs.started_by, \
+             users.role AS user_role, agents.owner_id, \
+             (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = runs.started_by) \
+               AS user_grant, \
+             (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) \
+               AS workspace_grant, \
+             agents.tools, agents.execution_mode, agents.policy_version AS agent_policy_version, \
+             workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
+             FROM runs JOIN agents ON agents.id = runs.agent_id \
+             JOIN workspaces ON workspaces.id = runs.workspace_id \
+             LEFT JOIN users ON users.id = runs.started_by AND users.workspace_id = runs.workspace_id \
+               AND users.deactivated_at IS NULL \
+             WHERE runs.id = $1 AND runs.agent_id = $2 AND runs.workspace_id = $3",
+        )
         .bind(run.as_str())
         .bind(key.agent_id.as_str())
         .bind(key.workspace_id.as_str())
@@ -318,11 +334,15 @@ impl Bosun {
             });
         }
         if let Some(user) = &row.started_by {
-            let still_allowed = match self.active_principal(user).await? {
-                Some(principal) => self
-                    .agent_for(&principal, &key.agent_id, Capability::Run)
-                    .await
-                    .is_ok(),
+            let still_allowed = match &row.user_role {
+                Some(role) => AgentAccess::from_stored(
+                    user,
+                    Role::parse("role", role)? == Role::Admin,
+                    &row.owner_id,
+                    row.user_grant.as_deref(),
+                    row.workspace_grant.as_deref(),
+                )?
+                .allows(Capability::Run),
                 None => false,
             };
             if !still_allowed {
@@ -346,8 +366,34 @@ impl Bosun {
     }
 }
 
+/// A running run as its agent's runtime calls need it: who it acts for,
+/// whether they may still, and what deciding a tool call takes.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ActiveRun {
+    pub id: String,
+    pub workspace_id: String,
+    status: String,
+    pub started_by: Option<String>,
+    /// The role of the user it acts for, if they are still an active member.
+    user_role: Option<String>,
+    owner_id: String,
+    user_grant: Option<String>,
+    workspace_grant: Option<String>,
+    /// The agent's enabled tools, as stored (a JSON array).
+    pub tools: String,
+    pub execution_mode: String,
+    pub agent_policy_version: i64,
+    pub workspace_policy_version: i64,
+    pub approval_ttl_seconds: i64,
+}
+
 /// An event of a run, done by the agent's key on behalf of whoever started it.
-pub(crate) fn run_event(kind: &'static str, key: &AgentKey, run: &RunRow, data: Value) -> NewEvent {
+pub(crate) fn run_event(
+    kind: &'static str,
+    key: &AgentKey,
+    run: &ActiveRun,
+    data: Value,
+) -> NewEvent {
     NewEvent {
         kind,
         workspace_id: WorkspaceId::from_string(run.workspace_id.clone()),

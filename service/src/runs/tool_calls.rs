@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::{AgentKey, run_event};
+use super::decision_log::{NewApproval, NewToolCall, Recorded};
+use super::{ActiveRun, AgentKey, run_event};
 use crate::clock::to_millis;
 use crate::events;
 use crate::ids::{ApprovalId, RunId, ToolCallId};
-use crate::notify::Notifier;
 use crate::{Bosun, Error, Result, validate};
 
 /// What an agent asks to do.
@@ -97,7 +97,7 @@ impl Bosun {
         run: &RunId,
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
-        let run_row = self.active_run(key, run).await?;
+        let active = self.active_run(key, run).await?;
         validate::identifier("tool", &request.tool)?;
         if request.input.len() > MAX_ARGUMENT_BYTES {
             return Err(Error::invalid("input", "must be at most 64 KiB"));
@@ -108,120 +108,74 @@ impl Bosun {
                 return Ok(existing.state());
             }
         }
-        let decision = self.decide(key, &request).await;
-        let rule = self.rule_snapshot(&decision.reason).await?;
+        let (decision, rule) = self.decide(key, &active, &request).await;
         let now = self.now();
         let id = ToolCallId::generate();
-        let approval = (decision.action == Action::Ask).then(ApprovalId::generate);
         let outcome = match decision.action {
             Action::Allow => Some("allow"),
             Action::Deny => Some("deny"),
             Action::Ask => None,
         };
+        let approval = (decision.action == Action::Ask).then(ApprovalId::generate);
         let reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
         let risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
 
-        let mut tx = self.db().begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-             reason, risk, approval_id, created_at, decided_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(id.as_str())
-        .bind(run.as_str())
-        .bind(&request.tool)
-        .bind(&request.input)
-        .bind(request.working_dir.as_deref())
-        .bind(request.idempotency_key.as_deref())
-        .bind(decision.action.as_str())
-        .bind(outcome)
-        .bind(reason.to_string())
-        .bind(risk.to_string())
-        .bind(approval.as_ref().map(ApprovalId::as_str))
-        .bind(to_millis(now))
-        .bind(outcome.map(|_| to_millis(now)))
-        .execute(&mut *tx)
-        .await;
-        if let Err(sqlx::Error::Database(error)) = &inserted
-            && error.is_unique_violation()
-        {
-            // A concurrent retry with the same idempotency key won.
-            drop(tx);
-            let key = request.idempotency_key.unwrap_or_default();
-            return self
-                .call_by_idempotency_key(run, &key)
-                .await?
-                .map(|row| row.state())
-                .ok_or(Error::NotFound("tool call"));
-        }
-        inserted?;
         let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
                                 "working_dir": request.working_dir });
-        events::append(
-            &mut tx,
-            now,
-            run_event("tool_call.requested", key, &run_row, requested),
-        )
-        .await?;
         let decided = json!({ "tool_call_id": id, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": decision.commands });
-        events::append(
-            &mut tx,
-            now,
-            run_event("policy.decision", key, &run_row, decided),
-        )
-        .await?;
-        if let Some(approval) = &approval {
-            let ttl: i64 =
-                sqlx::query_scalar("SELECT approval_ttl_seconds FROM workspaces WHERE id = $1")
-                    .bind(key.workspace_id.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let expires_at = to_millis(now).saturating_add(ttl.saturating_mul(1000));
-            sqlx::query(
-                "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, status, \
-                 requested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
-            )
-            .bind(approval.as_str())
-            .bind(key.workspace_id.as_str())
-            .bind(key.agent_id.as_str())
-            .bind(run.as_str())
-            .bind(id.as_str())
-            .bind(&request.tool)
-            .bind(&request.input)
-            .bind(risk.to_string())
-            .bind(to_millis(now))
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+        let mut events = vec![
+            run_event("tool_call.requested", key, &active, requested),
+            run_event("policy.decision", key, &active, decided),
+        ];
+        let approval_request = approval.as_ref().map(|approval| {
+            let expires_at =
+                to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
             let data =
                 json!({ "approval_id": approval, "tool_call_id": id, "expires_at": expires_at });
-            events::append(
-                &mut tx,
-                now,
-                run_event("approval.requested", key, &run_row, data),
-            )
-            .await?;
-            Notifier::on_commit(
-                &mut tx,
-                self.db().backend(),
-                &inbox_topic(&key.workspace_id),
-            )
-            .await?;
+            events.push(run_event("approval.requested", key, &active, data));
+            NewApproval {
+                id: approval.to_string(),
+                workspace_id: key.workspace_id.clone(),
+                agent_id: key.agent_id.to_string(),
+                expires_at,
+            }
+        });
+        let call = NewToolCall {
+            id: id.to_string(),
+            key_id: key.key_id.to_string(),
+            run_id: run.to_string(),
+            tool: request.tool,
+            input: request.input.clone(),
+            working_dir: request.working_dir,
+            idempotency_key: request.idempotency_key.clone(),
+            decision: decision.action.as_str(),
+            outcome,
+            reason: reason.to_string(),
+            risk: risk.to_string(),
+            approval: approval_request,
+            at: now,
+            events,
+        };
+        match self.decision_log().record(call).await? {
+            Recorded::Stored => Ok(ToolCallState {
+                id,
+                decision: outcome.unwrap_or("pending").into(),
+                reason,
+                risk,
+                approval_id: approval,
+                input: request.input,
+                message: None,
+            }),
+            Recorded::DuplicateIdempotencyKey => {
+                // A concurrent retry with the same idempotency key won.
+                let key = request.idempotency_key.unwrap_or_default();
+                self.call_by_idempotency_key(run, &key)
+                    .await?
+                    .map(|row| row.state())
+                    .ok_or(Error::NotFound("tool call"))
+            }
         }
-        tx.commit().await?;
-        if approval.is_some() {
-            self.notifier().local(&inbox_topic(&key.workspace_id));
-        }
-        Ok(ToolCallState {
-            id,
-            decision: outcome.unwrap_or("pending").into(),
-            reason,
-            risk,
-            approval_id: approval,
-            input: request.input,
-            message: None,
-        })
     }
 
     /// Where a call stands, waiting up to `wait` while it is pending.
@@ -297,70 +251,66 @@ impl Bosun {
         Ok(())
     }
 
-    /// The compiled rules' answer, failing closed: any error is a denial.
-    async fn decide(&self, key: &AgentKey, request: &ToolCallRequest) -> Decision {
-        let deny = |reason: Reason, risk: Risk| Decision {
-            action: Action::Deny,
-            reason,
-            risk,
-            commands: vec![],
+    /// The compiled rules' answer and the rule that gave it (as it read
+    /// then, for the trace), failing closed: any error is a denial.
+    async fn decide(
+        &self,
+        key: &AgentKey,
+        run: &ActiveRun,
+        request: &ToolCallRequest,
+    ) -> (Decision, Value) {
+        let deny = |message: String, risk: &'static str| {
+            let decision = Decision {
+                action: Action::Deny,
+                reason: Reason::InvalidInput { message },
+                risk: Risk::new(bosun_policy::RiskLevel::Unknown, risk),
+                commands: vec![],
+            };
+            (decision, Value::Null)
         };
-        let agent = match self.agent_record(&key.workspace_id, &key.agent_id).await {
-            Ok(agent) => agent,
+        let tools: Vec<String> = match serde_json::from_str(&run.tools) {
+            Ok(tools) => tools,
             Err(error) => {
-                tracing::error!(%error, "could not load the agent; denying");
+                tracing::error!(%error, "the agent's tools do not parse; denying");
                 return deny(
-                    Reason::InvalidInput {
-                        message: "the decision could not be made; denied".into(),
-                    },
-                    Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
+                    "the decision could not be made; denied".into(),
+                    "not evaluated",
                 );
             }
         };
-        if !agent.tools.contains(&request.tool) {
+        if !tools.contains(&request.tool) {
             return deny(
-                Reason::InvalidInput {
-                    message: format!("`{}` is not one of this agent's tools", request.tool),
-                },
-                Risk::new(
-                    bosun_policy::RiskLevel::Unknown,
-                    "tool not enabled for this agent",
-                ),
+                format!("`{}` is not one of this agent's tools", request.tool),
+                "tool not enabled for this agent",
             );
         }
-        match self.compiled_policy(&key.workspace_id, &key.agent_id).await {
+        let versions = (run.agent_policy_version, run.workspace_policy_version);
+        let policy = self
+            .policy_at(
+                &key.workspace_id,
+                &key.agent_id,
+                versions,
+                &run.execution_mode,
+            )
+            .await;
+        match policy {
             Ok(policy) => {
                 let mut query = Request::new(&request.tool, &request.input);
                 if let Some(dir) = &request.working_dir {
                     query = query.with_working_dir(dir);
                 }
-                policy.decide(&query)
+                let decision = policy.compiled.decide(&query);
+                let rule = policy.rule_snapshot(&decision.reason);
+                (decision, rule)
             }
             Err(error) => {
                 tracing::error!(%error, "could not compile the agent's rules; denying");
                 deny(
-                    Reason::InvalidInput {
-                        message: "the rules could not be evaluated; denied".into(),
-                    },
-                    Risk::new(bosun_policy::RiskLevel::Unknown, "not evaluated"),
+                    "the rules could not be evaluated; denied".into(),
+                    "not evaluated",
                 )
             }
         }
-    }
-
-    /// The rule that decided, as it read at decision time, for the trace.
-    async fn rule_snapshot(&self, reason: &Reason) -> Result<Value> {
-        let Reason::Rule { rule_id, .. } = reason else {
-            return Ok(Value::Null);
-        };
-        let row: Option<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT tool, action, pattern FROM rules WHERE id = $1")
-                .bind(rule_id.as_ref())
-                .fetch_optional(self.db().pool())
-                .await?;
-        Ok(row.map_or(Value::Null, |(tool, action, pattern)| {
-            json!({ "id": rule_id.as_ref(), "tool": tool, "action": action, "pattern": pattern })
-        }))
     }
 
     async fn call_by_idempotency_key(&self, run: &RunId, key: &str) -> Result<Option<ToolCallRow>> {

@@ -1,0 +1,208 @@
+//! Group commit for tool-call decisions.
+//!
+//! Deciding is cheap; writing each decision in its own transaction is not
+//! (one writer at a time, a commit each). Every decision is handed to one
+//! writer task instead, which writes whatever has queued up while the
+//! previous batch committed — the call, its approval request if any, and
+//! its events — in a single transaction, and only then answers each
+//! caller. No call is answered before its record is committed, and the
+//! wait is never longer than one batch's commit (no timer holds a batch
+//! open).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::to_millis;
+use crate::db::{Db, INSERT_CHUNK, value_rows};
+use crate::events::{self, NewEvent};
+use crate::ids::WorkspaceId;
+use crate::notify::Notifier;
+use crate::{Error, Result};
+
+/// Most decisions one transaction carries.
+const MAX_BATCH: usize = 256;
+
+/// A decided tool call, as it is to be stored.
+pub(crate) struct NewToolCall {
+    pub id: String,
+    /// The runtime key that asked, whose "last used" this call updates.
+    pub key_id: String,
+    pub run_id: String,
+    pub tool: String,
+    pub input: String,
+    pub working_dir: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub decision: &'static str,
+    /// `allow` or `deny`; none while a reviewer decides.
+    pub outcome: Option<&'static str>,
+    pub reason: String,
+    pub risk: String,
+    pub approval: Option<NewApproval>,
+    pub at: DateTime<Utc>,
+    pub events: Vec<NewEvent>,
+}
+
+/// The approval request of a call the rules answered with `ask`.
+pub(crate) struct NewApproval {
+    pub id: String,
+    pub workspace_id: WorkspaceId,
+    pub agent_id: String,
+    pub expires_at: i64,
+}
+
+/// What became of a call handed to the log.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    Stored,
+    /// Another call of the run with the same idempotency key was stored
+    /// first; nothing of this one was.
+    DuplicateIdempotencyKey,
+}
+
+type Entry = (NewToolCall, oneshot::Sender<Result<Recorded>>);
+
+/// The handle callers queue their decisions on.
+pub(crate) struct DecisionLog {
+    queue: mpsc::UnboundedSender<Entry>,
+}
+
+impl DecisionLog {
+    /// Starts the writer; it stops once the log is dropped.
+    pub(crate) fn start(db: Db, notifier: Notifier) -> Self {
+        let (queue, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write_batches(db, notifier, receiver));
+        Self { queue }
+    }
+
+    /// Stores the call and its events, answering once they are committed.
+    pub(crate) async fn record(&self, call: NewToolCall) -> Result<Recorded> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send((call, answer))
+            .map_err(|_| Error::internal("the decision log has stopped"))?;
+        answered
+            .await
+            .map_err(|_| Error::internal("the decision log dropped a decision"))?
+    }
+}
+
+async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::UnboundedReceiver<Entry>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (calls, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let inboxes: HashSet<WorkspaceId> = calls
+            .iter()
+            .filter_map(|call| call.approval.as_ref())
+            .map(|approval| approval.workspace_id.clone())
+            .collect();
+        match write_batch(&db, calls, &inboxes).await {
+            Ok(outcomes) => {
+                for workspace in &inboxes {
+                    notifier.local(&super::tool_calls::inbox_topic(workspace));
+                }
+                for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                    let _ = answer.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not record a batch of tool-call decisions");
+                for answer in answers {
+                    let _ = answer.send(Err(Error::internal("the decision could not be recorded")));
+                }
+            }
+        }
+    }
+}
+
+/// One transaction: the calls (a retried idempotency key loses quietly),
+/// then the approval requests and events of those that were stored.
+async fn write_batch(
+    db: &Db,
+    calls: Vec<NewToolCall>,
+    inboxes: &HashSet<WorkspaceId>,
+) -> Result<Vec<Recorded>> {
+    let mut tx = db.begin_write().await?;
+    let mut stored = HashSet::with_capacity(calls.len());
+    for chunk in calls.chunks(INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
+             reason, risk, approval_id, created_at, decided_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
+            value_rows(chunk.len(), 13)
+        );
+        let mut insert = sqlx::query_scalar::<_, String>(&sql);
+        for call in chunk {
+            let at = to_millis(call.at);
+            insert = insert
+                .bind(call.id.as_str())
+                .bind(call.run_id.as_str())
+                .bind(call.tool.as_str())
+                .bind(call.input.as_str())
+                .bind(call.working_dir.as_deref())
+                .bind(call.idempotency_key.as_deref())
+                .bind(call.decision)
+                .bind(call.outcome)
+                .bind(call.reason.as_str())
+                .bind(call.risk.as_str())
+                .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
+                .bind(at)
+                .bind(call.outcome.map(|_| at));
+        }
+        stored.extend(insert.fetch_all(&mut *tx).await?);
+    }
+
+    let mut outcomes = Vec::with_capacity(calls.len());
+    let mut events = Vec::new();
+    let mut stored_calls = Vec::new();
+    for call in calls {
+        if !stored.contains(&call.id) {
+            outcomes.push(Recorded::DuplicateIdempotencyKey);
+            continue;
+        }
+        if let Some(approval) = &call.approval {
+            sqlx::query(
+                "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, \
+                 status, requested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
+            )
+            .bind(approval.id.as_str())
+            .bind(approval.workspace_id.as_str())
+            .bind(approval.agent_id.as_str())
+            .bind(call.run_id.as_str())
+            .bind(call.id.as_str())
+            .bind(call.tool.as_str())
+            .bind(call.input.as_str())
+            .bind(call.risk.as_str())
+            .bind(to_millis(call.at))
+            .bind(approval.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        stored_calls.push((call.key_id, to_millis(call.at)));
+        events.extend(call.events.into_iter().map(|event| (call.at, event)));
+        outcomes.push(Recorded::Stored);
+    }
+    events::append_all(&mut tx, events).await?;
+    let mut last_use: HashMap<&str, i64> = HashMap::new();
+    for call in &stored_calls {
+        let at = last_use.entry(call.0.as_str()).or_default();
+        *at = (*at).max(call.1);
+    }
+    for (key, at) in last_use {
+        sqlx::query("UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for workspace in inboxes {
+        Notifier::on_commit(
+            &mut tx,
+            db.backend(),
+            &super::tool_calls::inbox_topic(workspace),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
