@@ -191,6 +191,62 @@ pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
     sql
 }
 
+/// A statement assembled at run time (a search with optional filters),
+/// with its parameters numbered as they are bound.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone, Debug)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Sql {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds a text parameter and answers its placeholder.
+    pub(crate) fn bind(&mut self, value: impl Into<String>) -> String {
+        self.args.push(Arg::Text(value.into()));
+        format!("${}", self.args.len())
+    }
+
+    /// Binds an integer parameter and answers its placeholder.
+    pub(crate) fn bind_int(&mut self, value: i64) -> String {
+        self.args.push(Arg::Int(value));
+        format!("${}", self.args.len())
+    }
+
+    pub(crate) fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Runs `query` — a statement around [`Sql::text`] — with the bound
+    /// parameters.
+    pub(crate) async fn fetch_all<T>(&self, pool: &AnyPool, query: &str) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let mut statement = sqlx::query_as::<_, T>(query);
+        for arg in &self.args {
+            statement = match arg {
+                Arg::Text(value) => statement.bind(value.as_str()),
+                Arg::Int(value) => statement.bind(*value),
+            };
+        }
+        Ok(statement.fetch_all(pool).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -88,16 +88,26 @@ pub async fn append_all(
         };
         let next = fields.hash(&hash);
         let prev_hash = std::mem::replace(&mut hash, next.clone());
-        rows.push((seq, to_millis(at), event, data, prev_hash, next));
+        let (tool, decision) = search_fields(&event.data);
+        rows.push((
+            seq,
+            to_millis(at),
+            event,
+            data,
+            prev_hash,
+            next,
+            tool,
+            decision,
+        ));
     }
     for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
         let sql = format!(
             "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, \
-             prev_hash, hash) VALUES {}",
-            crate::db::value_rows(chunk.len(), 11)
+             prev_hash, hash, tool, decision) VALUES {}",
+            crate::db::value_rows(chunk.len(), 13)
         );
         let mut insert = sqlx::query(&sql);
-        for (seq, at, event, data, prev_hash, hash) in chunk {
+        for (seq, at, event, data, prev_hash, hash, tool, decision) in chunk {
             insert = insert
                 .bind(*seq)
                 .bind(*at)
@@ -109,7 +119,9 @@ pub async fn append_all(
                 .bind(event.on_behalf_of.as_deref())
                 .bind(data.as_str())
                 .bind(prev_hash.as_str())
-                .bind(hash.as_str());
+                .bind(hash.as_str())
+                .bind(tool.as_deref())
+                .bind(*decision);
         }
         insert.execute(&mut *conn).await?;
     }
@@ -118,6 +130,20 @@ pub async fn append_all(
         .execute(&mut *conn)
         .await?;
     Ok(last)
+}
+
+/// What search filters an event by, as its data says: the tool it is
+/// about, and the decision it records (a rule's `allow` / `deny` / `ask`,
+/// or a reviewer's or an expiry's `allow` / `deny`).
+fn search_fields(data: &Value) -> (Option<String>, Option<&'static str>) {
+    let tool = data.get("tool").and_then(Value::as_str).map(str::to_owned);
+    let decision = |key: &str, allowed: &[&'static str]| {
+        let value = data.get(key)?.as_str()?;
+        allowed.iter().copied().find(|name| *name == value)
+    };
+    let decision = decision("outcome", &["allow", "deny"])
+        .or_else(|| decision("decision", &["allow", "deny", "ask"]));
+    (tool, decision)
 }
 
 /// The fields an event's hash covers, exactly as stored.
@@ -163,8 +189,8 @@ pub struct ChainBreak {
 }
 
 #[derive(sqlx::FromRow)]
-struct StoredEvent {
-    seq: i64,
+pub(crate) struct StoredEvent {
+    pub(crate) seq: i64,
     at: i64,
     kind: String,
     workspace_id: String,
@@ -255,6 +281,132 @@ fn check(
     Ok(())
 }
 
+/// What checking an export found: how many events, and how many were
+/// missing between them (a filtered export skips the events it left out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportCheck {
+    pub events: i64,
+    pub gaps: i64,
+}
+
+/// An event as an export carries it.
+#[derive(serde::Deserialize)]
+struct ExportedEvent {
+    seq: i64,
+    hash: String,
+    prev_hash: String,
+    at: DateTime<Utc>,
+    kind: String,
+    workspace_id: String,
+    agent_id: Option<String>,
+    run_id: Option<String>,
+    actor: Option<String>,
+    on_behalf_of: Option<String>,
+    data: Value,
+}
+
+/// Checks an export offline (JSON Lines, or the JSON document): every
+/// event's hash must cover its fields and its `prev_hash`, events must
+/// come in order, and where two are adjacent in the log the second must
+/// link to the first. Unless `allow_gaps` (for an export of a filter), the
+/// export must be the whole log: from the chain's origin, nothing missing. Answers the first
+/// break, by sequence number.
+pub fn verify_export(
+    text: impl std::io::BufRead,
+    allow_gaps: bool,
+) -> std::result::Result<ExportCheck, ChainBreak> {
+    let unreadable = |seq: i64, problem: String| ChainBreak { seq, problem };
+    let mut lines = text.lines().peekable();
+    let events: Box<dyn Iterator<Item = std::result::Result<ExportedEvent, ChainBreak>>> =
+        match lines.peek() {
+            Some(Ok(first)) if first.trim_start().starts_with("{\"events\"") => {
+                #[derive(serde::Deserialize)]
+                struct Document {
+                    events: Vec<ExportedEvent>,
+                }
+                let text = lines
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|error| unreadable(0, format!("the file cannot be read: {error}")))?
+                    .join("\n");
+                let document: Document = serde_json::from_str(&text)
+                    .map_err(|error| unreadable(0, format!("not a Bosun export: {error}")))?;
+                Box::new(document.events.into_iter().map(Ok))
+            }
+            _ => Box::new(
+                lines
+                    .filter(|line| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+                    .enumerate()
+                    .map(|(number, line)| {
+                        let line = line.map_err(|error| {
+                            unreadable(0, format!("the file cannot be read: {error}"))
+                        })?;
+                        serde_json::from_str(&line).map_err(|error| {
+                            unreadable(
+                                0,
+                                format!("line {} is not an exported event: {error}", number + 1),
+                            )
+                        })
+                    }),
+            ),
+        };
+    let mut check = ExportCheck { events: 0, gaps: 0 };
+    let mut previous: Option<(i64, String)> = None;
+    for event in events {
+        let event = event?;
+        let fail = |problem: &str| ChainBreak {
+            seq: event.seq,
+            problem: problem.to_owned(),
+        };
+        let data = event.data.to_string();
+        let fields = ChainedFields {
+            seq: event.seq,
+            at: to_millis(event.at),
+            kind: &event.kind,
+            workspace_id: &event.workspace_id,
+            agent_id: event.agent_id.as_deref(),
+            run_id: event.run_id.as_deref(),
+            actor: event.actor.as_deref(),
+            on_behalf_of: event.on_behalf_of.as_deref(),
+            data: &data,
+        };
+        if fields.hash(&event.prev_hash) != event.hash {
+            return Err(fail("its content does not match its hash (it was changed)"));
+        }
+        match &previous {
+            Some((seq, _)) if event.seq <= *seq => {
+                return Err(fail("it is out of order (events were moved)"));
+            }
+            Some((seq, hash)) if event.seq == seq + 1 && event.prev_hash != *hash => {
+                return Err(fail(
+                    "its link to the previous event is broken (an event before it was replaced)",
+                ));
+            }
+            Some((seq, _)) if event.seq > seq + 1 => {
+                if !allow_gaps {
+                    return Err(ChainBreak {
+                        seq: seq + 1,
+                        problem: "missing: it is not in the file".into(),
+                    });
+                }
+                check.gaps += 1;
+            }
+            None if !allow_gaps && event.seq != 1 => {
+                return Err(ChainBreak {
+                    seq: 1,
+                    problem: "missing: the file does not start at the first event".into(),
+                });
+            }
+            None if !allow_gaps && event.prev_hash != GENESIS => {
+                return Err(fail("the first event does not start the chain"));
+            }
+            _ => {}
+        }
+        check.events += 1;
+        previous = Some((event.seq, event.hash));
+    }
+    Ok(check)
+}
+
 /// An event as the trace shows it.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Event {
@@ -286,47 +438,5 @@ impl From<StoredEvent> for Event {
             actor: event.actor,
             on_behalf_of: event.on_behalf_of,
         }
-    }
-}
-
-impl crate::Bosun {
-    /// Every event of one run, in order: for the user who started it, and
-    /// for the agent's editors and workspace admins.
-    pub async fn run_trace(
-        &self,
-        principal: &Principal,
-        run: &crate::ids::RunId,
-    ) -> Result<Vec<Event>> {
-        let owner: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT agent_id, started_by FROM runs WHERE id = $1 AND workspace_id = $2",
-        )
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        let (agent, started_by) = owner.ok_or(crate::Error::NotFound("run"))?;
-        let agent = AgentId::from_string(agent);
-        let own_run = started_by.as_deref() == Some(principal.user_id.as_str());
-        let may_see = match self
-            .agent_for(principal, &agent, crate::agents::Capability::Edit)
-            .await
-        {
-            Ok(_) => true,
-            // People always see the runs they started, even after losing access.
-            Err(crate::Error::Forbidden(_) | crate::Error::NotFound(_)) => own_run,
-            Err(error) => return Err(error),
-        };
-        if !may_see {
-            return Err(crate::Error::NotFound("run"));
-        }
-        let events: Vec<StoredEvent> = sqlx::query_as(
-            "SELECT seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash \
-             FROM events WHERE run_id = $1 AND workspace_id = $2 ORDER BY seq",
-        )
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(events.into_iter().map(Event::from).collect())
     }
 }

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod rules;
 pub mod runs;
 pub mod tools;
+pub mod traces;
 pub mod validate;
 pub mod workspaces;
 

@@ -1,6 +1,8 @@
-//! HTTP pieces shared by the web UI and the API: the same-origin guard and
-//! the health checks.
+//! HTTP pieces shared by the web UI and the API: the same-origin guard,
+//! the health checks, server push and the session's user for routes pages
+//! call directly.
 
 pub mod health;
 pub mod push;
 pub mod same_origin;
+pub mod session_user;

@@ -7,28 +7,17 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use bosun_app::api::session_keys::{AUTHENTICATED_AT, USER_ID};
 use bosun_service::runs::tool_calls::inbox_topic;
 use futures::Stream;
-use tower_sessions::Session;
 
+use super::session_user::SessionUser;
 use crate::application::AppState;
 use crate::rest::error::ApiError;
 
 pub async fn inbox_events(
     State(state): State<AppState>,
-    session: Session,
+    SessionUser(principal): SessionUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let (Ok(Some(user)), Ok(Some(at))) = (
-        session.get::<String>(USER_ID).await,
-        session.get::<i64>(AUTHENTICATED_AT).await,
-    ) else {
-        return Err(bosun_service::Error::Unauthenticated.into());
-    };
-    let principal = state
-        .bosun
-        .authenticate_session(&user, bosun_service::clock::from_millis(at))
-        .await?;
     let topic = inbox_topic(&principal.workspace_id);
     let subscription = state.bosun.notifier().subscribe();
     let stream = futures::stream::unfold(

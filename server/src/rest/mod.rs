@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod me;
 pub mod openapi;
+pub mod otlp;
 pub mod rules;
 pub mod runs;
 pub mod runtime;
@@ -95,6 +96,8 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(runtime::tool_result),
         )
         .route("/approvals", get(approvals::list))
+        .route("/traces", get(traces::search))
+        .route("/traces/export", get(traces::export))
         .route("/traces/{run}", get(traces::run))
         .route(
             "/approvals/{id}/decision",

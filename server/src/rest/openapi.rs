@@ -48,6 +48,8 @@ use utoipa::{Modify, OpenApi};
         super::runtime::finish,
         super::approvals::list,
         super::approvals::decide,
+        super::traces::search,
+        super::traces::export,
         super::traces::run,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),

@@ -1,15 +1,219 @@
-//! Traces over REST: every step of a run, in order, for those who may see it.
+//! Traces over REST: search, one run's steps in order, and export of a
+//! whole search as JSON, JSON Lines or OTLP — each only what the caller may
+//! see.
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use bosun_service::events::Event;
 use bosun_service::ids::RunId;
-use serde::Serialize;
-use utoipa::ToSchema;
+use bosun_service::traces::{DEFAULT_PAGE, TraceFilter};
+use bosun_service::{Bosun, Principal};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
+use super::extract::ApiQuery;
 use crate::application::AppState;
+use crate::http::session_user::SessionUser;
+
+/// A trace search. Every filter is optional; together they narrow.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// An agent id.
+    pub agent: Option<String>,
+    /// A user id: events done by them or on their behalf.
+    pub user: Option<String>,
+    /// A tool name.
+    pub tool: Option<String>,
+    /// `allow`, `deny` or `ask`.
+    pub decision: Option<String>,
+    /// The status of the event's run: `queued`, `running`, `succeeded`, `failed`, `cancelled`.
+    pub status: Option<String>,
+    /// Words that must all appear in the event (inputs, outputs, messages).
+    pub q: Option<String>,
+    /// RFC 3339; events at or after.
+    pub from: Option<String>,
+    /// RFC 3339; events before.
+    pub to: Option<String>,
+    /// The `next` of the previous page.
+    pub before: Option<i64>,
+    /// Events per page, at most 200 (default 50).
+    pub limit: Option<usize>,
+    /// For export: `json` (one document), `jsonl` (one event per line) or `otlp` (OTLP/JSON spans).
+    pub format: Option<String>,
+}
+
+impl SearchParams {
+    fn filter(&self) -> TraceFilter {
+        TraceFilter {
+            agent: self.agent.clone(),
+            user: self.user.clone(),
+            tool: self.tool.clone(),
+            decision: self.decision.clone(),
+            status: self.status.clone(),
+            q: self.q.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+}
+
+/// One page of a search, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct TracePageBody {
+    pub items: Vec<EventBody>,
+    /// Pass as `before` for the next page; null on the last.
+    pub next: Option<i64>,
+}
+
+/// Searches the events the caller may see.
+#[utoipa::path(get, path = "/api/v1/traces", tag = "traces", params(SearchParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = TracePageBody), (status = 400, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<TracePageBody>, ApiError> {
+    let page = state
+        .bosun
+        .search_traces(
+            &principal,
+            &params.filter(),
+            params.before,
+            params.limit.unwrap_or(DEFAULT_PAGE),
+        )
+        .await?;
+    Ok(Json(TracePageBody {
+        items: page.events.into_iter().map(EventBody::from).collect(),
+        next: page.next,
+    }))
+}
+
+/// Every event of a search, oldest first, streamed: `format=json` (default),
+/// `jsonl` or `otlp`. Events carry their hashes, so an export can be checked
+/// with `bosun audit verify --file`.
+#[utoipa::path(get, path = "/api/v1/traces/export", tag = "traces", params(SearchParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "the events, as a download"), (status = 400, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
+    export_response(&state.bosun, &principal, &params)
+}
+
+/// The same export for the Traces page, by session.
+pub async fn export_for_page(
+    State(state): State<AppState>,
+    SessionUser(principal): SessionUser,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
+    export_response(&state.bosun, &principal, &params)
+}
+
+/// Events per write to the response: large enough that the per-write cost
+/// vanishes, small enough that memory stays flat.
+const EXPORT_BATCH: usize = 500;
+
+fn export_response(
+    bosun: &Bosun,
+    principal: &Principal,
+    params: &SearchParams,
+) -> Result<Response, ApiError> {
+    let format: &str = bosun_service::validate::choice(
+        "format",
+        params.format.as_deref().unwrap_or("json"),
+        &["json", "jsonl", "otlp"],
+    )?;
+    let events = bosun.export_traces(principal, &params.filter())?;
+    let (content_type, file, body) = match format {
+        "jsonl" => (
+            "application/x-ndjson",
+            "bosun-trace.jsonl",
+            Body::from_stream(encoded(events, Framing::Lines)),
+        ),
+        "otlp" => (
+            "application/json",
+            "bosun-trace.otlp.json",
+            Body::from_stream(super::otlp::spans(events)),
+        ),
+        _ => (
+            "application/json",
+            "bosun-trace.json",
+            Body::from_stream(encoded(events, Framing::Document)),
+        ),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Clone, Copy)]
+enum Framing {
+    /// `{"events": [e, e, …]}`
+    Document,
+    /// One event per line.
+    Lines,
+}
+
+/// The events written out in batches. A failure half way ends the stream
+/// with an error, so the download fails visibly rather than looking whole.
+fn encoded(
+    events: impl futures::Stream<Item = bosun_service::Result<Event>> + Send + 'static,
+    framing: Framing,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let opening = match framing {
+        Framing::Document => Some(Bytes::from_static(b"{\"events\":[")),
+        Framing::Lines => None,
+    };
+    let closing = match framing {
+        Framing::Document => Some(Bytes::from_static(b"]}\n")),
+        Framing::Lines => None,
+    };
+    let mut first = true;
+    let body = events
+        .map_err(|error| {
+            tracing::error!(%error, "a trace export failed half way");
+            std::io::Error::other("the export failed")
+        })
+        .try_chunks(EXPORT_BATCH)
+        .map_err(|error| error.1)
+        .map_ok(move |batch| {
+            let mut buffer = Vec::with_capacity(batch.len() * 512);
+            for event in &batch {
+                match framing {
+                    Framing::Document if !std::mem::take(&mut first) => buffer.push(b','),
+                    Framing::Document => {}
+                    Framing::Lines => {}
+                }
+                // An `Event` always serializes.
+                let _ = serde_json::to_writer(&mut buffer, event);
+                if let Framing::Lines = framing {
+                    buffer.push(b'\n');
+                }
+            }
+            Bytes::from(buffer)
+        });
+    futures::stream::iter(opening.map(Ok))
+        .chain(body)
+        .chain(futures::stream::iter(closing.map(Ok)))
+}
 
 /// One event of the trace, with its place in the hash chain.
 #[derive(Serialize, ToSchema)]

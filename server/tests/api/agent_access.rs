@@ -159,6 +159,12 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
         // The run was started by the owner: theirs, and the agent's editors'.
         ("GET /api/v1/traces/{run}", Call::Rest(M::GET, "/api/v1/traces/{the_run}", no_body),
             [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
+        // Search and export show the run's events to the same people, and
+        // the agent's audit events to admins only.
+        ("GET /api/v1/traces", Call::Rest(M::GET, "/api/v1/traces", no_body),
+            [S(401), O, O, O, L, L, L, O]),
+        ("GET /api/v1/traces/export", Call::Rest(M::GET, "/api/v1/traces/export?format=jsonl", no_body),
+            [S(401), O, O, O, L, L, L, O]),
         ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
         // The owner started the run, so the request is not theirs to decide.

@@ -16,3 +16,4 @@ mod rules;
 mod runtime;
 mod same_origin;
 mod tokens;
+mod traces;

@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, api_call as call, spawn_app, spawn_app_with_manual_clock, start};
 
 /// An agent with rules that allow `ls`, deny `rm -rf /*` and ask for the rest.
-struct Setup {
-    app: TestApp,
-    admin: String,
-    agent: String,
-    key: String,
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub admin: String,
+    pub agent: String,
+    pub key: String,
 }
 
-async fn setup(app: TestApp) -> Setup {
+pub(crate) async fn setup(app: TestApp) -> Setup {
     let admin = app.token_for("admin@example.com").await;
     let base = app.address.clone();
     let (status, agent) = call(&base, &admin, Method::POST, "/api/v1/agents",
@@ -61,12 +61,12 @@ async fn setup(app: TestApp) -> Setup {
 }
 
 impl Setup {
-    fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.app.address
     }
 
     /// Starts a run as `token`'s user and claims it with the worker key.
-    async fn running(&self, token: &str) -> String {
+    pub(crate) async fn running(&self, token: &str) -> String {
         let (status, run) = call(
             self.base(),
             token,
@@ -92,7 +92,7 @@ impl Setup {
         run["id"].as_str().unwrap().to_owned()
     }
 
-    async fn ask(&self, run: &str, tool: &str, input: &str) -> Value {
+    pub(crate) async fn ask(&self, run: &str, tool: &str, input: &str) -> Value {
         let (status, body) = call(
             self.base(),
             &self.key,

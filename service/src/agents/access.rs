@@ -31,6 +31,20 @@ impl AccessLevel {
     }
 }
 
+/// The agents of workspace `workspace` that user `user` may edit (both
+/// placeholders of the caller's statement), as a `SELECT` of their ids:
+/// for lists filtered inside the store, where loading every agent's
+/// [`AgentAccess`] would not do. It says what [`AgentAccess::allows`] says
+/// for [`Capability::Edit`] for a member who is not an admin: the owner, or
+/// an `edit` grant to them or to the whole workspace.
+pub(crate) fn editable_agents_sql(workspace: &str, user: &str) -> String {
+    format!(
+        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND (agents.owner_id = {user} \
+         OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id AND g.level = 'edit' \
+         AND (g.user_id = {user} OR g.user_id IS NULL)))"
+    )
+}
+
 /// What one might want to do with an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capability {

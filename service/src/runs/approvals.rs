@@ -288,7 +288,7 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let data = json!({
-            "approval_id": id, "tool_call_id": row.tool_call_id, "reviewer": principal.user_id,
+            "approval_id": id, "tool_call_id": row.tool_call_id, "tool": row.tool, "reviewer": principal.user_id,
             "decision": decision, "outcome": outcome, "message": message,
             "edited_input": (decision == "edit").then_some(&final_input),
             "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
@@ -320,16 +320,25 @@ impl Bosun {
     /// Denies every pending request whose time ran out, telling the agents.
     pub async fn expire_due_approvals(&self) -> Result<usize> {
         let now = self.now();
-        let due: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+        let due: Vec<DueApproval> = sqlx::query_as(
             "SELECT approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, approvals.workspace_id, \
-             runs.started_by FROM approvals JOIN runs ON runs.id = approvals.run_id \
+             runs.started_by, approvals.tool FROM approvals JOIN runs ON runs.id = approvals.run_id \
              WHERE approvals.status = 'pending' AND approvals.expires_at <= $1 LIMIT 500",
         )
         .bind(to_millis(now))
         .fetch_all(self.db().pool())
         .await?;
         let mut expired = 0;
-        for (id, tool_call, run, agent, workspace, started_by) in due {
+        for DueApproval {
+            id,
+            tool_call_id: tool_call,
+            run_id: run,
+            agent_id: agent,
+            workspace_id: workspace,
+            started_by,
+            tool,
+        } in due
+        {
             let mut tx = self.db().begin_write().await?;
             let claimed = sqlx::query(
                 "UPDATE approvals SET status = 'expired', decision = 'expired', decided_at = $1 \
@@ -356,7 +365,8 @@ impl Bosun {
                 run_id: Some(run),
                 actor: None,
                 on_behalf_of: started_by,
-                data: json!({ "approval_id": id, "tool_call_id": tool_call, "decision": "expired", "outcome": "deny" }),
+                data: json!({ "approval_id": id, "tool_call_id": tool_call, "tool": tool, "decision": "expired",
+                              "outcome": "deny" }),
             };
             events::append(&mut tx, now, event).await?;
             let topics = [
@@ -455,4 +465,16 @@ fn already_decided(row: &ApprovalRow) -> Error {
             row.decision.as_deref().unwrap_or("unknown")
         ),
     }
+}
+
+/// A pending request whose time ran out, with what its expiry records.
+#[derive(sqlx::FromRow)]
+struct DueApproval {
+    id: String,
+    tool_call_id: String,
+    run_id: String,
+    agent_id: String,
+    workspace_id: String,
+    started_by: Option<String>,
+    tool: String,
 }

@@ -57,6 +57,7 @@ pub struct ToolResult {
 struct ToolCallRow {
     id: String,
     run_id: String,
+    tool: String,
     input: String,
     outcome: Option<String>,
     final_input: Option<String>,
@@ -85,8 +86,7 @@ impl ToolCallRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, run_id, input, outcome, final_input, message, reason, risk, approval_id, result, error";
+const COLUMNS: &str = "id, run_id, tool, input, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
 
 impl Bosun {
@@ -122,7 +122,7 @@ impl Bosun {
 
         let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
                                 "working_dir": request.working_dir });
-        let decided = json!({ "tool_call_id": id, "decision": decision.action, "reason": reason, "rule": rule,
+        let decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": decision.commands });
         let mut events = vec![
             run_event("tool_call.requested", key, &active, requested),
@@ -131,8 +131,8 @@ impl Bosun {
         let approval_request = approval.as_ref().map(|approval| {
             let expires_at =
                 to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
-            let data =
-                json!({ "approval_id": approval, "tool_call_id": id, "expires_at": expires_at });
+            let data = json!({ "approval_id": approval, "tool_call_id": id, "tool": request.tool,
+                        "expires_at": expires_at });
             events.push(run_event("approval.requested", key, &active, data));
             NewApproval {
                 id: approval.to_string(),
@@ -240,7 +240,8 @@ impl Bosun {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-        let data = json!({ "tool_call_id": id, "output": output, "error": error, "duration_ms": result.duration_ms });
+        let data = json!({ "tool_call_id": id, "tool": row.tool, "output": output, "error": error,
+                           "duration_ms": result.duration_ms });
         events::append(
             &mut tx,
             now,

@@ -1,0 +1,437 @@
+//! The trace: search by every filter and by text, page by page; each
+//! person sees only what they may; exports stream the same events with
+//! their hashes, check offline, and fail the check once tampered with.
+
+use bosun_service::events::verify_export;
+use bosun_service::identity::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::cli::bosun;
+use crate::helpers::{api_call as call, api_request, error_code, spawn_app};
+use crate::runtime::{Setup, setup};
+
+/// An admin's run with an allowed, a denied and a paused call (then
+/// failed), and a run-level member's run with one allowed call.
+struct Scenario {
+    s: Setup,
+    admin_run: String,
+    bea_run: String,
+    bea: String,
+    bea_id: String,
+    carl: String,
+}
+
+async fn scenario() -> Scenario {
+    let s = setup(spawn_app().await).await;
+    let bea_id = s.app.create_user("bea@example.com", Role::Member).await;
+    let bea = s.app.token_for("bea@example.com").await;
+    s.app.create_user("carl@example.com", Role::Member).await;
+    let carl = s.app.token_for("carl@example.com").await;
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/grants", s.agent),
+        json!({"user_id": bea_id.as_str(), "level": "run"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let admin_run = s.running(&s.admin).await;
+    assert_eq!(
+        s.ask(&admin_run, "system_shell", "ls -la /srv").await["decision"],
+        "allow"
+    );
+    assert_eq!(
+        s.ask(&admin_run, "delete_file", "/etc/passwd").await["decision"],
+        "deny"
+    );
+    assert_eq!(
+        s.ask(&admin_run, "delete_file", "/tmp/scratch").await["decision"],
+        "pending"
+    );
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{admin_run}/finish"),
+        json!({"status": "failed"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let bea_run = s.running(&bea).await;
+    assert_eq!(
+        s.ask(&bea_run, "system_shell", "ls /home/bea").await["decision"],
+        "allow"
+    );
+    Scenario {
+        s,
+        admin_run,
+        bea_run,
+        bea,
+        bea_id: bea_id.to_string(),
+        carl,
+    }
+}
+
+impl Scenario {
+    async fn search(&self, token: &str, query: &str) -> Vec<Value> {
+        let (status, page) = call(
+            self.s.base(),
+            token,
+            Method::GET,
+            &format!("/api/v1/traces?{query}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().unwrap().clone()
+    }
+
+    async fn export(&self, token: &str, query: &str) -> String {
+        let response = api_request(
+            self.s.base(),
+            token,
+            Method::GET,
+            &format!("/api/v1/traces/export?{query}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+}
+
+fn kinds(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["kind"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn each_filter_narrows_the_search() {
+    let sc = scenario().await;
+    let admin = &sc.s.admin;
+
+    let deletions = sc.search(admin, "tool=delete_file").await;
+    assert!(!deletions.is_empty());
+    assert!(deletions.iter().all(|e| e["data"]["tool"] == "delete_file"));
+    assert!(kinds(&deletions).contains(&"approval.requested"));
+
+    let denied = sc.search(admin, "decision=deny").await;
+    assert_eq!(kinds(&denied), ["policy.decision"]);
+    assert_eq!(denied[0]["data"]["tool"], "delete_file");
+    assert_eq!(denied[0]["data"]["rule"]["pattern"], "/etc/*");
+
+    let asked = sc.search(admin, "decision=ask&tool=delete_file").await;
+    assert_eq!(kinds(&asked), ["policy.decision"]);
+
+    let by_text = sc.search(admin, "q=passwd").await;
+    assert!(!by_text.is_empty());
+    assert!(
+        by_text
+            .iter()
+            .all(|e| e["data"].to_string().contains("passwd"))
+    );
+
+    let failed_run = sc.search(admin, "status=failed").await;
+    assert!(
+        failed_run
+            .iter()
+            .all(|e| e["run_id"] == sc.admin_run.as_str())
+    );
+    assert!(kinds(&failed_run).contains(&"run.finished"));
+
+    let by_bea = sc.search(admin, &format!("user={}", sc.bea_id)).await;
+    assert!(!by_bea.is_empty());
+    assert!(by_bea.iter().all(|e| e["run_id"] == sc.bea_run.as_str()));
+
+    let by_agent = sc
+        .search(admin, &format!("agent={}&tool=system_shell", sc.s.agent))
+        .await;
+    assert_eq!(
+        by_agent
+            .iter()
+            .filter(|e| e["kind"] == "policy.decision")
+            .count(),
+        2
+    );
+
+    let future = sc.search(admin, "from=2999-01-01T00:00:00Z").await;
+    assert!(future.is_empty());
+    let past = sc.search(admin, "to=2000-01-01T00:00:00Z").await;
+    assert!(past.is_empty());
+}
+
+#[tokio::test]
+async fn pages_follow_each_other_without_overlap() {
+    let sc = scenario().await;
+    let all = sc.search(&sc.s.admin, "limit=200").await;
+    let mut seen = Vec::new();
+    let mut query = "limit=4".to_owned();
+    loop {
+        let (_, page) = call(
+            sc.s.base(),
+            &sc.s.admin,
+            Method::GET,
+            &format!("/api/v1/traces?{query}"),
+            Value::Null,
+        )
+        .await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["seq"].as_i64().unwrap()),
+        );
+        match page["next"].as_i64() {
+            Some(next) => query = format!("limit=4&before={next}"),
+            None => break,
+        }
+    }
+    let expected: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seen, expected, "newest first, every event once");
+    assert!(expected.windows(2).all(|w| w[0] > w[1]));
+}
+
+#[tokio::test]
+async fn people_see_their_runs_editors_and_admins_see_more() {
+    let sc = scenario().await;
+    let bea_sees = sc.search(&sc.bea, "limit=200").await;
+    assert!(!bea_sees.is_empty());
+    assert!(
+        bea_sees.iter().all(|e| e["run_id"] == sc.bea_run.as_str()),
+        "a run-level member sees their own run only: {bea_sees:?}"
+    );
+    assert!(sc.search(&sc.bea, "q=passwd").await.is_empty());
+    assert!(sc.search(&sc.carl, "limit=200").await.is_empty());
+
+    let admin_sees = sc.search(&sc.s.admin, "limit=200").await;
+    assert!(
+        kinds(&admin_sees).contains(&"agent.created"),
+        "admins see audit events"
+    );
+    assert!(!kinds(&bea_sees).contains(&"agent.created"));
+
+    // An editor sees every run of the agent, and still no audit events.
+    let (status, _) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/grants", sc.s.agent),
+        json!({"user_id": sc.bea_id, "level": "edit"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let editor_sees = sc.search(&sc.bea, "limit=200").await;
+    assert!(
+        editor_sees
+            .iter()
+            .any(|e| e["run_id"] == sc.admin_run.as_str())
+    );
+    assert!(editor_sees.iter().all(|e| !e["run_id"].is_null()));
+}
+
+#[tokio::test]
+async fn bad_filters_are_named() {
+    let sc = scenario().await;
+    for (query, field) in [
+        ("decision=maybe", "decision"),
+        ("status=lost", "status"),
+        ("from=yesterday", "from"),
+        ("tool=rm%20-rf", "tool"),
+        ("before=soon", "query"),
+    ] {
+        let response = api_request(
+            sc.s.base(),
+            &sc.s.admin,
+            Method::GET,
+            &format!("/api/v1/traces?{query}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(field),
+            "{query}: {body}"
+        );
+    }
+    let response = api_request(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::GET,
+        "/api/v1/traces/export?format=xml",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(error_code(response).await, "invalid_input");
+}
+
+#[tokio::test]
+async fn exports_carry_the_searched_events_and_verify_offline() {
+    let sc = scenario().await;
+    let admin = &sc.s.admin;
+
+    let jsonl = sc.export(admin, "format=jsonl").await;
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let everything = sc.search(admin, "limit=200").await;
+    assert_eq!(lines.len(), everything.len());
+    assert!(
+        lines
+            .windows(2)
+            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64())
+    );
+    let check = verify_export(jsonl.as_bytes(), false).unwrap();
+    assert_eq!(
+        (check.events, check.gaps),
+        (i64::try_from(lines.len()).unwrap(), 0)
+    );
+
+    let document: Value =
+        serde_json::from_str(&sc.export(admin, "format=json&tool=delete_file").await).unwrap();
+    let exported = document["events"].as_array().unwrap();
+    let searched = sc.search(admin, "tool=delete_file").await;
+    assert_eq!(exported.len(), searched.len());
+    assert!(exported.iter().all(|e| e["data"]["tool"] == "delete_file"));
+
+    // A person's export holds what their search shows, and skips the rest.
+    let bea = sc.export(&sc.bea, "format=jsonl").await;
+    assert!(bea.lines().all(|l| l.contains(&sc.bea_run)));
+    assert!(verify_export(bea.as_bytes(), true).is_ok());
+    let strict = verify_export(bea.as_bytes(), false).unwrap_err();
+    assert!(strict.problem.contains("missing"), "{strict}");
+    let filtered = sc.export(admin, "format=jsonl&tool=system_shell").await;
+    assert!(verify_export(filtered.as_bytes(), true).unwrap().gaps > 0);
+
+    // The command line checks a file; tampering is found and named.
+    let dir = tempfile::tempdir().unwrap();
+    let verify_file = |text: &str| {
+        let path = dir.path().join("export.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let output = bosun(
+            &sc.s.app,
+            &["audit", "verify", "--file", path.to_str().unwrap()],
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), said)
+    };
+    let (ok, said) = verify_file(&jsonl);
+    assert!(ok, "{said}");
+
+    let mut changed = lines.clone();
+    changed[3]["data"]["input"] = json!("something else");
+    let seq = changed[3]["seq"].as_i64().unwrap();
+    let (ok, said) = verify_file(&to_jsonl(&changed));
+    assert!(
+        !ok && said.contains(&format!("event {seq}:")) && said.contains("changed"),
+        "{said}"
+    );
+
+    let mut deleted = lines.clone();
+    let seq = deleted.remove(4)["seq"].as_i64().unwrap();
+    let (ok, said) = verify_file(&to_jsonl(&deleted));
+    assert!(
+        !ok && said.contains(&format!("event {seq}:")) && said.contains("missing"),
+        "{said}"
+    );
+
+    let mut swapped = lines.clone();
+    swapped.swap(5, 6);
+    let seq = swapped[6]["seq"].as_i64().unwrap();
+    let (ok, said) = verify_file(&to_jsonl(&swapped));
+    assert!(!ok && said.contains(&format!("event {seq}:")), "{said}");
+}
+
+fn to_jsonl(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+#[tokio::test]
+async fn the_otlp_export_has_agent_and_tool_spans_with_provenance() {
+    let sc = scenario().await;
+    let otlp: Value = serde_json::from_str(&sc.export(&sc.s.admin, "format=otlp").await).unwrap();
+    let spans = otlp["resourceSpans"][0]["scopeSpans"][0]["spans"]
+        .as_array()
+        .unwrap();
+    let attribute = |span: &Value, key: &str| {
+        span["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["key"] == key)
+            .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+    };
+    let runs: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["name"] == "invoke_agent")
+        .collect();
+    assert_eq!(runs.len(), 2);
+    let admin_run = runs
+        .iter()
+        .find(|s| attribute(s, "bosun.run.id").as_deref() == Some(sc.admin_run.as_str()))
+        .unwrap();
+    assert_eq!(admin_run["status"]["code"], 2, "the run failed");
+    let denied = spans
+        .iter()
+        .find(|s| attribute(s, "gen_ai.tool.call.arguments").as_deref() == Some("/etc/passwd"))
+        .unwrap();
+    assert_eq!(denied["name"], "execute_tool delete_file");
+    assert_eq!(denied["parentSpanId"], admin_run["spanId"]);
+    assert_eq!(denied["traceId"], admin_run["traceId"]);
+    assert_eq!(
+        attribute(denied, "gen_ai.operation.name").as_deref(),
+        Some("execute_tool")
+    );
+    assert_eq!(attribute(denied, "bosun.decision").as_deref(), Some("deny"));
+    assert_eq!(
+        attribute(denied, "bosun.rule.pattern").as_deref(),
+        Some("/etc/*")
+    );
+    assert_eq!(denied["traceId"].as_str().unwrap().len(), 32);
+    assert_eq!(denied["spanId"].as_str().unwrap().len(), 16);
+}
+
+#[tokio::test]
+async fn the_page_export_uses_the_session_and_nothing_else() {
+    let sc = scenario().await;
+    let browser = sc.s.app.logged_in("admin@example.com").await;
+    let response = browser
+        .get(sc.s.app.url("/traces/export?format=jsonl&tool=delete_file"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("bosun-trace.jsonl")
+    );
+    let text = response.text().await.unwrap();
+    assert!(!text.is_empty() && text.lines().all(|l| l.contains("delete_file")));
+
+    let stranger = reqwest::get(sc.s.app.url("/traces/export")).await.unwrap();
+    assert_eq!(stranger.status(), 401);
+    let with_token = api_request(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::GET,
+        "/traces/export",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        with_token.status(),
+        401,
+        "the page route takes the session, not tokens"
+    );
+}

@@ -1,0 +1,259 @@
+//! Reading the trace: search with filters and full text, a page at a time;
+//! one run's timeline; and export of a whole filter, streamed.
+//!
+//! Who sees what: admins see every event of their workspace; everyone else
+//! sees the events of the runs they started and of every run of the agents
+//! they may edit, and no admin (audit) events. Search, timeline and export
+//! all go through [`Bosun::visible_events`], so they cannot disagree.
+
+use chrono::{DateTime, Utc};
+use futures::{Stream, TryStreamExt};
+use serde::Deserialize;
+
+use crate::agents::access::editable_agents_sql;
+use crate::clock::to_millis;
+use crate::db::Sql;
+use crate::events::{Event, StoredEvent};
+use crate::ids::{AgentId, RunId};
+use crate::runs::RUN_STATUSES;
+use crate::{Backend, Bosun, Error, Principal, Result, validate};
+
+/// The filters of a trace search, as given (every field optional).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TraceFilter {
+    pub agent: Option<String>,
+    /// A user the events were done by or on behalf of.
+    pub user: Option<String>,
+    pub tool: Option<String>,
+    /// `allow`, `deny` or `ask`.
+    pub decision: Option<String>,
+    /// The status of the event's run.
+    pub status: Option<String>,
+    /// Words that must all appear in the event's data.
+    pub q: Option<String>,
+    /// RFC 3339 instants: from (inclusive) and to (exclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// One page of results, newest first.
+#[derive(Clone, Debug)]
+pub struct TracePage {
+    pub events: Vec<Event>,
+    /// Pass as `before` for the next (older) page; none on the last.
+    pub next: Option<i64>,
+}
+
+pub const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 200;
+const EXPORT_CHUNK: i64 = 1000;
+const COLUMNS: &str = "events.seq, events.at, events.kind, events.workspace_id, events.agent_id, \
+     events.run_id, events.actor, events.on_behalf_of, events.data, events.prev_hash, events.hash";
+
+/// A filter checked and turned into its `WHERE` clause.
+struct Checked {
+    sql: Sql,
+}
+
+impl TraceFilter {
+    fn check(&self, principal: &Principal, backend: Backend) -> Result<Checked> {
+        let mut sql = Sql::new();
+        let workspace = sql.bind(principal.workspace_id.as_str());
+        sql.push(&format!("events.workspace_id = {workspace}"));
+        if !principal.is_admin() {
+            let me = sql.bind(principal.user_id.as_str());
+            sql.push(&format!(
+                " AND events.run_id IS NOT NULL AND (events.on_behalf_of = {me} OR events.agent_id IN ({}))",
+                editable_agents_sql(&workspace, &me)
+            ));
+        }
+        if let Some(agent) = non_empty(&self.agent) {
+            let agent = sql.bind(validate::label("agent", agent, 100)?);
+            sql.push(&format!(" AND events.agent_id = {agent}"));
+        }
+        if let Some(user) = non_empty(&self.user) {
+            let user = sql.bind(validate::label("user", user, 100)?);
+            sql.push(&format!(
+                " AND (events.actor = {user} OR events.on_behalf_of = {user})"
+            ));
+        }
+        if let Some(tool) = non_empty(&self.tool) {
+            validate::identifier("tool", tool)?;
+            let tool = sql.bind(tool);
+            sql.push(&format!(" AND events.tool = {tool}"));
+        }
+        if let Some(decision) = non_empty(&self.decision) {
+            let decision: &str = validate::choice("decision", decision, &["allow", "deny", "ask"])?;
+            let decision = sql.bind(decision);
+            sql.push(&format!(" AND events.decision = {decision}"));
+        }
+        if let Some(status) = non_empty(&self.status) {
+            let status: &str = validate::choice("status", status, RUN_STATUSES)?;
+            let status = sql.bind(status);
+            sql.push(&format!(
+                " AND events.run_id IN (SELECT id FROM runs WHERE workspace_id = {workspace} AND status = {status})"
+            ));
+        }
+        if let Some(from) = non_empty(&self.from) {
+            let from = sql.bind_int(to_millis(instant("from", from)?));
+            sql.push(&format!(" AND events.at >= {from}"));
+        }
+        if let Some(to) = non_empty(&self.to) {
+            let to = sql.bind_int(to_millis(instant("to", to)?));
+            sql.push(&format!(" AND events.at < {to}"));
+        }
+        if let Some(text) = non_empty(&self.q) {
+            let text = validate::label("q", text, 200)?;
+            match backend {
+                Backend::Sqlite => {
+                    let query = sql.bind(fts5_query(&text));
+                    sql.push(&format!(
+                        " AND events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {query})"
+                    ));
+                }
+                Backend::Postgres => {
+                    let query = sql.bind(text);
+                    // The indexed expression, exactly (see the migration).
+                    sql.push(&format!(
+                        " AND to_tsvector('simple', regexp_replace(events.data, '[^[:alnum:]]+', ' ', 'g')) \
+                         @@ plainto_tsquery('simple', regexp_replace({query}, '[^[:alnum:]]+', ' ', 'g'))"
+                    ));
+                }
+            }
+        }
+        Ok(Checked { sql })
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn instant(field: &'static str, value: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| Error::invalid(field, "must be a time like 2026-11-22T09:30:00Z"))
+}
+
+/// Every word as a quoted FTS5 string, so that nothing typed is read as
+/// query syntax; all must match.
+fn fts5_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Bosun {
+    /// A page of the events the principal may see that match the filter,
+    /// newest first, older than `before` when given.
+    pub async fn search_traces(
+        &self,
+        principal: &Principal,
+        filter: &TraceFilter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<TracePage> {
+        let mut sql = filter.check(principal, self.db().backend())?.sql;
+        if let Some(before) = before {
+            let before = sql.bind_int(before);
+            sql.push(&format!(" AND events.seq < {before}"));
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        let query = format!(
+            "SELECT {COLUMNS} FROM events WHERE {} ORDER BY events.seq DESC LIMIT {}",
+            sql.text(),
+            limit + 1
+        );
+        let mut events: Vec<StoredEvent> = sql.fetch_all(self.db().pool(), &query).await?;
+        let next = (events.len() > limit).then(|| {
+            events.truncate(limit);
+            events.last().map_or(0, |event| event.seq)
+        });
+        Ok(TracePage {
+            events: events.into_iter().map(Event::from).collect(),
+            next,
+        })
+    }
+
+    /// Every event the principal may see that matches the filter, oldest
+    /// first, read a chunk at a time so that memory stays flat whatever
+    /// the size. The filter is checked before the stream is returned.
+    pub fn export_traces(
+        &self,
+        principal: &Principal,
+        filter: &TraceFilter,
+    ) -> Result<impl Stream<Item = Result<Event>> + Send + 'static> {
+        let checked = filter.check(principal, self.db().backend())?;
+        let bosun = self.clone();
+        let chunks = futures::stream::try_unfold(Some(0_i64), move |after| {
+            let (bosun, mut sql) = (bosun.clone(), checked.sql.clone());
+            async move {
+                let Some(after) = after else {
+                    return Ok(None);
+                };
+                let after = sql.bind_int(after);
+                sql.push(&format!(" AND events.seq > {after}"));
+                let query = format!(
+                    "SELECT {COLUMNS} FROM events WHERE {} ORDER BY events.seq LIMIT {EXPORT_CHUNK}",
+                    sql.text()
+                );
+                let chunk: Vec<StoredEvent> = sql.fetch_all(bosun.db().pool(), &query).await?;
+                let next = (i64::try_from(chunk.len()).unwrap_or(0) == EXPORT_CHUNK)
+                    .then(|| chunk.last().map_or(0, |event| event.seq));
+                Ok::<_, Error>(Some((chunk, next)))
+            }
+        });
+        let events = chunks.map_ok(|chunk| {
+            futures::stream::iter(chunk.into_iter().map(|event| Ok(Event::from(event))))
+        });
+        Ok(events.try_flatten())
+    }
+
+    /// Every event of one run, in order: for the user who started it, and
+    /// for the agent's editors and workspace admins.
+    pub async fn run_trace(&self, principal: &Principal, run: &RunId) -> Result<Vec<Event>> {
+        let owner: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT agent_id, started_by FROM runs WHERE id = $1 AND workspace_id = $2",
+        )
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let (agent, started_by) = owner.ok_or(Error::NotFound("run"))?;
+        let agent = AgentId::from_string(agent);
+        let own_run = started_by.as_deref() == Some(principal.user_id.as_str());
+        let may_see = match self
+            .agent_for(principal, &agent, crate::agents::Capability::Edit)
+            .await
+        {
+            Ok(_) => true,
+            // People always see the runs they started, even after losing access.
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => own_run,
+            Err(error) => return Err(error),
+        };
+        if !may_see {
+            return Err(Error::NotFound("run"));
+        }
+        let events: Vec<StoredEvent> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM events WHERE events.run_id = $1 AND events.workspace_id = $2 \
+             ORDER BY events.seq"
+        ))
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(events.into_iter().map(Event::from).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn typed_words_are_quoted_so_nothing_is_query_syntax() {
+        assert_eq!(fts5_query("rm -rf"), r#""rm" "-rf""#);
+        assert_eq!(fts5_query(r#"a"b OR"#), r#""a""b" "OR""#);
+    }
+}
