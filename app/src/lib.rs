@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/traces") view=traces::TracesPage ssr=SsrMode::Async />
+                    <Route path=path!("/traces/:run") view=traces::RunTimelinePage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/tools") view=settings::ToolsPage ssr=SsrMode::Async />

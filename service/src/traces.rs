@@ -129,9 +129,13 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// An RFC 3339 instant, or a browser's `datetime-local` value (read as UTC).
 fn instant(field: &'static str, value: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value)
         .map(|at| at.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").map(|at| at.and_utc())
+        })
         .map_err(|_| Error::invalid(field, "must be a time like 2026-11-22T09:30:00Z"))
 }
 
@@ -144,7 +148,50 @@ fn fts5_query(text: &str) -> String {
         .join(" ")
 }
 
+/// Names for the ids a trace mentions: agents and members of a workspace.
+#[derive(Clone, Debug, Default)]
+pub struct TraceNames {
+    pub agents: std::collections::HashMap<String, String>,
+    pub users: std::collections::HashMap<String, String>,
+}
+
+impl TraceNames {
+    pub fn agent(&self, id: Option<&str>) -> Option<String> {
+        id.map(|id| {
+            self.agents
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_owned())
+        })
+    }
+
+    /// A member's name; a runtime key's actor id as it is.
+    pub fn user(&self, id: Option<&str>) -> Option<String> {
+        id.map(|id| self.users.get(id).cloned().unwrap_or_else(|| id.to_owned()))
+    }
+}
+
 impl Bosun {
+    /// The names of the workspace's agents and members, for showing a
+    /// trace to one of its members.
+    pub async fn trace_names(&self, principal: &Principal) -> Result<TraceNames> {
+        let workspace = principal.workspace_id.as_str();
+        let agents: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM agents WHERE workspace_id = $1")
+                .bind(workspace)
+                .fetch_all(self.db().pool())
+                .await?;
+        let users: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM users WHERE workspace_id = $1")
+                .bind(workspace)
+                .fetch_all(self.db().pool())
+                .await?;
+        Ok(TraceNames {
+            agents: agents.into_iter().collect(),
+            users: users.into_iter().collect(),
+        })
+    }
+
     /// A page of the events the principal may see that match the filter,
     /// newest first, older than `before` when given.
     pub async fn search_traces(

@@ -11,6 +11,7 @@ pub mod runs;
 pub mod sharing;
 pub mod tokens;
 pub mod tools;
+pub mod traces;
 
 /// The enum value with this snake_case name (the wire form of the policy
 /// engine's enums), in the browser as on the server.

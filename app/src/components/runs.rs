@@ -59,7 +59,9 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                                 <tbody>
                                     {runs.into_iter().map(|run| view! {
                                         <tr data-run-id=run.id.clone()>
-                                            <td><code>{run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}</code></td>
+                                            <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
+                                                {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
+                                            </a></td>
                                             <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
                                             <td>{run.created.clone()}</td>
                                             <td>{run.finished.clone().unwrap_or_default()}</td>

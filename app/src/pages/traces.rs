@@ -1,20 +1,280 @@
-//! Search over everything agents did.
+//! Search over everything agents did, and one run as a timeline.
+//!
+//! The search lives in the URL: the filter form is a plain GET form, so a
+//! search can be bookmarked, shared, and paged with the browser's back
+//! button. The same query downloads as JSON, JSON Lines or OTLP.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::traces::{
+    EventView, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices, run_timeline,
+    search_traces,
+};
 use crate::components::empty::EmptyState;
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::layout::AdminsOnly;
+
+const DECISIONS: [(&str, &str); 4] = [
+    ("", "Any"),
+    ("allow", "Allow"),
+    ("ask", "Ask"),
+    ("deny", "Deny"),
+];
+const STATUSES: [(&str, &str); 6] = [
+    ("", "Any"),
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("succeeded", "Succeeded"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+];
+const EXPORTS: [(&str, &str); 3] = [("json", "JSON"), ("jsonl", "JSON Lines"), ("otlp", "OTLP")];
 
 #[component]
 pub fn TracesPage() -> impl IntoView {
+    let url = use_query_map();
+    let query = Memo::new(move |_| {
+        url.with(|q| {
+            let get = |key: &str| q.get(key).unwrap_or_default();
+            TraceQuery {
+                agent: get("agent"),
+                user: get("user"),
+                tool: get("tool"),
+                decision: get("decision"),
+                status: get("status"),
+                q: get("q"),
+                from: get("from"),
+                to: get("to"),
+                before: q.get("before").and_then(|b| b.parse().ok()),
+            }
+        })
+    });
+    let options = Resource::new(|| (), |_| filter_choices());
+    let results = Resource::new(move || query.get(), search_traces);
+    let verify = ServerAction::<VerifyAuditChain>::new();
     view! {
         <Title text="Traces" />
-        <h1>"Traces"</h1>
-        <EmptyState title="No runs recorded yet">
-            <p>
-                "Every run of every agent you may see will be searchable here: each tool call, "
-                "the rule that decided it, who approved it and what came back."
+        <div class="page-head">
+            <h1>"Traces"</h1>
+            <AdminsOnly>
+                <ActionForm action=verify attr:class="inline">
+                    <button type="submit" class="secondary">"Verify the audit chain"</button>
+                </ActionForm>
+            </AdminsOnly>
+        </div>
+        <ActionError result=verify.value() />
+        {move || verify.value().get().and_then(Result::ok).map(|found| view! {
+            <p class="notice" role="status">{found}</p>
+        })}
+        <Form method="GET" action="/traces" attr:class="filters" attr:role="search">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let options = options.await.unwrap_or_default();
+                    view! { <PeopleAndAgents options query=query.get_untracked() /> }
+                })}
+            </Suspense>
+            <label>"Tool" <input name="tool" prop:value=move || query.get().tool placeholder="delete_file" /></label>
+            <Choice name="decision" label="Decision" choices=&DECISIONS selected=Signal::derive(move || query.get().decision) />
+            <Choice name="status" label="Run status" choices=&STATUSES selected=Signal::derive(move || query.get().status) />
+            <label>"From" <input type="datetime-local" name="from" prop:value=move || query.get().from /></label>
+            <label>"To" <input type="datetime-local" name="to" prop:value=move || query.get().to /></label>
+            <label class="wide">"Text"
+                <input type="search" name="q" prop:value=move || query.get().q placeholder="words in inputs, outputs, messages" />
+            </label>
+            <button type="submit">"Search"</button>
+        </Form>
+        <p class="meta">
+            "Download this search: "
+            {EXPORTS
+                .into_iter()
+                .map(|(format, label)| {
+                    let href = move || {
+                        let mut search = query.get().to_query_string();
+                        if !search.is_empty() {
+                            search.push('&');
+                        }
+                        format!("/traces/export?{search}format={format}")
+                    };
+                    view! { <a href=href download>{label}</a> " " }
+                })
+                .collect_view()}
+        </p>
+        <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
+            {move || Suspend::new(async move {
+                match results.await {
+                    Ok(results) if results.events.is_empty() => view! {
+                        <EmptyState title="Nothing found">
+                            <p>"No step you may see matches this search. Runs you start, and runs of agents you edit, show up here."</p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(results) => {
+                        let next = results.next.map(|before| {
+                            let mut search = query.get_untracked().to_query_string();
+                            if !search.is_empty() {
+                                search.push('&');
+                            }
+                            format!("/traces?{search}before={before}")
+                        });
+                        view! {
+                            <EventTable events=results.events />
+                            {next.map(|href| view! { <p><A href=href>"Older steps →"</A></p> })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The agent and user pickers, which need the workspace's names.
+#[component]
+fn PeopleAndAgents(options: TraceOptions, query: TraceQuery) -> impl IntoView {
+    let option = |(id, name): (String, String), selected: &str| {
+        let is_selected = id == selected;
+        view! { <option value=id selected=is_selected>{name}</option> }
+    };
+    view! {
+        <label>"Agent"
+            <select name="agent">
+                <option value="">"Any"</option>
+                {options.agents.into_iter().map(|agent| option(agent, &query.agent)).collect_view()}
+            </select>
+        </label>
+        <label>"User"
+            <select name="user">
+                <option value="">"Anyone"</option>
+                {options.users.into_iter().map(|user| option(user, &query.user)).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn Choice(
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+    selected: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <select name=name prop:value=move || selected.get()>
+                {choices
+                    .iter()
+                    .map(|(value, text)| {
+                        view! { <option value=*value selected=move || selected.get() == *value>{*text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn EventTable(events: Vec<EventView>) -> impl IntoView {
+    view! {
+        <table class="trace" aria-label="Steps">
+            <thead>
+                <tr>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Step"</th>
+                    <th scope="col">"Agent"</th>
+                    <th scope="col">"Run"</th>
+                    <th scope="col">"What happened"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {events
+                    .into_iter()
+                    .map(|event| {
+                        let run = event.run_id.clone().map(|run| {
+                            let short = run.get(run.len().saturating_sub(8)..).unwrap_or_default().to_owned();
+                            view! { <A href=format!("/traces/{run}")>{short}</A> }
+                        });
+                        view! {
+                            <tr>
+                                <td class="mono">{event.at.clone()}</td>
+                                <td><StepBadge event=event.clone() /></td>
+                                <td>{event.agent.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="mono">{run}</td>
+                                <td class="mono">{event.summary.clone()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// The kind of step, with its decision when it records one.
+#[component]
+fn StepBadge(event: EventView) -> impl IntoView {
+    view! {
+        <span class="step">{event.kind}</span>
+        {event.decision.map(|decision| {
+            let class = format!("badge decision-{decision}");
+            view! { " " <span class=class>{decision}</span> }
+        })}
+    }
+}
+
+/// One run, step by step, with who did each and why it was allowed.
+#[component]
+pub fn RunTimelinePage() -> impl IntoView {
+    let params = use_params_map();
+    let run = move || params.with(|p| p.get("run")).unwrap_or_default();
+    let steps = Resource::new(run, run_timeline);
+    view! {
+        <Title text="Run" />
+        <p><A href="/traces">"← Traces"</A></p>
+        <h1>"Run " <span class="mono">{run}</span></h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match steps.await {
+                    Ok(steps) => {
+                        let agent = steps.iter().find_map(|step| step.agent.clone());
+                        let on_behalf_of = steps.iter().find_map(|step| step.on_behalf_of.clone());
+                        view! {
+                            <p class="meta">
+                                {agent.map(|agent| view! { <span>"Agent: " {agent}</span> })}
+                                <span>"On behalf of: " {on_behalf_of.unwrap_or_else(|| "the agent itself (service account)".into())}</span>
+                                <span>{format!("{} steps", steps.len())}</span>
+                            </p>
+                            <ol class="timeline" aria-label="Timeline">
+                                {steps.into_iter().map(|step| view! { <Step step /> }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Step(step: EventView) -> impl IntoView {
+    view! {
+        <li class="card step-card">
+            <div class="page-head">
+                <strong><StepBadge event=step.clone() /></strong>
+                <span class="meta mono">{step.at.clone()} " · #" {step.seq}</span>
+            </div>
+            <p class="mono">{step.summary.clone()}</p>
+            <p class="meta">
+                {step.tool.clone().map(|tool| view! { <span>"Tool: " {tool}</span> })}
+                {step.actor.clone().map(|actor| view! { <span>"By: " {actor}</span> })}
             </p>
-        </EmptyState>
+            <details>
+                <summary>"Recorded data"</summary>
+                <pre>{step.data.clone()}</pre>
+                <p class="meta mono">"hash " {step.hash.clone()}</p>
+            </details>
+        </li>
     }
 }

@@ -250,6 +250,16 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
         ("fn workspace/default-mode", Call::ServerFn("workspace/default-mode", |_| vec![("mode", "locked".into())]),
             [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
         // Server functions: runs, keys and the inbox
+        ("fn traces/search", Call::ServerFn("traces/search", |_| vec![("query[q]", String::new())]),
+            [S(401), O, O, O, L, L, L, O]),
+        ("fn traces/run", Call::ServerFn("traces/run", |ids| vec![("run_id", ids.run.clone())]),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
+        // The search form's agent picker is the agents list's first page
+        // (tested there); here only who may ask.
+        ("fn traces/choices", Call::ServerFn("traces/choices", |_| vec![]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+        ("fn audit/verify", Call::ServerFn("audit/verify", |_| vec![]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
         ("fn runs/list", Call::ServerFn("runs/list", |ids| vec![("agent_id", ids.agent.clone())]),
             [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
         ("fn runs/start", Call::ServerFn("runs/start", |ids| vec![("agent_id", ids.agent.clone()), ("input", "{}".into())]),

@@ -1,0 +1,265 @@
+//! The trace: search, one run's timeline, and the audit chain check.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A search as the Traces page's form (and its URL) holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TraceQuery {
+    pub agent: String,
+    pub user: String,
+    pub tool: String,
+    pub decision: String,
+    pub status: String,
+    pub q: String,
+    pub from: String,
+    pub to: String,
+    /// The page: events older than this sequence number.
+    pub before: Option<i64>,
+}
+
+impl TraceQuery {
+    /// The query string of this search (without the page), for links.
+    pub fn to_query_string(&self) -> String {
+        [
+            ("agent", &self.agent),
+            ("user", &self.user),
+            ("tool", &self.tool),
+            ("decision", &self.decision),
+            ("status", &self.status),
+            ("q", &self.q),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| format!("{key}={}", urlencoding::encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// One event, with names for the ids it mentions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub seq: i64,
+    /// UTC, to the millisecond.
+    pub at: String,
+    pub kind: String,
+    pub agent_id: Option<String>,
+    pub agent: Option<String>,
+    pub run_id: Option<String>,
+    pub actor: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub tool: Option<String>,
+    /// `allow`, `deny` or `ask`, when the event records a decision.
+    pub decision: Option<String>,
+    /// One line saying what happened.
+    pub summary: String,
+    /// The event's data, pretty-printed.
+    pub data: String,
+    pub hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceResults {
+    pub events: Vec<EventView>,
+    pub next: Option<i64>,
+}
+
+/// What the filters offer: the agents and members one can pick.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceOptions {
+    pub agents: Vec<(String, String)>,
+    pub users: Vec<(String, String)>,
+    pub is_admin: bool,
+}
+
+#[server(prefix = "/fn", endpoint = "traces/search")]
+pub async fn search_traces(query: TraceQuery) -> Result<TraceResults, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let filter = bosun_service::traces::TraceFilter {
+        agent: Some(query.agent),
+        user: Some(query.user),
+        tool: Some(query.tool),
+        decision: Some(query.decision),
+        status: Some(query.status),
+        q: Some(query.q),
+        from: Some(query.from),
+        to: Some(query.to),
+    };
+    let page = bosun
+        .search_traces(
+            &principal,
+            &filter,
+            query.before,
+            bosun_service::traces::DEFAULT_PAGE,
+        )
+        .await?;
+    let names = bosun.trace_names(&principal).await?;
+    Ok(TraceResults {
+        events: page
+            .events
+            .into_iter()
+            .map(|event| ssr::view(event, &names))
+            .collect(),
+        next: page.next,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "traces/run")]
+pub async fn run_timeline(run_id: String) -> Result<Vec<EventView>, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let run = bosun_service::ids::RunId::from_string(run_id);
+    let events = bosun.run_trace(&principal, &run).await?;
+    let names = bosun.trace_names(&principal).await?;
+    Ok(events
+        .into_iter()
+        .map(|event| ssr::view(event, &names))
+        .collect())
+}
+
+#[server(prefix = "/fn", endpoint = "traces/choices")]
+pub async fn filter_choices() -> Result<TraceOptions, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let agents = bosun
+        .list_agents(
+            &principal,
+            bosun_service::agents::AgentListView::All,
+            None,
+            None,
+            200,
+        )
+        .await?;
+    let names = bosun.trace_names(&principal).await?;
+    let mut users: Vec<(String, String)> = names.users.into_iter().collect();
+    users.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(TraceOptions {
+        agents: agents
+            .items
+            .into_iter()
+            .map(|view| (view.agent.id.to_string(), view.agent.name))
+            .collect(),
+        users,
+        is_admin: principal.is_admin(),
+    })
+}
+
+/// Checks the whole event log's hash chain (admins): what it found.
+#[server(prefix = "/fn", endpoint = "audit/verify")]
+pub async fn verify_audit_chain() -> Result<String, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    principal.require_admin()?;
+    Ok(match bosun.verify_chain().await? {
+        Ok(count) => format!("The chain is whole: {count} events, each linked to the one before."),
+        Err(chain_break) => format!("The log does not verify: {chain_break}."),
+    })
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use bosun_service::events::Event;
+    use bosun_service::traces::TraceNames;
+    use serde_json::Value;
+
+    use super::EventView;
+
+    pub fn view(event: Event, names: &TraceNames) -> EventView {
+        let data = &event.data;
+        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
+        let decision = text("outcome")
+            .filter(|o| event.kind == "approval.resolved" && (o == "allow" || o == "deny"))
+            .or_else(|| text("decision").filter(|_| event.kind == "policy.decision"));
+        EventView {
+            seq: event.seq,
+            at: event.at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            agent: names.agent(event.agent_id.as_deref()),
+            actor: names.user(event.actor.as_deref()),
+            on_behalf_of: names.user(event.on_behalf_of.as_deref()),
+            tool: text("tool"),
+            summary: summary(&event, names),
+            data: serde_json::to_string_pretty(data).unwrap_or_default(),
+            decision,
+            kind: event.kind,
+            agent_id: event.agent_id,
+            run_id: event.run_id,
+            hash: event.hash,
+        }
+    }
+
+    /// What happened, in a line.
+    fn summary(event: &Event, names: &TraceNames) -> String {
+        let data = &event.data;
+        let text = |key: &str| {
+            data.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        match event.kind.as_str() {
+            "run.started" => format!("started with input {}", data["input"]),
+            "run.claimed" => "claimed by the agent's worker".into(),
+            "run.finished" => format!("finished: {}", text("status")),
+            "tool_call.requested" => format!("asks to {}: {}", text("tool"), text("input")),
+            "policy.decision" => {
+                let by = match data["rule"].get("pattern") {
+                    Some(pattern) => format!(
+                        "by rule {} {} {}",
+                        data["rule"]["action"].as_str().unwrap_or_default(),
+                        data["rule"]["tool"].as_str().unwrap_or_default(),
+                        pattern.as_str().unwrap_or("(any input)")
+                    ),
+                    None => match data["reason"]["kind"].as_str() {
+                        Some("mode") => format!(
+                            "by the {} mode",
+                            data["reason"]["mode"].as_str().unwrap_or_default()
+                        ),
+                        _ => data["reason"]["message"]
+                            .as_str()
+                            .map_or_else(|| data["reason"].to_string(), str::to_owned),
+                    },
+                };
+                format!(
+                    "{} {by}; risk {}",
+                    text("decision"),
+                    data["risk"]["level"].as_str().unwrap_or("unknown")
+                )
+            }
+            "approval.requested" => "waits for a reviewer".into(),
+            "approval.resolved" => {
+                let reviewer = names
+                    .user(data["reviewer"].as_str())
+                    .unwrap_or_else(|| "expiry".into());
+                let mut line = format!("{} by {reviewer}", text("decision"));
+                if let Some(message) = data["message"].as_str() {
+                    line.push_str(&format!(": “{message}”"));
+                }
+                line
+            }
+            "tool_call.result" => match data["error"].as_str() {
+                Some(error) => format!("failed: {error}"),
+                None => format!("done: {}", truncated(&data["output"].to_string(), 120)),
+            },
+            "agent.event" => truncated(&data["event"].to_string(), 120),
+            kind => truncated(&format!("{kind} {data}"), 120),
+        }
+    }
+
+    fn truncated(text: &str, max: usize) -> String {
+        match text.char_indices().nth(max) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text.to_owned(),
+        }
+    }
+}
