@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addMember, admin, apiToken, hydrated, logIn } from "./helpers";
@@ -25,7 +25,7 @@ async function startRun(page: Page, agentId: string, steps: object[]) {
   await page.getByRole("button", { name: "Start run" }).click();
 }
 
-test("a paused deletion is approved, edited or denied from the inbox while the worker waits", async ({ browser, request }) => {
+test("a paused deletion is approved, edited or denied from the inbox while the worker waits, and the trace tells it", async ({ browser, request }) => {
   const adminPage = await (await browser.newContext()).newPage();
   await logIn(adminPage, admin.email, admin.password);
   await addMember(adminPage, "Rhea Reviewer", "rhea@example.com", "rhea's password");
@@ -34,7 +34,10 @@ test("a paused deletion is approved, edited or denied from the inbox while the w
   const agent = await (await request.post("/api/v1/agents", {
     headers: auth, data: { name: "Janitor", tools: ["delete_file", "list_directory"], execution_mode: "restricted" },
   })).json();
-  const rhea = await (await browser.newContext()).newPage();
+  expect((await request.post(`/api/v1/agents/${agent.id}/rules`, {
+    headers: auth, data: { tool: "delete_file", action: "ask", pattern: "*" },
+  })).status()).toBe(201);
+  const rhea = await (await browser.newContext({ acceptDownloads: true })).newPage();
   await logIn(rhea, "rhea@example.com", "rhea's password");
   const rheaToken = await apiToken(rhea);
   const rheaId = (await (await request.get("/api/v1/me", { headers: { Authorization: `Bearer ${rheaToken}` } })).json()).id;
@@ -88,4 +91,35 @@ test("a paused deletion is approved, edited or denied from the inbox while the w
   expect(decided.items.map((a: { decision: string }) => a.decision).sort()).toEqual(["allow_once", "edit"]);
   const denied = await (await request.get("/api/v1/approvals?status=denied", { headers: { Authorization: `Bearer ${rheaToken}` } })).json();
   expect(denied.items[0].message).toBe("keep that one");
+
+  // The trace: a search by tool finds these runs; a run's timeline shows
+  // the rule that paused it and the reviewer's answer; the export holds
+  // the same events as the search.
+  await rhea.goto("/traces");
+  await hydrated(rhea);
+  await rhea.getByLabel("Tool").fill("delete_file");
+  await rhea.getByRole("button", { name: "Search" }).click();
+  await expect(rhea).toHaveURL(/tool=delete_file/);
+  const steps = rhea.getByRole("table", { name: "Steps" });
+  const resolved = steps.getByRole("row").filter({ hasText: "approval.resolved" }).filter({ hasText: "keep that one" });
+  await expect(resolved).toHaveCount(1);
+  await resolved.getByRole("link").click();
+  const timeline = rhea.getByRole("list", { name: "Timeline" });
+  await expect(timeline).toContainText("asks to delete_file: keep.txt");
+  await expect(timeline).toContainText("ask by rule ask delete_file *");
+  await expect(timeline).toContainText("deny by Rhea Reviewer: “keep that one”");
+  await expect(timeline).toContainText("finished: failed");
+
+  await rhea.goto("/traces?tool=delete_file");
+  await hydrated(rhea);
+  const download = rhea.waitForEvent("download");
+  await rhea.getByRole("link", { name: "JSON", exact: true }).click();
+  const exported = JSON.parse(readFileSync((await (await download).path())!, "utf8"));
+  const searched = await (await request.get("/api/v1/traces?tool=delete_file&limit=200", {
+    headers: { Authorization: `Bearer ${rheaToken}` },
+  })).json();
+  const seqs = (events: { seq: number }[]) => events.map((e) => e.seq).sort((a, b) => a - b);
+  expect(exported.events.length).toBeGreaterThan(0);
+  expect(seqs(exported.events)).toEqual(seqs(searched.items));
+  expect(exported.events.every((e: { hash: string; data: { tool: string } }) => e.hash.length === 64 && e.data.tool === "delete_file")).toBe(true);
 });

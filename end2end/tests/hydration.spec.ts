@@ -21,7 +21,7 @@ test("every signed-in page loads and hydrates without a browser error", async ({
   await expect(page.getByRole("heading", { level: 1, name: "Hydration check" })).toBeVisible();
   const agent = new URL(page.url()).pathname;
 
-  const pages = ["/", "/agents?view=shared", agent, `${agent}/permissions`, "/inbox", "/traces",
+  const pages = ["/", "/agents?view=shared", agent, `${agent}/permissions`, "/inbox", "/traces", "/traces?decision=deny&q=rm",
     "/settings", "/settings/members", "/settings/tools", "/settings/security", "/account"];
   for (let round = 0; round < 4; round++) {
     for (const path of pages) {
