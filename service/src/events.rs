@@ -289,20 +289,60 @@ pub struct ExportCheck {
     pub gaps: i64,
 }
 
-/// An event as an export carries it.
-#[derive(serde::Deserialize)]
-struct ExportedEvent {
-    seq: i64,
-    hash: String,
-    prev_hash: String,
-    at: DateTime<Utc>,
-    kind: String,
-    workspace_id: String,
-    agent_id: Option<String>,
-    run_id: Option<String>,
-    actor: Option<String>,
-    on_behalf_of: Option<String>,
-    data: Value,
+/// An event as an export carries it: the shape of [`Event`], with the data
+/// kept as the stored JSON text, so exporting never re-encodes it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ExportedEvent {
+    pub seq: i64,
+    pub hash: String,
+    pub prev_hash: String,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub workspace_id: String,
+    pub agent_id: Option<String>,
+    pub run_id: Option<String>,
+    pub actor: Option<String>,
+    pub on_behalf_of: Option<String>,
+    pub data: Box<serde_json::value::RawValue>,
+}
+
+impl From<StoredEvent> for ExportedEvent {
+    fn from(event: StoredEvent) -> Self {
+        let data = serde_json::value::RawValue::from_string(event.data).unwrap_or_else(|_| {
+            serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
+        });
+        Self {
+            seq: event.seq,
+            hash: event.hash,
+            prev_hash: event.prev_hash,
+            at: crate::clock::from_millis(event.at),
+            kind: event.kind,
+            workspace_id: event.workspace_id,
+            agent_id: event.agent_id,
+            run_id: event.run_id,
+            actor: event.actor,
+            on_behalf_of: event.on_behalf_of,
+            data,
+        }
+    }
+}
+
+impl From<ExportedEvent> for Event {
+    fn from(event: ExportedEvent) -> Self {
+        Self {
+            seq: event.seq,
+            at: event.at,
+            data: serde_json::from_str(event.data.get()).unwrap_or(Value::Null),
+            hash: event.hash,
+            prev_hash: event.prev_hash,
+            kind: event.kind,
+            workspace_id: event.workspace_id,
+            agent_id: event.agent_id,
+            run_id: event.run_id,
+            actor: event.actor,
+            on_behalf_of: event.on_behalf_of,
+        }
+    }
 }
 
 /// Checks an export offline (JSON Lines, or the JSON document): every
@@ -357,7 +397,10 @@ pub fn verify_export(
             seq: event.seq,
             problem: problem.to_owned(),
         };
-        let data = event.data.to_string();
+        // Canonical text, so that a reformatted file still checks.
+        let data = serde_json::from_str::<Value>(event.data.get())
+            .map_err(|error| fail(&format!("its data is not JSON: {error}")))?
+            .to_string();
         let fields = ChainedFields {
             seq: event.seq,
             at: to_millis(event.at),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::agents::access::editable_agents_sql;
 use crate::clock::to_millis;
 use crate::db::Sql;
-use crate::events::{Event, StoredEvent};
+use crate::events::{Event, ExportedEvent, StoredEvent};
 use crate::ids::{AgentId, RunId};
 use crate::runs::RUN_STATUSES;
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
@@ -230,7 +230,7 @@ impl Bosun {
         &self,
         principal: &Principal,
         filter: &TraceFilter,
-    ) -> Result<impl Stream<Item = Result<Event>> + Send + 'static> {
+    ) -> Result<impl Stream<Item = Result<ExportedEvent>> + Send + 'static> {
         let checked = filter.check(principal, self.db().backend())?;
         let bosun = self.clone();
         let chunks = futures::stream::try_unfold(Some(0_i64), move |after| {
@@ -252,7 +252,7 @@ impl Bosun {
             }
         });
         let events = chunks.map_ok(|chunk| {
-            futures::stream::iter(chunk.into_iter().map(|event| Ok(Event::from(event))))
+            futures::stream::iter(chunk.into_iter().map(|event| Ok(ExportedEvent::from(event))))
         });
         Ok(events.try_flatten())
     }

@@ -7,7 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use bosun_service::events::Event;
+use bosun_service::events::{Event, ExportedEvent};
 use bosun_service::ids::RunId;
 use bosun_service::traces::{DEFAULT_PAGE, TraceFilter};
 use bosun_service::{Bosun, Principal};
@@ -143,7 +143,7 @@ fn export_response(
         "otlp" => (
             "application/json",
             "bosun-trace.otlp.json",
-            Body::from_stream(super::otlp::spans(events)),
+            Body::from_stream(super::otlp::spans(events.map_ok(Event::from))),
         ),
         _ => (
             "application/json",
@@ -175,7 +175,7 @@ enum Framing {
 /// The events written out in batches. A failure half way ends the stream
 /// with an error, so the download fails visibly rather than looking whole.
 fn encoded(
-    events: impl futures::Stream<Item = bosun_service::Result<Event>> + Send + 'static,
+    events: impl futures::Stream<Item = bosun_service::Result<ExportedEvent>> + Send + 'static,
     framing: Framing,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let opening = match framing {
