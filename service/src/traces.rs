@@ -46,7 +46,7 @@ pub struct TracePage {
 
 pub const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
-const EXPORT_CHUNK: i64 = 1000;
+const EXPORT_CHUNK: i64 = 5000;
 const COLUMNS: &str = "events.seq, events.at, events.kind, events.workspace_id, events.agent_id, \
      events.run_id, events.actor, events.on_behalf_of, events.data, events.prev_hash, events.hash";
 
