@@ -252,7 +252,11 @@ impl Bosun {
             }
         });
         let events = chunks.map_ok(|chunk| {
-            futures::stream::iter(chunk.into_iter().map(|event| Ok(ExportedEvent::from(event))))
+            futures::stream::iter(
+                chunk
+                    .into_iter()
+                    .map(|event| Ok(ExportedEvent::from(event))),
+            )
         });
         Ok(events.try_flatten())
     }
