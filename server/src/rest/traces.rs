@@ -7,7 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use bosun_service::events::{Event, ExportedEvent};
+use bosun_service::events::Event;
 use bosun_service::ids::RunId;
 use bosun_service::traces::{DEFAULT_PAGE, TraceFilter};
 use bosun_service::{Bosun, Principal};
@@ -119,10 +119,6 @@ pub async fn export_for_page(
     export_response(&state.bosun, &principal, &params)
 }
 
-/// Events per write to the response: large enough that the per-write cost
-/// vanishes, small enough that memory stays flat.
-const EXPORT_BATCH: usize = 500;
-
 fn export_response(
     bosun: &Bosun,
     principal: &Principal,
@@ -133,22 +129,30 @@ fn export_response(
         params.format.as_deref().unwrap_or("json"),
         &["json", "jsonl", "otlp"],
     )?;
-    let events = bosun.export_traces(principal, &params.filter())?;
+    let filter = params.filter();
     let (content_type, file, body) = match format {
         "jsonl" => (
             "application/x-ndjson",
             "bosun-trace.jsonl",
-            Body::from_stream(encoded(events, Framing::Lines)),
+            Body::from_stream(framed(
+                bosun.export_trace_text(principal, &filter, "\n")?,
+                Framing::Lines,
+            )),
         ),
         "otlp" => (
             "application/json",
             "bosun-trace.otlp.json",
-            Body::from_stream(super::otlp::spans(events.map_ok(Event::from))),
+            Body::from_stream(super::otlp::spans(
+                bosun.export_traces(principal, &filter)?.map_ok(Event::from),
+            )),
         ),
         _ => (
             "application/json",
             "bosun-trace.json",
-            Body::from_stream(encoded(events, Framing::Document)),
+            Body::from_stream(framed(
+                bosun.export_trace_text(principal, &filter, ",")?,
+                Framing::Document,
+            )),
         ),
     };
     Ok((
@@ -172,47 +176,42 @@ enum Framing {
     Lines,
 }
 
-/// The events written out in batches. A failure half way ends the stream
-/// with an error, so the download fails visibly rather than looking whole.
-fn encoded(
-    events: impl futures::Stream<Item = bosun_service::Result<ExportedEvent>> + Send + 'static,
+/// The store's chunks of events framed as the format wants. A failure half
+/// way ends the stream with an error, so the download fails visibly rather
+/// than looking whole.
+fn framed(
+    chunks: impl futures::Stream<Item = bosun_service::Result<String>> + Send + 'static,
     framing: Framing,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    let opening = match framing {
-        Framing::Document => Some(Bytes::from_static(b"{\"events\":[")),
-        Framing::Lines => None,
-    };
-    let closing = match framing {
-        Framing::Document => Some(Bytes::from_static(b"]}\n")),
-        Framing::Lines => None,
+    let (opening, closing): (&'static [u8], &'static [u8]) = match framing {
+        Framing::Document => (b"{\"events\":[", b"]}\n"),
+        Framing::Lines => (b"", b""),
     };
     let mut first = true;
-    let body = events
+    let body = chunks
         .map_err(|error| {
             tracing::error!(%error, "a trace export failed half way");
             std::io::Error::other("the export failed")
         })
-        .try_chunks(EXPORT_BATCH)
-        .map_err(|error| error.1)
-        .map_ok(move |batch| {
-            let mut buffer = Vec::with_capacity(batch.len() * 512);
-            for event in &batch {
-                match framing {
-                    Framing::Document if !std::mem::take(&mut first) => buffer.push(b','),
-                    Framing::Document => {}
-                    Framing::Lines => {}
+        .map_ok(move |chunk| {
+            let mut bytes = Vec::with_capacity(chunk.len() + 1);
+            match framing {
+                Framing::Document => {
+                    if !std::mem::take(&mut first) {
+                        bytes.push(b',');
+                    }
+                    bytes.extend_from_slice(chunk.as_bytes());
                 }
-                // An `Event` always serializes.
-                let _ = serde_json::to_writer(&mut buffer, event);
-                if let Framing::Lines = framing {
-                    buffer.push(b'\n');
+                Framing::Lines => {
+                    bytes.extend_from_slice(chunk.as_bytes());
+                    bytes.push(b'\n');
                 }
             }
-            Bytes::from(buffer)
+            Bytes::from(bytes)
         });
-    futures::stream::iter(opening.map(Ok))
+    futures::stream::iter([Ok(Bytes::from_static(opening))])
         .chain(body)
-        .chain(futures::stream::iter(closing.map(Ok)))
+        .chain(futures::stream::iter([Ok(Bytes::from_static(closing))]))
 }
 
 /// One event of the trace, with its place in the hash chain.
