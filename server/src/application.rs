@@ -126,7 +126,11 @@ async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyh
     let db = Db::connect(&config.database_url())
         .await
         .map_err(|error| anyhow::anyhow!("opening the database: {error:#}"))?;
-    Ok(Bosun::new(db, clock, config.service.clone()))
+    let mut settings = config.service.clone();
+    if settings.master_key.is_none() {
+        settings.master_key = Some(config.load_master_key()?);
+    }
+    Ok(Bosun::new(db, clock, settings))
 }
 
 async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {

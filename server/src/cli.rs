@@ -157,6 +157,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::new(cli.store.data_dir);
     // An empty DATABASE_URL means "not set", as shells and CI files often leave it.
     config.database_url = cli.store.database_url.filter(|url| !url.trim().is_empty());
+    // Read from the environment only: a key on the command line would show
+    // in process listings.
+    config.master_key = std::env::var("BOSUN_MASTER_KEY")
+        .ok()
+        .filter(|key| !key.trim().is_empty())
+        .map(|key| bosun_service::credentials::MasterKey::from_base64(&key))
+        .transpose()?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(config, args).await,
         Command::Admin(AdminCommand::CreateUser {

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use bosun_service::Db;
+use bosun_service::credentials::MasterKey;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -23,6 +25,9 @@ pub struct Config {
     pub public_url: Option<url::Url>,
     /// The first admin, created on start when no user exists yet.
     pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// The master key in base64 (`BOSUN_MASTER_KEY`); when absent, the key
+    /// file in `data_dir`, created on first start.
+    pub master_key: Option<MasterKey>,
     pub service: bosun_service::Settings,
 }
 
@@ -52,7 +57,32 @@ impl Config {
             secure_cookies: false,
             public_url: None,
             bootstrap_admin: None,
+            master_key: None,
             service: bosun_service::Settings::default(),
+        }
+    }
+
+    /// The key secrets are sealed with: `BOSUN_MASTER_KEY`, or else the key
+    /// file `master.key` in the data directory, created on first start
+    /// readable by its owner only.
+    pub fn load_master_key(&self) -> anyhow::Result<MasterKey> {
+        if let Some(key) = &self.master_key {
+            return Ok(key.clone());
+        }
+        let path = self.data_dir.join("master.key");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => MasterKey::from_base64(&text)
+                .with_context(|| format!("reading the master key file {}", path.display())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("creating {}", self.data_dir.display()))?;
+                let key = MasterKey::generate();
+                write_private(&path, key.to_base64().as_bytes())
+                    .with_context(|| format!("creating the master key file {}", path.display()))?;
+                tracing::info!(path = %path.display(), "created the master key file; back it up with the database");
+                Ok(key)
+            }
+            Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
         }
     }
 
@@ -62,4 +92,17 @@ impl Config {
             .clone()
             .unwrap_or_else(|| Db::sqlite_url(&self.data_dir))
     }
+}
+
+/// Creates `path` with `contents`, readable and writable by its owner only,
+/// failing if it exists (two processes starting at once keep one key).
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
 }

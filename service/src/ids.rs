@@ -58,6 +58,10 @@ id_type!(
     RuleId
 );
 id_type!(
+    /// One version of an agent's named secret.
+    CredentialId
+);
+id_type!(
     /// A runtime key of an agent's worker (its id, never its value).
     RuntimeKeyId
 );

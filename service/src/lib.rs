@@ -6,6 +6,7 @@
 
 pub mod agents;
 pub mod clock;
+pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -38,6 +39,9 @@ pub struct Settings {
     /// further attempts are refused.
     pub login_throttle_attempts: u32,
     pub login_throttle_window: Duration,
+    /// Seals every stored secret; without one, secrets cannot be written
+    /// or issued.
+    pub master_key: Option<credentials::MasterKey>,
 }
 
 impl Default for Settings {
@@ -47,6 +51,7 @@ impl Default for Settings {
             session_absolute_timeout: Duration::from_secs(7 * 24 * 60 * 60),
             login_throttle_attempts: 5,
             login_throttle_window: Duration::from_secs(15 * 60),
+            master_key: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod approvals;
 pub mod auth;
+pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod me;
@@ -94,6 +95,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/runtime/tool-calls/{id}/result",
             axum::routing::post(runtime::tool_result),
+        )
+        .route("/agents/{id}/credentials", get(credentials::list))
+        .route(
+            "/agents/{id}/credentials/{name}",
+            axum::routing::put(credentials::write).delete(credentials::delete),
+        )
+        .route(
+            "/runtime/runs/{run}/credentials/{name}",
+            axum::routing::post(credentials::issue),
         )
         .route("/approvals", get(approvals::list))
         .route("/traces", get(traces::search))

@@ -159,6 +159,18 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
         // The run was started by the owner: theirs, and the agent's editors'.
         ("GET /api/v1/traces/{run}", Call::Rest(M::GET, "/api/v1/traces/{the_run}", no_body),
             [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
+        // Credentials: editors write and delete; anyone who sees the agent
+        // learns the names (metadata beyond that is tested in credentials.rs).
+        ("GET /api/v1/agents/{id}/credentials", Call::Rest(M::GET, "/api/v1/agents/{id}/credentials", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("PUT /api/v1/agents/{id}/credentials/{name}",
+            Call::Rest(M::PUT, "/api/v1/agents/{id}/credentials/token", |_| json!({"service_account": "robot", "value": "v2"})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}/credentials/{name}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/credentials/token", no_body),
+            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+        ("POST /api/v1/runtime/runs/{run}/credentials/{name}",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/credentials/token", no_body), [S(401); 8]),
         // Search and export show the run's events to the same people, and
         // the agent's audit events to admins only.
         ("GET /api/v1/traces", Call::Rest(M::GET, "/api/v1/traces", no_body),
@@ -417,6 +429,14 @@ impl World {
         let workspace_rules = bosun.rules(admin, &RuleList::Workspace).await.unwrap();
         let key = bosun
             .create_runtime_key(owner, &agent, "worker")
+            .await
+            .unwrap();
+        let secret = bosun_service::credentials::NewSecret {
+            service_account: "robot".into(),
+            value: String::from("a secret").into(),
+        };
+        bosun
+            .write_credential(owner, &agent, "token", secret)
             .await
             .unwrap();
         let (run, approval) = self.pending_approval(&agent).await;

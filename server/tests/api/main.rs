@@ -6,6 +6,7 @@ mod agent_access;
 mod agents;
 mod audit;
 mod cli;
+mod credentials;
 mod health;
 mod helpers;
 mod login;

@@ -313,7 +313,8 @@ impl Bosun {
                AS user_grant, \
              (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) \
                AS workspace_grant, \
-             agents.tools, agents.execution_mode, agents.policy_version AS agent_policy_version, \
+             agents.tools, agents.execution_mode, agents.credential_model, \
+             agents.policy_version AS agent_policy_version, \
              workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
              FROM runs JOIN agents ON agents.id = runs.agent_id \
              JOIN workspaces ON workspaces.id = runs.workspace_id \
@@ -382,6 +383,7 @@ pub(crate) struct ActiveRun {
     /// The agent's enabled tools, as stored (a JSON array).
     pub tools: String,
     pub execution_mode: String,
+    pub credential_model: String,
     pub agent_policy_version: i64,
     pub workspace_policy_version: i64,
     pub approval_ttl_seconds: i64,

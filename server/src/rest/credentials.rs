@@ -1,0 +1,144 @@
+//! Credentials over REST: an agent's editors write and delete its secrets
+//! and see their metadata, never their values; a run of a fixed agent
+//! asks for one by name with its runtime key.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::credentials::{CredentialInfo, NewSecret};
+use bosun_service::ids::{AgentId, RunId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zeroize::Zeroizing;
+
+use super::auth::{ApiAgent, ApiUser};
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// A secret to store. The value is never shown again.
+#[derive(Deserialize, ToSchema)]
+pub struct SecretInput {
+    /// Who the secret authenticates as.
+    pub service_account: String,
+    pub value: String,
+}
+
+/// What may be known about a credential. Those who may only run the agent
+/// see its name alone.
+#[derive(Serialize, ToSchema)]
+pub struct CredentialBody {
+    pub name: String,
+    pub version: Option<i64>,
+    pub service_account: Option<String>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub rotated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<CredentialInfo> for CredentialBody {
+    fn from(info: CredentialInfo) -> Self {
+        Self {
+            name: info.name,
+            version: info.version,
+            service_account: info.service_account,
+            created_at: info.created_at,
+            rotated_at: info.rotated_at,
+            last_used_at: info.last_used_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CredentialList {
+    pub items: Vec<CredentialBody>,
+}
+
+/// A credential handed to a run.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedBody {
+    pub name: String,
+    /// `secret`.
+    pub kind: String,
+    pub value: String,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Writes a secret, as a new version when the name exists (editors).
+#[utoipa::path(put, path = "/api/v1/agents/{id}/credentials/{name}", tag = "credentials",
+    security(("bearer" = [])), request_body = SecretInput,
+    responses((status = 200, body = CredentialBody), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn write(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, name)): Path<(String, String)>,
+    ApiJson(input): ApiJson<SecretInput>,
+) -> Result<Json<CredentialBody>, ApiError> {
+    let secret = NewSecret {
+        service_account: input.service_account,
+        value: Zeroizing::new(input.value),
+    };
+    let info = state
+        .bosun
+        .write_credential(&principal, &AgentId::from_string(id), &name, secret)
+        .await?;
+    Ok(Json(info.into()))
+}
+
+/// An agent's credentials: metadata for editors, names for the rest.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/credentials", tag = "credentials",
+    security(("bearer" = [])),
+    responses((status = 200, body = CredentialList), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<CredentialList>, ApiError> {
+    let items = state
+        .bosun
+        .list_credentials(&principal, &AgentId::from_string(id))
+        .await?;
+    Ok(Json(CredentialList {
+        items: items.into_iter().map(CredentialBody::from).collect(),
+    }))
+}
+
+/// Deletes every version of a secret (editors).
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/credentials/{name}", tag = "credentials",
+    security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .delete_credential(&principal, &AgentId::from_string(id), &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives a running run of a fixed agent its secret, recorded in the trace
+/// by reference first.
+#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/credentials/{name}", tag = "runtime",
+    security(("bearer" = [])),
+    responses((status = 200, body = IssuedBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    ApiAgent(key): ApiAgent,
+    Path((run, name)): Path<(String, String)>,
+) -> Result<Json<IssuedBody>, ApiError> {
+    let issued = state
+        .bosun
+        .issue_credential(&key, &RunId::from_string(run), &name)
+        .await?;
+    Ok(Json(IssuedBody {
+        name: issued.name,
+        kind: issued.kind.into(),
+        value: issued.value.to_string(),
+        expires_at: issued.expires_at,
+    }))
+}

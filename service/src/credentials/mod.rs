@@ -1,0 +1,309 @@
+//! Credentials agents act with. A `fixed` agent holds named secrets of a
+//! service account, written by its editors and never shown again; a run of
+//! the agent asks for one by name and gets it, recorded in the trace by
+//! reference before the value leaves.
+//!
+//! (Agents that act as their user, with each person's own OAuth account,
+//! come with the OAuth providers.)
+
+pub mod vault;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::agents::{Capability, CredentialModel};
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, CredentialId, RunId};
+use crate::runs::{AgentKey, run_event};
+use crate::{Bosun, Error, Principal, Result, validate};
+pub use vault::MasterKey;
+
+const MAX_SECRET_BYTES: usize = 64 * 1024;
+
+/// A secret as its editor writes it.
+#[derive(Clone, Default)]
+pub struct NewSecret {
+    /// Who the secret authenticates as (an account name, a client id).
+    pub service_account: String,
+    pub value: Zeroizing<String>,
+}
+
+/// What may be known about a credential: never its value. Those who may
+/// only run the agent learn its name alone.
+#[derive(Clone, Debug, Serialize)]
+pub struct CredentialInfo {
+    pub name: String,
+    pub version: Option<i64>,
+    pub service_account: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the current version was written, if it replaced another.
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A credential handed to a run.
+pub struct IssuedCredential {
+    pub name: String,
+    /// `secret` (a fixed agent's) — `oauth` when user connections come.
+    pub kind: &'static str,
+    pub value: Zeroizing<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredCredential {
+    id: String,
+    name: String,
+    version: i64,
+    service_account: String,
+    ciphertext: String,
+    nonce: String,
+    wrapped_key: String,
+    key_nonce: String,
+}
+
+/// What a sealed secret is bound to: a copy in another row does not open.
+fn context(workspace: &str, agent: &str, name: &str, version: i64) -> String {
+    format!("bosun credential v1\u{1f}{workspace}\u{1f}{agent}\u{1f}{name}\u{1f}{version}")
+}
+
+impl Bosun {
+    fn master_key(&self) -> Result<&MasterKey> {
+        self.settings().master_key.as_ref().ok_or_else(|| {
+            Error::internal("no master key: set BOSUN_MASTER_KEY or let Bosun create its key file")
+        })
+    }
+
+    /// Writes a new version of an agent's secret (editors).
+    pub async fn write_credential(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        name: &str,
+        secret: NewSecret,
+    ) -> Result<CredentialInfo> {
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        validate::identifier("name", name)?;
+        let service_account = validate::label("service_account", &secret.service_account, 200)?;
+        if secret.value.is_empty() {
+            return Err(Error::invalid("value", "is required"));
+        }
+        if secret.value.len() > MAX_SECRET_BYTES {
+            return Err(Error::invalid("value", "must be at most 64 KiB"));
+        }
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        let latest: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(version) FROM credentials WHERE agent_id = $1 AND name = $2",
+        )
+        .bind(agent.as_str())
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let version = latest.unwrap_or(0) + 1;
+        let workspace = principal.workspace_id.as_str();
+        let sealed = vault::seal(
+            self.master_key()?,
+            &context(workspace, agent.as_str(), name, version),
+            secret.value.as_bytes(),
+        )?;
+        sqlx::query(
+            "INSERT INTO credentials (id, workspace_id, agent_id, name, version, service_account, ciphertext, \
+             nonce, wrapped_key, key_nonce, written_by, written_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(CredentialId::generate().as_str())
+        .bind(workspace)
+        .bind(agent.as_str())
+        .bind(name)
+        .bind(version)
+        .bind(&service_account)
+        .bind(&sealed.ciphertext)
+        .bind(&sealed.nonce)
+        .bind(&sealed.wrapped_key)
+        .bind(&sealed.key_nonce)
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        let data = json!({ "name": name, "version": version, "service_account": service_account });
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit("credential.written", principal, Some(agent), data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.list_credentials(principal, agent)
+            .await?
+            .into_iter()
+            .find(|info| info.name == name)
+            .ok_or(Error::NotFound("credential"))
+    }
+
+    /// An agent's credentials: full metadata for its editors, names for
+    /// anyone else who may see it. Never a value.
+    pub async fn list_credentials(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<Vec<CredentialInfo>> {
+        let view = self.agent_for(principal, agent, Capability::View).await?;
+        let editor = view.access.allows(Capability::Edit);
+        type Row = (String, i64, String, i64, i64, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.name, c.version, c.service_account, \
+             (SELECT MIN(written_at) FROM credentials f WHERE f.agent_id = c.agent_id AND f.name = c.name), \
+             c.written_at, \
+             (SELECT MAX(last_used_at) FROM credentials u WHERE u.agent_id = c.agent_id AND u.name = c.name) \
+             FROM credentials c WHERE c.agent_id = $1 AND c.version = \
+             (SELECT MAX(version) FROM credentials m WHERE m.agent_id = c.agent_id AND m.name = c.name) \
+             ORDER BY c.name",
+        )
+        .bind(agent.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, version, service_account, created, written, used)| {
+                if editor {
+                    CredentialInfo {
+                        name,
+                        version: Some(version),
+                        service_account: Some(service_account),
+                        created_at: Some(from_millis(created)),
+                        rotated_at: (version > 1).then(|| from_millis(written)),
+                        last_used_at: used.map(from_millis),
+                    }
+                } else {
+                    CredentialInfo {
+                        name,
+                        version: None,
+                        service_account: None,
+                        created_at: None,
+                        rotated_at: None,
+                        last_used_at: None,
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// Deletes every version of an agent's secret (editors).
+    pub async fn delete_credential(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        name: &str,
+    ) -> Result<()> {
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        let mut tx = self.db().begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM credentials WHERE agent_id = $1 AND name = $2")
+            .bind(agent.as_str())
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(Error::NotFound("credential"));
+        }
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "credential.deleted",
+                principal,
+                Some(agent),
+                json!({ "name": name }),
+            ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Hands a running run of a `fixed` agent its secret. The issuance is
+    /// in the trace (by name, version and service account) before the value
+    /// leaves: if it cannot be recorded, nothing is issued.
+    pub async fn issue_credential(
+        &self,
+        key: &AgentKey,
+        run: &RunId,
+        name: &str,
+    ) -> Result<IssuedCredential> {
+        let active = self.active_run(key, run).await?;
+        let model: CredentialModel = validate::one_of(
+            "credential_model",
+            &active.credential_model,
+            crate::agents::CREDENTIAL_MODELS,
+        )?;
+        if model != CredentialModel::Fixed {
+            return Err(Error::Unprocessable {
+                code: "user_credentials_unavailable",
+                message: "this agent acts as the user who started the run, with their own connected \
+                          accounts, which are not available yet; make it a fixed agent to give it secrets"
+                    .into(),
+            });
+        }
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        let stored: Option<StoredCredential> = sqlx::query_as(
+            "SELECT id, name, version, service_account, ciphertext, nonce, wrapped_key, key_nonce \
+             FROM credentials WHERE agent_id = $1 AND workspace_id = $2 AND name = $3 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(key.agent_id.as_str())
+        .bind(key.workspace_id.as_str())
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let stored = stored.ok_or(Error::NotFound("credential"))?;
+        let sealed = vault::Sealed {
+            ciphertext: stored.ciphertext,
+            nonce: stored.nonce,
+            wrapped_key: stored.wrapped_key,
+            key_nonce: stored.key_nonce,
+        };
+        let context = context(
+            key.workspace_id.as_str(),
+            key.agent_id.as_str(),
+            &stored.name,
+            stored.version,
+        );
+        let secret = vault::open(self.master_key()?, &context, &sealed).map_err(|error| {
+            tracing::error!(%error, credential = %stored.name, "a stored credential does not open");
+            Error::Unprocessable {
+                code: "credential_unreadable",
+                message:
+                    "the stored credential does not open (it was altered, moved, or sealed under \
+                          another master key); an editor must write it again"
+                        .into(),
+            }
+        })?;
+        let value = Zeroizing::new(
+            String::from_utf8(secret.to_vec())
+                .map_err(|_| Error::internal("a stored secret is not text"))?,
+        );
+        sqlx::query("UPDATE credentials SET last_used_at = $1 WHERE id = $2")
+            .bind(to_millis(now))
+            .bind(&stored.id)
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "name": stored.name, "kind": "secret", "version": stored.version,
+                           "service_account": stored.service_account });
+        events::append(
+            &mut tx,
+            now,
+            run_event("credential.issued", key, &active, data),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(IssuedCredential {
+            name: stored.name,
+            kind: "secret",
+            value,
+            expires_at: None,
+        })
+    }
+}
