@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod credentials;
 pub mod inbox;
 pub mod members;
 pub mod rules;

@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { admin, hydrated, logIn } from "./helpers";
+
+const SECRET = "ghp_e2e-Secret-Value-42";
+
+test("an editor stores a secret that no page ever shows again, rotates it and deletes it", async ({ page }) => {
+  const served: string[] = [];
+  page.on("response", async (response) => {
+    if (response.request().method() === "GET" || response.url().includes("/fn/")) {
+      served.push(await response.text().catch(() => ""));
+    }
+  });
+  await logIn(page, admin.email, admin.password);
+  await page.goto("/agents/new");
+  await hydrated(page);
+  await page.getByLabel("Name").fill("Releaser");
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Releaser" })).toBeVisible();
+
+  const panel = page.getByRole("region", { name: "Credentials" });
+  await panel.getByLabel("Secret name").fill("github_token");
+  await panel.getByLabel("Service account").fill("release-bot");
+  await panel.getByLabel("Value").fill(SECRET);
+  await panel.getByRole("button", { name: "Store secret" }).click();
+  await expect(panel.getByRole("status")).toHaveText("Stored. The value will not be shown again.");
+  await expect(panel.getByLabel("Value")).toHaveValue("");
+  const row = panel.getByRole("table", { name: "Secrets" }).getByRole("row").filter({ hasText: "github_token" });
+  await expect(row).toContainText("release-bot");
+  await expect(row.getByRole("cell").nth(2)).toHaveText("1");
+
+  // A new value is a new version.
+  await panel.getByLabel("Value").fill(`${SECRET}-2`);
+  await panel.getByRole("button", { name: "Store secret" }).click();
+  await expect(row.getByRole("cell").nth(2)).toHaveText("2");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(row).toBeVisible();
+  expect(await page.content()).not.toContain(SECRET);
+  expect(served.some((body) => body.includes(SECRET))).toBe(false);
+
+  await row.getByRole("button", { name: "Delete secret github_token" }).click();
+  await expect(panel.getByText("No secrets yet.")).toBeVisible();
+});
