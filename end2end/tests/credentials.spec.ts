@@ -3,7 +3,7 @@ import { admin, hydrated, logIn } from "./helpers";
 
 const SECRET = "ghp_e2e-Secret-Value-42";
 
-test("an editor stores a secret that no page ever shows again, rotates it and deletes it", async ({ page }) => {
+test("an editor stores a secret that no page ever shows again, rotates and deletes it, and switches the model only on confirmation", async ({ page }) => {
   const served: string[] = [];
   page.on("response", async (response) => {
     if (response.request().method() === "GET" || response.url().includes("/fn/")) {
@@ -41,4 +41,23 @@ test("an editor stores a secret that no page ever shows again, rotates it and de
 
   await row.getByRole("button", { name: "Delete secret github_token" }).click();
   await expect(panel.getByText("No secrets yet.")).toBeVisible();
+
+  // Switching how the agent authenticates asks first; declining keeps it.
+  const userModel = page.getByRole("radio", { name: /The user's own accounts/ });
+  await userModel.check();
+  page.once("dialog", (dialog) => dialog.dismiss());
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("radio", { name: /Fixed service account/ })).toBeChecked();
+  await page.getByRole("radio", { name: /The user's own accounts/ }).check();
+  page.once("dialog", (dialog) => {
+    expect(dialog.message()).toContain("act as whoever starts them");
+    return dialog.accept();
+  });
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("radio", { name: /The user's own accounts/ })).toBeChecked();
 });

@@ -14,7 +14,12 @@ pub fn AgentEditor(
     #[prop(into)] submit_label: String,
     #[prop(into)] pending: Signal<bool>,
     on_submit: Callback<AgentForm>,
+    /// Ask before saving a different credential model (for an existing
+    /// agent, whose runs would start acting as someone else).
+    #[prop(optional)]
+    confirm_model_change: bool,
 ) -> impl IntoView {
+    let saved_model = initial.credential_model.clone();
     let name = RwSignal::new(initial.name);
     let description = RwSignal::new(initial.description);
     let instructions = RwSignal::new(initial.instructions);
@@ -35,6 +40,10 @@ pub fn AgentEditor(
     };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        let model = credentials.get_untracked();
+        if confirm_model_change && model != saved_model && !confirmed(&model) {
+            return;
+        }
         on_submit.run(AgentForm {
             name: name.get_untracked(),
             description: description.get_untracked(),
@@ -136,5 +145,25 @@ pub fn AgentEditor(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// Whether the person confirms switching how the agent authenticates.
+fn confirmed(model: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let question = if model == "user" {
+            "From now on, this agent's runs act as whoever starts them, with their own connected accounts, and no longer with the service account's secrets. Switch?"
+        } else {
+            "From now on, this agent's runs act as its service account, with the secrets stored for it, whoever starts them. Switch?"
+        };
+        leptos::prelude::window()
+            .confirm_with_message(question)
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = model;
+        true
     }
 }

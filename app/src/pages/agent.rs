@@ -91,6 +91,7 @@ pub fn AgentPage() -> impl IntoView {
                                             initial
                                             tools
                                             submit_label="Save changes"
+                                            confirm_model_change=true
                                             pending=update.pending()
                                             on_submit=Callback::new(move |form| {
                                                 update.dispatch(UpdateAgent { id: agent_id.clone(), form });
