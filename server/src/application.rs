@@ -171,6 +171,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/events/inbox", get(push::inbox_events))
+        .route("/events/agents/{id}/runs", get(push::agent_run_events))
         .route("/traces/export", get(crate::rest::traces::export_for_page))
         .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, leptos_context, {

@@ -1,5 +1,5 @@
-//! Listening to the server's push stream: a counter that goes up whenever
-//! the inbox changes, for pages to refetch on.
+//! Listening to the server's push streams: counters that go up whenever
+//! something changed, for pages to refetch on.
 
 use leptos::prelude::*;
 
@@ -12,23 +12,38 @@ pub struct InboxChanges(pub RwSignal<usize>);
 pub fn provide_inbox_changes() -> InboxChanges {
     let changes = InboxChanges(RwSignal::new(0));
     provide_context(changes);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| subscribe(changes.0));
+    listen("/events/inbox".into(), "inbox", changes.0);
     changes
 }
 
+/// A counter bumped on every `event` the push stream at `url` sends, in
+/// the browser, for as long as the calling component lives.
+pub fn changes_of(url: String, event: &'static str) -> RwSignal<usize> {
+    let counter = RwSignal::new(0);
+    listen(url, event, counter);
+    counter
+}
+
+fn listen(url: String, event: &'static str, counter: RwSignal<usize>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| subscribe(&url, event, counter));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (url, event, counter);
+}
+
 #[cfg(feature = "hydrate")]
-fn subscribe(counter: RwSignal<usize>) {
+fn subscribe(url: &str, event: &str, counter: RwSignal<usize>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
-    let Ok(source) = web_sys::EventSource::new("/events/inbox") else {
+    let Ok(source) = web_sys::EventSource::new(url) else {
         return;
     };
     let on_change =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
-    let _ = source.add_event_listener_with_callback("inbox", on_change.as_ref().unchecked_ref());
-    // The stream lives as long as the page; so does its listener.
+    let _ = source.add_event_listener_with_callback(event, on_change.as_ref().unchecked_ref());
+    // The listener is left to the stream, which is closed with the
+    // component that opened it (a few bytes kept per mount).
     on_change.forget();
     on_cleanup(move || source.close());
 }

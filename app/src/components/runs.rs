@@ -1,34 +1,22 @@
 //! An agent's runs (start one, watch their status) and, for its editors,
 //! the runtime keys its worker uses.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 
 use crate::api::runs::{CreateKey, RevokeKey, StartRun, list_keys, list_runs};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::push::ClientOnly;
+use crate::components::push::{ClientOnly, changes_of};
 
 #[component]
 pub fn RunsPanel(agent_id: String) -> impl IntoView {
     let start = ServerAction::<StartRun>::new();
-    let tick = RwSignal::new(0_usize);
-    // Run status changes on the worker's side: look again every two seconds.
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) =
-            set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(2))
-        {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = Duration::ZERO;
+    // The server says when a run was queued, claimed or finished.
+    let changed = changes_of(format!("/events/agents/{agent_id}/runs"), "runs");
     let agent = StoredValue::new(agent_id);
     // Fetched by the browser only: the list changes by itself, so there is
     // nothing to gain from rendering it on the server.
     let runs = LocalResource::new(move || {
-        let (agent_id, _, _) = (agent.get_value(), start.version().get(), tick.get());
+        let (agent_id, _, _) = (agent.get_value(), start.version().get(), changed.get());
         list_runs(agent_id)
     });
     let input = RwSignal::new(String::from("{}"));

@@ -1,12 +1,17 @@
-//! Server push for pages: `GET /events/inbox` streams a `changed` event
-//! whenever the logged-in user's workspace inbox changes (a request came,
-//! was decided or expired), so open pages refresh without reloading.
+//! Server push for pages, so open pages refresh without reloading:
+//! `GET /events/inbox` tells when the logged-in user's workspace inbox
+//! changes (a request came, was decided or expired), and
+//! `GET /events/agents/{id}/runs` when one of an agent's runs changes.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use bosun_service::Bosun;
+use bosun_service::agents::Capability;
+use bosun_service::ids::AgentId;
+use bosun_service::runs::agent_runs_topic;
 use bosun_service::runs::tool_calls::inbox_topic;
 use futures::Stream;
 
@@ -18,16 +23,44 @@ pub async fn inbox_events(
     State(state): State<AppState>,
     SessionUser(principal): SessionUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let topic = inbox_topic(&principal.workspace_id);
-    let subscription = state.bosun.notifier().subscribe();
+    Ok(changes(
+        &state.bosun,
+        inbox_topic(&principal.workspace_id),
+        "inbox",
+    ))
+}
+
+/// `GET /events/agents/{id}/runs`: a `runs` event whenever one of the
+/// agent's runs is queued, claimed or finished, for those who may see it.
+pub async fn agent_run_events(
+    State(state): State<AppState>,
+    SessionUser(principal): SessionUser,
+    Path(agent): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let agent = AgentId::from_string(agent);
+    state
+        .bosun
+        .agent_for(&principal, &agent, Capability::View)
+        .await?;
+    Ok(changes(&state.bosun, agent_runs_topic(&agent), "runs"))
+}
+
+/// An event named `name` each time `topic` is notified (or notifications
+/// were missed), with a keep-alive in between.
+fn changes(
+    bosun: &Bosun,
+    topic: String,
+    name: &'static str,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    let subscription = bosun.notifier().subscribe();
     let stream = futures::stream::unfold(
         (subscription, topic),
-        |(mut subscription, topic)| async move {
+        move |(mut subscription, topic)| async move {
             loop {
                 match subscription.next().await {
                     // An empty topic means notifications were missed: refresh anyway.
                     Some(notified) if notified == topic || notified.is_empty() => {
-                        let event = Event::default().event("inbox").data("changed");
+                        let event = Event::default().event(name).data("changed");
                         return Some((Ok(event), (subscription, topic)));
                     }
                     Some(_) => {}
@@ -36,5 +69,5 @@ pub async fn inbox_events(
             }
         },
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

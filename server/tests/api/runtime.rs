@@ -621,3 +621,35 @@ async fn a_fixed_agent_starts_runs_with_its_own_key_and_a_user_agent_cannot() {
     let (status, refused) = call(s.base(), &s.key, Method::POST, &path, json!({"input": {}})).await;
     assert_eq!(status, 403, "{refused}");
 }
+
+#[tokio::test]
+async fn pages_hear_when_an_agents_runs_change_if_they_may_see_it() {
+    let s = setup(spawn_app().await).await;
+    let path = format!("/events/agents/{}/runs", s.agent);
+    let stranger = reqwest::get(s.app.url(&path)).await.unwrap();
+    assert_eq!(stranger.status(), 401);
+    s.app.create_user("carl@example.com", Role::Member).await;
+    let carl = s.app.logged_in("carl@example.com").await;
+    assert_eq!(
+        carl.get(s.app.url(&path)).send().await.unwrap().status(),
+        404
+    );
+
+    let admin = s.app.logged_in("admin@example.com").await;
+    let mut stream = admin.get(s.app.url(&path)).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    s.running(&s.admin).await;
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut text = String::new();
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("event: runs") {
+                return text;
+            }
+        }
+        text
+    })
+    .await
+    .expect("a runs event within five seconds");
+    assert!(heard.contains("event: runs"), "{heard}");
+}

@@ -163,7 +163,7 @@ impl Bosun {
             data: json!({ "input": input, "credential_model": model, "started_by": started_by }),
         };
         events::append(&mut tx, now, event).await?;
-        let topic = format!("runs:{agent}");
+        let topic = agent_runs_topic(agent);
         Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
         tx.commit().await?;
         self.notifier().local(&topic);
@@ -200,7 +200,7 @@ impl Bosun {
         wait: Duration,
     ) -> Result<Option<(Run, Agent)>> {
         let deadline = Instant::now() + wait.min(Duration::from_secs(60));
-        let topic = format!("runs:{}", key.agent_id);
+        let topic = agent_runs_topic(&key.agent_id);
         let mut subscription = self.notifier().subscribe();
         loop {
             if let Some(claimed) = self.try_claim(key).await? {
@@ -241,7 +241,10 @@ impl Bosun {
             data: json!({}),
         };
         events::append(&mut tx, now, event).await?;
+        let topic = agent_runs_topic(&key.agent_id);
+        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
         tx.commit().await?;
+        self.notifier().local(&topic);
         row.run().map(Some)
     }
 
@@ -293,10 +296,14 @@ impl Bosun {
         }
         let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
         events::append(&mut tx, now, run_event("run.finished", key, &row, data)).await?;
-        let topic = format!("run:{run}");
-        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        let topics = [format!("run:{run}"), agent_runs_topic(&key.agent_id)];
+        for topic in &topics {
+            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+        }
         tx.commit().await?;
-        self.notifier().local(&topic);
+        for topic in &topics {
+            self.notifier().local(topic);
+        }
         self.run_record(&key.workspace_id, run).await
     }
 
@@ -365,6 +372,12 @@ impl Bosun {
         .await?;
         row.ok_or(Error::NotFound("run"))?.run()
     }
+}
+
+/// The topic of an agent's runs: one was queued, claimed or finished.
+/// Workers waiting for work and pages showing the runs listen on it.
+pub fn agent_runs_topic(agent: &AgentId) -> String {
+    format!("runs:{agent}")
 }
 
 /// A running run as its agent's runtime calls need it: who it acts for,
