@@ -236,7 +236,10 @@ impl Sql {
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
-        let mut statement = sqlx::query_as::<_, T>(query);
+        // Not kept prepared: PostgreSQL would soon plan a kept statement
+        // once for any parameters, and a search's best plan depends on which
+        // filter it carries and how selective that filter is.
+        let mut statement = sqlx::query_as::<_, T>(query).persistent(false);
         for arg in &self.args {
             statement = match arg {
                 Arg::Text(value) => statement.bind(value.as_str()),
