@@ -3,8 +3,10 @@
 //!
 //! Who sees what: admins see every event of their workspace; everyone else
 //! sees the events of the runs they started and of every run of the agents
-//! they may edit, and no admin (audit) events. Search, timeline and export
-//! all go through [`Bosun::visible_events`], so they cannot disagree.
+//! they may edit, and no admin (audit) events. Search and every export
+//! build their `WHERE` clause in one place (`TraceFilter::check`), whose
+//! "agents they may edit" comes from `agents::access` beside the rule it
+//! restates; a run's timeline asks `AgentAccess` directly.
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
