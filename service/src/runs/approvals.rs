@@ -319,13 +319,25 @@ impl Bosun {
 
     /// Denies every pending request whose time ran out, telling the agents.
     pub async fn expire_due_approvals(&self) -> Result<usize> {
+        self.expire_due(None).await
+    }
+
+    /// Denies one call's pending request if its time ran out: what a
+    /// waiting agent checks, without sweeping the whole workspace.
+    pub(crate) async fn expire_if_due(&self, tool_call: &ToolCallId) -> Result<usize> {
+        self.expire_due(Some(tool_call)).await
+    }
+
+    async fn expire_due(&self, only: Option<&ToolCallId>) -> Result<usize> {
         let now = self.now();
         let due: Vec<DueApproval> = sqlx::query_as(
             "SELECT approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, approvals.workspace_id, \
              runs.started_by, approvals.tool FROM approvals JOIN runs ON runs.id = approvals.run_id \
-             WHERE approvals.status = 'pending' AND approvals.expires_at <= $1 LIMIT 500",
+             WHERE approvals.status = 'pending' AND approvals.expires_at <= $1 \
+             AND ($2 IS NULL OR approvals.tool_call_id = $2) LIMIT 500",
         )
         .bind(to_millis(now))
+        .bind(only.map(ToolCallId::as_str))
         .fetch_all(self.db().pool())
         .await?;
         let mut expired = 0;

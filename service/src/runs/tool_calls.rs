@@ -189,7 +189,7 @@ impl Bosun {
         let topic = tool_call_topic(id);
         let mut subscription = self.notifier().subscribe();
         loop {
-            self.expire_due_approvals().await?;
+            self.expire_if_due(id).await?;
             let row = self.call_of_key(key, id).await?;
             if row.outcome.is_some() || !subscription.wait(&topic, deadline).await {
                 return Ok(row.state());
