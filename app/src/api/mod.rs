@@ -26,6 +26,33 @@ pub mod session_keys {
     pub const AUTHENTICATED_AT: &str = "authenticated_at";
 }
 
+/// The user behind a session, re-checked against the store: for server
+/// functions and for the server's own routes that pages call directly. A
+/// session whose user was deactivated or that outlived its absolute timeout
+/// is emptied.
+#[cfg(feature = "ssr")]
+pub async fn principal_of_session(
+    bosun: &bosun_service::Bosun,
+    session: &tower_sessions::Session,
+) -> bosun_service::Result<bosun_service::Principal> {
+    use bosun_service::Error;
+    use session_keys::{AUTHENTICATED_AT, USER_ID};
+
+    let (Ok(Some(user_id)), Ok(Some(authenticated_at))) = (
+        session.get::<String>(USER_ID).await,
+        session.get::<i64>(AUTHENTICATED_AT).await,
+    ) else {
+        return Err(Error::Unauthenticated);
+    };
+    let authenticated_at = bosun_service::clock::from_millis(authenticated_at);
+    let result = bosun.authenticate_session(&user_id, authenticated_at).await;
+    if let Err(Error::Unauthenticated) = result {
+        // Whatever made the session invalid is permanent: forget it.
+        let _ = session.flush().await;
+    }
+    result
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     //! What every server function needs on the server: the service handle,
@@ -34,6 +61,7 @@ pub(crate) mod ssr {
     use bosun_service::{Bosun, Error, Principal, Result};
     use tower_sessions::Session;
 
+    use super::principal_of_session;
     pub use super::session_keys::{AUTHENTICATED_AT, USER_ID};
 
     pub fn bosun() -> Result<Bosun> {
@@ -47,26 +75,9 @@ pub(crate) mod ssr {
             .map_err(|_| Error::internal("no session layer in front of server functions"))
     }
 
-    /// The logged-in user, re-checked against the store on every call. A
-    /// session whose user was deactivated or that outlived its absolute
-    /// timeout is emptied.
+    /// The logged-in user, re-checked against the store on every call.
     pub async fn principal() -> Result<Principal> {
-        let session = session().await?;
-        let (Ok(Some(user_id)), Ok(Some(authenticated_at))) = (
-            session.get::<String>(USER_ID).await,
-            session.get::<i64>(AUTHENTICATED_AT).await,
-        ) else {
-            return Err(Error::Unauthenticated);
-        };
-        let authenticated_at = bosun_service::clock::from_millis(authenticated_at);
-        let result = bosun()?
-            .authenticate_session(&user_id, authenticated_at)
-            .await;
-        if let Err(Error::Unauthenticated) = result {
-            // Whatever made the session invalid is permanent: forget it.
-            let _ = session.flush().await;
-        }
-        result
+        principal_of_session(&bosun()?, &session().await?).await
     }
 
     /// Writes the session of a user who just proved who they are. The id is
