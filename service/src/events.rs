@@ -289,62 +289,6 @@ pub struct ExportCheck {
     pub gaps: i64,
 }
 
-/// An event as an export carries it: the shape of [`Event`], with the data
-/// kept as the stored JSON text, so exporting never re-encodes it.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct ExportedEvent {
-    pub seq: i64,
-    pub hash: String,
-    pub prev_hash: String,
-    pub at: DateTime<Utc>,
-    pub kind: String,
-    pub workspace_id: String,
-    pub agent_id: Option<String>,
-    pub run_id: Option<String>,
-    pub actor: Option<String>,
-    pub on_behalf_of: Option<String>,
-    pub data: Box<serde_json::value::RawValue>,
-}
-
-impl From<StoredEvent> for ExportedEvent {
-    fn from(event: StoredEvent) -> Self {
-        let data = serde_json::value::RawValue::from_string(event.data).unwrap_or_else(|_| {
-            serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
-        });
-        Self {
-            seq: event.seq,
-            hash: event.hash,
-            prev_hash: event.prev_hash,
-            at: crate::clock::from_millis(event.at),
-            kind: event.kind,
-            workspace_id: event.workspace_id,
-            agent_id: event.agent_id,
-            run_id: event.run_id,
-            actor: event.actor,
-            on_behalf_of: event.on_behalf_of,
-            data,
-        }
-    }
-}
-
-impl From<ExportedEvent> for Event {
-    fn from(event: ExportedEvent) -> Self {
-        Self {
-            seq: event.seq,
-            at: event.at,
-            data: serde_json::from_str(event.data.get()).unwrap_or(Value::Null),
-            hash: event.hash,
-            prev_hash: event.prev_hash,
-            kind: event.kind,
-            workspace_id: event.workspace_id,
-            agent_id: event.agent_id,
-            run_id: event.run_id,
-            actor: event.actor,
-            on_behalf_of: event.on_behalf_of,
-        }
-    }
-}
-
 /// Checks an export offline (JSON Lines, or the JSON document): every
 /// event's hash must cover its fields and its `prev_hash`, events must
 /// come in order, and where two are adjacent in the log the second must
@@ -450,9 +394,10 @@ pub fn verify_export(
     Ok(check)
 }
 
-/// An event as the trace shows it.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Event {
+/// An event as the trace shows it. `data` is parsed JSON, or — in an
+/// export ([`ExportedEvent`]) — the stored JSON text, passed on untouched.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Event<Data = Value> {
     pub seq: i64,
     pub hash: String,
     pub prev_hash: String,
@@ -463,23 +408,58 @@ pub struct Event {
     pub run_id: Option<String>,
     pub actor: Option<String>,
     pub on_behalf_of: Option<String>,
-    pub data: Value,
+    pub data: Data,
 }
 
-impl From<StoredEvent> for Event {
+/// An event as an export carries it: its data as stored, never re-encoded.
+pub type ExportedEvent = Event<Box<serde_json::value::RawValue>>;
+
+impl<Data> Event<Data> {
+    fn with_data<Other>(self, data: Other) -> Event<Other> {
+        Event {
+            seq: self.seq,
+            hash: self.hash,
+            prev_hash: self.prev_hash,
+            at: self.at,
+            kind: self.kind,
+            workspace_id: self.workspace_id,
+            agent_id: self.agent_id,
+            run_id: self.run_id,
+            actor: self.actor,
+            on_behalf_of: self.on_behalf_of,
+            data,
+        }
+    }
+}
+
+impl From<StoredEvent> for ExportedEvent {
     fn from(event: StoredEvent) -> Self {
-        Self {
+        let data = serde_json::value::RawValue::from_string(event.data).unwrap_or_default();
+        Event {
             seq: event.seq,
-            at: crate::clock::from_millis(event.at),
-            data: serde_json::from_str(&event.data).unwrap_or(Value::Null),
             hash: event.hash,
             prev_hash: event.prev_hash,
+            at: crate::clock::from_millis(event.at),
             kind: event.kind,
             workspace_id: event.workspace_id,
             agent_id: event.agent_id,
             run_id: event.run_id,
             actor: event.actor,
             on_behalf_of: event.on_behalf_of,
+            data,
         }
+    }
+}
+
+impl From<ExportedEvent> for Event {
+    fn from(event: ExportedEvent) -> Self {
+        let data = serde_json::from_str(event.data.get()).unwrap_or(Value::Null);
+        event.with_data(data)
+    }
+}
+
+impl From<StoredEvent> for Event {
+    fn from(event: StoredEvent) -> Self {
+        ExportedEvent::from(event).into()
     }
 }
