@@ -7,9 +7,12 @@
 //! directory; set `DATABASE_URL=postgres://…` for PostgreSQL). Tunables:
 //! `BENCH_SECONDS` (default 10), `BENCH_CONCURRENCY` (default 64).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use bosun_server::{Application, Config};
+use bosun_service::identity::Role;
+use common::Bench;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -20,41 +23,15 @@ fn main() {
 
 #[expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
 async fn bench() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(64);
-    let data_dir = tempfile::tempdir().expect("a temporary directory");
-    let mut config = Config::new(data_dir.path().to_path_buf());
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
-    config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
-        email: "admin@example.com".into(),
-        password: "bench password".into(),
-    });
-    let application = Application::build(config).await.expect("Bosun starts");
-    let base = format!("http://127.0.0.1:{}", application.port());
-    let bosun = application.bosun().clone();
-    tokio::spawn(application.run_until_stopped());
-
-    let admin = bosun.user_by_email("admin@example.com").await.unwrap();
-    let token = bosun.create_token(&admin, "bench").await.unwrap().token;
-    let workspace = bosun.default_workspace().await.unwrap();
-    let new_reviewer = bosun_service::identity::NewUser {
-        email: "reviewer@example.com".into(),
-        name: None,
-        password: "bench password".into(),
-        role: bosun_service::identity::Role::Admin,
-    };
-    bosun
-        .create_user_as_operator(&workspace, new_reviewer)
-        .await
-        .unwrap();
-    let reviewer = bosun.user_by_email("reviewer@example.com").await.unwrap();
+    let seconds: u64 = common::setting("BENCH_SECONDS", 10);
+    let concurrency: usize = common::setting("BENCH_CONCURRENCY", 64);
+    let harness = Bench::start().await;
+    let (base, bosun, token) = (
+        harness.base.clone(),
+        harness.bosun.clone(),
+        harness.admin_token.clone(),
+    );
+    let reviewer = harness.add_user("reviewer@example.com", Role::Admin).await;
     let reviewer_token = bosun.create_token(&reviewer, "bench").await.unwrap().token;
 
     let client = Client::new();

@@ -7,12 +7,15 @@
 //! `cargo bench -p bosun-server --bench traces` (SQLite in a temporary
 //! directory; set `DATABASE_URL=postgres://…` for PostgreSQL).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use bosun_server::{Application, Config};
 use bosun_service::events::{self, NewEvent};
+use bosun_service::identity::Role;
 use bosun_service::ids::{AgentId, WorkspaceId};
 use bosun_service::traces::TraceFilter;
+use common::Bench;
 use serde_json::json;
 
 const TOOLS: [&str; 6] = [
@@ -35,36 +38,16 @@ fn main() {
 
 #[expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
 async fn bench() {
-    let total: usize = std::env::var("BENCH_EVENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let data_dir = tempfile::tempdir().expect("a temporary directory");
-    let mut config = Config::new(data_dir.path().to_path_buf());
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
-    config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
-        email: "admin@example.com".into(),
-        password: "bench password".into(),
-    });
-    let application = Application::build(config).await.expect("Bosun starts");
-    let base = format!("http://127.0.0.1:{}", application.port());
-    let bosun = application.bosun().clone();
-    tokio::spawn(application.run_until_stopped());
-    let admin = bosun.user_by_email("admin@example.com").await.unwrap();
-    let token = bosun.create_token(&admin, "bench").await.unwrap().token;
+    let total: usize = common::setting("BENCH_EVENTS", 1_000_000);
+    let harness = Bench::start().await;
+    let (base, bosun, admin, token) = (
+        harness.base.clone(),
+        harness.bosun.clone(),
+        harness.admin.clone(),
+        harness.admin_token.clone(),
+    );
     let workspace = bosun.default_workspace().await.unwrap();
-    let member = bosun_service::identity::NewUser {
-        email: "member@example.com".into(),
-        name: None,
-        password: "bench password".into(),
-        role: bosun_service::identity::Role::Member,
-    };
-    bosun
-        .create_user_as_operator(&workspace, member)
-        .await
-        .unwrap();
-    let member = bosun.user_by_email("member@example.com").await.unwrap();
+    let member = harness.add_user("member@example.com", Role::Member).await;
 
     // Fill: 100 agents, runs of 20 events, each a tool call's three steps.
     let started = Instant::now();
