@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use bosun_app::{App, shell};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::{Bosun, Clock, Db, SystemClock};
@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::http::{health, push, same_origin};
+use crate::http::{health, oauth, push, same_origin};
 use crate::sessions::SqlSessionStore;
 
 /// What every handler can reach.
@@ -173,6 +173,9 @@ fn router(state: AppState) -> Router {
         .route("/events/inbox", get(push::inbox_events))
         .route("/events/agents/{id}/runs", get(push::agent_run_events))
         .route("/traces/export", get(crate::rest::traces::export_for_page))
+        .route("/oauth/connect/{provider}", post(oauth::connect))
+        .route("/auth/sso/{provider}", post(oauth::sign_in))
+        .route(oauth::CALLBACK_PATH, get(oauth::callback))
         .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = state.leptos_options.clone();

@@ -77,3 +77,11 @@ id_type!(
     /// A paused tool call waiting for a reviewer.
     ApprovalId
 );
+id_type!(
+    /// An OAuth provider set up by an admin.
+    OAuthProviderId
+);
+id_type!(
+    /// One person's connected account at an OAuth provider.
+    ConnectionId
+);

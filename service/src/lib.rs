@@ -13,6 +13,7 @@ pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod notify;
+pub mod oauth;
 pub mod rules;
 pub mod runs;
 pub mod tools;
@@ -70,6 +71,10 @@ struct Inner {
     notifier: notify::Notifier,
     /// Started on first use, inside the runtime that serves requests.
     decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
+    /// Talks to OAuth providers.
+    http: reqwest::Client,
+    /// At most one token refresh in flight per connection in this process.
+    refreshes: oauth::tokens::RefreshLocks,
 }
 
 impl Bosun {
@@ -82,6 +87,8 @@ impl Bosun {
                 policies: rules::decisions::PolicyCache::default(),
                 notifier: notify::Notifier::default(),
                 decisions: std::sync::OnceLock::new(),
+                http: oauth::http_client(),
+                refreshes: oauth::tokens::RefreshLocks::default(),
             }),
         }
     }
@@ -103,6 +110,14 @@ impl Bosun {
 
     pub(crate) fn policy_cache(&self) -> &rules::decisions::PolicyCache {
         &self.inner.policies
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn refresh_locks(&self) -> &oauth::tokens::RefreshLocks {
+        &self.inner.refreshes
     }
 
     pub fn settings(&self) -> &Settings {

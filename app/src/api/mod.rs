@@ -53,6 +53,27 @@ pub async fn principal_of_session(
     result
 }
 
+/// Writes the session of a user who just proved who they are (password or
+/// a sign-in provider). The id is cycled so that a session id planted
+/// before login is worthless.
+#[cfg(feature = "ssr")]
+pub async fn start_session(
+    session: &tower_sessions::Session,
+    principal: &bosun_service::Principal,
+    now: i64,
+) -> bosun_service::Result<()> {
+    use session_keys::{AUTHENTICATED_AT, USER_ID};
+
+    let started = async {
+        session.cycle_id().await?;
+        session.insert(USER_ID, principal.user_id.as_str()).await?;
+        session.insert(AUTHENTICATED_AT, now).await
+    };
+    started
+        .await
+        .map_err(|error| bosun_service::Error::internal(format!("starting a session: {error}")))
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     //! What every server function needs on the server: the service handle,
@@ -61,8 +82,8 @@ pub(crate) mod ssr {
     use bosun_service::{Bosun, Error, Principal, Result};
     use tower_sessions::Session;
 
+    pub use super::start_session;
     use super::principal_of_session;
-    pub use super::session_keys::{AUTHENTICATED_AT, USER_ID};
 
     pub fn bosun() -> Result<Bosun> {
         leptos::prelude::use_context::<Bosun>()
@@ -78,18 +99,5 @@ pub(crate) mod ssr {
     /// The logged-in user, re-checked against the store on every call.
     pub async fn principal() -> Result<Principal> {
         principal_of_session(&bosun()?, &session().await?).await
-    }
-
-    /// Writes the session of a user who just proved who they are. The id is
-    /// cycled so that a session id planted before login is worthless.
-    pub async fn start_session(session: &Session, principal: &Principal, now: i64) -> Result<()> {
-        let started = async {
-            session.cycle_id().await?;
-            session.insert(USER_ID, principal.user_id.as_str()).await?;
-            session.insert(AUTHENTICATED_AT, now).await
-        };
-        started
-            .await
-            .map_err(|error| Error::internal(format!("starting a session: {error}")))
     }
 }

@@ -1,8 +1,9 @@
 //! HTTP pieces shared by the web UI and the API: the same-origin guard,
-//! the health checks, server push and the session's user for routes pages
-//! call directly.
+//! the health checks, server push, the browser's side of OAuth and the
+//! session's user for routes pages call directly.
 
 pub mod health;
+pub mod oauth;
 pub mod push;
 pub mod same_origin;
 pub mod session_user;

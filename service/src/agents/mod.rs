@@ -422,7 +422,8 @@ impl Bosun {
     }
 
     /// Copies an agent into a new one owned by the principal: instructions,
-    /// tools, settings, mode and credential model, but never credentials,
+    /// tools, settings, mode, credential model and the accounts it needs,
+    /// but never credentials, connections,
     /// grants, runtime keys or runs.
     pub async fn clone_agent(
         &self,
@@ -462,6 +463,7 @@ impl Bosun {
             };
             crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
         }
+        crate::oauth::tokens::copy_connection_needs(&mut tx, &source.id, &copy.id).await?;
         let data =
             json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
         events::append(

@@ -3,8 +3,8 @@
 //! the agent asks for one by name and gets it, recorded in the trace by
 //! reference before the value leaves.
 //!
-//! (Agents that act as their user, with each person's own OAuth account,
-//! come with the OAuth providers.)
+//! Agents that act as their user get that person's OAuth token instead
+//! (see [`crate::oauth::tokens`]).
 
 pub mod vault;
 
@@ -47,7 +47,7 @@ pub struct CredentialInfo {
 /// A credential handed to a run.
 pub struct IssuedCredential {
     pub name: String,
-    /// `secret` (a fixed agent's) — `oauth` when user connections come.
+    /// `secret` (a fixed agent's) or `oauth` (the run user's access token).
     pub kind: &'static str,
     pub value: Zeroizing<String>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -71,7 +71,7 @@ fn context(workspace: &str, agent: &str, name: &str, version: i64) -> String {
 }
 
 impl Bosun {
-    fn master_key(&self) -> Result<&MasterKey> {
+    pub(crate) fn master_key(&self) -> Result<&MasterKey> {
         self.settings().master_key.as_ref().ok_or_else(|| {
             Error::internal("no master key: set BOSUN_MASTER_KEY or let Bosun create its key file")
         })
@@ -223,9 +223,10 @@ impl Bosun {
         tx.commit().await
     }
 
-    /// Hands a running run of a `fixed` agent its secret. The issuance is
-    /// in the trace (by name, version and service account) before the value
-    /// leaves: if it cannot be recorded, nothing is issued.
+    /// Hands a running run of a `fixed` agent its secret, or a `user`
+    /// agent's run its user's token. The issuance is in the trace (by name,
+    /// version and service account, or connection and scopes) before the
+    /// value leaves: if it cannot be recorded, nothing is issued.
     pub async fn issue_credential(
         &self,
         key: &AgentKey,
@@ -238,13 +239,8 @@ impl Bosun {
             &active.credential_model,
             crate::agents::CREDENTIAL_MODELS,
         )?;
-        if model != CredentialModel::Fixed {
-            return Err(Error::Unprocessable {
-                code: "user_credentials_unavailable",
-                message: "this agent acts as the user who started the run, with their own connected \
-                          accounts, which are not available yet; make it a fixed agent to give it secrets"
-                    .into(),
-            });
+        if model == CredentialModel::User {
+            return self.issue_user_token(key, &active, name).await;
         }
         let now = self.now();
         let mut tx = self.db().begin_write().await?;

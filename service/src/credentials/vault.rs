@@ -70,6 +70,38 @@ pub struct Sealed {
     pub key_nonce: String,
 }
 
+impl Sealed {
+    /// One string holding all four parts, for columns that keep a sealed
+    /// value in a single field (OAuth client secrets and tokens).
+    pub fn to_text(&self) -> String {
+        format!(
+            "v1.{}.{}.{}.{}",
+            self.nonce, self.ciphertext, self.key_nonce, self.wrapped_key
+        )
+    }
+
+    /// The inverse of [`Sealed::to_text`]; `None` for anything else.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let mut parts = text.split('.');
+        let (Some("v1"), Some(nonce), Some(ciphertext), Some(key_nonce), Some(wrapped_key), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        Some(Self {
+            ciphertext: ciphertext.into(),
+            nonce: nonce.into(),
+            wrapped_key: wrapped_key.into(),
+            key_nonce: key_nonce.into(),
+        })
+    }
+}
+
 /// Seals `secret` for the owner `context` names.
 pub fn seal(master: &MasterKey, context: &str, secret: &[u8]) -> Result<Sealed> {
     let data_key: Zeroizing<[u8; 32]> =
@@ -172,6 +204,17 @@ mod tests {
         let mut altered = sealed.clone();
         altered.ciphertext = BASE64.encode([0_u8; 22]);
         assert!(open(&master, "ws|agent-a|token|1", &altered).is_err());
+    }
+
+    #[test]
+    fn the_text_form_round_trips_and_rejects_anything_else() {
+        let master = MasterKey::generate();
+        let sealed = seal(&master, "c", b"token").unwrap();
+        let again = Sealed::from_text(&sealed.to_text()).unwrap();
+        assert_eq!(open(&master, "c", &again).unwrap().as_slice(), b"token");
+        assert_eq!(Sealed::from_text("v2.a.b.c.d"), None);
+        assert_eq!(Sealed::from_text("v1.a.b.c"), None);
+        assert_eq!(Sealed::from_text("v1.a.b.c.d.e"), None);
     }
 
     #[test]

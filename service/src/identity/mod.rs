@@ -5,6 +5,7 @@ mod login;
 mod members;
 mod passwords;
 mod tokens;
+pub(crate) use tokens::random_secret;
 
 use serde::{Deserialize, Serialize};
 

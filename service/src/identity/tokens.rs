@@ -61,16 +61,20 @@ fn token_hash(token: &str) -> String {
 /// write per request for busy tokens.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
+/// `chars` random letters and digits (about 5.95 bits each).
+pub(crate) fn random_secret(chars: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(chars)
+        .map(char::from)
+        .collect()
+}
+
 impl Bosun {
     /// Creates a token for the principal; its value is returned only here.
     pub async fn create_token(&self, actor: &Principal, name: &str) -> Result<CreatedToken> {
         let name = validate::label("name", name, 100)?;
-        let secret: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(32)
-            .map(char::from)
-            .collect();
-        let token = format!("{PREFIX}{secret}");
+        let token = format!("{PREFIX}{}", random_secret(32));
         let id = TokenId::generate();
         let now = self.now();
         sqlx::query(

@@ -2,8 +2,7 @@
 //! the agent's editors, shown once, stored as a SHA-256 hash, revocable.
 
 use chrono::{DateTime, Utc};
-use rand::Rng as _;
-use rand::distributions::Alphanumeric;
+use crate::identity::random_secret;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -59,12 +58,7 @@ impl Bosun {
     ) -> Result<CreatedKey> {
         self.agent_for(principal, agent, Capability::Edit).await?;
         let name = validate::label("name", name, 100)?;
-        let secret: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(40)
-            .map(char::from)
-            .collect();
-        let key = format!("{PREFIX}{secret}");
+        let key = format!("{PREFIX}{}", random_secret(40));
         let id = RuntimeKeyId::generate();
         let now = self.now();
         let mut tx = self.db().begin_write().await?;

@@ -108,6 +108,9 @@ impl Bosun {
         let (workspace, started_by, key, actor, model) = match caller {
             Caller::User(principal) => {
                 let view = self.agent_for(principal, agent, Capability::Run).await?;
+                if view.agent.credential_model == CredentialModel::User {
+                    self.check_connections_for_run(principal, agent).await?;
+                }
                 let user = principal.user_id.to_string();
                 (
                     principal.workspace_id.clone(),

@@ -1,0 +1,148 @@
+//! The browser's side of OAuth: starting a connection or a sign-in (a form
+//! post that sends the browser to the provider) and the callback the
+//! provider sends it back to. What is under way lives in the browser's
+//! session, so a state from another browser — or one already used — finds
+//! nothing to finish.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::HOST;
+use axum::response::{IntoResponse, Redirect, Response};
+use bosun_service::oauth::flow::{Callback, Finished, PendingAuthorization, Purpose};
+use bosun_service::{Error, Principal};
+use tower_sessions::Session;
+
+use super::session_user::SessionUser;
+use crate::application::AppState;
+use crate::rest::error::ApiError;
+
+/// Where the flow under way waits in the session.
+const PENDING: &str = "oauth_pending";
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// `POST /oauth/connect/{provider}`: connect the signed-in user's account.
+pub async fn connect(
+    State(state): State<AppState>,
+    SessionUser(principal): SessionUser,
+    session: Session,
+    headers: HeaderMap,
+    Path(provider): Path<String>,
+) -> Result<Response, ApiError> {
+    let redirect_uri = callback_url(&state, &headers);
+    let (url, pending) = state
+        .bosun
+        .begin_connection(&principal, &provider, &redirect_uri)
+        .await?;
+    remember(&session, &pending).await?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// `POST /auth/sso/{provider}`: sign in with a provider.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(provider): Path<String>,
+) -> Result<Response, ApiError> {
+    let workspace = state.bosun.default_workspace().await?;
+    let redirect_uri = callback_url(&state, &headers);
+    let started = state
+        .bosun
+        .begin_sign_in(&workspace, &provider, &redirect_uri)
+        .await;
+    match started {
+        Ok((url, pending)) => {
+            remember(&session, &pending).await?;
+            Ok(Redirect::to(&url).into_response())
+        }
+        Err(error) => Ok(back_to(Purpose::SignIn, &error)),
+    }
+}
+
+/// `GET /oauth/callback`: the provider sends the browser back here.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(callback): Query<Callback>,
+) -> Result<Response, ApiError> {
+    // Taken out before anything else, so a state is good for one answer.
+    let pending: Option<PendingAuthorization> = session
+        .remove(PENDING)
+        .await
+        .map_err(|error| Error::internal(format!("reading the session: {error}")))?;
+    let signed_in: Option<Principal> =
+        bosun_app::api::principal_of_session(&state.bosun, &session)
+            .await
+            .ok();
+    let Some(pending) = pending else {
+        let error = Error::invalid(
+            "state",
+            "no sign-in or connection is under way in this browser (the link was used already, \
+             or was not started here); start again",
+        );
+        let purpose = match signed_in {
+            Some(_) => Purpose::Connect,
+            None => Purpose::SignIn,
+        };
+        return Ok(back_to(purpose, &error));
+    };
+    let purpose = pending.purpose;
+    match state
+        .bosun
+        .finish_authorization(pending, callback, signed_in.as_ref())
+        .await
+    {
+        Ok(Finished::Connected { provider }) => Ok(Redirect::to(&format!(
+            "/account?connected={}#connections",
+            urlencode(&provider)
+        ))
+        .into_response()),
+        Ok(Finished::SignedIn(principal)) => {
+            let now = bosun_service::clock::to_millis(state.bosun.now());
+            bosun_app::api::start_session(&session, &principal, now).await?;
+            tracing::info!(user = %principal.user_id, "signed in with a provider");
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(Error::Internal(inner)) => Err(ApiError(Error::Internal(inner))),
+        Err(error) => Ok(back_to(purpose, &error)),
+    }
+}
+
+async fn remember(session: &Session, pending: &PendingAuthorization) -> Result<(), ApiError> {
+    session
+        .insert(PENDING, pending)
+        .await
+        .map_err(|error| ApiError(Error::internal(format!("writing the session: {error}"))))
+}
+
+/// Back to the page the flow started from, with the problem to show.
+fn back_to(purpose: Purpose, error: &Error) -> Response {
+    let message = urlencode(&error.public_message());
+    let to = match purpose {
+        Purpose::Connect => format!("/account?connection_error={message}#connections"),
+        Purpose::SignIn => format!("/login?error={message}"),
+    };
+    Redirect::to(&to).into_response()
+}
+
+/// The callback on this site as the browser reaches it: the configured
+/// public URL, or else the host the browser asked for. (The provider only
+/// sends people to redirect URIs registered with it, so a forged Host
+/// header leads nowhere.)
+fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
+    let origin = match &state.public_origin {
+        Some(origin) => origin.to_string(),
+        None => {
+            let host = headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    };
+    format!("{origin}{CALLBACK_PATH}")
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

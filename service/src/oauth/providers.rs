@@ -1,0 +1,466 @@
+//! OAuth providers (Settings → Integrations): admins set them up; everyone
+//! sees their names, to connect accounts or sign in.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{open_text, parse_endpoint, parse_scopes, seal_text, split_scopes};
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{OAuthProviderId, WorkspaceId};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// A provider as an admin writes it. On update, `client_secret: None`
+/// keeps the stored one; endpoints left empty are discovered from the
+/// issuer.
+#[derive(Clone, Default)]
+pub struct ProviderInput {
+    /// The machine name agents ask for (`google`, `github`).
+    pub name: String,
+    pub display_name: String,
+    /// An OpenID Connect issuer: its endpoints are discovered, and it can
+    /// sign people in.
+    pub issuer: Option<String>,
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub revocation_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<Zeroizing<String>>,
+    /// Scopes every connection asks for (space-separated).
+    pub scopes: String,
+    /// Whether people may sign in to Bosun with it (needs an issuer).
+    pub login_enabled: bool,
+    /// Whether signing in creates an account for someone Bosun does not
+    /// know yet (with a verified email).
+    pub login_creates_users: bool,
+}
+
+/// A provider as admins see it: everything but the client secret.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProviderInfo {
+    pub id: OAuthProviderId,
+    pub name: String,
+    pub display_name: String,
+    pub issuer: Option<String>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revocation_url: Option<String>,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub login_enabled: bool,
+    pub login_creates_users: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A provider as anyone sees it, to connect or to sign in.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProviderSummary {
+    pub name: String,
+    pub display_name: String,
+    pub login_enabled: bool,
+}
+
+pub(crate) const PROVIDER_COLUMNS: &str = "id, workspace_id, name, display_name, issuer, authorize_url, \
+     token_url, revocation_url, client_id, client_secret, scopes, login_enabled, login_creates_users, \
+     created_at, updated_at";
+
+/// A provider as stored; the secret still sealed.
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct StoredProvider {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub display_name: String,
+    pub issuer: Option<String>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revocation_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: String,
+    pub login_enabled: i64,
+    pub login_creates_users: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl StoredProvider {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo {
+            id: OAuthProviderId::from_string(self.id.clone()),
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            issuer: self.issuer.clone(),
+            authorize_url: self.authorize_url.clone(),
+            token_url: self.token_url.clone(),
+            revocation_url: self.revocation_url.clone(),
+            client_id: self.client_id.clone(),
+            scopes: split_scopes(&self.scopes),
+            login_enabled: self.login_enabled != 0,
+            login_creates_users: self.login_creates_users != 0,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+        }
+    }
+}
+
+/// What a client secret is bound to.
+fn secret_context(workspace: &str, provider: &str) -> String {
+    format!("bosun oauth client v1\u{1f}{workspace}\u{1f}{provider}")
+}
+
+/// The endpoints an OpenID Connect issuer publishes.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    revocation_endpoint: Option<String>,
+}
+
+impl Bosun {
+    /// Every provider, for admins.
+    pub async fn list_oauth_providers(&self, principal: &Principal) -> Result<Vec<ProviderInfo>> {
+        principal.require_admin()?;
+        Ok(self
+            .stored_providers(&principal.workspace_id)
+            .await?
+            .iter()
+            .map(StoredProvider::info)
+            .collect())
+    }
+
+    /// The providers of a workspace by name, for anyone (the login page
+    /// included): nothing that is not shown on a button.
+    pub async fn oauth_provider_summaries(
+        &self,
+        workspace: &WorkspaceId,
+    ) -> Result<Vec<ProviderSummary>> {
+        Ok(self
+            .stored_providers(workspace)
+            .await?
+            .into_iter()
+            .map(|p| ProviderSummary {
+                name: p.name,
+                display_name: p.display_name,
+                login_enabled: p.login_enabled != 0,
+            })
+            .collect())
+    }
+
+    async fn stored_providers(&self, workspace: &WorkspaceId) -> Result<Vec<StoredProvider>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers WHERE workspace_id = $1 ORDER BY name"
+        ))
+        .bind(workspace.as_str())
+        .fetch_all(self.db().pool())
+        .await?)
+    }
+
+    pub(crate) async fn stored_provider(
+        &self,
+        workspace: &WorkspaceId,
+        name: &str,
+    ) -> Result<StoredProvider> {
+        sqlx::query_as(&format!(
+            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers WHERE workspace_id = $1 AND name = $2"
+        ))
+        .bind(workspace.as_str())
+        .bind(name)
+        .fetch_optional(self.db().pool())
+        .await?
+        .ok_or(Error::NotFound("OAuth provider"))
+    }
+
+    /// The provider's client secret, opened.
+    pub(crate) fn client_secret(&self, provider: &StoredProvider) -> Result<Zeroizing<String>> {
+        open_text(
+            self.master_key()?,
+            &secret_context(&provider.workspace_id, &provider.id),
+            &provider.client_secret,
+        )
+    }
+
+    /// Adds a provider (admins).
+    pub async fn create_oauth_provider(
+        &self,
+        principal: &Principal,
+        input: ProviderInput,
+    ) -> Result<ProviderInfo> {
+        principal.require_admin()?;
+        let id = OAuthProviderId::generate();
+        let secret = input
+            .client_secret
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Error::invalid("client_secret", "is required"))?;
+        let checked = self.check_provider(&input).await?;
+        let now = to_millis(self.now());
+        let sealed = seal_text(
+            self.master_key()?,
+            &secret_context(principal.workspace_id.as_str(), id.as_str()),
+            secret.trim(),
+        )?;
+        let mut tx = self.db().begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO oauth_providers (id, workspace_id, name, display_name, issuer, authorize_url, \
+             token_url, revocation_url, client_id, client_secret, scopes, login_enabled, \
+             login_creates_users, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+        )
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .bind(&checked.name)
+        .bind(&checked.display_name)
+        .bind(checked.issuer.as_deref())
+        .bind(&checked.authorize_url)
+        .bind(&checked.token_url)
+        .bind(checked.revocation_url.as_deref())
+        .bind(&checked.client_id)
+        .bind(&sealed)
+        .bind(&checked.scopes)
+        .bind(i64::from(checked.login_enabled))
+        .bind(i64::from(checked.login_creates_users))
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(error)) = &inserted
+            && error.is_unique_violation()
+        {
+            return Err(Error::Conflict {
+                code: "name_taken",
+                message: "name: a provider with this name already exists".into(),
+            });
+        }
+        inserted?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "oauth_provider.created",
+                principal,
+                None,
+                checked.audit_data(),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        self.provider_info(principal, &checked.name).await
+    }
+
+    /// Changes a provider (admins); its name stays, since agents ask for it.
+    pub async fn update_oauth_provider(
+        &self,
+        principal: &Principal,
+        name: &str,
+        input: ProviderInput,
+    ) -> Result<ProviderInfo> {
+        principal.require_admin()?;
+        let stored = self.stored_provider(&principal.workspace_id, name).await?;
+        let checked = self
+            .check_provider(&ProviderInput {
+                name: stored.name.clone(),
+                ..input.clone()
+            })
+            .await?;
+        let sealed = match input.client_secret.as_ref().filter(|s| !s.trim().is_empty()) {
+            Some(secret) => seal_text(
+                self.master_key()?,
+                &secret_context(&stored.workspace_id, &stored.id),
+                secret.trim(),
+            )?,
+            None => stored.client_secret.clone(),
+        };
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "UPDATE oauth_providers SET display_name = $1, issuer = $2, authorize_url = $3, token_url = $4, \
+             revocation_url = $5, client_id = $6, client_secret = $7, scopes = $8, login_enabled = $9, \
+             login_creates_users = $10, updated_at = $11 WHERE id = $12",
+        )
+        .bind(&checked.display_name)
+        .bind(checked.issuer.as_deref())
+        .bind(&checked.authorize_url)
+        .bind(&checked.token_url)
+        .bind(checked.revocation_url.as_deref())
+        .bind(&checked.client_id)
+        .bind(&sealed)
+        .bind(&checked.scopes)
+        .bind(i64::from(checked.login_enabled))
+        .bind(i64::from(checked.login_creates_users))
+        .bind(to_millis(self.now()))
+        .bind(&stored.id)
+        .execute(&mut *tx)
+        .await?;
+        let mut data = checked.audit_data();
+        data["client_secret_changed"] = json!(sealed != stored.client_secret);
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("oauth_provider.updated", principal, None, data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.provider_info(principal, name).await
+    }
+
+    /// Removes a provider, every connection to it and every agent's need
+    /// of it (admins).
+    pub async fn delete_oauth_provider(&self, principal: &Principal, name: &str) -> Result<()> {
+        principal.require_admin()?;
+        let stored = self.stored_provider(&principal.workspace_id, name).await?;
+        let mut tx = self.db().begin_write().await?;
+        // Children first: SQLite enforces the cascade, but saying it keeps
+        // both stores alike whatever their settings.
+        for table in ["agent_connection_needs", "oauth_connections"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE provider_id = $1"))
+                .bind(&stored.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM oauth_providers WHERE id = $1")
+            .bind(&stored.id)
+            .execute(&mut *tx)
+            .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "oauth_provider.deleted",
+                principal,
+                None,
+                json!({ "name": stored.name }),
+            ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn provider_info(&self, principal: &Principal, name: &str) -> Result<ProviderInfo> {
+        Ok(self
+            .stored_provider(&principal.workspace_id, name)
+            .await?
+            .info())
+    }
+
+    /// Checks every field, discovering endpoints left empty from the issuer.
+    async fn check_provider(&self, input: &ProviderInput) -> Result<CheckedProvider> {
+        let name = validate::identifier("name", &input.name)?;
+        let display_name = match input.display_name.trim() {
+            "" => name.clone(),
+            display => validate::label("display_name", display, 100)?,
+        };
+        let client_id = validate::label("client_id", &input.client_id, 500)?;
+        let scopes = parse_scopes("scopes", &input.scopes)?;
+        let issuer = match non_empty(&input.issuer) {
+            Some(issuer) => Some(parse_endpoint("issuer", issuer)?),
+            None => None,
+        };
+        let entered = |field, value: &Option<String>| -> Result<Option<String>> {
+            non_empty(value).map(|v| parse_endpoint(field, v)).transpose()
+        };
+        let mut authorize_url = entered("authorize_url", &input.authorize_url)?;
+        let mut token_url = entered("token_url", &input.token_url)?;
+        let mut revocation_url = entered("revocation_url", &input.revocation_url)?;
+        if let Some(issuer) = &issuer
+            && (authorize_url.is_none() || token_url.is_none())
+        {
+            let found = self.discover(issuer).await?;
+            authorize_url.get_or_insert(parse_endpoint(
+                "issuer",
+                &found.authorization_endpoint,
+            )?);
+            token_url.get_or_insert(parse_endpoint("issuer", &found.token_endpoint)?);
+            if revocation_url.is_none() {
+                revocation_url = found
+                    .revocation_endpoint
+                    .as_deref()
+                    .map(|url| parse_endpoint("issuer", url))
+                    .transpose()?;
+            }
+        }
+        let authorize_url = authorize_url.ok_or_else(|| {
+            Error::invalid("authorize_url", "is required unless an issuer is given")
+        })?;
+        let token_url = token_url
+            .ok_or_else(|| Error::invalid("token_url", "is required unless an issuer is given"))?;
+        if input.login_enabled && issuer.is_none() {
+            return Err(Error::invalid(
+                "issuer",
+                "is required to sign in with a provider: only OpenID Connect proves who someone is",
+            ));
+        }
+        Ok(CheckedProvider {
+            name,
+            display_name,
+            issuer,
+            authorize_url,
+            token_url,
+            revocation_url,
+            client_id,
+            scopes,
+            login_enabled: input.login_enabled,
+            login_creates_users: input.login_enabled && input.login_creates_users,
+        })
+    }
+
+    /// The endpoints an issuer publishes (OpenID Connect Discovery 1.0).
+    async fn discover(&self, issuer: &str) -> Result<Discovery> {
+        let url = format!("{issuer}/.well-known/openid-configuration");
+        let unreachable = |problem: String| Error::invalid("issuer", problem);
+        let response = self
+            .http()
+            .get(&url)
+            .send()
+            .await
+            .map_err(|error| unreachable(format!("could not be reached ({error})")))?;
+        if !response.status().is_success() {
+            return Err(unreachable(format!(
+                "{url} answered {}",
+                response.status()
+            )));
+        }
+        let found: Discovery = response.json().await.map_err(|_| {
+            unreachable(format!("{url} is not an OpenID Connect discovery document"))
+        })?;
+        if found.issuer.trim_end_matches('/') != issuer {
+            return Err(unreachable(format!(
+                "the provider calls itself “{}”, not “{issuer}”",
+                found.issuer
+            )));
+        }
+        Ok(found)
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A provider's fields once checked.
+struct CheckedProvider {
+    name: String,
+    display_name: String,
+    issuer: Option<String>,
+    authorize_url: String,
+    token_url: String,
+    revocation_url: Option<String>,
+    client_id: String,
+    scopes: String,
+    login_enabled: bool,
+    login_creates_users: bool,
+}
+
+impl CheckedProvider {
+    /// What the audit log records of a change: never the secret.
+    fn audit_data(&self) -> serde_json::Value {
+        json!({
+            "name": self.name, "issuer": self.issuer, "authorize_url": self.authorize_url,
+            "token_url": self.token_url, "revocation_url": self.revocation_url,
+            "client_id": self.client_id, "scopes": self.scopes,
+            "login_enabled": self.login_enabled, "login_creates_users": self.login_creates_users,
+        })
+    }
+}

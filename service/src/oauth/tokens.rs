@@ -1,0 +1,749 @@
+//! Connections (My account → Connections), what `user` agents need of them,
+//! and handing a run the token of the person who started it.
+//!
+//! Tokens are sealed at rest, bound to their connection. A token close to
+//! expiry is refreshed before it is handed out, with one refresh in flight
+//! per connection: in this process a lock per connection, across processes
+//! a lease on the row; the new tokens are stored only over the version the
+//! refresh started from, so a rotated refresh token is never lost or
+//! overwritten by an older one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthUrl, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    RefreshToken, RequestTokenError, RevocationUrl, StandardRevocableToken, TokenResponse,
+    TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::flow::provider_error;
+use super::providers::{PROVIDER_COLUMNS, StoredProvider};
+use super::{open_text, parse_scopes, seal_text, split_scopes};
+use crate::agents::Capability;
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, ConnectionId, UserId};
+use crate::runs::ActiveRun;
+use crate::{Bosun, Error, Principal, Result};
+
+/// A token this close to expiry is refreshed before it is handed out.
+const REFRESH_AHEAD: chrono::Duration = chrono::Duration::seconds(60);
+/// How long one process may hold a connection's refresh.
+const REFRESH_LEASE_MS: i64 = 30_000;
+/// How long a caller waits for another process's refresh.
+const REFRESH_WAIT: Duration = Duration::from_secs(20);
+
+pub(crate) type OAuthClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
+
+/// One lock per connection, so that callers in this process queue behind a
+/// refresh instead of starting their own.
+#[derive(Default)]
+pub(crate) struct RefreshLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl RefreshLocks {
+    fn of(&self, connection: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget locks nobody holds, so the map stays as small as the
+        // number of refreshes under way.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(connection.to_owned()).or_default().clone()
+    }
+}
+
+/// Tokens as a provider sent them.
+pub(crate) struct ReceivedTokens {
+    access: Zeroizing<String>,
+    refresh: Option<Zeroizing<String>>,
+    expires_at: Option<DateTime<Utc>>,
+    scopes: String,
+}
+
+impl ReceivedTokens {
+    /// Reads a token response; without a `scope` the provider granted what
+    /// was asked (RFC 6749 §5.1).
+    pub(crate) fn from_response(
+        response: &impl TokenResponse,
+        requested: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            access: Zeroizing::new(response.access_token().secret().clone()),
+            refresh: response
+                .refresh_token()
+                .map(|t| Zeroizing::new(t.secret().clone())),
+            expires_at: response
+                .expires_in()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .map(|d| now + d),
+            scopes: match response.scopes() {
+                Some(scopes) => scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => requested.to_owned(),
+            },
+        }
+    }
+}
+
+/// Someone's connection as they (and only they) see it: never a token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub provider: String,
+    pub display_name: String,
+    /// `active`, `reconnect_needed`, or `not_connected`.
+    pub status: String,
+    pub scopes: Vec<String>,
+    pub connected_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// An account a `user` agent needs from whoever runs it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionNeed {
+    pub provider: String,
+    pub display_name: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredConnection {
+    id: String,
+    workspace_id: String,
+    user_id: String,
+    provider_id: String,
+    scopes: String,
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_at: Option<i64>,
+    status: String,
+    version: i64,
+}
+
+const CONNECTION_COLUMNS: &str = "id, workspace_id, user_id, provider_id, scopes, access_token, \
+     refresh_token, expires_at, status, version";
+
+/// What a token is bound to: its connection, and which of the two it is.
+fn token_context(connection: &StoredConnection, which: &str) -> String {
+    format!(
+        "bosun oauth token v1\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{which}",
+        connection.workspace_id, connection.user_id, connection.provider_id, connection.id
+    )
+}
+
+impl StoredConnection {
+    fn needs_refresh(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at
+            .is_some_and(|at| from_millis(at) <= now + REFRESH_AHEAD)
+    }
+
+    fn covers(&self, scopes: &str) -> bool {
+        let granted = split_scopes(&self.scopes);
+        split_scopes(scopes).iter().all(|s| granted.contains(s))
+    }
+}
+
+impl Bosun {
+    /// The OAuth client for a provider, with its secret opened.
+    pub(crate) fn oauth_client(&self, provider: &StoredProvider) -> Result<OAuthClient> {
+        let bad = |field: &'static str| Error::invalid(field, "is not a URL");
+        let revocation = provider
+            .revocation_url
+            .as_ref()
+            .map(|url| RevocationUrl::new(url.clone()).map_err(|_| bad("revocation_url")))
+            .transpose()?;
+        Ok(BasicClient::new(ClientId::new(provider.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                self.client_secret(provider)?.to_string(),
+            ))
+            .set_auth_uri(AuthUrl::new(provider.authorize_url.clone()).map_err(|_| bad("authorize_url"))?)
+            .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(|_| bad("token_url"))?)
+            .set_revocation_url_option(revocation))
+    }
+
+    /// Stores what a finished connection flow received, replacing any
+    /// earlier connection of the same person to the same provider.
+    pub(crate) async fn store_connection(
+        &self,
+        principal: &Principal,
+        provider: &StoredProvider,
+        tokens: ReceivedTokens,
+    ) -> Result<()> {
+        let now = self.now();
+        let existing: Option<(String, i64)> = sqlx::query_as(
+            "SELECT id, version FROM oauth_connections WHERE user_id = $1 AND provider_id = $2",
+        )
+        .bind(principal.user_id.as_str())
+        .bind(&provider.id)
+        .fetch_optional(self.db().pool())
+        .await?;
+        let (id, version) = match existing {
+            Some((id, version)) => (id, version + 1),
+            None => (ConnectionId::generate().to_string(), 1),
+        };
+        let row = StoredConnection {
+            id,
+            workspace_id: provider.workspace_id.clone(),
+            user_id: principal.user_id.to_string(),
+            provider_id: provider.id.clone(),
+            scopes: tokens.scopes.clone(),
+            access_token: String::new(),
+            refresh_token: None,
+            expires_at: None,
+            status: "active".into(),
+            version,
+        };
+        let (access, refresh) = self.seal_tokens(&row, &tokens)?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "DELETE FROM oauth_connections WHERE user_id = $1 AND provider_id = $2",
+        )
+        .bind(principal.user_id.as_str())
+        .bind(&provider.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO oauth_connections (id, workspace_id, user_id, provider_id, scopes, access_token, \
+             refresh_token, expires_at, status, version, connected_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10)",
+        )
+        .bind(&row.id)
+        .bind(&row.workspace_id)
+        .bind(&row.user_id)
+        .bind(&row.provider_id)
+        .bind(&row.scopes)
+        .bind(&access)
+        .bind(refresh.as_deref())
+        .bind(tokens.expires_at.map(to_millis))
+        .bind(version)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        let data = json!({ "provider": provider.name, "connection": row.id, "scopes": row.scopes });
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit("connection.connected", principal, None, data),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    fn seal_tokens(
+        &self,
+        row: &StoredConnection,
+        tokens: &ReceivedTokens,
+    ) -> Result<(String, Option<String>)> {
+        let master = self.master_key()?;
+        let access = seal_text(master, &token_context(row, "access"), &tokens.access)?;
+        let refresh = tokens
+            .refresh
+            .as_ref()
+            .map(|t| seal_text(master, &token_context(row, "refresh"), t))
+            .transpose()?;
+        Ok((access, refresh))
+    }
+
+    /// The principal's connection to every provider, connected or not.
+    pub async fn list_connections(&self, principal: &Principal) -> Result<Vec<ConnectionInfo>> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT p.name, p.display_name, c.status, c.scopes, c.connected_at, c.expires_at, c.last_used_at \
+             FROM oauth_providers p LEFT JOIN oauth_connections c \
+               ON c.provider_id = p.id AND c.user_id = $1 \
+             WHERE p.workspace_id = $2 ORDER BY p.name",
+        )
+        .bind(principal.user_id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(provider, display_name, status, scopes, connected, expires, used)| {
+                    ConnectionInfo {
+                        provider,
+                        display_name,
+                        status: status.unwrap_or_else(|| "not_connected".into()),
+                        scopes: split_scopes(scopes.as_deref().unwrap_or_default()),
+                        connected_at: connected.map(from_millis),
+                        expires_at: expires.map(from_millis),
+                        last_used_at: used.map(from_millis),
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// Forgets the principal's connection to `provider`, revoking its
+    /// tokens at the provider first where the provider supports that. A
+    /// provider that cannot be reached does not keep the connection here.
+    pub async fn disconnect(&self, principal: &Principal, provider: &str) -> Result<()> {
+        let provider = self.stored_provider(&principal.workspace_id, provider).await?;
+        let row = self
+            .stored_connection(&principal.user_id, &provider.id)
+            .await?
+            .ok_or(Error::NotFound("connection"))?;
+        let mut revoked = false;
+        if provider.revocation_url.is_some() {
+            revoked = self.revoke_at_provider(&provider, &row).await;
+        }
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM oauth_connections WHERE id = $1")
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "provider": provider.name, "connection": row.id, "revoked_at_provider": revoked });
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("connection.disconnected", principal, None, data),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Revokes the refresh token (which ends the grant) or else the access
+    /// token; whether the provider confirmed it.
+    async fn revoke_at_provider(&self, provider: &StoredProvider, row: &StoredConnection) -> bool {
+        let revoke = async {
+            let master = self.master_key()?;
+            let token = match &row.refresh_token {
+                Some(sealed) => StandardRevocableToken::RefreshToken(RefreshToken::new(
+                    open_text(master, &token_context(row, "refresh"), sealed)?.to_string(),
+                )),
+                None => StandardRevocableToken::AccessToken(oauth2::AccessToken::new(
+                    open_text(master, &token_context(row, "access"), &row.access_token)?
+                        .to_string(),
+                )),
+            };
+            self.oauth_client(provider)?
+                .revoke_token(token)
+                .map_err(|error| Error::internal(format!("revocation: {error}")))?
+                .request_async(self.http())
+                .await
+                .map_err(|error| Error::internal(format!("revocation: {error}")))
+        };
+        match revoke.await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(%error, provider = %provider.name, "could not revoke a connection's tokens");
+                false
+            }
+        }
+    }
+
+    async fn stored_connection(
+        &self,
+        user: &UserId,
+        provider_id: &str,
+    ) -> Result<Option<StoredConnection>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CONNECTION_COLUMNS} FROM oauth_connections WHERE user_id = $1 AND provider_id = $2"
+        ))
+        .bind(user.as_str())
+        .bind(provider_id)
+        .fetch_optional(self.db().pool())
+        .await?)
+    }
+
+    /// A connection's access token, refreshed first if it is about to
+    /// expire. Callers of one connection share one refresh.
+    async fn current_access_token(
+        &self,
+        provider: &StoredProvider,
+        user: &UserId,
+    ) -> Result<(StoredConnection, Zeroizing<String>)> {
+        let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
+        loop {
+            let row = self.usable_connection(provider, user).await?;
+            if !row.needs_refresh(self.now()) {
+                let token = open_text(
+                    self.master_key()?,
+                    &token_context(&row, "access"),
+                    &row.access_token,
+                )?;
+                return Ok((row, token));
+            }
+            let lock = self.refresh_locks().of(&row.id);
+            let _refreshing = lock.lock().await;
+            // Whoever held the lock may have refreshed already.
+            let row = self.usable_connection(provider, user).await?;
+            if !row.needs_refresh(self.now()) {
+                continue;
+            }
+            if self.claim_refresh(&row).await? {
+                self.refresh(provider, &row).await?;
+                continue;
+            }
+            // Another process holds the lease: wait for its result.
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::Unprocessable {
+                    code: "provider_error",
+                    message: "the token is being refreshed elsewhere and the refresh did not finish in time"
+                        .into(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The connection, if it can be used at all.
+    async fn usable_connection(
+        &self,
+        provider: &StoredProvider,
+        user: &UserId,
+    ) -> Result<StoredConnection> {
+        let row = self
+            .stored_connection(user, &provider.id)
+            .await?
+            .ok_or_else(|| connect_first(provider, "connect"))?;
+        if row.status != "active" {
+            return Err(connect_first(provider, "reconnect"));
+        }
+        Ok(row)
+    }
+
+    /// Takes the row's refresh lease if it is free; only one process wins.
+    async fn claim_refresh(&self, row: &StoredConnection) -> Result<bool> {
+        let now = to_millis(self.now());
+        let mut tx = self.db().begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE oauth_connections SET refresh_lease_until = $1 \
+             WHERE id = $2 AND version = $3 AND (refresh_lease_until IS NULL OR refresh_lease_until < $4)",
+        )
+        .bind(now + REFRESH_LEASE_MS)
+        .bind(&row.id)
+        .bind(row.version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Refreshes under the lease and stores the result over the version it
+    /// started from. `invalid_grant` means the person must connect again.
+    async fn refresh(&self, provider: &StoredProvider, row: &StoredConnection) -> Result<()> {
+        let release = || async {
+            sqlx::query(
+                "UPDATE oauth_connections SET refresh_lease_until = NULL WHERE id = $1 AND version = $2",
+            )
+            .bind(&row.id)
+            .bind(row.version)
+            .execute(self.db().pool())
+            .await
+        };
+        let Some(sealed) = &row.refresh_token else {
+            release().await?;
+            return self.needs_reconnect(provider, row, "no refresh token").await;
+        };
+        let refresh_token = open_text(self.master_key()?, &token_context(row, "refresh"), sealed)?;
+        let answer = self
+            .oauth_client(provider)?
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
+            .request_async(self.http())
+            .await;
+        let response = match answer {
+            Ok(response) => response,
+            Err(RequestTokenError::ServerResponse(error))
+                if *error.error() == BasicErrorResponseType::InvalidGrant =>
+            {
+                release().await?;
+                return self.needs_reconnect(provider, row, "invalid_grant").await;
+            }
+            Err(error) => {
+                release().await?;
+                return Err(provider_error("refreshing a token", &error));
+            }
+        };
+        let mut tokens = ReceivedTokens::from_response(&response, &row.scopes, self.now());
+        // A provider that does not rotate refresh tokens keeps the old one valid.
+        tokens.refresh.get_or_insert(refresh_token);
+        let (access, refresh) = self.seal_tokens(row, &tokens)?;
+        let now = to_millis(self.now());
+        let mut tx = self.db().begin_write().await?;
+        let stored = sqlx::query(
+            "UPDATE oauth_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
+             scopes = $4, version = version + 1, refresh_lease_until = NULL, refreshed_at = $5 \
+             WHERE id = $6 AND version = $7",
+        )
+        .bind(&access)
+        .bind(refresh.as_deref())
+        .bind(tokens.expires_at.map(to_millis))
+        .bind(&tokens.scopes)
+        .bind(now)
+        .bind(&row.id)
+        .bind(row.version)
+        .execute(&mut *tx)
+        .await?;
+        if stored.rows_affected() != 1 {
+            // Reconnected or disconnected meanwhile: theirs wins.
+            return Ok(());
+        }
+        tx.commit().await?;
+        tracing::info!(connection = %row.id, provider = %provider.name, "refreshed a connection's token");
+        Ok(())
+    }
+
+    async fn needs_reconnect(
+        &self,
+        provider: &StoredProvider,
+        row: &StoredConnection,
+        why: &str,
+    ) -> Result<()> {
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "UPDATE oauth_connections SET status = 'reconnect_needed', version = version + 1 \
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(&row.id)
+        .bind(row.version)
+        .execute(&mut *tx)
+        .await?;
+        let event = NewEvent {
+            kind: "connection.reconnect_needed",
+            workspace_id: crate::ids::WorkspaceId::from_string(row.workspace_id.clone()),
+            agent_id: None,
+            run_id: None,
+            actor: None,
+            on_behalf_of: Some(row.user_id.clone()),
+            data: json!({ "provider": provider.name, "connection": row.id, "reason": why }),
+        };
+        events::append(&mut tx, self.now(), event).await?;
+        tx.commit().await?;
+        tracing::warn!(connection = %row.id, provider = %provider.name, why, "a connection needs reconnecting");
+        Err(connect_first(provider, "reconnect"))
+    }
+
+    /// The accounts an agent needs from whoever runs it.
+    pub async fn connection_needs(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<Vec<ConnectionNeed>> {
+        self.agent_for(principal, agent, Capability::View).await?;
+        self.needs_of(agent).await
+    }
+
+    async fn needs_of(&self, agent: &AgentId) -> Result<Vec<ConnectionNeed>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT p.name, p.display_name, n.scopes FROM agent_connection_needs n \
+             JOIN oauth_providers p ON p.id = n.provider_id WHERE n.agent_id = $1 ORDER BY p.name",
+        )
+        .bind(agent.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, display_name, scopes)| ConnectionNeed {
+                provider,
+                display_name,
+                scopes: split_scopes(&scopes),
+            })
+            .collect())
+    }
+
+    /// Declares (or, with `None`, drops) an account the agent needs
+    /// (editors).
+    pub async fn set_connection_need(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        provider: &str,
+        scopes: Option<&str>,
+    ) -> Result<Vec<ConnectionNeed>> {
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        let stored = self
+            .stored_provider(&principal.workspace_id, provider)
+            .await
+            .map_err(|_| Error::invalid("provider", format!("there is no provider “{provider}”")))?;
+        let scopes = scopes.map(|s| parse_scopes("scopes", s)).transpose()?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2")
+            .bind(agent.as_str())
+            .bind(&stored.id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(scopes) = &scopes {
+            sqlx::query(
+                "INSERT INTO agent_connection_needs (agent_id, provider_id, scopes) VALUES ($1, $2, $3)",
+            )
+            .bind(agent.as_str())
+            .bind(&stored.id)
+            .bind(scopes)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let data = json!({ "provider": stored.name, "scopes": scopes });
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("agent.connection_need_changed", principal, Some(agent), data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.needs_of(agent).await
+    }
+
+    /// Refuses to start a run of a `user` agent for someone who lacks one
+    /// of the accounts (or scopes) it needs, saying which and where to fix it.
+    pub(crate) async fn check_connections_for_run(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<()> {
+        let rows: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT p.name, p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
+             JOIN oauth_providers p ON p.id = n.provider_id \
+             LEFT JOIN oauth_connections c ON c.provider_id = n.provider_id AND c.user_id = $1 \
+             WHERE n.agent_id = $2 ORDER BY p.name",
+        )
+        .bind(principal.user_id.as_str())
+        .bind(agent.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        for (name, display_name, needed, status, granted) in rows {
+            let granted = split_scopes(granted.as_deref().unwrap_or_default());
+            let missing: Vec<String> = split_scopes(&needed)
+                .into_iter()
+                .filter(|s| !granted.contains(s))
+                .collect();
+            let problem = match status.as_deref() {
+                None => "is not connected".to_owned(),
+                Some("active") if missing.is_empty() => continue,
+                Some("active") => format!("lacks the scopes {}", missing.join(", ")),
+                Some(_) => "needs reconnecting".to_owned(),
+            };
+            return Err(Error::Unprocessable {
+                code: "connection_required",
+                message: format!(
+                    "this agent acts with your {display_name} account, which {problem}: \
+                     connect it under My account → Connections (/account#connections/{name})"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Hands a run of a `user` agent the access token of the person who
+    /// started it, for a provider the agent declared. Recorded in the trace
+    /// (provider, connection, scopes) before the value leaves.
+    pub(crate) async fn issue_user_token(
+        &self,
+        key: &crate::runs::AgentKey,
+        active: &ActiveRun,
+        name: &str,
+    ) -> Result<crate::credentials::IssuedCredential> {
+        let workspace = &key.workspace_id;
+        let provider: Option<StoredProvider> = sqlx::query_as(&format!(
+            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers p WHERE workspace_id = $1 AND name = $2 \
+             AND EXISTS (SELECT 1 FROM agent_connection_needs n WHERE n.provider_id = p.id AND n.agent_id = $3)"
+        ))
+        .bind(workspace.as_str())
+        .bind(name)
+        .bind(key.agent_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let provider = provider.ok_or_else(|| Error::Unprocessable {
+            code: "credential_not_declared",
+            message: format!(
+                "this agent does not declare that it needs a “{name}” account; an editor adds it \
+                 on the agent page"
+            ),
+        })?;
+        let user = active
+            .started_by
+            .as_deref()
+            .map(UserId::from_string)
+            .ok_or_else(|| Error::forbidden("this run acts for nobody, so it has no user's account"))?;
+        let (row, token) = self.current_access_token(&provider, &user).await?;
+        let needed: Option<String> = sqlx::query_scalar(
+            "SELECT scopes FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2",
+        )
+        .bind(key.agent_id.as_str())
+        .bind(&provider.id)
+        .fetch_optional(self.db().pool())
+        .await?;
+        if !row.covers(needed.as_deref().unwrap_or_default()) {
+            return Err(connect_first(&provider, "reconnect"));
+        }
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("UPDATE oauth_connections SET last_used_at = $1 WHERE id = $2")
+            .bind(to_millis(now))
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        let data = json!({ "name": provider.name, "kind": "oauth", "connection": row.id,
+                           "user": row.user_id, "scopes": row.scopes });
+        events::append(
+            &mut tx,
+            now,
+            crate::runs::run_event("credential.issued", key, active, data),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(crate::credentials::IssuedCredential {
+            name: provider.name,
+            kind: "oauth",
+            value: token,
+            expires_at: row.expires_at.map(from_millis),
+        })
+    }
+}
+
+/// Copies an agent's needs to its clone (inside the clone's transaction):
+/// they are part of what the agent is, unlike anyone's connections.
+pub(crate) async fn copy_connection_needs(
+    conn: &mut sqlx::AnyConnection,
+    from: &AgentId,
+    to: &AgentId,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO agent_connection_needs (agent_id, provider_id, scopes) \
+         SELECT $1, provider_id, scopes FROM agent_connection_needs WHERE agent_id = $2",
+    )
+    .bind(to.as_str())
+    .bind(from.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The error for a missing or broken connection: names the account and
+/// where to fix it.
+fn connect_first(provider: &StoredProvider, verb: &str) -> Error {
+    let (code, state) = match verb {
+        "connect" => ("connection_required", "is not connected"),
+        _ => ("reconnect_needed", "must be connected again"),
+    };
+    Error::Unprocessable {
+        code,
+        message: format!(
+            "the {} account of the person who started this run {state}; they {verb} it under \
+             My account → Connections (/account#connections/{})",
+            provider.display_name, provider.name
+        ),
+    }
+}
