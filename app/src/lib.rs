@@ -15,7 +15,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    account, agent, agents, inbox, login, not_found, permissions, settings, traces,
+    account, agent, agents, inbox, integrations, login, not_found, permissions, settings, traces,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/tools") view=settings::ToolsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/security") view=permissions::SecurityPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod credentials;
 pub mod inbox;
 pub mod members;
+pub mod oauth;
 pub mod rules;
 pub mod runs;
 pub mod sharing;
@@ -82,8 +83,8 @@ pub(crate) mod ssr {
     use bosun_service::{Bosun, Error, Principal, Result};
     use tower_sessions::Session;
 
-    pub use super::start_session;
     use super::principal_of_session;
+    pub use super::start_session;
 
     pub fn bosun() -> Result<Bosun> {
         leptos::prelude::use_context::<Bosun>()

@@ -2,6 +2,7 @@
 
 pub mod agent_form;
 pub mod agent_labels;
+pub mod connections;
 pub mod credentials;
 pub mod empty;
 pub mod errors;

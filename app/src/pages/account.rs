@@ -1,9 +1,11 @@
-//! My account: the logged-in user's personal access tokens.
+//! My account: the logged-in user's connected accounts and personal access
+//! tokens.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
+use crate::components::connections::ConnectionsSection;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::SignedInUser;
 
@@ -24,6 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                 SignedInUser::get().await.map(|me| view! { <p>{me.name} " · " {me.email}</p> })
             })}
         </Suspense>
+        <ConnectionsSection />
         <section class="card">
             <h2>"Personal access tokens"</h2>
             <p>"Tokens let scripts and agents call Bosun's REST API as you. Send one as "

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::Login;
+use crate::api::oauth::sign_in_methods;
 use crate::components::errors::ActionError;
 
 #[component]
@@ -13,6 +14,9 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let expired = move || query.with(|q| q.get("expired").is_some());
+    // Why a sign-in with a provider did not go through, from the callback.
+    let failed = move || query.with(|q| q.get("error"));
+    let methods = Resource::new(|| (), |_| sign_in_methods());
     view! {
         <Title text="Log in" />
         <main id="main" class="login">
@@ -22,6 +26,9 @@ pub fn LoginPage() -> impl IntoView {
                     "Your session has ended. Please log in again."
                 </p>
             </Show>
+            {move || failed().map(|message| view! {
+                <p class="error" role="alert">{format!("Signing in did not go through: {message}")}</p>
+            })}
             <ActionForm action=login attr:class="card stack">
                 <input type="hidden" name="next" prop:value=next />
                 <label>
@@ -41,6 +48,21 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let methods = methods.await.unwrap_or_default();
+                    (!methods.is_empty()).then(|| view! {
+                        <div class="card stack sign-in-methods">
+                            {methods.into_iter().map(|method| view! {
+                                // A plain form: the server answers with a redirect to the provider.
+                                <form method="post" action=format!("/auth/sso/{}", method.name)>
+                                    <button type="submit" class="secondary">{format!("Sign in with {}", method.display_name)}</button>
+                                </form>
+                            }).collect_view()}
+                        </div>
+                    })
+                })}
+            </Suspense>
         </main>
     }
 }

@@ -7,7 +7,6 @@ use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
 use crate::api::tools::{AddTool, ToolView, list_tools};
-use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
 
@@ -39,10 +38,11 @@ pub fn SettingsPage() -> impl IntoView {
                     <A href="/settings/security">"Security"</A>
                     " — enforced and workspace rules, and the mode new agents start in."
                 </li>
+                <li>
+                    <A href="/settings/integrations">"Integrations"</A>
+                    " — the OAuth providers people connect their accounts with, and sign in with."
+                </li>
             </ul>
-            <EmptyState title="Integrations">
-                <p>"The OAuth providers agents and people connect their accounts with will be set here."</p>
-            </EmptyState>
         </AdminsOnly>
     }
 }

@@ -70,10 +70,9 @@ pub async fn callback(
         .remove(PENDING)
         .await
         .map_err(|error| Error::internal(format!("reading the session: {error}")))?;
-    let signed_in: Option<Principal> =
-        bosun_app::api::principal_of_session(&state.bosun, &session)
-            .await
-            .ok();
+    let signed_in: Option<Principal> = bosun_app::api::principal_of_session(&state.bosun, &session)
+        .await
+        .ok();
     let Some(pending) = pending else {
         let error = Error::invalid(
             "state",

@@ -58,7 +58,7 @@ pub struct CredentialList {
 #[derive(Serialize, ToSchema)]
 pub struct IssuedBody {
     pub name: String,
-    /// `secret`.
+    /// `secret` (a fixed agent's) or `oauth` (the run user's access token).
     pub kind: String,
     pub value: String,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -120,8 +120,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Gives a running run of a fixed agent its secret, recorded in the trace
-/// by reference first.
+/// Gives a running run its credential — a fixed agent's secret, or the
+/// access token of the user who started it — recorded in the trace by
+/// reference first.
 #[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/credentials/{name}", tag = "runtime",
     security(("bearer" = [])),
     responses((status = 200, body = IssuedBody), (status = 404, body = ErrorBody),

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod me;
+pub mod oauth;
 pub mod openapi;
 pub mod otlp;
 pub mod rules;
@@ -104,6 +105,24 @@ pub fn router() -> Router<AppState> {
         .route(
             "/runtime/runs/{run}/credentials/{name}",
             axum::routing::post(credentials::issue),
+        )
+        .route(
+            "/oauth/providers",
+            get(oauth::list_providers).post(oauth::create_provider),
+        )
+        .route(
+            "/oauth/providers/{name}",
+            axum::routing::put(oauth::update_provider).delete(oauth::delete_provider),
+        )
+        .route("/me/connections", get(oauth::list_connections))
+        .route(
+            "/me/connections/{provider}",
+            axum::routing::delete(oauth::disconnect),
+        )
+        .route("/agents/{id}/connections", get(oauth::list_needs))
+        .route(
+            "/agents/{id}/connections/{provider}",
+            axum::routing::put(oauth::set_need).delete(oauth::drop_need),
         )
         .route("/approvals", get(approvals::list))
         .route("/traces", get(traces::search))

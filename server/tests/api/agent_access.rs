@@ -169,6 +169,16 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
         ("DELETE /api/v1/agents/{id}/credentials/{name}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/credentials/token", no_body),
             [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+        // The accounts an agent needs: everyone who sees it may know them,
+        // editors change them.
+        ("GET /api/v1/agents/{id}/connections", Call::Rest(M::GET, "/api/v1/agents/{id}/connections", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("PUT /api/v1/agents/{id}/connections/{provider}",
+            Call::Rest(M::PUT, "/api/v1/agents/{id}/connections/mail", |_| json!({"scopes": "mail.send"})),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("DELETE /api/v1/agents/{id}/connections/{provider}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/connections/mail", no_body),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
         ("POST /api/v1/runtime/runs/{run}/credentials/{name}",
             Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/credentials/token", no_body), [S(401); 8]),
         // Search and export show the run's events to the same people, and
@@ -280,6 +290,11 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
         ("fn credentials/delete", Call::ServerFn("credentials/delete", |ids| vec![("agent_id", ids.agent.clone()),
                 ("name", "token".into())]),
             [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+        ("fn oauth/needs", Call::ServerFn("oauth/needs", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+        ("fn oauth/set_need", Call::ServerFn("oauth/set_need", |ids| vec![("agent_id", ids.agent.clone()),
+                ("provider", "mail".into()), ("scopes", "mail.send".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
         ("fn runs/list", Call::ServerFn("runs/list", |ids| vec![("agent_id", ids.agent.clone())]),
             [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
         ("fn runs/start", Call::ServerFn("runs/start", |ids| vec![("agent_id", ids.agent.clone()), ("input", "{}".into())]),
@@ -323,6 +338,20 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/create",
     "fn tokens/revoke",
     "GET /api/v1/me",
+    // OAuth providers (admins) and one's own connections: tested in oauth.rs.
+    "fn oauth/providers",
+    "fn oauth/save_provider",
+    "fn oauth/delete_provider",
+    "fn oauth/sign_in_methods",
+    "fn oauth/provider_choices",
+    "fn oauth/connections",
+    "fn oauth/disconnect",
+    "GET /api/v1/oauth/providers",
+    "POST /api/v1/oauth/providers",
+    "PUT /api/v1/oauth/providers/{name}",
+    "DELETE /api/v1/oauth/providers/{name}",
+    "GET /api/v1/me/connections",
+    "DELETE /api/v1/me/connections/{provider}",
 ];
 
 #[derive(Debug, PartialEq)]
@@ -376,6 +405,18 @@ async fn world() -> World {
         tokens.insert(who, app.token_for(email).await);
     }
     sessions.insert(Who::Anonymous, app.browser());
+    let provider = bosun_service::oauth::providers::ProviderInput {
+        name: "mail".into(),
+        authorize_url: Some("https://id.example.com/authorize".into()),
+        token_url: Some("https://id.example.com/token".into()),
+        client_id: "bosun".into(),
+        client_secret: Some(String::from("client secret").into()),
+        ..Default::default()
+    };
+    app.bosun
+        .create_oauth_provider(&principals[&Who::Admin], provider)
+        .await
+        .unwrap();
     World {
         app,
         principals,
@@ -445,6 +486,10 @@ impl World {
         };
         bosun
             .write_credential(owner, &agent, "token", secret)
+            .await
+            .unwrap();
+        bosun
+            .set_connection_need(owner, &agent, "mail", Some("mail.read"))
             .await
             .unwrap();
         let (run, approval) = self.pending_approval(&agent).await;

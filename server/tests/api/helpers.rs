@@ -242,3 +242,35 @@ pub async fn api_call(
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
+
+/// How often `needle` occurs in the store's raw bytes: the SQLite file and
+/// its write-ahead log, or a `pg_dump` of the PostgreSQL database.
+pub fn occurrences_in_store(app: &TestApp, needle: &str) -> usize {
+    let count = |bytes: &[u8]| {
+        bytes
+            .windows(needle.len())
+            .filter(|w| *w == needle.as_bytes())
+            .count()
+    };
+    match &app.config.database_url {
+        None => ["bosun.db", "bosun.db-wal"]
+            .iter()
+            .filter_map(|file| std::fs::read(app.data_dir.path().join(file)).ok())
+            .map(|bytes| count(&bytes))
+            .sum(),
+        Some(url) => {
+            let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+                .expect("PostgreSQL's programs are installed")
+                .filter_map(|entry| Some(entry.ok()?.path().join("bin/pg_dump")))
+                .filter(|path| path.exists())
+                .max()
+                .expect("pg_dump is installed");
+            let dump = std::process::Command::new(pg_dump)
+                .args(["--data-only", "--dbname", url])
+                .output()
+                .expect("pg_dump runs");
+            assert!(dump.status.success(), "pg_dump failed");
+            count(&dump.stdout)
+        }
+    }
+}

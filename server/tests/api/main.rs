@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod login;
 mod members;
+mod oauth;
 mod rest;
 mod restart;
 mod rules;

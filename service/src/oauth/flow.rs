@@ -81,7 +81,9 @@ impl Bosun {
         provider: &str,
         redirect_uri: &str,
     ) -> Result<(String, PendingAuthorization)> {
-        let stored = self.stored_provider(&principal.workspace_id, provider).await?;
+        let stored = self
+            .stored_provider(&principal.workspace_id, provider)
+            .await?;
         let scopes = self.scopes_to_request(&stored).await?;
         self.begin(
             Purpose::Connect,
@@ -254,7 +256,8 @@ impl Bosun {
             .issuer
             .clone()
             .ok_or_else(|| Error::NotFound("sign-in method"))?;
-        let issuer = IssuerUrl::new(issuer).map_err(|_| Error::invalid("issuer", "is not a URL"))?;
+        let issuer =
+            IssuerUrl::new(issuer).map_err(|_| Error::invalid("issuer", "is not a URL"))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, self.http())
             .await
             .map_err(|error| provider_error("reading the provider's discovery document", &error))?;
@@ -277,9 +280,7 @@ impl Bosun {
             message: "the provider sent no ID token".into(),
         })?;
         let bosun = self.clone();
-        let verifier = client
-            .id_token_verifier()
-            .set_time_fn(move || bosun.now());
+        let verifier = client.id_token_verifier().set_time_fn(move || bosun.now());
         let claims = id_token
             .claims(&verifier, &Nonce::new(pending.nonce.clone()))
             .map_err(|error| {

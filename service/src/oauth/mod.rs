@@ -153,7 +153,10 @@ mod tests {
             "https://user:pw@id.example.com",
         ] {
             let error = parse_endpoint("token_url", bad).unwrap_err();
-            assert!(error.to_string().starts_with("token_url:"), "{bad}: {error}");
+            assert!(
+                error.to_string().starts_with("token_url:"),
+                "{bad}: {error}"
+            );
         }
     }
 }

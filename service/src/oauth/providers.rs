@@ -266,7 +266,11 @@ impl Bosun {
                 ..input.clone()
             })
             .await?;
-        let sealed = match input.client_secret.as_ref().filter(|s| !s.trim().is_empty()) {
+        let sealed = match input
+            .client_secret
+            .as_ref()
+            .filter(|s| !s.trim().is_empty())
+        {
             Some(secret) => seal_text(
                 self.master_key()?,
                 &secret_context(&stored.workspace_id, &stored.id),
@@ -359,7 +363,9 @@ impl Bosun {
             None => None,
         };
         let entered = |field, value: &Option<String>| -> Result<Option<String>> {
-            non_empty(value).map(|v| parse_endpoint(field, v)).transpose()
+            non_empty(value)
+                .map(|v| parse_endpoint(field, v))
+                .transpose()
         };
         let mut authorize_url = entered("authorize_url", &input.authorize_url)?;
         let mut token_url = entered("token_url", &input.token_url)?;
@@ -368,10 +374,7 @@ impl Bosun {
             && (authorize_url.is_none() || token_url.is_none())
         {
             let found = self.discover(issuer).await?;
-            authorize_url.get_or_insert(parse_endpoint(
-                "issuer",
-                &found.authorization_endpoint,
-            )?);
+            authorize_url.get_or_insert(parse_endpoint("issuer", &found.authorization_endpoint)?);
             token_url.get_or_insert(parse_endpoint("issuer", &found.token_endpoint)?);
             if revocation_url.is_none() {
                 revocation_url = found
@@ -417,10 +420,7 @@ impl Bosun {
             .await
             .map_err(|error| unreachable(format!("could not be reached ({error})")))?;
         if !response.status().is_success() {
-            return Err(unreachable(format!(
-                "{url} answered {}",
-                response.status()
-            )));
+            return Err(unreachable(format!("{url} answered {}", response.status())));
         }
         let found: Discovery = response.json().await.map_err(|_| {
             unreachable(format!("{url} is not an OpenID Connect discovery document"))

@@ -15,9 +15,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
-    AuthUrl, ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    RefreshToken, RequestTokenError, RevocationUrl, StandardRevocableToken, TokenResponse,
-    TokenUrl,
+    AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RefreshToken, RequestTokenError,
+    TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -41,7 +40,7 @@ const REFRESH_LEASE_MS: i64 = 30_000;
 const REFRESH_WAIT: Duration = Duration::from_secs(20);
 
 pub(crate) type OAuthClient =
-    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointSet>;
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// One lock per connection, so that callers in this process queue behind a
 /// refresh instead of starting their own.
@@ -157,18 +156,14 @@ impl Bosun {
     /// The OAuth client for a provider, with its secret opened.
     pub(crate) fn oauth_client(&self, provider: &StoredProvider) -> Result<OAuthClient> {
         let bad = |field: &'static str| Error::invalid(field, "is not a URL");
-        let revocation = provider
-            .revocation_url
-            .as_ref()
-            .map(|url| RevocationUrl::new(url.clone()).map_err(|_| bad("revocation_url")))
-            .transpose()?;
         Ok(BasicClient::new(ClientId::new(provider.client_id.clone()))
-            .set_client_secret(ClientSecret::new(
-                self.client_secret(provider)?.to_string(),
+            .set_client_secret(ClientSecret::new(self.client_secret(provider)?.to_string()))
+            .set_auth_uri(
+                AuthUrl::new(provider.authorize_url.clone()).map_err(|_| bad("authorize_url"))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(provider.token_url.clone()).map_err(|_| bad("token_url"))?,
             ))
-            .set_auth_uri(AuthUrl::new(provider.authorize_url.clone()).map_err(|_| bad("authorize_url"))?)
-            .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(|_| bad("token_url"))?)
-            .set_revocation_url_option(revocation))
     }
 
     /// Stores what a finished connection flow received, replacing any
@@ -205,13 +200,11 @@ impl Bosun {
         };
         let (access, refresh) = self.seal_tokens(&row, &tokens)?;
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "DELETE FROM oauth_connections WHERE user_id = $1 AND provider_id = $2",
-        )
-        .bind(principal.user_id.as_str())
-        .bind(&provider.id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM oauth_connections WHERE user_id = $1 AND provider_id = $2")
+            .bind(principal.user_id.as_str())
+            .bind(&provider.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO oauth_connections (id, workspace_id, user_id, provider_id, scopes, access_token, \
              refresh_token, expires_at, status, version, connected_at) \
@@ -297,7 +290,9 @@ impl Bosun {
     /// tokens at the provider first where the provider supports that. A
     /// provider that cannot be reached does not keep the connection here.
     pub async fn disconnect(&self, principal: &Principal, provider: &str) -> Result<()> {
-        let provider = self.stored_provider(&principal.workspace_id, provider).await?;
+        let provider = self
+            .stored_provider(&principal.workspace_id, provider)
+            .await?;
         let row = self
             .stored_connection(&principal.user_id, &provider.id)
             .await?
@@ -322,25 +317,42 @@ impl Bosun {
     }
 
     /// Revokes the refresh token (which ends the grant) or else the access
-    /// token; whether the provider confirmed it.
+    /// token (RFC 7009); whether the provider confirmed it.
     async fn revoke_at_provider(&self, provider: &StoredProvider, row: &StoredConnection) -> bool {
         let revoke = async {
+            let url = provider.revocation_url.as_deref().unwrap_or_default();
             let master = self.master_key()?;
-            let token = match &row.refresh_token {
-                Some(sealed) => StandardRevocableToken::RefreshToken(RefreshToken::new(
-                    open_text(master, &token_context(row, "refresh"), sealed)?.to_string(),
-                )),
-                None => StandardRevocableToken::AccessToken(oauth2::AccessToken::new(
-                    open_text(master, &token_context(row, "access"), &row.access_token)?
-                        .to_string(),
-                )),
+            let (token, hint) = match &row.refresh_token {
+                Some(sealed) => (
+                    open_text(master, &token_context(row, "refresh"), sealed)?,
+                    "refresh_token",
+                ),
+                None => (
+                    open_text(master, &token_context(row, "access"), &row.access_token)?,
+                    "access_token",
+                ),
             };
-            self.oauth_client(provider)?
-                .revoke_token(token)
-                .map_err(|error| Error::internal(format!("revocation: {error}")))?
-                .request_async(self.http())
+            let secret = self.client_secret(provider)?;
+            // Client credentials in Basic auth are form-encoded first (RFC 6749 §2.3.1).
+            let encode = |text: &str| {
+                url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+            };
+            let response = self
+                .http()
+                .post(url)
+                .basic_auth(encode(&provider.client_id), Some(encode(&secret)))
+                .form(&[("token", token.as_str()), ("token_type_hint", hint)])
+                .send()
                 .await
-                .map_err(|error| Error::internal(format!("revocation: {error}")))
+                .map_err(|error| Error::internal(format!("revocation: {error}")))?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(Error::internal(format!(
+                    "revocation answered {}",
+                    response.status()
+                )))
+            }
         };
         match revoke.await {
             Ok(()) => true,
@@ -456,7 +468,9 @@ impl Bosun {
         };
         let Some(sealed) = &row.refresh_token else {
             release().await?;
-            return self.needs_reconnect(provider, row, "no refresh token").await;
+            return self
+                .needs_reconnect(provider, row, "no refresh token")
+                .await;
         };
         let refresh_token = open_text(self.master_key()?, &token_context(row, "refresh"), sealed)?;
         let answer = self
@@ -577,7 +591,9 @@ impl Bosun {
         let stored = self
             .stored_provider(&principal.workspace_id, provider)
             .await
-            .map_err(|_| Error::invalid("provider", format!("there is no provider “{provider}”")))?;
+            .map_err(|_| {
+                Error::invalid("provider", format!("there is no provider “{provider}”"))
+            })?;
         let scopes = scopes.map(|s| parse_scopes("scopes", s)).transpose()?;
         let mut tx = self.db().begin_write().await?;
         sqlx::query("DELETE FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2")
@@ -599,7 +615,12 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("agent.connection_need_changed", principal, Some(agent), data),
+            NewEvent::audit(
+                "agent.connection_need_changed",
+                principal,
+                Some(agent),
+                data,
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -613,7 +634,9 @@ impl Bosun {
         principal: &Principal,
         agent: &AgentId,
     ) -> Result<()> {
-        let rows: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        // Provider name and display name, scopes needed, connection status and scopes.
+        type Row = (String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT p.name, p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
              JOIN oauth_providers p ON p.id = n.provider_id \
              LEFT JOIN oauth_connections c ON c.provider_id = n.provider_id AND c.user_id = $1 \
@@ -676,7 +699,9 @@ impl Bosun {
             .started_by
             .as_deref()
             .map(UserId::from_string)
-            .ok_or_else(|| Error::forbidden("this run acts for nobody, so it has no user's account"))?;
+            .ok_or_else(|| {
+                Error::forbidden("this run acts for nobody, so it has no user's account")
+            })?;
         let (row, token) = self.current_access_token(&provider, &user).await?;
         let needed: Option<String> = sqlx::query_scalar(
             "SELECT scopes FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2",

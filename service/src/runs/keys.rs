@@ -1,8 +1,8 @@
 //! Runtime keys: how an agent's worker proves it is that agent. Created by
 //! the agent's editors, shown once, stored as a SHA-256 hash, revocable.
 
-use chrono::{DateTime, Utc};
 use crate::identity::random_secret;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -1,0 +1,248 @@
+//! OAuth for pages: providers (Settings → Integrations), the signed-in
+//! person's connections (My account), the accounts an agent needs, and the
+//! sign-in buttons of the login page. Connecting and signing in themselves
+//! are form posts to the server's `/oauth/connect/{provider}` and
+//! `/auth/sso/{provider}`, which send the browser to the provider.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A provider as admins see it (never its client secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub name: String,
+    pub display_name: String,
+    pub issuer: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revocation_url: String,
+    pub client_id: String,
+    pub scopes: String,
+    pub login_enabled: bool,
+    pub login_creates_users: bool,
+}
+
+/// A provider by name: a sign-in button, or a choice in a form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderChoice {
+    pub name: String,
+    pub display_name: String,
+}
+
+/// The signed-in person's account at one provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub provider: String,
+    pub display_name: String,
+    /// `active`, `reconnect_needed` or `not_connected`.
+    pub status: String,
+    pub scopes: String,
+    pub connected: Option<String>,
+    pub last_used: Option<String>,
+}
+
+/// An account an agent needs from whoever runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedView {
+    pub provider: String,
+    pub display_name: String,
+    pub scopes: String,
+}
+
+#[cfg(feature = "ssr")]
+const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
+
+#[server(prefix = "/fn", endpoint = "oauth/providers")]
+pub async fn list_providers() -> Result<Vec<ProviderView>, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let providers = bosun()?.list_oauth_providers(&principal().await?).await?;
+    Ok(providers
+        .into_iter()
+        .map(|p| ProviderView {
+            name: p.name,
+            display_name: p.display_name,
+            issuer: p.issuer.unwrap_or_default(),
+            authorize_url: p.authorize_url,
+            token_url: p.token_url,
+            revocation_url: p.revocation_url.unwrap_or_default(),
+            client_id: p.client_id,
+            scopes: p.scopes.join(" "),
+            login_enabled: p.login_enabled,
+            login_creates_users: p.login_creates_users,
+        })
+        .collect())
+}
+
+/// The provider form's fields (named `fields[…]` in the form).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ProviderFields {
+    /// The provider being changed; empty when adding one.
+    #[serde(default)]
+    pub existing: String,
+    pub name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub authorize_url: String,
+    #[serde(default)]
+    pub token_url: String,
+    #[serde(default)]
+    pub revocation_url: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    #[serde(default)]
+    pub scopes: String,
+    /// Checkboxes: present when ticked.
+    pub login_enabled: Option<String>,
+    pub login_creates_users: Option<String>,
+}
+
+/// Adds a provider, or changes the one named `existing`. An empty client
+/// secret on change keeps the stored one; it is never sent back.
+#[server(prefix = "/fn", endpoint = "oauth/save_provider")]
+pub async fn save_provider(fields: ProviderFields) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::oauth::providers::ProviderInput;
+
+    let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+    let input = ProviderInput {
+        name: fields.name.trim().to_owned(),
+        display_name: fields.display_name,
+        issuer: optional(fields.issuer),
+        authorize_url: optional(fields.authorize_url),
+        token_url: optional(fields.token_url),
+        revocation_url: optional(fields.revocation_url),
+        client_id: fields.client_id,
+        client_secret: optional(fields.client_secret).map(Into::into),
+        scopes: fields.scopes,
+        login_enabled: fields.login_enabled.is_some(),
+        login_creates_users: fields.login_creates_users.is_some(),
+    };
+    let (bosun, principal) = (bosun()?, principal().await?);
+    match optional(fields.existing) {
+        Some(existing) => {
+            bosun
+                .update_oauth_provider(&principal, &existing, input)
+                .await?
+        }
+        None => bosun.create_oauth_provider(&principal, input).await?,
+    };
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "oauth/delete_provider")]
+pub async fn delete_provider(name: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+
+    bosun()?
+        .delete_oauth_provider(&principal().await?, &name)
+        .await?;
+    Ok(())
+}
+
+/// The providers people may sign in with; asked by the login page, before
+/// anyone is signed in, so it tells nothing but their names.
+#[server(prefix = "/fn", endpoint = "oauth/sign_in_methods")]
+pub async fn sign_in_methods() -> Result<Vec<ProviderChoice>, AppError> {
+    use super::ssr::bosun;
+
+    let bosun = bosun()?;
+    let workspace = bosun.default_workspace().await?;
+    let providers = bosun.oauth_provider_summaries(&workspace).await?;
+    Ok(choices(providers.into_iter().filter(|p| p.login_enabled)))
+}
+
+/// Every provider by name, for members choosing one (the accounts an
+/// agent needs).
+#[server(prefix = "/fn", endpoint = "oauth/provider_choices")]
+pub async fn provider_choices() -> Result<Vec<ProviderChoice>, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let principal = principal().await?;
+    let providers = bosun()?
+        .oauth_provider_summaries(&principal.workspace_id)
+        .await?;
+    Ok(choices(providers))
+}
+
+#[cfg(feature = "ssr")]
+fn choices(
+    providers: impl IntoIterator<Item = bosun_service::oauth::providers::ProviderSummary>,
+) -> Vec<ProviderChoice> {
+    providers
+        .into_iter()
+        .map(|p| ProviderChoice {
+            name: p.name,
+            display_name: p.display_name,
+        })
+        .collect()
+}
+
+#[server(prefix = "/fn", endpoint = "oauth/connections")]
+pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let connections = bosun()?.list_connections(&principal().await?).await?;
+    Ok(connections
+        .into_iter()
+        .map(|c| ConnectionView {
+            provider: c.provider,
+            display_name: c.display_name,
+            status: c.status,
+            scopes: c.scopes.join(" "),
+            connected: c.connected_at.map(|at| at.format(FORMAT).to_string()),
+            last_used: c.last_used_at.map(|at| at.format(FORMAT).to_string()),
+        })
+        .collect())
+}
+
+#[server(prefix = "/fn", endpoint = "oauth/disconnect")]
+pub async fn disconnect(provider: String) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+
+    bosun()?.disconnect(&principal().await?, &provider).await?;
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "oauth/needs")]
+pub async fn list_needs(agent_id: String) -> Result<Vec<NeedView>, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let needs = bosun()?
+        .connection_needs(&principal().await?, &agent)
+        .await?;
+    Ok(needs
+        .into_iter()
+        .map(|n| NeedView {
+            provider: n.provider,
+            display_name: n.display_name,
+            scopes: n.scopes.join(" "),
+        })
+        .collect())
+}
+
+/// Declares an account the agent needs (with scopes), or with
+/// `remove` set, drops it.
+#[server(prefix = "/fn", endpoint = "oauth/set_need")]
+pub async fn set_need(
+    agent_id: String,
+    provider: String,
+    #[server(default)] scopes: String,
+    #[server(default)] remove: bool,
+) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+
+    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let scopes = (!remove).then_some(scopes.as_str());
+    bosun()?
+        .set_connection_need(&principal().await?, &agent, &provider, scopes)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Settings → Integrations (admins): the OAuth providers people connect
+//! their accounts with, and sign in with.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::layout::AdminsOnly;
+
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    let save = ServerAction::<SaveProvider>::new();
+    let delete = ServerAction::<DeleteProvider>::new();
+    let providers = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_providers(),
+    );
+    // The provider being changed; `None` while adding one.
+    let editing = RwSignal::new(None::<ProviderView>);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(()))) {
+            editing.set(None);
+        }
+    });
+    view! {
+        <Title text="Integrations" />
+        <h1>"Integrations"</h1>
+        <AdminsOnly>
+            <section class="card">
+                <h2>"OAuth providers"</h2>
+                <p class="hint">
+                    "People connect their own accounts at these providers (My account → Connections); agents that act as their user get those accounts' tokens. An OpenID Connect provider can also sign people in to Bosun. Register "
+                    <code>"/oauth/callback"</code> " on this site's address as the redirect URI."
+                </p>
+                <ActionError result=delete.value() />
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match providers.await {
+                            Ok(items) if items.is_empty() => view! { <p class="muted">"No providers yet."</p> }.into_any(),
+                            Ok(items) => view! {
+                                <table aria-label="OAuth providers">
+                                    <thead><tr>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"Client id"</th>
+                                        <th scope="col">"Scopes"</th>
+                                        <th scope="col">"Sign-in"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {items.into_iter().map(|provider| {
+                                            let (name, for_edit) = (provider.name.clone(), provider.clone());
+                                            view! {
+                                                <tr data-testid=format!("provider-{}", provider.name)>
+                                                    <td>{provider.display_name.clone()} " " <span class="mono muted">{provider.name.clone()}</span></td>
+                                                    <td class="mono">{provider.client_id.clone()}</td>
+                                                    <td class="mono">{provider.scopes.clone()}</td>
+                                                    <td>{if provider.login_enabled { "yes" } else { "no" }}</td>
+                                                    <td class="row-actions">
+                                                        <button type="button" class="secondary" aria-label=format!("Edit {}", provider.display_name)
+                                                            on:click=move |_| editing.set(Some(for_edit.clone()))>"Edit"</button>
+                                                        <button type="button" class="secondary" aria-label=format!("Delete {}", provider.display_name)
+                                                            on:click=move |_| { delete.dispatch(DeleteProvider { name: name.clone() }); }>"Delete"</button>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+            {move || view! { <ProviderForm save editing=editing.get() on_cancel=move || editing.set(None) /> }}
+        </AdminsOnly>
+    }
+}
+
+/// Adds a provider, or changes `editing`.
+#[component]
+fn ProviderForm(
+    save: ServerAction<SaveProvider>,
+    editing: Option<ProviderView>,
+    on_cancel: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let is_edit = editing.is_some();
+    let p = editing.unwrap_or(ProviderView {
+        name: String::new(),
+        display_name: String::new(),
+        issuer: String::new(),
+        authorize_url: String::new(),
+        token_url: String::new(),
+        revocation_url: String::new(),
+        client_id: String::new(),
+        scopes: String::new(),
+        login_enabled: false,
+        login_creates_users: false,
+    });
+    view! {
+        <section class="card">
+            <h2>{if is_edit { format!("Edit {}", p.display_name) } else { "Add a provider".into() }}</h2>
+            <ActionForm action=save attr:class="stack" attr:aria-label="Provider">
+                <input type="hidden" name="fields[existing]" value=if is_edit { p.name.clone() } else { String::new() } />
+                <label>"Name (what agents ask for)"
+                    <input name="fields[name]" required placeholder="google" value=p.name.clone() readonly=is_edit />
+                </label>
+                <label>"Display name" <input name="fields[display_name]" placeholder="Google" value=p.display_name.clone() /></label>
+                <label>"OpenID Connect issuer (fills in the endpoints)"
+                    <input name="fields[issuer]" type="url" placeholder="https://accounts.google.com" value=p.issuer.clone() />
+                </label>
+                <label>"Authorize URL" <input name="fields[authorize_url]" type="url" value=p.authorize_url.clone() /></label>
+                <label>"Token URL" <input name="fields[token_url]" type="url" value=p.token_url.clone() /></label>
+                <label>"Revocation URL" <input name="fields[revocation_url]" type="url" value=p.revocation_url.clone() /></label>
+                <label>"Client id" <input name="fields[client_id]" required value=p.client_id.clone() /></label>
+                <label>{if is_edit { "Client secret (leave empty to keep)" } else { "Client secret" }}
+                    <input name="fields[client_secret]" type="password" autocomplete="off" required=!is_edit />
+                </label>
+                <label>"Scopes (space-separated)" <input name="fields[scopes]" placeholder="openid email" value=p.scopes.clone() /></label>
+                <label class="check">
+                    <input type="checkbox" name="fields[login_enabled]" value="on" checked=p.login_enabled />
+                    " People may sign in to Bosun with it"
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="fields[login_creates_users]" value="on" checked=p.login_creates_users />
+                    " Signing in creates an account for someone new (with an email the provider has verified)"
+                </label>
+                <ActionError result=save.value() />
+                <div class="row-actions">
+                    <button type="submit">{if is_edit { "Save provider" } else { "Add provider" }}</button>
+                    {is_edit.then(|| view! { <button type="button" class="secondary" on:click=move |_| on_cancel()>"Cancel"</button> })}
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
