@@ -22,7 +22,8 @@ test("every signed-in page loads and hydrates without a browser error", async ({
   const agent = new URL(page.url()).pathname;
 
   const pages = ["/", "/agents?view=shared", agent, `${agent}/permissions`, "/inbox", "/traces", "/traces?decision=deny&q=rm",
-    "/settings", "/settings/members", "/settings/tools", "/settings/security", "/account"];
+    "/settings", "/settings/members", "/settings/tools", "/settings/security", "/settings/integrations",
+    "/account"];
   for (let round = 0; round < 4; round++) {
     for (const path of pages) {
       await page.goto(path);

@@ -251,6 +251,22 @@ mod ssr {
                 Some(error) => format!("failed: {error}"),
                 None => format!("done: {}", truncated(&data["output"].to_string(), 120)),
             },
+            "credential.issued" => match text("kind").as_str() {
+                "oauth" => format!(
+                    "received the {} token of {} (scopes {})",
+                    text("name"),
+                    names
+                        .user(data["user"].as_str())
+                        .unwrap_or_else(|| "its user".into()),
+                    text("scopes")
+                ),
+                _ => format!(
+                    "received secret {} (version {}, service account {})",
+                    text("name"),
+                    data["version"],
+                    text("service_account")
+                ),
+            },
             "agent.event" => truncated(&data["event"].to_string(), 120),
             kind => truncated(&format!("{kind} {data}"), 120),
         }
