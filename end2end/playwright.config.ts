@@ -9,7 +9,12 @@ const port = Number(process.env.BOSUN_E2E_PORT ?? 38123);
 export const baseURL = `http://127.0.0.1:${port}`;
 export const admin = { email: "admin@example.com", password: "e2e admin password" };
 
-const dataDir = mkdtempSync(join(tmpdir(), "bosun-e2e-"));
+// One data directory for the run: set by the runner, inherited by the
+// workers (which load this file again), so tests can leave notes beside the
+// server's files for the leak scan at the end (leak-scan.ts).
+process.env.BOSUN_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "bosun-e2e-"));
+export const dataDir = process.env.BOSUN_E2E_DATA_DIR;
+const bosun = process.env.BOSUN_BIN ?? "../target/debug/bosun";
 
 export default defineConfig({
   testDir: "./tests",
@@ -19,6 +24,7 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 10_000 },
   reporter: [["list"]],
+  globalTeardown: "./leak-scan.ts",
   use: {
     baseURL,
     trace: "retain-on-failure",
@@ -37,7 +43,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `${process.env.BOSUN_BIN ?? "../target/debug/bosun"} serve`,
+    // The server's log is kept (as well as shown) for the leak scan.
+    command: `bash -c 'exec "${bosun}" serve > >(tee -a "${dataDir}/server.log") 2>&1'`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
+import { admin, hydrated, logIn, seedSecret } from "./helpers";
 
 const SECRET = "ghp_e2e-Secret-Value-42";
+seedSecret(SECRET);
+seedSecret(`${SECRET}-2`);
 
 test("an editor stores a secret that no page ever shows again, rotates and deletes it, and switches the model only on confirmation", async ({ page }) => {
   const served: string[] = [];

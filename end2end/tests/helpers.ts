@@ -1,6 +1,18 @@
 import { expect, type Page } from "@playwright/test";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { dataDir } from "../playwright.config";
 
 export { admin } from "../playwright.config";
+
+/** Where tests list the secrets they hand Bosun, for leak-scan.ts. */
+export const SEEDED_SECRETS_FILE = "seeded-secrets.txt";
+
+/** Records a secret a test handed to Bosun: the leak scan at the end of
+ *  the run fails if it shows up in the server's log or database files. */
+export function seedSecret(secret: string) {
+  appendFileSync(join(dataDir, SEEDED_SECRETS_FILE), `${secret}\n`);
+}
 
 /** Waits until the browser bundle has taken over the page. */
 export async function hydrated(page: Page) {

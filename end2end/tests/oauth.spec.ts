@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
+import { admin, hydrated, logIn, seedSecret } from "./helpers";
 
 // The real OpenID provider scripts/test starts (end2end/oidc/provider.mjs).
 const issuer = process.env.BOSUN_TEST_OIDC_ISSUER;
@@ -20,6 +20,7 @@ test("an admin sets up a provider, a user connects their account, a run gets the
   const client = await (await request.post(`${issuer}/reg`, {
     data: { redirect_uris: [`${baseURL}/oauth/callback`] },
   })).json();
+  seedSecret(client.client_secret);
 
   // Settings → Integrations: the provider, its endpoints discovered.
   await logIn(page, admin.email, admin.password);
@@ -84,6 +85,7 @@ test("an admin sets up a provider, a user connects their account, a run gets the
   const issued = await request.post(`/api/v1/runtime/runs/${claimed.id}/credentials/mail`, { headers: worker });
   expect(issued.status()).toBe(200);
   const token = (await issued.json()).value as string;
+  seedSecret(token);
   const me = await (await request.get(`${issuer}/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
   expect(me.sub).toBe(admin.email);
 
