@@ -191,6 +191,18 @@ const provider = new Provider(issuer, {
 const refreshes = new Map(); // client_id -> successful refresh_token grants
 const revocations = new Map(); // client_id -> tokens revoked
 
+// client_id -> milliseconds its token requests are held before being
+// answered, so that tests can make a refresh slow enough to race.
+const slowTokens = new Map();
+
+/** The client id of an HTTP Basic `Authorization` header, if any. */
+function basicClientId(header) {
+  const [scheme, encoded] = (header ?? '').split(' ');
+  if (scheme !== 'Basic' || !encoded) return undefined;
+  const user = Buffer.from(encoded, 'base64').toString().split(':')[0];
+  return decodeURIComponent(user.replace(/\+/g, ' '));
+}
+
 const bump = (counts, clientId) => counts.set(clientId, (counts.get(clientId) ?? 0) + 1);
 
 provider.on('grant.success', (ctx) => {
@@ -275,6 +287,17 @@ provider.use(async (ctx, next) => {
       ctx.body = `${err.name}: ${err.error_description || err.message}`;
     }
     return;
+  }
+
+  if (ctx.method === 'POST' && ctx.path === '/test/slow-token') {
+    slowTokens.set(ctx.query.client_id, Number(ctx.query.ms ?? 0));
+    ctx.body = { ok: true };
+    return;
+  }
+
+  if (ctx.method === 'POST' && ctx.path === '/token') {
+    const delay = slowTokens.get(basicClientId(ctx.get('authorization')));
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
   if (ctx.method === 'GET' && (ctx.path === '/test/refreshes' || ctx.path === '/test/revocations')) {

@@ -385,9 +385,14 @@ impl Bosun {
         user: &UserId,
     ) -> Result<(StoredConnection, Zeroizing<String>)> {
         let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
+        // The version seen needing a refresh: any later one was refreshed
+        // meanwhile (by us or another caller) and is used as it is, even if
+        // the provider's tokens live shorter than the refresh margin.
+        let mut stale: Option<i64> = None;
         loop {
             let row = self.usable_connection(provider, user).await?;
-            if !row.needs_refresh(self.now()) {
+            let refreshed = stale.is_some_and(|version| version != row.version);
+            if refreshed || !row.needs_refresh(self.now()) {
                 let token = open_text(
                     self.master_key()?,
                     &token_context(&row, "access"),
@@ -395,11 +400,12 @@ impl Bosun {
                 )?;
                 return Ok((row, token));
             }
+            stale = Some(row.version);
             let lock = self.refresh_locks().of(&row.id);
             let _refreshing = lock.lock().await;
             // Whoever held the lock may have refreshed already.
             let row = self.usable_connection(provider, user).await?;
-            if !row.needs_refresh(self.now()) {
+            if Some(row.version) != stale {
                 continue;
             }
             if self.claim_refresh(&row).await? {
