@@ -59,8 +59,10 @@ test("an admin sets up a provider, a user connects their account, a run gets the
   await expect(runs.getByRole("alert")).toContainText("Test Mail");
   await expect(runs.getByRole("alert")).toContainText("Connections");
 
-  // My account → Connections: through the provider's own sign-in page.
-  await page.goto("/account");
+  // My account → Connections (linked from the error): through the
+  // provider's own sign-in page.
+  await runs.getByRole("link", { name: "Go to your connections" }).click();
+  await expect(page).toHaveURL(/\/account#connections$/);
   await hydrated(page);
   const row = page.getByTestId("connection-mail");
   await expect(row.getByTestId("connection-status")).toHaveText("not connected");

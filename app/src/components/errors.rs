@@ -13,9 +13,15 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         let navigate = leptos_router::hooks::use_navigate();
         Effect::new(move |_| navigate("/login?expired=1", Default::default()));
     }
+    // Missing accounts are fixed on another page: say where.
+    let connect = matches!(
+        error.code.as_str(),
+        "connection_required" | "reconnect_needed"
+    );
     view! {
         <p class="error" role="alert">
             {error.message}
+            {connect.then(|| view! { " " <a href="/account#connections">"Go to your connections"</a> })}
         </p>
     }
 }

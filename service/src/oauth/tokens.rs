@@ -640,10 +640,10 @@ impl Bosun {
         principal: &Principal,
         agent: &AgentId,
     ) -> Result<()> {
-        // Provider name and display name, scopes needed, connection status and scopes.
-        type Row = (String, String, String, Option<String>, Option<String>);
+        // The provider's display name, the scopes needed, the connection's status and scopes.
+        type Row = (String, String, Option<String>, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.name, p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
+            "SELECT p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
              JOIN oauth_providers p ON p.id = n.provider_id \
              LEFT JOIN oauth_connections c ON c.provider_id = n.provider_id AND c.user_id = $1 \
              WHERE n.agent_id = $2 ORDER BY p.name",
@@ -652,7 +652,7 @@ impl Bosun {
         .bind(agent.as_str())
         .fetch_all(self.db().pool())
         .await?;
-        for (name, display_name, needed, status, granted) in rows {
+        for (display_name, needed, status, granted) in rows {
             let granted = split_scopes(granted.as_deref().unwrap_or_default());
             let missing: Vec<String> = split_scopes(&needed)
                 .into_iter()
@@ -668,7 +668,7 @@ impl Bosun {
                 code: "connection_required",
                 message: format!(
                     "this agent acts with your {display_name} account, which {problem}: \
-                     connect it under My account → Connections (/account#connections/{name})"
+                     connect it under My account → Connections (/account#connections)"
                 ),
             });
         }
@@ -773,8 +773,8 @@ fn connect_first(provider: &StoredProvider, verb: &str) -> Error {
         code,
         message: format!(
             "the {} account of the person who started this run {state}; they {verb} it under \
-             My account → Connections (/account#connections/{})",
-            provider.display_name, provider.name
+             My account → Connections (/account#connections)",
+            provider.display_name
         ),
     }
 }
