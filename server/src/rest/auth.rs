@@ -34,6 +34,18 @@ impl FromRequestParts<AppState> for ApiAgent {
     }
 }
 
+/// A runtime key as presented, not checked yet: for the tool-call route,
+/// where the service checks it in the same read as the run it names.
+pub struct PresentedRuntimeKey(pub String);
+
+impl FromRequestParts<AppState> for PresentedRuntimeKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(bearer(parts)?.to_owned()))
+    }
+}
+
 /// Either a user (personal access token) or an agent's worker (runtime key).
 pub struct ApiCaller(pub Caller);
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::agents::AgentBody;
-use super::auth::ApiAgent;
+use super::auth::{ApiAgent, PresentedRuntimeKey};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::runs::RunBody;
@@ -140,7 +140,7 @@ pub async fn next_run(
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn tool_call(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    PresentedRuntimeKey(key): PresentedRuntimeKey,
     Path(run): Path<String>,
     ApiJson(input): ApiJson<ToolCallInput>,
 ) -> Result<Json<ToolCallBody>, ApiError> {
@@ -152,7 +152,7 @@ pub async fn tool_call(
     };
     let state = state
         .bosun
-        .request_tool_call(&key, &RunId::from_string(run), request)
+        .request_tool_call_with_key(&key, &RunId::from_string(run), request)
         .await?;
     Ok(Json(state.into()))
 }

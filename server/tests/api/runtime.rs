@@ -653,3 +653,70 @@ async fn pages_hear_when_an_agents_runs_change_if_they_may_see_it() {
     .expect("a runs event within five seconds");
     assert!(heard.contains("event: runs"), "{heard}");
 }
+
+#[tokio::test]
+async fn a_tool_call_names_a_bad_key_as_such_and_a_run_of_another_agent_as_missing() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    let path = format!("/api/v1/runtime/runs/{run}/tool-calls");
+    let ask = json!({"tool": "system_shell", "input": "ls"});
+    let (_, other) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Other", "tools": ["system_shell"]}),
+    )
+    .await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    let (_, other_key) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{other}/keys"),
+        json!({"name": "w"}),
+    )
+    .await;
+    let other_key = other_key["key"].as_str().unwrap().to_owned();
+
+    for (who, token, expected) in [
+        ("a made-up key", "bosun_rk_not-a-key", 401),
+        ("a personal token", s.admin.as_str(), 401),
+        ("another agent's key", other_key.as_str(), 404),
+        ("the run's own key", s.key.as_str(), 200),
+    ] {
+        let (status, body) = call(s.base(), token, Method::POST, &path, ask.clone()).await;
+        assert_eq!(status, expected, "{who}: {body}");
+    }
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        "/api/v1/runtime/runs/no-such-run/tool-calls",
+        ask.clone(),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A revoked key stops at the next call.
+    let (_, keys) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        &format!("/api/v1/agents/{}/keys", s.agent),
+        Value::Null,
+    )
+    .await;
+    let key_id = keys["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::DELETE,
+        &format!("/api/v1/agents/{}/keys/{key_id}", s.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(s.base(), &s.key, Method::POST, &path, ask).await;
+    assert_eq!(status, 401);
+}

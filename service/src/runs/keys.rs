@@ -45,6 +45,11 @@ pub struct CreatedKey {
     pub key: String,
 }
 
+/// How a presented runtime key is looked up, if it looks like one.
+pub(crate) fn presented_hash(key: &str) -> Option<String> {
+    key.starts_with(PREFIX).then(|| hash(key))
+}
+
 fn hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }

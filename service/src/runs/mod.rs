@@ -310,59 +310,57 @@ impl Bosun {
         self.run_record(&key.workspace_id, run).await
     }
 
-    /// The run, if it is this key's agent's and still running, and the user
-    /// it runs for (if any) still has run access.
-    /// A running run of the key's agent, refused when it is not running or
-    /// the user it acts for has lost run access: one read, since every
-    /// runtime call of the agent passes here.
+    /// A running run of the key's agent, refused when it is not running,
+    /// the key was revoked meanwhile, or the user it acts for has lost run
+    /// access: one read, since every runtime call of the agent passes here.
     pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
-        let row: Option<ActiveRun> = sqlx::query_as(
-            "SELECT runs.id, runs.workspace_id, runs.status, runs.started_by, \
-             users.role AS user_role, agents.owner_id, \
-             (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = runs.started_by) \
-               AS user_grant, \
-             (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) \
-               AS workspace_grant, \
-             agents.tools, agents.execution_mode, agents.credential_model, \
-             agents.policy_version AS agent_policy_version, \
-             workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
-             FROM runs JOIN agents ON agents.id = runs.agent_id \
-             JOIN workspaces ON workspaces.id = runs.workspace_id \
-             LEFT JOIN users ON users.id = runs.started_by AND users.workspace_id = runs.workspace_id \
-               AND users.deactivated_at IS NULL \
-             WHERE runs.id = $1 AND runs.agent_id = $2 AND runs.workspace_id = $3",
-        )
-        .bind(run.as_str())
-        .bind(key.agent_id.as_str())
-        .bind(key.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        let row = row.ok_or(Error::NotFound("run"))?;
-        if row.status != "running" {
-            return Err(Error::Conflict {
-                code: "run_not_active",
-                message: format!("the run is {}, not running", row.status),
-            });
+        let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql("", "runtime_keys.id = $2"))
+            .bind(run.as_str())
+            .bind(key.key_id.as_str())
+            .fetch_optional(self.db().pool())
+            .await?;
+        row.ok_or(Error::NotFound("run"))?.still_active()
+    }
+
+    /// [`Bosun::active_run`] for a runtime key as presented, checked in the
+    /// same read: the hot path of every agent's tool calls, where a second
+    /// round trip to the store costs more than the decision itself. A key
+    /// that is unknown or revoked is refused as such, not as a missing run.
+    pub(crate) async fn active_run_for_presented_key(
+        &self,
+        presented: &str,
+        run: &RunId,
+    ) -> Result<(AgentKey, ActiveRun)> {
+        #[derive(sqlx::FromRow)]
+        struct Keyed {
+            key_id: String,
+            #[sqlx(flatten)]
+            run: ActiveRun,
         }
-        if let Some(user) = &row.started_by {
-            let still_allowed = match &row.user_role {
-                Some(role) => AgentAccess::from_stored(
-                    user,
-                    Role::parse("role", role)? == Role::Admin,
-                    &row.owner_id,
-                    row.user_grant.as_deref(),
-                    row.workspace_grant.as_deref(),
-                )?
-                .allows(Capability::Run),
-                None => false,
-            };
-            if !still_allowed {
-                return Err(Error::forbidden(
-                    "the user this run acts for no longer has access to the agent",
-                ));
+        let row: Option<Keyed> = match keys::presented_hash(presented) {
+            Some(hash) => {
+                sqlx::query_as(&active_run_sql(
+                    "runtime_keys.id AS key_id, ",
+                    "runtime_keys.key_hash = $2",
+                ))
+                .bind(run.as_str())
+                .bind(hash)
+                .fetch_optional(self.db().pool())
+                .await?
             }
-        }
-        Ok(row)
+            None => None,
+        };
+        let Some(Keyed { key_id, run: row }) = row else {
+            // Either the key or the run is wrong: say which.
+            self.authenticate_runtime_key(presented).await?;
+            return Err(Error::NotFound("run"));
+        };
+        let key = AgentKey {
+            key_id: crate::ids::RuntimeKeyId::from_string(key_id),
+            agent_id: AgentId::from_string(row.agent_id.clone()),
+            workspace_id: WorkspaceId::from_string(row.workspace_id.clone()),
+        };
+        Ok((key, row.still_active()?))
     }
 
     pub(crate) async fn run_record(&self, workspace: &WorkspaceId, run: &RunId) -> Result<Run> {
@@ -389,6 +387,7 @@ pub fn agent_runs_topic(agent: &AgentId) -> String {
 pub(crate) struct ActiveRun {
     pub id: String,
     pub workspace_id: String,
+    pub agent_id: String,
     status: String,
     pub started_by: Option<String>,
     /// The role of the user it acts for, if they are still an active member.
@@ -403,6 +402,62 @@ pub(crate) struct ActiveRun {
     pub agent_policy_version: i64,
     pub workspace_policy_version: i64,
     pub approval_ttl_seconds: i64,
+}
+
+/// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, its
+/// user's current access and what deciding a call takes; `key_columns` and
+/// `which_key` say how the agent's key is matched.
+fn active_run_sql(key_columns: &str, which_key: &str) -> String {
+    format!(
+        "SELECT {key_columns}runs.id, runs.workspace_id, runs.agent_id, runs.status, runs.started_by, \
+         users.role AS user_role, agents.owner_id, \
+         (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = runs.started_by) \
+           AS user_grant, \
+         (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) \
+           AS workspace_grant, \
+         agents.tools, agents.execution_mode, agents.credential_model, \
+         agents.policy_version AS agent_policy_version, \
+         workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
+         FROM runs JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
+           AND runtime_keys.workspace_id = runs.workspace_id AND runtime_keys.revoked_at IS NULL \
+         JOIN agents ON agents.id = runs.agent_id \
+         JOIN workspaces ON workspaces.id = runs.workspace_id \
+         LEFT JOIN users ON users.id = runs.started_by AND users.workspace_id = runs.workspace_id \
+           AND users.deactivated_at IS NULL \
+         WHERE runs.id = $1 AND {which_key}"
+    )
+}
+
+impl ActiveRun {
+    /// The run, if it is still running and the user it acts for (if any)
+    /// may still run the agent.
+    fn still_active(self) -> Result<Self> {
+        if self.status != "running" {
+            return Err(Error::Conflict {
+                code: "run_not_active",
+                message: format!("the run is {}, not running", self.status),
+            });
+        }
+        if let Some(user) = &self.started_by {
+            let still_allowed = match &self.user_role {
+                Some(role) => AgentAccess::from_stored(
+                    user,
+                    Role::parse("role", role)? == Role::Admin,
+                    &self.owner_id,
+                    self.user_grant.as_deref(),
+                    self.workspace_grant.as_deref(),
+                )?
+                .allows(Capability::Run),
+                None => false,
+            };
+            if !still_allowed {
+                return Err(Error::forbidden(
+                    "the user this run acts for no longer has access to the agent",
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// An event of a run, done by the agent's key on behalf of whoever started it.

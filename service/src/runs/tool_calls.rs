@@ -98,6 +98,30 @@ impl Bosun {
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
         let active = self.active_run(key, run).await?;
+        self.decide_and_record(key, &active, run, request).await
+    }
+
+    /// [`Bosun::request_tool_call`] for a runtime key as presented, checked
+    /// in the same read as the run.
+    pub async fn request_tool_call_with_key(
+        &self,
+        presented_key: &str,
+        run: &RunId,
+        request: ToolCallRequest,
+    ) -> Result<ToolCallState> {
+        let (key, active) = self
+            .active_run_for_presented_key(presented_key, run)
+            .await?;
+        self.decide_and_record(&key, &active, run, request).await
+    }
+
+    async fn decide_and_record(
+        &self,
+        key: &AgentKey,
+        active: &ActiveRun,
+        run: &RunId,
+        request: ToolCallRequest,
+    ) -> Result<ToolCallState> {
         validate::identifier("tool", &request.tool)?;
         if request.input.len() > MAX_ARGUMENT_BYTES {
             return Err(Error::invalid("input", "must be at most 64 KiB"));
@@ -108,7 +132,7 @@ impl Bosun {
                 return Ok(existing.state());
             }
         }
-        let (decision, rule) = self.decide(key, &active, &request).await;
+        let (decision, rule) = self.decide(key, active, &request).await;
         let now = self.now();
         let id = ToolCallId::generate();
         let outcome = match decision.action {
@@ -125,15 +149,15 @@ impl Bosun {
         let decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": decision.commands });
         let mut events = vec![
-            run_event("tool_call.requested", key, &active, requested),
-            run_event("policy.decision", key, &active, decided),
+            run_event("tool_call.requested", key, active, requested),
+            run_event("policy.decision", key, active, decided),
         ];
         let approval_request = approval.as_ref().map(|approval| {
             let expires_at =
                 to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
             let data = json!({ "approval_id": approval, "tool_call_id": id, "tool": request.tool,
                         "expires_at": expires_at });
-            events.push(run_event("approval.requested", key, &active, data));
+            events.push(run_event("approval.requested", key, active, data));
             NewApproval {
                 id: approval.to_string(),
                 workspace_id: key.workspace_id.clone(),
