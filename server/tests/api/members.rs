@@ -150,3 +150,31 @@ async fn an_admin_can_promote_a_member() {
     let ada = app.logged_in("ada@example.com").await;
     assert_eq!(app.call(&ada, "members/list", &[]).await.status(), 200);
 }
+
+#[tokio::test]
+async fn two_admins_stepping_each_other_down_at_once_leave_one_admin() {
+    for round in 0..5 {
+        let app = spawn_app().await;
+        let first = app.bosun.user_by_email("admin@example.com").await.unwrap();
+        app.create_user("second@example.com", Role::Admin).await;
+        let second = app.bosun.user_by_email("second@example.com").await.unwrap();
+        let (demoted, deactivated) = tokio::join!(
+            app.bosun.change_role(&first, &second.user_id, Role::Member),
+            app.bosun.set_member_active(&second, &first.user_id, false),
+        );
+        assert!(
+            demoted.is_ok() != deactivated.is_ok(),
+            "round {round}: exactly one step passes: {demoted:?} / {deactivated:?}"
+        );
+        let survivor = if demoted.is_ok() { &first } else { &second };
+        let admins = app
+            .bosun
+            .list_members(survivor)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.role == Role::Admin && m.deactivated_at.is_none())
+            .count();
+        assert_eq!(admins, 1, "round {round}");
+    }
+}

@@ -138,15 +138,17 @@ impl Bosun {
     pub async fn change_role(&self, actor: &Principal, id: &UserId, role: Role) -> Result<Member> {
         actor.require_admin()?;
         let member = self.member(actor, id).await?;
+        let mut tx = self.db().begin_write().await?;
         if member.role == Role::Admin && role == Role::Member {
-            self.ensure_another_admin(actor, id).await?;
+            ensure_another_admin(&mut tx, actor, id).await?;
         }
         sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(role.as_str())
             .bind(id.as_str())
             .bind(actor.workspace_id.as_str())
-            .execute(self.db().pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         self.member(actor, id).await
     }
 
@@ -164,36 +166,20 @@ impl Bosun {
             return Err(Error::invalid("user_id", "you cannot deactivate yourself"));
         }
         let member = self.member(actor, id).await?;
+        let mut tx = self.db().begin_write().await?;
         if !active && member.role == Role::Admin {
-            self.ensure_another_admin(actor, id).await?;
+            ensure_another_admin(&mut tx, actor, id).await?;
         }
         let deactivated_at = (!active).then(|| to_millis(self.now()));
         sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(deactivated_at)
             .bind(id.as_str())
             .bind(actor.workspace_id.as_str())
-            .execute(self.db().pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         tracing::info!(user = %id, by = %actor.user_id, active, "changed a member's status");
         self.member(actor, id).await
-    }
-
-    async fn ensure_another_admin(&self, actor: &Principal, except: &UserId) -> Result<()> {
-        let others: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'admin' \
-             AND deactivated_at IS NULL AND id <> $2",
-        )
-        .bind(actor.workspace_id.as_str())
-        .bind(except.as_str())
-        .fetch_one(self.db().pool())
-        .await?;
-        if others == 0 {
-            return Err(Error::Conflict {
-                code: "last_admin",
-                message: "the workspace must keep at least one active admin".into(),
-            });
-        }
-        Ok(())
     }
 
     /// The active user with this id, as a principal (for sessions).
@@ -219,6 +205,36 @@ impl Bosun {
         row.ok_or(Error::NotFound("active user with that email"))?
             .try_into()
     }
+}
+
+/// Refuses when `except` is the workspace's only active admin. Runs inside
+/// the change's transaction, after taking the workspace row's lock, so that
+/// two admins stepping each other down at once cannot both pass the count
+/// (SQLite's write transactions are exclusive anyway).
+async fn ensure_another_admin(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Principal,
+    except: &UserId,
+) -> Result<()> {
+    sqlx::query("UPDATE workspaces SET id = id WHERE id = $1")
+        .bind(actor.workspace_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'admin' \
+         AND deactivated_at IS NULL AND id <> $2",
+    )
+    .bind(actor.workspace_id.as_str())
+    .bind(except.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if others == 0 {
+        return Err(Error::Conflict {
+            code: "last_admin",
+            message: "the workspace must keep at least one active admin".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A member as others see them when sharing: no role or status.
