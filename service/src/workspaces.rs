@@ -5,25 +5,49 @@ use crate::ids::WorkspaceId;
 use crate::{Bosun, Result};
 
 impl Bosun {
-    /// The workspace new users join when none is named: the oldest one,
-    /// created on first start.
+    /// The workspace new users join when none is named, created on first
+    /// start. Processes starting at once on an empty store agree on one.
     pub async fn default_workspace(&self) -> Result<WorkspaceId> {
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM workspaces ORDER BY created_at, id LIMIT 1")
-                .fetch_optional(self.db().pool())
-                .await?;
-        if let Some(id) = existing {
-            return Ok(WorkspaceId::from_string(id));
+        if let Some(id) = self.recorded_default_workspace().await? {
+            return Ok(id);
         }
         let id = WorkspaceId::generate();
+        let mut tx = self.db().begin_write().await?;
         sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id.as_str())
             .bind("Default")
             .bind(to_millis(self.now()))
-            .execute(self.db().pool())
+            .execute(&mut *tx)
             .await?;
+        let claimed = sqlx::query(
+            "INSERT INTO installation (singleton, default_workspace_id) VALUES (1, $1) \
+             ON CONFLICT (singleton) DO NOTHING",
+        )
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            // Another process got there first: theirs is the default, and
+            // ours is dropped with the transaction.
+            drop(tx);
+            return self
+                .recorded_default_workspace()
+                .await?
+                .ok_or_else(|| crate::Error::internal("the default workspace vanished"));
+        }
+        tx.commit().await?;
         tracing::info!(workspace = %id, "created the default workspace");
         Ok(id)
+    }
+
+    async fn recorded_default_workspace(&self) -> Result<Option<WorkspaceId>> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT default_workspace_id FROM installation WHERE singleton = 1")
+                .fetch_optional(self.db().pool())
+                .await?;
+        Ok(id.map(WorkspaceId::from_string))
     }
 
     /// Creates a workspace (used by tests and multi-tenant installs).
