@@ -720,3 +720,56 @@ async fn a_tool_call_names_a_bad_key_as_such_and_a_run_of_another_agent_as_missi
     let (status, _) = call(s.base(), &s.key, Method::POST, &path, ask).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn the_inbox_and_its_count_hold_what_the_reader_may_decide() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    for input in ["/work/a", "/work/b"] {
+        assert_eq!(
+            s.ask(&run, "delete_file", input).await["decision"],
+            "pending"
+        );
+    }
+    for (email, level) in [("ed@example.com", "edit"), ("rae@example.com", "run")] {
+        let user = s.app.create_user(email, Role::Member).await;
+        let (status, _) = call(
+            s.base(),
+            &s.admin,
+            Method::POST,
+            &format!("/api/v1/agents/{}/grants", s.agent),
+            json!({"user_id": user.as_str(), "level": level}),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    s.app.create_user("rita@example.com", Role::Admin).await;
+    for (email, expected) in [
+        ("ed@example.com", 2),
+        ("rita@example.com", 2),
+        // A run-level user may not decide; the starter may not decide their own.
+        ("rae@example.com", 0),
+        ("admin@example.com", 0),
+    ] {
+        let token = s.app.token_for(email).await;
+        let (_, inbox) = call(
+            s.base(),
+            &token,
+            Method::GET,
+            "/api/v1/approvals?status=pending",
+            Value::Null,
+        )
+        .await;
+        assert_eq!(
+            inbox["items"].as_array().unwrap().len(),
+            expected,
+            "{email}"
+        );
+        let principal = s.app.bosun.user_by_email(email).await.unwrap();
+        assert_eq!(
+            s.app.bosun.pending_count(&principal).await.unwrap(),
+            expected,
+            "{email}"
+        );
+    }
+}

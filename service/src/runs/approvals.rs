@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::tool_calls::{inbox_topic, tool_call_topic};
 use crate::agents::Capability;
+use crate::agents::access::editable_agents_sql;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ApprovalId, ToolCallId, WorkspaceId};
@@ -86,6 +87,19 @@ const COLUMNS: &str = "approvals.id, approvals.agent_id, agents.name AS agent_na
      approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
      approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
      runs.started_by, starters.name AS started_by_name";
+/// Which requests a user may decide, as SQL over [`FROM`], given the
+/// parameters holding the user's id, whether they are an admin (1 or 0)
+/// and whether the workspace allows self-approval (1 or 0): an editor of
+/// the request's agent, and not its run's starter unless self-approval is
+/// allowed. The same rule as `decide_approval` applies to one request.
+fn reviewable_by(user: &str, admin: &str, self_approval: &str) -> String {
+    format!(
+        "({admin} = 1 OR approvals.agent_id IN ({})) \
+         AND ({self_approval} = 1 OR runs.started_by IS NULL OR runs.started_by <> {user})",
+        editable_agents_sql("approvals.workspace_id", user)
+    )
+}
+
 const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
      LEFT JOIN users starters ON starters.id = runs.started_by";
 
@@ -128,20 +142,19 @@ impl Bosun {
         self.expire_due_approvals().await?;
         let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
-             ORDER BY approvals.requested_at, approvals.id LIMIT 500"
+             AND {} ORDER BY approvals.requested_at, approvals.id LIMIT 500",
+            reviewable_by("$3", "$4", "$5")
         ))
         .bind(principal.workspace_id.as_str())
         .bind(status)
+        .bind(principal.user_id.as_str())
+        .bind(i64::from(principal.is_admin()))
+        .bind(i64::from(
+            self.self_approval_allowed(&principal.workspace_id).await?,
+        ))
         .fetch_all(self.db().pool())
         .await?;
-        let self_approval = self.self_approval_allowed(&principal.workspace_id).await?;
-        let mut visible = Vec::new();
-        for row in rows {
-            if self.may_review(principal, &row, self_approval).await? {
-                visible.push(row.approval());
-            }
-        }
-        Ok(visible)
+        Ok(rows.iter().map(ApprovalRow::approval).collect())
     }
 
     /// Recent inputs of the same agent and tool as a request, newest first:
@@ -165,9 +178,24 @@ impl Bosun {
         .await?)
     }
 
-    /// How many requests wait for the principal (for the navigation badge).
+    /// How many requests wait for the principal (for the navigation badge):
+    /// one count, whatever the size of the inbox.
     pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
-        Ok(self.list_approvals(principal, "pending").await?.len())
+        self.expire_due_approvals().await?;
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {FROM} WHERE approvals.workspace_id = $1 \
+             AND approvals.status = 'pending' AND {}",
+            reviewable_by("$2", "$3", "$4")
+        ))
+        .bind(principal.workspace_id.as_str())
+        .bind(principal.user_id.as_str())
+        .bind(i64::from(principal.is_admin()))
+        .bind(i64::from(
+            self.self_approval_allowed(&principal.workspace_id).await?,
+        ))
+        .fetch_one(self.db().pool())
+        .await?;
+        Ok(usize::try_from(count).unwrap_or_default())
     }
 
     /// Decides a request, exactly once. A second decision is refused with
@@ -425,26 +453,6 @@ impl Bosun {
             });
         }
         Ok(())
-    }
-
-    /// Whether the principal may decide this request: an editor of its
-    /// agent (or an admin), and not its run's starter unless the workspace
-    /// allows self-approval. A failure other than "no access" is an error,
-    /// not a hidden row.
-    async fn may_review(
-        &self,
-        principal: &Principal,
-        row: &ApprovalRow,
-        self_approval: bool,
-    ) -> Result<bool> {
-        let agent = AgentId::from_string(row.agent_id.clone());
-        match self.agent_for(principal, &agent, Capability::Edit).await {
-            Ok(_) => {}
-            Err(Error::Forbidden(_) | Error::NotFound(_)) => return Ok(false),
-            Err(error) => return Err(error),
-        }
-        let own_run = row.started_by.as_deref() == Some(principal.user_id.as_str());
-        Ok(!own_run || self_approval)
     }
 
     async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
