@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bosun_service::identity::Role;
+use futures::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -504,29 +505,40 @@ async fn concurrent_reviewers_decide_each_request_exactly_once() {
                 .to_owned(),
         );
     }
-    let mut tasks = Vec::new();
-    for approval in &approvals {
-        for (n, reviewer) in reviewers.iter().enumerate() {
-            let (base, reviewer, approval) =
-                (s.base().to_owned(), reviewer.clone(), approval.clone());
-            let decision = if n == 0 { "allow_once" } else { "deny" };
-            tasks.push(tokio::spawn(async move {
-                call(
-                    &base,
-                    &reviewer,
-                    Method::POST,
-                    &format!("/api/v1/approvals/{approval}/decision"),
-                    json!({"decision": decision}),
-                )
-                .await
-                .0
-            }));
+    // Each request is decided by the three reviewers at once; requests go
+    // 32 at a time, so the race is per request rather than a flood of
+    // 3,000 fresh connections at the listener.
+    let decide_all = |approval: String| {
+        let (base, reviewers) = (s.base().to_owned(), reviewers.clone());
+        async move {
+            let decide = |n: usize| {
+                let decision = if n == 0 { "allow_once" } else { "deny" };
+                let path = format!("/api/v1/approvals/{approval}/decision");
+                let (base, reviewer) = (base.clone(), reviewers[n].clone());
+                async move {
+                    call(
+                        &base,
+                        &reviewer,
+                        Method::POST,
+                        &path,
+                        json!({"decision": decision}),
+                    )
+                    .await
+                    .0
+                }
+            };
+            let (a, b, c) = tokio::join!(decide(0), decide(1), decide(2));
+            [a, b, c]
         }
-    }
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
+    };
+    let statuses: Vec<StatusCode> = futures::stream::iter(approvals.clone())
+        .map(decide_all)
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(
         statuses.iter().filter(|s| **s == StatusCode::OK).count(),
         approvals.len()

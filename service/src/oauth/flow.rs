@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::providers::StoredProvider;
 use super::tokens::ReceivedTokens;
 use super::{join_scopes, split_scopes};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::identity::{NewUser, Role};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result};
@@ -357,13 +357,6 @@ impl Bosun {
             }
         }
         Ok(join_scopes(scopes.iter().map(String::as_str)))
-    }
-}
-
-impl PendingAuthorization {
-    /// When the flow started.
-    pub fn started_at(&self) -> chrono::DateTime<chrono::Utc> {
-        from_millis(self.started_at)
     }
 }
 
