@@ -13,7 +13,7 @@
 use openidconnect::core::{CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, TokenResponse,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -124,26 +124,18 @@ impl Bosun {
         redirect_uri: &str,
     ) -> Result<(String, PendingAuthorization)> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = CsrfToken::new_random();
         let nonce = Nonce::new_random();
-        let mut url = url::Url::parse(&provider.authorize_url)
-            .map_err(|_| Error::internal("a stored authorize URL does not parse"))?;
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &provider.client_id)
-                .append_pair("redirect_uri", redirect_uri)
-                .append_pair("state", state.secret())
-                .append_pair("code_challenge", challenge.as_str())
-                .append_pair("code_challenge_method", challenge.method().as_str());
-            if !scopes.is_empty() {
-                query.append_pair("scope", &scopes);
-            }
-            if provider.issuer.is_some() {
-                query.append_pair("nonce", nonce.secret());
-            }
+        let client = self
+            .oauth_client(provider)?
+            .set_redirect_uri(redirect_url(redirect_uri)?);
+        let mut request = client
+            .authorize_url(CsrfToken::new_random)
+            .add_scopes(split_scopes(&scopes).into_iter().map(Scope::new))
+            .set_pkce_challenge(challenge);
+        if provider.issuer.is_some() {
+            request = request.add_extra_param("nonce", nonce.secret().clone());
         }
+        let (url, state) = request.url();
         let pending = PendingAuthorization {
             purpose,
             workspace_id: provider.workspace_id.clone(),
