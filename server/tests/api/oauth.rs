@@ -301,6 +301,21 @@ async fn a_run_gets_the_token_of_the_user_who_started_it_and_never_anyone_elses(
     );
     assert!(!trace.to_string().contains(&sams_token));
 
+    // Once the agent needs a scope the connection was not granted, the
+    // person must connect again before their runs get the token.
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::PUT,
+        &format!("/api/v1/agents/{}/connections/mail", s.agent),
+        json!({ "scopes": "mail.read files.read" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, refused) = issue(s, &admins_run).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "reconnect_needed");
+
     // Once the run is over, no more tokens.
     let (status, _) = call(
         s.base(),

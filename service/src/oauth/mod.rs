@@ -29,7 +29,9 @@ pub(crate) fn http_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(15))
         .build()
-        .unwrap_or_default()
+        // Only a TLS backend that cannot start fails here; falling back to a
+        // default client would quietly follow redirects.
+        .expect("the HTTP client for OAuth providers starts")
 }
 
 /// Seals a secret into its one-column text form.

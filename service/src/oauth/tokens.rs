@@ -145,11 +145,15 @@ impl StoredConnection {
         self.expires_at
             .is_some_and(|at| from_millis(at) <= now + REFRESH_AHEAD)
     }
+}
 
-    fn covers(&self, scopes: &str) -> bool {
-        let granted = split_scopes(&self.scopes);
-        split_scopes(scopes).iter().all(|s| granted.contains(s))
-    }
+/// The scopes of `needed` that `granted` lacks (both space-separated).
+fn missing_scopes(needed: &str, granted: &str) -> Vec<String> {
+    let granted = split_scopes(granted);
+    split_scopes(needed)
+        .into_iter()
+        .filter(|s| !granted.contains(s))
+        .collect()
 }
 
 impl Bosun {
@@ -175,12 +179,15 @@ impl Bosun {
         tokens: ReceivedTokens,
     ) -> Result<()> {
         let now = self.now();
+        // Read where the row is replaced, so a refresh under way (which
+        // stores only over the version it started from) loses to it.
+        let mut tx = self.db().begin_write().await?;
         let existing: Option<(String, i64)> = sqlx::query_as(
             "SELECT id, version FROM oauth_connections WHERE user_id = $1 AND provider_id = $2",
         )
         .bind(principal.user_id.as_str())
         .bind(&provider.id)
-        .fetch_optional(self.db().pool())
+        .fetch_optional(&mut *tx)
         .await?;
         let (id, version) = match existing {
             Some((id, version)) => (id, version + 1),
@@ -199,7 +206,6 @@ impl Bosun {
             version,
         };
         let (access, refresh) = self.seal_tokens(&row, &tokens)?;
-        let mut tx = self.db().begin_write().await?;
         sqlx::query("DELETE FROM oauth_connections WHERE user_id = $1 AND provider_id = $2")
             .bind(principal.user_id.as_str())
             .bind(&provider.id)
@@ -297,10 +303,10 @@ impl Bosun {
             .stored_connection(&principal.user_id, &provider.id)
             .await?
             .ok_or(Error::NotFound("connection"))?;
-        let mut revoked = false;
-        if provider.revocation_url.is_some() {
-            revoked = self.revoke_at_provider(&provider, &row).await;
-        }
+        let revoked = match &provider.revocation_url {
+            Some(url) => self.revoke_at_provider(&provider, url, &row).await,
+            None => false,
+        };
         let mut tx = self.db().begin_write().await?;
         sqlx::query("DELETE FROM oauth_connections WHERE id = $1")
             .bind(&row.id)
@@ -318,9 +324,13 @@ impl Bosun {
 
     /// Revokes the refresh token (which ends the grant) or else the access
     /// token (RFC 7009); whether the provider confirmed it.
-    async fn revoke_at_provider(&self, provider: &StoredProvider, row: &StoredConnection) -> bool {
+    async fn revoke_at_provider(
+        &self,
+        provider: &StoredProvider,
+        url: &str,
+        row: &StoredConnection,
+    ) -> bool {
         let revoke = async {
-            let url = provider.revocation_url.as_deref().unwrap_or_default();
             let master = self.master_key()?;
             let (token, hint) = match &row.refresh_token {
                 Some(sealed) => (
@@ -653,11 +663,7 @@ impl Bosun {
         .fetch_all(self.db().pool())
         .await?;
         for (display_name, needed, status, granted) in rows {
-            let granted = split_scopes(granted.as_deref().unwrap_or_default());
-            let missing: Vec<String> = split_scopes(&needed)
-                .into_iter()
-                .filter(|s| !granted.contains(s))
-                .collect();
+            let missing = missing_scopes(&needed, granted.as_deref().unwrap_or_default());
             let problem = match status.as_deref() {
                 None => "is not connected".to_owned(),
                 Some("active") if missing.is_empty() => continue,
@@ -684,17 +690,27 @@ impl Bosun {
         active: &ActiveRun,
         name: &str,
     ) -> Result<crate::credentials::IssuedCredential> {
-        let workspace = &key.workspace_id;
-        let provider: Option<StoredProvider> = sqlx::query_as(&format!(
-            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers p WHERE workspace_id = $1 AND name = $2 \
-             AND EXISTS (SELECT 1 FROM agent_connection_needs n WHERE n.provider_id = p.id AND n.agent_id = $3)"
+        /// The provider, and the scopes the agent needs of it (none if it
+        /// does not declare it).
+        #[derive(sqlx::FromRow)]
+        struct Declared {
+            #[sqlx(flatten)]
+            provider: StoredProvider,
+            needed_scopes: Option<String>,
+        }
+        let declared: Option<Declared> = sqlx::query_as(&format!(
+            "SELECT {PROVIDER_COLUMNS}, (SELECT n.scopes FROM agent_connection_needs n \
+             WHERE n.provider_id = oauth_providers.id AND n.agent_id = $3) AS needed_scopes \
+             FROM oauth_providers WHERE workspace_id = $1 AND name = $2"
         ))
-        .bind(workspace.as_str())
+        .bind(key.workspace_id.as_str())
         .bind(name)
         .bind(key.agent_id.as_str())
         .fetch_optional(self.db().pool())
         .await?;
-        let provider = provider.ok_or_else(|| Error::Unprocessable {
+        let (provider, needed) = declared
+            .and_then(|d| Some((d.provider, d.needed_scopes?)))
+            .ok_or_else(|| Error::Unprocessable {
             code: "credential_not_declared",
             message: format!(
                 "this agent does not declare that it needs a “{name}” account; an editor adds it \
@@ -709,14 +725,7 @@ impl Bosun {
                 Error::forbidden("this run acts for nobody, so it has no user's account")
             })?;
         let (row, token) = self.current_access_token(&provider, &user).await?;
-        let needed: Option<String> = sqlx::query_scalar(
-            "SELECT scopes FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2",
-        )
-        .bind(key.agent_id.as_str())
-        .bind(&provider.id)
-        .fetch_optional(self.db().pool())
-        .await?;
-        if !row.covers(needed.as_deref().unwrap_or_default()) {
+        if !missing_scopes(&needed, &row.scopes).is_empty() {
             return Err(connect_first(&provider, "reconnect"));
         }
         let now = self.now();
