@@ -316,14 +316,7 @@ impl Bosun {
         principal.require_admin()?;
         let stored = self.stored_provider(&principal.workspace_id, name).await?;
         let mut tx = self.db().begin_write().await?;
-        // Children first: SQLite enforces the cascade, but saying it keeps
-        // both stores alike whatever their settings.
-        for table in ["agent_connection_needs", "oauth_connections"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE provider_id = $1"))
-                .bind(&stored.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // Connections and agents' needs go with it (ON DELETE CASCADE).
         sqlx::query("DELETE FROM oauth_providers WHERE id = $1")
             .bind(&stored.id)
             .execute(&mut *tx)
