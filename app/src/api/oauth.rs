@@ -110,22 +110,22 @@ pub async fn save_provider(fields: ProviderFields) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::oauth::providers::ProviderInput;
 
-    let optional = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+    // Empty fields mean "not given"; the service reads them so.
     let input = ProviderInput {
         name: fields.name.trim().to_owned(),
         display_name: fields.display_name,
-        issuer: optional(fields.issuer),
-        authorize_url: optional(fields.authorize_url),
-        token_url: optional(fields.token_url),
-        revocation_url: optional(fields.revocation_url),
+        issuer: Some(fields.issuer),
+        authorize_url: Some(fields.authorize_url),
+        token_url: Some(fields.token_url),
+        revocation_url: Some(fields.revocation_url),
         client_id: fields.client_id,
-        client_secret: optional(fields.client_secret).map(Into::into),
+        client_secret: Some(fields.client_secret.into()),
         scopes: fields.scopes,
         login_enabled: fields.login_enabled.is_some(),
         login_creates_users: fields.login_creates_users.is_some(),
     };
     let (bosun, principal) = (bosun()?, principal().await?);
-    match optional(fields.existing) {
+    match Some(fields.existing).filter(|e| !e.trim().is_empty()) {
         Some(existing) => {
             bosun
                 .update_oauth_provider(&principal, &existing, input)
