@@ -27,22 +27,11 @@ async fn with_secret() -> Setup {
     s
 }
 
-async fn issue(s: &Setup, run: &str, name: &str) -> (reqwest::StatusCode, Value) {
-    call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("/api/v1/runtime/runs/{run}/credentials/{name}"),
-        Value::Null,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_run_gets_the_secret_and_the_trace_records_it_by_reference() {
     let s = with_secret().await;
     let run = s.running(&s.admin).await;
-    let (status, issued) = issue(&s, &run, "github").await;
+    let (status, issued) = s.credential(&run, "github").await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["value"], SECRET);
     assert_eq!(issued["kind"], "secret");
@@ -90,10 +79,13 @@ async fn a_run_gets_the_secret_and_the_trace_records_it_by_reference() {
     .await;
     assert_eq!(rotated["version"], 2);
     assert!(!rotated["rotated_at"].is_null());
-    assert_eq!(issue(&s, &run, "github").await.1["value"], "the-next-one");
+    assert_eq!(
+        s.credential(&run, "github").await.1["value"],
+        "the-next-one"
+    );
 
     // A finished run gets nothing; neither does an unknown name.
-    assert_eq!(issue(&s, &run, "gitlab").await.0, 404);
+    assert_eq!(s.credential(&run, "gitlab").await.0, 404);
     call(
         s.base(),
         &s.key,
@@ -102,7 +94,7 @@ async fn a_run_gets_the_secret_and_the_trace_records_it_by_reference() {
         json!({"status": "succeeded"}),
     )
     .await;
-    let (status, refused) = issue(&s, &run, "github").await;
+    let (status, refused) = s.credential(&run, "github").await;
     assert_eq!(status, 409, "{refused}");
 }
 
@@ -299,7 +291,7 @@ async fn an_agent_acting_as_its_users_gets_no_service_secret() {
     .await;
     assert_eq!(status, 200);
     let run = s.running(&s.admin).await;
-    let (status, body) = issue(&s, &run, "github").await;
+    let (status, body) = s.credential(&run, "github").await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "credential_not_declared");
     assert!(!body.to_string().contains(SECRET));

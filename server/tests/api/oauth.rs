@@ -159,17 +159,6 @@ async fn connect(app: &TestApp, email: &str) -> Client {
     browser
 }
 
-async fn issue(s: &Setup, run: &str) -> (StatusCode, Value) {
-    call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("/api/v1/runtime/runs/{run}/credentials/mail"),
-        Value::Null,
-    )
-    .await
-}
-
 /// Who the provider says an access token belongs to.
 async fn owner_of(token: &str) -> Value {
     let response = Client::new()
@@ -252,14 +241,14 @@ async fn a_run_gets_the_token_of_the_user_who_started_it_and_never_anyone_elses(
     );
 
     let sams_run = s.running(&sam).await;
-    let (status, issued) = issue(s, &sams_run).await;
+    let (status, issued) = s.credential(&sams_run, "mail").await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["kind"], "oauth");
     let sams_token = issued["value"].as_str().unwrap().to_owned();
     assert_eq!(owner_of(&sams_token).await, "sam@example.com");
 
     let admins_run = s.running(&s.admin).await;
-    let (_, issued) = issue(s, &admins_run).await;
+    let (_, issued) = s.credential(&admins_run, "mail").await;
     let admins_token = issued["value"].as_str().unwrap().to_owned();
     assert_eq!(owner_of(&admins_token).await, "admin@example.com");
     assert_ne!(sams_token, admins_token);
@@ -312,7 +301,7 @@ async fn a_run_gets_the_token_of_the_user_who_started_it_and_never_anyone_elses(
     )
     .await;
     assert_eq!(status, 200);
-    let (status, refused) = issue(s, &admins_run).await;
+    let (status, refused) = s.credential(&admins_run, "mail").await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["error"]["code"], "reconnect_needed");
 
@@ -326,7 +315,7 @@ async fn a_run_gets_the_token_of_the_user_who_started_it_and_never_anyone_elses(
     )
     .await;
     assert!(status.is_success());
-    let (status, _) = issue(s, &sams_run).await;
+    let (status, _) = s.credential(&sams_run, "mail").await;
     assert_eq!(status, 409);
 
     // Neither the store nor an export holds a token or the client secret.
@@ -364,7 +353,7 @@ async fn fifty_runs_asking_at_once_of_two_servers_cause_one_refresh_and_rotated_
     for _ in 0..50 {
         runs.push(s.running(&s.admin).await);
     }
-    let (_, first) = issue(s, &runs[0]).await;
+    let (_, first) = s.credential(&runs[0], "mail").await;
     let first = first["value"].as_str().unwrap().to_owned();
     assert_eq!(count("refreshes", &o.client_id).await, 0);
 
@@ -421,7 +410,7 @@ async fn fifty_runs_asking_at_once_of_two_servers_cause_one_refresh_and_rotated_
         .as_ref()
         .unwrap()
         .advance(Duration::from_secs(2 * 3600));
-    let (status, again) = issue(s, &runs[1]).await;
+    let (status, again) = s.credential(&runs[1], "mail").await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(count("refreshes", &o.client_id).await, 2);
 }
@@ -432,7 +421,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
     let s = &o.s;
     connect(&s.app, "admin@example.com").await;
     let run = s.running(&s.admin).await;
-    let (_, issued) = issue(s, &run).await;
+    let (_, issued) = s.credential(&run, "mail").await;
     let token = issued["value"].as_str().unwrap().to_owned();
 
     // Revoked at the provider (which ends the whole grant): the refresh
@@ -450,7 +439,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
         .as_ref()
         .unwrap()
         .advance(Duration::from_secs(2 * 3600));
-    let (status, refused) = issue(s, &run).await;
+    let (status, refused) = s.credential(&run, "mail").await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["error"]["code"], "reconnect_needed");
     assert_eq!(
@@ -461,7 +450,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
     // Connecting again repairs it.
     connect(&s.app, "admin@example.com").await;
     assert_eq!(my_connection(s, &s.admin).await["status"], "active");
-    let (status, issued) = issue(s, &run).await;
+    let (status, issued) = s.credential(&run, "mail").await;
     assert_eq!(status, 200, "{issued}");
 
     // Disconnecting revokes at the provider and forgets the tokens.
@@ -477,7 +466,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
     assert_eq!(status, 204);
     assert_eq!(count("revocations", &o.client_id).await, revocations + 1);
     assert_eq!(my_connection(s, &s.admin).await["status"], "not_connected");
-    let (status, refused) = issue(s, &run).await;
+    let (status, refused) = s.credential(&run, "mail").await;
     assert_eq!(status, 422);
     assert_eq!(refused["error"]["code"], "connection_required");
 }

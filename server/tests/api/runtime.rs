@@ -66,6 +66,18 @@ impl Setup {
         &self.app.address
     }
 
+    /// Asks, as the run's worker, for the credential `name`.
+    pub(crate) async fn credential(&self, run: &str, name: &str) -> (StatusCode, Value) {
+        call(
+            self.base(),
+            &self.key,
+            Method::POST,
+            &format!("/api/v1/runtime/runs/{run}/credentials/{name}"),
+            Value::Null,
+        )
+        .await
+    }
+
     /// Starts a run as `token`'s user and claims it with the worker key.
     pub(crate) async fn running(&self, token: &str) -> String {
         let (status, run) = call(
