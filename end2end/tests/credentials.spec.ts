@@ -1,17 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { admin, hydrated, logIn, seedSecret } from "./helpers";
+import { admin, hydrated, logIn, seedSecret, servedBodies } from "./helpers";
 
 const SECRET = "ghp_e2e-Secret-Value-42";
 seedSecret(SECRET);
 seedSecret(`${SECRET}-2`);
 
 test("an editor stores a secret that no page ever shows again, rotates and deletes it, and switches the model only on confirmation", async ({ page }) => {
-  const served: string[] = [];
-  page.on("response", async (response) => {
-    if (response.request().method() === "GET" || response.url().includes("/fn/")) {
-      served.push(await response.text().catch(() => ""));
-    }
-  });
+  const served = servedBodies(page);
   await logIn(page, admin.email, admin.password);
   await page.goto("/agents/new");
   await hydrated(page);

@@ -1,7 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir } from "../playwright.config";
+import { baseURL, dataDir } from "../playwright.config";
 
 export { admin } from "../playwright.config";
 
@@ -17,6 +17,16 @@ export function seedSecret(secret: string) {
 /** Waits until the browser bundle has taken over the page. */
 export async function hydrated(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Every body Bosun serves this page from now on (pages, server
+ *  functions, API calls), for tests that check a secret never comes back. */
+export function servedBodies(page: Page): string[] {
+  const served: string[] = [];
+  page.on("response", async (response) => {
+    if (response.url().startsWith(baseURL)) served.push(await response.text().catch(() => ""));
+  });
+  return served;
 }
 
 /** Logs in through the login form and waits for the signed-in shell. */

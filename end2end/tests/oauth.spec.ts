@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { admin, hydrated, logIn, seedSecret } from "./helpers";
+import { admin, hydrated, logIn, seedSecret, servedBodies } from "./helpers";
 
 // The real OpenID provider scripts/test starts (end2end/oidc/provider.mjs).
 const issuer = process.env.BOSUN_TEST_OIDC_ISSUER;
@@ -13,10 +13,7 @@ async function signInAtProvider(page: Page, email: string) {
 
 test("an admin sets up a provider, a user connects their account, a run gets their token, and people sign in with it", async ({ page, browser, request, baseURL }) => {
   expect(issuer, "BOSUN_TEST_OIDC_ISSUER is set by scripts/test").toBeTruthy();
-  const served: string[] = [];
-  page.on("response", async (response) => {
-    if (response.url().startsWith(baseURL!)) served.push(await response.text().catch(() => ""));
-  });
+  const served = servedBodies(page);
   const client = await (await request.post(`${issuer}/reg`, {
     data: { redirect_uris: [`${baseURL}/oauth/callback`] },
   })).json();
