@@ -28,9 +28,21 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The dialect a connection speaks.
+    pub fn of(connection: &sqlx::AnyConnection) -> Self {
+        if connection.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    options: AnyConnectOptions,
     backend: Backend,
     url: String,
     /// This process's SQLite writers take turns here.
@@ -39,19 +51,19 @@ pub struct Db {
 
 /// A transaction opened by [`Db::begin_write`]; rolled back if dropped
 /// uncommitted.
-pub struct WriteTransaction {
-    transaction: sqlx::Transaction<'static, sqlx::Any>,
+pub struct WriteTransaction<'c> {
+    transaction: sqlx::Transaction<'c, sqlx::Any>,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
-impl WriteTransaction {
+impl WriteTransaction<'_> {
     pub async fn commit(self) -> Result<()> {
         self.transaction.commit().await?;
         Ok(())
     }
 }
 
-impl Deref for WriteTransaction {
+impl Deref for WriteTransaction<'_> {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &Self::Target {
@@ -59,7 +71,7 @@ impl Deref for WriteTransaction {
     }
 }
 
-impl DerefMut for WriteTransaction {
+impl DerefMut for WriteTransaction<'_> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.transaction
     }
@@ -91,22 +103,16 @@ impl Db {
             Backend::Sqlite => {
                 pool_options
                     .max_connections(8)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the one writer; the busy
-                            // timeout makes writers queue instead of failing.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
+                    .after_connect(|conn, _| Box::pin(configure_sqlite(conn)))
+                    .connect_with(options.clone())
                     .await
             }
-            Backend::Postgres => pool_options.max_connections(16).connect_with(options).await,
+            Backend::Postgres => {
+                pool_options
+                    .max_connections(16)
+                    .connect_with(options.clone())
+                    .await
+            }
         }
         .context("connecting to the database")?;
 
@@ -117,10 +123,21 @@ impl Db {
         migrator.run(&pool).await?;
         Ok(Self {
             pool,
+            options,
             backend,
             url: url.to_owned(),
             writer: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// A connection of its own, outside the pool, for a writer that keeps
+    /// one busy (made in the caller's runtime, which drives its I/O).
+    pub async fn connect_one(&self) -> Result<sqlx::AnyConnection> {
+        let mut connection = sqlx::ConnectOptions::connect(&self.options).await?;
+        if self.backend == Backend::Sqlite {
+            configure_sqlite(&mut connection).await?;
+        }
+        Ok(connection)
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -144,11 +161,8 @@ impl Db {
     /// of up to 100 ms; the transaction then takes the write lock up front
     /// (`BEGIN IMMEDIATE`), since one that read first and then tried to write
     /// could fail instead of waiting its turn.
-    pub async fn begin_write(&self) -> Result<WriteTransaction> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(Arc::clone(&self.writer).lock_owned().await),
-            Backend::Postgres => None,
-        };
+    pub async fn begin_write(&self) -> Result<WriteTransaction<'static>> {
+        let turn = self.writers_turn().await;
         let transaction = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -159,6 +173,30 @@ impl Db {
         })
     }
 
+    /// [`Db::begin_write`] on a connection the caller keeps, for a writer
+    /// too busy to queue for one from the pool each time.
+    pub async fn begin_write_on<'c>(
+        &self,
+        connection: &'c mut sqlx::AnyConnection,
+    ) -> Result<WriteTransaction<'c>> {
+        let turn = self.writers_turn().await;
+        let transaction = match self.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(connection, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => sqlx::Connection::begin(connection).await?,
+        };
+        Ok(WriteTransaction {
+            transaction,
+            _turn: turn,
+        })
+    }
+
+    async fn writers_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(Arc::clone(&self.writer).lock_owned().await),
+            Backend::Postgres => None,
+        }
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -166,13 +204,30 @@ impl Db {
     }
 }
 
-/// Rows per multi-row `INSERT`. SQLite looks each `$n` up by a linear
-/// scan, so binding costs grow with the square of a statement's parameters.
-pub(crate) const INSERT_CHUNK: usize = 32;
+/// WAL lets readers run beside the one writer; the busy timeout makes
+/// writers queue instead of failing. Statement journals (a multi-row insert
+/// keeps one to undo just itself) stay in memory rather than in a temporary
+/// file made and removed for each statement.
+async fn configure_sqlite(connection: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
+    connection
+        .execute(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA temp_store = MEMORY;",
+        )
+        .await?;
+    Ok(())
+}
 
-/// `($1, $2, …), ($n+1, …), …`: the `VALUES` list of a multi-row insert of
-/// `rows` rows of `columns` parameters each.
-pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+/// Rows per multi-row `INSERT`.
+pub(crate) const INSERT_CHUNK: usize = 64;
+
+/// The `VALUES` list of a multi-row insert of `rows` rows of `columns`
+/// parameters each: `($1, $2, …), ($n+1, …), …` on PostgreSQL, and
+/// `(?, ?, …), …` on SQLite, which binds anonymous parameters in order but
+/// finds each numbered one by a linear scan (quadratic in a statement's
+/// parameters).
+pub(crate) fn value_rows(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {
@@ -183,8 +238,13 @@ pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(row * columns + column + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -254,7 +314,12 @@ impl Sql {
 mod tests {
     #[test]
     fn value_rows_number_parameters_across_rows() {
-        assert_eq!(super::value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(super::value_rows(1, 1), "($1)");
+        use super::{Backend, value_rows};
+        assert_eq!(
+            value_rows(Backend::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(value_rows(Backend::Postgres, 1, 1), "($1)");
+        assert_eq!(value_rows(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

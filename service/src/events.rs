@@ -100,11 +100,12 @@ pub async fn append_all(
             decision,
         ));
     }
+    let backend = crate::db::Backend::of(conn);
     for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
         let sql = format!(
             "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, \
              prev_hash, hash, tool, decision) VALUES {}",
-            crate::db::value_rows(chunk.len(), 13)
+            crate::db::value_rows(backend, chunk.len(), 13)
         );
         let mut insert = sqlx::query(&sql);
         for (seq, at, event, data, prev_hash, hash, tool, decision) in chunk {

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::to_millis;
-use crate::db::{Db, INSERT_CHUNK, value_rows};
+use sqlx::Row as _;
+
+use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
 use crate::events::{self, NewEvent};
 use crate::ids::WorkspaceId;
 use crate::notify::Notifier;
@@ -70,9 +72,27 @@ pub(crate) struct DecisionLog {
 
 impl DecisionLog {
     /// Starts the writer; it stops once the log is dropped.
+    ///
+    /// The writer is the one thing every decision waits for, so it runs on
+    /// a thread of its own with its own connection: between statements it
+    /// is not queued behind the requests on the shared runtime.
+    /// Should it fail to start, the queue is closed and every decision is
+    /// refused (fail closed).
     pub(crate) fn start(db: Db, notifier: Notifier) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(write_batches(db, notifier, receiver));
+        let writer = move || match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(write_batches(db, notifier, receiver)),
+            Err(error) => tracing::error!(%error, "the decision log's runtime did not start"),
+        };
+        if let Err(error) = std::thread::Builder::new()
+            .name("decision-log".into())
+            .spawn(writer)
+        {
+            tracing::error!(%error, "the decision log's thread did not start");
+        }
         Self { queue }
     }
 
@@ -90,6 +110,7 @@ impl DecisionLog {
 
 async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::UnboundedReceiver<Entry>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut connection = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (calls, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
         let inboxes: HashSet<WorkspaceId> = calls
@@ -97,7 +118,19 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
             .filter_map(|call| call.approval.as_ref())
             .map(|approval| approval.workspace_id.clone())
             .collect();
-        match write_batch(&db, calls, &inboxes).await {
+        let written = async {
+            let connection = match &mut connection {
+                Some(connection) => connection,
+                none => none.insert(db.connect_one().await?),
+            };
+            write_batch(&db, connection, calls, &inboxes).await
+        }
+        .await;
+        if written.is_err() {
+            // The connection may be what failed; the next batch opens another.
+            connection = None;
+        }
+        match written {
             Ok(outcomes) => {
                 for workspace in &inboxes {
                     notifier.local(&super::tool_calls::inbox_topic(workspace));
@@ -116,40 +149,65 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
     }
 }
 
+fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
+    format!(
+        "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
+         reason, risk, approval_id, created_at, decided_at) VALUES {}{tail}",
+        value_rows(backend, rows, 13)
+    )
+}
+
+fn insert_calls<'q>(
+    sql: &'q str,
+    calls: &[&'q NewToolCall],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut insert = sqlx::query(sql);
+    for call in calls {
+        let at = to_millis(call.at);
+        insert = insert
+            .bind(call.id.as_str())
+            .bind(call.run_id.as_str())
+            .bind(call.tool.as_str())
+            .bind(call.input.as_str())
+            .bind(call.working_dir.as_deref())
+            .bind(call.idempotency_key.as_deref())
+            .bind(call.decision)
+            .bind(call.outcome)
+            .bind(call.reason.as_str())
+            .bind(call.risk.as_str())
+            .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
+            .bind(at)
+            .bind(call.outcome.map(|_| at));
+    }
+    insert
+}
+
 /// One transaction: the calls (a retried idempotency key loses quietly),
 /// then the approval requests and events of those that were stored.
 async fn write_batch(
     db: &Db,
+    connection: &mut sqlx::AnyConnection,
     calls: Vec<NewToolCall>,
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
-    let mut tx = db.begin_write().await?;
-    let mut stored = HashSet::with_capacity(calls.len());
-    for chunk in calls.chunks(INSERT_CHUNK) {
-        let sql = format!(
-            "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-             reason, risk, approval_id, created_at, decided_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
-            value_rows(chunk.len(), 13)
-        );
-        let mut insert = sqlx::query_scalar::<_, String>(&sql);
-        for call in chunk {
-            let at = to_millis(call.at);
-            insert = insert
-                .bind(call.id.as_str())
-                .bind(call.run_id.as_str())
-                .bind(call.tool.as_str())
-                .bind(call.input.as_str())
-                .bind(call.working_dir.as_deref())
-                .bind(call.idempotency_key.as_deref())
-                .bind(call.decision)
-                .bind(call.outcome)
-                .bind(call.reason.as_str())
-                .bind(call.risk.as_str())
-                .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
-                .bind(at)
-                .bind(call.outcome.map(|_| at));
+    let mut tx = db.begin_write_on(connection).await?;
+    let backend = Backend::of(&tx);
+    // A call's id is new, so only one with an idempotency key can collide
+    // (with a retry stored first); only those are asked which were stored.
+    let (keyed, unkeyed): (Vec<&NewToolCall>, Vec<&NewToolCall>) = calls
+        .iter()
+        .partition(|call| call.idempotency_key.is_some());
+    let mut stored: HashSet<String> = unkeyed.iter().map(|call| call.id.clone()).collect();
+    for chunk in unkeyed.chunks(INSERT_CHUNK) {
+        let sql = insert_calls_sql(backend, chunk.len(), "");
+        insert_calls(&sql, chunk).execute(&mut *tx).await?;
+    }
+    for chunk in keyed.chunks(INSERT_CHUNK) {
+        let sql = insert_calls_sql(backend, chunk.len(), " ON CONFLICT DO NOTHING RETURNING id");
+        let rows = insert_calls(&sql, chunk).fetch_all(&mut *tx).await?;
+        for row in rows {
+            stored.insert(row.try_get(0)?);
         }
-        stored.extend(insert.fetch_all(&mut *tx).await?);
     }
 
     let mut outcomes = Vec::with_capacity(calls.len());
