@@ -58,6 +58,58 @@ pub async fn append_all(
     conn: &mut AnyConnection,
     events: Vec<(DateTime<Utc>, NewEvent)>,
 ) -> Result<i64> {
+    let prepared = events
+        .into_iter()
+        .map(|(at, event)| PreparedEvent::new(at, event))
+        .collect();
+    append_prepared(conn, prepared).await
+}
+
+/// An event encoded for the chain as far as it can be before it has a
+/// place in it, so that a busy writer only numbers and hashes it.
+pub(crate) struct PreparedEvent {
+    at: i64,
+    event: NewEvent,
+    data: String,
+    /// What the hash covers after the previous hash and the number.
+    chained_tail: String,
+    tool: Option<String>,
+    decision: Option<&'static str>,
+}
+
+impl PreparedEvent {
+    pub(crate) fn new(at: DateTime<Utc>, event: NewEvent) -> Self {
+        let data = event.data.to_string();
+        let (tool, decision) = search_fields(&event.data);
+        let at = to_millis(at);
+        let chained_tail = ChainedFields {
+            seq: 0,
+            at,
+            kind: event.kind,
+            workspace_id: event.workspace_id.as_str(),
+            agent_id: event.agent_id.as_ref().map(AgentId::as_str),
+            run_id: event.run_id.as_deref(),
+            actor: event.actor.as_deref(),
+            on_behalf_of: event.on_behalf_of.as_deref(),
+            data: &data,
+        }
+        .tail();
+        Self {
+            at,
+            event,
+            data,
+            chained_tail,
+            tool,
+            decision,
+        }
+    }
+}
+
+/// [`append_all`] for events already prepared.
+pub(crate) async fn append_prepared(
+    conn: &mut AnyConnection,
+    events: Vec<PreparedEvent>,
+) -> Result<i64> {
     let Ok(count) = i64::try_from(events.len()) else {
         return Err(crate::Error::internal("too many events in one append"));
     };
@@ -73,32 +125,10 @@ pub async fn append_all(
     .fetch_one(&mut *conn)
     .await?;
     let mut rows = Vec::with_capacity(events.len());
-    for ((at, event), seq) in events.into_iter().zip(last - count + 1..) {
-        let data = event.data.to_string();
-        let fields = ChainedFields {
-            seq,
-            at: to_millis(at),
-            kind: event.kind,
-            workspace_id: event.workspace_id.as_str(),
-            agent_id: event.agent_id.as_ref().map(AgentId::as_str),
-            run_id: event.run_id.as_deref(),
-            actor: event.actor.as_deref(),
-            on_behalf_of: event.on_behalf_of.as_deref(),
-            data: &data,
-        };
-        let next = fields.hash(&hash);
+    for (prepared, seq) in events.into_iter().zip(last - count + 1..) {
+        let next = chain_hash(&hash, seq, &prepared.chained_tail);
         let prev_hash = std::mem::replace(&mut hash, next.clone());
-        let (tool, decision) = search_fields(&event.data);
-        rows.push((
-            seq,
-            to_millis(at),
-            event,
-            data,
-            prev_hash,
-            next,
-            tool,
-            decision,
-        ));
+        rows.push((seq, prepared, prev_hash, next));
     }
     let backend = crate::db::Backend::of(conn);
     for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
@@ -108,21 +138,22 @@ pub async fn append_all(
             crate::db::value_rows(backend, chunk.len(), 13)
         );
         let mut insert = sqlx::query(&sql);
-        for (seq, at, event, data, prev_hash, hash, tool, decision) in chunk {
+        for (seq, prepared, prev_hash, hash) in chunk {
+            let event = &prepared.event;
             insert = insert
                 .bind(*seq)
-                .bind(*at)
+                .bind(prepared.at)
                 .bind(event.kind)
                 .bind(event.workspace_id.as_str())
                 .bind(event.agent_id.as_ref().map(AgentId::as_str))
                 .bind(event.run_id.as_deref())
                 .bind(event.actor.as_deref())
                 .bind(event.on_behalf_of.as_deref())
-                .bind(data.as_str())
+                .bind(prepared.data.as_str())
                 .bind(prev_hash.as_str())
                 .bind(hash.as_str())
-                .bind(tool.as_deref())
-                .bind(*decision);
+                .bind(prepared.tool.as_deref())
+                .bind(prepared.decision);
         }
         insert.execute(&mut *conn).await?;
     }
@@ -164,9 +195,13 @@ impl ChainedFields<'_> {
     /// SHA-256 over the previous hash and this event's fields, encoded as a
     /// JSON array so that no two different events share an encoding.
     pub fn hash(&self, prev_hash: &str) -> String {
-        let encoded = serde_json::json!([
-            prev_hash,
-            self.seq,
+        chain_hash(prev_hash, self.seq, &self.tail())
+    }
+
+    /// The array's encoding after the previous hash and the number:
+    /// `at,"kind",…,"data"]`.
+    fn tail(&self) -> String {
+        let mut encoded = serde_json::json!([
             self.at,
             self.kind,
             self.workspace_id,
@@ -177,8 +212,22 @@ impl ChainedFields<'_> {
             self.data,
         ])
         .to_string();
-        hex::encode(Sha256::digest(encoded.as_bytes()))
+        encoded.remove(0); // the opening bracket, which `chain_hash` writes
+        encoded
     }
+}
+
+/// The hash of `[prev_hash,seq,…tail`, hashed in pieces so the tail can
+/// be encoded before the event has a number.
+fn chain_hash(prev_hash: &str, seq: i64, tail: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"[");
+    hasher.update(Value::from(prev_hash).to_string());
+    hasher.update(b",");
+    hasher.update(seq.to_string());
+    hasher.update(b",");
+    hasher.update(tail);
+    hex::encode(hasher.finalize())
 }
 
 /// Why the chain does not verify, naming the first event that breaks it.
@@ -462,5 +511,46 @@ impl From<ExportedEvent> for Event {
 impl From<StoredEvent> for Event {
     fn from(event: StoredEvent) -> Self {
         ExportedEvent::from(event).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chains already stored were hashed over the whole array at once; the
+    /// hash taken in pieces must agree with them byte for byte.
+    #[test]
+    fn an_events_hash_covers_its_fields_as_one_json_array() {
+        let data = r#"{"input":"echo \"hé\"\n\\ 🚢","tool":"system_shell"}"#;
+        let fields = ChainedFields {
+            seq: 42,
+            at: 1_700_000_000_123,
+            kind: "tool_call.requested",
+            workspace_id: "ws_1",
+            agent_id: Some("ag_1"),
+            run_id: None,
+            actor: Some("key:rk_1"),
+            on_behalf_of: None,
+            data,
+        };
+        let prev_hash = "ab".repeat(32);
+        let whole = serde_json::json!([
+            prev_hash,
+            42,
+            1_700_000_000_123_i64,
+            "tool_call.requested",
+            "ws_1",
+            "ag_1",
+            null,
+            "key:rk_1",
+            null,
+            data
+        ])
+        .to_string();
+        assert_eq!(
+            fields.hash(&prev_hash),
+            hex::encode(Sha256::digest(whole.as_bytes()))
+        );
     }
 }

@@ -18,7 +18,7 @@ use crate::clock::to_millis;
 use sqlx::Row as _;
 
 use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
-use crate::events::{self, NewEvent};
+use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
 use crate::notify::Notifier;
 use crate::{Error, Result};
@@ -43,7 +43,8 @@ pub(crate) struct NewToolCall {
     pub risk: String,
     pub approval: Option<NewApproval>,
     pub at: DateTime<Utc>,
-    pub events: Vec<NewEvent>,
+    /// Its events, encoded by the caller so the writer only chains them.
+    pub events: Vec<PreparedEvent>,
 }
 
 /// The approval request of a call the rules answered with `ask`.
@@ -237,10 +238,10 @@ async fn write_batch(
             .await?;
         }
         stored_calls.push((call.key_id, to_millis(call.at)));
-        events.extend(call.events.into_iter().map(|event| (call.at, event)));
+        events.extend(call.events);
         outcomes.push(Recorded::Stored);
     }
-    events::append_all(&mut tx, events).await?;
+    events::append_prepared(&mut tx, events).await?;
     let mut last_use: HashMap<&str, i64> = HashMap::new();
     for call in &stored_calls {
         let at = last_use.entry(call.0.as_str()).or_default();

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::decision_log::{NewApproval, NewToolCall, Recorded};
 use super::{ActiveRun, AgentKey, run_event};
 use crate::clock::to_millis;
-use crate::events;
+use crate::events::{self, PreparedEvent};
 use crate::ids::{ApprovalId, RunId, ToolCallId};
 use crate::{Bosun, Error, Result, validate};
 
@@ -179,7 +179,10 @@ impl Bosun {
             risk: risk.to_string(),
             approval: approval_request,
             at: now,
-            events,
+            events: events
+                .into_iter()
+                .map(|event| PreparedEvent::new(now, event))
+                .collect(),
         };
         match self.decision_log().record(call).await? {
             Recorded::Stored => Ok(ToolCallState {
