@@ -472,6 +472,41 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
 }
 
 #[tokio::test]
+async fn deleting_a_provider_revokes_the_connections_to_it() {
+    let o = with_provider(spawn_app().await, false).await;
+    let s = &o.s;
+    connect(&s.app, "admin@example.com").await;
+    let run = s.running(&s.admin).await;
+    let (_, issued) = s.credential(&run, "mail").await;
+    let token = issued["value"].as_str().unwrap().to_owned();
+    owner_of(&token).await;
+
+    let revocations = count("revocations", &o.client_id).await;
+    let (status, body) = call(
+        s.base(),
+        &s.admin,
+        Method::DELETE,
+        "/api/v1/oauth/providers/mail",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(count("revocations", &o.client_id).await, revocations + 1);
+    let at_provider = Client::new()
+        .get(format!("{}/me", issuer()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        at_provider.status(),
+        StatusCode::UNAUTHORIZED,
+        "the grant ended with the provider's removal"
+    );
+    assert_eq!(my_connection(s, &s.admin).await, Value::Null);
+}
+
+#[tokio::test]
 async fn a_forged_replayed_or_foreign_state_is_refused() {
     let o = with_provider(spawn_app().await, false).await;
     let app = &o.s.app;

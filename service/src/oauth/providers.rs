@@ -310,11 +310,12 @@ impl Bosun {
         self.provider_info(principal, name).await
     }
 
-    /// Removes a provider, every connection to it and every agent's need
-    /// of it (admins).
+    /// Removes a provider, every connection to it (revoked at the provider
+    /// first, as far as it answers) and every agent's need of it (admins).
     pub async fn delete_oauth_provider(&self, principal: &Principal, name: &str) -> Result<()> {
         principal.require_admin()?;
         let stored = self.stored_provider(&principal.workspace_id, name).await?;
+        let (connections, revoked) = self.revoke_every_connection(&stored).await?;
         let mut tx = self.db().begin_write().await?;
         // Connections and agents' needs go with it (ON DELETE CASCADE).
         sqlx::query("DELETE FROM oauth_providers WHERE id = $1")
@@ -328,7 +329,8 @@ impl Bosun {
                 "oauth_provider.deleted",
                 principal,
                 None,
-                json!({ "name": stored.name }),
+                json!({ "name": stored.name, "connections": connections,
+                        "revoked_at_provider": revoked }),
             ),
         )
         .await?;

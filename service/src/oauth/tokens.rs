@@ -322,6 +322,33 @@ impl Bosun {
         tx.commit().await
     }
 
+    /// Revokes at the provider every connection to it, before it is removed;
+    /// answers how many there were and how many the provider confirmed.
+    pub(super) async fn revoke_every_connection(
+        &self,
+        provider: &StoredProvider,
+    ) -> Result<(usize, usize)> {
+        let rows: Vec<StoredConnection> = sqlx::query_as(&format!(
+            "SELECT {CONNECTION_COLUMNS} FROM oauth_connections WHERE provider_id = $1"
+        ))
+        .bind(&provider.id)
+        .fetch_all(self.db().pool())
+        .await?;
+        let Some(url) = &provider.revocation_url else {
+            return Ok((rows.len(), 0));
+        };
+        let mut confirmed = 0;
+        for some in rows.chunks(4) {
+            let answers = futures::future::join_all(
+                some.iter()
+                    .map(|row| self.revoke_at_provider(provider, url, row)),
+            )
+            .await;
+            confirmed += answers.into_iter().filter(|answer| *answer).count();
+        }
+        Ok((rows.len(), confirmed))
+    }
+
     /// Revokes the refresh token (which ends the grant) or else the access
     /// token (RFC 7009); whether the provider confirmed it.
     async fn revoke_at_provider(
