@@ -183,6 +183,17 @@ async fn count(kind: &str, client_id: &str) -> u64 {
     body["count"].as_u64().unwrap()
 }
 
+/// The admin connects their account and starts a run, which is handed
+/// their token.
+async fn admins_run_with_token(s: &Setup) -> (String, String) {
+    connect(&s.app, "admin@example.com").await;
+    let run = s.running(&s.admin).await;
+    let (status, issued) = s.credential(&run, "mail").await;
+    assert_eq!(status, 200, "{issued}");
+    let token = issued["value"].as_str().unwrap().to_owned();
+    (run, token)
+}
+
 async fn my_connection(s: &Setup, token: &str) -> Value {
     let (_, list) = call(
         s.base(),
@@ -419,10 +430,7 @@ async fn fifty_runs_asking_at_once_of_two_servers_cause_one_refresh_and_rotated_
 async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes() {
     let o = with_provider(spawn_app_with_manual_clock().await, false).await;
     let s = &o.s;
-    connect(&s.app, "admin@example.com").await;
-    let run = s.running(&s.admin).await;
-    let (_, issued) = s.credential(&run, "mail").await;
-    let token = issued["value"].as_str().unwrap().to_owned();
+    let (run, token) = admins_run_with_token(s).await;
 
     // Revoked at the provider (which ends the whole grant): the refresh
     // gets invalid_grant.
@@ -475,10 +483,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_disconnecting_revokes(
 async fn deleting_a_provider_revokes_the_connections_to_it() {
     let o = with_provider(spawn_app().await, false).await;
     let s = &o.s;
-    connect(&s.app, "admin@example.com").await;
-    let run = s.running(&s.admin).await;
-    let (_, issued) = s.credential(&run, "mail").await;
-    let token = issued["value"].as_str().unwrap().to_owned();
+    let (_, token) = admins_run_with_token(s).await;
     owner_of(&token).await;
 
     let revocations = count("revocations", &o.client_id).await;
