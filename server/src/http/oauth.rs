@@ -27,14 +27,13 @@ pub async fn connect(
     session: Session,
     headers: HeaderMap,
     Path(provider): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Response {
     let redirect_uri = callback_url(&state, &headers);
-    let (url, pending) = state
+    let started = state
         .bosun
         .begin_connection(&principal, &provider, &redirect_uri)
-        .await?;
-    remember(&session, &pending).await?;
-    Ok(Redirect::to(&url).into_response())
+        .await;
+    to_provider(&session, Purpose::Connect, started).await
 }
 
 /// `POST /auth/sso/{provider}`: sign in with a provider.
@@ -43,19 +42,34 @@ pub async fn sign_in(
     session: Session,
     headers: HeaderMap,
     Path(provider): Path<String>,
-) -> Result<Response, ApiError> {
-    let workspace = state.bosun.default_workspace().await?;
+) -> Response {
     let redirect_uri = callback_url(&state, &headers);
-    let started = state
-        .bosun
-        .begin_sign_in(&workspace, &provider, &redirect_uri)
-        .await;
-    match started {
-        Ok((url, pending)) => {
-            remember(&session, &pending).await?;
-            Ok(Redirect::to(&url).into_response())
+    let started = match state.bosun.default_workspace().await {
+        Ok(workspace) => {
+            state
+                .bosun
+                .begin_sign_in(&workspace, &provider, &redirect_uri)
+                .await
         }
-        Err(error) => Ok(back_to(Purpose::SignIn, &error)),
+        Err(error) => Err(error),
+    };
+    to_provider(&session, Purpose::SignIn, started).await
+}
+
+/// Sends the browser to the provider, remembering what is under way; or
+/// back where it came from, saying why not.
+async fn to_provider(
+    session: &Session,
+    purpose: Purpose,
+    started: Result<(String, PendingAuthorization), Error>,
+) -> Response {
+    let remembered = match started {
+        Ok((url, pending)) => remember(session, &pending).await.map(|()| url),
+        Err(error) => Err(error),
+    };
+    match remembered {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(error) => back_to(purpose, &error),
     }
 }
 
@@ -102,20 +116,23 @@ pub async fn callback(
             tracing::info!(user = %principal.user_id, "signed in with a provider");
             Ok(Redirect::to("/").into_response())
         }
-        Err(Error::Internal(inner)) => Err(ApiError(Error::Internal(inner))),
         Err(error) => Ok(back_to(purpose, &error)),
     }
 }
 
-async fn remember(session: &Session, pending: &PendingAuthorization) -> Result<(), ApiError> {
+async fn remember(session: &Session, pending: &PendingAuthorization) -> Result<(), Error> {
     session
         .insert(PENDING, pending)
         .await
-        .map_err(|error| ApiError(Error::internal(format!("writing the session: {error}"))))
+        .map_err(|error| Error::internal(format!("writing the session: {error}")))
 }
 
-/// Back to the page the flow started from, with the problem to show.
+/// Back to the page the flow started from, with the problem to show (a
+/// fault of ours is logged, and shown only as such).
 fn back_to(purpose: Purpose, error: &Error) -> Response {
+    if let Error::Internal(inner) = error {
+        tracing::error!(error = ?inner, "an OAuth sign-in or connection failed");
+    }
     let message = urlencode(&error.public_message());
     let to = match purpose {
         Purpose::Connect => format!("/account?connection_error={message}#connections"),

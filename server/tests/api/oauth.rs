@@ -553,6 +553,13 @@ async fn a_forged_replayed_or_foreign_state_is_refused() {
         "not_connected"
     );
 
+    // A provider that does not exist: back to the account page, saying so.
+    let unknown = start(app, &browser, "/oauth/connect/nope").await;
+    assert!(
+        unknown.starts_with("/account?connection_error=") && unknown.ends_with("#connections"),
+        "{unknown}"
+    );
+
     // Foreign: a callback planted in another person's browser.
     app.create_user("victim@example.com", Role::Member).await;
     let attacker = app.logged_in("admin@example.com").await;
