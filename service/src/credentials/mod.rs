@@ -269,13 +269,7 @@ impl Bosun {
         );
         let secret = vault::open(self.master_key()?, &context, &sealed).map_err(|error| {
             tracing::error!(%error, credential = %stored.name, "a stored credential does not open");
-            Error::Unprocessable {
-                code: "credential_unreadable",
-                message:
-                    "the stored credential does not open (it was altered, moved, or sealed under \
-                          another master key); an editor must write it again"
-                        .into(),
-            }
+            vault::unreadable("the stored credential", "an editor must write it again")
         })?;
         let value = Zeroizing::new(
             String::from_utf8(secret.to_vec())

@@ -135,6 +135,18 @@ pub fn seal(master: &MasterKey, context: &str, secret: &[u8]) -> Result<Sealed> 
     })
 }
 
+/// The answer for a stored secret that no longer opens, wherever it is
+/// kept: `what` is the secret, `remedy` who sets it again.
+pub(crate) fn unreadable(what: &str, remedy: &str) -> Error {
+    Error::Unprocessable {
+        code: "credential_unreadable",
+        message: format!(
+            "{what} does not open (it was altered, moved, or sealed under another master key); \
+             {remedy}"
+        ),
+    }
+}
+
 /// Opens what [`seal`] sealed for the same `context`; anything else —
 /// another owner's context, a changed byte, another master key — fails.
 pub fn open(master: &MasterKey, context: &str, sealed: &Sealed) -> Result<Zeroizing<Vec<u8>>> {

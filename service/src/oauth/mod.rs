@@ -41,12 +41,7 @@ fn seal_text(master: &MasterKey, context: &str, secret: &str) -> Result<String> 
 
 /// Opens what [`seal_text`] sealed for the same context.
 fn open_text(master: &MasterKey, context: &str, text: &str) -> Result<Zeroizing<String>> {
-    let unreadable = || Error::Unprocessable {
-        code: "credential_unreadable",
-        message: "a stored OAuth secret does not open (it was altered, moved, or sealed under \
-                  another master key); set it again"
-            .into(),
-    };
+    let unreadable = || vault::unreadable("a stored OAuth secret", "set it again");
     let sealed = Sealed::from_text(text).ok_or_else(unreadable)?;
     let bytes = vault::open(master, context, &sealed).map_err(|_| unreadable())?;
     String::from_utf8(bytes.to_vec())
