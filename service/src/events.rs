@@ -83,7 +83,7 @@ impl PreparedEvent {
         let (tool, decision) = search_fields(&event.data);
         let at = to_millis(at);
         let chained_tail = ChainedFields {
-            seq: 0,
+            seq: 0, // not yet known, and not part of the tail
             at,
             kind: event.kind,
             workspace_id: event.workspace_id.as_str(),

@@ -12,11 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use sqlx::Row as _;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::to_millis;
-use sqlx::Row as _;
-
 use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
 use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
@@ -192,13 +191,13 @@ async fn write_batch(
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
     let mut tx = db.begin_write_on(connection).await?;
-    let backend = Backend::of(&tx);
+    let backend = db.backend();
     // A call's id is new, so only one with an idempotency key can collide
     // (with a retry stored first); only those are asked which were stored.
     let (keyed, unkeyed): (Vec<&NewToolCall>, Vec<&NewToolCall>) = calls
         .iter()
         .partition(|call| call.idempotency_key.is_some());
-    let mut stored: HashSet<String> = unkeyed.iter().map(|call| call.id.clone()).collect();
+    let mut stored_keyed = HashSet::with_capacity(keyed.len());
     for chunk in unkeyed.chunks(INSERT_CHUNK) {
         let sql = insert_calls_sql(backend, chunk.len(), "");
         insert_calls(&sql, chunk).execute(&mut *tx).await?;
@@ -207,7 +206,7 @@ async fn write_batch(
         let sql = insert_calls_sql(backend, chunk.len(), " ON CONFLICT DO NOTHING RETURNING id");
         let rows = insert_calls(&sql, chunk).fetch_all(&mut *tx).await?;
         for row in rows {
-            stored.insert(row.try_get(0)?);
+            stored_keyed.insert(row.try_get::<String, _>(0)?);
         }
     }
 
@@ -215,7 +214,7 @@ async fn write_batch(
     let mut events = Vec::new();
     let mut stored_calls = Vec::new();
     for call in calls {
-        if !stored.contains(&call.id) {
+        if call.idempotency_key.is_some() && !stored_keyed.contains(&call.id) {
             outcomes.push(Recorded::DuplicateIdempotencyKey);
             continue;
         }
