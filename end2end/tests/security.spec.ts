@@ -98,8 +98,10 @@ test("hostile text in every field stays text on every page, under a CSP nobody v
   await post(request, token, "/api/v1/rules", {
     tool: "system_shell", action: "ask", pattern: "sudo *", note: long("workspace rule note"),
   });
+  // The tool stays in the catalog for the specs after this one: its
+  // description must not read like a form label ("Description") they use.
   await post(request, token, "/api/v1/tools", {
-    name: "hostile_tool", description: long("tool description"), argument_kind: "text", default_risk: "caution", category: "read",
+    name: "hostile_tool", description: long("tool blurb"), argument_kind: "text", default_risk: "caution", category: "read",
   });
   const clientSecret = `hostile-provider-secret-${Date.now()}`;
   seedSecret(clientSecret);
