@@ -23,12 +23,22 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, this is where a request whose arguments cannot be read
+    /// (malformed, missing, of the wrong type) ends up, before any server
+    /// function runs: it is the caller's mistake, a 400 naming the problem,
+    /// not a failure of ours. (leptos answers 500 unless told otherwise.)
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         let code = match error {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "invalid_input",
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => "invalid_input",
             ServerFnErrorErr::Request(_) => "request_failed",
             _ => "server_function_error",
         };
+        #[cfg(feature = "ssr")]
+        if code == "invalid_input" {
+            set_response_status(400);
+        }
         Self {
             code: code.into(),
             message: error.to_string(),
@@ -42,15 +52,22 @@ impl From<bosun_service::Error> for AppError {
         if let bosun_service::Error::Internal(inner) = &error {
             tracing::error!(error = ?inner, "server function failed");
         }
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-            && let Ok(status) = http::StatusCode::from_u16(error.status())
-        {
-            response.set_status(status);
-        }
+        set_response_status(error.status());
         Self {
             code: error.code().into(),
             message: error.public_message(),
         }
+    }
+}
+
+/// Sets the status of the response being made, when there is one (a server
+/// function called over HTTP, or a page rendered on the server).
+#[cfg(feature = "ssr")]
+fn set_response_status(status: u16) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(status)
+    {
+        response.set_status(status);
     }
 }
 

@@ -26,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // No icon: without this line the browser asks for /favicon.ico on every visit.
+                <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -44,7 +46,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bosun.css" />
-        <Title formatter=|page: String| format!("{page} · Bosun") />
+        <Title formatter=|page: String| page_title(&page) />
         // Pages behind the login wait for their data before the response
         // starts, so that a visitor who must log in gets a real redirect.
         <Router>
@@ -75,6 +77,34 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The document title of a page, for every page at once: page titles hold
+/// stored text (an agent's name), and on the server leptos_meta writes the
+/// title into the HTML as it is given, so it is escaped here. In the browser
+/// the title is set as text (`document.title`) and must not be.
+fn page_title(page: &str) -> String {
+    let title = format!("{page} · Bosun");
+    #[cfg(feature = "ssr")]
+    let title = escape_html_text(&title);
+    title
+}
+
+/// `text` made safe to place between tags.
+#[cfg(feature = "ssr")]
+fn escape_html_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
 /// Marks the document once the browser bundle has taken over, so that
 /// end-to-end tests (and curious people) can tell a hydrated page from a
 /// server-rendered one.
@@ -84,4 +114,21 @@ fn mark_hydrated() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn a_stored_name_in_the_title_stays_text() {
+        assert_eq!(
+            page_title("x</title><script>alert(1)</script>"),
+            "x&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; · Bosun"
+        );
+        assert_eq!(
+            page_title("Fish & \"chips\""),
+            "Fish &amp; &quot;chips&quot; · Bosun"
+        );
+    }
 }

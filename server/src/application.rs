@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::http::{health, oauth, push, same_origin};
+use crate::http::{health, oauth, push, same_origin, security_headers, server_functions};
 use crate::sessions::SqlSessionStore;
 
 /// What every handler can reach.
@@ -82,6 +82,9 @@ impl Application {
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
         let router = router(state)
             .layer(session_layer)
+            .layer(axum::middleware::from_fn(
+                security_headers::set_security_headers,
+            ))
             .layer(TraceLayer::new_for_http());
         Ok(Self {
             listener,
@@ -164,7 +167,10 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_context = {
         let bosun = state.bosun.clone();
-        move || provide_context(bosun.clone())
+        move || {
+            provide_context(bosun.clone());
+            security_headers::provide_request_nonce();
+        }
     };
     let error_context = leptos_context.clone();
     Router::new()
@@ -185,6 +191,7 @@ fn router(state: AppState) -> Router {
             AppState,
             _,
         >(error_context, shell))
+        .layer(axum::middleware::from_fn(server_functions::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             same_origin::refuse_cross_site,
