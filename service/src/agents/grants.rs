@@ -238,7 +238,9 @@ impl Bosun {
     }
 
     /// Revokes a grant (owner and admins). Takes effect at the grantee's
-    /// very next request: access is never cached.
+    /// very next request: access is never cached. The pending approval
+    /// requests of runs it leaves without access are withdrawn in the same
+    /// transaction, and their waiting agents told.
     pub async fn revoke_grant(
         &self,
         principal: &Principal,
@@ -260,7 +262,11 @@ impl Bosun {
             NewEvent::audit("grant.revoked", principal, Some(agent), data),
         )
         .await?;
+        let topics = self
+            .withdraw_disentitled(&mut tx, &principal.workspace_id)
+            .await?;
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         Ok(())
     }
 
