@@ -247,11 +247,6 @@ impl Bosun {
         let Some(row) = row else {
             return Ok(None);
         };
-        sqlx::query("UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(to_millis(now))
-            .bind(key.key_id.as_str())
-            .execute(&mut *tx)
-            .await?;
         let event = NewEvent {
             kind: "run.claimed",
             workspace_id: key.workspace_id.clone(),
