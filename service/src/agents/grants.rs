@@ -9,6 +9,7 @@ use super::access::{AccessLevel, AccessSource, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
+use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
 
 /// Whom a grant is for.
@@ -263,7 +264,7 @@ impl Bosun {
         )
         .await?;
         let topics = self
-            .withdraw_disentitled(&mut tx, &principal.workspace_id)
+            .withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
             .await?;
         tx.commit().await?;
         self.notifier().local_all(&topics);

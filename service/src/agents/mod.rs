@@ -399,8 +399,12 @@ impl Bosun {
         // The previous owner may have lost access with the agent: their
         // runs' pending requests are withdrawn, and keys they made stop.
         let topics = if after.owner_id != before.owner_id {
-            self.withdraw_disentitled(&mut tx, &principal.workspace_id)
-                .await?
+            self.withdraw_disentitled(
+                &mut tx,
+                &principal.workspace_id,
+                crate::runs::approvals::Affected::Agent(id),
+            )
+            .await?
         } else {
             Vec::new()
         };

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
 use crate::ids::{UserId, WorkspaceId};
+use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
 
 /// What it takes to create a user.
@@ -152,7 +153,7 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let topics = self
-            .withdraw_disentitled(&mut tx, &actor.workspace_id)
+            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;
         tx.commit().await?;
         self.notifier().local_all(&topics);
@@ -186,7 +187,7 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let topics = self
-            .withdraw_disentitled(&mut tx, &actor.workspace_id)
+            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;
         tx.commit().await?;
         self.notifier().local_all(&topics);

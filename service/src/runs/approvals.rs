@@ -16,7 +16,7 @@ use crate::agents::Capability;
 use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::ids::{AgentId, ApprovalId, ToolCallId, WorkspaceId};
+use crate::ids::{AgentId, ApprovalId, ToolCallId, UserId, WorkspaceId};
 use crate::notify::Notifier;
 use crate::rules::{RuleDraft, RuleList};
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
@@ -544,45 +544,56 @@ const UNREVIEWED_COLUMNS: &str = "approvals.id, approvals.tool_call_id, approval
      approvals.workspace_id, runs.started_by, approvals.tool";
 const UNREVIEWED_FROM: &str = "approvals JOIN runs ON runs.id = approvals.run_id JOIN agents ON agents.id = approvals.agent_id";
 
+/// Whose pending requests a change may leave without a starter entitled
+/// to them: the requests a revocation looks at.
+pub(crate) enum Affected<'a> {
+    /// Every run of one agent (a revoked grant, a new owner).
+    Agent(&'a AgentId),
+    /// Every run a person started, or a runtime key they created started
+    /// (deactivated, stepped down as admin).
+    Person(&'a UserId),
+}
+
 impl Bosun {
     /// Withdraws, inside a change's transaction, the pending requests of
-    /// the workspace's runs whose starter the change leaves without access
-    /// (a revoked grant, a deactivated member, a demoted admin, a
-    /// transferred agent). Answers the topics to tell this process once it
-    /// commits (other processes are told on commit). Requests recorded
-    /// concurrently with the change are caught when next read (see
-    /// `settle_pending`).
+    /// the affected runs whose starter the change leaves without access.
+    /// Answers the topics to tell this process once it commits (other
+    /// processes are told on commit). Requests recorded concurrently with
+    /// the change are caught when next read (see `settle_pending`).
     pub(crate) async fn withdraw_disentitled(
         &self,
         conn: &mut sqlx::AnyConnection,
         workspace: &WorkspaceId,
+        affected: Affected<'_>,
     ) -> Result<Vec<String>> {
-        withdraw_disentitled(conn, self.db().backend(), self.now(), workspace).await
-    }
-}
-
-async fn withdraw_disentitled(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    now: DateTime<Utc>,
-    workspace: &WorkspaceId,
-) -> Result<Vec<String>> {
-    let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
-        "SELECT {UNREVIEWED_COLUMNS}, 'withdrawn' AS closing FROM {UNREVIEWED_FROM} \
-         WHERE approvals.workspace_id = $1 AND approvals.status = 'pending' AND NOT {}",
-        run_entitled_sql("runs", "agents")
-    ))
-    .bind(workspace.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut topics = Vec::new();
-    for request in &requests {
-        if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
-            topics.extend(told);
+        let (which, id) = match affected {
+            Affected::Agent(agent) => ("approvals.agent_id = $2", agent.as_str()),
+            Affected::Person(user) => (
+                "(runs.started_by = $2 OR runs.started_by_key IN \
+                 (SELECT runtime_keys.id FROM runtime_keys WHERE runtime_keys.created_by = $2))",
+                user.as_str(),
+            ),
+        };
+        let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
+            "SELECT {UNREVIEWED_COLUMNS}, 'withdrawn' AS closing FROM {UNREVIEWED_FROM} \
+             WHERE approvals.workspace_id = $1 AND approvals.status = 'pending' AND {which} AND NOT {}",
+            run_entitled_sql("runs", "agents")
+        ))
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (backend, now) = (self.db().backend(), self.now());
+        let mut topics = Vec::new();
+        for request in &requests {
+            if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
+                topics.extend(told);
+            }
         }
+        topics.sort_unstable();
+        topics.dedup();
+        Ok(topics)
     }
-    topics.dedup();
-    Ok(topics)
 }
 
 /// Closes one pending request as [`Unreviewed::closing`] says, denying its

@@ -72,6 +72,40 @@ async fn admins_change_the_approval_time_to_live_and_self_approval_and_each_chan
 }
 
 #[tokio::test]
+async fn a_new_request_waits_as_long_as_the_workspace_says() {
+    let s = setup(spawn_app().await).await;
+    let (status, body) = call(
+        s.base(),
+        &s.admin,
+        Method::PATCH,
+        "/api/v1/workspace",
+        json!({ "approval_ttl_seconds": 90 }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    s.app
+        .create_user("reviewer@example.com", bosun_service::identity::Role::Admin)
+        .await;
+    let reviewer = s.app.token_for("reviewer@example.com").await;
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "delete_file", "/work/a").await;
+    let inbox = s.app.api_json("/api/v1/approvals", &reviewer).await;
+    let listed = &inbox["items"][0];
+    assert_eq!(listed["id"], asked["approval_id"]);
+    let at = |field: &str| {
+        listed[field]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    assert_eq!(
+        at("expires_at") - at("requested_at"),
+        chrono::Duration::seconds(90)
+    );
+}
+
+#[tokio::test]
 async fn bad_settings_are_refused_naming_the_field_and_nothing_changes() {
     let s = setup(spawn_app().await).await;
     let before = s.app.api_json("/api/v1/workspace", &s.admin).await;
