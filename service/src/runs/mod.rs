@@ -230,13 +230,16 @@ impl Bosun {
         // The status check in the UPDATE makes a claim race-free: of two
         // workers picking the same run, only one changes it. A run whose
         // starter lost access to the agent stays queued, unclaimable,
-        // until they have it again.
+        // until they have it again; and a key that died while its worker
+        // was waiting claims nothing.
         let row: Option<RunRow> = sqlx::query_as(&format!(
             "UPDATE runs SET status = 'running', claimed_at = $1, claimed_by_key = $2 \
              WHERE id = (SELECT queued.id FROM runs queued JOIN agents ON agents.id = queued.agent_id \
+               JOIN runtime_keys ON runtime_keys.id = $2 AND runtime_keys.agent_id = agents.id AND {} \
                WHERE queued.agent_id = $3 AND queued.status = 'queued' AND {} \
                ORDER BY queued.created_at, queued.id LIMIT 1) \
              AND status = 'queued' RETURNING {RUN_COLUMNS}",
+            live_key_sql("runtime_keys", "agents"),
             run_entitled_sql("queued", "agents")
         ))
         .bind(to_millis(now))

@@ -603,3 +603,33 @@ async fn my_connections_say_which_agents_may_use_each_account() {
     let page: Value = response.json().await.unwrap();
     assert_eq!(page[0]["agents"], json!(["Mail sorter"]));
 }
+
+#[tokio::test]
+async fn a_worker_already_waiting_for_work_claims_nothing_once_its_key_died() {
+    let t = team().await;
+    let waiting = {
+        let (base, key) = (t.s.base().to_owned(), t.owner_key.clone());
+        tokio::spawn(async move {
+            call(
+                &base,
+                &key,
+                Method::GET,
+                "/api/v1/runtime/runs/next?wait=5",
+                Value::Null,
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.s.app
+        .bosun
+        .set_member_active(&t.admin().await, &UserId::from_string(t.owner_id.clone()), false)
+        .await
+        .unwrap();
+    let queued = t.start(&t.s.admin).await;
+    let (status, body) = waiting.await.unwrap();
+    assert_eq!(status, 204, "the dead key claimed {body}");
+    let (status, claimed) = t.claim(&t.s.key).await;
+    assert_eq!(status, 200);
+    assert_eq!(claimed.as_deref(), queued["id"].as_str());
+}
