@@ -623,7 +623,11 @@ async fn a_worker_already_waiting_for_work_claims_nothing_once_its_key_died() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     t.s.app
         .bosun
-        .set_member_active(&t.admin().await, &UserId::from_string(t.owner_id.clone()), false)
+        .set_member_active(
+            &t.admin().await,
+            &UserId::from_string(t.owner_id.clone()),
+            false,
+        )
         .await
         .unwrap();
     let queued = t.start(&t.s.admin).await;
