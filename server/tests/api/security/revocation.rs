@@ -8,7 +8,6 @@
 use std::time::{Duration, Instant};
 
 use bosun_service::identity::Role;
-use bosun_service::ids::UserId;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -174,12 +173,7 @@ async fn after_deactivation_every_runtime_call_is_refused_but_the_run_can_still_
     t.credential_secret().await;
     assert_eq!(t.s.credential(&run, "token").await.0, 200);
 
-    let sam_id = UserId::from_string(sam_id);
-    t.s.app
-        .bosun
-        .set_member_active(&t.admin().await, &sam_id, false)
-        .await
-        .unwrap();
+    t.set_active(&sam_id, false).await;
 
     let why = "no longer has access";
     let forbidden = |(status, body): (StatusCode, Value)| {
@@ -242,11 +236,7 @@ async fn after_deactivation_every_runtime_call_is_refused_but_the_run_can_still_
     assert_eq!(finished["status"], "failed");
 
     // Back in the workspace, their queued run is claimed after all.
-    t.s.app
-        .bosun
-        .set_member_active(&t.admin().await, &sam_id, true)
-        .await
-        .unwrap();
+    t.set_active(&sam_id, true).await;
     assert_eq!(t.claim(key).await, (StatusCode::OK, Some(queued)));
 }
 
@@ -276,18 +266,7 @@ async fn giving_an_agent_away_or_stepping_down_as_admin_withdraws_what_only_that
     assert_eq!(status, 200, "{body}");
     assert_withdrawn(&t, &owners_call, &owners_approval, "no longer has access").await;
 
-    let ada_id =
-        t.s.app
-            .bosun
-            .user_by_email("ada@example.com")
-            .await
-            .unwrap()
-            .user_id;
-    t.s.app
-        .bosun
-        .change_role(&t.admin().await, &ada_id, Role::Member)
-        .await
-        .unwrap();
+    t.step_down("ada@example.com").await;
     assert_withdrawn(&t, &adas_call, &adas_approval, "no longer has access").await;
 
     let (status, decided) = decide(&t, &editors_approval).await;
@@ -332,20 +311,25 @@ async fn a_tool_call_racing_a_revocation_is_never_left_for_a_reviewer_to_allow()
     }
 }
 
-#[tokio::test]
-async fn a_request_a_revocation_did_not_see_is_withdrawn_when_next_read() {
-    let t = team().await;
-    let (sam, sam_id, _) = runner(&t, "sam@example.com").await;
-    let run = running_for(&t, &sam).await;
-    let (call_id, approval) = pending(&t, &run).await;
-    // What a revocation committed alongside the request leaves behind: the
-    // grant gone, the request still pending (the revoking transaction did
-    // not see it to withdraw it).
+/// What a revocation committed alongside a tool call leaves behind: the
+/// grant gone, the request still pending (the revoking transaction did not
+/// see it to withdraw it). Answers the call and the approval.
+async fn left_pending_by_a_concurrent_revocation(t: &Team) -> (String, String) {
+    let (sam, sam_id, _) = runner(t, "sam@example.com").await;
+    let run = running_for(t, &sam).await;
+    let pending = pending(t, &run).await;
     sqlx::query("DELETE FROM agent_grants WHERE user_id = $1")
         .bind(&sam_id)
         .execute(t.s.app.bosun.db().pool())
         .await
         .unwrap();
+    pending
+}
+
+#[tokio::test]
+async fn a_request_a_revocation_did_not_see_is_withdrawn_when_next_read() {
+    let t = team().await;
+    let (call_id, approval) = left_pending_by_a_concurrent_revocation(&t).await;
     let inbox = t.s.app.api_json("/api/v1/approvals", &t.s.admin).await;
     assert_eq!(inbox["items"].as_array().unwrap().len(), 0, "{inbox}");
     assert_withdrawn(&t, &call_id, &approval, "no longer has access").await;
@@ -354,14 +338,7 @@ async fn a_request_a_revocation_did_not_see_is_withdrawn_when_next_read() {
 #[tokio::test]
 async fn deciding_a_request_whose_starter_just_lost_access_withdraws_it_instead() {
     let t = team().await;
-    let (sam, sam_id, _) = runner(&t, "sam@example.com").await;
-    let run = running_for(&t, &sam).await;
-    let (call_id, approval) = pending(&t, &run).await;
-    sqlx::query("DELETE FROM agent_grants WHERE user_id = $1")
-        .bind(&sam_id)
-        .execute(t.s.app.bosun.db().pool())
-        .await
-        .unwrap();
+    let (call_id, approval) = left_pending_by_a_concurrent_revocation(&t).await;
     // No read came first: the decision itself finds out.
     let (status, refused) = decide(&t, &approval).await;
     assert_eq!(status, 409, "{refused}");

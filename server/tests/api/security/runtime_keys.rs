@@ -94,6 +94,30 @@ impl Team {
             .unwrap()
     }
 
+    /// The admin deactivates (or reactivates) the member `user`.
+    pub(super) async fn set_active(&self, user: &str, active: bool) {
+        self.s
+            .app
+            .bosun
+            .set_member_active(
+                &self.admin().await,
+                &UserId::from_string(user.to_owned()),
+                active,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The admin `email` becomes a plain member.
+    pub(super) async fn step_down(&self, email: &str) {
+        let bosun = &self.s.app.bosun;
+        let user = bosun.user_by_email(email).await.unwrap().user_id;
+        bosun
+            .change_role(&self.admin().await, &user, Role::Member)
+            .await
+            .unwrap();
+    }
+
     /// Claims the next run with `key`: the status, and the run's id if one came.
     pub(super) async fn claim(&self, key: &str) -> (StatusCode, Option<String>) {
         let (status, body) = call(
@@ -292,14 +316,16 @@ async fn the_creator_of_a_key_does_not_approve_what_their_key_started_unless_sel
         0,
         "not in its creator's inbox: {inbox}"
     );
-    let (status, refused) = call(
-        base,
-        &t.owner,
-        Method::POST,
-        &decide,
-        json!({ "decision": "allow_once" }),
-    )
-    .await;
+    let owner_decides = || {
+        call(
+            base,
+            &t.owner,
+            Method::POST,
+            &decide,
+            json!({ "decision": "allow_once" }),
+        )
+    };
+    let (status, refused) = owner_decides().await;
     assert_eq!(status, 403, "{refused}");
     assert!(
         refused["error"]["message"]
@@ -325,14 +351,7 @@ async fn the_creator_of_a_key_does_not_approve_what_their_key_started_unless_sel
     assert_eq!(status, 200, "{body}");
     let inbox = t.s.app.api_json("/api/v1/approvals", &t.owner).await;
     assert_eq!(inbox["items"][0]["id"], approval.as_str());
-    let (status, decided) = call(
-        base,
-        &t.owner,
-        Method::POST,
-        &decide,
-        json!({ "decision": "allow_once" }),
-    )
-    .await;
+    let (status, decided) = owner_decides().await;
     assert_eq!(status, 200, "{decided}");
     assert_eq!(decided["status"], "approved");
 }
@@ -404,27 +423,11 @@ async fn a_key_stops_at_the_next_request_when_the_agent_is_given_to_someone_else
 async fn a_key_stops_at_the_next_request_when_its_creator_is_deactivated() {
     let t = team().await;
     let run = claimed_by(&t, &t.owner_key).await;
-    t.s.app
-        .bosun
-        .set_member_active(
-            &t.admin().await,
-            &UserId::from_string(t.owner_id.clone()),
-            false,
-        )
-        .await
-        .unwrap();
+    t.set_active(&t.owner_id, false).await;
     assert_dead(&t, &t.owner_key, &t.owner_key_id, &run).await;
 
     // Back in the workspace as the owner, their key works again.
-    t.s.app
-        .bosun
-        .set_member_active(
-            &t.admin().await,
-            &UserId::from_string(t.owner_id.clone()),
-            true,
-        )
-        .await
-        .unwrap();
+    t.set_active(&t.owner_id, true).await;
     assert_eq!(t.claim(&t.owner_key).await.0, 204);
 }
 
@@ -447,18 +450,7 @@ async fn an_admins_key_for_someone_elses_agent_stops_when_the_admin_steps_down()
         key["id"].as_str().unwrap().to_owned(),
     );
     let run = claimed_by(&t, &ada_key).await;
-    let ada_id =
-        t.s.app
-            .bosun
-            .user_by_email("ada@example.com")
-            .await
-            .unwrap()
-            .user_id;
-    t.s.app
-        .bosun
-        .change_role(&t.admin().await, &ada_id, Role::Member)
-        .await
-        .unwrap();
+    t.step_down("ada@example.com").await;
     assert_dead(&t, &ada_key, &ada_key_id, &run).await;
     // The owner's key was never the admin's to lose.
     assert_eq!(t.claim(&t.owner_key).await.0, 204);
@@ -480,27 +472,23 @@ async fn a_run_a_key_started_never_receives_anyones_account_token() {
             json!({ "credential_model": model }),
         )
     };
+    let runs = format!("{agent}/runs");
+    let start_with_key = || {
+        call(
+            s.base(),
+            &s.key,
+            Method::POST,
+            &runs,
+            json!({ "input": {} }),
+        )
+    };
     // A user agent's key does not start runs at all.
-    let (status, refused) = call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("{agent}/runs"),
-        json!({ "input": {} }),
-    )
-    .await;
+    let (status, refused) = start_with_key().await;
     assert_eq!(status, 403, "{refused}");
     // One started while the agent was a fixed one and claimed after it
     // became a user agent acts for nobody: no token.
     assert_eq!(patch("fixed").await.0, 200);
-    let (status, run) = call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("{agent}/runs"),
-        json!({ "input": {} }),
-    )
-    .await;
+    let (status, run) = start_with_key().await;
     assert_eq!(status, 201, "{run}");
     assert_eq!(patch("user").await.0, 200);
     let (status, claimed) = call(
@@ -621,15 +609,7 @@ async fn a_worker_already_waiting_for_work_claims_nothing_once_its_key_died() {
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    t.s.app
-        .bosun
-        .set_member_active(
-            &t.admin().await,
-            &UserId::from_string(t.owner_id.clone()),
-            false,
-        )
-        .await
-        .unwrap();
+    t.set_active(&t.owner_id, false).await;
     let queued = t.start(&t.s.admin).await;
     let (status, body) = waiting.await.unwrap();
     assert_eq!(status, 204, "the dead key claimed {body}");
