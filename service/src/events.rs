@@ -339,6 +339,49 @@ pub struct ExportCheck {
     pub gaps: i64,
 }
 
+/// What changed between two versions of something, for an audit event:
+/// each differing field as `{"from", "to"}`.
+#[derive(Default)]
+pub(crate) struct Changes(serde_json::Map<String, Value>);
+
+impl Changes {
+    /// Records `field` if it differs.
+    pub(crate) fn field<T: serde::Serialize + PartialEq>(
+        &mut self,
+        field: &str,
+        from: &T,
+        to: &T,
+    ) -> &mut Self {
+        if from != to {
+            self.0
+                .insert(field.into(), serde_json::json!({ "from": from, "to": to }));
+        }
+        self
+    }
+
+    /// Records that a long value changed, without copying it.
+    pub(crate) fn changed<T: PartialEq + ?Sized>(
+        &mut self,
+        field: &str,
+        from: &T,
+        to: &T,
+    ) -> &mut Self {
+        if from != to {
+            self.0
+                .insert(field.into(), serde_json::json!({ "changed": true }));
+        }
+        self
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
 /// Checks an export offline (JSON Lines, or the JSON document): every
 /// event's hash must cover its fields and its `prev_hash`, events must
 /// come in order, and where two are adjacent in the log the second must

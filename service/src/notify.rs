@@ -56,6 +56,13 @@ impl Notifier {
         Ok(())
     }
 
+    /// [`Notifier::local`] for each of `topics`.
+    pub fn local_all(&self, topics: &[String]) {
+        for topic in topics {
+            self.local(topic);
+        }
+    }
+
     pub fn subscribe(&self) -> Subscription {
         Subscription {
             receiver: self.local.subscribe(),

@@ -1,10 +1,134 @@
-//! Workspaces. A new installation gets one, named "Default".
+//! Workspaces, and the settings their admins change (Settings → Security,
+//! `GET/PATCH /api/v1/workspace`). A new installation gets one workspace,
+//! named "Default".
 
+use bosun_policy::ExecutionMode;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::agents::EXECUTION_MODES;
 use crate::clock::to_millis;
+use crate::events::{self, Changes, NewEvent};
 use crate::ids::WorkspaceId;
-use crate::{Bosun, Result};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// The longest an approval request may wait for a reviewer: 30 days.
+pub const MAX_APPROVAL_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
+
+/// A workspace's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkspaceSettings {
+    /// The execution mode new agents start in.
+    pub default_execution_mode: ExecutionMode,
+    /// How long an approval request waits for a reviewer before it is
+    /// denied as expired (applies to requests made from then on).
+    pub approval_ttl_seconds: i64,
+    /// Whether reviewers may decide requests of runs they started (or that
+    /// a runtime key they created started).
+    pub self_approval: bool,
+}
+
+/// A change to the settings: only the fields given change.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsPatch {
+    pub default_execution_mode: Option<String>,
+    pub approval_ttl_seconds: Option<i64>,
+    pub self_approval: Option<bool>,
+}
 
 impl Bosun {
+    /// The principal's workspace's settings; any member may read them.
+    pub async fn workspace_settings(&self, principal: &Principal) -> Result<WorkspaceSettings> {
+        self.settings_of(
+            &mut *self.db().pool().acquire().await?,
+            &principal.workspace_id,
+        )
+        .await
+    }
+
+    async fn settings_of(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        workspace: &WorkspaceId,
+    ) -> Result<WorkspaceSettings> {
+        let (mode, ttl, self_approval): (String, i64, i64) = sqlx::query_as(
+            "SELECT default_execution_mode, approval_ttl_seconds, allow_self_approval \
+             FROM workspaces WHERE id = $1",
+        )
+        .bind(workspace.as_str())
+        .fetch_one(conn)
+        .await?;
+        Ok(WorkspaceSettings {
+            default_execution_mode: validate::one_of(
+                "default_execution_mode",
+                &mode,
+                EXECUTION_MODES,
+            )?,
+            approval_ttl_seconds: ttl,
+            self_approval: self_approval != 0,
+        })
+    }
+
+    /// Changes the workspace's settings (admins), all or nothing: every
+    /// field given is checked before any is stored, and the change is one
+    /// audit event saying what each changed field was and became.
+    pub async fn update_workspace_settings(
+        &self,
+        principal: &Principal,
+        patch: SettingsPatch,
+    ) -> Result<WorkspaceSettings> {
+        principal.require_admin()?;
+        let mode: Option<ExecutionMode> = patch
+            .default_execution_mode
+            .map(|mode| validate::one_of("default_execution_mode", &mode, EXECUTION_MODES))
+            .transpose()?;
+        if let Some(ttl) = patch.approval_ttl_seconds
+            && !(1..=MAX_APPROVAL_TTL_SECONDS).contains(&ttl)
+        {
+            return Err(Error::invalid(
+                "approval_ttl_seconds",
+                format!(
+                    "must be from 1 second to 30 days ({MAX_APPROVAL_TTL_SECONDS} seconds); got {ttl}"
+                ),
+            ));
+        }
+        let mut tx = self.db().begin_write().await?;
+        let before = self.settings_of(&mut tx, &principal.workspace_id).await?;
+        let after = WorkspaceSettings {
+            default_execution_mode: mode.unwrap_or(before.default_execution_mode),
+            approval_ttl_seconds: patch
+                .approval_ttl_seconds
+                .unwrap_or(before.approval_ttl_seconds),
+            self_approval: patch.self_approval.unwrap_or(before.self_approval),
+        };
+        if after == before {
+            return Ok(after);
+        }
+        sqlx::query(
+            "UPDATE workspaces SET default_execution_mode = $1, approval_ttl_seconds = $2, \
+             allow_self_approval = $3 WHERE id = $4",
+        )
+        .bind(after.default_execution_mode.as_str())
+        .bind(after.approval_ttl_seconds)
+        .bind(i64::from(after.self_approval))
+        .bind(principal.workspace_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "workspace.settings_changed",
+                principal,
+                None,
+                settings_changes(&before, &after),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// The workspace new users join when none is named, created on first
     /// start. Processes starting at once on an empty store agree on one.
     pub async fn default_workspace(&self) -> Result<WorkspaceId> {
@@ -85,4 +209,22 @@ impl Bosun {
             .await?;
         Ok(count > 0)
     }
+}
+
+/// The fields that differ, for the audit event.
+fn settings_changes(before: &WorkspaceSettings, after: &WorkspaceSettings) -> Value {
+    let mut changes = Changes::default();
+    changes
+        .field(
+            "default_execution_mode",
+            &before.default_execution_mode,
+            &after.default_execution_mode,
+        )
+        .field(
+            "approval_ttl_seconds",
+            &before.approval_ttl_seconds,
+            &after.approval_ttl_seconds,
+        )
+        .field("self_approval", &before.self_approval, &after.self_approval);
+    changes.into_value()
 }

@@ -27,6 +27,8 @@ pub struct AccessView {
     pub can_clone: bool,
     pub can_edit: bool,
     pub can_manage_sharing: bool,
+    /// Create, see and revoke its runtime keys.
+    pub can_manage_keys: bool,
     pub can_delete: bool,
 }
 
@@ -79,6 +81,7 @@ mod convert {
                 can_clone: access.allows(Capability::Clone),
                 can_edit: access.allows(Capability::Edit),
                 can_manage_sharing: access.allows(Capability::ManageSharing),
+                can_manage_keys: access.allows(Capability::ManageKeys),
                 can_delete: access.allows(Capability::Delete),
             }
         }

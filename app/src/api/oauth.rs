@@ -41,6 +41,9 @@ pub struct ConnectionView {
     pub scopes: String,
     pub connected: Option<String>,
     pub last_used: Option<String>,
+    /// The names of the agents that may use the account (in runs the
+    /// person starts).
+    pub agents: Vec<String>,
 }
 
 /// An account an agent needs from whoever runs it.
@@ -198,6 +201,7 @@ pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
             scopes: c.scopes.join(" "),
             connected: c.connected_at.map(|at| at.format(FORMAT).to_string()),
             last_used: c.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            agents: c.agents.into_iter().map(|agent| agent.name).collect(),
         })
         .collect())
 }

@@ -38,6 +38,8 @@ pub struct WorkspacePolicyView {
     pub enforced: Vec<RuleView>,
     pub workspace: Vec<RuleView>,
     pub default_mode: String,
+    pub approval_ttl_seconds: i64,
+    pub self_approval: bool,
     pub tools: Vec<ToolView>,
 }
 
@@ -154,14 +156,13 @@ pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
     use bosun_service::rules::RuleList;
 
     let (bosun, principal) = (bosun()?, principal().await?);
+    let settings = bosun.workspace_settings(&principal).await?;
     Ok(WorkspacePolicyView {
         enforced: convert::views(bosun.rules(&principal, &RuleList::Enforced).await?),
         workspace: convert::views(bosun.rules(&principal, &RuleList::Workspace).await?),
-        default_mode: bosun
-            .default_execution_mode(&principal.workspace_id)
-            .await?
-            .as_str()
-            .into(),
+        default_mode: settings.default_execution_mode.as_str().into(),
+        approval_ttl_seconds: settings.approval_ttl_seconds,
+        self_approval: settings.self_approval,
         tools: bosun
             .list_tools(&principal)
             .await?
@@ -225,8 +226,41 @@ pub async fn reorder_rules(list: ListRef, order: Vec<String>) -> Result<(), AppE
 #[server(prefix = "/fn", endpoint = "workspace/default-mode")]
 pub async fn set_default_mode(mode: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
+    let patch = bosun_service::workspaces::SettingsPatch {
+        default_execution_mode: Some(mode),
+        ..Default::default()
+    };
     bosun()?
-        .set_default_execution_mode(&principal().await?, &mode)
+        .update_workspace_settings(&principal().await?, patch)
+        .await?;
+    Ok(())
+}
+
+/// Sets how long approval requests wait and whether reviewers may decide
+/// their own runs' requests. `approval_ttl_seconds` comes as typed in the
+/// form, so that anything but a whole number is told as such.
+#[server(prefix = "/fn", endpoint = "workspace/approval-settings")]
+pub async fn set_approval_settings(
+    approval_ttl_seconds: String,
+    #[server(default)] self_approval: bool,
+) -> Result<(), AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::workspaces::MAX_APPROVAL_TTL_SECONDS;
+    let ttl = approval_ttl_seconds.trim().parse::<i64>().map_err(|_| {
+        bosun_service::Error::invalid(
+            "approval_ttl_seconds",
+            format!(
+                "must be a whole number of seconds, from 1 to {MAX_APPROVAL_TTL_SECONDS} (30 days)"
+            ),
+        )
+    })?;
+    let patch = bosun_service::workspaces::SettingsPatch {
+        approval_ttl_seconds: Some(ttl),
+        self_approval: Some(self_approval),
+        ..Default::default()
+    };
+    bosun()?
+        .update_workspace_settings(&principal().await?, patch)
         .await?;
     Ok(())
 }

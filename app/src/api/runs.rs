@@ -13,6 +13,8 @@ pub struct RunView {
     pub input: String,
     pub output: Option<String>,
     pub started_by: Option<String>,
+    /// The runtime key that started it, if one did.
+    pub started_by_key: Option<String>,
     pub created: String,
     pub finished: Option<String>,
 }
@@ -21,8 +23,13 @@ pub struct RunView {
 pub struct KeyView {
     pub id: String,
     pub name: String,
+    /// The name of the person who created it.
+    pub created_by: String,
     pub created: String,
     pub last_used: Option<String>,
+    /// False while its creator no longer owns the agent or administers
+    /// the workspace: the key is refused until they do again.
+    pub active: bool,
 }
 
 /// A key just created, with its value shown this once.
@@ -44,6 +51,7 @@ impl From<bosun_service::runs::Run> for RunView {
                 .output
                 .map(|o| serde_json::to_string_pretty(&o).unwrap_or_default()),
             started_by: run.started_by,
+            started_by_key: run.started_by_key,
             created: run.created_at.format(FORMAT).to_string(),
             finished: run.finished_at.map(|at| at.format(FORMAT).to_string()),
         }
@@ -95,8 +103,10 @@ pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
         .map(|key| KeyView {
             id: key.id.to_string(),
             name: key.name,
+            created_by: key.created_by_name,
             created: key.created_at.format(FORMAT).to_string(),
             last_used: key.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            active: key.active,
         })
         .collect())
 }

@@ -208,7 +208,16 @@ mod ssr {
                 .to_owned()
         };
         match event.kind.as_str() {
-            "run.started" => format!("started with input {}", data["input"]),
+            "run.started" => match data["started_by_key"].get("name").and_then(Value::as_str) {
+                Some(key) => format!(
+                    "started by the runtime key “{key}” of {} with input {}",
+                    names
+                        .user(data["started_by_key"]["created_by"].as_str())
+                        .unwrap_or_else(|| "an unknown creator".into()),
+                    data["input"]
+                ),
+                None => format!("started with input {}", data["input"]),
+            },
             "run.claimed" => "claimed by the agent's worker".into(),
             "run.finished" => format!("finished: {}", text("status")),
             "tool_call.requested" => format!("asks to {}: {}", text("tool"), text("input")),
@@ -238,10 +247,12 @@ mod ssr {
             }
             "approval.requested" => "waits for a reviewer".into(),
             "approval.resolved" => {
-                let reviewer = names
-                    .user(data["reviewer"].as_str())
-                    .unwrap_or_else(|| "expiry".into());
-                let mut line = format!("{} by {reviewer}", text("decision"));
+                // Expired and withdrawn requests have no reviewer; their
+                // message says why.
+                let mut line = match names.user(data["reviewer"].as_str()) {
+                    Some(reviewer) => format!("{} by {reviewer}", text("decision")),
+                    None => text("decision"),
+                };
                 if let Some(message) = data["message"].as_str() {
                     line.push_str(&format!(": “{message}”"));
                 }

@@ -21,7 +21,7 @@ pub fn ConnectionsSection() -> impl IntoView {
         <section class="card" id="connections" aria-label="Connections">
             <h2>"Connections"</h2>
             <p class="hint">
-                "Agents that act as you use these accounts, with the scopes they declare. Bosun keeps the tokens encrypted, refreshes them, and hands each run only yours."
+                "Agents that act as you use these accounts, with the scopes they declare, and only in runs you start yourself (never in runs a runtime key starts). Bosun keeps the tokens encrypted, refreshes them, and hands each run only yours."
             </p>
             {move || connected().map(|provider| view! {
                 <p class="notice" role="status">{format!("Connected your {provider} account.")}</p>
@@ -42,6 +42,7 @@ pub fn ConnectionsSection() -> impl IntoView {
                                     <th scope="col">"Provider"</th>
                                     <th scope="col">"Status"</th>
                                     <th scope="col">"Scopes"</th>
+                                    <th scope="col">"Used by"</th>
                                     <th scope="col">"Last used"</th>
                                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                 </tr></thead>
@@ -76,6 +77,13 @@ fn ConnectionRow(
             <td>{item.display_name.clone()}</td>
             <td><span class=format!("badge connection-{}", item.status) data-testid="connection-status">{status}</span></td>
             <td class="mono">{item.scopes.clone()}</td>
+            <td data-testid="connection-agents">
+                {if item.agents.is_empty() {
+                    "no agent you can run".to_owned()
+                } else {
+                    item.agents.join(", ")
+                }}
+            </td>
             <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
             <td class="row-actions">
                 // A plain form: the server answers with a redirect to the provider.

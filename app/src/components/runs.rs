@@ -1,5 +1,5 @@
-//! An agent's runs (start one, watch their status) and, for its editors,
-//! the runtime keys its worker uses.
+//! An agent's runs (start one, watch their status) and, for its owner and
+//! workspace admins, the runtime keys its worker uses.
 
 use leptos::prelude::*;
 
@@ -83,7 +83,10 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
     view! {
         <section class="card" aria-label="Runtime keys">
             <h2>"Runtime keys"</h2>
-            <p class="hint">"The agent's worker uses a runtime key to claim runs and ask before each tool call."</p>
+            <p class="hint">
+                "The agent's worker uses a runtime key to claim runs and ask before each tool call. "
+                "Runs a key starts count as its creator's; a key stops working when its creator no longer owns the agent or administers the workspace."
+            </p>
             <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {
                 event.prevent_default();
                 create.dispatch(CreateKey { agent_id: agent.get_value(), name: name.get_untracked() });
@@ -108,10 +111,14 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
                                 {keys.into_iter().map(|key| {
                                     let key_id = key.id.clone();
                                     view! {
-                                        <li>
+                                        <li data-testid="runtime-key">
                                             <strong>{key.name.clone()}</strong>
-                                            " created " {key.created.clone()}
+                                            " created by " <span data-testid="key-creator">{key.created_by.clone()}</span>
+                                            " on " {key.created.clone()}
                                             " · last used " {key.last_used.clone().unwrap_or_else(|| "never".into())}
+                                            {(!key.active).then(|| view! {
+                                                " " <span class="badge status-failed">"inactive: its creator lost their rights"</span>
+                                            })}
                                             " "
                                             <button type="button" class="secondary" aria-label=format!("Revoke key {}", key.name)
                                                 on:click=move |_| { revoke.dispatch(RevokeKey { agent_id: agent.get_value(), key_id: key_id.clone() }); }>

@@ -113,7 +113,7 @@ pub fn AgentPage() -> impl IntoView {
                                 None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
                             }}
                             <RunsPanel agent_id=agent.id.clone() />
-                            {agent.access.can_edit.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
+                            {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
                             {(agent.credential_model == "user").then(|| view! {
                                 <NeedsPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />
                             })}

@@ -12,7 +12,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::from_name;
 use crate::api::rules::{
-    AgentPolicyView, ListRef, SetDefaultMode, WorkspacePolicyView, agent_policy, workspace_policy,
+    AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
+    agent_policy, workspace_policy,
 };
 use crate::components::agent_labels::{EXECUTION_MODES, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -173,6 +174,7 @@ fn WorkspaceRules(
             </form>
             <ActionError result=set_mode.value() />
         </section>
+        <ApprovalSettings ttl=view.approval_ttl_seconds self_approval=view.self_approval />
         <RuleList
             title="Enforced rules"
             explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
@@ -195,4 +197,52 @@ fn WorkspaceRules(
         />
     }
     .into_any()
+}
+
+/// How long approval requests wait, and whether reviewers may decide their
+/// own runs' requests; the server checks the values and says what is wrong.
+#[component]
+fn ApprovalSettings(ttl: i64, self_approval: bool) -> impl IntoView {
+    let save = ServerAction::<SetApprovalSettings>::new();
+    let ttl = RwSignal::new(ttl.to_string());
+    let self_approval = RwSignal::new(self_approval);
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    view! {
+        <section class="card" aria-label="Approvals">
+            <h2>"Approvals"</h2>
+            <form on:submit=move |event: leptos::ev::SubmitEvent| {
+                event.prevent_default();
+                save.dispatch(SetApprovalSettings {
+                    approval_ttl_seconds: ttl.get_untracked(),
+                    self_approval: self_approval.get_untracked(),
+                });
+            }>
+                <label>
+                    "Requests expire after (seconds)"
+                    <input
+                        type="text"
+                        inputmode="numeric"
+                        name="approval_ttl_seconds"
+                        prop:value=ttl
+                        on:input=move |ev| ttl.set(event_target_value(&ev))
+                    />
+                </label>
+                <p class="hint">"From 1 second to 30 days (2592000). An expired request is a denial."</p>
+                <label class="checkbox">
+                    <input
+                        type="checkbox"
+                        name="self_approval"
+                        prop:checked=self_approval
+                        on:change=move |ev| self_approval.set(event_target_checked(&ev))
+                    />
+                    "Reviewers may decide requests of runs they started (or that a runtime key they created started)"
+                </label>
+                <button type="submit">"Save"</button>
+                <Show when=saved>
+                    <span class="saved" role="status">"Saved"</span>
+                </Show>
+            </form>
+            <ActionError result=save.value() />
+        </section>
+    }
 }

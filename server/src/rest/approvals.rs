@@ -23,14 +23,20 @@ pub struct ApprovalBody {
     pub input: String,
     #[schema(value_type = Object)]
     pub risk: serde_json::Value,
-    /// `pending`, `approved`, `denied` or `expired`.
+    /// `pending`, `approved`, `denied`, `expired`, or `withdrawn` (whoever
+    /// the run acts for lost access to the agent before anyone decided).
     pub status: String,
     pub requested_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub decided_by: Option<String>,
-    /// `allow_once`, `always_allow`, `edit`, `deny` or `expired`.
+    /// `allow_once`, `always_allow`, `edit`, `deny`, `expired` or `withdrawn`.
     pub decision: Option<String>,
+    /// The reviewer's message, or why the request expired or was withdrawn.
     pub message: Option<String>,
+    /// The user who started the run; null when a runtime key did.
+    pub started_by: Option<String>,
+    /// The runtime key that started the run, if one did.
+    pub started_by_key: Option<String>,
 }
 
 impl From<Approval> for ApprovalBody {
@@ -49,6 +55,8 @@ impl From<Approval> for ApprovalBody {
             decided_by: approval.decided_by,
             decision: approval.decision,
             message: approval.message,
+            started_by: approval.started_by,
+            started_by_key: approval.started_by_key,
         }
     }
 }
@@ -61,7 +69,7 @@ pub struct ApprovalList {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// `pending` (default), `approved`, `denied` or `expired`.
+    /// `pending` (default), `approved`, `denied`, `expired` or `withdrawn`.
     status: Option<String>,
 }
 
@@ -105,7 +113,9 @@ pub async fn list(
     }))
 }
 
-/// Decides a request, once; a second decision answers 409 `already_decided`.
+/// Decides a request, once; a second decision, or one after the request
+/// expired, answers 409 `already_decided`; a withdrawn request answers 409
+/// `not_decidable`, saying why.
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals", request_body = DecisionInput,
     security(("bearer" = [])),
     responses((status = 200, body = ApprovalBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),

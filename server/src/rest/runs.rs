@@ -27,6 +27,8 @@ pub struct RunBody {
     pub output: Option<serde_json::Value>,
     /// The user who started it; null when the agent's own key did.
     pub started_by: Option<String>,
+    /// The runtime key that started it; null when a user did.
+    pub started_by_key: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -40,6 +42,7 @@ impl From<Run> for RunBody {
             input: run.input,
             output: run.output,
             started_by: run.started_by,
+            started_by_key: run.started_by_key,
             created_at: run.created_at,
             finished_at: run.finished_at,
         }
@@ -79,8 +82,13 @@ pub struct CreatedKeyBody {
 pub struct KeyBody {
     pub id: String,
     pub name: String,
+    /// The user who created it: runs it starts count as theirs.
+    pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// False while its creator no longer owns the agent or administers the
+    /// workspace (or is deactivated): the key is refused.
+    pub active: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -126,7 +134,7 @@ pub async fn list(
     }))
 }
 
-/// Creates a runtime key for the agent's worker (editors).
+/// Creates a runtime key for the agent's worker (its owner and workspace admins).
 #[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "runs", request_body = KeyInput,
     security(("bearer" = [])),
     responses((status = 201, body = CreatedKeyBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -149,7 +157,8 @@ pub async fn create_key(
     ))
 }
 
-/// The agent's live runtime keys, never their values (editors).
+/// The agent's unrevoked runtime keys, never their values (its owner and
+/// workspace admins).
 #[utoipa::path(get, path = "/api/v1/agents/{id}/keys", tag = "runs", security(("bearer" = [])),
     responses((status = 200, body = KeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_keys(
@@ -166,14 +175,16 @@ pub async fn list_keys(
         .map(|key| KeyBody {
             id: key.id.to_string(),
             name: key.name,
+            created_by: key.created_by.to_string(),
             created_at: key.created_at,
             last_used_at: key.last_used_at,
+            active: key.active,
         })
         .collect();
     Ok(Json(KeyList { items, next: None }))
 }
 
-/// Revokes a runtime key (editors).
+/// Revokes a runtime key (its agent's owner and workspace admins).
 #[utoipa::path(delete, path = "/api/v1/agents/{id}/keys/{key_id}", tag = "runs", security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_key(

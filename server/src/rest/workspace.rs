@@ -1,7 +1,9 @@
-//! The workspace's own settings over REST.
+//! The workspace's own settings over REST: any member reads them, admins
+//! change them.
 
 use axum::Json;
 use axum::extract::State;
+use bosun_service::workspaces::{SettingsPatch, WorkspaceSettings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,50 +13,71 @@ use super::extract::ApiJson;
 use crate::application::AppState;
 
 #[derive(Serialize, ToSchema)]
-pub struct WorkspaceSettings {
+pub struct WorkspaceSettingsBody {
     /// The execution mode new agents start in.
     #[schema(example = "restricted")]
     pub default_execution_mode: String,
+    /// How long an approval request waits for a reviewer before it is
+    /// denied as expired, in seconds (1 to 2592000, 30 days).
+    #[schema(example = 86400, minimum = 1, maximum = 2592000)]
+    pub approval_ttl_seconds: i64,
+    /// Whether reviewers may decide the requests of runs they started
+    /// themselves (or that a runtime key they created started).
+    pub self_approval: bool,
 }
 
+impl From<WorkspaceSettings> for WorkspaceSettingsBody {
+    fn from(settings: WorkspaceSettings) -> Self {
+        Self {
+            default_execution_mode: settings.default_execution_mode.as_str().into(),
+            approval_ttl_seconds: settings.approval_ttl_seconds,
+            self_approval: settings.self_approval,
+        }
+    }
+}
+
+/// The fields to change; those left out stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceSettingsInput {
+    #[schema(example = "restricted")]
     default_execution_mode: Option<String>,
+    /// 1 to 2592000 (30 days).
+    #[schema(example = 3600, minimum = 1, maximum = 2592000)]
+    approval_ttl_seconds: Option<i64>,
+    self_approval: Option<bool>,
 }
 
 /// The workspace's settings.
 #[utoipa::path(get, path = "/api/v1/workspace", tag = "workspace", security(("bearer" = [])),
-    responses((status = 200, body = WorkspaceSettings), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = WorkspaceSettingsBody), (status = 401, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<WorkspaceSettings>, ApiError> {
-    let mode = state
-        .bosun
-        .default_execution_mode(&principal.workspace_id)
-        .await?;
-    Ok(Json(WorkspaceSettings {
-        default_execution_mode: mode.as_str().into(),
-    }))
+) -> Result<Json<WorkspaceSettingsBody>, ApiError> {
+    let settings = state.bosun.workspace_settings(&principal).await?;
+    Ok(Json(settings.into()))
 }
 
-/// Changes the workspace's settings (admins).
+/// Changes the workspace's settings (admins); a bad value is a 400 naming
+/// the field, and nothing changes.
 #[utoipa::path(patch, path = "/api/v1/workspace", tag = "workspace", request_body = WorkspaceSettingsInput,
     security(("bearer" = [])),
-    responses((status = 200, body = WorkspaceSettings), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = WorkspaceSettingsBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<WorkspaceSettingsInput>,
-) -> Result<Json<WorkspaceSettings>, ApiError> {
-    if let Some(mode) = input.default_execution_mode {
-        state
-            .bosun
-            .set_default_execution_mode(&principal, &mode)
-            .await?;
-    } else {
-        principal.require_admin()?;
-    }
-    get(State(state), ApiUser(principal)).await
+) -> Result<Json<WorkspaceSettingsBody>, ApiError> {
+    let patch = SettingsPatch {
+        default_execution_mode: input.default_execution_mode,
+        approval_ttl_seconds: input.approval_ttl_seconds,
+        self_approval: input.self_approval,
+    };
+    let settings = state
+        .bosun
+        .update_workspace_settings(&principal, patch)
+        .await?;
+    Ok(Json(settings.into()))
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use bosun_service::agents::{AgentDraft, AgentPatch, Capability};
 use bosun_service::identity::{NewUser, Role};
-use bosun_service::ids::{AgentId, GrantId};
+use bosun_service::ids::{AgentId, GrantId, UserId};
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use bosun_service::runs::Caller;
+use bosun_service::runs::approvals::ReviewDecision;
 use bosun_service::runs::tool_calls::ToolCallRequest;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
@@ -31,9 +32,17 @@ enum Who {
     Owner,
     Admin,
     OtherWorkspace,
+    /// An admin, deactivated after signing in and making a token.
+    Deactivated,
+    /// A runtime key of the agent, made by its owner.
+    AgentKey,
+    /// A runtime key of another agent of the same owner.
+    OtherAgentKey,
+    /// A key of the agent made by an admin who has since stepped down.
+    DeadKey,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 12] = [
     Who::Anonymous,
     Who::NoGrant,
     Who::Run,
@@ -42,7 +51,21 @@ const EVERYONE: [Who; 8] = [
     Who::Owner,
     Who::Admin,
     Who::OtherWorkspace,
+    Who::Deactivated,
+    Who::AgentKey,
+    Who::OtherAgentKey,
+    Who::DeadKey,
 ];
+
+/// A runtime route's row: no person's token opens it, the deactivated
+/// admin's neither; the agent's key gets `own`, another agent's key
+/// `other`, a key whose creator lost their rights 401.
+fn runtime(own: Outcome, other: Outcome) -> [Outcome; 12] {
+    let mut row = [S(401); 12];
+    row[9] = own;
+    row[10] = other;
+    row
+}
 
 /// What a call should come to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +101,13 @@ struct Ids {
     key: String,
     approval: String,
     run: String,
+    /// The run's pending tool call and one it was allowed.
+    pending_call: String,
+    allowed_call: String,
+    /// The values of the owner's key of the agent, and of one made by an
+    /// admin who has since stepped down.
+    key_value: String,
+    dead_key_value: String,
 }
 
 fn no_body(_: &Ids) -> Value {
@@ -85,242 +115,256 @@ fn no_body(_: &Ids) -> Value {
 }
 
 /// The table. Columns: anonymous, member without grant, run, clone, edit,
-/// owner, workspace admin, member of another workspace.
+/// owner, workspace admin, member of another workspace, deactivated admin,
+/// the agent's runtime key, another agent's key, the agent's key whose
+/// creator lost their rights. Keys open only the runtime API (and a fixed
+/// agent's own key starts its runs); server functions take a session,
+/// which keys and the deactivated never have.
 #[rustfmt::skip]
-fn table() -> Vec<(&'static str, Call, [Outcome; 8])> {
+fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
     use Method as M;
     vec![
         // REST: agents and sharing
         ("GET /api/v1/agents", Call::Rest(M::GET, "/api/v1/agents?q={name}", no_body),
-            [S(401), O, L, L, L, L, L, O]),
+            [S(401), O, L, L, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents", Call::Rest(M::POST, "/api/v1/agents", |_| json!({"name": "New"})),
-            [S(401), S(201), S(201), S(201), S(201), S(201), S(201), S(201)]),
+            [S(401), S(201), S(201), S(201), S(201), S(201), S(201), S(201), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/agents/{id}", Call::Rest(M::GET, "/api/v1/agents/{id}", no_body),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/agents/{id}", Call::Rest(M::PATCH, "/api/v1/agents/{id}", |_| json!({"description": "changed"})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}", Call::Rest(M::DELETE, "/api/v1/agents/{id}", no_body),
-            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/clone", Call::Rest(M::POST, "/api/v1/agents/{id}/clone", |_| json!({})),
-            [S(401), S(404), S(403), S(201), S(201), S(201), S(201), S(404)]),
+            [S(401), S(404), S(403), S(201), S(201), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/agents/{id}/grants", Call::Rest(M::GET, "/api/v1/agents/{id}/grants", no_body),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/grants",
             Call::Rest(M::POST, "/api/v1/agents/{id}/grants", |_| json!({"workspace": true, "level": "run"})),
-            [S(401), S(404), S(403), S(403), S(403), S(201), S(201), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/agents/{id}/grants/{grant_id}",
             Call::Rest(M::PATCH, "/api/v1/agents/{id}/grants/{grant_id}", |_| json!({"level": "edit"})),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}/grants/{grant_id}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/grants/{grant_id}", no_body),
-            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404), S(401), S(401), S(401), S(401)]),
         // REST: rules
         ("GET /api/v1/agents/{id}/rules", Call::Rest(M::GET, "/api/v1/agents/{id}/rules", no_body),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/rules",
             Call::Rest(M::POST, "/api/v1/agents/{id}/rules",
                 |_| json!({"tool": "system_shell", "action": "allow", "pattern": "npm *"})),
-            [S(401), S(404), S(403), S(403), S(201), S(201), S(201), S(404)]),
+            [S(401), S(404), S(403), S(403), S(201), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
         ("PUT /api/v1/agents/{id}/rules",
             Call::Rest(M::PUT, "/api/v1/agents/{id}/rules", |ids| json!({"order": [ids.agent_rule]})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/agents/{id}/rules/{rule_id}",
             Call::Rest(M::PATCH, "/api/v1/agents/{id}/rules/{rule_id}", |_| json!({"tool": "*", "action": "deny"})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}/rules/{rule_id}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/rules/{rule_id}", no_body),
-            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/evaluate",
             Call::Rest(M::POST, "/api/v1/agents/{id}/evaluate", |_| json!({"tool": "system_shell", "input": "ls"})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/rules", Call::Rest(M::GET, "/api/v1/rules", no_body),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/rules",
             Call::Rest(M::POST, "/api/v1/rules", |_| json!({"tool": "*", "action": "ask", "enforced": true})),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403), S(401), S(401), S(401), S(401)]),
         ("PUT /api/v1/rules", Call::Rest(M::PUT, "/api/v1/rules", |ids| json!({"order": ids.workspace_rules})),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/rules/{id}",
             Call::Rest(M::PATCH, "/api/v1/rules/{workspace_rule}", |_| json!({"tool": "*", "action": "allow"})),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/rules/{id}", Call::Rest(M::DELETE, "/api/v1/rules/{workspace_rule}", no_body),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(204), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(204), S(403), S(401), S(401), S(401), S(401)]),
         // REST: runs, keys and approvals
         ("POST /api/v1/agents/{id}/runs", Call::Rest(M::POST, "/api/v1/agents/{id}/runs", |_| json!({"input": {}})),
-            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404)]),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(201), S(404), S(401)]),
         ("GET /api/v1/agents/{id}/runs", Call::Rest(M::GET, "/api/v1/agents/{id}/runs", no_body),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/keys", Call::Rest(M::POST, "/api/v1/agents/{id}/keys", |_| json!({"name": "w"})),
-            [S(401), S(404), S(403), S(403), S(201), S(201), S(201), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/agents/{id}/keys", Call::Rest(M::GET, "/api/v1/agents/{id}/keys", no_body),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}/keys/{key_id}", Call::Rest(M::DELETE, "/api/v1/agents/{id}/keys/{key_id}", no_body),
-            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(204), S(204), S(404), S(401), S(401), S(401), S(401)]),
         // The run was started by the owner: theirs, and the agent's editors'.
         ("GET /api/v1/traces/{run}", Call::Rest(M::GET, "/api/v1/traces/{the_run}", no_body),
-            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // Credentials: editors write and delete; anyone who sees the agent
         // learns the names (metadata beyond that is tested in credentials.rs).
         ("GET /api/v1/agents/{id}/credentials", Call::Rest(M::GET, "/api/v1/agents/{id}/credentials", no_body),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("PUT /api/v1/agents/{id}/credentials/{name}",
             Call::Rest(M::PUT, "/api/v1/agents/{id}/credentials/token", |_| json!({"service_account": "robot", "value": "v2"})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}/credentials/{name}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/credentials/token", no_body),
-            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404)]),
+            [S(401), S(404), S(403), S(403), S(204), S(204), S(204), S(404), S(401), S(401), S(401), S(401)]),
         // The accounts an agent needs: everyone who sees it may know them,
         // editors change them.
         ("GET /api/v1/agents/{id}/connections", Call::Rest(M::GET, "/api/v1/agents/{id}/connections", no_body),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("PUT /api/v1/agents/{id}/connections/{provider}",
             Call::Rest(M::PUT, "/api/v1/agents/{id}/connections/mail", |_| json!({"scopes": "mail.send"})),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("DELETE /api/v1/agents/{id}/connections/{provider}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/connections/mail", no_body),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // A worker's call for a secret: the agent's own live keys only.
         ("POST /api/v1/runtime/runs/{run}/credentials/{name}",
-            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/credentials/token", no_body), [S(401); 8]),
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/credentials/token", no_body), runtime(S(200), S(404))),
         // Search and export show the run's events to the same people, and
         // the agent's audit events to admins only.
         ("GET /api/v1/traces", Call::Rest(M::GET, "/api/v1/traces", no_body),
-            [S(401), O, O, O, L, L, L, O]),
+            [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/traces/export", Call::Rest(M::GET, "/api/v1/traces/export?format=jsonl", no_body),
-            [S(401), O, O, O, L, L, L, O]),
+            [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         // The owner started the run, so the request is not theirs to decide.
         ("POST /api/v1/approvals/{id}/decision",
             Call::Rest(M::POST, "/api/v1/approvals/{approval}/decision", |_| json!({"decision": "allow_once"})),
-            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404)]),
-        // The runtime API takes runtime keys only: no person's token opens it.
-        ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body), [S(401); 8]),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // The runtime API takes runtime keys only: no person's token opens
+        // it, a key of another agent finds nothing of this one, and a key
+        // whose creator lost their rights is unknown.
+        ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body),
+            runtime(S(204), S(204))),
         ("POST /api/v1/runtime/runs/{run}/tool-calls",
-            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/tool-calls", |_| json!({"tool": "system_shell", "input": "ls"})),
-            [S(401); 8]),
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/tool-calls", |_| json!({"tool": "system_shell", "input": "ls"})),
+            runtime(S(200), S(404))),
         ("POST /api/v1/runtime/runs/{run}/events",
-            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/events", |_| json!({"note": "x"})), [S(401); 8]),
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/events", |_| json!({"note": "x"})), runtime(S(204), S(404))),
         ("POST /api/v1/runtime/runs/{run}/finish",
-            Call::Rest(M::POST, "/api/v1/runtime/runs/{run}/finish", |_| json!({"status": "failed"})), [S(401); 8]),
-        ("GET /api/v1/runtime/tool-calls/{id}", Call::Rest(M::GET, "/api/v1/runtime/tool-calls/{id}", no_body),
-            [S(401); 8]),
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/finish", |_| json!({"status": "failed"})),
+            runtime(S(200), S(404))),
+        ("GET /api/v1/runtime/tool-calls/{id}", Call::Rest(M::GET, "/api/v1/runtime/tool-calls/{pending_call}", no_body),
+            runtime(S(200), S(404))),
         ("POST /api/v1/runtime/tool-calls/{id}/result",
-            Call::Rest(M::POST, "/api/v1/runtime/tool-calls/{id}/result", |_| json!({"output": 1})), [S(401); 8]),
+            Call::Rest(M::POST, "/api/v1/runtime/tool-calls/{allowed_call}/result", |_| json!({"output": 1})),
+            runtime(S(204), S(404))),
         // REST: the workspace and its tools
         ("GET /api/v1/workspace", Call::Rest(M::GET, "/api/v1/workspace", no_body),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/workspace",
             Call::Rest(M::PATCH, "/api/v1/workspace", |_| json!({"default_execution_mode": "restricted"})),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/tools", Call::Rest(M::GET, "/api/v1/tools", no_body),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/tools",
             Call::Rest(M::POST, "/api/v1/tools",
                 |_| json!({"name": "deploy", "argument_kind": "text", "default_risk": "caution", "category": "other"})),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403), S(401), S(401), S(401), S(401)]),
         // Server functions: agents and sharing
         ("fn agents/list", Call::ServerFn("agents/list", |ids| vec![("view", "all".into()), ("query", ids.name.clone())]),
-            [S(401), O, L, L, L, L, L, O]),
+            [S(401), O, L, L, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("fn agents/get", Call::ServerFn("agents/get", |ids| vec![("id", ids.agent.clone())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn agents/create", Call::ServerFn("agents/create", |_| vec![("form[name]", "New".into())]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn agents/update",
             Call::ServerFn("agents/update", |ids| vec![("id", ids.agent.clone()), ("form[name]", "Renamed".into()),
                 ("form[execution_mode]", "open".into()), ("form[credential_model]", "user".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn agents/delete", Call::ServerFn("agents/delete", |ids| vec![("id", ids.agent.clone())]),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn agents/clone", Call::ServerFn("agents/clone", |ids| vec![("id", ids.agent.clone()), ("name", "Mine".into())]),
-            [S(401), S(404), S(403), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/overview", Call::ServerFn("sharing/overview", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/share",
             Call::ServerFn("sharing/share", |ids| vec![("agent_id", ids.agent.clone()), ("user_id", String::new()),
                 ("level", "edit".into())]),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/revoke",
             Call::ServerFn("sharing/revoke", |ids| vec![("agent_id", ids.agent.clone()), ("grant_id", ids.grant.clone())]),
-            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn members/search", Call::ServerFn("members/search", |_| vec![("query", "example".into())]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         // Server functions: rules
         ("fn rules/agent", Call::ServerFn("rules/agent", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn rules/workspace", Call::ServerFn("rules/workspace", |_| vec![]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("fn rules/add",
             Call::ServerFn("rules/add", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
                 ("rule[tool]", "system_shell".into()), ("rule[action]", "allow".into()), ("rule[pattern]", "ls *".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn rules/add (enforced)",
             Call::ServerFn("rules/add", |_| vec![("list[scope]", "enforced".into()), ("rule[tool]", "*".into()),
                 ("rule[action]", "ask".into())]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("fn rules/update",
             Call::ServerFn("rules/update", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
                 ("rule_id", ids.agent_rule.clone()), ("rule[tool]", "*".into()), ("rule[action]", "deny".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn rules/delete",
             Call::ServerFn("rules/delete", |ids| vec![("list[scope]", "workspace".into()),
                 ("rule_id", ids.workspace_rule.clone())]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("fn rules/reorder",
             Call::ServerFn("rules/reorder", |ids| vec![("list[scope]", "agent".into()), ("list[agent_id]", ids.agent.clone()),
                 ("order[0]", ids.agent_rule.clone())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn workspace/default-mode", Call::ServerFn("workspace/default-mode", |_| vec![("mode", "locked".into())]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        ("fn workspace/approval-settings",
+            Call::ServerFn("workspace/approval-settings", |_| vec![("approval_ttl_seconds", "3600".into()),
+                ("self_approval", "false".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         // Server functions: runs, keys and the inbox
         ("fn traces/search", Call::ServerFn("traces/search", |_| vec![("query[q]", String::new())]),
-            [S(401), O, O, O, L, L, L, O]),
+            [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("fn traces/run", Call::ServerFn("traces/run", |ids| vec![("run_id", ids.run.clone())]),
-            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // The search form's agent picker is the agents list's first page
         // (tested there); here only who may ask.
         ("fn traces/choices", Call::ServerFn("traces/choices", |_| vec![]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn audit/verify", Call::ServerFn("audit/verify", |_| vec![]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         ("fn credentials/list", Call::ServerFn("credentials/list", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn credentials/write", Call::ServerFn("credentials/write", |ids| vec![("agent_id", ids.agent.clone()),
                 ("name", "token".into()), ("service_account", "robot".into()), ("value", "v2".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn credentials/delete", Call::ServerFn("credentials/delete", |ids| vec![("agent_id", ids.agent.clone()),
                 ("name", "token".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn oauth/needs", Call::ServerFn("oauth/needs", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn oauth/set_need", Call::ServerFn("oauth/set_need", |ids| vec![("agent_id", ids.agent.clone()),
                 ("provider", "mail".into()), ("scopes", "mail.send".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn runs/list", Call::ServerFn("runs/list", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn runs/start", Call::ServerFn("runs/start", |ids| vec![("agent_id", ids.agent.clone()), ("input", "{}".into())]),
-            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn keys/list", Call::ServerFn("keys/list", |ids| vec![("agent_id", ids.agent.clone())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn keys/create", Call::ServerFn("keys/create", |ids| vec![("agent_id", ids.agent.clone()), ("name", "w".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn keys/revoke",
             Call::ServerFn("keys/revoke", |ids| vec![("agent_id", ids.agent.clone()), ("key_id", ids.key.clone())]),
-            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn inbox/list", Call::ServerFn("inbox/list", |_| vec![]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn inbox/count", Call::ServerFn("inbox/count", |_| vec![]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn inbox/decide",
             Call::ServerFn("inbox/decide", |ids| vec![("approval_id", ids.approval.clone()),
                 ("review[decision]", "allow_once".into())]),
-            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404)]),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // Server functions: tools
         ("fn tools/list", Call::ServerFn("tools/list", |_| vec![]),
-            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200)]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn tools/add",
             Call::ServerFn("tools/add", |_| vec![("name", "deploy_from_page".into()), ("description", String::new()),
                 ("argument_kind", "text".into()), ("default_risk", "caution".into()), ("category", "other".into())]),
-            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403)]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
     ]
 }
 
@@ -368,6 +412,11 @@ struct World {
     principals: HashMap<Who, Principal>,
     sessions: HashMap<Who, Client>,
     tokens: HashMap<Who, String>,
+    /// A member who is made admin for as long as it takes to create a key,
+    /// then steps down.
+    demoted: UserId,
+    /// The value of a key of another agent of the owner's.
+    other_agent_key: String,
 }
 
 async fn world() -> World {
@@ -382,6 +431,8 @@ async fn world() -> World {
     for (_, email) in emails {
         app.create_user(email, Role::Member).await;
     }
+    app.create_user("gone@example.com", Role::Admin).await;
+    app.create_user("demoted@example.com", Role::Member).await;
     let other = app.bosun.create_workspace("Other").await.unwrap();
     let stranger = NewUser {
         email: "stranger@example.com".into(),
@@ -397,6 +448,7 @@ async fn world() -> World {
     let mut all = emails.to_vec();
     all.push((Who::Admin, "admin@example.com"));
     all.push((Who::OtherWorkspace, "stranger@example.com"));
+    all.push((Who::Deactivated, "gone@example.com"));
     let (mut principals, mut sessions, mut tokens) =
         (HashMap::new(), HashMap::new(), HashMap::new());
     for (who, email) in all {
@@ -404,7 +456,38 @@ async fn world() -> World {
         sessions.insert(who, app.logged_in(email).await);
         tokens.insert(who, app.token_for(email).await);
     }
-    sessions.insert(Who::Anonymous, app.browser());
+    // Keys have no session: on a page they are nobody.
+    for who in [
+        Who::Anonymous,
+        Who::AgentKey,
+        Who::OtherAgentKey,
+        Who::DeadKey,
+    ] {
+        sessions.insert(who, app.browser());
+    }
+    let admin = &principals[&Who::Admin];
+    app.bosun
+        .set_member_active(admin, &principals[&Who::Deactivated].user_id, false)
+        .await
+        .unwrap();
+    let owner = &principals[&Who::Owner];
+    let elsewhere = AgentDraft {
+        name: "Elsewhere".into(),
+        ..AgentDraft::default()
+    };
+    let elsewhere = app.bosun.create_agent(owner, elsewhere).await.unwrap();
+    let other_agent_key = app
+        .bosun
+        .create_runtime_key(owner, &elsewhere.agent.id, "elsewhere")
+        .await
+        .unwrap()
+        .key;
+    let demoted = app
+        .bosun
+        .user_by_email("demoted@example.com")
+        .await
+        .unwrap()
+        .user_id;
     let provider = bosun_service::oauth::providers::ProviderInput {
         name: "mail".into(),
         authorize_url: Some("https://id.example.com/authorize".into()),
@@ -422,6 +505,8 @@ async fn world() -> World {
         principals,
         sessions,
         tokens,
+        demoted,
+        other_agent_key,
     }
 }
 
@@ -492,11 +577,30 @@ impl World {
             .set_connection_need(owner, &agent, "mail", Some("mail.read"))
             .await
             .unwrap();
-        let (run, approval) = self.pending_approval(&agent).await;
+        // A key made by an admin who has since stepped down.
+        let demoted = &self.demoted;
+        bosun
+            .change_role(admin, demoted, Role::Admin)
+            .await
+            .unwrap();
+        let promoted = bosun.user_by_email("demoted@example.com").await.unwrap();
+        let dead_key = bosun
+            .create_runtime_key(&promoted, &agent, "orphan")
+            .await
+            .unwrap();
+        bosun
+            .change_role(admin, demoted, Role::Member)
+            .await
+            .unwrap();
+        let (run, approval, pending_call, allowed_call) = self.pending_approval(&agent).await;
         Ids {
             key: key.id.to_string(),
+            key_value: key.key,
+            dead_key_value: dead_key.key,
             approval,
             run,
+            pending_call,
+            allowed_call,
             agent: agent.to_string(),
             name,
             grant,
@@ -510,8 +614,9 @@ impl World {
     }
 
     /// A run started by the owner whose worker asks for something the
-    /// agent's rules pause on.
-    async fn pending_approval(&self, agent: &AgentId) -> (String, String) {
+    /// agent's rules pause on, and for something they allow: the run, the
+    /// approval, the pending call and the allowed one.
+    async fn pending_approval(&self, agent: &AgentId) -> (String, String, String, String) {
         let bosun = &self.app.bosun;
         let owner = &self.principals[&Who::Owner];
         let key = bosun
@@ -520,7 +625,7 @@ impl World {
             .unwrap();
         let key = bosun.authenticate_runtime_key(&key.key).await.unwrap();
         let patch = AgentPatch {
-            tools: Some(vec!["system_shell".into()]),
+            tools: Some(vec!["system_shell".into(), "list_directory".into()]),
             ..AgentPatch::default()
         };
         bosun.update_agent(owner, agent, patch).await.unwrap();
@@ -545,7 +650,33 @@ impl World {
         let approval = asked
             .approval_id
             .expect("restricted mode asks about shell commands");
-        (run.id.to_string(), approval.to_string())
+        let request = ToolCallRequest {
+            tool: "list_directory".into(),
+            input: "/srv/app".into(),
+            ..ToolCallRequest::default()
+        };
+        let allowed = bosun
+            .request_tool_call(&key, &run.id, request)
+            .await
+            .unwrap();
+        // Restricted mode allows reading, unless a cell before this one
+        // added an enforced rule that asks: then the admin allows it.
+        if let Some(approval) = &allowed.approval_id {
+            let review = ReviewDecision {
+                decision: "allow_once".into(),
+                ..ReviewDecision::default()
+            };
+            bosun
+                .decide_approval(&self.principals[&Who::Admin], approval, review)
+                .await
+                .unwrap();
+        }
+        (
+            run.id.to_string(),
+            approval.to_string(),
+            asked.id.to_string(),
+            allowed.id.to_string(),
+        )
     }
 
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
@@ -559,10 +690,18 @@ impl World {
                     .replace("{workspace_rule}", &ids.workspace_rule)
                     .replace("{key_id}", &ids.key)
                     .replace("{approval}", &ids.approval)
-                    .replace("{the_run}", &ids.run);
+                    .replace("{the_run}", &ids.run)
+                    .replace("{pending_call}", &ids.pending_call)
+                    .replace("{allowed_call}", &ids.allowed_call);
                 let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
-                if let Some(token) = self.tokens.get(&who) {
+                let token = match who {
+                    Who::AgentKey => Some(&ids.key_value),
+                    Who::OtherAgentKey => Some(&self.other_agent_key),
+                    Who::DeadKey => Some(&ids.dead_key_value),
+                    _ => self.tokens.get(&who),
+                };
+                if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
                 let body = body(ids);

@@ -42,15 +42,15 @@ async fn register_client(app: &TestApp) -> (String, String) {
     )
 }
 
-struct OAuth {
-    s: Setup,
+pub(crate) struct OAuth {
+    pub(crate) s: Setup,
     client_id: String,
     client_secret: String,
 }
 
 /// An app with the provider set up as `mail` (discovered from its
 /// issuer) and the setup's agent acting as its user, needing `mail.read`.
-async fn with_provider(app: TestApp, login: bool) -> OAuth {
+pub(crate) async fn with_provider(app: TestApp, login: bool) -> OAuth {
     let (client_id, client_secret) = register_client(&app).await;
     let s = setup(app).await;
     let (status, provider) = call(
@@ -146,7 +146,7 @@ async fn at_provider(app: &TestApp, authorize_url: &str, email: &str) -> String 
 }
 
 /// Connects `email`'s account through the whole browser flow.
-async fn connect(app: &TestApp, email: &str) -> Client {
+pub(crate) async fn connect(app: &TestApp, email: &str) -> Client {
     let browser = app.logged_in(email).await;
     let authorize = start(app, &browser, "/oauth/connect/mail").await;
     let callback = at_provider(app, &authorize, email).await;

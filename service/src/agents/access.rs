@@ -45,6 +45,67 @@ pub(crate) fn editable_agents_sql(workspace: &str, user: &str) -> String {
     )
 }
 
+/// The agents of workspace `workspace` that user `user` may run, given
+/// whether they administer it (`admin`, 1 or 0; all three placeholders of
+/// the caller's statement), as a `SELECT` of their ids: what
+/// [`AgentAccess::allows`] says for [`Capability::Run`]: admins, the owner,
+/// or any grant to them or to the whole workspace.
+pub(crate) fn runnable_agents_sql(workspace: &str, user: &str, admin: &str) -> String {
+    format!(
+        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND ({admin} = 1 \
+         OR agents.owner_id = {user} OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id \
+         AND (g.user_id = {user} OR g.user_id IS NULL)))"
+    )
+}
+
+/// Whether the runtime key row `key` of the agent row `agent` works, as SQL
+/// (aliases of the caller's statement): it is not revoked, and whoever
+/// created it is still an active member who owns the agent or administers
+/// the workspace. What [`AgentAccess::allows`] says for
+/// [`Capability::ManageKeys`], checked at every use, so that a key stops
+/// working at the very next request once its creator loses those rights.
+pub(crate) fn live_key_sql(key: &str, agent: &str) -> String {
+    format!(
+        "({key}.revoked_at IS NULL AND EXISTS (SELECT 1 FROM users key_creators \
+         WHERE key_creators.id = {key}.created_by AND key_creators.workspace_id = {agent}.workspace_id \
+         AND key_creators.deactivated_at IS NULL \
+         AND (key_creators.role = 'admin' OR key_creators.id = {agent}.owner_id)))"
+    )
+}
+
+/// Whether whoever the run row `run` of the agent row `agent` acts for may
+/// still have it go on, as SQL (aliases of the caller's statement): the
+/// user who started it is an active member who may still run the agent
+/// ([`AgentAccess::allows`] for [`Capability::Run`]: admin, owner or any
+/// grant), or the runtime key that started it was created by someone who
+/// still owns the agent or administers the workspace. A run with neither
+/// acts for nobody and may not go on.
+pub(crate) fn run_entitled_sql(run: &str, agent: &str) -> String {
+    format!(
+        "(({run}.started_by IS NOT NULL AND EXISTS (SELECT 1 FROM users run_starters \
+           WHERE run_starters.id = {run}.started_by AND run_starters.workspace_id = {agent}.workspace_id \
+           AND run_starters.deactivated_at IS NULL \
+           AND (run_starters.role = 'admin' OR run_starters.id = {agent}.owner_id \
+             OR EXISTS (SELECT 1 FROM agent_grants run_grants WHERE run_grants.agent_id = {agent}.id \
+               AND (run_grants.user_id = run_starters.id OR run_grants.user_id IS NULL))))) \
+         OR ({run}.started_by IS NULL AND EXISTS (SELECT 1 FROM runtime_keys starting_keys \
+           JOIN users key_creators ON key_creators.id = starting_keys.created_by \
+           WHERE starting_keys.id = {run}.started_by_key AND key_creators.workspace_id = {agent}.workspace_id \
+           AND key_creators.deactivated_at IS NULL \
+           AND (key_creators.role = 'admin' OR key_creators.id = {agent}.owner_id))))"
+    )
+}
+
+/// The user a run counts as started by, as SQL over the run row `run`: its
+/// starter, or for a run its runtime key started, the key's creator. For
+/// the rule that nobody approves their own run's requests.
+pub(crate) fn run_starter_sql(run: &str) -> String {
+    format!(
+        "COALESCE({run}.started_by, (SELECT starting_keys.created_by FROM runtime_keys starting_keys \
+         WHERE starting_keys.id = {run}.started_by_key))"
+    )
+}
+
 /// What one might want to do with an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capability {
@@ -54,6 +115,10 @@ pub enum Capability {
     Edit,
     /// Grant, change and revoke access; transfer ownership.
     ManageSharing,
+    /// Create, list and revoke the runtime keys its worker acts with: a
+    /// key starts runs and receives the agent's secrets, so only those who
+    /// may give the agent away may mint one.
+    ManageKeys,
     Delete,
 }
 
@@ -112,7 +177,9 @@ impl AgentAccess {
             Capability::View | Capability::Run => level >= Some(AccessLevel::Run),
             Capability::Clone => level >= Some(AccessLevel::Clone),
             Capability::Edit => level >= Some(AccessLevel::Edit),
-            Capability::ManageSharing | Capability::Delete => self.is_owner || self.is_admin,
+            Capability::ManageSharing | Capability::ManageKeys | Capability::Delete => {
+                self.is_owner || self.is_admin
+            }
         }
     }
 
@@ -131,6 +198,9 @@ impl AgentAccess {
             Capability::Edit => "you need edit access to change this agent",
             Capability::ManageSharing => {
                 "only the agent's owner and workspace admins manage its sharing"
+            }
+            Capability::ManageKeys => {
+                "only the agent's owner and workspace admins manage its runtime keys"
             }
             Capability::Delete => "only the agent's owner and workspace admins may delete it",
         };
@@ -199,10 +269,10 @@ mod tests {
     #[test]
     fn capabilities_follow_the_level() {
         let table = [
-            (Some(R), [true, true, false, false, false, false]),
-            (Some(C), [true, true, true, false, false, false]),
-            (Some(E), [true, true, true, true, false, false]),
-            (None, [false; 6]),
+            (Some(R), [true, true, false, false, false, false, false]),
+            (Some(C), [true, true, true, false, false, false, false]),
+            (Some(E), [true, true, true, true, false, false, false]),
+            (None, [false; 7]),
         ];
         let capabilities = [
             Capability::View,
@@ -210,6 +280,7 @@ mod tests {
             Capability::Clone,
             Capability::Edit,
             Capability::ManageSharing,
+            Capability::ManageKeys,
             Capability::Delete,
         ];
         for (level, expected) in table {
@@ -235,7 +306,11 @@ mod tests {
                 ..grants(None, None)
             },
         ] {
-            assert!(access.allows(Capability::ManageSharing) && access.allows(Capability::Delete));
+            assert!(
+                access.allows(Capability::ManageSharing)
+                    && access.allows(Capability::ManageKeys)
+                    && access.allows(Capability::Delete)
+            );
             assert_eq!(access.level(), Some(E));
         }
     }

@@ -9,6 +9,7 @@ use super::access::{AccessLevel, AccessSource, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
+use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
 
 /// Whom a grant is for.
@@ -238,7 +239,9 @@ impl Bosun {
     }
 
     /// Revokes a grant (owner and admins). Takes effect at the grantee's
-    /// very next request: access is never cached.
+    /// very next request: access is never cached. The pending approval
+    /// requests of runs it leaves without access are withdrawn in the same
+    /// transaction, and their waiting agents told.
     pub async fn revoke_grant(
         &self,
         principal: &Principal,
@@ -260,7 +263,11 @@ impl Bosun {
             NewEvent::audit("grant.revoked", principal, Some(agent), data),
         )
         .await?;
+        let topics = self
+            .withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
+            .await?;
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         Ok(())
     }
 

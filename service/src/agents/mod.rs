@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, Changes, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
@@ -358,7 +358,7 @@ impl Bosun {
             ..before.clone()
         };
         let changes = changes(&before, &after);
-        if changes.as_object().is_some_and(serde_json::Map::is_empty) {
+        if changes.is_empty() {
             return self.agent_for(principal, id, Capability::View).await;
         }
         let mut tx = self.db().begin_write().await?;
@@ -388,10 +388,28 @@ impl Bosun {
         events::append(
             &mut tx,
             after.updated_at,
-            NewEvent::audit(kind, principal, Some(id), json!({ "changes": changes })),
+            NewEvent::audit(
+                kind,
+                principal,
+                Some(id),
+                json!({ "changes": changes.into_value() }),
+            ),
         )
         .await?;
+        // The previous owner may have lost access with the agent: their
+        // runs' pending requests are withdrawn, and keys they made stop.
+        let topics = if after.owner_id != before.owner_id {
+            self.withdraw_disentitled(
+                &mut tx,
+                &principal.workspace_id,
+                crate::runs::approvals::Affected::Agent(id),
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         // The principal may no longer see it (they gave it away): answer
         // with what they are allowed to know.
         self.agent_for(principal, id, Capability::View).await
@@ -577,38 +595,26 @@ fn check_settings(settings: Value) -> Result<Value> {
 
 /// What changed between two versions of an agent, for the audit log. Long
 /// texts are recorded as changed, not copied.
-fn changes(before: &Agent, after: &Agent) -> Value {
-    let mut changes = serde_json::Map::new();
-    let mut record = |field: &str, from: Value, to: Value| {
-        if from != to {
-            changes.insert(field.into(), json!({ "from": from, "to": to }));
-        }
-    };
-    record("name", json!(before.name), json!(after.name));
-    record(
-        "description",
-        json!(before.description),
-        json!(after.description),
-    );
-    record("tools", json!(before.tools), json!(after.tools));
-    record(
-        "execution_mode",
-        json!(before.execution_mode),
-        json!(after.execution_mode),
-    );
-    record(
-        "credential_model",
-        json!(before.credential_model),
-        json!(after.credential_model),
-    );
-    record("owner_id", json!(before.owner_id), json!(after.owner_id));
-    if before.instructions != after.instructions {
-        changes.insert("instructions".into(), json!({ "changed": true }));
-    }
-    if before.settings != after.settings {
-        changes.insert("settings".into(), json!({ "changed": true }));
-    }
-    Value::Object(changes)
+fn changes(before: &Agent, after: &Agent) -> Changes {
+    let mut changes = Changes::default();
+    changes
+        .field("name", &before.name, &after.name)
+        .field("description", &before.description, &after.description)
+        .field("tools", &before.tools, &after.tools)
+        .field(
+            "execution_mode",
+            &before.execution_mode,
+            &after.execution_mode,
+        )
+        .field(
+            "credential_model",
+            &before.credential_model,
+            &after.credential_model,
+        )
+        .field("owner_id", &before.owner_id, &after.owner_id)
+        .changed("instructions", &before.instructions, &after.instructions)
+        .changed("settings", &before.settings, &after.settings);
+    changes
 }
 
 pub(crate) fn escape_like(value: &str) -> String {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
 use crate::ids::{UserId, WorkspaceId};
+use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
 
 /// What it takes to create a user.
@@ -134,7 +135,10 @@ impl Bosun {
     }
 
     /// Changes a member's role. The last active admin cannot step down, or
-    /// the workspace would have nobody to administer it.
+    /// the workspace would have nobody to administer it. An admin stepping
+    /// down loses what only admins had: the pending requests of their runs
+    /// on agents they could not otherwise run are withdrawn, and runtime
+    /// keys they made for agents they do not own stop working.
     pub async fn change_role(&self, actor: &Principal, id: &UserId, role: Role) -> Result<Member> {
         actor.require_admin()?;
         let member = self.member(actor, id).await?;
@@ -148,13 +152,18 @@ impl Bosun {
             .bind(actor.workspace_id.as_str())
             .execute(&mut *tx)
             .await?;
+        let topics = self
+            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
+            .await?;
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         self.member(actor, id).await
     }
 
-    /// Deactivates (or reactivates) a member. A deactivated user's sessions
-    /// and tokens stop working at their next request, because every request
-    /// re-reads the account.
+    /// Deactivates (or reactivates) a member. A deactivated user's sessions,
+    /// tokens and runtime keys stop working at their next request, because
+    /// every request re-reads the account; the pending approval requests of
+    /// their runs are withdrawn in the same transaction.
     pub async fn set_member_active(
         &self,
         actor: &Principal,
@@ -177,7 +186,11 @@ impl Bosun {
             .bind(actor.workspace_id.as_str())
             .execute(&mut *tx)
             .await?;
+        let topics = self
+            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
+            .await?;
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         tracing::info!(user = %id, by = %actor.user_id, active, "changed a member's status");
         self.member(actor, id).await
     }

@@ -59,7 +59,7 @@ fn token_hash(token: &str) -> String {
 
 /// How stale `last_used_at` may get before a use writes it again; saves a
 /// write per request for busy tokens.
-const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+pub(crate) const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
 /// `chars` random letters and digits (about 5.95 bits each).
 pub(crate) fn random_secret(chars: usize) -> String {

@@ -26,6 +26,7 @@ use super::flow::provider_error;
 use super::providers::{PROVIDER_COLUMNS, StoredProvider};
 use super::{open_text, parse_scopes, seal_text, split_scopes};
 use crate::agents::Capability;
+use crate::agents::access::runnable_agents_sql;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
@@ -105,6 +106,17 @@ pub struct ConnectionInfo {
     pub connected_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The agents that may use this account: those that act as their user,
+    /// declare that they need it, and that this person may run. Each gets
+    /// the token only in runs this person starts.
+    pub agents: Vec<AgentUsingConnection>,
+}
+
+/// An agent that may use a person's connection, by id and name.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AgentUsingConnection {
+    pub id: AgentId,
+    pub name: String,
 }
 
 /// An account a `user` agent needs from whoever runs it.
@@ -274,11 +286,34 @@ impl Bosun {
         .bind(principal.workspace_id.as_str())
         .fetch_all(self.db().pool())
         .await?;
+        let users: Vec<(String, String, String)> = sqlx::query_as(&format!(
+            "SELECT p.name, agents.id, agents.name FROM agent_connection_needs n \
+             JOIN oauth_providers p ON p.id = n.provider_id JOIN agents ON agents.id = n.agent_id \
+             WHERE p.workspace_id = $1 AND agents.credential_model = 'user' AND agents.id IN ({}) \
+             ORDER BY lower(agents.name), agents.id",
+            runnable_agents_sql("$1", "$2", "$3")
+        ))
+        .bind(principal.workspace_id.as_str())
+        .bind(principal.user_id.as_str())
+        .bind(i64::from(principal.is_admin()))
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut agents_by_provider: HashMap<String, Vec<AgentUsingConnection>> = HashMap::new();
+        for (provider, id, name) in users {
+            agents_by_provider
+                .entry(provider)
+                .or_default()
+                .push(AgentUsingConnection {
+                    id: AgentId::from_string(id),
+                    name,
+                });
+        }
         Ok(rows
             .into_iter()
             .map(
                 |(provider, display_name, status, scopes, connected, expires, used)| {
                     ConnectionInfo {
+                        agents: agents_by_provider.remove(&provider).unwrap_or_default(),
                         provider,
                         display_name,
                         status: status.unwrap_or_else(|| "not_connected".into()),

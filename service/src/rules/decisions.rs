@@ -17,7 +17,6 @@ use serde_json::{Value, json};
 
 use super::{RuleInfo, RuleList};
 use crate::agents::{Capability, EXECUTION_MODES};
-use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, WorkspaceId};
 use crate::{Bosun, Principal, Result, validate};
 
@@ -243,31 +242,6 @@ impl Bosun {
                 .fetch_one(self.db().pool())
                 .await?;
         validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
-    }
-
-    /// Sets the mode new agents start in (admins).
-    pub async fn set_default_execution_mode(
-        &self,
-        principal: &Principal,
-        mode: &str,
-    ) -> Result<ExecutionMode> {
-        principal.require_admin()?;
-        let mode: ExecutionMode = validate::one_of("execution_mode", mode, EXECUTION_MODES)?;
-        let mut tx = self.db().begin_write().await?;
-        sqlx::query("UPDATE workspaces SET default_execution_mode = $1 WHERE id = $2")
-            .bind(mode.as_str())
-            .bind(principal.workspace_id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        let data = json!({ "default_execution_mode": mode });
-        events::append(
-            &mut tx,
-            self.now(),
-            NewEvent::audit("workspace.settings_changed", principal, None, data),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(mode)
     }
 }
 

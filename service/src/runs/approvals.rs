@@ -1,6 +1,10 @@
 //! The approval inbox: paused tool calls, decided exactly once by a
 //! reviewer (a workspace admin or an editor of the agent), or denied when
-//! they expire. A waiting agent always learns the outcome.
+//! they expire or are withdrawn (whoever the run acts for lost access to
+//! the agent). A waiting agent always learns the outcome.
+//!
+//! Nobody decides their own run's requests unless the workspace allows
+//! self-approval; a run a runtime key started counts as its creator's.
 
 use bosun_policy::{Action, Request};
 use chrono::{DateTime, Utc};
@@ -9,13 +13,16 @@ use serde_json::{Value, json};
 
 use super::tool_calls::{inbox_topic, tool_call_topic};
 use crate::agents::Capability;
-use crate::agents::access::editable_agents_sql;
+use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::ids::{AgentId, ApprovalId, ToolCallId, WorkspaceId};
+use crate::ids::{AgentId, ApprovalId, ToolCallId, UserId, WorkspaceId};
 use crate::notify::Notifier;
 use crate::rules::{RuleDraft, RuleList};
-use crate::{Bosun, Error, Principal, Result, validate};
+use crate::{Backend, Bosun, Error, Principal, Result, validate};
+
+/// Every status a request can have.
+pub const STATUSES: &[&str] = &["pending", "approved", "denied", "expired", "withdrawn"];
 
 /// A request in the inbox.
 #[derive(Clone, Debug, Serialize)]
@@ -37,6 +44,8 @@ pub struct Approval {
     /// Who started the run (also whom it acts for); none for a key-started run.
     pub started_by: Option<String>,
     pub started_by_name: Option<String>,
+    /// The runtime key that started the run, if one did.
+    pub started_by_key: Option<String>,
 }
 
 /// A reviewer's answer.
@@ -81,21 +90,33 @@ struct ApprovalRow {
     message: Option<String>,
     started_by: Option<String>,
     started_by_name: Option<String>,
+    started_by_key: Option<String>,
+    /// Whose run it counts as: its starter, or its key's creator.
+    starter: Option<String>,
 }
 
-const COLUMNS: &str = "approvals.id, approvals.agent_id, agents.name AS agent_name, \
-     approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
-     approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
-     runs.started_by, starters.name AS started_by_name";
+/// The columns of [`ApprovalRow`] over [`FROM`].
+fn columns() -> String {
+    format!(
+        "approvals.id, approvals.agent_id, agents.name AS agent_name, \
+         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
+         approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
+         runs.started_by, starters.name AS started_by_name, runs.started_by_key, {} AS starter",
+        run_starter_sql("runs")
+    )
+}
+
 /// Which requests a user may decide, as SQL over [`FROM`], given the
 /// parameters holding the user's id, whether they are an admin (1 or 0)
 /// and whether the workspace allows self-approval (1 or 0): an editor of
-/// the request's agent, and not its run's starter unless self-approval is
-/// allowed. The same rule as `decide_approval` applies to one request.
+/// the request's agent, and not its run's starter (or its starting key's
+/// creator) unless self-approval is allowed. The same rule as
+/// `decide_approval` applies to one request.
 fn reviewable_by(user: &str, admin: &str, self_approval: &str) -> String {
+    let starter = run_starter_sql("runs");
     format!(
         "({admin} = 1 OR approvals.agent_id IN ({})) \
-         AND ({self_approval} = 1 OR runs.started_by IS NULL OR runs.started_by <> {user})",
+         AND ({self_approval} = 1 OR {starter} IS NULL OR {starter} <> {user})",
         editable_agents_sql("approvals.workspace_id", user)
     )
 }
@@ -122,6 +143,7 @@ impl ApprovalRow {
             message: self.message.clone(),
             started_by: self.started_by.clone(),
             started_by_name: self.started_by_name.clone(),
+            started_by_key: self.started_by_key.clone(),
         }
     }
 }
@@ -134,15 +156,13 @@ impl Bosun {
         principal: &Principal,
         status: &str,
     ) -> Result<Vec<Approval>> {
-        let status = validate::choice(
-            "status",
-            status,
-            &["pending", "approved", "denied", "expired"],
-        )?;
-        self.expire_due_approvals().await?;
+        let status = validate::choice("status", status, STATUSES)?;
+        self.settle_pending(Some(&principal.workspace_id), None)
+            .await?;
         let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
+            "SELECT {} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
              AND {} ORDER BY approvals.requested_at, approvals.id LIMIT 500",
+            columns(),
             reviewable_by("$3", "$4", "$5")
         ))
         .bind(principal.workspace_id.as_str())
@@ -181,7 +201,8 @@ impl Bosun {
     /// How many requests wait for the principal (for the navigation badge):
     /// one count, whatever the size of the inbox.
     pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
-        self.expire_due_approvals().await?;
+        self.settle_pending(Some(&principal.workspace_id), None)
+            .await?;
         let count: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM {FROM} WHERE approvals.workspace_id = $1 \
              AND approvals.status = 'pending' AND {}",
@@ -199,7 +220,10 @@ impl Bosun {
     }
 
     /// Decides a request, exactly once. A second decision is refused with
-    /// `already_decided`, naming the first.
+    /// `already_decided`, naming the first; so is a request whose time ran
+    /// out (recorded as expired here, if the sweeper has not yet). A request
+    /// withdrawn because whoever its run acts for lost access is refused
+    /// with `not_decidable`, saying why.
     pub async fn decide_approval(
         &self,
         principal: &Principal,
@@ -213,15 +237,21 @@ impl Bosun {
             Capability::Edit,
         )
         .await?;
-        if row.started_by.as_deref() == Some(principal.user_id.as_str())
+        if row.starter.as_deref() == Some(principal.user_id.as_str())
             && !self.self_approval_allowed(&principal.workspace_id).await?
         {
-            return Err(Error::forbidden(
-                "you started this run; another reviewer must decide its requests",
-            ));
+            let whose = if row.started_by.is_some() {
+                "you started this run"
+            } else {
+                "this run was started by a runtime key you created"
+            };
+            return Err(Error::forbidden(format!(
+                "{whose}; another reviewer must decide its requests"
+            )));
         }
+        let row = self.settled_row(principal, &row).await?;
         if row.status != "pending" {
-            return Err(already_decided(&row));
+            return Err(not_pending(&row));
         }
         let decision = validate::choice("decision", &review.decision, DECISIONS)?;
         let message = review
@@ -267,10 +297,16 @@ impl Bosun {
             "approved"
         };
         let mut tx = self.db().begin_write().await?;
-        let claimed = sqlx::query(
+        // Still pending, not yet due, and its run's starter still entitled,
+        // all in the one statement that decides it: a revocation or expiry
+        // that comes first wins.
+        let claimed = sqlx::query(&format!(
             "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
-             edited_input = $6 WHERE id = $7 AND status = 'pending'",
-        )
+             edited_input = $6 WHERE id = $7 AND status = 'pending' AND expires_at > $4 \
+             AND EXISTS (SELECT 1 FROM runs JOIN agents ON agents.id = runs.agent_id \
+               WHERE runs.id = approvals.run_id AND {})",
+            run_entitled_sql("runs", "agents")
+        ))
         .bind(status)
         .bind(decision)
         .bind(principal.user_id.as_str())
@@ -283,7 +319,8 @@ impl Bosun {
         if claimed.rows_affected() == 0 {
             drop(tx);
             let current = self.approval_row(principal, id).await?;
-            return Err(already_decided(&current));
+            let current = self.settled_row(principal, &current).await?;
+            return Err(not_pending(&current));
         }
         let rule = match (&rule_list, review.rule) {
             (Some(list), Some(suggestion)) => {
@@ -345,84 +382,66 @@ impl Bosun {
         Ok(self.approval_row(principal, id).await?.approval())
     }
 
-    /// Denies every pending request whose time ran out, telling the agents.
+    /// Denies every pending request whose time ran out, and withdraws every
+    /// one whose run's starter lost access, telling the agents.
     pub async fn expire_due_approvals(&self) -> Result<usize> {
-        self.expire_due(None).await
+        self.settle_pending(None, None).await
     }
 
-    /// Denies one call's pending request if its time ran out: what a
-    /// waiting agent checks, without sweeping the whole workspace.
-    pub(crate) async fn expire_if_due(&self, tool_call: &ToolCallId) -> Result<usize> {
-        self.expire_due(Some(tool_call)).await
+    /// Settles one call's pending request if its time ran out or its run's
+    /// starter lost access: what a waiting agent checks, without sweeping
+    /// the whole workspace.
+    pub(crate) async fn settle_if_due(&self, tool_call: &ToolCallId) -> Result<usize> {
+        self.settle_pending(None, Some(tool_call)).await
     }
 
-    async fn expire_due(&self, only: Option<&ToolCallId>) -> Result<usize> {
+    /// [`Bosun::settle_if_due`] for a request about to be decided, answered
+    /// as it stands afterwards.
+    async fn settled_row(&self, principal: &Principal, row: &ApprovalRow) -> Result<ApprovalRow> {
+        if row.status == "pending" {
+            self.settle_if_due(&ToolCallId::from_string(row.tool_call_id.clone()))
+                .await?;
+        }
+        self.approval_row(principal, &ApprovalId::from_string(row.id.clone()))
+            .await
+    }
+
+    /// Closes the pending requests (of one workspace or all, of one call
+    /// or all) that nobody may decide any more: expired ones, and those
+    /// whose run's starter lost access. Answers how many it closed.
+    async fn settle_pending(
+        &self,
+        workspace: Option<&WorkspaceId>,
+        tool_call: Option<&ToolCallId>,
+    ) -> Result<usize> {
         let now = self.now();
-        let due: Vec<DueApproval> = sqlx::query_as(
-            "SELECT approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, approvals.workspace_id, \
-             runs.started_by, approvals.tool FROM approvals JOIN runs ON runs.id = approvals.run_id \
-             WHERE approvals.status = 'pending' AND approvals.expires_at <= $1 \
-             AND ($2 IS NULL OR approvals.tool_call_id = $2) LIMIT 500",
-        )
+        let due: Vec<Unreviewed> = sqlx::query_as(&format!(
+            "SELECT {UNREVIEWED_COLUMNS}, CASE WHEN approvals.expires_at <= $1 THEN 'expired' ELSE 'withdrawn' END \
+             AS closing FROM {UNREVIEWED_FROM} WHERE approvals.status = 'pending' \
+             AND ($2 IS NULL OR approvals.workspace_id = $2) AND ($3 IS NULL OR approvals.tool_call_id = $3) \
+             AND (approvals.expires_at <= $1 OR NOT {}) LIMIT 500",
+            run_entitled_sql("runs", "agents")
+        ))
         .bind(to_millis(now))
-        .bind(only.map(ToolCallId::as_str))
+        .bind(workspace.map(WorkspaceId::as_str))
+        .bind(tool_call.map(ToolCallId::as_str))
         .fetch_all(self.db().pool())
         .await?;
-        let mut expired = 0;
-        for DueApproval {
-            id,
-            tool_call_id: tool_call,
-            run_id: run,
-            agent_id: agent,
-            workspace_id: workspace,
-            started_by,
-            tool,
-        } in due
-        {
+        let mut closed = 0;
+        for request in due {
             let mut tx = self.db().begin_write().await?;
-            let claimed = sqlx::query(
-                "UPDATE approvals SET status = 'expired', decision = 'expired', decided_at = $1 \
-                 WHERE id = $2 AND status = 'pending'",
-            )
-            .bind(to_millis(now))
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() == 0 {
+            let Some(topics) =
+                close_unreviewed(&mut tx, self.db().backend(), now, &request).await?
+            else {
                 continue;
-            }
-            sqlx::query("UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3")
-                .bind("the approval request expired before anyone decided")
-                .bind(to_millis(now))
-                .bind(&tool_call)
-                .execute(&mut *tx)
-                .await?;
-            let workspace = WorkspaceId::from_string(workspace);
-            let event = NewEvent {
-                kind: "approval.resolved",
-                workspace_id: workspace.clone(),
-                agent_id: Some(AgentId::from_string(agent)),
-                run_id: Some(run),
-                actor: None,
-                on_behalf_of: started_by,
-                data: json!({ "approval_id": id, "tool_call_id": tool_call, "tool": tool, "decision": "expired",
-                              "outcome": "deny" }),
             };
-            events::append(&mut tx, now, event).await?;
-            let topics = [
-                tool_call_topic(&ToolCallId::from_string(tool_call)),
-                inbox_topic(&workspace),
-            ];
-            for topic in &topics {
-                Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
-            }
             tx.commit().await?;
             for topic in &topics {
                 self.notifier().local(topic);
             }
-            expired += 1;
+            closed += 1;
         }
-        Ok(expired)
+        Ok(closed)
     }
 
     /// An edited input must not be something the rules deny outright: a
@@ -466,7 +485,8 @@ impl Bosun {
 
     async fn approval_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
         let row: Option<ApprovalRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE approvals.id = $1 AND approvals.workspace_id = $2"
+            "SELECT {} FROM {FROM} WHERE approvals.id = $1 AND approvals.workspace_id = $2",
+            columns()
         ))
         .bind(id.as_str())
         .bind(principal.workspace_id.as_str())
@@ -476,20 +496,40 @@ impl Bosun {
     }
 }
 
-fn already_decided(row: &ApprovalRow) -> Error {
-    Error::Conflict {
-        code: "already_decided",
-        message: format!(
-            "this request was already decided: {} ({})",
-            row.status,
-            row.decision.as_deref().unwrap_or("unknown")
-        ),
+/// Why a request that is no longer pending cannot be decided: `already_decided`
+/// naming the decision (or the expiry), or `not_decidable` naming why it was
+/// withdrawn.
+fn not_pending(row: &ApprovalRow) -> Error {
+    match row.status.as_str() {
+        "withdrawn" => Error::Conflict {
+            code: "not_decidable",
+            message: format!(
+                "this request was withdrawn and can no longer be decided: {}",
+                row.message.as_deref().unwrap_or("its run may not go on")
+            ),
+        },
+        "expired" => Error::Conflict {
+            code: "already_decided",
+            message: format!(
+                "this request expired at {} before anyone decided it; the agent was told no",
+                from_millis(row.expires_at).format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+        },
+        status => Error::Conflict {
+            code: "already_decided",
+            message: format!(
+                "this request was already decided: {status} ({})",
+                row.decision.as_deref().unwrap_or("unknown")
+            ),
+        },
     }
 }
 
-/// A pending request whose time ran out, with what its expiry records.
+/// A pending request nobody may decide any more, with what closing it
+/// records: `closing` is `expired` (its time ran out) or `withdrawn` (whoever
+/// its run acts for lost access to the agent).
 #[derive(sqlx::FromRow)]
-struct DueApproval {
+pub(crate) struct Unreviewed {
     id: String,
     tool_call_id: String,
     run_id: String,
@@ -497,4 +537,126 @@ struct DueApproval {
     workspace_id: String,
     started_by: Option<String>,
     tool: String,
+    closing: String,
+}
+
+const UNREVIEWED_COLUMNS: &str = "approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, \
+     approvals.workspace_id, runs.started_by, approvals.tool";
+const UNREVIEWED_FROM: &str = "approvals JOIN runs ON runs.id = approvals.run_id JOIN agents ON agents.id = approvals.agent_id";
+
+/// Whose pending requests a change may leave without a starter entitled
+/// to them: the requests a revocation looks at.
+pub(crate) enum Affected<'a> {
+    /// Every run of one agent (a revoked grant, a new owner).
+    Agent(&'a AgentId),
+    /// Every run a person started, or a runtime key they created started
+    /// (deactivated, stepped down as admin).
+    Person(&'a UserId),
+}
+
+impl Bosun {
+    /// Withdraws, inside a change's transaction, the pending requests of
+    /// the affected runs whose starter the change leaves without access.
+    /// Answers the topics to tell this process once it commits (other
+    /// processes are told on commit). Requests recorded concurrently with
+    /// the change are caught when next read (see `settle_pending`).
+    pub(crate) async fn withdraw_disentitled(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        workspace: &WorkspaceId,
+        affected: Affected<'_>,
+    ) -> Result<Vec<String>> {
+        let (which, id) = match affected {
+            Affected::Agent(agent) => ("approvals.agent_id = $2", agent.as_str()),
+            Affected::Person(user) => (
+                "(runs.started_by = $2 OR runs.started_by_key IN \
+                 (SELECT runtime_keys.id FROM runtime_keys WHERE runtime_keys.created_by = $2))",
+                user.as_str(),
+            ),
+        };
+        let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
+            "SELECT {UNREVIEWED_COLUMNS}, 'withdrawn' AS closing FROM {UNREVIEWED_FROM} \
+             WHERE approvals.workspace_id = $1 AND approvals.status = 'pending' AND {which} AND NOT {}",
+            run_entitled_sql("runs", "agents")
+        ))
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (backend, now) = (self.db().backend(), self.now());
+        let mut topics = Vec::new();
+        for request in &requests {
+            if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
+                topics.extend(told);
+            }
+        }
+        topics.sort_unstable();
+        topics.dedup();
+        Ok(topics)
+    }
+}
+
+/// Closes one pending request as [`Unreviewed::closing`] says, denying its
+/// tool call with the reason and recording it; answers the topics to tell
+/// after commit, or `None` when someone decided it first.
+async fn close_unreviewed(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    now: DateTime<Utc>,
+    request: &Unreviewed,
+) -> Result<Option<[String; 2]>> {
+    let (status, message) = match request.closing.as_str() {
+        "expired" => (
+            "expired",
+            "the approval request expired before anyone decided".to_owned(),
+        ),
+        _ => (
+            "withdrawn",
+            format!(
+                "the approval request was withdrawn: {}",
+                super::not_entitled_reason(request.started_by.is_some())
+            ),
+        ),
+    };
+    let claimed = sqlx::query(
+        "UPDATE approvals SET status = $1, decision = $1, decided_at = $2, message = $3 \
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(to_millis(now))
+    .bind(&message)
+    .bind(&request.id)
+    .execute(&mut *conn)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    sqlx::query(
+        "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
+    )
+    .bind(&message)
+    .bind(to_millis(now))
+    .bind(&request.tool_call_id)
+    .execute(&mut *conn)
+    .await?;
+    let workspace = WorkspaceId::from_string(request.workspace_id.clone());
+    let event = NewEvent {
+        kind: "approval.resolved",
+        workspace_id: workspace.clone(),
+        agent_id: Some(AgentId::from_string(request.agent_id.clone())),
+        run_id: Some(request.run_id.clone()),
+        actor: None,
+        on_behalf_of: request.started_by.clone(),
+        data: json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id, "tool": request.tool,
+                      "decision": status, "outcome": "deny", "message": message }),
+    };
+    events::append(conn, now, event).await?;
+    let topics = [
+        tool_call_topic(&ToolCallId::from_string(request.tool_call_id.clone())),
+        inbox_topic(&workspace),
+    ];
+    for topic in &topics {
+        Notifier::on_commit(conn, backend, topic).await?;
+    }
+    Ok(Some(topics))
 }

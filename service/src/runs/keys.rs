@@ -1,16 +1,21 @@
-//! Runtime keys: how an agent's worker proves it is that agent. Created by
-//! the agent's editors, shown once, stored as a SHA-256 hash, revocable.
+//! Runtime keys: how an agent's worker proves it is that agent. Created,
+//! listed and revoked by the agent's owner and workspace admins only (a key
+//! starts runs and receives the agent's secrets); shown once, stored as a
+//! SHA-256 hash. A key works only while it is not revoked and its creator
+//! is still an active member who owns the agent or administers the
+//! workspace: checked at every use, never cached.
 
-use crate::identity::random_secret;
+use crate::identity::{LAST_USED_RESOLUTION_MS, random_secret};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::agents::Capability;
+use crate::agents::access::live_key_sql;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::ids::{AgentId, RuntimeKeyId, WorkspaceId};
+use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
 const PREFIX: &str = "bosun_rk_";
@@ -21,6 +26,9 @@ pub struct AgentKey {
     pub key_id: RuntimeKeyId,
     pub agent_id: AgentId,
     pub workspace_id: WorkspaceId,
+    pub name: String,
+    /// Who created it: a run the key starts counts as theirs.
+    pub created_by: UserId,
 }
 
 impl AgentKey {
@@ -28,14 +36,25 @@ impl AgentKey {
     pub fn actor(&self) -> String {
         format!("key:{}", self.key_id)
     }
+
+    /// How the trace names the key: its id, name and creator.
+    pub fn trace_reference(&self) -> serde_json::Value {
+        json!({ "id": self.key_id, "name": self.name, "created_by": self.created_by })
+    }
 }
 
+/// A runtime key as its agent's owner and admins see it, never its value.
 #[derive(Clone, Debug, Serialize)]
 pub struct KeyInfo {
     pub id: RuntimeKeyId,
     pub name: String,
+    pub created_by: UserId,
+    pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// False once its creator no longer owns the agent or administers the
+    /// workspace (or was deactivated): the key is refused until then.
+    pub active: bool,
 }
 
 /// A key just created: the only time its value is seen.
@@ -43,6 +62,34 @@ pub struct KeyInfo {
 pub struct CreatedKey {
     pub id: RuntimeKeyId,
     pub key: String,
+}
+
+/// The columns of `runtime_keys` an [`AgentKey`] is made of, as [`KeyRow`]
+/// reads them.
+pub(crate) const KEY_COLUMNS: &str = "runtime_keys.id AS key_id, runtime_keys.agent_id AS key_agent_id, \
+     runtime_keys.workspace_id AS key_workspace_id, runtime_keys.name AS key_name, \
+     runtime_keys.created_by AS key_created_by";
+
+/// A live key's row, as [`KEY_COLUMNS`] select it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    key_id: String,
+    key_agent_id: String,
+    key_workspace_id: String,
+    key_name: String,
+    key_created_by: String,
+}
+
+impl From<KeyRow> for AgentKey {
+    fn from(row: KeyRow) -> Self {
+        Self {
+            key_id: RuntimeKeyId::from_string(row.key_id),
+            agent_id: AgentId::from_string(row.key_agent_id),
+            workspace_id: WorkspaceId::from_string(row.key_workspace_id),
+            name: row.key_name,
+            created_by: UserId::from_string(row.key_created_by),
+        }
+    }
 }
 
 /// How a presented runtime key is looked up, if it looks like one.
@@ -61,7 +108,8 @@ impl Bosun {
         agent: &AgentId,
         name: &str,
     ) -> Result<CreatedKey> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        self.agent_for(principal, agent, Capability::ManageKeys)
+            .await?;
         let name = validate::label("name", name, 100)?;
         let key = format!("{PREFIX}{}", random_secret(40));
         let id = RuntimeKeyId::generate();
@@ -96,21 +144,41 @@ impl Bosun {
         principal: &Principal,
         agent: &AgentId,
     ) -> Result<Vec<KeyInfo>> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at FROM runtime_keys \
-             WHERE agent_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
-        )
+        self.agent_for(principal, agent, Capability::ManageKeys)
+            .await?;
+        #[derive(sqlx::FromRow)]
+        struct KeyRow {
+            id: String,
+            name: String,
+            created_by: String,
+            created_by_name: String,
+            created_at: i64,
+            last_used_at: Option<i64>,
+            active: i64,
+        }
+        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
+            "SELECT runtime_keys.id, runtime_keys.name, runtime_keys.created_by, \
+             COALESCE(creators.name, '') AS created_by_name, runtime_keys.created_at, \
+             runtime_keys.last_used_at, CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS active \
+             FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
+             LEFT JOIN users creators ON creators.id = runtime_keys.created_by \
+             WHERE runtime_keys.agent_id = $1 AND runtime_keys.revoked_at IS NULL \
+             ORDER BY runtime_keys.created_at DESC, runtime_keys.id",
+            live_key_sql("runtime_keys", "agents")
+        ))
         .bind(agent.as_str())
         .fetch_all(self.db().pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, created_at, last_used_at)| KeyInfo {
-                id: RuntimeKeyId::from_string(id),
-                name,
-                created_at: from_millis(created_at),
-                last_used_at: last_used_at.map(from_millis),
+            .map(|row| KeyInfo {
+                id: RuntimeKeyId::from_string(row.id),
+                name: row.name,
+                created_by: UserId::from_string(row.created_by),
+                created_by_name: row.created_by_name,
+                created_at: from_millis(row.created_at),
+                last_used_at: row.last_used_at.map(from_millis),
+                active: row.active != 0,
             })
             .collect())
     }
@@ -121,7 +189,8 @@ impl Bosun {
         agent: &AgentId,
         key: &RuntimeKeyId,
     ) -> Result<()> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        self.agent_for(principal, agent, Capability::ManageKeys)
+            .await?;
         let mut tx = self.db().begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE runtime_keys SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
@@ -145,23 +214,49 @@ impl Bosun {
         Ok(())
     }
 
-    /// The agent a bearer runtime key stands for, if it is live.
+    /// The agent a bearer runtime key stands for, if it is live: not
+    /// revoked, and its creator still owns the agent or administers the
+    /// workspace. Any other key is refused as unknown.
     pub async fn authenticate_runtime_key(&self, key: &str) -> Result<AgentKey> {
-        if !key.starts_with(PREFIX) {
+        let Some(hash) = presented_hash(key) else {
             return Err(Error::Unauthenticated);
-        }
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT id, agent_id, workspace_id FROM runtime_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(hash(key))
+        };
+        let row: Option<KeyRow> = sqlx::query_as(&format!(
+            "SELECT {KEY_COLUMNS} FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
+             WHERE runtime_keys.key_hash = $1 AND {}",
+            live_key_sql("runtime_keys", "agents")
+        ))
+        .bind(&hash)
         .fetch_optional(self.db().pool())
         .await?;
-        let (id, agent, workspace) = row.ok_or(Error::Unauthenticated)?;
-        Ok(AgentKey {
-            key_id: RuntimeKeyId::from_string(id),
-            agent_id: AgentId::from_string(agent),
-            workspace_id: WorkspaceId::from_string(workspace),
-        })
+        let key = AgentKey::from(row.ok_or(Error::Unauthenticated)?);
+        // Tool calls note their key's use as they are recorded; every other
+        // runtime call passes here.
+        let now = to_millis(self.now());
+        sqlx::query(
+            "UPDATE runtime_keys SET last_used_at = $1 \
+             WHERE key_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(&hash)
+        .bind(now - LAST_USED_RESOLUTION_MS)
+        .execute(self.db().pool())
+        .await?;
+        Ok(key)
+    }
+
+    /// Whether an authenticated key still works (its creator may have lost
+    /// their rights since).
+    pub(crate) async fn runtime_key_is_live(&self, key: &AgentKey) -> Result<bool> {
+        let live: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT runtime_keys.id FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
+             WHERE runtime_keys.id = $1 AND {}",
+            live_key_sql("runtime_keys", "agents")
+        ))
+        .bind(key.key_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        Ok(live.is_some())
     }
 
     /// Whether a bearer token looks like a runtime key (rather than a PAT).

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::agents::{Agent, AgentAccess, Capability, CredentialModel};
+use crate::agents::access::{live_key_sql, run_entitled_sql};
+use crate::agents::{Agent, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::identity::Role;
 use crate::ids::{AgentId, RunId, WorkspaceId};
 use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -51,7 +51,10 @@ pub struct Run {
     pub status: RunStatus,
     pub input: Value,
     pub output: Option<Value>,
+    /// The user who started it; none when a runtime key did.
     pub started_by: Option<String>,
+    /// The runtime key that started it, if one did.
+    pub started_by_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -64,12 +67,13 @@ pub(crate) struct RunRow {
     pub input: String,
     pub output: Option<String>,
     pub started_by: Option<String>,
+    pub started_by_key: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
 }
 
 pub(crate) const RUN_COLUMNS: &str =
-    "id, agent_id, status, input, output, started_by, created_at, finished_at";
+    "id, agent_id, status, input, output, started_by, started_by_key, created_at, finished_at";
 
 impl RunRow {
     pub(crate) fn run(&self) -> Result<Run> {
@@ -83,6 +87,7 @@ impl RunRow {
                 .as_deref()
                 .and_then(|o| serde_json::from_str(o).ok()),
             started_by: self.started_by.clone(),
+            started_by_key: self.started_by_key.clone(),
             created_at: from_millis(self.created_at),
             finished_at: self.finished_at.map(from_millis),
         })
@@ -105,7 +110,7 @@ impl Bosun {
         if input.to_string().len() > MAX_INPUT_BYTES {
             return Err(Error::invalid("input", "must be at most 256 KiB of JSON"));
         }
-        let (workspace, started_by, key, actor, model) = match caller {
+        let (workspace, started_by, key, actor, model, key_reference) = match caller {
             Caller::User(principal) => {
                 let view = self.agent_for(principal, agent, Capability::Run).await?;
                 if view.agent.credential_model == CredentialModel::User {
@@ -118,6 +123,7 @@ impl Bosun {
                     None,
                     user,
                     view.agent.credential_model,
+                    Value::Null,
                 )
             }
             Caller::Agent(key) => {
@@ -137,6 +143,7 @@ impl Bosun {
                     Some(key.key_id.to_string()),
                     key.actor(),
                     agent.credential_model,
+                    key.trace_reference(),
                 )
             }
         };
@@ -163,7 +170,8 @@ impl Bosun {
             run_id: Some(id.to_string()),
             actor: Some(actor),
             on_behalf_of: started_by.clone(),
-            data: json!({ "input": input, "credential_model": model, "started_by": started_by }),
+            data: json!({ "input": input, "credential_model": model, "started_by": started_by,
+                          "started_by_key": key_reference }),
         };
         events::append(&mut tx, now, event).await?;
         let topic = agent_runs_topic(agent);
@@ -220,11 +228,19 @@ impl Bosun {
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
         // The status check in the UPDATE makes a claim race-free: of two
-        // workers picking the same run, only one changes it.
+        // workers picking the same run, only one changes it. A run whose
+        // starter lost access to the agent stays queued, unclaimable,
+        // until they have it again; and a key that died while its worker
+        // was waiting claims nothing.
         let row: Option<RunRow> = sqlx::query_as(&format!(
             "UPDATE runs SET status = 'running', claimed_at = $1, claimed_by_key = $2 \
-             WHERE id = (SELECT id FROM runs WHERE agent_id = $3 AND status = 'queued' ORDER BY created_at, id LIMIT 1) \
-             AND status = 'queued' RETURNING {RUN_COLUMNS}"
+             WHERE id = (SELECT queued.id FROM runs queued JOIN agents ON agents.id = queued.agent_id \
+               JOIN runtime_keys ON runtime_keys.id = $2 AND runtime_keys.agent_id = agents.id AND {} \
+               WHERE queued.agent_id = $3 AND queued.status = 'queued' AND {} \
+               ORDER BY queued.created_at, queued.id LIMIT 1) \
+             AND status = 'queued' RETURNING {RUN_COLUMNS}",
+            live_key_sql("runtime_keys", "agents"),
+            run_entitled_sql("queued", "agents")
         ))
         .bind(to_millis(now))
         .bind(key.key_id.as_str())
@@ -268,9 +284,10 @@ impl Bosun {
         Ok(())
     }
 
-    /// Ends a run with the worker's outcome.
+    /// Ends a run with the worker's outcome. A run whose starter lost
+    /// access to the agent can still be ended as failed or cancelled, so
+    /// that its worker can wind it down; only not as succeeded.
     pub async fn finish_run(&self, key: &AgentKey, run: &RunId, end: RunEnd) -> Result<Run> {
-        let row = self.active_run(key, run).await?;
         let status: RunStatus =
             validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
         if matches!(status, RunStatus::Queued | RunStatus::Running) {
@@ -278,6 +295,10 @@ impl Bosun {
                 "status",
                 "must be one of: succeeded, failed, cancelled",
             ));
+        }
+        let row = self.running_run(key, run).await?;
+        if status == RunStatus::Succeeded {
+            row.check_entitled()?;
         }
         let now = self.now();
         let output = end.output.map(|o| o.to_string());
@@ -314,12 +335,35 @@ impl Bosun {
     /// the key was revoked meanwhile, or the user it acts for has lost run
     /// access: one read, since every runtime call of the agent passes here.
     pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
+        let row = self.running_run(key, run).await?;
+        row.check_entitled()?;
+        Ok(row)
+    }
+
+    /// A running run of the key's agent, whoever it acts for: for ending
+    /// a run whose starter lost access.
+    pub(crate) async fn running_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
+        self.run_of_key(key, run).await?.check_running()
+    }
+
+    /// A run of the key's agent in any state, with whether whoever it acts
+    /// for may still have it go on; refused if the key is no longer live.
+    pub(crate) async fn run_of_key(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
         let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql("", "runtime_keys.id = $2"))
             .bind(run.as_str())
             .bind(key.key_id.as_str())
             .fetch_optional(self.db().pool())
             .await?;
-        row.ok_or(Error::NotFound("run"))?.still_active()
+        match row {
+            Some(row) => Ok(row),
+            None => {
+                // The key may have died since it was authenticated.
+                if !self.runtime_key_is_live(key).await? {
+                    return Err(Error::Unauthenticated);
+                }
+                Err(Error::NotFound("run"))
+            }
+        }
     }
 
     /// [`Bosun::active_run`] for a runtime key as presented, checked in the
@@ -333,14 +377,15 @@ impl Bosun {
     ) -> Result<(AgentKey, ActiveRun)> {
         #[derive(sqlx::FromRow)]
         struct Keyed {
-            key_id: String,
+            #[sqlx(flatten)]
+            key: keys::KeyRow,
             #[sqlx(flatten)]
             run: ActiveRun,
         }
         let row: Option<Keyed> = match keys::presented_hash(presented) {
             Some(hash) => {
                 sqlx::query_as(&active_run_sql(
-                    "runtime_keys.id AS key_id, ",
+                    &format!("{}, ", keys::KEY_COLUMNS),
                     "runtime_keys.key_hash = $2",
                 ))
                 .bind(run.as_str())
@@ -350,17 +395,14 @@ impl Bosun {
             }
             None => None,
         };
-        let Some(Keyed { key_id, run: row }) = row else {
+        let Some(Keyed { key, run: row }) = row else {
             // Either the key or the run is wrong: say which.
             self.authenticate_runtime_key(presented).await?;
             return Err(Error::NotFound("run"));
         };
-        let key = AgentKey {
-            key_id: crate::ids::RuntimeKeyId::from_string(key_id),
-            agent_id: AgentId::from_string(row.agent_id.clone()),
-            workspace_id: WorkspaceId::from_string(row.workspace_id.clone()),
-        };
-        Ok((key, row.still_active()?))
+        let row = row.check_running()?;
+        row.check_entitled()?;
+        Ok((key.into(), row))
     }
 
     pub(crate) async fn run_record(&self, workspace: &WorkspaceId, run: &RunId) -> Result<Run> {
@@ -387,14 +429,11 @@ pub fn agent_runs_topic(agent: &AgentId) -> String {
 pub(crate) struct ActiveRun {
     pub id: String,
     pub workspace_id: String,
-    pub agent_id: String,
     status: String,
     pub started_by: Option<String>,
-    /// The role of the user it acts for, if they are still an active member.
-    user_role: Option<String>,
-    owner_id: String,
-    user_grant: Option<String>,
-    workspace_grant: Option<String>,
+    /// 1 while whoever the run acts for may still have it go on (see
+    /// [`run_entitled_sql`]), else 0.
+    entitled: i64,
     /// The agent's enabled tools, as stored (a JSON array).
     pub tools: String,
     pub execution_mode: String,
@@ -404,59 +443,57 @@ pub(crate) struct ActiveRun {
     pub approval_ttl_seconds: i64,
 }
 
-/// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, its
-/// user's current access and what deciding a call takes; `key_columns` and
-/// `which_key` say how the agent's key is matched.
+/// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, whether
+/// whoever it acts for may still, and what deciding a call takes; the key
+/// (matched as `which_key` says, its columns as `key_columns` name them)
+/// must be one of the agent's live keys.
 fn active_run_sql(key_columns: &str, which_key: &str) -> String {
     format!(
-        "SELECT {key_columns}runs.id, runs.workspace_id, runs.agent_id, runs.status, runs.started_by, \
-         users.role AS user_role, agents.owner_id, \
-         (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = runs.started_by) \
-           AS user_grant, \
-         (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) \
-           AS workspace_grant, \
+        "SELECT {key_columns}runs.id, runs.workspace_id, runs.status, runs.started_by, \
+         CAST(CASE WHEN {entitled} THEN 1 ELSE 0 END AS BIGINT) AS entitled, \
          agents.tools, agents.execution_mode, agents.credential_model, \
          agents.policy_version AS agent_policy_version, \
          workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
-         FROM runs JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
-           AND runtime_keys.workspace_id = runs.workspace_id AND runtime_keys.revoked_at IS NULL \
-         JOIN agents ON agents.id = runs.agent_id \
+         FROM runs JOIN agents ON agents.id = runs.agent_id \
          JOIN workspaces ON workspaces.id = runs.workspace_id \
-         LEFT JOIN users ON users.id = runs.started_by AND users.workspace_id = runs.workspace_id \
-           AND users.deactivated_at IS NULL \
-         WHERE runs.id = $1 AND {which_key}"
+         JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
+           AND runtime_keys.workspace_id = runs.workspace_id AND {live} \
+         WHERE runs.id = $1 AND {which_key}",
+        entitled = run_entitled_sql("runs", "agents"),
+        live = live_key_sql("runtime_keys", "agents"),
     )
 }
 
 impl ActiveRun {
-    /// The run, if it is still running and the user it acts for (if any)
-    /// may still run the agent.
-    fn still_active(self) -> Result<Self> {
+    /// The run, if it is still running.
+    fn check_running(self) -> Result<Self> {
         if self.status != "running" {
             return Err(Error::Conflict {
                 code: "run_not_active",
                 message: format!("the run is {}, not running", self.status),
             });
         }
-        if let Some(user) = &self.started_by {
-            let still_allowed = match &self.user_role {
-                Some(role) => AgentAccess::from_stored(
-                    user,
-                    Role::parse("role", role)? == Role::Admin,
-                    &self.owner_id,
-                    self.user_grant.as_deref(),
-                    self.workspace_grant.as_deref(),
-                )?
-                .allows(Capability::Run),
-                None => false,
-            };
-            if !still_allowed {
-                return Err(Error::forbidden(
-                    "the user this run acts for no longer has access to the agent",
-                ));
-            }
-        }
         Ok(self)
+    }
+
+    /// Refuses when whoever the run acts for may no longer have it go on.
+    pub(crate) fn check_entitled(&self) -> Result<()> {
+        if self.entitled == 0 {
+            return Err(Error::forbidden(not_entitled_reason(
+                self.started_by.is_some(),
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Why a run may not go on, for a run a user started or one a key did.
+pub(crate) fn not_entitled_reason(started_by_user: bool) -> &'static str {
+    if started_by_user {
+        "the user this run acts for no longer has access to the agent"
+    } else {
+        "the runtime key that started this run was created by someone who no longer \
+         owns the agent or administers the workspace"
     }
 }
 

@@ -205,7 +205,11 @@ impl Bosun {
         }
     }
 
-    /// Where a call stands, waiting up to `wait` while it is pending.
+    /// Where a call stands, waiting up to `wait` while it is pending. A
+    /// pending request that expired, or whose run's starter lost access, is
+    /// settled here as a denial (should the sweeper or the revocation not
+    /// have got to it yet); and once the starter has lost access, a call
+    /// allowed before is refused rather than answered `allow` again.
     pub async fn wait_tool_call(
         &self,
         key: &AgentKey,
@@ -216,8 +220,13 @@ impl Bosun {
         let topic = tool_call_topic(id);
         let mut subscription = self.notifier().subscribe();
         loop {
-            self.expire_if_due(id).await?;
+            self.settle_if_due(id).await?;
             let row = self.call_of_key(key, id).await?;
+            if row.outcome.as_deref() == Some("allow") {
+                self.run_of_key(key, &RunId::from_string(row.run_id.clone()))
+                    .await?
+                    .check_entitled()?;
+            }
             if row.outcome.is_some() || !subscription.wait(&topic, deadline).await {
                 return Ok(row.state());
             }
@@ -233,8 +242,9 @@ impl Bosun {
     ) -> Result<()> {
         let row = self.call_of_key(key, id).await?;
         let run_row = self
-            .active_run(key, &RunId::from_string(row.run_id.clone()))
+            .running_run(key, &RunId::from_string(row.run_id.clone()))
             .await?;
+        run_row.check_entitled()?;
         if row.outcome.as_deref() != Some("allow") {
             return Err(Error::Conflict {
                 code: "not_allowed",

@@ -1,10 +1,17 @@
-//! What an attacker would try against the web layer: stored text that
+//! Security: what Bosun's guarantees look like to the people and agents it
+//! governs when they try to get around them. The web layer: stored text that
 //! turns into markup, pages without their security headers, redirects off
-//! the site or into a header, and malformed calls to server functions.
+//! the site or into a header, malformed calls to server functions. The
+//! runtime: keys outliving their creator's rights, revocations that leave
+//! pending requests decidable, expiry, the workspace's approval settings.
 
+mod expiry;
 mod headers;
 mod redirects;
+mod revocation;
+mod runtime_keys;
 mod server_functions;
+mod settings;
 mod stored_text;
 
 use serde_json::Value;
