@@ -77,9 +77,10 @@ pub(crate) fn live_key_sql(key: &str, agent: &str) -> String {
 /// still have it go on, as SQL (aliases of the caller's statement): the
 /// user who started it is an active member who may still run the agent
 /// ([`AgentAccess::allows`] for [`Capability::Run`]: admin, owner or any
-/// grant), or the runtime key that started it was created by someone who
-/// still owns the agent or administers the workspace. A run with neither
-/// acts for nobody and may not go on.
+/// grant), or the runtime key that started it is not revoked and was
+/// created by someone who still owns the agent or administers the
+/// workspace. A run with neither acts for nobody and may not go on:
+/// revoking a stolen key also stops the runs it started.
 pub(crate) fn run_entitled_sql(run: &str, agent: &str) -> String {
     format!(
         "(({run}.started_by IS NOT NULL AND EXISTS (SELECT 1 FROM users run_starters \
@@ -90,7 +91,8 @@ pub(crate) fn run_entitled_sql(run: &str, agent: &str) -> String {
                AND (run_grants.user_id = run_starters.id OR run_grants.user_id IS NULL))))) \
          OR ({run}.started_by IS NULL AND EXISTS (SELECT 1 FROM runtime_keys starting_keys \
            JOIN users key_creators ON key_creators.id = starting_keys.created_by \
-           WHERE starting_keys.id = {run}.started_by_key AND key_creators.workspace_id = {agent}.workspace_id \
+           WHERE starting_keys.id = {run}.started_by_key AND starting_keys.revoked_at IS NULL \
+           AND key_creators.workspace_id = {agent}.workspace_id \
            AND key_creators.deactivated_at IS NULL \
            AND (key_creators.role = 'admin' OR key_creators.id = {agent}.owner_id))))"
     )

@@ -16,6 +16,7 @@ use crate::agents::access::live_key_sql;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
+use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
 
 const PREFIX: &str = "bosun_rk_";
@@ -210,7 +211,13 @@ impl Bosun {
             NewEvent::audit("runtime_key.revoked", principal, Some(agent), data),
         )
         .await?;
+        // The runs the key started act for nobody now: what they wait for
+        // is withdrawn with the key.
+        let topics = self
+            .withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
+            .await?;
         tx.commit().await?;
+        self.notifier().local_all(&topics);
         Ok(())
     }
 

@@ -617,3 +617,48 @@ async fn a_worker_already_waiting_for_work_claims_nothing_once_its_key_died() {
     assert_eq!(status, 200);
     assert_eq!(claimed.as_deref(), queued["id"].as_str());
 }
+
+#[tokio::test]
+async fn revoking_a_key_stops_the_runs_it_started_whoever_claims_them() {
+    let t = team().await;
+    // A stolen key starts two runs; one is claimed by the agent's other
+    // worker and asks something, the other still waits in the queue.
+    t.start(&t.owner_key).await;
+    let (status, run) = t.claim(&t.s.key).await;
+    assert_eq!(status, 200);
+    let run = run.expect("the stolen key's run is claimed by the real worker");
+    let (status, asked) = t.ask_with(&t.s.key, &run, "system_shell", "make").await;
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked["decision"], "pending");
+    let approval = asked["approval_id"].as_str().unwrap().to_owned();
+    t.start(&t.owner_key).await;
+
+    let (status, body) = call(
+        t.s.base(),
+        &t.owner,
+        Method::DELETE,
+        &format!("{}/{}", t.keys_path(), t.owner_key_id),
+        Value::Null,
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+
+    // What the key started acts for nobody any more: its queued run is not
+    // claimed, its running run asks nothing, its pending request is gone.
+    let (status, claimed) = t.claim(&t.s.key).await;
+    assert_eq!((status, claimed), (StatusCode::NO_CONTENT, None));
+    let (status, body) = t.ask_with(&t.s.key, &run, "system_shell", "ls").await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = call(
+        t.s.base(),
+        &t.s.admin,
+        Method::POST,
+        &format!("/api/v1/approvals/{approval}/decision"),
+        json!({ "decision": "allow_once" }),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "not_decidable", "{body}");
+    let inbox = t.s.app.api_json("/api/v1/approvals", &t.s.admin).await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 0, "{inbox}");
+}
