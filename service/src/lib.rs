@@ -39,6 +39,9 @@ pub struct Settings {
     /// Failed logins for one email within `login_throttle_window` before
     /// further attempts are refused.
     pub login_throttle_attempts: u32,
+    /// Failed logins from one client address within `login_throttle_window`
+    /// before further attempts from it are refused.
+    pub login_throttle_address_attempts: u32,
     pub login_throttle_window: Duration,
     /// Seals every stored secret; without one, secrets cannot be written
     /// or issued.
@@ -51,6 +54,7 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(8 * 60 * 60),
             session_absolute_timeout: Duration::from_secs(7 * 24 * 60 * 60),
             login_throttle_attempts: 5,
+            login_throttle_address_attempts: 20,
             login_throttle_window: Duration::from_secs(15 * 60),
             master_key: None,
         }

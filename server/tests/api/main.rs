@@ -17,5 +17,6 @@ mod restart;
 mod rules;
 mod runtime;
 mod same_origin;
+mod security;
 mod tokens;
 mod traces;

@@ -7,7 +7,8 @@
 //! its events — in a single transaction, and only then answers each
 //! caller. No call is answered before its record is committed, and the
 //! wait is never longer than one batch's commit (no timer holds a batch
-//! open).
+//! open). Should a batch fail, its calls are written again one by one, so
+//! a row at fault fails only its own caller.
 
 use std::collections::{HashMap, HashSet};
 
@@ -113,40 +114,80 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
     let mut connection = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (calls, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let inboxes: HashSet<WorkspaceId> = calls
-            .iter()
-            .filter_map(|call| call.approval.as_ref())
-            .map(|approval| approval.workspace_id.clone())
-            .collect();
-        let written = async {
-            let connection = match &mut connection {
-                Some(connection) => connection,
-                none => none.insert(db.connect_one().await?),
-            };
-            write_batch(&db, connection, calls, &inboxes).await
-        }
-        .await;
-        if written.is_err() {
-            // The connection may be what failed; the next batch opens another.
-            connection = None;
-        }
-        match written {
+        match write_and_notify(&db, &notifier, &mut connection, &calls).await {
             Ok(outcomes) => {
-                for workspace in &inboxes {
-                    notifier.local(&super::tool_calls::inbox_topic(workspace));
-                }
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(Ok(outcome));
                 }
             }
+            Err(error) if calls.len() == 1 => {
+                tracing::error!(%error, "could not record a tool-call decision");
+                if let Some(answer) = answers.into_iter().next() {
+                    let _ = answer.send(Err(answer_for(error)));
+                }
+            }
             Err(error) => {
-                tracing::error!(%error, "could not record a batch of tool-call decisions");
-                for answer in answers {
-                    let _ = answer.send(Err(Error::internal("the decision could not be recorded")));
+                // One bad row fails its whole transaction. Each call is
+                // tried again on its own, so only the one at fault fails.
+                tracing::warn!(%error, calls = calls.len(), "a batch of tool-call decisions failed; writing them one by one");
+                for (call, answer) in calls.iter().zip(answers) {
+                    let alone = write_and_notify(
+                        &db,
+                        &notifier,
+                        &mut connection,
+                        std::slice::from_ref(call),
+                    )
+                    .await
+                    .map(|mut outcomes| outcomes.pop().unwrap_or(Recorded::Stored));
+                    if let Err(error) = &alone {
+                        tracing::error!(%error, "could not record a tool-call decision");
+                    }
+                    let _ = answer.send(alone.map_err(answer_for));
                 }
             }
         }
     }
+}
+
+/// What a caller is told when its decision could not be stored: the input
+/// at fault is the caller's to fix; anything else is ours.
+fn answer_for(error: Error) -> Error {
+    match error {
+        Error::InvalidInput { .. } => error,
+        _ => Error::internal("the decision could not be recorded"),
+    }
+}
+
+/// Writes one batch in one transaction and wakes the inboxes it filled.
+async fn write_and_notify(
+    db: &Db,
+    notifier: &Notifier,
+    connection: &mut Option<sqlx::AnyConnection>,
+    calls: &[NewToolCall],
+) -> Result<Vec<Recorded>> {
+    let inboxes: HashSet<WorkspaceId> = calls
+        .iter()
+        .filter_map(|call| call.approval.as_ref())
+        .map(|approval| approval.workspace_id.clone())
+        .collect();
+    let written = async {
+        let open = match &mut *connection {
+            Some(open) => open,
+            none => none.insert(db.connect_one().await?),
+        };
+        write_batch(db, open, calls, &inboxes).await
+    }
+    .await;
+    match &written {
+        Ok(_) => {
+            for workspace in &inboxes {
+                notifier.local(&super::tool_calls::inbox_topic(workspace));
+            }
+        }
+        // The connection may be what failed; the next write opens another.
+        Err(_) => *connection = None,
+    }
+    written
 }
 
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
@@ -187,7 +228,7 @@ fn insert_calls<'q>(
 async fn write_batch(
     db: &Db,
     connection: &mut sqlx::AnyConnection,
-    calls: Vec<NewToolCall>,
+    calls: &[NewToolCall],
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
     let mut tx = db.begin_write_on(connection).await?;
@@ -236,14 +277,14 @@ async fn write_batch(
             .execute(&mut *tx)
             .await?;
         }
-        stored_calls.push((call.key_id, to_millis(call.at)));
-        events.extend(call.events);
+        stored_calls.push((call.key_id.as_str(), to_millis(call.at)));
+        events.extend(&call.events);
         outcomes.push(Recorded::Stored);
     }
-    events::append_prepared(&mut tx, events).await?;
+    events::append_prepared(&mut tx, &events).await?;
     let mut last_use: HashMap<&str, i64> = HashMap::new();
     for call in &stored_calls {
-        let at = last_use.entry(call.0.as_str()).or_default();
+        let at = last_use.entry(call.0).or_default();
         *at = (*at).max(call.1);
     }
     for (key, at) in last_use {

@@ -1,0 +1,5 @@
+//! Attacks on Bosun's promises, each tried the way an attacker would.
+
+mod bad_values;
+mod storage;
+mod throttling;
