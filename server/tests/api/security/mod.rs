@@ -3,3 +3,4 @@
 mod bad_values;
 mod storage;
 mod throttling;
+mod worker;
