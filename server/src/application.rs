@@ -134,6 +134,9 @@ async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyh
     // as the database and get the same protection.
     config.protect_sqlite_files()?;
     let mut settings = config.service.clone();
+    if settings.public_url.is_none() {
+        settings.public_url.clone_from(&config.public_url);
+    }
     if settings.master_key.is_none() {
         settings.master_key = Some(config.load_master_key()?);
     }

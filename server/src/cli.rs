@@ -99,6 +99,10 @@ struct ServeArgs {
     /// The URL people use to reach Bosun, if a proxy stands in front of it.
     #[arg(long, env = "BOSUN_PUBLIC_URL")]
     public_url: Option<url::Url>,
+    /// Let requests to OAuth providers (and later webhooks) reach private,
+    /// loopback and link-local addresses.
+    #[arg(long, env = "BOSUN_ALLOW_PRIVATE_URLS")]
+    allow_private_urls: bool,
     /// Reverse proxies (IPs or networks, comma-separated) whose
     /// X-Forwarded-For names the client.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES")]
@@ -259,6 +263,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     config.secure_cookies = args.secure_cookies;
     config.public_url = args.public_url;
     config.trusted_proxies = args.trusted_proxies.unwrap_or_default();
+    config.service.allow_private_urls = args.allow_private_urls;
     config.bootstrap_admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
         (None, None) => None,

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod ids;
 pub mod notify;
 pub mod oauth;
+pub mod outbound;
 pub mod rules;
 pub mod runs;
 pub mod tools;
@@ -46,6 +47,12 @@ pub struct Settings {
     /// Seals every stored secret; without one, secrets cannot be written
     /// or issued.
     pub master_key: Option<credentials::MasterKey>,
+    /// Lets outbound requests reach private and loopback addresses
+    /// (`BOSUN_ALLOW_PRIVATE_URLS`), for providers beside Bosun and tests.
+    pub allow_private_urls: bool,
+    /// The address people use to reach Bosun (`BOSUN_PUBLIC_URL`), which
+    /// OAuth providers send browsers back to.
+    pub public_url: Option<url::Url>,
 }
 
 impl Default for Settings {
@@ -57,6 +64,8 @@ impl Default for Settings {
             login_throttle_address_attempts: 20,
             login_throttle_window: Duration::from_secs(15 * 60),
             master_key: None,
+            allow_private_urls: false,
+            public_url: None,
         }
     }
 }
@@ -75,8 +84,8 @@ struct Inner {
     notifier: notify::Notifier,
     /// Started on first use, inside the runtime that serves requests.
     decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
-    /// Talks to OAuth providers.
-    http: reqwest::Client,
+    /// Talks to URLs others chose (OAuth providers).
+    http: outbound::Outbound,
     /// At most one token refresh in flight per connection in this process.
     refreshes: oauth::tokens::RefreshLocks,
 }
@@ -87,11 +96,11 @@ impl Bosun {
             inner: Arc::new(Inner {
                 db,
                 clock,
+                http: outbound::Outbound::new(settings.allow_private_urls),
                 settings,
                 policies: rules::decisions::PolicyCache::default(),
                 notifier: notify::Notifier::default(),
                 decisions: std::sync::OnceLock::new(),
-                http: oauth::http_client(),
                 refreshes: oauth::tokens::RefreshLocks::default(),
             }),
         }
@@ -116,7 +125,7 @@ impl Bosun {
         &self.inner.policies
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &outbound::Outbound {
         &self.inner.http
     }
 

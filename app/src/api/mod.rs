@@ -100,6 +100,13 @@ pub(crate) mod ssr {
             .map_err(|_| Error::internal("the client's address is not known"))
     }
 
+    /// The `Host` the request came with, if any.
+    pub async fn request_host() -> Option<String> {
+        let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+        let host = headers.get(http::header::HOST)?.to_str().ok()?;
+        Some(host.to_owned())
+    }
+
     pub async fn session() -> Result<Session> {
         leptos_axum::extract::<Session>()
             .await

@@ -414,7 +414,7 @@ async fn world() -> World {
         ..Default::default()
     };
     app.bosun
-        .create_oauth_provider(&principals[&Who::Admin], provider)
+        .create_oauth_provider(&principals[&Who::Admin], provider, Some("localhost"))
         .await
         .unwrap();
     World {

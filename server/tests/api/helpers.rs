@@ -53,6 +53,8 @@ async fn spawn_configured(
         email: "admin@example.com".into(),
         password: PASSWORD.into(),
     });
+    // The tests' OpenID provider and stand-ins listen on loopback.
+    config.service.allow_private_urls = true;
     configure(&mut config);
     let app = start(&config, clock.clone()).await;
     TestApp {

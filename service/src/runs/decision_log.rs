@@ -305,3 +305,74 @@ async fn write_batch(
     tx.commit().await?;
     Ok(outcomes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: &str, run: &str) -> NewToolCall {
+        NewToolCall {
+            id: id.into(),
+            key_id: "key".into(),
+            run_id: run.into(),
+            tool: "system_shell".into(),
+            input: "ls".into(),
+            working_dir: None,
+            idempotency_key: None,
+            decision: "allow",
+            outcome: Some("allow"),
+            reason: "{}".into(),
+            risk: "{}".into(),
+            approval: None,
+            at: Utc::now(),
+            events: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_row_at_fault_fails_alone_and_its_batch_mates_are_stored() {
+        let file = std::env::temp_dir().join(format!("bosun-batch-{}.db", uuid::Uuid::now_v7()));
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        for statement in [
+            "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'W', 0)",
+            "INSERT INTO users (id, workspace_id, email, name, role, created_at) \
+             VALUES ('u', 'w', 'u@example.com', 'U', 'admin', 0)",
+            "INSERT INTO agents (id, workspace_id, owner_id, name, execution_mode, credential_model, \
+             created_at, updated_at) VALUES ('a', 'w', 'u', 'A', 'open', 'fixed', 0, 0)",
+            "INSERT INTO runs (id, workspace_id, agent_id, status, input, created_at) \
+             VALUES ('r', 'w', 'a', 'running', '{}', 0)",
+        ] {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+
+        // The second call reuses the first one's id, so the batch's insert
+        // fails as a whole; the third is unrelated to it.
+        let (queue, receiver) = mpsc::unbounded_channel();
+        let mut answers = vec![];
+        for call in [call("c1", "r"), call("c1", "r"), call("c2", "r")] {
+            let (answer, answered) = oneshot::channel();
+            queue.send((call, answer)).unwrap();
+            answers.push(answered);
+        }
+        drop(queue);
+        write_batches(db.clone(), Notifier::default(), receiver).await;
+
+        let mut outcomes = vec![];
+        for answered in answers {
+            outcomes.push(answered.await.unwrap());
+        }
+        assert_eq!(outcomes[0].as_ref().unwrap(), &Recorded::Stored);
+        assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
+        assert_eq!(outcomes[2].as_ref().unwrap(), &Recorded::Stored);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tool_calls")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, 2);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+}
