@@ -3,10 +3,11 @@
 
 use bosun_service::identity::Role;
 use futures::future::join_all;
-use reqwest::StatusCode;
-use serde_json::Value;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, api_call as call, spawn_app, spawn_app_with};
+use crate::oauth::{at_provider, location, start, with_provider};
 
 /// How many failed attempts the store holds for `email`.
 async fn recorded_failures(app: &TestApp, email: &str) -> i64 {
@@ -189,4 +190,61 @@ async fn a_successful_login_does_not_count_as_a_failure() {
         app.logged_in("admin@example.com").await;
     }
     assert_eq!(recorded_failures(&app, "admin@example.com").await, 0);
+}
+
+#[tokio::test]
+async fn signing_in_with_openid_neither_revives_a_deactivated_account_nor_lifts_a_lock() {
+    let o = with_provider(spawn_app().await, true).await;
+    let app = &o.s.app;
+    let sign_in = |email: &'static str| async move {
+        let browser = app.browser();
+        let authorize = start(app, &browser, "/auth/sso/mail").await;
+        let callback = at_provider(app, &authorize, email).await;
+        let back = browser.get(&callback).send().await.unwrap();
+        (browser, location(&back))
+    };
+
+    // A deactivated account stays out, even where the provider could
+    // create accounts.
+    let sam = app.create_user("sam@example.com", Role::Member).await;
+    app.bosun
+        .set_member_active(
+            &app.bosun.user_by_email("admin@example.com").await.unwrap(),
+            &sam,
+            false,
+        )
+        .await
+        .unwrap();
+    let (status, body) = call(
+        o.s.base(),
+        &o.s.admin,
+        Method::PUT,
+        "/api/v1/oauth/providers/mail",
+        json!({ "issuer": std::env::var("BOSUN_TEST_OIDC_ISSUER").unwrap(),
+                "client_id": o.client_id, "scopes": "openid email",
+                "login_enabled": true, "login_creates_users": true }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (browser, landed) = sign_in("sam@example.com").await;
+    assert!(landed.starts_with("/login?error="), "{landed}");
+    assert_eq!(app.whoami(&browser).await, None);
+
+    // Someone guessing ada's password is locked out. Ada proving who she is
+    // at her provider is no guess and gets in; the guesser stays locked.
+    app.create_user("ada@example.com", Role::Member).await;
+    for _ in 0..5 {
+        app.attempt_login(&app.browser(), "ada@example.com", "guess")
+            .await;
+    }
+    let (browser, landed) = sign_in("ada@example.com").await;
+    assert_eq!(landed, "/");
+    assert_eq!(
+        app.whoami(&browser).await.as_deref(),
+        Some("ada@example.com")
+    );
+    let guess = app
+        .attempt_login(&app.browser(), "ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(guess.status(), 429);
 }
