@@ -101,7 +101,8 @@ struct ServeArgs {
     public_url: Option<url::Url>,
     /// Let requests to OAuth providers (and later webhooks) reach private,
     /// loopback and link-local addresses.
-    #[arg(long, env = "BOSUN_ALLOW_PRIVATE_URLS")]
+    #[arg(long, env = "BOSUN_ALLOW_PRIVATE_URLS",
+          value_parser = clap::builder::BoolishValueParser::new())]
     allow_private_urls: bool,
     /// Reverse proxies (IPs or networks, comma-separated) whose
     /// X-Forwarded-For names the client.

@@ -138,7 +138,11 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
                         std::slice::from_ref(call),
                     )
                     .await
-                    .map(|mut outcomes| outcomes.pop().unwrap_or(Recorded::Stored));
+                    .and_then(|mut outcomes| {
+                        outcomes
+                            .pop()
+                            .ok_or_else(|| Error::internal("a written call had no outcome"))
+                    });
                     if let Err(error) = &alone {
                         tracing::error!(%error, "could not record a tool-call decision");
                     }
