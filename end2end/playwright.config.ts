@@ -57,6 +57,9 @@ export default defineConfig({
       BOSUN_ADMIN_EMAIL: admin.email,
       BOSUN_ADMIN_PASSWORD: admin.password,
       DATABASE_URL: "",
+      // The test OpenID provider listens on loopback, which Bosun refuses
+      // to contact unless told otherwise.
+      BOSUN_ALLOW_PRIVATE_URLS: "1",
     },
   },
 });

@@ -18,7 +18,8 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::http::{health, oauth, push, same_origin, security_headers, server_functions};
+use crate::http::client_address::{self, TrustedProxies};
+use crate::http::{health, nul, oauth, push, same_origin, security_headers, server_functions};
 use crate::sessions::SqlSessionStore;
 
 /// What every handler can reach.
@@ -28,6 +29,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The origin of the configured public URL, accepted as same-site.
     pub public_origin: Option<Arc<str>>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -54,7 +57,7 @@ impl Application {
         let bosun = open_service_with_clock(&config, clock).await?;
         bootstrap(&bosun, &config).await?;
 
-        let sessions = SqlSessionStore::open(bosun.db()).await?;
+        let sessions = SqlSessionStore::new(bosun.db());
         sessions.spawn_cleanup(Duration::from_secs(15 * 60));
         bosun.notifier().listen(bosun.db());
         spawn_approval_expiry(bosun.clone());
@@ -77,6 +80,7 @@ impl Application {
                 .public_url
                 .as_ref()
                 .map(|url| Arc::from(url.origin().ascii_serialization())),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         };
         let session_layer =
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
@@ -108,7 +112,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The peer's address is what login throttling counts by.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("serving HTTP")
@@ -121,15 +129,17 @@ pub async fn open_service(config: &Config) -> anyhow::Result<Bosun> {
 }
 
 async fn open_service_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Bosun> {
-    if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
-    }
+    config.prepare_data_dir()?;
     let db = Db::connect(&config.database_url())
         .await
         .map_err(|error| anyhow::anyhow!("opening the database: {error:#}"))?;
+    // SQLite made its -wal and -shm files just now; they hold the same data
+    // as the database and get the same protection.
+    config.protect_sqlite_files()?;
     let mut settings = config.service.clone();
+    if settings.public_url.is_none() {
+        settings.public_url.clone_from(&config.public_url);
+    }
     if settings.master_key.is_none() {
         settings.master_key = Some(config.load_master_key()?);
     }
@@ -195,6 +205,11 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             same_origin::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn(nul::refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_address::find_client_address,
         ))
         .with_state(state)
 }

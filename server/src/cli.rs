@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::application::{Application, open_service};
 use crate::config::{BootstrapAdmin, Config};
+use crate::http::client_address::TrustedProxies;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -98,6 +99,15 @@ struct ServeArgs {
     /// The URL people use to reach Bosun, if a proxy stands in front of it.
     #[arg(long, env = "BOSUN_PUBLIC_URL")]
     public_url: Option<url::Url>,
+    /// Let requests to OAuth providers (and later webhooks) reach private,
+    /// loopback and link-local addresses.
+    #[arg(long, env = "BOSUN_ALLOW_PRIVATE_URLS",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    allow_private_urls: bool,
+    /// Reverse proxies (IPs or networks, comma-separated) whose
+    /// X-Forwarded-For names the client.
+    #[arg(long, env = "BOSUN_TRUSTED_PROXIES")]
+    trusted_proxies: Option<TrustedProxies>,
     /// With BOSUN_ADMIN_PASSWORD, creates this admin on first start.
     #[arg(long, env = "BOSUN_ADMIN_EMAIL")]
     admin_email: Option<String>,
@@ -253,6 +263,8 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.secure_cookies = args.secure_cookies;
     config.public_url = args.public_url;
+    config.trusted_proxies = args.trusted_proxies.unwrap_or_default();
+    config.service.allow_private_urls = args.allow_private_urls;
     config.bootstrap_admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
         (None, None) => None,

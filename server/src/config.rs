@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use bosun_service::Db;
 use bosun_service::credentials::MasterKey;
+use bosun_service::db::SQLITE_FILE;
+
+use crate::http::client_address::TrustedProxies;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -23,6 +26,9 @@ pub struct Config {
     /// `Host` the server sees (behind a reverse proxy); its origin is also
     /// accepted as same-site.
     pub public_url: Option<url::Url>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for login
+    /// throttling per address); none by default.
+    pub trusted_proxies: TrustedProxies,
     /// The first admin, created on start when no user exists yet.
     pub bootstrap_admin: Option<BootstrapAdmin>,
     /// The master key in base64 (`BOSUN_MASTER_KEY`); when absent, the key
@@ -56,6 +62,7 @@ impl Config {
             site_root: PathBuf::from("target/site"),
             secure_cookies: false,
             public_url: None,
+            trusted_proxies: TrustedProxies::default(),
             bootstrap_admin: None,
             master_key: None,
             service: bosun_service::Settings::default(),
@@ -86,12 +93,61 @@ impl Config {
         }
     }
 
+    /// Creates the data directory, or tightens an existing one, so that only
+    /// Bosun's user can enter it (0700); when the database is the SQLite file
+    /// in it, creates that file readable by that user only (0600) before
+    /// SQLite opens it, since SQLite gives its -wal and -shm files the
+    /// database file's mode.
+    pub fn prepare_data_dir(&self) -> anyhow::Result<()> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        #[cfg(unix)]
+        restrict(dir, 0o700)?;
+        if self.database_url.is_some() {
+            return Ok(());
+        }
+        let database = dir.join(SQLITE_FILE);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&database)
+            .with_context(|| format!("creating {}", database.display()))?;
+        self.protect_sqlite_files()
+    }
+
+    /// Makes the SQLite database in the data directory and its -wal and -shm
+    /// files readable and writable by their owner only, as those of an older
+    /// installation may not be.
+    pub fn protect_sqlite_files(&self) -> anyhow::Result<()> {
+        if self.database_url.is_some() {
+            return Ok(());
+        }
+        #[cfg(unix)]
+        for suffix in ["", "-wal", "-shm"] {
+            let path = self.data_dir.join(format!("{SQLITE_FILE}{suffix}"));
+            if path.exists() {
+                restrict(&path, 0o600)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The database to open.
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
             .unwrap_or_else(|| Db::sqlite_url(&self.data_dir))
     }
+}
+
+#[cfg(unix)]
+fn restrict(path: &std::path::Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("restricting access to {}", path.display()))
 }
 
 /// Creates `path` with `contents`, readable and writable by its owner only,

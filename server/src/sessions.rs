@@ -1,63 +1,37 @@
 //! Browser sessions: tower-sessions over the same database as everything
 //! else, so sessions survive restarts and are shared by every Bosun process
 //! on one PostgreSQL.
+//!
+//! A row is keyed by the SHA-256 of its session id, never by the id itself:
+//! someone who can read the database (a backup, a replica, a stolen file)
+//! finds no id to put in a cookie, as with personal access tokens and
+//! runtime keys.
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use async_trait::async_trait;
-use bosun_service::{Backend, Db};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use bosun_service::Db;
+use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "bosun_session";
 
-/// The SQL session store for whichever dialect the database speaks.
+/// Sessions in the `sessions` table, keyed by the hash of their id.
 #[derive(Clone, Debug)]
-pub enum SqlSessionStore {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+pub struct SqlSessionStore {
+    db: Db,
 }
 
 impl SqlSessionStore {
-    /// Opens a small pool of the database's own dialect (the session store
-    /// needs one) and creates the session table if it is missing.
-    pub async fn open(db: &Db) -> anyhow::Result<Self> {
-        let store = match db.backend() {
-            Backend::Sqlite => {
-                let options = SqliteConnectOptions::from_str(db.url())?
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(5))
-                    .foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
-                    .await
-                    .context("opening the session store")?;
-                Self::Sqlite(SqliteStore::new(pool))
-            }
-            Backend::Postgres => {
-                let pool = PgPoolOptions::new()
-                    .max_connections(4)
-                    .connect(db.url())
-                    .await
-                    .context("opening the session store")?;
-                Self::Postgres(PostgresStore::new(pool))
-            }
-        };
-        match &store {
-            Self::Sqlite(store) => store.migrate().await,
-            Self::Postgres(store) => store.migrate().await,
-        }
-        .context("creating the session table")?;
-        Ok(store)
+    /// The store over Bosun's own database (its table comes with the
+    /// migrations).
+    pub fn new(db: &Db) -> Self {
+        Self { db: db.clone() }
     }
 
     /// The layer that loads and saves sessions around each request.
@@ -86,45 +60,102 @@ impl SqlSessionStore {
             }
         });
     }
+
+    /// Writes the record under its id's hash: inserted only when no row has
+    /// that key yet (`replace` false), or inserted or overwritten.
+    async fn write(&self, record: &Record, replace: bool) -> session_store::Result<bool> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|error| session_store::Error::Encode(error.to_string()))?;
+        let on_conflict = if replace {
+            "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
+        } else {
+            "DO NOTHING"
+        };
+        let written = sqlx::query(&format!(
+            "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id_hash) {on_conflict}"
+        ))
+        .bind(id_hash(&record.id))
+        .bind(data)
+        .bind(unix_millis(record.expiry_date))
+        .execute(self.db.pool())
+        .await
+        .map_err(backend)?;
+        Ok(written.rows_affected() == 1)
+    }
+}
+
+/// The row key of a session: SHA-256 of the id as the cookie carries it,
+/// in hex.
+pub fn id_hash(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
+}
+
+fn unix_millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn backend(error: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
 }
 
 #[async_trait]
 impl SessionStore for SqlSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.create(record).await,
-            Self::Postgres(store) => store.create(record).await,
+        // A fresh id colliding with a live one is all but impossible; should
+        // it happen, another is drawn rather than taking over that session.
+        while !self.write(record, false).await? {
+            record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.save(record).await,
-            Self::Postgres(store) => store.save(record).await,
-        }
+        self.write(record, true).await.map(|_| ())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(store) => store.load(id).await,
-            Self::Postgres(store) => store.load(id).await,
-        }
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash(id))
+        .bind(unix_millis(OffsetDateTime::now_utc()))
+        .fetch_optional(self.db.pool())
+        .await
+        .map_err(backend)?;
+        let Some((data, expires_at)) = row else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data)
+            .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
+                .map_err(|error| session_store::Error::Decode(error.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete(id).await,
-            Self::Postgres(store) => store.delete(id).await,
-        }
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash(id))
+            .execute(self.db.pool())
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for SqlSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(store) => store.delete_expired().await,
-            Self::Postgres(store) => store.delete_expired().await,
-        }
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(unix_millis(OffsetDateTime::now_utc()))
+            .execute(self.db.pool())
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }

@@ -3,9 +3,14 @@
 //! `{"steps": [{"tool": "...", "input": "...", "content": "..."}]}`, asking
 //! Bosun before every step, waiting for reviewers, and reporting results.
 //!
-//! Files are confined to the working directory: paths outside it are
-//! refused. Shell commands run with the working directory as their current
-//! directory; that is not a sandbox, which is why their rules matter.
+//! Files are confined to the working directory: a path is resolved through
+//! every symbolic link along it and refused unless what it reaches lies
+//! inside the (equally resolved) working directory; the file is then opened
+//! without following a link in its last step, so a link swapped in after the
+//! check fails to open. (A directory higher up swapped for a link in that
+//! instant is beyond what the standard library can guard.) Shell commands
+//! run with the working directory as their current directory; that is not a
+//! sandbox, which is why their rules matter.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,6 +19,7 @@ use anyhow::{Context as _, bail};
 use reqwest::{Client, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// Where to find Bosun, who to be, and where to work.
 #[derive(Clone, Debug)]
@@ -156,7 +162,7 @@ impl Worker {
                 .bearer_auth(&self.config.key)
                 .send()
                 .await?;
-            state = checked(response).await?;
+            state = answer_of(response).await?;
         }
         Ok(state)
     }
@@ -181,18 +187,42 @@ impl Worker {
                 }))
             }
             "read_file" => {
-                Ok(json!({ "content": tokio::fs::read_to_string(self.confine(input)?).await? }))
+                let path = self.existing_inside(input)?;
+                let file = open_no_follow(&path, std::fs::OpenOptions::new().read(true))?;
+                let mut content = String::new();
+                tokio::fs::File::from_std(file)
+                    .read_to_string(&mut content)
+                    .await?;
+                Ok(json!({ "content": content }))
             }
             "write_file" => {
-                tokio::fs::write(self.confine(input)?, content).await?;
+                let path = match self.existing_inside(input) {
+                    Ok(path) => path,
+                    Err(_) if !self.config.workdir.join(input).exists() => {
+                        self.entry_inside(input)?
+                    }
+                    Err(error) => return Err(error),
+                };
+                let file = open_no_follow(
+                    &path,
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true),
+                )?;
+                let mut file = tokio::fs::File::from_std(file);
+                file.write_all(content.as_bytes()).await?;
+                file.flush().await?;
                 Ok(json!({ "written": content.len() }))
             }
             "delete_file" => {
-                tokio::fs::remove_file(self.confine(input)?).await?;
+                // The entry itself goes: a symbolic link is removed, never
+                // what it points to.
+                tokio::fs::remove_file(self.entry_inside(input)?).await?;
                 Ok(json!({ "deleted": input }))
             }
             "list_directory" => {
-                let mut entries = tokio::fs::read_dir(self.confine(input)?).await?;
+                let mut entries = tokio::fs::read_dir(self.existing_inside(input)?).await?;
                 let mut names = Vec::new();
                 while let Some(entry) = entries.next_entry().await? {
                     names.push(entry.file_name().to_string_lossy().into_owned());
@@ -204,25 +234,36 @@ impl Worker {
         }
     }
 
-    /// The path inside the working directory, or an error if it leaves it.
-    fn confine(&self, path: &str) -> anyhow::Result<PathBuf> {
-        let joined = self.config.workdir.join(path);
-        let mut clean = PathBuf::new();
-        for part in joined.components() {
-            match part {
-                Component::ParentDir => {
-                    clean.pop();
-                }
-                Component::CurDir => {}
-                other => clean.push(other),
-            }
-        }
-        if !clean.starts_with(&self.config.workdir) || clean.as_path() == Path::new("/") {
-            bail!("{path} is outside the working directory");
-        }
-        Ok(clean)
+    /// An existing path, with every symbolic link along it resolved, that
+    /// lies inside the working directory; an error otherwise.
+    fn existing_inside(&self, path: &str) -> anyhow::Result<PathBuf> {
+        let resolved = std::fs::canonicalize(self.config.workdir.join(checked(path)?))
+            .with_context(|| format!("{path} cannot be found"))?;
+        self.inside(path, resolved)
     }
 
+    /// A directory entry that may not exist yet: its parent resolved as
+    /// [`Worker::existing_inside`], then its own name, which must be a plain
+    /// one (not `..`, not empty).
+    fn entry_inside(&self, path: &str) -> anyhow::Result<PathBuf> {
+        let joined = self.config.workdir.join(checked(path)?);
+        let (Some(parent), Some(Component::Normal(name))) =
+            (joined.parent(), joined.components().next_back())
+        else {
+            bail!("{path} does not name a file");
+        };
+        let parent = std::fs::canonicalize(parent)
+            .with_context(|| format!("the directory of {path} cannot be found"))?;
+        self.inside(path, parent.join(name))
+    }
+
+    fn inside(&self, path: &str, resolved: PathBuf) -> anyhow::Result<PathBuf> {
+        if resolved.starts_with(&self.config.workdir) {
+            Ok(resolved)
+        } else {
+            bail!("{path} is outside the working directory")
+        }
+    }
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let response = self
             .client
@@ -231,11 +272,34 @@ impl Worker {
             .json(&body)
             .send()
             .await?;
-        checked(response).await
+        answer_of(response).await
     }
 }
 
-async fn checked(response: reqwest::Response) -> anyhow::Result<Value> {
+/// A path as given, refused when it holds NUL.
+fn checked(path: &str) -> anyhow::Result<&Path> {
+    if path.contains('\0') {
+        bail!("a path cannot hold a NUL character");
+    }
+    Ok(Path::new(path))
+}
+
+/// Opens a path that was resolved and checked, refusing to follow a
+/// symbolic link put in its place since: the last step of the path is not
+/// followed (`O_NOFOLLOW`), so a swapped-in link fails to open instead of
+/// leading out of the working directory.
+fn open_no_follow(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> anyhow::Result<std::fs::File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW);
+    options
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+async fn answer_of(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

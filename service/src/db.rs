@@ -77,10 +77,13 @@ impl DerefMut for WriteTransaction<'_> {
     }
 }
 
+/// The name of the SQLite file Bosun keeps in its data directory.
+pub const SQLITE_FILE: &str = "bosun.db";
+
 impl Db {
     /// The URL of the SQLite file Bosun keeps in `data_dir`.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", data_dir.join("bosun.db").display())
+        format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display())
     }
 
     /// Connects and brings the schema up to date.
@@ -217,6 +220,19 @@ async fn configure_sqlite(connection: &mut sqlx::AnyConnection) -> sqlx::Result<
         )
         .await?;
     Ok(())
+}
+
+/// Free text from outside (a tool's input or error) for a `text` column.
+/// PostgreSQL's `text` cannot hold NUL, so NUL is written as the six
+/// characters `\u0000`; everything else is kept. Such columns are working
+/// copies: the trace event recording the same text holds it exactly, as
+/// JSON (whose own `\u0000` escape both dialects store as plain text).
+pub(crate) fn nul_escaped(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        std::borrow::Cow::Owned(value.replace('\0', "\\u0000"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
 }
 
 /// Rows per multi-row `INSERT`.

@@ -94,11 +94,34 @@ impl Error {
     }
 }
 
+/// The one place store failures become errors. Two kinds are the caller's
+/// doing rather than ours, and answer as such on every dialect:
+/// - a unique key that a concurrent request claimed first (two people
+///   granting the same agent to the same user at once, two writers of one
+///   credential version) is a conflict to retry, not a fault;
+/// - a NUL character PostgreSQL refused in a value SQLite would have taken
+///   is bad input. Values reaching the store are checked for NUL where they
+///   come in (path, query, fields); this catches any that slipped past.
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(database) = &error {
+            if database.is_unique_violation() {
+                return Self::Conflict {
+                    code: "conflict",
+                    message: "a concurrent change got there first; reload and try again".into(),
+                };
+            }
+            if database.code().as_deref() == Some(POSTGRES_CHARACTER_NOT_IN_REPERTOIRE) {
+                return Self::invalid("input", "must not contain NUL characters");
+            }
+        }
         Self::Internal(anyhow::Error::new(error).context("database"))
     }
 }
+
+/// PostgreSQL's SQLSTATE for a byte its encoding cannot hold, such as NUL
+/// in `text`.
+const POSTGRES_CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
 
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(error: sqlx::migrate::MigrateError) -> Self {

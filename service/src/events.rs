@@ -58,11 +58,11 @@ pub async fn append_all(
     conn: &mut AnyConnection,
     events: Vec<(DateTime<Utc>, NewEvent)>,
 ) -> Result<i64> {
-    let prepared = events
+    let prepared: Vec<PreparedEvent> = events
         .into_iter()
         .map(|(at, event)| PreparedEvent::new(at, event))
         .collect();
-    append_prepared(conn, prepared).await
+    append_prepared(conn, &prepared.iter().collect::<Vec<_>>()).await
 }
 
 /// An event encoded for the chain as far as it can be before it has a
@@ -108,7 +108,7 @@ impl PreparedEvent {
 /// [`append_all`] for events already prepared.
 pub(crate) async fn append_prepared(
     conn: &mut AnyConnection,
-    events: Vec<PreparedEvent>,
+    events: &[&PreparedEvent],
 ) -> Result<i64> {
     let Ok(count) = i64::try_from(events.len()) else {
         return Err(crate::Error::internal("too many events in one append"));
@@ -125,7 +125,7 @@ pub(crate) async fn append_prepared(
     .fetch_one(&mut *conn)
     .await?;
     let mut rows = Vec::with_capacity(events.len());
-    for (prepared, seq) in events.into_iter().zip(last - count + 1..) {
+    for (prepared, seq) in events.iter().zip(last - count + 1..) {
         let next = chain_hash(&hash, seq, &prepared.chained_tail);
         let prev_hash = std::mem::replace(&mut hash, next.clone());
         rows.push((seq, prepared, prev_hash, next));
@@ -168,7 +168,12 @@ pub(crate) async fn append_prepared(
 /// about, and the decision it records (a rule's `allow` / `deny` / `ask`,
 /// or a reviewer's or an expiry's `allow` / `deny`).
 fn search_fields(data: &Value) -> (Option<String>, Option<&'static str>) {
-    let tool = data.get("tool").and_then(Value::as_str).map(str::to_owned);
+    // Free-form events name their own `tool`; one holding NUL is still
+    // searchable, in the form the column can take.
+    let tool = data
+        .get("tool")
+        .and_then(Value::as_str)
+        .map(|tool| crate::db::nul_escaped(tool).into_owned());
     let decision = |key: &str, allowed: &[&'static str]| {
         let value = data.get(key)?.as_str()?;
         allowed.iter().copied().find(|name| *name == value)

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod ids;
 pub mod notify;
 pub mod oauth;
+pub mod outbound;
 pub mod rules;
 pub mod runs;
 pub mod tools;
@@ -39,10 +40,19 @@ pub struct Settings {
     /// Failed logins for one email within `login_throttle_window` before
     /// further attempts are refused.
     pub login_throttle_attempts: u32,
+    /// Failed logins from one client address within `login_throttle_window`
+    /// before further attempts from it are refused.
+    pub login_throttle_address_attempts: u32,
     pub login_throttle_window: Duration,
     /// Seals every stored secret; without one, secrets cannot be written
     /// or issued.
     pub master_key: Option<credentials::MasterKey>,
+    /// Lets outbound requests reach private and loopback addresses
+    /// (`BOSUN_ALLOW_PRIVATE_URLS`), for providers beside Bosun and tests.
+    pub allow_private_urls: bool,
+    /// The address people use to reach Bosun (`BOSUN_PUBLIC_URL`), which
+    /// OAuth providers send browsers back to.
+    pub public_url: Option<url::Url>,
 }
 
 impl Default for Settings {
@@ -51,8 +61,11 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(8 * 60 * 60),
             session_absolute_timeout: Duration::from_secs(7 * 24 * 60 * 60),
             login_throttle_attempts: 5,
+            login_throttle_address_attempts: 20,
             login_throttle_window: Duration::from_secs(15 * 60),
             master_key: None,
+            allow_private_urls: false,
+            public_url: None,
         }
     }
 }
@@ -71,8 +84,8 @@ struct Inner {
     notifier: notify::Notifier,
     /// Started on first use, inside the runtime that serves requests.
     decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
-    /// Talks to OAuth providers.
-    http: reqwest::Client,
+    /// Talks to URLs others chose (OAuth providers).
+    http: outbound::Outbound,
     /// At most one token refresh in flight per connection in this process.
     refreshes: oauth::tokens::RefreshLocks,
 }
@@ -83,11 +96,11 @@ impl Bosun {
             inner: Arc::new(Inner {
                 db,
                 clock,
+                http: outbound::Outbound::new(settings.allow_private_urls),
                 settings,
                 policies: rules::decisions::PolicyCache::default(),
                 notifier: notify::Notifier::default(),
                 decisions: std::sync::OnceLock::new(),
-                http: oauth::http_client(),
                 refreshes: oauth::tokens::RefreshLocks::default(),
             }),
         }
@@ -112,7 +125,7 @@ impl Bosun {
         &self.inner.policies
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &outbound::Outbound {
         &self.inner.http
     }
 

@@ -18,10 +18,12 @@ pub struct Me {
 /// (a path on this site) or the home page.
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::ssr::{bosun, session, start_session};
+    use super::ssr::{bosun, client_address, session, start_session};
 
     let bosun = bosun()?;
-    let principal = bosun.login(&email, &password).await?;
+    let principal = bosun
+        .login(&email, &password, client_address().await?)
+        .await?;
     let now = bosun_service::clock::to_millis(bosun.now());
     start_session(&session().await?, &principal, now).await?;
     leptos_axum::redirect(&local_path(next.as_deref()));

@@ -91,6 +91,22 @@ pub(crate) mod ssr {
             .ok_or_else(|| Error::internal("Bosun is not in the server function context"))
     }
 
+    /// The address the request came from (for throttling); without one,
+    /// nothing that needs it goes ahead.
+    pub async fn client_address() -> Result<std::net::IpAddr> {
+        leptos_axum::extract::<axum::Extension<bosun_service::identity::ClientAddress>>()
+            .await
+            .map(|axum::Extension(address)| address.0)
+            .map_err(|_| Error::internal("the client's address is not known"))
+    }
+
+    /// The `Host` the request came with, if any.
+    pub async fn request_host() -> Option<String> {
+        let headers = leptos_axum::extract::<http::HeaderMap>().await.ok()?;
+        let host = headers.get(http::header::HOST)?.to_str().ok()?;
+        Some(host.to_owned())
+    }
+
     pub async fn session() -> Result<Session> {
         leptos_axum::extract::<Session>()
             .await

@@ -110,7 +110,7 @@ pub struct ProviderFields {
 /// secret on change keeps the stored one; it is never sent back.
 #[server(prefix = "/fn", endpoint = "oauth/save_provider")]
 pub async fn save_provider(fields: ProviderFields) -> Result<(), AppError> {
-    use super::ssr::{bosun, principal};
+    use super::ssr::{bosun, principal, request_host};
     use bosun_service::oauth::providers::ProviderInput;
 
     // Empty fields mean "not given"; the service reads them so.
@@ -128,13 +128,15 @@ pub async fn save_provider(fields: ProviderFields) -> Result<(), AppError> {
         login_creates_users: fields.login_creates_users.is_some(),
     };
     let (bosun, principal) = (bosun()?, principal().await?);
+    let host = request_host().await;
+    let host = host.as_deref();
     match Some(fields.existing).filter(|e| !e.trim().is_empty()) {
         Some(existing) => {
             bosun
-                .update_oauth_provider(&principal, &existing, input)
+                .update_oauth_provider(&principal, &existing, input, host)
                 .await?
         }
-        None => bosun.create_oauth_provider(&principal, input).await?,
+        None => bosun.create_oauth_provider(&principal, input, host).await?,
     };
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::rest::error::ApiError;
 
 /// Where the flow under way waits in the session.
 const PENDING: &str = "oauth_pending";
-pub const CALLBACK_PATH: &str = "/oauth/callback";
+pub use bosun_service::oauth::flow::CALLBACK_PATH;
 
 /// `POST /oauth/connect/{provider}`: connect the signed-in user's account.
 pub async fn connect(
@@ -28,10 +28,9 @@ pub async fn connect(
     headers: HeaderMap,
     Path(provider): Path<String>,
 ) -> Response {
-    let redirect_uri = callback_url(&state, &headers);
     let started = state
         .bosun
-        .begin_connection(&principal, &provider, &redirect_uri)
+        .begin_connection(&principal, &provider, host(&headers))
         .await;
     to_provider(&session, Purpose::Connect, started).await
 }
@@ -43,12 +42,11 @@ pub async fn sign_in(
     headers: HeaderMap,
     Path(provider): Path<String>,
 ) -> Response {
-    let redirect_uri = callback_url(&state, &headers);
     let started = match state.bosun.default_workspace().await {
         Ok(workspace) => {
             state
                 .bosun
-                .begin_sign_in(&workspace, &provider, &redirect_uri)
+                .begin_sign_in(&workspace, &provider, host(&headers))
                 .await
         }
         Err(error) => Err(error),
@@ -141,22 +139,10 @@ fn back_to(purpose: Purpose, error: &Error) -> Response {
     Redirect::to(&to).into_response()
 }
 
-/// The callback on this site as the browser reaches it: the configured
-/// public URL, or else the host the browser asked for. (The provider only
-/// sends people to redirect URIs registered with it, so a forged Host
-/// header leads nowhere.)
-fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
-    let origin = match &state.public_origin {
-        Some(origin) => origin.to_string(),
-        None => {
-            let host = headers
-                .get(HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            format!("http://{host}")
-        }
-    };
-    format!("{origin}{CALLBACK_PATH}")
+/// The `Host` the request came with, which the service trusts for the
+/// redirect URI only when it is loopback.
+pub fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(HOST).and_then(|host| host.to_str().ok())
 }
 
 fn urlencode(text: &str) -> String {

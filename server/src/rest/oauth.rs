@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use bosun_service::ids::AgentId;
 use bosun_service::oauth::providers::{ProviderInfo, ProviderInput};
 use bosun_service::oauth::tokens::{ConnectionInfo, ConnectionNeed};
@@ -16,6 +16,7 @@ use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
+use crate::http::oauth::host;
 
 /// A provider to add or change. Endpoints left out are discovered from the
 /// issuer; on change, a missing `client_secret` keeps the stored one.
@@ -105,11 +106,12 @@ pub async fn list_providers(
 pub async fn create_provider(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
 ) -> Result<(StatusCode, Json<ProviderInfo>), ApiError> {
     let info = state
         .bosun
-        .create_oauth_provider(&principal, body.into())
+        .create_oauth_provider(&principal, body.into(), host(&headers))
         .await?;
     Ok((StatusCode::CREATED, Json(info)))
 }
@@ -123,11 +125,12 @@ pub async fn update_provider(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(name): Path<String>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
 ) -> Result<Json<ProviderInfo>, ApiError> {
     let info = state
         .bosun
-        .update_oauth_provider(&principal, &name, body.into())
+        .update_oauth_provider(&principal, &name, body.into(), host(&headers))
         .await?;
     Ok(Json(info))
 }

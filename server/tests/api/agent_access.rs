@@ -497,7 +497,7 @@ async fn world() -> World {
         ..Default::default()
     };
     app.bosun
-        .create_oauth_provider(&principals[&Who::Admin], provider)
+        .create_oauth_provider(&principals[&Who::Admin], provider, Some("localhost"))
         .await
         .unwrap();
     World {

@@ -31,7 +31,19 @@ pub async fn spawn_app_with_manual_clock() -> TestApp {
     spawn(Some(Arc::new(ManualClock::new(chrono::Utc::now())))).await
 }
 
+/// Like [`spawn_app`], with the configuration changed first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_configured(None, configure).await
+}
+
 async fn spawn(clock: Option<Arc<ManualClock>>) -> TestApp {
+    spawn_configured(clock, |_| {}).await
+}
+
+async fn spawn_configured(
+    clock: Option<Arc<ManualClock>>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let mut config = Config::new(data_dir.path().to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
@@ -41,6 +53,9 @@ async fn spawn(clock: Option<Arc<ManualClock>>) -> TestApp {
         email: "admin@example.com".into(),
         password: PASSWORD.into(),
     });
+    // The tests' OpenID provider and stand-ins listen on loopback.
+    config.service.allow_private_urls = true;
+    configure(&mut config);
     let app = start(&config, clock.clone()).await;
     TestApp {
         address: app.0,

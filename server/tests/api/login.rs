@@ -117,10 +117,11 @@ async fn a_deactivated_user_is_thrown_out_at_the_next_request() {
     assert_eq!(app.whoami(&ada).await, None);
     assert_eq!(app.call(&ada, "tokens/list", &[]).await.status(), 401);
     assert_eq!(app.api_get("/api/v1/me", Some(&token)).await.status(), 401);
+    // Refused as a wrong password is: the answer does not confirm the password.
     let again = app
         .attempt_login(&app.browser(), "ada@example.com", PASSWORD)
         .await;
-    assert_eq!(again.status(), 403);
+    assert_eq!(again.status(), 401);
 }
 
 #[tokio::test]

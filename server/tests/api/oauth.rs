@@ -44,7 +44,7 @@ async fn register_client(app: &TestApp) -> (String, String) {
 
 pub(crate) struct OAuth {
     pub(crate) s: Setup,
-    client_id: String,
+    pub(crate) client_id: String,
     client_secret: String,
 }
 
@@ -111,7 +111,7 @@ fn provider_browser(app: &TestApp) -> Client {
 }
 
 /// Where Bosun sends the browser to start `path` (a connect or sign-in form).
-async fn start(app: &TestApp, browser: &Client, path: &str) -> String {
+pub(crate) async fn start(app: &TestApp, browser: &Client, path: &str) -> String {
     let response = browser
         .post(app.url(path))
         .header("origin", &app.address)
@@ -123,13 +123,13 @@ async fn start(app: &TestApp, browser: &Client, path: &str) -> String {
     location(&response)
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// The person signs in at the provider as `email` and consents; returns the
 /// callback URL the provider sends their browser to.
-async fn at_provider(app: &TestApp, authorize_url: &str, email: &str) -> String {
+pub(crate) async fn at_provider(app: &TestApp, authorize_url: &str, email: &str) -> String {
     assert!(authorize_url.starts_with(&issuer()), "{authorize_url}");
     assert!(authorize_url.contains("code_challenge_method=S256"));
     let response = provider_browser(app)

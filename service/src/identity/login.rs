@@ -1,11 +1,18 @@
-//! Logging in with email and password, with throttling of repeated failures,
-//! and re-checking a session on every request.
+//! Logging in with email and password, with throttling of repeated failures
+//! per email and per client address, and re-checking a session on every
+//! request.
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, passwords};
 use crate::clock::to_millis;
-use crate::{Bosun, Error, Result, validate};
+use crate::{Backend, Bosun, Error, Result, validate};
+
+/// The PostgreSQL advisory lock that login attempts take turns on while
+/// they are counted (an arbitrary constant, "login" in ASCII).
+const LOGIN_THROTTLE_LOCK: i64 = 0x006c_6f67_696e;
 
 #[derive(sqlx::FromRow)]
 struct LoginRow {
@@ -16,16 +23,26 @@ struct LoginRow {
 }
 
 impl Bosun {
-    /// Checks an email and password. After too many failures for one email
-    /// within the throttle window, every attempt is refused (even a correct
-    /// one) until the window has passed.
-    pub async fn login(&self, email: &str, password: &str) -> Result<Principal> {
+    /// Checks an email and password from a client address.
+    ///
+    /// Each attempt is counted against its email and its address before the
+    /// password is looked at, in one transaction with the count that allows
+    /// it: a burst of concurrent guesses gets no more verifications than the
+    /// limit, however it interleaves. After too many failures for one email,
+    /// or from one address, within the throttle window, every attempt is
+    /// refused (even a correct one) until the window has passed. A correct
+    /// password forgives that address's failures for that email.
+    ///
+    /// A deactivated account answers exactly as a wrong password does, so
+    /// the answer tells nobody whether a password they hold is right.
+    pub async fn login(&self, email: &str, password: &str, client: IpAddr) -> Result<Principal> {
         let email = validate::email("email", email)?;
         if password.is_empty() {
             return Err(Error::invalid("password", "is required"));
         }
-        let now = self.now();
-        self.check_login_throttle(&email, now).await?;
+        let address = client.to_string();
+        self.count_login_attempt(&email, &address, self.now())
+            .await?;
 
         let row: Option<LoginRow> = sqlx::query_as(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, users.password_hash, users.deactivated_at \
@@ -41,44 +58,68 @@ impl Bosun {
         let password_ok = passwords::verify(password, stored_hash).await?;
         match row {
             Some(row) if password_ok && row.deactivated_at.is_none() => {
-                sqlx::query("DELETE FROM login_failures WHERE email = $1")
+                sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
                     .bind(&email)
+                    .bind(&address)
                     .execute(self.db().pool())
                     .await?;
                 row.principal.try_into()
             }
-            Some(_) if password_ok => Err(Error::forbidden("this account has been deactivated")),
             _ => {
-                sqlx::query("INSERT INTO login_failures (email, failed_at) VALUES ($1, $2)")
-                    .bind(&email)
-                    .bind(to_millis(now))
-                    .execute(self.db().pool())
-                    .await?;
                 tracing::info!("failed login attempt");
                 Err(Error::InvalidCredentials)
             }
         }
     }
 
-    async fn check_login_throttle(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
-        let window = self.settings().login_throttle_window;
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    /// Refuses the attempt if its email or its address has used up its
+    /// failures in the window, and otherwise records it as one, in the same
+    /// transaction (a success takes it back).
+    async fn count_login_attempt(
+        &self,
+        email: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let settings = self.settings();
+        let window_ms =
+            i64::try_from(settings.login_throttle_window.as_millis()).unwrap_or(i64::MAX);
         let since = to_millis(now).saturating_sub(window_ms);
-        let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE email = $1 AND failed_at > $2",
-        )
-        .bind(email)
-        .bind(since)
-        .fetch_one(self.db().pool())
-        .await?;
-        if failures >= i64::from(self.settings().login_throttle_attempts) {
-            let free_at = oldest.unwrap_or(since).saturating_add(window_ms);
-            let wait_ms = u64::try_from(free_at.saturating_sub(to_millis(now))).unwrap_or(0);
-            return Err(Error::RateLimited {
-                retry_after: std::time::Duration::from_millis(wait_ms),
-            });
+        let mut tx = self.db().begin_write().await?;
+        if self.db().backend() == Backend::Postgres {
+            // SQLite's write transaction already has the store to itself;
+            // on PostgreSQL, attempts from every process take turns here.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(LOGIN_THROTTLE_LOCK)
+                .execute(&mut *tx)
+                .await?;
         }
-        Ok(())
+        for (column, value, limit) in [
+            ("email", email, settings.login_throttle_attempts),
+            ("address", address, settings.login_throttle_address_attempts),
+        ] {
+            let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
+                "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE {column} = $1 AND failed_at > $2"
+            ))
+            .bind(value)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            if failures >= i64::from(limit) {
+                let free_at = oldest.unwrap_or(since).saturating_add(window_ms);
+                let wait_ms = u64::try_from(free_at.saturating_sub(to_millis(now))).unwrap_or(0);
+                return Err(Error::RateLimited {
+                    retry_after: std::time::Duration::from_millis(wait_ms),
+                });
+            }
+        }
+        sqlx::query("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3)")
+            .bind(email)
+            .bind(address)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
     }
 
     /// Re-validates a session's user on each request: the account must still

@@ -36,6 +36,11 @@ impl Role {
     }
 }
 
+/// The address a request came from, as the HTTP layer worked it out: the
+/// TCP peer, or the client a trusted reverse proxy forwarded for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// An authenticated, active user acting in their workspace.
 #[derive(Clone, Debug)]
 pub struct Principal {

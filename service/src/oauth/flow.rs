@@ -72,15 +72,62 @@ pub enum Finished {
     SignedIn(Principal),
 }
 
+/// The path providers send the browser back to.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
 impl Bosun {
+    /// Where a provider sends the browser back: under `BOSUN_PUBLIC_URL`;
+    /// without it, under the `Host` the request came with, but only when
+    /// that is this machine (loopback). Any other Host could be the
+    /// sender's invention, and a provider with a careless redirect URI
+    /// registration would then hand the code to that host.
+    pub fn oauth_redirect_uri(&self, host: Option<&str>) -> Result<String> {
+        if let Some(public) = &self.settings().public_url {
+            return Ok(format!(
+                "{}{CALLBACK_PATH}",
+                public.origin().ascii_serialization()
+            ));
+        }
+        let loopback = host
+            .and_then(|host| url::Url::parse(&format!("http://{host}")).ok())
+            .filter(|url| {
+                url.username().is_empty()
+                    && url.password().is_none()
+                    && url.path() == "/"
+                    && url.query().is_none()
+                    && url.fragment().is_none()
+                    && match url.host() {
+                        Some(url::Host::Domain(name)) => name == "localhost",
+                        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                        None => false,
+                    }
+            });
+        match loopback {
+            Some(url) => Ok(format!(
+                "{}{CALLBACK_PATH}",
+                url.origin().ascii_serialization()
+            )),
+            None => Err(Error::Unprocessable {
+                code: "public_url_required",
+                message:
+                    "set BOSUN_PUBLIC_URL (or --public-url) to the address people use to reach \
+                          Bosun: without it, OAuth providers can only send people back to Bosun \
+                          on this machine"
+                        .into(),
+            }),
+        }
+    }
+
     /// Starts connecting the principal's account at `provider`: the URL to
     /// send the browser to, and what to keep in its session meanwhile.
     pub async fn begin_connection(
         &self,
         principal: &Principal,
         provider: &str,
-        redirect_uri: &str,
+        host: Option<&str>,
     ) -> Result<(String, PendingAuthorization)> {
+        let redirect_uri = &self.oauth_redirect_uri(host)?;
         let stored = self
             .stored_provider(&principal.workspace_id, provider)
             .await?;
@@ -100,8 +147,9 @@ impl Bosun {
         &self,
         workspace: &WorkspaceId,
         provider: &str,
-        redirect_uri: &str,
+        host: Option<&str>,
     ) -> Result<(String, PendingAuthorization)> {
+        let redirect_uri = &self.oauth_redirect_uri(host)?;
         let stored = self.stored_provider(workspace, provider).await?;
         if stored.login_enabled == 0 {
             return Err(Error::NotFound("sign-in method"));
@@ -279,7 +327,8 @@ impl Bosun {
                 tracing::warn!(%error, provider = %provider.name, "refused an ID token");
                 Error::Unprocessable {
                     code: "id_token_invalid",
-                    message: format!("the provider's ID token is not valid: {error}"),
+                    message: "the provider's ID token is not valid; the details are in Bosun's log"
+                        .into(),
                 }
             })?;
         let unverified = || Error::Unprocessable {
@@ -361,12 +410,13 @@ fn same_secret(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
-/// A failed call to a provider, described for the person and the log
-/// (the provider's error code and description, never a token).
+/// A failed call to a provider: the details (the provider's error code and
+/// description, never a token) go to the log; the person is told only what
+/// failed, since a response's words are the responder's, not ours to repeat.
 pub(crate) fn provider_error(doing: &str, error: &dyn std::fmt::Display) -> Error {
     tracing::warn!(%error, "OAuth provider call failed while {doing}");
     Error::Unprocessable {
         code: "provider_error",
-        message: format!("the provider failed while {doing}: {error}"),
+        message: format!("the provider failed while {doing}; the details are in Bosun's log"),
     }
 }

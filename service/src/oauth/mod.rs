@@ -13,26 +13,11 @@ pub mod flow;
 pub mod providers;
 pub mod tokens;
 
-use std::time::Duration;
-
 use zeroize::Zeroizing;
 
 use crate::credentials::MasterKey;
 use crate::credentials::vault::{self, Sealed};
 use crate::{Error, Result};
-
-/// The HTTP client for providers. Redirects are not followed: a token
-/// endpoint that redirects could otherwise steer a request (and the client
-/// secret) somewhere else.
-pub(crate) fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
-        .build()
-        // Only a TLS backend that cannot start fails here; falling back to a
-        // default client would quietly follow redirects.
-        .expect("the HTTP client for OAuth providers starts")
-}
 
 /// Seals a secret into its one-column text form.
 fn seal_text(master: &MasterKey, context: &str, secret: &str) -> Result<String> {
@@ -119,6 +104,16 @@ pub(crate) fn parse_endpoint(field: &'static str, value: &str) -> Result<String>
     Ok(value.trim_end_matches('/').to_owned())
 }
 
+/// An OpenID Connect issuer: an endpoint whose URL is also its identity,
+/// so without a query (OpenID Connect Discovery 1.0 §2) or fragment.
+pub(crate) fn parse_issuer(value: &str) -> Result<String> {
+    let issuer = parse_endpoint("issuer", value)?;
+    if issuer.contains('?') {
+        return Err(Error::invalid("issuer", "must not carry a query"));
+    }
+    Ok(issuer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +137,14 @@ mod tests {
         );
         assert!(parse_endpoint("u", "http://127.0.0.1:4011/token").is_ok());
         assert!(parse_endpoint("u", "http://localhost/token").is_ok());
+        assert!(parse_issuer("https://id.example.com/realms/a").is_ok());
+        for bad in [
+            "https://id.example.com/?tenant=x",
+            "https://id.example.com/#x",
+        ] {
+            let error = parse_issuer(bad).unwrap_err();
+            assert!(error.to_string().starts_with("issuer:"), "{bad}: {error}");
+        }
         for bad in [
             "http://id.example.com/token",
             "ftp://id.example.com",

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{open_text, parse_endpoint, parse_scopes, seal_text, split_scopes};
+use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text, split_scopes};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
@@ -185,12 +185,17 @@ impl Bosun {
     }
 
     /// Adds a provider (admins).
+    /// `host` is the `Host` the request came with: without a public URL,
+    /// a provider set up from elsewhere than this machine could not send
+    /// anyone back, which the admin is told now rather than at first use.
     pub async fn create_oauth_provider(
         &self,
         principal: &Principal,
         input: ProviderInput,
+        host: Option<&str>,
     ) -> Result<ProviderInfo> {
         principal.require_admin()?;
+        self.oauth_redirect_uri(host)?;
         let id = OAuthProviderId::generate();
         let secret = input
             .client_secret
@@ -252,13 +257,16 @@ impl Bosun {
     }
 
     /// Changes a provider (admins); its name stays, since agents ask for it.
+    /// `host` as for [`Bosun::create_oauth_provider`].
     pub async fn update_oauth_provider(
         &self,
         principal: &Principal,
         name: &str,
         input: ProviderInput,
+        host: Option<&str>,
     ) -> Result<ProviderInfo> {
         principal.require_admin()?;
+        self.oauth_redirect_uri(host)?;
         let stored = self.stored_provider(&principal.workspace_id, name).await?;
         let checked = self
             .check_provider(&ProviderInput {
@@ -354,7 +362,7 @@ impl Bosun {
         let client_id = validate::label("client_id", &input.client_id, 500)?;
         let scopes = parse_scopes("scopes", &input.scopes)?;
         let issuer = match non_empty(&input.issuer) {
-            Some(issuer) => Some(parse_endpoint("issuer", issuer)?),
+            Some(issuer) => Some(parse_issuer(issuer)?),
             None => None,
         };
         let entered = |field, value: &Option<String>| -> Result<Option<String>> {
@@ -384,6 +392,17 @@ impl Bosun {
         })?;
         let token_url = token_url
             .ok_or_else(|| Error::invalid("token_url", "is required unless an issuer is given"))?;
+        // Bosun itself calls these; the authorize URL is only where
+        // browsers are sent.
+        for (field, url) in [
+            ("issuer", issuer.as_deref()),
+            ("token_url", Some(token_url.as_str())),
+            ("revocation_url", revocation_url.as_deref()),
+        ] {
+            if let Some(url) = url {
+                self.http().check(field, url)?;
+            }
+        }
         if input.login_enabled && issuer.is_none() {
             return Err(Error::invalid(
                 "issuer",
@@ -405,28 +424,61 @@ impl Bosun {
     }
 
     /// The endpoints an issuer publishes (OpenID Connect Discovery 1.0).
+    /// What the issuer's server answered is logged, never shown: the
+    /// person setting up the provider learns only what went wrong.
     async fn discover(&self, issuer: &str) -> Result<Discovery> {
         let url = format!("{issuer}/.well-known/openid-configuration");
-        let unreachable = |problem: String| Error::invalid("issuer", problem);
+        let refused = |problem: &str, detail: &dyn std::fmt::Display| {
+            tracing::warn!(%detail, %url, "OpenID Connect discovery failed");
+            Error::invalid("issuer", problem)
+        };
         let response = self
             .http()
-            .get(&url)
+            .request("issuer", reqwest::Method::GET, &url)?
             .send()
             .await
-            .map_err(|error| unreachable(format!("could not be reached ({error})")))?;
+            .map_err(|error| {
+                refused(
+                    &format!("{url} could not be reached{}", without_content(&error)),
+                    &error,
+                )
+            })?;
         if !response.status().is_success() {
-            return Err(unreachable(format!("{url} answered {}", response.status())));
+            let status = response.status();
+            return Err(refused(&format!("{url} answered {status}"), &status));
         }
-        let found: Discovery = response.json().await.map_err(|_| {
-            unreachable(format!("{url} is not an OpenID Connect discovery document"))
+        let found: Discovery = response.json().await.map_err(|error| {
+            refused(
+                &format!("{url} is not an OpenID Connect discovery document"),
+                &error,
+            )
         })?;
         if found.issuer.trim_end_matches('/') != issuer {
-            return Err(unreachable(format!(
-                "the provider calls itself “{}”, not “{issuer}”",
-                found.issuer
-            )));
+            return Err(refused(
+                "the discovery document names a different issuer than this one",
+                &found.issuer,
+            ));
         }
         Ok(found)
+    }
+}
+
+/// Why a request failed, in words that repeat nothing the other side sent:
+/// a refused address is named (it is our own rule), anything else is
+/// described by kind.
+fn without_content(error: &reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("BOSUN_ALLOW_PRIVATE_URLS") {
+            return format!(": {text}");
+        }
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        " in time".into()
+    } else {
+        String::new()
     }
 }
 

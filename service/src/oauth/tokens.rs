@@ -411,7 +411,7 @@ impl Bosun {
             };
             let response = self
                 .http()
-                .post(url)
+                .request("revocation_url", reqwest::Method::POST, url)?
                 .basic_auth(encode(&provider.client_id), Some(encode(&secret)))
                 .form(&[("token", token.as_str()), ("token_type_hint", hint)])
                 .send()

@@ -264,6 +264,9 @@ impl Bosun {
                 let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
                     Error::invalid("input", "is required to approve with changes")
                 })?;
+                if input.contains('\0') {
+                    return Err(Error::invalid("input", "must not contain NUL characters"));
+                }
                 self.check_edited_input(principal, &agent, &row, &input)
                     .await?;
                 input

@@ -7,7 +7,8 @@
 //! its events — in a single transaction, and only then answers each
 //! caller. No call is answered before its record is committed, and the
 //! wait is never longer than one batch's commit (no timer holds a batch
-//! open).
+//! open). Should a batch fail, its calls are written again one by one, so
+//! a row at fault fails only its own caller.
 
 use std::collections::{HashMap, HashSet};
 
@@ -113,40 +114,84 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
     let mut connection = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (calls, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let inboxes: HashSet<WorkspaceId> = calls
-            .iter()
-            .filter_map(|call| call.approval.as_ref())
-            .map(|approval| approval.workspace_id.clone())
-            .collect();
-        let written = async {
-            let connection = match &mut connection {
-                Some(connection) => connection,
-                none => none.insert(db.connect_one().await?),
-            };
-            write_batch(&db, connection, calls, &inboxes).await
-        }
-        .await;
-        if written.is_err() {
-            // The connection may be what failed; the next batch opens another.
-            connection = None;
-        }
-        match written {
+        match write_and_notify(&db, &notifier, &mut connection, &calls).await {
             Ok(outcomes) => {
-                for workspace in &inboxes {
-                    notifier.local(&super::tool_calls::inbox_topic(workspace));
-                }
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(Ok(outcome));
                 }
             }
+            Err(error) if calls.len() == 1 => {
+                tracing::error!(%error, "could not record a tool-call decision");
+                if let Some(answer) = answers.into_iter().next() {
+                    let _ = answer.send(Err(answer_for(error)));
+                }
+            }
             Err(error) => {
-                tracing::error!(%error, "could not record a batch of tool-call decisions");
-                for answer in answers {
-                    let _ = answer.send(Err(Error::internal("the decision could not be recorded")));
+                // One bad row fails its whole transaction. Each call is
+                // tried again on its own, so only the one at fault fails.
+                tracing::warn!(%error, calls = calls.len(), "a batch of tool-call decisions failed; writing them one by one");
+                for (call, answer) in calls.iter().zip(answers) {
+                    let alone = write_and_notify(
+                        &db,
+                        &notifier,
+                        &mut connection,
+                        std::slice::from_ref(call),
+                    )
+                    .await
+                    .and_then(|mut outcomes| {
+                        outcomes
+                            .pop()
+                            .ok_or_else(|| Error::internal("a written call had no outcome"))
+                    });
+                    if let Err(error) = &alone {
+                        tracing::error!(%error, "could not record a tool-call decision");
+                    }
+                    let _ = answer.send(alone.map_err(answer_for));
                 }
             }
         }
     }
+}
+
+/// What a caller is told when its decision could not be stored: the input
+/// at fault is the caller's to fix; anything else is ours.
+fn answer_for(error: Error) -> Error {
+    match error {
+        Error::InvalidInput { .. } => error,
+        _ => Error::internal("the decision could not be recorded"),
+    }
+}
+
+/// Writes one batch in one transaction and wakes the inboxes it filled.
+async fn write_and_notify(
+    db: &Db,
+    notifier: &Notifier,
+    connection: &mut Option<sqlx::AnyConnection>,
+    calls: &[NewToolCall],
+) -> Result<Vec<Recorded>> {
+    let inboxes: HashSet<WorkspaceId> = calls
+        .iter()
+        .filter_map(|call| call.approval.as_ref())
+        .map(|approval| approval.workspace_id.clone())
+        .collect();
+    let written = async {
+        let open = match &mut *connection {
+            Some(open) => open,
+            none => none.insert(db.connect_one().await?),
+        };
+        write_batch(db, open, calls, &inboxes).await
+    }
+    .await;
+    match &written {
+        Ok(_) => {
+            for workspace in &inboxes {
+                notifier.local(&super::tool_calls::inbox_topic(workspace));
+            }
+        }
+        // The connection may be what failed; the next write opens another.
+        Err(_) => *connection = None,
+    }
+    written
 }
 
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
@@ -187,7 +232,7 @@ fn insert_calls<'q>(
 async fn write_batch(
     db: &Db,
     connection: &mut sqlx::AnyConnection,
-    calls: Vec<NewToolCall>,
+    calls: &[NewToolCall],
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
     let mut tx = db.begin_write_on(connection).await?;
@@ -236,14 +281,14 @@ async fn write_batch(
             .execute(&mut *tx)
             .await?;
         }
-        stored_calls.push((call.key_id, to_millis(call.at)));
-        events.extend(call.events);
+        stored_calls.push((call.key_id.as_str(), to_millis(call.at)));
+        events.extend(&call.events);
         outcomes.push(Recorded::Stored);
     }
-    events::append_prepared(&mut tx, events).await?;
+    events::append_prepared(&mut tx, &events).await?;
     let mut last_use: HashMap<&str, i64> = HashMap::new();
     for call in &stored_calls {
-        let at = last_use.entry(call.0.as_str()).or_default();
+        let at = last_use.entry(call.0).or_default();
         *at = (*at).max(call.1);
     }
     for (key, at) in last_use {
@@ -263,4 +308,75 @@ async fn write_batch(
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: &str, run: &str) -> NewToolCall {
+        NewToolCall {
+            id: id.into(),
+            key_id: "key".into(),
+            run_id: run.into(),
+            tool: "system_shell".into(),
+            input: "ls".into(),
+            working_dir: None,
+            idempotency_key: None,
+            decision: "allow",
+            outcome: Some("allow"),
+            reason: "{}".into(),
+            risk: "{}".into(),
+            approval: None,
+            at: Utc::now(),
+            events: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_row_at_fault_fails_alone_and_its_batch_mates_are_stored() {
+        let file = std::env::temp_dir().join(format!("bosun-batch-{}.db", uuid::Uuid::now_v7()));
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        for statement in [
+            "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'W', 0)",
+            "INSERT INTO users (id, workspace_id, email, name, role, created_at) \
+             VALUES ('u', 'w', 'u@example.com', 'U', 'admin', 0)",
+            "INSERT INTO agents (id, workspace_id, owner_id, name, execution_mode, credential_model, \
+             created_at, updated_at) VALUES ('a', 'w', 'u', 'A', 'open', 'fixed', 0, 0)",
+            "INSERT INTO runs (id, workspace_id, agent_id, status, input, created_at) \
+             VALUES ('r', 'w', 'a', 'running', '{}', 0)",
+        ] {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+
+        // The second call reuses the first one's id, so the batch's insert
+        // fails as a whole; the third is unrelated to it.
+        let (queue, receiver) = mpsc::unbounded_channel();
+        let mut answers = vec![];
+        for call in [call("c1", "r"), call("c1", "r"), call("c2", "r")] {
+            let (answer, answered) = oneshot::channel();
+            queue.send((call, answer)).unwrap();
+            answers.push(answered);
+        }
+        drop(queue);
+        write_batches(db.clone(), Notifier::default(), receiver).await;
+
+        let mut outcomes = vec![];
+        for answered in answers {
+            outcomes.push(answered.await.unwrap());
+        }
+        assert_eq!(outcomes[0].as_ref().unwrap(), &Recorded::Stored);
+        assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
+        assert_eq!(outcomes[2].as_ref().unwrap(), &Recorded::Stored);
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tool_calls")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored, 2);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
 }

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::decision_log::{NewApproval, NewToolCall, Recorded};
 use super::{ActiveRun, AgentKey, run_event};
 use crate::clock::to_millis;
+use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
 use crate::ids::{ApprovalId, RunId, ToolCallId};
 use crate::{Bosun, Error, Result, validate};
@@ -88,6 +89,7 @@ impl ToolCallRow {
 
 const COLUMNS: &str = "id, run_id, tool, input, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
+const MAX_ERROR_CHARS: usize = 64 * 1024;
 
 impl Bosun {
     /// Decides a tool call of a running run and records it.
@@ -125,6 +127,9 @@ impl Bosun {
         validate::identifier("tool", &request.tool)?;
         if request.input.len() > MAX_ARGUMENT_BYTES {
             return Err(Error::invalid("input", "must be at most 64 KiB"));
+        }
+        if let Some(dir) = &request.working_dir {
+            validate::text("working_dir", dir, 4096)?;
         }
         if let Some(idempotency_key) = &request.idempotency_key {
             validate::label("idempotency_key", idempotency_key, 200)?;
@@ -170,7 +175,9 @@ impl Bosun {
             key_id: key.key_id.to_string(),
             run_id: run.to_string(),
             tool: request.tool,
-            input: request.input.clone(),
+            // The trace's event holds the input exactly; the row, which
+            // PostgreSQL's `text` must be able to take, holds it NUL-escaped.
+            input: nul_escaped(&request.input).into_owned(),
             working_dir: request.working_dir,
             idempotency_key: request.idempotency_key.clone(),
             decision: decision.action.as_str(),
@@ -259,7 +266,14 @@ impl Bosun {
         }
         let (output, error) = match (result.output, result.error) {
             (Some(output), None) => (Some(output), None),
-            (None, Some(error)) => (None, Some(validate::text("error", &error, 64 * 1024)?)),
+            // What a tool said is kept as it was, NUL characters included.
+            (None, Some(error)) if error.chars().count() > MAX_ERROR_CHARS => {
+                return Err(Error::invalid(
+                    "error",
+                    format!("must be at most {MAX_ERROR_CHARS} characters"),
+                ));
+            }
+            (None, Some(error)) => (None, Some(error)),
             _ => return Err(Error::invalid("output", "give either output or error")),
         };
         let output_text = output.as_ref().map(Value::to_string);
@@ -272,7 +286,11 @@ impl Bosun {
             "UPDATE tool_calls SET result = $1, error = $2, finished_at = $3 WHERE id = $4",
         )
         .bind(output_text.as_deref())
-        .bind(error.as_deref())
+        .bind(
+            error
+                .as_deref()
+                .map(|error| nul_escaped(error).into_owned()),
+        )
         .bind(to_millis(now))
         .bind(id.as_str())
         .execute(&mut *tx)
@@ -316,6 +334,15 @@ impl Bosun {
                 );
             }
         };
+        // No tool takes a NUL character, and each would read one its own
+        // way (a C string ends there): an input holding one is refused
+        // before any rule could misjudge it.
+        if request.input.contains('\0') {
+            return deny(
+                "the input holds a NUL character, which no tool takes".into(),
+                "NUL character in the input",
+            );
+        }
         if !tools.contains(&request.tool) {
             return deny(
                 format!("`{}` is not one of this agent's tools", request.tool),

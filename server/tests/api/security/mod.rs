@@ -4,15 +4,23 @@
 //! the site or into a header, malformed calls to server functions. The
 //! runtime: keys outliving their creator's rights, revocations that leave
 //! pending requests decidable, expiry, the workspace's approval settings.
+//! The edges: login throttling under a burst, what a local reader of the
+//! data directory finds, outbound requests to private addresses, the
+//! worker's file confinement, bad values that must fail alone.
 
+mod bad_values;
 mod expiry;
 mod headers;
+mod outbound;
 mod redirects;
 mod revocation;
 mod runtime_keys;
 mod server_functions;
 mod settings;
+mod storage;
 mod stored_text;
+mod throttling;
+mod worker;
 
 use serde_json::Value;
 

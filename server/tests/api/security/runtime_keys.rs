@@ -522,7 +522,10 @@ async fn my_connections_say_which_agents_may_use_each_account() {
         client_secret: Some(String::from("client secret").into()),
         ..Default::default()
     };
-    bosun.create_oauth_provider(&admin, provider).await.unwrap();
+    bosun
+        .create_oauth_provider(&admin, provider, Some("localhost"))
+        .await
+        .unwrap();
     let (sam, sam_id) = member(&t.s, "sam@example.com").await;
     let user_agent = |name: &'static str| {
         let base = t.s.base().to_owned();
