@@ -265,7 +265,7 @@ impl RulePattern {
     /// words match like [`RulePattern::matches_path`]'s, and they may match
     /// an opaque word by its text as written, where an allow rule needs a
     /// pattern word that is just `*`.
-    pub(crate) fn matches_words(&self, subject: &impl Words, strict: bool) -> bool {
+    pub(crate) fn matches_words(&self, subject: &(impl Words + ?Sized), strict: bool) -> bool {
         words_match(&self.words, subject, strict)
     }
 
@@ -319,6 +319,35 @@ impl RulePattern {
     /// [`RulePattern::parse`] rejects it.
     pub fn is_subsumed_by(&self, other: &RulePattern) -> bool {
         other.matches(&self.witness())
+    }
+
+    /// Whether, read as command words, every command this pattern matches
+    /// is also matched by `other`. Checked on witnesses (stars inside a word
+    /// replaced by NUL, a lone `*` by zero, one and two NUL words), which
+    /// is what the rule analysis needs to avoid claiming that a rule never
+    /// applies when its words say otherwise.
+    pub fn is_word_subsumed_by(&self, other: &RulePattern) -> bool {
+        let witness = |any: usize| -> Vec<String> {
+            let mut words = Vec::new();
+            for w in &self.words {
+                match w {
+                    PatternWord::Any => words.extend(std::iter::repeat_n("\0".to_owned(), any)),
+                    PatternWord::Word(g) => words.push(g.parts.join("\0")),
+                }
+            }
+            words
+        };
+        (0..3).all(|any| {
+            let words = witness(any);
+            let subject: Vec<SubjectWord<'_>> = words
+                .iter()
+                .map(|text| SubjectWord {
+                    text,
+                    opaque: false,
+                })
+                .collect();
+            other.matches_words(subject.as_slice(), false)
+        })
     }
 
     /// This pattern's text with every star replaced by NUL (see
@@ -428,7 +457,7 @@ impl WordGlob {
 /// last `*` and, on a mismatch, lets it take one more word; as every other
 /// pattern word takes exactly one word, this is exact (the classic wildcard
 /// algorithm, over words instead of characters).
-fn words_match(pattern: &[PatternWord], subject: &impl Words, strict: bool) -> bool {
+fn words_match(pattern: &[PatternWord], subject: &(impl Words + ?Sized), strict: bool) -> bool {
     let len = subject.count();
     let (mut p, mut s) = (0, 0);
     // After the last `*`: the pattern position, and how many words it took.
