@@ -359,6 +359,9 @@ struct Word<'s> {
     tilde: bool,
     /// Holds `$'…'` or `$"…"`, which bash and POSIX sh read differently.
     dialect: bool,
+    /// Holds an arithmetic expansion naming variables: bash evaluates their
+    /// values as arithmetic too, and `a[$(cmd)]` in a value runs `cmd`.
+    arithmetic_names: bool,
 }
 
 impl Word<'_> {
@@ -738,7 +741,9 @@ impl<'s> Parser<'s, '_> {
                     }
                 }
                 // Words that end a compound command; redirections may follow.
-                kw @ (b"fi" | b"done" | b"}") => {
+                // Brace groups are parsed whole: a `}` here closes nothing.
+                b"}" => return err("unexpected `}`"),
+                kw @ (b"fi" | b"done") => {
                     self.i += kw.len();
                     return self.trailing_redirects();
                 }
@@ -771,10 +776,7 @@ impl<'s> Parser<'s, '_> {
                     // and `a[$(cmd)]` in that value runs `cmd`.
                     if self.s[start..self.i].iter().any(|&c| is_name_start(c)) {
                         let raw = RawCommand {
-                            issue: Some(
-                                "arithmetic on variables can run commands hidden in their values"
-                                    .to_owned(),
-                            ),
+                            issue: Some(ARITHMETIC.to_owned()),
                             ..RawCommand::default()
                         };
                         self.emit(&raw)?;
@@ -907,8 +909,8 @@ impl<'s> Parser<'s, '_> {
         self.trailing_redirects()
     }
 
-    /// Redirections after a compound command apply to all of it; file
-    /// writes become a command of their own so they are still judged.
+    /// Redirections after a compound command apply to all of it; file reads
+    /// and writes become entries of their own so they are still judged.
     fn trailing_redirects(&mut self) -> Result<(), ShellError> {
         let mut raw = RawCommand::default();
         loop {
@@ -919,11 +921,12 @@ impl<'s> Parser<'s, '_> {
             let r = self.redirect()?;
             raw.redirects.push(r);
         }
-        if raw
-            .redirects
-            .iter()
-            .any(|r| matches!(r.kind, RedirKind::Write | RedirKind::Append))
-        {
+        if raw.redirects.iter().any(|r| {
+            matches!(
+                r.kind,
+                RedirKind::Write | RedirKind::Append | RedirKind::Read
+            )
+        }) {
             self.emit(&raw)?;
         }
         Ok(())
@@ -1119,6 +1122,7 @@ impl<'s> Parser<'s, '_> {
                     self.double_quoted(&mut inner, Some(b'"'))?;
                     bytes.extend_from_slice(inner.text.as_bytes());
                     w.dynamic |= inner.dynamic;
+                    w.arithmetic_names |= inner.arithmetic_names;
                 }
                 b'$' => self.dollar(&mut w, &mut bytes, false)?,
                 b'`' => {
@@ -1220,7 +1224,9 @@ impl<'s> Parser<'s, '_> {
         match self.peek_at(1) {
             Some(b'(') if self.peek_at(2) == Some(b'(') => {
                 self.i += 3;
+                let from = self.i;
                 self.arithmetic(w)?;
+                w.arithmetic_names |= self.s[from..self.i].iter().any(|&c| is_name_start(c));
             }
             Some(b'(') => {
                 self.i += 2;
@@ -1228,7 +1234,7 @@ impl<'s> Parser<'s, '_> {
             }
             Some(b'{') => {
                 self.i += 2;
-                self.parameter()?;
+                self.parameter(w)?;
             }
             Some(b'\'') if !in_dq => {
                 self.i += 2;
@@ -1247,6 +1253,7 @@ impl<'s> Parser<'s, '_> {
                 self.double_quoted(&mut inner, Some(b'"'))?;
                 bytes.extend_from_slice(inner.text.as_bytes());
                 w.dynamic |= inner.dynamic;
+                w.arithmetic_names |= inner.arithmetic_names;
                 return Ok(());
             }
             Some(c) if is_name_start(c) => {
@@ -1300,7 +1307,7 @@ impl<'s> Parser<'s, '_> {
     }
 
     /// `${ … }` after the opening brace.
-    fn parameter(&mut self) -> Result<(), ShellError> {
+    fn parameter(&mut self, w: &mut Word<'_>) -> Result<(), ShellError> {
         loop {
             match self.peek() {
                 None => return err("unterminated ${"),
@@ -1309,14 +1316,15 @@ impl<'s> Parser<'s, '_> {
                     return Ok(());
                 }
                 Some(b'$') => {
-                    let (mut w, mut scratch) = (Word::default(), Vec::new());
-                    self.dollar(&mut w, &mut scratch, true)?;
+                    let mut scratch = Vec::new();
+                    self.dollar(w, &mut scratch, true)?;
                 }
                 Some(b'`') => self.backtick()?,
                 Some(b'"') => {
                     self.i += 1;
                     let mut sink = Word::default();
                     self.double_quoted(&mut sink, Some(b'"'))?;
+                    w.arithmetic_names |= sink.arithmetic_names;
                 }
                 Some(b'\'') => {
                     let Some(len) = self.s[self.i + 1..].iter().position(|&c| c == b'\'') else {
@@ -1655,6 +1663,8 @@ fn assignment_issue(assignments: &[Word]) -> Option<String> {
         .map(|n| format!("sets {n}, which changes what the command runs"))
 }
 
+const ARITHMETIC: &str = "arithmetic on variables can run commands hidden in their values";
+
 const DIALECT: &str = "`$'…'` and `$\"…\"` are read differently by bash and POSIX sh";
 
 impl Lower {
@@ -1861,13 +1871,21 @@ impl Lower {
             self.push(assigns, words, &traits, Some(why));
             return Ok(());
         }
-        let issue = issue.or_else(|| {
-            assigns
-                .iter()
-                .chain(words)
-                .any(|w| w.dialect)
-                .then(|| DIALECT.to_owned())
-        });
+        let issue = issue
+            .or_else(|| {
+                assigns
+                    .iter()
+                    .chain(words)
+                    .any(|w| w.dialect)
+                    .then(|| DIALECT.to_owned())
+            })
+            .or_else(|| {
+                assigns
+                    .iter()
+                    .chain(words)
+                    .any(|w| w.arithmetic_names)
+                    .then(|| ARITHMETIC.to_owned())
+            });
         if prog.opaque() {
             let why = format!("the program `{}` is only known at run time", prog.text);
             self.push(assigns, words, &traits, Some(issue.unwrap_or(why)));
@@ -1879,6 +1897,37 @@ impl Lower {
             return Ok(());
         }
         let name = program_name(&prog.text);
+        let reserved = matches!(
+            name,
+            "{" | "}"
+                | "!"
+                | "[["
+                | "]]"
+                | "if"
+                | "then"
+                | "elif"
+                | "else"
+                | "fi"
+                | "while"
+                | "until"
+                | "for"
+                | "select"
+                | "do"
+                | "done"
+                | "case"
+                | "esac"
+                | "function"
+                | "coproc"
+        );
+        if is_assignment(&prog.text)
+            || (!prog.quoted && reserved && (traits.wrappers > 1 || !assigns.is_empty()))
+        {
+            // A reserved word or an assignment where a wrapper expects a
+            // program: what runs is not what a rule would see.
+            let why = format!("`{name}` stands where a program should be");
+            self.push(assigns, words, &traits, Some(why));
+            return Ok(());
+        }
         let plain = |this: &mut Self, why: Option<String>| {
             this.push(assigns, words, &traits, issue.clone().or(why));
             Ok(())
@@ -2122,7 +2171,7 @@ impl Lower {
                     .find(|i| i.0 == name || (i.0 == "python3" && name.starts_with("python3.")))
                 {
                     let operand = skip_options(args, values, &[]).first();
-                    if operand.is_none_or(|w| w.opaque() || w.text == "-") {
+                    if operand.is_none_or(|w| w.opaque() || w.text == "-" || reads_stdin(&w.text)) {
                         cmd.runs_unseen_code = true;
                     }
                 }
@@ -2265,16 +2314,21 @@ impl Lower {
                 }
                 self.script(&script.text, &traits, issue.as_ref())
             }
-            Some(script) if !reads_input => {
+            Some(script) if !reads_input && !script.opaque() && !reads_stdin(&script.text) => {
                 let mut cmd = self.build(assigns, words, &traits);
                 cmd.unanalysable = issue;
-                cmd.runs_unseen_code = script.opaque();
                 self.out.push(cmd);
                 Ok(())
             }
-            _ => {
-                let why =
-                    format!("`{name}` reads commands from its input, which cannot be analysed");
+            operand => {
+                let why = match operand {
+                    Some(script) if script.opaque() => {
+                        format!("the script `{name}` runs is only known at run time")
+                    }
+                    _ => {
+                        format!("`{name}` reads commands from its input, which cannot be analysed")
+                    }
+                };
                 let mut cmd = self.build(assigns, words, &traits);
                 cmd.unanalysable = Some(issue.unwrap_or(why));
                 cmd.runs_unseen_code = true;
@@ -2316,8 +2370,11 @@ fn opaque_code(name: &str, args: &[Word]) -> Option<Cow<'static, str>> {
             return Some(format!("`{name}` runs code given inline").into());
         }
         let operand = args.get(operand_at);
-        if name != "deno" && operand.is_none_or(|w| w.text == "-") {
+        if name != "deno" && operand.is_none_or(|w| w.text == "-" || reads_stdin(&w.text)) {
             return Some(format!("`{name}` reads its program from its input").into());
+        }
+        if operand.is_some_and(Word::opaque) {
+            return Some(format!("the program `{name}` runs is only known at run time").into());
         }
         return None;
     }
@@ -2525,6 +2582,11 @@ fn sed_runs_code(script: &str) -> bool {
     false
 }
 
+/// A script operand that is the program's input or another descriptor.
+fn reads_stdin(path: &str) -> bool {
+    path == "-" || path.starts_with("/dev/") || path.starts_with("/proc/")
+}
+
 /// The words after a program's options. `shorts` are the option letters
 /// that take a value (the rest of the cluster, or the next word), `longs`
 /// the long options that do (`--user root`; `--user=root` is one word).
@@ -2619,7 +2681,7 @@ mod tests {
             ("for f in $(ls); do rm $f; done", &["ls", "rm $f"]),
             (
                 "while read l; do echo $l; done < f | sort",
-                &["read l", "echo $l", "sort"],
+                &["read l", "echo $l", "< /repo/f", "sort"],
             ),
             ("f() { rm -rf /; }; f", &["rm -rf /", "f"]),
             ("function g { id; }", &["id"]),
