@@ -1,63 +1,68 @@
 //! Shell command analysis: a command line becomes the list of simple
-//! commands it would run, each in a canonical text form that rule patterns
-//! are matched against.
+//! commands it would run, and of the files its redirections open, each with
+//! the words rule patterns are matched against.
 //!
-//! This is a hand-written parser for the bash subset agents actually send.
-//! The maintained bash parsers on crates.io are either not pure Rust
+//! This is a hand-written parser for the bash language agents send. The
+//! maintained bash parsers on crates.io are either not pure Rust
 //! (tree-sitter) or pull in caching, tracing and snapshot-testing
 //! dependencies and allocate far beyond a sub-microsecond budget; what the
 //! engine needs is narrower than a full AST anyway: *which programs run, with
-//! which words*, and an honest "cannot tell" for everything else.
+//! which words, and which files are opened*, and an honest "cannot tell" for
+//! everything else.
 //!
 //! # What is found
 //!
 //! Simple commands separated by `;`, `&`, `&&`, `||`, `|`, `|&` and newlines;
 //! inside subshells `( … )`, brace groups `{ …; }`, `if`/`while`/`until`/
-//! `for` bodies, function bodies, command substitutions `$( … )` and
-//! `` `…` `` (also inside double quotes, `${…}` and `$(( … ))`), process
-//! substitutions `<( … )`/`>( … )`, and here-documents with unquoted
-//! delimiters. Wrappers are unwrapped recursively: `sudo`, `doas`, `env`,
-//! `nohup`, `timeout`, `nice`, `ionice`, `time`, `command`, `builtin`,
-//! `exec`, `stdbuf`, `setsid`, `busybox`, `xargs` (judged as `CMD args …`,
-//! the `…` standing for the arguments it reads), `watch`, `bash -c`/`sh -c`
-//! (and other sh-family shells), `eval` with static text, `trap` handlers and
-//! `find -exec`.
+//! `for`/`select` bodies, `case` arms, function bodies, `coproc` (named or
+//! not), `time { … }`, command substitutions `$( … )` and `` `…` `` (also
+//! inside double quotes, `${…}` and `$(( … ))`), process substitutions
+//! `<( … )`/`>( … )`, and here-documents with unquoted delimiters. Wrappers
+//! are unwrapped with their option grammar: `sudo`/`doas` (`-u`, `-R`, `-D`,
+//! `VAR=value`, …), `env` (`-`, `-i`, `-u`, `-C`, `-S`), `nohup`, `timeout`,
+//! `nice`, `ionice`, `time`, `command`, `builtin`, `exec`, `stdbuf`,
+//! `setsid`, `busybox`, `xargs` (judged as `CMD args …`, the `…` standing
+//! for the arguments it reads), `watch`, `bash -c`/`sh -c` and the other
+//! sh-family shells (option clusters such as `-euxo pipefail` included),
+//! `eval` and `alias` with literal text, `trap` handlers and `find -exec`.
 //!
-//! # Canonical form
+//! # The words of a command
 //!
-//! `program arg1 arg2 …`, single spaces between words, where:
-//! - quotes and backslash escapes are removed (`r"m" '-rf'` is `rm -rf`), an
-//!   empty word is written `''`;
-//! - the program is its **basename**: `/bin/rm`, `/usr/bin/rm`, `./rm` and
-//!   `\rm` are all `rm`, so a rule about `rm` governs every spelling of it
-//!   (a pattern such as `/bin/rm *` therefore never matches; the rule
-//!   analysis says so);
-//! - leading `NAME=value` assignments and wrapper options are dropped;
-//! - path-like arguments (starting with `/`, `./`, `../`, `~/`, or containing
-//!   `//`, `/./`, `/../`) are cleaned lexically, so `/tmp/../etc/passwd` is
-//!   `/etc/passwd`;
-//! - redirections are not part of the command; instead each output
-//!   redirection to a file is a subject of its own, `> target` or
-//!   `>> target` (target cleaned like an argument), so that a rule allowing
-//!   `echo *` does not allow `echo x > ~/.bashrc`. Input redirections,
-//!   descriptor duplications (`2>&1`) and `/dev/null` are not judged;
-//! - expansions (`$VAR`, `${…}`, `$(…)`, backticks, `$((…))`, brace
-//!   expansion) stay as written.
+//! Quotes and backslash escapes are removed (`r"m" '-rf'` is `rm -rf`). A
+//! [`SimpleCommand`]'s text is its assignments, its program **as written**
+//! and its arguments, single spaces between words (an empty word is shown
+//! as `''`). Arguments starting with `/`, `./` or `../` are normalized
+//! lexically and joined to the working directory (`/tmp/../etc/passwd` is
+//! `/etc/passwd`); after a `cd`, relative ones are only known at run time.
+//! A word holding an expansion, `~`, a pathname glob or brace expansion is
+//! *opaque*: its value is only known at run time. Deny and ask rules also
+//! see the command without its assignments and with the program's base name
+//! (see `View`).
 //!
 //! A wrapper that grants privileges or runs other commands as a side effect
-//! (`sudo`, `doas`, `find -exec`, `eval`, `trap`) is reported as a command of
-//! its own *and* its inner command is reported too, so a rule about either
-//! applies. Transparent wrappers (`nohup`, `timeout`, `env`, `bash -c`, …)
-//! report only the inner command.
+//! (`sudo`, `doas`, `find -exec`, `eval`, `trap`, `alias`) is reported as a
+//! command of its own *and* its inner command is reported too, so a rule
+//! about either applies. Transparent wrappers (`nohup`, `timeout`, `env`,
+//! `bash -c`, …) report only the inner command.
+//!
+//! Redirections to and from files are entries of their own
+//! ([`SimpleCommand::redirect`]), `> path`, `>> path` or `< path`, judged as
+//! file tool calls; here-documents, descriptor duplication (`2>&1`) and
+//! `/dev/null` are not.
 //!
 //! # What cannot be analysed
 //!
-//! Each such command carries an `unanalysable` reason, which makes it at
-//! least `ask`: a program name only known at run time (`$CMD`, `/bin/r?`,
-//! `r{m,}`), `eval`, `source`, a shell or interpreter reading its program
-//! from input (`curl … | sh`, here-documents), assignments to variables
-//! that change what runs (`PATH`, `LD_PRELOAD`, …), `hash -p`, `env -S`,
-//! `case` statements and anything that does not parse.
+//! Each such command carries an `unanalysable` reason and is judged as
+//! opaque code: a program name only known at run time (`$CMD`, `/bin/r?`,
+//! `r{m,}`), `eval` of a non-literal, `source`, a shell or interpreter
+//! reading its program from input or given code inline (`python -c`,
+//! `perl -e`, `awk` programs that run commands, `sed e`), programs that run
+//! a command they are handed but are not unwrapped (`su`, `chroot`,
+//! `flock`, `strace`, …), options that make ordinary tools run commands
+//! (`git -c`, `tar --checkpoint-action`, `rsync -e`, …), assignments to
+//! variables that change what runs (`PATH`, `LD_PRELOAD`, …), `$'…'` and
+//! `$"…"` (which bash and POSIX sh read differently), arithmetic on
+//! variables, and anything that does not parse.
 
 use std::borrow::Cow;
 use std::fmt;
