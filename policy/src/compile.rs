@@ -16,9 +16,9 @@
 //!   ordinary rule set costs one lookup and a hostile one stays correct.
 
 use crate::Map;
-use crate::catalog::Catalog;
+use crate::catalog::{ArgKind, Catalog};
 use crate::decision::{Decision, Request};
-use crate::engine::{self, FirstMatch, RuleTable};
+use crate::engine::{self, FirstMatch, READ_TOOL, RuleTable, WRITE_TOOL};
 use crate::matcher::{NONE, PatternIndex};
 use crate::pattern::fold;
 use crate::rules::{ExecutionMode, Layers, ToolSelector};
@@ -44,7 +44,9 @@ struct Group {
 }
 
 impl Group {
-    fn build(table: &RuleTable, rules: Vec<u32>) -> Self {
+    /// Builds the text index, and the path and command indexes when the
+    /// group's rules can be asked about paths or commands.
+    fn build(table: &RuleTable, rules: Vec<u32>, paths: bool, commands: bool) -> Self {
         let entry = |i: u32| &table.entries[i as usize].rule;
         let text = PatternIndex::build(
             rules
@@ -56,7 +58,7 @@ impl Group {
             .copied()
             .filter(|&i| entry(i).is_strict())
             .collect();
-        let strict_paths = PatternIndex::build(strict.iter().flat_map(|&i| {
+        let strict_paths = PatternIndex::build(strict.iter().filter(|_| paths).flat_map(|&i| {
             let folded = entry(i).pattern.as_ref().map(|p| p.folded_parts());
             [
                 Some((i, folded.map(|(f, _)| f))),
@@ -67,6 +69,7 @@ impl Group {
         }));
         let filters: Vec<(u32, Option<Vec<String>>)> = rules
             .iter()
+            .filter(|_| commands)
             .map(|&i| {
                 let rule = entry(i);
                 (
@@ -152,9 +155,19 @@ impl CompiledPolicy {
         }
         let by_tool = named
             .into_iter()
-            .map(|(tool, rules)| (tool.to_owned(), Group::build(&table, rules)))
+            .map(|(tool, rules)| {
+                // Redirections ask the file tools about paths whatever the
+                // catalog says of them.
+                let kind = catalog.get(tool).map(|t| t.arg_kind);
+                let paths = kind == Some(ArgKind::Path) || matches!(tool, READ_TOOL | WRITE_TOOL);
+                let commands = kind == Some(ArgKind::Command);
+                (
+                    tool.to_owned(),
+                    Group::build(&table, rules, paths, commands),
+                )
+            })
             .collect();
-        let any_tool = Group::build(&table, any);
+        let any_tool = Group::build(&table, any, true, true);
         Self {
             table,
             by_tool,

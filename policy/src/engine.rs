@@ -14,9 +14,10 @@ use crate::rules::{Action, ExecutionMode, Layer, Layers, Rule, ToolSelector};
 use crate::shell::{FileAccess, SimpleCommand};
 use crate::{Map, risk, shell, url};
 
-/// The file tools whose rules judge redirections.
-const WRITE_TOOL: &str = "write_file";
-const READ_TOOL: &str = "read_file";
+/// The file tools whose rules judge redirections (the compiled policy
+/// indexes their rules for paths whatever the catalog says).
+pub(crate) const WRITE_TOOL: &str = "write_file";
+pub(crate) const READ_TOOL: &str = "read_file";
 
 /// Finds the first rule, in evaluation order, that decides a subject for
 /// `tool`, as an index into [`RuleTable::entries`].
