@@ -12,7 +12,7 @@ const corpus = JSON.parse(readFileSync("../policy/tests/corpus/bypass.json", "ut
 // test leaves the workspace's rules alone; the order, and so the decision, is
 // the same.) A page input cannot hold NUL or a carriage return, so the few
 // cases with those are checked on the server side only, by the engine's tests.
-for (const name of ["narrow_allows", "guardrails"]) {
+for (const name of ["narrow_allows", "guardrails", "must_allow"]) {
   test(`the browser and the server agree on the bypass corpus: ${name}`, async ({ page, request }) => {
     test.setTimeout(180_000);
     const scenario: Scenario = corpus[name];

@@ -53,15 +53,15 @@ test("enforced rules win over agent rules, order decides, bad patterns are not s
 
   // Order matters: the first matching agent rule decides.
   await addRule(page, "2. This agent's rules", "system_shell", "allow", "npm *");
-  await addRule(page, "2. This agent's rules", "system_shell", "deny", "npm publish*");
+  await addRule(page, "2. This agent's rules", "system_shell", "deny", "npm publish *");
   panel = await testCall(page, "system_shell", "npm publish --tag next");
   await expect(panel.getByTestId("decision")).toHaveText("allow");
   await expect(panel.getByTestId("reason")).toHaveText("agent rule #2 (allow system_shell npm *)");
   await page.getByRole("button", { name: "Move rule 3 up" }).click();
-  await expect(page.getByRole("region", { name: "2. This agent's rules" }).locator("li.rule").nth(1)).toContainText("npm publish*");
+  await expect(page.getByRole("region", { name: "2. This agent's rules" }).locator("li.rule").nth(1)).toContainText("npm publish *");
   panel = await testCall(page, "system_shell", "npm publish --tag next");
   await expect(panel.getByTestId("decision")).toHaveText("deny");
-  await expect(panel.getByTestId("reason")).toHaveText("agent rule #2 (deny system_shell npm publish*)");
+  await expect(panel.getByTestId("reason")).toHaveText("agent rule #2 (deny system_shell npm publish *)");
 
   // The server decides the same.
   const evaluated = await (await request.post(`/api/v1/agents/${agent.id}/evaluate`, {

@@ -8,7 +8,8 @@
 //!   workspace guardrail and this one is the agent's.
 //! - **Kind mismatch**: the pattern cannot fit what the tool's argument
 //!   looks like after normalization (a relative path pattern for a path
-//!   tool, an upper-case host for a URL tool, `/bin/rm *` for a shell).
+//!   tool, an upper-case host for a URL tool, `cat ./src/*` for a shell, whose
+//!   relative paths are joined to the working directory).
 //! - **Unknown tool**: the rule names a tool the catalog does not have.
 //!
 //! Containment is exact (see [`RulePattern::is_subsumed_by`]) and is checked
@@ -123,10 +124,27 @@ pub fn analyze(layers: &Layers, catalog: &Catalog) -> Vec<Warning> {
             .pattern
             .as_ref()
             .map_or_else(|| "\0".to_owned(), RulePattern::witness);
+        // Command patterns are words: a text containment that the words do
+        // not confirm (`cat /a/*` does not cover `cat /a/x /b`) is no
+        // finding.
+        let command = match &rule.tool {
+            ToolSelector::Any => true,
+            ToolSelector::Named(name) => catalog
+                .get(name)
+                .is_some_and(|t| t.arg_kind == ArgKind::Command),
+        };
         let Some(winner) = compiled
             .first_index(&rule.tool, &witness)
             .filter(|&w| w < index)
             .and_then(|w| entries.get(w))
+            .filter(|w| {
+                !command
+                    || match (&rule.pattern, &w.rule.pattern) {
+                        (_, None) => true,
+                        (None, Some(p)) => p.matches_everything(),
+                        (Some(narrow), Some(broad)) => narrow.is_word_subsumed_by(broad),
+                    }
+            })
         else {
             continue;
         };
@@ -238,15 +256,18 @@ fn kind_mismatch(kind: ArgKind, pattern: &RulePattern) -> Option<String> {
             None
         }
         ArgKind::Command => {
-            if prefix.starts_with([' ', '\t']) {
-                return Some("commands are matched without leading blanks".to_owned());
-            }
-            let first_word_complete = prefix.contains(' ') || pattern.is_literal();
-            let first_word = prefix.split(' ').next().unwrap_or("");
-            if first_word_complete && first_word.contains('/') {
-                let base = first_word.rsplit('/').next().unwrap_or(first_word);
+            // The program is matched as written, but arguments that are
+            // relative paths are joined to the working directory first.
+            let source = pattern.as_str();
+            if let Some(word) = source
+                .split([' ', '\t', '\n'])
+                .filter(|w| !w.is_empty())
+                .skip(1)
+                .find(|w| w.starts_with("./") || w.starts_with("../"))
+            {
                 return Some(format!(
-                    "programs are matched by their name, so write `{base}` instead of `{first_word}`"
+                    "paths in commands are compared as absolute paths (joined to the working directory), so write `/…/{}` instead of `{word}`",
+                    word.trim_start_matches("./").trim_start_matches("../")
                 ));
             }
             if parts.iter().any(|p| p.contains('"') || p.contains('\'')) {
@@ -362,9 +383,11 @@ mod tests {
             ("http_request", "x.test/*", true),
             ("http_request", "https://x.test/*", false),
             ("http_request", "*://x.test/*", false),
-            ("system_shell", "/bin/rm *", true),
-            ("system_shell", "./deploy.sh", true),
-            ("system_shell", " ls", true),
+            ("system_shell", "/bin/rm *", false),
+            ("system_shell", "./deploy.sh", false),
+            ("system_shell", " ls", false),
+            ("system_shell", "cat ./src/*", true),
+            ("system_shell", "./deploy.sh ../x", true),
             ("system_shell", "git commit -m \"*\"", true),
             ("system_shell", "rm *", false),
             ("system_shell", "cat /etc/*", false),
@@ -382,6 +405,26 @@ mod tests {
                 "{tool} {pattern:?}: {w:?}"
             );
         }
+    }
+
+    #[test]
+    fn command_shadowing_is_judged_by_words() {
+        let shadowed = |first: &str, second: &str| {
+            let layers = Layers {
+                agent: vec![
+                    rule("a", "system_shell", Action::Allow, Some(first)),
+                    rule("b", "system_shell", Action::Deny, Some(second)),
+                ],
+                ..Layers::default()
+            };
+            !analyze(&layers, &Catalog::builtin()).is_empty()
+        };
+        assert!(shadowed("npm *", "npm install *"));
+        assert!(shadowed("cat /a/*", "cat /a/x"));
+        assert!(shadowed("git * --force", "git push origin --force"));
+        // A star inside a word does not reach into further words.
+        assert!(!shadowed("cat /a/*", "cat /a/x /b"));
+        assert!(!shadowed("npm*", "npm install"));
     }
 
     #[test]

@@ -16,8 +16,11 @@
 //! - `mode` — no rule matched, the execution `mode` decided;
 //! - `invalid_input` — the argument cannot be matched safely (a path that
 //!   climbs above `/` or contains NUL, a malformed URL); always `deny`;
-//! - `unanalysable` — part of a shell command cannot be analysed, or holds a
-//!   word only known at run time, so a rule's `allow` was raised to `ask`;
+//! - `unanalysable` — part of a shell command is opaque code (inline
+//!   interpreter code, `eval` of a non-literal, a program that runs a
+//!   command it is handed, quoting bash and POSIX sh read differently, input
+//!   that does not parse); it was judged as the strictest decision the
+//!   tool's rules and the mode could give, and `message` says why;
 //! - `unknown_tool` — the tool is not in the catalog, so a rule's `allow`
 //!   was raised to `ask`.
 //!
@@ -83,7 +86,9 @@ pub enum Reason {
         /// What is wrong with it.
         message: String,
     },
-    /// Part of a command cannot be analysed; at least `ask`.
+    /// Part of a command is opaque code, judged as the strictest decision
+    /// the tool's rules and the mode could give (at least `ask` unless the
+    /// mode is open and no rule for the tool denies or asks).
     Unanalysable {
         /// What could not be analysed.
         message: String,

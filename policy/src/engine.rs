@@ -1,22 +1,33 @@
 //! The decision pipeline shared by the compiled policy and the reference
 //! evaluator: normalize the argument, find the first matching rule for each
-//! subject, fall back to the mode, apply the "at least ask" floors, and
-//! assess risk. Only "find the first matching rule" differs between the two,
-//! behind [`FirstMatch`], so differential tests compare exactly the part
-//! that is optimized.
+//! subject, fall back to the mode, judge opaque code, apply the "at least
+//! ask" floors, and assess risk. Only "find the first matching rule" differs
+//! between the two, behind [`FirstMatch`], so differential tests compare
+//! exactly the part that is optimized.
 
 use std::sync::Arc;
 
-use crate::catalog::{ArgKind, Catalog, Tool};
+use crate::catalog::{ArgKind, Catalog, RiskLevel, Tool};
 use crate::decision::{CommandVerdict, Decision, Reason, Request, Risk};
 use crate::path::normalize_path;
-use crate::rules::{Action, ExecutionMode, Layer, Layers};
-use crate::{risk, shell, url};
+use crate::rules::{Action, ExecutionMode, Layer, Layers, Rule, ToolSelector};
+use crate::shell::{FileAccess, SimpleCommand};
+use crate::{Map, risk, shell, url};
 
-/// Finds the first rule, in evaluation order, that decides `subject` for
+/// The file tools whose rules judge redirections (the compiled policy
+/// indexes their rules for paths whatever the catalog says).
+pub(crate) const WRITE_TOOL: &str = "write_file";
+pub(crate) const READ_TOOL: &str = "read_file";
+
+/// Finds the first rule, in evaluation order, that decides a subject for
 /// `tool`, as an index into [`RuleTable::entries`].
 pub(crate) trait FirstMatch {
+    /// A subject matched as text (text and URL tools).
     fn first_match(&self, tool: &str, subject: &str) -> Option<usize>;
+    /// A normalized path, or one only known at run time (`opaque`).
+    fn first_path_match(&self, tool: &str, path: &str, opaque: bool) -> Option<usize>;
+    /// A simple command of a command tool.
+    fn first_command_match(&self, tool: &str, command: &SimpleCommand) -> Option<usize>;
 }
 
 /// What the pipeline needs to know about each rule, in evaluation order.
@@ -26,9 +37,7 @@ pub(crate) struct Entry {
     pub(crate) position: usize,
     pub(crate) id: Arc<str>,
     pub(crate) action: Action,
-    /// The rule has a pattern that does not match everything, so it speaks
-    /// about particular arguments and cannot vouch for run-time ones.
-    pub(crate) narrow: bool,
+    pub(crate) rule: Rule,
 }
 
 /// Rules flattened into evaluation order, with the mode and catalog.
@@ -37,28 +46,50 @@ pub(crate) struct RuleTable {
     pub(crate) entries: Vec<Entry>,
     pub(crate) mode: ExecutionMode,
     pub(crate) catalog: Catalog,
+    /// The strictest action of the rules naming each tool, and of `*` rules:
+    /// what opaque code is judged by.
+    strictest_named: Map<String, Action>,
+    strictest_any: Option<Action>,
 }
 
 impl RuleTable {
     pub(crate) fn new(layers: &Layers, mode: ExecutionMode, catalog: &Catalog) -> Self {
+        let mut strictest_named: Map<String, Action> = Map::default();
+        let mut strictest_any: Option<Action> = None;
         let entries = layers
             .iter()
-            .map(|(at, rule)| Entry {
-                layer: at.layer,
-                position: at.position,
-                id: Arc::from(rule.id.as_str()),
-                action: rule.action,
-                narrow: rule
-                    .pattern
-                    .as_ref()
-                    .is_some_and(|p| !p.matches_everything()),
+            .map(|(at, rule)| {
+                match &rule.tool {
+                    ToolSelector::Any => {
+                        strictest_any = strictest_any.max(Some(rule.action));
+                    }
+                    ToolSelector::Named(name) => {
+                        let slot = strictest_named.entry(name.clone()).or_insert(rule.action);
+                        *slot = (*slot).max(rule.action);
+                    }
+                }
+                Entry {
+                    layer: at.layer,
+                    position: at.position,
+                    id: Arc::from(rule.id.as_str()),
+                    action: rule.action,
+                    rule: rule.clone(),
+                }
             })
             .collect();
         Self {
             entries,
             mode,
             catalog: catalog.clone(),
+            strictest_named,
+            strictest_any,
         }
+    }
+
+    /// The strictest action any rule for `tool` has, if any rule applies.
+    fn strictest_rule(&self, tool: &str) -> Option<Action> {
+        self.strictest_any
+            .max(self.strictest_named.get(tool).copied())
     }
 }
 
@@ -69,31 +100,43 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
     let kind = tool.map_or(ArgKind::Text, |t| t.arg_kind);
     match kind {
         ArgKind::Command => decide_shell(m, table, req, tool, risk),
+        ArgKind::Path if req.input.starts_with('~') => {
+            // `~` is the home directory of whoever runs the tool: only known
+            // at run time.
+            risk.raise(
+                RiskLevel::Unknown,
+                "the path starts with `~`, known only at run time",
+            );
+            let found = m.first_path_match(req.tool, req.input, true);
+            single(table, req.tool, tool, found, risk)
+        }
         ArgKind::Path => match normalize_path(req.input, req.working_dir) {
             Ok(path) => {
                 if let Some(t) = tool {
                     risk::path(&mut risk, t, &path);
                 }
-                single(m, table, req.tool, tool, &path, risk)
+                let found = m.first_path_match(req.tool, &path, false);
+                single(table, req.tool, tool, found, risk)
             }
             Err(e) => invalid(e.to_string(), risk),
         },
         ArgKind::Url => match url::parse_normalized(req.input) {
             Ok(u) => {
                 risk::url(&mut risk, &u);
-                single(m, table, req.tool, tool, u.url.as_str(), risk)
+                let found = m.first_match(req.tool, u.url.as_str());
+                single(table, req.tool, tool, found, risk)
             }
             Err(e) => invalid(e.to_string(), risk),
         },
-        ArgKind::Text => single(m, table, req.tool, tool, req.input, risk),
+        ArgKind::Text => {
+            let found = m.first_match(req.tool, req.input);
+            single(table, req.tool, tool, found, risk)
+        }
     }
 }
 
 fn invalid(message: String, mut risk: Risk) -> Decision {
-    risk.raise(
-        crate::catalog::RiskLevel::Unknown,
-        "the argument is invalid",
-    );
+    risk.raise(RiskLevel::Unknown, "the argument is invalid");
     Decision {
         action: Action::Deny,
         reason: Reason::InvalidInput { message },
@@ -103,14 +146,13 @@ fn invalid(message: String, mut risk: Risk) -> Decision {
 }
 
 fn single(
-    m: &impl FirstMatch,
     table: &RuleTable,
     tool_name: &str,
     tool: Option<&Tool>,
-    subject: &str,
+    found: Option<usize>,
     risk: Risk,
 ) -> Decision {
-    let (action, reason, _) = verdict(m, table, tool_name, tool, subject);
+    let (action, reason) = verdict(table, tool_name, tool, found);
     Decision {
         action,
         reason,
@@ -119,19 +161,14 @@ fn single(
     }
 }
 
-/// The rule (or mode) verdict for one subject, with the unknown-tool floor.
-/// The third value tells whether a narrow rule decided.
+/// The verdict of the rule found (or the mode), with the unknown-tool floor.
 fn verdict(
-    m: &impl FirstMatch,
     table: &RuleTable,
     tool_name: &str,
     tool: Option<&Tool>,
-    subject: &str,
-) -> (Action, Reason, bool) {
-    let (action, reason, narrow) = match m
-        .first_match(tool_name, subject)
-        .and_then(|i| table.entries.get(i))
-    {
+    found: Option<usize>,
+) -> (Action, Reason) {
+    let (action, reason) = match found.and_then(|i| table.entries.get(i)) {
         Some(e) => (
             e.action,
             Reason::Rule {
@@ -139,13 +176,8 @@ fn verdict(
                 rule_id: Arc::clone(&e.id),
                 position: e.position,
             },
-            e.narrow,
         ),
-        None => (
-            table.mode.baseline(tool),
-            Reason::Mode { mode: table.mode },
-            false,
-        ),
+        None => (table.mode.baseline(tool), Reason::Mode { mode: table.mode }),
     };
     if tool.is_none() && action == Action::Allow {
         return (
@@ -153,10 +185,41 @@ fn verdict(
             Reason::UnknownTool {
                 tool: tool_name.to_owned(),
             },
-            narrow,
         );
     }
-    (action, reason, narrow)
+    (action, reason)
+}
+
+/// Opaque code is judged as an unknown command of its tool: the strictest
+/// decision the rules (enforced ones included) and the mode could give to
+/// some command. That is `allow` only in the open mode with no deny or ask
+/// rule for the tool, and at least `ask` otherwise, whatever allow rule
+/// matched the outer command.
+fn opaque(table: &RuleTable, tool_name: &str, tool: Option<&Tool>, why: &str) -> (Action, Reason) {
+    let rules = table.strictest_rule(tool_name);
+    let baseline = table.mode.baseline(tool);
+    let mut action = rules.map_or(baseline, |r| r.max(baseline));
+    let free = table.mode == ExecutionMode::Open
+        && tool.is_some()
+        && rules.is_none_or(|r| r == Action::Allow);
+    if !free {
+        action = action.max(Action::Ask);
+    }
+    (
+        action,
+        Reason::Unanalysable {
+            message: why.to_owned(),
+        },
+    )
+}
+
+/// A redirection is judged as a call of the file tool: its rules, then the
+/// mode's baseline for that tool.
+fn file_access(m: &impl FirstMatch, table: &RuleTable, file: &FileAccess) -> (Action, Reason) {
+    let name = if file.write { WRITE_TOOL } else { READ_TOOL };
+    let tool = table.catalog.get(name);
+    let found = m.first_path_match(name, &file.path, file.opaque);
+    verdict(table, name, tool, found)
 }
 
 fn decide_shell(
@@ -171,27 +234,20 @@ fn decide_shell(
         // would run and what was judged would differ.
         return invalid("command contains a NUL character".to_owned(), risk);
     }
-    let commands = match shell::parse(req.input) {
+    let commands = match shell::parse_in(req.input, req.working_dir) {
         Ok(commands) => commands,
         Err(e) => {
-            // Nothing can be attributed to particular programs; rules still
-            // see the raw text (so a deny pattern can catch it), and the
-            // result is at least `ask`.
-            let subject = req.input.trim();
-            let (mut action, mut reason, _) = verdict(m, table, req.tool, tool, subject);
-            if action < Action::Ask {
-                action = Action::Ask;
-                reason = Reason::Unanalysable {
-                    message: e.to_string(),
-                };
-            }
-            risk.raise(crate::catalog::RiskLevel::Unknown, e.to_string());
+            // Nothing can be attributed to particular programs: the whole
+            // input is opaque code.
+            let why = e.to_string();
+            let (action, reason) = opaque(table, req.tool, tool, &why);
+            risk.raise(RiskLevel::Unknown, why);
             return Decision {
                 action,
                 reason: reason.clone(),
                 risk,
                 commands: vec![CommandVerdict {
-                    command: subject.to_owned(),
+                    command: req.input.trim().to_owned(),
                     action,
                     reason,
                 }],
@@ -202,24 +258,19 @@ fn decide_shell(
     if commands.is_empty() {
         // An empty or comment-only command line runs nothing; it is judged
         // as written so that rules and the mode still have their say.
-        return single(m, table, req.tool, tool, req.input.trim(), risk);
+        let found = m.first_match(req.tool, req.input.trim());
+        return single(table, req.tool, tool, found, risk);
     }
     let mut verdicts = Vec::with_capacity(commands.len());
     for c in commands {
-        let (mut action, mut reason, narrow) = verdict(m, table, req.tool, tool, &c.text);
-        if action < Action::Ask {
-            if let Some(why) = c.unanalysable {
-                action = Action::Ask;
-                reason = Reason::Unanalysable { message: why };
-            } else if let (Some(word), true) = (&c.runtime_word, narrow) {
-                action = Action::Ask;
-                reason = Reason::Unanalysable {
-                    message: format!(
-                        "`{word}` is only known at run time, so a rule pattern cannot vouch for it"
-                    ),
-                };
-            }
-        }
+        let (action, reason) = if let Some(why) = &c.unanalysable {
+            opaque(table, req.tool, tool, why)
+        } else if let Some(file) = &c.redirect {
+            file_access(m, table, file)
+        } else {
+            let found = m.first_command_match(req.tool, &c);
+            verdict(table, req.tool, tool, found)
+        };
         verdicts.push(CommandVerdict {
             command: c.text,
             action,

@@ -13,29 +13,68 @@
 //! the agent's [`ExecutionMode`] decides. Positions in reasons are
 //! **1-based**.
 //!
-//! Patterns ([`RulePattern`]) match the whole, normalized argument: `*` spans
-//! any characters including `/` and spaces, `\*` and `\\` are a literal star
-//! and backslash, everything else is literal. Before matching:
-//! - paths are normalized lexically and joined to the working directory
-//!   ([`path`]); a path climbing above `/` or containing NUL is denied with
-//!   reason `invalid_input`;
-//! - URLs are normalized ([`url`]); a malformed one is denied likewise;
-//! - shell commands are parsed into simple commands in a canonical form
-//!   ([`shell`] documents it): program basename plus unquoted arguments.
-//!   Each simple command is decided on its own and the strictest verdict
-//!   wins (`deny > ask > allow`). A command that cannot be analysed is at
-//!   least `ask`, and so is one with a word only known at run time (`$F`,
-//!   `$(…)`) when the deciding rule has a pattern: a pattern cannot vouch
-//!   for text it never saw.
+//! Patterns ([`RulePattern`]) match the whole, normalized argument; `\*`
+//! and `\\` are a literal star and backslash, everything else but `*` is
+//! literal. How far `*` reaches depends on the tool's argument kind:
+//!
+//! - **Text and URLs**: `*` spans any characters, `/` and spaces included.
+//!   URLs are normalized first ([`url`]); a malformed one is denied with
+//!   reason `invalid_input`.
+//! - **Paths**: `*` spans any characters. Paths are normalized lexically and
+//!   joined to the working directory ([`path`]); one climbing above `/` or
+//!   containing NUL is denied with reason `invalid_input`. A path starting
+//!   with `~` is only known at run time: only a rule matching every path
+//!   allows it, deny and ask rules match it as written. **Deny and ask
+//!   rules match paths case-insensitively, and `/dir/*` also covers `/dir`**
+//!   (deny broadly); allow rules match exactly (allow narrowly).
+//! - **Commands**: a pattern is a sequence of words separated by blanks.
+//!   Inside a word `*` matches characters of that one word (`/` included),
+//!   never a separator; **a word that is just `*` matches any number of
+//!   words, zero included**. So `rm *` covers bare `rm`, `npm install *`
+//!   covers `npm install`, and `cat /srv/app/*` allows `cat /srv/app/a` but
+//!   not `cat /srv/app/a /etc/shadow`. Words are compared after the shell's
+//!   quote removal and escaping ([`shell`] splits them exactly as the shell
+//!   does); pattern words that are paths are normalized like the paths they
+//!   meet.
+//!
+//! A command line is split into every simple command it would run
+//! (connectors, subshells, substitutions, compound commands, functions,
+//! aliases, `trap` handlers, `case` arms, nested shells, wrappers unwrapped
+//! with their option grammar). Each is decided on its own and the strictest
+//! verdict wins (`deny > ask > allow`):
+//!
+//! - **Allow rules match the command as written**: assignments in front and
+//!   the program as typed (`./git status`, `/tmp/git status` and
+//!   `GIT_DIR=x git status` are not `git status`). **Deny and ask rules see
+//!   through both**: they also match without the assignments and with the
+//!   program's base name (`/bin/rm -rf /` is `rm -rf /`).
+//! - Arguments starting with `/`, `./` or `../` are normalized and joined to
+//!   the working directory (after a `cd`, relative ones are only known at
+//!   run time). A word holding something only the running shell knows — an
+//!   expansion (`$HOME`, `$(…)`), `~`, a pathname glob, brace expansion — is
+//!   matched by an allow rule only through a pattern word that is just `*`;
+//!   deny and ask rules match it as written.
+//! - **Redirections are file access**: output to a file is judged as a
+//!   `write_file` call of the normalized target (that tool's rules, then the
+//!   mode's baseline for it), input from a file as `read_file`; `/dev/null`
+//!   and descriptor duplication are free.
+//! - **Opaque code** — inline interpreter code (`python -c`, `perl -e`,
+//!   `awk 'BEGIN{system(…)}'`, `sed e`, `git -c …`, `tar
+//!   --checkpoint-action=exec=…`), `eval` of anything not literal, programs
+//!   that run a command they are handed but are not unwrapped (`su -c`,
+//!   `chroot`, `flock`, `strace`, …), a shell reading its input, `$'…'` and
+//!   `$"…"` (bash and POSIX sh read them differently), arithmetic on
+//!   variables, input that does not parse — is judged as an unknown command
+//!   of the tool: the strictest decision the tool's rules (enforced ones
+//!   included) and the mode could give to some command. That is `allow`
+//!   only in the `open` mode with no deny or ask rule for the tool, at least
+//!   `ask` otherwise, whatever allow rule matched the outer command; the
+//!   reason is `unanalysable`. Running a script file (`python3 script.py`,
+//!   `npm test`) is an ordinary command.
 //!
 //! Tools missing from the catalog are matched as text, are at least `ask`,
-//! and have risk `unknown`.
-//!
-//! Because `*` spans spaces, a command pattern's star also spans further
-//! arguments: `cat /repo/*` matches `cat /repo/a /etc/passwd`. That is the
-//! documented pattern semantics, not a parsing gap; rules that must pin the
-//! argument count should be literal. [`analyze`] reports rules that can never
-//! apply and patterns that cannot fit their tool's arguments.
+//! and have risk `unknown`. [`analyze`] reports rules that can never apply
+//! and patterns that cannot fit their tool's arguments.
 //!
 //! # Use
 //!

@@ -30,7 +30,6 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::Map;
-use crate::pattern::RulePattern;
 
 /// Total literal bytes up to which a group's middles get a DFA.
 const DFA_LITERAL_BYTES: usize = 64 * 1024;
@@ -49,9 +48,12 @@ pub(crate) struct PatternIndex {
 }
 
 impl PatternIndex {
-    /// Builds the index. `None` stands for a rule without a pattern.
+    /// Builds the index from each rule's literal runs between stars (see
+    /// [`RulePattern`](crate::RulePattern)'s parts); `None` stands for a rule without a
+    /// pattern. A rule may appear more than once (a pattern with an
+    /// alternative form).
     pub(crate) fn build<'p>(
-        patterns: impl IntoIterator<Item = (u32, Option<&'p RulePattern>)>,
+        patterns: impl IntoIterator<Item = (u32, Option<&'p [String]>)>,
     ) -> Self {
         let mut everything = NONE;
         let mut exact: Map<Box<[u8]>, u32> = Map::default();
@@ -59,11 +61,11 @@ impl PatternIndex {
         let mut suffixes: Vec<TrieBuilder> = Vec::new();
         let mut groups: Vec<MiddlesBuilder> = Vec::new();
         for (index, pattern) in patterns {
-            let Some(pattern) = pattern.filter(|p| !p.matches_everything()) else {
+            let Some(parts) = pattern.filter(|p| !(p.len() > 1 && p.iter().all(String::is_empty)))
+            else {
                 everything = everything.min(index);
                 continue;
             };
-            let parts = pattern.parts();
             if let [literal] = parts {
                 let slot = exact.entry(literal.as_bytes().into()).or_insert(index);
                 *slot = (*slot).min(index);
@@ -103,6 +105,18 @@ impl PatternIndex {
             suffixes,
             groups,
         }
+    }
+
+    /// Whether no rule was indexed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.everything == NONE
+            && self.exact.is_empty()
+            && self.prefixes.nodes.first().is_none_or(|n| n.min == NONE)
+    }
+
+    /// The lowest rule index whose pattern matches everything.
+    pub(crate) fn everything(&self) -> u32 {
+        self.everything
     }
 
     /// The lowest rule index (below `best`) whose pattern matches `subject`,
@@ -425,6 +439,7 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pattern::RulePattern;
 
     fn index(patterns: &[Option<&str>]) -> PatternIndex {
         let parsed: Vec<Option<RulePattern>> = patterns
@@ -435,7 +450,7 @@ mod tests {
             parsed
                 .iter()
                 .enumerate()
-                .map(|(i, p)| (i as u32, p.as_ref())),
+                .map(|(i, p)| (i as u32, p.as_ref().map(RulePattern::parts))),
         )
     }
 

@@ -1,8 +1,18 @@
 //! Rule patterns: parsing, the glob semantics, and pattern containment.
 //!
-//! Syntax: `*` matches any run of characters (including `/` and spaces), `\*`
-//! is a literal star, `\\` a literal backslash, and every other character is
-//! itself. A pattern always matches the *whole* subject.
+//! Syntax: `*` is a wildcard, `\*` a literal star, `\\` a literal
+//! backslash, and every other character is itself. A pattern always matches
+//! the *whole* subject. How far a `*` reaches depends on the tool's argument:
+//!
+//! - **text, URLs and paths**: `*` matches any run of characters, `/` and
+//!   spaces included ([`RulePattern::matches`]). For paths, deny and ask
+//!   rules also match case-insensitively, and a pattern ending in `/*` also
+//!   covers the directory itself ([`RulePattern::matches_path`]);
+//! - **commands**: the pattern is a sequence of words separated by blanks. A
+//!   word that is just `*` matches any number of words, zero included; inside
+//!   any other word `*` matches characters of that one word only
+//!   ([`RulePattern::matches_words`]). Words that are paths (they start with
+//!   `/`) are normalized lexically, like the paths they are compared with.
 
 use std::fmt;
 
@@ -20,6 +30,67 @@ pub struct RulePattern {
     /// Literal runs separated by stars: `a*b*c` is `["a", "b", "c"]` and
     /// `*x` is `["", "x"]`. A pattern without a star has exactly one part.
     parts: Vec<String>,
+    /// `parts`, case-folded, for deny and ask rules on paths.
+    folded: Vec<String>,
+    /// For a pattern ending in `/*`: the folded parts of the directory
+    /// itself (`/dir/*` also covers `/dir`), which deny and ask rules on
+    /// paths match too.
+    folded_dir: Option<Vec<String>>,
+    /// The pattern read as a command: its words.
+    words: Vec<PatternWord>,
+}
+
+/// One word of a command pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum PatternWord {
+    /// A word that is just `*`: any number of words, zero included.
+    Any,
+    /// Any other word; its stars stay inside the word.
+    Word(WordGlob),
+}
+
+/// A pattern word other than `*`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct WordGlob {
+    /// Literal runs between the stars (see [`RulePattern`]'s `parts`).
+    parts: Vec<String>,
+    /// The word is a path (it starts with `/`, or with `*` and holds a `/`):
+    /// deny and ask rules compare it case-insensitively, and `/dir/*` also
+    /// covers `/dir`.
+    path: bool,
+    /// Folded parts, for deny and ask rules when the word is a path.
+    folded: Vec<String>,
+    /// Folded parts of the directory itself, for a path word ending in `/*`.
+    folded_dir: Option<Vec<String>>,
+}
+
+/// A command's words, as the matcher reads them.
+pub(crate) trait Words {
+    /// How many words there are.
+    fn count(&self) -> usize;
+    /// The word at `i < count()`.
+    fn word(&self, i: usize) -> SubjectWord<'_>;
+}
+
+impl Words for [SubjectWord<'_>] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn word(&self, i: usize) -> SubjectWord<'_> {
+        self[i]
+    }
+}
+
+/// One word of a command as the matcher sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SubjectWord<'a> {
+    /// The word after quote removal (paths normalized).
+    pub(crate) text: &'a str,
+    /// The word holds something only the running shell knows (an expansion,
+    /// `~`, a pathname glob): only a pattern word that is just `*` may allow
+    /// it.
+    pub(crate) opaque: bool,
 }
 
 /// Why a pattern was rejected. The `Display` text is meant for the person
@@ -117,9 +188,15 @@ impl RulePattern {
                 other => push(&mut parts, other),
             }
         }
+        let folded = fold_parts(&parts);
+        let folded_dir = dir_parts(&folded);
+        let words = command_words(source);
         Ok(Self {
             source: source.to_owned(),
             parts,
+            folded,
+            folded_dir,
+            words,
         })
     }
 
@@ -157,6 +234,81 @@ impl RulePattern {
         glob_match(&self.parts, subject.as_bytes())
     }
 
+    /// Whether the pattern matches a normalized path. `strict` is for deny
+    /// and ask rules, which also match case-insensitively (agents run on
+    /// case-insensitive file systems too) and, for a pattern ending in `/*`,
+    /// the directory itself. Allow rules match exactly.
+    ///
+    /// ```
+    /// use bosun_policy::RulePattern;
+    /// let p = RulePattern::parse("/etc/*").unwrap();
+    /// assert!(p.matches_path("/ETC/passwd", true) && p.matches_path("/etc", true));
+    /// assert!(!p.matches_path("/ETC/passwd", false) && !p.matches_path("/etc", false));
+    /// ```
+    pub fn matches_path(&self, subject: &str, strict: bool) -> bool {
+        if self.matches(subject) {
+            return true;
+        }
+        if !strict {
+            return false;
+        }
+        let folded = fold(subject);
+        glob_match(&self.folded, folded.as_bytes())
+            || self
+                .folded_dir
+                .as_ref()
+                .is_some_and(|d| glob_match(d, folded.as_bytes()))
+    }
+
+    /// Whether the pattern, read as words, matches a command's words (see
+    /// the module docs). `strict` is for deny and ask rules: their path
+    /// words match like [`RulePattern::matches_path`]'s, and they may match
+    /// an opaque word by its text as written, where an allow rule needs a
+    /// pattern word that is just `*`.
+    pub(crate) fn matches_words(&self, subject: &(impl Words + ?Sized), strict: bool) -> bool {
+        words_match(&self.words, subject, strict)
+    }
+
+    /// The folded parts, and those of the directory itself (for the path
+    /// index of deny and ask rules).
+    pub(crate) fn folded_parts(&self) -> (&[String], Option<&[String]>) {
+        (&self.folded, self.folded_dir.as_deref())
+    }
+
+    /// A byte glob, over a command's words joined by single spaces, that
+    /// every command this pattern matches also matches (a necessary
+    /// condition, so an index over it can propose candidates to verify).
+    /// A word that is just `*` becomes a star that also absorbs the spaces
+    /// around it; `strict` turns path words into stars, since deny and ask
+    /// rules compare those case-insensitively.
+    pub(crate) fn command_filter(&self, strict: bool) -> Vec<String> {
+        let mut parts = vec![String::new()];
+        // Whether a space must come before the next word.
+        let mut after_word = false;
+        for w in &self.words {
+            match w {
+                PatternWord::Any => {
+                    parts.push(String::new());
+                    after_word = false;
+                }
+                PatternWord::Word(g) => {
+                    let last = parts.len() - 1;
+                    if after_word {
+                        parts[last].push(' ');
+                    }
+                    if strict && g.path {
+                        parts.push(String::new());
+                    } else {
+                        parts[last].push_str(&g.parts[0]);
+                        parts.extend(g.parts[1..].iter().cloned());
+                    }
+                    after_word = true;
+                }
+            }
+        }
+        parts
+    }
+
     /// Whether every string this pattern matches is also matched by `other`:
     /// then a rule with `other` placed earlier always decides first.
     ///
@@ -169,6 +321,35 @@ impl RulePattern {
         other.matches(&self.witness())
     }
 
+    /// Whether, read as command words, every command this pattern matches
+    /// is also matched by `other`. Checked on witnesses (stars inside a word
+    /// replaced by NUL, a lone `*` by zero, one and two NUL words), which
+    /// is what the rule analysis needs to avoid claiming that a rule never
+    /// applies when its words say otherwise.
+    pub fn is_word_subsumed_by(&self, other: &RulePattern) -> bool {
+        let witness = |any: usize| -> Vec<String> {
+            let mut words = Vec::new();
+            for w in &self.words {
+                match w {
+                    PatternWord::Any => words.extend(std::iter::repeat_n("\0".to_owned(), any)),
+                    PatternWord::Word(g) => words.push(g.parts.join("\0")),
+                }
+            }
+            words
+        };
+        (0..3).all(|any| {
+            let words = witness(any);
+            let subject: Vec<SubjectWord<'_>> = words
+                .iter()
+                .map(|text| SubjectWord {
+                    text,
+                    opaque: false,
+                })
+                .collect();
+            other.matches_words(subject.as_slice(), false)
+        })
+    }
+
     /// This pattern's text with every star replaced by NUL (see
     /// [`RulePattern::is_subsumed_by`]).
     pub(crate) fn witness(&self) -> String {
@@ -179,6 +360,132 @@ impl RulePattern {
 fn push(parts: &mut [String], c: char) {
     if let Some(last) = parts.last_mut() {
         last.push(c);
+    }
+}
+
+/// Case folding for paths, character by character (so that folding a
+/// pattern's parts and folding a subject agree).
+pub(crate) fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+fn fold_parts(parts: &[String]) -> Vec<String> {
+    parts.iter().map(|p| fold(p)).collect()
+}
+
+/// For parts ending in `/*` (last part empty, the one before ending in
+/// `/`): the parts of the directory itself.
+fn dir_parts(parts: &[String]) -> Option<Vec<String>> {
+    let [init @ .., before, last] = parts else {
+        return None;
+    };
+    if !last.is_empty() || !before.ends_with('/') || (init.is_empty() && before == "/") {
+        return None;
+    }
+    let mut dir: Vec<String> = init.to_vec();
+    dir.push(before[..before.len() - 1].to_owned());
+    Some(dir)
+}
+
+/// Splits a pattern into command words at blanks (the shell's: spaces,
+/// tabs, newlines). Escapes were validated by [`RulePattern::parse`].
+fn command_words(source: &str) -> Vec<PatternWord> {
+    source
+        .split([' ', '\t', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w == "*" {
+                return PatternWord::Any;
+            }
+            let path = w.starts_with('/') || (w.starts_with('*') && w.contains('/'));
+            // A path word is cleaned like the paths it is compared with;
+            // stars are ordinary characters to the cleaning.
+            let cleaned;
+            let text = if w.starts_with('/') && !w.contains('\\') && !crate::path::is_clean(w) {
+                cleaned = crate::path::clean_argument(w);
+                cleaned.as_str()
+            } else {
+                w
+            };
+            let mut parts = vec![String::new()];
+            let mut chars = text.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '*' => parts.push(String::new()),
+                    '\\' => {
+                        if let Some(e) = chars.next() {
+                            push(&mut parts, e);
+                        }
+                    }
+                    other => push(&mut parts, other),
+                }
+            }
+            let folded = fold_parts(&parts);
+            let folded_dir = if path { dir_parts(&folded) } else { None };
+            PatternWord::Word(WordGlob {
+                parts,
+                path,
+                folded,
+                folded_dir,
+            })
+        })
+        .collect()
+}
+
+impl WordGlob {
+    fn matches(&self, word: SubjectWord<'_>, strict: bool) -> bool {
+        if word.opaque && !strict {
+            return false;
+        }
+        if glob_match(&self.parts, word.text.as_bytes()) {
+            return true;
+        }
+        if !(strict && self.path) {
+            return false;
+        }
+        let folded = fold(word.text);
+        glob_match(&self.folded, folded.as_bytes())
+            || self
+                .folded_dir
+                .as_ref()
+                .is_some_and(|d| glob_match(d, folded.as_bytes()))
+    }
+}
+
+/// Matches pattern words against subject words: a `*` word takes any number
+/// of words, every other pattern word exactly one. The scan remembers the
+/// last `*` and, on a mismatch, lets it take one more word; as every other
+/// pattern word takes exactly one word, this is exact (the classic wildcard
+/// algorithm, over words instead of characters).
+fn words_match(pattern: &[PatternWord], subject: &(impl Words + ?Sized), strict: bool) -> bool {
+    let len = subject.count();
+    let (mut p, mut s) = (0, 0);
+    // After the last `*`: the pattern position, and how many words it took.
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        match pattern.get(p) {
+            Some(PatternWord::Any) => {
+                star = Some((p + 1, s));
+                p += 1;
+                continue;
+            }
+            Some(PatternWord::Word(g)) if s < len && g.matches(subject.word(s), strict) => {
+                p += 1;
+                s += 1;
+                continue;
+            }
+            Some(PatternWord::Word(_)) => {}
+            None if s == len => return true,
+            None => {}
+        }
+        match star {
+            Some((after, taken)) if taken < len => {
+                star = Some((after, taken + 1));
+                p = after;
+                s = taken + 1;
+            }
+            _ => return false,
+        }
     }
 }
 

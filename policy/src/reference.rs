@@ -1,6 +1,7 @@
 //! The reference evaluator: the policy semantics written as plainly as
 //! possible — walk the rules in evaluation order and return the first whose
-//! tool applies and whose pattern matches.
+//! tool applies and whose pattern matches ([`Rule::matches`] for text and
+//! URLs, `matches_path` for paths, `matches_command` for commands).
 //!
 //! It shares the normalization and verdict pipeline with
 //! [`CompiledPolicy`](crate::CompiledPolicy), so property tests comparing the
@@ -11,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::decision::{Decision, Request};
 use crate::engine::{self, FirstMatch, RuleTable};
 use crate::rules::{ExecutionMode, Layers, Rule};
+use crate::shell::SimpleCommand;
 
 /// A first-match loop over the rules.
 #[derive(Debug, Clone)]
@@ -37,5 +39,17 @@ impl ReferencePolicy {
 impl FirstMatch for ReferencePolicy {
     fn first_match(&self, tool: &str, subject: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.matches(tool, subject))
+    }
+
+    fn first_path_match(&self, tool: &str, path: &str, opaque: bool) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|r| r.matches_path(tool, path, opaque))
+    }
+
+    fn first_command_match(&self, tool: &str, command: &SimpleCommand) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|r| r.matches_command(tool, command))
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::catalog::Tool;
 use crate::pattern::RulePattern;
+use crate::shell::{SimpleCommand, View};
 
 /// What a rule (or a mode) says about a tool call.
 ///
@@ -198,9 +199,45 @@ impl Rule {
         }
     }
 
-    /// Whether this rule decides `subject` for `tool` (reference semantics).
+    /// Whether this rule decides `subject` for `tool`, matched as text (the
+    /// semantics for text and URL tools).
     pub fn matches(&self, tool: &str, subject: &str) -> bool {
         self.tool.applies_to(tool) && self.pattern.as_ref().is_none_or(|p| p.matches(subject))
+    }
+
+    /// Deny and ask rules: they match paths case-insensitively, commands
+    /// through assignments and by the program's base name, and words only
+    /// known at run time by their text as written.
+    pub(crate) fn is_strict(&self) -> bool {
+        self.action != Action::Allow
+    }
+
+    /// Whether this rule decides a normalized `path` for a path tool
+    /// (reference semantics). An `opaque` path (only known at run time) is
+    /// allowed only by a rule matching every path.
+    pub(crate) fn matches_path(&self, tool: &str, path: &str, opaque: bool) -> bool {
+        self.tool.applies_to(tool)
+            && self.pattern.as_ref().is_none_or(|p| {
+                if opaque {
+                    p.matches_everything() || (self.is_strict() && p.matches_path(path, true))
+                } else {
+                    p.matches_path(path, self.is_strict())
+                }
+            })
+    }
+
+    /// Whether this rule decides a simple command for a command tool
+    /// (reference semantics): allow rules match the command as written,
+    /// deny and ask rules any of its views.
+    pub(crate) fn matches_command(&self, tool: &str, command: &SimpleCommand) -> bool {
+        let strict = self.is_strict();
+        self.tool.applies_to(tool)
+            && self.pattern.as_ref().is_none_or(|p| {
+                command
+                    .views()
+                    .filter(|&v| strict || v == View::AsWritten)
+                    .any(|v| p.matches_words(&command.view_words(v), strict))
+            })
     }
 }
 

@@ -1,68 +1,74 @@
 //! Shell command analysis: a command line becomes the list of simple
-//! commands it would run, each in a canonical text form that rule patterns
-//! are matched against.
+//! commands it would run, and of the files its redirections open, each with
+//! the words rule patterns are matched against.
 //!
-//! This is a hand-written parser for the bash subset agents actually send.
-//! The maintained bash parsers on crates.io are either not pure Rust
+//! This is a hand-written parser for the bash language agents send. The
+//! maintained bash parsers on crates.io are either not pure Rust
 //! (tree-sitter) or pull in caching, tracing and snapshot-testing
 //! dependencies and allocate far beyond a sub-microsecond budget; what the
 //! engine needs is narrower than a full AST anyway: *which programs run, with
-//! which words*, and an honest "cannot tell" for everything else.
+//! which words, and which files are opened*, and an honest "cannot tell" for
+//! everything else.
 //!
 //! # What is found
 //!
 //! Simple commands separated by `;`, `&`, `&&`, `||`, `|`, `|&` and newlines;
 //! inside subshells `( … )`, brace groups `{ …; }`, `if`/`while`/`until`/
-//! `for` bodies, function bodies, command substitutions `$( … )` and
-//! `` `…` `` (also inside double quotes, `${…}` and `$(( … ))`), process
-//! substitutions `<( … )`/`>( … )`, and here-documents with unquoted
-//! delimiters. Wrappers are unwrapped recursively: `sudo`, `doas`, `env`,
-//! `nohup`, `timeout`, `nice`, `ionice`, `time`, `command`, `builtin`,
-//! `exec`, `stdbuf`, `setsid`, `busybox`, `xargs` (judged as `CMD args …`,
-//! the `…` standing for the arguments it reads), `watch`, `bash -c`/`sh -c`
-//! (and other sh-family shells), `eval` with static text, `trap` handlers and
-//! `find -exec`.
+//! `for`/`select` bodies, `case` arms, function bodies, `coproc` (named or
+//! not), `time { … }`, command substitutions `$( … )` and `` `…` `` (also
+//! inside double quotes, `${…}` and `$(( … ))`), process substitutions
+//! `<( … )`/`>( … )`, and here-documents with unquoted delimiters. Wrappers
+//! are unwrapped with their option grammar: `sudo`/`doas` (`-u`, `-R`, `-D`,
+//! `VAR=value`, …), `env` (`-`, `-i`, `-u`, `-C`, `-S`), `nohup`, `timeout`,
+//! `nice`, `ionice`, `time`, `command`, `builtin`, `exec`, `stdbuf`,
+//! `setsid`, `busybox`, `xargs` (judged as `CMD args …`, the `…` standing
+//! for the arguments it reads), `watch`, `bash -c`/`sh -c` and the other
+//! sh-family shells (option clusters such as `-euxo pipefail` included),
+//! `eval` and `alias` with literal text, `trap` handlers and `find -exec`.
 //!
-//! # Canonical form
+//! # The words of a command
 //!
-//! `program arg1 arg2 …`, single spaces between words, where:
-//! - quotes and backslash escapes are removed (`r"m" '-rf'` is `rm -rf`), an
-//!   empty word is written `''`;
-//! - the program is its **basename**: `/bin/rm`, `/usr/bin/rm`, `./rm` and
-//!   `\rm` are all `rm`, so a rule about `rm` governs every spelling of it
-//!   (a pattern such as `/bin/rm *` therefore never matches; the rule
-//!   analysis says so);
-//! - leading `NAME=value` assignments and wrapper options are dropped;
-//! - path-like arguments (starting with `/`, `./`, `../`, `~/`, or containing
-//!   `//`, `/./`, `/../`) are cleaned lexically, so `/tmp/../etc/passwd` is
-//!   `/etc/passwd`;
-//! - redirections are not part of the command; instead each output
-//!   redirection to a file is a subject of its own, `> target` or
-//!   `>> target` (target cleaned like an argument), so that a rule allowing
-//!   `echo *` does not allow `echo x > ~/.bashrc`. Input redirections,
-//!   descriptor duplications (`2>&1`) and `/dev/null` are not judged;
-//! - expansions (`$VAR`, `${…}`, `$(…)`, backticks, `$((…))`, brace
-//!   expansion) stay as written.
+//! Quotes and backslash escapes are removed (`r"m" '-rf'` is `rm -rf`). A
+//! [`SimpleCommand`]'s text is its assignments, its program **as written**
+//! and its arguments, single spaces between words (an empty word is shown
+//! as `''`). Arguments starting with `/`, `./` or `../` are normalized
+//! lexically and joined to the working directory (`/tmp/../etc/passwd` is
+//! `/etc/passwd`); after a `cd`, relative ones are only known at run time.
+//! A word holding an expansion, `~`, a pathname glob or brace expansion is
+//! *opaque*: its value is only known at run time. Deny and ask rules also
+//! see the command without its assignments and with the program's base name
+//! (see `View`).
 //!
 //! A wrapper that grants privileges or runs other commands as a side effect
-//! (`sudo`, `doas`, `find -exec`, `eval`, `trap`) is reported as a command of
-//! its own *and* its inner command is reported too, so a rule about either
-//! applies. Transparent wrappers (`nohup`, `timeout`, `env`, `bash -c`, …)
-//! report only the inner command.
+//! (`sudo`, `doas`, `find -exec`, `eval`, `trap`, `alias`) is reported as a
+//! command of its own *and* its inner command is reported too, so a rule
+//! about either applies. Transparent wrappers (`nohup`, `timeout`, `env`,
+//! `bash -c`, …) report only the inner command.
+//!
+//! Redirections to and from files are entries of their own
+//! ([`SimpleCommand::redirect`]), `> path`, `>> path` or `< path`, judged as
+//! file tool calls; here-documents, descriptor duplication (`2>&1`) and
+//! `/dev/null` are not.
 //!
 //! # What cannot be analysed
 //!
-//! Each such command carries an `unanalysable` reason, which makes it at
-//! least `ask`: a program name only known at run time (`$CMD`, `/bin/r?`,
-//! `r{m,}`), `eval`, `source`, a shell or interpreter reading its program
-//! from input (`curl … | sh`, here-documents), assignments to variables
-//! that change what runs (`PATH`, `LD_PRELOAD`, …), `hash -p`, `env -S`,
-//! `case` statements and anything that does not parse.
+//! Each such command carries an `unanalysable` reason and is judged as
+//! opaque code: a program name only known at run time (`$CMD`, `/bin/r?`,
+//! `r{m,}`), `eval` of a non-literal, `source`, a shell or interpreter
+//! reading its program from input or given code inline (`python -c`,
+//! `perl -e`, `awk` programs that run commands, `sed e`), programs that run
+//! a command they are handed but are not unwrapped (`su`, `chroot`,
+//! `flock`, `strace`, …), options that make ordinary tools run commands
+//! (`git -c`, `tar --checkpoint-action`, `rsync -e`, …), assignments to
+//! variables that change what runs (`PATH`, `LD_PRELOAD`, …), `$'…'` and
+//! `$"…"` (which bash and POSIX sh read differently), arithmetic on
+//! variables, and anything that does not parse.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use crate::path::{clean_argument, is_clean};
+use crate::pattern::SubjectWord;
 
 /// Nesting limit for subshells, substitutions and `bash -c` strings. Real
 /// commands stay far below it; hostile ones are reported as unanalysable
@@ -91,21 +97,33 @@ impl fmt::Display for ShellError {
 
 impl std::error::Error for ShellError {}
 
-/// One program the command line would run.
+/// One program the command line would run, or one file a redirection
+/// reads or writes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SimpleCommand {
-    /// The canonical form (see the module docs) that patterns match.
+    /// The command as written, after quote removal: assignments in front,
+    /// the program as written, the arguments (paths normalized). For a
+    /// redirection, `> path`, `>> path` or `< path`.
     pub text: String,
-    /// Byte ranges in `text` of the program (first) and each argument.
-    /// Kept as ranges so that building a command allocates once for the text.
+    /// Byte ranges in `text` of each word (assignments, program,
+    /// arguments), with whether the word is opaque. An empty word is shown
+    /// as `''` and has an empty range. Kept as ranges so that
+    /// building a command allocates once for the text.
     spans: Spans,
+    /// How many words in front of the program are assignments.
+    assignments: u32,
+    /// Where the program's base name starts in `text`.
+    base_start: u32,
     /// Files written through output redirections.
     pub writes: Vec<String>,
-    /// Why this command cannot be fully analysed; it is then at least `ask`.
+    /// The file this entry reads or writes, when it is a redirection.
+    pub redirect: Option<FileAccess>,
+    /// Why this command cannot be analysed. It is then judged as opaque
+    /// code: the strictest decision any rule or the mode could give.
     pub unanalysable: Option<String>,
-    /// A word whose value is only known at run time (`$F`, `$(…)`, `{}` of
-    /// `find -exec`, arguments added by `xargs`). An allow rule with a
-    /// pattern cannot vouch for such a command, so it is raised to `ask`.
+    /// The first word whose value is only known at run time (`$F`, `$(…)`,
+    /// `~`, a glob, `{}` of `find -exec`, what `xargs` appends). Only a
+    /// pattern word that is just `*` can allow such a word.
     pub runtime_word: Option<String>,
     /// Run through `sudo` or `doas`.
     pub privileged: bool,
@@ -115,38 +133,147 @@ pub struct SimpleCommand {
     pub runs_unseen_code: bool,
 }
 
+/// A file a redirection opens, judged as a call of a file tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAccess {
+    /// Written (`>`, `>>`, `&>`, `<>`), judged as `write_file`; otherwise
+    /// read (`<`), judged as `read_file`.
+    pub write: bool,
+    /// The target: normalized and absolute, or as written when opaque.
+    pub path: String,
+    /// The target is only known at run time (`~`, `$VAR`, a glob, a
+    /// relative path after `cd`): only rules matching every path allow it.
+    pub opaque: bool,
+}
+
+/// The words of a command a rule's pattern is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    /// Assignments, the program as written, the arguments: what allow rules
+    /// must match.
+    AsWritten,
+    /// Without the assignments in front.
+    WithoutAssignments,
+    /// Without the assignments, the program by its base name (`/bin/rm` is
+    /// `rm`). Deny and ask rules match any of the three.
+    BaseName,
+}
+
 impl SimpleCommand {
-    /// The program's basename; empty for a bare redirection (`> file`) or a
-    /// program name only known at run time.
+    /// The program's base name; empty for a redirection or a program name
+    /// only known at run time.
     pub fn program(&self) -> &str {
-        self.spans
-            .iter()
-            .next()
-            .map_or("", |(a, b)| self.slice(a, b))
+        match self.spans.get(self.assignments as usize) {
+            Some((_, end, _)) => self.slice(self.base_start, end),
+            None => "",
+        }
     }
 
-    /// The arguments in canonical form (quotes removed, path-like ones
-    /// cleaned, an empty one as `''`).
+    /// The program as written (`./git`, `/usr/bin/env`).
+    pub fn program_as_written(&self) -> &str {
+        self.spans
+            .get(self.assignments as usize)
+            .map_or("", |(a, b, _)| self.slice(a, b))
+    }
+
+    /// The arguments (quotes removed, paths normalized, an empty one as
+    /// `''`).
     pub fn args(&self) -> impl Iterator<Item = &str> + Clone {
-        self.spans.iter().skip(1).map(|(a, b)| self.slice(a, b))
+        self.spans
+            .iter()
+            .skip(self.assignments as usize + 1)
+            .map(|(a, b, _)| self.slice(a, b))
+    }
+
+    /// The assignments in front of the program.
+    pub fn assignments(&self) -> impl Iterator<Item = &str> + Clone {
+        self.spans
+            .iter()
+            .take(self.assignments as usize)
+            .map(|(a, b, _)| self.slice(a, b))
     }
 
     fn slice(&self, a: u32, b: u32) -> &str {
         self.text.get(a as usize..b as usize).unwrap_or("")
     }
+
+    /// The distinct views of this command (see [`View`]).
+    pub(crate) fn views(&self) -> impl Iterator<Item = View> {
+        let program_start = self
+            .spans
+            .get(self.assignments as usize)
+            .map_or(0, |(a, _, _)| a);
+        [
+            Some(View::AsWritten),
+            (self.assignments > 0).then_some(View::WithoutAssignments),
+            (self.base_start != program_start).then_some(View::BaseName),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The view's words joined by single spaces (a slice of `text`).
+    pub(crate) fn view_text(&self, view: View) -> &str {
+        let from = match view {
+            View::AsWritten => 0,
+            View::WithoutAssignments => self
+                .spans
+                .get(self.assignments as usize)
+                .map_or(0, |(a, _, _)| a),
+            View::BaseName => self.base_start,
+        };
+        self.text.get(from as usize..).unwrap_or("")
+    }
+
+    /// The view's words.
+    pub(crate) fn view_words(&self, view: View) -> ViewWords<'_> {
+        ViewWords { cmd: self, view }
+    }
 }
 
-/// Word ranges of a command: inline for the usual handful of words, so a
-/// command costs one allocation (its text) rather than two.
+/// The words of one view of a command.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ViewWords<'c> {
+    cmd: &'c SimpleCommand,
+    view: View,
+}
+
+impl crate::pattern::Words for ViewWords<'_> {
+    fn count(&self) -> usize {
+        match self.view {
+            View::AsWritten => self.cmd.spans.len(),
+            _ => self.cmd.spans.len() - self.cmd.assignments as usize,
+        }
+    }
+
+    fn word(&self, i: usize) -> SubjectWord<'_> {
+        let skip = match self.view {
+            View::AsWritten => 0,
+            _ => self.cmd.assignments as usize,
+        };
+        let (mut a, b, opaque) = self.cmd.spans.get(skip + i).unwrap_or((0, 0, false));
+        if self.view == View::BaseName && i == 0 {
+            a = self.cmd.base_start;
+        }
+        SubjectWord {
+            text: self.cmd.slice(a, b),
+            opaque,
+        }
+    }
+}
+
+/// Word ranges of a command with their opaque mark: inline for the usual
+/// handful of words, so a command costs one allocation (its text) rather
+/// than two.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Spans {
-    inline: [(u32, u32); 8],
+    inline: [(u32, u32, bool); 8],
     len: usize,
-    spill: Vec<(u32, u32)>,
+    spill: Vec<(u32, u32, bool)>,
 }
 
 impl Spans {
-    fn push(&mut self, span: (u32, u32)) {
+    fn push(&mut self, span: (u32, u32, bool)) {
         match self.inline.get_mut(self.len) {
             Some(slot) => {
                 *slot = span;
@@ -156,7 +283,19 @@ impl Spans {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+    fn len(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
+    fn get(&self, i: usize) -> Option<(u32, u32, bool)> {
+        if i < self.len {
+            Some(self.inline[i])
+        } else {
+            self.spill.get(i - self.len).copied()
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, u32, bool)> + Clone + '_ {
         self.inline[..self.len].iter().chain(&self.spill).copied()
     }
 }
@@ -170,9 +309,17 @@ impl Spans {
 /// assert_eq!(texts, ["cd /repo", "sudo rm -rf target", "rm -rf target", "echo a && b"]);
 /// ```
 pub fn parse(input: &str) -> Result<Vec<SimpleCommand>, ShellError> {
+    parse_in(input, None)
+}
+
+/// Like [`parse`], with relative paths (`./x`, `../x`) joined to
+/// `working_dir`. Without one they are only known at run time.
+pub fn parse_in(input: &str, working_dir: Option<&str>) -> Result<Vec<SimpleCommand>, ShellError> {
     let mut lower = Lower {
         out: Vec::new(),
         depth: 0,
+        cwd: working_dir.and_then(|d| crate::path::normalize_path(".", Some(d)).ok()),
+        moved: false,
     };
     analyse(input, 0, &mut lower)?;
     Ok(lower.out)
@@ -212,6 +359,22 @@ struct Word<'s> {
     brace: bool,
     /// Some part was quoted or escaped.
     quoted: bool,
+    /// Starts with an unquoted `~` (or has one after `=` or `:`): the home
+    /// directory, only known at run time.
+    tilde: bool,
+    /// Holds `$'…'` or `$"…"`, which bash and POSIX sh read differently.
+    dialect: bool,
+    /// Holds an arithmetic expansion naming variables: bash evaluates their
+    /// values as arithmetic too, and `a[$(cmd)]` in a value runs `cmd`.
+    arithmetic_names: bool,
+}
+
+impl Word<'_> {
+    /// The word's value depends on the running shell: an expansion, `~`, a
+    /// pathname glob, brace expansion, or quoting that shells disagree on.
+    fn opaque(&self) -> bool {
+        self.dynamic || self.glob || self.brace || self.tilde || self.dialect
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,6 +399,8 @@ struct Redirect<'s> {
 
 #[derive(Debug, Default)]
 struct RawCommand<'s> {
+    /// Why the construct as a whole cannot be analysed.
+    issue: Option<String>,
     assignments: Vec<Word<'s>>,
     words: Words<'s>,
     redirects: Vec<Redirect<'s>>,
@@ -287,6 +452,8 @@ enum End {
     Eof,
     Paren,
     Brace,
+    /// A `case` arm: ends at `;;`, `;&`, `;;&` (consumed) or before `esac`.
+    Case,
 }
 
 struct Heredoc {
@@ -427,13 +594,16 @@ impl<'s> Parser<'s, '_> {
     }
 
     /// Blanks, comments, newlines and the `;`/`&` terminators between
-    /// commands.
-    fn skip_separators(&mut self) -> Result<(), ShellError> {
+    /// commands. In a `case` arm it stops before the arm's terminator.
+    fn skip_separators(&mut self, in_case: bool) -> Result<(), ShellError> {
         loop {
             self.skip_blanks();
             self.skip_comment();
             match self.peek() {
                 Some(b'\n') => self.newline()?,
+                Some(b';') if in_case && matches!(self.peek_at(1), Some(b';' | b'&')) => {
+                    return Ok(());
+                }
                 Some(b';') if self.peek_at(1) == Some(b';') => {
                     return err("`;;` outside a case statement");
                 }
@@ -459,7 +629,18 @@ impl<'s> Parser<'s, '_> {
 
     fn parse_list(&mut self, end: End) -> Result<(), ShellError> {
         loop {
-            self.skip_separators()?;
+            self.skip_separators(end == End::Case)?;
+            if end == End::Case {
+                for terminator in [&b";;&"[..], b";;", b";&"] {
+                    if self.starts_with(terminator) {
+                        self.i += terminator.len();
+                        return Ok(());
+                    }
+                }
+                if self.at_reserved(b"esac") {
+                    return Ok(());
+                }
+            }
             match self.peek() {
                 None if end == End::Eof => return Ok(()),
                 None => return err("unterminated `(` or `{`"),
@@ -523,14 +704,56 @@ impl<'s> Parser<'s, '_> {
             self.skip_blanks();
             match self.token() {
                 // Words that only introduce or join commands.
-                kw @ (b"if" | b"then" | b"elif" | b"else" | b"do" | b"while" | b"until" | b"!"
-                | b"coproc") => self.i += kw.len(),
+                kw @ (b"if" | b"then" | b"elif" | b"else" | b"do" | b"while" | b"until" | b"!") => {
+                    self.i += kw.len();
+                }
+                // `time [-p] PIPELINE`: the reserved word times whatever
+                // follows, compound commands included.
+                b"time" => {
+                    self.i += 4;
+                    self.skip_blanks();
+                    for option in [&b"-p"[..], b"--"] {
+                        if self.at_reserved(option) {
+                            self.i += option.len();
+                            self.skip_blanks();
+                        }
+                    }
+                }
+                // `coproc [NAME] COMMAND`: a name comes only before a
+                // compound command.
+                b"coproc" => {
+                    self.i += 6;
+                    self.skip_blanks();
+                    let src = self.s;
+                    let name = self.token();
+                    if !name.is_empty()
+                        && is_name_start(name[0])
+                        && name.iter().all(|&c| is_name_char(c))
+                    {
+                        let after = self.i + name.len();
+                        let rest = src[after..].trim_ascii_start();
+                        if rest.starts_with(b"{")
+                            || rest.starts_with(b"(")
+                            || [&b"while"[..], b"until", b"for", b"if", b"case", b"select"]
+                                .iter()
+                                .any(|kw| {
+                                    rest.starts_with(kw)
+                                        && rest.get(kw.len()).is_none_or(|&c| is_meta(c))
+                                })
+                        {
+                            self.i = after;
+                        }
+                    }
+                }
                 // Words that end a compound command; redirections may follow.
-                kw @ (b"fi" | b"done" | b"}") => {
+                // Brace groups are parsed whole: a `}` here closes nothing.
+                b"}" => return err("unexpected `}`"),
+                kw @ (b"fi" | b"done") => {
                     self.i += kw.len();
                     return self.trailing_redirects();
                 }
-                b"case" | b"esac" => return err("case statements are not analysed"),
+                b"case" => return self.parse_case(),
+                b"esac" => return err("unexpected `esac`"),
                 b"{" => {
                     self.i += 1;
                     self.nested(|p| p.parse_list(End::Brace))?;
@@ -551,8 +774,18 @@ impl<'s> Parser<'s, '_> {
                 b"[[" => return self.parse_test(),
                 b"" if self.starts_with(b"((") => {
                     self.i += 2;
+                    let start = self.i;
                     let mut sink = Word::default();
                     self.arithmetic(&mut sink)?;
+                    // Bash evaluates a variable's value as arithmetic too,
+                    // and `a[$(cmd)]` in that value runs `cmd`.
+                    if self.s[start..self.i].iter().any(|&c| is_name_start(c)) {
+                        let raw = RawCommand {
+                            issue: Some(ARITHMETIC.to_owned()),
+                            ..RawCommand::default()
+                        };
+                        self.emit(&raw)?;
+                    }
                     return self.trailing_redirects();
                 }
                 b"" if self.peek() == Some(b'(') => {
@@ -562,6 +795,48 @@ impl<'s> Parser<'s, '_> {
                 }
                 _ => return self.parse_simple(),
             }
+        }
+    }
+
+    /// `case WORD in [(]PATTERN[|PATTERN]…) LIST ;; … esac`: the word and
+    /// the patterns may hold substitutions, which run; each arm's list is
+    /// parsed like any other.
+    fn parse_case(&mut self) -> Result<(), ShellError> {
+        self.i += 4;
+        self.skip_blanks();
+        if self.word()?.is_none() {
+            return err("`case` without a word");
+        }
+        self.skip_linebreaks()?;
+        if !self.at_reserved(b"in") {
+            return err("`case` without `in`");
+        }
+        self.i += 2;
+        loop {
+            self.skip_linebreaks()?;
+            if self.at_reserved(b"esac") {
+                self.i += 4;
+                return self.trailing_redirects();
+            }
+            if self.peek() == Some(b'(') {
+                self.i += 1;
+            }
+            loop {
+                self.skip_blanks();
+                if self.word()?.is_none() {
+                    return err("`case` arm without a pattern");
+                }
+                self.skip_blanks();
+                match self.peek() {
+                    Some(b'|') => self.i += 1,
+                    Some(b')') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return err("unterminated `case` pattern"),
+                }
+            }
+            self.nested(|p| p.parse_list(End::Case))?;
         }
     }
 
@@ -639,8 +914,8 @@ impl<'s> Parser<'s, '_> {
         self.trailing_redirects()
     }
 
-    /// Redirections after a compound command apply to all of it; file
-    /// writes become a command of their own so they are still judged.
+    /// Redirections after a compound command apply to all of it; file reads
+    /// and writes become entries of their own so they are still judged.
     fn trailing_redirects(&mut self) -> Result<(), ShellError> {
         let mut raw = RawCommand::default();
         loop {
@@ -651,11 +926,12 @@ impl<'s> Parser<'s, '_> {
             let r = self.redirect()?;
             raw.redirects.push(r);
         }
-        if raw
-            .redirects
-            .iter()
-            .any(|r| matches!(r.kind, RedirKind::Write | RedirKind::Append))
-        {
+        if raw.redirects.iter().any(|r| {
+            matches!(
+                r.kind,
+                RedirKind::Write | RedirKind::Append | RedirKind::Read
+            )
+        }) {
             self.emit(&raw)?;
         }
         Ok(())
@@ -799,9 +1075,11 @@ impl<'s> Parser<'s, '_> {
         // a plain slice of the input, which most words never do.
         let mut bytes = Vec::new();
         let mut plain = true;
-        // Brace expansion needs `{`, then `,` or `..`, then `}`, unquoted.
+        // Brace expansion needs `{`, then `,` or `..`, then `}`, unquoted;
+        // a bracket glob needs `[` and then `]`.
         let mut brace_open = false;
         let mut brace_sep = false;
+        let mut bracket_open = false;
         while let Some(c) = self.peek() {
             let special = match c {
                 b'<' | b'>' if self.i == start && self.peek_at(1) == Some(b'(') => true,
@@ -849,6 +1127,7 @@ impl<'s> Parser<'s, '_> {
                     self.double_quoted(&mut inner, Some(b'"'))?;
                     bytes.extend_from_slice(inner.text.as_bytes());
                     w.dynamic |= inner.dynamic;
+                    w.arithmetic_names |= inner.arithmetic_names;
                 }
                 b'$' => self.dollar(&mut w, &mut bytes, false)?,
                 b'`' => {
@@ -859,7 +1138,12 @@ impl<'s> Parser<'s, '_> {
                 }
                 _ => {
                     match c {
-                        b'*' | b'?' | b'[' => w.glob = true,
+                        b'*' | b'?' => w.glob = true,
+                        b'[' => bracket_open = true,
+                        b']' if bracket_open => w.glob = true,
+                        b'~' if self.i == start || matches!(self.s[self.i - 1], b'=' | b':') => {
+                            w.tilde = true;
+                        }
                         b'{' => brace_open = true,
                         b',' if brace_open => brace_sep = true,
                         b'.' if brace_open && self.peek_at(1) == Some(b'.') => brace_sep = true,
@@ -945,7 +1229,9 @@ impl<'s> Parser<'s, '_> {
         match self.peek_at(1) {
             Some(b'(') if self.peek_at(2) == Some(b'(') => {
                 self.i += 3;
+                let from = self.i;
                 self.arithmetic(w)?;
+                w.arithmetic_names |= self.s[from..self.i].iter().any(|&c| is_name_start(c));
             }
             Some(b'(') => {
                 self.i += 2;
@@ -953,22 +1239,26 @@ impl<'s> Parser<'s, '_> {
             }
             Some(b'{') => {
                 self.i += 2;
-                self.parameter()?;
+                self.parameter(w)?;
             }
             Some(b'\'') if !in_dq => {
                 self.i += 2;
                 self.ansi_c(bytes)?;
                 w.quoted = true;
+                w.dialect = true;
                 return Ok(());
             }
             Some(b'"') if !in_dq => {
-                // `$"…"` is a translatable string: a double-quoted one.
+                // `$"…"` is a translatable string to bash, `$` and a
+                // double-quoted string to POSIX sh.
                 self.i += 2;
                 w.quoted = true;
+                w.dialect = true;
                 let mut inner = Word::default();
                 self.double_quoted(&mut inner, Some(b'"'))?;
                 bytes.extend_from_slice(inner.text.as_bytes());
                 w.dynamic |= inner.dynamic;
+                w.arithmetic_names |= inner.arithmetic_names;
                 return Ok(());
             }
             Some(c) if is_name_start(c) => {
@@ -1022,7 +1312,7 @@ impl<'s> Parser<'s, '_> {
     }
 
     /// `${ … }` after the opening brace.
-    fn parameter(&mut self) -> Result<(), ShellError> {
+    fn parameter(&mut self, w: &mut Word<'_>) -> Result<(), ShellError> {
         loop {
             match self.peek() {
                 None => return err("unterminated ${"),
@@ -1031,14 +1321,15 @@ impl<'s> Parser<'s, '_> {
                     return Ok(());
                 }
                 Some(b'$') => {
-                    let (mut w, mut scratch) = (Word::default(), Vec::new());
-                    self.dollar(&mut w, &mut scratch, true)?;
+                    let mut scratch = Vec::new();
+                    self.dollar(w, &mut scratch, true)?;
                 }
                 Some(b'`') => self.backtick()?,
                 Some(b'"') => {
                     self.i += 1;
                     let mut sink = Word::default();
                     self.double_quoted(&mut sink, Some(b'"'))?;
+                    w.arithmetic_names |= sink.arithmetic_names;
                 }
                 Some(b'\'') => {
                     let Some(len) = self.s[self.i + 1..].iter().position(|&c| c == b'\'') else {
@@ -1108,6 +1399,13 @@ impl<'s> Parser<'s, '_> {
                     };
                     self.i += 1;
                     match e {
+                        // POSIX sh ends the quote at this `'`; bash does
+                        // not: the two would split the rest differently.
+                        b'\'' => {
+                            return err(
+                                "`\\'` inside `$'…'` makes bash and POSIX sh split the command differently",
+                            );
+                        }
                         b'n' => bytes.push(b'\n'),
                         b't' => bytes.push(b'\t'),
                         b'r' => bytes.push(b'\r'),
@@ -1216,88 +1514,249 @@ fn changes_what_runs(name: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// Lowering: raw commands to canonical simple commands, unwrapping wrappers.
+// Lowering: raw commands to simple commands, unwrapping wrappers.
 // ---------------------------------------------------------------------------
 
 /// Stands for the arguments `xargs` reads from its input.
 const XARGS_ARGS: &str = "…";
 
 const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "rbash",
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "rbash", "posh", "lksh", "oksh",
 ];
-const INTERPRETERS: &[&str] = &[
-    "python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun",
+
+/// Interpreters, with the short option letters and long options that hand
+/// them code inline, and the options that take a value (so the script
+/// operand can be found).
+const INTERPRETERS: &[(&str, &str, &[&str], &str)] = &[
+    ("python", "c", &[], "WXQ"),
+    ("python2", "c", &[], "WXQ"),
+    ("python3", "c", &[], "WXQ"),
+    ("pypy", "c", &[], "WX"),
+    ("pypy3", "c", &[], "WX"),
+    ("perl", "eE", &[], "IMlx0"),
+    ("ruby", "e", &[], "IrCEFx"),
+    ("node", "ep", &["--eval", "--print"], "r"),
+    ("nodejs", "ep", &["--eval", "--print"], "r"),
+    ("bun", "ep", &["--eval", "--print"], "r"),
+    (
+        "php",
+        "rBREF",
+        &[
+            "--run",
+            "--process-begin",
+            "--process-code",
+            "--process-end",
+        ],
+        "cdz",
+    ),
+    ("lua", "e", &[], "l"),
+    ("luajit", "e", &[], "lj"),
+    ("Rscript", "e", &[], ""),
+    ("julia", "eE", &["--eval", "--print"], ""),
+    ("osascript", "e", &[], ""),
+    (
+        "pwsh",
+        "c",
+        &["-Command", "-command", "-EncodedCommand", "-encodedcommand"],
+        "",
+    ),
+    (
+        "powershell",
+        "c",
+        &["-Command", "-command", "-EncodedCommand", "-encodedcommand"],
+        "",
+    ),
+    ("tclsh", "", &[], ""),
+    ("deno", "", &[], ""),
+];
+
+/// Programs that run a command or code they are handed, in a grammar the
+/// engine does not unwrap: what they run is opaque code.
+const RUNNERS: &[&str] = &[
+    "su",
+    "runuser",
+    "chroot",
+    "unshare",
+    "flock",
+    "strace",
+    "ltrace",
+    "script",
+    "parallel",
+    "expect",
+    "gdb",
+    "lldb",
+    "nsenter",
+    "firejail",
+    "bwrap",
+    "taskset",
+    "chrt",
+    "numactl",
+    "cpulimit",
+    "valgrind",
+    "fakeroot",
+    "pkexec",
+    "systemd-run",
+    "at",
+    "batch",
+    "tmux",
+    "screen",
+    "xvfb-run",
+    "dbus-run-session",
+    "torsocks",
+    "proxychains",
+    "proxychains4",
+    "sshpass",
+    "catchsegv",
+    "nix-shell",
+    "fish",
+    "csh",
+    "tcsh",
+    "nu",
+    "elvish",
+    "xonsh",
+    "setpriv",
+    "prlimit",
+    "capsh",
+    "sg",
+    "newgrp",
+    "machinectl",
+    "entr",
+    "env_parallel",
+    "sem",
+    "rlwrap",
+    "unbuffer",
+    "faketime",
+    "firejail",
+    "chpst",
+    "softlimit",
+    "daemonize",
+    "start-stop-daemon",
 ];
 
 struct Lower {
     out: Vec<SimpleCommand>,
     depth: usize,
+    /// The working directory relative paths are joined to.
+    cwd: Option<String>,
+    /// A `cd`, `pushd` or `popd` ran: relative paths after it are only known
+    /// at run time.
+    moved: bool,
 }
 
 #[derive(Default, Clone)]
 struct Traits {
     privileged: bool,
-    runtime_word: Option<String>,
     /// Wrappers unwrapped so far, to bound `nohup nohup nohup …`.
     wrappers: usize,
 }
 
+/// A word only known at run time, made up by the engine (what `xargs`
+/// appends, `{}` of `find -exec`).
+fn runtime_word(text: &'static str) -> Word<'static> {
+    Word {
+        text: Cow::Borrowed(text),
+        dynamic: true,
+        ..Word::default()
+    }
+}
+
+fn assignment_issue(assignments: &[Word]) -> Option<String> {
+    assignments
+        .iter()
+        .map(|a| assignment_name(&a.text))
+        .find(|n| changes_what_runs(n))
+        .map(|n| format!("sets {n}, which changes what the command runs"))
+}
+
+const ARITHMETIC: &str = "arithmetic on variables can run commands hidden in their values";
+
+const DIALECT: &str = "`$'…'` and `$\"…\"` are read differently by bash and POSIX sh";
+
 impl Lower {
     fn raw(&mut self, raw: &RawCommand) -> Result<(), ShellError> {
         let issue = raw
-            .assignments
-            .iter()
-            .map(|a| assignment_name(&a.text))
-            .find(|n| changes_what_runs(n))
-            .map(|n| format!("sets {n}, which changes what the command runs"));
+            .issue
+            .clone()
+            .or_else(|| assignment_issue(&raw.assignments));
         if raw.words.is_empty() {
             if let Some(issue) = issue {
-                let words: Vec<&str> = raw.assignments.iter().map(|a| &*a.text).collect();
-                self.out.push(SimpleCommand {
-                    text: words.join(" "),
-                    unanalysable: Some(issue),
-                    ..SimpleCommand::default()
-                });
+                let mut cmd = self.build(&raw.assignments, &[], &Traits::default());
+                if cmd.text.is_empty() {
+                    cmd.text = "(( … ))".to_owned();
+                }
+                cmd.unanalysable = Some(issue);
+                self.out.push(cmd);
+            } else if raw.assignments.iter().any(|a| a.dialect) {
+                let mut cmd = self.build(&raw.assignments, &[], &Traits::default());
+                cmd.unanalysable = Some(DIALECT.to_owned());
+                self.out.push(cmd);
             }
         } else {
-            self.command(raw.words.as_slice(), Traits::default(), issue)?;
+            self.command(
+                &raw.assignments,
+                raw.words.as_slice(),
+                Traits::default(),
+                issue,
+            )?;
         }
         self.redirections(&raw.redirects);
         Ok(())
     }
 
-    fn push(&mut self, name: &str, args: &[Word], traits: &Traits, issue: Option<String>) {
-        let mut cmd = self.build(name, args, traits);
+    fn push(&mut self, assigns: &[Word], words: &[Word], traits: &Traits, issue: Option<String>) {
+        let mut cmd = self.build(assigns, words, traits);
         cmd.unanalysable = issue;
         self.out.push(cmd);
     }
 
-    fn build(&self, name: &str, args: &[Word], traits: &Traits) -> SimpleCommand {
+    /// The command as written: assignments and program verbatim (after
+    /// quote removal), arguments with paths normalized.
+    fn build(&self, assigns: &[Word], words: &[Word], traits: &Traits) -> SimpleCommand {
         let mut text = String::with_capacity(
-            name.len() + args.iter().map(|a| a.text.len() + 1).sum::<usize>(),
+            assigns
+                .iter()
+                .chain(words)
+                .map(|a| a.text.len() + 1)
+                .sum::<usize>(),
         );
         let mut spans = Spans::default();
-        let mut runtime_word = traits.runtime_word.clone();
-        text.push_str(name);
-        spans.push((0, offset(&text)));
-        for a in args {
-            if a.dynamic || a.brace {
-                runtime_word.get_or_insert_with(|| a.text.to_string());
-            }
-            if !text.is_empty() {
+        let mut runtime_word = None;
+        let mut base_start = 0;
+        for (i, w) in assigns.iter().chain(words).enumerate() {
+            if i > 0 {
                 text.push(' ');
             }
             let start = offset(&text);
-            match canonical_arg(a) {
-                arg if arg.is_empty() => text.push_str("''"),
-                arg => text.push_str(&arg),
+            let is_program = i == assigns.len();
+            let (value, opaque) = if i <= assigns.len() {
+                (Cow::Borrowed(&*w.text), w.opaque())
+            } else {
+                self.canonical_arg(w)
+            };
+            if opaque {
+                runtime_word.get_or_insert_with(|| w.text.to_string());
             }
-            spans.push((start, offset(&text)));
+            if value.is_empty() {
+                text.push_str("''");
+                spans.push((start, start, opaque));
+            } else {
+                text.push_str(&value);
+                spans.push((start, offset(&text), opaque));
+            }
+            if is_program {
+                base_start = offset(&text) - offset(program_name(&value)).min(offset(&value));
+                if value.is_empty() {
+                    base_start = start;
+                }
+            }
         }
         SimpleCommand {
             text,
             spans,
+            assignments: u32::try_from(assigns.len()).unwrap_or(u32::MAX),
+            base_start,
             writes: Vec::new(),
+            redirect: None,
             unanalysable: None,
             runtime_word,
             privileged: traits.privileged,
@@ -1305,43 +1764,105 @@ impl Lower {
         }
     }
 
-    /// Output redirections to files are writes of their own, judged as
-    /// `> path` or `>> path`: a rule allowing `echo *` must not thereby
+    /// An argument for matching: paths (starting with `/`, `./` or `../`)
+    /// normalized and joined to the working directory; the flag says the
+    /// word is only known at run time.
+    fn canonical_arg<'a>(&self, w: &'a Word<'_>) -> (Cow<'a, str>, bool) {
+        if w.opaque() {
+            return (Cow::Borrowed(&*w.text), true);
+        }
+        let t = &*w.text;
+        if !looks_like_path(t) {
+            return (Cow::Borrowed(t), false);
+        }
+        self.path(t)
+    }
+
+    /// A path as the running shell would open it, or the text and `true`
+    /// when that depends on where the shell is by then.
+    fn path<'a>(&self, t: &'a str) -> (Cow<'a, str>, bool) {
+        if t.starts_with('/') {
+            return if is_clean(t) {
+                (Cow::Borrowed(t), false)
+            } else {
+                (Cow::Owned(clean_argument(t)), false)
+            };
+        }
+        match &self.cwd {
+            Some(cwd) if !self.moved => (Cow::Owned(clean_argument(&format!("{cwd}/{t}"))), false),
+            _ => (Cow::Borrowed(t), true),
+        }
+    }
+
+    /// Redirections to and from files are file accesses of their own,
+    /// judged by the file tools' rules: a rule allowing `echo *` does not
     /// allow `echo x > ~/.bashrc`.
     fn redirections(&mut self, redirects: &[Redirect]) {
         for r in redirects {
-            let op = match r.kind {
-                RedirKind::Write => ">",
-                RedirKind::Append => ">>",
+            let (op, write) = match r.kind {
+                RedirKind::Write => (">", true),
+                RedirKind::Append => (">>", true),
+                RedirKind::Read => ("<", false),
                 _ => continue,
             };
-            let target = canonical_arg(&r.target);
-            if matches!(&*target, "/dev/null" | "/dev/stdout" | "/dev/stderr") {
+            let (path, opaque) = if r.target.opaque() || r.target.text.is_empty() {
+                (r.target.text.to_string(), true)
+            } else {
+                let (p, o) = self.path(&r.target.text);
+                (p.into_owned(), o)
+            };
+            if !opaque
+                && matches!(
+                    path.as_str(),
+                    "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin"
+                )
+            {
                 continue;
             }
-            let runtime = r.target.dynamic || r.target.brace || r.target.glob;
             self.out.push(SimpleCommand {
-                text: format!("{op} {}", if target.is_empty() { "''" } else { &target }),
-                spans: Spans::default(),
-                writes: vec![target.into_owned()],
-                unanalysable: None,
-                runtime_word: runtime.then(|| r.target.text.to_string()),
-                privileged: false,
-                runs_unseen_code: false,
+                text: format!("{op} {}", if path.is_empty() { "''" } else { &path }),
+                writes: if write {
+                    vec![path.clone()]
+                } else {
+                    Vec::new()
+                },
+                runtime_word: opaque.then(|| r.target.text.to_string()),
+                redirect: Some(FileAccess {
+                    write,
+                    path,
+                    opaque,
+                }),
+                ..SimpleCommand::default()
             });
         }
     }
 
-    /// A command line given as a string (`bash -c`, `eval`, `trap`, `watch`).
-    fn script(&mut self, script: &str) -> Result<(), ShellError> {
+    /// A command line given as a string (`bash -c`, `eval`, `trap`,
+    /// `watch`, `env -S`): its commands inherit the wrapper's privilege and
+    /// any reason it cannot be analysed.
+    fn script(
+        &mut self,
+        script: &str,
+        traits: &Traits,
+        issue: Option<&String>,
+    ) -> Result<(), ShellError> {
         let depth = self.depth;
+        let first = self.out.len();
         let result = analyse(script, depth + 1, self);
         self.depth = depth;
-        result
+        result?;
+        for cmd in &mut self.out[first..] {
+            cmd.privileged |= traits.privileged;
+            if cmd.unanalysable.is_none() {
+                cmd.unanalysable = issue.cloned();
+            }
+        }
+        Ok(())
     }
 
     fn command(
         &mut self,
+        assigns: &[Word],
         words: &[Word],
         mut traits: Traits,
         issue: Option<String>,
@@ -1351,66 +1872,92 @@ impl Lower {
         };
         traits.wrappers += 1;
         if traits.wrappers > MAX_DEPTH {
-            self.push(
-                "",
-                words,
-                &traits,
-                Some("too many nested wrappers".to_owned()),
-            );
+            let why = "too many nested wrappers".to_owned();
+            self.push(assigns, words, &traits, Some(why));
+            return Ok(());
+        }
+        let issue = issue
+            .or_else(|| {
+                assigns
+                    .iter()
+                    .chain(words)
+                    .any(|w| w.dialect)
+                    .then(|| DIALECT.to_owned())
+            })
+            .or_else(|| {
+                assigns
+                    .iter()
+                    .chain(words)
+                    .any(|w| w.arithmetic_names)
+                    .then(|| ARITHMETIC.to_owned())
+            });
+        if prog.opaque() {
+            let why = format!("the program `{}` is only known at run time", prog.text);
+            self.push(assigns, words, &traits, Some(issue.unwrap_or(why)));
             return Ok(());
         }
         if prog.text.contains(char::is_whitespace) {
-            let mut cmd = self.build("", words, &traits);
-            cmd.unanalysable = Some(format!("the program name `{}` contains blanks", prog.text));
-            self.out.push(cmd);
+            let why = format!("the program name `{}` contains blanks", prog.text);
+            self.push(assigns, words, &traits, Some(why));
             return Ok(());
         }
-        if prog.dynamic || prog.glob || prog.brace {
-            let mut cmd = self.build("", words, &traits);
-            cmd.unanalysable = Some(issue.unwrap_or_else(|| {
-                format!("the program `{}` is only known at run time", prog.text)
-            }));
-            self.out.push(cmd);
+        let name = program_name(&prog.text);
+        let reserved = matches!(
+            name,
+            "{" | "}"
+                | "!"
+                | "[["
+                | "]]"
+                | "if"
+                | "then"
+                | "elif"
+                | "else"
+                | "fi"
+                | "while"
+                | "until"
+                | "for"
+                | "select"
+                | "do"
+                | "done"
+                | "case"
+                | "esac"
+                | "function"
+                | "coproc"
+        );
+        if is_assignment(&prog.text)
+            || (!prog.quoted && reserved && (traits.wrappers > 1 || !assigns.is_empty()))
+        {
+            // A reserved word or an assignment where a wrapper expects a
+            // program: what runs is not what a rule would see.
+            let why = format!("`{name}` stands where a program should be");
+            self.push(assigns, words, &traits, Some(why));
             return Ok(());
         }
-        let name = if prog.text.is_empty() {
-            "''"
-        } else {
-            program_name(&prog.text)
+        let plain = |this: &mut Self, why: Option<String>| {
+            this.push(assigns, words, &traits, issue.clone().or(why));
+            Ok(())
         };
-        let opt = |with_value: &[&str]| skip_options(args, with_value);
         match name {
             "sudo" | "doas" => {
-                const WITH_VALUE: &[&str] = &[
-                    "-u",
-                    "-g",
-                    "-h",
-                    "-p",
-                    "-C",
-                    "-D",
-                    "-r",
-                    "-t",
-                    "-U",
-                    "-T",
-                    "--user",
-                    "--group",
-                    "--host",
-                    "--prompt",
-                    "--chdir",
-                    "--role",
-                    "--type",
-                    "--other-user",
-                ];
-                let rest = opt(WITH_VALUE);
-                let inner_at = args.len() - rest.len();
-                // The privileged command as a whole, with the wrapped program
-                // by name too, so `sudo rm *` also governs `sudo /bin/rm`.
-                let mut view = args.to_vec();
-                if let Some(w) = view.get_mut(inner_at).filter(|w| !w.dynamic) {
-                    w.text = Cow::Owned(program_name(&w.text).to_owned());
-                }
-                self.push(name, &view, &traits, issue.clone());
+                self.push(assigns, words, &traits, issue.clone());
                 traits.privileged = true;
+                let rest = skip_options(
+                    args,
+                    "ugpCDhrRtUT",
+                    &[
+                        "user",
+                        "group",
+                        "prompt",
+                        "chdir",
+                        "chroot",
+                        "host",
+                        "role",
+                        "type",
+                        "other-user",
+                        "close-from",
+                        "command-timeout",
+                    ],
+                );
                 if rest.is_empty() {
                     let shell = args
                         .iter()
@@ -1421,88 +1968,63 @@ impl Lower {
                     }
                     return Ok(());
                 }
-                self.command(rest, traits, issue)
+                // `sudo VAR=value command`: the variables go to the command.
+                let n = rest.iter().take_while(|w| is_assignment(&w.text)).count();
+                let mut inner = assigns.to_vec();
+                inner.extend(rest[..n].iter().cloned());
+                let issue = issue.or_else(|| assignment_issue(&rest[..n]));
+                self.command(&inner, &rest[n..], traits, issue)
             }
-            "env" => {
-                if args
-                    .iter()
-                    .any(|a| a.text == "-S" || a.text.starts_with("--split-string"))
-                {
-                    self.push(
-                        name,
-                        args,
-                        &traits,
-                        Some("`env -S` splits a string into a command".to_owned()),
-                    );
-                    return Ok(());
-                }
-                let rest = opt(&["-u", "--unset", "-C", "--chdir"]);
-                let assigned = rest.iter().take_while(|w| is_assignment(&w.text)).count();
-                let issue = issue.or_else(|| {
-                    rest[..assigned]
-                        .iter()
-                        .map(|w| assignment_name(&w.text))
-                        .find(|n| changes_what_runs(n))
-                        .map(|n| format!("sets {n}, which changes what the command runs"))
-                });
-                if assigned == rest.len() {
-                    self.push(name, args, &traits, issue);
-                    return Ok(());
-                }
-                self.command(&rest[assigned..], traits, issue)
-            }
-            "nohup" | "builtin" | "setsid" | "busybox" | "stdbuf" | "time" | "nice" | "ionice"
-            | "exec" | "timeout" | "command" => {
+            "env" => self.env(assigns, args, traits, issue),
+            "nohup" | "builtin" | "setsid" | "stdbuf" | "time" | "nice" | "ionice" | "exec"
+            | "timeout" | "command" | "busybox" => {
                 if name == "command" && args.iter().any(|a| matches!(a.text.as_ref(), "-v" | "-V"))
                 {
                     // Only looks the name up.
-                    self.push(name, args, &traits, issue);
-                    return Ok(());
+                    return plain(self, None);
                 }
-                let with_value: &[&str] = match name {
-                    "time" => &["-f", "-o", "--format", "--output"],
-                    "nice" => &["-n", "--adjustment"],
-                    "ionice" => &["-c", "-n", "-p", "--class", "--classdata"],
-                    "exec" => &["-a"],
-                    "stdbuf" => &["-i", "-o", "-e", "--input", "--output", "--error"],
-                    "timeout" => &["-s", "-k", "--signal", "--kill-after"],
-                    _ => &[],
+                let (shorts, longs): (&str, &[&str]) = match name {
+                    "time" => ("fo", &["format", "output"]),
+                    "nice" => ("n", &["adjustment"]),
+                    "ionice" => ("cnpPu", &["class", "classdata", "pid", "pgid", "uid"]),
+                    "exec" => ("a", &[]),
+                    "stdbuf" => ("ioe", &["input", "output", "error"]),
+                    "timeout" => ("sk", &["signal", "kill-after"]),
+                    _ => ("", &[]),
                 };
-                let mut rest = opt(with_value);
+                let mut rest = skip_options(args, shorts, longs);
                 if name == "timeout" && !rest.is_empty() {
                     rest = &rest[1..];
                 }
-                if rest.is_empty() {
-                    self.push(name, args, &traits, issue);
-                    return Ok(());
+                if rest.is_empty() || (name == "ionice" && args.iter().any(|a| a.text == "-p")) {
+                    return plain(self, None);
                 }
-                self.command(rest, traits, issue)
+                self.command(assigns, rest, traits, issue)
             }
             "xargs" => {
-                let rest = opt(&[
-                    "-I",
-                    "-L",
-                    "-l",
-                    "-n",
-                    "-P",
-                    "-s",
-                    "-d",
-                    "-E",
-                    "-a",
-                    "--max-args",
-                    "--max-procs",
-                    "--delimiter",
-                    "--arg-file",
-                    "--max-lines",
-                    "--max-chars",
-                    "--eof",
-                ]);
-                traits
-                    .runtime_word
-                    .get_or_insert_with(|| XARGS_ARGS.to_owned());
-                // The arguments xargs appends are judged as one more word,
-                // so `rm *` governs `xargs rm` and an exact `rm` does not.
-                let mut inner = if rest.is_empty() {
+                let rest = skip_options(
+                    args,
+                    "ILnPsdEa",
+                    &[
+                        "max-args",
+                        "max-procs",
+                        "delimiter",
+                        "arg-file",
+                        "max-lines",
+                        "max-chars",
+                        "eof",
+                        "replace",
+                        "process-slot-var",
+                    ],
+                );
+                let replace = args
+                    .windows(2)
+                    .find(|w| w[0].text == "-I")
+                    .map(|w| w[1].text.to_string());
+                // What xargs appends or substitutes is only known at run
+                // time, so `rm *` governs `xargs rm` and an exact `rm`
+                // does not.
+                let mut inner: Vec<Word> = if rest.is_empty() {
                     vec![Word {
                         text: Cow::Borrowed("echo"),
                         ..Word::default()
@@ -1510,72 +2032,118 @@ impl Lower {
                 } else {
                     rest.to_vec()
                 };
-                inner.push(Word {
-                    text: Cow::Borrowed(XARGS_ARGS),
-                    ..Word::default()
-                });
-                self.command(&inner, traits, issue)
+                if let Some(r) = replace.filter(|r| !r.is_empty()) {
+                    for w in inner.iter_mut().skip(1) {
+                        w.dynamic |= w.text.contains(r.as_str());
+                    }
+                }
+                inner.push(runtime_word(XARGS_ARGS));
+                self.command(assigns, &inner, traits, issue)
             }
             "watch" => {
-                let rest = opt(&["-n", "--interval", "-d", "-q", "--equexit"]);
+                let rest = skip_options(args, "nq", &["interval", "equexit"]);
                 if rest.is_empty() {
-                    self.push(name, args, &traits, issue);
-                    return Ok(());
+                    return plain(self, None);
                 }
-                self.string_command(name, args, rest, &traits, issue)
+                if args.iter().any(|a| a.text == "-x" || a.text == "--exec") {
+                    return self.command(assigns, rest, traits, issue);
+                }
+                if rest.iter().any(Word::opaque) {
+                    return plain(
+                        self,
+                        Some("`watch` runs a command only known at run time".to_owned()),
+                    );
+                }
+                let text: Vec<&str> = rest.iter().map(|w| &*w.text).collect();
+                self.script(&text.join(" "), &traits, issue.as_ref())
             }
             "eval" => {
-                let reason = "`eval` runs text as a command; a person should look at it".to_owned();
-                self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
-                if args.iter().all(|a| !a.dynamic) {
-                    let text: Vec<&str> = args.iter().map(|a| &*a.text).collect();
-                    self.script(&text.join(" "))?;
+                if args.iter().any(Word::opaque) {
+                    return plain(
+                        self,
+                        Some("`eval` runs text only known at run time".to_owned()),
+                    );
                 }
-                Ok(())
+                self.push(assigns, words, &traits, issue.clone());
+                let text: Vec<&str> = args.iter().map(|a| &*a.text).collect();
+                self.script(&text.join(" "), &traits, issue.as_ref())
             }
             "trap" => {
-                self.push(name, args, &traits, issue);
+                self.push(assigns, words, &traits, issue.clone());
                 match args {
                     [handler, _, ..] if !handler.text.starts_with('-') => {
-                        if handler.dynamic {
+                        if handler.opaque() {
                             if let Some(last) = self.out.last_mut() {
                                 last.unanalysable =
                                     Some("the trap handler is only known at run time".to_owned());
                             }
                             return Ok(());
                         }
-                        self.script(&handler.text)
+                        self.script(&handler.text, &traits, issue.as_ref())
                     }
                     _ => Ok(()),
                 }
             }
-            "source" | "." => {
-                let reason = format!("`{name}` runs commands from a file");
-                self.push(name, args, &traits, Some(issue.unwrap_or(reason)));
+            "alias" => {
+                self.push(assigns, words, &traits, issue.clone());
+                for a in args {
+                    let Some((_, value)) = a.text.split_once('=') else {
+                        continue;
+                    };
+                    if a.opaque() {
+                        if let Some(last) = self.out.last_mut() {
+                            last.unanalysable =
+                                Some("the alias is only known at run time".to_owned());
+                        }
+                        continue;
+                    }
+                    self.script(value, &traits, issue.as_ref())?;
+                }
                 Ok(())
             }
+            "source" | "." => plain(
+                self,
+                Some(format!(
+                    "`{name}` runs commands from a file into this shell"
+                )),
+            ),
             "hash" if args.iter().any(|a| a.text.starts_with("-p")) => {
-                self.push(
-                    name,
-                    args,
-                    &traits,
-                    Some("`hash -p` rebinds a command name".to_owned()),
-                );
-                Ok(())
+                plain(self, Some("`hash -p` rebinds a command name".to_owned()))
             }
+            "mapfile" | "readarray" | "compgen" | "complete"
+                if args
+                    .iter()
+                    .any(|a| a.text.starts_with("-C") || a.text.starts_with("-F")) =>
+            {
+                plain(
+                    self,
+                    Some(format!("`{name}` runs a callback given as text")),
+                )
+            }
+            "bind" if args.iter().any(|a| a.text.starts_with("-x")) => plain(
+                self,
+                Some("`bind -x` runs a command given as text".to_owned()),
+            ),
+            "enable" if args.iter().any(|a| a.text.starts_with("-f")) => plain(
+                self,
+                Some("`enable -f` loads code into the shell".to_owned()),
+            ),
             "export" | "declare" | "typeset" | "local" | "readonly" => {
-                let issue = issue.or_else(|| {
-                    args.iter()
-                        .filter(|a| is_assignment(&a.text))
-                        .map(|a| assignment_name(&a.text))
-                        .find(|n| changes_what_runs(n))
-                        .map(|n| format!("sets {n}, which changes what later commands run"))
-                });
-                self.push(name, args, &traits, issue);
-                Ok(())
+                let why = args
+                    .iter()
+                    .filter(|a| is_assignment(&a.text))
+                    .map(|a| assignment_name(&a.text))
+                    .find(|n| changes_what_runs(n))
+                    .map(|n| format!("sets {n}, which changes what later commands run"));
+                plain(self, why)
+            }
+            "cd" | "pushd" | "popd" => {
+                let r = plain(self, None);
+                self.moved = true;
+                r
             }
             "find" => {
-                self.push(name, args, &traits, issue);
+                self.push(assigns, words, &traits, issue.clone());
                 let mut i = 0;
                 while i < args.len() {
                     if matches!(
@@ -1587,172 +2155,447 @@ impl Lower {
                         while end < args.len() && !matches!(args[end].text.as_ref(), ";" | "+") {
                             end += 1;
                         }
-                        let inner = &args[start..end];
-                        let mut t = traits.clone();
-                        if inner.iter().any(|a| a.text.contains("{}")) {
-                            t.runtime_word.get_or_insert_with(|| "{}".to_owned());
+                        let mut inner = args[start..end].to_vec();
+                        for w in &mut inner {
+                            w.dynamic |= w.text.contains("{}");
                         }
-                        self.command(inner, t, None)?;
+                        self.command(&[], &inner, traits.clone(), None)?;
                         i = end;
                     }
                     i += 1;
                 }
                 Ok(())
             }
-            n if SHELLS.contains(&n) => self.shell(name, args, traits, issue),
-            n if INTERPRETERS.contains(&n) || n.starts_with("python3.") => {
-                let has_program = args.iter().enumerate().any(|(i, a)| {
-                    !a.text.starts_with('-')
-                        || (matches!(
-                            a.text.as_ref(),
-                            "-c" | "-e" | "-m" | "-E" | "-r" | "--eval" | "-p" | "--print"
-                        ) && i + 1 < args.len())
-                });
-                let mut cmd = self.build(name, args, &traits);
-                cmd.unanalysable = issue;
-                if !has_program
-                    || args.first().is_some_and(|a| a.dynamic)
-                    || args.iter().any(|a| a.text == "-")
+            n if SHELLS.contains(&n) => self.shell(assigns, words, traits, issue),
+            _ => {
+                let why = opaque_code(name, args);
+                let mut cmd = self.build(assigns, words, &traits);
+                cmd.unanalysable = issue.or(why.map(|w| w.to_string()));
+                if let Some((_, _, _, values)) = INTERPRETERS
+                    .iter()
+                    .find(|i| i.0 == name || (i.0 == "python3" && name.starts_with("python3.")))
                 {
-                    cmd.runs_unseen_code = true;
-                    cmd.unanalysable.get_or_insert_with(|| {
-                        format!("`{name}` reads its program from its input")
-                    });
+                    let operand = skip_options(args, values, &[]).first();
+                    if operand.is_none_or(|w| w.opaque() || w.text == "-" || reads_stdin(&w.text)) {
+                        cmd.runs_unseen_code = true;
+                    }
                 }
                 self.out.push(cmd);
-                Ok(())
-            }
-            "fish" => {
-                self.push(
-                    name,
-                    args,
-                    &traits,
-                    Some("fish scripts are not analysed".to_owned()),
-                );
-                Ok(())
-            }
-            _ => {
-                self.push(name, args, &traits, issue);
                 Ok(())
             }
         }
     }
 
-    /// `bash -c 'script'`, `bash script.sh`, or a shell reading its input.
-    fn shell(
+    /// `env [-i] [-u NAME] [-C DIR] [-S STRING] [NAME=VALUE]… [COMMAND]`.
+    fn env(
         &mut self,
-        name: &str,
+        assigns: &[Word],
         args: &[Word],
         traits: Traits,
         issue: Option<String>,
     ) -> Result<(), ShellError> {
+        let mut i = 0;
+        let mut split: Option<&Word> = None;
+        let mut split_text: Option<String> = None;
+        while let Some(a) = args.get(i) {
+            let t = a.text.as_ref();
+            if t == "--" {
+                i += 1;
+                break;
+            }
+            if t == "-" {
+                i += 1;
+                continue;
+            }
+            if !t.starts_with('-') {
+                break;
+            }
+            i += 1;
+            if let Some(v) = t.strip_prefix("--split-string=") {
+                split_text = Some(v.to_owned());
+                split = Some(a);
+                break;
+            }
+            if t == "--split-string" || t == "-S" {
+                split = args.get(i);
+                split_text = split.map(|w| w.text.to_string());
+                i += 1;
+                break;
+            }
+            if let Some(v) = t.strip_prefix("-S") {
+                split_text = Some(v.to_owned());
+                split = Some(a);
+                break;
+            }
+            if matches!(t, "-u" | "-C" | "--unset" | "--chdir") {
+                i += 1;
+            }
+        }
+        let rest = args.get(i..).unwrap_or(&[]);
+        let mut words_view: Vec<Word> = Vec::new();
+        words_view.push(Word {
+            text: Cow::Borrowed("env"),
+            ..Word::default()
+        });
+        words_view.extend(args.iter().cloned());
+        if let (Some(word), Some(text)) = (split, split_text) {
+            // `env -S` splits the string into words, with its own quoting;
+            // plain words and quotes read the same to the shell parser,
+            // anything else is opaque.
+            if word.opaque() || text.bytes().any(|c| b";&|<>()$`\\#\n".contains(&c)) {
+                let why = "`env -S` splits a string into a command only known at run time";
+                self.push(assigns, &words_view, &traits, Some(why.to_owned()));
+                return Ok(());
+            }
+            let mut line = text;
+            for w in rest {
+                if w.opaque() || w.text.contains('\'') {
+                    let why = "`env -S` with arguments only known at run time";
+                    self.push(assigns, &words_view, &traits, Some(why.to_owned()));
+                    return Ok(());
+                }
+                line.push_str(" '");
+                line.push_str(&w.text);
+                line.push('\'');
+            }
+            return self.script(&line, &traits, issue.as_ref());
+        }
+        let n = rest.iter().take_while(|w| is_assignment(&w.text)).count();
+        let issue = issue.or_else(|| assignment_issue(&rest[..n]));
+        if n == rest.len() {
+            self.push(assigns, &words_view, &traits, issue);
+            return Ok(());
+        }
+        let mut inner = assigns.to_vec();
+        inner.extend(rest[..n].iter().cloned());
+        self.command(&inner, &rest[n..], traits, issue)
+    }
+
+    /// `bash -c 'script'`, `bash script.sh`, or a shell reading its input.
+    fn shell(
+        &mut self,
+        assigns: &[Word],
+        words: &[Word],
+        traits: Traits,
+        issue: Option<String>,
+    ) -> Result<(), ShellError> {
+        let name = program_name(&words[0].text);
+        let args = &words[1..];
         let mut command_mode = false;
         let mut reads_input = false;
         let mut i = 0;
         while i < args.len() {
             let a = args[i].text.as_ref();
-            if a == "--" {
-                i += 1;
+            i += 1;
+            if a == "--" || a == "-" {
                 break;
             }
-            if a == "-o"
-                || a == "+o"
-                || a == "--rcfile"
-                || a == "--init-file"
-                || a == "-O"
-                || a == "+O"
-            {
-                i += 2;
-                continue;
-            }
-            if let Some(flags) = a.strip_prefix('-').or_else(|| a.strip_prefix('+')) {
-                if flags.is_empty() {
-                    break;
-                }
-                if !a.starts_with("--") {
-                    command_mode |= flags.contains('c');
-                    reads_input |= flags.contains('s');
-                }
+            if matches!(a, "--rcfile" | "--init-file") {
                 i += 1;
                 continue;
             }
-            break;
+            if a.starts_with("--") {
+                continue;
+            }
+            let Some(flags) = a.strip_prefix('-').or_else(|| a.strip_prefix('+')) else {
+                i -= 1;
+                break;
+            };
+            command_mode |= flags.contains('c');
+            reads_input |= flags.contains('s');
+            // `-o NAME` and `-O NAME` take a value, also inside a cluster
+            // (`-euxo pipefail`).
+            i += flags.chars().filter(|&c| c == 'o' || c == 'O').count();
         }
-        let operand = args.get(i);
-        match operand {
+        match args.get(i) {
             Some(script) if command_mode => {
-                if script.dynamic {
-                    let mut cmd = self.build(name, args, &traits);
-                    cmd.unanalysable = Some(issue.unwrap_or_else(|| {
-                        format!("`{name} -c` runs a command string only known at run time")
-                    }));
+                if script.opaque() {
+                    let why = format!("`{name} -c` runs a command string only known at run time");
+                    let mut cmd = self.build(assigns, words, &traits);
+                    cmd.unanalysable = Some(issue.unwrap_or(why));
                     cmd.runs_unseen_code = true;
                     self.out.push(cmd);
                     return Ok(());
                 }
-                let first = self.out.len();
-                self.script(&script.text)?;
-                for cmd in &mut self.out[first..] {
-                    cmd.privileged |= traits.privileged;
-                    if cmd.unanalysable.is_none() {
-                        cmd.unanalysable.clone_from(&issue);
-                    }
-                }
-                Ok(())
+                self.script(&script.text, &traits, issue.as_ref())
             }
-            Some(script) if !reads_input => {
-                let mut cmd = self.build(name, args, &traits);
+            Some(script) if !reads_input && !script.opaque() && !reads_stdin(&script.text) => {
+                let mut cmd = self.build(assigns, words, &traits);
                 cmd.unanalysable = issue;
-                cmd.runs_unseen_code = script.dynamic;
                 self.out.push(cmd);
                 Ok(())
             }
-            _ => {
-                let mut cmd = self.build(name, args, &traits);
-                cmd.unanalysable = Some(issue.unwrap_or_else(|| {
-                    format!("`{name}` reads commands from its input, which cannot be analysed")
-                }));
+            operand => {
+                let why = match operand {
+                    Some(script) if script.opaque() => {
+                        format!("the script `{name}` runs is only known at run time")
+                    }
+                    _ => {
+                        format!("`{name}` reads commands from its input, which cannot be analysed")
+                    }
+                };
+                let mut cmd = self.build(assigns, words, &traits);
+                cmd.unanalysable = Some(issue.unwrap_or(why));
                 cmd.runs_unseen_code = true;
                 self.out.push(cmd);
                 Ok(())
             }
         }
     }
+}
 
-    /// A wrapper that runs its remaining words through `sh -c` (`watch`).
-    fn string_command(
-        &mut self,
-        name: &str,
-        args: &[Word],
-        rest: &[Word],
-        traits: &Traits,
-        issue: Option<String>,
-    ) -> Result<(), ShellError> {
-        if rest.iter().any(|w| w.dynamic) {
-            self.push(
-                name,
-                args,
-                traits,
-                Some(format!("`{name}` runs a command only known at run time")),
-            );
-            return Ok(());
+/// Why a program's arguments make it run code the engine cannot read:
+/// inline interpreter code, programs that run a command they are handed,
+/// and options of ordinary tools that run commands.
+fn opaque_code(name: &str, args: &[Word]) -> Option<Cow<'static, str>> {
+    let has = |pred: &dyn Fn(&str) -> bool| args.iter().any(|a| pred(&a.text));
+    if RUNNERS.contains(&name) {
+        return Some(
+            format!("`{name}` runs a command it is handed, which is not unwrapped").into(),
+        );
+    }
+    let interpreter = INTERPRETERS
+        .iter()
+        .find(|i| i.0 == name || (i.0 == "python3" && name.starts_with("python3.")));
+    if let Some(&(_, letters, longs, values)) = interpreter {
+        // Options end at the script operand.
+        let operand_at = args.len() - skip_options(args, values, &[]).len();
+        let options = &args[..operand_at.min(args.len())];
+        let inline = options.iter().any(|a| {
+            let t = a.text.as_ref();
+            (t.len() > 1
+                && t.starts_with('-')
+                && !t.starts_with("--")
+                && t[1..].chars().any(|c| letters.contains(c)))
+                || longs
+                    .iter()
+                    .any(|l| t == *l || t.strip_prefix(l).is_some_and(|r| r.starts_with('=')))
+        }) || (name == "deno" && args.first().is_some_and(|a| a.text == "eval"));
+        if inline {
+            return Some(format!("`{name}` runs code given inline").into());
         }
-        let text: Vec<&str> = rest.iter().map(|w| &*w.text).collect();
-        let first = self.out.len();
-        self.script(&text.join(" "))?;
-        for cmd in &mut self.out[first..] {
-            cmd.privileged |= traits.privileged;
-            if cmd.unanalysable.is_none() {
-                cmd.unanalysable.clone_from(&issue);
+        let operand = args.get(operand_at);
+        if name != "deno" && operand.is_none_or(|w| w.text == "-" || reads_stdin(&w.text)) {
+            return Some(format!("`{name}` reads its program from its input").into());
+        }
+        if operand.is_some_and(Word::opaque) {
+            return Some(format!("the program `{name}` runs is only known at run time").into());
+        }
+        return None;
+    }
+    match name {
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
+            if has(&|a| a == "-f" || a.starts_with("--file")) {
+                return None;
+            }
+            let program = skip_options(args, "Fvf", &[]).first();
+            match program {
+                Some(p) if p.opaque() => Some("the awk program is only known at run time".into()),
+                Some(p)
+                    if ["system", "getline", "|", ">\"", "> \"", ">>"]
+                        .iter()
+                        .any(|s| p.text.contains(s)) =>
+                {
+                    Some("the awk program runs commands or writes files".into())
+                }
+                _ => None,
             }
         }
-        Ok(())
+        "sed" | "gsed" => {
+            let mut scripts: Vec<&Word> = Vec::new();
+            let mut from_file = false;
+            let mut i = 0;
+            while let Some(a) = args.get(i) {
+                let t = a.text.as_ref();
+                if t == "-e" || t == "--expression" {
+                    scripts.extend(args.get(i + 1));
+                    i += 2;
+                    continue;
+                }
+                if t == "-f" || t.starts_with("--file") {
+                    from_file = true;
+                }
+                if let Some(s) = t.strip_prefix("--expression=")
+                    && sed_runs_code(s)
+                {
+                    return Some("the sed script runs commands or opens files".into());
+                }
+                i += 1;
+            }
+            if scripts.is_empty() && !from_file {
+                scripts.extend(skip_options(args, "l", &["line-length"]).first());
+            }
+            scripts
+                .iter()
+                .any(|s| s.opaque() || sed_runs_code(&s.text))
+                .then(|| "the sed script runs commands or opens files".into())
+        }
+        "git" => {
+            let mut i = 0;
+            while let Some(a) = args.get(i) {
+                let t = a.text.as_ref();
+                if t == "-c" || t.starts_with("--config-env") || t.starts_with("--exec-path=") {
+                    return Some("`git -c` can make git run any command".into());
+                }
+                if !t.starts_with('-') {
+                    break;
+                }
+                i += if matches!(t, "-C" | "--git-dir" | "--work-tree" | "--namespace") {
+                    2
+                } else {
+                    1
+                };
+            }
+            let sub = args.get(i).map_or("", |a| a.text.as_ref());
+            let rest = args.get(i + 1..).unwrap_or(&[]);
+            let any = |p: &dyn Fn(&str) -> bool| rest.iter().any(|a| p(&a.text));
+            let runs = match sub {
+                "filter-branch" => true,
+                "rebase" => any(&|a| a == "-x" || a == "--exec" || a.starts_with("--exec=")),
+                "bisect" => rest.first().is_some_and(|a| a.text == "run"),
+                "submodule" => any(&|a| a == "foreach"),
+                "difftool" | "mergetool" => {
+                    any(&|a| a == "-x" || a.starts_with("--extcmd") || a.starts_with("--tool-cmd"))
+                }
+                _ => false,
+            };
+            runs.then(|| format!("`git {sub}` runs a command it is handed").into())
+        }
+        "tar" | "gtar" | "bsdtar" => has(&|a| {
+            [
+                "--checkpoint-action",
+                "--to-command",
+                "--use-compress-program",
+                "--info-script",
+                "--new-volume-script",
+                "--rsh-command",
+                "--rmt-command",
+            ]
+            .iter()
+            .any(|o| a.starts_with(o))
+                || a == "-I"
+                || a == "-F"
+        })
+        .then(|| "the tar options run a command".into()),
+        "ssh" | "scp" | "sftp" => has(&|a| {
+            let l = a.to_ascii_lowercase();
+            l.contains("proxycommand") || l.contains("localcommand")
+        })
+        .then(|| "the ssh options run a local command".into()),
+        "rsync" => has(&|a| a == "-e" || a.starts_with("--rsh") || a.starts_with("--rsync-path"))
+            .then(|| "the rsync options run a command".into()),
+        "vi" | "vim" | "nvim" | "ex" | "view" | "gvim" => {
+            has(&|a| a.starts_with('+') || a == "-c" || a == "--cmd" || a == "-S")
+                .then(|| "the editor runs commands given inline".into())
+        }
+        "emacs" => has(&|a| a.starts_with("--eval") || a == "-eval" || a.starts_with("--execute"))
+            .then(|| "emacs runs code given inline".into()),
+        "man" => has(&|a| a == "-P" || a.starts_with("--pager") || a == "-H")
+            .then(|| "man runs the pager it is handed".into()),
+        "zip" => has(&|a| a == "-TT" || a.starts_with("--unzip-command"))
+            .then(|| "zip runs the command it is handed".into()),
+        "npx" | "pnpx" => has(&|a| a == "-c" || a.starts_with("--call"))
+            .then(|| "npx runs the command string it is handed".into()),
+        "npm" | "pnpm" => (args
+            .first()
+            .is_some_and(|a| a.text == "exec" || a.text == "x")
+            && has(&|a| a == "-c" || a.starts_with("--call")))
+        .then(|| "npm exec runs the command string it is handed".into()),
+        "make" | "gmake" => has(&|a| a.starts_with("--eval") || a.starts_with("SHELL="))
+            .then(|| "make runs code given inline".into()),
+        _ => None,
     }
 }
 
-/// The words after a wrapper's options. `with_value` lists options that
-/// take the next word as their value (`-u root`).
-fn skip_options<'w, 's>(args: &'w [Word<'s>], with_value: &[&str]) -> &'w [Word<'s>] {
+/// Whether a sed script runs commands (`e`, `s///e`) or opens files (`w`,
+/// `r`, `s///w`). Reads sed's grammar far enough to find each command
+/// letter; anything it cannot follow counts as running code.
+fn sed_runs_code(script: &str) -> bool {
+    let b = script.as_bytes();
+    let mut i = 0;
+    // Skips a delimited field starting after its opening delimiter; false
+    // if it does not end.
+    let field = |i: &mut usize, d: u8| -> bool {
+        while let Some(&c) = b.get(*i) {
+            *i += 1;
+            if c == b'\\' {
+                *i += 1;
+            } else if c == d {
+                return true;
+            }
+        }
+        false
+    };
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        match c {
+            b' ' | b'\t' | b'\n' | b';' | b'{' | b'}' | b'!' | b',' | b'$' | b'~' | b'+' | b'I'
+            | b'M' => {}
+            b'0'..=b'9' => {}
+            b'/' => {
+                if !field(&mut i, b'/') {
+                    return true;
+                }
+            }
+            b'\\' => {
+                let Some(&d) = b.get(i) else { return true };
+                i += 1;
+                if !field(&mut i, d) {
+                    return true;
+                }
+            }
+            b'e' | b'w' | b'W' | b'r' | b'R' => return true,
+            b's' | b'y' => {
+                let Some(&d) = b.get(i) else { return true };
+                i += 1;
+                if d == b'\n' || d == b'\\' || !field(&mut i, d) || !field(&mut i, d) {
+                    return true;
+                }
+                if c == b's' {
+                    while let Some(&f) = b.get(i) {
+                        if matches!(f, b';' | b'\n' | b'}') {
+                            break;
+                        }
+                        if f == b'e' || f == b'w' {
+                            return true;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b'a' | b'i' | b'c' | b':' | b'b' | b't' | b'T' => {
+                // Text or a label up to the end of the line (labels end at
+                // `;` too in GNU sed).
+                while let Some(&f) = b.get(i) {
+                    if f == b'\n' || (c != b'a' && c != b'i' && c != b'c' && f == b';') {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'q' | b'Q' | b'l' | b'L' | b'p' | b'P' | b'd' | b'D' | b'n' | b'N' | b'g' | b'G'
+            | b'h' | b'H' | b'x' | b'=' | b'z' | b'F' | b'#' => {
+                if c == b'#' {
+                    while b.get(i).is_some_and(|&f| f != b'\n') {
+                        i += 1;
+                    }
+                }
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// A script operand that is the program's input or another descriptor.
+fn reads_stdin(path: &str) -> bool {
+    path == "-" || path.starts_with("/dev/") || path.starts_with("/proc/")
+}
+
+/// The words after a program's options. `shorts` are the option letters
+/// that take a value (the rest of the cluster, or the next word), `longs`
+/// the long options that do (`--user root`; `--user=root` is one word).
+fn skip_options<'w, 's>(args: &'w [Word<'s>], shorts: &str, longs: &[&str]) -> &'w [Word<'s>] {
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let t = a.text.as_ref();
@@ -1762,24 +2605,28 @@ fn skip_options<'w, 's>(args: &'w [Word<'s>], with_value: &[&str]) -> &'w [Word<
         if !t.starts_with('-') || t == "-" {
             break;
         }
-        i += if with_value.contains(&t) { 2 } else { 1 };
+        i += 1;
+        if let Some(long) = t.strip_prefix("--") {
+            if !long.contains('=') && longs.contains(&long) {
+                i += 1;
+            }
+            continue;
+        }
+        let flags = &t[1..];
+        if let Some((at, c)) = flags.char_indices().find(|&(_, c)| shorts.contains(c))
+            && at + c.len_utf8() == flags.len()
+        {
+            i += 1;
+        }
     }
     args.get(i..).unwrap_or(&[])
 }
 
-/// A program's name for matching: its basename.
+/// A program's name for deny and ask rules: its base name.
 fn program_name(text: &str) -> &str {
     match text.rsplit('/').next() {
         Some(base) if !base.is_empty() => base,
         _ => text,
-    }
-}
-
-fn canonical_arg<'a>(w: &'a Word<'_>) -> Cow<'a, str> {
-    if !w.dynamic && looks_like_path(&w.text) && !is_clean(&w.text) {
-        Cow::Owned(clean_argument(&w.text))
-    } else {
-        Cow::Borrowed(&*w.text)
     }
 }
 
@@ -1789,24 +2636,10 @@ fn offset(text: &str) -> u32 {
     u32::try_from(text.len()).unwrap_or(u32::MAX)
 }
 
+/// Arguments that are paths for matching: they start with `/`, `./` or
+/// `../`. (A bare `.` or `..` stays as written, so `ls .` reads as typed.)
 fn looks_like_path(t: &str) -> bool {
-    if !t.contains('/') {
-        return t == "." || t == "..";
-    }
-    if t.contains("://") {
-        return false;
-    }
-    t.starts_with('/')
-        || t.starts_with("./")
-        || t.starts_with("../")
-        || t.starts_with("~/")
-        || t == "."
-        || t == ".."
-        || t.contains("//")
-        || t.contains("/./")
-        || t.contains("/../")
-        || t.ends_with("/.")
-        || t.ends_with("/..")
+    t.starts_with('/') || t.starts_with("./") || t.starts_with("../")
 }
 
 #[cfg(test)]
@@ -1814,7 +2647,7 @@ mod tests {
     use super::*;
 
     fn texts(input: &str) -> Vec<String> {
-        parse(input)
+        parse_in(input, Some("/repo"))
             .unwrap_or_else(|e| panic!("{input:?}: {e}"))
             .into_iter()
             .map(|c| c.text)
@@ -1853,7 +2686,7 @@ mod tests {
             ("for f in $(ls); do rm $f; done", &["ls", "rm $f"]),
             (
                 "while read l; do echo $l; done < f | sort",
-                &["read l", "echo $l", "sort"],
+                &["read l", "echo $l", "< /repo/f", "sort"],
             ),
             ("f() { rm -rf /; }; f", &["rm -rf /", "f"]),
             ("function g { id; }", &["id"]),
@@ -1870,18 +2703,18 @@ mod tests {
     }
 
     #[test]
-    fn canonical_form_normalizes_names_quotes_and_paths() {
+    fn commands_read_as_written_with_quotes_removed_and_paths_normalized() {
         let table: &[(&str, &[&str])] = &[
-            ("/bin/rm -rf /", &["rm -rf /"]),
-            ("/usr/bin/../bin/rm x", &["rm x"]),
-            ("./rm x", &["rm x"]),
+            ("/bin/rm -rf /", &["/bin/rm -rf /"]),
+            ("./rm x", &["./rm x"]),
             ("\\rm x", &["rm x"]),
             ("r\"m\" '-rf' x", &["rm -rf x"]),
-            ("$'\\x72m' x", &["rm x"]),
             ("ls   -la\t  /tmp", &["ls -la /tmp"]),
             ("cat /tmp/../etc/passwd", &["cat /etc/passwd"]),
             ("cat //etc//passwd/.", &["cat /etc/passwd"]),
-            ("cat ./src/../../secret", &["cat ../secret"]),
+            ("cat ./src/../../secret", &["cat /secret"]),
+            ("cat ../../../../etc/passwd", &["cat /etc/passwd"]),
+            ("cat src/main.rs .", &["cat src/main.rs ."]),
             (
                 "curl https://x.test/a/../b",
                 &["curl https://x.test/a/../b"],
@@ -1889,14 +2722,19 @@ mod tests {
             ("echo '' x", &["echo '' x"]),
             ("'' x", &["'' x"]),
             ("\"\"", &["''"]),
-            ("echo hi > out.txt 2>&1", &["echo hi", "> out.txt"]),
+            ("echo hi > out.txt 2>&1", &["echo hi", "> /repo/out.txt"]),
             ("echo hi >> /etc/hosts", &["echo hi", ">> /etc/hosts"]),
-            ("{ ls; } > ./a/../list", &["ls", "> list"]),
+            ("{ ls; } > ./a/../list", &["ls", "> /repo/list"]),
             ("cat <<EOF > /tmp/x\nhi\nEOF", &["cat", "> /tmp/x"]),
             ("ls 2>/dev/null", &["ls"]),
-            ("cat < in.txt", &["cat"]),
+            ("cat < in.txt", &["cat", "< /repo/in.txt"]),
             ("> /etc/passwd", &["> /etc/passwd"]),
-            ("FOO=1 npm test", &["npm test"]),
+            ("exec 3<>/etc/passwd", &["exec", "> /etc/passwd"]),
+            ("FOO=1 npm test", &["FOO=1 npm test"]),
+            (
+                "GIT_DIR=/x /usr/bin/git status",
+                &["GIT_DIR=/x /usr/bin/git status"],
+            ),
         ];
         for (input, expected) in table {
             assert_eq!(texts(input), *expected, "{input:?}");
@@ -1904,37 +2742,103 @@ mod tests {
     }
 
     #[test]
-    fn unwraps_wrappers_recursively() {
+    fn views_let_deny_rules_see_through_assignments_and_paths() {
+        let cmds = parse_in("A=1 B=2 /usr/bin/rm -rf x", Some("/repo")).unwrap();
+        let c = &cmds[0];
+        assert_eq!(c.program(), "rm");
+        assert_eq!(c.program_as_written(), "/usr/bin/rm");
+        assert_eq!(c.assignments().collect::<Vec<_>>(), ["A=1", "B=2"]);
+        assert_eq!(c.args().collect::<Vec<_>>(), ["-rf", "x"]);
+        let texts: Vec<&str> = c.views().map(|v| c.view_text(v)).collect();
+        assert_eq!(
+            texts,
+            ["A=1 B=2 /usr/bin/rm -rf x", "/usr/bin/rm -rf x", "rm -rf x"]
+        );
+        let plain = &parse("ls -la").unwrap()[0];
+        assert_eq!(plain.views().count(), 1);
+    }
+
+    #[test]
+    fn unwraps_wrappers_with_their_option_grammar() {
         let table: &[(&str, &[&str])] = &[
             ("sudo rm -rf /", &["sudo rm -rf /", "rm -rf /"]),
             ("sudo -u root -- rm x", &["sudo -u root -- rm x", "rm x"]),
-            ("env A=1 B=2 rm x", &["rm x"]),
+            ("sudo -uroot -E rm x", &["sudo -uroot -E rm x", "rm x"]),
+            ("sudo -R /x -D /y rm x", &["sudo -R /x -D /y rm x", "rm x"]),
+            ("sudo VAR=1 rm x", &["sudo VAR=1 rm x", "VAR=1 rm x"]),
+            ("env A=1 B=2 rm x", &["A=1 B=2 rm x"]),
             ("env -i rm x", &["rm x"]),
+            ("env - rm x", &["rm x"]),
+            ("env -u HOME -C /tmp rm x", &["rm x"]),
+            ("env -S 'rm -rf /'", &["rm -rf /"]),
+            ("env -S'rm -rf' /", &["rm -rf /"]),
             ("/usr/bin/env rm x", &["rm x"]),
             ("nohup rm x &", &["rm x"]),
             ("timeout 10 rm x", &["rm x"]),
             ("timeout -s KILL 5s rm x", &["rm x"]),
+            ("timeout --signal=KILL -k 1 5s rm x", &["rm x"]),
             ("nice -n 5 rm x", &["rm x"]),
+            ("nice -10 rm x", &["rm x"]),
+            ("ionice -c 3 rm x", &["rm x"]),
+            ("stdbuf -oL -e 0 rm x", &["rm x"]),
+            ("setsid -f rm x", &["rm x"]),
             ("time -p rm x", &["rm x"]),
+            ("time { rm x; }", &["rm x"]),
             ("command rm x", &["rm x"]),
-            ("exec rm x", &["rm x"]),
+            ("command -v rm", &["command -v rm"]),
+            ("builtin exec rm x", &["rm x"]),
+            ("exec -a name rm x", &["rm x"]),
             ("xargs rm", &["rm …"]),
             ("xargs -n 1 -I{} rm {}", &["rm {} …"]),
+            ("xargs -0 -P 4 rm -f", &["rm -f …"]),
             ("bash -c 'rm -rf /; ls'", &["rm -rf /", "ls"]),
             ("sh -ec \"rm x\"", &["rm x"]),
+            ("bash -euxo pipefail -c 'rm x'", &["rm x"]),
+            ("bash -o errexit -c 'rm x'", &["rm x"]),
             (
                 "sudo bash -c 'nohup env X=1 rm x'",
-                &["sudo bash -c nohup env X=1 rm x", "rm x"],
+                &["sudo bash -c nohup env X=1 rm x", "X=1 rm x"],
             ),
             ("bash -c \"bash -c 'rm x'\"", &["rm x"]),
             (
                 "find . -name '*.tmp' -exec rm {} \\;",
                 &["find . -name *.tmp -exec rm {} ;", "rm {}"],
             ),
+            (
+                "find . -exec rm {} + -o -execdir ls {} +",
+                &["find . -exec rm {} + -o -execdir ls {} +", "rm {}", "ls {}"],
+            ),
             ("eval 'rm x'", &["eval rm x", "rm x"]),
             ("trap 'rm x' EXIT", &["trap rm x EXIT", "rm x"]),
             ("watch -n 1 rm x", &["rm x"]),
-            ("busybox rm x", &["rm x"]),
+            ("watch -n 1 -d rm x", &["rm x"]),
+            ("watch -x rm x", &["rm x"]),
+        ];
+        for (input, expected) in table {
+            assert_eq!(texts(input), *expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn every_construct_is_parsed() {
+        let table: &[(&str, &[&str])] = &[
+            ("coproc rm x", &["rm x"]),
+            ("coproc worker { rm x; }", &["rm x"]),
+            ("coproc (rm x)", &["rm x"]),
+            ("time { rm x; } 2>/dev/null", &["rm x"]),
+            ("case $x in a|b) rm x;; (c) ls;; esac", &["rm x", "ls"]),
+            ("case x in *) rm x;& y) ls;;& esac", &["rm x", "ls"]),
+            ("case $(id) in\n a) ls\n ;;\nesac", &["id", "ls"]),
+            (
+                "alias ll='rm -rf /'; ll",
+                &["alias ll=rm -rf /", "rm -rf /", "ll"],
+            ),
+            ("f() { rm x; }; f", &["rm x", "f"]),
+            (
+                "echo $(( $(id -u) + 1 ))",
+                &["id -u", "echo $(( $(id -u) + 1 ))"],
+            ),
+            ("echo ${x:-$(id)}", &["id", "echo ${x:-$(id)}"]),
         ];
         for (input, expected) in table {
             assert_eq!(texts(input), *expected, "{input:?}");
@@ -1947,23 +2851,66 @@ mod tests {
             "$CMD -rf /",
             "/bin/r? -rf /",
             "r{m,} -rf /",
+            "~/bin/rm x",
             "eval \"$X\"",
             "source ./env.sh",
             ". ./env.sh",
             "curl x | sh",
             "bash <<EOF\nrm -rf /\nEOF",
+            "bash <<< 'rm -rf /'",
             "bash -c \"$(curl x)\"",
             "PATH=/tmp/evil ls",
             "export LD_PRELOAD=/tmp/x.so",
             "env PATH=/x ls",
             "hash -p /tmp/evil ls",
-            "env -S 'rm x'",
+            "env -S 'rm $X'",
             "sudo -s",
             "python3",
+            "python3 -c 'print(1)'",
+            "python3 -Ic 'print(1)'",
+            "python3 - < x.py",
+            "perl -ne 'print' f",
+            "perl -E 'say 1'",
+            "ruby -e 'x'",
+            "node -e 'x'",
+            "node --eval=x",
+            "php -r 'x'",
+            "deno eval 'x'",
+            "awk 'BEGIN{system(\"rm x\")}'",
+            "awk '{print > \"/etc/x\"}' f",
+            "awk '{print | \"sh\"}' f",
+            "sed 's/a/b/e' f",
+            "sed -e '1e rm x' f",
+            "sed 's/a/b/w /etc/x' f",
+            "git -c core.pager='rm x' log",
+            "git -c alias.x='!rm x' x",
+            "git rebase -x 'rm x' main",
+            "git bisect run rm x",
+            "git submodule foreach 'rm x'",
+            "tar --checkpoint-action=exec='rm x' -cf a.tar .",
+            "tar -I 'rm x' -cf a.tar .",
+            "su -c 'rm x'",
+            "runuser -u me -- rm x",
+            "chroot / rm x",
+            "unshare -r rm x",
+            "flock /tmp/l rm x",
+            "strace rm x",
+            "script -c 'rm x'",
+            "parallel rm ::: x",
+            "expect -c 'spawn rm x'",
+            "gdb -ex 'shell rm x'",
             "fish -c 'rm x'",
+            "ssh -o ProxyCommand='rm x' host",
+            "rsync -e 'rm x' a b:",
+            "vim -c '!rm x'",
+            "mapfile -C 'rm x' -c 1 < f",
+            "echo $'rm'",
+            "$'rm' x",
+            "echo $\"rm\"",
+            "(( x[$(id)] ))",
         ];
         for input in cases {
-            let cmds = parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            let cmds = parse_in(input, Some("/repo")).unwrap_or_else(|e| panic!("{input:?}: {e}"));
             assert!(
                 cmds.iter().any(|c| c.unanalysable.is_some()),
                 "{input:?} should be unanalysable: {cmds:?}"
@@ -1972,16 +2919,31 @@ mod tests {
         for input in [
             "ls -la",
             "git status",
+            "git log -p HEAD~1",
             "bash build.sh",
-            "python3 -c 'print(1)'",
+            "python3 script.py",
+            "python3 -m pytest -q",
+            "node server.js",
+            "awk '{print $1}' f",
+            "awk -F: '$3 > 100 {print $1}' /etc/passwd",
+            "sed -n 's/a/b/p' f",
+            "sed -i 's/foo/bar/g; /x/d' f",
             "cat <<EOF\nhi\nEOF",
+            "[ -f x ] && ls",
+            "tar -czf a.tar.gz src",
+            "npm test",
         ] {
-            let cmds = parse(input).unwrap();
+            let cmds = parse_in(input, Some("/repo")).unwrap();
             assert!(
                 cmds.iter().all(|c| c.unanalysable.is_none()),
                 "{input:?}: {cmds:?}"
             );
         }
+    }
+
+    #[test]
+    fn bash_and_posix_sh_splitting_differently_is_unparseable() {
+        assert!(parse("echo $'a\\'b' ; rm x").is_err());
     }
 
     #[test]
@@ -1991,7 +2953,11 @@ mod tests {
             "git commit -m \"$(cat msg)\"",
             "xargs rm",
             "rm {a,b}",
-            "echo > $OUT",
+            "cat ~/.ssh/id_rsa",
+            "cat x=~/a",
+            "ls *.rs",
+            "ls [ab].rs",
+            "cat ./x",
         ] {
             let cmds = parse(input).unwrap();
             assert!(
@@ -1999,8 +2965,20 @@ mod tests {
                 "{input:?}: {cmds:?}"
             );
         }
-        let cmds = parse("cat /home/a 'x$y'").unwrap();
-        assert!(cmds[0].runtime_word.is_none());
+        for input in ["cat /home/a 'x$y' '~' '*'", "[ -f x ]", "git log HEAD~1"] {
+            let cmds = parse(input).unwrap();
+            assert!(cmds[0].runtime_word.is_none(), "{input:?}: {cmds:?}");
+        }
+        // After `cd`, relative paths depend on where the shell went.
+        let cmds = parse_in("cd /tmp && cat ../etc/passwd", Some("/repo")).unwrap();
+        assert_eq!(cmds[1].runtime_word.as_deref(), Some("../etc/passwd"));
+        let cmds = parse_in("echo x > $OUT", Some("/repo")).unwrap();
+        assert!(
+            cmds[1]
+                .redirect
+                .as_ref()
+                .is_some_and(|f| f.opaque && f.write)
+        );
     }
 
     #[test]
@@ -2021,7 +2999,8 @@ mod tests {
             "(ls",
             "ls )",
             "echo $(ls",
-            "case x in a) ls;; esac",
+            "case x in a) ls;;",
+            "case x a) ls;; esac",
             "echo `x",
         ] {
             assert!(parse(input).is_err(), "{input:?}: {:?}", parse(input));

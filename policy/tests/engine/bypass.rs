@@ -1,6 +1,10 @@
 //! The bypass corpus: command lines, paths and URLs of the kinds reported
-//! against other agent permission systems. Under narrow allow rules none of
-//! them may come out `allow`; under deny rules every one must be denied.
+//! against agent permission systems (chained and wrapped commands, program
+//! paths, assignments, redirections, inline interpreter code, shell
+//! constructs, quoting that shells read differently). Under narrow allow
+//! rules none of them may come out `allow`; under deny rules every one must
+//! be denied; and the ordinary spellings of what narrow rules name must stay
+//! allowed.
 //!
 //! The corpus is data (`tests/corpus/bypass.json`), so the browser tests can
 //! hold the engine compiled to WebAssembly, and the server's evaluate
@@ -17,6 +21,7 @@ const CORPUS: &str = include_str!("../corpus/bypass.json");
 struct Corpus {
     narrow_allows: Scenario,
     guardrails: Scenario,
+    must_allow: Scenario,
 }
 
 #[derive(Deserialize)]
@@ -66,7 +71,7 @@ fn narrow_allow_rules_do_not_admit_anything_broader() {
         }
     }
     assert!(fooled.is_empty(), "allowed:\n{}", fooled.join("\n"));
-    assert!(scenario.cases.len() >= 150);
+    assert!(scenario.cases.len() >= 250);
 }
 
 #[test]
@@ -74,7 +79,6 @@ fn the_narrow_rules_still_allow_what_they_name() {
     let p = narrow_allows();
     for input in [
         "git status",
-        "/usr/bin/git status",
         "ls",
         "ls -la /repo",
         "echo \"a && b\"",
@@ -97,6 +101,21 @@ fn the_narrow_rules_still_allow_what_they_name() {
 }
 
 #[test]
+fn ordinary_commands_stay_allowed_by_the_rules_that_name_them() {
+    let scenario = corpus().must_allow;
+    let p = scenario.policy();
+    let mut refused = Vec::new();
+    for Case { tool, input } in &scenario.cases {
+        let d = decide(&p, tool, input);
+        if d.action != Allow {
+            refused.push(format!("{tool} {input:?}: {:?} {:?}", d.action, d.commands));
+        }
+    }
+    assert!(refused.is_empty(), "not allowed:\n{}", refused.join("\n"));
+    assert!(scenario.cases.len() >= 50);
+}
+
+#[test]
 fn deny_rules_cannot_be_escaped() {
     let scenario = corpus().guardrails;
     let p = scenario.policy();
@@ -108,7 +127,7 @@ fn deny_rules_cannot_be_escaped() {
         }
     }
     assert!(escaped.is_empty(), "not denied:\n{}", escaped.join("\n"));
-    assert!(scenario.cases.len() >= 80);
+    assert!(scenario.cases.len() >= 150);
 }
 
 #[test]

@@ -21,6 +21,10 @@ fn pattern() -> impl Strategy<Value = Option<String>> {
         Just("\\*"),
         Just("ls"),
         Just("rm"),
+        Just("/etc/"),
+        Just("A=1 "),
+        Just("./"),
+        Just("E"),
     ];
     prop_oneof![
         1 => Just(None),
@@ -29,11 +33,18 @@ fn pattern() -> impl Strategy<Value = Option<String>> {
 }
 
 fn rule() -> impl Strategy<Value = (usize, usize, Option<String>)> {
-    (0..5usize, 0..3usize, pattern())
+    (0..6usize, 0..3usize, pattern())
 }
 
 fn make_rule(i: usize, (tool, action, pattern): (usize, usize, Option<String>)) -> Rule {
-    let tool = ["*", "send_email", "read_file", "system_shell", "custom"][tool];
+    let tool = [
+        "*",
+        "send_email",
+        "read_file",
+        "system_shell",
+        "custom",
+        "write_file",
+    ][tool];
     let action = [Action::Allow, Action::Ask, Action::Deny][action];
     let pattern = pattern.map(|p| RulePattern::parse(&p).expect("generated patterns are valid"));
     Rule::new(format!("r{i}"), ToolSelector::parse(tool), action, pattern)
@@ -68,7 +79,9 @@ fn text() -> impl Strategy<Value = String> {
             Just(" "),
             Just("*"),
             Just("ls"),
-            Just("rm")
+            Just("rm"),
+            Just("etc"),
+            Just("ETC")
         ],
         0..10,
     )
@@ -86,6 +99,14 @@ fn command() -> impl Strategy<Value = String> {
         Just("*"),
         Just("sudo"),
         Just("> a"),
+        Just("./rm"),
+        Just("A=1"),
+        Just("/etc/x"),
+        Just("/ETC/x"),
+        Just("~/x"),
+        Just("< /etc/x"),
+        Just("python3 -c a"),
+        Just("''"),
     ];
     let sep = prop_oneof![
         Just(" "),
@@ -126,15 +147,16 @@ proptest! {
         let fast = CompiledPolicy::compile(&layers, mode, &catalog);
         let slow = ReferencePolicy::new(&layers, mode, &catalog);
         for t in &texts {
-            for tool in ["send_email", "custom", "read_file"] {
-                let input = if tool == "read_file" { format!("/{t}") } else { t.clone() };
+            for tool in ["send_email", "custom", "read_file", "write_file"] {
+                let input = if tool.ends_with("_file") { format!("/{t}") } else { t.clone() };
                 let req = Request::new(tool, &input);
                 prop_assert_eq!(fast.decide(&req), slow.decide(&req), "{} {:?}", tool, input);
             }
         }
         for c in &commands {
-            let req = Request::new("system_shell", c);
-            prop_assert_eq!(fast.decide(&req), slow.decide(&req), "{:?}", c);
+            for req in [Request::new("system_shell", c), Request::new("system_shell", c).with_working_dir("/repo")] {
+                prop_assert_eq!(fast.decide(&req), slow.decide(&req), "{:?}", c);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 mod bypass;
 mod contract;
 mod differential;
+mod properties;
 mod semantics;
 
 use bosun_policy::{

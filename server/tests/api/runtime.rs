@@ -27,7 +27,7 @@ pub(crate) async fn setup(app: TestApp) -> Setup {
     assert_eq!(status, 201);
     let agent = agent["id"].as_str().unwrap().to_owned();
     for rule in [
-        json!({"tool": "system_shell", "action": "allow", "pattern": "ls*"}),
+        json!({"tool": "system_shell", "action": "allow", "pattern": "ls *"}),
         json!({"tool": "delete_file", "action": "deny", "pattern": "/etc/*"}),
     ] {
         assert_eq!(
@@ -253,7 +253,7 @@ async fn a_run_goes_from_queued_to_finished_with_every_step_recorded() {
         .find(|e| e["kind"] == "policy.decision")
         .unwrap();
     assert_eq!(
-        decision["data"]["rule"]["pattern"], "ls*",
+        decision["data"]["rule"]["pattern"], "ls *",
         "the deciding rule is on record"
     );
     let resolved = events
@@ -361,7 +361,7 @@ async fn always_allow_adds_a_rule_that_decides_the_next_call() {
     let asked = s.ask(&run, "system_shell", "cargo test --workspace").await;
     let approval = asked["approval_id"].as_str().unwrap();
     let (status, _) = s.decide(&rita, approval,
-        json!({"decision": "always_allow", "rule": {"scope": "agent", "pattern": "cargo test*"}})).await;
+        json!({"decision": "always_allow", "rule": {"scope": "agent", "pattern": "cargo test *"}})).await;
     assert_eq!(status, 200);
     let next = s
         .ask(&run, "system_shell", "cargo test -p bosun-policy")
