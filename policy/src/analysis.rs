@@ -169,7 +169,7 @@ pub fn analyze(layers: &Layers, catalog: &Catalog) -> Vec<Warning> {
 
 /// Why a pattern cannot match any normalized argument of `kind`, if it
 /// cannot.
-fn kind_mismatch(kind: ArgKind, pattern: &RulePattern) -> Option<String> {
+pub(crate) fn kind_mismatch(kind: ArgKind, pattern: &RulePattern) -> Option<String> {
     let prefix = pattern.literal_prefix();
     let parts = pattern.parts();
     match kind {

@@ -5,6 +5,7 @@ mod bypass;
 mod contract;
 mod differential;
 mod semantics;
+mod suggest;
 
 use bosun_policy::{
     Action, Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Request, Rule, RulePattern,
