@@ -235,7 +235,7 @@ impl Bosun {
 
 /// The list a principal asked for, or the agent's by default; only admins
 /// write workspace rules.
-pub(super) fn scope_layer(
+fn scope_layer(
     principal: &Principal,
     scope: Option<&str>,
 ) -> Result<(&'static str, Layer)> {
