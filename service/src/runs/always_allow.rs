@@ -235,10 +235,7 @@ impl Bosun {
 
 /// The list a principal asked for, or the agent's by default; only admins
 /// write workspace rules.
-fn scope_layer(
-    principal: &Principal,
-    scope: Option<&str>,
-) -> Result<(&'static str, Layer)> {
+fn scope_layer(principal: &Principal, scope: Option<&str>) -> Result<(&'static str, Layer)> {
     match scope.unwrap_or("agent") {
         "agent" => Ok(("agent", Layer::Agent)),
         "workspace" => {
