@@ -274,7 +274,7 @@ fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl 
             <div class="warning" role="alert" aria-label="Overrides">
                 <p>"This rule decides before stricter rules, which then no longer apply to what it matches:"</p>
                 <ul>{overrides.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
-                <label class="inline">
+                <label class="choice">
                     <input type="checkbox" prop:checked=confirmed
                         on:change=move |ev| confirmed.set(event_target_checked(&ev)) />
                     "Add it anyway, overriding these rules"
