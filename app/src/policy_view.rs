@@ -85,7 +85,9 @@ pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
 pub fn warning_text(warning: &Warning, lookup: RuleLookup<'_>) -> String {
     let by = match &warning.kind {
         WarningKind::Shadowed { by, .. } | WarningKind::OverriddenByEnforced { by } => by,
-        WarningKind::KindMismatch | WarningKind::UnknownTool => return warning.message.clone(),
+        WarningKind::KindMismatch | WarningKind::UnknownTool | WarningKind::BroadAllow => {
+            return warning.message.clone();
+        }
     };
     let Some(winner) = lookup(&by.rule_id) else {
         return warning.message.clone();

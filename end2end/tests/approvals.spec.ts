@@ -123,3 +123,62 @@ test("a paused deletion is approved, edited or denied from the inbox while the w
   expect(seqs(exported.events)).toEqual(seqs(searched.items));
   expect(exported.events.every((e: { hash: string; data: { tool: string } }) => e.hash.length === 64 && e.data.tool === "delete_file")).toBe(true);
 });
+
+test("Always allow offers the request's own words, shows what else it allows and which admin rule it overrides, and asks before overriding it", async ({ browser, request }) => {
+  const adminPage = await (await browser.newContext()).newPage();
+  await logIn(adminPage, admin.email, admin.password);
+  await addMember(adminPage, "Mia Member", "mia@example.com", "mia's password");
+  const auth = { Authorization: `Bearer ${await apiToken(adminPage)}` };
+  const adminRule = await (await request.post("/api/v1/rules", {
+    headers: auth, data: { tool: "system_shell", action: "ask", pattern: "git push *" },
+  })).json();
+  const agent = await (await request.post("/api/v1/agents", {
+    headers: auth, data: { name: "Pusher", tools: ["system_shell"], execution_mode: "restricted" },
+  })).json();
+  const mia = await (await browser.newContext()).newPage();
+  await logIn(mia, "mia@example.com", "mia's password");
+  const miaAuth = { Authorization: `Bearer ${await apiToken(mia)}` };
+  const miaId = (await (await request.get("/api/v1/me", { headers: miaAuth })).json()).id;
+  expect((await request.post(`/api/v1/agents/${agent.id}/grants`, {
+    headers: auth, data: { user_id: miaId, level: "edit" },
+  })).status()).toBe(201);
+
+  // The agent's worker, played over the runtime API (nothing is pushed).
+  const keyAuth = { Authorization: `Bearer ${(await (await request.post(`/api/v1/agents/${agent.id}/keys`, { headers: auth, data: { name: "e2e" } })).json()).key}` };
+  await request.post(`/api/v1/agents/${agent.id}/runs`, { headers: auth, data: { input: {} } });
+  const run = (await (await request.get("/api/v1/runtime/runs/next?wait=5", { headers: keyAuth })).json()).run;
+  const ask = async (command: string) => (await request.post(`/api/v1/runtime/runs/${run.id}/tool-calls`, {
+    headers: keyAuth, data: { tool: "system_shell", input: command },
+  })).json();
+  const first = await ask("git push origin main");
+  expect(first.decision).toBe("pending");
+  expect((await request.post(`/api/v1/approvals/${first.approval_id}/decision`, {
+    headers: miaAuth, data: { decision: "allow_once" },
+  })).status()).toBe(200);
+  const second = await ask("git push origin main");
+
+  await mia.goto("/inbox");
+  await hydrated(mia);
+  const card = mia.locator(`li.request[data-approval-id="${second.approval_id}"]`);
+  await card.getByRole("button", { name: "Always allow…" }).click();
+  const panel = card.getByRole("form", { name: "Always allow" });
+  // The request's own words, not `git *`; a member is offered the agent's list only.
+  await expect(panel.getByLabel("Pattern")).toHaveValue("git push origin main");
+  await expect(panel.getByLabel("Add the rule to").locator("option")).toHaveText(["this agent's rules"]);
+  await expect(panel.getByRole("list", { name: "Also allowed" })).toHaveText("git push origin main");
+  const overrides = panel.getByRole("alert", { name: "Overrides" });
+  await expect(overrides).toContainText("workspace rule #1: ask system_shell `git push *`");
+  const add = panel.getByRole("button", { name: "Allow and add rule" });
+  await expect(add).toBeDisabled();
+  await overrides.getByLabel("Add it anyway, overriding these rules").check();
+  await add.click();
+  await expect(card).toHaveCount(0);
+
+  // The rule allows that push and nothing else; the admin's rule still asks for the rest.
+  const rules = await (await request.get(`/api/v1/agents/${agent.id}/rules`, { headers: auth })).json();
+  expect(rules.items.map((r: { pattern: string }) => r.pattern)).toEqual(["git push origin main"]);
+  expect((await ask("git push origin main")).decision).toBe("allow");
+  const other = await ask("git push origin main --force");
+  expect(other.decision).toBe("pending");
+  expect(other.reason).toMatchObject({ kind: "rule", layer: "workspace", rule_id: adminRule.id });
+});

@@ -92,3 +92,20 @@ async function logInAndFindId(browser: import("@playwright/test").Browser, email
   const me = await page.request.get("/api/v1/me", { headers: { Authorization: `Bearer ${token}` } });
   return { page, id: (await me.json()).id as string };
 }
+
+test("the editor warns about an allow rule that lets through far more than it seems to, as the server's analysis does", async ({ page, request }) => {
+  await logIn(page, admin.email, admin.password);
+  const auth = { Authorization: `Bearer ${await apiToken(page)}` };
+  const agent = await (await request.post("/api/v1/agents", {
+    headers: auth, data: { name: "Shell user", tools: ["system_shell"] },
+  })).json();
+  await page.goto(`/agents/${agent.id}/permissions`);
+  await hydrated(page);
+  await addRule(page, "2. This agent's rules", "system_shell", "allow", "sudo *");
+  const rule = page.getByRole("region", { name: "2. This agent's rules" }).locator("li.rule").first();
+  await expect(rule.getByRole("note")).toContainText("allows too much: `sudo` runs the commands, code or files it is given");
+  const evaluated = await (await request.post(`/api/v1/agents/${agent.id}/evaluate`, {
+    headers: auth, data: { tool: "system_shell", input: "sudo ls" },
+  })).json();
+  expect(evaluated.warnings.map((w: { kind: string }) => w.kind)).toEqual(["broad_allow"]);
+});

@@ -11,6 +11,12 @@
 //!   tool, an upper-case host for a URL tool, `cat ./src/*` for a shell, whose
 //!   relative paths are joined to the working directory).
 //! - **Unknown tool**: the rule names a tool the catalog does not have.
+//! - **Broad allow**: an allow rule for a command tool that lets through far
+//!   more than it seems to: a word that is just `*` after a program that
+//!   runs the commands, code or files it is given (`bash *`, `sudo *`,
+//!   `python *`, `git *`, `find *`), no pattern or a pattern that starts
+//!   with `*` (every command), a pattern that allows a redirection (`echo *
+//!   > *`), or one that allows inline code (`python -c *`, `eval *`).
 //!
 //! Containment is exact (see [`RulePattern::is_subsumed_by`]) and is checked
 //! against the compiled index, so analysing 10,000 rules costs 10,000
@@ -19,7 +25,7 @@
 use crate::catalog::{ArgKind, Catalog};
 use crate::compile::CompiledPolicy;
 use crate::pattern::RulePattern;
-use crate::rules::{ExecutionMode, Layer, Layers, ToolSelector};
+use crate::rules::{Action, ExecutionMode, Layer, Layers, ToolSelector};
 
 /// A rule, as the editor shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +61,8 @@ pub enum WarningKind {
     KindMismatch,
     /// The rule names a tool missing from the catalog.
     UnknownTool,
+    /// An allow rule that lets through far more than it seems to.
+    BroadAllow,
 }
 
 /// One finding about one rule.
@@ -116,6 +124,12 @@ pub fn analyze(layers: &Layers, catalog: &Catalog) -> Vec<Warning> {
                             WarningKind::KindMismatch,
                             format!("pattern never matches: {problem}"),
                         );
+                    }
+                    if tool.arg_kind == ArgKind::Command
+                        && rule.action == Action::Allow
+                        && let Some(why) = broad_command_allow(rule.pattern.as_ref())
+                    {
+                        warn(WarningKind::BroadAllow, format!("allows too much: {why}"));
                     }
                 }
             }
@@ -185,9 +199,169 @@ pub fn analyze(layers: &Layers, catalog: &Catalog) -> Vec<Warning> {
     warnings
 }
 
+/// Programs that run a command, code or script they are handed, or act on
+/// whatever files they are named, anywhere among their arguments: after
+/// them, a word that is just `*` allows anything at all.
+const RUNS_WHAT_IT_IS_GIVEN: &[&str] = &[
+    // shells
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "mksh",
+    "ash",
+    "fish",
+    "csh",
+    "tcsh",
+    "yash",
+    "rbash",
+    // interpreters
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "nodejs",
+    "deno",
+    "bun",
+    "php",
+    "lua",
+    "awk",
+    "gawk",
+    "mawk",
+    "sed",
+    "osascript",
+    "pwsh",
+    // wrappers and runners
+    "sudo",
+    "doas",
+    "su",
+    "runuser",
+    "env",
+    "xargs",
+    "find",
+    "nohup",
+    "timeout",
+    "nice",
+    "ionice",
+    "time",
+    "watch",
+    "exec",
+    "command",
+    "builtin",
+    "eval",
+    "source",
+    ".",
+    "stdbuf",
+    "setsid",
+    "chroot",
+    "unshare",
+    "flock",
+    "strace",
+    "ltrace",
+    "script",
+    "parallel",
+    "expect",
+    "gdb",
+    "nsenter",
+    "ssh",
+    // programs that act on any file they are named
+    "cp",
+    "mv",
+    "rm",
+    "chmod",
+    "chown",
+    "ln",
+    "tee",
+    "dd",
+    "cat",
+    "curl",
+    "wget",
+    "scp",
+];
+
+/// Programs whose first word picks what they do, some of which run commands
+/// (`git -c core.pager=…`, `docker run`, `npx pkg`, `make` targets): a `*`
+/// in place of that word allows all of it; after a named subcommand it is
+/// that subcommand's arguments.
+const SUBCOMMAND_RUNNERS: &[&str] = &[
+    "git", "docker", "podman", "kubectl", "npx", "pnpx", "bunx", "uvx", "pipx", "make", "tar",
+    "rsync", "vim", "vi", "nvim", "emacs", "less", "man",
+];
+
+/// Options that hand an interpreter or shell its program inline.
+const INLINE_CODE_OPTIONS: &[&str] = &["-c", "-e", "-E", "--eval", "-r", "-p", "--command"];
+
+/// Why an allow rule for a command tool lets through far more than it
+/// seems to, if it does. Patterns are read as words (split on blanks); a
+/// word holding a star counts as a star, since a star in the pattern can
+/// stand for several words.
+fn broad_command_allow(pattern: Option<&RulePattern>) -> Option<String> {
+    let Some(pattern) = pattern else {
+        return Some(
+            "with no pattern it allows every command, opaque code and redirections included"
+                .to_owned(),
+        );
+    };
+    let source = pattern.as_str();
+    let words: Vec<&str> = source
+        .split([' ', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_star = |w: &str| w.contains('*') && !w.contains("\\*");
+    let program = *words.first()?;
+    // `ls*` still names programs (`ls`, `lsof`); `*` and `*x` name none.
+    if pattern.literal_prefix().trim().is_empty() {
+        return Some(format!(
+            "`{source}` does not name the program, so it allows every command, opaque code and redirections included"
+        ));
+    }
+    if let Some(op) = words.iter().find(|w| is_redirection(w)) {
+        return Some(format!(
+            "`{op}` in the pattern allows a redirection, which writes or reads a file the rule does not name"
+        ));
+    }
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let runs_code = RUNS_WHAT_IT_IS_GIVEN.contains(&base);
+    let args = &words[1..];
+    if SUBCOMMAND_RUNNERS.contains(&base) && args.first() == Some(&"*") {
+        return Some(format!(
+            "`{base} *` allows every subcommand of `{base}`, including those that run other commands; name the subcommand"
+        ));
+    }
+    if runs_code
+        && let Some(option) = args.iter().find(|w| {
+            INLINE_CODE_OPTIONS
+                .iter()
+                .any(|o| *w == o || (w.starts_with(o) && is_star(w)))
+        })
+        && args.iter().any(|w| is_star(w))
+    {
+        return Some(format!(
+            "`{base} {option}` with a `*` allows any inline code, which no rule can see into"
+        ));
+    }
+    if runs_code && args.contains(&"*") {
+        return Some(format!(
+            "`{base}` runs the commands, code or files it is given, so `*` after it allows anything; name the subcommand and arguments"
+        ));
+    }
+    None
+}
+
+/// A pattern word that holds a redirection operator (`>`, `>>`, `2>`,
+/// `&>`, `*>*`) or starts with one (`<`, `<<<`), possibly glued to its
+/// target. A `>` inside an argument is rare enough that asking the author
+/// to look twice costs little.
+fn is_redirection(word: &str) -> bool {
+    word.contains('>') || (word.starts_with('<') && !word.starts_with("<("))
+}
+
 /// Why a pattern cannot match any normalized argument of `kind`, if it
 /// cannot.
-fn kind_mismatch(kind: ArgKind, pattern: &RulePattern) -> Option<String> {
+pub(crate) fn kind_mismatch(kind: ArgKind, pattern: &RulePattern) -> Option<String> {
     let prefix = pattern.literal_prefix();
     let parts = pattern.parts();
     match kind {
@@ -360,6 +534,70 @@ mod tests {
                 rule("a1", "system_shell", Action::Allow, None),
                 rule("a2", "*", Action::Deny, Some("rm *")),
             ],
+            ..Layers::default()
+        };
+        let shadowing: Vec<_> = analyze(&layers, &Catalog::builtin())
+            .into_iter()
+            .filter(|w| !matches!(w.kind, WarningKind::BroadAllow))
+            .collect();
+        assert!(shadowing.is_empty(), "{shadowing:?}");
+    }
+
+    #[test]
+    fn warns_about_allow_rules_that_let_through_far_more_than_they_seem_to() {
+        let table: &[(Action, Option<&str>, bool)] = &[
+            (Action::Allow, Some("bash *"), true),
+            (Action::Allow, Some("sudo *"), true),
+            (Action::Allow, Some("python *"), true),
+            (Action::Allow, Some("python3 -c *"), true),
+            (Action::Allow, Some("node -e*"), true),
+            (Action::Allow, Some("git *"), true),
+            (Action::Allow, Some("find *"), true),
+            (Action::Allow, Some("/usr/bin/env *"), true),
+            (Action::Allow, Some("*"), true),
+            (Action::Allow, Some("* --version"), true),
+            (Action::Allow, None, true),
+            (Action::Allow, Some("echo * > *"), true),
+            (Action::Allow, Some("echo *>>*"), true),
+            (Action::Allow, Some("> /tmp/*"), true),
+            (Action::Allow, Some("cat x 2>/dev/null"), true),
+            // Narrow enough: a subcommand, exact words, or a program that
+            // runs nothing it is given.
+            (Action::Allow, Some("git status *"), false),
+            (Action::Allow, Some("git push origin main"), false),
+            (Action::Allow, Some("npm test"), false),
+            (Action::Allow, Some("ls *"), false),
+            (Action::Allow, Some("ls*"), false),
+            (Action::Allow, Some("cat /srv/app/*"), false),
+            (Action::Allow, Some("python3 script.py"), false),
+            (Action::Allow, Some("echo a\\*b"), false),
+            // Only allow rules are broad; asking or denying broadly is the point.
+            (Action::Deny, Some("bash *"), false),
+            (Action::Ask, None, false),
+        ];
+        for &(action, pattern, broad) in table {
+            let layers = Layers {
+                agent: vec![rule("r", "system_shell", action, pattern)],
+                ..Layers::default()
+            };
+            let w = analyze(&layers, &Catalog::builtin());
+            assert_eq!(
+                w.iter().any(|w| w.kind == WarningKind::BroadAllow),
+                broad,
+                "{action:?} {pattern:?}: {w:?}"
+            );
+        }
+        let layers = Layers {
+            agent: vec![rule("r", "system_shell", Action::Allow, Some("sudo *"))],
+            ..Layers::default()
+        };
+        assert_eq!(
+            analyze(&layers, &Catalog::builtin())[0].message,
+            "allows too much: `sudo` runs the commands, code or files it is given, so `*` after it allows anything; name the subcommand and arguments"
+        );
+        // Path tools are not command tools: `/srv/*` is how a folder is allowed.
+        let layers = Layers {
+            agent: vec![rule("r", "read_file", Action::Allow, Some("/srv/*"))],
             ..Layers::default()
         };
         assert!(analyze(&layers, &Catalog::builtin()).is_empty());

@@ -110,6 +110,7 @@ pub mod reference;
 pub mod risk;
 pub mod rules;
 pub mod shell;
+pub mod suggest;
 pub mod url;
 
 /// Hash maps keyed by rule-set data (tool names, literal patterns). A

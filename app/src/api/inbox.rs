@@ -1,9 +1,9 @@
-//! The approval inbox: requests the logged-in reviewer may decide.
+//! The approval inbox: requests the logged-in reviewer may decide, the rule
+//! "Always allow" would add, and the reviewer's decisions.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::tools::ToolView;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,10 +22,24 @@ pub struct ApprovalView {
     /// Milliseconds since the Unix epoch, so the page can count.
     pub requested_at_ms: i64,
     pub expires_at_ms: i64,
-    /// The same agent's recent inputs to the same tool.
-    pub recent_inputs: Vec<String>,
-    /// The tool as the catalog describes it (for previews in the browser).
-    pub tool_info: Option<ToolView>,
+}
+
+/// The rule "Always allow" would add for a request, and what it changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlwaysAllowView {
+    /// The pattern (the engine's suggestion, or the reviewer's own); empty
+    /// for every input of the tool.
+    pub pattern: String,
+    /// `agent` or `workspace`.
+    pub scope: String,
+    /// The lists the reviewer may add the rule to.
+    pub scopes: Vec<String>,
+    /// The agent's recent requests the rule would also allow.
+    pub also_matches: Vec<String>,
+    /// Each stricter rule it would override, as a sentence.
+    pub overrides: Vec<String>,
+    /// Why the request would still not be allowed, when it would not.
+    pub still_decided: Option<String>,
 }
 
 /// A reviewer's answer, as the inbox form holds it.
@@ -39,6 +53,8 @@ pub struct ReviewForm {
     pub rule_scope: String,
     pub rule_pattern: String,
     pub message: String,
+    /// For always allow: the reviewer saw the stricter rules it overrides.
+    pub confirm_overrides: bool,
 }
 
 #[server(prefix = "/fn", endpoint = "inbox/list")]
@@ -46,10 +62,8 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
     use super::ssr::{bosun, principal};
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    let tools = bosun.list_tools(&principal).await?;
     let mut views = Vec::new();
     for approval in bosun.list_approvals(&principal, "pending").await? {
-        let recent_inputs = bosun.recent_inputs(&principal, &approval).await?;
         let risk = &approval.risk;
         views.push(ApprovalView {
             id: approval.id.to_string(),
@@ -70,12 +84,6 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
             started_by: approval.started_by_name.clone(),
             requested_at_ms: approval.requested_at.timestamp_millis(),
             expires_at_ms: approval.expires_at.timestamp_millis(),
-            recent_inputs,
-            tool_info: tools
-                .iter()
-                .find(|t| t.name == approval.tool)
-                .cloned()
-                .map(ToolView::from),
             tool: approval.tool,
         });
     }
@@ -101,6 +109,7 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
         }),
         input: Some(review.input).filter(|i| !i.is_empty()),
         message: Some(review.message).filter(|m| !m.trim().is_empty()),
+        confirm_overrides: review.confirm_overrides,
         decision: review.decision,
     };
     bosun()?
@@ -111,4 +120,37 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
         )
         .await?;
     Ok(())
+}
+
+/// The rule "Always allow" would add for a request: the engine's narrowest
+/// suggestion when `pattern` is `None`, else the reviewer's pattern.
+#[server(prefix = "/fn", endpoint = "inbox/always-allow")]
+pub async fn always_allow_preview(
+    approval_id: String,
+    scope: String,
+    pattern: Option<String>,
+) -> Result<AlwaysAllowView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::ApprovalId;
+
+    let preview = bosun()?
+        .always_allow_preview(
+            &principal().await?,
+            &ApprovalId::from_string(approval_id),
+            Some(scope.as_str()),
+            pattern.as_deref(),
+        )
+        .await?;
+    Ok(AlwaysAllowView {
+        pattern: preview.rule.pattern.unwrap_or_default(),
+        scope: preview.scope.to_owned(),
+        scopes: preview.scopes.iter().map(|s| (*s).to_owned()).collect(),
+        also_matches: preview.also_matches,
+        overrides: preview
+            .overrides
+            .iter()
+            .map(bosun_service::runs::always_allow::OverriddenRule::describe)
+            .collect(),
+        still_decided: preview.still_decided.map(|s| s.message),
+    })
 }

@@ -2,13 +2,12 @@
 //! across agents, refreshed by server push. Focus a request and press A
 //! (allow once), R (always allow), E (edit) or D (deny).
 
-use bosun_policy::{
-    Action, CompiledPolicy, ExecutionMode, Layers, Request, Rule, RulePattern, ToolSelector,
-};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::inbox::{ApprovalView, Decide, ReviewForm, pending_approvals};
+use crate::api::inbox::{
+    AlwaysAllowView, ApprovalView, Decide, ReviewForm, always_allow_preview, pending_approvals,
+};
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{InboxChanges, now_ms};
@@ -137,7 +136,6 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
     };
     let age = minutes_text(now_ms() - approval.requested_at_ms);
     let expires = minutes_text(approval.expires_at_ms - now_ms());
-    let suggestion = suggest_pattern(&approval);
     let reasons = approval.risk_reasons.join("; ");
     let label = format!(
         "{} wants {} {}",
@@ -173,7 +171,7 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
             {move || match panel.get() {
                 Panel::None => ().into_any(),
                 Panel::Always => {
-                    view! { <AlwaysAllow approval=for_panels.get_value() suggestion=suggestion.clone() send /> }.into_any()
+                    view! { <AlwaysAllow approval_id=for_panels.get_value().id send /> }.into_any()
                 }
                 Panel::Edit => view! { <EditInput input=for_panels.get_value().input send /> }.into_any(),
                 Panel::Deny => view! { <DenyWithMessage send /> }.into_any(),
@@ -183,79 +181,109 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
     .into_any()
 }
 
+/// The "Always allow" panel: the engine's narrowest rule for the request
+/// (editable), the list it goes to (only those the reviewer may write), the
+/// recent requests it would also allow, and the stricter rules it would
+/// override, which the reviewer must confirm overriding.
 #[component]
 fn AlwaysAllow(
-    approval: ApprovalView,
-    suggestion: String,
+    approval_id: String,
     send: impl Fn(ReviewForm) + Copy + Send + 'static,
 ) -> impl IntoView {
+    let id = StoredValue::new(approval_id);
     let scope = RwSignal::new("agent".to_owned());
-    let pattern = RwSignal::new(suggestion);
-    let error = move || {
-        let text = pattern.get();
-        (!text.is_empty())
-            .then(|| RulePattern::parse(&text).err().map(|e| e.to_string()))
-            .flatten()
-    };
-    let (tool, recent, tool_info) = (
-        approval.tool.clone(),
-        approval.recent_inputs.clone(),
-        approval.tool_info.clone(),
+    // `None` until the reviewer types: then the engine's suggestion shows.
+    let edited = RwSignal::new(None::<String>);
+    let confirmed = RwSignal::new(false);
+    let preview = Resource::new(
+        move || (scope.get(), edited.get()),
+        move |(scope, pattern)| always_allow_preview(id.get_value(), scope, pattern),
     );
-    let preview = move || {
-        let text = pattern.get();
-        let parsed = if text.is_empty() {
-            None
-        } else {
-            Some(RulePattern::parse(&text).ok()?)
-        };
-        let rule = Rule::new("preview", ToolSelector::parse(&tool), Action::Allow, parsed);
-        let layers = Layers {
-            agent: vec![rule],
-            ..Layers::default()
-        };
-        let catalog =
-            bosun_policy::Catalog::new(tool_info.iter().filter_map(|t| t.to_policy_tool()));
-        let policy = CompiledPolicy::compile(&layers, ExecutionMode::Locked, &catalog);
-        Some(
-            recent
-                .iter()
-                .filter(|input| policy.decide(&Request::new(&tool, input)).action == Action::Allow)
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
+    let current = move || preview.get().and_then(Result::ok);
+    let pattern = move || {
+        edited
+            .get()
+            .or_else(|| current().map(|p| p.pattern))
+            .unwrap_or_default()
     };
+    let scopes = move || current().map_or_else(|| vec!["agent".to_owned()], |p| p.scopes);
+    let blocked = move || current().is_none_or(|p| !p.overrides.is_empty() && !confirmed.get());
     view! {
-        <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
+        <form class="stack panel" aria-label="Always allow" on:submit=move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             send(ReviewForm {
                 decision: "always_allow".into(),
                 rule_scope: scope.get_untracked(),
-                rule_pattern: pattern.get_untracked(),
+                rule_pattern: pattern(),
+                confirm_overrides: confirmed.get_untracked(),
                 ..ReviewForm::default()
             });
         }>
             <label>
                 "Add the rule to"
-                <select on:change=move |ev| scope.set(event_target_value(&ev)) prop:value=scope>
-                    <option value="agent">"this agent's rules"</option>
-                    <option value="workspace">"the workspace rules (admins)"</option>
+                <select on:change=move |ev| { confirmed.set(false); scope.set(event_target_value(&ev)); } prop:value=scope>
+                    {move || scopes().into_iter().map(|s| {
+                        let label = if s == "workspace" { "the workspace rules" } else { "this agent's rules" };
+                        view! { <option value=s.clone()>{label}</option> }
+                    }).collect_view()}
                 </select>
             </label>
-            <label>"Pattern" <input class="mono" bind:value=pattern /></label>
-            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <div>
-                <p class="hint">"Recent requests this rule would also allow:"</p>
-                {move || match preview() {
-                    Some(matches) if matches.is_empty() => view! { <p class="muted">"none"</p> }.into_any(),
-                    Some(matches) => view! {
-                        <ul class="preview">{matches.into_iter().map(|m| view! { <li><code>{m}</code></li> }).collect_view()}</ul>
-                    }.into_any(),
-                    None => ().into_any(),
-                }}
-            </div>
-            <div><button type="submit" disabled=move || error().is_some()>"Allow and add rule"</button></div>
+            <label>
+                "Pattern"
+                <input class="mono" prop:value=pattern
+                    on:input=move |ev| { confirmed.set(false); edited.set(Some(event_target_value(&ev))); } />
+            </label>
+            <Transition fallback=|| view! { <p class="loading">"Checking the rule…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(view) => view! { <AlwaysAllowEffects view confirmed /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div><button type="submit" disabled=blocked>"Allow and add rule"</button></div>
         </form>
+    }
+}
+
+/// What adding the rule changes: the requests it also allows, the rules it
+/// overrides (with the confirmation that takes), and whether something
+/// else still decides this request.
+#[component]
+fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl IntoView {
+    let AlwaysAllowView {
+        also_matches,
+        overrides,
+        still_decided,
+        ..
+    } = view;
+    view! {
+        <div>
+            <p class="hint">"Recent requests this rule would also allow:"</p>
+            {if also_matches.is_empty() {
+                view! { <p class="muted">"none"</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="preview" aria-label="Also allowed">
+                        {also_matches.into_iter().map(|m| view! { <li><code>{m}</code></li> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+        {(!overrides.is_empty()).then(|| view! {
+            <div class="warning" role="alert" aria-label="Overrides">
+                <p>"This rule decides before stricter rules, which then no longer apply to what it matches:"</p>
+                <ul>{overrides.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
+                <label class="choice">
+                    <input type="checkbox" prop:checked=confirmed
+                        on:change=move |ev| confirmed.set(event_target_checked(&ev)) />
+                    "Add it anyway, overriding these rules"
+                </label>
+            </div>
+        })}
+        {still_decided.map(|why| view! {
+            <p class="warning" role="note">{format!("This rule alone will not allow this request: {why}")}</p>
+        })}
     }
 }
 
@@ -284,36 +312,6 @@ fn DenyWithMessage(send: impl Fn(ReviewForm) + Copy + Send + 'static) -> impl In
             <label>"Message to the agent" <input bind:value=message placeholder="why, and what to do instead" /></label>
             <div><button type="submit" class="danger">"Deny"</button></div>
         </form>
-    }
-}
-
-/// A starting point for "always allow": the command with any arguments,
-/// the request's folder, or the site, rather than the exact input.
-fn suggest_pattern(approval: &ApprovalView) -> String {
-    let escape = |text: &str| text.replace('\\', "\\\\").replace('*', "\\*");
-    let kind = approval
-        .tool_info
-        .as_ref()
-        .map(|t| t.argument_kind.as_str())
-        .unwrap_or("text");
-    let input = approval.input.trim();
-    match kind {
-        "command" => match input.split_once(char::is_whitespace) {
-            Some((program, _)) => format!("{} *", escape(program)),
-            None => escape(input),
-        },
-        "path" => match input.rsplit_once('/') {
-            Some((folder, _)) if !folder.is_empty() => format!("{}/*", escape(folder)),
-            _ => escape(input),
-        },
-        "url" => match input.split_once("://") {
-            Some((scheme, rest)) => {
-                let host = rest.split('/').next().unwrap_or(rest);
-                format!("{}://{}/*", escape(scheme), escape(host))
-            }
-            None => escape(input),
-        },
-        _ => escape(input),
     }
 }
 

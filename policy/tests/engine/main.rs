@@ -6,6 +6,7 @@ mod contract;
 mod differential;
 mod properties;
 mod semantics;
+mod suggest;
 
 use bosun_policy::{
     Action, Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Request, Rule, RulePattern,

@@ -1,9 +1,10 @@
-//! The approval inbox over REST: requests the caller may decide, and their
-//! decisions.
+//! The approval inbox over REST: requests the caller may decide, the rule
+//! "Always allow" would add for one, and their decisions.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use bosun_service::ids::ApprovalId;
+use bosun_service::runs::always_allow::AlwaysAllowPreview;
 use bosun_service::runs::approvals::{Approval, ReviewDecision, RuleSuggestion};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -85,6 +86,11 @@ pub struct DecisionInput {
     rule: Option<RuleInput>,
     /// Told to the agent.
     message: Option<String>,
+    /// For `always_allow`: add the rule although it overrides the stricter
+    /// rules its suggestion lists under `overrides` (without it, such a
+    /// decision answers 409 `confirmation_required`).
+    #[serde(default)]
+    confirm_overrides: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -134,10 +140,47 @@ pub async fn decide(
             pattern: rule.pattern,
         }),
         message: input.message,
+        confirm_overrides: input.confirm_overrides,
     };
     let approval = state
         .bosun
         .decide_approval(&principal, &ApprovalId::from_string(id), review)
         .await?;
     Ok(Json(approval.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SuggestionParams {
+    /// `agent` (default) or `workspace` (admins): the list the rule would
+    /// be added to.
+    scope: Option<String>,
+}
+
+/// The narrowest "Always allow" rule for a waiting request: the rule, the
+/// list it would go to (`scopes` lists those the caller may write), the
+/// agent's recent requests it would also allow, the stricter rules it
+/// would override or shadow (deciding with them needs
+/// `"confirm_overrides": true`), and, when the request would still not be
+/// allowed, what decides it instead (`still_decided`).
+#[utoipa::path(get, path = "/api/v1/approvals/{id}/suggestion", tag = "approvals", params(SuggestionParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The suggested rule and what adding it would change", body = Object),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn suggestion(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<SuggestionParams>,
+) -> Result<Json<AlwaysAllowPreview>, ApiError> {
+    let preview = state
+        .bosun
+        .always_allow_preview(
+            &principal,
+            &ApprovalId::from_string(id),
+            params.scope.as_deref(),
+            None,
+        )
+        .await?;
+    Ok(Json(preview))
 }

@@ -125,6 +125,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(oauth::set_need).delete(oauth::drop_need),
         )
         .route("/approvals", get(approvals::list))
+        .route("/approvals/{id}/suggestion", get(approvals::suggestion))
         .route("/traces", get(traces::search))
         .route("/traces/export", get(traces::export))
         .route("/traces/{run}", get(traces::run))

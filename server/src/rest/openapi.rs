@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         super::runtime::finish,
         super::approvals::list,
         super::approvals::decide,
+        super::approvals::suggestion,
         super::credentials::write,
         super::credentials::list,
         super::credentials::delete,

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_policy::Layer;
 use bosun_service::ids::{AgentId, RuleId};
+use bosun_service::rules::decisions::Evaluation;
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -298,15 +299,15 @@ pub async fn delete_workspace_rule(
 /// What would be decided for a tool call, and why; nothing is recorded (editors).
 #[utoipa::path(post, path = "/api/v1/agents/{id}/evaluate", tag = "rules", request_body = EvaluateInput,
     security(("bearer" = [])),
-    responses((status = 200, description = "The decision, its reason and risk", body = Object),
+    responses((status = 200, description = "The decision, its reason and risk, and the rule analysis's `warnings` about the agent's rules", body = Object),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<EvaluateInput>,
-) -> Result<Json<bosun_policy::Decision>, ApiError> {
-    let decision = state
+) -> Result<Json<Evaluation>, ApiError> {
+    let evaluation = state
         .bosun
         .evaluate(
             &principal,
@@ -316,5 +317,5 @@ pub async fn evaluate(
             input.working_dir.as_deref(),
         )
         .await?;
-    Ok(Json(decision))
+    Ok(Json(evaluation))
 }

@@ -224,6 +224,11 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        // What "Always allow" would add: for those who edit the agent (the
+        // owner too: seeing the suggestion decides nothing).
+        ("GET /api/v1/approvals/{id}/suggestion",
+            Call::Rest(M::GET, "/api/v1/approvals/{approval}/suggestion", no_body),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // The owner started the run, so the request is not theirs to decide.
         ("POST /api/v1/approvals/{id}/decision",
             Call::Rest(M::POST, "/api/v1/approvals/{approval}/decision", |_| json!({"decision": "allow_once"})),
@@ -354,6 +359,10 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn inbox/count", Call::ServerFn("inbox/count", |_| vec![]),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("fn inbox/always-allow",
+            Call::ServerFn("inbox/always-allow", |ids| vec![("approval_id", ids.approval.clone()),
+                ("scope", "agent".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn inbox/decide",
             Call::ServerFn("inbox/decide", |ids| vec![("approval_id", ids.approval.clone()),
                 ("review[decision]", "allow_once".into())]),

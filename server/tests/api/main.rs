@@ -4,6 +4,7 @@
 
 mod agent_access;
 mod agents;
+mod always_allow;
 mod audit;
 mod cli;
 mod credentials;

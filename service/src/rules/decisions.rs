@@ -12,7 +12,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bosun_policy::{Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Reason, Request};
+use bosun_policy::{
+    Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Reason, Request, Warning, analyze,
+};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{RuleInfo, RuleList};
@@ -96,6 +99,15 @@ pub(crate) async fn invalidate_workspace(
     Ok(())
 }
 
+/// A dry run's answer: the decision (REST's decision shape) and the rule
+/// analysis's warnings about the agent's three lists.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    #[serde(flatten)]
+    pub decision: Decision,
+    pub warnings: Vec<Warning>,
+}
+
 /// Everything that decides an agent's tool calls, for the rule editor: the
 /// three lists, the mode and the tool catalog.
 #[derive(Clone, Debug)]
@@ -150,7 +162,9 @@ impl Bosun {
     }
 
     /// A dry run for an agent's editors: what would be decided for this
-    /// call, and why. Nothing is recorded.
+    /// call, and why, beside what the rule analysis finds in the agent's
+    /// rules (rules that never apply, allow rules that let through far more
+    /// than they seem to). Nothing is recorded.
     pub async fn evaluate(
         &self,
         principal: &Principal,
@@ -158,14 +172,18 @@ impl Bosun {
         tool: &str,
         input: &str,
         working_dir: Option<&str>,
-    ) -> Result<Decision> {
+    ) -> Result<Evaluation> {
         self.agent_for(principal, agent, Capability::Edit).await?;
         let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
         let mut request = Request::new(tool, input);
         if let Some(dir) = working_dir {
             request = request.with_working_dir(dir);
         }
-        Ok(policy.compiled.decide(&request))
+        let context = self.policy_context(principal, agent).await?;
+        Ok(Evaluation {
+            decision: policy.compiled.decide(&request),
+            warnings: analyze(&context.layers()?, &context.catalog()),
+        })
     }
 
     /// The agent's current compiled rule set, from the cache when nothing

@@ -59,6 +59,9 @@ pub struct ReviewDecision {
     pub rule: Option<RuleSuggestion>,
     /// Told to the agent (for a denial, why).
     pub message: Option<String>,
+    /// For `always_allow`: the reviewer saw which stricter rules the new
+    /// rule overrides and adds it anyway.
+    pub confirm_overrides: bool,
 }
 
 /// The rule "Always allow" adds.
@@ -73,14 +76,14 @@ pub struct RuleSuggestion {
 pub const DECISIONS: &[&str] = &["allow_once", "always_allow", "edit", "deny"];
 
 #[derive(sqlx::FromRow)]
-struct ApprovalRow {
+pub(super) struct ApprovalRow {
     id: String,
-    agent_id: String,
+    pub(super) agent_id: String,
     agent_name: String,
     run_id: String,
-    tool_call_id: String,
-    tool: String,
-    input: String,
+    pub(super) tool_call_id: String,
+    pub(super) tool: String,
+    pub(super) input: String,
     risk: String,
     status: String,
     requested_at: i64,
@@ -177,27 +180,6 @@ impl Bosun {
         Ok(rows.iter().map(ApprovalRow::approval).collect())
     }
 
-    /// Recent inputs of the same agent and tool as a request, newest first:
-    /// what an "always allow" rule would also have matched.
-    pub async fn recent_inputs(
-        &self,
-        principal: &Principal,
-        approval: &Approval,
-    ) -> Result<Vec<String>> {
-        self.agent_for(principal, &approval.agent_id, Capability::Edit)
-            .await?;
-        Ok(sqlx::query_scalar(
-            "SELECT tool_calls.input FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
-             WHERE runs.agent_id = $1 AND tool_calls.tool = $2 AND tool_calls.id <> $3 \
-             ORDER BY tool_calls.created_at DESC LIMIT 20",
-        )
-        .bind(approval.agent_id.as_str())
-        .bind(&approval.tool)
-        .bind(approval.tool_call_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?)
-    }
-
     /// How many requests wait for the principal (for the navigation badge):
     /// one count, whatever the size of the inbox.
     pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
@@ -292,6 +274,16 @@ impl Bosun {
             }
             _ => None,
         };
+        if let (Some(list), Some(rule), false) =
+            (&rule_list, &review.rule, review.confirm_overrides)
+        {
+            let overrides = self
+                .always_allow_overrides(principal, &row, list.layer(), rule.pattern.as_deref())
+                .await?;
+            if !overrides.is_empty() {
+                return Err(super::always_allow::confirmation_required(&overrides));
+            }
+        }
 
         let now = self.now();
         let status = if decision == "deny" {
@@ -486,7 +478,11 @@ impl Bosun {
         Ok(allowed != 0)
     }
 
-    async fn approval_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
+    pub(super) async fn approval_row(
+        &self,
+        principal: &Principal,
+        id: &ApprovalId,
+    ) -> Result<ApprovalRow> {
         let row: Option<ApprovalRow> = sqlx::query_as(&format!(
             "SELECT {} FROM {FROM} WHERE approvals.id = $1 AND approvals.workspace_id = $2",
             columns()

@@ -3,6 +3,7 @@
 //! Tool calls within a run are in [`tool_calls`]; reviewers' decisions in
 //! [`approvals`].
 
+pub mod always_allow;
 pub mod approvals;
 pub(crate) mod decision_log;
 pub mod keys;
