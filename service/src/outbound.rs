@@ -15,6 +15,8 @@
 //! - a name is resolved once, by the client's own resolver, and the client
 //!   connects to exactly the addresses that were checked, so a name that
 //!   answers differently a moment later (DNS rebinding) gains nothing;
+//! - no proxy from the environment is used, since a proxy resolves the
+//!   names it is handed out of the guard's sight;
 //! - redirects are not followed, and nothing a response said is repeated
 //!   in an error (callers log the details and show a fixed message).
 
@@ -46,7 +48,12 @@ impl Outbound {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15));
         if !allow_private {
-            builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
+            // A proxy (HTTP_PROXY and friends) would resolve names itself,
+            // where the resolver below never sees the address: the guard
+            // and a proxy cannot both hold, and the guard wins.
+            builder = builder
+                .no_proxy()
+                .dns_resolver(Arc::new(PublicAddressesOnly));
         }
         let client = builder
             .build()
@@ -134,8 +141,10 @@ impl Resolve for PublicAddressesOnly {
             }
             // One private answer among public ones could be picked at
             // connect time, so it refuses the name altogether.
-            if let Some(private) = addresses.iter().find(|a| !is_public(a.ip())) {
-                return Err(private_address(&format!("{host} ({})", private.ip())).into());
+            // The address itself is not named: it would map the inside
+            // network for whoever can set a URL.
+            if addresses.iter().any(|a| !is_public(a.ip())) {
+                return Err(private_address(&format!("an address of {host}")).into());
             }
             let addresses: Addrs = Box::new(addresses.into_iter());
             Ok(addresses)

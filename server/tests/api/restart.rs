@@ -9,12 +9,19 @@ use serde_json::{Value, json};
 
 use crate::helpers::PASSWORD;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
-fn free_port() -> u16 {
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -35,7 +42,19 @@ fn bosun(data_dir: &std::path::Path, database_url: Option<&str>) -> Command {
 }
 
 async fn serve(data_dir: &std::path::Path, database_url: Option<&str>, port: u16) -> Server {
-    let mut child = bosun(data_dir, database_url)
+    serve_with(data_dir, database_url, port, |_| {}).await
+}
+
+/// [`serve`] with the process's environment changed first.
+pub(crate) async fn serve_with(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    port: u16,
+    configure: impl FnOnce(&mut Command),
+) -> Server {
+    let mut command = bosun(data_dir, database_url);
+    configure(&mut command);
+    let mut child = command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("BOSUN_ADMIN_EMAIL", "admin@example.com")
         .env("BOSUN_ADMIN_PASSWORD", PASSWORD)
@@ -57,7 +76,7 @@ async fn serve(data_dir: &std::path::Path, database_url: Option<&str>, port: u16
     panic!("the server did not become ready");
 }
 
-fn cli(data_dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -> String {
+pub(crate) fn cli(data_dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -> String {
     let output = bosun(data_dir, database_url).args(args).output().unwrap();
     assert!(
         output.status.success(),

@@ -85,6 +85,14 @@ async fn internal_addresses_are_refused_before_anything_is_sent() {
         let message = answer["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{message}");
         assert!(message.contains("BOSUN_ALLOW_PRIVATE_URLS"), "{message}");
+        // What a name resolved to is not told: that would map the inside
+        // network for whoever may set a URL.
+        if provider.to_string().contains("localhost") {
+            assert!(
+                !message.contains("127.0.0.1") && !message.contains("::1"),
+                "{message}"
+            );
+        }
     }
     assert_eq!(
         accepted.load(Ordering::SeqCst),
@@ -240,5 +248,54 @@ async fn setting_up_a_provider_from_elsewhere_without_a_public_url_says_to_set_o
             .as_str()
             .unwrap()
             .contains("BOSUN_PUBLIC_URL")
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_from_the_environment_never_carries_a_request_past_the_guard() {
+    // A proxy resolves the names it is handed, where the guard cannot see
+    // the address: with the guard on, Bosun uses none, whatever the
+    // environment says.
+    let (proxy_port, accepted) = stand_in("{}").await;
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let data_dir = tempfile::tempdir().unwrap();
+    let port = crate::restart::free_port();
+    let server = crate::restart::serve_with(data_dir.path(), None, port, |command| {
+        for variable in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
+            command.env(variable, &proxy);
+        }
+        command
+            .env_remove("BOSUN_ALLOW_PRIVATE_URLS")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+    })
+    .await;
+    let token = crate::restart::cli(
+        data_dir.path(),
+        None,
+        &["admin", "create-token", "--email", "admin@example.com"],
+    );
+    for issuer in ["http://id.example.test", "https://id.example.test"] {
+        let (status, answer) = call(
+            &server.base,
+            &token,
+            Method::POST,
+            "/api/v1/oauth/providers",
+            json!({"name": "far", "issuer": issuer, "client_id": "bosun", "client_secret": "s"}),
+        )
+        .await;
+        assert!(status.is_client_error(), "{issuer}: {status} {answer}");
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        0,
+        "a request went through the proxy"
     );
 }
