@@ -40,7 +40,7 @@ impl Bosun {
         if password.is_empty() {
             return Err(Error::invalid("password", "is required"));
         }
-        let address = client.to_string();
+        let address = throttled_network(client);
         self.count_login_attempt(&email, &address, self.now())
             .await?;
 
@@ -139,5 +139,37 @@ impl Bosun {
         self.active_principal(user_id)
             .await?
             .ok_or(Error::Unauthenticated)
+    }
+}
+
+/// The client network login failures are counted against: the address
+/// itself for IPv4, its /64 for IPv6 (one subscriber's allocation, in which
+/// anyone holds billions of addresses to rotate through). An IPv4 address
+/// in IPv6 clothing counts as the IPv4 address.
+fn throttled_network(client: IpAddr) -> String {
+    match client {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let prefix = u128::from(v6) & !((1_u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(prefix))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::throttled_network;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let network = |a: &str| throttled_network(a.parse().unwrap());
+        assert_eq!(network("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(network("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
+        assert_ne!(network("2001:db8:1:3::1"), network("2001:db8:1:2::1"));
+        assert_eq!(network("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(network("192.0.2.7"), "192.0.2.7");
     }
 }

@@ -248,3 +248,36 @@ async fn signing_in_with_openid_neither_revives_a_deactivated_account_nor_lifts_
         .await;
     assert_eq!(guess.status(), 429);
 }
+
+#[tokio::test]
+async fn an_ipv6_client_cannot_rotate_through_its_own_64_to_escape_the_address_limit() {
+    let proxied = spawn_app_with(|config| {
+        config.trusted_proxies = "127.0.0.1/32".parse().unwrap();
+    })
+    .await;
+    for i in 0..20 {
+        let response = login_forwarded(
+            &proxied,
+            &format!("2001:db8:7:7::{:x}", i + 1),
+            &format!("user{i}@example.com"),
+            "guess",
+        )
+        .await;
+        assert_eq!(response.status(), 401, "attempt {i}");
+    }
+    let rotated = login_forwarded(
+        &proxied,
+        "2001:db8:7:7:abcd::1",
+        "admin@example.com",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(rotated.status(), 429, "another address of the same /64");
+    let neighbour =
+        login_forwarded(&proxied, "2001:db8:7:8::1", "admin@example.com", PASSWORD).await;
+    assert!(
+        neighbour.status().is_success(),
+        "the next /64 is someone else: {}",
+        neighbour.status()
+    );
+}
