@@ -5,11 +5,13 @@
 //!
 //! Files are confined to the working directory: a path is resolved through
 //! every symbolic link along it and refused unless what it reaches lies
-//! inside the (equally resolved) working directory; the file is then opened
-//! without following a link in its last step, so a link swapped in after the
-//! check fails to open. (A directory higher up swapped for a link in that
-//! instant is beyond what the standard library can guard.) Shell commands
-//! run with the working directory as their current directory; that is not a
+//! inside the (equally resolved) working directory. The directory holding
+//! the file is then opened and checked once more by what it really is, and
+//! the file is reached through that open directory (`/proc/self/fd/N/name`,
+//! the `openat` of paths) without following a link in its last step: a
+//! directory on the way swapped for a link after the check changes nothing,
+//! and a link swapped in for the file fails to open. Shell commands run
+//! with the working directory as their current directory; that is not a
 //! sandbox, which is why their rules matter.
 
 use std::path::{Component, Path, PathBuf};
@@ -187,8 +189,9 @@ impl Worker {
                 }))
             }
             "read_file" => {
-                let path = self.existing_inside(input)?;
-                let file = open_no_follow(&path, std::fs::OpenOptions::new().read(true))?;
+                let (dir, name) = self.held_entry(input, &self.existing_inside(input)?)?;
+                let file =
+                    open_no_follow(&dir.entry(&name), std::fs::OpenOptions::new().read(true))?;
                 let mut content = String::new();
                 tokio::fs::File::from_std(file)
                     .read_to_string(&mut content)
@@ -203,13 +206,13 @@ impl Worker {
                     }
                     Err(error) => return Err(error),
                 };
+                let (dir, name) = self.held_entry(input, &path)?;
                 let file = open_no_follow(
-                    &path,
-                    std::fs::OpenOptions::new()
-                        .write(true)
-                        .create(true)
-                        .truncate(true),
+                    &dir.entry(&name),
+                    std::fs::OpenOptions::new().write(true).create(true),
                 )?;
+                // Emptied only once it is known to be the file checked.
+                file.set_len(0)?;
                 let mut file = tokio::fs::File::from_std(file);
                 file.write_all(content.as_bytes()).await?;
                 file.flush().await?;
@@ -218,11 +221,13 @@ impl Worker {
             "delete_file" => {
                 // The entry itself goes: a symbolic link is removed, never
                 // what it points to.
-                tokio::fs::remove_file(self.entry_inside(input)?).await?;
+                let (dir, name) = self.held_entry(input, &self.entry_inside(input)?)?;
+                tokio::fs::remove_file(dir.entry(&name)).await?;
                 Ok(json!({ "deleted": input }))
             }
             "list_directory" => {
-                let mut entries = tokio::fs::read_dir(self.existing_inside(input)?).await?;
+                let dir = self.held_dir(input, &self.existing_inside(input)?)?;
+                let mut entries = tokio::fs::read_dir(dir.path()).await?;
                 let mut names = Vec::new();
                 while let Some(entry) = entries.next_entry().await? {
                     names.push(entry.file_name().to_string_lossy().into_owned());
@@ -264,6 +269,39 @@ impl Worker {
             bail!("{path} is outside the working directory")
         }
     }
+
+    /// The directory `resolved` (checked inside the working directory),
+    /// opened and checked again by what was really opened.
+    fn held_dir(&self, path: &str, resolved: &Path) -> anyhow::Result<HeldDir> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        std::os::unix::fs::OpenOptionsExt::custom_flags(
+            &mut options,
+            libc::O_DIRECTORY | libc::O_NOFOLLOW,
+        );
+        let dir = HeldDir(
+            options
+                .open(resolved)
+                .with_context(|| format!("opening the directory of {path}"))?,
+        );
+        let really = std::fs::read_link(dir.path())
+            .context("the worker confines files through /proc/self/fd, which is not there")?;
+        self.inside(path, really)?;
+        Ok(dir)
+    }
+
+    /// The directory holding `resolved` (checked inside the working
+    /// directory), held as [`Worker::held_dir`], and the entry's name in it.
+    fn held_entry(
+        &self,
+        path: &str,
+        resolved: &Path,
+    ) -> anyhow::Result<(HeldDir, std::ffi::OsString)> {
+        let (Some(parent), Some(name)) = (resolved.parent(), resolved.file_name()) else {
+            bail!("{path} does not name a file");
+        };
+        Ok((self.held_dir(path, parent)?, name.to_owned()))
+    }
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let response = self
             .client
@@ -284,10 +322,27 @@ fn checked(path: &str) -> anyhow::Result<&Path> {
     Ok(Path::new(path))
 }
 
-/// Opens a path that was resolved and checked, refusing to follow a
-/// symbolic link put in its place since: the last step of the path is not
-/// followed (`O_NOFOLLOW`), so a swapped-in link fails to open instead of
-/// leading out of the working directory.
+/// An open directory of the working directory. Paths through
+/// `/proc/self/fd/N` lead to the very directory that was opened and
+/// checked, whatever has been renamed or swapped for a link since.
+struct HeldDir(std::fs::File);
+
+impl HeldDir {
+    fn path(&self) -> PathBuf {
+        PathBuf::from(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&self.0)
+        ))
+    }
+
+    fn entry(&self, name: &std::ffi::OsStr) -> PathBuf {
+        self.path().join(name)
+    }
+}
+
+/// Opens an entry of a held directory, refusing to follow a symbolic link
+/// put in its place since (`O_NOFOLLOW`): a swapped-in link fails to open
+/// instead of leading out of the working directory.
 fn open_no_follow(
     path: &Path,
     options: &mut std::fs::OpenOptions,
