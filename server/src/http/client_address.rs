@@ -33,6 +33,9 @@ impl TrustedProxies {
     pub fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let peer = canonical(peer);
         if !self.contains(peer) {
+            if headers.contains_key("x-forwarded-for") {
+                warn_once_of_untrusted_forwarding(peer);
+            }
             return peer;
         }
         let mut client = peer;
@@ -63,6 +66,21 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// Says once per process that forwarded addresses are being ignored: behind
+/// a reverse proxy that is not listed, every client shares the proxy's
+/// address, and twenty wrong passwords from anyone lock everyone out.
+fn warn_once_of_untrusted_forwarding(peer: IpAddr) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            %peer,
+            "a request came with X-Forwarded-For from a peer that is not a trusted proxy; \
+             the header is ignored and the peer counts as the client. Behind a reverse \
+             proxy, list it in BOSUN_TRUSTED_PROXIES, or all clients share its login limit"
+        );
+    });
 }
 
 /// `BOSUN_TRUSTED_PROXIES`: addresses or networks (`10.0.0.0/8`), separated
