@@ -152,8 +152,8 @@ impl Bosun {
         let id = RunId::generate();
         let mut tx = self.db().begin_write().await?;
         sqlx::query(
-            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, started_by_key, created_at) \
-             VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)",
+            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, started_by_key, \
+             credential_model, created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
         )
         .bind(id.as_str())
         .bind(workspace.as_str())
@@ -161,6 +161,7 @@ impl Bosun {
         .bind(input.to_string())
         .bind(started_by.as_deref())
         .bind(key.as_deref())
+        .bind(validate::name_of(&model))
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
@@ -438,6 +439,7 @@ pub(crate) struct ActiveRun {
     /// The agent's enabled tools, as stored (a JSON array).
     pub tools: String,
     pub execution_mode: String,
+    /// The credential model the run started with (not the agent's now).
     pub credential_model: String,
     pub agent_policy_version: i64,
     pub workspace_policy_version: i64,
@@ -452,7 +454,8 @@ fn active_run_sql(key_columns: &str, which_key: &str) -> String {
     format!(
         "SELECT {key_columns}runs.id, runs.workspace_id, runs.status, runs.started_by, \
          CAST(CASE WHEN {entitled} THEN 1 ELSE 0 END AS BIGINT) AS entitled, \
-         agents.tools, agents.execution_mode, agents.credential_model, \
+         agents.tools, agents.execution_mode, \
+         COALESCE(runs.credential_model, agents.credential_model) AS credential_model, \
          agents.policy_version AS agent_policy_version, \
          workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
          FROM runs JOIN agents ON agents.id = runs.agent_id \

@@ -486,7 +486,8 @@ async fn a_run_a_key_started_never_receives_anyones_account_token() {
     let (status, refused) = start_with_key().await;
     assert_eq!(status, 403, "{refused}");
     // One started while the agent was a fixed one and claimed after it
-    // became a user agent acts for nobody: no token.
+    // became a user agent keeps the fixed model it started with: it may
+    // have the agent's secrets (it has none named so: 404), never a token.
     assert_eq!(patch("fixed").await.0, 200);
     let (status, run) = start_with_key().await;
     assert_eq!(status, 201, "{run}");
@@ -501,7 +502,7 @@ async fn a_run_a_key_started_never_receives_anyones_account_token() {
     .await;
     assert_eq!(status, 200, "{claimed}");
     let (status, refused) = s.credential(run["id"].as_str().unwrap(), "mail").await;
-    assert_eq!(status, 403, "{refused}");
+    assert_eq!(status, 404, "{refused}");
     assert!(refused.get("value").is_none(), "{refused}");
     // The admin's own run gets the admin's token.
     let mine = s.running(&s.admin).await;
@@ -664,4 +665,33 @@ async fn revoking_a_key_stops_the_runs_it_started_whoever_claims_them() {
     assert_eq!(body["error"]["code"], "not_decidable", "{body}");
     let inbox = t.s.app.api_json("/api/v1/approvals", &t.s.admin).await;
     assert_eq!(inbox["items"].as_array().unwrap().len(), 0, "{inbox}");
+}
+
+#[tokio::test]
+async fn a_run_keeps_the_credential_model_it_started_with() {
+    let o = with_provider(spawn_app().await, false).await;
+    let s = &o.s;
+    connect(&s.app, "admin@example.com").await;
+    let agent = format!("/api/v1/agents/{}", s.agent);
+    let patch = |model: &'static str| {
+        call(
+            s.base(),
+            &s.admin,
+            Method::PATCH,
+            &agent,
+            json!({ "credential_model": model }),
+        )
+    };
+    // The admin starts a run of a service-account agent: nobody asked them
+    // to lend it their account. An editor then makes the agent act as its
+    // user; the run already going on still gets no one's token.
+    assert_eq!(patch("fixed").await.0, 200);
+    let run = s.running(&s.admin).await;
+    assert_eq!(patch("user").await.0, 200);
+    let (status, refused) = s.credential(&run, "mail").await;
+    assert_ne!(status, 200, "{refused}");
+    assert!(refused.get("value").is_none(), "{refused}");
+    // A run started now, as the user agent it is, gets its starter's token.
+    let mine = s.running(&s.admin).await;
+    assert_eq!(s.credential(&mine, "mail").await.0, 200);
 }
