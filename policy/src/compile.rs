@@ -112,7 +112,8 @@ impl Group {
     fn first_command(&self, table: &RuleTable, tool: &str, cmd: &SimpleCommand, best: u32) -> u32 {
         let mut candidate = NONE;
         for view in cmd.views() {
-            let text = cmd.view_text(view).as_bytes();
+            let text = cmd.view_text(view);
+            let text = text.as_bytes();
             candidate = match view {
                 View::AsWritten => self.commands.first_match(text, candidate),
                 _ => self.strict_commands.first_match(text, candidate),

@@ -47,7 +47,8 @@
 //!   the program as typed (`./git status`, `/tmp/git status` and
 //!   `GIT_DIR=x git status` are not `git status`). **Deny and ask rules see
 //!   through both**: they also match without the assignments and with the
-//!   program's base name (`/bin/rm -rf /` is `rm -rf /`).
+//!   program's base name (`/bin/rm -rf /` is `rm -rf /`), and past git's
+//!   global options (`git -C /repo push` is `git push`).
 //! - Arguments starting with `/`, `./` or `../` are normalized and joined to
 //!   the working directory (after a `cd`, relative ones are only known at
 //!   run time). A word holding something only the running shell knows — an

@@ -114,6 +114,10 @@ pub struct SimpleCommand {
     assignments: u32,
     /// Where the program's base name starts in `text`.
     base_start: u32,
+    /// For `git`: the word indices (into the spans, end exclusive) of the
+    /// global options between the program and its subcommand
+    /// (`git -C /repo push`), which deny and ask rules see through.
+    global_options: Option<(u32, u32)>,
     /// Files written through output redirections.
     pub writes: Vec<String>,
     /// The file this entry reads or writes, when it is a redirection.
@@ -155,8 +159,11 @@ pub(crate) enum View {
     /// Without the assignments in front.
     WithoutAssignments,
     /// Without the assignments, the program by its base name (`/bin/rm` is
-    /// `rm`). Deny and ask rules match any of the three.
+    /// `rm`). Deny and ask rules match any of the views.
     BaseName,
+    /// [`View::BaseName`] without the program's global options in front of
+    /// its subcommand: `git -C /repo push` is `git push` to a deny rule.
+    WithoutGlobalOptions,
 }
 
 impl SimpleCommand {
@@ -207,13 +214,15 @@ impl SimpleCommand {
             Some(View::AsWritten),
             (self.assignments > 0).then_some(View::WithoutAssignments),
             (self.base_start != program_start).then_some(View::BaseName),
+            self.global_options.map(|_| View::WithoutGlobalOptions),
         ]
         .into_iter()
         .flatten()
     }
 
-    /// The view's words joined by single spaces (a slice of `text`).
-    pub(crate) fn view_text(&self, view: View) -> &str {
+    /// The view's words joined by single spaces: a slice of `text`, but for
+    /// [`View::WithoutGlobalOptions`], which leaves words out of its middle.
+    pub(crate) fn view_text(&self, view: View) -> Cow<'_, str> {
         let from = match view {
             View::AsWritten => 0,
             View::WithoutAssignments => self
@@ -221,8 +230,17 @@ impl SimpleCommand {
                 .get(self.assignments as usize)
                 .map_or(0, |(a, _, _)| a),
             View::BaseName => self.base_start,
+            View::WithoutGlobalOptions => {
+                let start_of = |i: u32| self.spans.get(i as usize).map_or(0, |(a, _, _)| a);
+                let (first, end) = self.global_options.unwrap_or((0, 0));
+                return Cow::Owned(format!(
+                    "{}{}",
+                    self.slice(self.base_start, start_of(first)),
+                    self.text.get(start_of(end) as usize..).unwrap_or("")
+                ));
+            }
         };
-        self.text.get(from as usize..).unwrap_or("")
+        Cow::Borrowed(self.text.get(from as usize..).unwrap_or(""))
     }
 
     /// The view's words.
@@ -238,11 +256,23 @@ pub(crate) struct ViewWords<'c> {
     view: View,
 }
 
+impl ViewWords<'_> {
+    /// The first span index the view leaves out, and how many it does.
+    fn left_out(&self) -> (usize, usize) {
+        match (self.view, self.cmd.global_options) {
+            (View::WithoutGlobalOptions, Some((first, end))) => {
+                (first as usize, end.saturating_sub(first) as usize)
+            }
+            _ => (0, 0),
+        }
+    }
+}
+
 impl crate::pattern::Words for ViewWords<'_> {
     fn count(&self) -> usize {
         match self.view {
             View::AsWritten => self.cmd.spans.len(),
-            _ => self.cmd.spans.len() - self.cmd.assignments as usize,
+            _ => self.cmd.spans.len() - self.cmd.assignments as usize - self.left_out().1,
         }
     }
 
@@ -251,8 +281,13 @@ impl crate::pattern::Words for ViewWords<'_> {
             View::AsWritten => 0,
             _ => self.cmd.assignments as usize,
         };
-        let (mut a, b, opaque) = self.cmd.spans.get(skip + i).unwrap_or((0, 0, false));
-        if self.view == View::BaseName && i == 0 {
+        let (first_left_out, left_out) = self.left_out();
+        let mut index = skip + i;
+        if left_out > 0 && index >= first_left_out {
+            index += left_out;
+        }
+        let (mut a, b, opaque) = self.cmd.spans.get(index).unwrap_or((0, 0, false));
+        if matches!(self.view, View::BaseName | View::WithoutGlobalOptions) && i == 0 {
             a = self.cmd.base_start;
         }
         SubjectWord {
@@ -1750,11 +1785,20 @@ impl Lower {
                 }
             }
         }
+        let global_options = words
+            .first()
+            .filter(|program| program_name(&program.text) == "git")
+            .and_then(|_| git_global_options(&words[1..]))
+            .and_then(|(first, end)| {
+                let at = |i: usize| u32::try_from(assigns.len() + 1 + i).ok();
+                Some((at(first)?, at(end)?))
+            });
         SimpleCommand {
             text,
             spans,
             assignments: u32::try_from(assigns.len()).unwrap_or(u32::MAX),
             base_start,
+            global_options,
             writes: Vec::new(),
             redirect: None,
             unanalysable: None,
@@ -2642,6 +2686,26 @@ fn looks_like_path(t: &str) -> bool {
     t.starts_with('/') || t.starts_with("./") || t.starts_with("../")
 }
 
+/// Git's global options in front of its subcommand (`-C /repo`,
+/// `--git-dir=…`, `--no-pager`, …), as the range of `args` they take up;
+/// `None` when there are none or no subcommand follows them.
+fn git_global_options(args: &[Word<'_>]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let text: &str = &arg.text;
+        if !text.starts_with('-') || text == "--" {
+            break;
+        }
+        // These take their value as the next word unless written `--x=v`.
+        let takes_next = matches!(
+            text,
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env"
+        );
+        i += if takes_next { 2 } else { 1 };
+    }
+    (i > 0 && i < args.len()).then_some((0, i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2749,13 +2813,33 @@ mod tests {
         assert_eq!(c.program_as_written(), "/usr/bin/rm");
         assert_eq!(c.assignments().collect::<Vec<_>>(), ["A=1", "B=2"]);
         assert_eq!(c.args().collect::<Vec<_>>(), ["-rf", "x"]);
-        let texts: Vec<&str> = c.views().map(|v| c.view_text(v)).collect();
+        let texts: Vec<String> = c.views().map(|v| c.view_text(v).into_owned()).collect();
         assert_eq!(
             texts,
             ["A=1 B=2 /usr/bin/rm -rf x", "/usr/bin/rm -rf x", "rm -rf x"]
         );
         let plain = &parse("ls -la").unwrap()[0];
         assert_eq!(plain.views().count(), 1);
+
+        // Git's global options stand between the program and what it does:
+        // deny and ask rules see past them too.
+        let git = &parse("/usr/bin/git -C /repo --no-pager push origin").unwrap()[0];
+        let texts: Vec<String> = git.views().map(|v| git.view_text(v).into_owned()).collect();
+        assert_eq!(
+            texts,
+            [
+                "/usr/bin/git -C /repo --no-pager push origin",
+                "git -C /repo --no-pager push origin",
+                "git push origin"
+            ]
+        );
+        let words = git.view_words(View::WithoutGlobalOptions);
+        let words: Vec<&str> = (0..crate::pattern::Words::count(&words))
+            .map(|i| crate::pattern::Words::word(&words, i).text)
+            .collect();
+        assert_eq!(words, ["git", "push", "origin"]);
+        // Without a subcommand after them, there is nothing to see past.
+        assert_eq!(parse("git --version").unwrap()[0].views().count(), 1);
     }
 
     #[test]
