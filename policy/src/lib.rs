@@ -47,8 +47,10 @@
 //!   the program as typed (`./git status`, `/tmp/git status` and
 //!   `GIT_DIR=x git status` are not `git status`). **Deny and ask rules see
 //!   through both**: they also match without the assignments and with the
-//!   program's base name (`/bin/rm -rf /` is `rm -rf /`), and past git's
-//!   global options (`git -C /repo push` is `git push`).
+//!   program's base name (`/bin/rm -rf /` is `rm -rf /`), and past options
+//!   in front of a subcommand, each alone or with one value (`git -C /repo
+//!   push` is `git push`, `kubectl -n prod delete pod` is `kubectl delete
+//!   pod`).
 //! - Arguments starting with `/`, `./` or `../` are normalized and joined to
 //!   the working directory (after a `cd`, relative ones are only known at
 //!   run time). A word holding something only the running shell knows — an

@@ -114,10 +114,12 @@ pub struct SimpleCommand {
     assignments: u32,
     /// Where the program's base name starts in `text`.
     base_start: u32,
-    /// For `git`: the word indices (into the spans, end exclusive) of the
-    /// global options between the program and its subcommand
-    /// (`git -C /repo push`), which deny and ask rules see through.
-    global_options: Option<(u32, u32)>,
+    /// How many words right after the program a deny or ask rule may look
+    /// past to reach a subcommand, as bits (bit `k - 1` for `k` words):
+    /// options in front of the subcommand, each alone or with its value
+    /// (`git -C /repo push`, `kubectl -n prod delete`). See
+    /// [`leading_options`].
+    past_options: u8,
     /// Files written through output redirections.
     pub writes: Vec<String>,
     /// The file this entry reads or writes, when it is a redirection.
@@ -161,9 +163,11 @@ pub(crate) enum View {
     /// Without the assignments, the program by its base name (`/bin/rm` is
     /// `rm`). Deny and ask rules match any of the views.
     BaseName,
-    /// [`View::BaseName`] without the program's global options in front of
-    /// its subcommand: `git -C /repo push` is `git push` to a deny rule.
-    WithoutGlobalOptions,
+    /// [`View::BaseName`] without the given number of words right after
+    /// the program: options (and their values) in front of a subcommand.
+    /// `git -C /repo push` is `git push` to a deny rule, `kubectl -n prod
+    /// delete pod` is `kubectl delete pod`.
+    PastOptions(u8),
 }
 
 impl SimpleCommand {
@@ -214,14 +218,18 @@ impl SimpleCommand {
             Some(View::AsWritten),
             (self.assignments > 0).then_some(View::WithoutAssignments),
             (self.base_start != program_start).then_some(View::BaseName),
-            self.global_options.map(|_| View::WithoutGlobalOptions),
         ]
         .into_iter()
         .flatten()
+        .chain(
+            (1..=8_u8)
+                .filter(|k| self.past_options & (1 << (k - 1)) != 0)
+                .map(View::PastOptions),
+        )
     }
 
     /// The view's words joined by single spaces: a slice of `text`, but for
-    /// [`View::WithoutGlobalOptions`], which leaves words out of its middle.
+    /// [`View::PastOptions`], which leaves words out of its middle.
     pub(crate) fn view_text(&self, view: View) -> Cow<'_, str> {
         let from = match view {
             View::AsWritten => 0,
@@ -230,13 +238,15 @@ impl SimpleCommand {
                 .get(self.assignments as usize)
                 .map_or(0, |(a, _, _)| a),
             View::BaseName => self.base_start,
-            View::WithoutGlobalOptions => {
+            View::PastOptions(k) => {
                 let start_of = |i: u32| self.spans.get(i as usize).map_or(0, |(a, _, _)| a);
-                let (first, end) = self.global_options.unwrap_or((0, 0));
+                let first = self.assignments + 1;
                 return Cow::Owned(format!(
                     "{}{}",
                     self.slice(self.base_start, start_of(first)),
-                    self.text.get(start_of(end) as usize..).unwrap_or("")
+                    self.text
+                        .get(start_of(first + u32::from(k)) as usize..)
+                        .unwrap_or("")
                 ));
             }
         };
@@ -259,10 +269,8 @@ pub(crate) struct ViewWords<'c> {
 impl ViewWords<'_> {
     /// The first span index the view leaves out, and how many it does.
     fn left_out(&self) -> (usize, usize) {
-        match (self.view, self.cmd.global_options) {
-            (View::WithoutGlobalOptions, Some((first, end))) => {
-                (first as usize, end.saturating_sub(first) as usize)
-            }
+        match self.view {
+            View::PastOptions(k) => (self.cmd.assignments as usize + 1, usize::from(k)),
             _ => (0, 0),
         }
     }
@@ -287,7 +295,7 @@ impl crate::pattern::Words for ViewWords<'_> {
             index += left_out;
         }
         let (mut a, b, opaque) = self.cmd.spans.get(index).unwrap_or((0, 0, false));
-        if matches!(self.view, View::BaseName | View::WithoutGlobalOptions) && i == 0 {
+        if matches!(self.view, View::BaseName | View::PastOptions(_)) && i == 0 {
             a = self.cmd.base_start;
         }
         SubjectWord {
@@ -1785,20 +1793,13 @@ impl Lower {
                 }
             }
         }
-        let global_options = words
-            .first()
-            .filter(|program| program_name(&program.text) == "git")
-            .and_then(|_| git_global_options(&words[1..]))
-            .and_then(|(first, end)| {
-                let at = |i: usize| u32::try_from(assigns.len() + 1 + i).ok();
-                Some((at(first)?, at(end)?))
-            });
+        let past_options = words.get(1..).map_or(0, leading_options);
         SimpleCommand {
             text,
             spans,
             assignments: u32::try_from(assigns.len()).unwrap_or(u32::MAX),
             base_start,
-            global_options,
+            past_options,
             writes: Vec::new(),
             redirect: None,
             unanalysable: None,
@@ -2686,24 +2687,36 @@ fn looks_like_path(t: &str) -> bool {
     t.starts_with('/') || t.starts_with("./") || t.starts_with("../")
 }
 
-/// Git's global options in front of its subcommand (`-C /repo`,
-/// `--git-dir=…`, `--no-pager`, …), as the range of `args` they take up;
-/// `None` when there are none or no subcommand follows them.
-fn git_global_options(args: &[Word<'_>]) -> Option<(usize, usize)> {
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        let text: &str = &arg.text;
-        if !text.starts_with('-') || text == "--" {
-            break;
+/// Where a subcommand may start after options in front of it: for each
+/// option among the leading words of `args` (up to eight), a subcommand may
+/// follow the option alone or the option and one value, as the program's
+/// own grammar decides (`git -C /repo push`, `git --no-pager push`,
+/// `kubectl -n prod delete`). Answered as the bits of
+/// [`SimpleCommand::past_options`]; only deny and ask rules use them, so
+/// reading too many places is the safe side.
+fn leading_options(args: &[Word<'_>]) -> u8 {
+    let is_option = |i: usize| {
+        args.get(i)
+            .is_some_and(|w| w.text.starts_with('-') && &*w.text != "-" && &*w.text != "--")
+    };
+    let mut bits = 0_u8;
+    let mut mark = |skipped: usize| {
+        // A view needs a word left after what it skips.
+        if (1..=8).contains(&skipped) && skipped < args.len() {
+            bits |= 1 << (skipped - 1);
         }
-        // These take their value as the next word unless written `--x=v`.
-        let takes_next = matches!(
-            text,
-            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env"
-        );
-        i += if takes_next { 2 } else { 1 };
+    };
+    let mut i = 0;
+    while is_option(i) && i < 8 {
+        mark(i + 1);
+        if is_option(i + 1) {
+            i += 1;
+        } else {
+            mark(i + 2);
+            i += 2;
+        }
     }
-    (i > 0 && i < args.len()).then_some((0, i))
+    bits
 }
 
 #[cfg(test)]
@@ -2816,7 +2829,12 @@ mod tests {
         let texts: Vec<String> = c.views().map(|v| c.view_text(v).into_owned()).collect();
         assert_eq!(
             texts,
-            ["A=1 B=2 /usr/bin/rm -rf x", "/usr/bin/rm -rf x", "rm -rf x"]
+            [
+                "A=1 B=2 /usr/bin/rm -rf x",
+                "/usr/bin/rm -rf x",
+                "rm -rf x",
+                "rm x"
+            ]
         );
         let plain = &parse("ls -la").unwrap()[0];
         assert_eq!(plain.views().count(), 1);
@@ -2830,16 +2848,20 @@ mod tests {
             [
                 "/usr/bin/git -C /repo --no-pager push origin",
                 "git -C /repo --no-pager push origin",
-                "git push origin"
+                "git /repo --no-pager push origin",
+                "git --no-pager push origin",
+                "git push origin",
+                "git origin",
             ]
         );
-        let words = git.view_words(View::WithoutGlobalOptions);
+        let words = git.view_words(View::PastOptions(3));
         let words: Vec<&str> = (0..crate::pattern::Words::count(&words))
             .map(|i| crate::pattern::Words::word(&words, i).text)
             .collect();
         assert_eq!(words, ["git", "push", "origin"]);
         // Without a subcommand after them, there is nothing to see past.
         assert_eq!(parse("git --version").unwrap()[0].views().count(), 1);
+        assert_eq!(parse("ls /tmp").unwrap()[0].views().count(), 1);
     }
 
     #[test]
