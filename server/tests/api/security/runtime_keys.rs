@@ -463,15 +463,7 @@ async fn a_run_a_key_started_never_receives_anyones_account_token() {
     // The key's creator (the admin) has connected their account.
     connect(&s.app, "admin@example.com").await;
     let agent = format!("/api/v1/agents/{}", s.agent);
-    let patch = |model: &'static str| {
-        call(
-            s.base(),
-            &s.admin,
-            Method::PATCH,
-            &agent,
-            json!({ "credential_model": model }),
-        )
-    };
+    let patch = |model| set_credential_model(s, model);
     let runs = format!("{agent}/runs");
     let start_with_key = || {
         call(
@@ -488,10 +480,10 @@ async fn a_run_a_key_started_never_receives_anyones_account_token() {
     // One started while the agent was a fixed one and claimed after it
     // became a user agent keeps the fixed model it started with: it may
     // have the agent's secrets (it has none named so: 404), never a token.
-    assert_eq!(patch("fixed").await.0, 200);
+    assert_eq!(patch("fixed").await, 200);
     let (status, run) = start_with_key().await;
     assert_eq!(status, 201, "{run}");
-    assert_eq!(patch("user").await.0, 200);
+    assert_eq!(patch("user").await, 200);
     let (status, claimed) = call(
         s.base(),
         &s.key,
@@ -672,26 +664,31 @@ async fn a_run_keeps_the_credential_model_it_started_with() {
     let o = with_provider(spawn_app().await, false).await;
     let s = &o.s;
     connect(&s.app, "admin@example.com").await;
-    let agent = format!("/api/v1/agents/{}", s.agent);
-    let patch = |model: &'static str| {
-        call(
-            s.base(),
-            &s.admin,
-            Method::PATCH,
-            &agent,
-            json!({ "credential_model": model }),
-        )
-    };
+    let patch = |model| set_credential_model(s, model);
     // The admin starts a run of a service-account agent: nobody asked them
     // to lend it their account. An editor then makes the agent act as its
     // user; the run already going on still gets no one's token.
-    assert_eq!(patch("fixed").await.0, 200);
+    assert_eq!(patch("fixed").await, 200);
     let run = s.running(&s.admin).await;
-    assert_eq!(patch("user").await.0, 200);
+    assert_eq!(patch("user").await, 200);
     let (status, refused) = s.credential(&run, "mail").await;
     assert_ne!(status, 200, "{refused}");
     assert!(refused.get("value").is_none(), "{refused}");
     // A run started now, as the user agent it is, gets its starter's token.
     let mine = s.running(&s.admin).await;
     assert_eq!(s.credential(&mine, "mail").await.0, 200);
+}
+
+/// The admin makes the setup's agent act as a service account (`fixed`) or
+/// as its user (`user`); answers the status.
+async fn set_credential_model(s: &Setup, model: &'static str) -> StatusCode {
+    call(
+        s.base(),
+        &s.admin,
+        Method::PATCH,
+        &format!("/api/v1/agents/{}", s.agent),
+        json!({ "credential_model": model }),
+    )
+    .await
+    .0
 }
