@@ -5,7 +5,7 @@ mod login;
 mod members;
 mod passwords;
 mod tokens;
-pub(crate) use tokens::{LAST_USED_RESOLUTION_MS, random_secret};
+pub(crate) use tokens::{note_use, random_secret};
 
 use serde::{Deserialize, Serialize};
 

@@ -59,7 +59,29 @@ fn token_hash(token: &str) -> String {
 
 /// How stale `last_used_at` may get before a use writes it again; saves a
 /// write per request for busy tokens.
-pub(crate) const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// Notes the use of the hashed secret `hash` in `table` (its hash in
+/// `hash_column`), unless its `last_used_at` is fresher than
+/// [`LAST_USED_RESOLUTION_MS`]. For personal access tokens and runtime keys.
+pub(crate) async fn note_use(
+    db: &crate::Db,
+    now: i64,
+    table: &'static str,
+    hash_column: &'static str,
+    hash: &str,
+) -> crate::Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {table} SET last_used_at = $1 \
+         WHERE {hash_column} = $2 AND (last_used_at IS NULL OR last_used_at < $3)"
+    ))
+    .bind(now)
+    .bind(hash)
+    .bind(now - LAST_USED_RESOLUTION_MS)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
 
 /// `chars` random letters and digits (about 5.95 bits each).
 pub(crate) fn random_secret(chars: usize) -> String {
@@ -145,15 +167,13 @@ impl Bosun {
         .fetch_optional(self.db().pool())
         .await?;
         let principal = Principal::try_from(row.ok_or(Error::Unauthenticated)?)?;
-        let now = to_millis(self.now());
-        sqlx::query(
-            "UPDATE personal_access_tokens SET last_used_at = $1 \
-             WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        note_use(
+            self.db(),
+            to_millis(self.now()),
+            "personal_access_tokens",
+            "token_hash",
+            &hash,
         )
-        .bind(now)
-        .bind(&hash)
-        .bind(now - LAST_USED_RESOLUTION_MS)
-        .execute(self.db().pool())
         .await?;
         Ok(principal)
     }

@@ -5,7 +5,7 @@
 //! is still an active member who owns the agent or administers the
 //! workspace: checked at every use, never cached.
 
-use crate::identity::{LAST_USED_RESOLUTION_MS, random_secret};
+use crate::identity::{note_use, random_secret};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -239,15 +239,13 @@ impl Bosun {
         let key = AgentKey::from(row.ok_or(Error::Unauthenticated)?);
         // Tool calls note their key's use as they are recorded; every other
         // runtime call passes here.
-        let now = to_millis(self.now());
-        sqlx::query(
-            "UPDATE runtime_keys SET last_used_at = $1 \
-             WHERE key_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        note_use(
+            self.db(),
+            to_millis(self.now()),
+            "runtime_keys",
+            "key_hash",
+            &hash,
         )
-        .bind(now)
-        .bind(&hash)
-        .bind(now - LAST_USED_RESOLUTION_MS)
-        .execute(self.db().pool())
         .await?;
         Ok(key)
     }
