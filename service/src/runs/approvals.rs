@@ -48,6 +48,14 @@ pub struct Approval {
     pub started_by_key: Option<String>,
 }
 
+/// Someone who may decide a request.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Decider {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+}
+
 /// A reviewer's answer.
 #[derive(Clone, Debug, Default)]
 pub struct ReviewDecision {
@@ -467,6 +475,33 @@ impl Bosun {
             });
         }
         Ok(())
+    }
+
+    /// The active members who may decide a request now, by name: what the
+    /// run's page tells its starter ("can be decided by …") and whom a
+    /// notification reaches. Empty when nobody can, e.g. a lone admin's own
+    /// run while self-approval is off.
+    pub async fn approval_deciders(
+        &self,
+        workspace: &WorkspaceId,
+        id: &ApprovalId,
+    ) -> Result<Vec<Decider>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT deciders.id AS user_id, deciders.name, deciders.email FROM {FROM} \
+             JOIN users deciders ON deciders.workspace_id = approvals.workspace_id \
+             JOIN workspaces ON workspaces.id = approvals.workspace_id \
+             WHERE approvals.id = $1 AND approvals.workspace_id = $2 AND deciders.deactivated_at IS NULL AND {} \
+             ORDER BY deciders.name, deciders.id",
+            reviewable_by(
+                "deciders.id",
+                "(CASE WHEN deciders.role = 'admin' THEN 1 ELSE 0 END)",
+                "workspaces.allow_self_approval"
+            )
+        ))
+        .bind(id.as_str())
+        .bind(workspace.as_str())
+        .fetch_all(self.db().pool())
+        .await?)
     }
 
     async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
