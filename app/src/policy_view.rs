@@ -78,6 +78,7 @@ pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
         Reason::InvalidInput { message } => format!("the input was refused: {message}"),
         Reason::Unanalysable { message } => format!("the command cannot be analysed: {message}"),
         Reason::UnknownTool { tool } => format!("`{tool}` is not in the tool catalog"),
+        Reason::RunAllowance => "a reviewer allowed it for this run".to_owned(),
     }
 }
 

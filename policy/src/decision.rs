@@ -22,7 +22,9 @@
 //!   that does not parse); it was judged as the strictest decision the
 //!   tool's rules and the mode could give, and `message` says why;
 //! - `unknown_tool` — the tool is not in the catalog, so a rule's `allow`
-//!   was raised to `ask`.
+//!   was raised to `ask`;
+//! - `run_allowance` — a reviewer allowed this subject for the rest of the
+//!   run, and no enforced rule decided otherwise.
 //!
 //! `commands` lists the verdict of each simple command and is present for
 //! shell tools only.
@@ -98,6 +100,10 @@ pub enum Reason {
         /// The tool's name.
         tool: String,
     },
+    /// A reviewer allowed this tool with this subject for the rest of the
+    /// run, and no enforced rule decided otherwise (see
+    /// [`crate::run_allowance`]).
+    RunAllowance,
 }
 
 /// A risk level and the findings behind it.

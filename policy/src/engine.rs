@@ -93,8 +93,29 @@ impl RuleTable {
     }
 }
 
+/// What decides where no rule does, and which rules are consulted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Every layer's rules, then the execution mode.
+    Mode,
+    /// The enforced rules only, then the run's allowance (see
+    /// [`crate::run_allowance`]).
+    RunAllowance,
+}
+
 /// Decides one request.
 pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) -> Decision {
+    decide_with(m, table, req, Fallback::Mode)
+}
+
+/// Decides one request, falling back as `fallback` says.
+pub(crate) fn decide_with(
+    m: &impl FirstMatch,
+    table: &RuleTable,
+    req: &Request<'_>,
+    fallback: Fallback,
+) -> Decision {
+    let m = &Consulted { m, table, fallback };
     let tool = table.catalog.get(req.tool);
     let mut risk = risk::tool_default(tool);
     let kind = tool.map_or(ArgKind::Text, |t| t.arg_kind);
@@ -108,7 +129,7 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
                 "the path starts with `~`, known only at run time",
             );
             let found = m.first_path_match(req.tool, req.input, true);
-            single(table, req.tool, tool, found, risk)
+            single(table, m.fallback, req.tool, tool, found, risk)
         }
         ArgKind::Path => match normalize_path(req.input, req.working_dir) {
             Ok(path) => {
@@ -116,7 +137,7 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
                     risk::path(&mut risk, t, &path);
                 }
                 let found = m.first_path_match(req.tool, &path, false);
-                single(table, req.tool, tool, found, risk)
+                single(table, m.fallback, req.tool, tool, found, risk)
             }
             Err(e) => invalid(e.to_string(), risk),
         },
@@ -124,13 +145,13 @@ pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) 
             Ok(u) => {
                 risk::url(&mut risk, &u);
                 let found = m.first_match(req.tool, u.url.as_str());
-                single(table, req.tool, tool, found, risk)
+                single(table, m.fallback, req.tool, tool, found, risk)
             }
             Err(e) => invalid(e.to_string(), risk),
         },
         ArgKind::Text => {
             let found = m.first_match(req.tool, req.input);
-            single(table, req.tool, tool, found, risk)
+            single(table, m.fallback, req.tool, tool, found, risk)
         }
     }
 }
@@ -147,12 +168,13 @@ fn invalid(message: String, mut risk: Risk) -> Decision {
 
 fn single(
     table: &RuleTable,
+    fallback: Fallback,
     tool_name: &str,
     tool: Option<&Tool>,
     found: Option<usize>,
     risk: Risk,
 ) -> Decision {
-    let (action, reason) = verdict(table, tool_name, tool, found);
+    let (action, reason) = verdict(table, fallback, tool_name, tool, found);
     Decision {
         action,
         reason,
@@ -161,9 +183,11 @@ fn single(
     }
 }
 
-/// The verdict of the rule found (or the mode), with the unknown-tool floor.
+/// The verdict of the rule found (or the fallback), with the unknown-tool
+/// floor.
 fn verdict(
     table: &RuleTable,
+    fallback: Fallback,
     tool_name: &str,
     tool: Option<&Tool>,
     found: Option<usize>,
@@ -177,7 +201,10 @@ fn verdict(
                 position: e.position,
             },
         ),
-        None => (table.mode.baseline(tool), Reason::Mode { mode: table.mode }),
+        None => match fallback {
+            Fallback::Mode => (table.mode.baseline(tool), Reason::Mode { mode: table.mode }),
+            Fallback::RunAllowance => (Action::Allow, Reason::RunAllowance),
+        },
     };
     if tool.is_none() && action == Action::Allow {
         return (
@@ -215,15 +242,15 @@ fn opaque(table: &RuleTable, tool_name: &str, tool: Option<&Tool>, why: &str) ->
 
 /// A redirection is judged as a call of the file tool: its rules, then the
 /// mode's baseline for that tool.
-fn file_access(m: &impl FirstMatch, table: &RuleTable, file: &FileAccess) -> (Action, Reason) {
+fn file_access(m: &Consulted<'_, impl FirstMatch>, file: &FileAccess) -> (Action, Reason) {
     let name = if file.write { WRITE_TOOL } else { READ_TOOL };
-    let tool = table.catalog.get(name);
+    let tool = m.table.catalog.get(name);
     let found = m.first_path_match(name, &file.path, file.opaque);
-    verdict(table, name, tool, found)
+    verdict(m.table, m.fallback, name, tool, found)
 }
 
 fn decide_shell(
-    m: &impl FirstMatch,
+    m: &Consulted<'_, impl FirstMatch>,
     table: &RuleTable,
     req: &Request<'_>,
     tool: Option<&Tool>,
@@ -259,17 +286,17 @@ fn decide_shell(
         // An empty or comment-only command line runs nothing; it is judged
         // as written so that rules and the mode still have their say.
         let found = m.first_match(req.tool, req.input.trim());
-        return single(table, req.tool, tool, found, risk);
+        return single(table, m.fallback, req.tool, tool, found, risk);
     }
     let mut verdicts = Vec::with_capacity(commands.len());
     for c in commands {
         let (action, reason) = if let Some(why) = &c.unanalysable {
             opaque(table, req.tool, tool, why)
         } else if let Some(file) = &c.redirect {
-            file_access(m, table, file)
+            file_access(m, file)
         } else {
             let found = m.first_command_match(req.tool, &c);
-            verdict(table, req.tool, tool, found)
+            verdict(table, m.fallback, req.tool, tool, found)
         };
         verdicts.push(CommandVerdict {
             command: c.text,
@@ -289,5 +316,41 @@ fn decide_shell(
         reason: decisive.reason.clone(),
         risk,
         commands: verdicts,
+    }
+}
+
+/// The rules a decision consults: all of them, or for a run's allowance
+/// the enforced ones only. Enforced rules come first in evaluation order,
+/// so the first match overall is an enforced rule exactly when one matches.
+struct Consulted<'a, M> {
+    m: &'a M,
+    table: &'a RuleTable,
+    fallback: Fallback,
+}
+
+impl<M: FirstMatch> Consulted<'_, M> {
+    fn consulted(&self, found: Option<usize>) -> Option<usize> {
+        found.filter(|&i| {
+            self.fallback == Fallback::Mode
+                || self
+                    .table
+                    .entries
+                    .get(i)
+                    .is_some_and(|e| e.layer == Layer::Enforced)
+        })
+    }
+}
+
+impl<M: FirstMatch> FirstMatch for Consulted<'_, M> {
+    fn first_match(&self, tool: &str, subject: &str) -> Option<usize> {
+        self.consulted(self.m.first_match(tool, subject))
+    }
+
+    fn first_path_match(&self, tool: &str, path: &str, opaque: bool) -> Option<usize> {
+        self.consulted(self.m.first_path_match(tool, path, opaque))
+    }
+
+    fn first_command_match(&self, tool: &str, command: &SimpleCommand) -> Option<usize> {
+        self.consulted(self.m.first_command_match(tool, command))
     }
 }

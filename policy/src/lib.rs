@@ -112,6 +112,7 @@ pub mod pattern;
 pub mod reference;
 pub mod risk;
 pub mod rules;
+pub mod run_allowance;
 pub mod shell;
 pub mod suggest;
 pub mod url;

@@ -370,6 +370,8 @@ fn still_decided_message(layers: &Layers, reason: &Reason, layer: Layer) -> Stri
         Reason::UnknownTool { tool } => {
             format!("`{tool}` is not in the catalog, so its calls are always asked about")
         }
+        // A suggestion is tried out without the run's allowances.
+        Reason::RunAllowance => "the request is allowed for its run".to_owned(),
     }
 }
 

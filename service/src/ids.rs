@@ -78,6 +78,10 @@ id_type!(
     ApprovalId
 );
 id_type!(
+    /// Something a reviewer allowed for the rest of one run.
+    RunAllowanceId
+);
+id_type!(
     /// An OAuth provider set up by an admin.
     OAuthProviderId
 );

@@ -36,6 +36,20 @@ pub struct SettingsPatch {
     pub self_approval: Option<bool>,
 }
 
+/// How long an approval request may wait, for the workspace's setting and
+/// an agent's own: from a second to 30 days.
+pub(crate) fn check_approval_ttl_bounds(ttl: i64) -> Result<()> {
+    if !(1..=MAX_APPROVAL_TTL_SECONDS).contains(&ttl) {
+        return Err(Error::invalid(
+            "approval_ttl_seconds",
+            format!(
+                "must be from 1 second to 30 days ({MAX_APPROVAL_TTL_SECONDS} seconds); got {ttl}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Bosun {
     /// The principal's workspace's settings; any member may read them.
     pub async fn workspace_settings(&self, principal: &Principal) -> Result<WorkspaceSettings> {
@@ -82,15 +96,8 @@ impl Bosun {
             .default_execution_mode
             .map(|mode| validate::one_of("default_execution_mode", &mode, EXECUTION_MODES))
             .transpose()?;
-        if let Some(ttl) = patch.approval_ttl_seconds
-            && !(1..=MAX_APPROVAL_TTL_SECONDS).contains(&ttl)
-        {
-            return Err(Error::invalid(
-                "approval_ttl_seconds",
-                format!(
-                    "must be from 1 second to 30 days ({MAX_APPROVAL_TTL_SECONDS} seconds); got {ttl}"
-                ),
-            ));
+        if let Some(ttl) = patch.approval_ttl_seconds {
+            check_approval_ttl_bounds(ttl)?;
         }
         let mut tx = self.db().begin_write().await?;
         let before = self.settings_of(&mut tx, &principal.workspace_id).await?;

@@ -44,6 +44,8 @@ pub struct AgentDetail {
     pub credential_model: String,
     /// Pretty-printed JSON.
     pub settings: String,
+    /// How long its approval requests wait; none: the workspace's.
+    pub approval_ttl_seconds: Option<i64>,
     pub owner_name: String,
     pub updated: String,
     pub access: AccessView,
@@ -61,6 +63,8 @@ pub struct AgentForm {
     pub credential_model: String,
     /// JSON text; must be an object.
     pub settings: String,
+    /// Seconds its approval requests wait; empty: the workspace's.
+    pub approval_ttl_seconds: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -118,9 +122,25 @@ mod convert {
                 description: view.agent.description,
                 instructions: view.agent.instructions,
                 tools: view.agent.tools,
+                approval_ttl_seconds: view.agent.approval_ttl_seconds,
                 owner_name: view.owner_name,
             }
         }
+    }
+
+    /// The approval time-to-live as typed: none when empty (the
+    /// workspace's), else whole seconds.
+    pub fn approval_ttl(text: &str) -> bosun_service::Result<Option<i64>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            bosun_service::Error::invalid(
+                "approval_ttl_seconds",
+                "must be a whole number of seconds, or empty for the workspace's",
+            )
+        })
     }
 
     /// The settings text as JSON, or an error naming the field.
@@ -175,6 +195,7 @@ pub async fn create_agent(form: AgentForm) -> Result<String, AppError> {
         tools: Some(form.tools),
         execution_mode: Some(form.execution_mode).filter(|m| !m.is_empty()),
         credential_model: Some(form.credential_model).filter(|m| !m.is_empty()),
+        approval_ttl_seconds: convert::approval_ttl(&form.approval_ttl_seconds)?,
     };
     let view = bosun()?.create_agent(&principal().await?, draft).await?;
     Ok(view.agent.id.to_string())
@@ -194,6 +215,7 @@ pub async fn update_agent(id: String, form: AgentForm) -> Result<AgentDetail, Ap
         tools: Some(form.tools),
         execution_mode: Some(form.execution_mode),
         credential_model: Some(form.credential_model),
+        approval_ttl_seconds: Some(convert::approval_ttl(&form.approval_ttl_seconds)?),
         owner_id: None,
     };
     let view = bosun()?

@@ -27,6 +27,7 @@ pub fn AgentEditor(
     let mode = RwSignal::new(initial.execution_mode);
     let credentials = RwSignal::new(initial.credential_model);
     let settings = RwSignal::new(initial.settings);
+    let approval_ttl = RwSignal::new(initial.approval_ttl_seconds);
     let settings_problem = move || {
         let text = settings.get();
         if text.trim().is_empty() {
@@ -52,6 +53,7 @@ pub fn AgentEditor(
             execution_mode: mode.get_untracked(),
             credential_model: credentials.get_untracked(),
             settings: settings.get_untracked(),
+            approval_ttl_seconds: approval_ttl.get_untracked(),
         });
     };
     let tool_choices = tools
@@ -139,6 +141,14 @@ pub fn AgentEditor(
                 <textarea name="settings" rows="4" class="mono" bind:value=settings></textarea>
             </label>
             {move || settings_problem().map(|problem| view! { <p class="error" role="alert">{problem}</p> })}
+            <label>
+                "Approval requests expire after (seconds)"
+                <input name="approval_ttl_seconds" type="number" min="1" step="1" placeholder="the workspace's"
+                    bind:value=approval_ttl />
+                <span class="hint">
+                    "Empty: the workspace's time (Settings → Security). It can only be shorter; an expired request is a denial."
+                </span>
+            </label>
             <div>
                 <button type="submit" disabled=move || pending.get() || settings_problem().is_some()>
                     {submit_label}

@@ -132,6 +132,7 @@ fn reason_kind(reason: &Reason) -> &'static str {
         Reason::InvalidInput { .. } => "invalid_input",
         Reason::Unanalysable { .. } => "unanalysable",
         Reason::UnknownTool { .. } => "unknown_tool",
+        Reason::RunAllowance => "run_allowance",
     }
 }
 

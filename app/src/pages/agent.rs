@@ -153,6 +153,10 @@ fn form_of(agent: &AgentDetail) -> AgentForm {
         execution_mode: agent.execution_mode.clone(),
         credential_model: agent.credential_model.clone(),
         settings: agent.settings.clone(),
+        approval_ttl_seconds: agent
+            .approval_ttl_seconds
+            .map(|ttl| ttl.to_string())
+            .unwrap_or_default(),
     }
 }
 

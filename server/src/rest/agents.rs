@@ -29,6 +29,9 @@ pub struct AgentBody {
     pub credential_model: String,
     #[schema(value_type = Object)]
     pub settings: serde_json::Value,
+    /// How long this agent's approval requests wait before they expire (a
+    /// denial); null: the workspace's. Never longer than the workspace's.
+    pub approval_ttl_seconds: Option<i64>,
     pub owner_id: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -45,6 +48,7 @@ impl From<Agent> for AgentBody {
             instructions: agent.instructions,
             tools: agent.tools,
             settings: agent.settings,
+            approval_ttl_seconds: agent.approval_ttl_seconds,
             owner_id: agent.owner_id.to_string(),
             created_at: agent.created_at,
             updated_at: agent.updated_at,
@@ -73,6 +77,8 @@ pub struct AgentInput {
     credential_model: Option<String>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Value>,
+    /// 1 to 2592000 and at most the workspace's; null or absent: the workspace's.
+    approval_ttl_seconds: Option<i64>,
 }
 
 /// Changes to an agent; absent fields stay as they are.
@@ -87,8 +93,23 @@ pub struct AgentChanges {
     credential_model: Option<String>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Value>,
+    /// 1 to 2592000 and at most the workspace's; null goes back to the
+    /// workspace's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    approval_ttl_seconds: Option<Option<i64>>,
     /// Transfers ownership to another member (owner and admins only).
     owner_id: Option<String>,
+}
+
+/// A field that may be given as null: present (`Some`, null or not), as
+/// opposed to absent (`None`, by `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl From<AgentInput> for AgentDraft {
@@ -101,6 +122,7 @@ impl From<AgentInput> for AgentDraft {
             execution_mode: input.execution_mode,
             credential_model: input.credential_model,
             settings: input.settings,
+            approval_ttl_seconds: input.approval_ttl_seconds,
         }
     }
 }
@@ -115,6 +137,7 @@ impl From<AgentChanges> for AgentPatch {
             execution_mode: changes.execution_mode,
             credential_model: changes.credential_model,
             settings: changes.settings,
+            approval_ttl_seconds: changes.approval_ttl_seconds,
             owner_id: changes.owner_id,
         }
     }

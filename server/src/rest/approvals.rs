@@ -24,13 +24,15 @@ pub struct ApprovalBody {
     pub input: String,
     #[schema(value_type = Object)]
     pub risk: serde_json::Value,
-    /// `pending`, `approved`, `denied`, `expired`, or `withdrawn` (whoever
-    /// the run acts for lost access to the agent before anyone decided).
+    /// `pending`, `approved`, `denied`, `expired`, `withdrawn` (whoever
+    /// the run acts for lost access to the agent before anyone decided) or
+    /// `cancelled` (its run was cancelled or ended first).
     pub status: String,
     pub requested_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub decided_by: Option<String>,
-    /// `allow_once`, `always_allow`, `edit`, `deny`, `expired` or `withdrawn`.
+    /// `allow_once`, `always_allow`, `allow_for_run`, `edit`, `deny`,
+    /// `expired`, `withdrawn` or `cancelled`.
     pub decision: Option<String>,
     /// The reviewer's message, or why the request expired or was withdrawn.
     pub message: Option<String>,
@@ -70,14 +72,17 @@ pub struct ApprovalList {
 
 #[derive(Deserialize, IntoParams)]
 pub struct ListParams {
-    /// `pending` (default), `approved`, `denied`, `expired` or `withdrawn`.
+    /// `pending` (default), `approved`, `denied`, `expired`, `withdrawn` or
+    /// `cancelled`.
     status: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
-    /// `allow_once`, `always_allow`, `edit` or `deny`.
+    /// `allow_once`, `always_allow`, `allow_for_run` (this call and every
+    /// later call of the tool with the same subject in the same run),
+    /// `edit` or `deny`.
     #[schema(example = "allow_once")]
     decision: String,
     /// For `edit`: the input to run instead.

@@ -71,6 +71,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/workspace", get(workspace::get).patch(workspace::update))
         .route("/agents/{id}/runs", get(runs::list).post(runs::start))
+        .route("/agents/{id}/runs/{run_id}", get(runs::get))
+        .route(
+            "/agents/{id}/runs/{run_id}/cancel",
+            axum::routing::post(runs::cancel),
+        )
         .route(
             "/agents/{id}/keys",
             get(runs::list_keys).post(runs::create_key),

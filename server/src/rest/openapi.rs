@@ -37,6 +37,8 @@ use utoipa::{Modify, OpenApi};
         super::workspace::update,
         super::runs::start,
         super::runs::list,
+        super::runs::get,
+        super::runs::cancel,
         super::runs::create_key,
         super::runs::list_keys,
         super::runs::revoke_key,

@@ -4,8 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::ids::{AgentId, RuntimeKeyId};
+use bosun_service::ids::{AgentId, RunId, RuntimeKeyId};
 use bosun_service::runs::Run;
+use bosun_service::runs::control::RunDetails;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -45,6 +46,100 @@ impl From<Run> for RunBody {
             started_by_key: run.started_by_key,
             created_at: run.created_at,
             finished_at: run.finished_at,
+        }
+    }
+}
+
+/// A run with what it waits for, who can decide that, and what reviewers
+/// allowed for the rest of it.
+#[derive(Serialize, ToSchema)]
+pub struct RunDetailsBody {
+    #[serde(flatten)]
+    pub run: RunBody,
+    /// Whether the caller may cancel it now (it is queued or running).
+    pub may_cancel: bool,
+    /// Its requests waiting for a reviewer, oldest first.
+    pub waiting: Vec<WaitingBody>,
+    /// What reviewers allowed for the rest of the run ("Allow for this run").
+    pub allowed_for_run: Vec<RunAllowanceBody>,
+}
+
+/// A request of the run waiting for a reviewer.
+#[derive(Serialize, ToSchema)]
+pub struct WaitingBody {
+    pub approval_id: String,
+    pub tool: String,
+    pub input: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The members who may decide it now; empty when nobody can (then
+    /// `nobody_can_decide` is true).
+    pub can_be_decided_by: Vec<PersonBody>,
+    pub nobody_can_decide: bool,
+    /// "waiting for approval of <tool>: <input> — can be decided by <names>",
+    /// or "… — nobody can decide this".
+    pub summary: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonBody {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// Something a reviewer allowed for the rest of the run.
+#[derive(Serialize, ToSchema)]
+pub struct RunAllowanceBody {
+    pub id: String,
+    pub tool: String,
+    /// The subject as the rules read it: a normalized path or URL, or a
+    /// command's words.
+    pub subject: String,
+    pub approval_id: String,
+    pub granted_by: String,
+    pub granted_by_name: String,
+    pub granted_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<RunDetails> for RunDetailsBody {
+    fn from(details: RunDetails) -> Self {
+        Self {
+            may_cancel: details.may_cancel,
+            waiting: details
+                .waiting
+                .into_iter()
+                .map(|waiting| WaitingBody {
+                    summary: waiting.summary(),
+                    nobody_can_decide: waiting.deciders.is_empty(),
+                    approval_id: waiting.approval_id.to_string(),
+                    tool: waiting.tool,
+                    input: waiting.input,
+                    requested_at: waiting.requested_at,
+                    expires_at: waiting.expires_at,
+                    can_be_decided_by: waiting
+                        .deciders
+                        .into_iter()
+                        .map(|decider| PersonBody {
+                            user_id: decider.user_id,
+                            name: decider.name,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            allowed_for_run: details
+                .allowances
+                .into_iter()
+                .map(|allowance| RunAllowanceBody {
+                    granted_at: allowance.granted_at(),
+                    id: allowance.id,
+                    tool: allowance.tool,
+                    subject: allowance.subject,
+                    approval_id: allowance.approval_id,
+                    granted_by: allowance.granted_by,
+                    granted_by_name: allowance.granted_by_name,
+                })
+                .collect(),
+            run: details.run.into(),
         }
     }
 }
@@ -132,6 +227,49 @@ pub async fn list(
         items: runs.into_iter().map(RunBody::from).collect(),
         next: None,
     }))
+}
+
+/// One run, with what it waits for and who can decide that, and what was
+/// allowed for the rest of it (its starter, the agent's editors, admins).
+#[utoipa::path(get, path = "/api/v1/agents/{id}/runs/{run_id}", tag = "runs", security(("bearer" = [])),
+    responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, run_id)): Path<(String, String)>,
+) -> Result<Json<RunDetailsBody>, ApiError> {
+    let details = state
+        .bosun
+        .run_details(
+            &principal,
+            Some(&AgentId::from_string(id)),
+            &RunId::from_string(run_id),
+        )
+        .await?;
+    Ok(Json(details.into()))
+}
+
+/// Cancels a queued or running run (its starter — for a run a runtime key
+/// started, the key's creator —, the agent's editors, admins): it ends
+/// `cancelled`, each waiting call is answered `deny` ("run cancelled by
+/// …") and its requests leave the inbox. A run that already ended answers
+/// 409 `run_not_active`, naming its status.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/runs/{run_id}/cancel", tag = "runs", security(("bearer" = [])),
+    responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((id, run_id)): Path<(String, String)>,
+) -> Result<Json<RunDetailsBody>, ApiError> {
+    let details = state
+        .bosun
+        .cancel_run(
+            &principal,
+            &AgentId::from_string(id),
+            &RunId::from_string(run_id),
+        )
+        .await?;
+    Ok(Json(details.into()))
 }
 
 /// Creates a runtime key for the agent's worker (its owner and workspace admins).

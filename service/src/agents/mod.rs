@@ -42,6 +42,9 @@ pub struct Agent {
     pub execution_mode: ExecutionMode,
     pub credential_model: CredentialModel,
     pub settings: Value,
+    /// How long this agent's approval requests wait before they expire;
+    /// none: the workspace's. Never longer than the workspace's.
+    pub approval_ttl_seconds: Option<i64>,
     pub owner_id: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -65,6 +68,8 @@ pub struct AgentDraft {
     pub execution_mode: Option<String>,
     pub credential_model: Option<String>,
     pub settings: Option<Value>,
+    /// Absent: the workspace's.
+    pub approval_ttl_seconds: Option<i64>,
 }
 
 /// Changes to an agent; absent fields stay as they are.
@@ -77,6 +82,8 @@ pub struct AgentPatch {
     pub execution_mode: Option<String>,
     pub credential_model: Option<String>,
     pub settings: Option<Value>,
+    /// `Some(None)` goes back to the workspace's time-to-live.
+    pub approval_ttl_seconds: Option<Option<i64>>,
     /// Transfers ownership (owner and admins only).
     pub owner_id: Option<String>,
 }
@@ -115,6 +122,7 @@ struct AgentRow {
     execution_mode: String,
     credential_model: String,
     settings: String,
+    approval_ttl_seconds: Option<i64>,
     owner_id: String,
     owner_name: String,
     created_at: i64,
@@ -124,7 +132,7 @@ struct AgentRow {
 }
 
 const AGENT_COLUMNS: &str = "agents.id, agents.name, agents.description, agents.instructions, agents.tools, \
-     agents.execution_mode, agents.credential_model, agents.settings, agents.owner_id, \
+     agents.execution_mode, agents.credential_model, agents.settings, agents.approval_ttl_seconds, agents.owner_id, \
      owners.name AS owner_name, agents.created_at, agents.updated_at, \
      (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = $1) AS user_grant, \
      (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) AS workspace_grant";
@@ -150,6 +158,7 @@ impl AgentRow {
             )?,
             settings: serde_json::from_str(&self.settings)
                 .map_err(|e| Error::internal(format!("agent settings: {e}")))?,
+            approval_ttl_seconds: self.approval_ttl_seconds,
             owner_id: UserId::from_string(self.owner_id.clone()),
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
@@ -287,6 +296,7 @@ impl Bosun {
                     execution_mode: draft.execution_mode,
                     credential_model: draft.credential_model,
                     settings: draft.settings,
+                    approval_ttl_seconds: draft.approval_ttl_seconds.map(Some),
                     owner_id: None,
                 },
             )
@@ -306,6 +316,7 @@ impl Bosun {
             execution_mode: mode,
             credential_model: fields.credential_model.unwrap_or(CredentialModel::Fixed),
             settings: fields.settings.unwrap_or_else(|| json!({})),
+            approval_ttl_seconds: fields.approval_ttl_seconds.flatten(),
             owner_id: principal.user_id.clone(),
             created_at: self.now(),
             updated_at: self.now(),
@@ -353,6 +364,9 @@ impl Bosun {
             execution_mode: fields.execution_mode.unwrap_or(before.execution_mode),
             credential_model: fields.credential_model.unwrap_or(before.credential_model),
             settings: fields.settings.unwrap_or_else(|| before.settings.clone()),
+            approval_ttl_seconds: fields
+                .approval_ttl_seconds
+                .unwrap_or(before.approval_ttl_seconds),
             owner_id: new_owner.unwrap_or_else(|| before.owner_id.clone()),
             updated_at: self.now(),
             ..before.clone()
@@ -364,8 +378,8 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         sqlx::query(
             "UPDATE agents SET name = $1, description = $2, instructions = $3, tools = $4, execution_mode = $5, \
-             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9, policy_version = policy_version + 1 \
-             WHERE id = $10 AND workspace_id = $11",
+             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9, policy_version = policy_version + 1, \
+             approval_ttl_seconds = $12 WHERE id = $10 AND workspace_id = $11",
         )
         .bind(&after.name)
         .bind(&after.description)
@@ -378,6 +392,7 @@ impl Bosun {
         .bind(to_millis(after.updated_at))
         .bind(id.as_str())
         .bind(principal.workspace_id.as_str())
+        .bind(after.approval_ttl_seconds)
         .execute(&mut *tx)
         .await?;
         let kind = if after.owner_id != before.owner_id {
@@ -500,6 +515,10 @@ impl Bosun {
             Some(tools) => Some(self.check_tools(principal, tools).await?),
             None => None,
         };
+        if let Some(Some(ttl)) = patch.approval_ttl_seconds {
+            let workspace = self.workspace_settings(principal).await?;
+            check_approval_ttl(ttl, workspace.approval_ttl_seconds)?;
+        }
         Ok(ParsedFields {
             name: patch
                 .name
@@ -523,6 +542,7 @@ impl Bosun {
                 .map(|m| validate::one_of("credential_model", &m, CREDENTIAL_MODELS))
                 .transpose()?,
             settings: patch.settings.map(check_settings).transpose()?,
+            approval_ttl_seconds: patch.approval_ttl_seconds,
         })
     }
 
@@ -554,6 +574,24 @@ struct ParsedFields {
     execution_mode: Option<ExecutionMode>,
     credential_model: Option<CredentialModel>,
     settings: Option<Value>,
+    approval_ttl_seconds: Option<Option<i64>>,
+}
+
+/// An agent's own approval time-to-live: within the workspace setting's
+/// bounds, and no longer than the workspace's (an agent may hurry its
+/// reviewers, not hold a request past what the workspace allows).
+fn check_approval_ttl(ttl: i64, workspace_ttl: i64) -> Result<()> {
+    crate::workspaces::check_approval_ttl_bounds(ttl)?;
+    if ttl > workspace_ttl {
+        return Err(Error::invalid(
+            "approval_ttl_seconds",
+            format!(
+                "must be at most the workspace's {workspace_ttl} seconds (Settings → Security), \
+                 or null for the workspace's; got {ttl}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 async fn insert_agent(
@@ -563,7 +601,8 @@ async fn insert_agent(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO agents (id, workspace_id, owner_id, name, description, instructions, tools, execution_mode, \
-         credential_model, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         credential_model, settings, created_at, updated_at, approval_ttl_seconds) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(agent.id.as_str())
     .bind(principal.workspace_id.as_str())
@@ -577,6 +616,7 @@ async fn insert_agent(
     .bind(agent.settings.to_string())
     .bind(to_millis(agent.created_at))
     .bind(to_millis(agent.updated_at))
+    .bind(agent.approval_ttl_seconds)
     .execute(conn)
     .await?;
     Ok(())
@@ -610,6 +650,11 @@ fn changes(before: &Agent, after: &Agent) -> Changes {
             "credential_model",
             &before.credential_model,
             &after.credential_model,
+        )
+        .field(
+            "approval_ttl_seconds",
+            &before.approval_ttl_seconds,
+            &after.approval_ttl_seconds,
         )
         .field("owner_id", &before.owner_id, &after.owner_id)
         .changed("instructions", &before.instructions, &after.instructions)

@@ -1,7 +1,8 @@
 //! The approval inbox: paused tool calls, decided exactly once by a
 //! reviewer (a workspace admin or an editor of the agent), or denied when
-//! they expire or are withdrawn (whoever the run acts for lost access to
-//! the agent). A waiting agent always learns the outcome.
+//! they expire, are withdrawn (whoever the run acts for lost access to
+//! the agent) or are cancelled with their run. A waiting agent always
+//! learns the outcome.
 //!
 //! Nobody decides their own run's requests unless the workspace allows
 //! self-approval; a run a runtime key started counts as its creator's.
@@ -16,13 +17,20 @@ use crate::agents::Capability;
 use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::ids::{AgentId, ApprovalId, ToolCallId, UserId, WorkspaceId};
+use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
 use crate::notify::Notifier;
 use crate::rules::{RuleDraft, RuleList};
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
 
 /// Every status a request can have.
-pub const STATUSES: &[&str] = &["pending", "approved", "denied", "expired", "withdrawn"];
+pub const STATUSES: &[&str] = &[
+    "pending",
+    "approved",
+    "denied",
+    "expired",
+    "withdrawn",
+    "cancelled",
+];
 
 /// A request in the inbox.
 #[derive(Clone, Debug, Serialize)]
@@ -59,7 +67,7 @@ pub struct Decider {
 /// A reviewer's answer.
 #[derive(Clone, Debug, Default)]
 pub struct ReviewDecision {
-    /// `allow_once`, `always_allow`, `edit` or `deny`.
+    /// `allow_once`, `always_allow`, `allow_for_run`, `edit` or `deny`.
     pub decision: String,
     /// For `edit`: the input to run instead.
     pub input: Option<String>,
@@ -81,7 +89,13 @@ pub struct RuleSuggestion {
     pub pattern: Option<String>,
 }
 
-pub const DECISIONS: &[&str] = &["allow_once", "always_allow", "edit", "deny"];
+pub const DECISIONS: &[&str] = &[
+    "allow_once",
+    "always_allow",
+    "allow_for_run",
+    "edit",
+    "deny",
+];
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ApprovalRow {
@@ -249,6 +263,26 @@ impl Bosun {
             .map(|m| validate::text("message", m.trim(), 2_000))
             .transpose()?;
         let agent = AgentId::from_string(row.agent_id.clone());
+        // What "Allow for this run" remembers: the subject as the rules
+        // read it, from where the call was made.
+        let allowed_subject = match decision {
+            "allow_for_run" => {
+                let policy = self
+                    .compiled_policy(&principal.workspace_id, &agent)
+                    .await?;
+                let working_dir = self.working_dir_of(&row.tool_call_id).await?;
+                let mut request = Request::new(&row.tool, &row.input);
+                if let Some(dir) = working_dir.as_deref() {
+                    request = request.with_working_dir(dir);
+                }
+                let subject = policy
+                    .compiled
+                    .normalized_subject(&request)
+                    .map_err(|why| super::allowances::not_allowable(&why))?;
+                Some(subject)
+            }
+            _ => None,
+        };
         let final_input = match decision {
             "edit" => {
                 let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
@@ -300,14 +334,14 @@ impl Bosun {
             "approved"
         };
         let mut tx = self.db().begin_write().await?;
-        // Still pending, not yet due, and its run's starter still entitled,
-        // all in the one statement that decides it: a revocation or expiry
-        // that comes first wins.
+        // Still pending, not yet due, its run still running and its
+        // starter still entitled, all in the one statement that decides it:
+        // a revocation, cancellation or expiry that comes first wins.
         let claimed = sqlx::query(&format!(
             "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
              edited_input = $6 WHERE id = $7 AND status = 'pending' AND expires_at > $4 \
              AND EXISTS (SELECT 1 FROM runs JOIN agents ON agents.id = runs.agent_id \
-               WHERE runs.id = approvals.run_id AND {})",
+               WHERE runs.id = approvals.run_id AND runs.status = 'running' AND {})",
             run_entitled_sql("runs", "agents")
         ))
         .bind(status)
@@ -346,6 +380,29 @@ impl Bosun {
             }
             _ => None,
         };
+        let allowance = match &allowed_subject {
+            Some(subject) => {
+                let allowance = RunAllowanceId::generate();
+                // The same subject allowed twice (two of its requests were
+                // waiting) keeps the first grant.
+                sqlx::query(
+                    "INSERT INTO run_allowances (id, workspace_id, run_id, tool, subject, approval_id, granted_by, \
+                     granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, tool, subject) DO NOTHING",
+                )
+                .bind(allowance.as_str())
+                .bind(principal.workspace_id.as_str())
+                .bind(&row.run_id)
+                .bind(&row.tool)
+                .bind(subject)
+                .bind(id.as_str())
+                .bind(principal.user_id.as_str())
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+                Some(json!({ "id": allowance, "tool": row.tool, "subject": subject }))
+            }
+            None => None,
+        };
         let outcome = if decision == "deny" { "deny" } else { "allow" };
         sqlx::query("UPDATE tool_calls SET outcome = $1, final_input = $2, message = $3, decided_at = $4 WHERE id = $5")
             .bind(outcome)
@@ -360,6 +417,7 @@ impl Bosun {
             "decision": decision, "outcome": outcome, "message": message,
             "edited_input": (decision == "edit").then_some(&final_input),
             "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
+            "run_allowance": allowance,
         });
         let event = NewEvent {
             kind: "approval.resolved",
@@ -410,19 +468,21 @@ impl Bosun {
     }
 
     /// Closes the pending requests (of one workspace or all, of one call
-    /// or all) that nobody may decide any more: expired ones, and those
-    /// whose run's starter lost access. Answers how many it closed.
-    async fn settle_pending(
+    /// or all) that nobody may decide any more: those of runs that ended
+    /// (one recorded while its run was being cancelled), expired ones, and
+    /// those whose run's starter lost access. Answers how many it closed.
+    pub(crate) async fn settle_pending(
         &self,
         workspace: Option<&WorkspaceId>,
         tool_call: Option<&ToolCallId>,
     ) -> Result<usize> {
         let now = self.now();
         let due: Vec<Unreviewed> = sqlx::query_as(&format!(
-            "SELECT {UNREVIEWED_COLUMNS}, CASE WHEN approvals.expires_at <= $1 THEN 'expired' ELSE 'withdrawn' END \
+            "SELECT {UNREVIEWED_COLUMNS}, CASE WHEN runs.status <> 'running' THEN 'cancelled' \
+             WHEN approvals.expires_at <= $1 THEN 'expired' ELSE 'withdrawn' END \
              AS closing FROM {UNREVIEWED_FROM} WHERE approvals.status = 'pending' \
              AND ($2 IS NULL OR approvals.workspace_id = $2) AND ($3 IS NULL OR approvals.tool_call_id = $3) \
-             AND (approvals.expires_at <= $1 OR NOT {}) LIMIT 500",
+             AND (runs.status <> 'running' OR approvals.expires_at <= $1 OR NOT {}) LIMIT 500",
             run_entitled_sql("runs", "agents")
         ))
         .bind(to_millis(now))
@@ -458,11 +518,7 @@ impl Bosun {
     ) -> Result<()> {
         let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
         // Relative paths in the edit start where the original call's did.
-        let working_dir: Option<String> =
-            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
-                .bind(&row.tool_call_id)
-                .fetch_one(self.db().pool())
-                .await?;
+        let working_dir = self.working_dir_of(&row.tool_call_id).await?;
         let mut request = Request::new(&row.tool, input);
         if let Some(dir) = working_dir.as_deref() {
             request = request.with_working_dir(dir);
@@ -475,6 +531,16 @@ impl Bosun {
             });
         }
         Ok(())
+    }
+
+    /// The working directory a call was made from, if it gave one.
+    async fn working_dir_of(&self, tool_call: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
+                .bind(tool_call)
+                .fetch_one(self.db().pool())
+                .await?,
+        )
     }
 
     /// The active members who may decide a request now, by name: what the
@@ -542,6 +608,13 @@ fn not_pending(row: &ApprovalRow) -> Error {
                 row.message.as_deref().unwrap_or("its run may not go on")
             ),
         },
+        "cancelled" => Error::Conflict {
+            code: "not_decidable",
+            message: format!(
+                "this request was cancelled with its run and can no longer be decided: {}",
+                row.message.as_deref().unwrap_or("the run ended")
+            ),
+        },
         "expired" => Error::Conflict {
             code: "already_decided",
             message: format!(
@@ -560,8 +633,9 @@ fn not_pending(row: &ApprovalRow) -> Error {
 }
 
 /// A pending request nobody may decide any more, with what closing it
-/// records: `closing` is `expired` (its time ran out) or `withdrawn` (whoever
-/// its run acts for lost access to the agent).
+/// records: `closing` is `cancelled` (its run ended), `expired` (its time
+/// ran out) or `withdrawn` (whoever its run acts for lost access to the
+/// agent).
 #[derive(sqlx::FromRow)]
 pub(crate) struct Unreviewed {
     id: String,
@@ -571,11 +645,15 @@ pub(crate) struct Unreviewed {
     workspace_id: String,
     started_by: Option<String>,
     tool: String,
+    run_status: String,
+    /// Who cancelled the run, by name, if someone did.
+    cancelled_by_name: Option<String>,
     closing: String,
 }
 
 const UNREVIEWED_COLUMNS: &str = "approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, \
-     approvals.workspace_id, runs.started_by, approvals.tool";
+     approvals.workspace_id, runs.started_by, approvals.tool, runs.status AS run_status, \
+     (SELECT users.name FROM users WHERE users.id = runs.cancelled_by) AS cancelled_by_name";
 const UNREVIEWED_FROM: &str = "approvals JOIN runs ON runs.id = approvals.run_id JOIN agents ON agents.id = approvals.agent_id";
 
 /// Whose pending requests a change may leave without a starter entitled
@@ -640,6 +718,16 @@ async fn close_unreviewed(
     request: &Unreviewed,
 ) -> Result<Option<[String; 2]>> {
     let (status, message) = match request.closing.as_str() {
+        "cancelled" => (
+            "cancelled",
+            match &request.cancelled_by_name {
+                Some(name) => super::control::cancelled_by_message(name),
+                None => format!(
+                    "the run ended ({}) before anyone decided",
+                    request.run_status
+                ),
+            },
+        ),
         "expired" => (
             "expired",
             "the approval request expired before anyone decided".to_owned(),

@@ -3,8 +3,10 @@
 //! Tool calls within a run are in [`tool_calls`]; reviewers' decisions in
 //! [`approvals`].
 
+pub mod allowances;
 pub mod always_allow;
 pub mod approvals;
+pub mod control;
 pub(crate) mod decision_log;
 pub mod keys;
 pub mod tool_calls;
@@ -443,7 +445,12 @@ pub(crate) struct ActiveRun {
     pub credential_model: String,
     pub agent_policy_version: i64,
     pub workspace_policy_version: i64,
+    /// The agent's own time-to-live for approval requests when shorter
+    /// than the workspace's, else the workspace's.
     pub approval_ttl_seconds: i64,
+    /// 1 when a reviewer allowed something for this run (see
+    /// [`allowances`]), else 0: only then is there anything to look up.
+    pub has_allowances: i64,
 }
 
 /// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, whether
@@ -457,7 +464,11 @@ fn active_run_sql(key_columns: &str, which_key: &str) -> String {
          agents.tools, agents.execution_mode, \
          COALESCE(runs.credential_model, agents.credential_model) AS credential_model, \
          agents.policy_version AS agent_policy_version, \
-         workspaces.policy_version AS workspace_policy_version, workspaces.approval_ttl_seconds \
+         workspaces.policy_version AS workspace_policy_version, \
+         CASE WHEN agents.approval_ttl_seconds < workspaces.approval_ttl_seconds \
+           THEN agents.approval_ttl_seconds ELSE workspaces.approval_ttl_seconds END AS approval_ttl_seconds, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM run_allowances WHERE run_allowances.run_id = runs.id) \
+           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances \
          FROM runs JOIN agents ON agents.id = runs.agent_id \
          JOIN workspaces ON workspaces.id = runs.workspace_id \
          JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \

@@ -137,7 +137,7 @@ impl Bosun {
                 return Ok(existing.state());
             }
         }
-        let (decision, rule) = self.decide(key, active, &request).await;
+        let (decision, rule, allowance) = self.decide(key, active, &request).await;
         let now = self.now();
         let id = ToolCallId::generate();
         let outcome = match decision.action {
@@ -151,8 +151,11 @@ impl Bosun {
 
         let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
                                 "working_dir": request.working_dir });
-        let decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
+        let mut decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": decision.commands });
+        if let Some(allowance) = allowance {
+            decided["run_allowance"] = allowance;
+        }
         let mut events = vec![
             run_event("tool_call.requested", key, active, requested),
             run_event("policy.decision", key, active, decided),
@@ -307,14 +310,15 @@ impl Bosun {
         Ok(())
     }
 
-    /// The compiled rules' answer and the rule that gave it (as it read
-    /// then, for the trace), failing closed: any error is a denial.
+    /// The compiled rules' answer, the rule that gave it (as it read then,
+    /// for the trace) and the run's allowance if one did, failing closed:
+    /// any error is a denial.
     async fn decide(
         &self,
         key: &AgentKey,
         run: &ActiveRun,
         request: &ToolCallRequest,
-    ) -> (Decision, Value) {
+    ) -> (Decision, Value, Option<Value>) {
         let deny = |message: String, risk: &'static str| {
             let decision = Decision {
                 action: Action::Deny,
@@ -322,7 +326,7 @@ impl Bosun {
                 risk: Risk::new(bosun_policy::RiskLevel::Unknown, risk),
                 commands: vec![],
             };
-            (decision, Value::Null)
+            (decision, Value::Null, None)
         };
         let tools: Vec<String> = match serde_json::from_str(&run.tools) {
             Ok(tools) => tools,
@@ -364,9 +368,9 @@ impl Bosun {
                 if let Some(dir) = &request.working_dir {
                     query = query.with_working_dir(dir);
                 }
-                let decision = policy.compiled.decide(&query);
+                let (decision, allowance) = self.decide_in_run(run, &policy.compiled, &query).await;
                 let rule = policy.rule_snapshot(&decision.reason);
-                (decision, rule)
+                (decision, rule, allowance)
             }
             Err(error) => {
                 tracing::error!(%error, "could not compile the agent's rules; denying");

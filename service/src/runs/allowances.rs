@@ -1,0 +1,122 @@
+//! "Allow for this run": a reviewer who may decide a request allows it and
+//! every later call of the same tool with the same subject (as the policy
+//! engine normalizes it) in the same run. Later calls are judged by the
+//! enforced rules first and then allowed by the allowance, whatever the
+//! agent's rules, the workspace's or the mode would say; the trace names
+//! the allowance. Allowances end with the run: only running runs make
+//! calls.
+
+use bosun_policy::{CompiledPolicy, Decision, Reason, Request};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::ActiveRun;
+use crate::clock::from_millis;
+use crate::ids::RunId;
+use crate::{Bosun, Error, Result};
+
+/// Something a reviewer allowed for the rest of a run.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct RunAllowance {
+    pub id: String,
+    pub tool: String,
+    /// The subject as the rules read it (a normalized path or URL, a
+    /// command's words).
+    pub subject: String,
+    /// The request it was granted on.
+    pub approval_id: String,
+    pub granted_by: String,
+    /// The reviewer's name, for people.
+    pub granted_by_name: String,
+    #[serde(skip)]
+    granted_at_ms: i64,
+}
+
+impl RunAllowance {
+    pub fn granted_at(&self) -> DateTime<Utc> {
+        from_millis(self.granted_at_ms)
+    }
+}
+
+const COLUMNS: &str = "run_allowances.id, run_allowances.tool, run_allowances.subject, \
+     run_allowances.approval_id, run_allowances.granted_by, users.name AS granted_by_name, \
+     run_allowances.granted_at AS granted_at_ms";
+const FROM: &str = "run_allowances JOIN users ON users.id = run_allowances.granted_by";
+
+impl Bosun {
+    /// The allowance of a run for a tool and a normalized subject, if a
+    /// reviewer granted one: the single check every call (and, for
+    /// structured inputs, every subject of a call) goes through.
+    pub(crate) async fn run_allowance(
+        &self,
+        run: &str,
+        tool: &str,
+        subject: &str,
+    ) -> Result<Option<RunAllowance>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE run_allowances.run_id = $1 \
+             AND run_allowances.tool = $2 AND run_allowances.subject = $3"
+        ))
+        .bind(run)
+        .bind(tool)
+        .bind(subject)
+        .fetch_optional(self.db().pool())
+        .await?)
+    }
+
+    /// What a run's reviewers allowed for it, oldest first.
+    pub(crate) async fn run_allowances(&self, run: &RunId) -> Result<Vec<RunAllowance>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE run_allowances.run_id = $1 \
+             ORDER BY run_allowances.granted_at, run_allowances.id"
+        ))
+        .bind(run.as_str())
+        .fetch_all(self.db().pool())
+        .await?)
+    }
+
+    /// Decides a call of a running run: by the enforced rules and the run's
+    /// allowance when one covers its subject, else by the rules. Answers
+    /// the allowance as the trace records it when it decided. A failure to
+    /// read the allowances leaves the rules to decide, never less strictly.
+    pub(crate) async fn decide_in_run(
+        &self,
+        run: &ActiveRun,
+        policy: &CompiledPolicy,
+        query: &Request<'_>,
+    ) -> (Decision, Option<Value>) {
+        if run.has_allowances != 0
+            && let Ok(subject) = policy.normalized_subject(query)
+        {
+            match self.run_allowance(&run.id, query.tool, &subject).await {
+                Ok(Some(allowance)) => {
+                    let decision = policy.decide_allowed_for_run(query);
+                    let used = std::iter::once(&decision.reason)
+                        .chain(decision.commands.iter().map(|c| &c.reason))
+                        .any(|reason| *reason == Reason::RunAllowance);
+                    let trace = used.then(|| {
+                        json!({ "id": allowance.id, "approval_id": allowance.approval_id,
+                                "granted_by": allowance.granted_by, "subject": allowance.subject })
+                    });
+                    return (decision, trace);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(%error, "could not read the run's allowances; the rules decide");
+                }
+            }
+        }
+        (policy.decide(query), None)
+    }
+}
+
+/// Why a request cannot be allowed for its run, as the reviewer is told.
+pub(crate) fn not_allowable(why: &bosun_policy::run_allowance::NotAllowable) -> Error {
+    Error::Unprocessable {
+        code: "not_allowable_for_run",
+        message: format!(
+            "decision: this call cannot be allowed for the rest of its run ({why}); allow it once instead"
+        ),
+    }
+}

@@ -1,0 +1,261 @@
+//! A run as the people behind it see it, and a way out of it: what it
+//! waits for and who can decide that, what reviewers allowed for it, and
+//! cancelling it.
+//!
+//! A run is in reach of its starter (for a run a runtime key started, the
+//! key's creator), of the agent's editors and of admins; everyone else is
+//! told it does not exist, as the run's trace does.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::allowances::RunAllowance;
+use super::approvals::Decider;
+use super::tool_calls::{inbox_topic, tool_call_topic};
+use super::{RUN_COLUMNS, Run, RunRow, agent_runs_topic};
+use crate::agents::Capability;
+use crate::agents::access::run_starter_sql;
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
+use crate::notify::Notifier;
+use crate::{Bosun, Error, Principal, Result};
+
+/// A run with what it waits for and what was allowed for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunDetails {
+    #[serde(flatten)]
+    pub run: Run,
+    /// Whether the principal may cancel it now (it is queued or running).
+    pub may_cancel: bool,
+    /// Its requests waiting for a reviewer, oldest first.
+    pub waiting: Vec<WaitingRequest>,
+    /// What reviewers allowed for the rest of the run.
+    pub allowances: Vec<RunAllowance>,
+}
+
+/// A request of the run that waits for a reviewer.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaitingRequest {
+    pub approval_id: ApprovalId,
+    pub tool: String,
+    pub input: String,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The active members who may decide it now; empty when nobody can
+    /// (e.g. a lone admin's own run while self-approval is off).
+    pub deciders: Vec<Decider>,
+}
+
+impl WaitingRequest {
+    /// The request in a sentence, saying who can decide it.
+    pub fn summary(&self) -> String {
+        let who = if self.deciders.is_empty() {
+            "nobody can decide this".to_owned()
+        } else {
+            let names: Vec<&str> = self.deciders.iter().map(|d| d.name.as_str()).collect();
+            format!("can be decided by {}", names.join(", "))
+        };
+        format!(
+            "waiting for approval of {}: {} — {who}",
+            self.tool, self.input
+        )
+    }
+}
+
+/// What a waiting agent is told, and the cancelled requests say, when
+/// someone cancels a run.
+pub(crate) fn cancelled_by_message(name: &str) -> String {
+    format!("run cancelled by {name}")
+}
+
+#[derive(sqlx::FromRow)]
+struct ReachableRun {
+    #[sqlx(flatten)]
+    run: RunRow,
+    /// Whose run it counts as: its starter, or its key's creator.
+    starter: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    id: String,
+    tool_call_id: String,
+    tool: String,
+    input: String,
+    requested_at: i64,
+    expires_at: i64,
+}
+
+impl Bosun {
+    /// One run with what it waits for (and who can decide that) and what
+    /// reviewers allowed for it.
+    pub async fn run_details(
+        &self,
+        principal: &Principal,
+        agent: Option<&AgentId>,
+        run: &RunId,
+    ) -> Result<RunDetails> {
+        self.run_in_reach(principal, agent, run).await?;
+        // Requests nobody may decide any more are closed before they are
+        // shown as waiting.
+        self.settle_pending(Some(&principal.workspace_id), None)
+            .await?;
+        let pending: Vec<PendingRow> = sqlx::query_as(
+            "SELECT id, tool_call_id, tool, input, requested_at, expires_at FROM approvals \
+             WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
+        )
+        .bind(run.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut waiting = Vec::with_capacity(pending.len());
+        for request in pending {
+            let approval_id = ApprovalId::from_string(request.id);
+            let deciders = self
+                .approval_deciders(&principal.workspace_id, &approval_id)
+                .await?;
+            waiting.push(WaitingRequest {
+                approval_id,
+                tool: request.tool,
+                input: request.input,
+                requested_at: from_millis(request.requested_at),
+                expires_at: from_millis(request.expires_at),
+                deciders,
+            });
+        }
+        let run = self.run_record(&principal.workspace_id, run).await?;
+        Ok(RunDetails {
+            may_cancel: is_active(&run.status),
+            allowances: self.run_allowances(&run.id).await?,
+            waiting,
+            run,
+        })
+    }
+
+    /// Cancels a queued or running run (its starter, the agent's editors,
+    /// admins): the run ends `cancelled`, each of its waiting requests is
+    /// cancelled and its call answered `deny` ("run cancelled by …"), all
+    /// in one transaction with the trace, so that of a cancellation and a
+    /// concurrent decision on a request exactly one wins. Waiting agents
+    /// are told at once. A run that has already ended is a conflict naming
+    /// its status.
+    pub async fn cancel_run(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        run: &RunId,
+    ) -> Result<RunDetails> {
+        let row = self.run_in_reach(principal, Some(agent), run).await?;
+        let now = self.now();
+        let message = cancelled_by_message(&principal.name);
+        let mut tx = self.db().begin_write().await?;
+        let ended = sqlx::query(
+            "UPDATE runs SET status = 'cancelled', finished_at = $1, cancelled_by = $2 \
+             WHERE id = $3 AND workspace_id = $4 AND status IN ('queued', 'running')",
+        )
+        .bind(to_millis(now))
+        .bind(principal.user_id.as_str())
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if ended.rows_affected() == 0 {
+            drop(tx);
+            let current = self.run_record(&principal.workspace_id, run).await?;
+            return Err(Error::Conflict {
+                code: "run_not_active",
+                message: format!(
+                    "the run has already ended: it is {}; only a queued or running run can be cancelled",
+                    crate::validate::name_of(&current.status)
+                ),
+            });
+        }
+        // Only requests still pending: one a reviewer decided first keeps
+        // its decision.
+        let cancelled: Vec<PendingRow> = sqlx::query_as(
+            "UPDATE approvals SET status = 'cancelled', decision = 'cancelled', decided_by = $1, \
+             decided_at = $2, message = $3 WHERE run_id = $4 AND status = 'pending' \
+             RETURNING id, tool_call_id, tool, input, requested_at, expires_at",
+        )
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(now))
+        .bind(&message)
+        .bind(run.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        let run_event = |kind, data| NewEvent {
+            kind,
+            workspace_id: principal.workspace_id.clone(),
+            agent_id: Some(agent.clone()),
+            run_id: Some(run.to_string()),
+            actor: Some(principal.user_id.to_string()),
+            on_behalf_of: row.run.started_by.clone(),
+            data,
+        };
+        let mut topics = vec![format!("run:{run}"), agent_runs_topic(agent)];
+        for request in &cancelled {
+            sqlx::query(
+                "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
+            )
+            .bind(&message)
+            .bind(to_millis(now))
+            .bind(&request.tool_call_id)
+            .execute(&mut *tx)
+            .await?;
+            let data = json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id,
+                               "tool": request.tool, "reviewer": principal.user_id,
+                               "decision": "cancelled", "outcome": "deny", "message": message });
+            events::append(&mut tx, now, run_event("approval.resolved", data)).await?;
+            topics.push(tool_call_topic(&ToolCallId::from_string(
+                request.tool_call_id.clone(),
+            )));
+        }
+        if !cancelled.is_empty() {
+            topics.push(inbox_topic(&principal.workspace_id));
+        }
+        let data =
+            json!({ "status": "cancelled", "output": null, "cancelled_by": principal.user_id });
+        events::append(&mut tx, now, run_event("run.finished", data)).await?;
+        for topic in &topics {
+            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+        }
+        tx.commit().await?;
+        self.notifier().local_all(&topics);
+        self.run_details(principal, Some(agent), run).await
+    }
+
+    /// A run of the principal's workspace (of `agent`, when given) that
+    /// they started, or whose agent they may edit; not found otherwise.
+    async fn run_in_reach(
+        &self,
+        principal: &Principal,
+        agent: Option<&AgentId>,
+        run: &RunId,
+    ) -> Result<ReachableRun> {
+        let row: Option<ReachableRun> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS}, {} AS starter FROM runs WHERE id = $1 AND workspace_id = $2",
+            run_starter_sql("runs")
+        ))
+        .bind(run.as_str())
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let row = row
+            .filter(|row| agent.is_none_or(|agent| row.run.agent_id == agent.as_str()))
+            .ok_or(Error::NotFound("run"))?;
+        if row.starter.as_deref() == Some(principal.user_id.as_str()) {
+            return Ok(row);
+        }
+        let agent = AgentId::from_string(row.run.agent_id.clone());
+        match self.agent_for(principal, &agent, Capability::Edit).await {
+            Ok(_) => Ok(row),
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => Err(Error::NotFound("run")),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+fn is_active(status: &super::RunStatus) -> bool {
+    matches!(status, super::RunStatus::Queued | super::RunStatus::Running)
+}
