@@ -16,6 +16,7 @@ mod oauth;
 mod rest;
 mod restart;
 mod rules;
+mod run_control;
 mod runtime;
 mod same_origin;
 mod security;
