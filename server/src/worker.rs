@@ -76,13 +76,21 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
             Ok(output) => ("succeeded", output),
             Err(error) => ("failed", json!({ "error": format!("{error:#}") })),
         };
-        worker
+        let finished = worker
             .post(
                 &format!("/api/v1/runtime/runs/{id}/finish"),
                 json!({ "status": status, "output": output }),
             )
-            .await?;
-        tracing::info!(run = %id, status, "finished a run");
+            .await;
+        match finished {
+            Ok(_) => tracing::info!(run = %id, status, "finished a run"),
+            // Someone cancelled the run meanwhile: there is nothing left
+            // to do for it, and the worker goes on with the next one.
+            Err(error) if run_ended(&error) => {
+                tracing::info!(run = %id, "the run was ended by someone else: {error:#}");
+            }
+            Err(error) => return Err(error),
+        }
         if worker.config.once {
             return Ok(());
         }
@@ -354,14 +362,40 @@ fn open_no_follow(
         .with_context(|| format!("opening {}", path.display()))
 }
 
+/// An answer of Bosun's that was not a success, with its error code.
+#[derive(Debug)]
+struct Refused {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bosun answered {}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Whether Bosun refused because the run is no longer running (it was
+/// cancelled, or ended otherwise).
+fn run_ended(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<Refused>()
+        .is_some_and(|refused| refused.code == "run_not_active")
+}
+
 async fn answer_of(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
-        bail!(
-            "Bosun answered {status}: {}",
-            body["error"]["message"].as_str().unwrap_or("")
-        );
+        return Err(Refused {
+            status,
+            code: body["error"]["code"].as_str().unwrap_or("").to_owned(),
+            message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
+        }
+        .into());
     }
     Ok(body)
 }

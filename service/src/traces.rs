@@ -6,7 +6,8 @@
 //! they may edit, and no admin (audit) events. Search and every export
 //! build their `WHERE` clause in one place (`TraceFilter::check`), whose
 //! "agents they may edit" comes from `agents::access` beside the rule it
-//! restates; a run's timeline asks `AgentAccess` directly.
+//! restates; a run's timeline is for those its page is for
+//! (`runs::control`).
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
@@ -16,7 +17,7 @@ use crate::agents::access::editable_agents_sql;
 use crate::clock::to_millis;
 use crate::db::Sql;
 use crate::events::{Event, ExportedEvent, StoredEvent};
-use crate::ids::{AgentId, RunId};
+use crate::ids::RunId;
 use crate::runs::RUN_STATUSES;
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
 
@@ -331,31 +332,12 @@ impl Bosun {
         })
     }
 
-    /// Every event of one run, in order: for the user who started it, and
-    /// for the agent's editors and workspace admins.
+    /// Every event of one run, in order: for the user who started it (for
+    /// a run a runtime key started, the key's creator), and for the agent's
+    /// editors and workspace admins.
     pub async fn run_trace(&self, principal: &Principal, run: &RunId) -> Result<Vec<Event>> {
-        let owner: Option<(String, Option<String>)> = sqlx::query_as(
-            "SELECT agent_id, started_by FROM runs WHERE id = $1 AND workspace_id = $2",
-        )
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        let (agent, started_by) = owner.ok_or(Error::NotFound("run"))?;
-        let agent = AgentId::from_string(agent);
-        let own_run = started_by.as_deref() == Some(principal.user_id.as_str());
-        let may_see = match self
-            .agent_for(principal, &agent, crate::agents::Capability::Edit)
-            .await
-        {
-            Ok(_) => true,
-            // People always see the runs they started, even after losing access.
-            Err(Error::Forbidden(_) | Error::NotFound(_)) => own_run,
-            Err(error) => return Err(error),
-        };
-        if !may_see {
-            return Err(Error::NotFound("run"));
-        }
+        // People always see the runs they started, even after losing access.
+        self.run_in_reach(principal, None, run).await?;
         let events: Vec<StoredEvent> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM events WHERE events.run_id = $1 AND events.workspace_id = $2 \
              ORDER BY events.seq"

@@ -46,7 +46,7 @@ pub struct AlwaysAllowView {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewForm {
-    /// `allow_once`, `always_allow`, `edit` or `deny`.
+    /// `allow_once`, `always_allow`, `allow_for_run`, `edit` or `deny`.
     pub decision: String,
     pub input: String,
     /// `agent` or `workspace`, for always allow.

@@ -137,3 +137,90 @@ pub async fn revoke_key(agent_id: String, key_id: String) -> Result<(), AppError
         .await?;
     Ok(())
 }
+
+/// One run as its page shows it: where it stands, what it waits for and
+/// who can decide that, and what reviewers allowed for the rest of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStanding {
+    pub agent_id: String,
+    pub status: String,
+    /// Whether the logged-in user may cancel it now.
+    pub may_cancel: bool,
+    pub waiting: Vec<WaitingView>,
+    pub allowances: Vec<AllowanceView>,
+}
+
+/// A request of the run waiting for a reviewer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingView {
+    /// "waiting for approval of <tool>: <input> — can be decided by …".
+    pub summary: String,
+    /// True when nobody can decide it (then a setting may change that).
+    pub nobody: bool,
+}
+
+/// Something a reviewer allowed for the rest of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowanceView {
+    pub tool: String,
+    pub subject: String,
+    pub granted_by: String,
+    pub granted: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_service::runs::control::RunDetails> for RunStanding {
+    fn from(details: bosun_service::runs::control::RunDetails) -> Self {
+        Self {
+            agent_id: details.run.agent_id.to_string(),
+            status: bosun_service::validate::name_of(&details.run.status),
+            may_cancel: details.may_cancel,
+            waiting: details
+                .waiting
+                .iter()
+                .map(|waiting| WaitingView {
+                    summary: waiting.summary(),
+                    nobody: waiting.deciders.is_empty(),
+                })
+                .collect(),
+            allowances: details
+                .allowances
+                .into_iter()
+                .map(|allowance| AllowanceView {
+                    granted: allowance
+                        .granted_at()
+                        .format("%Y-%m-%d %H:%M:%S UTC")
+                        .to_string(),
+                    tool: allowance.tool,
+                    subject: allowance.subject,
+                    granted_by: allowance.granted_by_name,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[server(prefix = "/fn", endpoint = "runs/overview")]
+pub async fn run_overview(run_id: String) -> Result<RunStanding, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::RunId;
+    let details = bosun()?
+        .run_details(&principal().await?, None, &RunId::from_string(run_id))
+        .await?;
+    Ok(details.into())
+}
+
+/// Cancels a queued or running run: its waiting calls are denied.
+#[server(prefix = "/fn", endpoint = "runs/cancel")]
+pub async fn cancel_run(agent_id: String, run_id: String) -> Result<RunStanding, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::{AgentId, RunId};
+    let details = bosun()?
+        .cancel_run(
+            &principal().await?,
+            &AgentId::from_string(agent_id),
+            &RunId::from_string(run_id),
+        )
+        .await?;
+    Ok(details.into())
+}

@@ -234,6 +234,12 @@ mod ssr {
                             "by the {} mode",
                             data["reason"]["mode"].as_str().unwrap_or_default()
                         ),
+                        Some("run_allowance") => format!(
+                            "as allowed for this run by {}",
+                            names
+                                .user(data["run_allowance"]["granted_by"].as_str())
+                                .unwrap_or_else(|| "a reviewer".into())
+                        ),
                         _ => data["reason"]["message"]
                             .as_str()
                             .map_or_else(|| data["reason"].to_string(), str::to_owned),

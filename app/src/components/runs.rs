@@ -1,11 +1,15 @@
-//! An agent's runs (start one, watch their status) and, for its owner and
-//! workspace admins, the runtime keys its worker uses.
+//! An agent's runs (start one, watch their status), one run's standing
+//! (what it waits for, what was allowed for it, cancelling it) and, for
+//! the agent's owner and workspace admins, the runtime keys its worker
+//! uses.
 
 use leptos::prelude::*;
 
-use crate::api::runs::{CreateKey, RevokeKey, StartRun, list_keys, list_runs};
+use crate::api::runs::{
+    CancelRun, CreateKey, RevokeKey, StartRun, list_keys, list_runs, run_overview,
+};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::push::{ClientOnly, changes_of};
+use crate::components::push::{ClientOnly, InboxChanges, changes_of};
 
 #[component]
 pub fn RunsPanel(agent_id: String) -> impl IntoView {
@@ -135,6 +139,96 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
             </Transition>
             </ClientOnly>
         </section>
+    }
+    .into_any()
+}
+
+/// A run's standing on its page: its status, what it waits for and who
+/// can decide that (or that nobody can, and which setting changes it),
+/// what reviewers allowed for the rest of it, and a way to cancel it.
+/// Refetched whenever the inbox changes, since that is where its requests
+/// come and go.
+#[component]
+pub fn RunStatusPanel(run_id: Signal<String>, cancel: ServerAction<CancelRun>) -> impl IntoView {
+    let changes = use_context::<InboxChanges>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| RwSignal::new(0));
+    let overview = Resource::new(
+        move || (run_id.get(), changes.get(), cancel.version().get()),
+        |(run, _, _)| run_overview(run),
+    );
+    let confirming = RwSignal::new(false);
+    view! {
+        <ActionError result=cancel.value() />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(run) => {
+                        let agent = StoredValue::new(run.agent_id.clone());
+                        view! {
+                            <section class="card" aria-label="Run status">
+                                <p>
+                                    "Status: "
+                                    <span class=format!("badge status-{}", run.status) data-testid="run-status">
+                                        {run.status.clone()}
+                                    </span>
+                                </p>
+                                {run.waiting.into_iter().map(|waiting| view! {
+                                    <p data-testid="waiting">{waiting.summary}</p>
+                                    {waiting.nobody.then(|| view! {
+                                        <p class="hint">
+                                            "An admin can let reviewers decide their own runs' requests under "
+                                            <a href="/settings/security">"Settings → Security"</a>
+                                            ", or share the agent for editing with someone who can."
+                                        </p>
+                                    })}
+                                }).collect_view()}
+                                {(!run.allowances.is_empty()).then(|| view! {
+                                    <div aria-label="Allowed for this run">
+                                        <p>"Allowed for this run:"</p>
+                                        <ul>
+                                            {run.allowances.into_iter().map(|allowed| view! {
+                                                <li data-testid="run-allowance">
+                                                    <code>{allowed.tool}</code> " " <code>{allowed.subject}</code>
+                                                    {format!(" — by {}, {}", allowed.granted_by, allowed.granted)}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </div>
+                                })}
+                                {run.may_cancel.then(|| view! {
+                                    <Show
+                                        when=move || confirming.get()
+                                        fallback=move || view! {
+                                            <button type="button" class="danger" on:click=move |_| confirming.set(true)>
+                                                "Cancel run…"
+                                            </button>
+                                        }
+                                    >
+                                        <div class="warning" role="alert">
+                                            <p>"Cancel this run? Its waiting calls are denied and its worker stops."</p>
+                                            <div class="inline">
+                                                <button type="button" class="danger" on:click=move |_| {
+                                                    confirming.set(false);
+                                                    cancel.dispatch(CancelRun {
+                                                        agent_id: agent.get_value(),
+                                                        run_id: run_id.get_untracked(),
+                                                    });
+                                                }>"Yes, cancel the run"</button>
+                                                <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                                                    "Keep it running"
+                                                </button>
+                                            </div>
+                                        </div>
+                                    </Show>
+                                })}
+                            </section>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
     .into_any()
 }

@@ -164,6 +164,10 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
             </p>
             <div class="inline actions">
                 <button type="button" on:click=move |_| allow_once()>"Allow once"</button>
+                <button type="button" class="secondary" title="This call and every later call of the tool with the same input in this run"
+                    on:click=move |_| send(ReviewForm { decision: "allow_for_run".into(), ..ReviewForm::default() })>
+                    "Allow for this run"
+                </button>
                 <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Always)>"Always allow…"</button>
                 <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit…"</button>
                 <button type="button" class="danger" on:click=move |_| panel.set(Panel::Deny)>"Deny…"</button>

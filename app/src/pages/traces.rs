@@ -2,13 +2,15 @@
 //!
 //! The search lives in the URL: the filter form is a plain GET form, so a
 //! search can be bookmarked, shared, and paged with the browser's back
-//! button. The same query downloads as JSON, JSON Lines or OTLP.
+//! button. The same query downloads as JSON, JSON Lines or OTLP. A run's
+//! page also says where it stands and lets those who may cancel it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::runs::CancelRun;
 use crate::api::traces::{
     EventView, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices, run_timeline,
     search_traces,
@@ -16,6 +18,7 @@ use crate::api::traces::{
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
+use crate::components::runs::RunStatusPanel;
 
 const DECISIONS: [(&str, &str); 4] = [
     ("", "Any"),
@@ -228,11 +231,16 @@ fn StepBadge(event: EventView) -> impl IntoView {
 pub fn RunTimelinePage() -> impl IntoView {
     let params = use_params_map();
     let run = move || params.with(|p| p.get("run")).unwrap_or_default();
-    let steps = Resource::new(run, run_timeline);
+    let cancel = ServerAction::<CancelRun>::new();
+    let steps = Resource::new(
+        move || (run(), cancel.version().get()),
+        |(run, _)| run_timeline(run),
+    );
     view! {
         <Title text="Run" />
         <p><A href="/traces">"← Traces"</A></p>
         <h1>"Run " <span class="mono">{run}</span></h1>
+        <RunStatusPanel run_id=Signal::derive(run) cancel />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match steps.await {

@@ -193,6 +193,11 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         // The run was started by the owner: theirs, and the agent's editors'.
         ("GET /api/v1/traces/{run}", Call::Rest(M::GET, "/api/v1/traces/{the_run}", no_body),
             [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("GET /api/v1/agents/{id}/runs/{run_id}", Call::Rest(M::GET, "/api/v1/agents/{id}/runs/{the_run}", no_body),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/agents/{id}/runs/{run_id}/cancel",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/runs/{the_run}/cancel", no_body),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // Credentials: editors write and delete; anyone who sees the agent
         // learns the names (metadata beyond that is tested in credentials.rs).
         ("GET /api/v1/agents/{id}/credentials", Call::Rest(M::GET, "/api/v1/agents/{id}/credentials", no_body),
@@ -324,6 +329,10 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("fn traces/search", Call::ServerFn("traces/search", |_| vec![("query[q]", String::new())]),
             [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("fn traces/run", Call::ServerFn("traces/run", |ids| vec![("run_id", ids.run.clone())]),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn runs/overview", Call::ServerFn("runs/overview", |ids| vec![("run_id", ids.run.clone())]),
+            [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn runs/cancel", Call::ServerFn("runs/cancel", |ids| vec![("agent_id", ids.agent.clone()), ("run_id", ids.run.clone())]),
             [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // The search form's agent picker is the agents list's first page
         // (tested there); here only who may ask.

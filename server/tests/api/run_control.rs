@@ -46,6 +46,21 @@ async fn ask_in(s: &Setup, run: &str, tool: &str, input: &str, working_dir: Opti
     body
 }
 
+/// What the worker is told about a call it asked about, without waiting.
+async fn answer(s: &Setup, asked: &Value) -> Value {
+    let id = asked["id"].as_str().expect("a tool call id");
+    let (status, answer) = call(
+        s.base(),
+        &s.key,
+        Method::GET,
+        &format!("/api/v1/runtime/tool-calls/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
 async fn decide(s: &Setup, token: &str, approval: &Value, body: Value) -> (StatusCode, Value) {
     call(
         s.base(),
@@ -140,15 +155,7 @@ async fn a_call_allowed_for_the_run_allows_its_later_calls_with_the_same_normali
         (&decided["status"], &decided["decision"]),
         (&json!("approved"), &json!("allow_for_run"))
     );
-    let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(
-        s.base(),
-        &s.key,
-        Method::GET,
-        &format!("/api/v1/runtime/tool-calls/{id}"),
-        Value::Null,
-    )
-    .await;
+    let waited = answer(&s, &asked).await;
     assert_eq!(waited["decision"], "allow");
 
     // The same file, written another way and from elsewhere: allowed, and
@@ -476,15 +483,7 @@ async fn a_cancellation_and_a_decision_racing_for_a_request_agree_on_one_winner(
             ),
         );
         assert_eq!(cancelled, 200, "the run is cancelled either way");
-        let id = asked["id"].as_str().unwrap();
-        let (_, answer) = call(
-            s.base(),
-            &s.key,
-            Method::GET,
-            &format!("/api/v1/runtime/tool-calls/{id}"),
-            Value::Null,
-        )
-        .await;
+        let answer = answer(&s, &asked).await;
         let resolved = events_of(&s, &run, "approval.resolved").await;
         assert_eq!(resolved.len(), 1, "one outcome recorded: {resolved:?}");
         if decided == StatusCode::OK {
@@ -588,15 +587,7 @@ async fn an_agent_with_a_shorter_approval_time_to_live_has_its_requests_expire_s
         .as_ref()
         .unwrap()
         .advance(Duration::from_secs(61));
-    let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(
-        s.base(),
-        &s.key,
-        Method::GET,
-        &format!("/api/v1/runtime/tool-calls/{id}"),
-        Value::Null,
-    )
-    .await;
+    let waited = answer(&s, &asked).await;
     assert_eq!(waited["decision"], "deny");
     assert!(waited["message"].as_str().unwrap().contains("expired"));
     let resolved = events_of(&s, &run, "approval.resolved").await;
@@ -619,14 +610,61 @@ async fn an_agent_with_a_shorter_approval_time_to_live_has_its_requests_expire_s
         .as_ref()
         .unwrap()
         .advance(Duration::from_secs(61));
-    let id = asked["id"].as_str().unwrap();
-    let (_, waited) = call(
+    let waited = answer(&s, &asked).await;
+    assert_eq!(waited["decision"], "pending");
+}
+
+#[tokio::test]
+async fn the_reference_worker_stops_a_run_cancelled_while_it_waits_and_carries_on() {
+    let s = setup(spawn_app().await).await;
+    let workdir = tempfile::tempdir().unwrap();
+    std::fs::write(workdir.path().join("old.log"), "keep me").unwrap();
+    let steps = json!([
+        {"tool": "delete_file", "input": "old.log"},
+        {"tool": "system_shell", "input": "ls"},
+    ]);
+    let (status, run) = call(
         s.base(),
-        &s.key,
-        Method::GET,
-        &format!("/api/v1/runtime/tool-calls/{id}"),
-        Value::Null,
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/runs", s.agent),
+        json!({"input": {"steps": steps}}),
     )
     .await;
-    assert_eq!(waited["decision"], "pending");
+    assert_eq!(status, 201, "{run}");
+    let run = run["id"].as_str().unwrap().to_owned();
+    let worker = tokio::spawn(bosun_server::worker::run(
+        bosun_server::worker::WorkerConfig {
+            url: s.base().to_owned(),
+            key: s.key.clone(),
+            workdir: workdir.path().to_path_buf(),
+            once: true,
+        },
+    ));
+    // Wait until the deletion waits for a reviewer, then cancel the run.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, shown) = run_of(&s, &s.admin, &run).await;
+        if shown["waiting"].as_array().is_some_and(|w| !w.is_empty()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the step never waited: {shown}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = cancel(&s, &s.admin, &run).await;
+    assert_eq!(status, 200, "{body}");
+
+    let ended = tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops the run at once")
+        .unwrap();
+    assert!(ended.is_ok(), "the worker itself goes on: {ended:?}");
+    assert_eq!(
+        std::fs::read_to_string(workdir.path().join("old.log")).unwrap(),
+        "keep me"
+    );
+    let finished = events_of(&s, &run, "run.finished").await;
+    assert_eq!(finished.len(), 1);
+    assert_eq!(finished[0]["data"]["status"], "cancelled");
+    assert!(events_of(&s, &run, "tool_call.requested").await.len() == 1);
 }

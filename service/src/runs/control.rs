@@ -71,7 +71,7 @@ pub(crate) fn cancelled_by_message(name: &str) -> String {
 }
 
 #[derive(sqlx::FromRow)]
-struct ReachableRun {
+pub(crate) struct ReachableRun {
     #[sqlx(flatten)]
     run: RunRow,
     /// Whose run it counts as: its starter, or its key's creator.
@@ -226,8 +226,10 @@ impl Bosun {
     }
 
     /// A run of the principal's workspace (of `agent`, when given) that
-    /// they started, or whose agent they may edit; not found otherwise.
-    async fn run_in_reach(
+    /// they started (even if they have lost access since), or whose agent
+    /// they may edit; not found otherwise. Its page, trace and
+    /// cancellation are for these people.
+    pub(crate) async fn run_in_reach(
         &self,
         principal: &Principal,
         agent: Option<&AgentId>,
