@@ -668,3 +668,48 @@ async fn the_reference_worker_stops_a_run_cancelled_while_it_waits_and_carries_o
     assert_eq!(finished[0]["data"]["status"], "cancelled");
     assert!(events_of(&s, &run, "tool_call.requested").await.len() == 1);
 }
+
+#[tokio::test]
+async fn a_request_left_waiting_when_its_worker_ends_the_run_is_cancelled_and_leaves_the_inbox() {
+    let s = setup(spawn_app().await).await;
+    let rita = rita(&s).await;
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "delete_file", "/work/a").await;
+    let (status, body) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/finish"),
+        json!({"status": "failed"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    assert_eq!(pending_ids(&s, &rita).await, Vec::<Value>::new());
+    let (status, refused) = decide(
+        &s,
+        &rita,
+        &asked["approval_id"],
+        json!({"decision": "allow_once"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "not_decidable");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the run ended (failed) before anyone decided"),
+        "{refused}"
+    );
+    assert_eq!(answer(&s, &asked).await["decision"], "deny");
+    let resolved = events_of(&s, &run, "approval.resolved").await;
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(
+        (
+            &resolved[0]["data"]["decision"],
+            &resolved[0]["data"]["reviewer"]
+        ),
+        (&json!("cancelled"), &Value::Null)
+    );
+}
