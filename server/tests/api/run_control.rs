@@ -713,3 +713,53 @@ async fn a_request_left_waiting_when_its_worker_ends_the_run_is_cancelled_and_le
         (&json!("cancelled"), &Value::Null)
     );
 }
+
+#[tokio::test]
+async fn the_agent_form_sets_and_clears_the_approval_time_to_live_and_names_the_field_when_wrong() {
+    let s = setup(spawn_app().await).await;
+    let browser = s.app.logged_in("admin@example.com").await;
+    let save = |ttl: &'static str| {
+        let (app, browser, agent) = (&s.app, &browser, s.agent.clone());
+        async move {
+            let form = [
+                ("id", agent.as_str()),
+                ("form[name]", "Janitor"),
+                ("form[tools][0]", "delete_file"),
+                ("form[execution_mode]", "restricted"),
+                ("form[credential_model]", "fixed"),
+                ("form[approval_ttl_seconds]", ttl),
+            ];
+            let response = app.call(browser, "agents/update", &form).await;
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = save("a minute").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("approval_ttl_seconds"), "{body}");
+    let (status, body) = save("90000").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string()
+            .contains("at most the workspace's 86400 seconds"),
+        "{body}"
+    );
+
+    let (status, body) = save("120").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["approval_ttl_seconds"], 120);
+    let agent_path = format!("/api/v1/agents/{}", s.agent);
+    assert_eq!(
+        s.app.api_json(&agent_path, &s.admin).await["approval_ttl_seconds"],
+        120
+    );
+    let (status, body) = save("").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        s.app.api_json(&agent_path, &s.admin).await["approval_ttl_seconds"],
+        Value::Null
+    );
+}
