@@ -206,6 +206,11 @@ fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
                 <dd>{mode}</dd>
                 <dt>"Authenticates as"</dt>
                 <dd>{credentials}</dd>
+                <dt>"Approval requests expire after"</dt>
+                <dd>{match agent.approval_ttl_seconds {
+                    Some(seconds) => format!("{seconds} seconds"),
+                    None => "the workspace's time".to_owned(),
+                }}</dd>
                 <dt>"Settings"</dt>
                 <dd><pre class="mono">{agent.settings.clone()}</pre></dd>
             </dl>

@@ -76,6 +76,10 @@ pub struct WaitingBody {
     /// `nobody_can_decide` is true).
     pub can_be_decided_by: Vec<PersonBody>,
     pub nobody_can_decide: bool,
+    /// When nobody can decide it: the page of the setting that would
+    /// change that (an admin lets reviewers decide their own runs'
+    /// requests there), `/settings/security`.
+    pub setting: Option<String>,
     /// "waiting for approval of <tool>: <input> — can be decided by <names>",
     /// or "… — nobody can decide this".
     pub summary: String,
@@ -111,6 +115,10 @@ impl From<RunDetails> for RunDetailsBody {
                 .map(|waiting| WaitingBody {
                     summary: waiting.summary(),
                     nobody_can_decide: waiting.deciders.is_empty(),
+                    setting: waiting
+                        .deciders
+                        .is_empty()
+                        .then(|| "/settings/security".to_owned()),
                     approval_id: waiting.approval_id.to_string(),
                     tool: waiting.tool,
                     input: waiting.input,

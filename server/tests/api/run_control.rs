@@ -508,6 +508,7 @@ async fn the_run_says_who_can_decide_what_it_waits_for_and_when_nobody_can() {
     assert_eq!(status, 200, "{shown}");
     let waiting = &shown["waiting"][0];
     assert_eq!(waiting["nobody_can_decide"], true);
+    assert_eq!(waiting["setting"], "/settings/security");
     assert_eq!(waiting["can_be_decided_by"], json!([]));
     assert_eq!(
         waiting["summary"],
