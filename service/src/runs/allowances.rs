@@ -8,7 +8,6 @@
 
 use bosun_policy::{CompiledPolicy, Decision, Reason, Request};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ActiveRun;
@@ -17,7 +16,7 @@ use crate::ids::RunId;
 use crate::{Bosun, Error, Result};
 
 /// Something a reviewer allowed for the rest of a run.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RunAllowance {
     pub id: String,
     pub tool: String,
@@ -29,7 +28,6 @@ pub struct RunAllowance {
     pub granted_by: String,
     /// The reviewer's name, for people.
     pub granted_by_name: String,
-    #[serde(skip)]
     granted_at_ms: i64,
 }
 

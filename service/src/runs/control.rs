@@ -7,7 +7,6 @@
 //! told it does not exist, as the run's trace does.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::json;
 
 use super::allowances::RunAllowance;
@@ -22,10 +21,11 @@ use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
 use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result};
 
-/// A run with what it waits for and what was allowed for it.
-#[derive(Clone, Debug, Serialize)]
+/// A run with what it waits for and what was allowed for it. Not
+/// serialized as it is: the deciders' emails are for notifications, not
+/// for the run's page.
+#[derive(Clone, Debug)]
 pub struct RunDetails {
-    #[serde(flatten)]
     pub run: Run,
     /// Whether the principal may cancel it now (it is queued or running).
     pub may_cancel: bool,
@@ -36,7 +36,7 @@ pub struct RunDetails {
 }
 
 /// A request of the run that waits for a reviewer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct WaitingRequest {
     pub approval_id: ApprovalId,
     pub tool: String,
