@@ -84,20 +84,21 @@ test("a request allowed for its run lets the run's second, same request through 
 });
 
 test("a run waiting for a reviewer is cancelled from its page: the agent is told no and the request leaves the inbox", async ({ browser, request }) => {
-  const { adminPage, runa, agent, workdir } = await agentWithReviewer(browser, request, "Sweeper", ["delete_file"]);
+  // A shell command: earlier tests leave an enforced rule denying every deletion by delete_file.
+  const { adminPage, runa, agent, workdir } = await agentWithReviewer(browser, request, "Sweeper", ["system_shell"]);
   writeFileSync(join(workdir, "old.log"), "x");
   await runa.goto("/inbox");
   await hydrated(runa);
 
-  await startRun(adminPage, agent.id, [{ tool: "delete_file", input: "old.log" }, { tool: "delete_file", input: "older.log" }]);
-  const card = runa.locator("li.request").filter({ hasText: "old.log" });
+  await startRun(adminPage, agent.id, [{ tool: "system_shell", input: "rm old.log" }, { tool: "system_shell", input: "rm older.log" }]);
+  const card = runa.locator("li.request").filter({ hasText: "rm old.log" });
   await expect(card).toBeVisible();
 
   await adminPage.getByRole("link", { name: /^Trace of run/ }).first().click();
   await hydrated(adminPage);
   await expect(adminPage.getByTestId("run-status")).toHaveText("running");
   await expect(adminPage.getByTestId("waiting")).toHaveText(
-    "waiting for approval of delete_file: old.log — can be decided by Runa Reviewer",
+    "waiting for approval of system_shell: rm old.log — can be decided by Runa Reviewer",
   );
   await adminPage.getByRole("button", { name: "Cancel run…" }).click();
   await adminPage.getByRole("button", { name: "Yes, cancel the run" }).click();
@@ -113,6 +114,6 @@ test("a run waiting for a reviewer is cancelled from its page: the agent is told
   await expect(card).toHaveCount(0);
   await expect(runa.getByText("Nothing waits for you")).toBeVisible();
   expect(existsSync(join(workdir, "old.log"))).toBe(true);
-  await expect(timeline).not.toContainText("asks to delete_file: older.log");
+  await expect(timeline).not.toContainText("asks to system_shell: rm older.log");
   expect(worker?.exitCode).toBeNull();
 });
