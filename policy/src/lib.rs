@@ -113,6 +113,8 @@ pub mod reference;
 pub mod risk;
 pub mod rules;
 pub mod shell;
+#[cfg(feature = "serde")]
+pub mod structured;
 pub mod suggest;
 pub mod url;
 

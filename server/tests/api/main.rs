@@ -19,5 +19,6 @@ mod rules;
 mod runtime;
 mod same_origin;
 mod security;
+mod structured;
 mod tokens;
 mod traces;

@@ -6,11 +6,12 @@
 //! Nobody decides their own run's requests unless the workspace allows
 //! self-approval; a run a runtime key started counts as its creator's.
 
-use bosun_policy::{Action, Request};
+use bosun_policy::{Action, Decision};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::input;
 use super::tool_calls::{inbox_topic, tool_call_topic};
 use crate::agents::Capability;
 use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
@@ -33,7 +34,12 @@ pub struct Approval {
     pub run_id: String,
     pub tool_call_id: ToolCallId,
     pub tool: String,
-    pub input: String,
+    /// A string, or a JSON object; redacted.
+    pub input: Value,
+    /// Where the call's relative paths start.
+    pub working_dir: Option<String>,
+    /// Why it was asked: the rule (`layer`, `rule_id`, `position`) or the mode.
+    pub reason: Value,
     pub risk: Value,
     pub status: String,
     pub requested_at: DateTime<Utc>,
@@ -61,8 +67,9 @@ pub struct Decider {
 pub struct ReviewDecision {
     /// `allow_once`, `always_allow`, `edit` or `deny`.
     pub decision: String,
-    /// For `edit`: the input to run instead.
-    pub input: Option<String>,
+    /// For `edit`: the input to run instead, of the same shape as the
+    /// request's (a string, or an object the tool's schema accepts).
+    pub input: Option<Value>,
     /// For `always_allow`: the rule to add.
     pub rule: Option<RuleSuggestion>,
     /// Told to the agent (for a denial, why).
@@ -92,6 +99,9 @@ pub(super) struct ApprovalRow {
     pub(super) tool_call_id: String,
     pub(super) tool: String,
     pub(super) input: String,
+    pub(super) input_json: i64,
+    pub(super) working_dir: Option<String>,
+    reason: String,
     risk: String,
     status: String,
     requested_at: i64,
@@ -110,7 +120,8 @@ pub(super) struct ApprovalRow {
 fn columns() -> String {
     format!(
         "approvals.id, approvals.agent_id, agents.name AS agent_name, \
-         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
+         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.input_json, tool_calls.working_dir, \
+         tool_calls.reason, approvals.risk, approvals.status, \
          approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
          runs.started_by, starters.name AS started_by_name, runs.started_by_key, {} AS starter",
         run_starter_sql("runs")
@@ -133,9 +144,14 @@ fn reviewable_by(user: &str, admin: &str, self_approval: &str) -> String {
 }
 
 const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
-     LEFT JOIN users starters ON starters.id = runs.started_by";
+     JOIN tool_calls ON tool_calls.id = approvals.tool_call_id LEFT JOIN users starters ON starters.id = runs.started_by";
 
 impl ApprovalRow {
+    /// The request's input, as kept (redacted).
+    pub(super) fn input(&self) -> Value {
+        input::from_column(&self.input, self.input_json)
+    }
+
     fn approval(&self) -> Approval {
         Approval {
             id: ApprovalId::from_string(self.id.clone()),
@@ -144,7 +160,9 @@ impl ApprovalRow {
             run_id: self.run_id.clone(),
             tool_call_id: ToolCallId::from_string(self.tool_call_id.clone()),
             tool: self.tool.clone(),
-            input: self.input.clone(),
+            input: self.input(),
+            working_dir: self.working_dir.clone(),
+            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
             risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
             status: self.status.clone(),
             requested_at: from_millis(self.requested_at),
@@ -220,25 +238,7 @@ impl Bosun {
         id: &ApprovalId,
         review: ReviewDecision,
     ) -> Result<Approval> {
-        let row = self.approval_row(principal, id).await?;
-        self.agent_for(
-            principal,
-            &AgentId::from_string(row.agent_id.clone()),
-            Capability::Edit,
-        )
-        .await?;
-        if row.starter.as_deref() == Some(principal.user_id.as_str())
-            && !self.self_approval_allowed(&principal.workspace_id).await?
-        {
-            let whose = if row.started_by.is_some() {
-                "you started this run"
-            } else {
-                "this run was started by a runtime key you created"
-            };
-            return Err(Error::forbidden(format!(
-                "{whose}; another reviewer must decide its requests"
-            )));
-        }
+        let row = self.decidable_row(principal, id).await?;
         let row = self.settled_row(principal, &row).await?;
         if row.status != "pending" {
             return Err(not_pending(&row));
@@ -249,19 +249,29 @@ impl Bosun {
             .map(|m| validate::text("message", m.trim(), 2_000))
             .transpose()?;
         let agent = AgentId::from_string(row.agent_id.clone());
-        let final_input = match decision {
+        let edited = match decision {
             "edit" => {
-                let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
+                let input = review.input.ok_or_else(|| {
                     Error::invalid("input", "is required to approve with changes")
                 })?;
-                if input.contains('\0') {
-                    return Err(Error::invalid("input", "must not contain NUL characters"));
+                let decided = self.edited_decision(principal, &row, &input).await?;
+                if decided.action == Action::Deny {
+                    return Err(Error::Unprocessable {
+                        code: "edited_input_denied",
+                        message: "input: the rules deny the edited input; it cannot be approved"
+                            .into(),
+                    });
                 }
-                self.check_edited_input(principal, &agent, &row, &input)
-                    .await?;
-                input
+                let run = crate::ids::RunId::from_string(row.run_id.clone());
+                let mut kept = input;
+                crate::redact::redact(&mut kept, &self.issued_values(&run).await?);
+                Some(kept)
             }
-            _ => row.input.clone(),
+            _ => None,
+        };
+        let final_input = match &edited {
+            Some(edited) => input::to_column(edited).0,
+            None => row.input.clone(),
         };
         let rule_list = match (decision, &review.rule) {
             ("always_allow", Some(rule)) => Some(match rule.scope.as_str() {
@@ -358,7 +368,7 @@ impl Bosun {
         let data = json!({
             "approval_id": id, "tool_call_id": row.tool_call_id, "tool": row.tool, "reviewer": principal.user_id,
             "decision": decision, "outcome": outcome, "message": message,
-            "edited_input": (decision == "edit").then_some(&final_input),
+            "edited_input": edited,
             "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
         });
         let event = NewEvent {
@@ -447,34 +457,89 @@ impl Bosun {
         Ok(closed)
     }
 
-    /// An edited input must not be something the rules deny outright: a
-    /// reviewer approves a changed call, not a way around the guardrails.
-    async fn check_edited_input(
+    /// What the rules would decide for a request's call with `input`
+    /// instead: what the reviewer previews before approving an edit (same
+    /// authorization as deciding), and what refuses an edit the rules deny
+    /// outright — a reviewer approves a changed call, not a way around the
+    /// guardrails. Every subject of an object input is judged.
+    pub async fn preview_edit(
         &self,
         principal: &Principal,
-        agent: &AgentId,
+        id: &ApprovalId,
+        input: &Value,
+    ) -> Result<Decision> {
+        let row = self.decidable_row(principal, id).await?;
+        self.edited_decision(principal, &row, input).await
+    }
+
+    /// The rules' decision on an edit of `row`'s input, checked first: of
+    /// the request's shape (a string for a string, an object the tool's
+    /// schema accepts for an object), without NUL characters.
+    async fn edited_decision(
+        &self,
+        principal: &Principal,
         row: &ApprovalRow,
-        input: &str,
-    ) -> Result<()> {
-        let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
+        input: &Value,
+    ) -> Result<Decision> {
+        match (row.input_json != 0, input) {
+            (false, Value::String(text)) if text.is_empty() => {
+                return Err(Error::invalid(
+                    "input",
+                    "is required to approve with changes",
+                ));
+            }
+            (false, Value::String(_)) | (true, Value::Object(_)) => {}
+            (false, _) => {
+                return Err(Error::invalid(
+                    "input",
+                    "must be a string, like the request's",
+                ));
+            }
+            (true, _) => {
+                return Err(Error::invalid(
+                    "input",
+                    "must be a JSON object, like the request's",
+                ));
+            }
+        }
+        input::check(self, &principal.workspace_id, &row.tool, input).await?;
+        if input::holds_nul(input) {
+            return Err(Error::invalid("input", "must not contain NUL characters"));
+        }
+        let agent = AgentId::from_string(row.agent_id.clone());
+        let policy = self
+            .compiled_policy(&principal.workspace_id, &agent)
+            .await?;
         // Relative paths in the edit start where the original call's did.
-        let working_dir: Option<String> =
-            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
-                .bind(&row.tool_call_id)
-                .fetch_one(self.db().pool())
-                .await?;
-        let mut request = Request::new(&row.tool, input);
-        if let Some(dir) = working_dir.as_deref() {
-            request = request.with_working_dir(dir);
+        Ok(policy
+            .compiled
+            .decide_input(&row.tool, input, row.working_dir.as_deref()))
+    }
+
+    /// A request the principal may decide: an editor of its agent or an
+    /// admin, and not its run's starter (or its key's creator) unless the
+    /// workspace allows self-approval.
+    async fn decidable_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
+        let row = self.approval_row(principal, id).await?;
+        self.agent_for(
+            principal,
+            &AgentId::from_string(row.agent_id.clone()),
+            Capability::Edit,
+        )
+        .await?;
+        if row.starter.as_deref() == Some(principal.user_id.as_str())
+            && !self.self_approval_allowed(&principal.workspace_id).await?
+        {
+            let whose = if row.started_by.is_some() {
+                "you started this run"
+            } else {
+                "this run was started by a runtime key you created"
+            };
+            return Err(Error::forbidden(format!(
+                "{whose}; another reviewer must decide its requests"
+            )));
         }
-        let decision = policy.compiled.decide(&request);
-        if decision.action == Action::Deny {
-            return Err(Error::Unprocessable {
-                code: "edited_input_denied",
-                message: "input: the rules deny the edited input; it cannot be approved".into(),
-            });
-        }
-        Ok(())
+        Ok(row)
     }
 
     /// The active members who may decide a request now, by name: what the

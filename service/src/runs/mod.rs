@@ -6,6 +6,7 @@
 pub mod always_allow;
 pub mod approvals;
 pub(crate) mod decision_log;
+pub(crate) mod input;
 pub mod keys;
 pub mod tool_calls;
 
