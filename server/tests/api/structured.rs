@@ -801,3 +801,112 @@ async fn always_allow_suggests_the_subject_of_an_object_input() {
         .await;
     assert_eq!(again["decision"], "allow", "{again}");
 }
+
+/// Waits for the next request in `token`'s inbox.
+async fn next_pending(base: &str, token: &str) -> Value {
+    for _ in 0..100 {
+        let (status, inbox) =
+            call(base, token, Method::GET, "/api/v1/approvals", Value::Null).await;
+        assert_eq!(status, 200);
+        if let Some(first) = inbox["items"].as_array().and_then(|items| items.first()) {
+            return first.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no request reached the inbox");
+}
+
+#[tokio::test]
+async fn the_worker_runs_structured_steps_and_a_reviewers_edit() {
+    use bosun_server::worker::{self, WorkerConfig};
+
+    let s = Scene::new(&[]).await;
+    let workdir = tempfile::tempdir().unwrap();
+    let steps = json!([
+        {"tool": "write_file", "input": {"path": "notes.txt", "content": "draft"}},
+        {"tool": "write_file", "input": "plain.txt", "content": "as a string step"},
+        {"tool": "system_shell", "input": {"command": "cat notes.txt plain.txt"}},
+    ]);
+    let (status, run) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/runs", s.agent),
+        json!({"input": {"steps": steps}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{run}");
+    let config = WorkerConfig {
+        url: s.base().to_owned(),
+        key: s.key.clone(),
+        workdir: workdir.path().to_path_buf(),
+        once: true,
+    };
+    let worker = tokio::spawn(worker::run(config));
+
+    let rita = s.reviewer().await;
+    let first = next_pending(s.base(), &rita).await;
+    assert_eq!(
+        first["input"],
+        json!({"path": "notes.txt", "content": "draft"})
+    );
+    let (status, body) = call(
+        s.base(),
+        &rita,
+        Method::POST,
+        &format!(
+            "/api/v1/approvals/{}/decision",
+            first["id"].as_str().unwrap()
+        ),
+        json!({"decision": "edit", "input": {"path": "notes.txt", "content": "final\n"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for _ in 0..2 {
+        let next = next_pending(s.base(), &rita).await;
+        let (status, body) = call(
+            s.base(),
+            &rita,
+            Method::POST,
+            &format!(
+                "/api/v1/approvals/{}/decision",
+                next["id"].as_str().unwrap()
+            ),
+            json!({"decision": "allow_once"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    worker
+        .await
+        .unwrap()
+        .expect("the worker carries out the run");
+
+    assert_eq!(
+        std::fs::read_to_string(workdir.path().join("notes.txt")).unwrap(),
+        "final\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(workdir.path().join("plain.txt")).unwrap(),
+        "as a string step"
+    );
+    let (_, trace) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        &format!("/api/v1/traces/{}", run["id"].as_str().unwrap()),
+        Value::Null,
+    )
+    .await;
+    let shell = trace["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["kind"] == "tool_call.result")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        shell["data"]["output"]["stdout"], "final\nas a string step",
+        "{shell}"
+    );
+}
