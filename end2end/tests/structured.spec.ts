@@ -149,3 +149,19 @@ test("secrets in a structured request are masked on the card and never kept", as
   }
   expect(await rex.content()).not.toContain(issuedSecret);
 });
+
+test("an admin gives a custom tool an input schema and a subject on Settings → Tools, and a bad schema is refused by name", async ({ page }) => {
+  await logIn(page, admin.email, admin.password);
+  await page.goto("/settings/tools");
+  await hydrated(page);
+  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Add tool" }) });
+  await form.getByLabel("Name").fill("deploy_service");
+  await form.getByLabel(/Subject of an object input/).fill("/service");
+  await form.getByLabel(/Input schema/).fill('{"type": "nonsense"}');
+  await form.getByRole("button", { name: "Add tool" }).click();
+  await expect(form.getByRole("alert")).toContainText("input_schema: is not a valid JSON Schema");
+  await form.getByLabel(/Input schema/).fill(JSON.stringify({ type: "object", properties: { service: { type: "string" } }, required: ["service"] }));
+  await form.getByRole("button", { name: "Add tool" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "deploy_service" })).toContainText("objects by /service");
+  await expect(page.getByRole("row").filter({ hasText: "write_file" })).toContainText("objects by /path");
+});

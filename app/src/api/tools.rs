@@ -66,9 +66,18 @@ pub async fn add_tool(
     argument_kind: String,
     default_risk: String,
     category: String,
+    #[server(default)] input_schema: String,
+    #[server(default)] subject: String,
 ) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::tools::NewTool;
+
+    let input_schema = match input_schema.trim() {
+        "" => None,
+        text => Some(serde_json::from_str(text).map_err(|e| {
+            bosun_service::Error::invalid("input_schema", format!("is not valid JSON: {e}"))
+        })?),
+    };
 
     let new_tool = NewTool {
         name,
@@ -76,8 +85,8 @@ pub async fn add_tool(
         argument_kind,
         default_risk,
         category,
-        input_schema: None,
-        subject: None,
+        input_schema,
+        subject: Some(subject).filter(|s| !s.trim().is_empty()),
     };
     bosun()?.add_tool(&principal().await?, new_tool).await?;
     Ok(())

@@ -185,7 +185,7 @@ pub fn CallInputView(call: CallInput) -> impl IntoView {
                     </tbody>
                 </table>
             })}
-            {body.map(|body| view! { <pre class="mono" aria-label="Body">{body}</pre> })}
+            {body.map(|body| view! { <pre class="mono request-input" aria-label="Body">{body}</pre> })}
         }
         .into_any(),
         InputShape::Email { to, subject, body } => view! {
@@ -193,7 +193,7 @@ pub fn CallInputView(call: CallInput) -> impl IntoView {
                 <dt>"To"</dt><dd class="mono">{to.join(", ")}</dd>
                 <dt>"Subject"</dt><dd>{subject}</dd>
             </dl>
-            <pre class="mono" aria-label="Body">{body}</pre>
+            <pre class="mono request-input" aria-label="Body">{body}</pre>
         }
         .into_any(),
         InputShape::Other { json } => {
