@@ -512,6 +512,23 @@ async fn secrets_and_issued_credentials_are_redacted_before_they_are_kept() {
     .await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["value"], ISSUED);
+    // Asked again: the same value, kept once.
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{}/credentials/github", s.run),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM run_issued_credentials WHERE run_id = $1")
+            .bind(&s.run)
+            .fetch_one(s.app.bosun.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, 1);
 
     let request = json!({
         "url": format!("https://api.github.example/repos?access={ISSUED}"),

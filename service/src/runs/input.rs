@@ -84,6 +84,8 @@ fn issued_context(run: &str, name: &str) -> String {
 
 /// Keeps the value of a credential handed to a run, sealed, in the
 /// issuance's transaction: later inputs of the run are redacted against it.
+/// A value the run already holds is kept once, so asking again and again
+/// does not make every later call open more seals.
 pub(crate) async fn remember_issued(
     bosun: &Bosun,
     conn: &mut sqlx::AnyConnection,
@@ -91,6 +93,16 @@ pub(crate) async fn remember_issued(
     name: &str,
     value: &str,
 ) -> Result<()> {
+    // Read on the issuance's own connection: a second one from the pool,
+    // taken while this transaction holds one, could wait for ever when
+    // many runs ask at once.
+    let known = issued_on(bosun, &mut *conn, run).await?;
+    if known
+        .iter()
+        .any(|v| v.name == name && v.value.as_str() == value)
+    {
+        return Ok(());
+    }
     let sealed = vault::seal(
         bosun.master_key()?,
         &issued_context(run.as_str(), name),
@@ -112,31 +124,41 @@ impl Bosun {
     /// The credential values handed to a run so far. One that no longer
     /// opens fails the caller: redacting without it could leak it.
     pub(crate) async fn issued_values(&self, run: &RunId) -> Result<Vec<IssuedValue>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT name, sealed FROM run_issued_credentials WHERE run_id = $1 ORDER BY issued_at",
-        )
-        .bind(run.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        let mut values: Vec<IssuedValue> = Vec::with_capacity(rows.len());
-        for (name, sealed) in rows {
-            let sealed = vault::Sealed::from_text(&sealed)
-                .ok_or_else(|| Error::internal("an issued credential's seal does not parse"))?;
-            let opened = vault::open(
-                self.master_key()?,
-                &issued_context(run.as_str(), &name),
-                &sealed,
-            )?;
-            let value = Zeroizing::new(
-                String::from_utf8(opened.to_vec())
-                    .map_err(|_| Error::internal("an issued credential is not text"))?,
-            );
-            if !values.iter().any(|v| v.name == name && *v.value == *value) {
-                values.push(IssuedValue { name, value });
-            }
-        }
-        // Longer values first, so one that contains another is redacted whole.
-        values.sort_by_key(|v| std::cmp::Reverse(v.value.len()));
-        Ok(values)
+        let mut conn = self.db().pool().acquire().await?;
+        issued_on(self, &mut conn, run).await
     }
+}
+
+/// [`Bosun::issued_values`] on a given connection.
+async fn issued_on(
+    bosun: &Bosun,
+    conn: &mut sqlx::AnyConnection,
+    run: &RunId,
+) -> Result<Vec<IssuedValue>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sealed FROM run_issued_credentials WHERE run_id = $1 ORDER BY issued_at",
+    )
+    .bind(run.as_str())
+    .fetch_all(conn)
+    .await?;
+    let mut values: Vec<IssuedValue> = Vec::with_capacity(rows.len());
+    for (name, sealed) in rows {
+        let sealed = vault::Sealed::from_text(&sealed)
+            .ok_or_else(|| Error::internal("an issued credential's seal does not parse"))?;
+        let opened = vault::open(
+            bosun.master_key()?,
+            &issued_context(run.as_str(), &name),
+            &sealed,
+        )?;
+        let value = Zeroizing::new(
+            String::from_utf8(opened.to_vec())
+                .map_err(|_| Error::internal("an issued credential is not text"))?,
+        );
+        if !values.iter().any(|v| v.name == name && *v.value == *value) {
+            values.push(IssuedValue { name, value });
+        }
+    }
+    // Longer values first, so one that contains another is redacted whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.value.len()));
+    Ok(values)
 }
