@@ -20,7 +20,8 @@ function startWorker(key: string): string {
 
 /** A member who edits the agent, and so reviews its requests, logged in. */
 async function reviewer(adminPage: Page, browser: Browser, request: APIRequestContext, agentId: string, auth: object, name: string) {
-  const email = `${name.split(" ")[0].toLowerCase()}@example.com`;
+  // Its own address: other tests' members share the server.
+  const email = `${name.split(" ")[0].toLowerCase()}.structured@example.com`;
   await addMember(adminPage, name, email, "a reviewer's password");
   const rhea = await (await browser.newContext()).newPage();
   await logIn(rhea, email, "a reviewer's password");

@@ -196,8 +196,9 @@ impl Bosun {
             key_id: key.key_id.to_string(),
             run_id: run.to_string(),
             tool: request.tool,
-            // The trace's event holds the input exactly; the row, which
-            // PostgreSQL's `text` must be able to take, holds it NUL-escaped.
+            // The trace's event holds the kept input exactly; the row, which
+            // PostgreSQL's `text` must be able to take, holds a string
+            // NUL-escaped (an object as JSON text, whose escapes do it).
             input: kept_text,
             input_json: kept_json,
             working_dir: request.working_dir,
