@@ -24,12 +24,13 @@ CREATE TABLE approvals_rebuilt (
                                             'expired', 'withdrawn', 'cancelled')),
     message        TEXT,
     edited_input   TEXT,
-    rule_id        TEXT
+    rule_id        TEXT,
+    input_json     BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO approvals_rebuilt (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, status,
-    requested_at, expires_at, decided_by, decided_at, decision, message, edited_input, rule_id)
+    requested_at, expires_at, decided_by, decided_at, decision, message, edited_input, rule_id, input_json)
 SELECT id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, status,
-    requested_at, expires_at, decided_by, decided_at, decision, message, edited_input, rule_id
+    requested_at, expires_at, decided_by, decided_at, decision, message, edited_input, rule_id, input_json
 FROM approvals;
 DROP TABLE approvals;
 ALTER TABLE approvals_rebuilt RENAME TO approvals;

@@ -91,6 +91,11 @@ pub struct Tool {
     pub read_only: bool,
     /// What the tool does, for the `read_write` mode.
     pub category: ToolCategory,
+    /// Where a structured (JSON object) input keeps what rules match: a
+    /// JSON pointer such as `/command` or `/path`. `None`: the tool takes
+    /// only string inputs, and an object input is denied.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub subject: Option<String>,
 }
 
 impl Tool {
@@ -107,7 +112,15 @@ impl Tool {
             default_risk,
             read_only: category == ToolCategory::Read,
             category,
+            subject: None,
         }
+    }
+
+    /// The same tool, judging object inputs by the field at `pointer`.
+    #[must_use]
+    pub fn with_subject(mut self, pointer: impl Into<String>) -> Self {
+        self.subject = Some(pointer.into());
+        self
     }
 
     /// Whether the `read_write` mode lets this tool run without asking:
@@ -124,13 +137,14 @@ pub fn builtin_tools() -> Vec<Tool> {
     use ToolCategory as C;
     vec![
         // Shell defaults to caution; the command itself raises it.
-        Tool::new("system_shell", K::Command, R::Caution, C::Shell),
-        Tool::new("read_file", K::Path, R::Safe, C::Read),
-        Tool::new("write_file", K::Path, R::Caution, C::FileWrite),
-        Tool::new("delete_file", K::Path, R::Dangerous, C::FileDelete),
-        Tool::new("list_directory", K::Path, R::Safe, C::Read),
-        Tool::new("http_request", K::Url, R::Caution, C::Network),
-        Tool::new("send_email", K::Text, R::Caution, C::Message),
+        Tool::new("system_shell", K::Command, R::Caution, C::Shell).with_subject("/command"),
+        Tool::new("read_file", K::Path, R::Safe, C::Read).with_subject("/path"),
+        Tool::new("write_file", K::Path, R::Caution, C::FileWrite).with_subject("/path"),
+        Tool::new("delete_file", K::Path, R::Dangerous, C::FileDelete).with_subject("/path"),
+        Tool::new("list_directory", K::Path, R::Safe, C::Read).with_subject("/path"),
+        Tool::new("http_request", K::Url, R::Caution, C::Network).with_subject("/url"),
+        // Several recipients are an array: each must be allowed.
+        Tool::new("send_email", K::Text, R::Caution, C::Message).with_subject("/to"),
     ]
 }
 

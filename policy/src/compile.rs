@@ -190,6 +190,11 @@ impl CompiledPolicy {
         engine::decide(self, &self.table, request)
     }
 
+    /// The catalog the policy was compiled with.
+    pub fn catalog(&self) -> &Catalog {
+        &self.table.catalog
+    }
+
     /// The execution mode the policy was compiled with.
     pub fn mode(&self) -> ExecutionMode {
         self.table.mode

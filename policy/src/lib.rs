@@ -114,6 +114,8 @@ pub mod risk;
 pub mod rules;
 pub mod run_allowance;
 pub mod shell;
+#[cfg(feature = "serde")]
+pub mod structured;
 pub mod suggest;
 pub mod url;
 

@@ -2,6 +2,10 @@
 //! agent's runtime key and carries out the plan in each run's input,
 //! `{"steps": [{"tool": "...", "input": "...", "content": "..."}]}`, asking
 //! Bosun before every step, waiting for reviewers, and reporting results.
+//! A step's input may also be structured, as the tool's schema has it:
+//! `{"tool": "write_file", "input": {"path": "a.txt", "content": "…"}}`,
+//! `{"tool": "system_shell", "input": {"command": "ls"}}`. A reviewer's edit
+//! comes back redacted; its `[redacted]` values are the step's own.
 //!
 //! Files are confined to the working directory: a path is resolved through
 //! every symbolic link along it and refused unless what it reaches lies
@@ -42,10 +46,36 @@ struct Plan {
 #[derive(Deserialize)]
 struct Step {
     tool: String,
-    input: String,
-    /// What `write_file` writes.
+    /// A string, or an object (`{"path", "content"}`, `{"command"}`).
+    input: Value,
+    /// What `write_file` writes, for a string input.
     #[serde(default)]
     content: String,
+}
+
+/// What a step runs on, from the input Bosun allowed: the command or path,
+/// and what `write_file` writes.
+fn target_of(tool: &str, input: &Value, step_content: &str) -> anyhow::Result<(String, String)> {
+    match input {
+        Value::String(target) => Ok((target.clone(), step_content.to_owned())),
+        Value::Object(fields) => {
+            let field = if tool == "system_shell" {
+                "command"
+            } else {
+                "path"
+            };
+            let target = fields
+                .get(field)
+                .and_then(Value::as_str)
+                .with_context(|| format!("the input has no {field}"))?;
+            let content = fields
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or(step_content);
+            Ok((target.to_owned(), content.to_owned()))
+        }
+        _ => bail!("the input is neither a string nor an object"),
+    }
 }
 
 struct Worker {
@@ -133,21 +163,31 @@ impl Worker {
             let call = decided["id"].as_str().unwrap_or_default().to_owned();
             if decided["decision"] != "allow" {
                 let message = decided["message"].as_str().unwrap_or("denied by the rules");
+                // The input as Bosun kept it: secrets redacted.
+                let kept = &decided["input"];
                 self.post(
                     &format!("/api/v1/runtime/runs/{run}/events"),
-                    json!({ "step": index, "denied": step.input, "message": message }),
+                    json!({ "step": index, "denied": kept, "message": message }),
                 )
                 .await?;
                 bail!(
-                    "step {} ({} {}) was denied: {message}",
+                    "step {} ({} {kept}) was denied: {message}",
                     index + 1,
                     step.tool,
-                    step.input
                 );
             }
-            let input = decided["input"].as_str().unwrap_or(&step.input).to_owned();
+            let input = if decided["edited"] == true {
+                let mut edited = decided["input"].clone();
+                bosun_service::redact::restore(&mut edited, Some(&step.input), &[]);
+                edited
+            } else {
+                step.input.clone()
+            };
             let started = Instant::now();
-            let result = self.execute(&step.tool, &input, &step.content).await;
+            let result = match target_of(&step.tool, &input, &step.content) {
+                Ok((target, content)) => self.execute(&step.tool, &target, &content).await,
+                Err(error) => Err(error),
+            };
             let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let body = match result {
                 Ok(output) => json!({ "output": output, "duration_ms": duration_ms }),

@@ -11,7 +11,8 @@ pub enum Error {
     /// A field of the request is unacceptable; `problem` says why.
     #[error("{field}: {problem}")]
     InvalidInput {
-        field: &'static str,
+        /// The field, as the request spells it (`input.path` inside an object).
+        field: std::borrow::Cow<'static, str>,
         problem: String,
     },
     /// No valid session or token.
@@ -41,9 +42,12 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        problem: impl Into<String>,
+    ) -> Self {
         Self::InvalidInput {
-            field,
+            field: field.into(),
             problem: problem.into(),
         }
     }

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod notify;
 pub mod oauth;
 pub mod outbound;
+pub mod redact;
 pub mod rules;
 pub mod runs;
 pub mod tools;

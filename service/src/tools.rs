@@ -1,9 +1,15 @@
 //! The workspace's tool catalog: the built-in tools, seeded into every
 //! workspace, and custom tools admins add.
+//!
+//! A tool may take a structured input, a JSON object: it then declares an
+//! `input_schema` (JSON Schema) that object inputs must satisfy and a
+//! `subject`, the JSON pointer of the field its rules match. Built-in tools
+//! take both from the code, so a release can improve them.
 
+use bosun_policy::structured::field_name;
 use bosun_policy::{ArgKind, Catalog, RiskLevel, Tool, ToolCategory};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::clock::to_millis;
 use crate::events::{self, NewEvent};
@@ -20,6 +26,10 @@ pub struct ToolInfo {
     pub category: ToolCategory,
     pub read_only: bool,
     pub builtin: bool,
+    /// The JSON Schema object inputs must satisfy, if the tool takes them.
+    pub input_schema: Option<Value>,
+    /// The JSON pointer of the field rules match in an object input.
+    pub subject: Option<String>,
 }
 
 /// What an admin gives to add a custom tool. Strings are parsed here, so
@@ -31,7 +41,14 @@ pub struct NewTool {
     pub argument_kind: String,
     pub default_risk: String,
     pub category: String,
+    /// Optional: a JSON Schema (an object) for object inputs.
+    pub input_schema: Option<Value>,
+    /// A JSON pointer (`/path`); required with an `input_schema`.
+    pub subject: Option<String>,
 }
+
+/// The most a tool's input schema may take, as JSON text.
+const MAX_SCHEMA_BYTES: usize = 16 * 1024;
 
 pub const ARGUMENT_KINDS: &[&str] = &["command", "path", "url", "text"];
 pub const RISK_LEVELS: &[&str] = &["safe", "caution", "unknown", "dangerous"];
@@ -58,6 +75,44 @@ fn description_of(name: &str) -> &'static str {
     }
 }
 
+/// The input schemas of the built-in tools; their subjects are in the
+/// policy engine's catalog ([`bosun_policy::builtin_tools`]).
+fn builtin_schema(name: &str) -> Option<Value> {
+    let text = json!({ "type": "string" });
+    let fields = |properties: Value, required: &[&str]| {
+        json!({ "type": "object", "properties": properties, "required": required,
+                "additionalProperties": false })
+    };
+    Some(match name {
+        "system_shell" => fields(json!({ "command": text }), &["command"]),
+        "read_file" | "delete_file" | "list_directory" => {
+            fields(json!({ "path": text }), &["path"])
+        }
+        "write_file" => fields(
+            json!({ "path": text, "content": text }),
+            &["path", "content"],
+        ),
+        "http_request" => fields(
+            json!({
+                "url": text,
+                "method": { "type": "string", "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] },
+                "headers": { "type": "object", "additionalProperties": text },
+                "body": {},
+            }),
+            &["url"],
+        ),
+        "send_email" => fields(
+            json!({
+                "to": { "anyOf": [text, { "type": "array", "items": text, "minItems": 1 }] },
+                "subject": text,
+                "body": text,
+            }),
+            &["to"],
+        ),
+        _ => return None,
+    })
+}
+
 #[derive(sqlx::FromRow)]
 struct ToolRow {
     name: String,
@@ -66,6 +121,8 @@ struct ToolRow {
     default_risk: String,
     category: String,
     builtin: i64,
+    input_schema: Option<String>,
+    subject: Option<String>,
 }
 
 impl TryFrom<ToolRow> for ToolInfo {
@@ -73,27 +130,153 @@ impl TryFrom<ToolRow> for ToolInfo {
 
     fn try_from(row: ToolRow) -> Result<Self> {
         let category: ToolCategory = validate::one_of("category", &row.category, CATEGORIES)?;
+        let builtin = row.builtin != 0;
+        let (input_schema, subject) = if builtin {
+            let subject = bosun_policy::builtin_tools()
+                .into_iter()
+                .find(|tool| tool.name == row.name)
+                .and_then(|tool| tool.subject);
+            (builtin_schema(&row.name), subject)
+        } else {
+            let schema = row
+                .input_schema
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| {
+                    Error::internal(format!("a stored input schema does not parse: {e}"))
+                })?;
+            (schema, row.subject)
+        };
         Ok(Self {
             argument_kind: validate::one_of("argument_kind", &row.argument_kind, ARGUMENT_KINDS)?,
             default_risk: validate::one_of("default_risk", &row.default_risk, RISK_LEVELS)?,
             read_only: category == ToolCategory::Read,
             category,
-            builtin: row.builtin != 0,
+            builtin,
             name: row.name,
             description: row.description,
+            input_schema,
+            subject,
         })
     }
 }
 
 impl ToolInfo {
     pub fn to_policy_tool(&self) -> Tool {
-        Tool::new(
+        let tool = Tool::new(
             self.name.clone(),
             self.argument_kind,
             self.default_risk,
             self.category,
-        )
+        );
+        match &self.subject {
+            Some(subject) => tool.with_subject(subject.clone()),
+            None => tool,
+        }
     }
+
+    /// Checks an object input against the tool's schema: a 400 naming the
+    /// first field that is wrong (`input.path: is required`). A tool
+    /// without a schema takes any object; its subject is checked when the
+    /// call is decided.
+    pub fn check_input(&self, input: &Value) -> Result<()> {
+        let Some(schema) = &self.input_schema else {
+            return Ok(());
+        };
+        let validator = jsonschema::validator_for(schema).map_err(|error| {
+            Error::internal(format!(
+                "the stored input schema of {} does not compile: {error}",
+                self.name
+            ))
+        })?;
+        // A missing field says most about what to send; an unknown one least.
+        let rank = |kind: &jsonschema::error::ValidationErrorKind| match kind {
+            jsonschema::error::ValidationErrorKind::Required { .. } => 0,
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { .. } => 2,
+            _ => 1,
+        };
+        let Some(error) = validator.iter_errors(input).min_by_key(|e| rank(e.kind())) else {
+            return Ok(());
+        };
+        let at = error.instance_path().as_str().to_owned();
+        Err(match error.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                let property = property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_owned);
+                Error::invalid(field_name(&format!("{at}/{property}")), "is required")
+            }
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                Error::invalid(
+                    field_name(&at),
+                    format!("has unknown field(s): {}", unexpected.join(", ")),
+                )
+            }
+            // The masked message does not repeat the value, which may be a
+            // secret.
+            _ => Error::invalid(field_name(&at), error.masked().to_string()),
+        })
+    }
+}
+
+/// Parses an admin's input schema and subject: the schema must be a JSON
+/// object of at most 16 KiB that is itself a valid JSON Schema (no remote
+/// references: nothing is fetched), and an object input needs a subject.
+fn checked_schema(
+    schema: Option<Value>,
+    subject: Option<String>,
+) -> Result<(Option<Value>, Option<String>)> {
+    let subject = subject
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if let Some(subject) = &subject {
+        validate::text("subject", subject, 200)?;
+        if !subject.starts_with('/') || subject.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "subject",
+                "must be a JSON pointer to the field rules match, such as /path",
+            ));
+        }
+    }
+    let Some(schema) = schema.filter(|s| !s.is_null()) else {
+        return Ok((None, subject));
+    };
+    if !schema.is_object() {
+        return Err(Error::invalid(
+            "input_schema",
+            "must be a JSON Schema object",
+        ));
+    }
+    if schema.to_string().len() > MAX_SCHEMA_BYTES {
+        return Err(Error::invalid(
+            "input_schema",
+            "must be at most 16 KiB of JSON",
+        ));
+    }
+    if let Err(error) = jsonschema::meta::validate(&schema) {
+        return Err(Error::invalid(
+            "input_schema",
+            format!(
+                "is not a valid JSON Schema: {} at {}",
+                error.masked(),
+                error.instance_path().as_str()
+            ),
+        ));
+    }
+    if let Err(error) = jsonschema::validator_for(&schema) {
+        return Err(Error::invalid(
+            "input_schema",
+            format!("cannot be used: {error}"),
+        ));
+    }
+    if subject.is_none() {
+        return Err(Error::invalid(
+            "subject",
+            "is required with an input_schema: the JSON pointer of the field rules match, such as /path",
+        ));
+    }
+    Ok((Some(schema), subject))
 }
 
 impl Bosun {
@@ -105,6 +288,8 @@ impl Bosun {
         for tool in bosun_policy::builtin_tools() {
             let info = ToolInfo {
                 description: description_of(&tool.name).to_owned(),
+                input_schema: builtin_schema(&tool.name),
+                subject: tool.subject,
                 name: tool.name,
                 argument_kind: tool.arg_kind,
                 default_risk: tool.default_risk,
@@ -124,7 +309,7 @@ impl Bosun {
 
     pub(crate) async fn tools_of(&self, workspace: &WorkspaceId) -> Result<Vec<ToolInfo>> {
         let rows: Vec<ToolRow> = sqlx::query_as(
-            "SELECT name, description, argument_kind, default_risk, category, builtin FROM tools \
+            "SELECT name, description, argument_kind, default_risk, category, builtin, input_schema, subject FROM tools \
              WHERE workspace_id = $1 ORDER BY builtin DESC, name",
         )
         .bind(workspace.as_str())
@@ -143,6 +328,7 @@ impl Bosun {
     pub async fn add_tool(&self, actor: &Principal, new_tool: NewTool) -> Result<ToolInfo> {
         actor.require_admin()?;
         let category: ToolCategory = validate::one_of("category", &new_tool.category, CATEGORIES)?;
+        let (input_schema, subject) = checked_schema(new_tool.input_schema, new_tool.subject)?;
         let tool = ToolInfo {
             name: validate::identifier("name", new_tool.name.trim())?,
             description: validate::text("description", new_tool.description.trim(), 500)?,
@@ -155,6 +341,8 @@ impl Bosun {
             read_only: category == ToolCategory::Read,
             category,
             builtin: false,
+            input_schema,
+            subject,
         };
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
@@ -169,7 +357,8 @@ impl Bosun {
             });
         }
         let data = json!({ "tool": tool.name, "argument_kind": tool.argument_kind,
-                           "default_risk": tool.default_risk, "category": tool.category });
+                           "default_risk": tool.default_risk, "category": tool.category,
+                           "input_schema": tool.input_schema, "subject": tool.subject });
         events::append(
             &mut tx,
             now,
@@ -190,8 +379,8 @@ async fn store_tool(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, name) DO NOTHING",
+        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at, \
+         input_schema, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (workspace_id, name) DO NOTHING",
     )
     .bind(workspace.as_str())
     .bind(&tool.name)
@@ -201,6 +390,13 @@ async fn store_tool(
     .bind(validate::name_of(&tool.category))
     .bind(i64::from(tool.builtin))
     .bind(to_millis(now))
+    // Built-in tools' schemas and subjects come from the code.
+    .bind(
+        (!tool.builtin)
+            .then(|| tool.input_schema.as_ref().map(Value::to_string))
+            .flatten(),
+    )
+    .bind((!tool.builtin).then(|| tool.subject.clone()).flatten())
     .execute(conn)
     .await?;
     Ok(inserted.rows_affected() > 0)

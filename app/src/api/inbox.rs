@@ -1,9 +1,11 @@
 //! The approval inbox: requests the logged-in reviewer may decide, the rule
-//! "Always allow" would add, and the reviewer's decisions.
+//! "Always allow" would add, the decision an edited call would get, and the
+//! reviewer's decisions.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::components::tool_input::CallInput;
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,7 +15,17 @@ pub struct ApprovalView {
     pub agent_name: String,
     pub run_id: String,
     pub tool: String,
+    /// The input as the edit form starts from: a string input as it is, an
+    /// object as indented JSON.
     pub input: String,
+    /// Whether the input is a JSON object (edits must be one too).
+    pub structured: bool,
+    /// The whole input, laid out for reading.
+    pub call: CallInput,
+    /// Why it was asked: the rule or the mode, in words.
+    pub why: String,
+    /// The page of the rules that asked.
+    pub why_link: String,
     /// `safe`, `caution`, `dangerous` or `unknown`.
     pub risk: String,
     pub risk_reasons: Vec<String>,
@@ -53,6 +65,8 @@ pub struct ReviewForm {
     pub rule_scope: String,
     pub rule_pattern: String,
     pub message: String,
+    /// For edit: `input` is JSON text of an object.
+    pub structured: bool,
     /// For always allow: the reviewer saw the stricter rules it overrides.
     pub confirm_overrides: bool,
 }
@@ -70,7 +84,14 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
             agent_id: approval.agent_id.to_string(),
             agent_name: approval.agent_name.clone(),
             run_id: approval.run_id.clone(),
-            input: approval.input.clone(),
+            input: match &approval.input {
+                serde_json::Value::String(text) => text.clone(),
+                object => serde_json::to_string_pretty(object).unwrap_or_default(),
+            },
+            structured: approval.input.is_object(),
+            call: CallInput::new(&approval.input, approval.working_dir.clone()),
+            why: why_asked(&approval.reason),
+            why_link: format!("/agents/{}/permissions", approval.agent_id),
             risk: risk["level"].as_str().unwrap_or("unknown").to_owned(),
             risk_reasons: risk["reasons"]
                 .as_array()
@@ -90,6 +111,81 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
     Ok(views)
 }
 
+/// Why a request was asked, in words: the rule (its list and position) or
+/// the mode.
+#[cfg(feature = "ssr")]
+fn why_asked(reason: &serde_json::Value) -> String {
+    let text = |key: &str| reason[key].as_str().unwrap_or_default().to_owned();
+    match text("kind").as_str() {
+        "rule" => {
+            let list = match text("layer").as_str() {
+                "agent" => "the agent's rules",
+                "enforced" => "the enforced workspace rules",
+                _ => "the workspace rules",
+            };
+            format!("Asked by rule #{} of {list}", reason["position"])
+        }
+        "mode" => format!(
+            "Asked by the agent's {} mode (no rule matched)",
+            text("mode").replace('_', "-")
+        ),
+        "unknown_tool" => "Asked because the tool is not in the catalog".into(),
+        _ => format!("Asked: {}", text("message")),
+    }
+}
+
+/// The edit a reviewer typed: text for a string input, JSON for an object.
+#[cfg(feature = "ssr")]
+fn edited_input(
+    input: &str,
+    structured: bool,
+) -> Result<Option<serde_json::Value>, bosun_service::Error> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    if !structured {
+        return Ok(Some(serde_json::Value::String(input.to_owned())));
+    }
+    serde_json::from_str(input)
+        .map(Some)
+        .map_err(|e| bosun_service::Error::invalid("input", format!("is not valid JSON: {e}")))
+}
+
+/// What the rules would decide for the call with an edited input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditPreview {
+    /// `allow`, `ask` or `deny`.
+    pub decision: String,
+    /// Why, in words.
+    pub why: String,
+}
+
+/// What the rules would decide for a request's call with `input` instead
+/// (JSON text when `structured`); nothing is recorded.
+#[server(prefix = "/fn", endpoint = "inbox/preview")]
+pub async fn preview_edit(
+    approval_id: String,
+    input: String,
+    structured: bool,
+) -> Result<EditPreview, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::ApprovalId;
+
+    let input = edited_input(&input, structured)?
+        .ok_or_else(|| bosun_service::Error::invalid("input", "is required"))?;
+    let decision = bosun()?
+        .preview_edit(
+            &principal().await?,
+            &ApprovalId::from_string(approval_id),
+            &input,
+        )
+        .await?;
+    Ok(EditPreview {
+        decision: decision.action.to_string(),
+        why: crate::policy_view::reason_text(&decision.reason, &|_| None),
+    })
+}
+
 #[server(prefix = "/fn", endpoint = "inbox/count")]
 pub async fn pending_count() -> Result<usize, AppError> {
     use super::ssr::{bosun, principal};
@@ -107,7 +203,7 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
             scope: review.rule_scope,
             pattern: Some(review.rule_pattern).filter(|p| !p.is_empty()),
         }),
-        input: Some(review.input).filter(|i| !i.is_empty()),
+        input: edited_input(&review.input, review.structured)?,
         message: Some(review.message).filter(|m| !m.trim().is_empty()),
         confirm_overrides: review.confirm_overrides,
         decision: review.decision,

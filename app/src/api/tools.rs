@@ -14,6 +14,8 @@ pub struct ToolView {
     pub category: String,
     pub read_only: bool,
     pub builtin: bool,
+    /// The JSON pointer rules match in an object input.
+    pub subject: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -28,6 +30,7 @@ impl From<bosun_service::tools::ToolInfo> for ToolView {
             description: tool.description,
             read_only: tool.read_only,
             builtin: tool.builtin,
+            subject: tool.subject,
         }
     }
 }
@@ -36,12 +39,16 @@ impl ToolView {
     /// The tool as the policy engine sees it (in the browser too).
     pub fn to_policy_tool(&self) -> Option<bosun_policy::Tool> {
         use super::from_name;
-        Some(bosun_policy::Tool::new(
+        let tool = bosun_policy::Tool::new(
             self.name.clone(),
             from_name(&self.argument_kind)?,
             from_name(&self.default_risk)?,
             from_name(&self.category)?,
-        ))
+        );
+        Some(match &self.subject {
+            Some(subject) => tool.with_subject(subject.clone()),
+            None => tool,
+        })
     }
 }
 
@@ -59,9 +66,18 @@ pub async fn add_tool(
     argument_kind: String,
     default_risk: String,
     category: String,
+    #[server(default)] input_schema: String,
+    #[server(default)] subject: String,
 ) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::tools::NewTool;
+
+    let input_schema = match input_schema.trim() {
+        "" => None,
+        text => Some(serde_json::from_str(text).map_err(|e| {
+            bosun_service::Error::invalid("input_schema", format!("is not valid JSON: {e}"))
+        })?),
+    };
 
     let new_tool = NewTool {
         name,
@@ -69,6 +85,8 @@ pub async fn add_tool(
         argument_kind,
         default_risk,
         category,
+        input_schema,
+        subject: Some(subject).filter(|s| !s.trim().is_empty()),
     };
     bosun()?.add_tool(&principal().await?, new_tool).await?;
     Ok(())

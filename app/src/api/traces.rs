@@ -61,6 +61,8 @@ pub struct EventView {
     pub summary: String,
     /// The event's data, pretty-printed.
     pub data: String,
+    /// For a tool call's request: its whole input, laid out for reading.
+    pub call: Option<crate::components::tool_input::CallInput>,
     pub hash: String,
 }
 
@@ -190,6 +192,9 @@ mod ssr {
             tool: text("tool"),
             summary: summary(&event, names),
             data: serde_json::to_string_pretty(data).unwrap_or_default(),
+            call: (event.kind == "tool_call.requested").then(|| {
+                crate::components::tool_input::CallInput::new(&data["input"], text("working_dir"))
+            }),
             decision,
             kind: event.kind,
             agent_id: event.agent_id,
@@ -220,7 +225,11 @@ mod ssr {
             },
             "run.claimed" => "claimed by the agent's worker".into(),
             "run.finished" => format!("finished: {}", text("status")),
-            "tool_call.requested" => format!("asks to {}: {}", text("tool"), text("input")),
+            "tool_call.requested" => format!(
+                "asks to {}: {}",
+                text("tool"),
+                crate::components::tool_input::CallInput::new(&data["input"], None).headline()
+            ),
             "policy.decision" => {
                 let by = match data["rule"].get("pattern") {
                     Some(pattern) => format!(

@@ -12,3 +12,4 @@ pub mod rules;
 pub mod runs;
 pub mod sharing;
 pub mod test_call;
+pub mod tool_input;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bosun_policy::{Action, CompiledPolicy, Decision, Reason, Request};
+use bosun_policy::{Action, CompiledPolicy, Decision, Reason};
 use leptos::prelude::*;
 
 use crate::api::rules::RuleView;
@@ -32,11 +32,14 @@ pub fn TestCall(
         if input.is_empty() {
             return None;
         }
-        let mut request = Request::new(&tool, &input);
-        if !dir.trim().is_empty() {
-            request = request.with_working_dir(dir.trim());
-        }
-        Some(policy.with_value(|p| p.decide(&request)))
+        let dir = Some(dir.trim()).filter(|d| !d.is_empty());
+        // A JSON object is a structured input, judged by the tool's subject
+        // as the server judges it.
+        let input = serde_json::from_str::<serde_json::Value>(&input)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .unwrap_or(serde_json::Value::String(input));
+        Some(policy.with_value(|p| p.decide_input(&tool, &input, dir)))
     });
     Effect::new(move |_| {
         let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
@@ -65,7 +68,7 @@ pub fn TestCall(
                 </label>
                 <label class="grow">
                     "Input"
-                    <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build"></textarea>
+                    <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build, or {\"path\": \"/srv/a.txt\"}"></textarea>
                 </label>
                 <label>
                     "Working directory"

@@ -1,16 +1,22 @@
 //! The approval inbox: every paused tool call the reviewer may decide,
-//! across agents, refreshed by server push. Focus a request and press A
-//! (allow once), R (always allow), E (edit) or D (deny).
+//! across agents, refreshed by server push, each with its whole input, why
+//! it was asked and a link to its run. Focus a request and press A (allow
+//! once), R (always allow), E (edit) or D (deny). An edit shows the
+//! decision the rules would give the edited call before it is approved.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::components::A;
+
 use crate::api::inbox::{
     AlwaysAllowView, ApprovalView, Decide, ReviewForm, always_allow_preview, pending_approvals,
+    preview_edit,
 };
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{InboxChanges, now_ms};
+use crate::components::tool_input::CallInputView;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
@@ -139,7 +145,9 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
     let reasons = approval.risk_reasons.join("; ");
     let label = format!(
         "{} wants {} {}",
-        approval.agent_name, approval.tool, approval.input
+        approval.agent_name,
+        approval.tool,
+        approval.call.headline()
     );
     let for_panels = StoredValue::new(approval.clone());
     view! {
@@ -151,10 +159,11 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
                 " wants to call "
                 <code>{approval.tool.clone()}</code>
             </div>
-            <pre class="mono request-input">{approval.input.clone()}</pre>
+            <CallInputView call=approval.call.clone() />
             <p class="muted">{reasons}</p>
             <p class="meta">
-                <span>{format!("Run {}", short(&approval.run_id))}</span>
+                <span data-testid="why"><A href=approval.why_link.clone()>{approval.why.clone()}</A></span>
+                <span><A href=format!("/traces/{}", approval.run_id)>{format!("Run {}", short(&approval.run_id))}</A></span>
                 <span>{match &approval.started_by {
                     Some(name) => format!("Started by {name}, on their behalf"),
                     None => "Started by the agent's own key".to_owned(),
@@ -177,7 +186,13 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
                 Panel::Always => {
                     view! { <AlwaysAllow approval_id=for_panels.get_value().id send /> }.into_any()
                 }
-                Panel::Edit => view! { <EditInput input=for_panels.get_value().input send /> }.into_any(),
+                Panel::Edit => {
+                    let approval = for_panels.get_value();
+                    view! {
+                        <EditInput approval_id=approval.id input=approval.input structured=approval.structured send />
+                    }
+                    .into_any()
+                }
                 Panel::Deny => view! { <DenyWithMessage send /> }.into_any(),
             }}
         </li>
@@ -291,16 +306,55 @@ fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl 
     }
 }
 
+/// The edit panel: the input as text (indented JSON for an object, checked
+/// as it is typed), the decision the rules would give the edited call, and
+/// approval, which the rules' denial blocks.
 #[component]
-fn EditInput(input: String, send: impl Fn(ReviewForm) + Copy + Send + 'static) -> impl IntoView {
+fn EditInput(
+    approval_id: String,
+    input: String,
+    structured: bool,
+    send: impl Fn(ReviewForm) + Copy + Send + 'static,
+) -> impl IntoView {
+    let id = StoredValue::new(approval_id);
     let edited = RwSignal::new(input);
+    let preview = Resource::new(
+        move || edited.get(),
+        move |input| preview_edit(id.get_value(), input, structured),
+    );
+    let denied = move || {
+        preview
+            .get()
+            .is_none_or(|p| p.is_err() || p.is_ok_and(|p| p.decision == "deny"))
+    };
+    let rows = if structured { "10" } else { "3" };
     view! {
-        <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
+        <form class="stack panel" aria-label="Edit" on:submit=move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
-            send(ReviewForm { decision: "edit".into(), input: edited.get_untracked(), ..ReviewForm::default() });
+            send(ReviewForm {
+                decision: "edit".into(),
+                input: edited.get_untracked(),
+                structured,
+                ..ReviewForm::default()
+            });
         }>
-            <label>"Run this instead" <textarea class="mono" rows="3" bind:value=edited></textarea></label>
-            <div><button type="submit">"Approve edited call"</button></div>
+            <label>
+                {if structured { "Run this instead (JSON)" } else { "Run this instead" }}
+                <textarea class="mono" rows=rows bind:value=edited></textarea>
+            </label>
+            <Transition fallback=|| view! { <p class="loading">"Checking the edited call…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok(p) => view! {
+                            <p class=format!("decision decision-{}", p.decision) data-testid="edit-preview" role="status">
+                                {format!("The rules would {} the edited call: {}", p.decision, p.why)}
+                            </p>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div><button type="submit" disabled=denied>"Approve edited call"</button></div>
         </form>
     }
 }

@@ -207,6 +207,15 @@ pub fn ToolsPage() -> impl IntoView {
                             <option value="dangerous">"Dangerous"</option>
                         </select>
                     </label>
+                    <label>
+                        "Subject of an object input (JSON pointer; optional)"
+                        <input name="subject" class="mono" placeholder="/service" />
+                    </label>
+                    <label>
+                        "Input schema (JSON Schema for object inputs; optional, needs a subject)"
+                        <textarea name="input_schema" class="mono" rows="4"
+                            placeholder=r#"{"type": "object", "properties": {"service": {"type": "string"}}, "required": ["service"]}"#></textarea>
+                    </label>
                     <ActionError result=add.value() />
                     <button type="submit">"Add tool"</button>
                 </ActionForm>
@@ -235,7 +244,10 @@ fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><code>{tool.name}</code> " " <span class="muted">{tool.description}</span></td>
-                                <td>{tool.argument_kind}</td>
+                                <td>
+                                    {tool.argument_kind}
+                                    {tool.subject.map(|subject| view! { " " <span class="muted">"objects by " <code>{subject}</code></span> })}
+                                </td>
                                 <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.replace('_', " ") }}</td>
                                 <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.clone()}</span></td>
                                 <td>{if tool.builtin { "built-in" } else { "custom" }}</td>

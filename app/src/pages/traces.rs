@@ -19,6 +19,7 @@ use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
 use crate::components::runs::RunStatusPanel;
+use crate::components::tool_input::CallInputView;
 
 const DECISIONS: [(&str, &str); 4] = [
     ("", "Any"),
@@ -274,6 +275,7 @@ fn Step(step: EventView) -> impl IntoView {
                 <span class="meta mono">{step.at.clone()} " · #" {step.seq}</span>
             </div>
             <p class="mono">{step.summary.clone()}</p>
+            {step.call.clone().map(|call| view! { <CallInputView call /> })}
             <p class="meta">
                 {step.tool.clone().map(|tool| view! { <span>"Tool: " {tool}</span> })}
                 {step.actor.clone().map(|actor| view! { <span>"By: " {actor}</span> })}

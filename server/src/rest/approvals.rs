@@ -1,8 +1,10 @@
 //! The approval inbox over REST: requests the caller may decide, the rule
-//! "Always allow" would add for one, and their decisions.
+//! "Always allow" would add for one, the decision an edit would get, and
+//! their decisions.
 
 use axum::Json;
 use axum::extract::{Path, State};
+use bosun_policy::Decision;
 use bosun_service::ids::ApprovalId;
 use bosun_service::runs::always_allow::AlwaysAllowPreview;
 use bosun_service::runs::approvals::{Approval, ReviewDecision, RuleSuggestion};
@@ -21,7 +23,15 @@ pub struct ApprovalBody {
     pub run_id: String,
     pub tool_call_id: String,
     pub tool: String,
-    pub input: String,
+    /// A string, or a JSON object; secrets redacted.
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+    /// Where the call's relative paths start.
+    pub working_dir: Option<String>,
+    /// Why it was asked: `{"kind": "rule", "layer", "rule_id", "position"}`
+    /// or `{"kind": "mode", "mode"}`.
+    #[schema(value_type = Object)]
+    pub reason: serde_json::Value,
     #[schema(value_type = Object)]
     pub risk: serde_json::Value,
     /// `pending`, `approved`, `denied`, `expired`, `withdrawn` (whoever
@@ -51,6 +61,8 @@ impl From<Approval> for ApprovalBody {
             tool_call_id: approval.tool_call_id.to_string(),
             tool: approval.tool,
             input: approval.input,
+            working_dir: approval.working_dir,
+            reason: approval.reason,
             risk: approval.risk,
             status: approval.status,
             requested_at: approval.requested_at,
@@ -85,8 +97,10 @@ pub struct DecisionInput {
     /// `edit` or `deny`.
     #[schema(example = "allow_once")]
     decision: String,
-    /// For `edit`: the input to run instead.
-    input: Option<String>,
+    /// For `edit`: the input to run instead, of the request's shape (a
+    /// string, or an object the tool's schema accepts).
+    #[schema(value_type = Option<Object>)]
+    input: Option<serde_json::Value>,
     /// For `always_allow`: the rule to add.
     rule: Option<RuleInput>,
     /// Told to the agent.
@@ -188,4 +202,32 @@ pub async fn suggestion(
         )
         .await?;
     Ok(Json(preview))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewInput {
+    /// The edited input: a string, or an object the tool's schema accepts.
+    #[schema(value_type = Object)]
+    input: serde_json::Value,
+}
+
+/// What the rules would decide for a waiting request's call with an edited
+/// input, before a reviewer approves it (an edit the rules deny cannot be
+/// approved). Nothing is recorded; those who may decide the request may ask.
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/preview", tag = "approvals", request_body = PreviewInput,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The decision, as `POST /agents/{id}/evaluate` answers it", body = Object),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PreviewInput>,
+) -> Result<Json<Decision>, ApiError> {
+    let decision = state
+        .bosun
+        .preview_edit(&principal, &ApprovalId::from_string(id), &input.input)
+        .await?;
+    Ok(Json(decision))
 }

@@ -131,6 +131,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/approvals", get(approvals::list))
         .route("/approvals/{id}/suggestion", get(approvals::suggestion))
+        .route(
+            "/approvals/{id}/preview",
+            axum::routing::post(approvals::preview),
+        )
         .route("/traces", get(traces::search))
         .route("/traces/export", get(traces::export))
         .route("/traces/{run}", get(traces::run))

@@ -51,6 +51,7 @@ use utoipa::{Modify, OpenApi};
         super::approvals::list,
         super::approvals::decide,
         super::approvals::suggestion,
+        super::approvals::preview,
         super::credentials::write,
         super::credentials::list,
         super::credentials::delete,

@@ -297,7 +297,16 @@ fn call_span(run: &Span, call: &str, data: &Value, at: u64) -> Span {
             attribute("gen_ai.operation.name", "execute_tool"),
             attribute("gen_ai.tool.name", &tool),
             attribute("gen_ai.tool.call.id", call),
-            attribute("gen_ai.tool.call.arguments", text(data, "input")),
+            // A string input as it is; an object as its JSON text (redacted
+            // before it was recorded).
+            attribute(
+                "gen_ai.tool.call.arguments",
+                match data.get("input") {
+                    Some(Value::String(input)) => input.clone(),
+                    Some(object @ Value::Object(_)) => object.to_string(),
+                    _ => String::new(),
+                },
+            ),
         ],
         events: Vec::new(),
         error: None,

@@ -51,8 +51,10 @@ pub struct ClaimedRunBody {
 pub struct ToolCallInput {
     #[schema(example = "delete_file")]
     tool: String,
-    #[schema(example = "/work/build/out.o")]
-    input: String,
+    /// A string (the subject itself), or a JSON object the tool's
+    /// `input_schema` accepts, judged by its `subject`.
+    #[schema(value_type = Object, example = json!({"path": "/work/build/out.o"}))]
+    input: serde_json::Value,
     /// Retrying with the same key returns the same call.
     idempotency_key: Option<String>,
     /// Where relative paths start.
@@ -70,8 +72,13 @@ pub struct ToolCallBody {
     #[schema(value_type = Object)]
     pub risk: serde_json::Value,
     pub approval_id: Option<String>,
-    /// The input to use (a reviewer may have edited it).
-    pub input: String,
+    /// The input as kept, secrets redacted (a string or an object): the
+    /// reviewer's edit when `edited`, else the call's own.
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+    /// Whether a reviewer edited the input: run `input` then, with any
+    /// `[redacted…]` value filled in from the call's own input.
+    pub edited: bool,
     /// The reviewer's message, if any.
     pub message: Option<String>,
 }
@@ -85,6 +92,7 @@ impl From<ToolCallState> for ToolCallBody {
             risk: state.risk,
             approval_id: state.approval_id.map(|id| id.to_string()),
             input: state.input,
+            edited: state.edited,
             message: state.message,
         }
     }

@@ -26,6 +26,13 @@ pub struct ToolBody {
     pub category: String,
     pub read_only: bool,
     pub builtin: bool,
+    /// The JSON Schema object inputs must satisfy; null: string inputs only
+    /// (unless a `subject` is declared).
+    #[schema(value_type = Option<Object>)]
+    pub input_schema: Option<serde_json::Value>,
+    /// The JSON pointer of the field rules match in an object input.
+    #[schema(example = "/path")]
+    pub subject: Option<String>,
 }
 
 impl From<ToolInfo> for ToolBody {
@@ -38,6 +45,8 @@ impl From<ToolInfo> for ToolBody {
             description: tool.description,
             read_only: tool.read_only,
             builtin: tool.builtin,
+            input_schema: tool.input_schema,
+            subject: tool.subject,
         }
     }
 }
@@ -57,6 +66,12 @@ pub struct ToolInput {
     argument_kind: String,
     default_risk: String,
     category: String,
+    /// Optional JSON Schema (an object, at most 16 KiB) for object inputs;
+    /// needs a `subject`. Remote `$ref`s are not fetched.
+    #[schema(value_type = Option<Object>)]
+    input_schema: Option<serde_json::Value>,
+    /// JSON pointer of the field rules match in an object input (`/path`).
+    subject: Option<String>,
 }
 
 /// The workspace's tools.
@@ -88,6 +103,8 @@ pub async fn create(
         argument_kind: input.argument_kind,
         default_risk: input.default_risk,
         category: input.category,
+        input_schema: input.input_schema,
+        subject: input.subject,
     };
     let tool = state.bosun.add_tool(&principal, new_tool).await?;
     Ok((StatusCode::CREATED, Json(tool.into())))

@@ -238,6 +238,10 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("POST /api/v1/approvals/{id}/decision",
             Call::Rest(M::POST, "/api/v1/approvals/{approval}/decision", |_| json!({"decision": "allow_once"})),
             [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // Previewing an edit's decision: those who may decide the request.
+        ("POST /api/v1/approvals/{id}/preview",
+            Call::Rest(M::POST, "/api/v1/approvals/{approval}/preview", |_| json!({"input": "make test"})),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // The runtime API takes runtime keys only: no person's token opens
         // it, a key of another agent finds nothing of this one, and a key
         // whose creator lost their rights is unknown.
@@ -375,6 +379,10 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("fn inbox/decide",
             Call::ServerFn("inbox/decide", |ids| vec![("approval_id", ids.approval.clone()),
                 ("review[decision]", "allow_once".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn inbox/preview",
+            Call::ServerFn("inbox/preview", |ids| vec![("approval_id", ids.approval.clone()),
+                ("input", "make test".into()), ("structured", "false".into())]),
             [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // Server functions: tools
         ("fn tools/list", Call::ServerFn("tools/list", |_| vec![]),

@@ -20,5 +20,6 @@ mod run_control;
 mod runtime;
 mod same_origin;
 mod security;
+mod structured;
 mod tokens;
 mod traces;

@@ -280,6 +280,7 @@ impl Bosun {
             .bind(&stored.id)
             .execute(&mut *tx)
             .await?;
+        crate::runs::input::remember_issued(self, &mut tx, run, &stored.name, &value).await?;
         let data = json!({ "name": stored.name, "kind": "secret", "version": stored.version,
                            "service_account": stored.service_account });
         events::append(

@@ -797,6 +797,8 @@ impl Bosun {
             .bind(&row.id)
             .execute(&mut *tx)
             .await?;
+        let run = crate::ids::RunId::from_string(active.id.clone());
+        crate::runs::input::remember_issued(self, &mut tx, &run, &provider.name, &token).await?;
         let data = json!({ "name": provider.name, "kind": "oauth", "connection": row.id,
                            "user": row.user_id, "scopes": row.scopes });
         events::append(

@@ -6,7 +6,7 @@
 //! the allowance. Allowances end with the run: only running runs make
 //! calls.
 
-use bosun_policy::{CompiledPolicy, Decision, Reason, Request};
+use bosun_policy::{CompiledPolicy, Decision, Reason, Request, structured};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -74,11 +74,40 @@ impl Bosun {
         .await?)
     }
 
-    /// Decides a call of a running run: by the enforced rules and the run's
-    /// allowance when one covers its subject, else by the rules. Answers
-    /// the allowance as the trace records it when it decided. A failure to
-    /// read the allowances leaves the rules to decide, never less strictly.
+    /// Decides a call of a running run, a string input or each subject of
+    /// an object input (see [`bosun_policy::structured`]): by the enforced
+    /// rules and the run's allowance where one covers the subject, else by
+    /// the rules; the strictest verdict wins. Answers the allowance as the
+    /// trace records it when one decided (the first, for several subjects).
     pub(crate) async fn decide_in_run(
+        &self,
+        run: &ActiveRun,
+        policy: &CompiledPolicy,
+        tool: &str,
+        input: &Value,
+        working_dir: Option<&str>,
+    ) -> (Decision, Option<Value>) {
+        let subjects = match structured::subjects(policy.catalog().get(tool), input) {
+            Ok(subjects) => subjects,
+            Err(error) => return (structured::unjudgeable(error), None),
+        };
+        let mut decisions = Vec::with_capacity(subjects.len());
+        let mut used = None;
+        for subject in subjects {
+            let mut query = Request::new(tool, subject);
+            if let Some(dir) = working_dir {
+                query = query.with_working_dir(dir);
+            }
+            let (decision, allowance) = self.decide_subject_in_run(run, policy, &query).await;
+            used = used.or(allowance);
+            decisions.push(decision);
+        }
+        (structured::strictest(decisions.into_iter()), used)
+    }
+
+    /// [`Bosun::decide_in_run`] for one subject. A failure to read the
+    /// allowances leaves the rules to decide, never less strictly.
+    async fn decide_subject_in_run(
         &self,
         run: &ActiveRun,
         policy: &CompiledPolicy,

@@ -8,14 +8,21 @@
 //! admin's `ask git push *`. Whatever overrides a stricter rule needs
 //! `confirm_overrides`; an enforced rule is never overridden, and the
 //! preview says when one still decides.
+//!
+//! For an object input the rule is about its subject (a file write's path,
+//! not the JSON); for a subject with several elements, about the first one
+//! the rules do not allow yet.
 
+use bosun_policy::structured::subjects;
 use bosun_policy::suggest::{Impact, StillDecided, impact, suggest};
 use bosun_policy::{
     Action, CompiledPolicy, ExecutionMode, Layer, Layers, Request, Rule, RulePattern, ToolSelector,
 };
 use serde::Serialize;
+use serde_json::Value;
 
 use super::approvals::ApprovalRow;
+use super::input;
 use crate::agents::Capability;
 use crate::ids::{AgentId, ApprovalId};
 use crate::{Bosun, Error, Principal, Result};
@@ -32,7 +39,8 @@ pub struct AlwaysAllowPreview {
     /// The lists the caller may add it to.
     pub scopes: Vec<&'static str>,
     /// Recent requests of the agent (other than this one) that the rule
-    /// would also allow, newest first.
+    /// would also allow, newest first: each one's subject (the input
+    /// itself for a string).
     pub also_matches: Vec<String>,
     /// Rules evaluated after the new one that it would override or shadow
     /// where they say `ask` or `deny`.
@@ -79,12 +87,40 @@ impl OverriddenRule {
     }
 }
 
-/// The request as the rules see it.
+/// The request as the rules see it: for an object input, the subject a
+/// rule would be written for.
 struct Subject {
     agent: AgentId,
     tool: String,
     input: String,
     working_dir: Option<String>,
+}
+
+/// The subject "Always allow" writes its rule for: a string input itself;
+/// for an object, the first element of its subject the rules do not allow
+/// yet (the first, when they allow them all).
+fn subject_to_allow(
+    tool: &str,
+    input: &Value,
+    working_dir: Option<&str>,
+    policy: &CompiledPolicy,
+) -> Result<String> {
+    let found = subjects(policy.catalog().get(tool), input)
+        .map_err(|e| Error::invalid("input", e.to_string()))?;
+    let request = |s| {
+        let r = Request::new(tool, s);
+        match working_dir {
+            Some(dir) => r.with_working_dir(dir),
+            None => r,
+        }
+    };
+    let first = found.first().copied().unwrap_or_default();
+    Ok(found
+        .iter()
+        .copied()
+        .find(|s| policy.decide(&request(s)).action != Action::Allow)
+        .unwrap_or(first)
+        .to_owned())
 }
 
 impl Subject {
@@ -176,16 +212,25 @@ impl Bosun {
         let agent = AgentId::from_string(row.agent_id.clone());
         // Those who may decide the request: editors of its agent, admins.
         self.agent_for(principal, &agent, Capability::Edit).await?;
-        let working_dir: Option<String> =
-            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
-                .bind(&row.tool_call_id)
-                .fetch_one(self.db().pool())
-                .await?;
+        let input = match row.input() {
+            Value::String(text) => text,
+            object => {
+                let policy = self
+                    .compiled_policy(&principal.workspace_id, &agent)
+                    .await?;
+                subject_to_allow(
+                    &row.tool,
+                    &object,
+                    row.working_dir.as_deref(),
+                    &policy.compiled,
+                )?
+            }
+        };
         Ok(Subject {
             agent,
             tool: row.tool.clone(),
-            input: row.input.clone(),
-            working_dir,
+            input,
+            working_dir: row.working_dir.clone(),
         })
     }
 
@@ -198,8 +243,8 @@ impl Bosun {
         rule: &Rule,
         catalog: &bosun_policy::Catalog,
     ) -> Result<Vec<String>> {
-        let recent: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT tool_calls.input, tool_calls.working_dir FROM tool_calls \
+        let recent: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT tool_calls.input, tool_calls.input_json, tool_calls.working_dir FROM tool_calls \
              JOIN runs ON runs.id = tool_calls.run_id \
              WHERE runs.agent_id = $1 AND tool_calls.tool = $2 AND tool_calls.id <> $3 \
              ORDER BY tool_calls.created_at DESC LIMIT $4",
@@ -220,13 +265,23 @@ impl Bosun {
             catalog,
         );
         let mut matches: Vec<String> = Vec::new();
-        for (input, working_dir) in recent {
-            let mut request = Request::new(&subject.tool, &input);
-            if let Some(dir) = working_dir.as_deref() {
-                request = request.with_working_dir(dir);
+        for (text, json, working_dir) in recent {
+            let input = input::from_column(&text, json);
+            if alone
+                .decide_input(&subject.tool, &input, working_dir.as_deref())
+                .action
+                != Action::Allow
+            {
+                continue;
             }
-            if alone.decide(&request).action == Action::Allow && !matches.contains(&input) {
-                matches.push(input);
+            let shown = match &input {
+                Value::String(text) => text.clone(),
+                object => subjects(catalog.get(&subject.tool), object)
+                    .map(|s| s.join(", "))
+                    .unwrap_or_default(),
+            };
+            if !matches.contains(&shown) {
+                matches.push(shown);
             }
         }
         Ok(matches)

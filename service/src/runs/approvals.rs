@@ -7,11 +7,12 @@
 //! Nobody decides their own run's requests unless the workspace allows
 //! self-approval; a run a runtime key started counts as its creator's.
 
-use bosun_policy::{Action, Request};
+use bosun_policy::{Action, Decision, Request, structured};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::input;
 use super::tool_calls::{inbox_topic, tool_call_topic};
 use crate::agents::Capability;
 use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
@@ -19,6 +20,7 @@ use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
 use crate::notify::Notifier;
+use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
 
@@ -41,7 +43,12 @@ pub struct Approval {
     pub run_id: String,
     pub tool_call_id: ToolCallId,
     pub tool: String,
-    pub input: String,
+    /// A string, or a JSON object; redacted.
+    pub input: Value,
+    /// Where the call's relative paths start.
+    pub working_dir: Option<String>,
+    /// Why it was asked: the rule (`layer`, `rule_id`, `position`) or the mode.
+    pub reason: Value,
     pub risk: Value,
     pub status: String,
     pub requested_at: DateTime<Utc>,
@@ -69,8 +76,9 @@ pub struct Decider {
 pub struct ReviewDecision {
     /// `allow_once`, `always_allow`, `allow_for_run`, `edit` or `deny`.
     pub decision: String,
-    /// For `edit`: the input to run instead.
-    pub input: Option<String>,
+    /// For `edit`: the input to run instead, of the same shape as the
+    /// request's (a string, or an object the tool's schema accepts).
+    pub input: Option<Value>,
     /// For `always_allow`: the rule to add.
     pub rule: Option<RuleSuggestion>,
     /// Told to the agent (for a denial, why).
@@ -106,6 +114,9 @@ pub(super) struct ApprovalRow {
     pub(super) tool_call_id: String,
     pub(super) tool: String,
     pub(super) input: String,
+    pub(super) input_json: i64,
+    pub(super) working_dir: Option<String>,
+    reason: String,
     risk: String,
     status: String,
     requested_at: i64,
@@ -124,7 +135,8 @@ pub(super) struct ApprovalRow {
 fn columns() -> String {
     format!(
         "approvals.id, approvals.agent_id, agents.name AS agent_name, \
-         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.risk, approvals.status, \
+         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.input_json, tool_calls.working_dir, \
+         tool_calls.reason, approvals.risk, approvals.status, \
          approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
          runs.started_by, starters.name AS started_by_name, runs.started_by_key, {} AS starter",
         run_starter_sql("runs")
@@ -147,9 +159,14 @@ fn reviewable_by(user: &str, admin: &str, self_approval: &str) -> String {
 }
 
 const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
-     LEFT JOIN users starters ON starters.id = runs.started_by";
+     JOIN tool_calls ON tool_calls.id = approvals.tool_call_id LEFT JOIN users starters ON starters.id = runs.started_by";
 
 impl ApprovalRow {
+    /// The request's input, as kept (redacted).
+    pub(super) fn input(&self) -> Value {
+        input::from_column(&self.input, self.input_json)
+    }
+
     fn approval(&self) -> Approval {
         Approval {
             id: ApprovalId::from_string(self.id.clone()),
@@ -158,7 +175,9 @@ impl ApprovalRow {
             run_id: self.run_id.clone(),
             tool_call_id: ToolCallId::from_string(self.tool_call_id.clone()),
             tool: self.tool.clone(),
-            input: self.input.clone(),
+            input: self.input(),
+            working_dir: self.working_dir.clone(),
+            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
             risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
             status: self.status.clone(),
             requested_at: from_millis(self.requested_at),
@@ -234,25 +253,7 @@ impl Bosun {
         id: &ApprovalId,
         review: ReviewDecision,
     ) -> Result<Approval> {
-        let row = self.approval_row(principal, id).await?;
-        self.agent_for(
-            principal,
-            &AgentId::from_string(row.agent_id.clone()),
-            Capability::Edit,
-        )
-        .await?;
-        if row.starter.as_deref() == Some(principal.user_id.as_str())
-            && !self.self_approval_allowed(&principal.workspace_id).await?
-        {
-            let whose = if row.started_by.is_some() {
-                "you started this run"
-            } else {
-                "this run was started by a runtime key you created"
-            };
-            return Err(Error::forbidden(format!(
-                "{whose}; another reviewer must decide its requests"
-            )));
-        }
+        let row = self.decidable_row(principal, id).await?;
         let row = self.settled_row(principal, &row).await?;
         if row.status != "pending" {
             return Err(not_pending(&row));
@@ -263,39 +264,58 @@ impl Bosun {
             .map(|m| validate::text("message", m.trim(), 2_000))
             .transpose()?;
         let agent = AgentId::from_string(row.agent_id.clone());
-        // What "Allow for this run" remembers: the subject as the rules
+        // What "Allow for this run" remembers: each subject as the rules
         // read it, from where the call was made.
-        let allowed_subject = match decision {
+        let allowed_subjects = match decision {
             "allow_for_run" => {
                 let policy = self
                     .compiled_policy(&principal.workspace_id, &agent)
                     .await?;
-                let working_dir = self.working_dir_of(&row.tool_call_id).await?;
-                let mut request = Request::new(&row.tool, &row.input);
-                if let Some(dir) = working_dir.as_deref() {
-                    request = request.with_working_dir(dir);
+                let input = input::from_column(&row.input, row.input_json);
+                let subjects = bosun_policy::structured::subjects(
+                    policy.compiled.catalog().get(&row.tool),
+                    &input,
+                )
+                .map_err(|why| Error::invalid("input", why.to_string()))?;
+                subjects
+                    .into_iter()
+                    .map(|subject| {
+                        let mut request = Request::new(&row.tool, subject);
+                        if let Some(dir) = row.working_dir.as_deref() {
+                            request = request.with_working_dir(dir);
+                        }
+                        policy
+                            .compiled
+                            .normalized_subject(&request)
+                            .map_err(|why| super::allowances::not_allowable(&why))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            }
+            _ => Vec::new(),
+        };
+        let edited = match decision {
+            "edit" => {
+                let input = review.input.ok_or_else(|| {
+                    Error::invalid("input", "is required to approve with changes")
+                })?;
+                let decided = self.edited_decision(principal, &row, &input).await?;
+                if decided.action == Action::Deny {
+                    return Err(Error::Unprocessable {
+                        code: "edited_input_denied",
+                        message: "input: the rules deny the edited input; it cannot be approved"
+                            .into(),
+                    });
                 }
-                let subject = policy
-                    .compiled
-                    .normalized_subject(&request)
-                    .map_err(|why| super::allowances::not_allowable(&why))?;
-                Some(subject)
+                let run = crate::ids::RunId::from_string(row.run_id.clone());
+                let mut kept = input;
+                crate::redact::redact(&mut kept, &self.issued_values(&run).await?);
+                Some(kept)
             }
             _ => None,
         };
-        let final_input = match decision {
-            "edit" => {
-                let input = review.input.filter(|i| !i.is_empty()).ok_or_else(|| {
-                    Error::invalid("input", "is required to approve with changes")
-                })?;
-                if input.contains('\0') {
-                    return Err(Error::invalid("input", "must not contain NUL characters"));
-                }
-                self.check_edited_input(principal, &agent, &row, &input)
-                    .await?;
-                input
-            }
-            _ => row.input.clone(),
+        let final_input = match &edited {
+            Some(edited) => input::to_column(edited).0,
+            None => row.input.clone(),
         };
         let rule_list = match (decision, &review.rule) {
             ("always_allow", Some(rule)) => Some(match rule.scope.as_str() {
@@ -380,28 +400,33 @@ impl Bosun {
             }
             _ => None,
         };
-        let allowance = match &allowed_subject {
-            Some(subject) => {
-                let allowance = RunAllowanceId::generate();
-                // The same subject allowed twice (two of its requests were
-                // waiting) keeps the first grant.
-                sqlx::query(
-                    "INSERT INTO run_allowances (id, workspace_id, run_id, tool, subject, approval_id, granted_by, \
-                     granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, tool, subject) DO NOTHING",
-                )
-                .bind(allowance.as_str())
-                .bind(principal.workspace_id.as_str())
-                .bind(&row.run_id)
-                .bind(&row.tool)
-                .bind(subject)
-                .bind(id.as_str())
-                .bind(principal.user_id.as_str())
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?;
-                Some(json!({ "id": allowance, "tool": row.tool, "subject": subject }))
-            }
-            None => None,
+        let mut allowances = Vec::new();
+        for subject in &allowed_subjects {
+            let allowance = RunAllowanceId::generate();
+            // The same subject allowed twice (two of its requests were
+            // waiting) keeps the first grant.
+            sqlx::query(
+                "INSERT INTO run_allowances (id, workspace_id, run_id, tool, subject, approval_id, granted_by, \
+                 granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, tool, subject) DO NOTHING",
+            )
+            .bind(allowance.as_str())
+            .bind(principal.workspace_id.as_str())
+            .bind(&row.run_id)
+            .bind(&row.tool)
+            .bind(subject)
+            .bind(id.as_str())
+            .bind(principal.user_id.as_str())
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+            allowances.push(json!({ "id": allowance, "tool": row.tool, "subject": subject }));
+        }
+        // One object for the usual single subject; every subject's for an
+        // array subject (several recipients).
+        let allowance = match allowances.len() {
+            0 => None,
+            1 => allowances.pop(),
+            _ => Some(Value::Array(allowances)),
         };
         let outcome = if decision == "deny" { "deny" } else { "allow" };
         sqlx::query("UPDATE tool_calls SET outcome = $1, final_input = $2, message = $3, decided_at = $4 WHERE id = $5")
@@ -415,7 +440,7 @@ impl Bosun {
         let data = json!({
             "approval_id": id, "tool_call_id": row.tool_call_id, "tool": row.tool, "reviewer": principal.user_id,
             "decision": decision, "outcome": outcome, "message": message,
-            "edited_input": (decision == "edit").then_some(&final_input),
+            "edited_input": edited,
             "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
             "run_allowance": allowance,
         });
@@ -507,40 +532,110 @@ impl Bosun {
         Ok(closed)
     }
 
-    /// An edited input must not be something the rules deny outright: a
-    /// reviewer approves a changed call, not a way around the guardrails.
-    async fn check_edited_input(
+    /// What the rules would decide for a request's call with `input`
+    /// instead: what the reviewer previews before approving an edit (same
+    /// authorization as deciding), and what refuses an edit the rules deny
+    /// outright — a reviewer approves a changed call, not a way around the
+    /// guardrails. Every subject of an object input is judged.
+    pub async fn preview_edit(
         &self,
         principal: &Principal,
-        agent: &AgentId,
-        row: &ApprovalRow,
-        input: &str,
-    ) -> Result<()> {
-        let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
-        // Relative paths in the edit start where the original call's did.
-        let working_dir = self.working_dir_of(&row.tool_call_id).await?;
-        let mut request = Request::new(&row.tool, input);
-        if let Some(dir) = working_dir.as_deref() {
-            request = request.with_working_dir(dir);
-        }
-        let decision = policy.compiled.decide(&request);
-        if decision.action == Action::Deny {
-            return Err(Error::Unprocessable {
-                code: "edited_input_denied",
-                message: "input: the rules deny the edited input; it cannot be approved".into(),
-            });
-        }
-        Ok(())
+        id: &ApprovalId,
+        input: &Value,
+    ) -> Result<Decision> {
+        let row = self.decidable_row(principal, id).await?;
+        self.edited_decision(principal, &row, input).await
     }
 
-    /// The working directory a call was made from, if it gave one.
-    async fn working_dir_of(&self, tool_call: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT working_dir FROM tool_calls WHERE id = $1")
-                .bind(tool_call)
-                .fetch_one(self.db().pool())
-                .await?,
+    /// The rules' decision on an edit of `row`'s input, checked first: of
+    /// the request's shape (a string for a string, an object the tool's
+    /// schema accepts for an object), without NUL characters.
+    async fn edited_decision(
+        &self,
+        principal: &Principal,
+        row: &ApprovalRow,
+        input: &Value,
+    ) -> Result<Decision> {
+        match (row.input_json != 0, input) {
+            (false, Value::String(text)) if text.is_empty() => {
+                return Err(Error::invalid(
+                    "input",
+                    "is required to approve with changes",
+                ));
+            }
+            (false, Value::String(_)) | (true, Value::Object(_)) => {}
+            (false, _) => {
+                return Err(Error::invalid(
+                    "input",
+                    "must be a string, like the request's",
+                ));
+            }
+            (true, _) => {
+                return Err(Error::invalid(
+                    "input",
+                    "must be a JSON object, like the request's",
+                ));
+            }
+        }
+        input::check(self, &principal.workspace_id, &row.tool, input).await?;
+        if input::holds_nul(input) {
+            return Err(Error::invalid("input", "must not contain NUL characters"));
+        }
+        let agent = AgentId::from_string(row.agent_id.clone());
+        let policy = self
+            .compiled_policy(&principal.workspace_id, &agent)
+            .await?;
+        // The agent fills redaction markers back in with its own secrets
+        // (`redact::restore`): an edit may keep them only where they were,
+        // in a call that still goes where the original went, or a reviewer
+        // could have the agent send its credentials somewhere else.
+        if redact::has_markers(input) {
+            let original = input::from_column(&row.input, row.input_json);
+            let tool = policy.compiled.catalog().get(&row.tool);
+            let same_subject = matches!(
+                (structured::subjects(tool, input), structured::subjects(tool, &original)),
+                (Ok(edited), Ok(was)) if edited == was
+            );
+            if !same_subject || !redact::markers_in_place(input, &original) {
+                return Err(Error::Unprocessable {
+                    code: "edited_input_moves_secrets",
+                    message:
+                        "input: a redacted value may stay only where it was, in a call to the same \
+                              subject; remove it or change nothing the call is judged by"
+                            .into(),
+                });
+            }
+        }
+        // Relative paths in the edit start where the original call's did.
+        Ok(policy
+            .compiled
+            .decide_input(&row.tool, input, row.working_dir.as_deref()))
+    }
+
+    /// A request the principal may decide: an editor of its agent or an
+    /// admin, and not its run's starter (or its key's creator) unless the
+    /// workspace allows self-approval.
+    async fn decidable_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
+        let row = self.approval_row(principal, id).await?;
+        self.agent_for(
+            principal,
+            &AgentId::from_string(row.agent_id.clone()),
+            Capability::Edit,
         )
+        .await?;
+        if row.starter.as_deref() == Some(principal.user_id.as_str())
+            && !self.self_approval_allowed(&principal.workspace_id).await?
+        {
+            let whose = if row.started_by.is_some() {
+                "you started this run"
+            } else {
+                "this run was started by a runtime key you created"
+            };
+            return Err(Error::forbidden(format!(
+                "{whose}; another reviewer must decide its requests"
+            )));
+        }
+        Ok(row)
     }
 
     /// The active members who may decide a request now, by name: what the

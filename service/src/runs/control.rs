@@ -40,6 +40,7 @@ pub struct RunDetails {
 pub struct WaitingRequest {
     pub approval_id: ApprovalId,
     pub tool: String,
+    /// What the request is about: its input's subject.
     pub input: String,
     pub requested_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -84,6 +85,7 @@ struct PendingRow {
     tool_call_id: String,
     tool: String,
     input: String,
+    input_json: i64,
     requested_at: i64,
     expires_at: i64,
 }
@@ -103,7 +105,7 @@ impl Bosun {
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
         let pending: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, tool_call_id, tool, input, requested_at, expires_at FROM approvals \
+            "SELECT id, tool_call_id, tool, input, input_json, requested_at, expires_at FROM approvals \
              WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
         )
         .bind(run.as_str())
@@ -115,10 +117,17 @@ impl Bosun {
             let deciders = self
                 .approval_deciders(&principal.workspace_id, &approval_id)
                 .await?;
+            let input = super::input::subject_line(
+                self,
+                &principal.workspace_id,
+                &request.tool,
+                &super::input::from_column(&request.input, request.input_json),
+            )
+            .await;
             waiting.push(WaitingRequest {
                 approval_id,
                 tool: request.tool,
-                input: request.input,
+                input,
                 requested_at: from_millis(request.requested_at),
                 expires_at: from_millis(request.expires_at),
                 deciders,
@@ -176,7 +185,7 @@ impl Bosun {
         let cancelled: Vec<PendingRow> = sqlx::query_as(
             "UPDATE approvals SET status = 'cancelled', decision = 'cancelled', decided_by = $1, \
              decided_at = $2, message = $3 WHERE run_id = $4 AND status = 'pending' \
-             RETURNING id, tool_call_id, tool, input, requested_at, expires_at",
+             RETURNING id, tool_call_id, tool, input, input_json, requested_at, expires_at",
         )
         .bind(principal.user_id.as_str())
         .bind(to_millis(now))

@@ -33,7 +33,10 @@ pub(crate) struct NewToolCall {
     pub key_id: String,
     pub run_id: String,
     pub tool: String,
+    /// A string input as it is, or an object input as JSON text (redacted).
     pub input: String,
+    /// Whether `input` is JSON text.
+    pub input_json: bool,
     pub working_dir: Option<String>,
     pub idempotency_key: Option<String>,
     pub decision: &'static str,
@@ -197,8 +200,8 @@ async fn write_and_notify(
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
     format!(
         "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-         reason, risk, approval_id, created_at, decided_at) VALUES {}{tail}",
-        value_rows(backend, rows, 13)
+         reason, risk, approval_id, created_at, decided_at, input_json) VALUES {}{tail}",
+        value_rows(backend, rows, 14)
     )
 }
 
@@ -222,7 +225,8 @@ fn insert_calls<'q>(
             .bind(call.risk.as_str())
             .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
             .bind(at)
-            .bind(call.outcome.map(|_| at));
+            .bind(call.outcome.map(|_| at))
+            .bind(i64::from(call.input_json));
     }
     insert
 }
@@ -266,7 +270,8 @@ async fn write_batch(
         if let Some(approval) = &call.approval {
             sqlx::query(
                 "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, \
-                 status, requested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
+                 status, requested_at, expires_at, input_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)",
             )
             .bind(approval.id.as_str())
             .bind(approval.workspace_id.as_str())
@@ -278,6 +283,7 @@ async fn write_batch(
             .bind(call.risk.as_str())
             .bind(to_millis(call.at))
             .bind(approval.expires_at)
+            .bind(i64::from(call.input_json))
             .execute(&mut *tx)
             .await?;
         }
@@ -321,6 +327,7 @@ mod tests {
             run_id: run.into(),
             tool: "system_shell".into(),
             input: "ls".into(),
+            input_json: false,
             working_dir: None,
             idempotency_key: None,
             decision: "allow",

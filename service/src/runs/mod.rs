@@ -8,6 +8,7 @@ pub mod always_allow;
 pub mod approvals;
 pub mod control;
 pub(crate) mod decision_log;
+pub(crate) mod input;
 pub mod keys;
 pub mod tool_calls;
 

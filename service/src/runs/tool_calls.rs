@@ -2,15 +2,19 @@
 //! compiled rules and answers allow, deny, or pending (an approval request
 //! for a reviewer), and records the request, the decision and, later, the
 //! result, each in the transaction of the state it describes.
+//!
+//! An input is a string or a JSON object (see [`super::input`]); what is
+//! kept of it is redacted, and an object is judged by its subject.
 
 use std::time::Duration;
 
-use bosun_policy::{Action, Decision, Reason, Request, Risk};
+use bosun_policy::{Action, Decision, Reason, Risk};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::decision_log::{NewApproval, NewToolCall, Recorded};
+use super::input;
 use super::{ActiveRun, AgentKey, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
@@ -22,7 +26,8 @@ use crate::{Bosun, Error, Result, validate};
 #[derive(Clone, Debug, Default)]
 pub struct ToolCallRequest {
     pub tool: String,
-    pub input: String,
+    /// A string, or a JSON object judged by the tool's subject.
+    pub input: Value,
     /// Retrying with the same key returns the same call.
     pub idempotency_key: Option<String>,
     /// Where relative paths start.
@@ -39,8 +44,12 @@ pub struct ToolCallState {
     pub risk: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_id: Option<ApprovalId>,
-    /// The input to use: the reviewer's edit, or the original.
-    pub input: String,
+    /// The input as kept (redacted): the reviewer's edit, or the original.
+    pub input: Value,
+    /// Whether a reviewer edited the input. If not, the agent runs its own
+    /// input; if so, it runs this one with any `[redacted…]` marker filled
+    /// in from its own (see [`crate::redact::restore`]).
+    pub edited: bool,
     /// The reviewer's message, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -60,6 +69,7 @@ struct ToolCallRow {
     run_id: String,
     tool: String,
     input: String,
+    input_json: i64,
     outcome: Option<String>,
     final_input: Option<String>,
     message: Option<String>,
@@ -78,17 +88,20 @@ impl ToolCallRow {
             reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
             risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
             approval_id: self.approval_id.clone().map(ApprovalId::from_string),
-            input: self
+            input: input::from_column(
+                self.final_input.as_deref().unwrap_or(&self.input),
+                self.input_json,
+            ),
+            edited: self
                 .final_input
-                .clone()
-                .unwrap_or_else(|| self.input.clone()),
+                .as_ref()
+                .is_some_and(|edited| *edited != self.input),
             message: self.message.clone(),
         }
     }
 }
 
-const COLUMNS: &str = "id, run_id, tool, input, outcome, final_input, message, reason, risk, approval_id, result, error";
-const MAX_ARGUMENT_BYTES: usize = 64 * 1024;
+const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ERROR_CHARS: usize = 64 * 1024;
 
 impl Bosun {
@@ -125,9 +138,7 @@ impl Bosun {
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
         validate::identifier("tool", &request.tool)?;
-        if request.input.len() > MAX_ARGUMENT_BYTES {
-            return Err(Error::invalid("input", "must be at most 64 KiB"));
-        }
+        input::check(self, &key.workspace_id, &request.tool, &request.input).await?;
         if let Some(dir) = &request.working_dir {
             validate::text("working_dir", dir, 4096)?;
         }
@@ -138,6 +149,12 @@ impl Bosun {
             }
         }
         let (decision, rule, allowance) = self.decide(key, active, &request).await;
+        // Decided on the input as sent; kept only redacted, and so is what
+        // the decision quotes of it (a command's words).
+        let issued = self.issued_values(run).await?;
+        let mut kept = request.input.clone();
+        crate::redact::redact(&mut kept, &issued);
+        let (kept_text, kept_json) = input::to_column(&kept);
         let now = self.now();
         let id = ToolCallId::generate();
         let outcome = match decision.action {
@@ -146,13 +163,17 @@ impl Bosun {
             Action::Ask => None,
         };
         let approval = (decision.action == Action::Ask).then(ApprovalId::generate);
-        let reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
-        let risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
+        let mut reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
+        let mut risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
+        let mut commands = serde_json::to_value(&decision.commands).unwrap_or(Value::Null);
+        for quoted in [&mut reason, &mut risk, &mut commands] {
+            crate::redact::redact_issued(quoted, &issued);
+        }
 
-        let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": request.input,
+        let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
                                 "working_dir": request.working_dir });
         let mut decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
-                              "risk": risk, "commands": decision.commands });
+                              "risk": risk, "commands": commands });
         if let Some(allowance) = allowance {
             decided["run_allowance"] = allowance;
         }
@@ -178,9 +199,11 @@ impl Bosun {
             key_id: key.key_id.to_string(),
             run_id: run.to_string(),
             tool: request.tool,
-            // The trace's event holds the input exactly; the row, which
-            // PostgreSQL's `text` must be able to take, holds it NUL-escaped.
-            input: nul_escaped(&request.input).into_owned(),
+            // The trace's event holds the kept input exactly; the row, which
+            // PostgreSQL's `text` must be able to take, holds a string
+            // NUL-escaped (an object as JSON text, whose escapes do it).
+            input: kept_text,
+            input_json: kept_json,
             working_dir: request.working_dir,
             idempotency_key: request.idempotency_key.clone(),
             decision: decision.action.as_str(),
@@ -201,7 +224,8 @@ impl Bosun {
                 reason,
                 risk,
                 approval_id: approval,
-                input: request.input,
+                input: kept,
+                edited: false,
                 message: None,
             }),
             Recorded::DuplicateIdempotencyKey => {
@@ -267,7 +291,19 @@ impl Bosun {
                 message: "this call's result was already reported".into(),
             });
         }
-        let (output, error) = match (result.output, result.error) {
+        // A tool may echo a credential it was handed (`env`, a request's
+        // headers): the trace must not keep it.
+        let issued = self
+            .issued_values(&RunId::from_string(row.run_id.clone()))
+            .await?;
+        let (mut output, mut error) = (result.output, result.error);
+        if let Some(output) = output.as_mut() {
+            crate::redact::redact_issued(output, &issued);
+        }
+        if let Some(error) = error.as_mut() {
+            crate::redact::redact_text(error, &issued);
+        }
+        let (output, error) = match (output, error) {
             (Some(output), None) => (Some(output), None),
             // What a tool said is kept as it was, NUL characters included.
             (None, Some(error)) if error.chars().count() > MAX_ERROR_CHARS => {
@@ -341,7 +377,7 @@ impl Bosun {
         // No tool takes a NUL character, and each would read one its own
         // way (a C string ends there): an input holding one is refused
         // before any rule could misjudge it.
-        if request.input.contains('\0') {
+        if input::holds_nul(&request.input) {
             return deny(
                 "the input holds a NUL character, which no tool takes".into(),
                 "NUL character in the input",
@@ -364,11 +400,15 @@ impl Bosun {
             .await;
         match policy {
             Ok(policy) => {
-                let mut query = Request::new(&request.tool, &request.input);
-                if let Some(dir) = &request.working_dir {
-                    query = query.with_working_dir(dir);
-                }
-                let (decision, allowance) = self.decide_in_run(run, &policy.compiled, &query).await;
+                let (decision, allowance) = self
+                    .decide_in_run(
+                        run,
+                        &policy.compiled,
+                        &request.tool,
+                        &request.input,
+                        request.working_dir.as_deref(),
+                    )
+                    .await;
                 let rule = policy.rule_snapshot(&decision.reason);
                 (decision, rule, allowance)
             }
