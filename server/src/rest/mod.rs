@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod sharing;
 pub mod tools;
 pub mod traces;
+pub mod webhooks;
 pub mod workspace;
 
 use axum::Router;
@@ -132,6 +133,13 @@ pub fn router() -> Router<AppState> {
         .route(
             "/approvals/{id}/decision",
             axum::routing::post(approvals::decide),
+        )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/me/notifications",
+            get(webhooks::my_notifications).put(webhooks::set_my_notifications),
         )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

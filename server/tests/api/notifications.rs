@@ -1,0 +1,650 @@
+//! Webhooks and request emails, delivered to a real HTTP receiver and a
+//! real SMTP server (Python's aiosmtpd) that the tests start: signed,
+//! shaped as documented, retried, never in the way of a decision, and
+//! sent once however many servers share the database.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use bosun_service::identity::Role;
+use hmac::{Hmac, Mac as _};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{
+    TestApp, api_call as call, error_code, occurrences_in_store, spawn_app, spawn_app_with,
+};
+use crate::runtime::{Setup, setup};
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub(crate) struct Received {
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+#[derive(Clone, Default)]
+struct ReceiverState {
+    received: Arc<Mutex<Vec<Received>>>,
+    /// Answer 500 to this many requests first.
+    fail_first: Arc<AtomicUsize>,
+    /// Answer only after this long.
+    delay: Arc<Mutex<Duration>>,
+}
+
+/// A real HTTP server on loopback that records what webhooks post to it.
+pub(crate) struct Receiver {
+    pub url: String,
+    state: ReceiverState,
+}
+
+async fn receive(
+    State(state): State<ReceiverState>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
+    let delay = *state.delay.lock().unwrap();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    state
+        .received
+        .lock()
+        .unwrap()
+        .push(Received { headers, body });
+    let failing = state
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}
+
+impl Receiver {
+    pub(crate) async fn start() -> Self {
+        let state = ReceiverState::default();
+        let router = axum::Router::new()
+            .route("/hooks/{*rest}", axum::routing::post(receive))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/hooks/team-alerts",
+            listener.local_addr().unwrap()
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { url, state }
+    }
+
+    fn fail_first(&self, times: usize) {
+        self.state.fail_first.store(times, Ordering::SeqCst);
+    }
+
+    fn answer_after(&self, delay: Duration) {
+        *self.state.delay.lock().unwrap() = delay;
+    }
+
+    pub(crate) fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// The bodies of the requests for `event`, parsed.
+    pub(crate) fn events(&self, event: &str) -> Vec<Value> {
+        self.received()
+            .iter()
+            .map(|r| serde_json::from_str::<Value>(&r.body).unwrap())
+            .filter(|body| body["event"] == event)
+            .collect()
+    }
+
+    /// Waits until `event` has come `count` times.
+    pub(crate) async fn wait_for(&self, event: &str, count: usize) -> Vec<Value> {
+        wait_until(&format!("{count} × {event}"), || {
+            let events = self.events(event);
+            (events.len() >= count).then_some(events)
+        })
+        .await
+    }
+}
+
+/// Polls `check` until it answers, for at most 20 seconds.
+pub(crate) async fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    wait_for_async(what, || std::future::ready(check())).await
+}
+
+/// [`wait_until`] for a check that makes requests.
+pub(crate) async fn wait_for_async<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "waited 20 s for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What a receiver computes to check a delivery, by the README's recipe.
+fn expected_signature(secret: &str, timestamp: &str, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn add_webhook(s: &Setup, url: &str, events: &[&str]) -> Value {
+    let (status, webhook) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({ "url": url, "events": events }),
+    )
+    .await;
+    assert_eq!(status, 201, "{webhook}");
+    webhook
+}
+
+/// A second admin, to decide the first admin's runs' requests.
+async fn reviewer(app: &TestApp) -> String {
+    app.create_user("rev@example.com", Role::Admin).await;
+    app.token_for("rev@example.com").await
+}
+
+async fn deliveries(s: &Setup, webhook: &str) -> Vec<Value> {
+    s.app
+        .api_json(&format!("/api/v1/webhooks/{webhook}/deliveries"), &s.admin)
+        .await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn a_webhook_hears_of_a_request_its_decision_and_the_runs_end_signed_with_its_secret() {
+    let s = setup(spawn_app().await).await;
+    let reviewer = reviewer(&s.app).await;
+    let receiver = Receiver::start().await;
+    let webhook = add_webhook(
+        &s,
+        &receiver.url,
+        &[
+            "approval.requested",
+            "approval.resolved",
+            "run.finished",
+            "run.failed",
+        ],
+    )
+    .await;
+    let secret = webhook["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 32, "a generated secret is long: {secret}");
+
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "system_shell", "make deploy").await;
+    assert_eq!(asked["decision"], "pending");
+    let approval = asked["approval_id"].as_str().unwrap();
+
+    let requested = receiver.wait_for("approval.requested", 1).await;
+    let body = &requested[0];
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 6, "{body}");
+    for key in ["id", "event", "at", "workspace_id", "url", "data"] {
+        assert!(body.get(key).is_some(), "{key} in {body}");
+    }
+    assert!(chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).is_ok());
+    assert_eq!(
+        body["url"],
+        format!("{}/inbox?request={approval}", s.app.address)
+    );
+    assert_eq!(body["data"]["approval_id"], approval);
+    assert_eq!(body["data"]["run_id"], run.as_str());
+    assert_eq!(body["data"]["agent"]["name"], "Janitor");
+    assert_eq!(body["data"]["tool"], "system_shell");
+    assert_eq!(body["data"]["input"], "make deploy");
+    assert!(body["data"]["risk"]["level"].is_string());
+
+    // The receiver checks the signature with the secret it was shown.
+    let delivery = receiver.received().remove(0);
+    let timestamp = delivery.headers["x-bosun-timestamp"].to_str().unwrap();
+    let sent_at: i64 = timestamp.parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 60);
+    assert_eq!(
+        delivery.headers["x-bosun-signature"].to_str().unwrap(),
+        expected_signature(&secret, timestamp, &delivery.body)
+    );
+    assert_eq!(delivery.headers["content-type"], "application/json");
+    assert!(!delivery.body.contains(&secret));
+    assert!(
+        !expected_signature("another secret", timestamp, &delivery.body)
+            .eq(delivery.headers["x-bosun-signature"].to_str().unwrap())
+    );
+
+    let (status, _) = call(
+        s.base(),
+        &reviewer,
+        Method::POST,
+        &format!("/api/v1/approvals/{approval}/decision"),
+        json!({"decision": "deny", "message": "not today"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let resolved = receiver.wait_for("approval.resolved", 1).await;
+    assert_eq!(resolved[0]["data"]["decision"], "deny");
+    assert_eq!(resolved[0]["data"]["outcome"], "deny");
+    assert_eq!(resolved[0]["data"]["reviewer"]["name"], "rev");
+    assert_eq!(resolved[0]["data"]["message"], "not today");
+
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/finish"),
+        json!({"status": "failed", "output": {"error": "denied"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let finished = receiver.wait_for("run.finished", 1).await;
+    let failed = receiver.wait_for("run.failed", 1).await;
+    assert_eq!(finished[0]["data"]["status"], "failed");
+    assert_eq!(failed[0]["data"]["run_id"], run.as_str());
+    assert_eq!(
+        finished[0]["url"],
+        format!("{}/traces/{run}", s.app.address)
+    );
+    assert_ne!(finished[0]["id"], failed[0]["id"]);
+
+    let log = deliveries(&s, webhook["id"].as_str().unwrap()).await;
+    assert_eq!(log.len(), 4, "{log:?}");
+    for delivery in &log {
+        assert_eq!(delivery["status"], "delivered", "{delivery}");
+        assert_eq!(delivery["attempts"], 1);
+        assert_eq!(delivery["last_status"], 204);
+    }
+    // Each event was sent once.
+    assert_eq!(receiver.received().len(), 4);
+}
+
+#[tokio::test]
+async fn an_expired_request_is_announced_as_approval_expired() {
+    let s = setup(spawn_app().await).await;
+    let receiver = Receiver::start().await;
+    add_webhook(
+        &s,
+        &receiver.url,
+        &["approval.expired", "approval.resolved"],
+    )
+    .await;
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::PATCH,
+        "/api/v1/workspace",
+        json!({"approval_ttl_seconds": 1}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "system_shell", "make deploy").await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    s.app.bosun.expire_due_approvals().await.unwrap();
+    let expired = receiver.wait_for("approval.expired", 1).await;
+    assert_eq!(expired[0]["data"]["approval_id"], asked["approval_id"]);
+    assert_eq!(expired[0]["data"]["decision"], "expired");
+    assert!(expired[0]["data"]["reviewer"].is_null());
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(receiver.events("approval.resolved").is_empty());
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_first_gets_the_same_delivery_again_until_it_answers() {
+    let app = spawn_app_with(|config| {
+        config.service.delivery_retry = Duration::from_millis(300);
+    })
+    .await;
+    let s = setup(app).await;
+    let receiver = Receiver::start().await;
+    receiver.fail_first(2);
+    let webhook = add_webhook(&s, &receiver.url, &["approval.requested"]).await;
+    let webhook = webhook["id"].as_str().unwrap();
+
+    let run = s.running(&s.admin).await;
+    s.ask(&run, "system_shell", "make deploy").await;
+
+    let tries = receiver.wait_for("approval.requested", 3).await;
+    assert_eq!(tries.len(), 3);
+    assert!(
+        tries.iter().all(|body| body == &tries[0]),
+        "a retry sends the same body, with the same id"
+    );
+    let log = wait_for_async("the delivery to be recorded as delivered", || async {
+        let log = deliveries(&s, webhook).await;
+        (log[0]["status"] == "delivered").then_some(log)
+    })
+    .await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["attempts"], 3);
+    assert_eq!(log[0]["last_status"], 204);
+}
+
+#[tokio::test]
+async fn a_receiver_that_is_down_or_slow_delays_no_decision() {
+    let s = setup(spawn_app().await).await;
+    let reviewer = reviewer(&s.app).await;
+    let slow = Receiver::start().await;
+    slow.answer_after(Duration::from_secs(30));
+    add_webhook(&s, &slow.url, &["approval.requested", "approval.resolved"]).await;
+    // Nothing listens on a port that was just freed.
+    let closed = format!("http://127.0.0.1:{}/hooks/x", crate::restart::free_port());
+    let down = add_webhook(&s, &closed, &["approval.requested"]).await;
+
+    let run = s.running(&s.admin).await;
+    for i in 0..3 {
+        let started = Instant::now();
+        let asked = s
+            .ask(&run, "system_shell", &format!("make deploy-{i}"))
+            .await;
+        let approval = asked["approval_id"].as_str().unwrap().to_owned();
+        // Let the deliveries start, so the slow one holds its connection.
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let deciding = Instant::now();
+        let (status, _) = call(
+            s.base(),
+            &reviewer,
+            Method::POST,
+            &format!("/api/v1/approvals/{approval}/decision"),
+            json!({"decision": "allow_once"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            deciding.elapsed() < Duration::from_secs(1),
+            "deciding took {:?}",
+            deciding.elapsed()
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+    let log = wait_for_async("the closed port's failure to be recorded", || async {
+        let log = deliveries(&s, down["id"].as_str().unwrap()).await;
+        log.iter()
+            .any(|d| d["last_error"].is_string())
+            .then_some(log)
+    })
+    .await;
+    let failed = log.iter().find(|d| d["last_error"].is_string()).unwrap();
+    assert_eq!(failed["status"], "pending", "it is tried again later");
+    let error = failed["last_error"].as_str().unwrap();
+    assert!(error.starts_with("could not connect"), "{error}");
+    assert!(!error.contains("/hooks/x"), "the URL stays out: {error}");
+}
+
+#[tokio::test]
+async fn webhooks_to_internal_addresses_are_refused_unless_private_urls_are_allowed() {
+    let app = spawn_app_with(|config| config.service.allow_private_urls = false).await;
+    let admin = app.token_for("admin@example.com").await;
+    let create = |url: &str, events: Value, kind: Value| {
+        let (base, admin) = (app.address.clone(), admin.clone());
+        let body = json!({ "url": url, "events": events, "kind": kind });
+        async move { call(&base, &admin, Method::POST, "/api/v1/webhooks", body).await }
+    };
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost:8080/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "https://user:pw@hooks.example.com/",
+        "ftp://hooks.example.com/",
+        "file:///etc/passwd",
+        "not a url",
+        "",
+    ] {
+        let (status, body) = create(url, json!(["approval.requested"]), Value::Null).await;
+        assert_eq!(status, 400, "{url}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("url:"),
+            "{url}: {body}"
+        );
+    }
+    for (events, kind, field) in [
+        (json!([]), Value::Null, "events:"),
+        (
+            json!(["approval.requested", "run.exploded"]),
+            Value::Null,
+            "events:",
+        ),
+        (json!(["run.finished"]), json!("teams"), "kind:"),
+    ] {
+        let (status, body) = create("https://hooks.example.com/x", events, kind).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{body}"
+        );
+    }
+    let (status, body) = call(
+        &app.address,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.example.com/x", "events": ["run.finished"], "secret": "short"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("secret:")
+    );
+    let (status, _) = call(
+        &app.address,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": "https://hooks.example.com/x", "events": ["run.finished"], "headers": {}}),
+    )
+    .await;
+    assert_eq!(status, 400, "unknown fields are refused");
+
+    // The same loopback receiver is fine where private URLs are allowed.
+    let allowed = spawn_app().await;
+    let admin = allowed.token_for("admin@example.com").await;
+    let (status, _) = call(
+        &allowed.address,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": "http://127.0.0.1:8080/hook", "events": ["run.finished"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn members_may_not_see_add_or_remove_webhooks() {
+    let app = spawn_app().await;
+    let admin = app.token_for("admin@example.com").await;
+    let (status, webhook) = call(
+        &app.address,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": "http://127.0.0.1:9/hook", "events": ["run.finished"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = webhook["id"].as_str().unwrap();
+    app.create_user("member@example.com", Role::Member).await;
+    let member = app.token_for("member@example.com").await;
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/webhooks".to_owned(), Value::Null),
+        (
+            Method::POST,
+            "/api/v1/webhooks".to_owned(),
+            json!({"url": "http://127.0.0.1:9/mine", "events": ["run.finished"]}),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/webhooks/{id}"),
+            Value::Null,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/webhooks/{id}/deliveries"),
+            Value::Null,
+        ),
+    ] {
+        let response =
+            crate::helpers::api_request(&app.address, &member, method.clone(), &path, body).await;
+        assert_eq!(response.status(), 403, "{method} {path}");
+        assert_eq!(error_code(response).await, "forbidden");
+    }
+    let listed = app.api_json("/api/v1/webhooks", &admin).await;
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        1,
+        "nothing changed"
+    );
+    let (status, _) = call(
+        &app.address,
+        "not a token",
+        Method::GET,
+        "/api/v1/webhooks",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_webhooks_secret_and_the_secrets_in_its_url_are_shown_once_and_stored_sealed() {
+    let s = setup(spawn_app().await).await;
+    let receiver = Receiver::start().await;
+    let path_secret = "T0PSECRET-path-9f8e7d";
+    let query_secret = "qs-token-5a4b3c2d";
+    let secret = "my-own-webhook-secret-0123456789";
+    let url = format!("{}/{path_secret}?token={query_secret}", receiver.url);
+    let (status, created) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": url, "events": ["approval.requested"], "secret": secret, "kind": "generic"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["secret"], secret);
+    let origin = receiver.url.split("/hooks").next().unwrap();
+    assert_eq!(created["url"], format!("{origin}/…"));
+
+    let listed = s.app.api_json("/api/v1/webhooks", &s.admin).await;
+    let text = listed.to_string();
+    assert_eq!(listed["items"][0]["url"], format!("{origin}/…"));
+    assert!(listed["items"][0].get("secret").is_none());
+    for hidden in [secret, path_secret, query_secret] {
+        assert!(!text.contains(hidden), "{hidden} listed: {text}");
+    }
+
+    // It still reaches the whole URL, and says nothing of it anywhere.
+    let run = s.running(&s.admin).await;
+    s.ask(&run, "system_shell", "make deploy").await;
+    receiver.wait_for("approval.requested", 1).await;
+    let trace = s
+        .app
+        .api_json("/api/v1/traces/export?format=json", &s.admin)
+        .await
+        .to_string();
+    for hidden in [secret, path_secret, query_secret] {
+        assert!(!trace.contains(hidden), "{hidden} in the trace");
+        assert!(!receiver.received()[0].body.contains(hidden));
+        assert_eq!(
+            occurrences_in_store(&s.app, hidden),
+            0,
+            "{hidden} stored readable"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_slack_webhook_gets_a_message_with_a_button_to_the_request() {
+    let s = setup(spawn_app().await).await;
+    let receiver = Receiver::start().await;
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": receiver.url, "events": ["approval.requested"], "kind": "slack"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "system_shell", "make deploy").await;
+    let received = wait_until("the Slack message", || receiver.received().pop()).await;
+    let message: Value = serde_json::from_str(&received.body).unwrap();
+    let text = message["text"].as_str().unwrap();
+    assert!(
+        text.contains("Janitor") && text.contains("system_shell") && text.contains("make deploy"),
+        "{text}"
+    );
+    let button = &message["blocks"][1]["elements"][0];
+    assert_eq!(button["type"], "button");
+    assert_eq!(
+        button["url"],
+        format!(
+            "{}/inbox?request={}",
+            s.app.address,
+            asked["approval_id"].as_str().unwrap()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_webhook_gets_nothing_more() {
+    let s = setup(spawn_app().await).await;
+    let receiver = Receiver::start().await;
+    let webhook = add_webhook(&s, &receiver.url, &["approval.requested"]).await;
+    let id = webhook["id"].as_str().unwrap();
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::DELETE,
+        &format!("/api/v1/webhooks/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::GET,
+        &format!("/api/v1/webhooks/{id}/deliveries"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let run = s.running(&s.admin).await;
+    s.ask(&run, "system_shell", "make deploy").await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(receiver.received().is_empty());
+}
