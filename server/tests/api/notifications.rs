@@ -266,7 +266,14 @@ async fn a_webhook_hears_of_a_request_its_decision_and_the_runs_end_signed_with_
     );
     assert_ne!(finished[0]["id"], failed[0]["id"]);
 
-    let log = deliveries(&s, webhook["id"].as_str().unwrap()).await;
+    // The receiver may have answered before the answer was recorded.
+    let log = wait_for_async("four deliveries recorded as delivered", || async {
+        let log = deliveries(&s, webhook["id"].as_str().unwrap()).await;
+        log.iter()
+            .all(|delivery| delivery["status"] == "delivered")
+            .then_some(log)
+    })
+    .await;
     assert_eq!(log.len(), 4, "{log:?}");
     for delivery in &log {
         assert_eq!(delivery["status"], "delivered", "{delivery}");
@@ -647,4 +654,581 @@ async fn a_deleted_webhook_gets_nothing_more() {
     s.ask(&run, "system_shell", "make deploy").await;
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert!(receiver.received().is_empty());
+}
+
+/// A real SMTP server (Python's aiosmtpd) on loopback, keeping each message
+/// it receives in a maildir.
+pub(crate) struct SmtpServer {
+    child: std::process::Child,
+    maildir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpServer {
+    pub(crate) async fn start_on(port: u16) -> Self {
+        let python = std::env::var("BOSUN_TEST_SMTP_PYTHON").expect(
+            "BOSUN_TEST_SMTP_PYTHON names a Python with aiosmtpd: run the tests with scripts/test, \
+             or install server/tests/smtp/requirements.txt into a virtualenv and point it there",
+        );
+        let maildir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let server = Self {
+            child,
+            maildir,
+            port,
+        };
+        wait_for_async("the SMTP server to listen", || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(drop)
+        })
+        .await;
+        server
+    }
+
+    pub(crate) async fn start() -> Self {
+        Self::start_on(crate::restart::free_port()).await
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as text with quoted-printable undone.
+    pub(crate) fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.path().join("mail/new")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+            .map(|raw| unquote(&raw))
+            .collect()
+    }
+
+    /// Waits until `count` messages came.
+    pub(crate) async fn wait_for(&self, count: usize) -> Vec<String> {
+        wait_until(&format!("{count} emails"), || {
+            let messages = self.messages();
+            (messages.len() >= count).then_some(messages)
+        })
+        .await
+    }
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes.
+fn unquote(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(byte) = joined
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The address a message was sent to.
+fn recipient(message: &str) -> String {
+    message
+        .lines()
+        .find_map(|line| line.strip_prefix("To: "))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn with_smtp(url: String, retry: Duration) -> impl FnOnce(&mut bosun_server::Config) {
+    move |config| {
+        config.service.smtp = Some(
+            bosun_service::notifications::SmtpSettings::parse(&url, "Bosun <bosun@example.com>")
+                .unwrap(),
+        );
+        config.service.delivery_retry = retry;
+    }
+}
+
+/// An agent `Deployer` of the admin's, edited by `editor@example.com` and
+/// run by `requester@example.com`, who starts a run that waits for
+/// approval of `make deploy`. Answers the approval's id.
+async fn request_from_a_member(app: &TestApp) -> String {
+    let admin = app.token_for("admin@example.com").await;
+    let base = app.address.clone();
+    let editor = app.create_user("editor@example.com", Role::Member).await;
+    let requester = app.create_user("requester@example.com", Role::Member).await;
+    app.create_user("bystander@example.com", Role::Member).await;
+    let (status, agent) = call(
+        &base,
+        &admin,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Deployer", "tools": ["system_shell"], "execution_mode": "restricted"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let agent = agent["id"].as_str().unwrap().to_owned();
+    for (user, level) in [(editor, "edit"), (requester, "run")] {
+        let (status, body) = call(
+            &base,
+            &admin,
+            Method::POST,
+            &format!("/api/v1/agents/{agent}/grants"),
+            json!({"user_id": user, "level": level}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (_, key) = call(
+        &base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "worker"}),
+    )
+    .await;
+    let key = key["key"].as_str().unwrap().to_owned();
+    let requester = app.token_for("requester@example.com").await;
+    let (status, run) = call(
+        &base,
+        &requester,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        json!({"input": {}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{run}");
+    let (status, _) = call(
+        &base,
+        &key,
+        Method::GET,
+        "/api/v1/runtime/runs/next?wait=2",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let run = run["id"].as_str().unwrap();
+    let started = Instant::now();
+    let (status, asked) = call(
+        &base,
+        &key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+        json!({"tool": "system_shell", "input": "make deploy"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked["decision"], "pending");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "asking took {:?}",
+        started.elapsed()
+    );
+    asked["approval_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_people_who_may_decide_a_request_are_emailed_unless_they_opted_out() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(with_smtp(smtp.url(), Duration::from_secs(10))).await;
+    app.create_user("quiet@example.com", Role::Admin).await;
+    let quiet = app.token_for("quiet@example.com").await;
+    let (status, settings) = call(
+        &app.address,
+        &quiet,
+        Method::GET,
+        "/api/v1/me/notifications",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), settings),
+        (200, json!({"email": true})),
+        "on by default"
+    );
+    let (status, settings) = call(
+        &app.address,
+        &quiet,
+        Method::PUT,
+        "/api/v1/me/notifications",
+        json!({"email": false}),
+    )
+    .await;
+    assert_eq!((status.as_u16(), settings), (200, json!({"email": false})));
+    let (status, _) = call(
+        &app.address,
+        &quiet,
+        Method::PUT,
+        "/api/v1/me/notifications",
+        json!({"email": "no"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let approval = request_from_a_member(&app).await;
+    let messages = smtp.wait_for(2).await;
+    // Give a third, wrong email time to arrive.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let messages = if smtp.messages().len() > messages.len() {
+        smtp.messages()
+    } else {
+        messages
+    };
+    let mut recipients: Vec<String> = messages.iter().map(|m| recipient(m)).collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        ["admin@example.com", "editor@example.com"],
+        "the admin and the agent's editor may decide; the one who opted out, the requester \
+         (who may not decide) and a bystander get nothing"
+    );
+    for message in &messages {
+        assert!(
+            message.contains("From: Bosun <bosun@example.com>"),
+            "{message}"
+        );
+        let subject = message
+            .lines()
+            .find(|l| l.starts_with("Subject: "))
+            .unwrap();
+        assert!(
+            subject.contains("Deployer") && subject.contains("system_shell"),
+            "{subject}"
+        );
+        for fact in [
+            "Agent: Deployer",
+            "Tool: system_shell",
+            "Input: make deploy",
+            "Risk: ",
+            "Run started by: requester",
+            &format!("{}/inbox?request={approval}", app.address),
+        ] {
+            assert!(message.contains(fact), "{fact} missing from {message}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_is_down_holds_up_nothing_and_gets_the_email_once_it_is_back() {
+    let port = crate::restart::free_port();
+    let app = spawn_app_with(with_smtp(
+        format!("smtp://127.0.0.1:{port}"),
+        Duration::from_millis(500),
+    ))
+    .await;
+    // Asking answers at once (checked inside), with nobody listening.
+    request_from_a_member(&app).await;
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let smtp = SmtpServer::start_on(port).await;
+    let messages = smtp.wait_for(1).await;
+    assert!(messages.iter().any(|m| recipient(m) == "admin@example.com"));
+}
+
+#[tokio::test]
+async fn without_smtp_settings_no_email_is_queued() {
+    let app = spawn_app().await;
+    assert!(app.config.service.smtp.is_none());
+    request_from_a_member(&app).await;
+    let receiver = Receiver::start().await;
+    let admin = app.token_for("admin@example.com").await;
+    // A webhook added now hears of the next request: by then the first
+    // has been through the queue.
+    let (status, _) = call(
+        &app.address,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": receiver.url, "events": ["run.finished"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let emails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE channel = 'email'")
+        .fetch_one(app.bosun.db().pool())
+        .await
+        .unwrap();
+    let cursor: i64 = sqlx::query_scalar("SELECT seq FROM notification_cursor")
+        .fetch_one(app.bosun.db().pool())
+        .await
+        .unwrap();
+    assert!(cursor > 0, "the request's event was read");
+    assert_eq!(emails, 0);
+}
+
+/// Two real `bosun serve` processes on one database, each with the
+/// environment `configure` adds, and an admin token.
+async fn two_servers(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    configure: impl Fn(&mut std::process::Command),
+) -> (crate::restart::Server, crate::restart::Server, String) {
+    let start = |port| {
+        crate::restart::serve_with(data_dir, database_url, port, |command| {
+            command.env("BOSUN_ALLOW_PRIVATE_URLS", "1");
+            configure(command);
+        })
+    };
+    // One after the other: the first creates the admin and the key file.
+    let first = start(crate::restart::free_port()).await;
+    let second = start(crate::restart::free_port()).await;
+    let admin = crate::restart::cli(
+        data_dir,
+        database_url,
+        &["admin", "create-token", "--email", "admin@example.com"],
+    );
+    (first, second, admin)
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_event_once() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::fresh_database_url().await;
+    let db = database_url.as_deref();
+    let (first, second, admin) = two_servers(data_dir.path(), db, |_| {}).await;
+    let receiver = Receiver::start().await;
+    // A slow receiver keeps each delivery in flight while the other
+    // server looks for work.
+    receiver.answer_after(Duration::from_millis(300));
+    let (status, webhook) = call(
+        &first.base,
+        &admin,
+        Method::POST,
+        "/api/v1/webhooks",
+        json!({"url": receiver.url, "events": ["approval.requested"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{webhook}");
+    let (_, agent) = call(
+        &first.base,
+        &admin,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Twin", "tools": ["delete_file"]}),
+    )
+    .await;
+    let agent = agent["id"].as_str().unwrap();
+    let (_, key) = call(
+        &first.base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "k"}),
+    )
+    .await;
+    let key = key["key"].as_str().unwrap();
+    let (_, run) = call(
+        &second.base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        json!({"input": {}}),
+    )
+    .await;
+    let run = run["id"].as_str().unwrap();
+    call(
+        &second.base,
+        key,
+        Method::GET,
+        "/api/v1/runtime/runs/next?wait=2",
+        Value::Null,
+    )
+    .await;
+
+    const REQUESTS: usize = 12;
+    let mut approvals = Vec::new();
+    for i in 0..REQUESTS {
+        let server = if i % 2 == 0 { &first } else { &second };
+        let (status, asked) = call(
+            &server.base,
+            key,
+            Method::POST,
+            &format!("/api/v1/runtime/runs/{run}/tool-calls"),
+            json!({"tool": "delete_file", "input": format!("/work/{i}")}),
+        )
+        .await;
+        assert_eq!(status, 200, "{asked}");
+        approvals.push(asked["approval_id"].as_str().unwrap().to_owned());
+    }
+    receiver.wait_for("approval.requested", REQUESTS).await;
+    // Time for a second copy of any of them to arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut heard: Vec<String> = receiver
+        .events("approval.requested")
+        .iter()
+        .map(|body| body["data"]["approval_id"].as_str().unwrap().to_owned())
+        .collect();
+    heard.sort();
+    approvals.sort();
+    assert_eq!(heard, approvals, "each request announced exactly once");
+    let log = call(
+        &second.base,
+        &admin,
+        Method::GET,
+        &format!(
+            "/api/v1/webhooks/{}/deliveries",
+            webhook["id"].as_str().unwrap()
+        ),
+        Value::Null,
+    )
+    .await
+    .1;
+    let log = log["items"].as_array().unwrap();
+    assert_eq!(log.len(), REQUESTS);
+    assert!(
+        log.iter()
+            .all(|d| d["attempts"] == 1 && d["status"] == "delivered"),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_smtp_password_never_reaches_the_log() {
+    const PASSWORD: &str = "hunter2-smtp-password";
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::fresh_database_url().await;
+    let db = database_url.as_deref();
+    let log_path = data_dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let closed = crate::restart::free_port();
+    let server = crate::restart::serve_with(
+        data_dir.path(),
+        db,
+        crate::restart::free_port(),
+        |command| {
+            command
+                .env(
+                    "BOSUN_SMTP_URL",
+                    format!("smtp://bosun:{PASSWORD}@127.0.0.1:{closed}"),
+                )
+                .env("BOSUN_MAIL_FROM", "bosun@example.com")
+                .env("BOSUN_LOG", "debug")
+                .stderr(log);
+        },
+    )
+    .await;
+    let admin = crate::restart::cli(
+        data_dir.path(),
+        db,
+        &["admin", "create-token", "--email", "admin@example.com"],
+    );
+    crate::restart::cli(
+        data_dir.path(),
+        db,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "rev@example.com",
+            "--password",
+            crate::helpers::PASSWORD,
+            "--admin",
+        ],
+    );
+    let (_, agent) = call(
+        &server.base,
+        &admin,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Mailer", "tools": ["delete_file"]}),
+    )
+    .await;
+    let agent = agent["id"].as_str().unwrap();
+    let (_, key) = call(
+        &server.base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "k"}),
+    )
+    .await;
+    let key = key["key"].as_str().unwrap();
+    let (_, run) = call(
+        &server.base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        json!({"input": {}}),
+    )
+    .await;
+    call(
+        &server.base,
+        key,
+        Method::GET,
+        "/api/v1/runtime/runs/next?wait=2",
+        Value::Null,
+    )
+    .await;
+    let (status, asked) = call(
+        &server.base,
+        key,
+        Method::POST,
+        &format!(
+            "/api/v1/runtime/runs/{}/tool-calls",
+            run["id"].as_str().unwrap()
+        ),
+        json!({"tool": "delete_file", "input": "/work/a"}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), asked["decision"].as_str()),
+        (200, Some("pending"))
+    );
+
+    let logged = wait_until("the failed email to be logged", || {
+        let text = without_colours(&String::from_utf8_lossy(
+            &std::fs::read(&log_path).unwrap_or_default(),
+        ));
+        (text.contains("a notification could not be delivered")
+            && text.contains("channel=email")
+            && text.contains("Connection refused"))
+        .then_some(text)
+    })
+    .await;
+    assert!(!logged.contains(PASSWORD), "the SMTP password was logged");
+    drop(server);
+    for entry in std::fs::read_dir(data_dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        assert!(
+            !bytes
+                .windows(PASSWORD.len())
+                .any(|w| w == PASSWORD.as_bytes()),
+            "the SMTP password was written to the data directory"
+        );
+    }
+}
+
+/// Log text without the terminal colour codes the server writes.
+fn without_colours(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| *c == 'm');
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
