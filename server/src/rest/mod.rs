@@ -139,7 +139,7 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route(
             "/me/notifications",
-            get(webhooks::my_notifications).put(webhooks::set_my_notifications),
+            get(me::my_notifications).put(me::set_my_notifications),
         )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

@@ -69,8 +69,8 @@ use utoipa::{Modify, OpenApi};
         super::webhooks::list,
         super::webhooks::delete,
         super::webhooks::deliveries,
-        super::webhooks::my_notifications,
-        super::webhooks::set_my_notifications,
+        super::me::my_notifications,
+        super::me::set_my_notifications,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)

@@ -1,6 +1,5 @@
 //! Webhooks over REST (admins): register one (its secret is answered this
-//! once), list them, remove one, and read a webhook's delivery log; and
-//! each person's own choice of request emails.
+//! once), list them, remove one, and read a webhook's delivery log.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -188,39 +187,4 @@ pub async fn deliveries(
         items: deliveries.into_iter().map(DeliveryBody::from).collect(),
         next: None,
     }))
-}
-
-/// Whether the caller is emailed when a request waits for them.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NotificationSettings {
-    pub email: bool,
-}
-
-/// The caller's notification settings.
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "identity", security(("bearer" = [])),
-    responses((status = 200, body = NotificationSettings), (status = 401, body = ErrorBody)))]
-pub async fn my_notifications(
-    State(state): State<AppState>,
-    ApiUser(principal): ApiUser,
-) -> Result<Json<NotificationSettings>, ApiError> {
-    let email = state.bosun.email_notifications(&principal).await?;
-    Ok(Json(NotificationSettings { email }))
-}
-
-/// Turns the caller's request emails on or off.
-#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "identity", request_body = NotificationSettings,
-    security(("bearer" = [])),
-    responses((status = 200, body = NotificationSettings), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody)))]
-pub async fn set_my_notifications(
-    State(state): State<AppState>,
-    ApiUser(principal): ApiUser,
-    ApiJson(input): ApiJson<NotificationSettings>,
-) -> Result<Json<NotificationSettings>, ApiError> {
-    let email = state
-        .bosun
-        .set_email_notifications(&principal, input.email)
-        .await?;
-    Ok(Json(NotificationSettings { email }))
 }
