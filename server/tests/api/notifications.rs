@@ -1008,9 +1008,9 @@ async fn two_servers_on_one_database_send_each_event_once() {
     let db = database_url.as_deref();
     let (first, second, admin) = two_servers(data_dir.path(), db, |_| {}).await;
     let receiver = Receiver::start().await;
-    // A slow receiver keeps each delivery in flight while the other
-    // server looks for work.
-    receiver.answer_after(Duration::from_millis(300));
+    // A receiver slower than the servers' once-a-second look for due
+    // deliveries keeps each one in flight while the other server looks.
+    receiver.answer_after(Duration::from_millis(1_500));
     let (status, webhook) = call(
         &first.base,
         &admin,
