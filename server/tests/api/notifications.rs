@@ -606,14 +606,19 @@ async fn a_slack_webhook_gets_a_message_with_a_button_to_the_request() {
     .await;
     assert_eq!(status, 201);
     let run = s.running(&s.admin).await;
-    let asked = s.ask(&run, "system_shell", "make deploy").await;
+    let asked = s.ask(&run, "system_shell", "make deploy <!channel>").await;
     let received = wait_until("the Slack message", || receiver.received().pop()).await;
     let message: Value = serde_json::from_str(&received.body).unwrap();
     let text = message["text"].as_str().unwrap();
     assert!(
-        text.contains("Janitor") && text.contains("system_shell") && text.contains("make deploy"),
+        text.contains("Janitor") && text.contains("system_shell"),
         "{text}"
     );
+    assert!(
+        text.contains("make deploy &lt;!channel&gt;") && !text.contains("<!channel>"),
+        "an input does not ping the channel: {text}"
+    );
+    assert_eq!(message["mrkdwn"], false);
     let button = &message["blocks"][1]["elements"][0];
     assert_eq!(button["type"], "button");
     assert_eq!(

@@ -82,6 +82,7 @@ struct ApprovalFacts {
     tool: String,
     input: String,
     risk: String,
+    status: String,
     expires_at: i64,
     started_by: Option<String>,
     started_by_name: Option<String>,
@@ -307,7 +308,7 @@ impl Bosun {
         };
         let approval: Option<ApprovalFacts> = sqlx::query_as(
             "SELECT approvals.id, approvals.run_id, approvals.agent_id, agents.name AS agent_name, approvals.tool, \
-             approvals.input, approvals.risk, approvals.expires_at, runs.started_by, starters.name AS started_by_name \
+             approvals.input, approvals.risk, approvals.status, approvals.expires_at, runs.started_by, starters.name AS started_by_name \
              FROM approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
              LEFT JOIN users starters ON starters.id = runs.started_by WHERE approvals.id = $1",
         )
@@ -331,12 +332,15 @@ impl Bosun {
         });
         if event.kind == "approval.requested" {
             facts["expires_at"] = json!(rfc3339(from_millis(approval.expires_at)));
-            let email = request_email(&approval, &risk, &input, &link);
+            // A request decided before its turn in the queue came needs
+            // nobody's decision any more; the webhooks still hear of it.
+            let email = (approval.status == "pending")
+                .then(|| request_email(&approval, &risk, &input, &link));
             return Ok(Some(Facts {
                 link,
                 data: facts,
                 approval: Some(ApprovalId::from_string(approval.id.clone())),
-                email: Some(email),
+                email,
             }));
         }
         let reviewer = match data["reviewer"].as_str() {

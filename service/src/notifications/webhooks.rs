@@ -403,8 +403,16 @@ pub(super) fn slack_message(event: &str, link: &str, data: &Value) -> Value {
             "Open the run",
         ),
     };
+    // The top-level text is Slack's markup, where `<!channel>` or a
+    // `<url|label>` in an agent's input would ping people or disguise a
+    // link; escaped, it reads as written. Plain-text blocks parse nothing.
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     json!({
-        "text": text,
+        "text": escaped,
+        "mrkdwn": false,
         "blocks": [
             {"type": "section", "text": {"type": "plain_text", "text": text, "emoji": false}},
             {"type": "actions", "elements": [
