@@ -253,6 +253,7 @@ fn spawn_notifications(bosun: Bosun, links: url::Url) {
             }
         }
     });
+    let pruning = bosun.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(1));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -260,6 +261,15 @@ fn spawn_notifications(bosun: Bosun, links: url::Url) {
             interval.tick().await;
             if let Err(error) = bosun.deliver_due_notifications().await {
                 tracing::warn!(%error, "could not deliver notifications");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(60 * 60));
+        loop {
+            interval.tick().await;
+            if let Err(error) = pruning.prune_deliveries().await {
+                tracing::warn!(%error, "could not prune old deliveries");
             }
         }
     });

@@ -1237,3 +1237,85 @@ fn without_colours(text: &str) -> String {
     }
     plain
 }
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_is_given_up_after_an_hour_and_forgotten_after_thirty_days() {
+    let s = setup(crate::helpers::spawn_app_with_manual_clock().await).await;
+    let clock = s.app.clock.clone().unwrap();
+    let closed = format!("http://127.0.0.1:{}/hooks/x", crate::restart::free_port());
+    let webhook = add_webhook(&s, &closed, &["approval.requested"]).await;
+    let webhook = webhook["id"].as_str().unwrap();
+    let run = s.running(&s.admin).await;
+    s.ask(&run, "system_shell", "make deploy").await;
+    let first = wait_for_async("the first failed attempt", || async {
+        let log = deliveries(&s, webhook).await;
+        log.first()
+            .filter(|d| d["attempts"] == 1 && d["last_error"].is_string())
+            .cloned()
+    })
+    .await;
+    assert_eq!(first["status"], "pending");
+
+    clock.advance(Duration::from_secs(61 * 60));
+    let given_up = wait_for_async("the delivery to be given up", || async {
+        let log = deliveries(&s, webhook).await;
+        log.first().filter(|d| d["status"] == "failed").cloned()
+    })
+    .await;
+    assert_eq!(given_up["attempts"], 2);
+    assert!(given_up["next_attempt_at"].is_null());
+
+    assert_eq!(
+        s.app.bosun.prune_deliveries().await.unwrap(),
+        0,
+        "kept for 30 days"
+    );
+    clock.advance(Duration::from_secs(30 * 24 * 3600));
+    assert_eq!(s.app.bosun.prune_deliveries().await.unwrap(), 1);
+    assert!(deliveries(&s, webhook).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_outbound_guard_checks_a_webhooks_url_again_at_each_delivery() {
+    // Bosun now refuses internal addresses; the webhook was saved while
+    // they were allowed (or its name has since turned to point inside).
+    let s = setup(spawn_app_with(|config| config.service.allow_private_urls = false).await).await;
+    let receiver = Receiver::start().await;
+    let mut settings = s.app.config.service.clone();
+    settings.allow_private_urls = true;
+    settings.master_key = Some(s.app.config.load_master_key().unwrap());
+    let lenient = bosun_service::Bosun::new(
+        s.app.bosun.db().clone(),
+        std::sync::Arc::new(bosun_service::SystemClock),
+        settings,
+    );
+    let admin = s
+        .app
+        .bosun
+        .user_by_email("admin@example.com")
+        .await
+        .unwrap();
+    let created = lenient
+        .create_webhook(
+            &admin,
+            bosun_service::notifications::webhooks::NewWebhook {
+                url: receiver.url.clone(),
+                events: vec!["approval.requested".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let run = s.running(&s.admin).await;
+    s.ask(&run, "system_shell", "make deploy").await;
+    let refused = wait_for_async("the delivery to be refused", || async {
+        let log = deliveries(&s, created.webhook.id.as_str()).await;
+        log.first().filter(|d| d["last_error"].is_string()).cloned()
+    })
+    .await;
+    let error = refused["last_error"].as_str().unwrap();
+    assert!(error.contains("private"), "{error}");
+    assert!(!error.contains("/hooks/"), "{error}");
+    assert!(receiver.received().is_empty());
+}

@@ -46,6 +46,8 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(600);
 /// After this long since the event, a delivery that still fails is given up.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(3600);
+/// How long the log keeps a delivery that was sent or given up.
+const KEEP_DELIVERIES: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest input subject a notification repeats.
 const SUBJECT_CHARS: usize = 500;
 
@@ -395,6 +397,22 @@ impl Bosun {
             self.record_attempt(delivery, attempt).await?;
         }
         Ok(claimed.len())
+    }
+
+    /// Forgets deliveries sent or given up more than 30 days ago, so the
+    /// queue does not grow with every event forever. Answers how many.
+    pub async fn prune_deliveries(&self) -> Result<u64> {
+        let before =
+            to_millis(self.now()) - i64::try_from(KEEP_DELIVERIES.as_millis()).unwrap_or(0);
+        let mut tx = self.db().begin_write().await?;
+        let pruned =
+            sqlx::query("DELETE FROM deliveries WHERE status <> 'pending' AND created_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        Ok(pruned)
     }
 
     async fn attempt(&self, delivery: &Claimed) -> Attempt {
