@@ -46,6 +46,8 @@ test("an admin adds a webhook under Settings → Integrations and sees what was 
   seedSecret(secret);
   // From here on, nothing Bosun serves may repeat the secret.
   const servedAfter = servedBodies(page);
+  // The URL, whose path is a secret here, does not stay in the form.
+  await expect(form.getByLabel("URL")).toHaveValue("");
   const row = page.getByTestId("webhook");
   await expect(row).toContainText(`http://127.0.0.1:${hook.port}/…`);
   await expect(row).toContainText("approval.requested run.finished");
@@ -93,4 +95,21 @@ test("an admin adds a webhook under Settings → Integrations and sees what was 
   for (const text of served) expect(text).not.toContain(pathSecret);
   expect(servedAfter.length).toBeGreaterThan(0);
   for (const text of servedAfter) expect(text).not.toContain(secret);
+});
+
+test("a person turns request emails off under My account", async ({ page }) => {
+  await logIn(page, admin.email, admin.password);
+  await page.goto("/account");
+  await hydrated(page);
+  const emails = page.getByRole("checkbox", { name: "Email me when a request waits for my decision" });
+  await expect(emails).toBeChecked();
+  await emails.uncheck();
+  await page.getByRole("region", { name: "Notifications" }).getByRole("button", { name: "Save" }).click();
+  await page.reload();
+  await hydrated(page);
+  await expect(emails).not.toBeChecked();
+  await emails.check();
+  await page.getByRole("region", { name: "Notifications" }).getByRole("button", { name: "Save" }).click();
+  await page.reload();
+  await expect(emails).toBeChecked();
 });

@@ -23,6 +23,15 @@ pub fn WebhooksSection() -> impl IntoView {
     // The webhook whose deliveries are open.
     let open = RwSignal::new(None::<(String, String)>);
     let created = move || create.value().get().and_then(Result::ok);
+    // A URL (which may hold a secret) and a secret must not linger in the
+    // form once the webhook is saved.
+    let (url, secret) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            url.set(String::new());
+            secret.set(String::new());
+        }
+    });
     view! {
         <section class="card" aria-labelledby="webhooks-heading">
             <h2 id="webhooks-heading">"Webhooks"</h2>
@@ -77,7 +86,10 @@ pub fn WebhooksSection() -> impl IntoView {
             {move || open.get().map(|(id, url)| view! { <DeliveryLog id url on_close=move || open.set(None) /> })}
             <h3>"Add a webhook"</h3>
             <ActionForm action=create attr:class="stack" attr:aria-label="Webhook">
-                <label>"URL" <input name="fields[url]" type="url" required placeholder="https://hooks.slack.com/services/…" autocomplete="off" /></label>
+                <label>"URL"
+                    <input name="fields[url]" type="url" required placeholder="https://hooks.slack.com/services/…" autocomplete="off"
+                        prop:value=url on:input=move |ev| url.set(event_target_value(&ev)) />
+                </label>
                 <label>"Kind"
                     <select name="fields[kind]">
                         <option value="generic">"Bosun JSON (signed)"</option>
@@ -87,18 +99,19 @@ pub fn WebhooksSection() -> impl IntoView {
                 <fieldset>
                     <legend>"Events"</legend>
                     {WEBHOOK_EVENTS.iter().map(|(event, meaning)| view! {
-                        <label class="check">
+                        <label class="choice">
                             <input type="checkbox" name=format!("fields[{}]", event.replace('.', "_")) value="on"
                                 checked=*event == "approval.requested" />
-                            " " <span class="mono">{*event}</span> ": " {*meaning}
+                            <span><span class="mono">{*event}</span> ": " {*meaning}</span>
                         </label>
                     }).collect_view()}
                 </fieldset>
                 <label>"Secret (leave empty to have one generated)"
-                    <input name="fields[secret]" type="password" autocomplete="off" />
+                    <input name="fields[secret]" type="password" autocomplete="off"
+                        prop:value=secret on:input=move |ev| secret.set(event_target_value(&ev)) />
                 </label>
                 <ActionError result=create.value() />
-                <button type="submit">"Add webhook"</button>
+                <div class="row-actions"><button type="submit">"Add webhook"</button></div>
             </ActionForm>
             {move || created().map(|new| view! {
                 <div class="notice" role="status">
@@ -180,9 +193,9 @@ pub fn EmailNotificationsSection() -> impl IntoView {
                     match current.await {
                         Ok(on) => view! {
                             <ActionForm action=save attr:class="inline">
-                                <label class="check">
+                                <label class="choice">
                                     <input type="checkbox" name="email" value="on" checked=on />
-                                    " Email me when a request waits for my decision"
+                                    "Email me when a request waits for my decision"
                                 </label>
                                 <button type="submit" class="secondary">"Save"</button>
                             </ActionForm>
