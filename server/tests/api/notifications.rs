@@ -1006,6 +1006,49 @@ async fn two_servers(
     (first, second, admin)
 }
 
+/// An agent `name` with the `delete_file` tool, made through `base`, its
+/// runtime key, and a run started through `run_base` and claimed with the
+/// key there. Answers the key and the run's id.
+async fn claimed_run(base: &str, run_base: &str, admin: &str, name: &str) -> (String, String) {
+    let (status, agent) = call(
+        base,
+        admin,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": name, "tools": ["delete_file"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{agent}");
+    let agent = agent["id"].as_str().unwrap();
+    let (_, key) = call(
+        base,
+        admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/keys"),
+        json!({"name": "k"}),
+    )
+    .await;
+    let key = key["key"].as_str().unwrap().to_owned();
+    let (_, run) = call(
+        run_base,
+        admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        json!({"input": {}}),
+    )
+    .await;
+    let (status, _) = call(
+        run_base,
+        &key,
+        Method::GET,
+        "/api/v1/runtime/runs/next?wait=2",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    (key, run["id"].as_str().unwrap().to_owned())
+}
+
 #[tokio::test]
 async fn two_servers_on_one_database_send_each_event_once() {
     let data_dir = tempfile::tempdir().unwrap();
@@ -1025,41 +1068,8 @@ async fn two_servers_on_one_database_send_each_event_once() {
     )
     .await;
     assert_eq!(status, 201, "{webhook}");
-    let (_, agent) = call(
-        &first.base,
-        &admin,
-        Method::POST,
-        "/api/v1/agents",
-        json!({"name": "Twin", "tools": ["delete_file"]}),
-    )
-    .await;
-    let agent = agent["id"].as_str().unwrap();
-    let (_, key) = call(
-        &first.base,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/agents/{agent}/keys"),
-        json!({"name": "k"}),
-    )
-    .await;
-    let key = key["key"].as_str().unwrap();
-    let (_, run) = call(
-        &second.base,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/agents/{agent}/runs"),
-        json!({"input": {}}),
-    )
-    .await;
-    let run = run["id"].as_str().unwrap();
-    call(
-        &second.base,
-        key,
-        Method::GET,
-        "/api/v1/runtime/runs/next?wait=2",
-        Value::Null,
-    )
-    .await;
+    let (key, run) = claimed_run(&first.base, &second.base, &admin, "Twin").await;
+    let (key, run) = (key.as_str(), run.as_str());
 
     const REQUESTS: usize = 12;
     let mut approvals = Vec::new();
@@ -1151,48 +1161,12 @@ async fn the_smtp_password_never_reaches_the_log() {
             "--admin",
         ],
     );
-    let (_, agent) = call(
-        &server.base,
-        &admin,
-        Method::POST,
-        "/api/v1/agents",
-        json!({"name": "Mailer", "tools": ["delete_file"]}),
-    )
-    .await;
-    let agent = agent["id"].as_str().unwrap();
-    let (_, key) = call(
-        &server.base,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/agents/{agent}/keys"),
-        json!({"name": "k"}),
-    )
-    .await;
-    let key = key["key"].as_str().unwrap();
-    let (_, run) = call(
-        &server.base,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/agents/{agent}/runs"),
-        json!({"input": {}}),
-    )
-    .await;
-    call(
-        &server.base,
-        key,
-        Method::GET,
-        "/api/v1/runtime/runs/next?wait=2",
-        Value::Null,
-    )
-    .await;
+    let (key, run) = claimed_run(&server.base, &server.base, &admin, "Mailer").await;
     let (status, asked) = call(
         &server.base,
-        key,
+        &key,
         Method::POST,
-        &format!(
-            "/api/v1/runtime/runs/{}/tool-calls",
-            run["id"].as_str().unwrap()
-        ),
+        &format!("/api/v1/runtime/runs/{run}/tool-calls"),
         json!({"tool": "delete_file", "input": "/work/a"}),
     )
     .await;
