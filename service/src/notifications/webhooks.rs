@@ -32,6 +32,9 @@ pub const EVENTS: &[&str] = &[
 /// How a delivery is written: Bosun's own JSON, or a Slack message.
 pub const KINDS: &[&str] = &["generic", "slack"];
 
+/// How long saving a webhook waits for its host name to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A generated secret's length, in characters.
 const SECRET_CHARS: usize = 40;
 
@@ -318,8 +321,8 @@ impl Bosun {
 
     /// The outbound guard's checks, and the name's addresses too: a name
     /// that points inside is refused now rather than at every delivery. A
-    /// name that does not resolve yet is let through; each delivery checks
-    /// again.
+    /// name that does not resolve (in time) is let through; each delivery
+    /// checks again.
     async fn check_webhook_url(&self, url: &str) -> Result<Url> {
         if url.is_empty() {
             return Err(Error::invalid("url", "is required"));
@@ -330,8 +333,11 @@ impl Bosun {
         let parsed = self.http().check("url", url)?;
         if !self.settings().allow_private_urls
             && let Some(url::Host::Domain(host)) = parsed.host()
-            && let Ok(addresses) =
-                tokio::net::lookup_host((host, parsed.port_or_known_default().unwrap_or(443))).await
+            && let Ok(Ok(addresses)) = tokio::time::timeout(
+                RESOLVE_TIMEOUT,
+                tokio::net::lookup_host((host, parsed.port_or_known_default().unwrap_or(443))),
+            )
+            .await
             && addresses
                 .into_iter()
                 .any(|address| !crate::outbound::is_public(address.ip()))
