@@ -1293,3 +1293,27 @@ async fn the_outbound_guard_checks_a_webhooks_url_again_at_each_delivery() {
     assert!(!error.contains("/hooks/"), "{error}");
     assert!(receiver.received().is_empty());
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_webhooks_and_request_emails() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = &document["paths"];
+    for (path, methods) in [
+        ("/api/v1/webhooks", &["get", "post"][..]),
+        ("/api/v1/webhooks/{id}", &["delete"][..]),
+        ("/api/v1/webhooks/{id}/deliveries", &["get"][..]),
+        ("/api/v1/me/notifications", &["get", "put"][..]),
+    ] {
+        for method in methods {
+            assert!(paths[path][method].is_object(), "{method} {path}");
+        }
+    }
+    let created = &document["components"]["schemas"]["CreatedWebhookBody"];
+    assert!(created.to_string().contains("secret"), "{created}");
+}
