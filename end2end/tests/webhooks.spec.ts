@@ -52,17 +52,19 @@ test("an admin adds a webhook under Settings → Integrations and sees what was 
   await expect(row).toContainText(`http://127.0.0.1:${hook.port}/…`);
   await expect(row).toContainText("approval.requested run.finished");
 
-  // An agent's call waits for approval; the receiver hears of it, signed.
+  // An agent's call waits for approval (the restricted mode asks before
+  // an email; earlier specs leave no rule for it); the receiver hears of
+  // it, signed.
   const auth = { Authorization: `Bearer ${token}` };
   const agent = await (await request.post("/api/v1/agents", {
-    headers: auth, data: { name: "Notifier", tools: ["delete_file"], execution_mode: "restricted" },
+    headers: auth, data: { name: "Notifier", tools: ["send_email"], execution_mode: "restricted" },
   })).json();
   const key = (await (await request.post(`/api/v1/agents/${agent.id}/keys`, { headers: auth, data: { name: "e2e" } })).json()).key;
   const run = await (await request.post(`/api/v1/agents/${agent.id}/runs`, { headers: auth, data: { input: {} } })).json();
   const worker = { Authorization: `Bearer ${key}` };
   expect((await request.get("/api/v1/runtime/runs/next?wait=2", { headers: worker })).status()).toBe(200);
   const asked = await (await request.post(`/api/v1/runtime/runs/${run.id}/tool-calls`, {
-    headers: worker, data: { tool: "delete_file", input: "/srv/old.log" },
+    headers: worker, data: { tool: "send_email", input: "ops@example.com" },
   })).json();
   expect(asked.decision).toBe("pending");
 
@@ -71,7 +73,7 @@ test("an admin adds a webhook under Settings → Integrations and sees what was 
   const body = JSON.parse(delivery.body);
   expect(body.event).toBe("approval.requested");
   expect(body.url).toContain(`/inbox?request=${asked.approval_id}`);
-  expect(body.data.input).toBe("/srv/old.log");
+  expect(body.data.input).toBe("ops@example.com");
   const timestamp = delivery.headers["x-bosun-timestamp"] as string;
   const expected = createHmac("sha256", secret).update(`${timestamp}.${delivery.body}`).digest("hex");
   expect(delivery.headers["x-bosun-signature"]).toBe(`sha256=${expected}`);
