@@ -66,6 +66,7 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let address = listener.local_addr()?;
+        spawn_notifications(bosun.clone(), links_base(&config, address)?);
 
         let leptos_options = LeptosOptions::builder()
             .output_name("bosun")
@@ -222,6 +223,53 @@ fn spawn_approval_expiry(bosun: Bosun) {
             interval.tick().await;
             if let Err(error) = bosun.expire_due_approvals().await {
                 tracing::warn!(%error, "could not expire approval requests");
+            }
+        }
+    });
+}
+
+/// Where links in webhooks and emails point: the public URL, or else the
+/// address this server listens on.
+fn links_base(config: &Config, address: SocketAddr) -> anyhow::Result<url::Url> {
+    match &config.public_url {
+        Some(url) => Ok(url.clone()),
+        None => {
+            url::Url::parse(&format!("http://{address}/")).context("the listening address as a URL")
+        }
+    }
+}
+
+/// Queues webhook deliveries and emails from the event log, and sends
+/// what is due, each in its own loop: a slow receiver holds up neither
+/// the queueing nor anything else.
+fn spawn_notifications(bosun: Bosun, links: url::Url) {
+    let queueing = bosun.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            if let Err(error) = queueing.queue_notifications(&links).await {
+                tracing::warn!(%error, "could not queue notifications");
+            }
+        }
+    });
+    let pruning = bosun.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(error) = bosun.deliver_due_notifications().await {
+                tracing::warn!(%error, "could not deliver notifications");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(60 * 60));
+        loop {
+            interval.tick().await;
+            if let Err(error) = pruning.prune_deliveries().await {
+                tracing::warn!(%error, "could not prune old deliveries");
             }
         }
     });

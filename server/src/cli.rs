@@ -104,6 +104,13 @@ struct ServeArgs {
     #[arg(long, env = "BOSUN_ALLOW_PRIVATE_URLS",
           value_parser = clap::builder::BoolishValueParser::new())]
     allow_private_urls: bool,
+    /// The SMTP server request emails go through:
+    /// smtp://[user:password@]host:port[?tls=starttls] or smtps://…
+    #[arg(long, env = "BOSUN_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<SmtpUrl>,
+    /// The sender of request emails, e.g. "Bosun <bosun@example.com>".
+    #[arg(long, env = "BOSUN_MAIL_FROM")]
+    mail_from: Option<String>,
     /// Reverse proxies (IPs or networks, comma-separated) whose
     /// X-Forwarded-For names the client.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES")]
@@ -118,6 +125,24 @@ struct ServeArgs {
         hide_env_values = true
     )]
     admin_password: Option<String>,
+}
+
+/// `BOSUN_SMTP_URL` as given: it may hold a password, so it never prints.
+#[derive(Clone, Default)]
+struct SmtpUrl(String);
+
+impl std::str::FromStr for SmtpUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpUrl(<redacted>)")
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,6 +290,16 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.trusted_proxies = args.trusted_proxies.unwrap_or_default();
     config.service.allow_private_urls = args.allow_private_urls;
+    config.service.smtp = match (args.smtp_url, args.mail_from) {
+        (Some(url), Some(from)) => Some(
+            bosun_service::notifications::SmtpSettings::parse(&url.0, &from)
+                .map_err(|error| anyhow::anyhow!("{error}"))?,
+        ),
+        (None, _) => None,
+        (Some(_), None) => {
+            anyhow::bail!("BOSUN_SMTP_URL needs BOSUN_MAIL_FROM, the sender's address")
+        }
+    };
     config.bootstrap_admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(BootstrapAdmin { email, password }),
         (None, None) => None,

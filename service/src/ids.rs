@@ -89,3 +89,7 @@ id_type!(
     /// One person's connected account at an OAuth provider.
     ConnectionId
 );
+id_type!(
+    /// A URL an admin registered to hear of events.
+    WebhookId
+);

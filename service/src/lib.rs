@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod notifications;
 pub mod notify;
 pub mod oauth;
 pub mod outbound;
@@ -54,6 +55,12 @@ pub struct Settings {
     /// The address people use to reach Bosun (`BOSUN_PUBLIC_URL`), which
     /// OAuth providers send browsers back to.
     pub public_url: Option<url::Url>,
+    /// Where request emails are sent through (`BOSUN_SMTP_URL`,
+    /// `BOSUN_MAIL_FROM`); without it, no email is attempted.
+    pub smtp: Option<notifications::SmtpSettings>,
+    /// The wait before a failed webhook or email is tried again; doubled
+    /// after each further failure.
+    pub delivery_retry: Duration,
 }
 
 impl Default for Settings {
@@ -67,6 +74,8 @@ impl Default for Settings {
             master_key: None,
             allow_private_urls: false,
             public_url: None,
+            smtp: None,
+            delivery_retry: Duration::from_secs(10),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod empty;
 pub mod errors;
 pub mod layout;
+pub mod notifications;
 pub mod push;
 pub mod rules;
 pub mod runs;

@@ -1,5 +1,5 @@
-//! My account: the logged-in user's connected accounts and personal access
-//! tokens.
+//! My account: the logged-in user's connected accounts, request emails
+//! and personal access tokens.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +8,7 @@ use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::connections::ConnectionsSection;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::SignedInUser;
+use crate::components::notifications::EmailNotificationsSection;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -27,6 +28,7 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
         <ConnectionsSection />
+        <EmailNotificationsSection />
         <section class="card">
             <h2>"Personal access tokens"</h2>
             <p>"Tokens let scripts and agents call Bosun's REST API as you. Send one as "

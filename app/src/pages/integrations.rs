@@ -1,5 +1,5 @@
 //! Settings → Integrations (admins): the OAuth providers people connect
-//! their accounts with, and sign in with.
+//! their accounts with, and sign in with; the webhooks Bosun notifies.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
+use crate::components::notifications::WebhooksSection;
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
@@ -74,6 +75,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 </Suspense>
             </section>
             {move || view! { <ProviderForm save editing=editing.get() on_cancel=move || editing.set(None) /> }}
+            <WebhooksSection />
         </AdminsOnly>
     }
 }

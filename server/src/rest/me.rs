@@ -1,11 +1,15 @@
-//! `GET /api/v1/me`: who the token belongs to.
+//! `GET /api/v1/me`: who the token belongs to; `/api/v1/me/notifications`:
+//! whether they are emailed when a request waits for them.
 
 use axum::Json;
-use serde::Serialize;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
-use super::error::ErrorBody;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
@@ -36,4 +40,39 @@ pub async fn get_me(ApiUser(principal): ApiUser) -> Json<MeResponse> {
         email: principal.email,
         name: principal.name,
     })
+}
+
+/// Whether the caller is emailed when a request waits for them.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    pub email: bool,
+}
+
+/// The caller's notification settings.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, body = NotificationSettings), (status = 401, body = ErrorBody)))]
+pub async fn my_notifications(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<NotificationSettings>, ApiError> {
+    let email = state.bosun.email_notifications(&principal).await?;
+    Ok(Json(NotificationSettings { email }))
+}
+
+/// Turns the caller's request emails on or off.
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "identity", request_body = NotificationSettings,
+    security(("bearer" = [])),
+    responses((status = 200, body = NotificationSettings), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub async fn set_my_notifications(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<NotificationSettings>,
+) -> Result<Json<NotificationSettings>, ApiError> {
+    let email = state
+        .bosun
+        .set_email_notifications(&principal, input.email)
+        .await?;
+    Ok(Json(NotificationSettings { email }))
 }

@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod sharing;
 pub mod tools;
 pub mod traces;
+pub mod webhooks;
 pub mod workspace;
 
 use axum::Router;
@@ -141,6 +142,13 @@ pub fn router() -> Router<AppState> {
         .route(
             "/approvals/{id}/decision",
             axum::routing::post(approvals::decide),
+        )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/me/notifications",
+            get(me::my_notifications).put(me::set_my_notifications),
         )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

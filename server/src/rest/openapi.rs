@@ -68,6 +68,12 @@ use utoipa::{Modify, OpenApi};
         super::traces::search,
         super::traces::export,
         super::traces::run,
+        super::webhooks::create,
+        super::webhooks::list,
+        super::webhooks::delete,
+        super::webhooks::deliveries,
+        super::me::my_notifications,
+        super::me::set_my_notifications,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod login;
 mod members;
+mod notifications;
 mod oauth;
 mod rest;
 mod restart;

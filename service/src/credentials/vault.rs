@@ -135,6 +135,28 @@ pub fn seal(master: &MasterKey, context: &str, secret: &[u8]) -> Result<Sealed> 
     })
 }
 
+/// Seals a text secret into its one-column form ([`Sealed::to_text`]).
+pub(crate) fn seal_text(master: &MasterKey, context: &str, secret: &str) -> Result<String> {
+    Ok(seal(master, context, secret.as_bytes())?.to_text())
+}
+
+/// Opens what [`seal_text`] sealed for the same context; one that does
+/// not open is [`unreadable`] with `what` and `remedy`.
+pub(crate) fn open_text(
+    master: &MasterKey,
+    context: &str,
+    text: &str,
+    what: &str,
+    remedy: &str,
+) -> Result<Zeroizing<String>> {
+    let unreadable = || unreadable(what, remedy);
+    let sealed = Sealed::from_text(text).ok_or_else(unreadable)?;
+    let bytes = open(master, context, &sealed).map_err(|_| unreadable())?;
+    String::from_utf8(bytes.to_vec())
+        .map(Zeroizing::new)
+        .map_err(|_| unreadable())
+}
+
 /// The answer for a stored secret that no longer opens, wherever it is
 /// kept: `what` is the secret, `remedy` who sets it again.
 pub(crate) fn unreadable(what: &str, remedy: &str) -> Error {

@@ -16,22 +16,23 @@ pub mod tokens;
 use zeroize::Zeroizing;
 
 use crate::credentials::MasterKey;
-use crate::credentials::vault::{self, Sealed};
+use crate::credentials::vault;
 use crate::{Error, Result};
 
 /// Seals a secret into its one-column text form.
 fn seal_text(master: &MasterKey, context: &str, secret: &str) -> Result<String> {
-    Ok(vault::seal(master, context, secret.as_bytes())?.to_text())
+    vault::seal_text(master, context, secret)
 }
 
 /// Opens what [`seal_text`] sealed for the same context.
 fn open_text(master: &MasterKey, context: &str, text: &str) -> Result<Zeroizing<String>> {
-    let unreadable = || vault::unreadable("a stored OAuth secret", "set it again");
-    let sealed = Sealed::from_text(text).ok_or_else(unreadable)?;
-    let bytes = vault::open(master, context, &sealed).map_err(|_| unreadable())?;
-    String::from_utf8(bytes.to_vec())
-        .map(Zeroizing::new)
-        .map_err(|_| unreadable())
+    vault::open_text(
+        master,
+        context,
+        text,
+        "a stored OAuth secret",
+        "set it again",
+    )
 }
 
 /// Scopes as stored: one space between each.

@@ -1,0 +1,458 @@
+//! Webhooks: URLs an admin registers to hear of approval requests and runs.
+//!
+//! The URL goes through the outbound guard when it is saved and again at
+//! every delivery. It is stored sealed, like the signing secret, since a
+//! URL may itself be the secret (a Slack incoming webhook's path is); only
+//! its scheme, host and port are ever listed. The secret is shown once,
+//! when the webhook is created.
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac as _};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::clock::{from_millis, to_millis};
+use crate::credentials::vault::{open_text, seal_text};
+use crate::events::{self, NewEvent};
+use crate::ids::{WebhookId, WorkspaceId};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// The events a webhook may ask for.
+pub const EVENTS: &[&str] = &[
+    "approval.requested",
+    "approval.resolved",
+    "approval.expired",
+    "run.finished",
+    "run.failed",
+];
+
+/// How a delivery is written: Bosun's own JSON, or a Slack message.
+pub const KINDS: &[&str] = &["generic", "slack"];
+
+/// How long saving a webhook waits for its host name to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A generated secret's length, in characters.
+const SECRET_CHARS: usize = 40;
+
+/// A webhook as an admin writes it.
+#[derive(Clone, Debug, Default)]
+pub struct NewWebhook {
+    pub url: String,
+    pub events: Vec<String>,
+    /// `generic` when absent.
+    pub kind: Option<String>,
+    /// Generated when absent.
+    pub secret: Option<Zeroizing<String>>,
+}
+
+/// A webhook as it may be listed: never its secret, never more of its URL
+/// than scheme, host and port.
+#[derive(Clone, Debug, Serialize)]
+pub struct WebhookInfo {
+    pub id: WebhookId,
+    pub url: String,
+    pub kind: String,
+    pub events: Vec<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A webhook just created: its secret, shown this once.
+pub struct CreatedWebhook {
+    pub webhook: WebhookInfo,
+    pub secret: Zeroizing<String>,
+}
+
+/// One delivery of an event to a webhook, as its log shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryInfo {
+    pub id: String,
+    pub event: String,
+    /// `pending` (waiting for its next attempt), `delivered` or `failed`
+    /// (given up on).
+    pub status: String,
+    pub attempts: i64,
+    /// Why the last attempt failed: an HTTP status or a connection error,
+    /// never what the receiver answered.
+    pub last_error: Option<String>,
+    pub last_status: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct WebhookRow {
+    pub(super) id: String,
+    workspace_id: String,
+    url_shown: String,
+    url_sealed: String,
+    secret_sealed: String,
+    pub(super) kind: String,
+    pub(super) events: String,
+    created_by: String,
+    created_at: i64,
+}
+
+pub(super) const WEBHOOK_COLUMNS: &str =
+    "id, workspace_id, url_shown, url_sealed, secret_sealed, kind, events, created_by, created_at";
+
+impl WebhookRow {
+    fn info(&self) -> WebhookInfo {
+        WebhookInfo {
+            id: WebhookId::from_string(self.id.clone()),
+            url: self.url_shown.clone(),
+            kind: self.kind.clone(),
+            events: self.events.split(' ').map(str::to_owned).collect(),
+            created_by: self.created_by.clone(),
+            created_at: from_millis(self.created_at),
+        }
+    }
+
+    pub(super) fn wants(&self, event: &str) -> bool {
+        self.events.split(' ').any(|wanted| wanted == event)
+    }
+}
+
+/// What sealed parts of a webhook are bound to: a copy in another row
+/// does not open.
+fn context(workspace: &str, webhook: &str, part: &str) -> String {
+    format!("bosun webhook v1\u{1f}{workspace}\u{1f}{webhook}\u{1f}{part}")
+}
+
+/// The part of a URL that is safe to list: scheme, host and port, and a
+/// mark that more follows.
+fn shown(url: &Url) -> String {
+    let origin = url.origin().ascii_serialization();
+    if url.path() == "/" && url.query().is_none() {
+        format!("{origin}/")
+    } else {
+        format!("{origin}/…")
+    }
+}
+
+/// The signature of a delivery: hex HMAC-SHA256 of `<timestamp>.<body>`
+/// under the webhook's secret, as `X-Bosun-Signature` carries it.
+pub fn signature(secret: &[u8], timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+impl Bosun {
+    /// Registers a webhook (admins). Answers its secret this once.
+    pub async fn create_webhook(
+        &self,
+        principal: &Principal,
+        input: NewWebhook,
+    ) -> Result<CreatedWebhook> {
+        principal.require_admin()?;
+        let url = self.check_webhook_url(input.url.trim()).await?;
+        let kind = validate::choice("kind", input.kind.as_deref().unwrap_or("generic"), KINDS)?;
+        if input.events.is_empty() {
+            return Err(Error::invalid(
+                "events",
+                format!("must name at least one of: {}", EVENTS.join(", ")),
+            ));
+        }
+        let mut wanted = Vec::new();
+        for event in &input.events {
+            let event = validate::choice("events", event, EVENTS)?;
+            if !wanted.contains(&event) {
+                wanted.push(event);
+            }
+        }
+        let secret = match input.secret.filter(|s| !s.trim().is_empty()) {
+            Some(secret) => {
+                let secret = secret.trim();
+                if secret.len() < 16 || secret.len() > 256 || secret.chars().any(char::is_control) {
+                    return Err(Error::invalid(
+                        "secret",
+                        "must be 16 to 256 characters without control characters, or left out to have one generated",
+                    ));
+                }
+                Zeroizing::new(secret.to_owned())
+            }
+            None => Zeroizing::new(format!(
+                "whsec_{}",
+                crate::identity::random_secret(SECRET_CHARS)
+            )),
+        };
+        let id = WebhookId::generate();
+        let workspace = principal.workspace_id.as_str();
+        let master = self.master_key()?;
+        let url_sealed = seal_text(
+            master,
+            &context(workspace, id.as_str(), "url"),
+            url.as_str(),
+        )?;
+        let secret_sealed = seal_text(master, &context(workspace, id.as_str(), "secret"), &secret)?;
+        let url_shown = shown(&url);
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO webhooks (id, workspace_id, url_shown, url_sealed, secret_sealed, kind, events, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id.as_str())
+        .bind(workspace)
+        .bind(&url_shown)
+        .bind(&url_sealed)
+        .bind(&secret_sealed)
+        .bind(kind)
+        .bind(wanted.join(" "))
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit(
+                "webhook.created",
+                principal,
+                None,
+                json!({ "webhook_id": id, "url": url_shown, "kind": kind, "events": wanted }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let webhook = self.webhook_row(&principal.workspace_id, &id).await?.info();
+        Ok(CreatedWebhook { webhook, secret })
+    }
+
+    /// The workspace's webhooks (admins), oldest first.
+    pub async fn list_webhooks(&self, principal: &Principal) -> Result<Vec<WebhookInfo>> {
+        principal.require_admin()?;
+        let rows: Vec<WebhookRow> = sqlx::query_as(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE workspace_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(principal.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows.iter().map(WebhookRow::info).collect())
+    }
+
+    /// Removes a webhook and its deliveries, sent or not (admins).
+    pub async fn delete_webhook(&self, principal: &Principal, id: &WebhookId) -> Result<()> {
+        principal.require_admin()?;
+        let row = self.webhook_row(&principal.workspace_id, id).await?;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM webhooks WHERE id = $1")
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "webhook.deleted",
+                principal,
+                None,
+                json!({ "webhook_id": row.id, "url": row.url_shown }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A webhook's latest deliveries, newest first (admins).
+    pub async fn webhook_deliveries(
+        &self,
+        principal: &Principal,
+        id: &WebhookId,
+    ) -> Result<Vec<DeliveryInfo>> {
+        principal.require_admin()?;
+        let row = self.webhook_row(&principal.workspace_id, id).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            event: String,
+            status: String,
+            attempts: i64,
+            last_error: Option<String>,
+            last_status: Option<i64>,
+            created_at: i64,
+            next_attempt_at: i64,
+            delivered_at: Option<i64>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, event, status, attempts, last_error, \
+             last_status, created_at, next_attempt_at, delivered_at \
+             FROM deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
+        )
+        .bind(&row.id)
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| DeliveryInfo {
+                next_attempt_at: (row.status == "pending")
+                    .then(|| from_millis(row.next_attempt_at)),
+                id: row.id,
+                event: row.event,
+                status: row.status,
+                attempts: row.attempts,
+                last_error: row.last_error,
+                last_status: row.last_status,
+                created_at: from_millis(row.created_at),
+                delivered_at: row.delivered_at.map(from_millis),
+            })
+            .collect())
+    }
+
+    async fn webhook_row(&self, workspace: &WorkspaceId, id: &WebhookId) -> Result<WebhookRow> {
+        sqlx::query_as(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND workspace_id = $2"
+        ))
+        .bind(id.as_str())
+        .bind(workspace.as_str())
+        .fetch_optional(self.db().pool())
+        .await?
+        .ok_or(Error::NotFound("webhook"))
+    }
+
+    /// The outbound guard's checks, and the name's addresses too: a name
+    /// that points inside is refused now rather than at every delivery. A
+    /// name that does not resolve (in time) is let through; each delivery
+    /// checks again.
+    async fn check_webhook_url(&self, url: &str) -> Result<Url> {
+        if url.is_empty() {
+            return Err(Error::invalid("url", "is required"));
+        }
+        if url.len() > 2_000 {
+            return Err(Error::invalid("url", "must be at most 2000 characters"));
+        }
+        let parsed = self.http().check("url", url)?;
+        if !self.settings().allow_private_urls
+            && let Some(url::Host::Domain(host)) = parsed.host()
+            && let Ok(Ok(addresses)) = tokio::time::timeout(
+                RESOLVE_TIMEOUT,
+                tokio::net::lookup_host((host, parsed.port_or_known_default().unwrap_or(443))),
+            )
+            .await
+            && addresses
+                .into_iter()
+                .any(|address| !crate::outbound::is_public(address.ip()))
+        {
+            return Err(Error::invalid(
+                "url",
+                "its host is a private, loopback or otherwise internal address, which Bosun does not \
+                 contact unless BOSUN_ALLOW_PRIVATE_URLS is set",
+            ));
+        }
+        Ok(parsed)
+    }
+
+    /// The webhook's URL and secret, opened for a delivery.
+    pub(super) fn webhook_target(
+        &self,
+        webhook: &WebhookRow,
+    ) -> Result<(Zeroizing<String>, Zeroizing<String>)> {
+        let master = self.master_key()?;
+        let url = open_text(
+            master,
+            &context(&webhook.workspace_id, &webhook.id, "url"),
+            &webhook.url_sealed,
+            "a webhook's stored URL",
+            "delete the webhook and add it again",
+        )?;
+        let secret = open_text(
+            master,
+            &context(&webhook.workspace_id, &webhook.id, "secret"),
+            &webhook.secret_sealed,
+            "a webhook's stored secret",
+            "delete the webhook and add it again",
+        )?;
+        Ok((url, secret))
+    }
+}
+
+/// A Slack incoming-webhook message for an event: a line of text, and
+/// blocks with a button that opens it in Bosun.
+pub(super) fn slack_message(event: &str, link: &str, data: &Value) -> Value {
+    let agent = data["agent"]["name"].as_str().unwrap_or("an agent");
+    let tool = data["tool"].as_str().unwrap_or("a tool");
+    let (text, button) = match event {
+        "approval.requested" => (
+            format!(
+                "{agent} asks to use {tool}: {} (risk: {})",
+                data["input"].as_str().unwrap_or(""),
+                data["risk"]["level"].as_str().unwrap_or("unknown")
+            ),
+            "Review the request",
+        ),
+        "approval.expired" => (
+            format!("A request of {agent} to use {tool} expired before anyone decided"),
+            "Open the request",
+        ),
+        "approval.resolved" => (
+            format!(
+                "A request of {agent} to use {tool} was decided: {} ({})",
+                data["decision"].as_str().unwrap_or(""),
+                data["outcome"].as_str().unwrap_or("")
+            ),
+            "Open the request",
+        ),
+        _ => (
+            format!(
+                "A run of {agent} ended: {}",
+                data["status"].as_str().unwrap_or("")
+            ),
+            "Open the run",
+        ),
+    };
+    // The top-level text is Slack's markup, where `<!channel>` or a
+    // `<url|label>` in an agent's input would ping people or disguise a
+    // link; escaped, it reads as written. Plain-text blocks parse nothing.
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    json!({
+        "text": escaped,
+        "mrkdwn": false,
+        "blocks": [
+            {"type": "section", "text": {"type": "plain_text", "text": text, "emoji": false}},
+            {"type": "actions", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": button}, "url": link}
+            ]}
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listed_url_keeps_no_path_or_query_that_may_hold_a_secret() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        assert_eq!(
+            shown(&url("https://hooks.slack.com/services/T0/B0/abcdef")),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(
+            shown(&url("https://example.com:8443/?token=abc")),
+            "https://example.com:8443/…"
+        );
+        assert_eq!(shown(&url("https://example.com")), "https://example.com/");
+    }
+
+    /// The value a receiver computes by the README's recipe.
+    #[test]
+    fn the_signature_is_the_hmac_of_the_timestamp_a_dot_and_the_body() {
+        assert_eq!(
+            signature(b"key", 1_700_000_000, r#"{"a":1}"#),
+            // printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac key
+            "sha256=a438e398bfafc57e4396bb7fc2304422f0f768e965d073ca313cb52e22e6ad03"
+        );
+    }
+}
