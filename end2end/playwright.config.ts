@@ -16,6 +16,16 @@ process.env.BOSUN_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "bosun-e2e-"));
 export const dataDir = process.env.BOSUN_E2E_DATA_DIR;
 const bosun = process.env.BOSUN_BIN ?? "../target/debug/bosun";
 
+// A real SMTP server (Python's aiosmtpd, which scripts/test installs and
+// names in BOSUN_TEST_SMTP_PYTHON) keeps every email Bosun sends in a
+// maildir beside the server's files.
+const smtpPort = port + 1;
+export const maildir = join(dataDir, "mail");
+const smtpPython = process.env.BOSUN_TEST_SMTP_PYTHON;
+if (!smtpPython) {
+  throw new Error("BOSUN_TEST_SMTP_PYTHON must name a Python with aiosmtpd (scripts/test sets it up)");
+}
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: false,
@@ -42,7 +52,12 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [{
+    command: `"${smtpPython}" -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox "${maildir}"`,
+    port: smtpPort,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  }, {
     // The server's log is kept (as well as shown) for the leak scan.
     command: `bash -c 'exec "${bosun}" serve > >(tee -a "${dataDir}/server.log") 2>&1'`,
     url: `${baseURL}/healthz`,
@@ -60,6 +75,8 @@ export default defineConfig({
       // The test OpenID provider listens on loopback, which Bosun refuses
       // to contact unless told otherwise.
       BOSUN_ALLOW_PRIVATE_URLS: "1",
+      BOSUN_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      BOSUN_MAIL_FROM: "Bosun <bosun@example.com>",
     },
-  },
+  }],
 });
