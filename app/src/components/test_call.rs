@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::rules::RuleView;
 use crate::api::tools::ToolView;
+use crate::components::agent_labels::EXECUTION_MODES;
 use crate::components::rules::RulesContext;
 use crate::policy_view::reason_text;
 
@@ -16,7 +17,13 @@ pub const MODE: &str = "mode";
 
 #[component]
 pub fn TestCall(
-    policy: Arc<CompiledPolicy>,
+    /// The compiled lists and mode the call is decided against.
+    #[prop(into)]
+    policy: Signal<Arc<CompiledPolicy>>,
+    /// When given, the panel offers the mode to test in (for pages that
+    /// are not about one agent, whose mode it would be).
+    #[prop(optional)]
+    mode_choice: Option<RwSignal<String>>,
     tools: Vec<ToolView>,
     context: StoredValue<RulesContext>,
     /// Set to the id of the rule that decided, or [`MODE`], for the page to
@@ -26,7 +33,6 @@ pub fn TestCall(
     let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
     let input = RwSignal::new(String::new());
     let working_dir = RwSignal::new(String::new());
-    let policy = StoredValue::new(policy);
     let decision = Memo::new(move |_| {
         let (tool, input, dir) = (tool.get(), input.get(), working_dir.get());
         if input.is_empty() {
@@ -36,7 +42,7 @@ pub fn TestCall(
         if !dir.trim().is_empty() {
             request = request.with_working_dir(dir.trim());
         }
-        Some(policy.with_value(|p| p.decide(&request)))
+        Some(policy.with(|p| p.decide(&request)))
     });
     Effect::new(move |_| {
         let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
@@ -67,6 +73,17 @@ pub fn TestCall(
                     "Input"
                     <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build"></textarea>
                 </label>
+                {mode_choice.map(|mode| view! {
+                    <label>
+                        "Mode"
+                        <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
+                            {EXECUTION_MODES
+                                .into_iter()
+                                .map(|(key, label, _)| view! { <option value=key>{label}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                })}
                 <label>
                     "Working directory"
                     <input class="mono" bind:value=working_dir placeholder="/ (for relative paths)" />

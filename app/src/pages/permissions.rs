@@ -17,7 +17,7 @@ use crate::api::rules::{
 };
 use crate::components::agent_labels::{EXECUTION_MODES, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::rules::{RuleList, RulesContext};
+use crate::components::rules::{DeletedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
 #[component]
@@ -25,12 +25,13 @@ pub fn AgentPermissionsPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let changed = RwSignal::new(0_usize);
+    let deleted = RwSignal::new(None::<DeletedRule>);
     let policy = Resource::new(move || (id(), changed.get()), |(id, _)| agent_policy(id));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
-                    Ok(view) => view! { <AgentPermissions agent_id=id() view changed /> }.into_any(),
+                    Ok(view) => view! { <AgentPermissions agent_id=id() view changed deleted /> }.into_any(),
                     Err(error) => view! { <Title text="Permissions" /> <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -43,6 +44,7 @@ fn AgentPermissions(
     agent_id: String,
     view: AgentPolicyView,
     changed: RwSignal<usize>,
+    deleted: RwSignal<Option<DeletedRule>>,
 ) -> impl IntoView {
     let decided = RwSignal::new(None::<String>);
     let rules = RulesContext::build(
@@ -52,6 +54,7 @@ fn AgentPermissions(
         &view.tools,
         decided.into(),
         changed,
+        deleted,
     );
     let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
     let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
@@ -111,7 +114,7 @@ fn AgentPermissions(
                     <p class="hint">"Change the mode on the agent's page."</p>
                 </section>
             </div>
-            <TestCall policy=compiled tools=view.tools.clone() context decided />
+            <TestCall policy=Signal::stored(compiled) tools=view.tools.clone() context decided />
         </div>
     }
     .into_any()
@@ -120,6 +123,7 @@ fn AgentPermissions(
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0_usize);
+    let deleted = RwSignal::new(None::<DeletedRule>);
     let set_mode = ServerAction::<SetDefaultMode>::new();
     let policy = Resource::new(
         move || (changed.get(), set_mode.version().get()),
@@ -131,7 +135,7 @@ pub fn SecurityPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
-                    Ok(view) => view! { <WorkspaceRules view changed set_mode /> }.into_any(),
+                    Ok(view) => view! { <WorkspaceRules view changed deleted set_mode /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -143,16 +147,35 @@ pub fn SecurityPage() -> impl IntoView {
 fn WorkspaceRules(
     view: WorkspacePolicyView,
     changed: RwSignal<usize>,
+    deleted: RwSignal<Option<DeletedRule>>,
     set_mode: ServerAction<SetDefaultMode>,
 ) -> impl IntoView {
-    let context = StoredValue::new(RulesContext::build(
+    let decided = RwSignal::new(None::<String>);
+    let rules = RulesContext::build(
         &view.enforced,
         &[],
         &view.workspace,
         &view.tools,
-        Signal::stored(None),
+        decided.into(),
         changed,
-    ));
+        deleted,
+    );
+    // The test panel decides with no agent's own rules between the two
+    // lists, in the mode it is set to (new agents' mode at first).
+    let test_mode = RwSignal::new(view.default_mode.clone());
+    let compiled = {
+        let (layers, catalog) = (rules.layers.clone(), rules.catalog.clone());
+        Memo::new_with_compare(
+            move |_| {
+                let mode: ExecutionMode =
+                    from_name(&test_mode.get()).unwrap_or(ExecutionMode::Locked);
+                Arc::new(CompiledPolicy::compile(&layers, mode, &catalog))
+            },
+            // A recompiled policy is always news: policies are not compared.
+            |previous, next| !matches!((previous, next), (Some(a), Some(b)) if Arc::ptr_eq(a, b)),
+        )
+    };
+    let context = StoredValue::new(rules);
     let mode = RwSignal::new(view.default_mode.clone());
     view! {
         <section class="card" aria-label="Default execution mode">
@@ -175,26 +198,36 @@ fn WorkspaceRules(
             <ActionError result=set_mode.value() />
         </section>
         <ApprovalSettings ttl=view.approval_ttl_seconds self_approval=view.self_approval />
-        <RuleList
-            title="Enforced rules"
-            explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
-            layer=Layer::Enforced
-            list=ListRef::workspace(true)
-            rules=view.enforced.clone()
-            tools=view.tools.clone()
-            editable=true
-            context
-        />
-        <RuleList
-            title="Workspace rules"
-            explanation="Checked after each agent's own rules, for every agent."
-            layer=Layer::Workspace
-            list=ListRef::workspace(false)
-            rules=view.workspace.clone()
-            tools=view.tools.clone()
-            editable=true
-            context
-        />
+        <div class="permissions">
+            <div class="lists">
+                <RuleList
+                    title="Enforced rules"
+                    explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
+                    layer=Layer::Enforced
+                    list=ListRef::workspace(true)
+                    rules=view.enforced.clone()
+                    tools=view.tools.clone()
+                    editable=true
+                    context
+                />
+                <RuleList
+                    title="Workspace rules"
+                    explanation="Checked after each agent's own rules, for every agent."
+                    layer=Layer::Workspace
+                    list=ListRef::workspace(false)
+                    rules=view.workspace.clone()
+                    tools=view.tools.clone()
+                    editable=true
+                    context
+                />
+            </div>
+            <div>
+                <TestCall policy=compiled mode_choice=test_mode tools=view.tools.clone() context decided />
+                <p class="hint">
+                    "Each agent's own rules come between these two lists: test a call of one agent on its Permissions page."
+                </p>
+            </div>
+        </div>
     }
     .into_any()
 }

@@ -1,0 +1,98 @@
+import { expect, test, type Page } from "@playwright/test";
+import { admin, hydrated, logIn } from "./helpers";
+
+/** Adds a rule to one list of the page, choosing every field. */
+async function addRule(page: Page, list: string, tool: string, action: string, pattern: string) {
+  const section = page.getByRole("region", { name: list });
+  await section.getByRole("button", { name: "Add rule" }).click();
+  await section.getByLabel("Tool").selectOption(tool);
+  await section.getByLabel("Action").selectOption(action);
+  await section.getByLabel("Pattern").fill(pattern);
+  await section.getByRole("button", { name: "Save rule" }).click();
+  await expect(section.locator("li.rule").filter({ hasText: pattern })).toBeVisible();
+}
+
+/** Deletes a rule of a list, confirming. */
+async function deleteRule(page: Page, list: string, pattern: string) {
+  const section = page.getByRole("region", { name: list });
+  const rule = section.locator("li.rule").filter({ hasText: pattern });
+  await rule.getByRole("button", { name: /^Delete rule \d+$/ }).click();
+  await rule.getByRole("button", { name: "Delete rule", exact: true }).click();
+  await expect(rule).toHaveCount(0);
+}
+
+test("a new enforced rule starts as a denial of no tool, says what it overrides, and Security tests calls like an agent's page", async ({ page }) => {
+  await logIn(page, admin.email, admin.password);
+  await page.goto("/settings/security");
+  await hydrated(page);
+  await addRule(page, "Workspace rules", "system_shell", "allow", "e2e-build *");
+
+  const enforced = page.getByRole("region", { name: "Enforced rules" });
+  await enforced.getByRole("button", { name: "Add rule" }).click();
+  await expect(enforced.getByLabel("Action")).toHaveValue("deny");
+  await expect(enforced.getByLabel("Tool")).toHaveValue("");
+  const save = enforced.getByRole("button", { name: "Save rule" });
+  await expect(save).toBeDisabled();
+  await expect(enforced.getByText("Choose the tool this rule is for (or * for every tool) to save it.")).toBeVisible();
+
+  // Every tool only when picked, and the draft says which rules it takes over.
+  await enforced.getByLabel("Tool").selectOption("*");
+  await expect(save).toBeEnabled();
+  const overrides = enforced.getByRole("note").filter({ hasText: "(allow system_shell e2e-build *)" });
+  await expect(overrides).toHaveText(/^Overrides workspace rule #\d+ \(allow system_shell e2e-build \*\): this rule decides first/);
+  await enforced.getByLabel("Tool").selectOption("system_shell");
+  await expect(overrides).toHaveCount(1);
+  await enforced.getByLabel("Pattern").fill("e2e-build rm *");
+  await expect(overrides).toHaveCount(0);
+  await save.click();
+  const guard = enforced.locator("li.rule").filter({ hasText: "e2e-build rm *" });
+  await expect(guard).toContainText("deny");
+
+  // The same live test panel as an agent's Permissions page, in a mode of one's choice.
+  const panel = page.getByRole("region", { name: "Test a call" });
+  await panel.getByLabel("Tool").selectOption("system_shell");
+  await panel.getByLabel("Input").fill("e2e-build rm -rf /");
+  await expect(panel.getByTestId("decision")).toHaveText("deny");
+  await expect(panel.getByTestId("reason")).toContainText("(deny system_shell e2e-build rm *)");
+  await expect(guard).toHaveClass(/decided/);
+  await panel.getByLabel("Input").fill("e2e-build test");
+  await expect(panel.getByTestId("decision")).toHaveText("allow");
+  await panel.getByLabel("Input").fill("make e2e");
+  await panel.getByLabel("Mode").selectOption("locked");
+  await expect(panel.getByTestId("decision")).toHaveText("deny");
+  await expect(panel.getByTestId("reason")).toContainText("the locked mode decides");
+  await panel.getByLabel("Mode").selectOption("open");
+  await expect(panel.getByTestId("decision")).toHaveText("allow");
+
+  // Deleting asks first, naming the rule; Cancel keeps it.
+  const position = (await guard.locator(".position").textContent())!;
+  await guard.getByRole("button", { name: /^Delete rule \d+$/ }).click();
+  const question = guard.getByRole("group", { name: `Delete rule ${position} (deny system_shell e2e-build rm *)? Calls are judged without it at once.` });
+  await expect(question.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await question.getByRole("button", { name: "Cancel" }).click();
+  await expect(guard).toBeVisible();
+
+  // Deleted, then undone: back in its place, deciding again.
+  await guard.getByRole("button", { name: /^Delete rule \d+$/ }).click();
+  await guard.getByRole("button", { name: "Delete rule", exact: true }).click();
+  await expect(guard).toHaveCount(0);
+  const undone = enforced.getByRole("status");
+  await expect(undone).toContainText(`Deleted rule ${position} (deny system_shell e2e-build rm *).`);
+  await panel.getByLabel("Tool").selectOption("system_shell");
+  await panel.getByLabel("Mode").selectOption("open");
+  await panel.getByLabel("Input").fill("e2e-build rm -rf /srv");
+  await expect(panel.getByTestId("decision")).toHaveText("allow");
+  await undone.getByRole("button", { name: "Undo" }).click();
+  await expect(guard).toBeVisible();
+  await expect(guard.locator(".position")).toHaveText(position);
+  await expect(enforced.getByRole("status")).toHaveCount(0);
+  await panel.getByLabel("Tool").selectOption("system_shell");
+  await panel.getByLabel("Input").fill("e2e-build rm -rf /srv");
+  await expect(panel.getByTestId("decision")).toHaveText("deny");
+  await page.reload();
+  await hydrated(page);
+  await expect(guard.locator(".position")).toHaveText(position);
+
+  await deleteRule(page, "Enforced rules", "e2e-build rm *");
+  await deleteRule(page, "Workspace rules", "e2e-build *");
+});
