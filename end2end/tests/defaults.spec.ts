@@ -1,16 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
-
-/** Adds a rule to one list of the page, choosing every field. */
-async function addRule(page: Page, list: string, tool: string, action: string, pattern: string) {
-  const section = page.getByRole("region", { name: list });
-  await section.getByRole("button", { name: "Add rule" }).click();
-  await section.getByLabel("Tool").selectOption(tool);
-  await section.getByLabel("Action").selectOption(action);
-  await section.getByLabel("Pattern").fill(pattern);
-  await section.getByRole("button", { name: "Save rule" }).click();
-  await expect(section.locator("li.rule").filter({ hasText: pattern })).toBeVisible();
-}
+import { addRule, admin, createAgent, hydrated, logIn, seedSecret } from "./helpers";
 
 /** Deletes a rule of a list, confirming. */
 async function deleteRule(page: Page, list: string, pattern: string) {
@@ -95,4 +84,28 @@ test("a new enforced rule starts as a denial of no tool, says what it overrides,
 
   await deleteRule(page, "Enforced rules", "e2e-build rm *");
   await deleteRule(page, "Workspace rules", "e2e-build *");
+});
+
+test("revoking a runtime key asks first, naming the key, and only then stops its worker", async ({ page }) => {
+  await logIn(page, admin.email, admin.password);
+  await createAgent(page, "Nightly bot");
+  const keys = page.getByRole("region", { name: "Runtime keys" });
+  await keys.getByLabel("Key name").fill("nightly");
+  await keys.getByRole("button", { name: "Create key" }).click();
+  const key = (await keys.getByTestId("new-key").textContent())!.trim();
+  seedSecret(key);
+  const claim = async () =>
+    (await page.request.get("/api/v1/runtime/runs/next?wait=0", { headers: { Authorization: `Bearer ${key}` } })).status();
+  expect(await claim()).toBe(204);
+
+  const item = keys.getByTestId("runtime-key").filter({ hasText: "nightly" });
+  await item.getByRole("button", { name: "Revoke key nightly" }).click();
+  const question = item.getByRole("group", { name: /^Revoke the key nightly\? Its worker is refused at once/ });
+  await question.getByRole("button", { name: "Cancel" }).click();
+  expect(await claim()).toBe(204);
+
+  await item.getByRole("button", { name: "Revoke key nightly" }).click();
+  await question.getByRole("button", { name: "Revoke nightly" }).click();
+  await expect(item).toHaveCount(0);
+  expect(await claim()).toBe(401);
 });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addMember, admin, hydrated, logIn } from "./helpers";
+import { addMember, admin, createAgent, hydrated, logIn } from "./helpers";
 
 /** Asks the server to change the agent, as a crafted request from the page would. */
 async function forcedEdit(page: Page, agentId: string): Promise<number> {
@@ -92,12 +92,7 @@ test("the member search matches names and the part before the @, and a picked pe
   await logIn(page, admin.email, admin.password);
   await addMember(page, "Bob Builder", "bob@example.com", "bob's password");
   await addMember(page, "Dora Diaz", "dora@example.com", "dora's password");
-  await page.goto("/agents/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Search bot");
-  await page.getByRole("button", { name: "Create agent" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Search bot" })).toBeVisible();
-  await hydrated(page);
+  await createAgent(page, "Search bot");
 
   await page.getByRole("button", { name: "Share…" }).click();
   const dialog = page.getByRole("dialog", { name: "Share Search bot" });
