@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::rules::RuleView;
 use crate::api::tools::ToolView;
-use crate::components::agent_labels::EXECUTION_MODES;
+use crate::components::agent_labels::ModeSelect;
 use crate::components::rules::RulesContext;
 use crate::policy_view::reason_text;
 
@@ -74,15 +74,7 @@ pub fn TestCall(
                     <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build"></textarea>
                 </label>
                 {mode_choice.map(|mode| view! {
-                    <label>
-                        "Mode"
-                        <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
-                            {EXECUTION_MODES
-                                .into_iter()
-                                .map(|(key, label, _)| view! { <option value=key>{label}</option> })
-                                .collect_view()}
-                        </select>
-                    </label>
+                    <label>"Mode" <ModeSelect mode /></label>
                 })}
                 <label>
                     "Working directory"

@@ -15,7 +15,7 @@ use crate::api::rules::{
     AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
     agent_policy, workspace_policy,
 };
-use crate::components::agent_labels::{EXECUTION_MODES, mode_description};
+use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::rules::{DeletedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
@@ -186,12 +186,7 @@ fn WorkspaceRules(
             }>
                 <label>
                     "New agents start in"
-                    <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
-                        {EXECUTION_MODES
-                            .into_iter()
-                            .map(|(key, label, _)| view! { <option value=key>{label}</option> })
-                            .collect_view()}
-                    </select>
+                    <ModeSelect mode />
                 </label>
                 <button type="submit">"Save"</button>
             </form>
