@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addRule, admin, createAgent, hydrated, logIn, seedSecret } from "./helpers";
+import { addRule, admin, apiToken, createAgent, hydrated, logIn, seedSecret } from "./helpers";
 
 /** Deletes a rule of a list, confirming. */
 async function deleteRule(page: Page, list: string, pattern: string) {
@@ -108,4 +108,27 @@ test("revoking a runtime key asks first, naming the key, and only then stops its
   await question.getByRole("button", { name: "Revoke nightly" }).click();
   await expect(item).toHaveCount(0);
   expect(await claim()).toBe(401);
+});
+
+test("an agent's test panel offers only its tools and answers as the server's dry run does", async ({ page, request }) => {
+  await logIn(page, admin.email, admin.password);
+  const auth = { Authorization: `Bearer ${await apiToken(page)}` };
+  const agent = await (await request.post("/api/v1/agents", {
+    headers: auth, data: { name: "Reader", tools: ["read_file"], execution_mode: "restricted" },
+  })).json();
+  await page.goto(`/agents/${agent.id}/permissions`);
+  await hydrated(page);
+  const panel = page.getByRole("region", { name: "Test a call" });
+  expect(await panel.getByLabel("Tool").locator("option").allTextContents()).toEqual(["read_file"]);
+  const dir = panel.getByLabel("Working directory");
+  await expect(dir).toHaveAttribute("placeholder", "none: relative paths are refused");
+  for (const [input, workingDir] of [["notes.txt", ""], ["notes.txt", "/srv"], ["/etc/hosts", ""]]) {
+    await panel.getByLabel("Input").fill(input);
+    await dir.fill(workingDir);
+    const server = await (await request.post(`/api/v1/agents/${agent.id}/evaluate`, {
+      headers: auth, data: { tool: "read_file", input, ...(workingDir ? { working_dir: workingDir } : {}) },
+    })).json();
+    await expect(panel.getByTestId("decision")).toHaveText(server.decision);
+    await expect(panel.getByTestId("reason")).toHaveAttribute("data-kind", server.reason.kind);
+  }
 });

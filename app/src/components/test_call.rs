@@ -24,7 +24,12 @@ pub fn TestCall(
     /// are not about one agent, whose mode it would be).
     #[prop(optional)]
     mode_choice: Option<RwSignal<String>>,
+    /// The tools offered: an agent's own, or the whole catalog.
     tools: Vec<ToolView>,
+    /// The agent's tools, which the engine checks the call against as the
+    /// server does; none on pages not about one agent.
+    #[prop(optional)]
+    agent_tools: Option<Vec<String>>,
     context: StoredValue<RulesContext>,
     /// Set to the id of the rule that decided, or [`MODE`], for the page to
     /// highlight.
@@ -33,12 +38,17 @@ pub fn TestCall(
     let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
     let input = RwSignal::new(String::new());
     let working_dir = RwSignal::new(String::new());
+    let agent_tools = StoredValue::new(agent_tools);
     let decision = Memo::new(move |_| {
         let (tool, input, dir) = (tool.get(), input.get(), working_dir.get());
         if input.is_empty() {
             return None;
         }
+        let given = agent_tools.get_value();
         let mut request = Request::new(&tool, &input);
+        if let Some(given) = &given {
+            request = request.with_agent_tools(given);
+        }
         if !dir.trim().is_empty() {
             request = request.with_working_dir(dir.trim());
         }
@@ -78,7 +88,7 @@ pub fn TestCall(
                 })}
                 <label>
                     "Working directory"
-                    <input class="mono" bind:value=working_dir placeholder="/ (for relative paths)" />
+                    <input class="mono" bind:value=working_dir placeholder="none: relative paths are refused" />
                 </label>
             </div>
             <div aria-live="polite" data-testid="test-result">

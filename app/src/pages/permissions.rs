@@ -59,6 +59,13 @@ fn AgentPermissions(
     let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
     let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
     let context = StoredValue::new(rules);
+    // The test panel offers the tools the agent was given, nothing else.
+    let agent_tools_in_catalog = view
+        .tools
+        .iter()
+        .filter(|tool| view.agent_tools.contains(&tool.name))
+        .cloned()
+        .collect::<Vec<_>>();
     let mode_text = mode_description(&view.mode);
     let read_only_note = (!view.can_edit).then(|| {
         view! {
@@ -114,7 +121,13 @@ fn AgentPermissions(
                     <p class="hint">"Change the mode on the agent's page."</p>
                 </section>
             </div>
-            <TestCall policy=Signal::stored(compiled) tools=view.tools.clone() context decided />
+            <TestCall
+                policy=Signal::stored(compiled)
+                tools=agent_tools_in_catalog
+                agent_tools=view.agent_tools.clone()
+                context
+                decided
+            />
         </div>
     }
     .into_any()

@@ -343,12 +343,6 @@ impl Bosun {
                 "NUL character in the input",
             );
         }
-        if !tools.contains(&request.tool) {
-            return deny(
-                format!("`{}` is not one of this agent's tools", request.tool),
-                "tool not enabled for this agent",
-            );
-        }
         let versions = (run.agent_policy_version, run.workspace_policy_version);
         let policy = self
             .policy_at(
@@ -360,7 +354,8 @@ impl Bosun {
             .await;
         match policy {
             Ok(policy) => {
-                let mut query = Request::new(&request.tool, &request.input);
+                let mut query =
+                    Request::new(&request.tool, &request.input).with_agent_tools(&tools);
                 if let Some(dir) = &request.working_dir {
                     query = query.with_working_dir(dir);
                 }
