@@ -60,6 +60,49 @@ impl From<bosun_service::Error> for AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The service's error for a form that people fill in: an invalid field
+    /// is told by the label they see (`Password must be at least 8
+    /// characters.`) rather than by its internal name (`password: must …`).
+    /// `labels` maps field names to labels; an empty label means the
+    /// problem is said alone (`You cannot deactivate yourself.`). Fields
+    /// not listed keep the service's wording.
+    pub fn in_words(error: bosun_service::Error, labels: &[(&str, &str)]) -> Self {
+        let words = match &error {
+            bosun_service::Error::InvalidInput { field, problem } => labels
+                .iter()
+                .find(|(name, _)| name == field)
+                .map(|(_, label)| sentence(label, problem)),
+            _ => None,
+        };
+        let mut app_error = Self::from(error);
+        if let Some(words) = words {
+            app_error.message = words;
+        }
+        app_error
+    }
+}
+
+/// `label problem.`, or `Problem.` without a label.
+#[cfg(feature = "ssr")]
+fn sentence(label: &str, problem: &str) -> String {
+    let text = if label.is_empty() {
+        let mut chars = problem.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    } else {
+        format!("{label} {problem}")
+    };
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
+    }
+}
+
 /// Sets the status of the response being made, when there is one (a server
 /// function called over HTTP, or a page rendered on the server).
 #[cfg(feature = "ssr")]

@@ -18,8 +18,11 @@ for (const name of ["narrow_allows", "guardrails", "must_allow"]) {
     const scenario: Scenario = corpus[name];
     await logIn(page, admin.email, admin.password);
     const auth = { Authorization: `Bearer ${await apiToken(page)}` };
+    // The agent has the tools the cases call: both sides deny any other
+    // before reading a rule.
+    const tools = [...new Set(scenario.cases.map((c) => c.tool))];
     const agent = await (await request.post("/api/v1/agents", {
-      headers: auth, data: { name: `Corpus ${name}`, execution_mode: scenario.mode },
+      headers: auth, data: { name: `Corpus ${name}`, execution_mode: scenario.mode, tools },
     })).json();
     for (const rule of [...scenario.enforced_rules, ...scenario.agent_rules]) {
       const created = await request.post(`/api/v1/agents/${agent.id}/rules`, {

@@ -30,13 +30,31 @@ test("an editor stores a secret that no page ever shows again, rotates and delet
   await panel.getByRole("button", { name: "Store secret" }).click();
   await expect(row.getByRole("cell").nth(2)).toHaveText("2");
 
+  // The name of a stored secret rotates it, for the same service account only.
+  const account = panel.getByLabel("Service account");
+  await expect(account).toHaveValue("release-bot");
+  await expect(account).not.toBeEditable();
+  await expect(panel.getByText(
+    "Stores version 3 of github_token for the service account release-bot. To act as another account, use another name.",
+  )).toBeVisible();
+  await panel.getByLabel("Secret name").fill("slack_bot");
+  await expect(account).toBeEditable();
+
   await page.reload();
   await hydrated(page);
   await expect(row).toBeVisible();
   expect(await page.content()).not.toContain(SECRET);
   expect(served.some((body) => body.includes(SECRET))).toBe(false);
 
+  // Deleting asks first, naming the secret and its versions.
   await row.getByRole("button", { name: "Delete secret github_token" }).click();
+  const question = row.getByRole("group", {
+    name: "Delete the secret github_token and all 2 of its versions? Runs can no longer ask for it.",
+  });
+  await question.getByRole("button", { name: "Cancel" }).click();
+  await expect(row.getByRole("cell").nth(2)).toHaveText("2");
+  await row.getByRole("button", { name: "Delete secret github_token" }).click();
+  await question.getByRole("button", { name: "Delete github_token" }).click();
   await expect(panel.getByText("No secrets yet.")).toBeVisible();
 
   // Switching how the agent authenticates asks first; declining keeps it.

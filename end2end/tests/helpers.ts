@@ -59,3 +59,24 @@ export async function apiToken(page: Page): Promise<string> {
   await page.getByRole("button", { name: "Create token" }).click();
   return (await page.getByTestId("new-token").textContent())!.trim();
 }
+
+/** Adds a rule to one list of a rules page (by its region's name), choosing every field. */
+export async function addRule(page: Page, list: string, tool: string, action: string, pattern: string) {
+  const section = page.getByRole("region", { name: list });
+  await section.getByRole("button", { name: "Add rule" }).click();
+  await section.getByLabel("Tool").selectOption(tool);
+  await section.getByLabel("Action").selectOption(action);
+  await section.getByLabel("Pattern").fill(pattern);
+  await section.getByRole("button", { name: "Save rule" }).click();
+  await expect(section.locator("li.rule").filter({ hasText: pattern })).toBeVisible();
+}
+
+/** Creates an agent through the New agent form and waits on its page. */
+export async function createAgent(page: Page, name: string) {
+  await page.goto("/agents/new");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await hydrated(page);
+}

@@ -1,15 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addMember, admin, apiToken, hydrated, logIn } from "./helpers";
-
-async function addRule(page: Page, list: string, tool: string, action: string, pattern: string) {
-  const section = page.getByRole("region", { name: list });
-  await section.getByRole("button", { name: "Add rule" }).click();
-  await section.getByLabel("Tool").selectOption(tool);
-  await section.getByLabel("Action").selectOption(action);
-  await section.getByLabel("Pattern").fill(pattern);
-  await section.getByRole("button", { name: "Save rule" }).click();
-  await expect(section.locator("li.rule").filter({ hasText: pattern })).toBeVisible();
-}
+import { addMember, addRule, admin, apiToken, hydrated, logIn } from "./helpers";
 
 async function testCall(page: Page, tool: string, input: string) {
   const panel = page.getByRole("region", { name: "Test a call" });

@@ -43,7 +43,12 @@ pub struct Request<'a> {
     /// The tool's single argument: a command line, a path, a URL or text.
     pub input: &'a str,
     /// The run's working directory, against which relative paths resolve.
+    /// There is no default: without one, a relative path is refused.
     pub working_dir: Option<&'a str>,
+    /// The tools the agent was given, when known: a call of any other tool
+    /// is denied before any rule is read, wherever the engine runs (the
+    /// server deciding a call, `/evaluate`, the browser's test panel).
+    pub agent_tools: Option<&'a [String]>,
 }
 
 impl<'a> Request<'a> {
@@ -53,6 +58,7 @@ impl<'a> Request<'a> {
             tool,
             input,
             working_dir: None,
+            agent_tools: None,
         }
     }
 
@@ -60,6 +66,13 @@ impl<'a> Request<'a> {
     #[must_use]
     pub fn with_working_dir(mut self, dir: &'a str) -> Self {
         self.working_dir = Some(dir);
+        self
+    }
+
+    /// The same request, for an agent that was given only `tools`.
+    #[must_use]
+    pub fn with_agent_tools(mut self, tools: &'a [String]) -> Self {
+        self.agent_tools = Some(tools);
         self
     }
 }

@@ -116,6 +116,18 @@ pub(crate) fn decide_with(
     fallback: Fallback,
 ) -> Decision {
     let m = &Consulted { m, table, fallback };
+    if let Some(tools) = req.agent_tools
+        && !tools.iter().any(|given| given == req.tool)
+    {
+        return Decision {
+            action: Action::Deny,
+            reason: Reason::InvalidInput {
+                message: format!("`{}` is not one of this agent's tools", req.tool),
+            },
+            risk: Risk::new(RiskLevel::Unknown, "tool not enabled for this agent"),
+            commands: Vec::new(),
+        };
+    }
     let tool = table.catalog.get(req.tool);
     let mut risk = risk::tool_default(tool);
     let kind = tool.map_or(ArgKind::Text, |t| t.arg_kind);

@@ -122,12 +122,27 @@ impl CompiledPolicy {
     /// assert_eq!(policy.decide_input("send_email", &mail, None).action, Action::Deny);
     /// ```
     pub fn decide_input(&self, tool: &str, input: &Value, working_dir: Option<&str>) -> Decision {
+        self.decide_input_of_agent(tool, input, working_dir, None)
+    }
+
+    /// [`CompiledPolicy::decide_input`] for an agent given only
+    /// `agent_tools` (see [`Request::with_agent_tools`]).
+    pub fn decide_input_of_agent(
+        &self,
+        tool: &str,
+        input: &Value,
+        working_dir: Option<&str>,
+        agent_tools: Option<&[String]>,
+    ) -> Decision {
         let request = |subject| {
-            let request = Request::new(tool, subject);
-            match working_dir {
-                Some(dir) => request.with_working_dir(dir),
-                None => request,
+            let mut request = Request::new(tool, subject);
+            if let Some(dir) = working_dir {
+                request = request.with_working_dir(dir);
             }
+            if let Some(tools) = agent_tools {
+                request = request.with_agent_tools(tools);
+            }
+            request
         };
         if let Value::String(text) = input {
             return self.decide(&request(text));

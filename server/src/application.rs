@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::http::client_address::{self, TrustedProxies};
-use crate::http::{health, nul, oauth, push, same_origin, security_headers, server_functions};
+use crate::http::{
+    favicon, health, nul, oauth, push, same_origin, security_headers, server_functions,
+};
 use crate::sessions::SqlSessionStore;
 
 /// What every handler can reach.
@@ -187,6 +189,8 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/favicon.svg", get(favicon::favicon))
+        .route("/favicon.ico", get(favicon::favicon))
         .route("/events/inbox", get(push::inbox_events))
         .route("/events/agents/{id}/runs", get(push::agent_run_events))
         .route("/traces/export", get(crate::rest::traces::export_for_page))

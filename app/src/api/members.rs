@@ -5,6 +5,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// The labels of the Members page's fields, for its messages.
+#[cfg(feature = "ssr")]
+const LABELS: &[(&str, &str)] = &[
+    ("email", "Email"),
+    ("name", "Name"),
+    ("password", "Password"),
+    ("role", "Role"),
+    // Whom a row's button acts on: the message says it all.
+    ("user_id", ""),
+];
+
+#[cfg(feature = "ssr")]
+fn in_words(error: bosun_service::Error) -> AppError {
+    AppError::in_words(error, LABELS)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
     pub id: String,
@@ -50,9 +66,12 @@ pub async fn add_member(
         email,
         name: Some(name),
         password,
-        role: Role::parse("role", &role)?,
+        role: Role::parse("role", &role).map_err(in_words)?,
     };
-    let member = bosun()?.add_member(&principal().await?, new_user).await?;
+    let member = bosun()?
+        .add_member(&principal().await?, new_user)
+        .await
+        .map_err(in_words)?;
     Ok(member.into())
 }
 
@@ -62,10 +81,11 @@ pub async fn change_role(user_id: String, role: String) -> Result<MemberView, Ap
     use bosun_service::identity::Role;
     use bosun_service::ids::UserId;
 
-    let role = Role::parse("role", &role)?;
+    let role = Role::parse("role", &role).map_err(in_words)?;
     let member = bosun()?
         .change_role(&principal().await?, &UserId::from_string(user_id), role)
-        .await?;
+        .await
+        .map_err(in_words)?;
     Ok(member.into())
 }
 
@@ -76,6 +96,7 @@ pub async fn set_member_active(user_id: String, active: bool) -> Result<MemberVi
 
     let member = bosun()?
         .set_member_active(&principal().await?, &UserId::from_string(user_id), active)
-        .await?;
+        .await
+        .map_err(in_words)?;
     Ok(member.into())
 }

@@ -28,7 +28,10 @@ pub struct AgentPolicyView {
     pub agent: Vec<RuleView>,
     pub workspace: Vec<RuleView>,
     pub mode: String,
+    /// The workspace's tool catalog, which rules may name.
     pub tools: Vec<ToolView>,
+    /// The tools the agent was given, which its calls may use.
+    pub agent_tools: Vec<String>,
     pub can_edit: bool,
 }
 
@@ -141,6 +144,7 @@ pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError>
     let context = bosun.policy_context(&principal, &agent_id).await?;
     Ok(AgentPolicyView {
         agent_name: view.agent.name,
+        agent_tools: view.agent.tools,
         can_edit: view.access.allows(Capability::Edit),
         enforced: convert::views(context.enforced),
         agent: convert::views(context.agent),

@@ -36,6 +36,19 @@ pub const CREDENTIAL_MODELS: [(&str, &str, &str); 2] = [
     ),
 ];
 
+/// A choice of execution mode, bound to `mode`.
+#[component]
+pub fn ModeSelect(mode: RwSignal<String>) -> impl IntoView {
+    view! {
+        <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
+            {EXECUTION_MODES
+                .into_iter()
+                .map(|(key, label, _)| view! { <option value=key>{label}</option> })
+                .collect_view()}
+        </select>
+    }
+}
+
 pub fn mode_label(mode: &str) -> String {
     EXECUTION_MODES
         .iter()

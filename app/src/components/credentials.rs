@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::credentials::CredentialView;
 use crate::api::credentials::{DeleteCredential, WriteCredential, list_credentials};
+use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::ClientOnly;
 
@@ -27,6 +29,20 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
     Effect::new(move |_| {
         if matches!(write.value().get(), Some(Ok(()))) {
             value.set(String::new());
+        }
+    });
+    // Writing a name that exists rotates that secret: a new version, for
+    // the same service account (the server refuses another).
+    let rotating = move || {
+        let typed = name.with(|name| name.trim().to_owned());
+        credentials
+            .get()
+            .and_then(Result::ok)
+            .and_then(|items| items.into_iter().find(|item| item.name == typed))
+    };
+    Effect::new(move |_| {
+        if let Some(current) = rotating().and_then(|item| item.service_account) {
+            account.set(current);
         }
     });
     let acts_as_user = credential_model == "user";
@@ -66,10 +82,15 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
                                                     <td>{item.rotated.clone().or(item.created.clone()).unwrap_or_default()}</td>
                                                     <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
                                                     <td>
-                                                        <button type="button" class="secondary" aria-label=format!("Delete secret {}", item.name)
-                                                            on:click=move |_| { delete.dispatch(DeleteCredential { agent_id: agent.get_value(), name: name.clone() }); }>
-                                                            "Delete"
-                                                        </button>
+                                                        <ConfirmButton
+                                                            label="Delete"
+                                                            name=format!("Delete secret {}", item.name)
+                                                            question=deletion_question(&item)
+                                                            confirm=format!("Delete {}", item.name)
+                                                            on_confirm=Callback::new(move |()| {
+                                                                delete.dispatch(DeleteCredential { agent_id: agent.get_value(), name: name.clone() });
+                                                            })
+                                                        />
                                                     </td>
                                                 </tr>
                                             }
@@ -93,10 +114,23 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
                 });
             }>
                 <label>"Secret name" <input bind:value=name required placeholder="github_token" /></label>
-                <label>"Service account" <input bind:value=account required placeholder="release-bot" /></label>
+                <label>
+                    "Service account"
+                    <input bind:value=account required placeholder="release-bot" readonly=move || rotating().is_some() />
+                </label>
                 <label>"Value" <input type="password" autocomplete="off" bind:value=value required /></label>
                 <button type="submit" class="secondary">"Store secret"</button>
             </form>
+            {move || rotating().map(|item| view! {
+                <p class="hint">
+                    {format!(
+                        "Stores version {} of {} for the service account {}. To act as another account, use another name.",
+                        item.version.unwrap_or(0) + 1,
+                        item.name,
+                        item.service_account.unwrap_or_default(),
+                    )}
+                </p>
+            })}
             <ActionError result=write.value() />
             <Show when=move || matches!(write.value().get(), Some(Ok(())))>
                 <p class="notice" role="status">"Stored. The value will not be shown again."</p>
@@ -104,4 +138,16 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
         </section>
     }
     .into_any()
+}
+
+/// "Delete the secret github and its 3 versions? …"
+fn deletion_question(item: &CredentialView) -> String {
+    let versions = match item.version {
+        Some(1) | None => "its only version".to_owned(),
+        Some(versions) => format!("all {versions} of its versions"),
+    };
+    format!(
+        "Delete the secret {} and {versions}? Runs can no longer ask for it.",
+        item.name
+    )
 }

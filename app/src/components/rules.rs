@@ -2,15 +2,18 @@
 //! engine's warnings beside each, moving (buttons or drag and drop), editing
 //! and deleting them, and adding new ones with inline validation.
 
-use bosun_policy::{Catalog, Layer, Layers, RulePattern, Warning, analyze};
+use bosun_policy::{Catalog, Layer, Layers, RulePattern, Warning, WarningKind, analyze};
 use leptos::prelude::*;
 
 use crate::api::rules::{
-    AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule,
+    AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule, add_rule,
+    reorder_rules,
 };
 use crate::api::tools::ToolView;
-use crate::components::errors::ActionError;
-use crate::policy_view::{engine_rule, warning_text};
+use crate::components::confirm::ConfirmButton;
+use crate::components::errors::{ActionError, ErrorNotice};
+use crate::error::AppError;
+use crate::policy_view::{RuleLookup, engine_rule, layer_name, rule_label, warning_text};
 
 /// What every list on a page shares: the lists as saved (to analyse drafts
 /// against), the catalog, every rule (to name winners), the warnings, and
@@ -24,6 +27,22 @@ pub struct RulesContext {
     pub decided: Signal<Option<String>>,
     /// Bumped after every saved change, so the page reloads its lists.
     pub changed: RwSignal<usize>,
+    /// The rule deleted last, which Undo puts back; kept by the page, so
+    /// that it outlives the lists' reload.
+    pub deleted: RwSignal<Option<DeletedRule>>,
+}
+
+/// A deleted rule, as Undo needs it: its list, what it said, and the
+/// list's order when it went (its own id included).
+#[derive(Clone, Debug)]
+pub struct DeletedRule {
+    list: ListRef,
+    id: String,
+    rule: RuleForm,
+    order: Vec<String>,
+    label: String,
+    /// Why putting it back failed, if it did.
+    failed: Option<AppError>,
 }
 
 impl RulesContext {
@@ -36,6 +55,7 @@ impl RulesContext {
         tools: &[ToolView],
         decided: Signal<Option<String>>,
         changed: RwSignal<usize>,
+        deleted: RwSignal<Option<DeletedRule>>,
     ) -> Self {
         let layers = crate::policy_view::layers(enforced, agent, workspace);
         let catalog = crate::policy_view::catalog(tools);
@@ -46,6 +66,7 @@ impl RulesContext {
             all_rules: [enforced, agent, workspace].concat(),
             decided,
             changed,
+            deleted,
         }
     }
 
@@ -79,6 +100,22 @@ pub fn RuleList(
             let now = version.get();
             if previous.is_some_and(|previous| previous != now) {
                 context.with_value(|c| c.changed.update(|n| *n += 1));
+            }
+            now
+        });
+    }
+    // Undo is offered for a deletion that happened, until the next change.
+    let deleting = StoredValue::new(None::<DeletedRule>);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            context.with_value(|c| c.deleted.set(deleting.get_value()));
+        }
+    });
+    for version in [update.version(), reorder.version(), add.version()] {
+        Effect::new(move |previous: Option<usize>| {
+            let now = version.get();
+            if previous.is_some_and(|previous| previous != now) {
+                context.with_value(|c| c.deleted.set(None));
             }
             now
         });
@@ -123,6 +160,13 @@ pub fn RuleList(
                 let (up, down) = (move_rule.clone(), move_rule.clone());
                 let (edit_id, delete_id) = (id.clone(), id.clone());
                 let delete_list = list.clone();
+                let deleted_rule = rule.clone();
+                let deleted_form = RuleForm {
+                    tool: rule.tool.clone(),
+                    action: rule.action.clone(),
+                    pattern: rule.pattern.clone().unwrap_or_default(),
+                    note: rule.note.clone(),
+                };
                 view! {
                     <div class="rule-controls">
                         <button type="button" class="secondary" disabled=index == 0
@@ -130,11 +174,23 @@ pub fn RuleList(
                         <button type="button" class="secondary" disabled=index + 1 == count
                             aria-label=format!("Move rule {} down", index + 1) on:click=move |_| down(index, index + 1)>"↓"</button>
                         <button type="button" class="secondary" on:click=move |_| editing.set(Some(edit_id.clone()))>"Edit"</button>
-                        <button type="button" class="secondary"
-                            aria-label=format!("Delete rule {}", index + 1)
-                            on:click=move |_| { delete.dispatch(DeleteRule { list: delete_list.clone(), rule_id: delete_id.clone() }); }>
-                            "Delete"
-                        </button>
+                        <ConfirmButton
+                            label="Delete"
+                            name=format!("Delete rule {}", index + 1)
+                            question=format!("Delete rule #{} ({})? Calls are judged without it at once.", index + 1, rule_label(&rule))
+                            confirm="Delete rule"
+                            on_confirm=Callback::new(move |()| {
+                                deleting.set_value(Some(DeletedRule {
+                                    list: delete_list.clone(),
+                                    id: delete_id.clone(),
+                                    rule: deleted_form.clone(),
+                                    order: order.get_value(),
+                                    label: format!("#{} ({})", index + 1, rule_label(&deleted_rule)),
+                                    failed: None,
+                                }));
+                                delete.dispatch(DeleteRule { list: delete_list.clone(), rule_id: delete_id.clone() });
+                            })
+                        />
                     </div>
                 }
             });
@@ -216,7 +272,7 @@ pub fn RuleList(
                     let tools = tools.clone();
                     view! {
                         <RuleEditor
-                            initial=RuleForm { action: "allow".into(), ..RuleForm::default() }
+                            initial=RuleForm { action: new_rule_action(layer).into(), ..RuleForm::default() }
                             tools
                             layer
                             replacing=None
@@ -238,6 +294,7 @@ pub fn RuleList(
             <p class="hint">{explanation}</p>
             {if count == 0 { Some(view! { <p class="muted">"No rules."</p> }) } else { None }}
             <ol class="rules">{rows}</ol>
+            <UndoDelete list=list.clone() context />
             <ActionError result=add.value() />
             <ActionError result=update.value() />
             <ActionError result=delete.value() />
@@ -246,6 +303,58 @@ pub fn RuleList(
         </section>
     }
     .into_any()
+}
+
+/// "Deleted rule #2 (…). Undo": puts the list's last deleted rule back
+/// where it was, as a new rule with the same fields (the trace shows the
+/// deletion and the re-creation). If the list changed meanwhile, the rule
+/// comes back at the end and the failed move is said.
+#[component]
+fn UndoDelete(list: ListRef, context: StoredValue<RulesContext>) -> impl IntoView {
+    let (deleted, changed) = context.with_value(|c| (c.deleted, c.changed));
+    let undo = move |gone: DeletedRule| {
+        leptos::task::spawn_local(async move {
+            let restored = async {
+                let added = add_rule(gone.list.clone(), gone.rule.clone()).await?;
+                let order = gone
+                    .order
+                    .iter()
+                    .map(|id| {
+                        if *id == gone.id {
+                            added.id.clone()
+                        } else {
+                            id.clone()
+                        }
+                    })
+                    .collect();
+                reorder_rules(gone.list.clone(), order).await
+            }
+            .await;
+            deleted.set(restored.err().map(|error| DeletedRule {
+                failed: Some(error),
+                ..gone
+            }));
+            changed.update(|n| *n += 1);
+        });
+    };
+    move || {
+        deleted
+            .get()
+            .filter(|gone| gone.list == list)
+            .map(|gone| match gone.failed.clone() {
+                Some(error) => view! { <ErrorNotice error /> }.into_any(),
+                None => {
+                    let label = format!("Deleted rule {}.", gone.label);
+                    view! {
+                        <p class="notice" role="status">
+                            {label} " "
+                            <button type="button" class="secondary" on:click=move |_| undo(gone.clone())>"Undo"</button>
+                        </p>
+                    }
+                    .into_any()
+                }
+            })
+    }
 }
 
 /// The fields of one rule, checked by the policy engine as they are typed:
@@ -262,11 +371,9 @@ fn RuleEditor(
     submit_label: &'static str,
     on_submit: Callback<RuleForm>,
 ) -> impl IntoView {
-    let tool = RwSignal::new(if initial.tool.is_empty() {
-        "*".to_owned()
-    } else {
-        initial.tool
-    });
+    // A new rule has no tool until one is picked: every tool (`*`) is a
+    // choice to make, not a default.
+    let tool = RwSignal::new(initial.tool);
     let action = RwSignal::new(initial.action);
     let pattern = RwSignal::new(initial.pattern);
     let note = RwSignal::new(initial.note);
@@ -280,8 +387,10 @@ fn RuleEditor(
             .map(|error| error.to_string())
     };
     let replacing = StoredValue::new(replacing);
+    // What the engine says of the draft: the rules that decide before it,
+    // and the rules it would decide before (overriding or shadowing them).
     let draft_warnings = move || {
-        if pattern_error().is_some() {
+        if pattern_error().is_some() || tool.with(String::is_empty) {
             return Vec::new();
         }
         let draft = RuleView {
@@ -307,11 +416,17 @@ fn RuleEditor(
                 Some(at) => list[at] = draft_rule,
                 None => list.push(draft_rule),
             }
-            analyze(&layers, &c.catalog)
+            let lookup = |id: &str| c.lookup(id);
+            let warnings = analyze(&layers, &c.catalog);
+            let about_draft = warnings
                 .iter()
                 .filter(|w| w.rule.rule_id == "draft")
-                .map(|w| warning_text(w, &|id| c.lookup(id)))
-                .collect::<Vec<_>>()
+                .map(|w| warning_text(w, &lookup));
+            let by_draft = warnings
+                .iter()
+                .filter(|w| warned_by(w) == Some("draft"))
+                .filter_map(|w| overridden_text(w, &lookup));
+            about_draft.chain(by_draft).collect::<Vec<_>>()
         })
     };
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -328,6 +443,7 @@ fn RuleEditor(
             <label>
                 "Tool"
                 <select on:change=move |ev| tool.set(event_target_value(&ev)) prop:value=tool>
+                    <option value="" disabled>"Choose a tool…"</option>
                     <option value="*">"* (every tool)"</option>
                     {tools
                         .into_iter()
@@ -349,7 +465,12 @@ fn RuleEditor(
                     aria-invalid=move || pattern_error().is_some().to_string() />
             </label>
             <label class="grow">"Note" <input bind:value=note /></label>
-            <button type="submit" disabled=move || pattern_error().is_some()>{submit_label}</button>
+            <button type="submit" disabled=move || pattern_error().is_some() || tool.with(String::is_empty)>
+                {submit_label}
+            </button>
+            <Show when=move || tool.with(String::is_empty)>
+                <p class="hint">"Choose the tool this rule is for (or * for every tool) to save it."</p>
+            </Show>
             {move || pattern_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
             {move || {
                 draft_warnings()
@@ -360,4 +481,44 @@ fn RuleEditor(
         </form>
     }
     .into_any()
+}
+
+/// What a new rule starts as: an enforced rule overrides everything after
+/// it, so it starts as a denial; elsewhere a new rule starts by asking.
+/// Either way the person picks the action before saving.
+fn new_rule_action(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Enforced => "deny",
+        Layer::Agent | Layer::Workspace => "ask",
+    }
+}
+
+/// The id of the rule a warning says decides instead, if any.
+fn warned_by(warning: &Warning) -> Option<&str> {
+    match &warning.kind {
+        WarningKind::Shadowed { by, .. } | WarningKind::OverriddenByEnforced { by } => {
+            Some(by.rule_id.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// A warning about another rule that the draft would decide before, said
+/// from the draft's side: which rule it takes over.
+fn overridden_text(warning: &Warning, lookup: RuleLookup<'_>) -> Option<String> {
+    let rule = lookup(&warning.rule.rule_id)?;
+    let other = format!(
+        "{} rule #{} ({})",
+        layer_name(warning.rule.layer),
+        warning.rule.position,
+        rule_label(&rule)
+    );
+    Some(match &warning.kind {
+        WarningKind::Shadowed {
+            same_action: true, ..
+        } => format!("Makes {other} redundant: this rule decides the same, first."),
+        _ => {
+            format!("Overrides {other}: this rule decides first for everything that rule matches.")
+        }
+    })
 }

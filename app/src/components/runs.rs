@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::runs::{
     CancelRun, CreateKey, RevokeKey, StartRun, list_keys, list_runs, run_overview,
 };
+use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{ClientOnly, InboxChanges, changes_of};
 
@@ -124,10 +125,18 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
                                                 " " <span class="badge status-failed">"inactive: its creator lost their rights"</span>
                                             })}
                                             " "
-                                            <button type="button" class="secondary" aria-label=format!("Revoke key {}", key.name)
-                                                on:click=move |_| { revoke.dispatch(RevokeKey { agent_id: agent.get_value(), key_id: key_id.clone() }); }>
-                                                "Revoke"
-                                            </button>
+                                            <ConfirmButton
+                                                label="Revoke"
+                                                name=format!("Revoke key {}", key.name)
+                                                question=format!(
+                                                    "Revoke the key {}? Its worker is refused at once, and the runs it started stop with it.",
+                                                    key.name
+                                                )
+                                                confirm=format!("Revoke {}", key.name)
+                                                on_confirm=Callback::new(move |()| {
+                                                    revoke.dispatch(RevokeKey { agent_id: agent.get_value(), key_id: key_id.clone() });
+                                                })
+                                            />
                                         </li>
                                     }
                                 }).collect_view()}

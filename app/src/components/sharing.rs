@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::sharing::{
     AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members,
 };
+use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 
 const LEVELS: [(&str, &str); 3] = [("run", "Run"), ("clone", "Clone"), ("edit", "Edit")];
@@ -25,6 +26,7 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
         }
     });
     let open = RwSignal::new(false);
+    let not_chosen = RwSignal::new(false);
     let label = format!("Share {agent_name}");
     let agent_id = StoredValue::new(agent_id);
     view! {
@@ -39,7 +41,10 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
             <Show when=move || open.get()>
                 {view! {
                 <div role="dialog" aria-label=label.clone() class="dialog">
-                    <AddGrant agent_id=agent_id.get_value() share />
+                    <AddGrant agent_id=agent_id.get_value() share not_chosen />
+                    <Show when=move || not_chosen.get()>
+                        <p class="error" role="alert">"Choose who to share with."</p>
+                    </Show>
                     <ActionError result=share.value() />
                     <ActionError result=revoke.value() />
                     <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -66,8 +71,18 @@ pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
     .into_any()
 }
 
+/// The "Share with" choice that stands for the whole workspace; member ids
+/// never take this form.
+const EVERYONE: &str = "everyone";
+
+/// Adds a grant. Nobody is chosen until someone is picked, so a click on
+/// Share never reaches the whole workspace by default.
 #[component]
-fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView {
+fn AddGrant(
+    agent_id: String,
+    share: ServerAction<ShareAgent>,
+    not_chosen: RwSignal<bool>,
+) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let target = RwSignal::new(String::new());
     let level = RwSignal::new("run".to_owned());
@@ -83,11 +98,30 @@ fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView 
     );
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        let chosen = target.get_untracked();
+        not_chosen.set(chosen.is_empty());
+        if chosen.is_empty() {
+            return;
+        }
         share.dispatch(ShareAgent {
             agent_id: agent_id.clone(),
-            user_id: target.get_untracked(),
+            // The server function's way of naming the whole workspace.
+            user_id: if chosen == EVERYONE {
+                String::new()
+            } else {
+                chosen
+            },
             level: level.get_untracked(),
         });
+    };
+    // Each option says whether it is the chosen one, so that options
+    // replaced by a new search keep the choice on screen.
+    let option = move |value: String, label: String| {
+        let selected = {
+            let value = value.clone();
+            move || target.with(|chosen| *chosen == value)
+        };
+        view! { <option value=value prop:selected=selected>{label}</option> }
     };
     view! {
         <form class="stack" on:submit=submit>
@@ -97,26 +131,36 @@ fn AddGrant(agent_id: String, share: ServerAction<ShareAgent>) -> impl IntoView 
             </label>
             <label>
                 "Share with"
-                <select on:change=move |ev| target.set(event_target_value(&ev)) prop:value=target>
-                    <option value="">"Everyone in the workspace"</option>
+                <select
+                    on:change=move |ev| {
+                        target.set(event_target_value(&ev));
+                        not_chosen.set(false);
+                    }
+                    prop:value=target
+                >
+                    {option(String::new(), "Choose who…".into())}
+                    {option(EVERYONE.into(), "Everyone in the workspace".into())}
                     <Transition>
                         {move || Suspend::new(async move {
                             matches
                                 .await
                                 .unwrap_or_default()
                                 .into_iter()
-                                .map(|member| {
-                                    view! {
-                                        <option value=member.id.clone()>
-                                            {format!("{} ({})", member.name, member.email)}
-                                        </option>
-                                    }
-                                })
+                                .map(|member| option(member.id, format!("{} ({})", member.name, member.email)))
                                 .collect_view()
                         })}
                     </Transition>
                 </select>
             </label>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let found = matches.await.map(|found| found.len()).unwrap_or_default();
+                    let typed = query.get_untracked();
+                    (found == 0 && !typed.trim().is_empty()).then(|| {
+                        view! { <p class="hint">{format!("No member matches “{}”.", typed.trim())}</p> }
+                    })
+                })}
+            </Transition>
             <label>
                 "Access"
                 <LevelSelect level />
@@ -157,6 +201,7 @@ fn AccessTable(
                 let user_id = entry.user_id.clone().unwrap_or_default();
                 let (change_agent, revoke_agent) = (agent_id.clone(), agent_id.clone());
                 let who = entry.who.clone();
+                let revoked_level = entry.own_grant.clone().unwrap_or_else(|| entry.level.clone());
                 view! {
                     <select
                         aria-label=format!("Access for {who}")
@@ -172,16 +217,19 @@ fn AccessTable(
                     >
                         {LEVELS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
                     </select>
-                    <button
-                        type="button"
-                        class="secondary"
-                        aria-label=format!("Revoke access for {}", entry.who)
-                        on:click=move |_| {
+                    <ConfirmButton
+                        label="Revoke"
+                        name=format!("Revoke access for {}", entry.who)
+                        question=format!(
+                            "Revoke the {} access of {}? It ends at their next request, in runs already going too.",
+                            capitalize(&revoked_level),
+                            entry.who,
+                        )
+                        confirm="Revoke access"
+                        on_confirm=Callback::new(move |()| {
                             revoke.dispatch(RevokeGrant { agent_id: revoke_agent.clone(), grant_id: grant_id.clone() });
-                        }
-                    >
-                        "Revoke"
-                    </button>
+                        })
+                    />
                 }
             });
             view! {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::rules::RuleView;
 use crate::api::tools::ToolView;
+use crate::components::agent_labels::ModeSelect;
 use crate::components::rules::RulesContext;
 use crate::policy_view::reason_text;
 
@@ -16,8 +17,19 @@ pub const MODE: &str = "mode";
 
 #[component]
 pub fn TestCall(
-    policy: Arc<CompiledPolicy>,
+    /// The compiled lists and mode the call is decided against.
+    #[prop(into)]
+    policy: Signal<Arc<CompiledPolicy>>,
+    /// When given, the panel offers the mode to test in (for pages that
+    /// are not about one agent, whose mode it would be).
+    #[prop(optional)]
+    mode_choice: Option<RwSignal<String>>,
+    /// The tools offered: an agent's own, or the whole catalog.
     tools: Vec<ToolView>,
+    /// The agent's tools, which the engine checks the call against as the
+    /// server does; none on pages not about one agent.
+    #[prop(optional)]
+    agent_tools: Option<Vec<String>>,
     context: StoredValue<RulesContext>,
     /// Set to the id of the rule that decided, or [`MODE`], for the page to
     /// highlight.
@@ -26,7 +38,7 @@ pub fn TestCall(
     let tool = RwSignal::new(tools.first().map(|t| t.name.clone()).unwrap_or_default());
     let input = RwSignal::new(String::new());
     let working_dir = RwSignal::new(String::new());
-    let policy = StoredValue::new(policy);
+    let agent_tools = StoredValue::new(agent_tools);
     let decision = Memo::new(move |_| {
         let (tool, input, dir) = (tool.get(), input.get(), working_dir.get());
         if input.is_empty() {
@@ -39,7 +51,8 @@ pub fn TestCall(
             .ok()
             .filter(serde_json::Value::is_object)
             .unwrap_or(serde_json::Value::String(input));
-        Some(policy.with_value(|p| p.decide_input(&tool, &input, dir)))
+        let given = agent_tools.get_value();
+        Some(policy.with(|p| p.decide_input_of_agent(&tool, &input, dir, given.as_deref())))
     });
     Effect::new(move |_| {
         let rule = decision.with(|d| match d.as_ref().map(|d| &d.reason) {
@@ -70,9 +83,12 @@ pub fn TestCall(
                     "Input"
                     <textarea class="mono" rows="2" bind:value=input placeholder="e.g. rm -rf /tmp/build, or {\"path\": \"/srv/a.txt\"}"></textarea>
                 </label>
+                {mode_choice.map(|mode| view! {
+                    <label>"Mode" <ModeSelect mode /></label>
+                })}
                 <label>
                     "Working directory"
-                    <input class="mono" bind:value=working_dir placeholder="/ (for relative paths)" />
+                    <input class="mono" bind:value=working_dir placeholder="none: relative paths are refused" />
                 </label>
             </div>
             <div aria-live="polite" data-testid="test-result">

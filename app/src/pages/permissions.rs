@@ -15,9 +15,9 @@ use crate::api::rules::{
     AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
     agent_policy, workspace_policy,
 };
-use crate::components::agent_labels::{EXECUTION_MODES, mode_description};
+use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::rules::{RuleList, RulesContext};
+use crate::components::rules::{DeletedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
 #[component]
@@ -25,12 +25,13 @@ pub fn AgentPermissionsPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let changed = RwSignal::new(0_usize);
+    let deleted = RwSignal::new(None::<DeletedRule>);
     let policy = Resource::new(move || (id(), changed.get()), |(id, _)| agent_policy(id));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
-                    Ok(view) => view! { <AgentPermissions agent_id=id() view changed /> }.into_any(),
+                    Ok(view) => view! { <AgentPermissions agent_id=id() view changed deleted /> }.into_any(),
                     Err(error) => view! { <Title text="Permissions" /> <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -43,6 +44,7 @@ fn AgentPermissions(
     agent_id: String,
     view: AgentPolicyView,
     changed: RwSignal<usize>,
+    deleted: RwSignal<Option<DeletedRule>>,
 ) -> impl IntoView {
     let decided = RwSignal::new(None::<String>);
     let rules = RulesContext::build(
@@ -52,10 +54,18 @@ fn AgentPermissions(
         &view.tools,
         decided.into(),
         changed,
+        deleted,
     );
     let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
     let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
     let context = StoredValue::new(rules);
+    // The test panel offers the tools the agent was given, nothing else.
+    let agent_tools_in_catalog = view
+        .tools
+        .iter()
+        .filter(|tool| view.agent_tools.contains(&tool.name))
+        .cloned()
+        .collect::<Vec<_>>();
     let mode_text = mode_description(&view.mode);
     let read_only_note = (!view.can_edit).then(|| {
         view! {
@@ -111,7 +121,13 @@ fn AgentPermissions(
                     <p class="hint">"Change the mode on the agent's page."</p>
                 </section>
             </div>
-            <TestCall policy=compiled tools=view.tools.clone() context decided />
+            <TestCall
+                policy=Signal::stored(compiled)
+                tools=agent_tools_in_catalog
+                agent_tools=view.agent_tools.clone()
+                context
+                decided
+            />
         </div>
     }
     .into_any()
@@ -120,6 +136,7 @@ fn AgentPermissions(
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0_usize);
+    let deleted = RwSignal::new(None::<DeletedRule>);
     let set_mode = ServerAction::<SetDefaultMode>::new();
     let policy = Resource::new(
         move || (changed.get(), set_mode.version().get()),
@@ -131,7 +148,7 @@ pub fn SecurityPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
-                    Ok(view) => view! { <WorkspaceRules view changed set_mode /> }.into_any(),
+                    Ok(view) => view! { <WorkspaceRules view changed deleted set_mode /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -143,16 +160,35 @@ pub fn SecurityPage() -> impl IntoView {
 fn WorkspaceRules(
     view: WorkspacePolicyView,
     changed: RwSignal<usize>,
+    deleted: RwSignal<Option<DeletedRule>>,
     set_mode: ServerAction<SetDefaultMode>,
 ) -> impl IntoView {
-    let context = StoredValue::new(RulesContext::build(
+    let decided = RwSignal::new(None::<String>);
+    let rules = RulesContext::build(
         &view.enforced,
         &[],
         &view.workspace,
         &view.tools,
-        Signal::stored(None),
+        decided.into(),
         changed,
-    ));
+        deleted,
+    );
+    // The test panel decides with no agent's own rules between the two
+    // lists, in the mode it is set to (new agents' mode at first).
+    let test_mode = RwSignal::new(view.default_mode.clone());
+    let compiled = {
+        let (layers, catalog) = (rules.layers.clone(), rules.catalog.clone());
+        Memo::new_with_compare(
+            move |_| {
+                let mode: ExecutionMode =
+                    from_name(&test_mode.get()).unwrap_or(ExecutionMode::Locked);
+                Arc::new(CompiledPolicy::compile(&layers, mode, &catalog))
+            },
+            // A recompiled policy is always news: policies are not compared.
+            |previous, next| !matches!((previous, next), (Some(a), Some(b)) if Arc::ptr_eq(a, b)),
+        )
+    };
+    let context = StoredValue::new(rules);
     let mode = RwSignal::new(view.default_mode.clone());
     view! {
         <section class="card" aria-label="Default execution mode">
@@ -163,38 +199,43 @@ fn WorkspaceRules(
             }>
                 <label>
                     "New agents start in"
-                    <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
-                        {EXECUTION_MODES
-                            .into_iter()
-                            .map(|(key, label, _)| view! { <option value=key>{label}</option> })
-                            .collect_view()}
-                    </select>
+                    <ModeSelect mode />
                 </label>
                 <button type="submit">"Save"</button>
             </form>
             <ActionError result=set_mode.value() />
         </section>
         <ApprovalSettings ttl=view.approval_ttl_seconds self_approval=view.self_approval />
-        <RuleList
-            title="Enforced rules"
-            explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
-            layer=Layer::Enforced
-            list=ListRef::workspace(true)
-            rules=view.enforced.clone()
-            tools=view.tools.clone()
-            editable=true
-            context
-        />
-        <RuleList
-            title="Workspace rules"
-            explanation="Checked after each agent's own rules, for every agent."
-            layer=Layer::Workspace
-            list=ListRef::workspace(false)
-            rules=view.workspace.clone()
-            tools=view.tools.clone()
-            editable=true
-            context
-        />
+        <div class="permissions">
+            <div class="lists">
+                <RuleList
+                    title="Enforced rules"
+                    explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
+                    layer=Layer::Enforced
+                    list=ListRef::workspace(true)
+                    rules=view.enforced.clone()
+                    tools=view.tools.clone()
+                    editable=true
+                    context
+                />
+                <RuleList
+                    title="Workspace rules"
+                    explanation="Checked after each agent's own rules, for every agent."
+                    layer=Layer::Workspace
+                    list=ListRef::workspace(false)
+                    rules=view.workspace.clone()
+                    tools=view.tools.clone()
+                    editable=true
+                    context
+                />
+            </div>
+            <div>
+                <TestCall policy=compiled mode_choice=test_mode tools=view.tools.clone() context decided />
+                <p class="hint">
+                    "Each agent's own rules come between these two lists: test a call of one agent on its Permissions page."
+                </p>
+            </div>
+        </div>
     }
     .into_any()
 }

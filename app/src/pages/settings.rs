@@ -7,8 +7,10 @@ use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
 use crate::api::tools::{AddTool, ToolView, list_tools};
+use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
+use crate::error::AppError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -47,6 +49,18 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Where the Members page says how its latest action went.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Above the table, for a row's buttons.
+    Table,
+    /// Under the add form.
+    AddForm,
+}
+
+/// The outcome of the page's latest action, in people's words.
+type Outcome = (Place, Result<String, AppError>);
+
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
@@ -62,11 +76,71 @@ pub fn MembersPage() -> impl IntoView {
         },
         |_| list_members(),
     );
+    // One message for the whole page: the latest action's, so that an
+    // earlier failure does not stay up beside a later success.
+    let outcome = RwSignal::new(None::<Outcome>);
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(result) = add.value().get() {
+            if result.is_ok()
+                && let Some(form) = add_form.get_untracked()
+            {
+                form.reset();
+            }
+            let said = result.map(|member| {
+                format!(
+                    "Added {} ({}). They can log in now.",
+                    member.name, member.email
+                )
+            });
+            outcome.set(Some((Place::AddForm, said)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = change_role.value().get() {
+            let said = result.map(|member| {
+                format!(
+                    "{} is now {}.",
+                    member.name,
+                    if member.role == "admin" {
+                        "an admin"
+                    } else {
+                        "a member"
+                    }
+                )
+            });
+            outcome.set(Some((Place::Table, said)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = set_active.value().get() {
+            let said = result.map(|member| {
+                if member.active {
+                    format!("{} is active again.", member.name)
+                } else {
+                    format!("{} is deactivated and signed out everywhere.", member.name)
+                }
+            });
+            outcome.set(Some((Place::Table, said)));
+        }
+    });
+    let said_at = move |place: Place| {
+        move || {
+            outcome
+                .get()
+                .filter(|(at, _)| *at == place)
+                .map(|(_, result)| match result {
+                    Ok(message) => {
+                        view! { <p class="notice" role="status">{message}</p> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                })
+        }
+    };
     view! {
         <Title text="Members" />
         <h1>"Members"</h1>
-        <ActionError result=change_role.value() />
-        <ActionError result=set_active.value() />
+        {said_at(Place::Table)}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match members.await {
@@ -77,7 +151,7 @@ pub fn MembersPage() -> impl IntoView {
         </Suspense>
         <section class="card">
             <h2>"Add a member"</h2>
-            <ActionForm action=add attr:class="stack">
+            <ActionForm action=add node_ref=add_form attr:class="stack">
                 <label>"Name" <input name="name" required /></label>
                 <label>"Email" <input type="email" name="email" required /></label>
                 <label>
@@ -91,7 +165,7 @@ pub fn MembersPage() -> impl IntoView {
                         <option value="admin">"Admin"</option>
                     </select>
                 </label>
-                <ActionError result=add.value() />
+                {said_at(Place::AddForm)}
                 <button type="submit">"Add member"</button>
             </ActionForm>
         </section>
@@ -107,13 +181,40 @@ fn MemberTable(
     let rows = members
         .into_iter()
         .map(|member| {
-            let (role_form_id, active_form_id) = (member.id.clone(), member.id.clone());
+            let role_form_id = member.id.clone();
             let other_role = if member.role == "admin" { "member" } else { "admin" };
             let role_label = if other_role == "admin" { "Make admin" } else { "Make member" };
-            let (toggle_label, toggle_to) = if member.active {
-                ("Deactivate", "false")
+            let user_id = member.id.clone();
+            let toggle = if member.active {
+                let who = format!("{} ({})", member.name, member.email);
+                view! {
+                    <ConfirmButton
+                        label="Deactivate"
+                        name=format!("Deactivate {}", member.email)
+                        question=format!(
+                            "Deactivate {who}? They are signed out everywhere, their tokens and runtime keys stop working and their runs' pending requests are withdrawn."
+                        )
+                        confirm=format!("Deactivate {}", member.name)
+                        on_confirm=Callback::new(move |()| {
+                            set_active.dispatch(SetMemberActive { user_id: user_id.clone(), active: false });
+                        })
+                    />
+                }
+                .into_any()
             } else {
-                ("Reactivate", "true")
+                view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        aria-label=format!("Reactivate {}", member.email)
+                        on:click=move |_| {
+                            set_active.dispatch(SetMemberActive { user_id: user_id.clone(), active: true });
+                        }
+                    >
+                        "Reactivate"
+                    </button>
+                }
+                .into_any()
             };
             view! {
                 <tr class:inactive=!member.active>
@@ -127,13 +228,7 @@ fn MemberTable(
                             <input type="hidden" name="role" value=other_role />
                             <button type="submit" class="secondary">{role_label}</button>
                         </ActionForm>
-                        <ActionForm action=set_active>
-                            <input type="hidden" name="user_id" value=active_form_id />
-                            <input type="hidden" name="active" value=toggle_to />
-                            <button type="submit" class="secondary" aria-label=format!("{toggle_label} {}", member.email)>
-                                {toggle_label}
-                            </button>
-                        </ActionForm>
+                        {toggle}
                     </td>
                 </tr>
             }

@@ -97,3 +97,28 @@ fn warnings_serialize_with_the_winning_rule() {
         }])
     );
 }
+
+#[test]
+fn a_tool_the_agent_was_not_given_is_denied_before_any_rule() {
+    let layers = Layers {
+        enforced: vec![rule("e", "*", Action::Allow, None)],
+        ..Layers::default()
+    };
+    let policy = compile(&layers, bosun_policy::ExecutionMode::Open);
+    let given = vec!["read_file".to_owned()];
+    let request = bosun_policy::Request::new("system_shell", "ls").with_working_dir("/repo");
+    let refused = policy.decide(&request.with_agent_tools(&given));
+    assert_eq!(refused.action, Action::Deny);
+    let json = serde_json::to_value(&refused).unwrap();
+    assert_eq!(json["reason"]["kind"], "invalid_input");
+    assert_eq!(
+        json["reason"]["message"],
+        "`system_shell` is not one of this agent's tools"
+    );
+    assert_eq!(json["risk"]["level"], "unknown");
+
+    // A given tool goes on to the rules; without the list, every tool does.
+    let read = bosun_policy::Request::new("read_file", "/repo/a").with_agent_tools(&given);
+    assert_eq!(policy.decide(&read).action, Action::Allow);
+    assert_eq!(policy.decide(&request).action, Action::Allow);
+}

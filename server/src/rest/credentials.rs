@@ -64,11 +64,14 @@ pub struct IssuedBody {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Writes a secret, as a new version when the name exists (editors).
+/// Writes a secret, as a new version when the name exists (editors); a new
+/// version keeps the secret's service account (409 `service_account_mismatch`
+/// otherwise).
 #[utoipa::path(put, path = "/api/v1/agents/{id}/credentials/{name}", tag = "credentials",
     security(("bearer" = [])), request_body = SecretInput,
     responses((status = 200, body = CredentialBody), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 pub async fn write(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,

@@ -2,14 +2,24 @@
 //! collector, following the GenAI semantic conventions: each run is an
 //! `invoke_agent` span and each tool call an `execute_tool` span inside it,
 //! with `gen_ai.*` attributes and Bosun's provenance (decision, rule,
-//! reviewer, on whose behalf) as `bosun.*` attributes. Other steps of a run
-//! (approvals, the agent's own events) are span events.
+//! reviewer, on whose behalf) as `bosun.*` attributes. Every exported event
+//! is also a span event of its span, named by its kind and carrying its
+//! `bosun.event.seq`, so an OTLP export holds exactly the events of the same
+//! search in JSON: a filtered export (only the denials, say) still has a
+//! span for each call it names, opened by whichever of its events came
+//! first. Steps the attributes do not already hold (approvals, the agent's
+//! own events) keep their data on the span event. Administrative events
+//! belong to no run: each is a span of its own.
+//!
+//! A span's status says only what the exported events show: OK for a run
+//! seen to succeed or a call seen to return, an error for a failure or a
+//! denial, unset otherwise (a filtered export may not hold the end).
 //!
 //! Spans are written as they close, so memory holds only the runs and
-//! calls still open at that point of the export. Audit events belong to no
-//! run and are left out.
+//! calls still open at that point of the export.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use axum::body::Bytes;
 use bosun_service::events::Event;
@@ -77,7 +87,15 @@ struct Span {
     end: u64,
     attributes: Vec<Value>,
     events: Vec<Value>,
-    error: Option<String>,
+    status: Status,
+}
+
+/// What a span's events show of its outcome.
+enum Status {
+    /// The end is not among the exported events.
+    Unset,
+    Ok,
+    Error(String),
 }
 
 impl Span {
@@ -91,9 +109,10 @@ impl Span {
             "endTimeUnixNano": self.end.max(self.start).to_string(),
             "attributes": self.attributes,
             "events": self.events,
-            "status": match &self.error {
-                Some(message) => json!({ "code": 2, "message": message }),
-                None => json!({ "code": 1 }),
+            "status": match &self.status {
+                Status::Unset => json!({ "code": 0 }),
+                Status::Ok => json!({ "code": 1 }),
+                Status::Error(message) => json!({ "code": 2, "message": message }),
             },
         });
         if let Some(parent) = &self.parent {
@@ -106,11 +125,11 @@ impl Span {
 impl Spans {
     /// Takes one event in; answers the spans it closed.
     fn add(&mut self, event: Event) -> Vec<Value> {
-        let Some(run_id) = event.run_id.clone() else {
-            return Vec::new();
-        };
         let at = nanos(&event);
         self.last_nanos = self.last_nanos.max(at);
+        let Some(run_id) = event.run_id.clone() else {
+            return vec![audit_span(&event, at).to_value()];
+        };
         let run = self
             .runs
             .entry(run_id.clone())
@@ -124,23 +143,27 @@ impl Spans {
                     "bosun.credential_model",
                     text(data, "credential_model"),
                 ));
+                run.events.push(step(&event, at, false));
                 Vec::new()
             }
             "run.finished" => {
                 let status = text(data, "status");
                 run.attributes.push(attribute("bosun.run.status", &status));
-                if status != "succeeded" {
-                    run.error = Some(format!("the run {status}"));
-                }
+                run.status = if status == "succeeded" {
+                    Status::Ok
+                } else {
+                    Status::Error(format!("the run {status}"))
+                };
+                run.events.push(step(&event, at, false));
                 self.close_run(&run_id, at)
             }
-            "tool_call.requested" => {
-                let call = text(data, "tool_call_id");
-                let span = call_span(run, &call, data, at);
-                self.calls.insert(call, span);
-                Vec::new()
-            }
-            "policy.decision" => self.on_call(data, at, |span| {
+            "tool_call.requested" => self.on_call(&event, at, |span| {
+                span.attributes
+                    .push(attribute("gen_ai.tool.call.arguments", arguments(data)));
+                span.events.push(step(&event, at, false));
+                false
+            }),
+            "policy.decision" => self.on_call(&event, at, |span| {
                 let decision = text(data, "decision");
                 span.attributes.push(attribute("bosun.decision", &decision));
                 span.attributes.push(attribute(
@@ -155,15 +178,16 @@ impl Spans {
                             .push(attribute(&format!("bosun.rule.{key}"), text(rule, key)));
                     }
                 }
+                span.events.push(step(&event, at, false));
                 if decision == "deny" {
-                    span.error = Some("denied by Bosun's rules".into());
+                    span.status = Status::Error("denied by Bosun's rules".into());
                     true
                 } else {
                     false
                 }
             }),
-            "approval.resolved" => self.on_call(data, at, |span| {
-                span.events.push(span_event("approval.resolved", at, data));
+            "approval.resolved" => self.on_call(&event, at, |span| {
+                span.events.push(step(&event, at, true));
                 for key in ["reviewer", "decision", "outcome", "message", "edited_input"] {
                     if let Some(value) = data.get(key).filter(|v| !v.is_null()) {
                         span.attributes.push(attribute(
@@ -175,45 +199,57 @@ impl Spans {
                     }
                 }
                 if text(data, "outcome") == "deny" {
-                    span.error = Some("denied by a reviewer".into());
+                    span.status = Status::Error("denied by a reviewer".into());
                     true
                 } else {
                     false
                 }
             }),
-            "tool_call.result" => self.on_call(data, at, |span| {
+            "tool_call.result" => self.on_call(&event, at, |span| {
                 if let Some(output) = data.get("output").filter(|v| !v.is_null()) {
                     span.attributes
                         .push(attribute("gen_ai.tool.call.result", output.to_string()));
                 }
-                if let Some(error) = data.get("error").and_then(Value::as_str) {
-                    span.error = Some(error.to_owned());
-                }
+                span.status = match data.get("error").and_then(Value::as_str) {
+                    Some(error) => Status::Error(error.to_owned()),
+                    None => Status::Ok,
+                };
+                span.events.push(step(&event, at, false));
                 true
             }),
             _ => {
                 // Approval requests, the agent's own events, claims: steps
                 // of the run, attached to it as span events.
-                run.events.push(span_event(&event.kind, at, data));
+                run.events.push(step(&event, at, true));
                 Vec::new()
             }
         }
     }
 
-    /// Applies an event to its tool call's span; `update` answers whether
-    /// the call is over, and the span is then closed.
+    /// Applies an event to its tool call's span, opening the span when this
+    /// is the first of the call's events in the export; `update` answers
+    /// whether the call is over, and the span is then closed.
     fn on_call(
         &mut self,
-        data: &Value,
+        event: &Event,
         at: u64,
         update: impl FnOnce(&mut Span) -> bool,
     ) -> Vec<Value> {
-        let call = text(data, "tool_call_id");
-        let Some(span) = self.calls.get_mut(&call) else {
-            return Vec::new();
+        let call = text(&event.data, "tool_call_id");
+        let span = match self.calls.entry(call) {
+            Entry::Occupied(open) => open.into_mut(),
+            Entry::Vacant(new) => {
+                let run_id = event.run_id.as_deref().unwrap_or_default();
+                let Some(run) = self.runs.get(run_id) else {
+                    return Vec::new();
+                };
+                let span = call_span(run, new.key(), &event.data, at);
+                new.insert(span)
+            }
         };
         span.end = span.end.max(at);
         if update(span) {
+            let call = text(&event.data, "tool_call_id");
             self.calls
                 .remove(&call)
                 .map(|span| vec![span.to_value()])
@@ -279,7 +315,34 @@ fn run_span(run_id: &str, event: &Event, at: u64) -> Span {
         end: at,
         attributes,
         events: Vec::new(),
-        error: None,
+        status: Status::Unset,
+    }
+}
+
+/// An administrative event, which belongs to no run: a span of its own.
+fn audit_span(event: &Event, at: u64) -> Span {
+    let seed = format!("event:{}", event.seq);
+    let mut attributes = vec![
+        attribute("bosun.event.kind", &event.kind),
+        attribute("bosun.data", event.data.to_string()),
+    ];
+    if let Some(actor) = &event.actor {
+        attributes.push(attribute("bosun.actor", actor));
+    }
+    if let Some(agent) = &event.agent_id {
+        attributes.push(attribute("gen_ai.agent.id", agent));
+    }
+    Span {
+        trace_id: hex_id(&format!("trace:{seed}"), 16),
+        span_id: hex_id(&seed, 8),
+        parent: None,
+        run_id: String::new(),
+        name: event.kind.clone(),
+        start: at,
+        end: at,
+        attributes,
+        events: vec![step(event, at, false)],
+        status: Status::Unset,
     }
 }
 
@@ -297,32 +360,43 @@ fn call_span(run: &Span, call: &str, data: &Value, at: u64) -> Span {
             attribute("gen_ai.operation.name", "execute_tool"),
             attribute("gen_ai.tool.name", &tool),
             attribute("gen_ai.tool.call.id", call),
-            // A string input as it is; an object as its JSON text (redacted
-            // before it was recorded).
-            attribute(
-                "gen_ai.tool.call.arguments",
-                match data.get("input") {
-                    Some(Value::String(input)) => input.clone(),
-                    Some(object @ Value::Object(_)) => object.to_string(),
-                    _ => String::new(),
-                },
-            ),
         ],
         events: Vec::new(),
-        error: None,
+        status: Status::Unset,
     }
 }
 
-fn span_event(name: &str, at: u64, data: &Value) -> Value {
+/// An exported event as a span event: its kind, time and place in the
+/// trace, and its data when `with_data` (steps whose data the span's
+/// attributes do not already hold).
+fn step(event: &Event, at: u64, with_data: bool) -> Value {
+    let mut attributes = vec![json!({
+        "key": "bosun.event.seq",
+        "value": { "intValue": event.seq.to_string() },
+    })];
+    if with_data {
+        attributes.push(attribute("bosun.data", event.data.to_string()));
+    }
     json!({
         "timeUnixNano": at.to_string(),
-        "name": name,
-        "attributes": [attribute("bosun.data", data.to_string())],
+        "name": event.kind,
+        "attributes": attributes,
     })
 }
 
 fn attribute(key: &str, value: impl Into<String>) -> Value {
     json!({ "key": key, "value": { "stringValue": value.into() } })
+}
+
+/// A call's input as OpenTelemetry's arguments attribute takes it: a
+/// string input as it is, an object as its JSON text (redacted before it
+/// was recorded).
+fn arguments(data: &Value) -> String {
+    match data.get("input") {
+        Some(Value::String(input)) => input.clone(),
+        Some(object @ Value::Object(_)) => object.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn text(data: &Value, key: &str) -> String {

@@ -27,6 +27,20 @@ async fn with_secret() -> Setup {
     s
 }
 
+/// The agent's credentials, as `token` lists them.
+async fn credentials_of(s: &Setup, token: &str) -> Value {
+    let (status, listed) = call(
+        s.base(),
+        token,
+        Method::GET,
+        &format!("/api/v1/agents/{}/credentials", s.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    listed
+}
+
 #[tokio::test]
 async fn a_run_gets_the_secret_and_the_trace_records_it_by_reference() {
     let s = with_secret().await;
@@ -58,14 +72,7 @@ async fn a_run_gets_the_secret_and_the_trace_records_it_by_reference() {
         "the trace holds no value"
     );
 
-    let (_, listed) = call(
-        s.base(),
-        &s.admin,
-        Method::GET,
-        &format!("/api/v1/agents/{}/credentials", s.agent),
-        Value::Null,
-    )
-    .await;
+    let listed = credentials_of(&s, &s.admin).await;
     assert!(!listed["items"][0]["last_used_at"].is_null());
 
     // Rotation makes a new version; the run gets the newest.
@@ -193,14 +200,7 @@ async fn only_editors_write_and_see_metadata_and_clones_get_no_secrets() {
     )
     .await;
     assert_eq!(status, 201);
-    let (_, listed) = call(
-        s.base(),
-        &bea,
-        Method::GET,
-        &format!("/api/v1/agents/{}/credentials", s.agent),
-        Value::Null,
-    )
-    .await;
+    let listed = credentials_of(&s, &bea).await;
     assert_eq!(listed["items"][0]["name"], "github");
     assert!(listed["items"][0]["service_account"].is_null(), "{listed}");
     assert!(listed["items"][0]["version"].is_null());
@@ -267,14 +267,7 @@ async fn only_editors_write_and_see_metadata_and_clones_get_no_secrets() {
     )
     .await;
     assert_eq!(response.status(), 204);
-    let (_, listed) = call(
-        s.base(),
-        &s.admin,
-        Method::GET,
-        &format!("/api/v1/agents/{}/credentials", s.agent),
-        Value::Null,
-    )
-    .await;
+    let listed = credentials_of(&s, &s.admin).await;
     assert_eq!(listed["items"], json!([]));
 }
 
@@ -295,4 +288,42 @@ async fn an_agent_acting_as_its_users_gets_no_service_secret() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "credential_not_declared");
     assert!(!body.to_string().contains(SECRET));
+}
+
+#[tokio::test]
+async fn a_rotation_keeps_the_service_account_and_naming_another_is_refused() {
+    let s = with_secret().await;
+    let path = format!("/api/v1/agents/{}/credentials/github", s.agent);
+    let (status, body) = call(
+        s.base(),
+        &s.admin,
+        Method::PUT,
+        &path,
+        json!({"service_account": "someone-else", "value": "ghp_other"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "service_account_mismatch");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("release-bot") && message.contains("someone-else"),
+        "{message}"
+    );
+
+    // Nothing changed: the run still gets version 1, as release-bot.
+    let listed = credentials_of(&s, &s.admin).await;
+    assert_eq!(listed["items"][0]["version"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["service_account"], "release-bot");
+
+    // A rotation with the same account is a new version.
+    let (status, body) = call(
+        s.base(),
+        &s.admin,
+        Method::PUT,
+        &path,
+        json!({"service_account": "release-bot", "value": "ghp_rotated"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], 2);
 }

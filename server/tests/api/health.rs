@@ -8,6 +8,24 @@ async fn healthz_answers_while_the_process_is_up() {
 }
 
 #[tokio::test]
+async fn the_site_icon_is_served_where_pages_and_browsers_look_for_it() {
+    let app = spawn_app().await;
+    let page = reqwest::get(app.url("/login")).await.unwrap();
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(r#"<link rel="icon" href="/favicon.svg""#)
+    );
+    for path in ["/favicon.svg", "/favicon.ico"] {
+        let response = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        assert!(response.text().await.unwrap().starts_with("<svg"));
+    }
+}
+
+#[tokio::test]
 async fn readyz_answers_when_the_database_is_reachable() {
     let app = spawn_app().await;
     let response = reqwest::get(app.url("/readyz")).await.unwrap();

@@ -47,11 +47,21 @@ async fn an_admin_adds_a_member_who_can_then_log_in() {
 async fn bad_member_input_names_the_field() {
     let app = spawn_app().await;
     let admin = app.logged_in("admin@example.com").await;
+    // In the words of the form's labels, not the fields' internal names.
     let cases = [
-        (("not-an-email", "X", PASSWORD, "member"), "email: "),
-        (("x@example.com", "X", "short", "member"), "password: "),
-        (("x@example.com", "X", PASSWORD, "owner"), "role: "),
-        (("admin@example.com", "X", PASSWORD, "member"), "email: "),
+        (("not-an-email", "X", PASSWORD, "member"), "Email "),
+        (
+            ("x@example.com", "X", "short", "member"),
+            "Password must be at least 8 characters.",
+        ),
+        (
+            ("x@example.com", "X", PASSWORD, "owner"),
+            "Role must be one of",
+        ),
+        (
+            ("admin@example.com", "X", PASSWORD, "member"),
+            "a member with this email already exists",
+        ),
     ];
     for ((email, name, password, role), prefix) in cases {
         let response = app
@@ -127,6 +137,8 @@ async fn the_last_admin_can_neither_step_down_nor_be_deactivated() {
         )
         .await;
     assert_eq!(deactivate.status(), 400);
+    let body: Value = deactivate.json().await.unwrap();
+    assert_eq!(body["message"], "You cannot deactivate yourself.");
     assert_eq!(
         app.whoami(&admin).await.as_deref(),
         Some("admin@example.com")
@@ -177,4 +189,47 @@ async fn two_admins_stepping_each_other_down_at_once_leave_one_admin() {
             .count();
         assert_eq!(admins, 1, "round {round}");
     }
+}
+
+#[tokio::test]
+async fn the_member_search_matches_names_and_the_part_before_the_at_not_the_domain() {
+    let app = spawn_app().await;
+    app.create_user("bob@example.com", Role::Member).await;
+    app.create_user("dora@example.com", Role::Member).await;
+    let ada = app.create_user("ada@example.com", Role::Member).await;
+    let admin = app.logged_in("admin@example.com").await;
+    app.call(
+        &admin,
+        "members/active",
+        &[("user_id", ada.as_str()), ("active", "false")],
+    )
+    .await;
+    let found = |query: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let response = app.call(admin, "members/search", &[("query", query)]).await;
+            assert_eq!(response.status(), 200);
+            let members: Value = response.json().await.unwrap();
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["email"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Everyone's address ends in example.com.
+    assert!(found("exa").await.is_empty());
+    assert!(found("example.com").await.is_empty());
+    assert_eq!(found("BO").await, ["bob@example.com"]);
+    assert_eq!(found("dora@example.com").await, ["dora@example.com"]);
+    assert_eq!(
+        found("%").await,
+        Vec::<String>::new(),
+        "LIKE wildcards are text"
+    );
+    assert!(
+        found("ada").await.is_empty(),
+        "deactivated members are not offered"
+    );
 }

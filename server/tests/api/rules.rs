@@ -341,3 +341,29 @@ async fn a_clone_carries_the_agent_rules_and_every_rule_change_is_audited() {
             .unwrap();
     assert_eq!(kinds, ["rule.created", "rule.updated", "rule.deleted"]);
 }
+
+#[tokio::test]
+async fn evaluate_and_a_run_refuse_a_tool_the_agent_was_not_given_alike() {
+    let s = crate::runtime::setup(spawn_app().await).await;
+    // read_file is in the catalog and the mode would allow it, but this
+    // agent has only system_shell and delete_file.
+    let (status, evaluated) = crate::helpers::api_call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/evaluate", s.agent),
+        json!({"tool": "read_file", "input": "/srv/notes.txt"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{evaluated}");
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "read_file", "/srv/notes.txt").await;
+    for answer in [&evaluated, &asked] {
+        assert_eq!(answer["decision"], "deny", "{answer}");
+        assert_eq!(
+            answer["reason"],
+            json!({"kind": "invalid_input", "message": "`read_file` is not one of this agent's tools"})
+        );
+        assert_eq!(answer["risk"]["level"], "unknown");
+    }
+}

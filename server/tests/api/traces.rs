@@ -355,6 +355,16 @@ fn to_jsonl(events: &[Value]) -> String {
     events.iter().map(|e| format!("{e}\n")).collect()
 }
 
+/// A span's text attribute.
+fn attribute(span: &Value, key: &str) -> Option<String> {
+    span["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
+}
+
 #[tokio::test]
 async fn the_otlp_export_has_agent_and_tool_spans_with_provenance() {
     let sc = scenario().await;
@@ -362,14 +372,6 @@ async fn the_otlp_export_has_agent_and_tool_spans_with_provenance() {
     let spans = otlp["resourceSpans"][0]["scopeSpans"][0]["spans"]
         .as_array()
         .unwrap();
-    let attribute = |span: &Value, key: &str| {
-        span["attributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["key"] == key)
-            .map(|a| a["value"]["stringValue"].as_str().unwrap().to_owned())
-    };
     let runs: Vec<&Value> = spans
         .iter()
         .filter(|s| s["name"] == "invoke_agent")
@@ -398,6 +400,105 @@ async fn the_otlp_export_has_agent_and_tool_spans_with_provenance() {
     );
     assert_eq!(denied["traceId"].as_str().unwrap().len(), 32);
     assert_eq!(denied["spanId"].as_str().unwrap().len(), 16);
+}
+
+/// The events an OTLP export names, by the `bosun.event.seq` of its span
+/// events, in the order they appear.
+fn otlp_seqs(otlp: &Value) -> Vec<i64> {
+    otlp["resourceSpans"][0]["scopeSpans"][0]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|span| span["events"].as_array().unwrap())
+        .flat_map(|event| event["attributes"].as_array().unwrap())
+        .filter(|a| a["key"] == "bosun.event.seq")
+        .map(|a| a["value"]["intValue"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_export_format_holds_exactly_what_the_same_search_shows() {
+    let sc = scenario().await;
+    let admin = sc.s.admin.as_str();
+
+    // Only the denials: the denied call is still a span under its run,
+    // with the decision and an error status, and the run, whose end the
+    // export does not hold, claims no outcome.
+    let otlp: Value =
+        serde_json::from_str(&sc.export(admin, "format=otlp&decision=deny").await).unwrap();
+    let spans = otlp["resourceSpans"][0]["scopeSpans"][0]["spans"]
+        .as_array()
+        .unwrap();
+    let denied = spans
+        .iter()
+        .find(|s| s["name"] == "execute_tool delete_file")
+        .expect("a span for the denied call");
+    assert_eq!(attribute(denied, "bosun.decision").as_deref(), Some("deny"));
+    assert_eq!(
+        attribute(denied, "bosun.rule.pattern").as_deref(),
+        Some("/etc/*")
+    );
+    assert_eq!(denied["status"]["code"], 2);
+    let run = spans
+        .iter()
+        .find(|s| attribute(s, "bosun.run.id").as_deref() == Some(sc.admin_run.as_str()))
+        .unwrap();
+    assert_eq!(denied["parentSpanId"], run["spanId"]);
+    assert_eq!(run["status"]["code"], 0, "{run}");
+    assert!(
+        spans
+            .iter()
+            .all(|s| s["name"] != "execute_tool system_shell"),
+        "no span for calls the search does not show"
+    );
+
+    let searches = [
+        (admin, String::new()),
+        (admin, "decision=deny".to_owned()),
+        (admin, "decision=allow".to_owned()),
+        (admin, "tool=delete_file".to_owned()),
+        (admin, "status=failed".to_owned()),
+        (admin, "q=passwd".to_owned()),
+        (admin, format!("user={}", sc.bea_id)),
+        (sc.bea.as_str(), String::new()),
+        (sc.bea.as_str(), "decision=allow".to_owned()),
+    ];
+    for (token, query) in &searches {
+        let mut searched: Vec<i64> = sc
+            .search(token, &format!("limit=200&{query}"))
+            .await
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .collect();
+        searched.sort_unstable();
+        assert!(!searched.is_empty(), "{query} finds something");
+
+        let document: Value =
+            serde_json::from_str(&sc.export(token, &format!("format=json&{query}")).await).unwrap();
+        let json: Vec<i64> = document["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .collect();
+        let jsonl: Vec<i64> = sc
+            .export(token, &format!("format=jsonl&{query}"))
+            .await
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["seq"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        let otlp: Value =
+            serde_json::from_str(&sc.export(token, &format!("format=otlp&{query}")).await).unwrap();
+        let mut otlp = otlp_seqs(&otlp);
+        otlp.sort_unstable();
+        assert_eq!(json, searched, "JSON export of {query:?}");
+        assert_eq!(jsonl, searched, "JSON Lines export of {query:?}");
+        assert_eq!(otlp, searched, "OTLP export of {query:?}");
+    }
 }
 
 #[tokio::test]

@@ -77,7 +77,10 @@ impl Bosun {
         })
     }
 
-    /// Writes a new version of an agent's secret (editors).
+    /// Writes a new version of an agent's secret (editors). A new version
+    /// keeps the secret's service account: one naming another is refused
+    /// (409 `service_account_mismatch`), so that a rotation never quietly
+    /// makes the agent act as someone else.
     pub async fn write_credential(
         &self,
         principal: &Principal,
@@ -96,14 +99,27 @@ impl Bosun {
         }
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        let latest: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(version) FROM credentials WHERE agent_id = $1 AND name = $2",
+        let latest: Option<(i64, String)> = sqlx::query_as(
+            "SELECT version, service_account FROM credentials WHERE agent_id = $1 AND name = $2 \
+             ORDER BY version DESC LIMIT 1",
         )
         .bind(agent.as_str())
         .bind(name)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        let version = latest.unwrap_or(0) + 1;
+        if let Some((_, current)) = latest
+            .as_ref()
+            .filter(|(_, current)| *current != service_account)
+        {
+            return Err(Error::Conflict {
+                code: "service_account_mismatch",
+                message: format!(
+                    "the secret {name} belongs to the service account {current}; a new version keeps it. \
+                     To act as {service_account}, store the secret under another name, or delete {name} first"
+                ),
+            });
+        }
+        let version = latest.map_or(0, |(version, _)| version) + 1;
         let workspace = principal.workspace_id.as_str();
         let sealed = vault::seal(
             self.master_key()?,

@@ -93,7 +93,7 @@ impl Bosun {
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                 Err(Error::Conflict {
                     code: "email_taken",
-                    message: "email: a user with this email already exists".into(),
+                    message: "a member with this email already exists".into(),
                 })
             }
             Err(error) => Err(error.into()),
@@ -279,23 +279,32 @@ impl Bosun {
             .ok_or_else(|| Error::invalid(field, "is not an active member of this workspace"))
     }
 
-    /// Active members whose name or email contains `query`, for picking
-    /// someone to share with. Any member may search their own workspace.
+    /// Active members whose name or email address (the part before the
+    /// `@`, or all of it when `query` holds one) contains `query`, for
+    /// picking someone to share with. Any member may search their own workspace.
     pub async fn search_members(
         &self,
         principal: &Principal,
         query: &str,
     ) -> Result<Vec<MemberSummary>> {
-        let pattern = format!(
-            "%{}%",
-            crate::agents::escape_like(&query.trim().to_lowercase())
-        );
+        // Names and the part of the email before the `@`: every member
+        // shares the domain, so matching it would list everyone. A query
+        // holding an `@` is an email, matched whole.
+        let query = query.trim().to_lowercase();
+        let words = format!("%{}%", crate::agents::escape_like(&query));
+        let email = if query.contains('@') {
+            words.clone()
+        } else {
+            format!("{words}@%")
+        };
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT id, name, email FROM users WHERE workspace_id = $1 AND deactivated_at IS NULL \
-             AND (lower(name) LIKE $2 ESCAPE '\\' OR email LIKE $2 ESCAPE '\\') ORDER BY lower(name), email LIMIT 20",
+             AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\') \
+             ORDER BY lower(name), email LIMIT 20",
         )
         .bind(principal.workspace_id.as_str())
-        .bind(pattern)
+        .bind(words)
+        .bind(email)
         .fetch_all(self.db().pool())
         .await?;
         Ok(rows

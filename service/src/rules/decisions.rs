@@ -173,9 +173,11 @@ impl Bosun {
         input: &str,
         working_dir: Option<&str>,
     ) -> Result<Evaluation> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        let view = self.agent_for(principal, agent, Capability::Edit).await?;
         let policy = self.compiled_policy(&principal.workspace_id, agent).await?;
-        let mut request = Request::new(tool, input);
+        // The same input a run's call gives the engine, the agent's tools
+        // included, so a dry run answers as the call would.
+        let mut request = Request::new(tool, input).with_agent_tools(&view.agent.tools);
         if let Some(dir) = working_dir {
             request = request.with_working_dir(dir);
         }

@@ -83,6 +83,7 @@ impl Bosun {
         &self,
         run: &ActiveRun,
         policy: &CompiledPolicy,
+        agent_tools: &[String],
         tool: &str,
         input: &Value,
         working_dir: Option<&str>,
@@ -94,7 +95,7 @@ impl Bosun {
         let mut decisions = Vec::with_capacity(subjects.len());
         let mut used = None;
         for subject in subjects {
-            let mut query = Request::new(tool, subject);
+            let mut query = Request::new(tool, subject).with_agent_tools(agent_tools);
             if let Some(dir) = working_dir {
                 query = query.with_working_dir(dir);
             }

@@ -383,12 +383,6 @@ impl Bosun {
                 "NUL character in the input",
             );
         }
-        if !tools.contains(&request.tool) {
-            return deny(
-                format!("`{}` is not one of this agent's tools", request.tool),
-                "tool not enabled for this agent",
-            );
-        }
         let versions = (run.agent_policy_version, run.workspace_policy_version);
         let policy = self
             .policy_at(
@@ -404,6 +398,7 @@ impl Bosun {
                     .decide_in_run(
                         run,
                         &policy.compiled,
+                        &tools,
                         &request.tool,
                         &request.input,
                         request.working_dir.as_deref(),
