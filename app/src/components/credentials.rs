@@ -33,10 +33,13 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
     });
     // Writing a name that exists rotates that secret: a new version, for
     // the same service account (the server refuses another).
+    // `try_`: a view that outlives its owner (the page was left while it
+    // rendered) reads nothing rather than panicking.
     let rotating = move || {
-        let typed = name.with(|name| name.trim().to_owned());
+        let typed = name.try_with(|name| name.trim().to_owned())?;
         credentials
-            .get()
+            .try_get()
+            .flatten()
             .and_then(Result::ok)
             .and_then(|items| items.into_iter().find(|item| item.name == typed))
     };
