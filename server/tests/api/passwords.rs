@@ -409,3 +409,24 @@ async fn a_set_password_link_expires_after_a_day_and_a_newer_one_replaces_it() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_password_endpoints() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = &document["paths"];
+    for (path, method) in [
+        ("/api/v1/me/password", "put"),
+        ("/api/v1/members/{id}/password", "put"),
+        ("/api/v1/members/{id}/password-link", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let change = &document["components"]["schemas"]["PasswordChange"];
+    assert!(change.to_string().contains("current_password"), "{change}");
+}
