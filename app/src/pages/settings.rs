@@ -10,7 +10,7 @@ use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPas
 use crate::api::tools::{AddTool, ToolView, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::AdminsOnly;
+use crate::components::layout::{AdminsOnly, SignedInUser};
 use crate::error::AppError;
 
 #[component]
@@ -176,8 +176,14 @@ pub fn MembersPage() -> impl IntoView {
         </Suspense>
         <Suspense>
             {move || Suspend::new(async move {
-                members.await.ok().map(|members| view! {
-                    <PasswordSection members reset link said=said_at(Place::Password) outcome shown_link />
+                // Your own password is changed with the current one, under My account.
+                let me = SignedInUser::get().await.map(|me| me.id).unwrap_or_default();
+                members.await.ok().map(|members| {
+                    let members: Vec<MemberView> =
+                        members.into_iter().filter(|member| member.id != me).collect();
+                    view! {
+                        <PasswordSection members reset link said=said_at(Place::Password) outcome shown_link />
+                    }
                 })
             })}
         </Suspense>
