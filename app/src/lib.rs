@@ -15,7 +15,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    account, agent, agents, inbox, integrations, login, not_found, permissions, settings, traces,
+    account, agent, agents, inbox, integrations, login, not_found, permissions, set_password,
+    settings, traces,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=not_found::NotFoundPage>
                 <Route path=path!("/login") view=login::LoginPage />
+                <Route path=path!("/set-password") view=set_password::SetPasswordPage />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=agents::AgentsPage ssr=SsrMode::Async />
                     <Route path=path!("/agents") view=agents::AgentsPage ssr=SsrMode::Async />

@@ -1,5 +1,5 @@
 //! The `bosun` command line: `serve` (the default), `admin create-user`,
-//! `admin create-token`.
+//! `admin reset-password`, `admin create-token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -159,6 +159,14 @@ enum AdminCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set a user's password, ending their browser sessions. Without
+    /// --password, a generated one is set and printed.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "BOSUN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
     /// Create a personal access token for a user; prints the token.
     CreateToken {
         #[arg(long)]
@@ -268,6 +276,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 once: args.once,
             })
             .await
+        }
+        Command::Admin(AdminCommand::ResetPassword { email, password }) => {
+            let bosun = open_service(&config).await?;
+            let generated = password.is_none();
+            let password = bosun.reset_password_as_operator(&email, password).await?;
+            if generated {
+                print_line(&password);
+            }
+            Ok(())
         }
         Command::Admin(AdminCommand::CreateToken { email, name }) => {
             let bosun = open_service(&config).await?;

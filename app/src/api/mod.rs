@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod members;
 pub mod notifications;
 pub mod oauth;
+pub mod passwords;
 pub mod rules;
 pub mod runs;
 pub mod sharing;

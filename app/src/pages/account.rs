@@ -1,9 +1,10 @@
-//! My account: the logged-in user's connected accounts, request emails
-//! and personal access tokens.
+//! My account: the logged-in user's password, connected accounts, request
+//! emails and personal access tokens.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::passwords::ChangePassword;
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::connections::ConnectionsSection;
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -27,6 +28,7 @@ pub fn AccountPage() -> impl IntoView {
                 SignedInUser::get().await.map(|me| view! { <p>{me.name} " · " {me.email}</p> })
             })}
         </Suspense>
+        <PasswordSection />
         <ConnectionsSection />
         <EmailNotificationsSection />
         <section class="card">
@@ -79,6 +81,43 @@ pub fn AccountPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// Changing one's own password: the current one, then the new one.
+#[component]
+fn PasswordSection() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get()
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+        }
+    });
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <section class="card">
+            <h2>"Password"</h2>
+            <ActionForm action=change node_ref=form attr:class="stack">
+                <label>
+                    "Current password"
+                    <input type="password" name="current_password" autocomplete="current-password" required />
+                </label>
+                <label>
+                    "New password"
+                    <input type="password" name="new_password" autocomplete="new-password" required minlength="8" />
+                </label>
+                <ActionError result=change.value() />
+                <Show when=changed>
+                    <p class="notice" role="status">
+                        "Your password is changed. You stay signed in here; your other sessions are signed out."
+                    </p>
+                </Show>
+                <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+            </ActionForm>
         </section>
     }
 }

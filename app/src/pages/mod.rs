@@ -8,5 +8,6 @@ pub mod integrations;
 pub mod login;
 pub mod not_found;
 pub mod permissions;
+pub mod set_password;
 pub mod settings;
 pub mod traces;

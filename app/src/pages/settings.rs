@@ -6,10 +6,11 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
+use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPassword};
 use crate::api::tools::{AddTool, ToolView, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::AdminsOnly;
+use crate::components::layout::{AdminsOnly, SignedInUser};
 use crate::error::AppError;
 
 #[component]
@@ -56,6 +57,8 @@ enum Place {
     Table,
     /// Under the add form.
     AddForm,
+    /// Under the password form.
+    Password,
 }
 
 /// The outcome of the page's latest action, in people's words.
@@ -124,6 +127,28 @@ pub fn MembersPage() -> impl IntoView {
             outcome.set(Some((Place::Table, said)));
         }
     });
+    let reset = ServerAction::<ResetMemberPassword>::new();
+    let link = ServerAction::<CreatePasswordLink>::new();
+    // A new link is shown once, until the page's next action.
+    let shown_link = RwSignal::new(None::<PasswordLinkView>);
+    Effect::new(move |_| {
+        if let Some(result) = reset.value().get() {
+            shown_link.set(None);
+            let said = result.map(|()| {
+                "The password is set, and they are signed out everywhere. Tell them the new one in person or over a channel you trust.".to_owned()
+            });
+            outcome.set(Some((Place::Password, said)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = link.value().get() {
+            shown_link.set(result.as_ref().ok().cloned());
+            let said = result.map(|_| {
+                "Send them this link over a channel you trust. It works once, until it expires, and is not shown again.".to_owned()
+            });
+            outcome.set(Some((Place::Password, said)));
+        }
+    });
     let said_at = move |place: Place| {
         move || {
             outcome
@@ -149,6 +174,19 @@ pub fn MembersPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Suspense>
+            {move || Suspend::new(async move {
+                // Your own password is changed with the current one, under My account.
+                let me = SignedInUser::get().await.map(|me| me.id).unwrap_or_default();
+                members.await.ok().map(|members| {
+                    let members: Vec<MemberView> =
+                        members.into_iter().filter(|member| member.id != me).collect();
+                    view! {
+                        <PasswordSection members reset link said=said_at(Place::Password) outcome shown_link />
+                    }
+                })
+            })}
+        </Suspense>
         <section class="card">
             <h2>"Add a member"</h2>
             <ActionForm action=add node_ref=add_form attr:class="stack">
@@ -168,6 +206,87 @@ pub fn MembersPage() -> impl IntoView {
                 {said_at(Place::AddForm)}
                 <button type="submit">"Add member"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// An admin sets a member's password, or makes them a one-time link to set
+/// it themselves.
+#[component]
+fn PasswordSection(
+    members: Vec<MemberView>,
+    reset: ServerAction<ResetMemberPassword>,
+    link: ServerAction<CreatePasswordLink>,
+    said: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
+    outcome: RwSignal<Option<Outcome>>,
+    shown_link: RwSignal<Option<PasswordLinkView>>,
+) -> impl IntoView {
+    let user_id = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let options = members
+        .into_iter()
+        .filter(|member| member.active)
+        .map(|member| {
+            let label = format!("{} ({})", member.name, member.email);
+            view! { <option value=member.id>{label}</option> }
+        })
+        .collect_view();
+    // The link is shown only while it is the page's latest outcome.
+    let new_link = move || {
+        shown_link
+            .get()
+            .filter(|_| outcome.with(|latest| matches!(latest, Some((Place::Password, Ok(_))))))
+    };
+    let chosen = move || !user_id.get().is_empty();
+    view! {
+        <section class="card" aria-labelledby="password-reset">
+            <h2 id="password-reset">"Reset a member's password"</h2>
+            <p>"Set a new password for them, or make a link with which they set one themselves. Either way they are signed out everywhere. Your own password is under My account."</p>
+            <form class="stack" on:submit=move |event| {
+                event.prevent_default();
+                reset.dispatch(ResetMemberPassword { user_id: user_id.get(), password: password.get() });
+                password.set(String::new());
+            }>
+                <label>
+                    "Member"
+                    <select name="user_id" required
+                        on:change=move |event| user_id.set(event_target_value(&event))
+                        prop:value=move || user_id.get()>
+                        <option value="">"Choose a member…"</option>
+                        {options}
+                    </select>
+                </label>
+                <label>
+                    "New password"
+                    <input type="password" name="password" autocomplete="new-password" minlength="8" required
+                        on:input=move |event| password.set(event_target_value(&event))
+                        prop:value=move || password.get() />
+                </label>
+                {said}
+                {move || new_link().map(|created: PasswordLinkView| {
+                    let url = if created.url.starts_with('/') {
+                        format!("{}{}", window().location().origin().unwrap_or_default(), created.url)
+                    } else {
+                        created.url
+                    };
+                    view! {
+                        <p>
+                            <code class="secret" data-testid="password-link">{url}</code>
+                            " Expires " {created.expires_at} "."
+                        </p>
+                    }
+                })}
+                <div class="actions">
+                    <button type="submit" disabled=move || reset.pending().get()>"Set password"</button>
+                    <button type="button" class="secondary"
+                        disabled=move || !chosen() || link.pending().get()
+                        on:click=move |_| {
+                            link.dispatch(CreatePasswordLink { user_id: user_id.get() });
+                        }>
+                        "Make a set-password link"
+                    </button>
+                </div>
+            </form>
         </section>
     }
 }

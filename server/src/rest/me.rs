@@ -1,8 +1,11 @@
 //! `GET /api/v1/me`: who the token belongs to; `/api/v1/me/notifications`:
-//! whether they are emailed when a request waits for them.
+//! whether they are emailed when a request waits for them;
+//! `/api/v1/me/password`: changing their password.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use bosun_service::identity::ClientAddress;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -75,4 +78,38 @@ pub async fn set_my_notifications(
         .set_email_notifications(&principal, input.email)
         .await?;
     Ok(Json(NotificationSettings { email }))
+}
+
+/// A change of the caller's own password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8 to 512 characters.
+    pub new_password: String,
+}
+
+/// Changes the caller's password; the current one is required, and wrong
+/// guesses are throttled as logins are. The caller's browser sessions end;
+/// personal access tokens keep working.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "identity", request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses((status = 204, description = "Changed"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn change_my_password(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Extension(client): Extension<ClientAddress>,
+    ApiJson(input): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .change_own_password(
+            &principal,
+            &input.current_password,
+            &input.new_password,
+            client.0,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod me;
+pub mod members;
 pub mod oauth;
 pub mod openapi;
 pub mod otlp;
@@ -149,6 +150,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/me/notifications",
             get(me::my_notifications).put(me::set_my_notifications),
+        )
+        .route("/me/password", axum::routing::put(me::change_my_password))
+        .route(
+            "/members/{id}/password",
+            axum::routing::put(members::reset_password),
+        )
+        .route(
+            "/members/{id}/password-link",
+            axum::routing::post(members::create_password_link),
         )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError(bosun_service::Error::NotFound("endpoint")) })

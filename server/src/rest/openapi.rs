@@ -74,6 +74,9 @@ use utoipa::{Modify, OpenApi};
         super::webhooks::deliveries,
         super::me::my_notifications,
         super::me::set_my_notifications,
+        super::me::change_my_password,
+        super::members::reset_password,
+        super::members::create_password_link,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)

@@ -85,6 +85,7 @@ async fn every_command_has_help() {
         &["serve", "--help"],
         &["admin", "create-user", "--help"],
         &["admin", "create-token", "--help"],
+        &["admin", "reset-password", "--help"],
     ] {
         let output = bosun(&app, args);
         assert!(output.status.success(), "{args:?}");
@@ -93,4 +94,93 @@ async fn every_command_has_help() {
             "{args:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn reset_password_sets_the_given_password_or_prints_a_generated_one() {
+    let app = spawn_app().await;
+    let client = app.browser();
+    let given = bosun(
+        &app,
+        &[
+            "admin",
+            "reset-password",
+            "--email",
+            "admin@example.com",
+            "--password",
+            "an operator's passphrase",
+        ],
+    );
+    assert!(
+        given.status.success(),
+        "{}",
+        String::from_utf8_lossy(&given.stderr)
+    );
+    assert!(given.stdout.is_empty(), "a given password is not printed");
+    assert!(
+        app.attempt_login(&client, "admin@example.com", "an operator's passphrase")
+            .await
+            .status()
+            .is_success()
+    );
+
+    let generated = bosun(
+        &app,
+        &["admin", "reset-password", "--email", "admin@example.com"],
+    );
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let password = String::from_utf8(generated.stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(password.len() >= 20, "{password}");
+    // The session that began before the reset has ended.
+    let me = app.call(&client, "me", &[]).await;
+    assert_eq!(me.json::<Value>().await.unwrap(), Value::Null);
+    assert!(
+        app.attempt_login(&app.browser(), "admin@example.com", &password)
+            .await
+            .status()
+            .is_success()
+    );
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE '%password%'")
+            .fetch_all(app.bosun.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(kinds.len(), 2);
+    assert!(
+        kinds
+            .iter()
+            .all(|kind| kind == "user.password_reset_by_operator")
+    );
+}
+
+#[tokio::test]
+async fn reset_password_for_an_unknown_email_or_a_short_password_fails_naming_it() {
+    let app = spawn_app().await;
+    let output = bosun(
+        &app,
+        &["admin", "reset-password", "--email", "nobody@example.com"],
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not found"));
+    let output = bosun(
+        &app,
+        &[
+            "admin",
+            "reset-password",
+            "--email",
+            "admin@example.com",
+            "--password",
+            "short",
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("password: "), "{stderr}");
 }

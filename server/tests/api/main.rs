@@ -14,6 +14,7 @@ mod login;
 mod members;
 mod notifications;
 mod oauth;
+mod passwords;
 mod rest;
 mod restart;
 mod rules;

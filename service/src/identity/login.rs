@@ -75,7 +75,7 @@ impl Bosun {
     /// Refuses the attempt if its email or its address has used up its
     /// failures in the window, and otherwise records it as one, in the same
     /// transaction (a success takes it back).
-    async fn count_login_attempt(
+    pub(super) async fn count_login_attempt(
         &self,
         email: &str,
         address: &str,
@@ -123,8 +123,8 @@ impl Bosun {
     }
 
     /// Re-validates a session's user on each request: the account must still
-    /// exist and be active, and the session must be younger than the
-    /// absolute timeout.
+    /// exist and be active, the session must be younger than the absolute
+    /// timeout, and it must have begun after the password last changed.
     pub async fn authenticate_session(
         &self,
         user_id: &str,
@@ -136,9 +136,22 @@ impl Bosun {
         if age > limit || age < chrono::Duration::zero() {
             return Err(Error::Unauthenticated);
         }
-        self.active_principal(user_id)
+        let principal = self
+            .active_principal(user_id)
             .await?
-            .ok_or(Error::Unauthenticated)
+            .ok_or(Error::Unauthenticated)?;
+        // A password change ends the sessions that began before it, or in
+        // the same millisecond.
+        let changed_at: Option<i64> =
+            sqlx::query_scalar("SELECT password_changed_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(self.db().pool())
+                .await?
+                .flatten();
+        if changed_at.is_some_and(|changed| to_millis(authenticated_at) <= changed) {
+            return Err(Error::Unauthenticated);
+        }
+        Ok(principal)
     }
 }
 
@@ -146,7 +159,7 @@ impl Bosun {
 /// itself for IPv4, its /64 for IPv6 (one subscriber's allocation, in which
 /// anyone holds billions of addresses to rotate through). An IPv4 address
 /// in IPv6 clothing counts as the IPv4 address.
-fn throttled_network(client: IpAddr) -> String {
+pub(super) fn throttled_network(client: IpAddr) -> String {
     match client {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

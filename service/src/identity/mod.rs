@@ -3,6 +3,7 @@
 
 mod login;
 mod members;
+mod password_changes;
 mod passwords;
 mod tokens;
 pub(crate) use tokens::{note_use, random_secret};
@@ -13,6 +14,9 @@ use crate::ids::{UserId, WorkspaceId};
 use crate::{Error, Result};
 
 pub use members::{Member, MemberSummary, NewUser};
+pub use password_changes::{
+    CreatedPasswordLink, PASSWORD_LINK_LIFETIME, PasswordLinkTarget, generate_password,
+};
 pub use tokens::{CreatedToken, TokenInfo};
 
 /// A user's role in their workspace.

@@ -1,0 +1,337 @@
+//! Changing passwords: one's own (the current one required), an admin
+//! setting a member's, an admin's one-time set-password link, and the
+//! operator's reset from the command line. Each change ends the person's
+//! other browser sessions and is recorded in the event log, never with the
+//! password.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use super::{Principal, passwords, random_secret};
+use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
+use crate::ids::{UserId, WorkspaceId};
+use crate::{Bosun, Error, Result, validate};
+
+/// How long a set-password link works.
+pub const PASSWORD_LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
+/// A set-password link's token, shown once to the admin who made it.
+#[derive(Clone, Debug)]
+pub struct CreatedPasswordLink {
+    /// The secret part of the link; only its hash is kept.
+    pub token: String,
+    /// The page that uses it: under `BOSUN_PUBLIC_URL` when that is set,
+    /// otherwise a path on this server. The token travels in the fragment,
+    /// which browsers never send to a server or in a `Referer`.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Who a set-password link is for, as its page shows them.
+#[derive(Clone, Debug)]
+pub struct PasswordLinkTarget {
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The characters a generated password is made of, and how many.
+const GENERATED_PASSWORD_CHARS: usize = 24;
+
+/// A link token's prefix, so a leaked one is recognisable.
+const LINK_PREFIX: &str = "bosun_pwl_";
+
+fn link_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random password for the operator's reset (about 142 bits).
+pub fn generate_password() -> String {
+    random_secret(GENERATED_PASSWORD_CHARS)
+}
+
+impl Bosun {
+    /// The principal changes their own password. The current password is
+    /// checked with the same throttle as logging in (counted against their
+    /// email and the client's address), so a stolen session or token cannot
+    /// be used to guess it faster than the login form allows. Sessions
+    /// that began up to the change stop counting; answers the first instant
+    /// a session may carry to count again, which the caller stamps on its
+    /// own session so that it carries on.
+    pub async fn change_own_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+        client: std::net::IpAddr,
+    ) -> Result<DateTime<Utc>> {
+        if current.is_empty() {
+            return Err(Error::invalid("current_password", "is required"));
+        }
+        validate::new_password("new_password", new)?;
+        let email = principal.email.clone();
+        let address = super::login::throttled_network(client);
+        self.count_login_attempt(&email, &address, self.now())
+            .await?;
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(principal.user_id.as_str())
+                .fetch_optional(self.db().pool())
+                .await?
+                .flatten();
+        if !passwords::verify(current, stored).await? {
+            tracing::info!(user = %principal.user_id, "wrong current password on a password change");
+            return Err(Error::invalid(
+                "current_password",
+                "is not your current password",
+            ));
+        }
+        sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
+            .bind(&email)
+            .bind(&address)
+            .execute(self.db().pool())
+            .await?;
+        let event = NewEvent::audit(
+            "user.password_changed",
+            principal,
+            None,
+            json!({ "user_id": principal.user_id.as_str(), "email": principal.email }),
+        );
+        let changed_at = self.store_password(&principal.user_id, new, event).await?;
+        Ok(changed_at + chrono::Duration::milliseconds(1))
+    }
+
+    /// An admin sets a member's password (any member of their workspace,
+    /// admins included, themselves excepted: they change their own with the
+    /// current one). The member's sessions end.
+    pub async fn reset_member_password(
+        &self,
+        actor: &Principal,
+        id: &UserId,
+        new: &str,
+    ) -> Result<()> {
+        actor.require_admin()?;
+        let email = self.password_target(actor, id).await?;
+        validate::new_password("password", new)?;
+        let event = NewEvent::audit(
+            "member.password_reset",
+            actor,
+            None,
+            json!({ "user_id": id.as_str(), "email": email }),
+        );
+        self.store_password(id, new, event).await?;
+        tracing::info!(user = %id, by = %actor.user_id, "reset a member's password");
+        Ok(())
+    }
+
+    /// An admin makes a one-time link with which a member sets their own
+    /// password. Only the token's hash is stored; it works once, for
+    /// [`PASSWORD_LINK_LIFETIME`], and replaces any earlier link for them.
+    pub async fn create_password_link(
+        &self,
+        actor: &Principal,
+        id: &UserId,
+    ) -> Result<CreatedPasswordLink> {
+        actor.require_admin()?;
+        let email = self.password_target(actor, id).await?;
+        let token = format!("{LINK_PREFIX}{}", random_secret(40));
+        let now = self.now();
+        let expires_at = now + PASSWORD_LINK_LIFETIME;
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM password_links WHERE user_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_links (id, user_id, token_hash, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(UserId::generate().as_str())
+        .bind(id.as_str())
+        .bind(link_hash(&token))
+        .bind(actor.user_id.as_str())
+        .bind(to_millis(now))
+        .bind(to_millis(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            now,
+            NewEvent::audit(
+                "member.password_link_created",
+                actor,
+                None,
+                json!({ "user_id": id.as_str(), "email": email, "expires_at": expires_at }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let path = format!("/set-password#{token}");
+        let url = match &self.settings().public_url {
+            Some(public) => format!("{}{path}", public.as_str().trim_end_matches('/')),
+            None => path,
+        };
+        Ok(CreatedPasswordLink {
+            token,
+            url,
+            expires_at,
+        })
+    }
+
+    /// Whom a set-password link is for, while it still works.
+    pub async fn password_link_target(&self, token: &str) -> Result<PasswordLinkTarget> {
+        let (_, _, email, expires_at) = self.usable_link(token).await?;
+        Ok(PasswordLinkTarget {
+            email,
+            expires_at: from_millis(expires_at),
+        })
+    }
+
+    /// Sets a password with a set-password link, using the link up. Anyone
+    /// holding the link may do this once, before it expires.
+    pub async fn set_password_with_link(&self, token: &str, new: &str) -> Result<()> {
+        validate::new_password("password", new)?;
+        let (user_id, workspace_id, email, _) = self.usable_link(token).await?;
+        let now = self.now();
+        let hash = passwords::hash(new).await?;
+        let mut tx = self.db().begin_write().await?;
+        // Marking the link used is the claim: of two uses at once, one wins.
+        let claimed = sqlx::query(
+            "UPDATE password_links SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(to_millis(now))
+        .bind(link_hash(token))
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Err(link_unusable());
+        }
+        let event = NewEvent {
+            kind: "user.password_set_with_link",
+            workspace_id: WorkspaceId::from_string(workspace_id),
+            agent_id: None,
+            run_id: None,
+            actor: Some(user_id.clone()),
+            on_behalf_of: None,
+            data: json!({ "user_id": user_id, "email": email }),
+        };
+        write_password(&mut tx, &user_id, &hash, now).await?;
+        events::append(&mut tx, now, event).await?;
+        tx.commit().await?;
+        tracing::info!(user = %user_id, "set a password with a link");
+        Ok(())
+    }
+
+    /// The operator sets a user's password from the command line; without
+    /// one, a generated password is set and answered.
+    pub async fn reset_password_as_operator(
+        &self,
+        email: &str,
+        password: Option<String>,
+    ) -> Result<String> {
+        let email = validate::email("email", email)?;
+        let password = password.unwrap_or_else(generate_password);
+        validate::new_password("password", &password)?;
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT id, workspace_id FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(self.db().pool())
+                .await?;
+        let (id, workspace_id) = row.ok_or(Error::NotFound("user with that email"))?;
+        let event = NewEvent {
+            kind: "user.password_reset_by_operator",
+            workspace_id: WorkspaceId::from_string(workspace_id),
+            agent_id: None,
+            run_id: None,
+            actor: None,
+            on_behalf_of: None,
+            data: json!({ "user_id": id, "email": email }),
+        };
+        self.store_password(&UserId::from_string(id), &password, event)
+            .await?;
+        Ok(password)
+    }
+
+    /// Hashes and stores a password with its audit event, in one
+    /// transaction; answers the instant of the change.
+    async fn store_password(
+        &self,
+        id: &UserId,
+        new: &str,
+        event: NewEvent,
+    ) -> Result<DateTime<Utc>> {
+        let hash = passwords::hash(new).await?;
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
+        write_password(&mut tx, id.as_str(), &hash, now).await?;
+        // An outstanding set-password link would undo the change.
+        sqlx::query("DELETE FROM password_links WHERE user_id = $1 AND used_at IS NULL")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        events::append(&mut tx, now, event).await?;
+        tx.commit().await?;
+        Ok(now)
+    }
+
+    /// The email of the member of the admin's workspace whose password they
+    /// may set: not their own (that takes the current password).
+    async fn password_target(&self, actor: &Principal, id: &UserId) -> Result<String> {
+        if *id == actor.user_id {
+            return Err(Error::invalid(
+                "user_id",
+                "change your own password under My account, with your current one",
+            ));
+        }
+        let email: Option<String> =
+            sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND workspace_id = $2")
+                .bind(id.as_str())
+                .bind(actor.workspace_id.as_str())
+                .fetch_optional(self.db().pool())
+                .await?;
+        email.ok_or(Error::NotFound("user"))
+    }
+
+    /// The user, workspace, email and expiry of an unused, unexpired link
+    /// for an active user.
+    async fn usable_link(&self, token: &str) -> Result<(String, String, String, i64)> {
+        if !token.starts_with(LINK_PREFIX) {
+            return Err(link_unusable());
+        }
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT users.id, users.workspace_id, users.email, password_links.expires_at \
+             FROM password_links JOIN users ON users.id = password_links.user_id \
+             WHERE password_links.token_hash = $1 AND password_links.used_at IS NULL \
+             AND password_links.expires_at > $2 AND users.deactivated_at IS NULL",
+        )
+        .bind(link_hash(token))
+        .bind(to_millis(self.now()))
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.ok_or_else(link_unusable)
+    }
+}
+
+fn link_unusable() -> Error {
+    Error::Conflict {
+        code: "password_link_unusable",
+        message: "this set-password link has been used, has expired or was replaced; ask an admin for a new one".into(),
+    }
+}
+
+async fn write_password(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
