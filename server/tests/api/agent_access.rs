@@ -438,6 +438,16 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/create",
     "fn tokens/revoke",
     "GET /api/v1/me",
+    // Passwords (one's own, an admin's reset, one-time links): tested in
+    // passwords.rs.
+    "fn me/password",
+    "fn members/password",
+    "fn members/password_link",
+    "fn password_link/check",
+    "fn password_link/use",
+    "PUT /api/v1/me/password",
+    "PUT /api/v1/members/{id}/password",
+    "POST /api/v1/members/{id}/password-link",
     // OAuth providers (admins) and one's own connections: tested in oauth.rs.
     "fn oauth/providers",
     "fn oauth/save_provider",
