@@ -347,9 +347,12 @@ impl Spans {
 ///
 /// ```
 /// use bosun_policy::shell::parse;
-/// let cmds = parse("cd /repo && sudo /bin/rm -rf ./build/../target; echo \"a && b\"").unwrap();
+/// let cmds = parse("cd /repo && sudo /bin/rm -rf /repo/build/../target; echo \"a && b\"").unwrap();
 /// let texts: Vec<_> = cmds.iter().map(|c| c.text.as_str()).collect();
-/// assert_eq!(texts, ["cd /repo", "sudo rm -rf target", "rm -rf target", "echo a && b"]);
+/// assert_eq!(
+///     texts,
+///     ["cd /repo", "sudo /bin/rm -rf /repo/target", "/bin/rm -rf /repo/target", "echo a && b"]
+/// );
 /// ```
 pub fn parse(input: &str) -> Result<Vec<SimpleCommand>, ShellError> {
     parse_in(input, None)
