@@ -50,6 +50,9 @@ const FILTER_FIELDS: [&str; 8] = [
 /// that a search's URL names only the filters in use (`?decision=deny`,
 /// not `?agent=&decision=deny`).
 fn drop_empty_fields(data: &leptos::web_sys::FormData) {
+    // An entry without a name (the browser's, for the submit button)
+    // filters nothing either.
+    data.delete("");
     for name in FILTER_FIELDS {
         if data
             .get(name)
@@ -404,8 +407,9 @@ pub fn RunTimelinePage() -> impl IntoView {
     let run = move || params.with(|p| p.get("run")).unwrap_or_default();
     let cancel = ServerAction::<CancelRun>::new();
     // The server says when the run has a new step.
+    let opened = params.with_untracked(|p| p.get("run")).unwrap_or_default();
     let changed = changes_of(
-        format!("/events/runs/{}", urlencoding::encode(&run())),
+        format!("/events/runs/{}", urlencoding::encode(&opened)),
         "run",
     );
     let steps = Resource::new(

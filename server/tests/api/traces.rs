@@ -721,6 +721,17 @@ async fn runs_filter_by_agent_and_status_and_page_without_overlap() {
 async fn one_run_exports_on_its_own_in_every_format() {
     let sc = scenario().await;
     let admin = &sc.s.admin;
+    // Reading the run closes the request it left waiting when it ended:
+    // a step recorded after the run's end.
+    let (status, _) = call(
+        sc.s.base(),
+        admin,
+        Method::GET,
+        &format!("/api/v1/agents/{}/runs/{}", sc.s.agent, sc.admin_run),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
     let (_, timeline) = call(
         sc.s.base(),
         admin,
@@ -745,6 +756,11 @@ async fn one_run_exports_on_its_own_in_every_format() {
         .collect();
     let seqs: Vec<i64> = lines.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, timeline, "exactly the run's events, in order");
+    assert_eq!(
+        lines.last().unwrap()["kind"],
+        "approval.resolved",
+        "the request cancelled after the run ended"
+    );
 
     let document: Value = serde_json::from_str(
         &sc.export(admin, &format!("run={}&format=json", sc.admin_run))
@@ -774,6 +790,13 @@ async fn one_run_exports_on_its_own_in_every_format() {
         .map(|s| s["events"].as_array().unwrap().len())
         .sum();
     assert_eq!(span_events, timeline.len(), "every event of the run");
+    let mut span_ids: Vec<&str> = spans
+        .iter()
+        .map(|s| s["spanId"].as_str().unwrap())
+        .collect();
+    span_ids.sort_unstable();
+    span_ids.dedup();
+    assert_eq!(span_ids.len(), spans.len(), "no span written twice");
 
     // The download is named after the run.
     let response = api_request(
