@@ -193,6 +193,7 @@ fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(favicon::favicon))
         .route("/events/inbox", get(push::inbox_events))
         .route("/events/agents/{id}/runs", get(push::agent_run_events))
+        .route("/events/runs/{id}", get(push::run_events))
         .route("/traces/export", get(crate::rest::traces::export_for_page))
         .route("/oauth/connect/{provider}", post(oauth::connect))
         .route("/auth/sso/{provider}", post(oauth::sign_in))

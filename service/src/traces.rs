@@ -1,30 +1,37 @@
 //! Reading the trace: search with filters and full text, a page at a time;
-//! one run's timeline; and export of a whole filter, streamed.
+//! the runs it is made of, each with its counts; one run's timeline, and a
+//! wake-up each time that run gets a new step; and export of a whole filter
+//! (one run's included), streamed.
 //!
 //! Who sees what: admins see every event of their workspace; everyone else
 //! sees the events of the runs they started and of every run of the agents
-//! they may edit, and no admin (audit) events. Search and every export
-//! build their `WHERE` clause in one place (`TraceFilter::check`), whose
-//! "agents they may edit" comes from `agents::access` beside the rule it
-//! restates; a run's timeline is for those its page is for
+//! they may edit, and no admin (audit) events. Search, the runs list and
+//! every export build that condition in one place ([`member_reach_sql`]),
+//! whose "agents they may edit" comes from `agents::access` beside the
+//! rule it restates; a run's timeline is for those its page is for
 //! (`runs::control`).
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::agents::access::editable_agents_sql;
-use crate::clock::to_millis;
+use crate::clock::{from_millis, to_millis};
 use crate::db::Sql;
 use crate::events::{Event, ExportedEvent, StoredEvent};
 use crate::ids::RunId;
-use crate::runs::RUN_STATUSES;
+use crate::runs::tool_calls::inbox_topic;
+use crate::runs::{RUN_STATUSES, agent_runs_topic};
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
 
 /// The filters of a trace search, as given (every field optional).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct TraceFilter {
     pub agent: Option<String>,
+    /// One run: its events only.
+    pub run: Option<String>,
     /// A user the events were done by or on behalf of.
     pub user: Option<String>,
     pub tool: Option<String>,
@@ -47,9 +54,148 @@ pub struct TracePage {
     pub next: Option<i64>,
 }
 
+/// The filters of the runs list, as given (every field optional).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RunFilter {
+    pub agent: Option<String>,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: Option<String>,
+}
+
+/// A person a run names, by id and name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// The runtime key that started a run, and who created it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyRef {
+    pub id: String,
+    pub name: String,
+    pub created_by: PersonRef,
+}
+
+/// How many of a run's tool calls the rules allowed, asked about, denied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DecisionCounts {
+    pub allow: i64,
+    pub ask: i64,
+    pub deny: i64,
+}
+
+/// One run as the runs list shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    /// The person who started it; none when a runtime key did.
+    pub started_by: Option<PersonRef>,
+    /// The runtime key that started it, if one did.
+    pub started_by_key: Option<KeyRef>,
+    /// Whom it acts for: its starter; none for a key's run, which acts as
+    /// the agent's service account.
+    pub on_behalf_of: Option<PersonRef>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// From start to end; none while it has not ended.
+    pub duration_ms: Option<i64>,
+    /// The tool calls it asked for.
+    pub steps: i64,
+    /// What the rules said to those calls.
+    pub decisions: DecisionCounts,
+}
+
+/// One page of runs, newest first.
+#[derive(Clone, Debug)]
+pub struct RunPage {
+    pub runs: Vec<RunSummary>,
+    /// Pass as `before` for the next (older) page; none on the last.
+    pub next: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RunSummaryRow {
+    id: String,
+    agent_id: String,
+    agent_name: String,
+    status: String,
+    started_by: Option<String>,
+    started_by_name: Option<String>,
+    key_id: Option<String>,
+    key_name: Option<String>,
+    key_created_by: Option<String>,
+    key_creator_name: Option<String>,
+    created_at: i64,
+    finished_at: Option<i64>,
+    steps: i64,
+    allowed: i64,
+    asked: i64,
+    denied: i64,
+}
+
+impl RunSummaryRow {
+    fn summary(self) -> RunSummary {
+        let started_by = self.started_by.map(|id| PersonRef {
+            name: self.started_by_name.unwrap_or_else(|| id.clone()),
+            id,
+        });
+        let started_by_key = match (self.key_id, self.key_created_by) {
+            (Some(id), Some(creator)) => Some(KeyRef {
+                name: self.key_name.unwrap_or_else(|| id.clone()),
+                id,
+                created_by: PersonRef {
+                    name: self.key_creator_name.unwrap_or_else(|| creator.clone()),
+                    id: creator,
+                },
+            }),
+            _ => None,
+        };
+        RunSummary {
+            id: self.id,
+            agent_id: self.agent_id,
+            agent_name: self.agent_name,
+            status: self.status,
+            on_behalf_of: started_by.clone(),
+            started_by,
+            started_by_key,
+            created_at: from_millis(self.created_at),
+            finished_at: self.finished_at.map(from_millis),
+            duration_ms: self.finished_at.map(|end| (end - self.created_at).max(0)),
+            steps: self.steps,
+            decisions: DecisionCounts {
+                allow: self.allowed,
+                ask: self.asked,
+                deny: self.denied,
+            },
+        }
+    }
+}
+
+/// A place in the runs list: a run's start (milliseconds) and id, as
+/// `<millis>.<id>`.
+fn run_cursor(created_at: i64, id: &str) -> String {
+    format!("{created_at}.{id}")
+}
+
+fn parse_run_cursor(cursor: &str) -> Result<(i64, String)> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id)))
+        .filter(|(_, id)| !id.is_empty() && id.len() <= 100)
+        .map(|(at, id)| (at, id.to_owned()))
+        .ok_or_else(|| Error::invalid("before", "must be the `next` of an earlier page"))
+}
+
 pub const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
 const EXPORT_CHUNK: i64 = 1000;
+/// How often an open run page's stream looks for steps nobody woke it for.
+const RUN_RECHECK: Duration = Duration::from_secs(1);
 const COLUMNS: &str = "events.seq, events.at, events.kind, events.workspace_id, events.agent_id, \
      events.run_id, events.actor, events.on_behalf_of, events.data, events.prev_hash, events.hash";
 
@@ -63,16 +209,22 @@ impl TraceFilter {
         let mut sql = Sql::new();
         let workspace = sql.bind(principal.workspace_id.as_str());
         sql.push(&format!("events.workspace_id = {workspace}"));
-        if !principal.is_admin() {
-            let me = sql.bind(principal.user_id.as_str());
-            sql.push(&format!(
-                " AND events.run_id IS NOT NULL AND (events.on_behalf_of = {me} OR events.agent_id IN ({}))",
-                editable_agents_sql(&workspace, &me)
-            ));
+        if let Some(reach) = member_reach_sql(
+            &mut sql,
+            principal,
+            &workspace,
+            "events.agent_id",
+            "events.on_behalf_of",
+        ) {
+            sql.push(&format!(" AND events.run_id IS NOT NULL AND {reach}"));
         }
         if let Some(agent) = non_empty(&self.agent) {
             let agent = sql.bind(validate::label("agent", agent, 100)?);
             sql.push(&format!(" AND events.agent_id = {agent}"));
+        }
+        if let Some(run) = non_empty(&self.run) {
+            let run = sql.bind(validate::label("run", run, 100)?);
+            sql.push(&format!(" AND events.run_id = {run}"));
         }
         if let Some(user) = non_empty(&self.user) {
             let user = sql.bind(validate::label("user", user, 100)?);
@@ -128,6 +280,28 @@ impl TraceFilter {
     }
 }
 
+/// What of the trace a member who is not an admin may see, as a condition
+/// over the row's agent and the person it was done for (columns of the
+/// caller's statement, whose workspace is bound at `workspace`): what
+/// they did or was done on their behalf, and everything of the agents
+/// they may edit. None for admins, who see their whole workspace.
+fn member_reach_sql(
+    sql: &mut Sql,
+    principal: &Principal,
+    workspace: &str,
+    agent_column: &str,
+    person_column: &str,
+) -> Option<String> {
+    if principal.is_admin() {
+        return None;
+    }
+    let me = sql.bind(principal.user_id.as_str());
+    Some(format!(
+        "({person_column} = {me} OR {agent_column} IN ({}))",
+        editable_agents_sql(workspace, &me)
+    ))
+}
+
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
@@ -151,11 +325,14 @@ fn fts5_query(text: &str) -> String {
         .join(" ")
 }
 
-/// Names for the ids a trace mentions: agents and members of a workspace.
+/// Names for the ids a trace mentions: agents, members and runtime keys
+/// of a workspace.
 #[derive(Clone, Debug, Default)]
 pub struct TraceNames {
     pub agents: std::collections::HashMap<String, String>,
     pub users: std::collections::HashMap<String, String>,
+    /// Runtime keys by id (revoked ones too: they still name past steps).
+    pub keys: std::collections::HashMap<String, String>,
 }
 
 impl TraceNames {
@@ -168,9 +345,19 @@ impl TraceNames {
         })
     }
 
-    /// A member's name; a runtime key's actor id as it is.
+    /// Who an actor is, by name: a member's name, or a runtime key's
+    /// (`key:<id>` in the trace) as `runtime key “nightly”`. An id that
+    /// names nobody known stays as it is.
     pub fn user(&self, id: Option<&str>) -> Option<String> {
-        id.map(|id| self.users.get(id).cloned().unwrap_or_else(|| id.to_owned()))
+        id.map(|id| {
+            if let Some(name) = self.users.get(id) {
+                return name.clone();
+            }
+            match id.strip_prefix("key:").and_then(|key| self.keys.get(key)) {
+                Some(name) => format!("runtime key “{name}”"),
+                None => id.to_owned(),
+            }
+        })
     }
 }
 
@@ -189,9 +376,15 @@ impl Bosun {
                 .bind(workspace)
                 .fetch_all(self.db().pool())
                 .await?;
+        let keys: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM runtime_keys WHERE workspace_id = $1")
+                .bind(workspace)
+                .fetch_all(self.db().pool())
+                .await?;
         Ok(TraceNames {
             agents: agents.into_iter().collect(),
             users: users.into_iter().collect(),
+            keys: keys.into_iter().collect(),
         })
     }
 
@@ -330,6 +523,154 @@ impl Bosun {
                 Ok(Some((page, next)))
             }
         })
+    }
+
+    /// A page of the runs the principal may see in the trace, newest
+    /// first, older than `before` (a `next` of an earlier page) when
+    /// given: who started each (a person, or a runtime key by name with
+    /// its creator), its status and times, and how many tool calls it
+    /// asked for with what the rules said to them. One statement, however
+    /// many runs the page holds.
+    pub async fn trace_runs(
+        &self,
+        principal: &Principal,
+        filter: &RunFilter,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<RunPage> {
+        let mut sql = Sql::new();
+        let workspace = sql.bind(principal.workspace_id.as_str());
+        sql.push(&format!("runs.workspace_id = {workspace}"));
+        if let Some(reach) = member_reach_sql(
+            &mut sql,
+            principal,
+            &workspace,
+            "runs.agent_id",
+            "runs.started_by",
+        ) {
+            sql.push(&format!(" AND {reach}"));
+        }
+        if let Some(agent) = non_empty(&filter.agent) {
+            let agent = sql.bind(validate::label("agent", agent, 100)?);
+            sql.push(&format!(" AND runs.agent_id = {agent}"));
+        }
+        if let Some(status) = non_empty(&filter.status) {
+            let status: &str = validate::choice("status", status, RUN_STATUSES)?;
+            let status = sql.bind(status);
+            sql.push(&format!(" AND runs.status = {status}"));
+        }
+        if let Some(before) = before.map(str::trim).filter(|b| !b.is_empty()) {
+            let (at, id) = parse_run_cursor(before)?;
+            let (at, id) = (sql.bind_int(at), sql.bind(id));
+            sql.push(&format!(
+                " AND (runs.created_at < {at} OR (runs.created_at = {at} AND runs.id < {id}))"
+            ));
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        let count = |decision: &str| {
+            let only = if decision.is_empty() {
+                String::new()
+            } else {
+                format!(" AND tool_calls.decision = '{decision}'")
+            };
+            format!("(SELECT count(*) FROM tool_calls WHERE tool_calls.run_id = runs.id{only})")
+        };
+        let query = format!(
+            "SELECT runs.id, runs.agent_id, agents.name AS agent_name, runs.status, runs.started_by, \
+             starters.name AS started_by_name, keys.id AS key_id, keys.name AS key_name, \
+             keys.created_by AS key_created_by, key_creators.name AS key_creator_name, \
+             runs.created_at, runs.finished_at, {} AS steps, {} AS allowed, {} AS asked, {} AS denied \
+             FROM runs JOIN agents ON agents.id = runs.agent_id \
+             LEFT JOIN users starters ON starters.id = runs.started_by \
+             LEFT JOIN runtime_keys keys ON keys.id = runs.started_by_key \
+             LEFT JOIN users key_creators ON key_creators.id = keys.created_by \
+             WHERE {} ORDER BY runs.created_at DESC, runs.id DESC LIMIT {}",
+            count(""),
+            count("allow"),
+            count("ask"),
+            count("deny"),
+            sql.text(),
+            limit + 1
+        );
+        let mut rows: Vec<RunSummaryRow> = sql.fetch_all(self.db().pool(), &query).await?;
+        let next = (rows.len() > limit).then(|| {
+            rows.truncate(limit);
+            rows.last()
+                .map(|row| run_cursor(row.created_at, &row.id))
+                .unwrap_or_default()
+        });
+        Ok(RunPage {
+            runs: rows.into_iter().map(RunSummaryRow::summary).collect(),
+            next,
+        })
+    }
+
+    /// For a run's open page: one item now and one each time the run gets
+    /// a new step, for as long as the stream is read. For those who may
+    /// see its timeline ([`Bosun::run_trace`]; checked before the stream
+    /// is returned). The items say only "look again": the page re-reads
+    /// the timeline, which checks access again.
+    ///
+    /// The run's own wake-ups (it was claimed, waits for a reviewer, was
+    /// decided, ended) bring a look at once; steps that wake nobody (a
+    /// call the rules allowed, a result, the agent's own events) are found
+    /// by looking again every second, one indexed read.
+    pub async fn run_changes(
+        &self,
+        principal: &Principal,
+        run: &RunId,
+    ) -> Result<impl Stream<Item = ()> + Send + use<>> {
+        let reached = self.run_in_reach(principal, None, run).await?;
+        let topics = [
+            format!("run:{run}"),
+            agent_runs_topic(&crate::ids::AgentId::from_string(reached.run.agent_id)),
+            inbox_topic(&principal.workspace_id),
+        ];
+        let state = (
+            self.clone(),
+            self.notifier().subscribe(),
+            run.clone(),
+            None::<i64>,
+        );
+        Ok(futures::stream::unfold(
+            state,
+            move |(bosun, mut subscription, run, mut seen)| {
+                let topics = topics.clone();
+                async move {
+                    loop {
+                        let latest: Option<i64> = match sqlx::query_scalar(
+                            "SELECT max(seq) FROM events WHERE run_id = $1",
+                        )
+                        .bind(run.as_str())
+                        .fetch_one(bosun.db().pool())
+                        .await
+                        {
+                            Ok(latest) => latest,
+                            Err(error) => {
+                                tracing::warn!(%error, "cannot read a run's latest step");
+                                return None;
+                            }
+                        };
+                        let latest = latest.unwrap_or(0);
+                        if seen.is_none_or(|seen| latest > seen) {
+                            seen = Some(latest);
+                            return Some(((), (bosun, subscription, run, seen)));
+                        }
+                        let recheck = tokio::time::Instant::now() + RUN_RECHECK;
+                        loop {
+                            match tokio::time::timeout_at(recheck, subscription.next()).await {
+                                Ok(Some(topic)) if topic.is_empty() || topics.contains(&topic) => {
+                                    break;
+                                }
+                                Ok(Some(_)) => {}
+                                Ok(None) => return None,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+            },
+        ))
     }
 
     /// Every event of one run, in order: for the user who started it (for

@@ -1,4 +1,5 @@
-//! The trace: search, one run's timeline, and the audit chain check.
+//! The trace: search, the runs it is made of, one run's timeline, and the
+//! audit chain check.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ pub struct TraceQuery {
 impl TraceQuery {
     /// The query string of this search (without the page), for links.
     pub fn to_query_string(&self) -> String {
-        [
+        query_string(&[
             ("agent", &self.agent),
             ("user", &self.user),
             ("tool", &self.tool),
@@ -33,13 +34,55 @@ impl TraceQuery {
             ("q", &self.q),
             ("from", &self.from),
             ("to", &self.to),
-        ]
-        .into_iter()
+        ])
+    }
+}
+
+/// A query string of the pairs whose value is not empty, encoded.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
         .filter(|(_, value)| !value.is_empty())
         .map(|(key, value)| format!("{key}={}", urlencoding::encode(value)))
         .collect::<Vec<_>>()
         .join("&")
-    }
+}
+
+/// The runs list's filters, as its form (and its URL) holds them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunQuery {
+    pub agent: String,
+    pub status: String,
+    /// The page: runs older than this place in the list.
+    pub before: String,
+}
+
+/// One run as the runs list shows it, with names for the ids.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRowView {
+    pub id: String,
+    pub agent_id: String,
+    pub agent: String,
+    /// Who started it: a person's name, or `runtime key “nightly” (of rita)`.
+    pub started_by: String,
+    /// Whom it acts for: a person, or the agent's service account.
+    pub on_behalf_of: String,
+    pub status: String,
+    /// UTC, to the second.
+    pub started: String,
+    /// How long it took, when it has ended.
+    pub duration: Option<String>,
+    pub steps: i64,
+    pub allowed: i64,
+    pub asked: i64,
+    pub denied: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunResults {
+    pub runs: Vec<RunRowView>,
+    pub next: Option<String>,
 }
 
 /// One event, with names for the ids it mentions.
@@ -87,6 +130,7 @@ pub async fn search_traces(query: TraceQuery) -> Result<TraceResults, AppError> 
     let (bosun, principal) = (bosun()?, principal().await?);
     let filter = bosun_service::traces::TraceFilter {
         agent: Some(query.agent),
+        run: None,
         user: Some(query.user),
         tool: Some(query.tool),
         decision: Some(query.decision),
@@ -110,6 +154,29 @@ pub async fn search_traces(query: TraceQuery) -> Result<TraceResults, AppError> 
             .into_iter()
             .map(|event| ssr::view(event, &names))
             .collect(),
+        next: page.next,
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "traces/runs")]
+pub async fn list_trace_runs(query: RunQuery) -> Result<RunResults, AppError> {
+    use super::ssr::{bosun, principal};
+
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let filter = bosun_service::traces::RunFilter {
+        agent: Some(query.agent),
+        status: Some(query.status),
+    };
+    let page = bosun
+        .trace_runs(
+            &principal,
+            &filter,
+            Some(query.before.as_str()),
+            bosun_service::traces::DEFAULT_PAGE,
+        )
+        .await?;
+    Ok(RunResults {
+        runs: page.runs.into_iter().map(ssr::run_row).collect(),
         next: page.next,
     })
 }
@@ -175,7 +242,45 @@ mod ssr {
     use bosun_service::traces::TraceNames;
     use serde_json::Value;
 
-    use super::EventView;
+    use super::{EventView, RunRowView};
+
+    pub fn run_row(run: bosun_service::traces::RunSummary) -> RunRowView {
+        let started_by = match (&run.started_by, &run.started_by_key) {
+            (Some(person), _) => person.name.clone(),
+            (None, Some(key)) => format!("runtime key “{}” (of {})", key.name, key.created_by.name),
+            (None, None) => "—".into(),
+        };
+        RunRowView {
+            started_by,
+            on_behalf_of: run.on_behalf_of.map_or_else(
+                || "the agent itself (service account)".into(),
+                |person| person.name,
+            ),
+            started: run.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            duration: run.duration_ms.map(duration),
+            steps: run.steps,
+            allowed: run.decisions.allow,
+            asked: run.decisions.ask,
+            denied: run.decisions.deny,
+            id: run.id,
+            agent_id: run.agent_id,
+            agent: run.agent_name,
+            status: run.status,
+        }
+    }
+
+    /// `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 07 min`.
+    fn duration(ms: i64) -> String {
+        if ms < 1_000 {
+            format!("{ms} ms")
+        } else if ms < 60_000 {
+            format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+        } else if ms < 3_600_000 {
+            format!("{} min {:02} s", ms / 60_000, ms % 60_000 / 1000)
+        } else {
+            format!("{} h {:02} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
+        }
+    }
 
     pub fn view(event: Event, names: &TraceNames) -> EventView {
         let data = &event.data;

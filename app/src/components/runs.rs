@@ -156,15 +156,26 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
 /// can decide that (or that nobody can, and which setting changes it),
 /// what reviewers allowed for the rest of it, and a way to cancel it.
 /// Refetched whenever the inbox changes, since that is where its requests
-/// come and go.
+/// come and go, and whenever `changed` (the run's own push stream) ticks.
 #[component]
-pub fn RunStatusPanel(run_id: Signal<String>, cancel: ServerAction<CancelRun>) -> impl IntoView {
+pub fn RunStatusPanel(
+    run_id: Signal<String>,
+    cancel: ServerAction<CancelRun>,
+    changed: RwSignal<usize>,
+) -> impl IntoView {
     let changes = use_context::<InboxChanges>()
         .map(|c| c.0)
         .unwrap_or_else(|| RwSignal::new(0));
     let overview = Resource::new(
-        move || (run_id.get(), changes.get(), cancel.version().get()),
-        |(run, _, _)| run_overview(run),
+        move || {
+            (
+                run_id.get(),
+                changes.get(),
+                changed.get(),
+                cancel.version().get(),
+            )
+        },
+        |(run, _, _, _)| run_overview(run),
     );
     let confirming = RwSignal::new(false);
     view! {

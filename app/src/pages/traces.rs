@@ -1,9 +1,12 @@
-//! Search over everything agents did, and one run as a timeline.
+//! Search over everything agents did, the runs it is made of, and one run
+//! as a timeline.
 //!
-//! The search lives in the URL: the filter form is a plain GET form, so a
+//! The search lives in the URL: the filter forms are plain GET forms, so a
 //! search can be bookmarked, shared, and paged with the browser's back
-//! button. The same query downloads as JSON, JSON Lines or OTLP. A run's
-//! page also says where it stands and lets those who may cancel it.
+//! button; the filters left empty stay out of the URL. The same query
+//! downloads as JSON, JSON Lines or OTLP. A run's page follows the run as
+//! it goes (the server says when it has a new step), says where it stands,
+//! lets those who may cancel it, and downloads that one run.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,12 +15,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::runs::CancelRun;
 use crate::api::traces::{
-    EventView, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices, run_timeline,
-    search_traces,
+    EventView, RunQuery, RunRowView, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices,
+    list_trace_runs, query_string, run_timeline, search_traces,
 };
 use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
+use crate::components::push::changes_of;
 use crate::components::runs::RunStatusPanel;
 use crate::components::tool_input::CallInputView;
 
@@ -37,8 +41,65 @@ const STATUSES: [(&str, &str); 6] = [
 ];
 const EXPORTS: [(&str, &str); 3] = [("json", "JSON"), ("jsonl", "JSON Lines"), ("otlp", "OTLP")];
 
+/// The fields of the filter forms, each left out of the URL when empty.
+const FILTER_FIELDS: [&str; 8] = [
+    "agent", "user", "tool", "decision", "status", "q", "from", "to",
+];
+
+/// For a filter form's `on_form_data`: leaves the empty fields out, so
+/// that a search's URL names only the filters in use (`?decision=deny`,
+/// not `?agent=&decision=deny`).
+fn drop_empty_fields(data: &leptos::web_sys::FormData) {
+    // An entry without a name (the browser's, for the submit button)
+    // filters nothing either.
+    data.delete("");
+    for name in FILTER_FIELDS {
+        if data
+            .get(name)
+            .as_string()
+            .is_some_and(|value| value.trim().is_empty())
+        {
+            data.delete(name);
+        }
+    }
+}
+
+/// The Traces page: the runs, or every step, each with its filters.
 #[component]
 pub fn TracesPage() -> impl IntoView {
+    let url = use_query_map();
+    let showing_runs = Memo::new(move |_| url.with(|q| q.get("view").as_deref() == Some("runs")));
+    let verify = ServerAction::<VerifyAuditChain>::new();
+    let current = move |runs: bool| (showing_runs.get() == runs).then_some("page");
+    view! {
+        <Title text="Traces" />
+        <div class="page-head">
+            <h1>"Traces"</h1>
+            <AdminsOnly>
+                <ActionForm action=verify attr:class="inline">
+                    <button type="submit" class="secondary">"Verify the audit chain"</button>
+                </ActionForm>
+            </AdminsOnly>
+        </div>
+        <ActionError result=verify.value() />
+        {move || verify.value().get().and_then(Result::ok).map(|found| view! {
+            <p class="notice" role="status">{found}</p>
+        })}
+        <nav class="tabs" aria-label="Trace views">
+            <a href="/traces?view=runs" aria-current=move || current(true)>"Runs"</a>
+            <a href="/traces" aria-current=move || current(false)>"Steps"</a>
+        </nav>
+        {move || if showing_runs.get() {
+            view! { <RunList /> }.into_any()
+        } else {
+            view! { <StepSearch /> }.into_any()
+        }}
+    }
+}
+
+/// Every step one may see, searched by the filters in the URL.
+#[component]
+fn StepSearch() -> impl IntoView {
     let url = use_query_map();
     let query = Memo::new(move |_| {
         url.with(|q| {
@@ -58,22 +119,9 @@ pub fn TracesPage() -> impl IntoView {
     });
     let options = Resource::new(|| (), |_| filter_choices());
     let results = Resource::new(move || query.get(), search_traces);
-    let verify = ServerAction::<VerifyAuditChain>::new();
     view! {
-        <Title text="Traces" />
-        <div class="page-head">
-            <h1>"Traces"</h1>
-            <AdminsOnly>
-                <ActionForm action=verify attr:class="inline">
-                    <button type="submit" class="secondary">"Verify the audit chain"</button>
-                </ActionForm>
-            </AdminsOnly>
-        </div>
-        <ActionError result=verify.value() />
-        {move || verify.value().get().and_then(Result::ok).map(|found| view! {
-            <p class="notice" role="status">{found}</p>
-        })}
-        <Form method="GET" action="/traces" attr:class="filters" attr:role="search">
+        <Form method="GET" action="/traces" on_form_data=std::sync::Arc::new(drop_empty_fields)
+            attr:class="filters" attr:role="search">
             <Suspense>
                 {move || Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
@@ -142,18 +190,141 @@ fn PeopleAndAgents(options: TraceOptions, query: TraceQuery) -> impl IntoView {
         view! { <option value=id selected=is_selected>{name}</option> }
     };
     view! {
-        <label>"Agent"
-            <select name="agent">
-                <option value="">"Any"</option>
-                {options.agents.into_iter().map(|agent| option(agent, &query.agent)).collect_view()}
-            </select>
-        </label>
+        <AgentPicker agents=options.agents selected=query.agent />
         <label>"User"
             <select name="user">
                 <option value="">"Anyone"</option>
                 {options.users.into_iter().map(|user| option(user, &query.user)).collect_view()}
             </select>
         </label>
+    }
+}
+
+/// The agent filter: any, or one of the agents one may see.
+#[component]
+fn AgentPicker(agents: Vec<(String, String)>, selected: String) -> impl IntoView {
+    view! {
+        <label>"Agent"
+            <select name="agent">
+                <option value="">"Any"</option>
+                {agents
+                    .into_iter()
+                    .map(|(id, name)| {
+                        let is_selected = id == selected;
+                        view! { <option value=id selected=is_selected>{name}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The runs one may see, newest first, filtered by agent and status.
+#[component]
+fn RunList() -> impl IntoView {
+    let url = use_query_map();
+    let query = Memo::new(move |_| {
+        url.with(|q| {
+            let get = |key: &str| q.get(key).unwrap_or_default();
+            RunQuery {
+                agent: get("agent"),
+                status: get("status"),
+                before: get("before"),
+            }
+        })
+    });
+    let options = Resource::new(|| (), |_| filter_choices());
+    let runs = Resource::new(move || query.get(), list_trace_runs);
+    view! {
+        <Form method="GET" action="/traces" on_form_data=std::sync::Arc::new(drop_empty_fields)
+            attr:class="filters" attr:role="search" attr:aria-label="Filter runs">
+            <input type="hidden" name="view" value="runs" />
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let agents = options.await.unwrap_or_default().agents;
+                    view! { <AgentPicker agents selected=query.get_untracked().agent /> }
+                })}
+            </Suspense>
+            <Choice name="status" label="Status" choices=&STATUSES selected=Signal::derive(move || query.get().status) />
+            <button type="submit">"Show runs"</button>
+        </Form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                match runs.await {
+                    Ok(results) if results.runs.is_empty() => view! {
+                        <EmptyState title="No runs">
+                            <p>"No run you may see matches. Runs you start, and runs of agents you edit, show up here."</p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(results) => {
+                        let next = results.next.map(|before| {
+                            let query = query.get_untracked();
+                            format!("/traces?{}", query_string(&[
+                                ("view", "runs"),
+                                ("agent", &query.agent),
+                                ("status", &query.status),
+                                ("before", &before),
+                            ]))
+                        });
+                        view! {
+                            <RunTable runs=results.runs />
+                            {next.map(|href| view! { <p><A href=href>"Older runs →"</A></p> })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RunTable(runs: Vec<RunRowView>) -> impl IntoView {
+    view! {
+        <table class="trace runs-list" aria-label="Runs">
+            <thead>
+                <tr>
+                    <th scope="col">"Run"</th>
+                    <th scope="col">"Agent"</th>
+                    <th scope="col">"Started by"</th>
+                    <th scope="col">"On behalf of"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Started (UTC)"</th>
+                    <th scope="col">"Duration"</th>
+                    <th scope="col">"Steps"</th>
+                    <th scope="col">"Decisions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {runs
+                    .into_iter()
+                    .map(|run| {
+                        let short = run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned();
+                        view! {
+                            <tr data-run-id=run.id.clone()>
+                                <td class="mono">
+                                    <A href=format!("/traces/{}", run.id) attr:aria-label=format!("Run {}", run.id)>{short}</A>
+                                </td>
+                                <td>{run.agent}</td>
+                                <td>{run.started_by}</td>
+                                <td>{run.on_behalf_of}</td>
+                                <td><span class=format!("badge status-{}", run.status)>{run.status.clone()}</span></td>
+                                <td class="mono">{run.started}</td>
+                                <td>{run.duration.unwrap_or_else(|| "—".into())}</td>
+                                <td>{run.steps}</td>
+                                <td class="decision-counts">
+                                    <span class="badge decision-allow">{format!("{} allow", run.allowed)}</span>
+                                    " "
+                                    <span class="badge decision-ask">{format!("{} ask", run.asked)}</span>
+                                    " "
+                                    <span class="badge decision-deny">{format!("{} deny", run.denied)}</span>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -187,6 +358,7 @@ fn EventTable(events: Vec<EventView>) -> impl IntoView {
                     <th scope="col">"When (UTC)"</th>
                     <th scope="col">"Step"</th>
                     <th scope="col">"Agent"</th>
+                    <th scope="col">"By"</th>
                     <th scope="col">"Run"</th>
                     <th scope="col">"What happened"</th>
                 </tr>
@@ -204,6 +376,7 @@ fn EventTable(events: Vec<EventView>) -> impl IntoView {
                                 <td class="mono">{event.at.clone()}</td>
                                 <td><StepBadge event=event.clone() /></td>
                                 <td>{event.agent.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>{event.actor.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td class="mono">{run}</td>
                                 <td class="mono">{event.summary.clone()}</td>
                             </tr>
@@ -233,16 +406,35 @@ pub fn RunTimelinePage() -> impl IntoView {
     let params = use_params_map();
     let run = move || params.with(|p| p.get("run")).unwrap_or_default();
     let cancel = ServerAction::<CancelRun>::new();
+    // The server says when the run has a new step.
+    let opened = params.with_untracked(|p| p.get("run")).unwrap_or_default();
+    let changed = changes_of(
+        format!("/events/runs/{}", urlencoding::encode(&opened)),
+        "run",
+    );
     let steps = Resource::new(
-        move || (run(), cancel.version().get()),
-        |(run, _)| run_timeline(run),
+        move || (run(), cancel.version().get(), changed.get()),
+        |(run, _, _)| run_timeline(run),
     );
     view! {
         <Title text="Run" />
-        <p><A href="/traces">"← Traces"</A></p>
+        <p><A href="/traces?view=runs">"← Runs"</A></p>
         <h1>"Run " <span class="mono">{run}</span></h1>
-        <RunStatusPanel run_id=Signal::derive(run) cancel />
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <RunStatusPanel run_id=Signal::derive(run) cancel changed />
+        <p class="meta">
+            "Download this run: "
+            {EXPORTS
+                .into_iter()
+                .map(|(format, label)| {
+                    let href = move || format!(
+                        "/traces/export?{}",
+                        query_string(&[("run", &run()), ("format", format)])
+                    );
+                    view! { <a href=href download>{label}</a> " " }
+                })
+                .collect_view()}
+        </p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match steps.await {
                     Ok(steps) => {
@@ -262,7 +454,7 @@ pub fn RunTimelinePage() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -1,7 +1,8 @@
 //! Server push for pages, so open pages refresh without reloading:
 //! `GET /events/inbox` tells when the logged-in user's workspace inbox
-//! changes (a request came, was decided or expired), and
-//! `GET /events/agents/{id}/runs` when one of an agent's runs changes.
+//! changes (a request came, was decided or expired),
+//! `GET /events/agents/{id}/runs` when one of an agent's runs changes, and
+//! `GET /events/runs/{id}` when a run gets a new step.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,10 +11,10 @@ use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bosun_service::Bosun;
 use bosun_service::agents::Capability;
-use bosun_service::ids::AgentId;
+use bosun_service::ids::{AgentId, RunId};
 use bosun_service::runs::agent_runs_topic;
 use bosun_service::runs::tool_calls::inbox_topic;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 
 use super::session_user::SessionUser;
 use crate::application::AppState;
@@ -43,6 +44,21 @@ pub async fn agent_run_events(
         .agent_for(&principal, &agent, Capability::View)
         .await?;
     Ok(changes(&state.bosun, agent_runs_topic(&agent), "runs"))
+}
+
+/// `GET /events/runs/{id}`: a `run` event when the stream opens and each
+/// time the run gets a new step, for those who may see its timeline.
+pub async fn run_events(
+    State(state): State<AppState>,
+    SessionUser(principal): SessionUser,
+    Path(run): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let changes = state
+        .bosun
+        .run_changes(&principal, &RunId::from_string(run))
+        .await?;
+    let events = changes.map(|()| Ok(Event::default().event("run").data("changed")));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// An event named `name` each time `topic` is notified (or notifications

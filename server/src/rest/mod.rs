@@ -139,6 +139,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/traces", get(traces::search))
         .route("/traces/export", get(traces::export))
+        .route("/traces/runs", get(traces::runs))
         .route("/traces/{run}", get(traces::run))
         .route(
             "/approvals/{id}/decision",

@@ -67,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         super::oauth::drop_need,
         super::traces::search,
         super::traces::export,
+        super::traces::runs,
         super::traces::run,
         super::webhooks::create,
         super::webhooks::list,

@@ -16,7 +16,11 @@
 //! denial, unset otherwise (a filtered export may not hold the end).
 //!
 //! Spans are written as they close, so memory holds only the runs and
-//! calls still open at that point of the export.
+//! calls still open at that point of the export, and the ids of the runs
+//! already written. A step recorded after its run ended (a request left
+//! waiting, cancelled once the run is next read) cannot join the written
+//! span: it becomes a span of its own inside the run's trace, so that no
+//! span id is written twice.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -73,6 +77,8 @@ pub fn spans(
 struct Spans {
     runs: HashMap<String, Span>,
     calls: HashMap<String, Span>,
+    /// Runs whose span was written (their `run.finished` came).
+    written: std::collections::HashSet<String>,
     /// The latest instant seen, which ends whatever is still open at the end.
     last_nanos: u64,
 }
@@ -130,6 +136,9 @@ impl Spans {
         let Some(run_id) = event.run_id.clone() else {
             return vec![audit_span(&event, at).to_value()];
         };
+        if self.written.contains(&run_id) {
+            return vec![late_step_span(&run_id, &event, at).to_value()];
+        }
         let run = self
             .runs
             .entry(run_id.clone())
@@ -279,6 +288,7 @@ impl Spans {
             run.end = run.end.max(at);
             closed.push(run.to_value());
         }
+        self.written.insert(run_id.to_owned());
         closed
     }
 
@@ -315,6 +325,26 @@ fn run_span(run_id: &str, event: &Event, at: u64) -> Span {
         end: at,
         attributes,
         events: Vec::new(),
+        status: Status::Unset,
+    }
+}
+
+/// A step of a run whose span was already written: a span of its own in
+/// the run's trace, under the run's span, holding the step.
+fn late_step_span(run_id: &str, event: &Event, at: u64) -> Span {
+    Span {
+        trace_id: hex_id(&format!("trace:{run_id}"), 16),
+        span_id: hex_id(&format!("event:{}", event.seq), 8),
+        parent: Some(hex_id(&format!("run:{run_id}"), 8)),
+        run_id: run_id.to_owned(),
+        name: event.kind.clone(),
+        start: at,
+        end: at,
+        attributes: vec![
+            attribute("bosun.run.id", run_id),
+            attribute("bosun.event.kind", &event.kind),
+        ],
+        events: vec![step(event, at, true)],
         status: Status::Unset,
     }
 }

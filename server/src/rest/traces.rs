@@ -1,6 +1,6 @@
-//! Traces over REST: search, one run's steps in order, and export of a
-//! whole search as JSON, JSON Lines or OTLP — each only what the caller may
-//! see.
+//! Traces over REST: search, the runs the trace is made of, one run's
+//! steps in order, and export of a whole search (or of one run) as JSON,
+//! JSON Lines or OTLP — each only what the caller may see.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bosun_service::events::Event;
 use bosun_service::ids::RunId;
-use bosun_service::traces::{DEFAULT_PAGE, TraceFilter};
+use bosun_service::traces::{DEFAULT_PAGE, PersonRef, RunFilter, RunSummary, TraceFilter};
 use bosun_service::{Bosun, Principal};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
+use super::runs::PersonBody;
 use crate::application::AppState;
 use crate::http::session_user::SessionUser;
 
@@ -27,6 +28,8 @@ use crate::http::session_user::SessionUser;
 pub struct SearchParams {
     /// An agent id.
     pub agent: Option<String>,
+    /// A run id: that run's events only (`/export?run=…` exports one run).
+    pub run: Option<String>,
     /// A user id: events done by them or on their behalf.
     pub user: Option<String>,
     /// A tool name.
@@ -53,6 +56,7 @@ impl SearchParams {
     fn filter(&self) -> TraceFilter {
         TraceFilter {
             agent: self.agent.clone(),
+            run: self.run.clone(),
             user: self.user.clone(),
             tool: self.tool.clone(),
             decision: self.decision.clone(),
@@ -130,10 +134,11 @@ fn export_response(
         &["json", "jsonl", "otlp"],
     )?;
     let filter = params.filter();
-    let (content_type, file, body) = match format {
+    let name = export_name(params.run.as_deref());
+    let (content_type, extension, body) = match format {
         "jsonl" => (
             "application/x-ndjson",
-            "bosun-trace.jsonl",
+            "jsonl",
             Body::from_stream(framed(
                 bosun.export_trace_text(principal, &filter, "\n")?,
                 Framing::Lines,
@@ -141,14 +146,14 @@ fn export_response(
         ),
         "otlp" => (
             "application/json",
-            "bosun-trace.otlp.json",
+            "otlp.json",
             Body::from_stream(super::otlp::spans(
                 bosun.export_traces(principal, &filter)?.map_ok(Event::from),
             )),
         ),
         _ => (
             "application/json",
-            "bosun-trace.json",
+            "json",
             Body::from_stream(framed(
                 bosun.export_trace_text(principal, &filter, ",")?,
                 Framing::Document,
@@ -160,12 +165,29 @@ fn export_response(
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
+                format!("attachment; filename=\"{name}.{extension}\""),
             ),
         ],
         body,
     )
         .into_response())
+}
+
+/// The download's name without its extension: `bosun-trace`, or for one
+/// run `bosun-run-<id>` (when the id is one Bosun could have made, so
+/// that nothing typed reaches the header).
+fn export_name(run: Option<&str>) -> String {
+    match run.map(str::trim).filter(|run| !run.is_empty()) {
+        Some(run)
+            if run.len() <= 64
+                && run
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            format!("bosun-run-{run}")
+        }
+        _ => "bosun-trace".into(),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -212,6 +234,133 @@ fn framed(
     futures::stream::iter([Ok(Bytes::from_static(opening))])
         .chain(body)
         .chain(futures::stream::iter([Ok(Bytes::from_static(closing))]))
+}
+
+/// The runs list's filters. Both are optional; together they narrow.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsParams {
+    /// An agent id.
+    pub agent: Option<String>,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: Option<String>,
+    /// The `next` of the previous page.
+    pub before: Option<String>,
+    /// Runs per page, at most 200 (default 50).
+    pub limit: Option<usize>,
+}
+
+/// One page of runs, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct RunListBody {
+    pub items: Vec<RunSummaryBody>,
+    /// Pass as `before` for the next page; null on the last.
+    pub next: Option<String>,
+}
+
+/// A run as the runs list shows it.
+#[derive(Serialize, ToSchema)]
+pub struct RunSummaryBody {
+    pub id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    /// The person who started it; null when a runtime key did.
+    pub started_by: Option<PersonBody>,
+    /// The runtime key that started it (by name, with its creator); null when a person did.
+    pub started_by_key: Option<RunKeyBody>,
+    /// Whom it acts for; null for a runtime key's run, which acts as the agent's service account.
+    pub on_behalf_of: Option<PersonBody>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Milliseconds from start to end; null until it ends.
+    pub duration_ms: Option<i64>,
+    /// How many tool calls it asked for.
+    pub steps: i64,
+    /// What the rules said to those calls.
+    pub decisions: DecisionCountsBody,
+}
+
+/// The runtime key that started a run.
+#[derive(Serialize, ToSchema)]
+pub struct RunKeyBody {
+    pub id: String,
+    pub name: String,
+    pub created_by: PersonBody,
+}
+
+/// How many of a run's tool calls the rules allowed, asked a reviewer about, and denied.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionCountsBody {
+    pub allow: i64,
+    pub ask: i64,
+    pub deny: i64,
+}
+
+fn person(person: PersonRef) -> PersonBody {
+    PersonBody {
+        user_id: person.id,
+        name: person.name,
+    }
+}
+
+impl From<RunSummary> for RunSummaryBody {
+    fn from(run: RunSummary) -> Self {
+        Self {
+            id: run.id,
+            agent_id: run.agent_id,
+            agent_name: run.agent_name,
+            status: run.status,
+            started_by: run.started_by.map(person),
+            started_by_key: run.started_by_key.map(|key| RunKeyBody {
+                id: key.id,
+                name: key.name,
+                created_by: person(key.created_by),
+            }),
+            on_behalf_of: run.on_behalf_of.map(person),
+            created_at: run.created_at,
+            finished_at: run.finished_at,
+            duration_ms: run.duration_ms,
+            steps: run.steps,
+            decisions: DecisionCountsBody {
+                allow: run.decisions.allow,
+                ask: run.decisions.ask,
+                deny: run.decisions.deny,
+            },
+        }
+    }
+}
+
+/// The runs the caller may see in the trace, newest first: admins every
+/// run of the workspace; others the runs they started and every run of
+/// the agents they may edit. A run's steps are `GET /api/v1/traces/{run}`,
+/// its export `GET /api/v1/traces/export?run={run}`.
+#[utoipa::path(get, path = "/api/v1/traces/runs", tag = "traces", params(RunsParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = RunListBody), (status = 400, body = ErrorBody)))]
+pub async fn runs(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiQuery(params): ApiQuery<RunsParams>,
+) -> Result<Json<RunListBody>, ApiError> {
+    let filter = RunFilter {
+        agent: params.agent,
+        status: params.status,
+    };
+    let page = state
+        .bosun
+        .trace_runs(
+            &principal,
+            &filter,
+            params.before.as_deref(),
+            params.limit.unwrap_or(DEFAULT_PAGE),
+        )
+        .await?;
+    Ok(Json(RunListBody {
+        items: page.runs.into_iter().map(RunSummaryBody::from).collect(),
+        next: page.next,
+    }))
 }
 
 /// One event of the trace, with its place in the hash chain.

@@ -227,6 +227,9 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/traces/export", Call::Rest(M::GET, "/api/v1/traces/export?format=jsonl", no_body),
             [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
+        // The runs list: the run the owner started, to the same people.
+        ("GET /api/v1/traces/runs", Call::Rest(M::GET, "/api/v1/traces/runs", no_body),
+            [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/approvals", Call::Rest(M::GET, "/api/v1/approvals", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         // What "Always allow" would add: for those who edit the agent (the
@@ -331,6 +334,8 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
         // Server functions: runs, keys and the inbox
         ("fn traces/search", Call::ServerFn("traces/search", |_| vec![("query[q]", String::new())]),
+            [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
+        ("fn traces/runs", Call::ServerFn("traces/runs", |_| vec![("query[status]", String::new())]),
             [S(401), O, O, O, L, L, L, O, S(401), S(401), S(401), S(401)]),
         ("fn traces/run", Call::ServerFn("traces/run", |ids| vec![("run_id", ids.run.clone())]),
             [S(401), S(404), S(404), S(404), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),

@@ -78,14 +78,12 @@ async fn scenario() -> Scenario {
 
 impl Scenario {
     async fn search(&self, token: &str, query: &str) -> Vec<Value> {
-        let (status, page) = call(
-            self.s.base(),
-            token,
-            Method::GET,
-            &format!("/api/v1/traces?{query}"),
-            Value::Null,
-        )
-        .await;
+        self.items(token, &format!("/api/v1/traces?{query}")).await
+    }
+
+    /// The items of one page of a list, which must answer 200.
+    async fn items(&self, token: &str, path: &str) -> Vec<Value> {
+        let (status, page) = call(self.s.base(), token, Method::GET, path, Value::Null).await;
         assert_eq!(status, 200, "{page}");
         page["items"].as_array().unwrap().clone()
     }
@@ -535,4 +533,353 @@ async fn the_page_export_uses_the_session_and_nothing_else() {
         401,
         "the page route takes the session, not tokens"
     );
+}
+
+impl Scenario {
+    async fn runs(&self, token: &str, query: &str) -> Vec<Value> {
+        self.items(token, &format!("/api/v1/traces/runs?{query}"))
+            .await
+    }
+
+    /// A run the agent's runtime key starts itself (as a schedule would).
+    async fn key_started_run(&self) -> String {
+        let (status, run) = call(
+            self.s.base(),
+            &self.s.key,
+            Method::POST,
+            &format!("/api/v1/agents/{}/runs", self.s.agent),
+            json!({"input": {"schedule": "nightly"}}),
+        )
+        .await;
+        assert_eq!(status, 201, "{run}");
+        run["id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn ids(runs: &[Value]) -> Vec<&str> {
+    runs.iter().map(|r| r["id"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn the_runs_list_says_who_started_each_run_and_what_the_rules_said() {
+    let sc = scenario().await;
+    let key_run = sc.key_started_run().await;
+    let admin = sc.s.app.api_json("/api/v1/me", &sc.s.admin).await;
+    let bea = sc.s.app.api_json("/api/v1/me", &sc.bea).await;
+
+    let runs = sc.runs(&sc.s.admin, "").await;
+    assert_eq!(
+        ids(&runs),
+        [key_run.as_str(), &sc.bea_run, &sc.admin_run],
+        "newest first"
+    );
+    let (by_key, by_bea, by_admin) = (&runs[0], &runs[1], &runs[2]);
+
+    assert_eq!(by_key["started_by"], Value::Null);
+    assert_eq!(by_key["on_behalf_of"], Value::Null);
+    assert_eq!(by_key["started_by_key"]["name"], "worker");
+    assert_eq!(
+        by_key["started_by_key"]["created_by"]["user_id"],
+        admin["id"]
+    );
+    assert_eq!(
+        by_key["started_by_key"]["created_by"]["name"],
+        admin["name"]
+    );
+    assert_eq!(by_key["status"], "queued");
+    assert_eq!(by_key["steps"], 0);
+    assert_eq!(by_key["duration_ms"], Value::Null);
+
+    assert_eq!(by_bea["started_by"]["user_id"], bea["id"]);
+    assert_eq!(by_bea["started_by"]["name"], bea["name"]);
+    assert_eq!(by_bea["on_behalf_of"]["user_id"], bea["id"]);
+    assert_eq!(by_bea["started_by_key"], Value::Null);
+    assert_eq!(by_bea["status"], "running");
+    assert_eq!(by_bea["agent_name"], "Janitor");
+    assert_eq!(by_bea["agent_id"], sc.s.agent.as_str());
+    assert_eq!(by_bea["steps"], 1);
+    assert_eq!(
+        by_bea["decisions"],
+        json!({"allow": 1, "ask": 0, "deny": 0})
+    );
+
+    // Allowed, denied and paused, then failed.
+    assert_eq!(by_admin["status"], "failed");
+    assert_eq!(by_admin["steps"], 3);
+    assert_eq!(
+        by_admin["decisions"],
+        json!({"allow": 1, "ask": 1, "deny": 1})
+    );
+    assert!(by_admin["duration_ms"].as_i64().unwrap() >= 0);
+    assert!(!by_admin["finished_at"].is_null());
+}
+
+#[tokio::test]
+async fn members_see_the_runs_they_see_in_traces_and_no_others() {
+    let sc = scenario().await;
+    sc.key_started_run().await;
+    // A run-level member sees their own run only: not the admin's, not
+    // the key's.
+    assert_eq!(ids(&sc.runs(&sc.bea, "").await), [sc.bea_run.as_str()]);
+    // Without access to the agent, another member's run stays hidden,
+    // whatever the filter asks for.
+    assert!(sc.runs(&sc.carl, "").await.is_empty());
+    assert!(
+        sc.runs(&sc.carl, &format!("agent={}", sc.s.agent))
+            .await
+            .is_empty()
+    );
+    // Editors see every run of the agent.
+    let (status, _) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/grants", sc.s.agent),
+        json!({"user_id": sc.bea_id, "level": "edit"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(sc.runs(&sc.bea, "").await.len(), 3);
+    // Unauthenticated: nothing.
+    let response = reqwest::get(sc.s.app.url("/api/v1/traces/runs"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn runs_filter_by_agent_and_status_and_page_without_overlap() {
+    let sc = scenario().await;
+    let key_run = sc.key_started_run().await;
+    let admin = &sc.s.admin;
+    assert_eq!(
+        ids(&sc.runs(admin, "status=failed").await),
+        [sc.admin_run.as_str()]
+    );
+    assert_eq!(
+        ids(&sc.runs(admin, "status=queued").await),
+        [key_run.as_str()]
+    );
+    assert_eq!(
+        sc.runs(admin, &format!("agent={}&status=running", sc.s.agent))
+            .await
+            .len(),
+        1
+    );
+    assert!(sc.runs(admin, "agent=no-such-agent").await.is_empty());
+    // Empty parameters are no filter.
+    assert_eq!(sc.runs(admin, "agent=&status=").await.len(), 3);
+
+    let mut seen = Vec::new();
+    let mut query = "limit=1".to_owned();
+    loop {
+        let (status, page) = call(
+            sc.s.base(),
+            admin,
+            Method::GET,
+            &format!("/api/v1/traces/runs?{query}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(
+            ids(page["items"].as_array().unwrap())
+                .into_iter()
+                .map(str::to_owned),
+        );
+        match page["next"].as_str() {
+            Some(next) => query = format!("limit=1&before={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [key_run.as_str(), &sc.bea_run, &sc.admin_run]);
+
+    for (query, field) in [
+        ("status=lost", "status"),
+        ("before=yesterday", "before"),
+        ("limit=many", "query"),
+    ] {
+        let response = api_request(
+            sc.s.base(),
+            admin,
+            Method::GET,
+            &format!("/api/v1/traces/runs?{query}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_input", "{query}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(field),
+            "{query}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_run_exports_on_its_own_in_every_format() {
+    let sc = scenario().await;
+    let admin = &sc.s.admin;
+    // Reading the run closes the request it left waiting when it ended:
+    // a step recorded after the run's end.
+    let (status, _) = call(
+        sc.s.base(),
+        admin,
+        Method::GET,
+        &format!("/api/v1/agents/{}/runs/{}", sc.s.agent, sc.admin_run),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, timeline) = call(
+        sc.s.base(),
+        admin,
+        Method::GET,
+        &format!("/api/v1/traces/{}", sc.admin_run),
+        Value::Null,
+    )
+    .await;
+    let timeline: Vec<i64> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+
+    let jsonl = sc
+        .export(admin, &format!("run={}&format=jsonl", sc.admin_run))
+        .await;
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seqs: Vec<i64> = lines.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, timeline, "exactly the run's events, in order");
+    assert_eq!(
+        lines.last().unwrap()["kind"],
+        "approval.resolved",
+        "the request cancelled after the run ended"
+    );
+
+    let document: Value = serde_json::from_str(
+        &sc.export(admin, &format!("run={}&format=json", sc.admin_run))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(document["events"].as_array().unwrap().len(), timeline.len());
+
+    let otlp: Value = serde_json::from_str(
+        &sc.export(admin, &format!("run={}&format=otlp", sc.admin_run))
+            .await,
+    )
+    .unwrap();
+    let spans = otlp["resourceSpans"][0]["scopeSpans"][0]["spans"]
+        .as_array()
+        .unwrap();
+    let named = |name: &str| {
+        spans
+            .iter()
+            .filter(|s| s["name"].as_str().unwrap().starts_with(name))
+            .count()
+    };
+    assert_eq!(named("invoke_agent"), 1, "one run");
+    assert_eq!(named("execute_tool "), 3, "its three tool calls");
+    let span_events: usize = spans
+        .iter()
+        .map(|s| s["events"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(span_events, timeline.len(), "every event of the run");
+    let mut span_ids: Vec<&str> = spans
+        .iter()
+        .map(|s| s["spanId"].as_str().unwrap())
+        .collect();
+    span_ids.sort_unstable();
+    span_ids.dedup();
+    assert_eq!(span_ids.len(), spans.len(), "no span written twice");
+
+    // The download is named after the run.
+    let response = api_request(
+        sc.s.base(),
+        admin,
+        Method::GET,
+        &format!("/api/v1/traces/export?run={}&format=jsonl", sc.admin_run),
+        Value::Null,
+    )
+    .await;
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"bosun-run-{}.jsonl\"", sc.admin_run)
+    );
+    // Someone who may not see the run exports nothing of it.
+    assert!(
+        sc.export(&sc.carl, &format!("run={}&format=jsonl", sc.admin_run))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_timeline_names_runtime_keys_by_name() {
+    let sc = scenario().await;
+    let admin = sc.s.app.logged_in("admin@example.com").await;
+    let response =
+        sc.s.app
+            .call(&admin, "traces/run", &[("run_id", sc.admin_run.as_str())])
+            .await;
+    assert_eq!(response.status(), 200);
+    let steps: Vec<Value> = response.json().await.unwrap();
+    let claimed = steps.iter().find(|s| s["kind"] == "run.claimed").unwrap();
+    assert_eq!(claimed["actor"], "runtime key “worker”");
+    let response =
+        sc.s.app
+            .call(&admin, "traces/search", &[("query[q]", "")])
+            .await;
+    assert_eq!(response.status(), 200);
+    let found: Value = response.json().await.unwrap();
+    assert!(
+        found["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["actor"].as_str())
+            .all(|actor| !actor.starts_with("key:")),
+        "no runtime key shown by id: {found}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_page_hears_each_new_step_if_it_may_see_the_run() {
+    let sc = scenario().await;
+    let path = format!("/events/runs/{}", sc.bea_run);
+    let carl = sc.s.app.logged_in("carl@example.com").await;
+    assert_eq!(
+        carl.get(sc.s.app.url(&path)).send().await.unwrap().status(),
+        404
+    );
+    let bea = sc.s.app.logged_in("bea@example.com").await;
+    let mut stream = bea.get(sc.s.app.url(&path)).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut text = String::new();
+    let mut heard = async |count: usize| {
+        tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while text.matches("event: run").count() < count {
+                let chunk = stream.chunk().await.unwrap().unwrap();
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .is_ok()
+    };
+    assert!(heard(1).await, "one event as the stream opens");
+    // A call the rules allow wakes nobody else; the page still hears it.
+    assert_eq!(
+        sc.s.ask(&sc.bea_run, "system_shell", "ls /srv").await["decision"],
+        "allow"
+    );
+    assert!(heard(2).await, "an event for the new step");
 }

@@ -74,7 +74,7 @@ pub(crate) fn cancelled_by_message(name: &str) -> String {
 #[derive(sqlx::FromRow)]
 pub(crate) struct ReachableRun {
     #[sqlx(flatten)]
-    run: RunRow,
+    pub(crate) run: RunRow,
     /// Whose run it counts as: its starter, or its key's creator.
     starter: Option<String>,
 }
