@@ -228,6 +228,8 @@ test.describe("at 375 px", () => {
     await expect(menu).toHaveAttribute("aria-expanded", "true");
     await expect(nav.getByRole("link", { name: "Traces" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
+    const open = await check(page, "admin-menu-open-375", 375);
+    expect(open, open.join("\n")).toEqual([]);
 
     // Escape folds it and leaves focus on the button.
     await page.keyboard.press("Tab");
