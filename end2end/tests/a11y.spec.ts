@@ -328,3 +328,36 @@ test("a checkbox sits at the start of the line of its words, at both widths", as
     expect(layout.wordsTop, `at ${width} px`).toBeLessThan(layout.boxBottom);
   }
 });
+
+test("the keyboard's focus is drawn at least 3:1 against the page and the header", async ({ page }) => {
+  await logIn(page, admin.email, admin.password);
+  await page.goto("/agents/new");
+  await hydrated(page);
+  /** The focused element's outline against the background behind it. */
+  const ring = () => page.evaluate(() => {
+    const luminance = (color: string) => {
+      const [r, g, b] = color.match(/[\d.]+/g)!.slice(0, 3).map((c) => {
+        const v = Number(c) / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const focused = document.activeElement!;
+    let behind = focused.parentElement!;
+    while (getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)") behind = behind.parentElement!;
+    const style = getComputedStyle(focused);
+    const [a, b] = [luminance(style.outlineColor), luminance(getComputedStyle(behind).backgroundColor)];
+    return { width: parseFloat(style.outlineWidth), style: style.outlineStyle, contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+  });
+  for (const target of [page.getByLabel("Name"), page.getByLabel("Instructions (the agent's system prompt)"), page.getByRole("button", { name: "Create agent" }), page.getByRole("link", { name: "Traces" })]) {
+    await target.focus();
+    // Focus from the keyboard, as :focus-visible means it.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    await expect(target).toBeFocused();
+    const drawn = await ring();
+    expect(drawn.style).toBe("solid");
+    expect(drawn.width).toBeGreaterThanOrEqual(2);
+    expect(drawn.contrast).toBeGreaterThanOrEqual(3);
+  }
+});
