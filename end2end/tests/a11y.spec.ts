@@ -12,10 +12,12 @@ const WIDTHS = [
   { name: "375", width: 375, height: 812 },
 ];
 
-type Fixture = { adminAgent: string; adminRun: string; memberRun: string };
+type Fixture = { adminAgent: string; adminRun: string; memberRun: string; adminAuth: Record<string, string> };
 let fixture: Fixture;
 
-const member = { name: "Ally Member", email: "ally@example.com", password: "ally's password" };
+// A worker started again after a failure sets everything up anew, with a
+// member of its own.
+const member = { name: "Ally Member", email: `ally-${Date.now()}@example.com`, password: "ally's password" };
 
 /** A runtime key's view of a run: claimed, then asking for a command the
  *  agent's restricted mode sends to the inbox, and a read it allows. */
@@ -72,8 +74,18 @@ async function setUp(browser: Browser, request: APIRequestContext): Promise<Fixt
   const memberRun = await runThatWaits(request, agent.id, key, memberAuth);
   await adminPage.context().close();
   await memberPage.context().close();
-  return { adminAgent: agent.id, adminRun, memberRun };
+  return { adminAgent: agent.id, adminRun, memberRun, adminAuth: auth };
 }
+
+// The runs end with the file, so that their requests leave the inbox of the
+// specs that come after.
+test.afterAll(async ({ request }) => {
+  if (!fixture) return;
+  for (const run of [fixture.adminRun, fixture.memberRun]) {
+    const cancelled = await request.post(`/api/v1/agents/${fixture.adminAgent}/runs/${run}/cancel`, { headers: fixture.adminAuth });
+    expect(cancelled.status()).toBe(200);
+  }
+});
 
 /** The pages an admin uses; each is `[name, path]`. */
 function adminPages(f: Fixture): [string, string][] {
@@ -133,8 +145,16 @@ async function check(page: Page, where: string, width: number): Promise<string[]
   if (serious.length > 0) problems.push(describe(where, serious));
   const sideways = await page.evaluate(() => document.documentElement.scrollWidth);
   if (sideways > width) {
+    // The culprits: what reaches past the screen's edge without a box
+    // that scrolls or clips it.
     const wide = await page.evaluate((limit) => [...document.querySelectorAll("body *")]
-      .filter((e) => e.getBoundingClientRect().right > limit && !e.closest("[data-scrolls]"))
+      .filter((e) => {
+        if (e.getBoundingClientRect().right <= limit) return false;
+        for (let up = e.parentElement; up && up !== document.body; up = up.parentElement) {
+          if (getComputedStyle(up).overflowX !== "visible") return false;
+        }
+        return true;
+      })
       .slice(0, 5)
       .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${e.className ? `.${String(e.className).replace(/ /g, ".")}` : ""}`), width);
     problems.push(`${where}: the page scrolls sideways (${sideways} px wide at ${width} px): ${wide.join(", ")}`);
