@@ -43,59 +43,85 @@ pub fn SignedInLayout() -> impl IntoView {
         |_| pending_count(),
     );
     let logout = ServerAction::<Logout>::new();
+    // On a phone the navigation and the account menu fold behind one
+    // button; they fold again once a link is followed.
+    let menu_open = RwSignal::new(false);
+    let menu_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
+    let close_on_escape = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" && menu_open.get_untracked() {
+            menu_open.set(false);
+            if let Some(button) = menu_button.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+    };
     view! {
-        <header class="topbar">
+        <header class="topbar" on:keydown=close_on_escape>
             <a class="brand" href="/">
                 "Bosun"
             </a>
-            <nav aria-label="Main">
-                <A href="/agents">"Agents"</A>
-                <A href="/inbox">
-                    "Inbox"
-                    <Transition>
+            <button
+                type="button"
+                class="menu-toggle"
+                node_ref=menu_button
+                aria-controls="site-menu"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "Menu"
+                // What waits in the inbox shows on the folded menu too.
+                <Transition>{move || Suspend::new(async move { pending.await.ok().map(waiting_count) })}</Transition>
+            </button>
+            <div id="site-menu" class="menu" class:open=move || menu_open.get()>
+                <nav aria-label="Main">
+                    <A href="/agents">"Agents"</A>
+                    <A href="/inbox">
+                        "Inbox"
+                        <Transition>
+                            {move || Suspend::new(async move { pending.await.ok().map(waiting_count) })}
+                        </Transition>
+                    </A>
+                    <A href="/traces">"Traces"</A>
+                    <A href="/settings">"Settings"</A>
+                </nav>
+                <div class="account">
+                    <Suspense>
                         {move || Suspend::new(async move {
-                            pending
-                                .await
-                                .ok()
-                                .filter(|count| *count > 0)
-                                .map(|count| {
-                                    view! {
-                                        <span class="count" aria-label=format!("{count} waiting")>{count}</span>
-                                    }
-                                })
-                        })}
-                    </Transition>
-                </A>
-                <A href="/traces">"Traces"</A>
-                <A href="/settings">"Settings"</A>
-            </nav>
-            <div class="account">
-                <Suspense>
-                    {move || Suspend::new(async move {
-                        match me.await {
-                            Ok(Some(me)) => view! {
-                                <A href="/account" attr:title=me.email>
-                                    <span class="whoami">{me.name}</span>
-                                </A>
+                            match me.await {
+                                Ok(Some(me)) => view! {
+                                    <A href="/account" attr:title=me.email>
+                                        <span class="whoami">{me.name}</span>
+                                    </A>
+                                }
+                                    .into_any(),
+                                Ok(None) => view! { <Redirect path=login_path(&location.pathname.get_untracked()) /> }
+                                    .into_any(),
+                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
                             }
-                                .into_any(),
-                            Ok(None) => view! { <Redirect path=login_path(&location.pathname.get_untracked()) /> }
-                                .into_any(),
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-                <ActionForm action=logout>
-                    <button type="submit" class="link">
-                        "Log out"
-                    </button>
-                </ActionForm>
+                        })}
+                    </Suspense>
+                    <ActionForm action=logout>
+                        <button type="submit" class="link">
+                            "Log out"
+                        </button>
+                    </ActionForm>
+                </div>
             </div>
         </header>
         <main id="main">
             <Outlet />
         </main>
     }
+}
+
+/// The number of approval requests waiting for the user, when there are any.
+fn waiting_count(count: usize) -> Option<impl IntoView> {
+    (count > 0)
+        .then(|| view! { <span class="count" aria-label=format!("{count} waiting")>{count}</span> })
 }
 
 /// The login page, coming back to `here` afterwards.

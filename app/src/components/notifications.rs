@@ -147,7 +147,8 @@ fn DeliveryLog(
                     match deliveries.await {
                         Ok(items) if items.is_empty() => view! { <p class="muted">"Nothing delivered yet."</p> }.into_any(),
                         Ok(items) => view! {
-                            <table aria-label="Deliveries">
+                            // Focusable: it scrolls sideways on a phone and holds no control.
+                            <table aria-label="Deliveries" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">"Event"</th>
                                     <th scope="col">"Status"</th>

@@ -354,7 +354,7 @@ fn MemberTable(
         })
         .collect_view();
     view! {
-        <table class="members">
+        <table class="members" aria-label="Members">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>
@@ -440,8 +440,10 @@ pub fn ToolsPage() -> impl IntoView {
 
 #[component]
 fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
+    // Focusable: on a phone it scrolls sideways, and holds no control
+    // that a keyboard could scroll it with.
     view! {
-        <table>
+        <table aria-label="Tools" tabindex="0">
             <thead>
                 <tr>
                     <th scope="col">"Tool"</th>
