@@ -145,6 +145,8 @@ pub fn builtin_tools() -> Vec<Tool> {
         Tool::new("http_request", K::Url, R::Caution, C::Network).with_subject("/url"),
         // Several recipients are an array: each must be allowed.
         Tool::new("send_email", K::Text, R::Caution, C::Message).with_subject("/to"),
+        // A query leaves the organization as it is written.
+        Tool::new("web_search", K::Text, R::Caution, C::Network).with_subject("/query"),
     ]
 }
 
