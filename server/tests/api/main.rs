@@ -6,6 +6,7 @@ mod agent_access;
 mod agents;
 mod always_allow;
 mod audit;
+mod claude_code;
 mod cli;
 mod credentials;
 mod health;
