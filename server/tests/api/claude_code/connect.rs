@@ -177,3 +177,58 @@ async fn connect_write_creates_the_settings_of_a_project_that_has_none() {
         "http://127.0.0.1:8080/api/v1/hooks/claude-code/ag_1"
     );
 }
+
+#[tokio::test]
+async fn the_agent_page_offers_the_same_hooks_as_the_command_for_this_servers_address() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let (_, agent) = crate::helpers::api_call(
+        &app.address,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Coder"}),
+    )
+    .await;
+    let agent = agent["id"].as_str().unwrap().to_owned();
+    let browser = app.logged_in("admin@example.com").await;
+    let response = app
+        .call(
+            &browser,
+            "agents/claude-code",
+            &[("agent_id", agent.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let setup: Value = response.json().await.unwrap();
+    let shown: Value = serde_json::from_str(setup["settings"].as_str().unwrap()).unwrap();
+
+    let printed = bosun(
+        &app,
+        &[
+            "connect",
+            "claude-code",
+            "--agent",
+            &agent,
+            "--url",
+            &app.address,
+        ],
+    );
+    assert!(printed.status.success());
+    let printed: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(shown, printed);
+    assert!(
+        setup["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("--agent {agent} --url {} --write .", app.address))
+    );
+    let mapping = setup["mapping"].as_array().unwrap();
+    assert!(mapping.contains(&json!(["Bash", "system_shell", "/command", false])));
+    assert!(
+        setup["internal"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("TodoWrite"))
+    );
+}

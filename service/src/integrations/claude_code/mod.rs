@@ -11,6 +11,8 @@
 
 use serde_json::{Map, Value, json};
 
+mod setup;
+
 /// A Claude Code tool judged as a catalog tool, by the string at one field
 /// of its `tool_input`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
