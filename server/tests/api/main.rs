@@ -10,6 +10,7 @@ mod cli;
 mod credentials;
 mod health;
 mod helpers;
+mod interactive;
 mod login;
 mod members;
 mod notifications;
