@@ -11,6 +11,7 @@ mod cli;
 mod credentials;
 mod health;
 mod helpers;
+mod interactive;
 mod login;
 mod members;
 mod notifications;

@@ -29,8 +29,10 @@ const MAX_BATCH: usize = 256;
 /// A decided tool call, as it is to be stored.
 pub(crate) struct NewToolCall {
     pub id: String,
-    /// The runtime key that asked, whose "last used" this call updates.
-    pub key_id: String,
+    /// The runtime key that asked, whose "last used" this call updates;
+    /// none when the starter of an interactive run asked (their token
+    /// noted its use as it was authenticated).
+    pub key_id: Option<String>,
     pub run_id: String,
     pub tool: String,
     /// A string input as it is, or an object input as JSON text (redacted).
@@ -287,7 +289,9 @@ async fn write_batch(
             .execute(&mut *tx)
             .await?;
         }
-        stored_calls.push((call.key_id.as_str(), to_millis(call.at)));
+        if let Some(key) = &call.key_id {
+            stored_calls.push((key.as_str(), to_millis(call.at)));
+        }
         events.extend(&call.events);
         outcomes.push(Recorded::Stored);
     }
@@ -323,7 +327,7 @@ mod tests {
     fn call(id: &str, run: &str) -> NewToolCall {
         NewToolCall {
             id: id.into(),
-            key_id: "key".into(),
+            key_id: Some("key".into()),
             run_id: run.into(),
             tool: "system_shell".into(),
             input: "ls".into(),
