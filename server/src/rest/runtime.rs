@@ -158,6 +158,7 @@ pub async fn tool_call(
         input: input.input,
         idempotency_key: input.idempotency_key,
         working_dir: input.working_dir,
+        client: None,
     };
     let run = RunId::from_string(run);
     let state = match runner {

@@ -268,6 +268,13 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         // only: a person's token finds no such run of theirs, a key of
         // another agent finds nothing of this one, and a key whose creator
         // lost their rights is unknown. Claiming takes keys alone.
+        // Claude Code's hooks: a person's token, with run access to the
+        // agent (a session is an interactive run on their behalf); keys
+        // are no person.
+        ("POST /api/v1/hooks/claude-code/{agent_id}",
+            Call::Rest(M::POST, "/api/v1/hooks/claude-code/{id}",
+                |_| json!({"hook_event_name": "SessionStart", "session_id": "s-1", "cwd": "/repo"})),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body),
             worker_only(S(204), S(204))),
         ("POST /api/v1/runtime/runs/{run}/tool-calls",

@@ -40,6 +40,9 @@ pub(crate) struct NewToolCall {
     /// Whether `input` is JSON text.
     pub input_json: bool,
     pub working_dir: Option<String>,
+    /// The tool as the client named it, when a client integration (Claude
+    /// Code's hooks) adapted its call to `tool`.
+    pub client_tool: Option<String>,
     pub idempotency_key: Option<String>,
     pub decision: &'static str,
     /// `allow` or `deny`; none while a reviewer decides.
@@ -202,8 +205,8 @@ async fn write_and_notify(
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
     format!(
         "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-         reason, risk, approval_id, created_at, decided_at, input_json) VALUES {}{tail}",
-        value_rows(backend, rows, 14)
+         reason, risk, approval_id, created_at, decided_at, input_json, client_tool) VALUES {}{tail}",
+        value_rows(backend, rows, 15)
     )
 }
 
@@ -228,7 +231,8 @@ fn insert_calls<'q>(
             .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
             .bind(at)
             .bind(call.outcome.map(|_| at))
-            .bind(i64::from(call.input_json));
+            .bind(i64::from(call.input_json))
+            .bind(call.client_tool.as_deref());
     }
     insert
 }
@@ -333,6 +337,7 @@ mod tests {
             input: "ls".into(),
             input_json: false,
             working_dir: None,
+            client_tool: None,
             idempotency_key: None,
             decision: "allow",
             outcome: Some("allow"),

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use bosun_policy::{Action, Decision, Reason, Risk};
+use bosun_policy::{Action, Decision, Reason, Request, Risk};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -20,6 +20,7 @@ use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
+use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::{Bosun, Error, Result, validate};
 
 /// What an agent asks to do.
@@ -32,6 +33,19 @@ pub struct ToolCallRequest {
     pub idempotency_key: Option<String>,
     /// Where relative paths start.
     pub working_dir: Option<String>,
+    /// A client's own call (a Claude Code tool), adapted to `tool`: judged
+    /// as its integration says, kept as the client named it with the
+    /// whole `input` (not checked against `tool`'s schema).
+    pub client: Option<ClientCall>,
+}
+
+/// A tool call as a client integration adapted it.
+#[derive(Clone, Debug)]
+pub struct ClientCall {
+    /// The tool as the client named it (Claude Code's `Bash`).
+    pub tool: String,
+    /// How it is judged.
+    pub judged: Judged,
 }
 
 /// Where a tool call stands, as the agent is told.
@@ -53,6 +67,11 @@ pub struct ToolCallState {
     /// The reviewer's message, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The rule that decided, as it read then (its tool, action, pattern
+    /// and note), for an answer that names it; null when no rule did or
+    /// the call was read back rather than decided now.
+    #[serde(skip)]
+    pub rule: Value,
 }
 
 /// What a tool call produced.
@@ -97,6 +116,7 @@ impl ToolCallRow {
                 .as_ref()
                 .is_some_and(|edited| *edited != self.input),
             message: self.message.clone(),
+            rule: Value::Null,
         }
     }
 }
@@ -140,7 +160,13 @@ impl Bosun {
     ) -> Result<ToolCallState> {
         validate::identifier("tool", &request.tool)?;
         let workspace = WorkspaceId::from_string(active.workspace_id.clone());
-        input::check(self, &workspace, &request.tool, &request.input).await?;
+        match &request.client {
+            None => input::check(self, &workspace, &request.tool, &request.input).await?,
+            Some(client) => {
+                validate::text("tool_name", &client.tool, 200)?;
+                input::check_client(&request.input)?;
+            }
+        }
         if let Some(dir) = &request.working_dir {
             validate::text("working_dir", dir, 4096)?;
         }
@@ -172,8 +198,12 @@ impl Bosun {
             crate::redact::redact_issued(quoted, &issued);
         }
 
-        let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
-                                "working_dir": request.working_dir });
+        let client_tool = request.client.as_ref().map(|client| client.tool.clone());
+        let mut requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
+                                    "working_dir": request.working_dir });
+        if let Some(client_tool) = &client_tool {
+            requested["client_tool"] = json!(client_tool);
+        }
         let mut decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": commands });
         if let Some(allowance) = allowance {
@@ -210,6 +240,7 @@ impl Bosun {
             input: kept_text,
             input_json: kept_json,
             working_dir: request.working_dir,
+            client_tool,
             idempotency_key: request.idempotency_key.clone(),
             decision: decision.action.as_str(),
             outcome,
@@ -232,6 +263,7 @@ impl Bosun {
                 input: kept,
                 edited: false,
                 message: None,
+                rule,
             }),
             Recorded::DuplicateIdempotencyKey => {
                 // A concurrent retry with the same idempotency key won.
@@ -398,16 +430,55 @@ impl Bosun {
             .await;
         match policy {
             Ok(policy) => {
-                let (decision, allowance) = self
-                    .decide_in_run(
-                        run,
-                        &policy.compiled,
-                        &tools,
-                        &request.tool,
-                        &request.input,
-                        request.working_dir.as_deref(),
-                    )
-                    .await;
+                let working_dir = request.working_dir.as_deref();
+                let compiled = &policy.compiled;
+                let (decision, allowance) = match &request.client {
+                    None => {
+                        self.decide_in_run(
+                            run,
+                            compiled,
+                            &tools,
+                            &request.tool,
+                            &request.input,
+                            working_dir,
+                        )
+                        .await
+                    }
+                    Some(client) => match &client.judged {
+                        // A string input is its own subject.
+                        Judged::Subject { tool, subject } => {
+                            let subject = Value::String(subject.clone());
+                            self.decide_in_run(run, compiled, &tools, tool, &subject, working_dir)
+                                .await
+                        }
+                        Judged::Own { tool } => {
+                            let (mut decision, allowance) = self
+                                .decide_in_run(
+                                    run,
+                                    compiled,
+                                    &tools,
+                                    tool,
+                                    &request.input,
+                                    working_dir,
+                                )
+                                .await;
+                            if !tools.contains(tool) {
+                                decision.reason = Reason::InvalidInput {
+                                    message: not_given_reason(&client.tool, tool),
+                                };
+                            }
+                            (decision, allowance)
+                        }
+                        Judged::Internal { tool } => {
+                            let text = request.input.to_string();
+                            let query = Request::new(tool, &text);
+                            (compiled.decide_client_internal(&query), None)
+                        }
+                        Judged::Refused { reason } => {
+                            return deny(reason.clone(), "the call cannot be judged");
+                        }
+                    },
+                };
                 let rule = policy.rule_snapshot(&decision.reason);
                 (decision, rule, allowance)
             }
@@ -419,6 +490,18 @@ impl Bosun {
                 )
             }
         }
+    }
+
+    /// The call of a run recorded under an idempotency key, if any.
+    pub(crate) async fn tool_call_by_idempotency_key(
+        &self,
+        run: &RunId,
+        key: &str,
+    ) -> Result<Option<ToolCallId>> {
+        Ok(self
+            .call_by_idempotency_key(run, key)
+            .await?
+            .map(|row| ToolCallId::from_string(row.id)))
     }
 
     async fn call_by_idempotency_key(&self, run: &RunId, key: &str) -> Result<Option<ToolCallRow>> {

@@ -40,14 +40,54 @@ struct Shared {
     plan: Vec<Step>,
     turn: Mutex<usize>,
     requests: Mutex<Vec<Value>>,
+    /// A turn held until the test lets it go, so that the test can act
+    /// between two tool calls (stop Bosun, say).
+    pause: Option<Pause>,
+}
+
+struct Pause {
+    turn: usize,
+    reached: tokio::sync::Notify,
+    released: tokio::sync::Notify,
 }
 
 impl ScriptedModel {
     pub async fn start(plan: Vec<Step>) -> Self {
+        Self::serve(plan, None).await
+    }
+
+    /// Like [`Self::start`], holding the answer of the plan's step `turn`
+    /// until [`Self::release`].
+    pub async fn start_paused_before(plan: Vec<Step>, turn: usize) -> Self {
+        let pause = Pause {
+            turn,
+            reached: tokio::sync::Notify::new(),
+            released: tokio::sync::Notify::new(),
+        };
+        Self::serve(plan, Some(pause)).await
+    }
+
+    /// Waits until the CLI asks for the held turn: every earlier tool call
+    /// has run and its result was sent.
+    pub async fn paused(&self) {
+        if let Some(pause) = &self.state.pause {
+            pause.reached.notified().await;
+        }
+    }
+
+    /// Lets the held turn be answered.
+    pub fn release(&self) {
+        if let Some(pause) = &self.state.pause {
+            pause.released.notify_one();
+        }
+    }
+
+    async fn serve(plan: Vec<Step>, pause: Option<Pause>) -> Self {
         let state = Arc::new(Shared {
             plan,
             turn: Mutex::new(0),
             requests: Mutex::new(Vec::new()),
+            pause,
         });
         let app = Router::new()
             .route("/v1/messages", post(messages))
@@ -135,6 +175,10 @@ async fn messages(State(state): State<Arc<Shared>>, body: axum::body::Bytes) -> 
         (Step::Text("ok"), usize::MAX)
     };
     state.requests.lock().unwrap().push(request);
+    if let Some(pause) = state.pause.as_ref().filter(|pause| pause.turn == index) {
+        pause.reached.notify_one();
+        pause.released.notified().await;
+    }
     let (content, stop_reason) = match &step {
         Step::Tool { name, input } => (
             json!({ "type": "tool_use", "id": tool_use_id(index), "name": name, "input": input }),

@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use reqwest::Method;
+
 use super::model::{ScriptedModel, Step};
-use crate::cli::bosun;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{PASSWORD, api_call};
+use crate::restart::{cli, free_port, serve_with};
 
 /// The pinned CLI. Missing, the test fails: CI must run it.
 fn claude_bin() -> PathBuf {
@@ -44,11 +46,10 @@ impl Project {
 
     /// Writes Bosun's hooks for `agent` at `url` into the project's
     /// settings, with the command people run.
-    pub fn connect(&self, app: &TestApp, agent: &str, url: &str) {
+    pub fn connect(&self, agent: &str, url: &str) {
         let dir = self.path().to_str().unwrap();
-        let output = bosun(
-            app,
-            &[
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+            .args([
                 "connect",
                 "claude-code",
                 "--agent",
@@ -57,8 +58,9 @@ impl Project {
                 url,
                 "--write",
                 dir,
-            ],
-        );
+            ])
+            .output()
+            .unwrap();
         assert!(
             output.status.success(),
             "{}",
@@ -108,7 +110,6 @@ fn bash(command: &str) -> Step {
 
 #[tokio::test]
 async fn claude_code_runs_nothing_while_bosun_cannot_be_reached() {
-    let app = spawn_app().await;
     let plan = || {
         vec![
             bash("rm -rf victim"),
@@ -136,7 +137,7 @@ async fn claude_code_runs_nothing_while_bosun_cannot_be_reached() {
     };
     let guarded = Project::new();
     std::fs::create_dir(guarded.path().join("victim")).unwrap();
-    guarded.connect(&app, "some_agent", &closed);
+    guarded.connect("some_agent", &closed);
     let model = ScriptedModel::start(plan()).await;
     let (result, _) = guarded.run_claude(&model, "bsn_anything").await;
     assert!(guarded.path().join("victim").is_dir(), "{result}");
@@ -149,4 +150,245 @@ async fn claude_code_runs_nothing_while_bosun_cannot_be_reached() {
             "{text}"
         );
     }
+}
+
+/// Events of a run's trace of one kind.
+fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["kind"] == kind).collect()
+}
+
+#[tokio::test]
+async fn claude_code_under_bosun_denies_allows_asks_and_stops_when_bosun_does() {
+    // The real server, as a process the test can stop.
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::fresh_database_url().await;
+    let db = database_url.as_deref();
+    let port = free_port();
+    let server = serve_with(data_dir.path(), db, port, |_| {}).await;
+    let base = server.base.clone();
+    let admin = cli(
+        data_dir.path(),
+        db,
+        &["admin", "create-token", "--email", "admin@example.com"],
+    );
+    let dev_id = cli(
+        data_dir.path(),
+        db,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "dev@example.com",
+            "--password",
+            PASSWORD,
+            "--name",
+            "Dev",
+        ],
+    );
+    let dev = cli(
+        data_dir.path(),
+        db,
+        &["admin", "create-token", "--email", "dev@example.com"],
+    );
+
+    let project = Project::new();
+    let root = project.path().canonicalize().unwrap();
+    let root = root.to_str().unwrap().to_owned();
+    std::fs::create_dir(project.path().join("victim")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().join("notes.txt");
+
+    let (status, agent) = api_call(&base, &admin, Method::POST, "/api/v1/agents", json!({
+        "name": "Coder", "tools": ["system_shell", "write_file", "read_file"], "execution_mode": "open",
+    }))
+    .await;
+    assert_eq!(status, 201, "{agent}");
+    let agent = agent["id"].as_str().unwrap().to_owned();
+    for rule in [
+        json!({"tool": "system_shell", "action": "deny", "pattern": "rm *", "note": "deleting is for people"}),
+        json!({"tool": "system_shell", "action": "ask", "pattern": "touch *"}),
+        json!({"tool": "write_file", "action": "allow", "pattern": format!("{root}/*")}),
+        json!({"tool": "write_file", "action": "deny", "pattern": "*", "note": "only inside the project"}),
+    ] {
+        let (status, body) = api_call(
+            &base,
+            &admin,
+            Method::POST,
+            &format!("/api/v1/agents/{agent}/rules"),
+            rule,
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = api_call(
+        &base,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/agents/{agent}/grants"),
+        json!({"user_id": dev_id, "level": "run"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    project.connect(&agent, &base);
+
+    let plan = vec![
+        bash("rm -rf victim"),
+        bash("mkdir allowed-dir"),
+        Step::Tool {
+            name: "Write",
+            input: json!({ "file_path": outside_file.to_str().unwrap(), "content": "hello\n" }),
+        },
+        bash("touch asked.txt"),
+        bash("touch after-stop.txt"),
+        Step::Text("Done."),
+    ];
+    let model = ScriptedModel::start_paused_before(plan, 4).await;
+    let reviewer = async {
+        // The ask waits in the inbox while Claude Code waits on its hook:
+        // the admin approves it with another command.
+        let approval = loop {
+            let (_, pending) = api_call(
+                &base,
+                &admin,
+                Method::GET,
+                "/api/v1/approvals?status=pending",
+                Value::Null,
+            )
+            .await;
+            if let Some(found) = pending["items"]
+                .as_array()
+                .and_then(|items| items.first())
+                .cloned()
+            {
+                break found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(approval["tool"], "system_shell");
+        assert_eq!(approval["client_tool"], "Bash");
+        assert_eq!(approval["input"]["command"], "touch asked.txt");
+        let (status, body) = api_call(&base, &admin, Method::POST,
+            &format!("/api/v1/approvals/{}/decision", approval["id"].as_str().unwrap()),
+            json!({"decision": "edit", "input": {"command": "touch edited.txt", "description": "tidy up"},
+                   "message": "a better name"}))
+        .await;
+        assert_eq!(status, 200, "{body}");
+        // Once that call has run, Bosun stops before the next one.
+        model.paused().await;
+        drop(server);
+        model.release();
+    };
+    let ((result, output), ()) = tokio::join!(project.run_claude(&model, &dev), reviewer);
+    assert!(output.status.success(), "{result}");
+
+    let step = |index| {
+        model
+            .result_of_step(index)
+            .expect("the model was told the result")
+    };
+    let (denied, is_error) = step(0);
+    assert!(
+        is_error && denied.contains("rm *") && denied.contains("deleting is for people"),
+        "{denied}"
+    );
+    assert!(project.path().join("victim").is_dir());
+    let (made, is_error) = step(1);
+    assert!(!is_error, "{made}");
+    assert!(project.path().join("allowed-dir").is_dir());
+    let (outside_denied, is_error) = step(2);
+    assert!(
+        is_error && outside_denied.contains("only inside the project"),
+        "{outside_denied}"
+    );
+    assert!(!outside_file.exists());
+    let (edited, is_error) = step(3);
+    assert!(!is_error, "{edited}");
+    assert!(project.path().join("edited.txt").exists());
+    assert!(!project.path().join("asked.txt").exists());
+    let (blocked, is_error) = step(4);
+    assert!(
+        is_error && blocked.contains("blocking because onFailure is \"block\""),
+        "{blocked}"
+    );
+    assert!(!project.path().join("after-stop.txt").exists());
+
+    // Bosun back: the session's run, its calls and their results are in
+    // the trace and the export.
+    let server = serve_with(data_dir.path(), db, port, |_| {}).await;
+    let (_, runs) = api_call(
+        &server.base,
+        &admin,
+        Method::GET,
+        &format!("/api/v1/agents/{agent}/runs"),
+        Value::Null,
+    )
+    .await;
+    let runs = runs["items"].as_array().cloned().unwrap_or_default();
+    let run = runs
+        .iter()
+        .find(|run| run["input"]["session_id"] == result["session_id"])
+        .unwrap_or_else(|| panic!("the session's run: {runs:?}"));
+    assert_eq!(run["started_by"], dev_id.as_str());
+    assert_eq!(run["input"]["client"], "claude_code");
+    let run_id = run["id"].as_str().unwrap();
+    let (_, trace) = api_call(
+        &server.base,
+        &admin,
+        Method::GET,
+        &format!("/api/v1/traces/{run_id}"),
+        Value::Null,
+    )
+    .await;
+    let events = trace["events"].as_array().unwrap();
+    let requested: Vec<(&str, &str)> = of_kind(events, "tool_call.requested")
+        .iter()
+        .map(|e| {
+            (
+                e["data"]["client_tool"].as_str().unwrap_or_default(),
+                e["data"]["tool"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        requested,
+        [
+            ("Bash", "system_shell"),
+            ("Bash", "system_shell"),
+            ("Write", "write_file"),
+            ("Bash", "system_shell")
+        ]
+    );
+    let decisions = of_kind(events, "policy.decision");
+    assert_eq!(decisions[0]["data"]["decision"], "deny");
+    assert_eq!(decisions[0]["data"]["rule"]["pattern"], "rm *");
+    let resolved = of_kind(events, "approval.resolved");
+    assert_eq!(resolved[0]["data"]["decision"], "edit");
+    assert_eq!(
+        resolved[0]["data"]["edited_input"]["command"],
+        "touch edited.txt"
+    );
+    let results = of_kind(events, "tool_call.result");
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(results.iter().all(|r| r["data"]["duration_ms"].is_number()));
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/traces/export?format=json&agent={agent}",
+            server.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let export: Value = response.json().await.unwrap();
+    let exported = export["events"].as_array().unwrap();
+    assert!(
+        exported
+            .iter()
+            .any(|e| e["run_id"] == run_id && e["kind"] == "tool_call.result")
+    );
+    assert!(
+        exported
+            .iter()
+            .any(|e| e["kind"] == "tool_call.requested" && e["data"]["client_tool"] == "Write")
+    );
 }
