@@ -3,5 +3,6 @@
 //! the model's API.
 
 mod connect;
+mod hooks;
 mod model;
 mod real;
