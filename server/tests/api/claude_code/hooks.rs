@@ -298,3 +298,69 @@ async fn results_are_recorded_cut_to_size_and_a_session_end_closes_the_run() {
     assert_eq!(runs.len(), 2);
     assert_eq!(runs.iter().filter(|r| r["status"] == "running").count(), 1);
 }
+
+#[tokio::test]
+async fn a_reviewer_judges_a_claude_code_call_by_its_mapped_subject() {
+    let s = Session::new(json!(["write_file"]), "restricted", &[]).await;
+    s.app
+        .create_user("rev@example.com", bosun_service::identity::Role::Admin)
+        .await;
+    let reviewer = s.app.token_for("rev@example.com").await;
+    let write = json!({"file_path": "notes/today.md", "content": "- ship it\n"});
+    let asking = s.pre("?wait=30", "Write", write.clone(), "t1");
+    let deciding = async {
+        let approval = loop {
+            let (_, pending) = api_call(
+                &s.app.address,
+                &reviewer,
+                Method::GET,
+                "/api/v1/approvals?status=pending",
+                Value::Null,
+            )
+            .await;
+            if let Some(found) = pending["items"].as_array().and_then(|i| i.first()).cloned() {
+                break found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        let id = approval["id"].as_str().unwrap().to_owned();
+        // "Always allow" would allow the file Claude Code names, joined to
+        // the session's directory, as a write_file rule.
+        let (status, suggestion) = api_call(
+            &s.app.address,
+            &reviewer,
+            Method::GET,
+            &format!("/api/v1/approvals/{id}/suggestion"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 200, "{suggestion}");
+        assert_eq!(suggestion["rule"]["tool"], "write_file");
+        assert_eq!(suggestion["rule"]["pattern"], "/repo/notes/today.md");
+        let (status, body) = api_call(
+            &s.app.address,
+            &reviewer,
+            Method::POST,
+            &format!("/api/v1/approvals/{id}/decision"),
+            json!({"decision": "allow_for_run"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    };
+    let ((decision, reason), ()) = tokio::join!(asking, deciding);
+    assert_eq!(decision, "allow", "{reason}");
+    // The same file written again in the session is allowed for the run;
+    // another is asked about again (and, undecided, denied).
+    let (decision, reason) = s.pre("", "Write", write, "t2").await;
+    assert_eq!(decision, "allow", "{reason}");
+    assert!(reason.contains("for this session"), "{reason}");
+    let (decision, _) = s
+        .pre(
+            "?wait=0",
+            "Write",
+            json!({"file_path": "/repo/other.md", "content": ""}),
+            "t3",
+        )
+        .await;
+    assert_eq!(decision, "deny");
+}
