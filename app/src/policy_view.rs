@@ -79,6 +79,9 @@ pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
         Reason::Unanalysable { message } => format!("the command cannot be analysed: {message}"),
         Reason::UnknownTool { tool } => format!("`{tool}` is not in the tool catalog"),
         Reason::RunAllowance => "a reviewer allowed it for this run".to_owned(),
+        Reason::ClientInternal { tool } => {
+            format!("`{tool}` acts only on the client's own state; no rule denies it")
+        }
     }
 }
 

@@ -145,6 +145,8 @@ pub fn builtin_tools() -> Vec<Tool> {
         Tool::new("http_request", K::Url, R::Caution, C::Network).with_subject("/url"),
         // Several recipients are an array: each must be allowed.
         Tool::new("send_email", K::Text, R::Caution, C::Message).with_subject("/to"),
+        // A query leaves the organization as it is written.
+        Tool::new("web_search", K::Text, R::Caution, C::Network).with_subject("/query"),
     ]
 }
 
@@ -201,7 +203,10 @@ mod tests {
         assert_eq!(c.get("http_request").unwrap().arg_kind, ArgKind::Url);
         assert_eq!(c.get("send_email").unwrap().arg_kind, ArgKind::Text);
         assert!(c.get("list_directory").unwrap().read_only);
-        assert_eq!(c.iter().count(), 7);
+        // A search query leaves the organization: not read-only.
+        let search = c.get("web_search").unwrap();
+        assert!(!search.read_only && search.subject.as_deref() == Some("/query"));
+        assert_eq!(c.iter().count(), 8);
     }
 
     #[test]

@@ -190,6 +190,32 @@ impl CompiledPolicy {
         engine::decide(self, &self.table, request)
     }
 
+    /// Decides a call of a tool that acts only on the calling client's own
+    /// state (Claude Code's to-do list, its plan mode, a sub-agent whose own
+    /// calls are asked about one by one): every rule for the tool or for
+    /// `*`, in the usual order, and `allow` (reason `client_internal`)
+    /// where none matches, whatever the mode and whether or not the tool is
+    /// in the catalog or among the agent's tools. The subject is matched as
+    /// text.
+    ///
+    /// ```
+    /// use bosun_policy::*;
+    /// let stop = Rule::new("s", ToolSelector::parse("*"), Action::Deny, Some(RulePattern::parse("*secret*").unwrap()));
+    /// let layers = Layers { enforced: vec![stop], ..Layers::default() };
+    /// let policy = CompiledPolicy::compile(&layers, ExecutionMode::Locked, &Catalog::builtin());
+    /// let todo = policy.decide_client_internal(&Request::new("todo_write", r#"{"todos":[]}"#));
+    /// assert_eq!((todo.action, todo.reason), (Action::Allow, Reason::ClientInternal { tool: "todo_write".into() }));
+    /// let leak = policy.decide_client_internal(&Request::new("todo_write", r#"{"todos":["the secret"]}"#));
+    /// assert_eq!(leak.action, Action::Deny);
+    /// ```
+    pub fn decide_client_internal(&self, request: &Request<'_>) -> Decision {
+        let text_only = Request {
+            agent_tools: None,
+            ..*request
+        };
+        engine::decide_client_internal(self, &self.table, &text_only)
+    }
+
     /// The catalog the policy was compiled with.
     pub fn catalog(&self) -> &Catalog {
         &self.table.catalog

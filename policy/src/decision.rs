@@ -117,6 +117,14 @@ pub enum Reason {
     /// run, and no enforced rule decided otherwise (see
     /// [`crate::run_allowance`]).
     RunAllowance,
+    /// No rule matched a tool that acts only on the calling client's own
+    /// state (Claude Code's to-do list, its plan, a sub-agent it starts):
+    /// allowed whatever the mode (see
+    /// [`CompiledPolicy::decide_client_internal`](crate::CompiledPolicy::decide_client_internal)).
+    ClientInternal {
+        /// The tool's name.
+        tool: String,
+    },
 }
 
 /// A risk level and the findings behind it.

@@ -101,11 +101,37 @@ pub(crate) enum Fallback {
     /// The enforced rules only, then the run's allowance (see
     /// [`crate::run_allowance`]).
     RunAllowance,
+    /// Every layer's rules, then `allow`: for a tool that acts only on the
+    /// calling client's own state (its to-do list, its plan), which no
+    /// mode is about.
+    ClientInternal,
 }
 
 /// Decides one request.
 pub(crate) fn decide(m: &impl FirstMatch, table: &RuleTable, req: &Request<'_>) -> Decision {
     decide_with(m, table, req, Fallback::Mode)
+}
+
+/// Decides a call of a client's internal tool: its subject matched as
+/// text by every rule, `allow` where none matches (see
+/// [`crate::CompiledPolicy::decide_client_internal`]).
+pub(crate) fn decide_client_internal(
+    m: &impl FirstMatch,
+    table: &RuleTable,
+    req: &Request<'_>,
+) -> Decision {
+    let m = &Consulted {
+        m,
+        table,
+        fallback: Fallback::ClientInternal,
+    };
+    let tool = table.catalog.get(req.tool);
+    let found = m.first_match(req.tool, req.input);
+    let risk = match tool {
+        Some(_) => risk::tool_default(tool),
+        None => Risk::new(RiskLevel::Safe, "acts only on the client's own state"),
+    };
+    single(table, Fallback::ClientInternal, req.tool, tool, found, risk)
 }
 
 /// Decides one request, falling back as `fallback` says.
@@ -216,9 +242,16 @@ fn verdict(
         None => match fallback {
             Fallback::Mode => (table.mode.baseline(tool), Reason::Mode { mode: table.mode }),
             Fallback::RunAllowance => (Action::Allow, Reason::RunAllowance),
+            Fallback::ClientInternal => (
+                Action::Allow,
+                Reason::ClientInternal {
+                    tool: tool_name.to_owned(),
+                },
+            ),
         },
     };
-    if tool.is_none() && action == Action::Allow {
+    // A client's internal tool is known to be one, catalog or not.
+    if tool.is_none() && action == Action::Allow && fallback != Fallback::ClientInternal {
         return (
             Action::Ask,
             Reason::UnknownTool {
@@ -343,7 +376,7 @@ struct Consulted<'a, M> {
 impl<M: FirstMatch> Consulted<'_, M> {
     fn consulted(&self, found: Option<usize>) -> Option<usize> {
         found.filter(|&i| {
-            self.fallback == Fallback::Mode
+            self.fallback != Fallback::RunAllowance
                 || self
                     .table
                     .entries

@@ -372,6 +372,11 @@ fn still_decided_message(layers: &Layers, reason: &Reason, layer: Layer) -> Stri
         }
         // A suggestion is tried out without the run's allowances.
         Reason::RunAllowance => "the request is allowed for its run".to_owned(),
+        Reason::ClientInternal { tool } => {
+            format!(
+                "`{tool}` acts only on the client's own state and is allowed unless a rule says otherwise"
+            )
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `bosun` command line: `serve` (the default), `admin create-user`,
-//! `admin reset-password`, `admin create-token`.
+//! `admin reset-password`, `admin create-token`, `connect claude-code`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -49,6 +49,32 @@ enum Command {
     /// Check the event log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Put an agent someone already runs under Bosun.
+    #[command(subcommand)]
+    Connect(ConnectCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConnectCommand {
+    /// Print the `.claude/settings.json` hooks that make every tool call of
+    /// a Claude Code session ask Bosun first, as the agent ID; with
+    /// --write, merge them into DIR/.claude/settings.json. Claude Code
+    /// sends the token in $BOSUN_TOKEN (an agent token, or a personal one).
+    ClaudeCode(ClaudeCodeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ClaudeCodeArgs {
+    /// The agent whose rules judge the session's tool calls.
+    #[arg(long)]
+    agent: String,
+    /// Where Claude Code reaches Bosun.
+    #[arg(long, env = "BOSUN_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// A project directory: merge the hooks into its .claude/settings.json,
+    /// keeping every other setting and hook, instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    write: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -286,6 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Connect(ConnectCommand::ClaudeCode(args)) => connect_claude_code(&args),
         Command::Admin(AdminCommand::CreateToken { email, name }) => {
             let bosun = open_service(&config).await?;
             let user = bosun.user_by_email(&email).await?;
@@ -325,6 +352,62 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let application = Application::build(config).await.context("starting Bosun")?;
     tracing::info!("Bosun is listening on http://{}", application.address());
     application.run_until_stopped().await
+}
+
+/// `bosun connect claude-code`: the hooks block, printed or merged into a
+/// project's settings (written whole to a temporary file and renamed, so
+/// a failure leaves the old file as it was).
+fn connect_claude_code(args: &ClaudeCodeArgs) -> anyhow::Result<()> {
+    use bosun_service::integrations::claude_code;
+    let agent = args.agent.trim();
+    if agent.is_empty()
+        || agent.len() > 64
+        || !agent
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        anyhow::bail!("--agent: must be an agent's id (letters, digits, - and _)");
+    }
+    let url = url::Url::parse(args.url.trim())
+        .map_err(|error| anyhow::anyhow!("--url: not a URL: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        anyhow::bail!(
+            "--url: must be an http or https URL of Bosun, without a user, password, query or fragment"
+        );
+    }
+    let hooks = claude_code::hooks_settings(url.as_str(), agent);
+    let Some(dir) = &args.write else {
+        print_line(&serde_json::to_string_pretty(&hooks)?);
+        return Ok(());
+    };
+    let claude_dir = dir.join(".claude");
+    let path = claude_dir.join("settings.json");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().is_empty() => serde_json::Value::Null,
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON; it was left as it is", path.display()))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    };
+    let merged = claude_code::merge_hooks(existing, &hooks)
+        .map_err(|why| anyhow::anyhow!("{}: {why}; it was left as it is", path.display()))?;
+    std::fs::create_dir_all(&claude_dir)
+        .with_context(|| format!("creating {}", claude_dir.display()))?;
+    let temporary = claude_dir.join(".settings.json.bosun-tmp");
+    std::fs::write(&temporary, serde_json::to_string_pretty(&merged)? + "\n")
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("writing {}", path.display()))?;
+    print_line(&format!(
+        "Bosun's hooks are in {}; start Claude Code with BOSUN_TOKEN set",
+        path.display()
+    ));
+    Ok(())
 }
 
 /// The one line a command prints for scripts to capture.

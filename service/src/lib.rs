@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod integrations;
 pub mod notifications;
 pub mod notify;
 pub mod oauth;

@@ -71,6 +71,7 @@ fn description_of(name: &str) -> &'static str {
         "list_directory" => "Lists a directory.",
         "http_request" => "Sends an HTTP request.",
         "send_email" => "Sends an email.",
+        "web_search" => "Searches the web.",
         _ => "",
     }
 }
@@ -108,6 +109,11 @@ fn builtin_schema(name: &str) -> Option<Value> {
                 "body": text,
             }),
             &["to"],
+        ),
+        "web_search" => fields(
+            json!({ "query": text, "allowed_domains": { "type": "array", "items": text },
+                    "blocked_domains": { "type": "array", "items": text } }),
+            &["query"],
         ),
         _ => return None,
     })

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod auth;
 pub mod credentials;
 pub mod inbox;
+pub mod integrations;
 pub mod members;
 pub mod notifications;
 pub mod oauth;

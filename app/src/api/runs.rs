@@ -17,6 +17,8 @@ pub struct RunView {
     pub started_by_key: Option<String>,
     pub created: String,
     pub finished: Option<String>,
+    /// For a Claude Code session: its session id and working directory.
+    pub session: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +48,13 @@ impl From<bosun_service::runs::Run> for RunView {
         Self {
             id: run.id.to_string(),
             status: bosun_service::validate::name_of(&run.status),
+            session: (run.input["client"] == "claude_code").then(|| {
+                format!(
+                    "Claude Code session {} in {}",
+                    run.input["session_id"].as_str().unwrap_or("?"),
+                    run.input["cwd"].as_str().unwrap_or("?")
+                )
+            }),
             input: serde_json::to_string_pretty(&run.input).unwrap_or_default(),
             output: run
                 .output

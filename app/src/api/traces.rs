@@ -326,15 +326,28 @@ mod ssr {
                         .unwrap_or_else(|| "an unknown creator".into()),
                     data["input"]
                 ),
+                None if data["input"]["client"] == "claude_code" => format!(
+                    "Claude Code session {} started in {}",
+                    data["input"]["session_id"].as_str().unwrap_or("?"),
+                    data["input"]["cwd"].as_str().unwrap_or("?")
+                ),
                 None => format!("started with input {}", data["input"]),
             },
             "run.claimed" => "claimed by the agent's worker".into(),
             "run.finished" => format!("finished: {}", text("status")),
-            "tool_call.requested" => format!(
-                "asks to {}: {}",
-                text("tool"),
-                crate::components::tool_input::CallInput::new(&data["input"], None).headline()
-            ),
+            "tool_call.requested" => {
+                let headline =
+                    crate::components::tool_input::CallInput::new(&data["input"], None).headline();
+                match data["client_tool"].as_str() {
+                    // A client's own tool, next to the catalog tool it was
+                    // judged as.
+                    Some(client_tool) => format!(
+                        "asks to {client_tool} (judged as {}): {headline}",
+                        text("tool")
+                    ),
+                    None => format!("asks to {}: {headline}", text("tool")),
+                }
+            }
             "policy.decision" => {
                 let by = match data["rule"].get("pattern") {
                     Some(pattern) => format!(

@@ -55,7 +55,10 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                                             <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
                                                 {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
                                             </a></td>
-                                            <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
+                                            <td>
+                                                <span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span>
+                                                {run.session.clone().map(|session| view! { " " <span class="muted">{session}</span> })}
+                                            </td>
                                             <td>{run.created.clone()}</td>
                                             <td>{run.finished.clone().unwrap_or_default()}</td>
                                         </tr>

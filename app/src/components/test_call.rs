@@ -152,6 +152,7 @@ fn reason_kind(reason: &Reason) -> &'static str {
         Reason::Unanalysable { .. } => "unanalysable",
         Reason::UnknownTool { .. } => "unknown_tool",
         Reason::RunAllowance => "run_allowance",
+        Reason::ClientInternal { .. } => "client_internal",
     }
 }
 

@@ -75,7 +75,15 @@ impl CallInput {
             .find_map(|(old, new)| Some((string(old)?, string(new)?)));
         let shape = match input {
             Value::String(text) => InputShape::Text { text: text.clone() },
-            Value::Object(_) => match (string("command"), string("path"), string("url")) {
+            // Claude Code names a file `file_path` (`notebook_path` for a
+            // notebook).
+            Value::Object(_) => match (
+                string("command"),
+                string("path")
+                    .or_else(|| string("file_path"))
+                    .or_else(|| string("notebook_path")),
+                string("url"),
+            ) {
                 (Some(command), _, _) => InputShape::Command { command },
                 (None, Some(path), _) => match (string("content"), edit) {
                     (Some(content), _) => InputShape::FileWrite { path, content },

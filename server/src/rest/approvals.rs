@@ -23,6 +23,10 @@ pub struct ApprovalBody {
     pub run_id: String,
     pub tool_call_id: String,
     pub tool: String,
+    /// The tool as the agent's client named it (Claude Code's `Bash`),
+    /// when its call was judged as `tool`; `input` is then that client's
+    /// whole tool input, and an edit takes the same shape.
+    pub client_tool: Option<String>,
     /// A string, or a JSON object; secrets redacted.
     #[schema(value_type = Object)]
     pub input: serde_json::Value,
@@ -60,6 +64,7 @@ impl From<Approval> for ApprovalBody {
             run_id: approval.run_id,
             tool_call_id: approval.tool_call_id.to_string(),
             tool: approval.tool,
+            client_tool: approval.client_tool,
             input: approval.input,
             working_dir: approval.working_dir,
             reason: approval.reason,

@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use bosun_service::runs::{AgentKey, Caller};
+use bosun_service::runs::{AgentKey, Caller, Runner};
 use bosun_service::{Bosun, Error, Principal};
 
 use super::error::ApiError;
@@ -34,15 +34,43 @@ impl FromRequestParts<AppState> for ApiAgent {
     }
 }
 
-/// A runtime key as presented, not checked yet: for the tool-call route,
-/// where the service checks it in the same read as the run it names.
-pub struct PresentedRuntimeKey(pub String);
+/// Who makes a run's runtime calls: an agent's worker by its runtime key,
+/// or the person who started an interactive run by their own token. The
+/// service decides which runs each may act on.
+pub struct ApiRunner(pub Runner);
 
-impl FromRequestParts<AppState> for PresentedRuntimeKey {
+impl FromRequestParts<AppState> for ApiRunner {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
-        Ok(Self(bearer(parts)?.to_owned()))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        let runner = if Bosun::is_runtime_key(token) {
+            Runner::Key(state.bosun.authenticate_runtime_key(token).await?)
+        } else {
+            Runner::Starter(state.bosun.authenticate_token(token).await?)
+        };
+        Ok(Self(runner))
+    }
+}
+
+/// [`ApiRunner`] for the tool-call route, the hot path of every agent: a
+/// runtime key is kept as presented, for the service to check in the same
+/// read as the run it names; a person's token is checked here.
+pub enum PresentedRunner {
+    Key(String),
+    Starter(Principal),
+}
+
+impl FromRequestParts<AppState> for PresentedRunner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        if Bosun::is_runtime_key(token) {
+            Ok(Self::Key(token.to_owned()))
+        } else {
+            Ok(Self::Starter(state.bosun.authenticate_token(token).await?))
+        }
     }
 }
 

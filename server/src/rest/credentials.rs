@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-use super::auth::{ApiAgent, ApiUser};
+use super::auth::{ApiRunner, ApiUser};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
@@ -132,12 +132,12 @@ pub async fn delete(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    ApiRunner(runner): ApiRunner,
     Path((run, name)): Path<(String, String)>,
 ) -> Result<Json<IssuedBody>, ApiError> {
     let issued = state
         .bosun
-        .issue_credential(&key, &RunId::from_string(run), &name)
+        .issue_credential(&runner, &RunId::from_string(run), &name)
         .await?;
     Ok(Json(IssuedBody {
         name: issued.name,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod credentials;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod me;
 pub mod members;
 pub mod oauth;
@@ -85,6 +86,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agents/{id}/keys/{key_id}",
             axum::routing::delete(runs::revoke_key),
+        )
+        .route(
+            "/hooks/claude-code/{agent_id}",
+            axum::routing::post(hooks::claude_code),
         )
         .route("/runtime/runs/next", get(runtime::next_run))
         .route(

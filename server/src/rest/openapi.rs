@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         super::runtime::tool_result,
         super::runtime::run_event,
         super::runtime::finish,
+        super::hooks::claude_code,
         super::approvals::list,
         super::approvals::decide,
         super::approvals::suggestion,

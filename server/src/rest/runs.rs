@@ -4,9 +4,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use bosun_service::Error;
 use bosun_service::ids::{AgentId, RunId, RuntimeKeyId};
-use bosun_service::runs::Run;
 use bosun_service::runs::control::RunDetails;
+use bosun_service::runs::{Caller, Run};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,6 +31,12 @@ pub struct RunBody {
     pub started_by: Option<String>,
     /// The runtime key that started it; null when a user did.
     pub started_by_key: Option<String>,
+    /// Started by its user's own agent under their token, running at once
+    /// rather than claimed by a worker.
+    pub interactive: bool,
+    /// The interactive run's id on the side of the agent that started it
+    /// (a session id); null for other runs.
+    pub external_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -44,6 +51,8 @@ impl From<Run> for RunBody {
             output: run.output,
             started_by: run.started_by,
             started_by_key: run.started_by_key,
+            interactive: run.interactive,
+            external_id: run.external_id,
             created_at: run.created_at,
             finished_at: run.finished_at,
         }
@@ -165,6 +174,15 @@ pub struct RunInput {
     #[schema(value_type = Object)]
     #[serde(default)]
     input: serde_json::Value,
+    /// Start an interactive run: the caller's own agent runs it under the
+    /// caller's token, at once, with no worker claiming it.
+    #[serde(default)]
+    interactive: bool,
+    /// For an interactive run (required then): the agent's own id for it,
+    /// such as a session id. While that run is open, starting it again
+    /// answers the same run (200 instead of 201).
+    #[schema(example = "5f1c0c7e-session")]
+    external_id: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -201,22 +219,50 @@ pub struct KeyList {
 }
 
 /// Starts a run (run access or more; or the agent's own key if it acts as
-/// a fixed service account).
+/// a fixed service account). With `interactive: true` and an
+/// `external_id`, starts the caller's own interactive run, or answers the
+/// one they have open under that id (200).
 #[utoipa::path(post, path = "/api/v1/agents/{id}/runs", tag = "runs", request_body = RunInput,
     security(("bearer" = [])),
-    responses((status = 201, body = RunBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = RunBody), (status = 200, body = RunBody, description = "The open interactive run of that external id"),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RunInput>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
-    let run = state
+    let agent = AgentId::from_string(id);
+    if !input.interactive {
+        if input.external_id.is_some() {
+            return Err(Error::invalid(
+                "external_id",
+                "is only for an interactive run (\"interactive\": true)",
+            )
+            .into());
+        }
+        let run = state.bosun.start_run(&caller, &agent, input.input).await?;
+        return Ok((StatusCode::CREATED, Json(run.into())));
+    }
+    let Caller::User(principal) = caller else {
+        return Err(Error::forbidden(
+            "an interactive run is started with the token of the person it runs for, not a runtime key",
+        )
+        .into());
+    };
+    let external_id = input
+        .external_id
+        .ok_or_else(|| Error::invalid("external_id", "is required for an interactive run"))?;
+    let (run, created) = state
         .bosun
-        .start_run(&caller, &AgentId::from_string(id), input.input)
+        .start_interactive_run(&principal, &agent, &external_id, input.input)
         .await?;
-    Ok((StatusCode::CREATED, Json(run.into())))
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(run.into())))
 }
 
 /// The agent's runs the caller may see: their own, or all for editors.

@@ -1,6 +1,7 @@
 //! The runtime API an agent's worker speaks with its runtime key: claim a
 //! run, ask before each tool call, wait for reviewers, report results and
-//! events, finish.
+//! events, finish. The person who started an interactive run makes the
+//! same calls for it with their own token (claiming aside).
 
 use std::time::Duration;
 
@@ -9,13 +10,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bosun_service::ids::{RunId, ToolCallId};
-use bosun_service::runs::RunEnd;
 use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState, ToolResult};
+use bosun_service::runs::{RunEnd, Runner};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::agents::AgentBody;
-use super::auth::{ApiAgent, PresentedRuntimeKey};
+use super::auth::{ApiAgent, ApiRunner, PresentedRunner};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::runs::RunBody;
@@ -148,7 +149,7 @@ pub async fn next_run(
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn tool_call(
     State(state): State<AppState>,
-    PresentedRuntimeKey(key): PresentedRuntimeKey,
+    runner: PresentedRunner,
     Path(run): Path<String>,
     ApiJson(input): ApiJson<ToolCallInput>,
 ) -> Result<Json<ToolCallBody>, ApiError> {
@@ -157,11 +158,23 @@ pub async fn tool_call(
         input: input.input,
         idempotency_key: input.idempotency_key,
         working_dir: input.working_dir,
+        client: None,
     };
-    let state = state
-        .bosun
-        .request_tool_call_with_key(&key, &RunId::from_string(run), request)
-        .await?;
+    let run = RunId::from_string(run);
+    let state = match runner {
+        PresentedRunner::Key(key) => {
+            state
+                .bosun
+                .request_tool_call_with_key(&key, &run, request)
+                .await?
+        }
+        PresentedRunner::Starter(principal) => {
+            state
+                .bosun
+                .request_tool_call(&Runner::Starter(principal), &run, request)
+                .await?
+        }
+    };
     Ok(Json(state.into()))
 }
 
@@ -171,13 +184,13 @@ pub async fn tool_call(
     responses((status = 200, body = ToolCallBody), (status = 404, body = ErrorBody)))]
 pub async fn wait_tool_call(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    ApiRunner(runner): ApiRunner,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<WaitParams>,
 ) -> Result<Json<ToolCallBody>, ApiError> {
     let state = state
         .bosun
-        .wait_tool_call(&key, &ToolCallId::from_string(id), params.duration())
+        .wait_tool_call(&runner, &ToolCallId::from_string(id), params.duration())
         .await?;
     Ok(Json(state.into()))
 }
@@ -188,7 +201,7 @@ pub async fn wait_tool_call(
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn tool_result(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    ApiRunner(runner): ApiRunner,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ResultInput>,
 ) -> Result<StatusCode, ApiError> {
@@ -199,7 +212,7 @@ pub async fn tool_result(
     };
     state
         .bosun
-        .report_tool_result(&key, &ToolCallId::from_string(id), result)
+        .report_tool_result(&runner, &ToolCallId::from_string(id), result)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -210,13 +223,13 @@ pub async fn tool_result(
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn run_event(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    ApiRunner(runner): ApiRunner,
     Path(run): Path<String>,
     ApiJson(data): ApiJson<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .record_run_event(&key, &RunId::from_string(run), data)
+        .record_run_event(&runner, &RunId::from_string(run), data)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -227,7 +240,7 @@ pub async fn run_event(
     responses((status = 200, body = RunBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn finish(
     State(state): State<AppState>,
-    ApiAgent(key): ApiAgent,
+    ApiRunner(runner): ApiRunner,
     Path(run): Path<String>,
     ApiJson(input): ApiJson<FinishInput>,
 ) -> Result<Json<RunBody>, ApiError> {
@@ -237,7 +250,7 @@ pub async fn finish(
     };
     let run = state
         .bosun
-        .finish_run(&key, &RunId::from_string(run), end)
+        .finish_run(&runner, &RunId::from_string(run), end)
         .await?;
     Ok(Json(run.into()))
 }

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use bosun_service::agents::{AgentDraft, AgentPatch, Capability};
 use bosun_service::identity::{NewUser, Role};
-use bosun_service::ids::{AgentId, GrantId, UserId};
+use bosun_service::ids::{AgentId, GrantId, RunId, UserId};
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
-use bosun_service::runs::Caller;
 use bosun_service::runs::approvals::ReviewDecision;
-use bosun_service::runs::tool_calls::ToolCallRequest;
+use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState};
+use bosun_service::runs::{Caller, Runner};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -57,13 +57,35 @@ const EVERYONE: [Who; 12] = [
     Who::DeadKey,
 ];
 
-/// A runtime route's row: no person's token opens it, the deactivated
-/// admin's neither; the agent's key gets `own`, another agent's key
-/// `other`, a key whose creator lost their rights 401.
+/// A runtime route's row for a run a worker claimed: the agent's key gets
+/// `own`, another agent's key `other`, a key whose creator lost their
+/// rights 401; a person's token is told the run does not exist (it is
+/// nobody's interactive run), the deactivated admin's is unknown.
 fn runtime(own: Outcome, other: Outcome) -> [Outcome; 12] {
+    let mut row = worker_only(own, other);
+    for person in &mut row[1..=7] {
+        *person = S(404);
+    }
+    row
+}
+
+/// A row only a runtime key opens: no person's token is taken at all.
+fn worker_only(own: Outcome, other: Outcome) -> [Outcome; 12] {
     let mut row = [S(401); 12];
     row[9] = own;
     row[10] = other;
+    row
+}
+
+/// A runtime route's row for an interactive run Run started: theirs
+/// alone (`own`); everyone else, the agent's own keys included, is told
+/// it does not exist.
+fn interactive(own: Outcome) -> [Outcome; 12] {
+    let mut row = [S(404); 12];
+    for unknown in [0, 8, 11] {
+        row[unknown] = S(401);
+    }
+    row[2] = own;
     row
 }
 
@@ -245,11 +267,19 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("POST /api/v1/approvals/{id}/preview",
             Call::Rest(M::POST, "/api/v1/approvals/{approval}/preview", |_| json!({"input": "make test"})),
             [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
-        // The runtime API takes runtime keys only: no person's token opens
-        // it, a key of another agent finds nothing of this one, and a key
-        // whose creator lost their rights is unknown.
+        // The runtime API of a run a worker claimed takes runtime keys
+        // only: a person's token finds no such run of theirs, a key of
+        // another agent finds nothing of this one, and a key whose creator
+        // lost their rights is unknown. Claiming takes keys alone.
+        // Claude Code's hooks: a person's token, with run access to the
+        // agent (a session is an interactive run on their behalf); keys
+        // are no person.
+        ("POST /api/v1/hooks/claude-code/{agent_id}",
+            Call::Rest(M::POST, "/api/v1/hooks/claude-code/{id}",
+                |_| json!({"hook_event_name": "SessionStart", "session_id": "s-1", "cwd": "/repo"})),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body),
-            runtime(S(204), S(204))),
+            worker_only(S(204), S(204))),
         ("POST /api/v1/runtime/runs/{run}/tool-calls",
             Call::Rest(M::POST, "/api/v1/runtime/runs/{the_run}/tool-calls", |_| json!({"tool": "system_shell", "input": "ls"})),
             runtime(S(200), S(404))),
@@ -263,6 +293,30 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("POST /api/v1/runtime/tool-calls/{id}/result",
             Call::Rest(M::POST, "/api/v1/runtime/tool-calls/{allowed_call}/result", |_| json!({"output": 1})),
             runtime(S(204), S(404))),
+        // An interactive run: anyone who may run the agent starts their
+        // own (a runtime key is nobody's own agent); its runtime calls are
+        // its starter's alone, and it is never handed a fixed secret.
+        ("POST /api/v1/agents/{id}/runs (interactive)",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/runs", |_| json!({"interactive": true, "external_id": "s-1"})),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(403), S(403), S(401)]),
+        ("POST /api/v1/runtime/runs/{run}/tool-calls (interactive)",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{interactive_run}/tool-calls", |_| json!({"tool": "system_shell", "input": "ls"})),
+            interactive(S(200))),
+        ("POST /api/v1/runtime/runs/{run}/events (interactive)",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{interactive_run}/events", |_| json!({"note": "x"})),
+            interactive(S(204))),
+        ("POST /api/v1/runtime/runs/{run}/finish (interactive)",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{interactive_run}/finish", |_| json!({"status": "failed"})),
+            interactive(S(200))),
+        ("GET /api/v1/runtime/tool-calls/{id} (interactive)",
+            Call::Rest(M::GET, "/api/v1/runtime/tool-calls/{interactive_call}", no_body),
+            interactive(S(200))),
+        ("POST /api/v1/runtime/tool-calls/{id}/result (interactive)",
+            Call::Rest(M::POST, "/api/v1/runtime/tool-calls/{interactive_call}/result", |_| json!({"output": 1})),
+            interactive(S(204))),
+        ("POST /api/v1/runtime/runs/{run}/credentials/{name} (interactive)",
+            Call::Rest(M::POST, "/api/v1/runtime/runs/{interactive_run}/credentials/token", no_body),
+            interactive(S(403))),
         // REST: the workspace and its tools
         ("GET /api/v1/workspace", Call::Rest(M::GET, "/api/v1/workspace", no_body),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
@@ -290,6 +344,9 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn agents/clone", Call::ServerFn("agents/clone", |ids| vec![("id", ids.agent.clone()), ("name", "Mine".into())]),
             [S(401), S(404), S(403), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // The Claude Code hooks for the agent: for whoever may run it.
+        ("fn agents/claude-code", Call::ServerFn("agents/claude-code", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/overview", Call::ServerFn("sharing/overview", |ids| vec![("agent_id", ids.agent.clone())]),
             [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/share",
@@ -695,6 +752,7 @@ impl World {
             .await
             .unwrap();
         let key = bosun.authenticate_runtime_key(&key.key).await.unwrap();
+        let runner = Runner::Key(key.clone());
         let patch = AgentPatch {
             tools: Some(vec!["system_shell".into(), "list_directory".into()]),
             ..AgentPatch::default()
@@ -715,23 +773,47 @@ impl World {
             ..ToolCallRequest::default()
         };
         let asked = bosun
-            .request_tool_call(&key, &run.id, request)
+            .request_tool_call(&runner, &run.id, request)
             .await
             .unwrap();
         let approval = asked
             .approval_id
             .expect("restricted mode asks about shell commands");
+        let allowed = self.allowed_listing(&runner, &run.id).await;
+        (
+            run.id.to_string(),
+            approval.to_string(),
+            asked.id.to_string(),
+            allowed.id.to_string(),
+        )
+    }
+
+    /// An interactive run Run started, with a call of it that was allowed
+    /// (by the admin, should a rule before this cell's ask about it).
+    async fn interactive_run(&self, agent: &AgentId) -> (String, String) {
+        let principal = &self.principals[&Who::Run];
+        let starter = Runner::Starter(principal.clone());
+        let (run, _) = self
+            .app
+            .bosun
+            .start_interactive_run(principal, agent, "session", json!({}))
+            .await
+            .unwrap();
+        let call = self.allowed_listing(&starter, &run.id).await;
+        (run.id.to_string(), call.id.to_string())
+    }
+
+    /// A call of `run` that lists a directory, allowed: restricted mode
+    /// allows reading, unless a cell before this one added an enforced
+    /// rule that asks: then the admin allows it.
+    async fn allowed_listing(&self, runner: &Runner, run: &RunId) -> ToolCallState {
+        let bosun = &self.app.bosun;
         let request = ToolCallRequest {
             tool: "list_directory".into(),
             input: "/srv/app".into(),
             ..ToolCallRequest::default()
         };
-        let allowed = bosun
-            .request_tool_call(&key, &run.id, request)
-            .await
-            .unwrap();
-        // Restricted mode allows reading, unless a cell before this one
-        // added an enforced rule that asks: then the admin allows it.
+        let allowed = bosun.request_tool_call(runner, run, request).await.unwrap();
         if let Some(approval) = &allowed.approval_id {
             let review = ReviewDecision {
                 decision: "allow_once".into(),
@@ -742,12 +824,7 @@ impl World {
                 .await
                 .unwrap();
         }
-        (
-            run.id.to_string(),
-            approval.to_string(),
-            asked.id.to_string(),
-            allowed.id.to_string(),
-        )
+        allowed
     }
 
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
@@ -764,6 +841,16 @@ impl World {
                     .replace("{the_run}", &ids.run)
                     .replace("{pending_call}", &ids.pending_call)
                     .replace("{allowed_call}", &ids.allowed_call);
+                // Only the rows about an interactive run have one: in the
+                // others, Run has no run of the agent to see.
+                let path = if path.contains("{interactive_") {
+                    let agent = AgentId::from_string(ids.agent.clone());
+                    let (run, call) = self.interactive_run(&agent).await;
+                    path.replace("{interactive_run}", &run)
+                        .replace("{interactive_call}", &call)
+                } else {
+                    path
+                };
                 let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
                 let token = match who {

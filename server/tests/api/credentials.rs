@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use crate::helpers::{api_call as call, api_request, error_code, occurrences_in_store, spawn_app};
 use crate::runtime::{Setup, setup};
 
-const SECRET: &str = "ghp_sEcReT-value-0123456789";
+pub(crate) const SECRET: &str = "ghp_sEcReT-value-0123456789";
 
-async fn with_secret() -> Setup {
+/// The setup's agent with a secret `github` (service account `release-bot`).
+pub(crate) async fn with_secret() -> Setup {
     let s = setup(spawn_app().await).await;
     let (status, body) = call(
         s.base(),

@@ -705,7 +705,8 @@ async fn a_tool_call_names_a_bad_key_as_such_and_a_run_of_another_agent_as_missi
 
     for (who, token, expected) in [
         ("a made-up key", "bosun_rk_not-a-key", 401),
-        ("a personal token", s.admin.as_str(), 401),
+        // A person's token acts only on their own interactive runs.
+        ("a personal token", s.admin.as_str(), 404),
         ("another agent's key", other_key.as_str(), 404),
         ("the run's own key", s.key.as_str(), 200),
     ] {

@@ -17,7 +17,7 @@ use crate::agents::{Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, CredentialId, RunId};
-use crate::runs::{AgentKey, run_event};
+use crate::runs::{Runner, run_event};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use vault::MasterKey;
 
@@ -243,21 +243,30 @@ impl Bosun {
     /// agent's run its user's token. The issuance is in the trace (by name,
     /// version and service account, or connection and scopes) before the
     /// value leaves: if it cannot be recorded, nothing is issued.
+    ///
+    /// A fixed agent's secrets go only to runs of its workers (claimed, or
+    /// started, with a runtime key): an interactive run runs on a person's
+    /// own machine under their token, and the service account is not
+    /// theirs to hold. It is refused, and the refusal is in the trace.
     pub async fn issue_credential(
         &self,
-        key: &AgentKey,
+        runner: &Runner,
         run: &RunId,
         name: &str,
     ) -> Result<IssuedCredential> {
-        let active = self.active_run(key, run).await?;
+        let active = self.active_run(runner, run).await?;
         let model: CredentialModel = validate::one_of(
             "credential_model",
             &active.credential_model,
             crate::agents::CREDENTIAL_MODELS,
         )?;
         if model == CredentialModel::User {
-            return self.issue_user_token(key, &active, name).await;
+            return self.issue_user_token(runner, &active, name).await;
         }
+        if active.interactive != 0 {
+            return Err(self.refuse_secret(runner, &active, name).await?);
+        }
+        let (agent, workspace) = (&active.agent_id, &active.workspace_id);
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
         let stored: Option<StoredCredential> = sqlx::query_as(
@@ -265,8 +274,8 @@ impl Bosun {
              FROM credentials WHERE agent_id = $1 AND workspace_id = $2 AND name = $3 \
              ORDER BY version DESC LIMIT 1",
         )
-        .bind(key.agent_id.as_str())
-        .bind(key.workspace_id.as_str())
+        .bind(agent.as_str())
+        .bind(workspace.as_str())
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
@@ -278,8 +287,8 @@ impl Bosun {
             key_nonce: stored.key_nonce,
         };
         let context = context(
-            key.workspace_id.as_str(),
-            key.agent_id.as_str(),
+            workspace.as_str(),
+            agent.as_str(),
             &stored.name,
             stored.version,
         );
@@ -302,7 +311,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            run_event("credential.issued", key, &active, data),
+            run_event("credential.issued", runner, &active, data),
         )
         .await?;
         tx.commit().await?;
@@ -312,5 +321,30 @@ impl Bosun {
             value,
             expires_at: None,
         })
+    }
+}
+
+impl Bosun {
+    /// Records that an interactive run asked for a fixed agent's secret and
+    /// answers the refusal to return: the attempt is worth an auditor's
+    /// eye (a token that leaked from someone's machine tries it first).
+    async fn refuse_secret(
+        &self,
+        runner: &Runner,
+        active: &crate::runs::ActiveRun,
+        name: &str,
+    ) -> Result<Error> {
+        let reason = "a fixed agent's secrets go only to runs its workers claim with a runtime key, \
+                      never to an interactive run";
+        let mut tx = self.db().begin_write().await?;
+        let data = json!({ "name": name, "reason": reason });
+        events::append(
+            &mut tx,
+            self.now(),
+            run_event("credential.refused", runner, active, data),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Error::forbidden(reason))
     }
 }

@@ -748,7 +748,7 @@ impl Bosun {
     /// (provider, connection, scopes) before the value leaves.
     pub(crate) async fn issue_user_token(
         &self,
-        key: &crate::runs::AgentKey,
+        runner: &crate::runs::Runner,
         active: &ActiveRun,
         name: &str,
     ) -> Result<crate::credentials::IssuedCredential> {
@@ -765,9 +765,9 @@ impl Bosun {
              WHERE n.provider_id = oauth_providers.id AND n.agent_id = $3) AS needed_scopes \
              FROM oauth_providers WHERE workspace_id = $1 AND name = $2"
         ))
-        .bind(key.workspace_id.as_str())
+        .bind(active.workspace_id.as_str())
         .bind(name)
-        .bind(key.agent_id.as_str())
+        .bind(active.agent_id.as_str())
         .fetch_optional(self.db().pool())
         .await?;
         let (provider, needed) = declared
@@ -804,7 +804,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            crate::runs::run_event("credential.issued", key, active, data),
+            crate::runs::run_event("credential.issued", runner, active, data),
         )
         .await?;
         tx.commit().await?;

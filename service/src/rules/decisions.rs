@@ -241,7 +241,7 @@ impl Bosun {
             .flatten()
             .map(|rule| {
                 let snapshot = json!({ "id": rule.id, "tool": rule.tool, "action": rule.action,
-                                       "pattern": rule.pattern });
+                                       "pattern": rule.pattern, "note": rule.note });
                 (rule.id.to_string(), snapshot)
             })
             .collect();

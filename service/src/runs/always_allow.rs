@@ -212,7 +212,7 @@ impl Bosun {
         let agent = AgentId::from_string(row.agent_id.clone());
         // Those who may decide the request: editors of its agent, admins.
         self.agent_for(principal, &agent, Capability::Edit).await?;
-        let input = match row.input() {
+        let input = match row.judged_input() {
             Value::String(text) => text,
             object => {
                 let policy = self

@@ -19,6 +19,7 @@ use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_s
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
+use crate::integrations::claude_code::{Judged, judge};
 use crate::notify::Notifier;
 use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
@@ -43,6 +44,10 @@ pub struct Approval {
     pub run_id: String,
     pub tool_call_id: ToolCallId,
     pub tool: String,
+    /// The tool as the agent's client named it (Claude Code's `Bash`) when
+    /// its call was judged as `tool`; `input` is then the client's whole
+    /// tool input.
+    pub client_tool: Option<String>,
     /// A string, or a JSON object; redacted.
     pub input: Value,
     /// Where the call's relative paths start.
@@ -116,6 +121,7 @@ pub(super) struct ApprovalRow {
     pub(super) input: String,
     pub(super) input_json: i64,
     pub(super) working_dir: Option<String>,
+    pub(super) client_tool: Option<String>,
     reason: String,
     risk: String,
     status: String,
@@ -135,7 +141,7 @@ pub(super) struct ApprovalRow {
 fn columns() -> String {
     format!(
         "approvals.id, approvals.agent_id, agents.name AS agent_name, \
-         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.input_json, tool_calls.working_dir, \
+         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.input_json, tool_calls.working_dir, tool_calls.client_tool, \
          tool_calls.reason, approvals.risk, approvals.status, \
          approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
          runs.started_by, starters.name AS started_by_name, runs.started_by_key, {} AS starter",
@@ -167,6 +173,16 @@ impl ApprovalRow {
         input::from_column(&self.input, self.input_json)
     }
 
+    /// The input the rules judge: [`Self::input`], or for a client's own
+    /// call the subject its integration reads there.
+    pub(super) fn judged_input(&self) -> Value {
+        judged_input(
+            self.client_tool.as_deref(),
+            self.input(),
+            self.working_dir.as_deref(),
+        )
+    }
+
     fn approval(&self) -> Approval {
         Approval {
             id: ApprovalId::from_string(self.id.clone()),
@@ -175,6 +191,7 @@ impl ApprovalRow {
             run_id: self.run_id.clone(),
             tool_call_id: ToolCallId::from_string(self.tool_call_id.clone()),
             tool: self.tool.clone(),
+            client_tool: self.client_tool.clone(),
             input: self.input(),
             working_dir: self.working_dir.clone(),
             reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
@@ -271,7 +288,7 @@ impl Bosun {
                 let policy = self
                     .compiled_policy(&principal.workspace_id, &agent)
                     .await?;
-                let input = input::from_column(&row.input, row.input_json);
+                let input = row.judged_input();
                 let subjects = bosun_policy::structured::subjects(
                     policy.compiled.catalog().get(&row.tool),
                     &input,
@@ -532,6 +549,38 @@ impl Bosun {
         Ok(closed)
     }
 
+    /// Expires a call's pending request now, telling its agent `message`:
+    /// for an agent that waited as long as it can (a Claude Code hook whose
+    /// time runs out), rather than leave a request nobody waits for in the
+    /// inbox. A request decided meanwhile is left as it was.
+    pub(crate) async fn expire_unanswered(
+        &self,
+        tool_call: &ToolCallId,
+        message: &str,
+    ) -> Result<()> {
+        let request: Option<Unreviewed> = sqlx::query_as(&format!(
+            "SELECT {UNREVIEWED_COLUMNS}, 'expired' AS closing FROM {UNREVIEWED_FROM} \
+             WHERE approvals.tool_call_id = $1 AND approvals.status = 'pending'"
+        ))
+        .bind(tool_call.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        let Some(mut request) = request else {
+            return Ok(());
+        };
+        request.message = Some(message.to_owned());
+        let mut tx = self.db().begin_write().await?;
+        if let Some(topics) =
+            close_unreviewed(&mut tx, self.db().backend(), self.now(), &request).await?
+        {
+            tx.commit().await?;
+            for topic in &topics {
+                self.notifier().local(topic);
+            }
+        }
+        Ok(())
+    }
+
     /// What the rules would decide for a request's call with `input`
     /// instead: what the reviewer previews before approving an edit (same
     /// authorization as deciding), and what refuses an edit the rules deny
@@ -577,7 +626,10 @@ impl Bosun {
                 ));
             }
         }
-        input::check(self, &principal.workspace_id, &row.tool, input).await?;
+        match &row.client_tool {
+            None => input::check(self, &principal.workspace_id, &row.tool, input).await?,
+            Some(_) => input::check_client(input)?,
+        }
         if input::holds_nul(input) {
             return Err(Error::invalid("input", "must not contain NUL characters"));
         }
@@ -589,11 +641,15 @@ impl Bosun {
         // (`redact::restore`): an edit may keep them only where they were,
         // in a call that still goes where the original went, or a reviewer
         // could have the agent send its credentials somewhere else.
+        let client = row.client_tool.as_deref();
+        let working_dir = row.working_dir.as_deref();
+        let judged = judged_input(client, input.clone(), working_dir);
         if redact::has_markers(input) {
             let original = input::from_column(&row.input, row.input_json);
             let tool = policy.compiled.catalog().get(&row.tool);
+            let was = judged_input(client, original.clone(), working_dir);
             let same_subject = matches!(
-                (structured::subjects(tool, input), structured::subjects(tool, &original)),
+                (structured::subjects(tool, &judged), structured::subjects(tool, &was)),
                 (Ok(edited), Ok(was)) if edited == was
             );
             if !same_subject || !redact::markers_in_place(input, &original) {
@@ -607,9 +663,29 @@ impl Bosun {
             }
         }
         // Relative paths in the edit start where the original call's did.
+        if let Some(client) = client {
+            match judge(client, input, working_dir) {
+                Judged::Internal { tool } => {
+                    let text = input.to_string();
+                    return Ok(policy
+                        .compiled
+                        .decide_client_internal(&Request::new(&tool, &text)));
+                }
+                Judged::Refused { reason } => return Err(Error::invalid("input", reason)),
+                // An edit judged as another tool than the request is
+                // refused: the reviewer approves this call, changed.
+                Judged::Subject { tool, .. } | Judged::Own { tool } if tool != row.tool => {
+                    return Err(Error::invalid(
+                        "input",
+                        format!("the edit would be judged as {tool}, not {}", row.tool),
+                    ));
+                }
+                Judged::Subject { .. } | Judged::Own { .. } => {}
+            }
+        }
         Ok(policy
             .compiled
-            .decide_input(&row.tool, input, row.working_dir.as_deref()))
+            .decide_input(&row.tool, &judged, working_dir))
     }
 
     /// A request the principal may decide: an editor of its agent or an
@@ -694,6 +770,24 @@ impl Bosun {
 /// Why a request that is no longer pending cannot be decided: `already_decided`
 /// naming the decision (or the expiry), or `not_decidable` naming why it was
 /// withdrawn.
+/// The input the rules judge for a stored call: the input itself, or for
+/// a client's own call (`client_tool`) the subject its integration reads
+/// there (see [`crate::integrations::claude_code::judge`]).
+pub(crate) fn judged_input(
+    client_tool: Option<&str>,
+    input: Value,
+    working_dir: Option<&str>,
+) -> Value {
+    let Some(client) = client_tool else {
+        return input;
+    };
+    match judge(client, &input, working_dir) {
+        Judged::Subject { subject, .. } => Value::String(subject),
+        Judged::Internal { .. } => Value::String(input.to_string()),
+        Judged::Own { .. } | Judged::Refused { .. } => input,
+    }
+}
+
 fn not_pending(row: &ApprovalRow) -> Error {
     match row.status.as_str() {
         "withdrawn" => Error::Conflict {
@@ -744,6 +838,9 @@ pub(crate) struct Unreviewed {
     /// Who cancelled the run, by name, if someone did.
     cancelled_by_name: Option<String>,
     closing: String,
+    /// What the agent is told instead of the usual word for `closing`.
+    #[sqlx(skip)]
+    message: Option<String>,
 }
 
 const UNREVIEWED_COLUMNS: &str = "approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, \
@@ -825,7 +922,10 @@ async fn close_unreviewed(
         ),
         "expired" => (
             "expired",
-            "the approval request expired before anyone decided".to_owned(),
+            request
+                .message
+                .clone()
+                .unwrap_or_else(|| "the approval request expired before anyone decided".to_owned()),
         ),
         _ => (
             "withdrawn",

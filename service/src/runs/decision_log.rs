@@ -29,8 +29,10 @@ const MAX_BATCH: usize = 256;
 /// A decided tool call, as it is to be stored.
 pub(crate) struct NewToolCall {
     pub id: String,
-    /// The runtime key that asked, whose "last used" this call updates.
-    pub key_id: String,
+    /// The runtime key that asked, whose "last used" this call updates;
+    /// none when the starter of an interactive run asked (their token
+    /// noted its use as it was authenticated).
+    pub key_id: Option<String>,
     pub run_id: String,
     pub tool: String,
     /// A string input as it is, or an object input as JSON text (redacted).
@@ -38,6 +40,9 @@ pub(crate) struct NewToolCall {
     /// Whether `input` is JSON text.
     pub input_json: bool,
     pub working_dir: Option<String>,
+    /// The tool as the client named it, when a client integration (Claude
+    /// Code's hooks) adapted its call to `tool`.
+    pub client_tool: Option<String>,
     pub idempotency_key: Option<String>,
     pub decision: &'static str,
     /// `allow` or `deny`; none while a reviewer decides.
@@ -200,8 +205,8 @@ async fn write_and_notify(
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
     format!(
         "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-         reason, risk, approval_id, created_at, decided_at, input_json) VALUES {}{tail}",
-        value_rows(backend, rows, 14)
+         reason, risk, approval_id, created_at, decided_at, input_json, client_tool) VALUES {}{tail}",
+        value_rows(backend, rows, 15)
     )
 }
 
@@ -226,7 +231,8 @@ fn insert_calls<'q>(
             .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
             .bind(at)
             .bind(call.outcome.map(|_| at))
-            .bind(i64::from(call.input_json));
+            .bind(i64::from(call.input_json))
+            .bind(call.client_tool.as_deref());
     }
     insert
 }
@@ -287,7 +293,9 @@ async fn write_batch(
             .execute(&mut *tx)
             .await?;
         }
-        stored_calls.push((call.key_id.as_str(), to_millis(call.at)));
+        if let Some(key) = &call.key_id {
+            stored_calls.push((key.as_str(), to_millis(call.at)));
+        }
         events.extend(&call.events);
         outcomes.push(Recorded::Stored);
     }
@@ -323,12 +331,13 @@ mod tests {
     fn call(id: &str, run: &str) -> NewToolCall {
         NewToolCall {
             id: id.into(),
-            key_id: "key".into(),
+            key_id: Some("key".into()),
             run_id: run.into(),
             tool: "system_shell".into(),
             input: "ls".into(),
             input_json: false,
             working_dir: None,
+            client_tool: None,
             idempotency_key: None,
             decision: "allow",
             outcome: Some("allow"),

@@ -45,6 +45,23 @@ pub(crate) async fn check(
     }
 }
 
+/// The most a client's own tool input may take, as JSON text (a file
+/// Claude Code writes whole is in it).
+pub(crate) const MAX_CLIENT_INPUT_BYTES: usize = 1024 * 1024;
+
+/// Checks a client's own tool input (see
+/// [`super::tool_calls::ClientCall`]): a JSON object of at most
+/// [`MAX_CLIENT_INPUT_BYTES`], not held to the catalog tool's schema.
+pub(crate) fn check_client(input: &Value) -> Result<()> {
+    match input {
+        Value::Object(_) if input.to_string().len() > MAX_CLIENT_INPUT_BYTES => Err(
+            Error::invalid("tool_input", "must be at most 1 MiB of JSON"),
+        ),
+        Value::Object(_) => Ok(()),
+        _ => Err(Error::invalid("tool_input", "must be a JSON object")),
+    }
+}
+
 /// Whether any string of the input (or key of an object) holds a NUL
 /// character, which no tool takes.
 pub(crate) fn holds_nul(input: &Value) -> bool {

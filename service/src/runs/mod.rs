@@ -1,7 +1,8 @@
 //! Runs: one invocation of an agent, started by a user (or by a fixed
-//! agent's own key), claimed by the agent's worker, and finished by it.
-//! Tool calls within a run are in [`tool_calls`]; reviewers' decisions in
-//! [`approvals`].
+//! agent's own key), claimed by the agent's worker, and finished by it; or
+//! started interactively by a person's own agent under their own token
+//! ([`interactive`]). Tool calls within a run are in [`tool_calls`];
+//! reviewers' decisions in [`approvals`].
 
 pub mod allowances;
 pub mod always_allow;
@@ -9,6 +10,7 @@ pub mod approvals;
 pub mod control;
 pub(crate) mod decision_log;
 pub(crate) mod input;
+pub mod interactive;
 pub mod keys;
 pub mod tool_calls;
 
@@ -35,6 +37,34 @@ pub enum Caller {
     Agent(AgentKey),
 }
 
+/// Who makes a run's runtime calls (tool calls, results, events, its end):
+/// an agent's worker with one of the agent's runtime keys, for the runs
+/// workers claim and the runs a key starts; or the person who started an
+/// interactive run, with their own token, for that run only. Neither works
+/// on the other's runs.
+#[derive(Clone, Debug)]
+pub enum Runner {
+    Key(AgentKey),
+    Starter(Principal),
+}
+
+impl Runner {
+    /// How the runner appears as an actor in the trace.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Key(key) => key.actor(),
+            Self::Starter(principal) => principal.user_id.to_string(),
+        }
+    }
+
+    pub fn workspace_id(&self) -> &WorkspaceId {
+        match self {
+            Self::Key(key) => &key.workspace_id,
+            Self::Starter(principal) => &principal.workspace_id,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -59,6 +89,12 @@ pub struct Run {
     pub started_by: Option<String>,
     /// The runtime key that started it, if one did.
     pub started_by_key: Option<String>,
+    /// Started by its user's own agent, running under their token rather
+    /// than claimed by a worker.
+    pub interactive: bool,
+    /// The interactive run's id on the side of the agent that started it
+    /// (a session id); none for other runs.
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -72,12 +108,14 @@ pub(crate) struct RunRow {
     pub output: Option<String>,
     pub started_by: Option<String>,
     pub started_by_key: Option<String>,
+    pub interactive: i64,
+    pub external_id: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
 }
 
-pub(crate) const RUN_COLUMNS: &str =
-    "id, agent_id, status, input, output, started_by, started_by_key, created_at, finished_at";
+pub(crate) const RUN_COLUMNS: &str = "id, agent_id, status, input, output, started_by, started_by_key, \
+     interactive, external_id, created_at, finished_at";
 
 impl RunRow {
     pub(crate) fn run(&self) -> Result<Run> {
@@ -92,6 +130,8 @@ impl RunRow {
                 .and_then(|o| serde_json::from_str(o).ok()),
             started_by: self.started_by.clone(),
             started_by_key: self.started_by_key.clone(),
+            interactive: self.interactive != 0,
+            external_id: self.external_id.clone(),
             created_at: from_millis(self.created_at),
             finished_at: self.finished_at.map(from_millis),
         })
@@ -105,7 +145,7 @@ pub struct RunEnd {
     pub output: Option<Value>,
 }
 
-const MAX_INPUT_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_INPUT_BYTES: usize = 256 * 1024;
 
 impl Bosun {
     /// Queues a run: a user with at least run access, or the agent's own
@@ -241,7 +281,7 @@ impl Bosun {
             "UPDATE runs SET status = 'running', claimed_at = $1, claimed_by_key = $2 \
              WHERE id = (SELECT queued.id FROM runs queued JOIN agents ON agents.id = queued.agent_id \
                JOIN runtime_keys ON runtime_keys.id = $2 AND runtime_keys.agent_id = agents.id AND {} \
-               WHERE queued.agent_id = $3 AND queued.status = 'queued' AND {} \
+               WHERE queued.agent_id = $3 AND queued.status = 'queued' AND queued.interactive = 0 AND {} \
                ORDER BY queued.created_at, queued.id LIMIT 1) \
              AND status = 'queued' RETURNING {RUN_COLUMNS}",
             live_key_sql("runtime_keys", "agents"),
@@ -273,8 +313,8 @@ impl Bosun {
     }
 
     /// A free-form event from the agent (an LLM decision, a note).
-    pub async fn record_run_event(&self, key: &AgentKey, run: &RunId, data: Value) -> Result<()> {
-        let row = self.active_run(key, run).await?;
+    pub async fn record_run_event(&self, runner: &Runner, run: &RunId, data: Value) -> Result<()> {
+        let row = self.active_run(runner, run).await?;
         if data.to_string().len() > MAX_INPUT_BYTES {
             return Err(Error::invalid("data", "must be at most 256 KiB of JSON"));
         }
@@ -282,7 +322,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            run_event("agent.event", key, &row, json!({ "event": data })),
+            run_event("agent.event", runner, &row, json!({ "event": data })),
         )
         .await?;
         tx.commit().await?;
@@ -292,7 +332,7 @@ impl Bosun {
     /// Ends a run with the worker's outcome. A run whose starter lost
     /// access to the agent can still be ended as failed or cancelled, so
     /// that its worker can wind it down; only not as succeeded.
-    pub async fn finish_run(&self, key: &AgentKey, run: &RunId, end: RunEnd) -> Result<Run> {
+    pub async fn finish_run(&self, runner: &Runner, run: &RunId, end: RunEnd) -> Result<Run> {
         let status: RunStatus =
             validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
         if matches!(status, RunStatus::Queued | RunStatus::Running) {
@@ -301,7 +341,7 @@ impl Bosun {
                 "must be one of: succeeded, failed, cancelled",
             ));
         }
-        let row = self.running_run(key, run).await?;
+        let row = self.running_run(runner, run).await?;
         if status == RunStatus::Succeeded {
             row.check_entitled()?;
         }
@@ -324,8 +364,9 @@ impl Bosun {
             });
         }
         let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
-        events::append(&mut tx, now, run_event("run.finished", key, &row, data)).await?;
-        let topics = [format!("run:{run}"), agent_runs_topic(&key.agent_id)];
+        events::append(&mut tx, now, run_event("run.finished", runner, &row, data)).await?;
+        let agent = AgentId::from_string(row.agent_id.clone());
+        let topics = [format!("run:{run}"), agent_runs_topic(&agent)];
         for topic in &topics {
             Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
         }
@@ -333,40 +374,61 @@ impl Bosun {
         for topic in &topics {
             self.notifier().local(topic);
         }
-        self.run_record(&key.workspace_id, run).await
+        self.run_record(runner.workspace_id(), run).await
     }
 
-    /// A running run of the key's agent, refused when it is not running,
+    /// A running run the runner may act on, refused when it is not running,
     /// the key was revoked meanwhile, or the user it acts for has lost run
     /// access: one read, since every runtime call of the agent passes here.
-    pub(crate) async fn active_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
-        let row = self.running_run(key, run).await?;
+    pub(crate) async fn active_run(&self, runner: &Runner, run: &RunId) -> Result<ActiveRun> {
+        let row = self.running_run(runner, run).await?;
         row.check_entitled()?;
         Ok(row)
     }
 
-    /// A running run of the key's agent, whoever it acts for: for ending
+    /// A running run the runner may act on, whoever it acts for: for ending
     /// a run whose starter lost access.
-    pub(crate) async fn running_run(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
-        self.run_of_key(key, run).await?.check_running()
+    pub(crate) async fn running_run(&self, runner: &Runner, run: &RunId) -> Result<ActiveRun> {
+        self.run_of_runner(runner, run).await?.check_running()
     }
 
-    /// A run of the key's agent in any state, with whether whoever it acts
-    /// for may still have it go on; refused if the key is no longer live.
-    pub(crate) async fn run_of_key(&self, key: &AgentKey, run: &RunId) -> Result<ActiveRun> {
-        let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql("", "runtime_keys.id = $2"))
-            .bind(run.as_str())
-            .bind(key.key_id.as_str())
-            .fetch_optional(self.db().pool())
-            .await?;
-        match row {
-            Some(row) => Ok(row),
-            None => {
-                // The key may have died since it was authenticated.
-                if !self.runtime_key_is_live(key).await? {
-                    return Err(Error::Unauthenticated);
+    /// A run the runner may act on, in any state, with whether whoever it
+    /// acts for may still have it go on. A key acts on its agent's runs
+    /// that are not interactive, and is refused if it is no longer live;
+    /// a person on the interactive runs they started (of the one agent
+    /// their token is limited to, if it is). Any other run is not found.
+    pub(crate) async fn run_of_runner(&self, runner: &Runner, run: &RunId) -> Result<ActiveRun> {
+        match runner {
+            Runner::Key(key) => {
+                let row: Option<ActiveRun> =
+                    sqlx::query_as(&active_run_sql("", KEY_RUNS_JOIN, "runtime_keys.id = $2"))
+                        .bind(run.as_str())
+                        .bind(key.key_id.as_str())
+                        .fetch_optional(self.db().pool())
+                        .await?;
+                match row {
+                    Some(row) => Ok(row),
+                    None => {
+                        // The key may have died since it was authenticated.
+                        if !self.runtime_key_is_live(key).await? {
+                            return Err(Error::Unauthenticated);
+                        }
+                        Err(Error::NotFound("run"))
+                    }
                 }
-                Err(Error::NotFound("run"))
+            }
+            Runner::Starter(principal) => {
+                let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql(
+                    "",
+                    "",
+                    "runs.interactive = 1 AND runs.started_by = $2 AND runs.workspace_id = $3",
+                ))
+                .bind(run.as_str())
+                .bind(principal.user_id.as_str())
+                .bind(principal.workspace_id.as_str())
+                .fetch_optional(self.db().pool())
+                .await?;
+                row.ok_or(Error::NotFound("run"))
             }
         }
     }
@@ -391,6 +453,7 @@ impl Bosun {
             Some(hash) => {
                 sqlx::query_as(&active_run_sql(
                     &format!("{}, ", keys::KEY_COLUMNS),
+                    KEY_RUNS_JOIN,
                     "runtime_keys.key_hash = $2",
                 ))
                 .bind(run.as_str())
@@ -434,6 +497,7 @@ pub fn agent_runs_topic(agent: &AgentId) -> String {
 pub(crate) struct ActiveRun {
     pub id: String,
     pub workspace_id: String,
+    pub agent_id: String,
     status: String,
     pub started_by: Option<String>,
     /// 1 while whoever the run acts for may still have it go on (see
@@ -452,15 +516,27 @@ pub(crate) struct ActiveRun {
     /// 1 when a reviewer allowed something for this run (see
     /// [`allowances`]), else 0: only then is there anything to look up.
     pub has_allowances: i64,
+    /// 1 for an interactive run (see [`interactive`]), else 0.
+    pub interactive: i64,
 }
 
+/// How a runtime key reaches the runs it may act on: any of the agent's
+/// live keys, on the agent's runs that are not interactive.
+const KEY_RUNS_JOIN: &str = "JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
+     AND runtime_keys.workspace_id = runs.workspace_id AND runs.interactive = 0";
+
 /// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, whether
-/// whoever it acts for may still, and what deciding a call takes; the key
-/// (matched as `which_key` says, its columns as `key_columns` name them)
-/// must be one of the agent's live keys.
-fn active_run_sql(key_columns: &str, which_key: &str) -> String {
+/// whoever it acts for may still, and what deciding a call takes. A key
+/// (joined as `join`, matched as `condition` says, its columns as
+/// `extra_columns` name them) must be one of the agent's live keys.
+fn active_run_sql(extra_columns: &str, join: &str, condition: &str) -> String {
+    let live_key = if join.is_empty() {
+        String::new()
+    } else {
+        format!(" AND {}", live_key_sql("runtime_keys", "agents"))
+    };
     format!(
-        "SELECT {key_columns}runs.id, runs.workspace_id, runs.status, runs.started_by, \
+        "SELECT {extra_columns}runs.id, runs.workspace_id, runs.agent_id, runs.status, runs.started_by, \
          CAST(CASE WHEN {entitled} THEN 1 ELSE 0 END AS BIGINT) AS entitled, \
          agents.tools, agents.execution_mode, \
          COALESCE(runs.credential_model, agents.credential_model) AS credential_model, \
@@ -469,14 +545,11 @@ fn active_run_sql(key_columns: &str, which_key: &str) -> String {
          CASE WHEN agents.approval_ttl_seconds < workspaces.approval_ttl_seconds \
            THEN agents.approval_ttl_seconds ELSE workspaces.approval_ttl_seconds END AS approval_ttl_seconds, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM run_allowances WHERE run_allowances.run_id = runs.id) \
-           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances \
+           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances, runs.interactive \
          FROM runs JOIN agents ON agents.id = runs.agent_id \
          JOIN workspaces ON workspaces.id = runs.workspace_id \
-         JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
-           AND runtime_keys.workspace_id = runs.workspace_id AND {live} \
-         WHERE runs.id = $1 AND {which_key}",
+         {join} WHERE runs.id = $1 AND {condition}{live_key}",
         entitled = run_entitled_sql("runs", "agents"),
-        live = live_key_sql("runtime_keys", "agents"),
     )
 }
 
@@ -513,19 +586,19 @@ pub(crate) fn not_entitled_reason(started_by_user: bool) -> &'static str {
     }
 }
 
-/// An event of a run, done by the agent's key on behalf of whoever started it.
+/// An event of a run, done by its runner on behalf of whoever started it.
 pub(crate) fn run_event(
     kind: &'static str,
-    key: &AgentKey,
+    runner: &Runner,
     run: &ActiveRun,
     data: Value,
 ) -> NewEvent {
     NewEvent {
         kind,
         workspace_id: WorkspaceId::from_string(run.workspace_id.clone()),
-        agent_id: Some(key.agent_id.clone()),
+        agent_id: Some(AgentId::from_string(run.agent_id.clone())),
         run_id: Some(run.id.clone()),
-        actor: Some(key.actor()),
+        actor: Some(runner.actor()),
         on_behalf_of: run.started_by.clone(),
         data,
     }

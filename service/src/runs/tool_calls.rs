@@ -8,18 +8,19 @@
 
 use std::time::Duration;
 
-use bosun_policy::{Action, Decision, Reason, Risk};
+use bosun_policy::{Action, Decision, Reason, Request, Risk};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::decision_log::{NewApproval, NewToolCall, Recorded};
 use super::input;
-use super::{ActiveRun, AgentKey, run_event};
+use super::{ActiveRun, Runner, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
-use crate::ids::{ApprovalId, RunId, ToolCallId};
+use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
+use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::{Bosun, Error, Result, validate};
 
 /// What an agent asks to do.
@@ -32,6 +33,19 @@ pub struct ToolCallRequest {
     pub idempotency_key: Option<String>,
     /// Where relative paths start.
     pub working_dir: Option<String>,
+    /// A client's own call (a Claude Code tool), adapted to `tool`: judged
+    /// as its integration says, kept as the client named it with the
+    /// whole `input` (not checked against `tool`'s schema).
+    pub client: Option<ClientCall>,
+}
+
+/// A tool call as a client integration adapted it.
+#[derive(Clone, Debug)]
+pub struct ClientCall {
+    /// The tool as the client named it (Claude Code's `Bash`).
+    pub tool: String,
+    /// How it is judged.
+    pub judged: Judged,
 }
 
 /// Where a tool call stands, as the agent is told.
@@ -53,6 +67,11 @@ pub struct ToolCallState {
     /// The reviewer's message, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The rule that decided, as it read then (its tool, action, pattern
+    /// and note), for an answer that names it; null when no rule did or
+    /// the call was read back rather than decided now.
+    #[serde(skip)]
+    pub rule: Value,
 }
 
 /// What a tool call produced.
@@ -97,6 +116,7 @@ impl ToolCallRow {
                 .as_ref()
                 .is_some_and(|edited| *edited != self.input),
             message: self.message.clone(),
+            rule: Value::Null,
         }
     }
 }
@@ -108,12 +128,12 @@ impl Bosun {
     /// Decides a tool call of a running run and records it.
     pub async fn request_tool_call(
         &self,
-        key: &AgentKey,
+        runner: &Runner,
         run: &RunId,
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
-        let active = self.active_run(key, run).await?;
-        self.decide_and_record(key, &active, run, request).await
+        let active = self.active_run(runner, run).await?;
+        self.decide_and_record(runner, &active, run, request).await
     }
 
     /// [`Bosun::request_tool_call`] for a runtime key as presented, checked
@@ -127,18 +147,26 @@ impl Bosun {
         let (key, active) = self
             .active_run_for_presented_key(presented_key, run)
             .await?;
-        self.decide_and_record(&key, &active, run, request).await
+        self.decide_and_record(&Runner::Key(key), &active, run, request)
+            .await
     }
 
     async fn decide_and_record(
         &self,
-        key: &AgentKey,
+        runner: &Runner,
         active: &ActiveRun,
         run: &RunId,
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
         validate::identifier("tool", &request.tool)?;
-        input::check(self, &key.workspace_id, &request.tool, &request.input).await?;
+        let workspace = WorkspaceId::from_string(active.workspace_id.clone());
+        match &request.client {
+            None => input::check(self, &workspace, &request.tool, &request.input).await?,
+            Some(client) => {
+                validate::text("tool_name", &client.tool, 200)?;
+                input::check_client(&request.input)?;
+            }
+        }
         if let Some(dir) = &request.working_dir {
             validate::text("working_dir", dir, 4096)?;
         }
@@ -148,7 +176,7 @@ impl Bosun {
                 return Ok(existing.state());
             }
         }
-        let (decision, rule, allowance) = self.decide(key, active, &request).await;
+        let (decision, rule, allowance) = self.decide(active, &request).await;
         // Decided on the input as sent; kept only redacted, and so is what
         // the decision quotes of it (a command's words).
         let issued = self.issued_values(run).await?;
@@ -170,33 +198,40 @@ impl Bosun {
             crate::redact::redact_issued(quoted, &issued);
         }
 
-        let requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
-                                "working_dir": request.working_dir });
+        let client_tool = request.client.as_ref().map(|client| client.tool.clone());
+        let mut requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
+                                    "working_dir": request.working_dir });
+        if let Some(client_tool) = &client_tool {
+            requested["client_tool"] = json!(client_tool);
+        }
         let mut decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
                               "risk": risk, "commands": commands });
         if let Some(allowance) = allowance {
             decided["run_allowance"] = allowance;
         }
         let mut events = vec![
-            run_event("tool_call.requested", key, active, requested),
-            run_event("policy.decision", key, active, decided),
+            run_event("tool_call.requested", runner, active, requested),
+            run_event("policy.decision", runner, active, decided),
         ];
         let approval_request = approval.as_ref().map(|approval| {
             let expires_at =
                 to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
             let data = json!({ "approval_id": approval, "tool_call_id": id, "tool": request.tool,
                         "expires_at": expires_at });
-            events.push(run_event("approval.requested", key, active, data));
+            events.push(run_event("approval.requested", runner, active, data));
             NewApproval {
                 id: approval.to_string(),
-                workspace_id: key.workspace_id.clone(),
-                agent_id: key.agent_id.to_string(),
+                workspace_id: workspace.clone(),
+                agent_id: active.agent_id.clone(),
                 expires_at,
             }
         });
         let call = NewToolCall {
             id: id.to_string(),
-            key_id: key.key_id.to_string(),
+            key_id: match runner {
+                Runner::Key(key) => Some(key.key_id.to_string()),
+                Runner::Starter(_) => None,
+            },
             run_id: run.to_string(),
             tool: request.tool,
             // The trace's event holds the kept input exactly; the row, which
@@ -205,6 +240,7 @@ impl Bosun {
             input: kept_text,
             input_json: kept_json,
             working_dir: request.working_dir,
+            client_tool,
             idempotency_key: request.idempotency_key.clone(),
             decision: decision.action.as_str(),
             outcome,
@@ -227,6 +263,7 @@ impl Bosun {
                 input: kept,
                 edited: false,
                 message: None,
+                rule,
             }),
             Recorded::DuplicateIdempotencyKey => {
                 // A concurrent retry with the same idempotency key won.
@@ -246,7 +283,7 @@ impl Bosun {
     /// allowed before is refused rather than answered `allow` again.
     pub async fn wait_tool_call(
         &self,
-        key: &AgentKey,
+        runner: &Runner,
         id: &ToolCallId,
         wait: Duration,
     ) -> Result<ToolCallState> {
@@ -255,9 +292,9 @@ impl Bosun {
         let mut subscription = self.notifier().subscribe();
         loop {
             self.settle_if_due(id).await?;
-            let row = self.call_of_key(key, id).await?;
+            let row = self.call_of_runner(runner, id).await?;
             if row.outcome.as_deref() == Some("allow") {
-                self.run_of_key(key, &RunId::from_string(row.run_id.clone()))
+                self.run_of_runner(runner, &RunId::from_string(row.run_id.clone()))
                     .await?
                     .check_entitled()?;
             }
@@ -270,13 +307,13 @@ impl Bosun {
     /// Records what a call produced; once.
     pub async fn report_tool_result(
         &self,
-        key: &AgentKey,
+        runner: &Runner,
         id: &ToolCallId,
         result: ToolResult,
     ) -> Result<()> {
-        let row = self.call_of_key(key, id).await?;
+        let row = self.call_of_runner(runner, id).await?;
         let run_row = self
-            .running_run(key, &RunId::from_string(row.run_id.clone()))
+            .running_run(runner, &RunId::from_string(row.run_id.clone()))
             .await?;
         run_row.check_entitled()?;
         if row.outcome.as_deref() != Some("allow") {
@@ -339,7 +376,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            run_event("tool_call.result", key, &run_row, data),
+            run_event("tool_call.result", runner, &run_row, data),
         )
         .await?;
         tx.commit().await?;
@@ -351,7 +388,6 @@ impl Bosun {
     /// any error is a denial.
     async fn decide(
         &self,
-        key: &AgentKey,
         run: &ActiveRun,
         request: &ToolCallRequest,
     ) -> (Decision, Value, Option<Value>) {
@@ -386,24 +422,63 @@ impl Bosun {
         let versions = (run.agent_policy_version, run.workspace_policy_version);
         let policy = self
             .policy_at(
-                &key.workspace_id,
-                &key.agent_id,
+                &WorkspaceId::from_string(run.workspace_id.clone()),
+                &AgentId::from_string(run.agent_id.clone()),
                 versions,
                 &run.execution_mode,
             )
             .await;
         match policy {
             Ok(policy) => {
-                let (decision, allowance) = self
-                    .decide_in_run(
-                        run,
-                        &policy.compiled,
-                        &tools,
-                        &request.tool,
-                        &request.input,
-                        request.working_dir.as_deref(),
-                    )
-                    .await;
+                let working_dir = request.working_dir.as_deref();
+                let compiled = &policy.compiled;
+                let (decision, allowance) = match &request.client {
+                    None => {
+                        self.decide_in_run(
+                            run,
+                            compiled,
+                            &tools,
+                            &request.tool,
+                            &request.input,
+                            working_dir,
+                        )
+                        .await
+                    }
+                    Some(client) => match &client.judged {
+                        // A string input is its own subject.
+                        Judged::Subject { tool, subject } => {
+                            let subject = Value::String(subject.clone());
+                            self.decide_in_run(run, compiled, &tools, tool, &subject, working_dir)
+                                .await
+                        }
+                        Judged::Own { tool } => {
+                            let (mut decision, allowance) = self
+                                .decide_in_run(
+                                    run,
+                                    compiled,
+                                    &tools,
+                                    tool,
+                                    &request.input,
+                                    working_dir,
+                                )
+                                .await;
+                            if !tools.contains(tool) {
+                                decision.reason = Reason::InvalidInput {
+                                    message: not_given_reason(&client.tool, tool),
+                                };
+                            }
+                            (decision, allowance)
+                        }
+                        Judged::Internal { tool } => {
+                            let text = request.input.to_string();
+                            let query = Request::new(tool, &text);
+                            (compiled.decide_client_internal(&query), None)
+                        }
+                        Judged::Refused { reason } => {
+                            return deny(reason.clone(), "the call cannot be judged");
+                        }
+                    },
+                };
                 let rule = policy.rule_snapshot(&decision.reason);
                 (decision, rule, allowance)
             }
@@ -417,6 +492,18 @@ impl Bosun {
         }
     }
 
+    /// The call of a run recorded under an idempotency key, if any.
+    pub(crate) async fn tool_call_by_idempotency_key(
+        &self,
+        run: &RunId,
+        key: &str,
+    ) -> Result<Option<ToolCallId>> {
+        Ok(self
+            .call_by_idempotency_key(run, key)
+            .await?
+            .map(|row| ToolCallId::from_string(row.id)))
+    }
+
     async fn call_by_idempotency_key(&self, run: &RunId, key: &str) -> Result<Option<ToolCallRow>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM tool_calls WHERE run_id = $1 AND idempotency_key = $2"
@@ -427,15 +514,29 @@ impl Bosun {
         .await?)
     }
 
-    async fn call_of_key(&self, key: &AgentKey, id: &ToolCallId) -> Result<ToolCallRow> {
+    /// A tool call of a run the runner may act on (see
+    /// [`Bosun::run_of_runner`]); not found otherwise.
+    async fn call_of_runner(&self, runner: &Runner, id: &ToolCallId) -> Result<ToolCallRow> {
+        let (whose, owner, workspace) = match runner {
+            Runner::Key(key) => (
+                "runs.agent_id = $2 AND runs.interactive = 0",
+                key.agent_id.as_str(),
+                &key.workspace_id,
+            ),
+            Runner::Starter(principal) => (
+                "runs.started_by = $2 AND runs.interactive = 1",
+                principal.user_id.as_str(),
+                &principal.workspace_id,
+            ),
+        };
         let row: Option<ToolCallRow> = sqlx::query_as(&format!(
             "SELECT tool_calls.{} FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
-             WHERE tool_calls.id = $1 AND runs.agent_id = $2 AND runs.workspace_id = $3",
+             WHERE tool_calls.id = $1 AND {whose} AND runs.workspace_id = $3",
             COLUMNS.replace(", ", ", tool_calls.")
         ))
         .bind(id.as_str())
-        .bind(key.agent_id.as_str())
-        .bind(key.workspace_id.as_str())
+        .bind(owner)
+        .bind(workspace.as_str())
         .fetch_optional(self.db().pool())
         .await?;
         row.ok_or(Error::NotFound("tool call"))

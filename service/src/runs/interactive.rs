@@ -1,0 +1,124 @@
+//! Interactive runs: a person's own agent (a coding agent on their machine,
+//! an MCP client, a script) runs under that person's token instead of a
+//! worker claiming the run. The run is `running` from the start, never
+//! queued, and known by the agent's own id for it (`external_id`, such as
+//! a session id): while it is open, starting it again answers the same
+//! run, so an agent that cannot keep state between calls (a hook) can
+//! start it at every call. Its runtime calls are the starter's alone (see
+//! [`super::Runner`]).
+
+use serde_json::{Value, json};
+
+use super::{MAX_INPUT_BYTES, RUN_COLUMNS, Run, RunRow, agent_runs_topic};
+use crate::agents::{Capability, CredentialModel};
+use crate::clock::to_millis;
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, RunId};
+use crate::notify::Notifier;
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// The longest external id taken.
+pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
+
+impl Bosun {
+    /// Starts an interactive run of `agent` for the principal, or answers
+    /// the one they have open under the same `external_id`; the flag says
+    /// whether it is new. The principal needs at least run access (a
+    /// stranger is told the agent does not exist), as for any run.
+    pub async fn start_interactive_run(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        external_id: &str,
+        input: Value,
+    ) -> Result<(Run, bool)> {
+        let external_id = validate::label("external_id", external_id, MAX_EXTERNAL_ID_CHARS)?;
+        if input.to_string().len() > MAX_INPUT_BYTES {
+            return Err(Error::invalid("input", "must be at most 256 KiB of JSON"));
+        }
+        let view = self.agent_for(principal, agent, Capability::Run).await?;
+        let model = view.agent.credential_model;
+        if model == CredentialModel::User {
+            self.check_connections_for_run(principal, agent).await?;
+        }
+        if let Some(open) = self
+            .open_interactive_run(principal, agent, &external_id)
+            .await?
+        {
+            return Ok((open, false));
+        }
+        let now = self.now();
+        let id = RunId::generate();
+        let started_by = principal.user_id.to_string();
+        let mut tx = self.db().begin_write().await?;
+        // A concurrent start of the same run may have committed since the
+        // read above: the unique index on open interactive runs lets only
+        // one insert through, and the other answers the run that did.
+        let inserted = sqlx::query(
+            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, credential_model, \
+             interactive, external_id, created_at, claimed_at) \
+             VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, $7, $8, $8)",
+        )
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .bind(agent.as_str())
+        .bind(input.to_string())
+        .bind(&started_by)
+        .bind(validate::name_of(&model))
+        .bind(&external_id)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                drop(tx);
+                return self
+                    .open_interactive_run(principal, agent, &external_id)
+                    .await?
+                    .map(|open| (open, false))
+                    .ok_or_else(|| Error::Conflict {
+                        code: "conflict",
+                        message: "a concurrent change got there first; try again".into(),
+                    });
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let event = NewEvent {
+            kind: "run.started",
+            workspace_id: principal.workspace_id.clone(),
+            agent_id: Some(agent.clone()),
+            run_id: Some(id.to_string()),
+            actor: Some(started_by.clone()),
+            on_behalf_of: Some(started_by.clone()),
+            data: json!({ "input": input, "credential_model": model, "started_by": started_by,
+                          "started_by_key": null, "interactive": true, "external_id": external_id }),
+        };
+        events::append(&mut tx, now, event).await?;
+        let topic = agent_runs_topic(agent);
+        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.commit().await?;
+        self.notifier().local(&topic);
+        Ok((self.run_record(&principal.workspace_id, &id).await?, true))
+    }
+
+    /// The principal's open interactive run of `agent` under `external_id`.
+    async fn open_interactive_run(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        external_id: &str,
+    ) -> Result<Option<Run>> {
+        let row: Option<RunRow> = sqlx::query_as(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE agent_id = $1 AND started_by = $2 AND external_id = $3 \
+             AND interactive = 1 AND status = 'running' AND workspace_id = $4"
+        ))
+        .bind(agent.as_str())
+        .bind(principal.user_id.as_str())
+        .bind(external_id)
+        .bind(principal.workspace_id.as_str())
+        .fetch_optional(self.db().pool())
+        .await?;
+        row.as_ref().map(RunRow::run).transpose()
+    }
+}
