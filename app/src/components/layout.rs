@@ -125,3 +125,23 @@ pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn
         </Suspense>
     }
 }
+
+/// What someone who is not an admin sees in place of a page (or part of
+/// one) that only admins use: what it is for, and whom to ask, rather than
+/// forms that would be refused.
+#[component]
+pub fn AdminsManage(
+    /// What the page is for, as a sentence.
+    what: &'static str,
+    /// Whom to ask, and what one can do oneself instead.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <section class="card admins-manage" data-testid="admins-manage">
+            <p>{what}</p>
+            <p>"Only the workspace's admins change this. If something here should change, ask one of them."</p>
+            {children.map(|children| children())}
+        </section>
+    }
+}

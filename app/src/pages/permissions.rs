@@ -17,6 +17,7 @@ use crate::api::rules::{
 };
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::layout::{AdminsManage, AdminsOnly};
 use crate::components::rules::{DeletedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
@@ -145,6 +146,11 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Title text="Security" />
         <h1>"Security"</h1>
+        <AdminsOnly fallback=|| view! {
+            <AdminsManage what="Security holds the workspace's guardrails: the enforced rules checked before every agent's own, the workspace rules checked after them, the mode new agents start in, and how long approval requests wait.">
+                <p>"An agent's own rules are on its Permissions page, for those who may edit it."</p>
+            </AdminsManage>
+        }>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
@@ -153,6 +159,7 @@ pub fn SecurityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        </AdminsOnly>
     }
 }
 
