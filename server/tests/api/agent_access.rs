@@ -443,6 +443,9 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/create",
     "fn tokens/revoke",
     "GET /api/v1/me",
+    // The workspace's default mode, for the new agent form: any member;
+    // tested in agents.rs.
+    "fn agents/default_mode",
     // Passwords (one's own, an admin's reset, one-time links): tested in
     // passwords.rs.
     "fn me/password",
