@@ -18,7 +18,7 @@ use crate::api::rules::{
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly};
-use crate::components::rules::{DeletedRule, RuleList, RulesContext};
+use crate::components::rules::{DeletedRule, MovedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
 #[component]
@@ -27,6 +27,7 @@ pub fn AgentPermissionsPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let changed = RwSignal::new(0_usize);
     let deleted = RwSignal::new(None::<DeletedRule>);
+    MovedRule::provide();
     let policy = Resource::new(move || (id(), changed.get()), |(id, _)| agent_policy(id));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -138,6 +139,7 @@ fn AgentPermissions(
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0_usize);
     let deleted = RwSignal::new(None::<DeletedRule>);
+    MovedRule::provide();
     let set_mode = ServerAction::<SetDefaultMode>::new();
     let policy = Resource::new(
         move || (changed.get(), set_mode.version().get()),
