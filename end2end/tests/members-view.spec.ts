@@ -14,7 +14,7 @@ test("a member sees what the admins' pages are for, without their forms or an er
   await expect(page.getByText("Workspace settings are managed by its admins.")).toBeVisible();
   await expect(errors).toHaveCount(0);
 
-  await page.goto("/settings/integrations");
+  expect((await page.goto("/settings/integrations"))!.status()).toBe(200);
   await hydrated(page);
   const integrations = page.getByTestId("admins-manage");
   await expect(integrations).toContainText("OAuth providers people connect their own accounts at");
@@ -25,14 +25,14 @@ test("a member sees what the admins' pages are for, without their forms or an er
   await expect(page.locator("main input, main select, main textarea")).toHaveCount(0);
   await expect(errors).toHaveCount(0);
 
-  await page.goto("/settings/security");
+  expect((await page.goto("/settings/security"))!.status()).toBe(200);
   await hydrated(page);
   await expect(page.getByTestId("admins-manage")).toContainText("the enforced rules checked before every agent's own");
   await expect(page.getByRole("heading", { name: "Enforced rules" })).toHaveCount(0);
   await expect(page.locator("main form")).toHaveCount(0);
   await expect(errors).toHaveCount(0);
 
-  await page.goto("/settings/members");
+  expect((await page.goto("/settings/members"))!.status()).toBe(200);
   await hydrated(page);
   await expect(page.getByTestId("admins-manage")).toContainText("Members are the people of this workspace");
   await expect(page.getByRole("heading", { name: "Add a member" })).toHaveCount(0);

@@ -107,6 +107,21 @@ fn login_path(here: &str) -> String {
     }
 }
 
+/// For a resource only admins may read: the server function's answer for
+/// an admin, and an empty value, without asking the server, for anyone
+/// else, who sees the page's explanation instead (see [`AdminsOnly`]). So
+/// a member's page is rendered, not answered 403 by a refused call made
+/// while rendering it.
+pub async fn for_admins<T: Default>(
+    fetch: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    if SignedInUser::get().await.is_some_and(|me| me.is_admin) {
+        fetch.await
+    } else {
+        Ok(T::default())
+    }
+}
+
 /// Its children for admins, `fallback` for everyone else.
 #[component]
 pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn) -> impl IntoView {

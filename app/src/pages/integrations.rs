@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::{AdminsManage, AdminsOnly};
+use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::notifications::WebhooksSection;
 
 #[component]
@@ -15,7 +15,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteProvider>::new();
     let providers = Resource::new(
         move || (save.version().get(), delete.version().get()),
-        |_| list_providers(),
+        |_| for_admins(list_providers()),
     );
     // The provider being changed; `None` while adding one.
     let editing = RwSignal::new(None::<ProviderView>);

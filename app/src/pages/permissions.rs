@@ -17,7 +17,7 @@ use crate::api::rules::{
 };
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::{AdminsManage, AdminsOnly};
+use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::rules::{DeletedRule, MovedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
@@ -143,7 +143,7 @@ pub fn SecurityPage() -> impl IntoView {
     let set_mode = ServerAction::<SetDefaultMode>::new();
     let policy = Resource::new(
         move || (changed.get(), set_mode.version().get()),
-        |_| workspace_policy(),
+        |_| for_admins(workspace_policy()),
     );
     view! {
         <Title text="Security" />
