@@ -450,8 +450,14 @@ fn EndedNotice(
                 None => view! { <p>"This request is no longer waiting…"</p> }.into_any(),
                 Some(Ok(outcome)) => view! {
                     <p><strong>{outcome.headline()}</strong></p>
-                    {outcome.message.clone().map(|text| view! {
-                        <p>"Their message: " <q>{text}</q></p>
+                    {outcome.message.clone().map(|text| {
+                        // A reviewer's message to the agent, or why the request was closed.
+                        let label = if matches!(outcome.status.as_str(), "approved" | "denied") {
+                            "Their message: "
+                        } else {
+                            "Why: "
+                        };
+                        view! { <p>{label} <q>{text}</q></p> }
                     })}
                 }.into_any(),
                 Some(Err(_)) => view! {
