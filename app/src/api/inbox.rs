@@ -218,6 +218,59 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
     Ok(())
 }
 
+/// Where a request stands now: what the inbox shows on a card whose
+/// request someone else decided while this reviewer was on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeView {
+    /// `pending`, `approved`, `denied`, `expired`, `withdrawn` or `cancelled`.
+    pub status: String,
+    /// The decider's name.
+    pub decided_by: Option<String>,
+    /// `allow_once`, `always_allow`, `allow_for_run`, `edit` or `deny`.
+    pub decision: Option<String>,
+    /// The decider's message to the agent, or why the request was closed.
+    pub message: Option<String>,
+}
+
+impl OutcomeView {
+    /// "Decided by Ann: approved (allowed once)", "Expired before anyone
+    /// decided it", …
+    pub fn headline(&self) -> String {
+        let how = match self.decision.as_deref() {
+            Some("allow_once") => " (allowed once)",
+            Some("allow_for_run") => " (allowed for the rest of the run)",
+            Some("always_allow") => " (always allowed: a rule was added)",
+            Some("edit") => " (with an edited input)",
+            _ => "",
+        };
+        let who = self.decided_by.as_deref().unwrap_or("another reviewer");
+        match self.status.as_str() {
+            "approved" | "denied" => format!("Decided by {who}: {}{how}", self.status),
+            "expired" => "Expired before anyone decided it: the agent was told no".to_owned(),
+            "withdrawn" => "Withdrawn: its run may no longer go on".to_owned(),
+            "cancelled" => "Cancelled with its run".to_owned(),
+            _ => "Still waiting, but no longer in your inbox".to_owned(),
+        }
+    }
+}
+
+/// Where a request the reviewer may decide stands now, with its decider.
+#[server(prefix = "/fn", endpoint = "inbox/outcome")]
+pub async fn approval_outcome(approval_id: String) -> Result<OutcomeView, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::ids::ApprovalId;
+
+    let outcome = bosun()?
+        .approval_outcome(&principal().await?, &ApprovalId::from_string(approval_id))
+        .await?;
+    Ok(OutcomeView {
+        status: outcome.approval.status,
+        decided_by: outcome.decided_by_name,
+        decision: outcome.approval.decision,
+        message: outcome.approval.message,
+    })
+}
+
 /// The rule "Always allow" would add for a request: the engine's narrowest
 /// suggestion when `pattern` is `None`, else the reviewer's pattern.
 #[server(prefix = "/fn", endpoint = "inbox/always-allow")]

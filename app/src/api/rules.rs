@@ -36,7 +36,8 @@ pub struct AgentPolicyView {
 }
 
 /// The workspace's own lists and default mode, for Settings → Security.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// (Empty by default: what the page holds for someone who is not an admin.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspacePolicyView {
     pub enforced: Vec<RuleView>,
     pub workspace: Vec<RuleView>,

@@ -18,6 +18,10 @@ pub fn AgentEditor(
     /// agent, whose runs would start acting as someone else).
     #[prop(optional)]
     confirm_model_change: bool,
+    /// The workspace's default mode, named in the mode's choices (for a new
+    /// agent, which starts in it).
+    #[prop(optional, into)]
+    default_mode: Option<String>,
 ) -> impl IntoView {
     let saved_model = initial.credential_model.clone();
     let name = RwSignal::new(initial.name);
@@ -100,10 +104,17 @@ pub fn AgentEditor(
                 <select name="execution_mode" on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
                     {EXECUTION_MODES
                         .into_iter()
-                        .map(|(key, label, _)| view! { <option value=key>{label}</option> })
+                        .map(|(key, label, _)| {
+                            let label = if default_mode.as_deref() == Some(key) {
+                                format!("{label} (the workspace's default)")
+                            } else {
+                                label.to_owned()
+                            };
+                            view! { <option value=key>{label}</option> }
+                        })
                         .collect_view()}
                 </select>
-                <span class="hint">
+                <span class="hint" data-testid="mode-hint">
                     {move || {
                         EXECUTION_MODES
                             .iter()
@@ -113,6 +124,16 @@ pub fn AgentEditor(
                     }}
                 </span>
             </label>
+            <details class="hint">
+                <summary>"What each mode means"</summary>
+                <dl class="modes">
+                    {EXECUTION_MODES
+                        .into_iter()
+                        .map(|(_, label, help)| view! { <dt>{label}</dt> <dd>{help}</dd> })
+                        .collect_view()}
+                </dl>
+                <p>"Rules (the workspace's and the agent's own) decide before the mode does."</p>
+            </details>
             <fieldset>
                 <legend>"How it authenticates"</legend>
                 {CREDENTIAL_MODELS

@@ -133,6 +133,21 @@ fn login_path(here: &str) -> String {
     }
 }
 
+/// For a resource only admins may read: the server function's answer for
+/// an admin, and an empty value, without asking the server, for anyone
+/// else, who sees the page's explanation instead (see [`AdminsOnly`]). So
+/// a member's page is rendered, not answered 403 by a refused call made
+/// while rendering it.
+pub async fn for_admins<T: Default>(
+    fetch: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    if SignedInUser::get().await.is_some_and(|me| me.is_admin) {
+        fetch.await
+    } else {
+        Ok(T::default())
+    }
+}
+
 /// Its children for admins, `fallback` for everyone else.
 #[component]
 pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn) -> impl IntoView {
@@ -149,5 +164,25 @@ pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn
                 })
             }}
         </Suspense>
+    }
+}
+
+/// What someone who is not an admin sees in place of a page (or part of
+/// one) that only admins use: what it is for, and whom to ask, rather than
+/// forms that would be refused.
+#[component]
+pub fn AdminsManage(
+    /// What the page is for, as a sentence.
+    what: &'static str,
+    /// Whom to ask, and what one can do oneself instead.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <section class="card admins-manage" data-testid="admins-manage">
+            <p>{what}</p>
+            <p>"Only the workspace's admins change this. If something here should change, ask one of them."</p>
+            {children.map(|children| children())}
+        </section>
     }
 }

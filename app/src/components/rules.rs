@@ -32,6 +32,71 @@ pub struct RulesContext {
     pub deleted: RwSignal<Option<DeletedRule>>,
 }
 
+/// The rule moved last with its ↑ or ↓ button, kept by the page so that,
+/// once the lists have reloaded in their new order, the focus goes back to
+/// the same button of the same rule and the next key press moves it again.
+#[derive(Clone, Copy)]
+pub struct MovedRule(RwSignal<Option<(String, Direction)>>);
+
+/// Which way a rule was moved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl MovedRule {
+    /// Gives the page's rule lists a place to remember the moved rule.
+    pub fn provide() {
+        provide_context(Self(RwSignal::new(None)));
+    }
+
+    /// Focuses the moved rule's button, if the rule is in `ids` (the list
+    /// just rendered), once it is in the page. The other button when that
+    /// one is disabled (the rule reached the top or the bottom).
+    fn refocus(self, ids: &[String]) {
+        let Some((id, direction)) = self.0.get_untracked() else {
+            return;
+        };
+        if !ids.contains(&id) {
+            return;
+        }
+        self.0.set(None);
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(move || {
+            use wasm_bindgen::JsCast;
+            let Ok(Some(row)) = document().query_selector_all("li.rule").map(|rows| {
+                (0..rows.length())
+                    .filter_map(|i| rows.item(i))
+                    .filter_map(|row| row.dyn_into::<web_sys::Element>().ok())
+                    .find(|row| row.get_attribute("data-rule-id").as_deref() == Some(&id))
+            }) else {
+                return;
+            };
+            let (wanted, other) = match direction {
+                Direction::Up => ("button.move-up", "button.move-down"),
+                Direction::Down => ("button.move-down", "button.move-up"),
+            };
+            let enabled = |selector: &str| {
+                row.query_selector(selector)
+                    .ok()
+                    .flatten()
+                    .and_then(|button| button.dyn_into::<web_sys::HtmlButtonElement>().ok())
+                    .filter(|button| !button.disabled())
+            };
+            if let Some(button) = enabled(wanted).or_else(|| enabled(other)) {
+                let _ = button.focus();
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, direction);
+    }
+
+    fn remember(self, id: String, direction: Direction) {
+        self.0.set(Some((id, direction)));
+    }
+}
+
 /// A deleted rule, as Undo needs it: its list, what it said, and the
 /// list's order when it went (its own id included).
 #[derive(Clone, Debug)]
@@ -121,6 +186,10 @@ pub fn RuleList(
         });
     }
     let order: Vec<String> = rules.iter().map(|rule| rule.id.clone()).collect();
+    let moved = use_context::<MovedRule>();
+    if let Some(moved) = moved {
+        moved.refocus(&order);
+    }
     let order = StoredValue::new(order);
     let dragging = RwSignal::new(None::<usize>);
     let move_rule = {
@@ -158,6 +227,12 @@ pub fn RuleList(
             };
             let controls = editable.then(|| {
                 let (up, down) = (move_rule.clone(), move_rule.clone());
+                let (up_id, down_id) = (id.clone(), id.clone());
+                let remember = move |id: String, direction| {
+                    if let Some(moved) = moved {
+                        moved.remember(id, direction);
+                    }
+                };
                 let (edit_id, delete_id) = (id.clone(), id.clone());
                 let delete_list = list.clone();
                 let deleted_rule = rule.clone();
@@ -169,10 +244,12 @@ pub fn RuleList(
                 };
                 view! {
                     <div class="rule-controls">
-                        <button type="button" class="secondary" disabled=index == 0
-                            aria-label=format!("Move rule {} up", index + 1) on:click=move |_| up(index, index.saturating_sub(1))>"↑"</button>
-                        <button type="button" class="secondary" disabled=index + 1 == count
-                            aria-label=format!("Move rule {} down", index + 1) on:click=move |_| down(index, index + 1)>"↓"</button>
+                        <button type="button" class="secondary move-up" disabled=index == 0
+                            aria-label=format!("Move rule {} up", index + 1)
+                            on:click=move |_| { remember(up_id.clone(), Direction::Up); up(index, index.saturating_sub(1)) }>"↑"</button>
+                        <button type="button" class="secondary move-down" disabled=index + 1 == count
+                            aria-label=format!("Move rule {} down", index + 1)
+                            on:click=move |_| { remember(down_id.clone(), Direction::Down); down(index, index + 1) }>"↓"</button>
                         <button type="button" class="secondary" on:click=move |_| editing.set(Some(edit_id.clone()))>"Edit"</button>
                         <ConfirmButton
                             label="Delete"

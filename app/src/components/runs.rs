@@ -12,6 +12,10 @@ use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{ClientOnly, InboxChanges, changes_of};
 
+/// What a run's input may look like, shown beside the field.
+const RUN_INPUT_EXAMPLE: &str =
+    r#"{"task": "Summarize the open issues labelled bug", "repository": "acme/api"}"#;
+
 #[component]
 pub fn RunsPanel(agent_id: String) -> impl IntoView {
     let start = ServerAction::<StartRun>::new();
@@ -24,7 +28,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
         let (agent_id, _, _) = (agent.get_value(), start.version().get(), changed.get());
         list_runs(agent_id)
     });
-    let input = RwSignal::new(String::from("{}"));
+    let input = RwSignal::new(String::new());
     view! {
         <section class="card" aria-label="Runs">
             <h2>"Runs"</h2>
@@ -32,7 +36,15 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                 event.prevent_default();
                 start.dispatch(StartRun { agent_id: agent.get_value(), input: input.get_untracked() });
             }>
-                <label>"Input (JSON)" <textarea class="mono" rows="4" bind:value=input></textarea></label>
+                <label>
+                    "Input (JSON)"
+                    <textarea class="mono" rows="4" bind:value=input aria-describedby="run-input-hint"
+                        placeholder=RUN_INPUT_EXAMPLE></textarea>
+                </label>
+                <p class="hint" id="run-input-hint">
+                    "What this run should work on, as a JSON value: the worker that claims the run receives it with the agent's definition. Leave it empty to start with "
+                    <code>"{}"</code> ". For example: " <code>{RUN_INPUT_EXAMPLE}</code>
+                </p>
                 <div><button type="submit">"Start run"</button></div>
             </form>
             <ActionError result=start.value() />

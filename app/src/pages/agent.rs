@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::agents::{
-    AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent,
+    AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, default_mode,
+    get_agent,
 };
 use crate::api::tools::list_tools;
 use crate::components::agent_form::AgentEditor;
@@ -23,6 +24,7 @@ use crate::components::sharing::SharingPanel;
 #[component]
 pub fn NewAgentPage() -> impl IntoView {
     let tools = Resource::new(|| (), |_| list_tools());
+    let workspace_mode = Resource::new(|| (), |_| default_mode());
     let create = ServerAction::<CreateAgent>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -39,14 +41,16 @@ pub fn NewAgentPage() -> impl IntoView {
         <h1>"New agent"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
-                let initial = initial.clone();
+                let mut initial = initial.clone();
                 Suspend::new(async move {
-                    match tools.await {
-                        Ok(tools) => {
+                    match (tools.await, workspace_mode.await) {
+                        (Ok(tools), Ok(mode)) => {
+                            initial.execution_mode.clone_from(&mode);
                             view! {
                                 <AgentEditor
                                     initial
                                     tools
+                                    default_mode=mode
                                     submit_label="Create agent"
                                     pending=create.pending()
                                     on_submit=Callback::new(move |form| {
@@ -56,7 +60,7 @@ pub fn NewAgentPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })
             }}

@@ -1,8 +1,16 @@
 //! The approval inbox: every paused tool call the reviewer may decide,
 //! across agents, refreshed by server push, each with its whole input, why
 //! it was asked and a link to its run. Focus a request and press A (allow
-//! once), R (always allow), E (edit) or D (deny). An edit shows the
-//! decision the rules would give the edited call before it is approved.
+//! once), R (always allow), E (edit) or D (deny); J and K move between
+//! requests, Esc closes an open panel and ? lists the shortcuts. An edit
+//! shows the decision the rules would give the edited call before it is
+//! approved.
+//!
+//! The cards are kept across refreshes of the list, so what a reviewer has
+//! typed survives someone else's decision on another request; a refused
+//! decision is told on its own card, with the typed text kept; and a card
+//! whose request someone else decided while its panel was open stays, saying
+//! who decided and how, with the unsent text still there to copy.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,75 +18,235 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::inbox::{
-    AlwaysAllowView, ApprovalView, Decide, ReviewForm, always_allow_preview, pending_approvals,
-    preview_edit,
+    AlwaysAllowView, ApprovalView, Decide, OutcomeView, ReviewForm, always_allow_preview,
+    approval_outcome, pending_approvals, preview_edit,
 };
-use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{InboxChanges, now_ms};
 use crate::components::tool_input::CallInputView;
+use crate::error::AppError;
+
+/// One request on the page and what the reviewer has done on its card.
+/// The signals are reference-counted rather than owned by a component, so
+/// that they outlive the refresh that found the request.
+#[derive(Clone)]
+struct Card {
+    approval: ApprovalView,
+    panel: ArcRwSignal<Panel>,
+    /// The edit as typed (the input at first).
+    edited: ArcRwSignal<String>,
+    /// The message to the agent as typed, for a denial.
+    message: ArcRwSignal<String>,
+    /// Set while this reviewer's own decision is on its way.
+    deciding: ArcRwSignal<bool>,
+    /// Set once the request left the inbox while the card's panel was open:
+    /// `None` inside while its outcome is being fetched.
+    ended: ArcRwSignal<Option<Option<Result<OutcomeView, AppError>>>>,
+}
+
+impl Card {
+    fn new(approval: ApprovalView) -> Self {
+        Self {
+            edited: ArcRwSignal::new(approval.input.clone()),
+            approval,
+            panel: ArcRwSignal::new(Panel::None),
+            message: ArcRwSignal::new(String::new()),
+            deciding: ArcRwSignal::new(false),
+            ended: ArcRwSignal::new(None),
+        }
+    }
+
+    fn id(&self) -> &str {
+        &self.approval.id
+    }
+
+    /// Marks the request as gone from the inbox and fetches how it ended.
+    fn end(&self) {
+        if self.ended.get_untracked().is_some() {
+            return;
+        }
+        self.ended.set(Some(None));
+        let (ended, id) = (self.ended.clone(), self.approval.id.clone());
+        leptos::task::spawn_local(async move {
+            ended.set(Some(Some(approval_outcome(id).await)));
+        });
+    }
+}
+
+/// Brings the page's cards up to date with the pending requests: new ones
+/// are added, and one that left is dropped, unless the reviewer was on it
+/// (a panel open), in which case it stays and says what happened.
+fn merge(cards: RwSignal<Vec<Card>>, pending: Vec<ApprovalView>) {
+    let mut gone = Vec::new();
+    cards.update(|cards| {
+        cards.retain(|card| {
+            let still = pending.iter().any(|a| a.id == card.approval.id);
+            let keep = still
+                || card.deciding.get_untracked()
+                || card.ended.get_untracked().is_some()
+                || card.panel.get_untracked() != Panel::None;
+            if keep && !still && !card.deciding.get_untracked() {
+                gone.push(card.clone());
+            }
+            keep
+        });
+        for approval in pending {
+            if !cards.iter().any(|card| card.approval.id == approval.id) {
+                cards.push(Card::new(approval));
+            }
+        }
+    });
+    for card in gone {
+        card.end();
+    }
+}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let changes = use_context::<InboxChanges>()
         .map(|c| c.0)
         .unwrap_or_else(|| RwSignal::new(0));
-    let decide = ServerAction::<Decide>::new();
-    let approvals = Resource::new(
-        move || (changes.get(), decide.version().get()),
-        |_| pending_approvals(),
-    );
+    // The first list comes with the page; later ones are merged into the
+    // cards on each pushed change, so cards are never rebuilt.
+    let first = Resource::new(|| (), |_| pending_approvals());
+    let cards = RwSignal::new(Vec::<Card>::new());
+    let seeded = StoredValue::new(false);
+    let latest_fetch = StoredValue::new(0_u64);
+    Effect::new(move |previous: Option<()>| {
+        changes.track();
+        if previous.is_none() {
+            return;
+        }
+        let fetch = latest_fetch.get_value() + 1;
+        latest_fetch.set_value(fetch);
+        leptos::task::spawn_local(async move {
+            // Only the latest answer counts: an older one may come last.
+            if let Ok(pending) = pending_approvals().await
+                && latest_fetch.get_value() == fetch
+            {
+                merge(cards, pending);
+            }
+        });
+    });
+    // A card decided here (or dismissed) leaves at once, and focus goes to
+    // the request that takes its place (or the one before, or the empty
+    // inbox).
+    let remove = Callback::new(move |id: String| {
+        let next = dom::neighbour_of(&id);
+        cards.update(|cards| cards.retain(|card| card.id() != id));
+        dom::focus_after_render(next);
+    });
     let agent_filter = RwSignal::new(String::new());
     let risk_filter = RwSignal::new(String::new());
+    let agents = move || {
+        let mut agents: Vec<(String, String)> = cards.with(|cards| {
+            cards
+                .iter()
+                .map(|c| (c.approval.agent_id.clone(), c.approval.agent_name.clone()))
+                .collect()
+        });
+        agents.sort();
+        agents.dedup();
+        agents
+    };
+    let shortcuts = NodeRef::<leptos::html::Dialog>::new();
+    // The card focused when the shortcuts were opened gets focus back.
+    let focused_before = StoredValue::new(None::<String>);
+    let open_shortcuts = move || {
+        focused_before.set_value(dom::focused_card());
+        if let Some(dialog) = shortcuts.get_untracked() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let keys = window_event_listener(leptos::ev::keydown, move |event| {
+        if shortcuts
+            .get_untracked()
+            .is_some_and(|dialog| dialog.open())
+        {
+            return;
+        }
+        if event.key() == "Escape" {
+            // Closes the panel of the card the focus is in, even from its
+            // fields: Esc is no text.
+            if let Some(id) = dom::focused_card()
+                && let Some(card) =
+                    cards.with_untracked(|cards| cards.iter().find(|c| c.id() == id).cloned())
+                && card.panel.get_untracked() != Panel::None
+                && card.ended.get_untracked().is_none()
+            {
+                card.panel.set(Panel::None);
+                dom::focus_card(&id);
+                event.prevent_default();
+            }
+            return;
+        }
+        if keyboard::typing(&event) {
+            return;
+        }
+        match event.key().as_str() {
+            "j" | "J" => dom::move_focus(1),
+            "k" | "K" => dom::move_focus(-1),
+            "?" => open_shortcuts(),
+            _ => return,
+        }
+        event.prevent_default();
+    });
+    on_cleanup(move || keys.remove());
     view! {
         <Title text="Inbox" />
         <h1>"Inbox"</h1>
-        <p class="hint">"Focus a request and press A to allow once, R to always allow, E to edit, D to deny."</p>
-        <ActionError result=decide.value() />
+        <p class="hint">
+            "Focus a request and press A to allow once, R to always allow, E to edit, D to deny; J and K move between requests. "
+            <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_shortcuts()>
+                "All keyboard shortcuts (?)"
+            </button>
+        </p>
+        <ShortcutsDialog dialog=shortcuts focused_before />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match approvals.await {
-                    Ok(list) if list.is_empty() => view! { <NothingWaits /> }.into_any(),
-                    Ok(list) => {
-                        let mut agents: Vec<(String, String)> =
-                            list.iter().map(|a| (a.agent_id.clone(), a.agent_name.clone())).collect();
-                        agents.sort();
-                        agents.dedup();
+                match first.await {
+                    Ok(pending) => {
+                        if !seeded.get_value() {
+                            seeded.set_value(true);
+                            cards.set(pending.into_iter().map(Card::new).collect());
+                            dom::focus_first_card_once_shown();
+                        }
                         view! {
-                            <div class="toolbar">
-                                <label>
-                                    "Agent"
-                                    <select on:change=move |ev| agent_filter.set(event_target_value(&ev)) prop:value=agent_filter>
-                                        <option value="">"All agents"</option>
-                                        {agents.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
-                                    </select>
-                                </label>
-                                <label>
-                                    "Risk"
-                                    <select on:change=move |ev| risk_filter.set(event_target_value(&ev)) prop:value=risk_filter>
-                                        <option value="">"Any risk"</option>
-                                        <option value="dangerous">"Dangerous"</option>
-                                        <option value="unknown">"Unknown"</option>
-                                        <option value="caution">"Caution"</option>
-                                        <option value="safe">"Safe"</option>
-                                    </select>
-                                </label>
-                            </div>
+                            <Show when=move || cards.with(|cards| !cards.is_empty()) fallback=|| view! { <NothingWaits /> }>
+                                <div class="toolbar">
+                                    <label>
+                                        "Agent"
+                                        <select on:change=move |ev| agent_filter.set(event_target_value(&ev)) prop:value=agent_filter>
+                                            <option value="">"All agents"</option>
+                                            {move || agents().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "Risk"
+                                        <select on:change=move |ev| risk_filter.set(event_target_value(&ev)) prop:value=risk_filter>
+                                            <option value="">"Any risk"</option>
+                                            <option value="dangerous">"Dangerous"</option>
+                                            <option value="unknown">"Unknown"</option>
+                                            <option value="caution">"Caution"</option>
+                                            <option value="safe">"Safe"</option>
+                                        </select>
+                                    </label>
+                                </div>
+                            </Show>
                             <ul class="inbox" aria-label="Waiting requests">
-                                {list
-                                    .into_iter()
-                                    .map(|approval| {
-                                        let (agent, risk) = (approval.agent_id.clone(), approval.risk.clone());
+                                <For each=move || cards.get() key=|card| card.approval.id.clone() let:card>
+                                    {
+                                        let (agent, risk) = (card.approval.agent_id.clone(), card.approval.risk.clone());
                                         let shown = move || {
-                                            (agent_filter.with(|f| f.is_empty() || *f == agent))
+                                            agent_filter.with(|f| f.is_empty() || *f == agent)
                                                 && risk_filter.with(|f| f.is_empty() || *f == risk)
                                         };
-                                        view! { <Show when=shown.clone()>{
-                                            let approval = approval.clone();
-                                            view! { <RequestCard approval decide /> }
+                                        view! { <Show when=shown>{
+                                            let card = card.clone();
+                                            view! { <RequestCard card remove /> }
                                         }</Show> }
-                                    })
-                                    .collect_view()}
+                                    }
+                                </For>
                             </ul>
                         }
                             .into_any()
@@ -92,13 +260,47 @@ pub fn InboxPage() -> impl IntoView {
 
 #[component]
 fn NothingWaits() -> impl IntoView {
+    // Focus comes here when the last request is decided.
     view! {
-        <EmptyState title="Nothing waits for you">
+        <section class="empty card" id="nothing-waits" tabindex="-1" aria-labelledby="nothing-waits-title">
+            <h2 id="nothing-waits-title">"Nothing waits for you"</h2>
             <p>
                 "When an agent asks to do something its rules say a person must approve, "
                 "the request appears here with its risk, for you to allow, edit or deny."
             </p>
-        </EmptyState>
+        </section>
+    }
+}
+
+/// The list of the inbox's keys, opened with ? and closed with Esc, giving
+/// focus back to where it was.
+#[component]
+fn ShortcutsDialog(
+    dialog: NodeRef<leptos::html::Dialog>,
+    focused_before: StoredValue<Option<String>>,
+) -> impl IntoView {
+    let give_focus_back = move |_| match focused_before.get_value() {
+        Some(id) => dom::focus_card(&id),
+        None => dom::move_focus(0),
+    };
+    view! {
+        <dialog node_ref=dialog class="shortcuts" aria-labelledby="shortcuts-title" on:close=give_focus_back>
+            <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
+            <dl>
+                <dt><kbd>"J"</kbd></dt><dd>"Next request"</dd>
+                <dt><kbd>"K"</kbd></dt><dd>"Previous request"</dd>
+                <dt><kbd>"A"</kbd></dt><dd>"Allow the focused request once"</dd>
+                <dt><kbd>"R"</kbd></dt><dd>"Always allow it (opens the rule)"</dd>
+                <dt><kbd>"E"</kbd></dt><dd>"Edit its input before allowing it"</dd>
+                <dt><kbd>"D"</kbd></dt><dd>"Deny it (with a message to the agent)"</dd>
+                <dt><kbd>"Esc"</kbd></dt><dd>"Close the open panel, or this list"</dd>
+                <dt><kbd>"?"</kbd></dt><dd>"Show this list"</dd>
+            </dl>
+            <p class="hint">"Shortcuts do nothing while you type in a field."</p>
+            <form method="dialog">
+                <button type="submit">"Close"</button>
+            </form>
+        </dialog>
     }
 }
 
@@ -112,10 +314,28 @@ enum Panel {
 }
 
 #[component]
-fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl IntoView {
-    let panel = RwSignal::new(Panel::None);
+fn RequestCard(card: Card, remove: Callback<String>) -> impl IntoView {
+    let approval = card.approval.clone();
+    let panel = RwSignal::from(card.panel.clone());
+    let edited = RwSignal::from(card.edited.clone());
+    let message = RwSignal::from(card.message.clone());
+    let deciding = RwSignal::from(card.deciding.clone());
+    let ended = RwSignal::from(card.ended.clone());
+    let decide = ServerAction::<Decide>::new();
     let id = StoredValue::new(approval.id.clone());
+    Effect::new(move |_| match decide.value().get() {
+        Some(Ok(())) => remove.run(id.get_value()),
+        Some(Err(error)) => {
+            deciding.set(false);
+            // Someone else was first: say who, rather than only refusing.
+            if matches!(error.code.as_str(), "already_decided" | "not_decidable") {
+                card.end();
+            }
+        }
+        None => {}
+    });
     let send = move |review: ReviewForm| {
+        deciding.set(true);
         decide.dispatch(Decide {
             approval_id: id.get_value(),
             review,
@@ -127,8 +347,8 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
             ..ReviewForm::default()
         })
     };
-    let keyboard = move |event: web_sys_keyboard::KeyboardEvent| {
-        if web_sys_keyboard::typing(&event) {
+    let keyboard = move |event: leptos::ev::KeyboardEvent| {
+        if keyboard::typing(&event) || ended.with_untracked(Option::is_some) {
             return;
         }
         match event.key().to_lowercase().as_str() {
@@ -150,9 +370,10 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
         approval.call.headline()
     );
     let for_panels = StoredValue::new(approval.clone());
+    let is_open = move || ended.with(Option::is_none);
     view! {
-        <li class="card request" tabindex="0" on:keydown=keyboard data-approval-id=approval.id.clone()
-            aria-label=label>
+        <li class="card request" class:ended=move || !is_open() tabindex="0" on:keydown=keyboard
+            data-approval-id=approval.id.clone() aria-label=label>
             <div class="request-head">
                 <span class=format!("badge risk-{}", approval.risk) data-testid="risk">{approval.risk.clone()}</span>
                 <strong>{approval.agent_name.clone()}</strong>
@@ -171,33 +392,87 @@ fn RequestCard(approval: ApprovalView, decide: ServerAction<Decide>) -> impl Int
                 <span>{format!("Asked {age} ago")}</span>
                 <span>{format!("Expires in {expires}")}</span>
             </p>
-            <div class="inline actions">
-                <button type="button" on:click=move |_| allow_once()>"Allow once"</button>
-                <button type="button" class="secondary" title="This call and every later call of the tool with the same input in this run"
-                    on:click=move |_| send(ReviewForm { decision: "allow_for_run".into(), ..ReviewForm::default() })>
-                    "Allow for this run"
-                </button>
-                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Always)>"Always allow…"</button>
-                <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit…"</button>
-                <button type="button" class="danger" on:click=move |_| panel.set(Panel::Deny)>"Deny…"</button>
-            </div>
-            {move || match panel.get() {
-                Panel::None => ().into_any(),
-                Panel::Always => {
-                    view! { <AlwaysAllow approval_id=for_panels.get_value().id send /> }.into_any()
-                }
-                Panel::Edit => {
-                    let approval = for_panels.get_value();
-                    view! {
-                        <EditInput approval_id=approval.id input=approval.input structured=approval.structured send />
+            <Show when=is_open fallback=move || view! {
+                <EndedNotice ended panel=panel.get_untracked() edited message on_dismiss=move || remove.run(id.get_value()) />
+            }>
+                <div class="inline actions">
+                    <button type="button" on:click=move |_| allow_once()>"Allow once"</button>
+                    <button type="button" class="secondary" title="This call and every later call of the tool with the same input in this run"
+                        on:click=move |_| send(ReviewForm { decision: "allow_for_run".into(), ..ReviewForm::default() })>
+                        "Allow for this run"
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Always)>"Always allow…"</button>
+                    <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Edit)>"Edit…"</button>
+                    <button type="button" class="danger" on:click=move |_| panel.set(Panel::Deny)>"Deny…"</button>
+                </div>
+                {move || match panel.get() {
+                    Panel::None => ().into_any(),
+                    Panel::Always => {
+                        view! { <AlwaysAllow approval_id=for_panels.get_value().id send /> }.into_any()
                     }
-                    .into_any()
-                }
-                Panel::Deny => view! { <DenyWithMessage send /> }.into_any(),
-            }}
+                    Panel::Edit => {
+                        let approval = for_panels.get_value();
+                        view! {
+                            <EditInput approval_id=approval.id edited structured=approval.structured send />
+                        }
+                        .into_any()
+                    }
+                    Panel::Deny => view! { <DenyWithMessage message send /> }.into_any(),
+                }}
+                // A refused decision is told here, beside what was sent.
+                <div data-testid="decision-error"><ActionError result=decide.value() /></div>
+            </Show>
         </li>
     }
     .into_any()
+}
+
+/// What a card says once its request left the inbox while the reviewer was
+/// on it: who decided and how, their message, and the reviewer's own
+/// unsent text, to copy.
+#[component]
+fn EndedNotice(
+    ended: RwSignal<Option<Option<Result<OutcomeView, AppError>>>>,
+    panel: Panel,
+    edited: RwSignal<String>,
+    message: RwSignal<String>,
+    on_dismiss: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let unsent = match panel {
+        Panel::Edit => Some(("Your unsent edit", edited.get_untracked())),
+        Panel::Deny => Some(("Your unsent message", message.get_untracked()))
+            .filter(|(_, text)| !text.trim().is_empty()),
+        _ => None,
+    };
+    view! {
+        <div class="notice decided-elsewhere" role="status" data-testid="decided-elsewhere">
+            {move || match ended.get().flatten() {
+                None => view! { <p>"This request is no longer waiting…"</p> }.into_any(),
+                Some(Ok(outcome)) => view! {
+                    <p><strong>{outcome.headline()}</strong></p>
+                    {outcome.message.clone().map(|text| {
+                        // A reviewer's message to the agent, or why the request was closed.
+                        let label = if matches!(outcome.status.as_str(), "approved" | "denied") {
+                            "Their message: "
+                        } else {
+                            "Why: "
+                        };
+                        view! { <p>{label} <q>{text}</q></p> }
+                    })}
+                }.into_any(),
+                Some(Err(_)) => view! {
+                    <p><strong>"Someone else decided this request, or it was closed."</strong></p>
+                }.into_any(),
+            }}
+            {unsent.map(|(label, text)| view! {
+                <label>
+                    {label} " (not sent)"
+                    <textarea class="mono" rows="3" readonly prop:value=text></textarea>
+                </label>
+            })}
+            <div><button type="button" class="secondary" on:click=move |_| on_dismiss()>"Dismiss"</button></div>
+        </div>
+    }
 }
 
 /// The "Always allow" panel: the engine's narrowest rule for the request
@@ -312,12 +587,13 @@ fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl 
 #[component]
 fn EditInput(
     approval_id: String,
-    input: String,
+    edited: RwSignal<String>,
     structured: bool,
     send: impl Fn(ReviewForm) + Copy + Send + 'static,
 ) -> impl IntoView {
     let id = StoredValue::new(approval_id);
-    let edited = RwSignal::new(input);
+    let field = NodeRef::<leptos::html::Textarea>::new();
+    dom::focus_when_mounted(field);
     let preview = Resource::new(
         move || edited.get(),
         move |input| preview_edit(id.get_value(), input, structured),
@@ -340,7 +616,7 @@ fn EditInput(
         }>
             <label>
                 {if structured { "Run this instead (JSON)" } else { "Run this instead" }}
-                <textarea class="mono" rows=rows bind:value=edited></textarea>
+                <textarea class="mono" rows=rows node_ref=field bind:value=edited></textarea>
             </label>
             <Transition fallback=|| view! { <p class="loading">"Checking the edited call…"</p> }>
                 {move || Suspend::new(async move {
@@ -360,14 +636,18 @@ fn EditInput(
 }
 
 #[component]
-fn DenyWithMessage(send: impl Fn(ReviewForm) + Copy + Send + 'static) -> impl IntoView {
-    let message = RwSignal::new(String::new());
+fn DenyWithMessage(
+    message: RwSignal<String>,
+    send: impl Fn(ReviewForm) + Copy + Send + 'static,
+) -> impl IntoView {
+    let field = NodeRef::<leptos::html::Input>::new();
+    dom::focus_when_mounted(field);
     view! {
         <form class="stack panel" on:submit=move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             send(ReviewForm { decision: "deny".into(), message: message.get_untracked(), ..ReviewForm::default() });
         }>
-            <label>"Message to the agent" <input bind:value=message placeholder="why, and what to do instead" /></label>
+            <label>"Message to the agent" <input node_ref=field bind:value=message placeholder="why, and what to do instead" /></label>
             <div><button type="submit" class="danger">"Deny"</button></div>
         </form>
     }
@@ -387,8 +667,8 @@ fn short(id: &str) -> &str {
 }
 
 /// Keyboard events, typed the same in the browser and on the server.
-mod web_sys_keyboard {
-    pub use leptos::ev::KeyboardEvent;
+mod keyboard {
+    use leptos::ev::KeyboardEvent;
 
     /// Whether the key went to a text field (shortcuts must not steal it).
     pub fn typing(event: &KeyboardEvent) -> bool {
@@ -398,9 +678,155 @@ mod web_sys_keyboard {
             .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
             .is_some_and(|element| {
                 matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    || element.has_attribute("contenteditable")
             })
             || event.ctrl_key()
             || event.meta_key()
             || event.alt_key()
+    }
+}
+
+/// Moving focus between the inbox's cards, which are found in the page as
+/// rendered (so that filtered-out ones are skipped). Does nothing on the
+/// server.
+mod dom {
+    use leptos::prelude::*;
+
+    #[cfg(feature = "hydrate")]
+    const CARDS: &str = "ul.inbox > li.request";
+
+    #[cfg(feature = "hydrate")]
+    fn cards() -> Vec<web_sys::HtmlElement> {
+        use wasm_bindgen::JsCast;
+        let Some(list) = document().query_selector_all(CARDS).ok() else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+            .collect()
+    }
+
+    /// The id of the card the focus is in, if any.
+    pub fn focused_card() -> Option<String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let active = document().active_element()?;
+            active
+                .closest(CARDS)
+                .ok()
+                .flatten()?
+                .get_attribute("data-approval-id")
+        }
+        #[cfg(not(feature = "hydrate"))]
+        None
+    }
+
+    pub fn focus_card(id: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(card) = cards()
+            .into_iter()
+            .find(|card| card.get_attribute("data-approval-id").as_deref() == Some(id))
+        {
+            let _ = card.focus();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
+    }
+
+    /// Focuses the card `step` cards after (before, when negative) the
+    /// focused one; the first card when none is focused.
+    pub fn move_focus(step: isize) {
+        #[cfg(feature = "hydrate")]
+        {
+            let cards = cards();
+            let Some(last) = cards.len().checked_sub(1) else {
+                return;
+            };
+            let current = focused_card().and_then(|id| {
+                cards
+                    .iter()
+                    .position(|card| card.get_attribute("data-approval-id").as_deref() == Some(&id))
+            });
+            let target = match current {
+                Some(at) => at.saturating_add_signed(step).min(last),
+                None => 0,
+            };
+            let _ = cards[target].focus();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = step;
+    }
+
+    /// The card to focus once the card `id` is gone: the next one, else
+    /// the one before; `None` when it is the last.
+    pub fn neighbour_of(id: &str) -> Option<String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let ids: Vec<String> = cards()
+                .iter()
+                .filter_map(|card| card.get_attribute("data-approval-id"))
+                .collect();
+            let at = ids.iter().position(|other| other == id)?;
+            ids.get(at + 1)
+                .or_else(|| at.checked_sub(1).and_then(|before| ids.get(before)))
+                .cloned()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = id;
+            None
+        }
+    }
+
+    /// After the page has re-rendered: focuses the card `id`, or, without
+    /// one, the first card, or the "nothing waits" message.
+    pub fn focus_after_render(id: Option<String>) {
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(move || {
+            match id {
+                Some(id) => focus_card(&id),
+                None => move_focus(0),
+            }
+            if focused_card().is_none()
+                && let Some(empty) = document().get_element_by_id("nothing-waits")
+            {
+                use wasm_bindgen::JsCast;
+                if let Ok(empty) = empty.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = empty.focus();
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
+    }
+
+    /// When the inbox has loaded in the browser: focuses the first request,
+    /// unless the person has already put the focus somewhere on the page
+    /// (the link that led here does not count).
+    pub fn focus_first_card_once_shown() {
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(|| {
+            let untouched = document().active_element().is_none_or(|active| {
+                active.tag_name() == "BODY" || active.closest("main").ok().flatten().is_none()
+            });
+            if untouched {
+                move_focus(0);
+            }
+        });
+    }
+
+    /// Focuses a panel's first field as soon as it is in the page.
+    pub fn focus_when_mounted<E>(field: NodeRef<E>)
+    where
+        E: leptos::html::ElementType,
+        E::Output: Clone + AsRef<leptos::web_sys::HtmlElement> + 'static,
+        NodeRef<E>: Get<Value = Option<E::Output>>,
+    {
+        Effect::new(move |_| {
+            if let Some(element) = field.get() {
+                let _ = element.as_ref().focus();
+            }
+        });
     }
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::AdminsOnly;
+use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::notifications::WebhooksSection;
 
 #[component]
@@ -15,7 +15,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteProvider>::new();
     let providers = Resource::new(
         move || (save.version().get(), delete.version().get()),
-        |_| list_providers(),
+        |_| for_admins(list_providers()),
     );
     // The provider being changed; `None` while adding one.
     let editing = RwSignal::new(None::<ProviderView>);
@@ -27,7 +27,14 @@ pub fn IntegrationsPage() -> impl IntoView {
     view! {
         <Title text="Integrations" />
         <h1>"Integrations"</h1>
-        <AdminsOnly>
+        <AdminsOnly fallback=|| view! {
+            <AdminsManage what="Integrations are the outside services Bosun works with: the OAuth providers people connect their own accounts at (and may sign in with), and the webhooks Bosun notifies when something happens.">
+                <p>
+                    "To connect your own account at one of the providers, for agents that act as you, go to "
+                    <a href="/account#connections">"My account → Connections"</a> "."
+                </p>
+            </AdminsManage>
+        }>
             <section class="card">
                 <h2>"OAuth providers"</h2>
                 <p class="hint">

@@ -17,7 +17,8 @@ use crate::api::rules::{
 };
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::rules::{DeletedRule, RuleList, RulesContext};
+use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
+use crate::components::rules::{DeletedRule, MovedRule, RuleList, RulesContext};
 use crate::components::test_call::{MODE, TestCall};
 
 #[component]
@@ -26,6 +27,7 @@ pub fn AgentPermissionsPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let changed = RwSignal::new(0_usize);
     let deleted = RwSignal::new(None::<DeletedRule>);
+    MovedRule::provide();
     let policy = Resource::new(move || (id(), changed.get()), |(id, _)| agent_policy(id));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -137,14 +139,20 @@ fn AgentPermissions(
 pub fn SecurityPage() -> impl IntoView {
     let changed = RwSignal::new(0_usize);
     let deleted = RwSignal::new(None::<DeletedRule>);
+    MovedRule::provide();
     let set_mode = ServerAction::<SetDefaultMode>::new();
     let policy = Resource::new(
         move || (changed.get(), set_mode.version().get()),
-        |_| workspace_policy(),
+        |_| for_admins(workspace_policy()),
     );
     view! {
         <Title text="Security" />
         <h1>"Security"</h1>
+        <AdminsOnly fallback=|| view! {
+            <AdminsManage what="Security holds the workspace's guardrails: the enforced rules checked before every agent's own, the workspace rules checked after them, the mode new agents start in, and how long approval requests wait.">
+                <p>"An agent's own rules are on its Permissions page, for those who may edit it."</p>
+            </AdminsManage>
+        }>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match policy.await {
@@ -153,6 +161,7 @@ pub fn SecurityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        </AdminsOnly>
     }
 }
 

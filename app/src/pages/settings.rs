@@ -10,7 +10,7 @@ use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPas
 use crate::api::tools::{AddTool, ToolView, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
-use crate::components::layout::{AdminsOnly, SignedInUser};
+use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
 use crate::error::AppError;
 
 #[component]
@@ -77,7 +77,7 @@ pub fn MembersPage() -> impl IntoView {
                 set_active.version().get(),
             )
         },
-        |_| list_members(),
+        |_| for_admins(list_members()),
     );
     // One message for the whole page: the latest action's, so that an
     // earlier failure does not stay up beside a later success.
@@ -165,6 +165,9 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text="Members" />
         <h1>"Members"</h1>
+        <AdminsOnly fallback=|| view! {
+            <AdminsManage what="Members are the people of this workspace: admins add them, set their role and password, and deactivate them." />
+        }>
         {said_at(Place::Table)}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -207,6 +210,7 @@ pub fn MembersPage() -> impl IntoView {
                 <button type="submit">"Add member"</button>
             </ActionForm>
         </section>
+        </AdminsOnly>
     }
 }
 

@@ -446,6 +446,11 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             Call::ServerFn("inbox/preview", |ids| vec![("approval_id", ids.approval.clone()),
                 ("input", "make test".into()), ("structured", "false".into())]),
             [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // Where a request stands (the inbox's "decided by …" notice): those
+        // who may decide it.
+        ("fn inbox/outcome",
+            Call::ServerFn("inbox/outcome", |ids| vec![("approval_id", ids.approval.clone())]),
+            [S(401), S(404), S(403), S(403), S(200), S(403), S(200), S(404), S(401), S(401), S(401), S(401)]),
         // Server functions: tools
         ("fn tools/list", Call::ServerFn("tools/list", |_| vec![]),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
@@ -500,6 +505,9 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/create",
     "fn tokens/revoke",
     "GET /api/v1/me",
+    // The workspace's default mode, for the new agent form: any member;
+    // tested in agents.rs.
+    "fn agents/default_mode",
     // Passwords (one's own, an admin's reset, one-time links): tested in
     // passwords.rs.
     "fn me/password",

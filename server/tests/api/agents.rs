@@ -317,3 +317,28 @@ struct EventRow {
     actor: Option<String>,
     data: String,
 }
+
+#[tokio::test]
+async fn the_new_agent_form_reads_the_workspace_default_mode_as_a_member_and_not_signed_in() {
+    let app = spawn_app().await;
+    app.create_user("mel@example.com", Role::Member).await;
+    let admin = app.token_for("admin@example.com").await;
+    let response = api_request(
+        &app.address,
+        &admin,
+        reqwest::Method::PATCH,
+        "/api/v1/workspace",
+        json!({"default_execution_mode": "read_write"}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+
+    let member = app.logged_in("mel@example.com").await;
+    let response = app.call(&member, "agents/default_mode", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!("read_write"));
+
+    let stranger = app.browser();
+    let response = app.call(&stranger, "agents/default_mode", &[]).await;
+    assert_eq!(response.status(), 401);
+}

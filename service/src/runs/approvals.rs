@@ -68,6 +68,14 @@ pub struct Approval {
     pub started_by_key: Option<String>,
 }
 
+/// A request as it stands, with its decider's name (none while pending,
+/// after an expiry, or when the decider's account is gone).
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalOutcome {
+    pub approval: Approval,
+    pub decided_by_name: Option<String>,
+}
+
 /// Someone who may decide a request.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Decider {
@@ -594,6 +602,33 @@ impl Bosun {
     ) -> Result<Decision> {
         let row = self.decidable_row(principal, id).await?;
         self.edited_decision(principal, &row, input).await
+    }
+
+    /// Where a request the principal may decide stands now, with the name of
+    /// whoever decided it: what the inbox tells a reviewer whose half-typed
+    /// decision someone else's came before. Only those who may decide the
+    /// request may ask (the same as for deciding it).
+    pub async fn approval_outcome(
+        &self,
+        principal: &Principal,
+        id: &ApprovalId,
+    ) -> Result<ApprovalOutcome> {
+        let row = self.decidable_row(principal, id).await?;
+        let approval = row.approval();
+        let decided_by_name = match &approval.decided_by {
+            Some(user) => {
+                sqlx::query_scalar("SELECT name FROM users WHERE id = $1 AND workspace_id = $2")
+                    .bind(user.as_str())
+                    .bind(principal.workspace_id.as_str())
+                    .fetch_optional(self.db().pool())
+                    .await?
+            }
+            None => None,
+        };
+        Ok(ApprovalOutcome {
+            approval,
+            decided_by_name,
+        })
     }
 
     /// The rules' decision on an edit of `row`'s input, checked first: of
