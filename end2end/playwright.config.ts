@@ -5,7 +5,9 @@ import { join } from "node:path";
 
 // The server under test: the real `bosun` binary on SQLite in a fresh data
 // directory, with a first admin created from the environment.
-const port = Number(process.env.BOSUN_E2E_PORT ?? 38123);
+// Below Linux's ephemeral range (32768–60999), so that no outgoing
+// connection of the machine holds the port (or the SMTP server's, next to it).
+const port = Number(process.env.BOSUN_E2E_PORT ?? 28123);
 export const baseURL = `http://127.0.0.1:${port}`;
 export const admin = { email: "admin@example.com", password: "e2e admin password" };
 
