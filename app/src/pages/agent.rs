@@ -13,6 +13,7 @@ use crate::components::agent_form::AgentEditor;
 use crate::components::agent_labels::{
     AccessBadge, CREDENTIAL_MODELS, access_text, mode_description,
 };
+use crate::components::connect::ConnectPanel;
 use crate::components::connections::NeedsPanel;
 use crate::components::credentials::CredentialsPanel;
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -113,6 +114,7 @@ pub fn AgentPage() -> impl IntoView {
                                 None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
                             }}
                             <RunsPanel agent_id=agent.id.clone() />
+                            <ConnectPanel agent_id=agent.id.clone() />
                             {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
                             {(agent.credential_model == "user").then(|| view! {
                                 <NeedsPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />

@@ -863,3 +863,52 @@ async fn an_idle_interactive_run_is_abandoned_and_what_it_waits_for_expires() {
     assert_ne!(again["id"], idle.as_str());
     assert!(s.app.bosun.verify_chain().await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn the_agent_page_makes_an_agent_token_that_my_account_lists_with_its_scope() {
+    let s = setup(spawn_app().await).await;
+    let (_, _) = member(&s, "ann@example.com").await;
+    let page = s.app.logged_in("ann@example.com").await;
+    let response = s
+        .app
+        .call(
+            &page,
+            "tokens/create_for_agent",
+            &[("agent_id", &s.agent), ("expires_in_days", "0")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("expires_in_days"));
+    let response = s
+        .app
+        .call(
+            &page,
+            "tokens/create_for_agent",
+            &[("agent_id", &s.agent), ("expires_in_days", "30")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    let scoped = created["value"].as_str().unwrap();
+    assert_eq!(created["token"]["agent"], "Janitor");
+    assert!(created["token"]["expires"].is_string());
+    assert_eq!(start(&s, scoped, "from-the-page").await.0, 201);
+    assert_eq!(get(&s, scoped, "/api/v1/agents").await.0, 403);
+
+    let listed: Value = s
+        .app
+        .call(&page, "tokens/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == created["token"]["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(listed["agent"], "Janitor");
+    assert!(listed.get("value").is_none());
+}
