@@ -220,7 +220,8 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Denies approval requests whose time ran out, even when nobody looks.
+/// Denies approval requests whose time ran out, and ends interactive runs
+/// nobody drives any more, even when nobody looks.
 fn spawn_approval_expiry(bosun: Bosun) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(15));
@@ -228,6 +229,9 @@ fn spawn_approval_expiry(bosun: Bosun) {
             interval.tick().await;
             if let Err(error) = bosun.expire_due_approvals().await {
                 tracing::warn!(%error, "could not expire approval requests");
+            }
+            if let Err(error) = bosun.end_abandoned_runs().await {
+                tracing::warn!(%error, "could not end abandoned interactive runs");
             }
         }
     });

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bosun_service::identity::{NewUser, Role};
+use bosun_service::identity::{NewToken, NewUser, Role};
+use bosun_service::ids::AgentId;
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -40,7 +41,7 @@ struct StoreArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the web UI and the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users and tokens from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -141,6 +142,11 @@ struct ServeArgs {
     /// X-Forwarded-For names the client.
     #[arg(long, env = "BOSUN_TRUSTED_PROXIES")]
     trusted_proxies: Option<TrustedProxies>,
+    /// Seconds without any event after which an interactive run counts as
+    /// abandoned: it fails and its waiting requests expire.
+    #[arg(long, env = "BOSUN_INTERACTIVE_IDLE_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    interactive_idle_seconds: Option<u64>,
     /// With BOSUN_ADMIN_PASSWORD, creates this admin on first start.
     #[arg(long, env = "BOSUN_ADMIN_EMAIL")]
     admin_email: Option<String>,
@@ -193,12 +199,21 @@ enum AdminCommand {
         #[arg(long, env = "BOSUN_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
-    /// Create a personal access token for a user; prints the token.
+    /// Create a personal access token for a user, or with --agent one
+    /// limited to that agent's interactive runs; prints the token.
     CreateToken {
         #[arg(long)]
         email: String,
-        #[arg(long, default_value = "command line")]
-        name: String,
+        /// Its label; "command line", or for an agent token "agent <name>".
+        #[arg(long)]
+        name: Option<String>,
+        /// Limit the token to this agent's interactive runs (the user needs
+        /// run access to it): an agent token.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Days until the token stops working (1 to 366); never without.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=366))]
+        expires_in: Option<u16>,
     },
 }
 
@@ -233,8 +248,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .filter(|key| !key.trim().is_empty())
         .map(|key| bosun_service::credentials::MasterKey::from_base64(&key))
         .transpose()?;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(config, args).await,
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(Box::default()))
+    {
+        Command::Serve(args) => serve(config, *args).await,
         Command::Admin(AdminCommand::CreateUser {
             email,
             password,
@@ -313,10 +331,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Connect(ConnectCommand::ClaudeCode(args)) => connect_claude_code(&args),
-        Command::Admin(AdminCommand::CreateToken { email, name }) => {
+        Command::Admin(AdminCommand::CreateToken {
+            email,
+            name,
+            agent,
+            expires_in,
+        }) => {
             let bosun = open_service(&config).await?;
             let user = bosun.user_by_email(&email).await?;
-            let created = bosun.create_token(&user, &name).await?;
+            let request = NewToken {
+                // An agent token is named after its agent unless named.
+                name: name.unwrap_or_else(|| match agent {
+                    Some(_) => String::new(),
+                    None => "command line".into(),
+                }),
+                agent: agent.map(AgentId::from_string),
+                expires_at: expires_in
+                    .map(|days| bosun.now() + chrono::Duration::days(i64::from(days))),
+            };
+            let created = bosun.create_scoped_token(&user, request).await?;
             print_line(&created.token);
             Ok(())
         }
@@ -334,6 +367,9 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.trusted_proxies = args.trusted_proxies.unwrap_or_default();
     config.service.allow_private_urls = args.allow_private_urls;
+    if let Some(seconds) = args.interactive_idle_seconds {
+        config.service.interactive_idle = std::time::Duration::from_secs(seconds);
+    }
     config.service.smtp = match (args.smtp_url, args.mail_from) {
         (Some(url), Some(from)) => Some(
             bosun_service::notifications::SmtpSettings::parse(&url.0, &from)

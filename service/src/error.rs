@@ -24,6 +24,12 @@ pub enum Error {
     /// Authenticated, but not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
+    /// An agent token used for something else than its agent's
+    /// interactive runs.
+    #[error(
+        "this token is limited to the interactive runs of agent {agent}; use a personal access token for anything else"
+    )]
+    TokenScope { agent: String },
     /// The thing does not exist, or the caller may not know it does.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -68,6 +74,7 @@ impl Error {
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
+            Self::TokenScope { .. } => "token_scope",
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::RateLimited { .. } => "rate_limited",
@@ -80,7 +87,7 @@ impl Error {
         match self {
             Self::InvalidInput { .. } => 400,
             Self::Unauthenticated | Self::InvalidCredentials => 401,
-            Self::Forbidden(_) => 403,
+            Self::Forbidden(_) | Self::TokenScope { .. } => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
             Self::Unprocessable { .. } => 422,

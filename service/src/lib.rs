@@ -62,6 +62,10 @@ pub struct Settings {
     /// The wait before a failed webhook or email is tried again; doubled
     /// after each further failure.
     pub delivery_retry: Duration,
+    /// An interactive run with no event for this long is abandoned
+    /// (`BOSUN_INTERACTIVE_IDLE_SECONDS`): it fails and what it waits for
+    /// expires.
+    pub interactive_idle: Duration,
 }
 
 impl Default for Settings {
@@ -77,6 +81,7 @@ impl Default for Settings {
             public_url: None,
             smtp: None,
             delivery_retry: Duration::from_secs(10),
+            interactive_idle: Duration::from_secs(24 * 60 * 60),
         }
     }
 }

@@ -307,7 +307,7 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 }
 
 /// An RFC 3339 instant, or a browser's `datetime-local` value (read as UTC).
-fn instant(field: &'static str, value: &str) -> Result<DateTime<Utc>> {
+pub fn instant(field: &'static str, value: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value)
         .map(|at| at.with_timezone(&Utc))
         .or_else(|_| {

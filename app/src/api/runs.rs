@@ -15,6 +15,10 @@ pub struct RunView {
     pub started_by: Option<String>,
     /// The runtime key that started it, if one did.
     pub started_by_key: Option<String>,
+    /// Started by its user's own agent under their token, and that agent's
+    /// id for it (a session id).
+    pub interactive: bool,
+    pub external_id: Option<String>,
     pub created: String,
     pub finished: Option<String>,
     /// For a Claude Code session: its session id and working directory.
@@ -61,6 +65,8 @@ impl From<bosun_service::runs::Run> for RunView {
                 .map(|o| serde_json::to_string_pretty(&o).unwrap_or_default()),
             started_by: run.started_by,
             started_by_key: run.started_by_key,
+            interactive: run.interactive,
+            external_id: run.external_id,
             created: run.created_at.format(FORMAT).to_string(),
             finished: run.finished_at.map(|at| at.format(FORMAT).to_string()),
         }

@@ -11,6 +11,11 @@ pub struct TokenView {
     pub name: String,
     pub created: String,
     pub last_used: Option<String>,
+    /// For an agent token: the name of the agent whose interactive runs it
+    /// is limited to.
+    pub agent: Option<String>,
+    /// When it stops working; none for never.
+    pub expires: Option<String>,
 }
 
 /// A token just created, with the value shown this once.
@@ -29,6 +34,8 @@ impl From<bosun_service::identity::TokenInfo> for TokenView {
             name: info.name,
             created: info.created_at.format(FORMAT).to_string(),
             last_used: info.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            agent: info.agent_name,
+            expires: info.expires_at.map(|at| at.format(FORMAT).to_string()),
         }
     }
 }
@@ -44,6 +51,44 @@ pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
 pub async fn create_token(name: String) -> Result<NewToken, AppError> {
     use super::ssr::{bosun, principal};
     let created = bosun()?.create_token(&principal().await?, &name).await?;
+    Ok(NewToken {
+        token: created.info.into(),
+        value: created.token,
+    })
+}
+
+/// An agent token for the agent: limited to its interactive runs, expiring
+/// after `expires_in_days` days if given (1 to 366).
+#[server(prefix = "/fn", endpoint = "tokens/create_for_agent")]
+pub async fn create_agent_token(
+    agent_id: String,
+    expires_in_days: Option<String>,
+) -> Result<NewToken, AppError> {
+    use super::ssr::{bosun, principal};
+    use bosun_service::Error;
+    use bosun_service::identity::NewToken as Request;
+    use bosun_service::ids::AgentId;
+    let bosun = bosun()?;
+    let days = match expires_in_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(days) => Some(
+            days.parse::<u64>()
+                .ok()
+                .filter(|days| (1..=366).contains(days))
+                .ok_or_else(|| {
+                    Error::invalid("expires_in_days", "must be a number of days from 1 to 366")
+                })?,
+        ),
+    };
+    let request = Request {
+        name: String::new(),
+        agent: Some(AgentId::from_string(agent_id)),
+        expires_at: days
+            .map(|days| bosun.now() + std::time::Duration::from_secs(days * 24 * 60 * 60)),
+    };
+    let created = bosun
+        .create_scoped_token(&principal().await?, request)
+        .await?;
     Ok(NewToken {
         token: created.info.into(),
         value: created.token,

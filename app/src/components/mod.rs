@@ -4,6 +4,7 @@ pub mod agent_form;
 pub mod agent_labels;
 pub mod claude_code;
 pub mod confirm;
+pub mod connect;
 pub mod connections;
 pub mod credentials;
 pub mod empty;

@@ -66,11 +66,18 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                                         <tr data-run-id=run.id.clone()>
                                             <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
                                                 {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
-                                            </a></td>
-                                            <td>
-                                                <span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span>
-                                                {run.session.clone().map(|session| view! { " " <span class="muted">{session}</span> })}
+                                            </a>
+                                            {run.interactive.then(|| view! {
+                                                " " <span class="badge" data-testid="run-interactive"
+                                                    title="Started by its user's own agent under their token">"interactive"</span>
+                                                " " <span class="mono">{
+                                                    // A Claude Code session says which session and where;
+                                                    // any other client, its own id for the run.
+                                                    run.session.clone().or_else(|| run.external_id.clone()).unwrap_or_default()
+                                                }</span>
+                                            })}
                                             </td>
+                                            <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
                                             <td>{run.created.clone()}</td>
                                             <td>{run.finished.clone().unwrap_or_default()}</td>
                                         </tr>

@@ -57,6 +57,8 @@ pub fn AccountPage() -> impl IntoView {
                                     <th scope="col">"Name"</th>
                                     <th scope="col">"Created"</th>
                                     <th scope="col">"Last used"</th>
+                                    <th scope="col">"Limited to"</th>
+                                    <th scope="col">"Expires"</th>
                                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                                 </tr></thead>
                                 <tbody>
@@ -65,6 +67,11 @@ pub fn AccountPage() -> impl IntoView {
                                             <td>{token.name.clone()}</td>
                                             <td>{token.created}</td>
                                             <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
+                                            <td data-testid="token-scope">{token.agent.map_or_else(
+                                                || "everything you may do".to_owned(),
+                                                |agent| format!("interactive runs of {agent}"),
+                                            )}</td>
+                                            <td>{token.expires.unwrap_or_else(|| "never".into())}</td>
                                             <td>
                                                 <ActionForm action=revoke>
                                                     <input type="hidden" name="id" value=token.id />

@@ -15,6 +15,7 @@ use crate::components::agent_labels::{
     AccessBadge, CREDENTIAL_MODELS, access_text, mode_description,
 };
 use crate::components::claude_code::ClaudeCodePanel;
+use crate::components::connect::ConnectPanel;
 use crate::components::connections::NeedsPanel;
 use crate::components::credentials::CredentialsPanel;
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -118,8 +119,9 @@ pub fn AgentPage() -> impl IntoView {
                                 None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
                             }}
                             <RunsPanel agent_id=agent.id.clone() />
-                            {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
+                            <ConnectPanel agent_id=agent.id.clone() />
                             <ClaudeCodePanel agent_id=agent.id.clone() />
+                            {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
                             {(agent.credential_model == "user").then(|| view! {
                                 <NeedsPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />
                             })}

@@ -10,7 +10,10 @@ use super::error::ApiError;
 use crate::application::AppState;
 
 /// The user a request's personal access token stands for. Missing,
-/// malformed, revoked and deactivated all answer 401.
+/// malformed, revoked, expired and deactivated all answer 401; an agent
+/// token 403 `token_scope` (it opens only its agent's interactive runs,
+/// whose routes take [`ApiScopedUser`], [`ApiScopedCaller`],
+/// [`ApiRunner`] or [`PresentedRunner`]).
 pub struct ApiUser(pub Principal);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -35,8 +38,8 @@ impl FromRequestParts<AppState> for ApiAgent {
 }
 
 /// Who makes a run's runtime calls: an agent's worker by its runtime key,
-/// or the person who started an interactive run by their own token. The
-/// service decides which runs each may act on.
+/// or the person who started an interactive run by their own token (an
+/// agent token included). The service decides which runs each may act on.
 pub struct ApiRunner(pub Runner);
 
 impl FromRequestParts<AppState> for ApiRunner {
@@ -47,7 +50,7 @@ impl FromRequestParts<AppState> for ApiRunner {
         let runner = if Bosun::is_runtime_key(token) {
             Runner::Key(state.bosun.authenticate_runtime_key(token).await?)
         } else {
-            Runner::Starter(state.bosun.authenticate_token(token).await?)
+            Runner::Starter(state.bosun.authenticate_agent_token(token).await?)
         };
         Ok(Self(runner))
     }
@@ -69,15 +72,35 @@ impl FromRequestParts<AppState> for PresentedRunner {
         if Bosun::is_runtime_key(token) {
             Ok(Self::Key(token.to_owned()))
         } else {
-            Ok(Self::Starter(state.bosun.authenticate_token(token).await?))
+            Ok(Self::Starter(
+                state.bosun.authenticate_agent_token(token).await?,
+            ))
         }
     }
 }
 
-/// Either a user (personal access token) or an agent's worker (runtime key).
-pub struct ApiCaller(pub Caller);
+/// A person by their token, an agent token included (its agent set as the
+/// principal's scope): only for the routes of an agent's interactive runs,
+/// whose use cases hold the token to its agent.
+pub struct ApiScopedUser(pub Principal);
 
-impl FromRequestParts<AppState> for ApiCaller {
+impl FromRequestParts<AppState> for ApiScopedUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            state.bosun.authenticate_agent_token(bearer(parts)?).await?,
+        ))
+    }
+}
+
+/// Either a user (personal access token, or an agent token as
+/// [`ApiScopedUser`] takes it) or an agent's worker (runtime key): for
+/// starting runs, where the service lets an agent token start its own
+/// agent's interactive runs and nothing else.
+pub struct ApiScopedCaller(pub Caller);
+
+impl FromRequestParts<AppState> for ApiScopedCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -85,7 +108,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let caller = if Bosun::is_runtime_key(token) {
             Caller::Agent(state.bosun.authenticate_runtime_key(token).await?)
         } else {
-            Caller::User(state.bosun.authenticate_token(token).await?)
+            Caller::User(state.bosun.authenticate_agent_token(token).await?)
         };
         Ok(Self(caller))
     }

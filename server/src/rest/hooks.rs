@@ -12,7 +12,7 @@ use bosun_service::integrations::claude_code::PRE_TOOL_USE_WAIT_SECONDS;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::auth::ApiUser;
+use super::auth::ApiScopedUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use crate::application::AppState;
@@ -44,7 +44,7 @@ pub struct HookParams {
               (status = 409, body = ErrorBody)))]
 pub async fn claude_code(
     State(state): State<AppState>,
-    ApiUser(principal): ApiUser,
+    ApiScopedUser(principal): ApiScopedUser,
     Path(agent): Path<String>,
     ApiQuery(params): ApiQuery<HookParams>,
     ApiJson(event): ApiJson<serde_json::Value>,

@@ -17,6 +17,7 @@ pub mod rules;
 pub mod runs;
 pub mod runtime;
 pub mod sharing;
+pub mod tokens;
 pub mod tools;
 pub mod traces;
 pub mod webhooks;
@@ -126,6 +127,8 @@ pub fn router() -> Router<AppState> {
             "/oauth/providers/{name}",
             axum::routing::put(oauth::update_provider).delete(oauth::delete_provider),
         )
+        .route("/me/tokens", get(tokens::list).post(tokens::create))
+        .route("/me/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/me/connections", get(oauth::list_connections))
         .route(
             "/me/connections/{provider}",

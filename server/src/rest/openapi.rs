@@ -79,6 +79,9 @@ use utoipa::{Modify, OpenApi};
         super::me::change_my_password,
         super::members::reset_password,
         super::members::create_password_link,
+        super::tokens::create,
+        super::tokens::list,
+        super::tokens::revoke,
     ),
     components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
     modifiers(&BearerAuth)

@@ -11,7 +11,7 @@ use bosun_service::runs::{Caller, Run};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::{ApiCaller, ApiUser};
+use super::auth::{ApiScopedCaller, ApiUser};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
@@ -228,7 +228,7 @@ pub struct KeyList {
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
-    ApiCaller(caller): ApiCaller,
+    ApiScopedCaller(caller): ApiScopedCaller,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RunInput>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {

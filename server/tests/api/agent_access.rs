@@ -296,6 +296,13 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         // An interactive run: anyone who may run the agent starts their
         // own (a runtime key is nobody's own agent); its runtime calls are
         // its starter's alone, and it is never handed a fixed secret.
+        // An agent token: anyone who may run the agent makes one for it.
+        ("POST /api/v1/me/tokens",
+            Call::Rest(M::POST, "/api/v1/me/tokens", |ids| json!({"agent_id": ids.agent})),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn tokens/create_for_agent",
+            Call::ServerFn("tokens/create_for_agent", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("POST /api/v1/agents/{id}/runs (interactive)",
             Call::Rest(M::POST, "/api/v1/agents/{id}/runs", |_| json!({"interactive": true, "external_id": "s-1"})),
             [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(403), S(403), S(401)]),
@@ -532,6 +539,10 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "DELETE /api/v1/oauth/providers/{name}",
     "GET /api/v1/me/connections",
     "DELETE /api/v1/me/connections/{provider}",
+    // One's own tokens, listed and revoked: tested in interactive.rs and
+    // tokens.rs.
+    "GET /api/v1/me/tokens",
+    "DELETE /api/v1/me/tokens/{id}",
 ];
 
 #[derive(Debug, PartialEq)]
@@ -836,6 +847,29 @@ impl World {
     }
 
     async fn call(&self, who: Who, call: Call, ids: &Ids) -> (u16, String) {
+        let token = match who {
+            Who::AgentKey => Some(&ids.key_value),
+            Who::OtherAgentKey => Some(&self.other_agent_key),
+            Who::DeadKey => Some(&ids.dead_key_value),
+            _ => self.tokens.get(&who),
+        };
+        self.send(token, &self.sessions[&who], call, ids).await
+    }
+
+    /// A call with a bearer token of the test's own, and no session.
+    async fn call_with(&self, token: &str, call: Call, ids: &Ids) -> (u16, String) {
+        let token = token.to_owned();
+        self.send(Some(&token), &self.app.browser(), call, ids)
+            .await
+    }
+
+    async fn send(
+        &self,
+        token: Option<&String>,
+        session: &Client,
+        call: Call,
+        ids: &Ids,
+    ) -> (u16, String) {
         let response = match call {
             Call::Rest(method, path, body) => {
                 let path = path
@@ -861,12 +895,6 @@ impl World {
                 };
                 let url = self.app.url(&path);
                 let mut request = Client::new().request(method, url);
-                let token = match who {
-                    Who::AgentKey => Some(&ids.key_value),
-                    Who::OtherAgentKey => Some(&self.other_agent_key),
-                    Who::DeadKey => Some(&ids.dead_key_value),
-                    _ => self.tokens.get(&who),
-                };
                 if let Some(token) = token {
                     request = request.bearer_auth(token);
                 }
@@ -880,7 +908,7 @@ impl World {
                 let fields = form(ids);
                 let fields: Vec<(&str, &str)> =
                     fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                self.app.call(&self.sessions[&who], name, &fields).await
+                self.app.call(session, name, &fields).await
             }
         };
         (response.status().as_u16(), response.text().await.unwrap())
@@ -938,6 +966,70 @@ async fn every_agent_route_and_server_function_answers_each_principal_as_the_tab
     assert!(
         failures.is_empty(),
         "{} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What an agent token Run made for the agent gets, row by row: what Run
+/// gets on the routes of Run's interactive runs; not found on a run a
+/// worker claimed (no interactive run of Run's); nothing from the routes
+/// only a runtime key or a session opens; and everywhere else 403
+/// `token_scope`.
+fn agent_token_outcome(name: &str, row: &[Outcome; 12]) -> Outcome {
+    // What an agent token is for: its agent's interactive runs, and the
+    // hooks through which an agent people already run drives them.
+    if name.ends_with("(interactive)") || name.starts_with("POST /api/v1/hooks/") {
+        return row[2];
+    }
+    if name.starts_with("fn ") || name == "GET /api/v1/runtime/runs/next" {
+        return S(401);
+    }
+    if name.contains(" /api/v1/runtime/") {
+        return S(404);
+    }
+    S(403)
+}
+
+#[tokio::test]
+async fn an_agent_token_opens_nothing_but_its_agents_interactive_runs() {
+    let world = world().await;
+    let mut failures = Vec::new();
+    for (name, call, row) in table() {
+        let ids = world.agent().await;
+        let made = world
+            .app
+            .bosun
+            .create_scoped_token(
+                &world.principals[&Who::Run],
+                bosun_service::identity::NewToken {
+                    name: "agent".into(),
+                    agent: Some(AgentId::from_string(ids.agent.clone())),
+                    expires_at: None,
+                },
+            )
+            .await
+            .unwrap();
+        let before = world.state_of(&ids).await;
+        let (status, body) = world.call_with(&made.token, call, &ids).await;
+        let expected = agent_token_outcome(name, &row);
+        if S(status) != expected {
+            failures.push(format!(
+                "{name}: expected {expected:?}, got {status} ({body})"
+            ));
+        }
+        if status == 403 && !name.ends_with("(interactive)") && !body.contains("token_scope") {
+            failures.push(format!("{name}: refused, but not for its scope ({body})"));
+        }
+        if !(200..300).contains(&status) && world.state_of(&ids).await != before {
+            failures.push(format!(
+                "{name} was refused ({status}) but changed the agent"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} rows differ:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -184,3 +184,62 @@ async fn reset_password_for_an_unknown_email_or_a_short_password_fails_naming_it
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("password: "), "{stderr}");
 }
+
+#[tokio::test]
+async fn create_token_with_an_agent_prints_a_token_limited_to_it() {
+    let app = spawn_app().await;
+    let admin = app.token_for("admin@example.com").await;
+    let (status, agent) = crate::helpers::api_call(
+        &app.address,
+        &admin,
+        reqwest::Method::POST,
+        "/api/v1/agents",
+        serde_json::json!({"name": "Coder", "tools": ["system_shell"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let agent = agent["id"].as_str().unwrap();
+    let args = [
+        "admin",
+        "create-token",
+        "--email",
+        "admin@example.com",
+        "--agent",
+        agent,
+        "--expires-in",
+        "7",
+    ];
+    let output = bosun(&app, &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let (status, run) = crate::helpers::api_call(
+        &app.address,
+        &token,
+        reqwest::Method::POST,
+        &format!("/api/v1/agents/{agent}/runs"),
+        serde_json::json!({"interactive": true, "external_id": "cli"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{run}");
+    let response = app.api_get("/api/v1/agents", Some(&token)).await;
+    assert_eq!(response.status(), 403);
+    let listed: Value = app.api_json("/api/v1/me/tokens", &admin).await;
+    let made = &listed["items"][0];
+    assert_eq!(made["agent_id"], agent);
+    assert_eq!(made["name"], "agent Coder");
+    let expires: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(made["expires_at"].clone()).unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!((7 * 24 - 1..=7 * 24).contains(&days), "{made}");
+
+    for bad in [&["--expires-in", "0"][..], &["--agent", "no-such-agent"]] {
+        let mut args = vec!["admin", "create-token", "--email", "admin@example.com"];
+        args.extend(bad);
+        let output = bosun(&app, &args);
+        assert!(!output.status.success(), "{bad:?}");
+    }
+}

@@ -489,3 +489,426 @@ async fn concurrent_starts_of_one_external_id_make_one_run() {
     let (_, runs) = get(&s, &ann, &format!("/api/v1/agents/{}/runs", s.agent)).await;
     assert_eq!(runs["items"].as_array().unwrap().len(), 1, "{runs}");
 }
+
+/// An agent token of `token`'s user for the setup's agent (or `agent`).
+async fn agent_token(s: &Setup, token: &str, agent: &str) -> Value {
+    let (status, created) = post(s, token, "/api/v1/me/tokens", json!({"agent_id": agent})).await;
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
+#[tokio::test]
+async fn an_agent_token_drives_its_agents_interactive_runs_and_opens_nothing_else() {
+    let s = setup(spawn_app().await).await;
+    let (ann_id, ann) = member(&s, "ann@example.com").await;
+    let created = agent_token(&s, &ann, &s.agent).await;
+    assert_eq!(created["agent_id"], s.agent.as_str());
+    assert_eq!(created["agent_name"], "Janitor");
+    assert_eq!(created["name"], "agent Janitor");
+    assert!(created["expires_at"].is_null());
+    let scoped = created["token"].as_str().unwrap().to_owned();
+
+    let run = started(&s, &scoped, "session-1").await;
+    let (_, allowed) = ask(&s, &scoped, &run, "system_shell", "ls").await;
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
+    let allowed = allowed["id"].as_str().unwrap();
+    for (status, body) in [
+        get(
+            &s,
+            &scoped,
+            &format!("/api/v1/runtime/tool-calls/{allowed}"),
+        )
+        .await,
+        post(
+            &s,
+            &scoped,
+            &format!("/api/v1/runtime/tool-calls/{allowed}/result"),
+            json!({"output": "a.txt"}),
+        )
+        .await,
+        post(
+            &s,
+            &scoped,
+            &format!("/api/v1/runtime/runs/{run}/events"),
+            json!({"note": "x"}),
+        )
+        .await,
+        post(
+            &s,
+            &scoped,
+            &format!("/api/v1/runtime/runs/{run}/finish"),
+            json!({"status": "succeeded"}),
+        )
+        .await,
+    ] {
+        assert!(status.is_success(), "{status} {body}");
+    }
+    // The run is the person's, whichever of their tokens drove it.
+    let (status, again) = start(&s, &ann, "session-1").await;
+    assert_eq!(status, 201, "a new run: the first one ended: {again}");
+    let events = trace(&s, &run).await;
+    assert!(events.iter().all(|e| e["on_behalf_of"] == ann_id.as_str()));
+
+    // Anything else: refused as out of the token's scope, naming the agent.
+    let agent = s.agent.clone();
+    let refused = [
+        (Method::GET, "/api/v1/me".to_owned(), Value::Null),
+        (Method::GET, "/api/v1/agents".to_owned(), Value::Null),
+        (Method::GET, format!("/api/v1/agents/{agent}"), Value::Null),
+        (
+            Method::GET,
+            format!("/api/v1/agents/{agent}/runs"),
+            Value::Null,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/agents/{agent}/runs/{run}"),
+            Value::Null,
+        ),
+        (Method::GET, "/api/v1/me/tokens".to_owned(), Value::Null),
+        (
+            Method::POST,
+            "/api/v1/me/tokens".to_owned(),
+            json!({"name": "more"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/tokens".to_owned(),
+            json!({"agent_id": agent}),
+        ),
+        (Method::GET, "/api/v1/approvals".to_owned(), Value::Null),
+        (Method::GET, "/api/v1/traces".to_owned(), Value::Null),
+        (Method::GET, format!("/api/v1/traces/{run}"), Value::Null),
+        (
+            Method::POST,
+            format!("/api/v1/agents/{agent}/keys"),
+            json!({"name": "k"}),
+        ),
+        // A run for a worker is not an interactive run.
+        (
+            Method::POST,
+            format!("/api/v1/agents/{agent}/runs"),
+            json!({"input": {}}),
+        ),
+    ];
+    for (method, path, body) in refused {
+        let (status, error) = call(s.base(), &scoped, method.clone(), &path, body).await;
+        assert_eq!(status, 403, "{method} {path}: {error}");
+        assert_eq!(error["error"]["code"], "token_scope", "{method} {path}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Janitor"),
+            "{error}"
+        );
+    }
+    // Pages take a session, never a bearer token.
+    let response = reqwest::Client::new()
+        .post(s.app.url("/fn/tokens/list"))
+        .bearer_auth(&scoped)
+        .header("origin", &s.app.address)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    // The person's own list shows what the token is limited to.
+    let (_, listed) = get(&s, &ann, "/api/v1/me/tokens").await;
+    let listed = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == created["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(listed["agent_id"], s.agent.as_str());
+    assert_eq!(listed["agent_name"], "Janitor");
+    assert!(listed.get("token").is_none());
+    // Revoked, it is unknown.
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = call(
+        s.base(),
+        &ann,
+        Method::DELETE,
+        &format!("/api/v1/me/tokens/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(start(&s, &scoped, "session-2").await.0, 401);
+}
+
+#[tokio::test]
+async fn an_agent_token_opens_nothing_of_another_agent() {
+    let s = setup(spawn_app().await).await;
+    let (ann_id, ann) = member(&s, "ann@example.com").await;
+    let (status, other) = post(
+        &s,
+        &s.admin,
+        "/api/v1/agents",
+        json!({"name": "Other", "tools": ["system_shell"]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let other = other["id"].as_str().unwrap().to_owned();
+    let (status, _) = post(
+        &s,
+        &s.admin,
+        &format!("/api/v1/agents/{other}/grants"),
+        json!({"user_id": ann_id, "level": "run"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let scoped = agent_token(&s, &ann, &s.agent).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, error) = post(
+        &s,
+        &scoped,
+        &format!("/api/v1/agents/{other}/runs"),
+        json!({"interactive": true, "external_id": "s"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{error}");
+    assert_eq!(error["error"]["code"], "token_scope");
+    // Ann's own interactive run of the other agent, started with her
+    // personal token: the agent token finds nothing of it.
+    let (status, run) = post(
+        &s,
+        &ann,
+        &format!("/api/v1/agents/{other}/runs"),
+        json!({"interactive": true, "external_id": "s"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{run}");
+    let run = run["id"].as_str().unwrap();
+    let (_, asked) = ask(&s, &ann, run, "system_shell", "make").await;
+    let asked = asked["id"].as_str().unwrap();
+    for (status, body) in [
+        ask(&s, &scoped, run, "system_shell", "ls").await,
+        get(&s, &scoped, &format!("/api/v1/runtime/tool-calls/{asked}")).await,
+        post(
+            &s,
+            &scoped,
+            &format!("/api/v1/runtime/runs/{run}/finish"),
+            json!({"status": "failed"}),
+        )
+        .await,
+    ] {
+        assert_eq!(status, 404, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_agent_token_needs_run_access_when_made_and_at_every_use() {
+    let s = setup(spawn_app().await).await;
+    s.app.create_user("eve@example.com", Role::Member).await;
+    let eve = s.app.token_for("eve@example.com").await;
+    let (status, body) = post(&s, &eve, "/api/v1/me/tokens", json!({"agent_id": s.agent})).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = post(
+        &s,
+        &s.admin,
+        "/api/v1/me/tokens",
+        json!({"agent_id": "no-such-agent"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+
+    let (ann_id, ann) = member(&s, "ann@example.com").await;
+    let scoped = agent_token(&s, &ann, &s.agent).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = started(&s, &scoped, "session-1").await;
+    let (_, grants) = get(&s, &s.admin, &format!("/api/v1/agents/{}/grants", s.agent)).await;
+    let grant = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["user_id"] == ann_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::DELETE,
+        &format!("/api/v1/agents/{}/grants/{grant}", s.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(start(&s, &scoped, "session-2").await.0, 404);
+    let (status, body) = ask(&s, &scoped, &run, "system_shell", "ls").await;
+    assert_eq!(status, 403, "{body}");
+}
+
+#[tokio::test]
+async fn a_token_expires_at_its_time_and_a_bad_expiry_is_refused_naming_the_field() {
+    let app = crate::helpers::spawn_app_with_manual_clock().await;
+    let clock = app.clock.clone().unwrap();
+    let s = setup(app).await;
+    let now = s.app.bosun.now();
+    for expires_at in [
+        (now - chrono::Duration::minutes(1)).to_rfc3339(),
+        (now + chrono::Duration::days(367)).to_rfc3339(),
+        "next tuesday".to_owned(),
+    ] {
+        let (status, error) = post(
+            &s,
+            &s.admin,
+            "/api/v1/me/tokens",
+            json!({"agent_id": s.agent, "expires_at": expires_at}),
+        )
+        .await;
+        assert_eq!(status, 400, "{expires_at}: {error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expires_at"),
+            "{error}"
+        );
+    }
+    let expires_at = (now + chrono::Duration::hours(1)).to_rfc3339();
+    let (status, created) = post(
+        &s,
+        &s.admin,
+        "/api/v1/me/tokens",
+        json!({"agent_id": s.agent, "expires_at": expires_at}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(!created["expires_at"].is_null());
+    let scoped = created["token"].as_str().unwrap().to_owned();
+    // A personal access token may expire too.
+    let (status, personal) = post(
+        &s,
+        &s.admin,
+        "/api/v1/me/tokens",
+        json!({"name": "for a day", "expires_at": expires_at}),
+    )
+    .await;
+    assert_eq!(status, 201, "{personal}");
+    let personal = personal["token"].as_str().unwrap().to_owned();
+    assert_eq!(start(&s, &scoped, "session-1").await.0, 201);
+    assert_eq!(get(&s, &personal, "/api/v1/me").await.0, 200);
+
+    clock.advance(std::time::Duration::from_secs(61 * 60));
+    let (status, body) = start(&s, &scoped, "session-1").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(get(&s, &personal, "/api/v1/me").await.0, 401);
+}
+
+#[tokio::test]
+async fn an_idle_interactive_run_is_abandoned_and_what_it_waits_for_expires() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.service.interactive_idle = std::time::Duration::from_secs(3);
+    })
+    .await;
+    let s = setup(app).await;
+    let (_, ann) = member(&s, "ann@example.com").await;
+    let idle = started(&s, &ann, "session-idle").await;
+    let (_, pending) = ask(&s, &ann, &idle, "system_shell", "make").await;
+    assert_eq!(pending["decision"], "pending");
+    let approval = pending["approval_id"].as_str().unwrap().to_owned();
+    let pending = pending["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let busy = started(&s, &ann, "session-busy").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+
+    assert_eq!(s.app.bosun.end_abandoned_runs().await.unwrap(), 1);
+
+    let (_, run) = get(&s, &ann, &format!("/api/v1/agents/{}/runs/{idle}", s.agent)).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert_eq!(run["output"]["reason"], "abandoned");
+    let (_, run) = get(&s, &ann, &format!("/api/v1/agents/{}/runs/{busy}", s.agent)).await;
+    assert_eq!(run["status"], "running", "{run}");
+    // The waiting caller is told no; the request expired.
+    let (status, waited) = get(&s, &ann, &format!("/api/v1/runtime/tool-calls/{pending}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(waited["decision"], "deny", "{waited}");
+    let (_, approvals) = get(&s, &s.admin, "/api/v1/approvals?status=expired").await;
+    assert!(
+        approvals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == approval.as_str()),
+        "{approvals}"
+    );
+    let events = trace(&s, &idle).await;
+    let finished = events
+        .iter()
+        .find(|e| e["kind"] == "run.finished")
+        .expect("the end is in the trace");
+    assert_eq!(finished["data"]["status"], "failed");
+    assert_eq!(finished["data"]["reason"], "abandoned");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "approval.resolved" && e["data"]["decision"] == "expired")
+    );
+    // Its calls are refused; the same session starts afresh.
+    let (status, _) = ask(&s, &ann, &idle, "system_shell", "ls").await;
+    assert_eq!(status, 409);
+    let (status, again) = start(&s, &ann, "session-idle").await;
+    assert_eq!(status, 201);
+    assert_ne!(again["id"], idle.as_str());
+    assert!(s.app.bosun.verify_chain().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn the_agent_page_makes_an_agent_token_that_my_account_lists_with_its_scope() {
+    let s = setup(spawn_app().await).await;
+    let (_, _) = member(&s, "ann@example.com").await;
+    let page = s.app.logged_in("ann@example.com").await;
+    let response = s
+        .app
+        .call(
+            &page,
+            "tokens/create_for_agent",
+            &[("agent_id", &s.agent), ("expires_in_days", "0")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("expires_in_days"));
+    let response = s
+        .app
+        .call(
+            &page,
+            "tokens/create_for_agent",
+            &[("agent_id", &s.agent), ("expires_in_days", "30")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    let scoped = created["value"].as_str().unwrap();
+    assert_eq!(created["token"]["agent"], "Janitor");
+    assert!(created["token"]["expires"].is_string());
+    assert_eq!(start(&s, scoped, "from-the-page").await.0, 201);
+    assert_eq!(get(&s, scoped, "/api/v1/agents").await.0, 403);
+
+    let listed: Value = s
+        .app
+        .call(&page, "tokens/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == created["token"]["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(listed["agent"], "Janitor");
+    assert!(listed.get("value").is_none());
+}

@@ -190,6 +190,9 @@ impl Bosun {
         id: &AgentId,
         capability: Capability,
     ) -> Result<AgentView> {
+        // An agent token reaches its own agent only, whatever its creator
+        // may do with others.
+        principal.require_scope_allows(id)?;
         let row: Option<AgentRow> = sqlx::query_as(&format!(
             "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
              WHERE agents.id = $2 AND agents.workspace_id = $3"

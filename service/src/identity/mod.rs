@@ -10,14 +10,14 @@ pub(crate) use tokens::{note_use, random_secret};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{UserId, WorkspaceId};
+use crate::ids::{AgentId, UserId, WorkspaceId};
 use crate::{Error, Result};
 
 pub use members::{Member, MemberSummary, NewUser};
 pub use password_changes::{
     CreatedPasswordLink, PASSWORD_LINK_LIFETIME, PasswordLinkTarget, generate_password,
 };
-pub use tokens::{CreatedToken, TokenInfo};
+pub use tokens::{CreatedToken, MAX_TOKEN_LIFETIME, NewToken, TokenInfo};
 
 /// A user's role in their workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,11 +53,49 @@ pub struct Principal {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Set when the user came with an agent token: the one agent whose
+    /// interactive runs the token is limited to (see
+    /// [`crate::Bosun::authenticate_agent_token`]). Sessions and personal
+    /// access tokens have none.
+    pub agent_scope: Option<AgentScope>,
+}
+
+/// The agent an agent token is limited to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentScope {
+    pub id: AgentId,
+    /// Its name when the token was presented, for telling the caller.
+    pub name: String,
+}
+
+impl AgentScope {
+    fn refusal(&self) -> Error {
+        Error::TokenScope {
+            agent: format!("“{}” ({})", self.name, self.id),
+        }
+    }
 }
 
 impl Principal {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// Refuses an agent token: it opens an agent's interactive runs and
+    /// nothing else.
+    pub fn require_unscoped(&self) -> Result<()> {
+        match &self.agent_scope {
+            None => Ok(()),
+            Some(scope) => Err(scope.refusal()),
+        }
+    }
+
+    /// Refuses an agent token limited to another agent than `agent`.
+    pub fn require_scope_allows(&self, agent: &AgentId) -> Result<()> {
+        match &self.agent_scope {
+            Some(scope) if scope.id != *agent => Err(scope.refusal()),
+            _ => Ok(()),
+        }
     }
 
     /// Refuses anyone but a workspace admin.
@@ -90,6 +128,7 @@ impl TryFrom<PrincipalRow> for Principal {
             role: Role::parse("role", &row.role)?,
             email: row.email,
             name: row.name,
+            agent_scope: None,
         })
     }
 }

@@ -935,6 +935,33 @@ impl Bosun {
     }
 }
 
+/// Expires, inside the transaction that ends run `run` unattended, each of
+/// its pending requests, denying its call. Answers the topics to tell this
+/// process once it commits.
+pub(crate) async fn expire_pending_of_run(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    now: DateTime<Utc>,
+    run: &str,
+) -> Result<Vec<String>> {
+    let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
+        "SELECT {UNREVIEWED_COLUMNS}, 'expired' AS closing FROM {UNREVIEWED_FROM} \
+         WHERE approvals.run_id = $1 AND approvals.status = 'pending'"
+    ))
+    .bind(run)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut topics = Vec::new();
+    for request in &requests {
+        if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
+            topics.extend(told);
+        }
+    }
+    topics.sort_unstable();
+    topics.dedup();
+    Ok(topics)
+}
+
 /// Closes one pending request as [`Unreviewed::closing`] says, denying its
 /// tool call with the reason and recording it; answers the topics to tell
 /// after commit, or `None` when someone decided it first.

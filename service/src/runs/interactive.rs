@@ -5,7 +5,8 @@
 //! a session id): while it is open, starting it again answers the same
 //! run, so an agent that cannot keep state between calls (a hook) can
 //! start it at every call. Its runtime calls are the starter's alone (see
-//! [`super::Runner`]).
+//! [`super::Runner`]). Nobody may be there to finish it (a closed laptop):
+//! a run with no event for the configured idle time is ended as abandoned.
 
 use serde_json::{Value, json};
 
@@ -16,6 +17,11 @@ use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RunId};
 use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result, validate};
+
+/// An open interactive run whose last event (or, with none, its start) is
+/// no later than `$1`, as SQL over `runs`.
+const IDLE_INTERACTIVE: &str = "interactive = 1 AND status = 'running' AND \
+     COALESCE((SELECT MAX(events.at) FROM events WHERE events.run_id = runs.id), runs.created_at) <= $1";
 
 /// The longest external id taken.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
@@ -100,6 +106,73 @@ impl Bosun {
         tx.commit().await?;
         self.notifier().local(&topic);
         Ok((self.run_record(&principal.workspace_id, &id).await?, true))
+    }
+
+    /// Ends, as `failed` with the reason "abandoned", each interactive run
+    /// with no event for [`crate::Settings::interactive_idle`]; what it
+    /// waits for expires and its waiting caller is told no. Answers how
+    /// many runs it ended. Run by the server's background sweep.
+    pub async fn end_abandoned_runs(&self) -> Result<usize> {
+        #[derive(sqlx::FromRow)]
+        struct Idle {
+            id: String,
+            workspace_id: String,
+            agent_id: String,
+            started_by: Option<String>,
+        }
+        let idle = self.settings().interactive_idle;
+        let now = self.now();
+        let cutoff =
+            to_millis(now).saturating_sub(i64::try_from(idle.as_millis()).unwrap_or(i64::MAX));
+        let due: Vec<Idle> = sqlx::query_as(&format!(
+            "SELECT id, workspace_id, agent_id, started_by FROM runs \
+             WHERE {IDLE_INTERACTIVE} LIMIT 500"
+        ))
+        .bind(cutoff)
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut ended = 0;
+        for run in due {
+            let mut tx = self.db().begin_write().await?;
+            // Checked again as it is ended: a call may have come since.
+            let output = json!({ "reason": "abandoned" });
+            let updated = sqlx::query(&format!(
+                "UPDATE runs SET status = 'failed', output = $2, finished_at = $3 \
+                 WHERE id = $4 AND {IDLE_INTERACTIVE}"
+            ))
+            .bind(cutoff)
+            .bind(output.to_string())
+            .bind(to_millis(now))
+            .bind(&run.id)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                continue;
+            }
+            let mut topics =
+                super::approvals::expire_pending_of_run(&mut tx, self.db().backend(), now, &run.id)
+                    .await?;
+            let agent = AgentId::from_string(run.agent_id);
+            let event = NewEvent {
+                kind: "run.finished",
+                workspace_id: crate::ids::WorkspaceId::from_string(run.workspace_id),
+                agent_id: Some(agent.clone()),
+                run_id: Some(run.id.clone()),
+                actor: None,
+                on_behalf_of: run.started_by,
+                data: json!({ "status": "failed", "output": output, "reason": "abandoned",
+                              "idle_seconds": idle.as_secs() }),
+            };
+            events::append(&mut tx, now, event).await?;
+            topics.extend([format!("run:{}", run.id), agent_runs_topic(&agent)]);
+            for topic in &topics {
+                Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+            }
+            tx.commit().await?;
+            self.notifier().local_all(&topics);
+            ended += 1;
+        }
+        Ok(ended)
     }
 
     /// The principal's open interactive run of `agent` under `external_id`.

@@ -156,6 +156,8 @@ impl Bosun {
         }
         let (workspace, started_by, key, actor, model, key_reference) = match caller {
             Caller::User(principal) => {
+                // An agent token starts interactive runs only.
+                principal.require_unscoped()?;
                 let view = self.agent_for(principal, agent, Capability::Run).await?;
                 if view.agent.credential_model == CredentialModel::User {
                     self.check_connections_for_run(principal, agent).await?;
@@ -418,16 +420,18 @@ impl Bosun {
                 }
             }
             Runner::Starter(principal) => {
-                let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql(
-                    "",
-                    "",
-                    "runs.interactive = 1 AND runs.started_by = $2 AND runs.workspace_id = $3",
-                ))
-                .bind(run.as_str())
-                .bind(principal.user_id.as_str())
-                .bind(principal.workspace_id.as_str())
-                .fetch_optional(self.db().pool())
-                .await?;
+                let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql("", "", STARTER_RUNS))
+                    .bind(run.as_str())
+                    .bind(principal.user_id.as_str())
+                    .bind(principal.workspace_id.as_str())
+                    .bind(
+                        principal
+                            .agent_scope
+                            .as_ref()
+                            .map(|scope| scope.id.as_str()),
+                    )
+                    .fetch_optional(self.db().pool())
+                    .await?;
                 row.ok_or(Error::NotFound("run"))
             }
         }
@@ -519,6 +523,12 @@ pub(crate) struct ActiveRun {
     /// 1 for an interactive run (see [`interactive`]), else 0.
     pub interactive: i64,
 }
+
+/// The runs a person (`$2`, of workspace `$3`) acts on with their own
+/// token: the interactive runs they started, of the one agent (`$4`) their
+/// token is limited to if it is.
+pub(crate) const STARTER_RUNS: &str = "runs.interactive = 1 AND runs.started_by = $2 \
+     AND runs.workspace_id = $3 AND ($4 IS NULL OR runs.agent_id = $4)";
 
 /// How a runtime key reaches the runs it may act on: any of the agent's
 /// live keys, on the agent's runs that are not interactive.

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::decision_log::{NewApproval, NewToolCall, Recorded};
 use super::input;
-use super::{ActiveRun, Runner, run_event};
+use super::{ActiveRun, Runner, STARTER_RUNS, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
@@ -517,26 +517,31 @@ impl Bosun {
     /// A tool call of a run the runner may act on (see
     /// [`Bosun::run_of_runner`]); not found otherwise.
     async fn call_of_runner(&self, runner: &Runner, id: &ToolCallId) -> Result<ToolCallRow> {
-        let (whose, owner, workspace) = match runner {
+        let (whose, owner, workspace, scope) = match runner {
             Runner::Key(key) => (
-                "runs.agent_id = $2 AND runs.interactive = 0",
+                // (`$4`, a person's scope, is null here.)
+                "runs.agent_id = $2 AND runs.interactive = 0 AND runs.workspace_id = $3 \
+                 AND ($4 IS NULL OR runs.agent_id = $4)",
                 key.agent_id.as_str(),
                 &key.workspace_id,
+                None,
             ),
             Runner::Starter(principal) => (
-                "runs.started_by = $2 AND runs.interactive = 1",
+                STARTER_RUNS,
                 principal.user_id.as_str(),
                 &principal.workspace_id,
+                principal.agent_scope.as_ref().map(|scope| &scope.id),
             ),
         };
         let row: Option<ToolCallRow> = sqlx::query_as(&format!(
             "SELECT tool_calls.{} FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
-             WHERE tool_calls.id = $1 AND {whose} AND runs.workspace_id = $3",
+             WHERE tool_calls.id = $1 AND {whose}",
             COLUMNS.replace(", ", ", tool_calls.")
         ))
         .bind(id.as_str())
         .bind(owner)
         .bind(workspace.as_str())
+        .bind(scope.map(AgentId::as_str))
         .fetch_optional(self.db().pool())
         .await?;
         row.ok_or(Error::NotFound("tool call"))

@@ -364,3 +364,67 @@ async fn a_reviewer_judges_a_claude_code_call_by_its_mapped_subject() {
         .await;
     assert_eq!(decision, "deny");
 }
+
+#[tokio::test]
+async fn an_agent_token_drives_its_own_agents_hooks_and_no_other_agents() {
+    let s = Session::new(json!(["read_file"]), "open", &[]).await;
+    let (_, other) = api_call(
+        &s.app.address,
+        &s.token,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Other", "tools": ["read_file"], "execution_mode": "open"}),
+    )
+    .await;
+    let other = other["id"].as_str().unwrap();
+    let (status, made) = api_call(
+        &s.app.address,
+        &s.token,
+        Method::POST,
+        "/api/v1/me/tokens",
+        json!({"name": "laptop", "agent_id": s.agent}),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let agent_token = made["token"].as_str().unwrap();
+    let read = json!({
+        "hook_event_name": "PreToolUse", "session_id": "s1", "cwd": "/repo",
+        "tool_name": "Read", "tool_input": {"file_path": "/repo/a.txt"}, "tool_use_id": "t1",
+    });
+
+    let hook = |agent: &str| format!("/api/v1/hooks/claude-code/{agent}");
+    let (status, body) = api_call(
+        &s.app.address,
+        agent_token,
+        Method::POST,
+        &hook(&s.agent),
+        read.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["hookSpecificOutput"]["permissionDecision"], "allow");
+
+    let (status, body) = api_call(
+        &s.app.address,
+        agent_token,
+        Method::POST,
+        &hook(other),
+        read,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "token_scope");
+    let (_, runs) = api_call(
+        &s.app.address,
+        &s.token,
+        Method::GET,
+        &format!("/api/v1/agents/{other}/runs"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        runs["items"],
+        json!([]),
+        "no session was started for the other agent"
+    );
+}

@@ -185,11 +185,6 @@ async fn claude_code_under_bosun_denies_allows_asks_and_stops_when_bosun_does() 
             "Dev",
         ],
     );
-    let dev = cli(
-        data_dir.path(),
-        db,
-        &["admin", "create-token", "--email", "dev@example.com"],
-    );
 
     let project = Project::new();
     let root = project.path().canonicalize().unwrap();
@@ -229,6 +224,20 @@ async fn claude_code_under_bosun_denies_allows_asks_and_stops_when_bosun_does() 
     )
     .await;
     assert_eq!(status, 201, "{body}");
+    // As the README sets it up: a token that drives this agent's sessions
+    // and nothing else.
+    let dev = cli(
+        data_dir.path(),
+        db,
+        &[
+            "admin",
+            "create-token",
+            "--email",
+            "dev@example.com",
+            "--agent",
+            &agent,
+        ],
+    );
     project.connect(&agent, &base);
 
     let plan = vec![

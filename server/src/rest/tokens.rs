@@ -1,0 +1,138 @@
+//! `/api/v1/me/tokens`: the caller's own tokens — personal access tokens,
+//! and agent tokens limited to one agent's interactive runs.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::identity::{NewToken, TokenInfo};
+use bosun_service::ids::{AgentId, TokenId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// A token to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    /// A label to recognise it by; for an agent token, defaults to
+    /// "agent <its name>".
+    #[schema(example = "laptop")]
+    name: Option<String>,
+    /// Limits the token to this agent's interactive runs (you need run
+    /// access to it): it starts them and makes their runtime calls, and
+    /// opens nothing else.
+    agent_id: Option<String>,
+    /// When the token stops working (RFC 3339, in the future, at most a
+    /// year away); never when absent.
+    #[schema(value_type = Option<String>, example = "2026-12-31T23:59:59Z")]
+    expires_at: Option<String>,
+}
+
+/// A token as listed: never its value.
+#[derive(Serialize, ToSchema)]
+pub struct TokenBody {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// For an agent token: the agent whose interactive runs it is limited
+    /// to, and its name; null for a personal access token.
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    /// When it stops working; null for never.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenInfo> for TokenBody {
+    fn from(info: TokenInfo) -> Self {
+        Self {
+            id: info.id.to_string(),
+            name: info.name,
+            created_at: info.created_at,
+            last_used_at: info.last_used_at,
+            agent_id: info.agent_id.map(|id| id.to_string()),
+            agent_name: info.agent_name,
+            expires_at: info.expires_at,
+        }
+    }
+}
+
+/// A token just made, with its value: shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedTokenBody {
+    #[serde(flatten)]
+    pub info: TokenBody,
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenBody>,
+    pub next: Option<String>,
+}
+
+/// Makes a token for the caller: a personal access token, or with
+/// `agent_id` an agent token limited to that agent's interactive runs.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "identity", request_body = TokenInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = CreatedTokenBody), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> Result<(StatusCode, Json<CreatedTokenBody>), ApiError> {
+    let expires_at = input
+        .expires_at
+        .as_deref()
+        .map(|value| bosun_service::traces::instant("expires_at", value))
+        .transpose()?;
+    let agent = input.agent_id.map(AgentId::from_string);
+    let request = NewToken {
+        name: input.name.unwrap_or_default(),
+        agent,
+        expires_at,
+    };
+    let created = state.bosun.create_scoped_token(&principal, request).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenBody {
+            info: created.info.into(),
+            token: created.token,
+        }),
+    ))
+}
+
+/// The caller's tokens, newest first; never their values.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<TokenList>, ApiError> {
+    let tokens = state.bosun.list_tokens(&principal).await?;
+    Ok(Json(TokenList {
+        items: tokens.into_iter().map(TokenBody::from).collect(),
+        next: None,
+    }))
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "identity", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .revoke_token(&principal, &TokenId::from_string(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
