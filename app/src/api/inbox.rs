@@ -14,7 +14,11 @@ pub struct ApprovalView {
     pub agent_id: String,
     pub agent_name: String,
     pub run_id: String,
+    /// The catalog tool the call was judged as.
     pub tool: String,
+    /// The tool as the client named it (Claude Code's `Bash`), when an
+    /// integration judged a client's own call as the catalog tool.
+    pub client_tool: Option<String>,
     /// The input as the edit form starts from: a string input as it is, an
     /// object as indented JSON.
     pub input: String,
@@ -106,6 +110,7 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
             requested_at_ms: approval.requested_at.timestamp_millis(),
             expires_at_ms: approval.expires_at.timestamp_millis(),
             tool: approval.tool,
+            client_tool: approval.client_tool,
         });
     }
     Ok(views)

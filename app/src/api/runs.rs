@@ -15,6 +15,8 @@ pub struct RunView {
     pub started_by: Option<String>,
     /// The runtime key that started it, if one did.
     pub started_by_key: Option<String>,
+    /// Who started it, by name: a person, or a runtime key.
+    pub starter: String,
     /// Started by its user's own agent under their token, and that agent's
     /// id for it (a session id).
     pub interactive: bool,
@@ -46,11 +48,18 @@ pub struct NewKey {
 }
 
 #[cfg(feature = "ssr")]
-impl From<bosun_service::runs::Run> for RunView {
-    fn from(run: bosun_service::runs::Run) -> Self {
+impl RunView {
+    /// The run as the page shows it, its starter named from `names`.
+    fn named(run: bosun_service::runs::Run, names: &bosun_service::traces::TraceNames) -> Self {
         const FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
+        let starter = match (&run.started_by, &run.started_by_key) {
+            (Some(user), _) => names.user(Some(user)),
+            (None, Some(key)) => names.user(Some(&format!("key:{key}"))),
+            (None, None) => None,
+        };
         Self {
             id: run.id.to_string(),
+            starter: starter.unwrap_or_default(),
             status: bosun_service::validate::name_of(&run.status),
             session: (run.input["client"] == "claude_code").then(|| {
                 format!(
@@ -77,10 +86,15 @@ impl From<bosun_service::runs::Run> for RunView {
 pub async fn list_runs(agent_id: String) -> Result<Vec<RunView>, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
-    let runs = bosun()?
-        .list_runs(&principal().await?, &AgentId::from_string(agent_id), 50)
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let runs = bosun
+        .list_runs(&principal, &AgentId::from_string(agent_id), 50)
         .await?;
-    Ok(runs.into_iter().map(RunView::from).collect())
+    let names = bosun.trace_names(&principal).await?;
+    Ok(runs
+        .into_iter()
+        .map(|run| RunView::named(run, &names))
+        .collect())
 }
 
 /// Starts a run with `input`, a JSON document (empty: `{}`).
@@ -98,11 +112,16 @@ pub async fn start_run(agent_id: String, input: String) -> Result<RunView, AppEr
     let input: serde_json::Value = serde_json::from_str(text).map_err(|error| {
         bosun_service::Error::invalid("input", format!("is not valid JSON: {error}"))
     })?;
-    let caller = Caller::User(principal().await?);
-    let run = bosun()?
-        .start_run(&caller, &AgentId::from_string(agent_id), input)
+    let (bosun, principal) = (bosun()?, principal().await?);
+    let names = bosun.trace_names(&principal).await?;
+    let run = bosun
+        .start_run(
+            &Caller::User(principal),
+            &AgentId::from_string(agent_id),
+            input,
+        )
         .await?;
-    Ok(run.into())
+    Ok(RunView::named(run, &names))
 }
 
 #[server(prefix = "/fn", endpoint = "keys/list")]

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::api::integrations::claude_code_setup;
+use crate::components::copy::CopyButton;
 use crate::components::errors::ErrorNotice;
 
 #[component]
@@ -30,7 +31,8 @@ pub fn ClaudeCodePanel(agent_id: String) -> impl IntoView {
                             <p>"Or, in the project: " <code class="mono">{setup.command.clone()}</code></p>
                             <CopyableBlock label="Hooks for .claude/settings.json" text=setup.settings.clone() />
                             <h3>"How Claude Code's tools are judged"</h3>
-                            <table class="tool-mapping">
+                            // Focusable, so that a keyboard can scroll it on a phone.
+                            <table class="tool-mapping" aria-label="How Claude Code's tools are judged" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">"Claude Code tool"</th>
                                     <th scope="col">"Judged as"</th>
@@ -73,34 +75,14 @@ pub fn ClaudeCodePanel(agent_id: String) -> impl IntoView {
 /// A read-only block of text with a button that copies it.
 #[component]
 fn CopyableBlock(label: &'static str, text: String) -> impl IntoView {
-    let status = RwSignal::new(String::new());
     let rows = text.lines().count().clamp(4, 24);
-    let copied = StoredValue::new(text.clone());
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let text = copied.get_value();
-            let promise = window().navigator().clipboard().write_text(&text);
-            leptos::task::spawn_local(async move {
-                status.set(match wasm_bindgen_futures::JsFuture::from(promise).await {
-                    Ok(_) => "Copied.".into(),
-                    Err(_) => {
-                        "The browser did not allow copying; select the text and copy it.".into()
-                    }
-                });
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (copied, status);
-    };
     view! {
         <label class="stack">
             {label}
-            <textarea class="mono" readonly rows=rows>{text}</textarea>
+            <textarea class="mono" readonly rows=rows>{text.clone()}</textarea>
         </label>
         <div class="row">
-            <button type="button" on:click=copy>"Copy"</button>
-            <span role="status">{move || status.get()}</span>
+            <CopyButton text=text />
         </div>
     }
 }

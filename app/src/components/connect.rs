@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::tokens::CreateAgentToken;
+use crate::components::copy::CopyButton;
 use crate::components::errors::ActionError;
 
 #[component]
@@ -12,7 +13,6 @@ pub fn ConnectPanel(agent_id: String) -> impl IntoView {
     let create = ServerAction::<CreateAgentToken>::new();
     let agent = StoredValue::new(agent_id);
     let days = RwSignal::new(String::from("30"));
-    let copied = RwSignal::new(false);
     view! {
         <section class="card" aria-label="Connect an agent">
             <h2>"Connect an agent"</h2>
@@ -23,7 +23,6 @@ pub fn ConnectPanel(agent_id: String) -> impl IntoView {
             </p>
             <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {
                 event.prevent_default();
-                copied.set(false);
                 create.dispatch(CreateAgentToken {
                     agent_id: agent.get_value(),
                     expires_in_days: Some(days.get_untracked()),
@@ -35,34 +34,14 @@ pub fn ConnectPanel(agent_id: String) -> impl IntoView {
                 <button type="submit" class="secondary">"Create agent token"</button>
             </form>
             <ActionError result=create.value() />
-            {move || create.value().get().and_then(Result::ok).map(|created| {
-                let value = created.value.clone();
-                view! {
-                    <div class="notice" role="status">
-                        <p>"Copy the token now; it will not be shown again. Give it to your agent as BOSUN_TOKEN."</p>
-                        <code class="secret" data-testid="new-agent-token">{created.value}</code>
-                        " "
-                        <button type="button" class="secondary" on:click=move |_| {
-                            copy_to_clipboard(&value);
-                            copied.set(true);
-                        }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                    </div>
-                }
+            {move || create.value().get().and_then(Result::ok).map(|created| view! {
+                <div class="notice" role="status">
+                    <p>"Copy the token now; it will not be shown again. Give it to your agent as BOSUN_TOKEN."</p>
+                    <code class="secret" data-testid="new-agent-token">{created.value.clone()}</code>
+                    " "
+                    <CopyButton text=created.value class="secondary" />
+                </div>
             })}
-            // The set-up for particular agents (such as Claude Code's
-            // hooks) goes here, after the token it uses.
         </section>
     }
 }
-
-#[cfg(feature = "hydrate")]
-fn copy_to_clipboard(text: &str) {
-    if let Some(window) = web_sys::window() {
-        // The promise needs no waiting: the button says it was copied,
-        // and the token stays on the page to select by hand otherwise.
-        let _ = window.navigator().clipboard().write_text(text);
-    }
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn copy_to_clipboard(_: &str) {}

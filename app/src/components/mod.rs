@@ -6,6 +6,7 @@ pub mod claude_code;
 pub mod confirm;
 pub mod connect;
 pub mod connections;
+pub mod copy;
 pub mod credentials;
 pub mod empty;
 pub mod errors;

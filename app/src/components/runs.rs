@@ -58,6 +58,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                                 <thead><tr>
                                     <th scope="col">"Run"</th>
                                     <th scope="col">"Status"</th>
+                                    <th scope="col">"Started by"</th>
                                     <th scope="col">"Started"</th>
                                     <th scope="col">"Finished"</th>
                                 </tr></thead>
@@ -78,6 +79,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                                             })}
                                             </td>
                                             <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
+                                            <td data-testid="run-starter">{run.starter.clone()}</td>
                                             <td>{run.created.clone()}</td>
                                             <td>{run.finished.clone().unwrap_or_default()}</td>
                                         </tr>

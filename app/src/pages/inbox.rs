@@ -363,10 +363,23 @@ fn RequestCard(card: Card, remove: Callback<String>) -> impl IntoView {
     let age = minutes_text(now_ms() - approval.requested_at_ms);
     let expires = minutes_text(approval.expires_at_ms - now_ms());
     let reasons = approval.risk_reasons.join("; ");
+    // A client's own call (Claude Code's `Bash`) is shown by its own name,
+    // beside the catalog tool whose rules judged it.
+    let tool_name = approval
+        .client_tool
+        .clone()
+        .unwrap_or(approval.tool.clone());
+    let judged_as = approval
+        .client_tool
+        .is_some()
+        .then(|| approval.tool.clone());
     let label = format!(
-        "{} wants {} {}",
+        "{} wants {tool_name}{} {}",
         approval.agent_name,
-        approval.tool,
+        judged_as
+            .as_ref()
+            .map(|tool| format!(" (judged as {tool})"))
+            .unwrap_or_default(),
         approval.call.headline()
     );
     let for_panels = StoredValue::new(approval.clone());
@@ -378,7 +391,8 @@ fn RequestCard(card: Card, remove: Callback<String>) -> impl IntoView {
                 <span class=format!("badge risk-{}", approval.risk) data-testid="risk">{approval.risk.clone()}</span>
                 <strong>{approval.agent_name.clone()}</strong>
                 " wants to call "
-                <code>{approval.tool.clone()}</code>
+                <code data-testid="tool">{tool_name}</code>
+                {judged_as.map(|tool| view! { " (judged as " <code data-testid="judged-as">{tool}</code> ")" })}
             </div>
             <CallInputView call=approval.call.clone() />
             <p class="muted">{reasons}</p>
@@ -810,8 +824,12 @@ mod dom {
             let untouched = document().active_element().is_none_or(|active| {
                 active.tag_name() == "BODY" || active.closest("main").ok().flatten().is_none()
             });
-            if untouched {
-                move_focus(0);
+            // Without scrolling: the page opens at its top, the first
+            // request's decisions in view below the header, on a phone too.
+            if untouched && let Some(first) = cards().first() {
+                let options = web_sys::FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = first.focus_with_options(&options);
             }
         });
     }
