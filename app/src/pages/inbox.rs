@@ -195,7 +195,7 @@ pub fn InboxPage() -> impl IntoView {
     view! {
         <Title text="Inbox" />
         <h1>"Inbox"</h1>
-        <p class="hint">
+        <p class="hint keyboard-hint">
             "Focus a request and press A to allow once, R to always allow, E to edit, D to deny; J and K move between requests. "
             <button type="button" class="link" aria-haspopup="dialog" on:click=move |_| open_shortcuts()>
                 "All keyboard shortcuts (?)"
