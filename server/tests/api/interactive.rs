@@ -65,6 +65,29 @@ async fn get(s: &Setup, token: &str, path: &str) -> (StatusCode, Value) {
     call(s.base(), token, Method::GET, path, Value::Null).await
 }
 
+/// The admin revokes the grant `user` holds on the setup's agent.
+async fn revoke_grant(s: &Setup, user: &str) {
+    let (_, grants) = get(s, &s.admin, &format!("/api/v1/agents/{}/grants", s.agent)).await;
+    let grant = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["user_id"] == user)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::DELETE,
+        &format!("/api/v1/agents/{}/grants/{grant}", s.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+}
+
 async fn trace(s: &Setup, run: &str) -> Vec<Value> {
     let (status, trace) = get(s, &s.admin, &format!("/api/v1/traces/{run}")).await;
     assert_eq!(status, 200, "{trace}");
@@ -423,25 +446,7 @@ async fn losing_run_access_or_the_account_stops_the_interactive_run() {
     assert_eq!(pending["decision"], "pending");
     let pending = pending["id"].as_str().unwrap();
 
-    let (_, grants) = get(&s, &s.admin, &format!("/api/v1/agents/{}/grants", s.agent)).await;
-    let grant = grants["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["user_id"] == ann_id.as_str())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, _) = call(
-        s.base(),
-        &s.admin,
-        Method::DELETE,
-        &format!("/api/v1/agents/{}/grants/{grant}", s.agent),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 204);
+    revoke_grant(&s, &ann_id).await;
 
     let (status, body) = ask(&s, &ann, &run, "system_shell", "ls").await;
     assert_eq!(status, 403, "{body}");
@@ -725,25 +730,7 @@ async fn an_agent_token_needs_run_access_when_made_and_at_every_use() {
         .unwrap()
         .to_owned();
     let run = started(&s, &scoped, "session-1").await;
-    let (_, grants) = get(&s, &s.admin, &format!("/api/v1/agents/{}/grants", s.agent)).await;
-    let grant = grants["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["user_id"] == ann_id.as_str())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (status, _) = call(
-        s.base(),
-        &s.admin,
-        Method::DELETE,
-        &format!("/api/v1/agents/{}/grants/{grant}", s.agent),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 204);
+    revoke_grant(&s, &ann_id).await;
     assert_eq!(start(&s, &scoped, "session-2").await.0, 404);
     let (status, body) = ask(&s, &scoped, &run, "system_shell", "ls").await;
     assert_eq!(status, 403, "{body}");
