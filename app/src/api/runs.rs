@@ -113,14 +113,11 @@ pub async fn start_run(agent_id: String, input: String) -> Result<RunView, AppEr
         bosun_service::Error::invalid("input", format!("is not valid JSON: {error}"))
     })?;
     let (bosun, principal) = (bosun()?, principal().await?);
-    let names = bosun.trace_names(&principal).await?;
+    let caller = Caller::User(principal.clone());
     let run = bosun
-        .start_run(
-            &Caller::User(principal),
-            &AgentId::from_string(agent_id),
-            input,
-        )
+        .start_run(&caller, &AgentId::from_string(agent_id), input)
         .await?;
+    let names = bosun.trace_names(&principal).await?;
     Ok(RunView::named(run, &names))
 }
 
