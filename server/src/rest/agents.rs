@@ -144,6 +144,7 @@ impl From<AgentChanges> for AgentPatch {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `all` (default), `mine` or `shared`.
     view: Option<String>,

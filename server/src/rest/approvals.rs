@@ -88,6 +88,7 @@ pub struct ApprovalList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `pending` (default), `approved`, `denied`, `expired`, `withdrawn` or
     /// `cancelled`.
@@ -119,6 +120,9 @@ pub struct DecisionInput {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+// Named apart from the rules API's own `RuleInput`, which it would
+// otherwise replace in the OpenAPI document.
+#[schema(as = AlwaysAllowRuleInput)]
 pub struct RuleInput {
     /// `agent` or `workspace`.
     #[schema(example = "agent")]
@@ -174,6 +178,7 @@ pub async fn decide(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestionParams {
     /// `agent` (default) or `workspace` (admins): the list the rule would
     /// be added to.

@@ -18,6 +18,7 @@ use super::extract::{ApiJson, ApiQuery};
 use crate::application::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HookParams {
     /// Seconds a `PreToolUse` that asks a reviewer waits for the decision
     /// before the request expires and the answer is `deny` (0 to 3600;

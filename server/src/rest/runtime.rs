@@ -23,6 +23,7 @@ use super::runs::RunBody;
 use crate::application::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitParams {
     /// Seconds to wait for something to happen (0 to 60).
     wait: Option<u64>,
