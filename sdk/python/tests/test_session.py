@@ -42,7 +42,7 @@ def test_governed_functions_run_only_as_bosun_decides(
     written: list[tuple[str, str]] = []
     deleted: list[str] = []
 
-    @bosun.governed(tool="write_file", subject="/path")
+    @bosun.governed(tool="write_file", subject="/path", wait=20)
     def write(path: str, content: str = "") -> str:
         written.append((path, content))
         return f"wrote {path}"
@@ -205,3 +205,38 @@ def test_the_async_client_runs_a_session_and_governed_coroutines(
     assert ran == ["/srv/a"]
     run = owner.get_run(agent.id, run_id)
     assert run.status == "succeeded" and run.external_id == "async-1"
+
+
+def test_an_edited_call_gets_back_the_secrets_bosun_redacted_for_the_reviewer(
+    owner: bosun.Client, reviewer: bosun.Client, make_agent: Callable[..., bosun.Agent]
+) -> None:
+    agent = make_agent(["http_request"])  # restricted: a request asks
+    fetched: list[tuple[str, dict[str, str], str]] = []
+
+    @bosun.governed(tool="http_request", wait=20)
+    def fetch(url: str, headers: dict[str, str], method: str = "GET") -> str:
+        fetched.append((url, headers, method))
+        return "ok"
+
+    shown: list[Any] = []
+
+    def review() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            waiting = [a for a in reviewer.list_approvals().items if a.agent_id == agent.id]
+            if waiting:
+                shown.append(waiting[0].input)
+                reviewer.decide_approval(waiting[0].id, "edit", input={**waiting[0].input, "method": "HEAD"})
+                return
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=review, daemon=True)
+    thread.start()
+    with owner.session(agent.id) as session:
+        fetch("https://api.example.com/v1", {"Authorization": "Bearer tok-123"})
+    thread.join(timeout=5)
+    # The reviewer saw no token and changed the method; the call ran with
+    # their method and the agent's own token.
+    assert shown[0]["headers"] == {"Authorization": "[redacted]"}
+    assert fetched == [("https://api.example.com/v1", {"Authorization": "Bearer tok-123"}, "HEAD")]
+    assert "tok-123" not in str([e.data for e in owner.run_trace(session.run_id).events])

@@ -202,9 +202,8 @@ class Client(_Base):
         the download."""
         req = core.export_request(filters)
         try:
-            with self._http.stream(
-                req.method, req.path, params=dict(req.params), timeout=httpx.Timeout(self._timeout, read=None)
-            ) as response:
+            # The timeout bounds each wait for the next bytes, not the whole download.
+            with self._http.stream(req.method, req.path, params=dict(req.params), timeout=self._timeout) as response:
                 self._stream_error(response)
                 for line in response.iter_lines():
                     event = core.export_line(line)
@@ -333,7 +332,7 @@ class AsyncClient(_Base):
         req = core.export_request(filters)
         try:
             async with self._http.stream(
-                req.method, req.path, params=dict(req.params), timeout=httpx.Timeout(self._timeout, read=None)
+                req.method, req.path, params=dict(req.params), timeout=self._timeout
             ) as response:
                 if response.status_code >= 400:
                     core.raise_for(core.Answer(response.status_code, await response.aread()))

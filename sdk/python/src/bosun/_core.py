@@ -174,10 +174,11 @@ def explain(state: m.ToolCall) -> str:
     verb = "allowed" if state.decision == "allow" else "denied"
     message = (state.message or "").strip()
     if state.approval_id is not None:
-        who = "a reviewer approved it" if state.decision == "allow" else "a reviewer denied it"
-        if state.decision == "allow" and state.edited:
-            who += " with changes"
-        return f"Bosun: {who}: {message}" if message else f"Bosun: {who}"
+        if state.decision == "allow":
+            who = "a reviewer approved it with changes" if state.edited else "a reviewer approved it"
+            return f"Bosun: {who}: {message}" if message else f"Bosun: {who}"
+        # A reviewer's message, or why the request expired, was withdrawn or cancelled.
+        return f"Bosun: denied: {message}" if message else "Bosun: a reviewer denied it"
     reason = state.reason
     kind = reason.get("kind")
     if kind == "rule":
