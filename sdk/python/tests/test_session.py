@@ -240,3 +240,12 @@ def test_an_edited_call_gets_back_the_secrets_bosun_redacted_for_the_reviewer(
     assert shown[0]["headers"] == {"Authorization": "[redacted]"}
     assert fetched == [("https://api.example.com/v1", {"Authorization": "Bearer tok-123"}, "HEAD")]
     assert "tok-123" not in str([e.data for e in owner.run_trace(session.run_id).events])
+
+
+def test_an_interrupt_in_the_session_block_finishes_the_run_as_cancelled(
+    owner: bosun.Client, make_agent: Callable[..., bosun.Agent]
+) -> None:
+    agent = make_agent(["read_file"])
+    with pytest.raises(KeyboardInterrupt), owner.session(agent.id) as session:
+        raise KeyboardInterrupt
+    assert owner.get_run(agent.id, session.run_id).status == "cancelled"

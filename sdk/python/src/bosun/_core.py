@@ -148,6 +148,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def error_text(error: BaseException) -> str:
+    """How an exception is recorded (a tool's error, a failed run's output)."""
+    return f"{type(error).__name__}: {error}"
+
+
 def restore(edited: Any, original: Any, issued: Mapping[str, str]) -> Any:
     """A reviewer's edit of a redacted input, with what Bosun redacted filled
     back in from the agent's own `original`: a `[redacted]` value takes the
@@ -237,8 +242,9 @@ class SessionCore:
     ) -> Operation[m.Decision]:
         waited = self.wait if wait is None else wait
         body: m.ToolCallRequest = {"tool": tool, "input": input}
-        if (working_dir or self.working_dir) is not None:
-            body["working_dir"] = working_dir or self.working_dir or ""
+        directory = working_dir if working_dir is not None else self.working_dir
+        if directory is not None:
+            body["working_dir"] = directory
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
         try:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 from . import _models as m
+from ._core import error_text
 from ._errors import BosunError, Denied
 from ._session import AsyncSession, Session, current_session
 from ._subject import edited_arguments, tool_input
@@ -33,10 +34,6 @@ def _session(kind: type[Session] | type[AsyncSession], name: str) -> Any:
         wanted = "an async def function" if isinstance(session, AsyncSession) else "a plain def function"
         raise BosunError("no_session", f"{name} needs {wanted} to run inside this kind of session; it did not run")
     return session
-
-
-def _error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 def _elapsed_ms(started: float) -> int:
@@ -83,7 +80,7 @@ def governed(
                 try:
                     result = await run_async(*final.args, **final.kwargs)
                 except Exception as error:
-                    await record_quietly_async(session, decision, None, _error_text(error), started)
+                    await record_quietly_async(session, decision, None, error_text(error), started)
                     raise
                 await record_quietly_async(session, decision, result, None, started)
                 return result
@@ -100,7 +97,7 @@ def governed(
             try:
                 result = function(*final.args, **final.kwargs)
             except Exception as error:
-                record_quietly(session, decision, None, _error_text(error), started)
+                record_quietly(session, decision, None, error_text(error), started)
                 raise
             record_quietly(session, decision, result, None, started)
             return result

@@ -34,7 +34,7 @@ def _ending(error: BaseException | None) -> tuple[m.FinishStatus, dict[str, Any]
     if error is None:
         return "succeeded", None
     status: m.FinishStatus = "failed" if isinstance(error, Exception) else "cancelled"
-    return status, {"error": f"{type(error).__name__}: {error}"}
+    return status, {"error": core.error_text(error)}
 
 
 class _SessionBase:

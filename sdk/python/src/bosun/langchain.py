@@ -31,6 +31,7 @@ from typing_extensions import NotRequired
 
 from . import _models as m
 from ._client import AsyncClient, Client
+from ._core import error_text
 from ._errors import ApprovalTimeout, BosunUnavailable
 from ._governed import record_quietly, record_quietly_async
 from ._session import AsyncSession, Session, current_session
@@ -198,7 +199,7 @@ class BosunMiddleware(AgentMiddleware[BosunState, Any, Any]):
         try:
             result = handler(self._approved(request, pointer, decision))
         except Exception as error:
-            record_quietly(session, decision, None, f"{type(error).__name__}: {error}", started)
+            record_quietly(session, decision, None, error_text(error), started)
             raise
         output, failure = self._outcome(result)
         record_quietly(session, decision, output, failure, started)
@@ -226,7 +227,7 @@ class BosunMiddleware(AgentMiddleware[BosunState, Any, Any]):
         try:
             result = await handler(self._approved(request, pointer, decision))
         except Exception as error:
-            await record_quietly_async(session, decision, None, f"{type(error).__name__}: {error}", started)
+            await record_quietly_async(session, decision, None, error_text(error), started)
             raise
         output, failure = self._outcome(result)
         await record_quietly_async(session, decision, output, failure, started)
