@@ -249,3 +249,20 @@ def test_an_interrupt_in_the_session_block_finishes_the_run_as_cancelled(
     with pytest.raises(KeyboardInterrupt), owner.session(agent.id) as session:
         raise KeyboardInterrupt
     assert owner.get_run(agent.id, session.run_id).status == "cancelled"
+
+
+def test_an_agent_token_is_enough_for_a_session(
+    server: Bosun, owner: bosun.Client, make_agent: Callable[..., bosun.Agent]
+) -> None:
+    agent = make_agent(["read_file"])
+    with server.http(server.owner_token) as http:
+        made = http.post("/api/v1/me/tokens", json={"agent_id": agent.id})
+        assert made.status_code == 201, made.text
+    with bosun.Client(server.url, made.json()["token"]) as scoped:
+        with scoped.session(agent.id) as session:
+            assert session.decide("read_file", "/srv/a").allowed
+        # It opens nothing else.
+        with pytest.raises(bosun.BosunError) as refused:
+            scoped.list_agents()
+        assert (refused.value.status, refused.value.code) == (403, "token_scope")
+    assert owner.get_run(agent.id, session.run_id).status == "succeeded"
