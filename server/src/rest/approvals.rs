@@ -88,6 +88,7 @@ pub struct ApprovalList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `pending` (default), `approved`, `denied`, `expired`, `withdrawn` or
     /// `cancelled`.
@@ -128,7 +129,7 @@ pub struct RuleInput {
 }
 
 /// Requests the caller may decide.
-#[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/approvals", tag = "approvals", params(ListParams), security(("personal_token" = [])),
     responses((status = 200, body = ApprovalList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -146,8 +147,9 @@ pub async fn list(
 /// Decides a request, once; a second decision, or one after the request
 /// expired, answers 409 `already_decided`; a withdrawn request answers 409
 /// `not_decidable`, saying why.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals", request_body = DecisionInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/approvals/{id}/decision", tag = "approvals",
+    params(("id" = String, Path, description = "The approval request's id")), request_body = DecisionInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = ApprovalBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
@@ -174,6 +176,7 @@ pub async fn decide(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestionParams {
     /// `agent` (default) or `workspace` (admins): the list the rule would
     /// be added to.
@@ -186,8 +189,8 @@ pub struct SuggestionParams {
 /// would override or shadow (deciding with them needs
 /// `"confirm_overrides": true`), and, when the request would still not be
 /// allowed, what decides it instead (`still_decided`).
-#[utoipa::path(get, path = "/api/v1/approvals/{id}/suggestion", tag = "approvals", params(SuggestionParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/approvals/{id}/suggestion", tag = "approvals", params(("id" = String, Path, description = "The approval request's id"), SuggestionParams),
+    security(("personal_token" = [])),
     responses((status = 200, description = "The suggested rule and what adding it would change", body = Object),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
@@ -220,8 +223,9 @@ pub struct PreviewInput {
 /// What the rules would decide for a waiting request's call with an edited
 /// input, before a reviewer approves it (an edit the rules deny cannot be
 /// approved). Nothing is recorded; those who may decide the request may ask.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/preview", tag = "approvals", request_body = PreviewInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/approvals/{id}/preview", tag = "approvals",
+    params(("id" = String, Path, description = "The approval request's id")), request_body = PreviewInput,
+    security(("personal_token" = [])),
     responses((status = 200, description = "The decision, as `POST /agents/{id}/evaluate` answers it", body = Object),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn preview(
