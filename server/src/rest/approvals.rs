@@ -28,7 +28,7 @@ pub struct ApprovalBody {
     /// whole tool input, and an edit takes the same shape.
     pub client_tool: Option<String>,
     /// A string, or a JSON object; secrets redacted.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     pub input: serde_json::Value,
     /// Where the call's relative paths start.
     pub working_dir: Option<String>,
@@ -105,7 +105,7 @@ pub struct DecisionInput {
     decision: String,
     /// For `edit`: the input to run instead, of the request's shape (a
     /// string, or an object the tool's schema accepts).
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = super::openapi::optional_tool_input)]
     input: Option<serde_json::Value>,
     /// For `always_allow`: the rule to add.
     rule: Option<RuleInput>,
@@ -216,7 +216,7 @@ pub async fn suggestion(
 #[serde(deny_unknown_fields)]
 pub struct PreviewInput {
     /// The edited input: a string, or an object the tool's schema accepts.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     input: serde_json::Value,
 }
 

@@ -170,8 +170,7 @@ pub struct RunList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
-    /// Anything the agent's worker understands.
-    #[schema(value_type = Object)]
+    /// Any JSON value the agent's worker understands (an object, usually).
     #[serde(default)]
     input: serde_json::Value,
     /// Start an interactive run: the caller's own agent runs it under the

@@ -56,7 +56,7 @@ pub struct ToolCallInput {
     tool: String,
     /// A string (the subject itself), or a JSON object the tool's
     /// `input_schema` accepts, judged by its `subject`.
-    #[schema(value_type = Object, example = json!({"path": "/work/build/out.o"}))]
+    #[schema(schema_with = super::openapi::tool_input)]
     input: serde_json::Value,
     /// Retrying with the same key returns the same call.
     idempotency_key: Option<String>,
@@ -77,7 +77,7 @@ pub struct ToolCallBody {
     pub approval_id: Option<String>,
     /// The input as kept, secrets redacted (a string or an object): the
     /// reviewer's edit when `edited`, else the call's own.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     pub input: serde_json::Value,
     /// Whether a reviewer edited the input: run `input` then, with any
     /// `[redacted…]` value filled in from the call's own input.
@@ -104,7 +104,7 @@ impl From<ToolCallState> for ToolCallBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultInput {
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value the tool produced.
     output: Option<serde_json::Value>,
     error: Option<String>,
     duration_ms: Option<i64>,
@@ -116,7 +116,7 @@ pub struct FinishInput {
     /// `succeeded`, `failed` or `cancelled`.
     #[schema(example = "succeeded")]
     status: String,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value the run ended with.
     output: Option<serde_json::Value>,
 }
 

@@ -273,3 +273,36 @@ async fn a_wait_longer_than_a_long_poll_allows_is_a_400_naming_wait() {
         "{body}"
     );
 }
+
+/// A stored row that does not parse is our fault, not the caller's: 500
+/// `internal`, saying only that something went wrong on our side (the
+/// cause goes to the log), on every route that reads it.
+#[tokio::test]
+async fn a_corrupt_stored_agent_is_a_500_that_tells_nothing_of_the_row() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let base = app.url("");
+    let (_, agent) = api_call(
+        &base,
+        &token,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Bent"}),
+    )
+    .await;
+    let id = agent["id"].as_str().unwrap();
+    sqlx::query("UPDATE agents SET tools = '{' WHERE id = $1")
+        .bind(id)
+        .execute(app.bosun.db().pool())
+        .await
+        .unwrap();
+    for path in [format!("/api/v1/agents/{id}"), "/api/v1/agents".to_owned()] {
+        let (status, body) = api_call(&base, &token, Method::GET, &path, Value::Null).await;
+        assert_eq!(status, 500, "{path}");
+        assert_eq!(
+            body,
+            json!({"error": {"code": "internal", "message": "something went wrong on our side; it has been logged"}}),
+            "{path}"
+        );
+    }
+}

@@ -15,5 +15,12 @@ import schemathesis
 def before_call(ctx, case, **kwargs):
     wait = (case.query or {}).get("wait")
     longest = 3600 if "/hooks/" in case.path else 60
-    if isinstance(wait, int) and not isinstance(wait, bool) and 1 < wait <= longest:
+    # Generated as a number or, in the coverage phase, as its text.
+    if isinstance(wait, str) and wait.isascii() and wait.isdigit():
+        seconds = int(wait)
+    elif isinstance(wait, int) and not isinstance(wait, bool):
+        seconds = wait
+    else:
+        return
+    if 1 < seconds <= longest:
         case.query["wait"] = 1
