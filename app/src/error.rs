@@ -49,12 +49,10 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<bosun_service::Error> for AppError {
     fn from(error: bosun_service::Error) -> Self {
-        if let bosun_service::Error::Internal(inner) = &error {
-            tracing::error!(error = ?inner, "server function failed");
-        }
+        error.log_if_internal("server function failed");
         set_response_status(error.status());
         Self {
-            code: error.code().into(),
+            code: error.code().name().into(),
             message: error.public_message(),
         }
     }

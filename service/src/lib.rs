@@ -30,7 +30,7 @@ use std::time::Duration;
 
 pub use clock::{Clock, SystemClock};
 pub use db::{Backend, Db};
-pub use error::{Error, Result};
+pub use error::{Code, Error, Result};
 pub use identity::{Principal, Role};
 
 /// Tunables of the service layer; the defaults suit a normal installation.

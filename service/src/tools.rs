@@ -149,14 +149,14 @@ impl TryFrom<ToolRow> for ToolInfo {
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
-                .map_err(|e| {
-                    Error::internal(format!("a stored input schema does not parse: {e}"))
-                })?;
+                .map_err(|e| Error::corrupt("tool input_schema", e))?;
             (schema, row.subject)
         };
         Ok(Self {
-            argument_kind: validate::one_of("argument_kind", &row.argument_kind, ARGUMENT_KINDS)?,
-            default_risk: validate::one_of("default_risk", &row.default_risk, RISK_LEVELS)?,
+            argument_kind: validate::one_of("argument_kind", &row.argument_kind, ARGUMENT_KINDS)
+                .map_err(|e| Error::corrupt("tool argument_kind", e))?,
+            default_risk: validate::one_of("default_risk", &row.default_risk, RISK_LEVELS)
+                .map_err(|e| Error::corrupt("tool default_risk", e))?,
             read_only: category == ToolCategory::Read,
             category,
             builtin,
@@ -354,8 +354,8 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         let inserted = store_tool(&mut tx, &actor.workspace_id, &tool, now).await?;
         if !inserted {
-            return Err(Error::Conflict {
-                code: "tool_exists",
+            return Err(Error::Refused {
+                code: crate::Code::ToolExists,
                 message: format!(
                     "name: the workspace already has a tool called {}",
                     tool.name

@@ -128,9 +128,7 @@ async fn remember(session: &Session, pending: &PendingAuthorization) -> Result<(
 /// Back to the page the flow started from, with the problem to show (a
 /// fault of ours is logged, and shown only as such).
 fn back_to(purpose: Purpose, error: &Error) -> Response {
-    if let Error::Internal(inner) = error {
-        tracing::error!(error = ?inner, "an OAuth sign-in or connection failed");
-    }
+    error.log_if_internal("an OAuth sign-in or connection failed");
     let message = urlencode(&error.public_message());
     let to = match purpose {
         Purpose::Connect => format!("/account?connection_error={message}#connections"),

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, DEFAULT_PAGE, page_size};
 use crate::application::AppState;
 
 /// An agent's definition.
@@ -152,6 +152,7 @@ pub struct ListParams {
     q: Option<String>,
     cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -162,7 +163,7 @@ pub struct CloneInput {
 }
 
 /// Agents the caller can see, by name.
-#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(ListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents", tag = "agents", params(ListParams), security(("personal_token" = [])),
     responses((status = 200, body = AgentList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -179,7 +180,7 @@ pub async fn list(
             },
             params.q.as_deref(),
             params.cursor.as_deref(),
-            params.limit.unwrap_or(50),
+            page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
     Ok(Json(AgentList {
@@ -193,7 +194,7 @@ pub async fn list(
 }
 
 /// Creates an agent owned by the caller.
-#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = AgentInput, security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents", tag = "agents", request_body = AgentInput, security(("personal_token" = [])),
     responses((status = 201, body = AgentBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -205,7 +206,8 @@ pub async fn create(
 }
 
 /// One agent (run access or more).
-#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 200, body = AgentBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -220,7 +222,8 @@ pub async fn get(
 }
 
 /// Changes an agent (edit access; ownership: owner and admins).
-#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", request_body = AgentChanges, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/agents/{id}", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")), request_body = AgentChanges, security(("personal_token" = [])),
     responses((status = 200, body = AgentBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update(
@@ -237,7 +240,8 @@ pub async fn update(
 }
 
 /// Deletes an agent (owner and admins).
-#[utoipa::path(delete, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -252,8 +256,9 @@ pub async fn delete(
 }
 
 /// Copies an agent into a new one owned by the caller (clone access or more).
-#[utoipa::path(post, path = "/api/v1/agents/{id}/clone", tag = "agents", request_body = CloneInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/clone", tag = "agents",
+    params(("id" = String, Path, description = "The agent's id")), request_body = CloneInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = AgentBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn clone(
     State(state): State<AppState>,

@@ -28,7 +28,7 @@ pub struct ApprovalBody {
     /// whole tool input, and an edit takes the same shape.
     pub client_tool: Option<String>,
     /// A string, or a JSON object; secrets redacted.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     pub input: serde_json::Value,
     /// Where the call's relative paths start.
     pub working_dir: Option<String>,
@@ -105,7 +105,7 @@ pub struct DecisionInput {
     decision: String,
     /// For `edit`: the input to run instead, of the request's shape (a
     /// string, or an object the tool's schema accepts).
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = super::openapi::optional_tool_input)]
     input: Option<serde_json::Value>,
     /// For `always_allow`: the rule to add.
     rule: Option<RuleInput>,
@@ -132,7 +132,7 @@ pub struct RuleInput {
 }
 
 /// Requests the caller may decide.
-#[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/approvals", tag = "approvals", params(ListParams), security(("personal_token" = [])),
     responses((status = 200, body = ApprovalList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -150,8 +150,9 @@ pub async fn list(
 /// Decides a request, once; a second decision, or one after the request
 /// expired, answers 409 `already_decided`; a withdrawn request answers 409
 /// `not_decidable`, saying why.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/decision", tag = "approvals", request_body = DecisionInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/approvals/{id}/decision", tag = "approvals",
+    params(("id" = String, Path, description = "The approval request's id")), request_body = DecisionInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = ApprovalBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
@@ -191,8 +192,8 @@ pub struct SuggestionParams {
 /// would override or shadow (deciding with them needs
 /// `"confirm_overrides": true`), and, when the request would still not be
 /// allowed, what decides it instead (`still_decided`).
-#[utoipa::path(get, path = "/api/v1/approvals/{id}/suggestion", tag = "approvals", params(SuggestionParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/approvals/{id}/suggestion", tag = "approvals", params(("id" = String, Path, description = "The approval request's id"), SuggestionParams),
+    security(("personal_token" = [])),
     responses((status = 200, description = "The suggested rule and what adding it would change", body = Object),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
@@ -218,15 +219,16 @@ pub async fn suggestion(
 #[serde(deny_unknown_fields)]
 pub struct PreviewInput {
     /// The edited input: a string, or an object the tool's schema accepts.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     input: serde_json::Value,
 }
 
 /// What the rules would decide for a waiting request's call with an edited
 /// input, before a reviewer approves it (an edit the rules deny cannot be
 /// approved). Nothing is recorded; those who may decide the request may ask.
-#[utoipa::path(post, path = "/api/v1/approvals/{id}/preview", tag = "approvals", request_body = PreviewInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/approvals/{id}/preview", tag = "approvals",
+    params(("id" = String, Path, description = "The approval request's id")), request_body = PreviewInput,
+    security(("personal_token" = [])),
     responses((status = 200, description = "The decision, as `POST /agents/{id}/evaluate` answers it", body = Object),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn preview(

@@ -67,8 +67,9 @@ pub struct IssuedBody {
 /// Writes a secret, as a new version when the name exists (editors); a new
 /// version keeps the secret's service account (409 `service_account_mismatch`
 /// otherwise).
-#[utoipa::path(put, path = "/api/v1/agents/{id}/credentials/{name}", tag = "credentials",
-    security(("bearer" = [])), request_body = SecretInput,
+#[utoipa::path(put, path = "/agents/{id}/credentials/{name}", tag = "credentials",
+    params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The credential's name")),
+    security(("personal_token" = [])), request_body = SecretInput,
     responses((status = 200, body = CredentialBody), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
@@ -90,8 +91,9 @@ pub async fn write(
 }
 
 /// An agent's credentials: metadata for editors, names for the rest.
-#[utoipa::path(get, path = "/api/v1/agents/{id}/credentials", tag = "credentials",
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/credentials", tag = "credentials",
+    params(("id" = String, Path, description = "The agent's id")),
+    security(("personal_token" = [])),
     responses((status = 200, body = CredentialList), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -108,8 +110,9 @@ pub async fn list(
 }
 
 /// Deletes every version of a secret (editors).
-#[utoipa::path(delete, path = "/api/v1/agents/{id}/credentials/{name}", tag = "credentials",
-    security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}/credentials/{name}", tag = "credentials",
+    params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The credential's name")),
+    security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -126,8 +129,9 @@ pub async fn delete(
 /// Gives a running run its credential — a fixed agent's secret, or the
 /// access token of the user who started it — recorded in the trace by
 /// reference first.
-#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/credentials/{name}", tag = "runtime",
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/runtime/runs/{run}/credentials/{name}", tag = "runtime",
+    params(("run" = String, Path, description = "The run's id"), ("name" = String, Path, description = "The credential's name")),
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 200, body = IssuedBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 /// A service error on its way out of the HTTP layer.
 #[derive(Debug)]
@@ -26,25 +27,35 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable and snake_case; clients match on it.
-    #[schema(example = "invalid_input")]
+    /// Stable and snake_case; clients match on it. One of the service's
+    /// table of codes, each with its one status.
+    #[schema(schema_with = error_codes)]
     pub code: String,
     /// For people; names the field and the problem where there is one.
     #[schema(example = "name: is required")]
     pub message: String,
 }
 
+/// The schema of `error.code`: the names of [`bosun_service::Code`].
+fn error_codes() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            bosun_service::Code::ALL.iter().map(|code| code.name()),
+        ))
+        .examples([serde_json::json!("invalid_input")])
+        .build()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let error = self.0;
-        if let bosun_service::Error::Internal(inner) = &error {
-            tracing::error!(error = ?inner, "request failed");
-        }
+        error.log_if_internal("request failed");
         let status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorBody {
             error: ErrorDetail {
-                code: error.code().into(),
+                code: error.code().name().into(),
                 message: error.public_message(),
             },
         };

@@ -3,6 +3,8 @@
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -44,5 +46,42 @@ where
                     ))
                 })?;
         Ok(Self(value))
+    }
+}
+
+/// The items a list answers in one page unless asked for another number.
+pub const DEFAULT_PAGE: u16 = 50;
+
+/// The most items a list answers in one page.
+pub const MAX_PAGE: u16 = 200;
+
+/// A list's `limit` parameter: 1 to [`MAX_PAGE`], `default` when absent.
+/// Anything else is a 400 naming `limit` rather than quietly another size.
+pub fn page_size(limit: Option<u32>, default: u16) -> Result<u16, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(limit) => u16::try_from(limit)
+            .ok()
+            .filter(|limit| (1..=MAX_PAGE).contains(limit))
+            .ok_or_else(|| {
+                ApiError(bosun_service::Error::invalid(
+                    "limit",
+                    format!("must be 1 to {MAX_PAGE}"),
+                ))
+            }),
+    }
+}
+
+/// A long-poll's `wait` parameter in seconds: at most `max`, `default` when
+/// absent; more is a 400 naming `wait` (a caller expecting a longer wait
+/// would otherwise be answered early without knowing why).
+pub fn wait_seconds(wait: Option<u64>, default: u64, max: u64) -> Result<Duration, ApiError> {
+    match wait {
+        None => Ok(Duration::from_secs(default)),
+        Some(wait) if wait <= max => Ok(Duration::from_secs(wait)),
+        Some(_) => Err(ApiError(bosun_service::Error::invalid(
+            "wait",
+            format!("must be 0 to {max} seconds"),
+        ))),
     }
 }

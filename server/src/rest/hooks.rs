@@ -3,18 +3,16 @@
 //! claude-code`) and acts on the answer. The service decides; this only
 //! reads the request and hands back Claude Code's hook output.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use bosun_service::ids::AgentId;
-use bosun_service::integrations::claude_code::PRE_TOOL_USE_WAIT_SECONDS;
+use bosun_service::integrations::claude_code::{MAX_WAIT, PRE_TOOL_USE_WAIT_SECONDS};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::ApiScopedUser;
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, wait_seconds};
 use crate::application::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -24,6 +22,7 @@ pub struct HookParams {
     /// before the request expires and the answer is `deny` (0 to 3600;
     /// 590 when absent, as the hooks `bosun connect claude-code` writes
     /// say, a little under their 600-second timeout).
+    #[param(maximum = 3600)]
     wait: Option<u64>,
 }
 
@@ -35,10 +34,10 @@ pub struct HookParams {
 /// "permissionDecision": "allow"|"deny", "permissionDecisionReason",
 /// "updatedInput"?}}` (the reviewer's edit, if any), waiting for a
 /// reviewer when the rules ask; every other event `{}`.
-#[utoipa::path(post, path = "/api/v1/hooks/claude-code/{agent_id}", tag = "hooks",
+#[utoipa::path(post, path = "/hooks/claude-code/{agent_id}", tag = "hooks",
     params(("agent_id" = String, Path, description = "The agent whose rules judge the session"), HookParams),
     request_body(content = Object, description = "The hook event as Claude Code sends it"),
-    security(("bearer" = [])),
+    security(("personal_token" = [])),
     responses((status = 200, description = "Claude Code's hook output", body = Object),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -50,7 +49,7 @@ pub async fn claude_code(
     ApiQuery(params): ApiQuery<HookParams>,
     ApiJson(event): ApiJson<serde_json::Value>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let wait = Duration::from_secs(params.wait.unwrap_or(PRE_TOOL_USE_WAIT_SECONDS));
+    let wait = wait_seconds(params.wait, PRE_TOOL_USE_WAIT_SECONDS, MAX_WAIT.as_secs())?;
     let answer = state
         .bosun
         .claude_code_event(&principal, &AgentId::from_string(agent), &event, wait)

@@ -27,9 +27,9 @@ pub struct MeResponse {
 /// The authenticated user.
 #[utoipa::path(
     get,
-    path = "/api/v1/me",
+    path = "/me",
     tag = "identity",
-    security(("bearer" = [])),
+    security(("personal_token" = [])),
     responses(
         (status = 200, description = "The user the token belongs to", body = MeResponse),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -53,7 +53,7 @@ pub struct NotificationSettings {
 }
 
 /// The caller's notification settings.
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/notifications", tag = "identity", security(("personal_token" = [])),
     responses((status = 200, body = NotificationSettings), (status = 401, body = ErrorBody)))]
 pub async fn my_notifications(
     State(state): State<AppState>,
@@ -64,8 +64,8 @@ pub async fn my_notifications(
 }
 
 /// Turns the caller's request emails on or off.
-#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "identity", request_body = NotificationSettings,
-    security(("bearer" = [])),
+#[utoipa::path(put, path = "/me/notifications", tag = "identity", request_body = NotificationSettings,
+    security(("personal_token" = [])),
     responses((status = 200, body = NotificationSettings), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody)))]
 pub async fn set_my_notifications(
@@ -92,8 +92,8 @@ pub struct PasswordChange {
 /// Changes the caller's password; the current one is required, and wrong
 /// guesses are throttled as logins are. The caller's browser sessions end;
 /// personal access tokens keep working.
-#[utoipa::path(put, path = "/api/v1/me/password", tag = "identity", request_body = PasswordChange,
-    security(("bearer" = [])),
+#[utoipa::path(put, path = "/me/password", tag = "identity", request_body = PasswordChange,
+    security(("personal_token" = [])),
     responses((status = 204, description = "Changed"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn change_my_password(

@@ -24,9 +24,9 @@ pub struct PasswordReset {
 
 /// Sets a member's password (admins, for anyone in their workspace but
 /// themselves). The member's browser sessions end.
-#[utoipa::path(put, path = "/api/v1/members/{id}/password", tag = "workspace", request_body = PasswordReset,
+#[utoipa::path(put, path = "/members/{id}/password", tag = "workspace", request_body = PasswordReset,
     params(("id" = String, Path, description = "The member's id")),
-    security(("bearer" = [])),
+    security(("personal_token" = [])),
     responses((status = 204, description = "Set"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
@@ -53,9 +53,9 @@ pub struct PasswordLinkBody {
 
 /// Makes a one-time set-password link for a member (admins). It works once,
 /// for 24 hours, and replaces any earlier link for that member.
-#[utoipa::path(post, path = "/api/v1/members/{id}/password-link", tag = "workspace",
+#[utoipa::path(post, path = "/members/{id}/password-link", tag = "workspace",
     params(("id" = String, Path, description = "The member's id")),
-    security(("bearer" = [])),
+    security(("personal_token" = [])),
     responses((status = 201, body = PasswordLinkBody), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]

@@ -88,7 +88,7 @@ pub struct NeedBody {
 }
 
 /// Every OAuth provider (admins); never a client secret.
-#[utoipa::path(get, path = "/api/v1/oauth/providers", tag = "oauth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/oauth/providers", tag = "oauth", security(("personal_token" = [])),
     responses((status = 200, body = ProviderList), (status = 403, body = ErrorBody)))]
 pub async fn list_providers(
     State(state): State<AppState>,
@@ -99,7 +99,7 @@ pub async fn list_providers(
 }
 
 /// Adds a provider (admins).
-#[utoipa::path(post, path = "/api/v1/oauth/providers", tag = "oauth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/oauth/providers", tag = "oauth", security(("personal_token" = [])),
     request_body = ProviderBody,
     responses((status = 201, body = Object), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -117,7 +117,8 @@ pub async fn create_provider(
 }
 
 /// Changes a provider (admins).
-#[utoipa::path(put, path = "/api/v1/oauth/providers/{name}", tag = "oauth", security(("bearer" = [])),
+#[utoipa::path(put, path = "/oauth/providers/{name}", tag = "oauth",
+    params(("name" = String, Path, description = "The OAuth provider's name")), security(("personal_token" = [])),
     request_body = ProviderBody,
     responses((status = 200, body = Object), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -136,7 +137,8 @@ pub async fn update_provider(
 }
 
 /// Removes a provider with every connection to it (admins).
-#[utoipa::path(delete, path = "/api/v1/oauth/providers/{name}", tag = "oauth", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/oauth/providers/{name}", tag = "oauth",
+    params(("name" = String, Path, description = "The OAuth provider's name")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_provider(
     State(state): State<AppState>,
@@ -148,7 +150,7 @@ pub async fn delete_provider(
 }
 
 /// The caller's connection to every provider; never a token.
-#[utoipa::path(get, path = "/api/v1/me/connections", tag = "oauth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/connections", tag = "oauth", security(("personal_token" = [])),
     responses((status = 200, body = ConnectionList)))]
 pub async fn list_connections(
     State(state): State<AppState>,
@@ -159,8 +161,9 @@ pub async fn list_connections(
 }
 
 /// Disconnects the caller's account, revoking it at the provider.
-#[utoipa::path(delete, path = "/api/v1/me/connections/{provider}", tag = "oauth",
-    security(("bearer" = [])),
+#[utoipa::path(delete, path = "/me/connections/{provider}", tag = "oauth",
+    params(("provider" = String, Path, description = "The OAuth provider's name")),
+    security(("personal_token" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn disconnect(
     State(state): State<AppState>,
@@ -172,8 +175,9 @@ pub async fn disconnect(
 }
 
 /// The accounts an agent needs from whoever runs it.
-#[utoipa::path(get, path = "/api/v1/agents/{id}/connections", tag = "oauth",
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/connections", tag = "oauth",
+    params(("id" = String, Path, description = "The agent's id")),
+    security(("personal_token" = [])),
     responses((status = 200, body = NeedList), (status = 404, body = ErrorBody)))]
 pub async fn list_needs(
     State(state): State<AppState>,
@@ -189,8 +193,9 @@ pub async fn list_needs(
 
 /// Declares that the agent needs an account at a provider, with scopes
 /// (editors).
-#[utoipa::path(put, path = "/api/v1/agents/{id}/connections/{provider}", tag = "oauth",
-    security(("bearer" = [])), request_body = NeedBody,
+#[utoipa::path(put, path = "/agents/{id}/connections/{provider}", tag = "oauth",
+    params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
+    security(("personal_token" = [])), request_body = NeedBody,
     responses((status = 200, body = NeedList), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_need(
@@ -212,8 +217,9 @@ pub async fn set_need(
 }
 
 /// Drops an account the agent needed (editors).
-#[utoipa::path(delete, path = "/api/v1/agents/{id}/connections/{provider}", tag = "oauth",
-    security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}/connections/{provider}", tag = "oauth",
+    params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
+    security(("personal_token" = [])),
     responses((status = 200, body = NeedList), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn drop_need(

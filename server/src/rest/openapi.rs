@@ -1,105 +1,165 @@
 //! `GET /api/v1/openapi.json`: the API's description, generated from the
-//! handlers' own annotations so it cannot drift from them.
+//! router itself (see [`super::api`]), so a route cannot be served without
+//! being described.
 
-use axum::Json;
+use axum::body::Bytes;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 
+/// What the document says beside its paths.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Bosun", description = "The control layer for an organization's AI agents."),
-    paths(
-        super::me::get_me,
-        super::agents::list,
-        super::agents::create,
-        super::agents::get,
-        super::agents::update,
-        super::agents::delete,
-        super::agents::clone,
-        super::sharing::list,
-        super::sharing::create,
-        super::sharing::update,
-        super::sharing::delete,
-        super::tools::list,
-        super::tools::create,
-        super::rules::list_agent_rules,
-        super::rules::add_agent_rule,
-        super::rules::reorder_agent_rules,
-        super::rules::update_agent_rule,
-        super::rules::delete_agent_rule,
-        super::rules::list_workspace_rules,
-        super::rules::add_workspace_rule,
-        super::rules::reorder_workspace_rules,
-        super::rules::update_workspace_rule,
-        super::rules::delete_workspace_rule,
-        super::rules::evaluate,
-        super::workspace::get,
-        super::workspace::update,
-        super::runs::start,
-        super::runs::list,
-        super::runs::get,
-        super::runs::cancel,
-        super::runs::create_key,
-        super::runs::list_keys,
-        super::runs::revoke_key,
-        super::runtime::next_run,
-        super::runtime::tool_call,
-        super::runtime::wait_tool_call,
-        super::runtime::tool_result,
-        super::runtime::run_event,
-        super::runtime::finish,
-        super::hooks::claude_code,
-        super::approvals::list,
-        super::approvals::decide,
-        super::approvals::suggestion,
-        super::approvals::preview,
-        super::credentials::write,
-        super::credentials::list,
-        super::credentials::delete,
-        super::credentials::issue,
-        super::oauth::list_providers,
-        super::oauth::create_provider,
-        super::oauth::update_provider,
-        super::oauth::delete_provider,
-        super::oauth::list_connections,
-        super::oauth::disconnect,
-        super::oauth::list_needs,
-        super::oauth::set_need,
-        super::oauth::drop_need,
-        super::traces::search,
-        super::traces::export,
-        super::traces::runs,
-        super::traces::run,
-        super::webhooks::create,
-        super::webhooks::list,
-        super::webhooks::delete,
-        super::webhooks::deliveries,
-        super::me::my_notifications,
-        super::me::set_my_notifications,
-        super::me::change_my_password,
-        super::members::reset_password,
-        super::members::create_password_link,
-        super::tokens::create,
-        super::tokens::list,
-        super::tokens::revoke,
+    info(
+        title = "Bosun",
+        description = "The control layer for an organization's AI agents."
     ),
-    components(schemas(super::error::ErrorBody, super::error::ErrorDetail)),
-    modifiers(&BearerAuth)
+    components(schemas(super::error::ErrorBody, super::error::ErrorDetail))
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
-struct BearerAuth;
+/// The security schemes an operation's `security` names.
+const PERSONAL_TOKEN: &str = "personal_token";
+const RUNTIME_KEY: &str = "runtime_key";
 
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+/// The finished document, serialized once: the routes' own descriptions
+/// (relative to `/api/v1`) under their full paths, the two bearer schemes,
+/// and the answers the shared layers give on every route they guard.
+pub fn finish(routes: utoipa::openapi::OpenApi) -> Bytes {
+    let mut document = ApiDoc::openapi();
+    document.paths = routes.paths;
+    let components = document.components.get_or_insert_with(Default::default);
+    if let Some(route_components) = routes.components {
+        components.schemas.extend(route_components.schemas);
+    }
+    components.add_security_scheme(
+        PERSONAL_TOKEN,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A personal access token (`bosun_pat_…`), from My account or \
+                     `bosun admin create-token`; an agent token is one limited to \
+                     one agent's interactive runs.",
+                ))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        RUNTIME_KEY,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An agent's runtime key (`bosun_rk_…`), made by the agent's \
+                     owner or an admin for its worker.",
+                ))
+                .build(),
+        ),
+    );
+    let mut document = serde_json::to_value(document).expect("the document serializes");
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        let relative = std::mem::take(paths);
+        for (path, mut item) in relative {
+            if let Some(operations) = item.as_object_mut() {
+                for operation in operations.values_mut() {
+                    add_shared_answers(operation);
+                }
+            }
+            paths.insert(format!("/api/v1{path}"), item);
+        }
+    }
+    Bytes::from(serde_json::to_vec(&document).expect("the document serializes"))
+}
+
+/// The answers every operation can get from the layers in front of its
+/// handler, whether or not the handler itself mentions them:
+/// - 400 from reading parameters and the body (and from the guard that
+///   refuses NUL characters in a path or query string),
+/// - 401 from the bearer check,
+/// - 403 `token_scope` when an agent token is used on a route that takes a
+///   personal access token,
+/// - 404 when a path names something that does not exist or that the caller
+///   may not see.
+fn add_shared_answers(operation: &mut Value) {
+    let has_parameters = operation["parameters"]
+        .as_array()
+        .is_some_and(|parameters| !parameters.is_empty());
+    let has_path_parameters = operation["parameters"]
+        .as_array()
+        .is_some_and(|parameters| parameters.iter().any(|parameter| parameter["in"] == "path"));
+    let has_body = operation.get("requestBody").is_some();
+    let schemes: Vec<String> = operation["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys().cloned())
+        .collect();
+    let mut answers = Vec::new();
+    if has_parameters || has_body {
+        answers.push((
+            "400",
+            "`invalid_input`: a parameter or the body is malformed or out of range; the message names the field",
+        ));
+    }
+    if !schemes.is_empty() {
+        answers.push(("401", "`unauthenticated`: no valid token"));
+    }
+    if schemes.iter().any(|scheme| scheme == PERSONAL_TOKEN) {
+        answers.push((
+            "403",
+            "`forbidden`: the caller may not do this; `token_scope`: an agent token used outside its agent's interactive runs",
+        ));
+    }
+    if has_path_parameters {
+        answers.push((
+            "404",
+            "`not_found`: it does not exist, or the caller may not see it",
+        ));
+    }
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (status, description) in answers {
+        let response = responses.entry(status).or_insert_with(|| json!({}));
+        if response.get("description").is_none_or(|text| text == "") {
+            response["description"] = json!(description);
+        }
+        response["content"] = json!({
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+        });
     }
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(document: Bytes) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], document)
+}
+
+/// A tool input's schema: a string (the subject itself) or a JSON object
+/// (matched by the tool's `input_schema`, which the document cannot know).
+pub fn tool_input() -> Schema {
+    input_kinds(&[Type::String, Type::Object])
+}
+
+/// [`tool_input`], or null where the field may be left out.
+pub fn optional_tool_input() -> Schema {
+    input_kinds(&[Type::String, Type::Object, Type::Null])
+}
+
+fn input_kinds(kinds: &[Type]) -> Schema {
+    kinds
+        .iter()
+        .fold(OneOfBuilder::new(), |one_of, kind| {
+            one_of.item(ObjectBuilder::new().schema_type(kind.clone()))
+        })
+        .build()
+        .into()
 }

@@ -126,7 +126,8 @@ fn workspace_list(enforced: bool) -> RuleList {
 }
 
 /// The agent's own rules, in order.
-#[utoipa::path(get, path = "/api/v1/agents/{id}/rules", tag = "rules", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/rules", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 200, body = RuleListBody), (status = 404, body = ErrorBody)))]
 pub async fn list_agent_rules(
     State(state): State<AppState>,
@@ -139,8 +140,9 @@ pub async fn list_agent_rules(
 }
 
 /// Adds a rule at the end of the agent's list.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/rules", tag = "rules", request_body = RuleInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/rules", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id")), request_body = RuleInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn add_agent_rule(
@@ -162,8 +164,9 @@ pub async fn add_agent_rule(
 }
 
 /// Puts the agent's rules in a new order.
-#[utoipa::path(put, path = "/api/v1/agents/{id}/rules", tag = "rules", request_body = OrderInput,
-    security(("bearer" = [])),
+#[utoipa::path(put, path = "/agents/{id}/rules", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id")), request_body = OrderInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn reorder_agent_rules(
@@ -181,8 +184,9 @@ pub async fn reorder_agent_rules(
 }
 
 /// Changes one of the agent's rules.
-#[utoipa::path(patch, path = "/api/v1/agents/{id}/rules/{rule_id}", tag = "rules", request_body = RuleInput,
-    security(("bearer" = [])),
+#[utoipa::path(patch, path = "/agents/{id}/rules/{rule_id}", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id"), ("rule_id" = String, Path, description = "The agent rule's id")), request_body = RuleInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update_agent_rule(
@@ -204,7 +208,8 @@ pub async fn update_agent_rule(
 }
 
 /// Deletes one of the agent's rules.
-#[utoipa::path(delete, path = "/api/v1/agents/{id}/rules/{rule_id}", tag = "rules", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}/rules/{rule_id}", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id"), ("rule_id" = String, Path, description = "The agent rule's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_agent_rule(
     State(state): State<AppState>,
@@ -219,7 +224,7 @@ pub async fn delete_agent_rule(
 }
 
 /// The workspace's enforced rules, then its workspace rules (admins).
-#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", security(("bearer" = [])),
+#[utoipa::path(get, path = "/rules", tag = "rules", security(("personal_token" = [])),
     responses((status = 200, body = RuleListBody), (status = 403, body = ErrorBody)))]
 pub async fn list_workspace_rules(
     State(state): State<AppState>,
@@ -231,7 +236,7 @@ pub async fn list_workspace_rules(
 }
 
 /// Adds a workspace rule, or with `enforced: true` a guardrail (admins).
-#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = RuleInput, security(("bearer" = [])),
+#[utoipa::path(post, path = "/rules", tag = "rules", request_body = RuleInput, security(("personal_token" = [])),
     responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn add_workspace_rule(
     State(state): State<AppState>,
@@ -247,7 +252,7 @@ pub async fn add_workspace_rule(
 }
 
 /// Puts the workspace rules (or, with `enforced: true`, the guardrails) in a new order (admins).
-#[utoipa::path(put, path = "/api/v1/rules", tag = "rules", request_body = OrderInput, security(("bearer" = [])),
+#[utoipa::path(put, path = "/rules", tag = "rules", request_body = OrderInput, security(("personal_token" = [])),
     responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn reorder_workspace_rules(
     State(state): State<AppState>,
@@ -264,7 +269,8 @@ pub async fn reorder_workspace_rules(
 }
 
 /// Changes a workspace rule (admins). Its list (enforced or not) stays.
-#[utoipa::path(patch, path = "/api/v1/rules/{id}", tag = "rules", request_body = RuleInput, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/rules/{id}", tag = "rules",
+    params(("id" = String, Path, description = "The workspace rule's id")), request_body = RuleInput, security(("personal_token" = [])),
     responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update_workspace_rule(
@@ -283,7 +289,8 @@ pub async fn update_workspace_rule(
 }
 
 /// Deletes a workspace rule (admins).
-#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/rules/{id}", tag = "rules",
+    params(("id" = String, Path, description = "The workspace rule's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_workspace_rule(
     State(state): State<AppState>,
@@ -297,8 +304,9 @@ pub async fn delete_workspace_rule(
 }
 
 /// What would be decided for a tool call, and why; nothing is recorded (editors).
-#[utoipa::path(post, path = "/api/v1/agents/{id}/evaluate", tag = "rules", request_body = EvaluateInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/evaluate", tag = "rules",
+    params(("id" = String, Path, description = "The agent's id")), request_body = EvaluateInput,
+    security(("personal_token" = [])),
     responses((status = 200, description = "The decision, its reason and risk, and the rule analysis's `warnings` about the agent's rules", body = Object),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn evaluate(

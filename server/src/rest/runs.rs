@@ -23,9 +23,9 @@ pub struct RunBody {
     pub agent_id: String,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     pub status: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value, as the run was started with (null when none was given).
     pub input: serde_json::Value,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value the run ended with; null while it runs.
     pub output: Option<serde_json::Value>,
     /// The user who started it; null when the agent's own key did.
     pub started_by: Option<String>,
@@ -170,8 +170,7 @@ pub struct RunList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
-    /// Anything the agent's worker understands.
-    #[schema(value_type = Object)]
+    /// Any JSON value the agent's worker understands (an object, usually).
     #[serde(default)]
     input: serde_json::Value,
     /// Start an interactive run: the caller's own agent runs it under the
@@ -222,8 +221,9 @@ pub struct KeyList {
 /// a fixed service account). With `interactive: true` and an
 /// `external_id`, starts the caller's own interactive run, or answers the
 /// one they have open under that id (200).
-#[utoipa::path(post, path = "/api/v1/agents/{id}/runs", tag = "runs", request_body = RunInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/runs", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id")), request_body = RunInput,
+    security(("personal_token" = []), ("runtime_key" = [])),
     responses((status = 201, body = RunBody), (status = 200, body = RunBody, description = "The open interactive run of that external id"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
@@ -266,7 +266,8 @@ pub async fn start(
 }
 
 /// The agent's runs the caller may see: their own, or all for editors.
-#[utoipa::path(get, path = "/api/v1/agents/{id}/runs", tag = "runs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/runs", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 200, body = RunList), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -285,7 +286,8 @@ pub async fn list(
 
 /// One run, with what it waits for and who can decide that, and what was
 /// allowed for the rest of it (its starter, the agent's editors, admins).
-#[utoipa::path(get, path = "/api/v1/agents/{id}/runs/{run_id}", tag = "runs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/runs/{run_id}", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id"), ("run_id" = String, Path, description = "The run's id")), security(("personal_token" = [])),
     responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -308,7 +310,8 @@ pub async fn get(
 /// `cancelled`, each waiting call is answered `deny` ("run cancelled by
 /// …") and its requests leave the inbox. A run that already ended answers
 /// 409 `run_not_active`, naming its status.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/runs/{run_id}/cancel", tag = "runs", security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/runs/{run_id}/cancel", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id"), ("run_id" = String, Path, description = "The run's id")), security(("personal_token" = [])),
     responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -327,8 +330,9 @@ pub async fn cancel(
 }
 
 /// Creates a runtime key for the agent's worker (its owner and workspace admins).
-#[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "runs", request_body = KeyInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/keys", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id")), request_body = KeyInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = CreatedKeyBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_key(
     State(state): State<AppState>,
@@ -351,7 +355,8 @@ pub async fn create_key(
 
 /// The agent's unrevoked runtime keys, never their values (its owner and
 /// workspace admins).
-#[utoipa::path(get, path = "/api/v1/agents/{id}/keys", tag = "runs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/keys", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 200, body = KeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_keys(
     State(state): State<AppState>,
@@ -377,7 +382,8 @@ pub async fn list_keys(
 }
 
 /// Revokes a runtime key (its agent's owner and workspace admins).
-#[utoipa::path(delete, path = "/api/v1/agents/{id}/keys/{key_id}", tag = "runs", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}/keys/{key_id}", tag = "runs",
+    params(("id" = String, Path, description = "The agent's id"), ("key_id" = String, Path, description = "The runtime key's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_key(
     State(state): State<AppState>,

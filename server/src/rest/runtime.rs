@@ -18,20 +18,21 @@ use utoipa::{IntoParams, ToSchema};
 use super::agents::AgentBody;
 use super::auth::{ApiAgent, ApiRunner, PresentedRunner};
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, wait_seconds};
 use super::runs::RunBody;
 use crate::application::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WaitParams {
-    /// Seconds to wait for something to happen (0 to 60).
+    /// Seconds to wait for something to happen (0 to 60; default 0).
+    #[param(maximum = 60)]
     wait: Option<u64>,
 }
 
 impl WaitParams {
-    fn duration(&self) -> Duration {
-        Duration::from_secs(self.wait.unwrap_or(0).min(60))
+    fn duration(&self) -> Result<Duration, ApiError> {
+        wait_seconds(self.wait, 0, 60)
     }
 }
 
@@ -55,7 +56,7 @@ pub struct ToolCallInput {
     tool: String,
     /// A string (the subject itself), or a JSON object the tool's
     /// `input_schema` accepts, judged by its `subject`.
-    #[schema(value_type = Object, example = json!({"path": "/work/build/out.o"}))]
+    #[schema(schema_with = super::openapi::tool_input)]
     input: serde_json::Value,
     /// Retrying with the same key returns the same call.
     idempotency_key: Option<String>,
@@ -76,7 +77,7 @@ pub struct ToolCallBody {
     pub approval_id: Option<String>,
     /// The input as kept, secrets redacted (a string or an object): the
     /// reviewer's edit when `edited`, else the call's own.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = super::openapi::tool_input)]
     pub input: serde_json::Value,
     /// Whether a reviewer edited the input: run `input` then, with any
     /// `[redacted…]` value filled in from the call's own input.
@@ -103,7 +104,7 @@ impl From<ToolCallState> for ToolCallBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultInput {
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value the tool produced.
     output: Option<serde_json::Value>,
     error: Option<String>,
     duration_ms: Option<i64>,
@@ -115,13 +116,13 @@ pub struct FinishInput {
     /// `succeeded`, `failed` or `cancelled`.
     #[schema(example = "succeeded")]
     status: String,
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value the run ended with.
     output: Option<serde_json::Value>,
 }
 
 /// Claims the agent's oldest queued run, waiting up to `wait` seconds.
-#[utoipa::path(get, path = "/api/v1/runtime/runs/next", tag = "runtime", params(WaitParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/runtime/runs/next", tag = "runtime", params(WaitParams),
+    security(("runtime_key" = [])),
     responses((status = 200, body = ClaimedRun), (status = 204, description = "No run came"),
               (status = 401, body = ErrorBody)))]
 pub async fn next_run(
@@ -129,7 +130,7 @@ pub async fn next_run(
     ApiAgent(key): ApiAgent,
     ApiQuery(params): ApiQuery<WaitParams>,
 ) -> Result<Response, ApiError> {
-    match state.bosun.claim_next_run(&key, params.duration()).await? {
+    match state.bosun.claim_next_run(&key, params.duration()?).await? {
         Some((run, agent)) => {
             let body = ClaimedRun {
                 run: ClaimedRunBody {
@@ -144,8 +145,9 @@ pub async fn next_run(
 }
 
 /// Asks whether a tool call may go ahead.
-#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/tool-calls", tag = "runtime", request_body = ToolCallInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/runtime/runs/{run}/tool-calls", tag = "runtime",
+    params(("run" = String, Path, description = "The run's id")), request_body = ToolCallInput,
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 200, body = ToolCallBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn tool_call(
@@ -180,8 +182,8 @@ pub async fn tool_call(
 }
 
 /// Where a tool call stands, waiting up to `wait` seconds while it is pending.
-#[utoipa::path(get, path = "/api/v1/runtime/tool-calls/{id}", tag = "runtime", params(WaitParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/runtime/tool-calls/{id}", tag = "runtime", params(("id" = String, Path, description = "The tool call's id"), WaitParams),
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 200, body = ToolCallBody), (status = 404, body = ErrorBody)))]
 pub async fn wait_tool_call(
     State(state): State<AppState>,
@@ -191,14 +193,15 @@ pub async fn wait_tool_call(
 ) -> Result<Json<ToolCallBody>, ApiError> {
     let state = state
         .bosun
-        .wait_tool_call(&runner, &ToolCallId::from_string(id), params.duration())
+        .wait_tool_call(&runner, &ToolCallId::from_string(id), params.duration()?)
         .await?;
     Ok(Json(state.into()))
 }
 
 /// Reports what an allowed tool call produced: `{output}` or `{error}`.
-#[utoipa::path(post, path = "/api/v1/runtime/tool-calls/{id}/result", tag = "runtime", request_body = ResultInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/runtime/tool-calls/{id}/result", tag = "runtime",
+    params(("id" = String, Path, description = "The tool call's id")), request_body = ResultInput,
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn tool_result(
     State(state): State<AppState>,
@@ -219,8 +222,9 @@ pub async fn tool_result(
 }
 
 /// Records a free-form event of the run (an LLM decision, a note).
-#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/events", tag = "runtime", request_body = Object,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/runtime/runs/{run}/events", tag = "runtime",
+    params(("run" = String, Path, description = "The run's id")), request_body = Object,
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn run_event(
     State(state): State<AppState>,
@@ -236,8 +240,9 @@ pub async fn run_event(
 }
 
 /// Ends the run.
-#[utoipa::path(post, path = "/api/v1/runtime/runs/{run}/finish", tag = "runtime", request_body = FinishInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/runtime/runs/{run}/finish", tag = "runtime",
+    params(("run" = String, Path, description = "The run's id")), request_body = FinishInput,
+    security(("runtime_key" = []), ("personal_token" = [])),
     responses((status = 200, body = RunBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn finish(
     State(state): State<AppState>,

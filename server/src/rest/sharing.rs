@@ -60,7 +60,8 @@ pub struct LevelInput {
 }
 
 /// The agent's grants.
-#[utoipa::path(get, path = "/api/v1/agents/{id}/grants", tag = "sharing", security(("bearer" = [])),
+#[utoipa::path(get, path = "/agents/{id}/grants", tag = "sharing",
+    params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
     responses((status = 200, body = GrantList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -78,8 +79,9 @@ pub async fn list(
 }
 
 /// Shares the agent with a member or the whole workspace.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/grants", tag = "sharing", request_body = GrantInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/agents/{id}/grants", tag = "sharing",
+    params(("id" = String, Path, description = "The agent's id")), request_body = GrantInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn create(
@@ -106,8 +108,9 @@ pub async fn create(
 }
 
 /// Changes a grant's level.
-#[utoipa::path(patch, path = "/api/v1/agents/{id}/grants/{grant_id}", tag = "sharing", request_body = LevelInput,
-    security(("bearer" = [])),
+#[utoipa::path(patch, path = "/agents/{id}/grants/{grant_id}", tag = "sharing",
+    params(("id" = String, Path, description = "The agent's id"), ("grant_id" = String, Path, description = "The grant's id")), request_body = LevelInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update(
@@ -129,7 +132,8 @@ pub async fn update(
 }
 
 /// Revokes a grant; the grantee's very next request is refused.
-#[utoipa::path(delete, path = "/api/v1/agents/{id}/grants/{grant_id}", tag = "sharing", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/agents/{id}/grants/{grant_id}", tag = "sharing",
+    params(("id" = String, Path, description = "The agent's id"), ("grant_id" = String, Path, description = "The grant's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -78,8 +78,8 @@ pub struct TokenList {
 
 /// Makes a token for the caller: a personal access token, or with
 /// `agent_id` an agent token limited to that agent's interactive runs.
-#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "identity", request_body = TokenInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/me/tokens", tag = "identity", request_body = TokenInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = CreatedTokenBody), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create(
@@ -109,7 +109,7 @@ pub async fn create(
 }
 
 /// The caller's tokens, newest first; never their values.
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, path = "/me/tokens", tag = "identity", security(("personal_token" = [])),
     responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -123,7 +123,8 @@ pub async fn list(
 }
 
 /// Revokes one of the caller's tokens.
-#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/me/tokens/{id}", tag = "identity",
+    params(("id" = String, Path, description = "The token's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,

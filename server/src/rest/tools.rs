@@ -75,7 +75,7 @@ pub struct ToolInput {
 }
 
 /// The workspace's tools.
-#[utoipa::path(get, path = "/api/v1/tools", tag = "tools", security(("bearer" = [])),
+#[utoipa::path(get, path = "/tools", tag = "tools", security(("personal_token" = [])),
     responses((status = 200, body = ToolList), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn list(
 }
 
 /// Adds a custom tool (admins).
-#[utoipa::path(post, path = "/api/v1/tools", tag = "tools", request_body = ToolInput, security(("bearer" = [])),
+#[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolInput, security(("personal_token" = [])),
     responses((status = 201, body = ToolBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 pub async fn create(

@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bosun_service::events::Event;
 use bosun_service::ids::RunId;
-use bosun_service::traces::{DEFAULT_PAGE, PersonRef, RunFilter, RunSummary, TraceFilter};
+use bosun_service::traces::{PersonRef, RunFilter, RunSummary, TraceFilter};
 use bosun_service::{Bosun, Principal};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, DEFAULT_PAGE, page_size};
 use super::runs::PersonBody;
 use crate::application::AppState;
 use crate::http::session_user::SessionUser;
@@ -46,8 +46,9 @@ pub struct SearchParams {
     pub to: Option<String>,
     /// The `next` of the previous page.
     pub before: Option<i64>,
-    /// Events per page, at most 200 (default 50).
-    pub limit: Option<usize>,
+    /// Events per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
     /// For export: `json` (one document), `jsonl` (one event per line) or `otlp` (OTLP/JSON spans).
     pub format: Option<String>,
 }
@@ -77,8 +78,8 @@ pub struct TracePageBody {
 }
 
 /// Searches the events the caller may see.
-#[utoipa::path(get, path = "/api/v1/traces", tag = "traces", params(SearchParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/traces", tag = "traces", params(SearchParams),
+    security(("personal_token" = [])),
     responses((status = 200, body = TracePageBody), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
@@ -91,7 +92,7 @@ pub async fn search(
             &principal,
             &params.filter(),
             params.before,
-            params.limit.unwrap_or(DEFAULT_PAGE),
+            page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
     Ok(Json(TracePageBody {
@@ -103,8 +104,8 @@ pub async fn search(
 /// Every event of a search, oldest first, streamed: `format=json` (default),
 /// `jsonl` or `otlp`. Events carry their hashes, so an export can be checked
 /// with `bosun audit verify --file`.
-#[utoipa::path(get, path = "/api/v1/traces/export", tag = "traces", params(SearchParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/traces/export", tag = "traces", params(SearchParams),
+    security(("personal_token" = [])),
     responses((status = 200, description = "the events, as a download"), (status = 400, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -128,6 +129,9 @@ fn export_response(
     principal: &Principal,
     params: &SearchParams,
 ) -> Result<Response, ApiError> {
+    // An export is the whole search, never a page; the paging parameters it
+    // shares with the search are still refused when malformed, as there.
+    page_size(params.limit, DEFAULT_PAGE)?;
     let format: &str = bosun_service::validate::choice(
         "format",
         params.format.as_deref().unwrap_or("json"),
@@ -246,8 +250,9 @@ pub struct RunsParams {
     pub status: Option<String>,
     /// The `next` of the previous page.
     pub before: Option<String>,
-    /// Runs per page, at most 200 (default 50).
-    pub limit: Option<usize>,
+    /// Runs per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
 }
 
 /// One page of runs, newest first.
@@ -336,8 +341,8 @@ impl From<RunSummary> for RunSummaryBody {
 /// run of the workspace; others the runs they started and every run of
 /// the agents they may edit. A run's steps are `GET /api/v1/traces/{run}`,
 /// its export `GET /api/v1/traces/export?run={run}`.
-#[utoipa::path(get, path = "/api/v1/traces/runs", tag = "traces", params(RunsParams),
-    security(("bearer" = [])),
+#[utoipa::path(get, path = "/traces/runs", tag = "traces", params(RunsParams),
+    security(("personal_token" = [])),
     responses((status = 200, body = RunListBody), (status = 400, body = ErrorBody)))]
 pub async fn runs(
     State(state): State<AppState>,
@@ -354,7 +359,7 @@ pub async fn runs(
             &principal,
             &filter,
             params.before.as_deref(),
-            params.limit.unwrap_or(DEFAULT_PAGE),
+            page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
     Ok(Json(RunListBody {
@@ -406,7 +411,8 @@ pub struct RunTrace {
 }
 
 /// Every event of a run: for whoever started it, the agent's editors and admins.
-#[utoipa::path(get, path = "/api/v1/traces/{run}", tag = "traces", security(("bearer" = [])),
+#[utoipa::path(get, path = "/traces/{run}", tag = "traces",
+    params(("run" = String, Path, description = "The run's id")), security(("personal_token" = [])),
     responses((status = 200, body = RunTrace), (status = 404, body = ErrorBody)))]
 pub async fn run(
     State(state): State<AppState>,

@@ -111,8 +111,8 @@ pub struct DeliveryList {
 }
 
 /// Registers a webhook (admins); the answer holds its secret, never shown again.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookInput,
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = WebhookInput,
+    security(("personal_token" = [])),
     responses((status = 201, body = CreatedWebhookBody), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 pub async fn create(
@@ -142,7 +142,7 @@ pub async fn create(
 }
 
 /// The workspace's webhooks (admins).
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks", security(("personal_token" = [])),
     responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -156,7 +156,8 @@ pub async fn list(
 }
 
 /// Removes a webhook and its deliveries (admins).
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id")), security(("personal_token" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -171,7 +172,8 @@ pub async fn delete(
 }
 
 /// A webhook's latest deliveries, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, description = "The webhook's id")), security(("personal_token" = [])),
     responses((status = 200, body = DeliveryList), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn deliveries(

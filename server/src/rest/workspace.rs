@@ -49,7 +49,7 @@ pub struct WorkspaceSettingsInput {
 }
 
 /// The workspace's settings.
-#[utoipa::path(get, path = "/api/v1/workspace", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(get, path = "/workspace", tag = "workspace", security(("personal_token" = [])),
     responses((status = 200, body = WorkspaceSettingsBody), (status = 401, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -61,8 +61,8 @@ pub async fn get(
 
 /// Changes the workspace's settings (admins); a bad value is a 400 naming
 /// the field, and nothing changes.
-#[utoipa::path(patch, path = "/api/v1/workspace", tag = "workspace", request_body = WorkspaceSettingsInput,
-    security(("bearer" = [])),
+#[utoipa::path(patch, path = "/workspace", tag = "workspace", request_body = WorkspaceSettingsInput,
+    security(("personal_token" = [])),
     responses((status = 200, body = WorkspaceSettingsBody), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn update(

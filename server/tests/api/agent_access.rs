@@ -1085,3 +1085,18 @@ async fn revoking_a_grant_takes_effect_on_the_next_request_with_the_same_session
     assert_eq!(world.call(Who::Run, get, &ids).await.0, 404);
     assert_eq!(world.call(Who::Run, get_fn, &ids).await.0, 404);
 }
+
+/// The REST routes the table and [`NOT_AGENT_RELATED`] name, as `METHOD
+/// /api/v1/…`: a list kept by hand, apart from the router, that the
+/// OpenAPI document is checked against.
+pub(crate) fn rest_routes_named() -> BTreeSet<String> {
+    table()
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .chain(NOT_AGENT_RELATED.iter().copied())
+        .filter(|name| !name.starts_with("fn "))
+        // Rows such as "POST /api/v1/agents/{id}/runs (interactive)" name
+        // one route again, for another kind of caller.
+        .map(|name| name.split(" (").next().unwrap_or(name).to_owned())
+        .collect()
+}

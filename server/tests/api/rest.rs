@@ -1,6 +1,10 @@
-use serde_json::Value;
+use std::collections::BTreeSet;
 
-use crate::helpers::{error_code, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::agent_access::rest_routes_named;
+use crate::helpers::{api_call, error_code, spawn_app};
 
 #[tokio::test]
 async fn me_without_a_token_is_401_in_the_error_shape() {
@@ -49,7 +53,258 @@ async fn the_openapi_document_describes_what_exists() {
     let document: Value = response.json().await.unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     assert!(document["paths"]["/api/v1/me"]["get"].is_object());
-    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+    for scheme in ["personal_token", "runtime_key"] {
+        assert_eq!(
+            document["components"]["securitySchemes"][scheme]["scheme"],
+            "bearer"
+        );
+    }
+}
+
+/// The document is generated from the router: every route the
+/// authorization table names (kept by hand, apart from the router) is in
+/// it; every operation in it is served (without a token it answers 401,
+/// not the 404 of an unknown endpoint or a 405), declares each `{param}` of
+/// its path as a path parameter and nothing else as one, names its bearer
+/// scheme and documents the statuses its guards answer.
+#[tokio::test]
+async fn every_route_is_in_the_openapi_document_with_its_parameters() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    let documented: BTreeSet<String> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    let undocumented: Vec<_> = rest_routes_named()
+        .into_iter()
+        .filter(|route| !documented.contains(route))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in the document: {undocumented:?}"
+    );
+
+    let client = reqwest::Client::new();
+    for (path, item) in paths {
+        let in_path: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, operation) in item.as_object().unwrap() {
+            let route = format!("{} {path}", method.to_uppercase());
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let declared: BTreeSet<&str> = parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "path")
+                .map(|parameter| parameter["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(declared, in_path, "{route}: path parameters");
+            assert!(
+                parameters
+                    .iter()
+                    .all(|parameter| parameter["in"] == "path" || parameter["in"] == "query"),
+                "{route}: parameters in: path or query"
+            );
+            let schemes: Vec<&str> = operation["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{route}: no security"))
+                .iter()
+                .flat_map(|requirement| requirement.as_object().unwrap().keys())
+                .map(String::as_str)
+                .collect();
+            assert!(
+                !schemes.is_empty()
+                    && schemes
+                        .iter()
+                        .all(|scheme| ["personal_token", "runtime_key"].contains(scheme)),
+                "{route}: security {schemes:?}"
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.contains_key("401"), "{route}: 401 undocumented");
+            if !in_path.is_empty() {
+                assert!(responses.contains_key("404"), "{route}: 404 undocumented");
+            }
+            if schemes.contains(&"personal_token") {
+                assert!(responses.contains_key("403"), "{route}: 403 undocumented");
+            }
+
+            let concrete = in_path.iter().fold(path.clone(), |path, name| {
+                path.replace(&format!("{{{name}}}"), "x")
+            });
+            let response = client
+                .request(
+                    reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    app.url(&concrete),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 401, "{route} is not served");
+        }
+    }
+}
+
+/// A page size outside 1 to 200 is refused naming `limit`, rather than
+/// quietly answered with another size (and the export, which shares the
+/// search's parameters, refuses it alike).
+#[tokio::test]
+async fn a_page_size_out_of_range_is_a_400_naming_limit() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    for path in [
+        "/api/v1/agents?limit=0",
+        "/api/v1/agents?limit=201",
+        "/api/v1/agents?limit=2147483648",
+        "/api/v1/traces?limit=1000",
+        "/api/v1/traces/runs?limit=0",
+        "/api/v1/traces/export?limit=0",
+    ] {
+        let response = app.api_get(path, Some(&token)).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_input", "{path}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("limit: "),
+            "{path}: {body}"
+        );
+    }
+    for path in ["/api/v1/agents?limit=200", "/api/v1/traces/runs?limit=1"] {
+        assert_eq!(
+            app.api_get(path, Some(&token)).await.status(),
+            200,
+            "{path}"
+        );
+    }
+}
+
+/// A run started without an input answers `input: null`, which the
+/// document allows (it said an object, and a generated client would have
+/// refused the answer).
+#[tokio::test]
+async fn a_run_started_without_input_matches_the_documented_shape() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let base = app.url("");
+    let (_, agent) = api_call(
+        &base,
+        &token,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Bare"}),
+    )
+    .await;
+    let (status, run) = api_call(
+        &base,
+        &token,
+        Method::POST,
+        &format!("/api/v1/agents/{}/runs", agent["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(run["input"].is_null());
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let input = &document["components"]["schemas"]["RunBody"]["properties"]["input"];
+    assert!(
+        input.get("type").is_none_or(|kind| kind
+            .as_array()
+            .is_some_and(|kinds| kinds.contains(&json!("null")))),
+        "RunBody.input is documented as {input}"
+    );
+}
+
+/// A long-poll asked to wait longer than it ever does is refused naming
+/// `wait`, rather than answered early as if nothing came.
+#[tokio::test]
+async fn a_wait_longer_than_a_long_poll_allows_is_a_400_naming_wait() {
+    let setup = crate::runtime::setup(spawn_app().await).await;
+    let base = setup.app.address.clone();
+    for path in [
+        "/api/v1/runtime/runs/next?wait=61",
+        "/api/v1/runtime/tool-calls/x?wait=61",
+    ] {
+        let (status, body) = api_call(&base, &setup.key, Method::GET, path, Value::Null).await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["error"]["code"], "invalid_input", "{path}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("wait: "),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = api_call(
+        &base,
+        &setup.admin,
+        Method::POST,
+        &format!("/api/v1/hooks/claude-code/{}?wait=3601", setup.agent),
+        json!({"hook_event_name": "SessionEnd", "session_id": "s"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("wait: "),
+        "{body}"
+    );
+}
+
+/// A stored row that does not parse is our fault, not the caller's: 500
+/// `internal`, saying only that something went wrong on our side (the
+/// cause goes to the log), on every route that reads it.
+#[tokio::test]
+async fn a_corrupt_stored_agent_is_a_500_that_tells_nothing_of_the_row() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let base = app.url("");
+    let (_, agent) = api_call(
+        &base,
+        &token,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Bent"}),
+    )
+    .await;
+    let id = agent["id"].as_str().unwrap();
+    sqlx::query("UPDATE agents SET tools = '{' WHERE id = $1")
+        .bind(id)
+        .execute(app.bosun.db().pool())
+        .await
+        .unwrap();
+    for path in [format!("/api/v1/agents/{id}"), "/api/v1/agents".to_owned()] {
+        let (status, body) = api_call(&base, &token, Method::GET, &path, Value::Null).await;
+        assert_eq!(status, 500, "{path}");
+        assert_eq!(
+            body,
+            json!({"error": {"code": "internal", "message": "something went wrong on our side; it has been logged"}}),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -145,19 +145,21 @@ impl AgentRow {
             description: self.description.clone(),
             instructions: self.instructions.clone(),
             tools: serde_json::from_str(&self.tools)
-                .map_err(|e| Error::internal(format!("agent tools: {e}")))?,
+                .map_err(|e| Error::corrupt("agent tools", e))?,
             execution_mode: validate::one_of(
                 "execution_mode",
                 &self.execution_mode,
                 EXECUTION_MODES,
-            )?,
+            )
+            .map_err(|e| Error::corrupt("agent execution_mode", e))?,
             credential_model: validate::one_of(
                 "credential_model",
                 &self.credential_model,
                 CREDENTIAL_MODELS,
-            )?,
+            )
+            .map_err(|e| Error::corrupt("agent credential_model", e))?,
             settings: serde_json::from_str(&self.settings)
-                .map_err(|e| Error::internal(format!("agent settings: {e}")))?,
+                .map_err(|e| Error::corrupt("agent settings", e))?,
             approval_ttl_seconds: self.approval_ttl_seconds,
             owner_id: UserId::from_string(self.owner_id.clone()),
             created_at: from_millis(self.created_at),

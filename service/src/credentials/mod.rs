@@ -111,8 +111,8 @@ impl Bosun {
             .as_ref()
             .filter(|(_, current)| *current != service_account)
         {
-            return Err(Error::Conflict {
-                code: "service_account_mismatch",
+            return Err(Error::Refused {
+                code: crate::Code::ServiceAccountMismatch,
                 message: format!(
                     "the secret {name} belongs to the service account {current}; a new version keeps it. \
                      To act as {service_account}, store the secret under another name, or delete {name} first"

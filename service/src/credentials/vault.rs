@@ -160,8 +160,8 @@ pub(crate) fn open_text(
 /// The answer for a stored secret that no longer opens, wherever it is
 /// kept: `what` is the secret, `remedy` who sets it again.
 pub(crate) fn unreadable(what: &str, remedy: &str) -> Error {
-    Error::Unprocessable {
-        code: "credential_unreadable",
+    Error::Refused {
+        code: crate::Code::CredentialUnreadable,
         message: format!(
             "{what} does not open (it was altered, moved, or sealed under another master key); \
              {remedy}"

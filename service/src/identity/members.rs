@@ -91,8 +91,8 @@ impl Bosun {
                 Ok(id)
             }
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                Err(Error::Conflict {
-                    code: "email_taken",
+                Err(Error::Refused {
+                    code: crate::Code::EmailTaken,
                     message: "a member with this email already exists".into(),
                 })
             }
@@ -242,8 +242,8 @@ async fn ensure_another_admin(
     .fetch_one(&mut *conn)
     .await?;
     if others == 0 {
-        return Err(Error::Conflict {
-            code: "last_admin",
+        return Err(Error::Refused {
+            code: crate::Code::LastAdmin,
             message: "the workspace must keep at least one active admin".into(),
         });
     }

@@ -315,8 +315,8 @@ impl Bosun {
 }
 
 fn link_unusable() -> Error {
-    Error::Conflict {
-        code: "password_link_unusable",
+    Error::Refused {
+        code: crate::Code::PasswordLinkUnusable,
         message: "this set-password link has been used, has expired or was replaced; ask an admin for a new one".into(),
     }
 }

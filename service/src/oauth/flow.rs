@@ -108,8 +108,8 @@ impl Bosun {
                 "{}{CALLBACK_PATH}",
                 url.origin().ascii_serialization()
             )),
-            None => Err(Error::Unprocessable {
-                code: "public_url_required",
+            None => Err(Error::Refused {
+                code: crate::Code::PublicUrlRequired,
                 message:
                     "set BOSUN_PUBLIC_URL (or --public-url) to the address people use to reach \
                           Bosun: without it, OAuth providers can only send people back to Bosun \
@@ -222,8 +222,8 @@ impl Bosun {
         }
         if let Some(error) = callback.error {
             let detail = callback.error_description.unwrap_or_default();
-            return Err(Error::Unprocessable {
-                code: "provider_refused",
+            return Err(Error::Refused {
+                code: crate::Code::ProviderRefused,
                 message: format!("the provider answered “{error}” {detail}")
                     .trim()
                     .to_owned(),
@@ -315,8 +315,8 @@ impl Bosun {
             .request_async(self.http())
             .await
             .map_err(|error| provider_error("exchanging the code", &error))?;
-        let id_token = response.id_token().ok_or_else(|| Error::Unprocessable {
-            code: "id_token_invalid",
+        let id_token = response.id_token().ok_or_else(|| Error::Refused {
+            code: crate::Code::IdTokenInvalid,
             message: "the provider sent no ID token".into(),
         })?;
         let bosun = self.clone();
@@ -325,14 +325,14 @@ impl Bosun {
             .claims(&verifier, &Nonce::new(pending.nonce.clone()))
             .map_err(|error| {
                 tracing::warn!(%error, provider = %provider.name, "refused an ID token");
-                Error::Unprocessable {
-                    code: "id_token_invalid",
+                Error::Refused {
+                    code: crate::Code::IdTokenInvalid,
                     message: "the provider's ID token is not valid; the details are in Bosun's log"
                         .into(),
                 }
             })?;
-        let unverified = || Error::Unprocessable {
-            code: "email_unverified",
+        let unverified = || Error::Refused {
+            code: crate::Code::EmailUnverified,
             message: "the provider does not vouch for this account's email address, so it cannot \
                       sign in to Bosun"
                 .into(),
@@ -369,8 +369,8 @@ impl Bosun {
                 id.to_string()
             }
             None => {
-                return Err(Error::Unprocessable {
-                    code: "no_account",
+                return Err(Error::Refused {
+                    code: crate::Code::NoAccount,
                     message: format!(
                         "{email} has no Bosun account in this workspace; ask an admin to add you"
                     ),
@@ -415,8 +415,8 @@ fn same_secret(a: &str, b: &str) -> bool {
 /// failed, since a response's words are the responder's, not ours to repeat.
 pub(crate) fn provider_error(doing: &str, error: &dyn std::fmt::Display) -> Error {
     tracing::warn!(%error, "OAuth provider call failed while {doing}");
-    Error::Unprocessable {
-        code: "provider_error",
+    Error::Refused {
+        code: crate::Code::ProviderError,
         message: format!("the provider failed while {doing}; the details are in Bosun's log"),
     }
 }

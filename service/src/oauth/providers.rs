@@ -235,8 +235,8 @@ impl Bosun {
         if let Err(sqlx::Error::Database(error)) = &inserted
             && error.is_unique_violation()
         {
-            return Err(Error::Conflict {
-                code: "name_taken",
+            return Err(Error::Refused {
+                code: crate::Code::NameTaken,
                 message: "name: a provider with this name already exists".into(),
             });
         }

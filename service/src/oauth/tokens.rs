@@ -486,8 +486,8 @@ impl Bosun {
             }
             // Another process holds the lease: wait for its result.
             if tokio::time::Instant::now() >= deadline {
-                return Err(Error::Unprocessable {
-                    code: "provider_error",
+                return Err(Error::Refused {
+                    code: crate::Code::ProviderError,
                     message: "the token is being refreshed elsewhere and the refresh did not finish in time"
                         .into(),
                 });
@@ -732,8 +732,8 @@ impl Bosun {
                 Some("active") => format!("lacks the scopes {}", missing.join(", ")),
                 Some(_) => "needs reconnecting".to_owned(),
             };
-            return Err(Error::Unprocessable {
-                code: "connection_required",
+            return Err(Error::Refused {
+                code: crate::Code::ConnectionRequired,
                 message: format!(
                     "this agent acts with your {display_name} account, which {problem}: \
                      connect it under My account → Connections (/account#connections)"
@@ -772,8 +772,8 @@ impl Bosun {
         .await?;
         let (provider, needed) = declared
             .and_then(|d| Some((d.provider, d.needed_scopes?)))
-            .ok_or_else(|| Error::Unprocessable {
-            code: "credential_not_declared",
+            .ok_or_else(|| Error::Refused {
+            code: crate::Code::CredentialNotDeclared,
             message: format!(
                 "this agent does not declare that it needs a “{name}” account; an editor adds it \
                  on the agent page"
@@ -839,10 +839,10 @@ pub(crate) async fn copy_connection_needs(
 /// where to fix it.
 fn connect_first(provider: &StoredProvider, verb: &str) -> Error {
     let (code, state) = match verb {
-        "connect" => ("connection_required", "is not connected"),
-        _ => ("reconnect_needed", "must be connected again"),
+        "connect" => (crate::Code::ConnectionRequired, "is not connected"),
+        _ => (crate::Code::ReconnectNeeded, "must be connected again"),
     };
-    Error::Unprocessable {
+    Error::Refused {
         code,
         message: format!(
             "the {} account of the person who started this run {state}; they {verb} it under \

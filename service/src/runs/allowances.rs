@@ -141,8 +141,8 @@ impl Bosun {
 
 /// Why a request cannot be allowed for its run, as the reviewer is told.
 pub(crate) fn not_allowable(why: &bosun_policy::run_allowance::NotAllowable) -> Error {
-    Error::Unprocessable {
-        code: "not_allowable_for_run",
+    Error::Refused {
+        code: crate::Code::NotAllowableForRun,
         message: format!(
             "decision: this call cannot be allowed for the rest of its run ({why}); allow it once instead"
         ),

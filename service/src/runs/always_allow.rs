@@ -154,8 +154,8 @@ impl Bosun {
         let (rule, impact) = match pattern {
             None => {
                 let suggestion = suggest(&layers, context.mode, &catalog, &request, layer)
-                    .map_err(|e| Error::Unprocessable {
-                        code: "no_suggestion",
+                    .map_err(|e| Error::Refused {
+                        code: crate::Code::NoSuggestion,
                         message: e.to_string(),
                     })?;
                 (suggestion.rule, suggestion.impact)
@@ -346,8 +346,8 @@ fn overridden_rules(layers: &Layers, impact: &Impact) -> Vec<OverriddenRule> {
 /// without the reviewer having confirmed it.
 pub(super) fn confirmation_required(overrides: &[OverriddenRule]) -> Error {
     let named: Vec<String> = overrides.iter().map(OverriddenRule::describe).collect();
-    Error::Conflict {
-        code: "confirmation_required",
+    Error::Refused {
+        code: crate::Code::ConfirmationRequired,
         message: format!(
             "this rule would override {}; send \"confirm_overrides\": true to add it anyway",
             named.join("; ")

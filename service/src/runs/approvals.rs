@@ -325,8 +325,8 @@ impl Bosun {
                 })?;
                 let decided = self.edited_decision(principal, &row, &input).await?;
                 if decided.action == Action::Deny {
-                    return Err(Error::Unprocessable {
-                        code: "edited_input_denied",
+                    return Err(Error::Refused {
+                        code: crate::Code::EditedInputDenied,
                         message: "input: the rules deny the edited input; it cannot be approved"
                             .into(),
                     });
@@ -688,8 +688,8 @@ impl Bosun {
                 (Ok(edited), Ok(was)) if edited == was
             );
             if !same_subject || !redact::markers_in_place(input, &original) {
-                return Err(Error::Unprocessable {
-                    code: "edited_input_moves_secrets",
+                return Err(Error::Refused {
+                    code: crate::Code::EditedInputMovesSecrets,
                     message:
                         "input: a redacted value may stay only where it was, in a call to the same \
                               subject; remove it or change nothing the call is judged by"
@@ -825,29 +825,29 @@ pub(crate) fn judged_input(
 
 fn not_pending(row: &ApprovalRow) -> Error {
     match row.status.as_str() {
-        "withdrawn" => Error::Conflict {
-            code: "not_decidable",
+        "withdrawn" => Error::Refused {
+            code: crate::Code::NotDecidable,
             message: format!(
                 "this request was withdrawn and can no longer be decided: {}",
                 row.message.as_deref().unwrap_or("its run may not go on")
             ),
         },
-        "cancelled" => Error::Conflict {
-            code: "not_decidable",
+        "cancelled" => Error::Refused {
+            code: crate::Code::NotDecidable,
             message: format!(
                 "this request was cancelled with its run and can no longer be decided: {}",
                 row.message.as_deref().unwrap_or("the run ended")
             ),
         },
-        "expired" => Error::Conflict {
-            code: "already_decided",
+        "expired" => Error::Refused {
+            code: crate::Code::AlreadyDecided,
             message: format!(
                 "this request expired at {} before anyone decided it; the agent was told no",
                 from_millis(row.expires_at).format("%Y-%m-%d %H:%M:%S UTC")
             ),
         },
-        status => Error::Conflict {
-            code: "already_decided",
+        status => Error::Refused {
+            code: crate::Code::AlreadyDecided,
             message: format!(
                 "this request was already decided: {status} ({})",
                 row.decision.as_deref().unwrap_or("unknown")

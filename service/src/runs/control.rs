@@ -172,8 +172,8 @@ impl Bosun {
         if ended.rows_affected() == 0 {
             drop(tx);
             let current = self.run_record(&principal.workspace_id, run).await?;
-            return Err(Error::Conflict {
-                code: "run_not_active",
+            return Err(Error::Refused {
+                code: crate::Code::RunNotActive,
                 message: format!(
                     "the run has already ended: it is {}; only a queued or running run can be cancelled",
                     crate::validate::name_of(&current.status)

@@ -83,8 +83,8 @@ impl Bosun {
                     .open_interactive_run(principal, agent, &external_id)
                     .await?
                     .map(|open| (open, false))
-                    .ok_or_else(|| Error::Conflict {
-                        code: "conflict",
+                    .ok_or_else(|| Error::Refused {
+                        code: crate::Code::Conflict,
                         message: "a concurrent change got there first; try again".into(),
                     });
             }

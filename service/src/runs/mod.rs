@@ -360,8 +360,8 @@ impl Bosun {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(Error::Conflict {
-                code: "run_not_active",
+            return Err(Error::Refused {
+                code: crate::Code::RunNotActive,
                 message: "the run has already ended".into(),
             });
         }
@@ -567,8 +567,8 @@ impl ActiveRun {
     /// The run, if it is still running.
     fn check_running(self) -> Result<Self> {
         if self.status != "running" {
-            return Err(Error::Conflict {
-                code: "run_not_active",
+            return Err(Error::Refused {
+                code: crate::Code::RunNotActive,
                 message: format!("the run is {}, not running", self.status),
             });
         }

@@ -317,14 +317,14 @@ impl Bosun {
             .await?;
         run_row.check_entitled()?;
         if row.outcome.as_deref() != Some("allow") {
-            return Err(Error::Conflict {
-                code: "not_allowed",
+            return Err(Error::Refused {
+                code: crate::Code::NotAllowed,
                 message: "only an allowed tool call has a result".into(),
             });
         }
         if row.result.is_some() || row.error.is_some() {
-            return Err(Error::Conflict {
-                code: "already_reported",
+            return Err(Error::Refused {
+                code: crate::Code::AlreadyReported,
                 message: "this call's result was already reported".into(),
             });
         }
