@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod hooks;
+pub mod mcp;
 pub mod me;
 pub mod members;
 pub mod oauth;
@@ -87,6 +88,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agents/{id}/keys/{key_id}",
             axum::routing::delete(runs::revoke_key),
+        )
+        .route(
+            "/agents/{id}/mcp-servers",
+            get(mcp::list).post(mcp::register),
+        )
+        .route(
+            "/agents/{id}/mcp-servers/{name}/tools",
+            axum::routing::post(mcp::list_tools),
         )
         .route(
             "/hooks/claude-code/{agent_id}",

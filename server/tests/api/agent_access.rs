@@ -12,6 +12,7 @@ use std::time::Duration;
 use bosun_service::agents::{AgentDraft, AgentPatch, Capability};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::ids::{AgentId, GrantId, RunId, UserId};
+use bosun_service::integrations::mcp::{McpServerDraft, ServerName, Transport};
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use bosun_service::runs::approvals::ReviewDecision;
 use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState};
@@ -277,6 +278,19 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("POST /api/v1/hooks/claude-code/{agent_id}",
             Call::Rest(M::POST, "/api/v1/hooks/claude-code/{id}",
                 |_| json!({"hook_event_name": "SessionStart", "session_id": "s-1", "cwd": "/repo"})),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // An agent's MCP servers: whoever may run the agent registers one
+        // and has its tools listed (a gateway runs on their behalf);
+        // whoever sees the agent sees them. Keys are no person.
+        ("GET /api/v1/agents/{id}/mcp-servers", Call::Rest(M::GET, "/api/v1/agents/{id}/mcp-servers", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/agents/{id}/mcp-servers",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/mcp-servers",
+                |_| json!({"name": "other", "transport": "stdio", "origin": "mcp-other"})),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/agents/{id}/mcp-servers/{name}/tools",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/mcp-servers/fs/tools",
+                |_| json!({"tools": [{"name": "read_file", "inputSchema": {"type": "object"}}]})),
             [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body),
             worker_only(S(204), S(204))),
@@ -740,6 +754,15 @@ impl World {
             .await
             .unwrap();
         let (run, approval, pending_call, allowed_call) = self.pending_approval(&agent).await;
+        let server = McpServerDraft {
+            name: ServerName::parse("name", "fs").unwrap(),
+            transport: Transport::Stdio,
+            origin: "mcp-server-filesystem /srv".into(),
+        };
+        bosun
+            .register_mcp_server(owner, &agent, server)
+            .await
+            .unwrap();
         Ids {
             key: key.id.to_string(),
             key_value: key.key,
@@ -977,9 +1000,13 @@ async fn every_agent_route_and_server_function_answers_each_principal_as_the_tab
 /// only a runtime key or a session opens; and everywhere else 403
 /// `token_scope`.
 fn agent_token_outcome(name: &str, row: &[Outcome; 12]) -> Outcome {
-    // What an agent token is for: its agent's interactive runs, and the
-    // hooks through which an agent people already run drives them.
-    if name.ends_with("(interactive)") || name.starts_with("POST /api/v1/hooks/") {
+    // What an agent token is for: its agent's interactive runs, the
+    // hooks through which an agent people already run drives them, and
+    // the MCP servers a gateway relays for it.
+    if name.ends_with("(interactive)")
+        || name.starts_with("POST /api/v1/hooks/")
+        || name.contains("/mcp-servers")
+    {
         return row[2];
     }
     if name.starts_with("fn ") || name == "GET /api/v1/runtime/runs/next" {

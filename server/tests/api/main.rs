@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod interactive;
 mod login;
+mod mcp;
 mod members;
 mod notifications;
 mod oauth;

@@ -3,3 +3,4 @@
 //! names to Bosun's runs and catalog tools.
 
 pub mod claude_code;
+pub mod mcp;
