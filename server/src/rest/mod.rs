@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod mcp;
+pub mod mcp_servers;
 pub mod me;
 pub mod members;
 pub mod oauth;
@@ -161,6 +162,24 @@ pub fn router() -> Router<AppState> {
         .route(
             "/approvals/{id}/decision",
             axum::routing::post(approvals::decide),
+        )
+        .route(
+            "/mcp-servers",
+            get(mcp_servers::list).post(mcp_servers::create),
+        )
+        .route(
+            "/mcp-servers/{name}",
+            get(mcp_servers::get)
+                .patch(mcp_servers::update)
+                .delete(mcp_servers::delete),
+        )
+        .route(
+            "/agents/{id}/remote-mcp-servers",
+            get(mcp_servers::list_for_agent),
+        )
+        .route(
+            "/agents/{id}/remote-mcp-servers/{name}",
+            axum::routing::put(mcp_servers::attach).delete(mcp_servers::detach),
         )
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))

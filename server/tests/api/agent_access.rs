@@ -479,6 +479,32 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             Call::ServerFn("tools/add", |_| vec![("name", "deploy_from_page".into()), ("description", String::new()),
                 ("argument_kind", "text".into()), ("default_risk", "caution".into()), ("category", "other".into())]),
             [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        // Remote MCP servers: admins register and change them (a made-up
+        // name is refused before it is looked up), every member sees the
+        // list, an agent's editors attach them to the agent; detaching one
+        // the cell's fresh agent does not have is a 404 past the check.
+        ("GET /api/v1/mcp-servers", Call::Rest(M::GET, "/api/v1/mcp-servers", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/mcp-servers",
+            Call::Rest(M::POST, "/api/v1/mcp-servers",
+                |_| json!({"name": "from_table", "url": "http://127.0.0.1:9/mcp", "auth": {"kind": "none"}})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403), S(401), S(401), S(401), S(401)]),
+        ("GET /api/v1/mcp-servers/{name}", Call::Rest(M::GET, "/api/v1/mcp-servers/table", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("PATCH /api/v1/mcp-servers/{name}",
+            Call::Rest(M::PATCH, "/api/v1/mcp-servers/table", |_| json!({"description": "changed"})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        ("DELETE /api/v1/mcp-servers/{name}", Call::Rest(M::DELETE, "/api/v1/mcp-servers/no_such_server", no_body),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(404), S(403), S(401), S(401), S(401), S(401)]),
+        ("GET /api/v1/agents/{id}/remote-mcp-servers",
+            Call::Rest(M::GET, "/api/v1/agents/{id}/remote-mcp-servers", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("PUT /api/v1/agents/{id}/remote-mcp-servers/{name}",
+            Call::Rest(M::PUT, "/api/v1/agents/{id}/remote-mcp-servers/table", no_body),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("DELETE /api/v1/agents/{id}/remote-mcp-servers/{name}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/remote-mcp-servers/table", no_body),
+            [S(401), S(404), S(403), S(403), S(404), S(404), S(404), S(404), S(401), S(401), S(401), S(401)]),
         // Webhooks: admins only, whatever the webhook (a made-up id is
         // refused before it is looked up); request emails: each person's own.
         ("GET /api/v1/webhooks", Call::Rest(M::GET, "/api/v1/webhooks", no_body),
@@ -659,6 +685,20 @@ async fn world() -> World {
     };
     app.bosun
         .create_oauth_provider(&principals[&Who::Admin], provider, Some("localhost"))
+        .await
+        .unwrap();
+    // A remote MCP server the table's agents may be given.
+    app.bosun
+        .create_remote_mcp_server(
+            &principals[&Who::Admin],
+            bosun_service::integrations::remote_mcp::RemoteServerDraft {
+                name: "table".into(),
+                description: None,
+                url: "http://127.0.0.1:9/mcp".into(),
+                auth: bosun_service::integrations::remote_mcp::UpstreamAuth::None,
+                timeout_seconds: None,
+            },
+        )
         .await
         .unwrap();
     World {

@@ -18,6 +18,7 @@ mod members;
 mod notifications;
 mod oauth;
 mod passwords;
+mod remote_mcp;
 mod rest;
 mod restart;
 mod rules;
