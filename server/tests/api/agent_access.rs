@@ -505,6 +505,22 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("DELETE /api/v1/agents/{id}/remote-mcp-servers/{name}",
             Call::Rest(M::DELETE, "/api/v1/agents/{id}/remote-mcp-servers/table", no_body),
             [S(401), S(404), S(403), S(403), S(404), S(404), S(404), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/list", Call::ServerFn("mcp_servers/list", |_| vec![]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/register",
+            Call::ServerFn("mcp_servers/register", |_| vec![("fields[name]", "from_page".into()),
+                ("fields[url]", "http://127.0.0.1:9/mcp".into()), ("fields[auth_kind]", "none".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/delete", Call::ServerFn("mcp_servers/delete", |_| vec![("name", "no_such_server".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(404), S(403), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/for_agent", Call::ServerFn("mcp_servers/for_agent", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/attach",
+            Call::ServerFn("mcp_servers/attach", |ids| vec![("agent_id", ids.agent.clone()), ("name", "table".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/detach",
+            Call::ServerFn("mcp_servers/detach", |ids| vec![("agent_id", ids.agent.clone()), ("name", "table".into())]),
+            [S(401), S(404), S(403), S(403), S(404), S(404), S(404), S(404), S(401), S(401), S(401), S(401)]),
         // Webhooks: admins only, whatever the webhook (a made-up id is
         // refused before it is looked up); request emails: each person's own.
         ("GET /api/v1/webhooks", Call::Rest(M::GET, "/api/v1/webhooks", no_body),
@@ -1045,7 +1061,7 @@ fn agent_token_outcome(name: &str, row: &[Outcome; 12]) -> Outcome {
     // the MCP servers a gateway relays for it.
     if name.ends_with("(interactive)")
         || name.starts_with("POST /api/v1/hooks/")
-        || name.contains("/mcp-servers")
+        || name.contains(" /api/v1/agents/{id}/mcp-servers")
     {
         return row[2];
     }

@@ -283,13 +283,33 @@ async fn a_client_sees_and_calls_only_what_the_rules_allow_and_never_holds_the_u
             .all(|(tool, _)| tool != "write_note")
     );
 
+    // A tool left out of the list is refused when called all the same.
+    let hidden = run_client(
+        &world.app,
+        &dev,
+        &path,
+        &["call", "delete_everything", "{}"],
+        &[],
+    )
+    .await;
+    assert_eq!(hidden["is_error"], true, "{hidden}");
+    assert!(
+        upstream
+            .calls()
+            .iter()
+            .all(|(tool, _)| tool != "delete_everything")
+    );
+
     // An allowed call goes through with the upstream's secret, which the
     // client never sees even when the upstream answers it back.
     let whoami = run_client(&world.app, &dev, &path, &["call", "whoami", "{}"], &[]).await;
     assert_eq!(whoami["is_error"], false, "{whoami}");
     let text = whoami["text"].as_str().unwrap();
     assert!(!text.contains(SECRET), "the client got the secret: {text}");
-    assert!(text.contains("[redacted: mcp:docs]"), "{text}");
+    assert_eq!(
+        text, "[redacted: mcp:docs] | [redacted: mcp:docs]",
+        "{text}"
+    );
 
     // An ask waits for a reviewer; approved with edited arguments over
     // REST, the upstream gets the edited call and the client its answer.

@@ -48,8 +48,9 @@ def delete_everything() -> str:
 
 @server.tool()
 def whoami() -> str:
-    """Answers the credential this server was called with (as a careless server might)."""
-    return CURRENT_AUTHORIZATION.get("value", "")
+    """Answers the credential this server was called with, whole and as its bare token (as a careless server might)."""
+    value = CURRENT_AUTHORIZATION.get("value", "")
+    return f"{value} | {value.removeprefix('Bearer ')}"
 
 
 @server.tool()

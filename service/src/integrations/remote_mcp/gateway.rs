@@ -404,6 +404,15 @@ impl Bosun {
         }
         let mut tx = self.db().begin_write().await?;
         crate::runs::input::remember_issued(self, &mut tx, &session.run, &name, value).await?;
+        // A value with a scheme (`Bearer …`) is blotted out by its token
+        // alone too, which is what an upstream is likelier to repeat.
+        if let Some((_, token)) = value
+            .split_once(' ')
+            .filter(|(scheme, token)| !scheme.is_empty() && !token.trim().is_empty())
+        {
+            crate::runs::input::remember_issued(self, &mut tx, &session.run, &name, token.trim())
+                .await?;
+        }
         let data = json!({ "name": name, "kind": "mcp_header", "server": session.server(),
                            "header": header, "used_by": "bosun" });
         events::append(
