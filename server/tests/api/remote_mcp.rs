@@ -542,6 +542,31 @@ async fn the_gateway_refuses_whoever_may_not_use_the_server_before_reading_any_m
         initialize(&world.app, &path, Some(&runner)).await.status(),
         200
     );
+    // What is not MCP at all is refused as such, and the gateway goes on.
+    for body in [
+        "{not json",
+        r#"{"jsonrpc": "2.0", "id": 1, "method": 7}"#,
+        "[]",
+    ] {
+        let response = reqwest::Client::new()
+            .post(world.app.url(&path))
+            .bearer_auth(&runner)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_client_error(),
+            "{body}: {}",
+            response.status()
+        );
+    }
+    assert_eq!(
+        initialize(&world.app, &path, Some(&runner)).await.status(),
+        200
+    );
     let (status, _) = world
         .admin_call(
             Method::POST,
