@@ -33,6 +33,8 @@ pub struct AppState {
     pub public_origin: Option<Arc<str>>,
     /// The reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// The MCP side of the remote gateway, `/mcp/{agent}/{server}`.
+    pub mcp_gateway: crate::http::mcp_gateway::GatewayService,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -84,6 +86,7 @@ impl Application {
                 .as_ref()
                 .map(|url| Arc::from(url.origin().ascii_serialization())),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            mcp_gateway: crate::http::mcp_gateway::service(),
         };
         let session_layer =
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
@@ -199,6 +202,10 @@ fn router(state: AppState) -> Router {
         .route("/auth/sso/{provider}", post(oauth::sign_in))
         .route(oauth::CALLBACK_PATH, get(oauth::callback))
         .nest("/api/v1", crate::rest::router())
+        .route(
+            "/mcp/{agent_id}/{server_name}",
+            post(crate::http::mcp_gateway::handle),
+        )
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

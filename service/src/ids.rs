@@ -93,3 +93,8 @@ id_type!(
     /// A URL an admin registered to hear of events.
     WebhookId
 );
+id_type!(
+    /// An upstream MCP server an admin registered, reached over Streamable
+    /// HTTP.
+    RemoteMcpServerId
+);

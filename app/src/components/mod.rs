@@ -13,6 +13,7 @@ pub mod errors;
 pub mod layout;
 pub mod notifications;
 pub mod push;
+pub mod remote_mcp;
 pub mod rules;
 pub mod runs;
 pub mod sharing;

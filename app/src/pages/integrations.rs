@@ -1,5 +1,6 @@
 //! Settings → Integrations (admins): the OAuth providers people connect
-//! their accounts with, and sign in with; the webhooks Bosun notifies.
+//! their accounts with, and sign in with; the remote MCP servers agents may
+//! use through Bosun; the webhooks Bosun notifies.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,6 +9,7 @@ use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_provide
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::notifications::WebhooksSection;
+use crate::components::remote_mcp::RemoteMcpServersSection;
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
@@ -82,6 +84,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 </Suspense>
             </section>
             {move || view! { <ProviderForm save editing=editing.get() on_cancel=move || editing.set(None) /> }}
+            <RemoteMcpServersSection />
             <WebhooksSection />
         </AdminsOnly>
     }

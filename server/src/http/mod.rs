@@ -1,12 +1,13 @@
 //! HTTP pieces shared by the web UI and the API: the same-origin guard,
 //! the security headers, the server functions' body limit, the refusal of
 //! NUL in paths and queries, the client's address, the site's icon, the health checks, server
-//! push, the browser's side of OAuth and the session's user for routes pages
+//! push, the remote MCP gateway, the browser's side of OAuth and the session's user for routes pages
 //! call directly.
 
 pub mod client_address;
 pub mod favicon;
 pub mod health;
+pub mod mcp_gateway;
 pub mod nul;
 pub mod oauth;
 pub mod push;

@@ -25,7 +25,9 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let token_api = request.uri().path().starts_with("/api/v1/");
+    // The MCP gateway takes bearer tokens only, as the REST API does.
+    let token_api =
+        request.uri().path().starts_with("/api/v1/") || request.uri().path().starts_with("/mcp/");
     if safe_method || token_api || is_same_origin(request.headers(), state.public_origin.as_deref())
     {
         return next.run(request).await;

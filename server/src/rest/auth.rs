@@ -115,8 +115,12 @@ impl FromRequestParts<AppState> for ApiScopedCaller {
 }
 
 fn bearer(parts: &Parts) -> Result<&str, Error> {
-    parts
-        .headers
+    bearer_of(&parts.headers)
+}
+
+/// The bearer token of a request's `Authorization` header.
+pub fn bearer_of(headers: &axum::http::HeaderMap) -> Result<&str, Error> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))

@@ -8,6 +8,8 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod hooks;
+pub mod mcp;
+pub mod mcp_servers;
 pub mod me;
 pub mod members;
 pub mod oauth;
@@ -88,6 +90,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::cancel))
         .routes(routes!(runs::list_keys, runs::create_key))
         .routes(routes!(runs::revoke_key))
+        .routes(routes!(mcp::list, mcp::register))
+        .routes(routes!(mcp::list_tools))
         .routes(routes!(hooks::claude_code))
         .routes(routes!(runtime::next_run))
         .routes(routes!(runtime::tool_call))
@@ -114,6 +118,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(traces::export))
         .routes(routes!(traces::runs))
         .routes(routes!(traces::run))
+        .routes(routes!(mcp_servers::list, mcp_servers::create))
+        .routes(routes!(
+            mcp_servers::get,
+            mcp_servers::update,
+            mcp_servers::delete
+        ))
+        .routes(routes!(mcp_servers::list_for_agent))
+        .routes(routes!(mcp_servers::attach, mcp_servers::detach))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))

@@ -12,6 +12,7 @@ use std::time::Duration;
 use bosun_service::agents::{AgentDraft, AgentPatch, Capability};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::ids::{AgentId, GrantId, RunId, UserId};
+use bosun_service::integrations::mcp::{McpServerDraft, ServerName, Transport};
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use bosun_service::runs::approvals::ReviewDecision;
 use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState};
@@ -278,6 +279,19 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             Call::Rest(M::POST, "/api/v1/hooks/claude-code/{id}",
                 |_| json!({"hook_event_name": "SessionStart", "session_id": "s-1", "cwd": "/repo"})),
             [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // An agent's MCP servers: whoever may run the agent registers one
+        // and has its tools listed (a gateway runs on their behalf);
+        // whoever sees the agent sees them. Keys are no person.
+        ("GET /api/v1/agents/{id}/mcp-servers", Call::Rest(M::GET, "/api/v1/agents/{id}/mcp-servers", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/agents/{id}/mcp-servers",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/mcp-servers",
+                |_| json!({"name": "other", "transport": "stdio", "origin": "mcp-other"})),
+            [S(401), S(404), S(201), S(201), S(201), S(201), S(201), S(404), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/agents/{id}/mcp-servers/{name}/tools",
+            Call::Rest(M::POST, "/api/v1/agents/{id}/mcp-servers/fs/tools",
+                |_| json!({"tools": [{"name": "read_file", "inputSchema": {"type": "object"}}]})),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("GET /api/v1/runtime/runs/next", Call::Rest(M::GET, "/api/v1/runtime/runs/next", no_body),
             worker_only(S(204), S(204))),
         ("POST /api/v1/runtime/runs/{run}/tool-calls",
@@ -465,6 +479,48 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             Call::ServerFn("tools/add", |_| vec![("name", "deploy_from_page".into()), ("description", String::new()),
                 ("argument_kind", "text".into()), ("default_risk", "caution".into()), ("category", "other".into())]),
             [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        // Remote MCP servers: admins register and change them (a made-up
+        // name is refused before it is looked up), every member sees the
+        // list, an agent's editors attach them to the agent; detaching one
+        // the cell's fresh agent does not have is a 404 past the check.
+        ("GET /api/v1/mcp-servers", Call::Rest(M::GET, "/api/v1/mcp-servers", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("POST /api/v1/mcp-servers",
+            Call::Rest(M::POST, "/api/v1/mcp-servers",
+                |_| json!({"name": "from_table", "url": "http://127.0.0.1:9/mcp", "auth": {"kind": "none"}})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(201), S(403), S(401), S(401), S(401), S(401)]),
+        ("GET /api/v1/mcp-servers/{name}", Call::Rest(M::GET, "/api/v1/mcp-servers/table", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("PATCH /api/v1/mcp-servers/{name}",
+            Call::Rest(M::PATCH, "/api/v1/mcp-servers/table", |_| json!({"description": "changed"})),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        ("DELETE /api/v1/mcp-servers/{name}", Call::Rest(M::DELETE, "/api/v1/mcp-servers/no_such_server", no_body),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(404), S(403), S(401), S(401), S(401), S(401)]),
+        ("GET /api/v1/agents/{id}/remote-mcp-servers",
+            Call::Rest(M::GET, "/api/v1/agents/{id}/remote-mcp-servers", no_body),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("PUT /api/v1/agents/{id}/remote-mcp-servers/{name}",
+            Call::Rest(M::PUT, "/api/v1/agents/{id}/remote-mcp-servers/table", no_body),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("DELETE /api/v1/agents/{id}/remote-mcp-servers/{name}",
+            Call::Rest(M::DELETE, "/api/v1/agents/{id}/remote-mcp-servers/table", no_body),
+            [S(401), S(404), S(403), S(403), S(404), S(404), S(404), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/list", Call::ServerFn("mcp_servers/list", |_| vec![]),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/register",
+            Call::ServerFn("mcp_servers/register", |_| vec![("fields[name]", "from_page".into()),
+                ("fields[url]", "http://127.0.0.1:9/mcp".into()), ("fields[auth_kind]", "none".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(200), S(403), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/delete", Call::ServerFn("mcp_servers/delete", |_| vec![("name", "no_such_server".into())]),
+            [S(401), S(403), S(403), S(403), S(403), S(403), S(404), S(403), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/for_agent", Call::ServerFn("mcp_servers/for_agent", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/attach",
+            Call::ServerFn("mcp_servers/attach", |ids| vec![("agent_id", ids.agent.clone()), ("name", "table".into())]),
+            [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        ("fn mcp_servers/detach",
+            Call::ServerFn("mcp_servers/detach", |ids| vec![("agent_id", ids.agent.clone()), ("name", "table".into())]),
+            [S(401), S(404), S(403), S(403), S(404), S(404), S(404), S(404), S(401), S(401), S(401), S(401)]),
         // Webhooks: admins only, whatever the webhook (a made-up id is
         // refused before it is looked up); request emails: each person's own.
         ("GET /api/v1/webhooks", Call::Rest(M::GET, "/api/v1/webhooks", no_body),
@@ -647,6 +703,20 @@ async fn world() -> World {
         .create_oauth_provider(&principals[&Who::Admin], provider, Some("localhost"))
         .await
         .unwrap();
+    // A remote MCP server the table's agents may be given.
+    app.bosun
+        .create_remote_mcp_server(
+            &principals[&Who::Admin],
+            bosun_service::integrations::remote_mcp::RemoteServerDraft {
+                name: "table".into(),
+                description: None,
+                url: "http://127.0.0.1:9/mcp".into(),
+                auth: bosun_service::integrations::remote_mcp::UpstreamAuth::None,
+                timeout_seconds: None,
+            },
+        )
+        .await
+        .unwrap();
     World {
         app,
         principals,
@@ -740,6 +810,15 @@ impl World {
             .await
             .unwrap();
         let (run, approval, pending_call, allowed_call) = self.pending_approval(&agent).await;
+        let server = McpServerDraft {
+            name: ServerName::parse("name", "fs").unwrap(),
+            transport: Transport::Stdio,
+            origin: "mcp-server-filesystem /srv".into(),
+        };
+        bosun
+            .register_mcp_server(owner, &agent, server)
+            .await
+            .unwrap();
         Ids {
             key: key.id.to_string(),
             key_value: key.key,
@@ -977,9 +1056,13 @@ async fn every_agent_route_and_server_function_answers_each_principal_as_the_tab
 /// only a runtime key or a session opens; and everywhere else 403
 /// `token_scope`.
 fn agent_token_outcome(name: &str, row: &[Outcome; 12]) -> Outcome {
-    // What an agent token is for: its agent's interactive runs, and the
-    // hooks through which an agent people already run drives them.
-    if name.ends_with("(interactive)") || name.starts_with("POST /api/v1/hooks/") {
+    // What an agent token is for: its agent's interactive runs, the
+    // hooks through which an agent people already run drives them, and
+    // the MCP servers a gateway relays for it.
+    if name.ends_with("(interactive)")
+        || name.starts_with("POST /api/v1/hooks/")
+        || name.contains(" /api/v1/agents/{id}/mcp-servers")
+    {
         return row[2];
     }
     if name.starts_with("fn ") || name == "GET /api/v1/runtime/runs/next" {

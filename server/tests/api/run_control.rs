@@ -18,7 +18,7 @@ async fn rita(s: &Setup) -> String {
 }
 
 /// A member with `level` access to the agent.
-async fn member(s: &Setup, email: &str, level: &str) -> String {
+pub(crate) async fn member(s: &Setup, email: &str, level: &str) -> String {
     let user = s.app.create_user(email, Role::Member).await;
     let (status, grant) = call(
         s.base(),

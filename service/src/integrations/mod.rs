@@ -3,3 +3,5 @@
 //! names to Bosun's runs and catalog tools.
 
 pub mod claude_code;
+pub mod mcp;
+pub mod remote_mcp;

@@ -153,7 +153,7 @@ impl Bosun {
         input: NewWebhook,
     ) -> Result<CreatedWebhook> {
         principal.require_admin()?;
-        let url = self.check_webhook_url(input.url.trim()).await?;
+        let url = self.check_outbound_url(input.url.trim()).await?;
         let kind = validate::choice("kind", input.kind.as_deref().unwrap_or("generic"), KINDS)?;
         if input.events.is_empty() {
             return Err(Error::invalid(
@@ -323,7 +323,7 @@ impl Bosun {
     /// that points inside is refused now rather than at every delivery. A
     /// name that does not resolve (in time) is let through; each delivery
     /// checks again.
-    async fn check_webhook_url(&self, url: &str) -> Result<Url> {
+    pub(crate) async fn check_outbound_url(&self, url: &str) -> Result<Url> {
         if url.is_empty() {
             return Err(Error::invalid("url", "is required"));
         }

@@ -21,6 +21,7 @@ use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, not_given_reason};
+use crate::integrations::mcp;
 use crate::{Bosun, Error, Result, validate};
 
 /// What an agent asks to do.
@@ -304,6 +305,35 @@ impl Bosun {
         }
     }
 
+    /// Waits for a reviewer's decision on a pending call up to `wait`
+    /// (several of [`Bosun::wait_tool_call`]'s turns); a request still
+    /// pending then expires, and the call is denied: for a client that
+    /// holds its own caller while it waits (a Claude Code hook, an MCP
+    /// gateway), so no request is left that nobody waits for.
+    pub(crate) async fn wait_or_expire(
+        &self,
+        runner: &Runner,
+        call: &ToolCallId,
+        wait: Duration,
+    ) -> Result<ToolCallState> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let state = self.wait_tool_call(runner, call, left).await?;
+            if state.decision != "pending" {
+                return Ok(state);
+            }
+            if left.is_zero() {
+                let message = format!(
+                    "no decision within {} seconds — ask again later",
+                    wait.as_secs()
+                );
+                self.expire_unanswered(call, &message).await?;
+                return self.wait_tool_call(runner, call, Duration::ZERO).await;
+            }
+        }
+    }
+
     /// Records what a call produced; once.
     pub async fn report_tool_result(
         &self,
@@ -432,14 +462,28 @@ impl Bosun {
             Ok(policy) => {
                 let working_dir = request.working_dir.as_deref();
                 let compiled = &policy.compiled;
+                // An MCP tool whose catalog entry names no subject is
+                // judged by its arguments as canonical JSON.
+                let judged_input = |tool: &str| {
+                    let subject = compiled
+                        .catalog()
+                        .get(tool)
+                        .and_then(|t| t.subject.as_deref());
+                    if mcp::is_mcp_tool(tool) {
+                        mcp::judged_input(subject, &request.input)
+                    } else {
+                        std::borrow::Cow::Borrowed(&request.input)
+                    }
+                };
                 let (decision, allowance) = match &request.client {
                     None => {
+                        let input = judged_input(&request.tool);
                         self.decide_in_run(
                             run,
                             compiled,
                             &tools,
                             &request.tool,
-                            &request.input,
+                            &input,
                             working_dir,
                         )
                         .await
@@ -452,15 +496,9 @@ impl Bosun {
                                 .await
                         }
                         Judged::Own { tool } => {
+                            let input = judged_input(tool);
                             let (mut decision, allowance) = self
-                                .decide_in_run(
-                                    run,
-                                    compiled,
-                                    &tools,
-                                    tool,
-                                    &request.input,
-                                    working_dir,
-                                )
+                                .decide_in_run(run, compiled, &tools, tool, &input, working_dir)
                                 .await;
                             if !tools.contains(tool) {
                                 decision.reason = Reason::InvalidInput {

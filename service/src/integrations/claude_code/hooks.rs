@@ -15,10 +15,9 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use tokio::time::Instant;
 
 use super::{Judged, judge};
-use crate::ids::{AgentId, ToolCallId};
+use crate::ids::AgentId;
 use crate::runs::tool_calls::{ClientCall, ToolCallRequest, ToolCallState, ToolResult};
 use crate::runs::{Run, RunEnd, Runner};
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -159,7 +158,7 @@ impl Bosun {
         };
         let mut state = self.request_tool_call(runner, &run.id, request).await?;
         if state.decision == "pending" {
-            state = self.claude_code_wait(runner, &state.id, wait).await?;
+            state = self.wait_or_expire(runner, &state.id, wait).await?;
         }
         let reason = decision_sentence(&state);
         if state.decision == "allow" {
@@ -171,32 +170,6 @@ impl Bosun {
             Ok(pre_tool_use_answer("allow", &reason, updated))
         } else {
             Ok(pre_tool_use_answer("deny", &reason, None))
-        }
-    }
-
-    /// Waits for a reviewer's decision on a pending call up to `wait`; a
-    /// request still pending then expires, and the call is denied.
-    async fn claude_code_wait(
-        &self,
-        runner: &Runner,
-        call: &ToolCallId,
-        wait: Duration,
-    ) -> Result<ToolCallState> {
-        let deadline = Instant::now() + wait;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let state = self.wait_tool_call(runner, call, left).await?;
-            if state.decision != "pending" {
-                return Ok(state);
-            }
-            if left.is_zero() {
-                let message = format!(
-                    "no decision within {} seconds — ask again later",
-                    wait.as_secs()
-                );
-                self.expire_unanswered(call, &message).await?;
-                return self.wait_tool_call(runner, call, Duration::ZERO).await;
-            }
         }
     }
 

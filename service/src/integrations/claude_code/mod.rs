@@ -16,6 +16,7 @@ mod setup;
 
 pub use hooks::{
     MAX_RESPONSE_BYTES, MAX_TEXT_CHARS, MAX_TOOL_INPUT_BYTES, MAX_WAIT, decision_sentence,
+    kept_response,
 };
 
 /// A Claude Code tool judged as a catalog tool, by the string at one field

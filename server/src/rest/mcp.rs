@@ -1,0 +1,169 @@
+//! An agent's MCP servers over REST: what a gateway (`bosun mcp proxy`)
+//! registers before it relays a server, the `tools/list` it has filtered
+//! and recorded, and the servers with their tools as the agent page shows
+//! them. The calls themselves go through the runtime routes of the
+//! gateway's interactive run. Agent tokens work here, for their own agent.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::ids::AgentId;
+use bosun_service::integrations::mcp::{
+    ListedTool, McpServer, McpServerDraft, McpServerView, ServerName, TRANSPORTS, UpstreamTool,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ApiScopedUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// A server to register for the agent.
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterServerBody {
+    /// 1 to 32 lower-case letters, digits or single underscores, starting
+    /// with a letter; unique among the agent's servers.
+    name: String,
+    /// `stdio` or `http`.
+    transport: String,
+    /// The command line (secret-looking arguments blotted out) or the URL.
+    origin: String,
+}
+
+/// A registered server.
+#[derive(Serialize, ToSchema)]
+pub struct ServerBody {
+    pub id: String,
+    pub agent_id: String,
+    pub name: String,
+    pub transport: String,
+    pub origin: String,
+    pub first_seen_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<McpServer> for ServerBody {
+    fn from(server: McpServer) -> Self {
+        Self {
+            id: server.id,
+            agent_id: server.agent_id.to_string(),
+            name: server.name.to_string(),
+            transport: bosun_service::validate::name_of(&server.transport),
+            origin: server.origin,
+            first_seen_at: server.first_seen_at,
+            last_seen_at: server.last_seen_at,
+        }
+    }
+}
+
+/// A server's `tools/list`, as it answered.
+#[derive(Deserialize, ToSchema)]
+pub struct ListToolsBody {
+    /// Each `{name, description?, inputSchema (or input_schema)?,
+    /// annotations?}`; at most 500.
+    #[schema(value_type = Vec<Object>)]
+    tools: Vec<UpstreamTool>,
+}
+
+/// The listed tools, each with whether the client may see it.
+#[derive(Serialize, ToSchema)]
+pub struct ListedToolsBody {
+    /// `{name, tool (the catalog tool, or null), status (added |
+    /// discovered | denied | unnamed), shown}`, in the order given.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<ListedTool>,
+}
+
+/// The agent's servers with their tools.
+#[derive(Serialize, ToSchema)]
+pub struct ServersBody {
+    /// `{name, transport, origin, first_seen_at, last_seen_at, tools:
+    /// [{name, tool, status, first_seen_at, last_seen_at}]}`.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<McpServerView>,
+}
+
+/// Registers the agent's MCP server `name` (run access), or finds it when
+/// the same name was registered with the same transport and origin: 201
+/// when new, 200 when known. Another server under a name the agent has
+/// is 409 `mcp_server_name_taken`.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/mcp-servers", tag = "mcp",
+    params(("id" = String, Path, description = "Agent id")),
+    request_body = RegisterServerBody, security(("bearer" = [])),
+    responses((status = 201, body = ServerBody), (status = 200, body = ServerBody),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiScopedUser(principal): ApiScopedUser,
+    Path(agent): Path<String>,
+    ApiJson(body): ApiJson<RegisterServerBody>,
+) -> Result<(StatusCode, Json<ServerBody>), ApiError> {
+    let draft = McpServerDraft {
+        name: ServerName::parse("name", &body.name)?,
+        transport: bosun_service::validate::one_of("transport", &body.transport, TRANSPORTS)?,
+        origin: body.origin,
+    };
+    let (server, new) = state
+        .bosun
+        .register_mcp_server(&principal, &AgentId::from_string(agent), draft)
+        .await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(server.into())))
+}
+
+/// Filters the `tools/list` of the agent's server `name` and records what
+/// it brought: tools new to the catalog are added as discovered, and tools
+/// new to the agent's server are added to the agent's tools when the
+/// caller may edit the agent. `shown` says which the client may see.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/mcp-servers/{name}/tools", tag = "mcp",
+    params(("id" = String, Path, description = "Agent id"),
+           ("name" = String, Path, description = "The server's name")),
+    request_body = ListToolsBody, security(("bearer" = [])),
+    responses((status = 200, body = ListedToolsBody),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_tools(
+    State(state): State<AppState>,
+    ApiScopedUser(principal): ApiScopedUser,
+    Path((agent, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ListToolsBody>,
+) -> Result<Json<ListedToolsBody>, ApiError> {
+    let server = ServerName::parse("name", &name)?;
+    let items = state
+        .bosun
+        .mcp_list_tools(
+            &principal,
+            &AgentId::from_string(agent),
+            &server,
+            &body.tools,
+        )
+        .await?;
+    Ok(Json(ListedToolsBody { items }))
+}
+
+/// The agent's MCP servers, most recently seen first, each with its tools
+/// and where each stands for the agent (view access).
+#[utoipa::path(get, path = "/api/v1/agents/{id}/mcp-servers", tag = "mcp",
+    params(("id" = String, Path, description = "Agent id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ServersBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiScopedUser(principal): ApiScopedUser,
+    Path(agent): Path<String>,
+) -> Result<Json<ServersBody>, ApiError> {
+    let items = state
+        .bosun
+        .mcp_servers(&principal, &AgentId::from_string(agent))
+        .await?;
+    Ok(Json(ServersBody { items }))
+}

@@ -1,0 +1,360 @@
+//! Remote MCP servers over REST: admins register, change and remove the
+//! upstream servers Bosun may reach (`/api/v1/mcp-servers`), an agent's
+//! editors attach them to the agent (`/api/v1/agents/{id}/remote-mcp-servers`),
+//! and MCP clients then reach each at `/mcp/{agent}/{name}`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bosun_service::ids::AgentId;
+use bosun_service::integrations::remote_mcp::{
+    AgentRemoteServer, AuthInfo, RemoteServerDraft, RemoteServerInfo, RemoteServerPatch,
+    UpstreamAuth,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zeroize::Zeroizing;
+
+use super::auth::ApiUser;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiJson;
+use crate::application::AppState;
+
+/// How Bosun authenticates to the upstream, as written.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthInput {
+    /// `none`, `header` (a stored secret sent as the header `header`) or
+    /// `oauth` (the run's user's connection to `provider`).
+    pub kind: String,
+    /// For `header`: the header's name, e.g. `Authorization` or `X-Api-Key`.
+    pub header: Option<String>,
+    /// For `header`: its value, write-only: never returned, logged or traced.
+    pub value: Option<String>,
+    /// For `oauth`: the name of one of the workspace's OAuth providers.
+    pub provider: Option<String>,
+}
+
+impl TryFrom<AuthInput> for UpstreamAuth {
+    type Error = ApiError;
+
+    fn try_from(input: AuthInput) -> Result<Self, ApiError> {
+        let unexpected = |field: &'static str, kind: &str| {
+            ApiError(bosun_service::Error::invalid(
+                field,
+                format!("is not taken with kind {kind}"),
+            ))
+        };
+        match input.kind.as_str() {
+            "none" => {
+                if input.header.is_some() || input.value.is_some() {
+                    return Err(unexpected("auth.header", "none"));
+                }
+                if input.provider.is_some() {
+                    return Err(unexpected("auth.provider", "none"));
+                }
+                Ok(Self::None)
+            }
+            "header" => {
+                if input.provider.is_some() {
+                    return Err(unexpected("auth.provider", "header"));
+                }
+                Ok(Self::Header {
+                    name: input.header.unwrap_or_default(),
+                    value: Zeroizing::new(input.value.unwrap_or_default()),
+                })
+            }
+            "oauth" => {
+                if input.header.is_some() || input.value.is_some() {
+                    return Err(unexpected("auth.header", "oauth"));
+                }
+                Ok(Self::OAuth {
+                    provider: input.provider.unwrap_or_default(),
+                })
+            }
+            _ => Err(ApiError(bosun_service::Error::invalid(
+                "auth.kind",
+                "must be one of: none, header, oauth",
+            ))),
+        }
+    }
+}
+
+/// A server to register.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewServerBody {
+    /// 1 to 32 lower-case letters, digits or single underscores: part of
+    /// the gateway's URL and of the tools' names, `mcp__<name>__<tool>`.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The server's Streamable HTTP endpoint (the outbound guard applies).
+    pub url: String,
+    pub auth: AuthInput,
+    /// How long a call to it may take, 1 to 600 (30 unless given).
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+/// A change: only the fields given change; `auth` is replaced whole.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerPatchBody {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub auth: Option<AuthInput>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthBody {
+    /// `none`, `header` or `oauth`.
+    pub kind: String,
+    /// The header's name, never its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+impl From<AuthInfo> for AuthBody {
+    fn from(auth: AuthInfo) -> Self {
+        Self {
+            kind: auth.kind,
+            header: auth.header,
+            provider: auth.provider,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachedAgentBody {
+    pub id: String,
+    pub name: String,
+}
+
+/// A registered server: never its secret; its whole URL and the agents
+/// using it for admins only.
+#[derive(Serialize, ToSchema)]
+pub struct ServerBody {
+    pub name: String,
+    pub description: String,
+    pub url: String,
+    pub auth: AuthBody,
+    pub timeout_seconds: u64,
+    pub agents: Vec<AttachedAgentBody>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<RemoteServerInfo> for ServerBody {
+    fn from(server: RemoteServerInfo) -> Self {
+        Self {
+            name: server.name,
+            description: server.description,
+            url: server.url,
+            auth: server.auth.into(),
+            timeout_seconds: server.timeout_seconds,
+            agents: server
+                .agents
+                .into_iter()
+                .map(|agent| AttachedAgentBody {
+                    id: agent.id.to_string(),
+                    name: agent.name,
+                })
+                .collect(),
+            created_at: server.created_at,
+            updated_at: server.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServerList {
+    pub items: Vec<ServerBody>,
+    pub next: Option<String>,
+}
+
+/// A server an agent may use, and where MCP clients reach it.
+#[derive(Serialize, ToSchema)]
+pub struct AgentServerBody {
+    pub name: String,
+    pub description: String,
+    pub auth: AuthBody,
+    /// `/mcp/{agent}/{name}`, on Bosun's own address.
+    #[schema(example = "/mcp/0193…/github")]
+    pub path: String,
+}
+
+impl From<AgentRemoteServer> for AgentServerBody {
+    fn from(server: AgentRemoteServer) -> Self {
+        Self {
+            name: server.name,
+            description: server.description,
+            auth: server.auth.into(),
+            path: server.path,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentServerList {
+    pub items: Vec<AgentServerBody>,
+    pub next: Option<String>,
+}
+
+/// Registers an upstream MCP server (admins).
+#[utoipa::path(post, path = "/mcp-servers", tag = "mcp", request_body = NewServerBody,
+    security(("personal_token" = [])),
+    responses((status = 201, body = ServerBody), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    ApiJson(input): ApiJson<NewServerBody>,
+) -> Result<(StatusCode, Json<ServerBody>), ApiError> {
+    let draft = RemoteServerDraft {
+        name: input.name,
+        description: input.description,
+        url: input.url,
+        auth: input.auth.try_into()?,
+        timeout_seconds: input.timeout_seconds,
+    };
+    let server = state
+        .bosun
+        .create_remote_mcp_server(&principal, draft)
+        .await?;
+    Ok((StatusCode::CREATED, Json(server.into())))
+}
+
+/// The workspace's registered servers (any member; URLs in full and the
+/// agents using each for admins only).
+#[utoipa::path(get, path = "/mcp-servers", tag = "mcp", security(("personal_token" = [])),
+    responses((status = 200, body = ServerList), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+) -> Result<Json<ServerList>, ApiError> {
+    let servers = state.bosun.list_remote_mcp_servers(&principal).await?;
+    Ok(Json(ServerList {
+        items: servers.into_iter().map(ServerBody::from).collect(),
+        next: None,
+    }))
+}
+
+/// One registered server.
+#[utoipa::path(get, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), security(("personal_token" = [])),
+    responses((status = 200, body = ServerBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(name): Path<String>,
+) -> Result<Json<ServerBody>, ApiError> {
+    Ok(Json(
+        state
+            .bosun
+            .remote_mcp_server(&principal, &name)
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes a server (admins).
+#[utoipa::path(patch, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), request_body = ServerPatchBody,
+    security(("personal_token" = [])),
+    responses((status = 200, body = ServerBody), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(name): Path<String>,
+    ApiJson(input): ApiJson<ServerPatchBody>,
+) -> Result<Json<ServerBody>, ApiError> {
+    let patch = RemoteServerPatch {
+        description: input.description,
+        url: input.url,
+        auth: input.auth.map(TryInto::try_into).transpose()?,
+        timeout_seconds: input.timeout_seconds,
+    };
+    Ok(Json(
+        state
+            .bosun
+            .update_remote_mcp_server(&principal, &name, patch)
+            .await?
+            .into(),
+    ))
+}
+
+/// Removes a server (admins): no agent reaches it any more.
+#[utoipa::path(delete, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), security(("personal_token" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .delete_remote_mcp_server(&principal, &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The remote servers the agent may use (anyone who may see the agent).
+#[utoipa::path(get, path = "/agents/{id}/remote-mcp-servers", tag = "mcp", params(("id" = String, Path, description = "The agent's id")),
+    security(("personal_token" = [])),
+    responses((status = 200, body = AgentServerList), (status = 404, body = ErrorBody)))]
+pub async fn list_for_agent(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path(agent): Path<String>,
+) -> Result<Json<AgentServerList>, ApiError> {
+    let servers = state
+        .bosun
+        .agent_remote_mcp_servers(&principal, &AgentId::from_string(agent))
+        .await?;
+    Ok(Json(AgentServerList {
+        items: servers.into_iter().map(AgentServerBody::from).collect(),
+        next: None,
+    }))
+}
+
+/// Lets the agent use a registered server (its editors).
+#[utoipa::path(put, path = "/agents/{id}/remote-mcp-servers/{name}", tag = "mcp", params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The registered server's name")),
+    security(("personal_token" = [])),
+    responses((status = 200, body = AgentServerBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn attach(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((agent, name)): Path<(String, String)>,
+) -> Result<Json<AgentServerBody>, ApiError> {
+    Ok(Json(
+        state
+            .bosun
+            .attach_remote_mcp_server(&principal, &AgentId::from_string(agent), &name)
+            .await?
+            .into(),
+    ))
+}
+
+/// Stops the agent from using a server (its editors).
+#[utoipa::path(delete, path = "/agents/{id}/remote-mcp-servers/{name}", tag = "mcp", params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The registered server's name")),
+    security(("personal_token" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn detach(
+    State(state): State<AppState>,
+    ApiUser(principal): ApiUser,
+    Path((agent, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .bosun
+        .detach_remote_mcp_server(&principal, &AgentId::from_string(agent), &name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

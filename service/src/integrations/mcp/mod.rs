@@ -1,0 +1,433 @@
+//! MCP servers under Bosun: whatever relays the Model Context Protocol
+//! between a client and a server (the local stdio proxy `bosun mcp proxy`,
+//! the remote gateway) asks this module what the client may see and
+//! whether a call may run. It holds what needs no store — the tool names,
+//! the server names, the subject a call is judged by, the risk a server's
+//! annotations give a discovered tool — and, in [`servers`], the use cases.
+//!
+//! A server's tool `read_file` on the agent's server `fs` is the catalog
+//! tool `mcp__fs__read_file`; a call of it is decided on the same path as
+//! every runtime tool call ([`Bosun::request_tool_call`]), with the
+//! arguments as the structured input.
+//!
+//! The use cases a gateway builds on (`Bosun` methods; errors are the
+//! service's one [`crate::Error`]):
+//!
+//! ```text
+//! // Records (or finds) the agent's server by name; run access needed.
+//! // 409 mcp_server_name_taken when another server of the agent has it.
+//! register_mcp_server(&Principal, &AgentId, McpServerDraft { name: ServerName,
+//!     transport: Transport, origin: String }) -> Result<McpServer>
+//!
+//! // Filters a server's tools/list and records what is new: the catalog
+//! // gets each first-seen tool as discovered, the agent's tools only when
+//! // the caller may edit the agent. Answers every tool with `shown`.
+//! mcp_list_tools(&Principal, &AgentId, &ServerName, &[UpstreamTool])
+//!     -> Result<Vec<ListedTool>>
+//!
+//! // Decides a tools/call in the run (the caller started it, or the
+//! // agent's runtime key drives it): `pending` while a reviewer decides.
+//! mcp_call_tool(&Runner, &RunId, &ServerName, tool: &str, arguments: Value,
+//!     idempotency_key: Option<String>) -> Result<ToolCallState>
+//! // Waits up to `wait` for a pending call's decision; then it expires
+//! // (a denial). The state's `input` is what to forward when `edited`.
+//! wait_for_decision(&Runner, &ToolCallId, wait: Duration) -> Result<ToolCallState>
+//! // What the upstream answered: `output` (the result) or `error`.
+//! report_tool_result(&Runner, &ToolCallId, ToolResult) -> Result<()>
+//!
+//! // The agent's servers and their tools, for its page; view access.
+//! mcp_servers(&Principal, &AgentId) -> Result<Vec<McpServerView>>
+//! ```
+//!
+//! Free functions: [`tool_name`] (`None` when a tool has no catalog name
+//! on this server), [`ServerName::parse`], [`ServerName::from_server_info`],
+//! [`decision_text`] (the sentence a refused call's tool result carries).
+
+mod servers;
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bosun_policy::{ArgKind, RiskLevel};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use servers::{
+    ListedTool, McpServer, McpServerDraft, McpServerView, McpToolView, ToolStatus, UpstreamTool,
+    blot_command_line,
+};
+
+/// What every MCP tool's catalog name starts with.
+pub const TOOL_PREFIX: &str = "mcp__";
+/// The longest server name: short enough that its tools' names fit the
+/// catalog's 64 characters with room for the tool's own.
+pub const MAX_SERVER_NAME_CHARS: usize = 32;
+/// The longest origin (command line or URL) kept.
+pub const MAX_ORIGIN_CHARS: usize = 2000;
+
+/// The name an agent knows one of its MCP servers by: 1 to 32 lower-case
+/// letters, digits and single underscores, starting with a letter and not
+/// ending with `_`, so that `mcp__<server>__<tool>` reads back one way.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ServerName(String);
+
+impl ServerName {
+    /// Parses a name as given (`--name`, a REST field), naming `field` in
+    /// the error.
+    pub fn parse(field: &'static str, name: &str) -> crate::Result<Self> {
+        let valid = name.len() <= MAX_SERVER_NAME_CHARS
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.ends_with('_')
+            && !name.contains("__")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if name.is_empty() {
+            return Err(crate::Error::invalid(field, "is required"));
+        }
+        if !valid {
+            return Err(crate::Error::invalid(
+                field,
+                format!(
+                    "must be 1 to {MAX_SERVER_NAME_CHARS} lower-case letters, digits or single underscores, \
+                     starting with a letter and not ending with an underscore"
+                ),
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name a server gives itself (`serverInfo.name`, such as
+    /// `secure-filesystem-server`) made a server name: lower case, words
+    /// split at capitals, anything else than a letter or digit an
+    /// underscore, runs of them one (`secure_filesystem_server`). Fails
+    /// when nothing usable is left, or it is too long: the server then
+    /// needs a name of its own (`--name`).
+    pub fn from_server_info(name: &str) -> crate::Result<Self> {
+        let snake = snake_case(name);
+        let trimmed = snake.trim_matches('_');
+        Self::parse("name", trimmed).map_err(|_| {
+            crate::Error::invalid(
+                "name",
+                format!(
+                    "the server calls itself {name:?}, which makes no server name \
+                     (1 to {MAX_SERVER_NAME_CHARS} lower-case letters, digits or underscores, starting with a letter); \
+                     give it one"
+                ),
+            )
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ServerName {
+    type Error = crate::Error;
+
+    fn try_from(name: String) -> crate::Result<Self> {
+        Self::parse("name", &name)
+    }
+}
+
+impl From<ServerName> for String {
+    fn from(name: ServerName) -> Self {
+        name.0
+    }
+}
+
+impl fmt::Display for ServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a server is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// A command the local proxy starts, speaking over its stdin and stdout.
+    Stdio,
+    /// A URL, over Streamable HTTP.
+    Http,
+}
+
+pub const TRANSPORTS: &[&str] = &["stdio", "http"];
+
+/// `text` in snake case: lower case, words split where a lower-case
+/// letter or digit meets a capital, every other character than a letter
+/// or digit an underscore, runs of underscores one.
+fn snake_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        let piece = if c.is_ascii_uppercase() {
+            if previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+                out.push('_');
+            }
+            c.to_ascii_lowercase()
+        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '_'
+        };
+        if !(piece == '_' && out.ends_with('_')) {
+            out.push(piece);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
+/// The catalog name of `tool` (as the server names it) on `server`:
+/// `mcp__<server>__<tool in snake case>`. `None` when that is no catalog
+/// name (longer than 64 characters, or nothing usable of the tool's own
+/// name): such a tool is never shown, and never called.
+pub fn tool_name(server: &ServerName, tool: &str) -> Option<String> {
+    let own = snake_case(tool);
+    let own = own.trim_matches('_');
+    if own.is_empty() || tool.len() > 128 {
+        return None;
+    }
+    let name = format!("{TOOL_PREFIX}{server}__{own}");
+    crate::validate::identifier("tool", &name).ok()
+}
+
+/// Whether a catalog tool's name is that of an MCP server's tool.
+pub fn is_mcp_tool(name: &str) -> bool {
+    name.starts_with(TOOL_PREFIX)
+}
+
+/// The argument of a tool's input schema that rules match, if it declares
+/// one as a string property: `command`, then `path`, then `url` (or a
+/// property whose name ends so: `file_path`, `target_url`), with the
+/// argument kind that tells the rules how to read it.
+pub fn schema_subject(schema: &Value) -> Option<(String, ArgKind)> {
+    let properties = schema.get("properties")?.as_object()?;
+    let is_string = |name: &str| {
+        properties
+            .get(name)
+            .and_then(|p| p.get("type"))
+            .and_then(Value::as_str)
+            == Some("string")
+    };
+    for (word, kind) in [
+        ("command", ArgKind::Command),
+        ("path", ArgKind::Path),
+        ("url", ArgKind::Url),
+    ] {
+        if is_string(word) {
+            return Some((pointer_to(word), kind));
+        }
+        let suffix = format!("_{word}");
+        let mut named: Vec<&String> = properties
+            .keys()
+            .filter(|k| k.to_ascii_lowercase().ends_with(&suffix) && is_string(k))
+            .collect();
+        named.sort();
+        if let Some(name) = named.first() {
+            return Some((pointer_to(name), kind));
+        }
+    }
+    None
+}
+
+fn pointer_to(property: &str) -> String {
+    format!("/{}", property.replace('~', "~0").replace('/', "~1"))
+}
+
+/// What an MCP tool's call is judged by, given its catalog entry's subject
+/// pointer: the arguments themselves when the entry names a subject (the
+/// rules read the field it names), else the arguments as canonical JSON
+/// text (keys sorted, no spaces), so a rule's pattern still has something
+/// exact to match. A string input is its own subject already.
+pub fn judged_input<'a>(subject: Option<&str>, arguments: &'a Value) -> Cow<'a, Value> {
+    match (subject, arguments) {
+        (None, Value::Object(_)) => Cow::Owned(Value::String(canonical_json(arguments))),
+        _ => Cow::Borrowed(arguments),
+    }
+}
+
+/// JSON text with object keys sorted at every depth and no whitespace:
+/// one text for one value, whichever order its keys came in.
+pub fn canonical_json(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(fields) => {
+                let mut keys: Vec<&String> = fields.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&fields[key], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+/// The default risk of a tool a server brought, from what it claims: at
+/// least `caution` (a server's word never makes a tool safe), `dangerous`
+/// when it says the tool may destroy (`destructiveHint`, which MCP
+/// presumes when a tool is not read-only and says nothing).
+pub fn discovered_risk(annotations: Option<&Value>) -> RiskLevel {
+    let hint = |name: &str| {
+        annotations
+            .and_then(|a| a.get(name))
+            .and_then(Value::as_bool)
+    };
+    if hint("destructiveHint") == Some(true) {
+        RiskLevel::Dangerous
+    } else {
+        RiskLevel::Caution
+    }
+}
+
+/// The sentence a client's model reads when Bosun refuses a call, or
+/// lets it through after a reviewer: the rule, the mode or the reviewer.
+pub use crate::integrations::claude_code::decision_sentence as decision_text;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn server_names_are_lower_case_words_joined_by_single_underscores() {
+        for good in ["fs", "github", "my_server", "s3", &"a".repeat(32)] {
+            assert!(ServerName::parse("name", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "Fs",
+            "my-server",
+            "9lives",
+            "_x",
+            "x_",
+            "a__b",
+            "ü",
+            &"a".repeat(33),
+        ] {
+            let error = ServerName::parse("name", bad).unwrap_err().to_string();
+            assert!(error.starts_with("name: "), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_servers_own_name_becomes_a_server_name() {
+        let name = |n: &str| ServerName::from_server_info(n).map(|s| s.0);
+        assert_eq!(
+            name("secure-filesystem-server").unwrap(),
+            "secure_filesystem_server"
+        );
+        assert_eq!(name("GitHub MCP").unwrap(), "git_hub_mcp");
+        assert_eq!(name("--weather--").unwrap(), "weather");
+        assert!(name("").is_err());
+        assert!(name("日本").is_err());
+        assert!(name("42").is_err());
+        assert!(
+            name(&"long".repeat(20))
+                .unwrap_err()
+                .to_string()
+                .contains("give it one")
+        );
+    }
+
+    #[test]
+    fn tool_names_join_the_server_and_the_tool_in_snake_case() {
+        let fs = ServerName::parse("name", "fs").unwrap();
+        assert_eq!(tool_name(&fs, "read_file").unwrap(), "mcp__fs__read_file");
+        assert_eq!(tool_name(&fs, "readFile").unwrap(), "mcp__fs__read_file");
+        assert_eq!(
+            tool_name(&fs, "list-dir.v2").unwrap(),
+            "mcp__fs__list_dir_v2"
+        );
+        assert_eq!(tool_name(&fs, "--"), None);
+        assert_eq!(tool_name(&fs, &"x".repeat(60)), None);
+        assert!(is_mcp_tool("mcp__fs__read_file"));
+        assert!(!is_mcp_tool("read_file"));
+    }
+
+    #[test]
+    fn the_subject_is_a_declared_command_path_or_url_string() {
+        let schema = |properties: Value| json!({"type": "object", "properties": properties});
+        assert_eq!(
+            schema_subject(&schema(
+                json!({"path": {"type": "string"}, "content": {"type": "string"}})
+            )),
+            Some(("/path".into(), ArgKind::Path))
+        );
+        assert_eq!(
+            schema_subject(&schema(
+                json!({"url": {"type": "string"}, "command": {"type": "string"}})
+            )),
+            Some(("/command".into(), ArgKind::Command))
+        );
+        assert_eq!(
+            schema_subject(&schema(json!({"target_url": {"type": "string"}}))),
+            Some(("/target_url".into(), ArgKind::Url))
+        );
+        assert_eq!(
+            schema_subject(&schema(
+                json!({"paths": {"type": "array"}, "path": {"type": "integer"}})
+            )),
+            None
+        );
+        assert_eq!(schema_subject(&json!({"type": "object"})), None);
+    }
+
+    #[test]
+    fn arguments_without_a_subject_are_judged_as_canonical_json() {
+        let arguments = json!({"b": [1, {"z": null, "a": "x y"}], "a": true});
+        assert_eq!(
+            judged_input(None, &arguments).into_owned(),
+            json!(r#"{"a":true,"b":[1,{"a":"x y","z":null}]}"#)
+        );
+        assert_eq!(
+            judged_input(Some("/path"), &arguments).into_owned(),
+            arguments
+        );
+        assert_eq!(judged_input(None, &json!("ls")).into_owned(), json!("ls"));
+    }
+
+    #[test]
+    fn a_servers_annotations_may_raise_a_tools_risk_but_never_lower_it() {
+        assert_eq!(discovered_risk(None), RiskLevel::Caution);
+        assert_eq!(
+            discovered_risk(Some(&json!({"readOnlyHint": true}))),
+            RiskLevel::Caution
+        );
+        assert_eq!(
+            discovered_risk(Some(
+                &json!({"destructiveHint": true, "readOnlyHint": true})
+            )),
+            RiskLevel::Dangerous
+        );
+        assert_eq!(
+            discovered_risk(Some(&json!({"destructiveHint": false}))),
+            RiskLevel::Caution
+        );
+    }
+}

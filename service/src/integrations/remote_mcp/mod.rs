@@ -1,0 +1,806 @@
+//! Remote MCP servers: upstream servers reachable over Streamable HTTP,
+//! which an admin registers with how Bosun authenticates to them, and which
+//! an agent's editor lets the agent use. Bosun serves each at
+//! `/mcp/{agent}/{name}` (see [`gateway`]) and injects the upstream
+//! credential itself, so the MCP client never holds it.
+//!
+//! Who does what, and why:
+//! - admins register, change and remove servers (`POST/GET/PATCH/DELETE
+//!   /api/v1/mcp-servers…`): a server carries a credential of the
+//!   organization's (a stored header secret) or reaches each person's own
+//!   account (an OAuth provider), as OAuth providers and webhooks do;
+//! - an agent's editors attach a registered server to the agent (`PUT
+//!   /api/v1/agents/{id}/mcp-servers/{name}`), as they declare the accounts
+//!   it needs: which upstreams an agent reaches is part of what the agent
+//!   is, and a server registered for one team's agent should not widen
+//!   every other agent's reach (an agent in `open` mode would call it at
+//!   once). Attaching records the server among the agent's MCP servers, so
+//!   its name is the agent's, and its tools are `mcp__<name>__<tool>`.
+//!
+//! The header secret is sealed like every stored secret, bound to its
+//! server, and never listed, logged, traced or exported; of the URL, only
+//! admins see more than scheme, host and port.
+
+pub mod gateway;
+mod upstream;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::agents::Capability;
+use crate::clock::{from_millis, to_millis};
+use crate::credentials::vault::{open_text, seal_text};
+use crate::events::{self, NewEvent};
+use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
+use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
+use crate::{Bosun, Error, Principal, Result, validate};
+
+/// How long a call to an upstream may take unless the admin says.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+/// The longest an admin may let an upstream take.
+pub const MAX_TIMEOUT_SECONDS: u64 = 600;
+/// The longest header value stored.
+const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+/// Headers the transport itself sets: a stored secret may not replace them.
+const RESERVED_HEADERS: &[&str] = &[
+    "accept",
+    "connection",
+    "content-length",
+    "content-type",
+    "host",
+    "last-event-id",
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// How Bosun authenticates to an upstream, as an admin writes it.
+#[derive(Clone)]
+pub enum UpstreamAuth {
+    None,
+    /// A secret sent as the header `name` on every request.
+    Header {
+        name: String,
+        value: Zeroizing<String>,
+    },
+    /// The access token of the run's user's connection to `provider`.
+    OAuth {
+        provider: String,
+    },
+}
+
+/// A server as an admin registers it.
+#[derive(Clone)]
+pub struct RemoteServerDraft {
+    pub name: String,
+    pub description: Option<String>,
+    pub url: String,
+    pub auth: UpstreamAuth,
+    pub timeout_seconds: Option<u64>,
+}
+
+/// A change to a server: only what is given changes; `auth` is replaced
+/// whole (a header secret must be given again).
+#[derive(Clone, Default)]
+pub struct RemoteServerPatch {
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub auth: Option<UpstreamAuth>,
+    pub timeout_seconds: Option<u64>,
+}
+
+/// How a server authenticates, as listed: never the secret.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AuthInfo {
+    /// `none`, `header` or `oauth`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+/// An agent a server is attached to.
+#[derive(Clone, Debug, Serialize)]
+pub struct AttachedAgent {
+    pub id: AgentId,
+    pub name: String,
+}
+
+/// A registered server as it may be listed.
+#[derive(Clone, Debug, Serialize)]
+pub struct RemoteServerInfo {
+    pub name: String,
+    pub description: String,
+    /// The whole URL for admins; scheme, host and port for anyone else
+    /// (a path or query may hold a key).
+    pub url: String,
+    pub auth: AuthInfo,
+    pub timeout_seconds: u64,
+    /// The agents that may use it (admins only; empty for others).
+    pub agents: Vec<AttachedAgent>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A server attached to an agent, as the agent's page lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentRemoteServer {
+    pub name: String,
+    pub description: String,
+    pub auth: AuthInfo,
+    /// Where MCP clients reach it through Bosun: `/mcp/{agent}/{name}`.
+    pub path: String,
+}
+
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct ServerRow {
+    pub(crate) id: String,
+    pub(crate) workspace_id: String,
+    pub(crate) name: String,
+    description: String,
+    pub(crate) url: String,
+    pub(crate) auth_kind: String,
+    pub(crate) header_name: Option<String>,
+    header_value_sealed: Option<String>,
+    /// The provider's name, when it authenticates with OAuth and the
+    /// provider still exists.
+    pub(crate) provider_name: Option<String>,
+    pub(crate) timeout_seconds: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const SERVER_COLUMNS: &str = "s.id, s.workspace_id, s.name, s.description, s.url, s.auth_kind, \
+     s.header_name, s.header_value_sealed, p.name AS provider_name, s.timeout_seconds, \
+     s.created_at, s.updated_at";
+const SERVER_FROM: &str =
+    "remote_mcp_servers s LEFT JOIN oauth_providers p ON p.id = s.oauth_provider_id";
+
+impl ServerRow {
+    fn auth(&self) -> AuthInfo {
+        AuthInfo {
+            kind: self.auth_kind.clone(),
+            header: self.header_name.clone(),
+            provider: self.provider_name.clone(),
+        }
+    }
+
+    fn info(&self, admin: bool, agents: Vec<AttachedAgent>) -> RemoteServerInfo {
+        RemoteServerInfo {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            url: if admin {
+                self.url.clone()
+            } else {
+                shown_url(&self.url)
+            },
+            auth: self.auth(),
+            timeout_seconds: u64::try_from(self.timeout_seconds).unwrap_or(DEFAULT_TIMEOUT_SECONDS),
+            agents,
+            created_at: from_millis(self.created_at),
+            updated_at: from_millis(self.updated_at),
+        }
+    }
+
+    /// The stored header secret, opened for a request to the upstream.
+    pub(crate) fn header_value(&self, bosun: &Bosun) -> Result<Option<Zeroizing<String>>> {
+        let Some(sealed) = &self.header_value_sealed else {
+            return Ok(None);
+        };
+        open_text(
+            bosun.master_key()?,
+            &context(&self.workspace_id, &self.id),
+            sealed,
+            &format!("the stored header secret of the MCP server {}", self.name),
+            "an admin sets its authentication again",
+        )
+        .map(Some)
+    }
+}
+
+/// What a sealed header secret is bound to: a copy in another row does not
+/// open.
+fn context(workspace: &str, server: &str) -> String {
+    format!("bosun remote mcp server v1\u{1f}{workspace}\u{1f}{server}\u{1f}header")
+}
+
+/// Scheme, host and port of a URL.
+fn shown_url(url: &str) -> String {
+    Url::parse(url).map_or_else(
+        |_| String::new(),
+        |url| format!("{}/…", url.origin().ascii_serialization()),
+    )
+}
+
+/// The path MCP clients use for `server` of `agent`.
+pub fn gateway_path(agent: &AgentId, server: &str) -> String {
+    format!("/mcp/{agent}/{server}")
+}
+
+/// A server's name: it is part of a URL path and of its tools' catalog
+/// names, `mcp__<name>__<tool>`, so it must read back one way.
+fn server_name(field: &'static str, name: &str) -> Result<String> {
+    ServerName::parse(field, name.trim()).map(String::from)
+}
+
+fn timeout(value: Option<u64>) -> Result<i64> {
+    let seconds = value.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+    if !(1..=MAX_TIMEOUT_SECONDS).contains(&seconds) {
+        return Err(Error::invalid(
+            "timeout_seconds",
+            format!("must be 1 to {MAX_TIMEOUT_SECONDS}"),
+        ));
+    }
+    Ok(i64::try_from(seconds).unwrap_or(i64::MAX))
+}
+
+/// A header name as HTTP writes it (a token), not one the transport sets.
+fn header_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("auth.header", "is required"));
+    }
+    let token = name.len() <= 100
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !token {
+        return Err(Error::invalid(
+            "auth.header",
+            "must be an HTTP header name: at most 100 letters, digits or !#$%&'*+-.^_`|~",
+        ));
+    }
+    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(Error::invalid(
+            "auth.header",
+            format!(
+                "{name} is set by the transport itself; choose the header the server reads its key from"
+            ),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn header_value(value: &str) -> Result<Zeroizing<String>> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid("auth.value", "is required"));
+    }
+    if value.len() > MAX_HEADER_VALUE_BYTES {
+        return Err(Error::invalid("auth.value", "must be at most 8 KiB"));
+    }
+    // What a header may carry: visible ASCII, spaces and tabs. A line break
+    // would let the value add headers of its own.
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        return Err(Error::invalid(
+            "auth.value",
+            "must be printable ASCII (no line breaks or other control characters)",
+        ));
+    }
+    Ok(Zeroizing::new(value.trim().to_owned()))
+}
+
+/// The columns an authentication is stored in.
+struct StoredAuth {
+    kind: &'static str,
+    header_name: Option<String>,
+    header_value_sealed: Option<String>,
+    provider_id: Option<String>,
+    provider_name: Option<String>,
+}
+
+impl Bosun {
+    async fn stored_auth(
+        &self,
+        workspace: &WorkspaceId,
+        server: &RemoteMcpServerId,
+        auth: UpstreamAuth,
+    ) -> Result<StoredAuth> {
+        Ok(match auth {
+            UpstreamAuth::None => StoredAuth {
+                kind: "none",
+                header_name: None,
+                header_value_sealed: None,
+                provider_id: None,
+                provider_name: None,
+            },
+            UpstreamAuth::Header { name, value } => {
+                let name = header_name(&name)?;
+                let value = header_value(&value)?;
+                let sealed = seal_text(
+                    self.master_key()?,
+                    &context(workspace.as_str(), server.as_str()),
+                    &value,
+                )?;
+                StoredAuth {
+                    kind: "header",
+                    header_name: Some(name),
+                    header_value_sealed: Some(sealed),
+                    provider_id: None,
+                    provider_name: None,
+                }
+            }
+            UpstreamAuth::OAuth { provider } => {
+                if provider.trim().is_empty() {
+                    return Err(Error::invalid("auth.provider", "is required"));
+                }
+                let stored = self
+                    .stored_provider(workspace, provider.trim())
+                    .await
+                    .map_err(|_| {
+                        Error::invalid(
+                            "auth.provider",
+                            format!("there is no OAuth provider “{}”", provider.trim()),
+                        )
+                    })?;
+                StoredAuth {
+                    kind: "oauth",
+                    header_name: None,
+                    header_value_sealed: None,
+                    provider_id: Some(stored.id),
+                    provider_name: Some(stored.name),
+                }
+            }
+        })
+    }
+
+    /// Registers an upstream MCP server (admins).
+    pub async fn create_remote_mcp_server(
+        &self,
+        principal: &Principal,
+        draft: RemoteServerDraft,
+    ) -> Result<RemoteServerInfo> {
+        principal.require_admin()?;
+        let name = server_name("name", &draft.name)?;
+        let description = validate::text(
+            "description",
+            draft.description.as_deref().unwrap_or("").trim(),
+            2000,
+        )?;
+        let url = self.check_outbound_url(draft.url.trim()).await?;
+        let timeout = timeout(draft.timeout_seconds)?;
+        let id = RemoteMcpServerId::generate();
+        let auth = self
+            .stored_auth(&principal.workspace_id, &id, draft.auth)
+            .await?;
+        let now = to_millis(self.now());
+        let mut tx = self.db().begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO remote_mcp_servers (id, workspace_id, name, description, url, auth_kind, \
+             header_name, header_value_sealed, oauth_provider_id, timeout_seconds, created_by, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(id.as_str())
+        .bind(principal.workspace_id.as_str())
+        .bind(&name)
+        .bind(&description)
+        .bind(url.as_str())
+        .bind(auth.kind)
+        .bind(auth.header_name.as_deref())
+        .bind(auth.header_value_sealed.as_deref())
+        .bind(auth.provider_id.as_deref())
+        .bind(timeout)
+        .bind(principal.user_id.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(Error::Conflict {
+                    code: "mcp_server_name_taken",
+                    message: format!("name: an MCP server named {name} is already registered"),
+                });
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let data = json!({ "name": name, "url": shown_url(url.as_str()), "auth": auth.kind,
+                           "header": auth.header_name, "provider": auth.provider_name,
+                           "timeout_seconds": timeout });
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("remote_mcp_server.registered", principal, None, data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.remote_mcp_server(principal, &name).await
+    }
+
+    /// The workspace's registered servers, by name: the whole URL and the
+    /// agents using each for admins, less for anyone else.
+    pub async fn list_remote_mcp_servers(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<RemoteServerInfo>> {
+        principal.require_unscoped()?;
+        let rows: Vec<ServerRow> = sqlx::query_as(&format!(
+            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} WHERE s.workspace_id = $1 ORDER BY s.name"
+        ))
+        .bind(principal.workspace_id.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        let mut servers = Vec::with_capacity(rows.len());
+        for row in rows {
+            let agents = if principal.is_admin() {
+                self.agents_using(&row.id).await?
+            } else {
+                Vec::new()
+            };
+            servers.push(row.info(principal.is_admin(), agents));
+        }
+        Ok(servers)
+    }
+
+    /// One registered server by name.
+    pub async fn remote_mcp_server(
+        &self,
+        principal: &Principal,
+        name: &str,
+    ) -> Result<RemoteServerInfo> {
+        principal.require_unscoped()?;
+        let row = self
+            .remote_server_row(&principal.workspace_id, name)
+            .await?;
+        let agents = if principal.is_admin() {
+            self.agents_using(&row.id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(row.info(principal.is_admin(), agents))
+    }
+
+    /// Changes a server (admins): only the fields given, all or nothing.
+    pub async fn update_remote_mcp_server(
+        &self,
+        principal: &Principal,
+        name: &str,
+        patch: RemoteServerPatch,
+    ) -> Result<RemoteServerInfo> {
+        principal.require_admin()?;
+        let row = self
+            .remote_server_row(&principal.workspace_id, name)
+            .await?;
+        let description = patch
+            .description
+            .as_deref()
+            .map(|text| validate::text("description", text.trim(), 2000))
+            .transpose()?;
+        let url = match &patch.url {
+            Some(url) => Some(self.check_outbound_url(url.trim()).await?),
+            None => None,
+        };
+        let timeout = patch
+            .timeout_seconds
+            .map(|t| timeout(Some(t)))
+            .transpose()?;
+        let id = RemoteMcpServerId::from_string(row.id.clone());
+        let auth = match patch.auth {
+            Some(auth) => Some(self.stored_auth(&principal.workspace_id, &id, auth).await?),
+            None => None,
+        };
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query(
+            "UPDATE remote_mcp_servers SET description = COALESCE($1, description), \
+             url = COALESCE($2, url), timeout_seconds = COALESCE($3, timeout_seconds), updated_at = $4 \
+             WHERE id = $5",
+        )
+        .bind(description.as_deref())
+        .bind(url.as_ref().map(Url::as_str))
+        .bind(timeout)
+        .bind(to_millis(self.now()))
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(auth) = &auth {
+            sqlx::query(
+                "UPDATE remote_mcp_servers SET auth_kind = $1, header_name = $2, \
+                 header_value_sealed = $3, oauth_provider_id = $4 WHERE id = $5",
+            )
+            .bind(auth.kind)
+            .bind(auth.header_name.as_deref())
+            .bind(auth.header_value_sealed.as_deref())
+            .bind(auth.provider_id.as_deref())
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut data = json!({ "name": row.name });
+        if description.is_some() {
+            data["description"] = json!(true);
+        }
+        if let Some(url) = &url {
+            data["url"] = json!(shown_url(url.as_str()));
+        }
+        if let Some(timeout) = timeout {
+            data["timeout_seconds"] = json!(timeout);
+        }
+        if let Some(auth) = &auth {
+            // Whether the secret changed, never the secret.
+            data["auth"] = json!({ "kind": auth.kind, "header": auth.header_name,
+                                   "provider": auth.provider_name,
+                                   "secret_changed": auth.header_value_sealed.is_some() });
+        }
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit("remote_mcp_server.updated", principal, None, data),
+        )
+        .await?;
+        tx.commit().await?;
+        self.remote_mcp_server(principal, name).await
+    }
+
+    /// Removes a server (admins): every agent stops reaching it at once.
+    pub async fn delete_remote_mcp_server(&self, principal: &Principal, name: &str) -> Result<()> {
+        principal.require_admin()?;
+        let row = self
+            .remote_server_row(&principal.workspace_id, name)
+            .await?;
+        let agents = self.agents_using(&row.id).await?;
+        let mut tx = self.db().begin_write().await?;
+        // The agents' records of it go too, so that the name is free again
+        // for a server of their own.
+        sqlx::query(
+            "DELETE FROM mcp_servers WHERE transport = 'http' AND name = $1 AND agent_id IN \
+             (SELECT agent_id FROM agent_remote_mcp_servers WHERE server_id = $2)",
+        )
+        .bind(&row.name)
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM remote_mcp_servers WHERE id = $1")
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        let agent_ids: Vec<&AgentId> = agents.iter().map(|agent| &agent.id).collect();
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "remote_mcp_server.deleted",
+                principal,
+                None,
+                json!({ "name": row.name, "agents": agent_ids }),
+            ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Lets `agent` use the registered server `name` (the agent's
+    /// editors). Its name becomes one of the agent's MCP servers' names;
+    /// attaching twice changes nothing.
+    pub async fn attach_remote_mcp_server(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        name: &str,
+    ) -> Result<AgentRemoteServer> {
+        principal.require_unscoped()?;
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        let row = self
+            .remote_server_row(&principal.workspace_id, name)
+            .await?;
+        let attached: Option<(String,)> = sqlx::query_as(
+            "SELECT agent_id FROM agent_remote_mcp_servers WHERE agent_id = $1 AND server_id = $2",
+        )
+        .bind(agent.as_str())
+        .bind(&row.id)
+        .fetch_optional(self.db().pool())
+        .await?;
+        if attached.is_some() {
+            return Ok(agent_server(agent, &row));
+        }
+        // Its name becomes one of the agent's MCP servers' names (refused
+        // when a server of the agent has it already), reached over http at
+        // its URL's origin.
+        let draft = McpServerDraft {
+            name: ServerName::parse("name", &row.name)?,
+            transport: Transport::Http,
+            origin: shown_url(&row.url),
+        };
+        self.register_mcp_server(principal, agent, draft).await?;
+        let mut tx = self.db().begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO agent_remote_mcp_servers (agent_id, server_id, attached_by, attached_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(agent.as_str())
+        .bind(&row.id)
+        .bind(principal.user_id.as_str())
+        .bind(to_millis(self.now()))
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // Attached meanwhile by someone else: the same outcome.
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Ok(agent_server(agent, &row));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "agent.mcp_server_attached",
+                principal,
+                Some(agent),
+                json!({ "server": row.name }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(agent_server(agent, &row))
+    }
+
+    /// Stops `agent` from using the server `name` (the agent's editors).
+    pub async fn detach_remote_mcp_server(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+        name: &str,
+    ) -> Result<()> {
+        principal.require_unscoped()?;
+        self.agent_for(principal, agent, Capability::Edit).await?;
+        let row = self
+            .remote_server_row(&principal.workspace_id, name)
+            .await?;
+        let mut tx = self.db().begin_write().await?;
+        let detached = sqlx::query(
+            "DELETE FROM agent_remote_mcp_servers WHERE agent_id = $1 AND server_id = $2",
+        )
+        .bind(agent.as_str())
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+        if detached.rows_affected() == 0 {
+            return Err(Error::NotFound("MCP server of this agent"));
+        }
+        sqlx::query(
+            "DELETE FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND transport = 'http'",
+        )
+        .bind(agent.as_str())
+        .bind(&row.name)
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            self.now(),
+            NewEvent::audit(
+                "agent.mcp_server_detached",
+                principal,
+                Some(agent),
+                json!({ "server": row.name }),
+            ),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The remote servers `agent` may use, for anyone who may see it.
+    pub async fn agent_remote_mcp_servers(
+        &self,
+        principal: &Principal,
+        agent: &AgentId,
+    ) -> Result<Vec<AgentRemoteServer>> {
+        principal.require_unscoped()?;
+        self.agent_for(principal, agent, Capability::View).await?;
+        let rows: Vec<ServerRow> = sqlx::query_as(&format!(
+            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} JOIN agent_remote_mcp_servers a \
+             ON a.server_id = s.id WHERE a.agent_id = $1 ORDER BY s.name"
+        ))
+        .bind(agent.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows.iter().map(|row| agent_server(agent, row)).collect())
+    }
+
+    async fn remote_server_row(&self, workspace: &WorkspaceId, name: &str) -> Result<ServerRow> {
+        sqlx::query_as(&format!(
+            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} WHERE s.workspace_id = $1 AND s.name = $2"
+        ))
+        .bind(workspace.as_str())
+        .bind(name)
+        .fetch_optional(self.db().pool())
+        .await?
+        .ok_or(Error::NotFound("MCP server"))
+    }
+
+    /// The server `name` if `agent` may use it; `None` otherwise.
+    pub(crate) async fn attached_remote_server(
+        &self,
+        agent: &AgentId,
+        name: &str,
+    ) -> Result<Option<ServerRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} JOIN agent_remote_mcp_servers a \
+             ON a.server_id = s.id WHERE a.agent_id = $1 AND s.name = $2"
+        ))
+        .bind(agent.as_str())
+        .bind(name)
+        .fetch_optional(self.db().pool())
+        .await?)
+    }
+
+    async fn agents_using(&self, server: &str) -> Result<Vec<AttachedAgent>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT agents.id, agents.name FROM agent_remote_mcp_servers a \
+             JOIN agents ON agents.id = a.agent_id WHERE a.server_id = $1 ORDER BY agents.name",
+        )
+        .bind(server)
+        .fetch_all(self.db().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| AttachedAgent {
+                id: AgentId::from_string(id),
+                name,
+            })
+            .collect())
+    }
+}
+
+fn agent_server(agent: &AgentId, row: &ServerRow) -> AgentRemoteServer {
+    AgentRemoteServer {
+        name: row.name.clone(),
+        description: row.description.clone(),
+        auth: row.auth(),
+        path: gateway_path(agent, &row.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_tokens_the_transport_does_not_set() {
+        assert_eq!(header_name(" X-Api-Key ").unwrap(), "X-Api-Key");
+        assert_eq!(header_name("Authorization").unwrap(), "Authorization");
+        for bad in [
+            "",
+            "X Api",
+            "X:Key",
+            "Mcp-Session-Id",
+            "content-type",
+            "Host",
+            "é",
+        ] {
+            let error = header_name(bad).unwrap_err();
+            assert!(
+                error.to_string().starts_with("auth.header:"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_values_cannot_smuggle_a_line_break() {
+        assert_eq!(header_value("Bearer abc").unwrap().as_str(), "Bearer abc");
+        for bad in ["", "  ", "a\r\nX-Evil: 1", "a\nb", "caf\u{e9}"] {
+            let error = header_value(bad).unwrap_err();
+            assert!(
+                error.to_string().starts_with("auth.value:"),
+                "{bad:?}: {error}"
+            );
+        }
+        assert!(header_value(&"a".repeat(MAX_HEADER_VALUE_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn only_scheme_host_and_port_of_a_url_are_shown() {
+        assert_eq!(
+            shown_url("https://mcp.example.com:8443/v1/mcp?key=abc"),
+            "https://mcp.example.com:8443/…"
+        );
+    }
+}
