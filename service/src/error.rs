@@ -66,6 +66,8 @@ codes! {
     ConfirmationRequired = "confirmation_required", 409;
     NotAllowed = "not_allowed", 409;
     AlreadyReported = "already_reported", 409;
+    /// An agent already has an MCP server of that name, or one is registered.
+    McpServerNameTaken = "mcp_server_name_taken", 409;
     ProviderError = "provider_error", 422;
     ProviderRefused = "provider_refused", 422;
     ConnectionRequired = "connection_required", 422;
@@ -81,6 +83,10 @@ codes! {
     EditedInputDenied = "edited_input_denied", 422;
     EditedInputMovesSecrets = "edited_input_moves_secrets", 422;
     NoSuggestion = "no_suggestion", 422;
+    /// A registered MCP server cannot be used as it is set up.
+    McpServerUnusable = "mcp_server_unusable", 422;
+    /// A registered MCP server failed or did not answer in time.
+    McpUpstreamFailed = "mcp_upstream_failed", 422;
     /// Too many attempts; `Retry-After` says when to try again.
     RateLimited = "rate_limited", 429;
     /// Anything unexpected, a stored row that does not parse included:

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::agents::Capability;
 use crate::clock::{from_millis, to_millis};
+use crate::error::Code;
 use crate::events::{self, Changes, NewEvent};
 use crate::ids::{AgentId, RunId, ToolCallId, WorkspaceId};
 use crate::rules::RuleList;
@@ -238,8 +239,8 @@ impl Bosun {
         .await?;
         if let Some(row) = existing {
             if row.transport != transport || row.origin != origin {
-                return Err(Error::Conflict {
-                    code: "mcp_server_name_taken",
+                return Err(Error::Refused {
+                    code: Code::McpServerNameTaken,
                     message: format!(
                         "name: this agent already has an MCP server called {} ({} {}); give this one another name, \
                          or have an editor remove that one from the agent's page",
@@ -277,8 +278,8 @@ impl Bosun {
         match inserted {
             Ok(_) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(Error::Conflict {
-                    code: "conflict",
+                return Err(Error::Refused {
+                    code: Code::Conflict,
                     message: "a concurrent change got there first; try again".into(),
                 });
             }
@@ -694,8 +695,8 @@ async fn add_agent_tools(
         .await?;
         return Ok(after);
     }
-    Err(Error::Conflict {
-        code: "conflict",
+    Err(Error::Refused {
+        code: Code::Conflict,
         message: "the agent kept changing while its tools were added; try again".into(),
     })
 }

@@ -37,6 +37,7 @@ use zeroize::Zeroizing;
 use super::ServerRow;
 use super::upstream::{Upstream, UpstreamError};
 use crate::agents::Capability;
+use crate::error::Code;
 use crate::events;
 use crate::ids::{AgentId, RunId, ToolCallId};
 use crate::integrations::claude_code::kept_response;
@@ -357,8 +358,8 @@ impl Bosun {
                 vec![(name, value)]
             }
             _ => {
-                let provider = row.provider_name.as_deref().ok_or_else(|| Error::Unprocessable {
-                    code: "mcp_server_unusable",
+                let provider = row.provider_name.as_deref().ok_or_else(|| Error::Refused {
+                    code: Code::McpServerUnusable,
                     message: format!(
                         "the MCP server {} signed in with an OAuth provider that was removed; an admin sets its \
                          authentication again",
@@ -427,8 +428,8 @@ impl Bosun {
 
 /// The error a client is told when the upstream failed: naming it.
 fn upstream_failed(session: &RemoteSession, error: &UpstreamError) -> Error {
-    Error::Unprocessable {
-        code: "mcp_upstream_failed",
+    Error::Refused {
+        code: Code::McpUpstreamFailed,
         message: error.describe(session.server()),
     }
 }

@@ -33,6 +33,7 @@ use zeroize::Zeroizing;
 use crate::agents::Capability;
 use crate::clock::{from_millis, to_millis};
 use crate::credentials::vault::{open_text, seal_text};
+use crate::error::Code;
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
 use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
@@ -394,8 +395,8 @@ impl Bosun {
         match inserted {
             Ok(_) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(Error::Conflict {
-                    code: "mcp_server_name_taken",
+                return Err(Error::Refused {
+                    code: Code::McpServerNameTaken,
                     message: format!("name: an MCP server named {name} is already registered"),
                 });
             }
