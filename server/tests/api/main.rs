@@ -19,6 +19,7 @@ mod oauth;
 mod passwords;
 mod rest;
 mod restart;
+mod revocation_race;
 mod rules;
 mod run_control;
 mod runtime;
