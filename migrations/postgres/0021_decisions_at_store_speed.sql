@@ -1,9 +1,9 @@
 -- Decisions at the speed of the store.
 --
 -- The full-text index stays the GIN index over the words of `data` that
--- 0005 made: PostgreSQL keeps it up to date within each insert, and it
--- measured no slower than a generated or a computed `tsvector` column
--- (see the README's benchmarks).
+-- 0005 made, which PostgreSQL keeps up to date within each insert (there is
+-- no trigger to drop here). The runtime benchmark's store ceiling compares
+-- it with a generated and with a computed `tsvector` column.
 
 -- What a tool call's decision reads of the store before it is made (its
 -- run, the run's agent and workspace, the runtime key, who the run acts
