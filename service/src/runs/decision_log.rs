@@ -354,8 +354,18 @@ async fn write_batch(
         let at = last_use.entry(call.0).or_default();
         *at = (*at).max(call.1);
     }
+    // A key being revoked right now holds its row until its event has a
+    // place in the chain, which this batch holds: waiting for the row here
+    // would deadlock with it. Its last use is then left as it was.
+    let note_use = match backend {
+        Backend::Sqlite => "UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2",
+        Backend::Postgres => {
+            "UPDATE runtime_keys SET last_used_at = $1 WHERE id = \
+             (SELECT id FROM runtime_keys WHERE id = $2 FOR UPDATE SKIP LOCKED)"
+        }
+    };
     for (key, at) in last_use {
-        sqlx::query("UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2")
+        sqlx::query(note_use)
             .bind(at)
             .bind(key)
             .execute(&mut *tx)
