@@ -126,17 +126,14 @@ async fn run_on(url: &str, statement: &str) {
 /// call refers to.
 async fn prepare(db: &Db, text: Text) {
     let schema: &[&str] = match text {
+        // Migration 0005's trigger, which 0021 dropped.
         Text::Trigger => &[
-            "DROP TRIGGER IF EXISTS events_fts_append",
-            "CREATE TRIGGER events_fts_append AFTER INSERT ON events BEGIN \
+            "CREATE TRIGGER IF NOT EXISTS events_fts_append AFTER INSERT ON events BEGIN \
              INSERT INTO events_fts (rowid, data) VALUES (new.seq, new.data); END",
         ],
-        Text::Direct | Text::Expression => &["DROP TRIGGER IF EXISTS events_fts_append"],
+        Text::Direct | Text::Expression => &[],
         Text::None => match db.backend() {
-            Backend::Sqlite => &[
-                "DROP TRIGGER IF EXISTS events_fts_append",
-                "DROP TABLE events_fts",
-            ],
+            Backend::Sqlite => &["DROP TABLE events_fts"],
             Backend::Postgres => &["DROP INDEX IF EXISTS events_text"],
         },
         Text::Generated => &[
