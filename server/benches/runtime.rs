@@ -1,12 +1,17 @@
 //! Load on the runtime API, on loopback, for a bounded time: tool-call
 //! decisions per second (every one recorded) with latency percentiles, and
 //! the approval round trip hop by hop (ask → in the inbox → approved → the
-//! waiting agent resumes).
+//! waiting agent resumes). Before the load, the store's own ceiling
+//! ([`ceiling`]): the same records written straight into the schema, so
+//! the ratio of the two is visible.
 //!
 //! `cargo bench -p bosun-server --bench runtime` (SQLite in a temporary
 //! directory; set `DATABASE_URL=postgres://…` for PostgreSQL). Tunables:
-//! `BENCH_SECONDS` (default 10), `BENCH_CONCURRENCY` (default 64).
+//! `BENCH_SECONDS` (default 10), `BENCH_CONCURRENCY` (default 64),
+//! `BENCH_CEILING_DECISIONS` (default 30,000; 0 skips the ceiling).
 
+#[path = "runtime/ceiling.rs"]
+mod ceiling;
 mod common;
 
 use std::time::{Duration, Instant};
@@ -25,6 +30,19 @@ fn main() {
 async fn bench() {
     let seconds: u64 = common::setting("BENCH_SECONDS", 10);
     let concurrency: usize = common::setting("BENCH_CONCURRENCY", 64);
+    let ceiling_decisions: usize = common::setting("BENCH_CEILING_DECISIONS", 30_000);
+    if ceiling_decisions > 0 {
+        let database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+        for figure in ceiling::measure(database_url.as_deref(), ceiling_decisions).await {
+            println!(
+                "store ceiling, {}: {:.1} µs per event, {:.0} decisions/s ({ceiling_decisions} decisions, \
+                 a tool-call row and two events each)",
+                figure.name,
+                figure.per_event.as_secs_f64() * 1e6,
+                figure.decisions_per_second,
+            );
+        }
+    }
     let harness = Bench::start().await;
     let (base, bosun, token) = (
         harness.base.clone(),

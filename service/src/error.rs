@@ -63,6 +63,8 @@ codes! {
     AlreadyDecided = "already_decided", 409;
     NotDecidable = "not_decidable", 409;
     RunNotActive = "run_not_active", 409;
+    /// A run changed under every attempt to decide a call of it.
+    RunChanging = "run_changing", 409;
     ConfirmationRequired = "confirmation_required", 409;
     NotAllowed = "not_allowed", 409;
     AlreadyReported = "already_reported", 409;

@@ -156,12 +156,43 @@ pub(crate) async fn append_prepared(
                 .bind(prepared.decision);
         }
         insert.execute(&mut *conn).await?;
+        if backend == crate::db::Backend::Sqlite {
+            feed_text_index(
+                conn,
+                chunk
+                    .iter()
+                    .map(|(seq, prepared, ..)| (*seq, prepared.data.as_str())),
+            )
+            .await?;
+        }
     }
     sqlx::query("UPDATE event_chain_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
     Ok(last)
+}
+
+/// Adds events just inserted to SQLite's full-text index (`events_fts`,
+/// external content over `events.data`), in the transaction and batch that
+/// inserted them, so that text search finds an event as soon as it is
+/// committed. Every append passes here: the index has no trigger of its own
+/// (one statement per row cost several times the whole insert). PostgreSQL
+/// indexes the text itself.
+async fn feed_text_index<'a>(
+    conn: &mut AnyConnection,
+    events: impl ExactSizeIterator<Item = (i64, &'a str)>,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO events_fts (rowid, data) VALUES {}",
+        crate::db::value_rows(crate::db::Backend::Sqlite, events.len(), 2)
+    );
+    let mut feed = sqlx::query(&sql);
+    for (seq, data) in events {
+        feed = feed.bind(seq).bind(data);
+    }
+    feed.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// What search filters an event by, as its data says: the tool it is
@@ -600,5 +631,86 @@ mod tests {
             fields.hash(&prev_hash),
             hex::encode(Sha256::digest(whole.as_bytes()))
         );
+    }
+
+    /// A store whose events the trigger of migration 0005 indexed keeps
+    /// them findable once 0021 has the writer feed the index instead, and
+    /// events appended since are found beside them: the index is exactly
+    /// what rebuilding it from the events would make.
+    #[tokio::test]
+    async fn the_text_index_keeps_what_the_trigger_fed_and_gains_what_the_writer_feeds() {
+        let file = std::env::temp_dir().join(format!("bosun-fts-{}.db", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../migrations/sqlite"
+        )))
+        .await
+        .unwrap();
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|migration| migration.version < 21)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&pool).await.unwrap();
+        let event = |word: &str| {
+            (
+                Utc::now(),
+                NewEvent {
+                    kind: "agent.event",
+                    workspace_id: WorkspaceId::from_string("w".to_owned()),
+                    agent_id: None,
+                    run_id: None,
+                    actor: None,
+                    on_behalf_of: None,
+                    data: serde_json::json!({ "event": word }),
+                },
+            )
+        };
+        // Before 0021 the trigger indexes each row; the writer must not
+        // index them a second time.
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query(
+            "INSERT INTO events (seq, at, kind, workspace_id, data, prev_hash, hash) \
+             VALUES (1, 0, 'agent.event', 'w', '{\"event\":\"wombat\"}', '', '')",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE event_chain_head SET seq = 1 WHERE id = 1")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        pool.close().await;
+
+        let db = crate::Db::connect(&url).await.unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        append_all(&mut conn, vec![event("numbat"), event("wombat numbat")])
+            .await
+            .unwrap();
+        let found = |word: &'static str| {
+            let pool = db.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT rowid FROM events_fts WHERE events_fts MATCH $1 ORDER BY rowid",
+                )
+                .bind(word)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(found("wombat").await, [1, 3]);
+        assert_eq!(found("numbat").await, [2, 3]);
+        sqlx::query("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
+            .execute(db.pool())
+            .await
+            .expect("the index holds exactly the events' text");
+        let _ = std::fs::remove_file(&file);
     }
 }

@@ -100,6 +100,8 @@ struct Inner {
     notifier: notify::Notifier,
     /// Started on first use, inside the runtime that serves requests.
     decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
+    /// What runtime keys' tool calls read, kept between calls.
+    hot_runs: runs::hot_runs::HotRuns,
     /// Talks to URLs others chose (OAuth providers).
     http: outbound::Outbound,
     /// At most one token refresh in flight per connection in this process.
@@ -117,6 +119,7 @@ impl Bosun {
                 policies: rules::decisions::PolicyCache::default(),
                 notifier: notify::Notifier::default(),
                 decisions: std::sync::OnceLock::new(),
+                hot_runs: runs::hot_runs::HotRuns::default(),
                 refreshes: oauth::tokens::RefreshLocks::default(),
             }),
         }
@@ -133,8 +136,16 @@ impl Bosun {
 
     pub(crate) fn decision_log(&self) -> &runs::decision_log::DecisionLog {
         self.inner.decisions.get_or_init(|| {
-            runs::decision_log::DecisionLog::start(self.db().clone(), self.notifier().clone())
+            runs::decision_log::DecisionLog::start(
+                self.db().clone(),
+                self.notifier().clone(),
+                self.hot_runs().newest(),
+            )
         })
+    }
+
+    pub(crate) fn hot_runs(&self) -> &runs::hot_runs::HotRuns {
+        &self.inner.hot_runs
     }
 
     pub(crate) fn policy_cache(&self) -> &rules::decisions::PolicyCache {

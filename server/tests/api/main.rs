@@ -21,6 +21,7 @@ mod passwords;
 mod remote_mcp;
 mod rest;
 mod restart;
+mod revocation_race;
 mod rules;
 mod run_control;
 mod runtime;

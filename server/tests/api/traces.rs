@@ -161,6 +161,80 @@ async fn each_filter_narrows_the_search() {
     assert!(past.is_empty());
 }
 
+/// Each writer of the log feeds the full-text index in the transaction
+/// that appends its events: a decision (group-committed by the decision
+/// writer), a tool's result and an agent's own event (a run's writes), and
+/// an admin's change (an audit event) are each found by a word only they
+/// hold, by the first search after the call that wrote them answered.
+#[tokio::test]
+async fn every_kind_of_append_is_found_by_text_as_soon_as_it_is_answered() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    let search = |q: &'static str| {
+        let (base, admin) = (s.base().to_owned(), s.admin.clone());
+        async move {
+            let (status, page) = call(
+                &base,
+                &admin,
+                Method::GET,
+                &format!("/api/v1/traces?q={q}"),
+                Value::Null,
+            )
+            .await;
+            assert_eq!(status, 200, "{page}");
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+
+    let call_id = s.ask(&run, "system_shell", "ls /srv/quokkadecision").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut found = kinds(&search("quokkadecision").await)
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    found.sort();
+    assert_eq!(found, ["policy.decision", "tool_call.requested"]);
+
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/tool-calls/{call_id}/result"),
+        json!({"output": {"stdout": "quokkaresult"}}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(kinds(&search("quokkaresult").await), ["tool_call.result"]);
+
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{run}/events"),
+        json!({"thought": "quokkathought"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(kinds(&search("quokkathought").await), ["agent.event"]);
+
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::POST,
+        &format!("/api/v1/agents/{}/keys", s.agent),
+        json!({"name": "quokkakey"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(kinds(&search("quokkakey").await), ["runtime_key.created"]);
+
+    // What the index holds is what the log holds: nothing twice, nothing
+    // of another event.
+    assert!(search("quokkamissing").await.is_empty());
+}
+
 #[tokio::test]
 async fn pages_follow_each_other_without_overlap() {
     let sc = scenario().await;

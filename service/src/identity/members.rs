@@ -2,9 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::json;
 
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
+use crate::events::{self, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
@@ -163,7 +165,8 @@ impl Bosun {
     /// Deactivates (or reactivates) a member. A deactivated user's sessions,
     /// tokens and runtime keys stop working at their next request, because
     /// every request re-reads the account; the pending approval requests of
-    /// their runs are withdrawn in the same transaction.
+    /// their runs are withdrawn in the same transaction, which records
+    /// `member.deactivated` (or `member.reactivated`).
     pub async fn set_member_active(
         &self,
         actor: &Principal,
@@ -179,13 +182,21 @@ impl Bosun {
         if !active && member.role == Role::Admin {
             ensure_another_admin(&mut tx, actor, id).await?;
         }
-        let deactivated_at = (!active).then(|| to_millis(self.now()));
+        let now = self.now();
+        let deactivated_at = (!active).then(|| to_millis(now));
         sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(deactivated_at)
             .bind(id.as_str())
             .bind(actor.workspace_id.as_str())
             .execute(&mut *tx)
             .await?;
+        let kind = if active {
+            "member.reactivated"
+        } else {
+            "member.deactivated"
+        };
+        let data = json!({ "user_id": id.as_str(), "email": member.email });
+        events::append(&mut tx, now, NewEvent::audit(kind, actor, None, data)).await?;
         let topics = self
             .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;

@@ -9,8 +9,20 @@
 //! wait is never longer than one batch's commit (no timer holds a batch
 //! open). Should a batch fail, its calls are written again one by one, so
 //! a row at fault fails only its own caller.
+//!
+//! Decisions are made on what their callers read before they queued, which
+//! may be kept between calls ([`super::hot_runs`]). The writer checks it
+//! inside the batch's transaction, once it holds the head of the event
+//! chain: when the store's access version is still the one a decision read
+//! at, nothing it relied on has changed; otherwise its run is read again
+//! there, and a call whose run now reads differently (its key revoked, its
+//! run cancelled, whoever it acts for gone, its rules changed) is not
+//! recorded but sent back to be read and decided again. A revocation is
+//! thus either seen by a batch or has its event after all of the batch's.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row as _;
@@ -21,6 +33,7 @@ use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
 use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
 use crate::notify::Notifier;
+use crate::runs::{ActiveRun, Runner, read_run_of_runner};
 use crate::{Error, Result};
 
 /// Most decisions one transaction carries.
@@ -53,6 +66,15 @@ pub(crate) struct NewToolCall {
     pub at: DateTime<Utc>,
     /// Its events, encoded by the caller so the writer only chains them.
     pub events: Vec<PreparedEvent>,
+    /// What the decision was made on.
+    pub access: AccessCheck,
+}
+
+/// The run a call was decided on, as its caller read it, and who may read
+/// it again.
+pub(crate) struct AccessCheck {
+    pub runner: Runner,
+    pub run: Arc<ActiveRun>,
 }
 
 /// The approval request of a call the rules answered with `ask`.
@@ -70,6 +92,9 @@ pub(crate) enum Recorded {
     /// Another call of the run with the same idempotency key was stored
     /// first; nothing of this one was.
     DuplicateIdempotencyKey,
+    /// What the decision was made on changed before it could be stored;
+    /// nothing of it was, and it is to be decided again.
+    Changed,
 }
 
 type Entry = (NewToolCall, oneshot::Sender<Result<Recorded>>);
@@ -87,13 +112,14 @@ impl DecisionLog {
     /// is not queued behind the requests on the shared runtime.
     /// Should it fail to start, the queue is closed and every decision is
     /// refused (fail closed).
-    pub(crate) fn start(db: Db, notifier: Notifier) -> Self {
+    /// The writer notes the newest access version it sees in `newest`.
+    pub(crate) fn start(db: Db, notifier: Notifier, newest: Arc<AtomicI64>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let writer = move || match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         {
-            Ok(runtime) => runtime.block_on(write_batches(db, notifier, receiver)),
+            Ok(runtime) => runtime.block_on(write_batches(db, notifier, newest, receiver)),
             Err(error) => tracing::error!(%error, "the decision log's runtime did not start"),
         };
         if let Err(error) = std::thread::Builder::new()
@@ -117,12 +143,22 @@ impl DecisionLog {
     }
 }
 
-async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::UnboundedReceiver<Entry>) {
+async fn write_batches(
+    db: Db,
+    notifier: Notifier,
+    newest: Arc<AtomicI64>,
+    mut receiver: mpsc::UnboundedReceiver<Entry>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut connection = None;
+    let writer = Writer {
+        db: &db,
+        notifier: &notifier,
+        newest: &newest,
+    };
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (calls, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        match write_and_notify(&db, &notifier, &mut connection, &calls).await {
+        match writer.write_and_notify(&mut connection, &calls).await {
             Ok(outcomes) => {
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(Ok(outcome));
@@ -139,18 +175,14 @@ async fn write_batches(db: Db, notifier: Notifier, mut receiver: mpsc::Unbounded
                 // tried again on its own, so only the one at fault fails.
                 tracing::warn!(%error, calls = calls.len(), "a batch of tool-call decisions failed; writing them one by one");
                 for (call, answer) in calls.iter().zip(answers) {
-                    let alone = write_and_notify(
-                        &db,
-                        &notifier,
-                        &mut connection,
-                        std::slice::from_ref(call),
-                    )
-                    .await
-                    .and_then(|mut outcomes| {
-                        outcomes
-                            .pop()
-                            .ok_or_else(|| Error::internal("a written call had no outcome"))
-                    });
+                    let alone = writer
+                        .write_and_notify(&mut connection, std::slice::from_ref(call))
+                        .await
+                        .and_then(|mut outcomes| {
+                            outcomes
+                                .pop()
+                                .ok_or_else(|| Error::internal("a written call had no outcome"))
+                        });
                     if let Err(error) = &alone {
                         tracing::error!(%error, "could not record a tool-call decision");
                     }
@@ -170,36 +202,46 @@ fn answer_for(error: Error) -> Error {
     }
 }
 
-/// Writes one batch in one transaction and wakes the inboxes it filled.
-async fn write_and_notify(
-    db: &Db,
-    notifier: &Notifier,
-    connection: &mut Option<sqlx::AnyConnection>,
-    calls: &[NewToolCall],
-) -> Result<Vec<Recorded>> {
-    let inboxes: HashSet<WorkspaceId> = calls
-        .iter()
-        .filter_map(|call| call.approval.as_ref())
-        .map(|approval| approval.workspace_id.clone())
-        .collect();
-    let written = async {
-        let open = match &mut *connection {
-            Some(open) => open,
-            none => none.insert(db.connect_one().await?),
-        };
-        write_batch(db, open, calls, &inboxes).await
-    }
-    .await;
-    match &written {
-        Ok(_) => {
-            for workspace in &inboxes {
-                notifier.local(&super::tool_calls::inbox_topic(workspace));
-            }
+/// What the writer's task works with.
+struct Writer<'a> {
+    db: &'a Db,
+    notifier: &'a Notifier,
+    /// The newest access version seen, for [`super::hot_runs`].
+    newest: &'a AtomicI64,
+}
+
+impl Writer<'_> {
+    /// Writes one batch in one transaction and wakes the inboxes it filled.
+    async fn write_and_notify(
+        &self,
+        connection: &mut Option<sqlx::AnyConnection>,
+        calls: &[NewToolCall],
+    ) -> Result<Vec<Recorded>> {
+        let (db, notifier) = (self.db, self.notifier);
+        let inboxes: HashSet<WorkspaceId> = calls
+            .iter()
+            .filter_map(|call| call.approval.as_ref())
+            .map(|approval| approval.workspace_id.clone())
+            .collect();
+        let written = async {
+            let open = match &mut *connection {
+                Some(open) => open,
+                none => none.insert(db.connect_one().await?),
+            };
+            write_batch(db, self.newest, open, calls, &inboxes).await
         }
-        // The connection may be what failed; the next write opens another.
-        Err(_) => *connection = None,
+        .await;
+        match &written {
+            Ok(_) => {
+                for workspace in &inboxes {
+                    notifier.local(&super::tool_calls::inbox_topic(workspace));
+                }
+            }
+            // The connection may be what failed; the next write opens another.
+            Err(_) => *connection = None,
+        }
+        written
     }
-    written
 }
 
 fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
@@ -241,16 +283,19 @@ fn insert_calls<'q>(
 /// then the approval requests and events of those that were stored.
 async fn write_batch(
     db: &Db,
+    newest: &AtomicI64,
     connection: &mut sqlx::AnyConnection,
     calls: &[NewToolCall],
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
     let mut tx = db.begin_write_on(connection).await?;
     let backend = db.backend();
+    let changed = changed_calls(&mut tx, backend, newest, calls).await?;
     // A call's id is new, so only one with an idempotency key can collide
     // (with a retry stored first); only those are asked which were stored.
     let (keyed, unkeyed): (Vec<&NewToolCall>, Vec<&NewToolCall>) = calls
         .iter()
+        .filter(|call| !changed.contains(call.id.as_str()))
         .partition(|call| call.idempotency_key.is_some());
     let mut stored_keyed = HashSet::with_capacity(keyed.len());
     for chunk in unkeyed.chunks(INSERT_CHUNK) {
@@ -269,6 +314,10 @@ async fn write_batch(
     let mut events = Vec::new();
     let mut stored_calls = Vec::new();
     for call in calls {
+        if changed.contains(call.id.as_str()) {
+            outcomes.push(Recorded::Changed);
+            continue;
+        }
         if call.idempotency_key.is_some() && !stored_keyed.contains(&call.id) {
             outcomes.push(Recorded::DuplicateIdempotencyKey);
             continue;
@@ -305,8 +354,18 @@ async fn write_batch(
         let at = last_use.entry(call.0).or_default();
         *at = (*at).max(call.1);
     }
+    // A key being revoked right now holds its row until its event has a
+    // place in the chain, which this batch holds: waiting for the row here
+    // would deadlock with it. Its last use is then left as it was.
+    let note_use = match backend {
+        Backend::Sqlite => "UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2",
+        Backend::Postgres => {
+            "UPDATE runtime_keys SET last_used_at = $1 WHERE id = \
+             (SELECT id FROM runtime_keys WHERE id = $2 FOR UPDATE SKIP LOCKED)"
+        }
+    };
     for (key, at) in last_use {
-        sqlx::query("UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2")
+        sqlx::query(note_use)
             .bind(at)
             .bind(key)
             .execute(&mut *tx)
@@ -322,6 +381,50 @@ async fn write_batch(
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// The ids of the calls whose run reads differently now than when they
+/// were decided. Inside the batch's transaction, once it holds the head of
+/// the event chain (SQLite's writer holds the whole store): a change
+/// committed before is seen here, and one committed after has its event
+/// after the batch's.
+async fn changed_calls<'c>(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    newest: &AtomicI64,
+    calls: &'c [NewToolCall],
+) -> Result<HashSet<&'c str>> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT seq FROM event_chain_head WHERE id = 1 FOR UPDATE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let version: i64 = sqlx::query_scalar("SELECT version FROM access_version WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    newest.fetch_max(version, Ordering::AcqRel);
+    let mut changed = HashSet::new();
+    // Each run is read again once per batch, however many of its calls
+    // were decided on an older read.
+    let mut reread: HashMap<(&str, String), Option<ActiveRun>> = HashMap::new();
+    for call in calls {
+        let read = &call.access.run;
+        if read.access_version == version {
+            continue;
+        }
+        let key = (call.run_id.as_str(), call.access.runner.actor());
+        let now = match reread.get(&key) {
+            Some(now) => now,
+            None => {
+                let now = read_run_of_runner(&mut *tx, &call.access.runner, &call.run_id).await?;
+                reread.entry(key).or_insert(now)
+            }
+        };
+        if !now.as_ref().is_some_and(|now| now.decides_as(read)) {
+            changed.insert(call.id.as_str());
+        }
+    }
+    Ok(changed)
 }
 
 #[cfg(test)]
@@ -346,6 +449,36 @@ mod tests {
             approval: None,
             at: Utc::now(),
             events: vec![],
+            access: AccessCheck {
+                runner: Runner::Starter(crate::Principal {
+                    user_id: crate::ids::UserId::from_string("u".to_owned()),
+                    workspace_id: WorkspaceId::from_string("w".to_owned()),
+                    email: "u@example.com".into(),
+                    name: "U".into(),
+                    role: crate::Role::Admin,
+                    agent_scope: None,
+                }),
+                // Read at the store's first access version, which the
+                // writer then finds unchanged.
+                run: Arc::new(ActiveRun {
+                    id: run.into(),
+                    workspace_id: "w".into(),
+                    agent_id: "a".into(),
+                    status: "running".into(),
+                    started_by: None,
+                    entitled: 1,
+                    tools: "[]".into(),
+                    execution_mode: "open".into(),
+                    credential_model: "fixed".into(),
+                    agent_policy_version: 0,
+                    workspace_policy_version: 0,
+                    approval_ttl_seconds: 0,
+                    has_allowances: 0,
+                    interactive: 0,
+                    issued_credentials: 0,
+                    access_version: 0,
+                }),
+            },
         }
     }
 
@@ -377,7 +510,7 @@ mod tests {
             answers.push(answered);
         }
         drop(queue);
-        write_batches(db.clone(), Notifier::default(), receiver).await;
+        write_batches(db.clone(), Notifier::default(), Arc::default(), receiver).await;
 
         let mut outcomes = vec![];
         for answered in answers {

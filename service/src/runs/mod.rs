@@ -9,6 +9,7 @@ pub mod always_allow;
 pub mod approvals;
 pub mod control;
 pub(crate) mod decision_log;
+pub(crate) mod hot_runs;
 pub(crate) mod input;
 pub mod interactive;
 pub mod keys;
@@ -400,40 +401,17 @@ impl Bosun {
     /// a person on the interactive runs they started (of the one agent
     /// their token is limited to, if it is). Any other run is not found.
     pub(crate) async fn run_of_runner(&self, runner: &Runner, run: &RunId) -> Result<ActiveRun> {
-        match runner {
-            Runner::Key(key) => {
-                let row: Option<ActiveRun> =
-                    sqlx::query_as(&active_run_sql("", KEY_RUNS_JOIN, "runtime_keys.id = $2"))
-                        .bind(run.as_str())
-                        .bind(key.key_id.as_str())
-                        .fetch_optional(self.db().pool())
-                        .await?;
-                match row {
-                    Some(row) => Ok(row),
-                    None => {
-                        // The key may have died since it was authenticated.
-                        if !self.runtime_key_is_live(key).await? {
-                            return Err(Error::Unauthenticated);
-                        }
-                        Err(Error::NotFound("run"))
-                    }
+        let row = read_run_of_runner(self.db().pool(), runner, run.as_str()).await?;
+        match (row, runner) {
+            (Some(row), _) => Ok(row),
+            (None, Runner::Key(key)) => {
+                // The key may have died since it was authenticated.
+                if !self.runtime_key_is_live(key).await? {
+                    return Err(Error::Unauthenticated);
                 }
+                Err(Error::NotFound("run"))
             }
-            Runner::Starter(principal) => {
-                let row: Option<ActiveRun> = sqlx::query_as(&active_run_sql("", "", STARTER_RUNS))
-                    .bind(run.as_str())
-                    .bind(principal.user_id.as_str())
-                    .bind(principal.workspace_id.as_str())
-                    .bind(
-                        principal
-                            .agent_scope
-                            .as_ref()
-                            .map(|scope| scope.id.as_str()),
-                    )
-                    .fetch_optional(self.db().pool())
-                    .await?;
-                row.ok_or(Error::NotFound("run"))
-            }
+            (None, Runner::Starter(_)) => Err(Error::NotFound("run")),
         }
     }
 
@@ -489,6 +467,43 @@ impl Bosun {
     }
 }
 
+/// The read behind [`Bosun::run_of_runner`], on any executor: the decision
+/// writer makes it again inside its transaction when what a decision read
+/// may have changed since (see [`hot_runs`]). None when the runner may not
+/// act on the run (or the key is no longer live).
+pub(crate) async fn read_run_of_runner<'c, E>(
+    executor: E,
+    runner: &Runner,
+    run: &str,
+) -> Result<Option<ActiveRun>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    Ok(match runner {
+        Runner::Key(key) => {
+            sqlx::query_as(&active_run_sql("", KEY_RUNS_JOIN, "runtime_keys.id = $2"))
+                .bind(run)
+                .bind(key.key_id.as_str())
+                .fetch_optional(executor)
+                .await?
+        }
+        Runner::Starter(principal) => {
+            sqlx::query_as(&active_run_sql("", "", STARTER_RUNS))
+                .bind(run)
+                .bind(principal.user_id.as_str())
+                .bind(principal.workspace_id.as_str())
+                .bind(
+                    principal
+                        .agent_scope
+                        .as_ref()
+                        .map(|scope| scope.id.as_str()),
+                )
+                .fetch_optional(executor)
+                .await?
+        }
+    })
+}
+
 /// The topic of an agent's runs: one was queued, claimed or finished.
 /// Workers waiting for work and pages showing the runs listen on it.
 pub fn agent_runs_topic(agent: &AgentId) -> String {
@@ -497,7 +512,7 @@ pub fn agent_runs_topic(agent: &AgentId) -> String {
 
 /// A running run as its agent's runtime calls need it: who it acts for,
 /// whether they may still, and what deciding a tool call takes.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct ActiveRun {
     pub id: String,
     pub workspace_id: String,
@@ -522,6 +537,11 @@ pub(crate) struct ActiveRun {
     pub has_allowances: i64,
     /// 1 for an interactive run (see [`interactive`]), else 0.
     pub interactive: i64,
+    /// How many credential values were issued to the run (each one a value
+    /// its inputs are redacted against).
+    pub issued_credentials: i64,
+    /// The store's access version this was read at (see [`hot_runs`]).
+    pub access_version: i64,
 }
 
 /// The runs a person (`$2`, of workspace `$3`) acts on with their own
@@ -555,7 +575,10 @@ fn active_run_sql(extra_columns: &str, join: &str, condition: &str) -> String {
          CASE WHEN agents.approval_ttl_seconds < workspaces.approval_ttl_seconds \
            THEN agents.approval_ttl_seconds ELSE workspaces.approval_ttl_seconds END AS approval_ttl_seconds, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM run_allowances WHERE run_allowances.run_id = runs.id) \
-           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances, runs.interactive \
+           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances, runs.interactive, \
+         CAST((SELECT COUNT(*) FROM run_issued_credentials WHERE run_issued_credentials.run_id = runs.id) \
+           AS BIGINT) AS issued_credentials, \
+         (SELECT version FROM access_version WHERE access_version.id = 1) AS access_version \
          FROM runs JOIN agents ON agents.id = runs.agent_id \
          JOIN workspaces ON workspaces.id = runs.workspace_id \
          {join} WHERE runs.id = $1 AND {condition}{live_key}",
@@ -564,6 +587,46 @@ fn active_run_sql(extra_columns: &str, join: &str, condition: &str) -> String {
 }
 
 impl ActiveRun {
+    /// Whether a call decided on `self` would be decided, and recorded, the
+    /// same on `other`, a later read of the same run: everything the
+    /// decision and its record take from the run is the same (whatever the
+    /// access version either was read at).
+    pub(crate) fn decides_as(&self, other: &ActiveRun) -> bool {
+        let ActiveRun {
+            id,
+            workspace_id,
+            agent_id,
+            status,
+            started_by,
+            entitled,
+            tools,
+            execution_mode,
+            credential_model,
+            agent_policy_version,
+            workspace_policy_version,
+            approval_ttl_seconds,
+            has_allowances,
+            interactive,
+            issued_credentials,
+            access_version: _,
+        } = self;
+        *id == other.id
+            && *workspace_id == other.workspace_id
+            && *agent_id == other.agent_id
+            && *status == other.status
+            && *started_by == other.started_by
+            && *entitled == other.entitled
+            && *tools == other.tools
+            && *execution_mode == other.execution_mode
+            && *credential_model == other.credential_model
+            && *agent_policy_version == other.agent_policy_version
+            && *workspace_policy_version == other.workspace_policy_version
+            && *approval_ttl_seconds == other.approval_ttl_seconds
+            && *has_allowances == other.has_allowances
+            && *interactive == other.interactive
+            && *issued_credentials == other.issued_credentials
+    }
+
     /// The run, if it is still running.
     fn check_running(self) -> Result<Self> {
         if self.status != "running" {

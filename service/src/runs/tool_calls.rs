@@ -6,6 +6,7 @@
 //! An input is a string or a JSON object (see [`super::input`]); what is
 //! kept of it is redacted, and an object is judged by its subject.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bosun_policy::{Action, Decision, Reason, Request, Risk};
@@ -13,15 +14,17 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::decision_log::{NewApproval, NewToolCall, Recorded};
+use super::decision_log::{AccessCheck, NewApproval, NewToolCall, Recorded};
+use super::hot_runs::HotRun;
 use super::input;
-use super::{ActiveRun, Runner, STARTER_RUNS, run_event};
+use super::{ActiveRun, Runner, STARTER_RUNS, keys, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::integrations::mcp;
+use crate::redact::IssuedValue;
 use crate::{Bosun, Error, Result, validate};
 
 /// What an agent asks to do.
@@ -124,6 +127,9 @@ impl ToolCallRow {
 
 const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ERROR_CHARS: usize = 64 * 1024;
+/// Times a call is read and decided before giving up, should what it
+/// reads change each time before its decision is recorded.
+const DECIDE_ATTEMPTS: usize = 5;
 
 impl Bosun {
     /// Decides a tool call of a running run and records it.
@@ -133,8 +139,17 @@ impl Bosun {
         run: &RunId,
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
-        let active = self.active_run(runner, run).await?;
-        self.decide_and_record(runner, &active, run, request).await
+        for _ in 0..DECIDE_ATTEMPTS {
+            let active = Arc::new(self.active_run(runner, run).await?);
+            let issued = self.issued_values_read(&active).await?;
+            let decided = self
+                .decide_and_record(runner, &active, &issued, run, request.clone())
+                .await?;
+            if let Some(state) = decided {
+                return Ok(state);
+            }
+        }
+        Err(changing_run())
     }
 
     /// [`Bosun::request_tool_call`] for a runtime key as presented, checked
@@ -145,20 +160,76 @@ impl Bosun {
         run: &RunId,
         request: ToolCallRequest,
     ) -> Result<ToolCallState> {
+        for _ in 0..DECIDE_ATTEMPTS {
+            let hot = self.hot_run(presented_key, run).await?;
+            let decided = self
+                .decide_and_record(
+                    &Runner::Key(hot.key),
+                    &hot.run,
+                    &hot.issued,
+                    run,
+                    request.clone(),
+                )
+                .await?;
+            match decided {
+                Some(state) => return Ok(state),
+                None => {
+                    if let Some(hash) = keys::presented_hash(presented_key) {
+                        self.hot_runs().forget(&hash, run.as_str());
+                    }
+                }
+            }
+        }
+        Err(changing_run())
+    }
+
+    /// The key's run as the last call found it, or read now (see
+    /// [`super::hot_runs`]).
+    async fn hot_run(&self, presented_key: &str, run: &RunId) -> Result<HotRun> {
+        let hash = keys::presented_hash(presented_key);
+        if let Some(hot) = hash
+            .as_deref()
+            .and_then(|hash| self.hot_runs().get(hash, run.as_str()))
+        {
+            return Ok(hot);
+        }
         let (key, active) = self
             .active_run_for_presented_key(presented_key, run)
             .await?;
-        self.decide_and_record(&Runner::Key(key), &active, run, request)
+        let active = Arc::new(active);
+        let hot = HotRun {
+            key,
+            issued: Arc::new(self.issued_values_read(&active).await?),
+            run: active,
+        };
+        if let Some(hash) = hash {
+            self.hot_runs().put(hash, hot.clone());
+        }
+        Ok(hot)
+    }
+
+    /// The credential values issued to a run just read: none to read when
+    /// it had none. Read after the run, so that they are at least those it
+    /// counted (values are only ever added).
+    async fn issued_values_read(&self, active: &ActiveRun) -> Result<Vec<IssuedValue>> {
+        if active.issued_credentials == 0 {
+            return Ok(Vec::new());
+        }
+        self.issued_values(&RunId::from_string(active.id.clone()))
             .await
     }
 
+    /// Decides and records a call on the run as read; none when what was
+    /// read changed before the decision could be recorded (nothing of it
+    /// was), and the caller reads the run again.
     async fn decide_and_record(
         &self,
         runner: &Runner,
-        active: &ActiveRun,
+        active: &Arc<ActiveRun>,
+        issued: &[IssuedValue],
         run: &RunId,
         request: ToolCallRequest,
-    ) -> Result<ToolCallState> {
+    ) -> Result<Option<ToolCallState>> {
         validate::identifier("tool", &request.tool)?;
         let workspace = WorkspaceId::from_string(active.workspace_id.clone());
         match &request.client {
@@ -174,15 +245,14 @@ impl Bosun {
         if let Some(idempotency_key) = &request.idempotency_key {
             validate::label("idempotency_key", idempotency_key, 200)?;
             if let Some(existing) = self.call_by_idempotency_key(run, idempotency_key).await? {
-                return Ok(existing.state());
+                return Ok(Some(existing.state()));
             }
         }
         let (decision, rule, allowance) = self.decide(active, &request).await;
         // Decided on the input as sent; kept only redacted, and so is what
         // the decision quotes of it (a command's words).
-        let issued = self.issued_values(run).await?;
         let mut kept = request.input.clone();
-        crate::redact::redact(&mut kept, &issued);
+        crate::redact::redact(&mut kept, issued);
         let (kept_text, kept_json) = input::to_column(&kept);
         let now = self.now();
         let id = ToolCallId::generate();
@@ -196,7 +266,7 @@ impl Bosun {
         let mut risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
         let mut commands = serde_json::to_value(&decision.commands).unwrap_or(Value::Null);
         for quoted in [&mut reason, &mut risk, &mut commands] {
-            crate::redact::redact_issued(quoted, &issued);
+            crate::redact::redact_issued(quoted, issued);
         }
 
         let client_tool = request.client.as_ref().map(|client| client.tool.clone());
@@ -253,9 +323,13 @@ impl Bosun {
                 .into_iter()
                 .map(|event| PreparedEvent::new(now, event))
                 .collect(),
+            access: AccessCheck {
+                runner: runner.clone(),
+                run: Arc::clone(active),
+            },
         };
         match self.decision_log().record(call).await? {
-            Recorded::Stored => Ok(ToolCallState {
+            Recorded::Stored => Ok(Some(ToolCallState {
                 id,
                 decision: outcome.unwrap_or("pending").into(),
                 reason,
@@ -265,13 +339,14 @@ impl Bosun {
                 edited: false,
                 message: None,
                 rule,
-            }),
+            })),
+            Recorded::Changed => Ok(None),
             Recorded::DuplicateIdempotencyKey => {
                 // A concurrent retry with the same idempotency key won.
                 let key = request.idempotency_key.unwrap_or_default();
                 self.call_by_idempotency_key(run, &key)
                     .await?
-                    .map(|row| row.state())
+                    .map(|row| Some(row.state()))
                     .ok_or(Error::NotFound("tool call"))
             }
         }
@@ -583,6 +658,15 @@ impl Bosun {
         .fetch_optional(self.db().pool())
         .await?;
         row.ok_or(Error::NotFound("tool call"))
+    }
+}
+
+/// What a caller is told should its run change under each of its
+/// attempts: never in practice (each attempt reads the run anew).
+fn changing_run() -> Error {
+    Error::Refused {
+        code: crate::Code::RunChanging,
+        message: "the run kept changing while the call was decided; try again".into(),
     }
 }
 
