@@ -1,7 +1,7 @@
 import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { baseURL, dataDir } from "../playwright.config";
+import { admin, baseURL, dataDir } from "../playwright.config";
 
 export { admin } from "../playwright.config";
 

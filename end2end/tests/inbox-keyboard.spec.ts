@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { agentWithReviewer, hydrated } from "./helpers";
+import { addMember, agentWithReviewer, apiToken, hydrated, logIn } from "./helpers";
 
 test("the inbox is worked with the keyboard: first request focused, j and k, ? and Esc, a decision moves focus on", async ({ browser, request }) => {
   const { page, reviewerAuth, ask } = await agentWithReviewer(browser, request, "Keyboard", {
