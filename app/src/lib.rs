@@ -9,7 +9,7 @@ pub mod pages;
 pub mod policy_view;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -19,6 +19,72 @@ use crate::pages::{
     settings, traces,
 };
 
+/// Keeps what a person does before the page has come alive, and plays it
+/// again once it has: until then the buttons have no handlers, a form
+/// without an `action` of its own would be sent by the browser as a GET of
+/// this very page (its fields, a secret or a password, in the address),
+/// and coming alive sets every bound field back to what the server
+/// rendered. So a press of a button (or a submission) is held, the field
+/// values typed meanwhile are noted, and once the page is alive the values
+/// are put back (announced with `input` and `change`, as typing would) and
+/// the press is played again. Forms with an `action` (`ActionForm`, the
+/// sign-in buttons) work without the bundle and go through untouched;
+/// links are plain links. The held button shows it waits (`aria-busy`,
+/// styled in main.css), and so does the page, through the missing
+/// `data-hydrated` (set by [`mark_hydrated`]).
+const HOLD_EARLY_INPUT: &str = r#"(() => {
+  const root = document.documentElement;
+  const alive = () => root.hasAttribute("data-hydrated");
+  const typed = new Map();
+  let replay = null;
+  const release = () => document.querySelectorAll("[data-held]").forEach((held) => {
+    held.removeAttribute("data-held");
+    held.removeAttribute("aria-busy");
+  });
+  const hold = (event, control, again) => {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    release();
+    control.setAttribute("data-held", "");
+    control.setAttribute("aria-busy", "true");
+    replay = again;
+  };
+  const worksWithoutScript = (form) => form && form.hasAttribute("action");
+  const note = (event) => {
+    const field = event.target;
+    if (alive() || !(field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement || field instanceof HTMLSelectElement)) return;
+    typed.set(field, field.type === "checkbox" || field.type === "radio" ? field.checked : field.value);
+  };
+  document.addEventListener("input", note, true);
+  document.addEventListener("change", note, true);
+  document.addEventListener("click", (event) => {
+    if (alive() || !(event.target instanceof Element)) return;
+    const control = event.target.closest("button, input[type=submit], input[type=button], input[type=reset]");
+    if (!control || control.disabled) return;
+    if (control.type === "submit" && worksWithoutScript(control.form)) return;
+    hold(event, control, () => control.click());
+  }, true);
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (alive() || !(form instanceof HTMLFormElement) || worksWithoutScript(form)) return;
+    const submitter = event.submitter;
+    hold(event, submitter || form, () => form.requestSubmit(submitter || undefined));
+  }, true);
+  new MutationObserver((_, observer) => {
+    if (!alive()) return;
+    observer.disconnect();
+    setTimeout(() => {
+      for (const [field, value] of typed) {
+        if (typeof value === "boolean") field.checked = value; else field.value = value;
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      release();
+      if (replay) replay();
+    }, 0);
+  }).observe(root, { attributes: true, attributeFilter: ["data-hydrated"] });
+})();"#;
+
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -27,7 +93,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#1f5fbf" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href="/favicon.ico" sizes="32x32" />
+                <link rel="apple-touch-icon" href="/icon-192.png" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <script nonce=leptos::nonce::use_nonce()>{HOLD_EARLY_INPUT}</script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -45,7 +117,6 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/bosun.css" />
         <Title formatter=|page: String| page_title(&page) />
         // Pages behind the login wait for their data before the response
         // starts, so that a visitor who must log in gets a real redirect.

@@ -1,41 +1,5 @@
-import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-import { addMember, admin, apiToken, hydrated, logIn } from "./helpers";
-
-type Auth = { Authorization: string };
-
-/** An agent of the admin's that `reviewer` may edit (so decide for), with
- *  one run claimed by its worker, played over the runtime API; `ask`
- *  makes the worker ask for a shell command. */
-async function agentWithReviewer(browser: Browser, request: APIRequestContext, name: string, reviewer: { name: string; email: string; password: string }) {
-  const adminPage = await (await browser.newContext()).newPage();
-  await logIn(adminPage, admin.email, admin.password);
-  await addMember(adminPage, reviewer.name, reviewer.email, reviewer.password);
-  const auth: Auth = { Authorization: `Bearer ${await apiToken(adminPage)}` };
-  const agent = await (await request.post("/api/v1/agents", {
-    headers: auth, data: { name, tools: ["system_shell"], execution_mode: "restricted" },
-  })).json();
-  const page = await (await browser.newContext()).newPage();
-  await logIn(page, reviewer.email, reviewer.password);
-  const reviewerAuth: Auth = { Authorization: `Bearer ${await apiToken(page)}` };
-  const reviewerId = (await (await request.get("/api/v1/me", { headers: reviewerAuth })).json()).id;
-  expect((await request.post(`/api/v1/agents/${agent.id}/grants`, {
-    headers: auth, data: { user_id: reviewerId, level: "edit" },
-  })).status()).toBe(201);
-  const keyAuth: Auth = {
-    Authorization: `Bearer ${(await (await request.post(`/api/v1/agents/${agent.id}/keys`, { headers: auth, data: { name: "e2e" } })).json()).key}`,
-  };
-  expect((await request.post(`/api/v1/agents/${agent.id}/runs`, { headers: auth, data: { input: {} } })).status()).toBe(201);
-  const run = (await (await request.get("/api/v1/runtime/runs/next?wait=5", { headers: keyAuth })).json()).run;
-  expect(run.agent_id).toBe(agent.id);
-  const ask = async (command: string): Promise<string> => {
-    const call = await (await request.post(`/api/v1/runtime/runs/${run.id}/tool-calls`, {
-      headers: keyAuth, data: { tool: "system_shell", input: command },
-    })).json();
-    expect(call.decision).toBe("pending");
-    return call.approval_id;
-  };
-  return { adminPage, auth, agent, page, reviewerAuth, ask };
-}
+import { expect, test } from "@playwright/test";
+import { addMember, agentWithReviewer, apiToken, hydrated, logIn } from "./helpers";
 
 test("the inbox is worked with the keyboard: first request focused, j and k, ? and Esc, a decision moves focus on", async ({ browser, request }) => {
   const { page, reviewerAuth, ask } = await agentWithReviewer(browser, request, "Keyboard", {

@@ -103,7 +103,7 @@ test("every page has the site icon, and nothing it asks for is missing", async (
     await page.goto(path);
     await hydrated(page);
   }
-  const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+  const icon = await page.locator('link[rel="icon"][type="image/svg+xml"]').getAttribute("href");
   expect(icon).toBe("/favicon.svg");
   const served = await page.request.get(icon!);
   expect(served.status()).toBe(200);

@@ -18,11 +18,16 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::http::assets::{self, SiteAssets};
 use crate::http::client_address::{self, TrustedProxies};
 use crate::http::{
     favicon, health, nul, oauth, push, same_origin, security_headers, server_functions,
 };
 use crate::sessions::SqlSessionStore;
+
+/// The name of the browser bundle's files (`bosun.<hash>.js`, …), as
+/// `LEPTOS_OUTPUT_NAME` gives it to the build.
+const OUTPUT_NAME: &str = "bosun";
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -72,11 +77,21 @@ impl Application {
         let address = listener.local_addr()?;
         spawn_notifications(bosun.clone(), links_base(&config, address)?);
 
+        let site_root = std::path::absolute(&config.site_root)
+            .with_context(|| format!("the site root {}", config.site_root.display()))?;
+        let assets = SiteAssets::load(&site_root, OUTPUT_NAME)?;
         let leptos_options = LeptosOptions::builder()
-            .output_name("bosun")
-            .site_root(config.site_root.display().to_string())
-            .site_pkg_dir("pkg")
+            .output_name(OUTPUT_NAME)
+            .site_root(site_root.display().to_string())
+            .site_pkg_dir(assets::PKG_DIR)
             .site_addr(address)
+            .hash_files(assets.hash_file().is_some())
+            .hash_file(
+                assets
+                    .hash_file()
+                    .map_or_else(|| "hash.txt".to_owned(), |path| path.display().to_string())
+                    .into(),
+            )
             .build();
         let state = AppState {
             bosun: bosun.clone(),
@@ -90,7 +105,9 @@ impl Application {
         };
         let session_layer =
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
-        let router = router(state)
+        let router = router(state, assets::pkg_router(&site_root, assets))
+            .layer(axum::middleware::from_fn(assets::revalidate_pages))
+            .layer(assets::compression())
             .layer(session_layer)
             .layer(axum::middleware::from_fn(
                 security_headers::set_security_headers,
@@ -179,7 +196,8 @@ async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn router(state: AppState) -> Router {
+/// Every route; `bundle` serves the browser bundle's files under `/pkg`.
+fn router(state: AppState, bundle: Router) -> Router {
     let routes = generate_route_list(App);
     let leptos_context = {
         let bosun = state.bosun.clone();
@@ -192,8 +210,6 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/favicon.svg", get(favicon::favicon))
-        .route("/favicon.ico", get(favicon::favicon))
         .route("/events/inbox", get(push::inbox_events))
         .route("/events/agents/{id}/runs", get(push::agent_run_events))
         .route("/events/runs/{id}", get(push::run_events))
@@ -206,6 +222,8 @@ fn router(state: AppState) -> Router {
             "/mcp/{agent_id}/{server_name}",
             post(crate::http::mcp_gateway::handle),
         )
+        .nest_service("/pkg", bundle)
+        .merge(favicon::routes())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -34,6 +34,15 @@ impl SignedInUser {
 /// would be numbered differently on the server and in the browser.
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
+    // What a signed-in page shows is its user's alone: no cache, shared or
+    // the browser's own, keeps a copy (one could outlive a logout).
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("private, no-store"),
+        );
+    }
     let location = use_location();
     let me = Resource::new(move || location.pathname.get(), |_| current_user());
     provide_context(SignedInUser(me));

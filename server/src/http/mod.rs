@@ -1,9 +1,11 @@
-//! HTTP pieces shared by the web UI and the API: the same-origin guard,
+//! HTTP pieces shared by the web UI and the API: how the bundle and pages
+//! are compressed and cached, the same-origin guard,
 //! the security headers, the server functions' body limit, the refusal of
-//! NUL in paths and queries, the client's address, the site's icon, the health checks, server
+//! NUL in paths and queries, the client's address, the site's icons and manifest, the health checks, server
 //! push, the remote MCP gateway, the browser's side of OAuth and the session's user for routes pages
 //! call directly.
 
+pub mod assets;
 pub mod client_address;
 pub mod favicon;
 pub mod health;

@@ -76,7 +76,8 @@ fn page_policy(nonce: &Nonce) -> String {
 const NOT_A_PAGE_POLICY: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-fn is_html(headers: &HeaderMap) -> bool {
+/// Whether a response is an HTML page.
+pub(crate) fn is_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers_while_the_process_is_up() {
@@ -10,19 +10,54 @@ async fn healthz_answers_while_the_process_is_up() {
 #[tokio::test]
 async fn the_site_icon_is_served_where_pages_and_browsers_look_for_it() {
     let app = spawn_app().await;
-    let page = reqwest::get(app.url("/login")).await.unwrap();
     assert!(
-        page.text()
+        login_page(&app)
             .await
-            .unwrap()
             .contains(r#"<link rel="icon" href="/favicon.svg""#)
     );
-    for path in ["/favicon.svg", "/favicon.ico"] {
-        let response = reqwest::get(app.url(path)).await.unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()["content-type"], "image/svg+xml");
-        assert!(response.text().await.unwrap().starts_with("<svg"));
+    let svg = reqwest::get(app.url("/favicon.svg")).await.unwrap();
+    assert_eq!(svg.status(), 200);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<svg"));
+    let ico = reqwest::get(app.url("/favicon.ico")).await.unwrap();
+    assert_eq!(ico.status(), 200);
+    assert_eq!(ico.headers()["content-type"], "image/x-icon");
+    assert!(ico.bytes().await.unwrap().starts_with(&[0, 0, 1, 0]));
+}
+
+#[tokio::test]
+async fn the_web_manifest_names_icons_that_are_served() {
+    let app = spawn_app().await;
+    assert!(
+        login_page(&app)
+            .await
+            .contains(r#"<link rel="manifest" href="/manifest.webmanifest""#)
+    );
+    let response = reqwest::get(app.url("/manifest.webmanifest"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/manifest+json"
+    );
+    let manifest: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(manifest["name"], "Bosun");
+    for icon in manifest["icons"].as_array().unwrap() {
+        let source = icon["src"].as_str().unwrap();
+        let served = reqwest::get(app.url(source)).await.unwrap();
+        assert_eq!(served.status(), 200, "{source}");
+        assert_eq!(
+            served.headers()["content-type"],
+            icon["type"].as_str().unwrap(),
+            "{source}"
+        );
     }
+}
+
+async fn login_page(app: &TestApp) -> String {
+    let page = reqwest::get(app.url("/login")).await.unwrap();
+    page.text().await.unwrap()
 }
 
 #[tokio::test]

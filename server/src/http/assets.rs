@@ -1,0 +1,187 @@
+//! How the browser bundle and the pages travel: the bundle's files under
+//! `/pkg/` are served precompressed (brotli or gzip, whichever the browser
+//! accepts) and, under their content-hashed names, cached for a year; pages
+//! are revalidated on every visit; everything dynamic is compressed on the
+//! fly, except server push, whose events must leave at once.
+//!
+//! `scripts/build` names each file of the bundle after a hash of its content
+//! and lists those names in the site's `hash.txt` (Leptos's format:
+//! `js: …`, `wasm: …`, `css: …`); a change of content is a change of name,
+//! so a cached copy can never be stale.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::services::ServeDir;
+
+use super::security_headers::is_html;
+
+/// Where the bundle is served from, below the site's root.
+pub const PKG_DIR: &str = "pkg";
+/// The list of hashed names, in the site's root (not served from `/pkg/`).
+const HASH_FILE: &str = "hash.txt";
+
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+
+/// The bundle as one build left it.
+#[derive(Clone, Debug, Default)]
+pub struct SiteAssets {
+    /// The site's `hash.txt`, when the build wrote one.
+    hash_file: Option<PathBuf>,
+    /// The file names under `/pkg/` that carry a content hash.
+    hashed: Arc<HashSet<String>>,
+}
+
+impl SiteAssets {
+    /// Reads the site's `hash.txt`. A site without one (a bundle built by
+    /// hand, or none at all, as in the integration tests) is served under
+    /// the plain names, revalidated on each use; a site whose `hash.txt`
+    /// names files that are missing is said so in the log, as the pages
+    /// would not come alive.
+    pub fn load(site_root: &Path, output_name: &str) -> anyhow::Result<Self> {
+        let hash_file = site_root.join(HASH_FILE);
+        let listing = match std::fs::read_to_string(&hash_file) {
+            Ok(listing) => listing,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default());
+            }
+            Err(error) => {
+                return Err(anyhow::anyhow!("reading {}: {error}", hash_file.display()));
+            }
+        };
+        let hashed: HashSet<String> = parse_hash_file(&listing, output_name)
+            .map_err(|problem| anyhow::anyhow!("{}: {problem}", hash_file.display()))?;
+        for name in &hashed {
+            let path = site_root.join(PKG_DIR).join(name);
+            if !path.is_file() {
+                tracing::warn!(
+                    file = %path.display(),
+                    "the site's hash.txt names a file that is not there: pages will not hydrate \
+                     until the site is built again (scripts/start or scripts/dev)"
+                );
+            }
+        }
+        Ok(Self {
+            hash_file: Some(std::path::absolute(&hash_file)?),
+            hashed: Arc::new(hashed),
+        })
+    }
+
+    /// The `hash.txt` Leptos should read the names from, if any. Leptos
+    /// joins this to the directory of the running executable; an absolute
+    /// path replaces that directory, so the names come from the site that
+    /// is served, whichever binary serves it.
+    pub fn hash_file(&self) -> Option<&Path> {
+        self.hash_file.as_deref()
+    }
+}
+
+/// The file names `hash.txt` gives the bundle's parts: `js: abc` names
+/// `bosun.abc.js`.
+fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashSet<String>, String> {
+    let mut names = HashSet::new();
+    for line in listing
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+    {
+        let Some((extension, hash)) = line.split_once(':') else {
+            return Err(format!("`{line}` is not `kind: hash`"));
+        };
+        let (extension, hash) = (extension.trim(), hash.trim());
+        if !matches!(extension, "js" | "wasm" | "css") {
+            return Err(format!("unknown kind `{extension}`"));
+        }
+        if hash.is_empty() || !hash.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+            return Err(format!("`{hash}` is not a hash"));
+        }
+        names.insert(format!("{output_name}.{hash}.{extension}"));
+    }
+    Ok(names)
+}
+
+/// `/pkg/…`: the bundle's files from the site, precompressed by the build.
+pub fn pkg_router(site_root: &Path, assets: SiteAssets) -> Router {
+    let files = ServeDir::new(site_root.join(PKG_DIR))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(assets, cache_bundle))
+}
+
+/// A year for a hashed name (its content never changes), a check with the
+/// server each time for anything else. The answer depends on the
+/// browser's `Accept-Encoding`, which caches must key on.
+async fn cache_bundle(State(assets): State<SiteAssets>, request: Request, next: Next) -> Response {
+    let name = request.uri().path().trim_start_matches('/').to_owned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let cache = if assets.hashed.contains(&name) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    headers.insert(header::CACHE_CONTROL, cache);
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Pages that did not say otherwise are checked with the server before a
+/// cached copy is shown (signed-in pages say `private, no-store` as they
+/// render: they must not be kept at all).
+pub async fn revalidate_pages(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if is_html(response.headers()) && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, REVALIDATE);
+    }
+    response
+}
+
+/// Compresses what is made per request (pages, JSON, exports) for
+/// browsers that accept brotli or gzip. Server push (`text/event-stream`)
+/// is left alone: an encoder holds bytes back until it has enough, and an
+/// event must reach the page when it happens. The bundle arrives already
+/// compressed. Brotli's quality 4 costs about what gzip does, where its
+/// best (11, used at build time) would cost a hundred times more per
+/// request.
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(DefaultPredicate::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_txt_names_the_hashed_files() {
+        let names = parse_hash_file("js: abc123\nwasm: def456\n\ncss: 0f0f\n", "bosun").unwrap();
+        let mut names: Vec<_> = names.into_iter().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["bosun.0f0f.css", "bosun.abc123.js", "bosun.def456.wasm"]
+        );
+    }
+
+    #[test]
+    fn a_hash_that_could_climb_out_of_pkg_is_refused() {
+        assert!(parse_hash_file("js: ../../etc", "bosun").is_err());
+        assert!(parse_hash_file("exe: abc", "bosun").is_err());
+        assert!(parse_hash_file("js abc", "bosun").is_err());
+    }
+}
