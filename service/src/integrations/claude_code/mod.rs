@@ -14,7 +14,9 @@ use serde_json::{Map, Value, json};
 mod hooks;
 mod setup;
 
-pub use hooks::{MAX_RESPONSE_BYTES, MAX_TEXT_CHARS, MAX_TOOL_INPUT_BYTES, decision_sentence};
+pub use hooks::{
+    MAX_RESPONSE_BYTES, MAX_TEXT_CHARS, MAX_TOOL_INPUT_BYTES, decision_sentence, kept_response,
+};
 
 /// A Claude Code tool judged as a catalog tool, by the string at one field
 /// of its `tool_input`.
