@@ -241,8 +241,7 @@ impl Bosun {
                 return Err(Error::Conflict {
                     code: "mcp_server_name_taken",
                     message: format!(
-                        "name: this agent already has an MCP server called {} ({} {}); give this one another name, \
-                         or have an editor remove that one from the agent's page",
+                        "name: this agent already has an MCP server called {} ({} {}); give this one another name",
                         row.name, row.transport, row.origin
                     ),
                 });
