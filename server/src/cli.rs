@@ -1,5 +1,6 @@
 //! The `bosun` command line: `serve` (the default), `admin create-user`,
-//! `admin reset-password`, `admin create-token`, `connect claude-code`.
+//! `admin reset-password`, `admin create-token`, `connect claude-code`,
+//! `mcp proxy`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -53,6 +54,42 @@ enum Command {
     /// Put an agent someone already runs under Bosun.
     #[command(subcommand)]
     Connect(ConnectCommand),
+    /// Put MCP servers behind Bosun.
+    #[command(subcommand)]
+    Mcp(McpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum McpCommand {
+    /// Relay the stdio MCP server COMMAND [ARGS…] to the MCP client that
+    /// starts this (in the server's place), asking Bosun first: only the
+    /// tools the agent may call are listed, and each call is decided by
+    /// the agent's rules, waiting for a reviewer where they ask. The token
+    /// is read from $BOSUN_TOKEN (an agent token, or a personal one) and
+    /// never passed on to the server.
+    Proxy(McpProxyArgs),
+}
+
+#[derive(Args, Debug)]
+struct McpProxyArgs {
+    /// The agent whose rules judge the server's tool calls.
+    #[arg(long)]
+    agent: String,
+    /// The server's name for the agent (its tools are mcp__NAME__TOOL);
+    /// by default the name the server gives itself.
+    #[arg(long)]
+    name: Option<String>,
+    /// Where Bosun is.
+    #[arg(long, env = "BOSUN_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Seconds the server may take to start and to answer any one request
+    /// before the client is told it did not (1 to 3600).
+    #[arg(long, env = "BOSUN_MCP_TIMEOUT", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+    /// The server to start, and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -331,6 +368,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Connect(ConnectCommand::ClaudeCode(args)) => connect_claude_code(&args),
+        Command::Mcp(McpCommand::Proxy(args)) => {
+            let token = std::env::var("BOSUN_TOKEN")
+                .ok()
+                .filter(|token| !token.trim().is_empty())
+                .context(
+                    "set BOSUN_TOKEN to an agent token (or a personal access token) for Bosun",
+                )?;
+            let options = crate::mcp_proxy::ProxyOptions {
+                agent: args.agent,
+                name: args.name,
+                url: args.url,
+                token,
+                timeout: std::time::Duration::from_secs(args.timeout),
+                command: args.command,
+            };
+            crate::mcp_proxy::run(options).await
+        }
         Command::Admin(AdminCommand::CreateToken {
             email,
             name,

@@ -6,6 +6,7 @@ pub mod application;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod mcp_proxy;
 pub mod rest;
 pub mod sessions;
 pub mod worker;

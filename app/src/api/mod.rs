@@ -7,6 +7,7 @@ pub mod auth;
 pub mod credentials;
 pub mod inbox;
 pub mod integrations;
+pub mod mcp;
 pub mod mcp_servers;
 pub mod members;
 pub mod notifications;

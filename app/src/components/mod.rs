@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod empty;
 pub mod errors;
 pub mod layout;
+pub mod mcp_servers;
 pub mod notifications;
 pub mod push;
 pub mod remote_mcp;

@@ -19,6 +19,7 @@ use crate::components::connect::ConnectPanel;
 use crate::components::connections::NeedsPanel;
 use crate::components::credentials::CredentialsPanel;
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::mcp_servers::McpServersPanel;
 use crate::components::remote_mcp::AgentRemoteMcpPanel;
 use crate::components::runs::{KeysPanel, RunsPanel};
 use crate::components::sharing::SharingPanel;
@@ -123,6 +124,7 @@ pub fn AgentPage() -> impl IntoView {
                             <ConnectPanel agent_id=agent.id.clone() />
                             <ClaudeCodePanel agent_id=agent.id.clone() />
                             <AgentRemoteMcpPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />
+                            <McpServersPanel agent_id=agent.id.clone() />
                             {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
                             {(agent.credential_model == "user").then(|| view! {
                                 <NeedsPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />

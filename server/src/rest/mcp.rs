@@ -88,9 +88,9 @@ pub struct ServersBody {
 /// the same name was registered with the same transport and origin: 201
 /// when new, 200 when known. Another server under a name the agent has
 /// is 409 `mcp_server_name_taken`.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/mcp-servers", tag = "mcp",
+#[utoipa::path(post, path = "/agents/{id}/mcp-servers", tag = "mcp",
     params(("id" = String, Path, description = "Agent id")),
-    request_body = RegisterServerBody, security(("bearer" = [])),
+    request_body = RegisterServerBody, security(("personal_token" = [])),
     responses((status = 201, body = ServerBody), (status = 200, body = ServerBody),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -122,10 +122,10 @@ pub async fn register(
 /// it brought: tools new to the catalog are added as discovered, and tools
 /// new to the agent's server are added to the agent's tools when the
 /// caller may edit the agent. `shown` says which the client may see.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/mcp-servers/{name}/tools", tag = "mcp",
+#[utoipa::path(post, path = "/agents/{id}/mcp-servers/{name}/tools", tag = "mcp",
     params(("id" = String, Path, description = "Agent id"),
            ("name" = String, Path, description = "The server's name")),
-    request_body = ListToolsBody, security(("bearer" = [])),
+    request_body = ListToolsBody, security(("personal_token" = [])),
     responses((status = 200, body = ListedToolsBody),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -150,9 +150,9 @@ pub async fn list_tools(
 
 /// The agent's MCP servers, most recently seen first, each with its tools
 /// and where each stands for the agent (view access).
-#[utoipa::path(get, path = "/api/v1/agents/{id}/mcp-servers", tag = "mcp",
+#[utoipa::path(get, path = "/agents/{id}/mcp-servers", tag = "mcp",
     params(("id" = String, Path, description = "Agent id")),
-    security(("bearer" = [])),
+    security(("personal_token" = [])),
     responses((status = 200, body = ServersBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]

@@ -141,7 +141,7 @@ pub struct AttachedAgentBody {
 /// A registered server: never its secret; its whole URL and the agents
 /// using it for admins only.
 #[derive(Serialize, ToSchema)]
-pub struct ServerBody {
+pub struct RemoteServerBody {
     pub name: String,
     pub description: String,
     pub url: String,
@@ -152,7 +152,7 @@ pub struct ServerBody {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<RemoteServerInfo> for ServerBody {
+impl From<RemoteServerInfo> for RemoteServerBody {
     fn from(server: RemoteServerInfo) -> Self {
         Self {
             name: server.name,
@@ -176,7 +176,7 @@ impl From<RemoteServerInfo> for ServerBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ServerList {
-    pub items: Vec<ServerBody>,
+    pub items: Vec<RemoteServerBody>,
     pub next: Option<String>,
 }
 
@@ -211,13 +211,13 @@ pub struct AgentServerList {
 /// Registers an upstream MCP server (admins).
 #[utoipa::path(post, path = "/mcp-servers", tag = "mcp", request_body = NewServerBody,
     security(("personal_token" = [])),
-    responses((status = 201, body = ServerBody), (status = 400, body = ErrorBody),
+    responses((status = 201, body = RemoteServerBody), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<NewServerBody>,
-) -> Result<(StatusCode, Json<ServerBody>), ApiError> {
+) -> Result<(StatusCode, Json<RemoteServerBody>), ApiError> {
     let draft = RemoteServerDraft {
         name: input.name,
         description: input.description,
@@ -242,19 +242,19 @@ pub async fn list(
 ) -> Result<Json<ServerList>, ApiError> {
     let servers = state.bosun.list_remote_mcp_servers(&principal).await?;
     Ok(Json(ServerList {
-        items: servers.into_iter().map(ServerBody::from).collect(),
+        items: servers.into_iter().map(RemoteServerBody::from).collect(),
         next: None,
     }))
 }
 
 /// One registered server.
 #[utoipa::path(get, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), security(("personal_token" = [])),
-    responses((status = 200, body = ServerBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RemoteServerBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(name): Path<String>,
-) -> Result<Json<ServerBody>, ApiError> {
+) -> Result<Json<RemoteServerBody>, ApiError> {
     Ok(Json(
         state
             .bosun
@@ -267,14 +267,14 @@ pub async fn get(
 /// Changes a server (admins).
 #[utoipa::path(patch, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), request_body = ServerPatchBody,
     security(("personal_token" = [])),
-    responses((status = 200, body = ServerBody), (status = 400, body = ErrorBody),
+    responses((status = 200, body = RemoteServerBody), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(name): Path<String>,
     ApiJson(input): ApiJson<ServerPatchBody>,
-) -> Result<Json<ServerBody>, ApiError> {
+) -> Result<Json<RemoteServerBody>, ApiError> {
     let patch = RemoteServerPatch {
         description: input.description,
         url: input.url,

@@ -84,6 +84,12 @@ pub struct ToolCallBody {
     pub edited: bool,
     /// The reviewer's message, if any.
     pub message: Option<String>,
+    /// The rule that decided, as it read then (`{id, tool, action,
+    /// pattern, note}`), for an answer that names it; absent when no rule
+    /// did or the call was read back rather than decided now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rule: Option<serde_json::Value>,
 }
 
 impl From<ToolCallState> for ToolCallBody {
@@ -97,6 +103,7 @@ impl From<ToolCallState> for ToolCallBody {
             input: state.input,
             edited: state.edited,
             message: state.message,
+            rule: (!state.rule.is_null()).then_some(state.rule),
         }
     }
 }

@@ -368,6 +368,9 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         // The Claude Code hooks for the agent: for whoever may run it.
         ("fn agents/claude-code", Call::ServerFn("agents/claude-code", |ids| vec![("agent_id", ids.agent.clone())]),
             [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
+        // The agent's MCP servers on its page: whoever sees the agent.
+        ("fn mcp/servers", Call::ServerFn("mcp/servers", |ids| vec![("agent_id", ids.agent.clone())]),
+            [S(401), S(404), S(200), S(200), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/overview", Call::ServerFn("sharing/overview", |ids| vec![("agent_id", ids.agent.clone())]),
             [S(401), S(404), S(403), S(403), S(403), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn sharing/share",

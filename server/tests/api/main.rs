@@ -14,6 +14,7 @@ mod helpers;
 mod interactive;
 mod login;
 mod mcp;
+mod mcp_proxy;
 mod members;
 mod notifications;
 mod oauth;

@@ -242,8 +242,7 @@ impl Bosun {
                 return Err(Error::Refused {
                     code: Code::McpServerNameTaken,
                     message: format!(
-                        "name: this agent already has an MCP server called {} ({} {}); give this one another name, \
-                         or have an editor remove that one from the agent's page",
+                        "name: this agent already has an MCP server called {} ({} {}); give this one another name",
                         row.name, row.transport, row.origin
                     ),
                 });
