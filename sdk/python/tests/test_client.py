@@ -4,6 +4,7 @@ export, and the API's errors as exceptions."""
 from __future__ import annotations
 
 import asyncio
+import os
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -113,11 +114,12 @@ def test_the_export_streams_events_without_holding_the_download(
     server: Bosun, owner: bosun.Client, make_agent: Callable[..., bosun.Agent]
 ) -> None:
     agent = make_agent(["read_file"])
-    note = "x" * 16_000
     with owner.session(agent.id) as session:
         for step in range(400):
-            session.event({"step": step, "note": note})
-    total = 400 * 16_000  # at least: the notes alone
+            # Random hex, so that compression on the wire cannot shrink a
+            # note below its 8,000 random bytes.
+            session.event({"step": step, "note": os.urandom(8_000).hex()})
+    total = 400 * 8_000  # at least: the notes alone, however compressed
 
     counting = CountingTransport()
     with bosun.Client(server.url, server.owner_token, transport=counting) as client:

@@ -57,6 +57,8 @@ def test_governed_functions_run_only_as_bosun_decides(
             delete("/srv/app/notes.txt")
         assert denied.value.decision.reason["kind"] == "rule"
         assert "rule #1 of the agent's rules" in denied.value.message
+        # The rule's note tells the model why, so it can try something else.
+        assert "nothing is deleted" in denied.value.message
         # A reviewer moves an /etc write elsewhere: the body runs with the new path only.
         review = decide_when_asked(reviewer, agent.id, decision="edit", input="/srv/app/hosts")
         assert write("/etc/hosts", content="127.0.0.1 x") == "wrote /srv/app/hosts"

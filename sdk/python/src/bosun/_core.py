@@ -190,6 +190,11 @@ def explain(state: m.ToolCall) -> str:
         lists = {"agent": "the agent's rules", "enforced": "the workspace's enforced rules"}
         where = lists.get(str(reason.get("layer")), "the workspace's rules")
         text = f"Bosun: {verb} by rule #{reason.get('position')} of {where}"
+        rule = state.rule or {}
+        if rule.get("pattern"):
+            text += f" (`{rule['pattern']}`)"
+        if rule.get("note"):
+            text += f", noted: {rule['note']}"
     elif kind == "mode":
         text = f"Bosun: {verb} by the agent's {str(reason.get('mode', '')).replace('_', '-')} mode"
     elif kind == "run_allowance":

@@ -213,6 +213,9 @@ class ToolCall:
     input: Any
     edited: bool
     message: str | None
+    # The rule that decided, as it read then (`id`, `tool`, `action`,
+    # `pattern`, `note`); absent when no rule did.
+    rule: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
