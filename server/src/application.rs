@@ -29,9 +29,20 @@ use crate::sessions::SqlSessionStore;
 /// `LEPTOS_OUTPUT_NAME` gives it to the build.
 const OUTPUT_NAME: &str = "bosun";
 
-/// What every handler can reach.
+/// What every handler can reach. Extractors clone it for each request, so
+/// it is one shared allocation rather than its fields' many counters.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+pub struct SharedState {
     pub bosun: Bosun,
     pub leptos_options: LeptosOptions,
     /// The origin of the configured public URL, accepted as same-site.
@@ -93,7 +104,7 @@ impl Application {
                     .into(),
             )
             .build();
-        let state = AppState {
+        let state = AppState(Arc::new(SharedState {
             bosun: bosun.clone(),
             leptos_options,
             public_origin: config
@@ -102,7 +113,7 @@ impl Application {
                 .map(|url| Arc::from(url.origin().ascii_serialization())),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             mcp_gateway: crate::http::mcp_gateway::service(),
-        };
+        }));
         let session_layer =
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
         let router = router(state, assets::pkg_router(&site_root, assets))

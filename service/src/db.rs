@@ -47,6 +47,51 @@ pub struct Db {
     url: String,
     /// This process's SQLite writers take turns here.
     writer: Arc<Mutex<()>>,
+    /// SQLite's background checkpointer, stopped with the last handle.
+    _checkpointer: Option<Arc<StopOnDrop>>,
+}
+
+/// Pages of SQLite's write-ahead log after which a committing connection
+/// copies the log into the database itself (64 MiB of 4 KiB pages). The
+/// background checkpointer keeps the log far shorter; this bounds it
+/// should the checkpointer fall behind.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
+/// How often the background checkpointer copies SQLite's write-ahead log
+/// into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Aborts a background task once nothing holds it any more.
+#[derive(Debug)]
+struct StopOnDrop(tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Checkpoints SQLite's write-ahead log from a pooled connection, on that
+/// connection's own thread. Left to SQLite, the commit that fills the log
+/// copies it into the database and waits for the disk: the decision
+/// writer's commits did, every thousand pages, while every caller waited
+/// on them. A passive checkpoint never blocks a writer or a reader, and
+/// copies each page once per interval however often it was rewritten.
+fn spawn_checkpointer(pool: AnyPool) -> StopOnDrop {
+    let task = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(CHECKPOINT_EVERY);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(%error, "could not checkpoint SQLite's write-ahead log");
+            }
+        }
+    });
+    StopOnDrop(task.abort_handle())
 }
 
 /// A transaction opened by [`Db::begin_write`]; rolled back if dropped
@@ -124,12 +169,15 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await?;
+        let checkpointer =
+            (backend == Backend::Sqlite).then(|| Arc::new(spawn_checkpointer(pool.clone())));
         Ok(Self {
             pool,
             options,
             backend,
             url: url.to_owned(),
             writer: Arc::new(Mutex::new(())),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -210,13 +258,17 @@ impl Db {
 /// WAL lets readers run beside the one writer; the busy timeout makes
 /// writers queue instead of failing. Statement journals (a multi-row insert
 /// keeps one to undo just itself) stay in memory rather than in a temporary
-/// file made and removed for each statement.
+/// file made and removed for each statement. Checkpoints are the background
+/// checkpointer's ([`spawn_checkpointer`]).
 async fn configure_sqlite(connection: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
     connection
         .execute(
-            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-             PRAGMA temp_store = MEMORY;",
+            format!(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"
+            )
+            .as_str(),
         )
         .await?;
     Ok(())
@@ -337,5 +389,48 @@ mod tests {
         );
         assert_eq!(value_rows(Backend::Postgres, 1, 1), "($1)");
         assert_eq!(value_rows(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+    }
+
+    /// A commit far short of SQLite's own checkpoint threshold still
+    /// reaches the database file: the background checkpointer copied it.
+    #[test]
+    fn sqlite_log_is_checkpointed_in_the_background() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("bosun-checkpoint-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(super::SQLITE_FILE);
+        runtime.block_on(async {
+            let db = super::Db::connect(&super::Db::sqlite_url(&dir))
+                .await
+                .unwrap();
+            // Let the checkpoint after the migrations pass first.
+            tokio::time::sleep(super::CHECKPOINT_EVERY * 2).await;
+            let before = std::fs::metadata(&file).unwrap().len();
+            let mut tx = db.begin_write().await.unwrap();
+            // About a hundred pages: a tenth of SQLite's own threshold.
+            sqlx::query("CREATE TABLE filler (data BLOB)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO filler (data) VALUES (zeroblob(400000))")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            let mut grew = false;
+            for _ in 0..40 {
+                tokio::time::sleep(super::CHECKPOINT_EVERY / 5).await;
+                if std::fs::metadata(&file).unwrap().len() >= before + 400_000 {
+                    grew = true;
+                    break;
+                }
+            }
+            db.pool().close().await;
+            assert!(grew, "the committed pages never reached the database file");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

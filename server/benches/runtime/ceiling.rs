@@ -115,6 +115,8 @@ impl Store {
 }
 
 async fn run_on(url: &str, statement: &str) {
+    // The scratch database is made before Bosun (which installs them) starts.
+    sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url)
         .await
         .expect("the server answers");
