@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod components;
+pub mod dates;
 pub mod error;
 pub mod pages;
 pub mod policy_view;

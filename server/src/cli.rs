@@ -1,6 +1,8 @@
 //! The `bosun` command line: `serve` (the default), `admin create-user`,
-//! `admin reset-password`, `admin create-token`, `connect claude-code`,
-//! `mcp proxy`.
+//! `admin reset-password`, `admin create-token`, `worker` (the reference
+//! worker), `audit verify` (the event chain, or an export file),
+//! `connect claude-code`, `mcp proxy`; and the flags and environment that
+//! make `serve`'s [`crate::config::Config`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,4 +1,6 @@
-//! What `bosun serve` needs to know, gathered from flags and environment.
+//! What `bosun serve` needs to know (the command line fills it in from
+//! flags and environment), and the start-up chores that depend on it: the
+//! data directory, its SQLite files' permissions, the master key.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,7 +16,7 @@ use crate::http::client_address::TrustedProxies;
 pub struct Config {
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Where the SQLite database (and later key files) live.
+    /// Where the SQLite database and the master key file live.
     pub data_dir: PathBuf,
     /// A `postgres://` or `sqlite:` URL; the SQLite file in `data_dir` when absent.
     pub database_url: Option<String>,

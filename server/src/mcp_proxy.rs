@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bosun_service::integrations::mcp::{ServerName, blot_command_line, tool_name};
+use bosun_service::integrations::mcp::{
+    ServerName, blot_command_line, tool_name, within_time_limit,
+};
 use bosun_service::runs::tool_calls::ToolCallState;
 use reqwest::{Method, StatusCode};
 use rmcp::model::{
@@ -120,15 +122,12 @@ async fn start_upstream(
         .spawn()
         .map_err(|error| format!("the MCP server `{name}` did not start: {error}"))?;
     let handler = Upstream { downstream };
-    match tokio::time::timeout(options.timeout, handler.serve(transport)).await {
+    match within_time_limit(options.timeout, handler.serve(transport)).await {
         Ok(Ok(running)) => Ok(running),
         Ok(Err(error)) => Err(format!(
             "the MCP server `{name}` did not initialize: {error}"
         )),
-        Err(_) => Err(format!(
-            "the MCP server `{name}` did not initialize within {} seconds",
-            options.timeout.as_secs()
-        )),
+        Err(timed_out) => Err(timed_out.describe(&format!("`{name}`"), "initialize")),
     }
 }
 
@@ -224,7 +223,7 @@ impl Proxy {
         what: &str,
         request: impl Future<Output = Result<T, rmcp::service::ServiceError>>,
     ) -> Result<T, String> {
-        match tokio::time::timeout(self.options.timeout, request).await {
+        match within_time_limit(self.options.timeout, request).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(rmcp::service::ServiceError::McpError(error))) => Err(format!(
                 "the MCP server `{}` refused {what}: {}",
@@ -234,10 +233,9 @@ impl Proxy {
                 "the MCP server `{}` failed to answer {what}: {error}",
                 self.upstream_name
             )),
-            Err(_) => Err(format!(
-                "the MCP server `{}` did not answer {what} within {} seconds",
-                self.upstream_name,
-                self.options.timeout.as_secs()
+            Err(timed_out) => Err(timed_out.describe(
+                &format!("`{}`", self.upstream_name),
+                &format!("answer {what}"),
             )),
         }
     }

@@ -71,17 +71,33 @@ impl SqlSessionStore {
         } else {
             "DO NOTHING"
         };
-        let written = sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id_hash) {on_conflict}"
-        ))
-        .bind(id_hash(&record.id))
-        .bind(data)
-        .bind(unix_millis(record.expiry_date))
-        .execute(self.db.pool())
-        .await
-        .map_err(backend)?;
-        Ok(written.rows_affected() == 1)
+        );
+        let written = self
+            .write_one(
+                sqlx::query(&sql)
+                    .bind(id_hash(&record.id))
+                    .bind(data)
+                    .bind(unix_millis(record.expiry_date)),
+            )
+            .await?;
+        Ok(written == 1)
+    }
+
+    /// Runs one writing statement in a write transaction of its own, so
+    /// that on SQLite it queues with the other writers of this process;
+    /// answers how many rows it changed.
+    async fn write_one<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> session_store::Result<u64> {
+        let stored = |error: bosun_service::Error| session_store::Error::Backend(error.to_string());
+        let mut tx = self.db.begin_write().await.map_err(stored)?;
+        let done = statement.execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(stored)?;
+        Ok(done.rows_affected())
     }
 }
 
@@ -139,11 +155,8 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash(id))
-            .execute(self.db.pool())
-            .await
-            .map_err(backend)?;
+        self.write_one(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash(id)))
+            .await?;
         Ok(())
     }
 }
@@ -151,11 +164,11 @@ impl SessionStore for SqlSessionStore {
 #[async_trait]
 impl ExpiredDeletion for SqlSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(unix_millis(OffsetDateTime::now_utc()))
-            .execute(self.db.pool())
-            .await
-            .map_err(backend)?;
+        self.write_one(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(unix_millis(OffsetDateTime::now_utc())),
+        )
+        .await?;
         Ok(())
     }
 }

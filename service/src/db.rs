@@ -1,5 +1,6 @@
 //! The store: one connection pool over SQLite (the embedded default) or
-//! PostgreSQL, chosen by URL, with each dialect's migrations applied at start.
+//! PostgreSQL, chosen by URL, with each dialect's migrations applied at start,
+//! and the write transactions that tell waiters what changed once they commit.
 //!
 //! Queries are written once with `$n` placeholders through `sqlx::Any`;
 //! instants are `BIGINT` milliseconds and flags are nullable timestamps, so
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor as _};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Result;
+use crate::notify::Notifier;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -47,6 +49,8 @@ pub struct Db {
     url: String,
     /// This process's SQLite writers take turns here.
     writer: Arc<Mutex<()>>,
+    /// Wakes waiters when a write they care about commits.
+    notifier: Notifier,
     /// SQLite's background checkpointer, stopped with the last handle.
     _checkpointer: Option<Arc<StopOnDrop>>,
 }
@@ -99,11 +103,41 @@ fn spawn_checkpointer(pool: AnyPool) -> StopOnDrop {
 pub struct WriteTransaction<'c> {
     transaction: sqlx::Transaction<'c, sqlx::Any>,
     _turn: Option<OwnedMutexGuard<()>>,
+    backend: Backend,
+    notifier: Notifier,
+    /// What to tell this process's waiters once the transaction commits.
+    topics: Vec<String>,
 }
 
 impl WriteTransaction<'_> {
+    /// Tells waiters on `topic` to look again once this transaction
+    /// commits, and nobody if it does not: other processes through
+    /// PostgreSQL's NOTIFY (which it delivers at commit), this one right
+    /// after [`WriteTransaction::commit`].
+    pub async fn notify_on_commit(&mut self, topic: String) -> Result<()> {
+        if self.topics.contains(&topic) {
+            return Ok(());
+        }
+        Notifier::on_commit(&mut self.transaction, self.backend, &topic).await?;
+        self.topics.push(topic);
+        Ok(())
+    }
+
+    /// [`WriteTransaction::notify_on_commit`] for each of `topics`.
+    pub async fn notify_all_on_commit(
+        &mut self,
+        topics: impl IntoIterator<Item = String>,
+    ) -> Result<()> {
+        for topic in topics {
+            self.notify_on_commit(topic).await?;
+        }
+        Ok(())
+    }
+
+    /// Commits, then wakes this process's waiters on the topics noted.
     pub async fn commit(self) -> Result<()> {
         self.transaction.commit().await?;
+        self.notifier.local_all(&self.topics);
         Ok(())
     }
 }
@@ -177,6 +211,7 @@ impl Db {
             backend,
             url: url.to_owned(),
             writer: Arc::new(Mutex::new(())),
+            notifier: Notifier::default(),
             _checkpointer: checkpointer,
         })
     }
@@ -197,6 +232,12 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Wakes waiters when writes commit (see
+    /// [`WriteTransaction::notify_on_commit`]).
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// The URL this store was opened with (for components that need a
@@ -221,6 +262,9 @@ impl Db {
         Ok(WriteTransaction {
             transaction,
             _turn: turn,
+            backend: self.backend,
+            notifier: self.notifier.clone(),
+            topics: Vec::new(),
         })
     }
 
@@ -238,6 +282,9 @@ impl Db {
         Ok(WriteTransaction {
             transaction,
             _turn: turn,
+            backend: self.backend,
+            notifier: self.notifier.clone(),
+            topics: Vec::new(),
         })
     }
 
@@ -285,6 +332,27 @@ pub(crate) fn nul_escaped(value: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(value)
     }
+}
+
+/// `$first, $first+1, …`: the placeholders of `columns` in an `INSERT`'s
+/// `VALUES`, for a statement that binds them in that order.
+pub(crate) fn placeholders(columns: &[&str], first: usize) -> String {
+    (first..first + columns.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `a = $first, b = $first+1, …`: the same columns as an `UPDATE`'s `SET`
+/// list, bound in the same order, so that an insert and an update of one
+/// row kind share one column list.
+pub(crate) fn assignments(columns: &[&str], first: usize) -> String {
+    columns
+        .iter()
+        .zip(first..)
+        .map(|(column, n)| format!("{column} = ${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Rows per multi-row `INSERT`.
@@ -432,5 +500,56 @@ mod tests {
             assert!(grew, "the committed pages never reached the database file");
         });
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_insert_and_an_update_number_one_column_list_alike() {
+        use super::{assignments, placeholders};
+        let columns = ["name", "url"];
+        assert_eq!(placeholders(&columns, 3), "$3, $4");
+        assert_eq!(assignments(&columns, 1), "name = $1, url = $2");
+    }
+
+    #[tokio::test]
+    async fn waiters_are_told_of_a_write_once_it_commits_and_never_of_one_rolled_back() {
+        use std::time::Duration;
+        use tokio::time::Instant;
+
+        let file = std::env::temp_dir().join(format!("bosun-notify-{}.db", uuid::Uuid::now_v7()));
+        let db = super::Db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        let mut subscription = db.notifier().subscribe();
+        // `wait` answers true as soon as it is told, and false once the
+        // deadline passed without a word.
+        let soon = || Instant::now() + Duration::from_millis(300);
+
+        let mut rolled_back = db.begin_write().await.unwrap();
+        rolled_back
+            .notify_on_commit("runs:a".to_owned())
+            .await
+            .unwrap();
+        drop(rolled_back);
+        assert!(
+            !subscription.wait("runs:a", soon()).await,
+            "a transaction rolled back tells nobody"
+        );
+
+        let mut committed = db.begin_write().await.unwrap();
+        committed
+            .notify_all_on_commit(["runs:a".to_owned(), "runs:a".to_owned()])
+            .await
+            .unwrap();
+        assert!(
+            !subscription.wait("runs:a", soon()).await,
+            "nobody is told before the commit"
+        );
+        committed.commit().await.unwrap();
+        assert_eq!(subscription.next().await.as_deref(), Some("runs:a"));
+        assert!(
+            !subscription.wait("runs:a", soon()).await,
+            "a topic noted twice is told once"
+        );
+        let _ = std::fs::remove_file(&file);
     }
 }

@@ -1,6 +1,8 @@
-//! The event log: audit entries now, run traces later, all in one hash
-//! chain. Every event is appended inside the transaction of the change it
-//! records, so the two commit or fail together.
+//! The event log: audit entries and run traces in one hash chain. Every
+//! event is appended inside the transaction of the change it records, so
+//! the two commit or fail together; appending also feeds the full-text
+//! index search reads. Here too: the hash each event carries, and the
+//! checks of the stored chain and of an export file against it.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod events;
+mod hashed_secrets;
 pub mod identity;
 pub mod ids;
 pub mod integrations;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{Clock, SystemClock};
-pub use db::{Backend, Db};
+pub use db::{Backend, Db, WriteTransaction};
 pub use error::{Code, Error, Result};
 pub use identity::{Principal, Role};
 
@@ -97,7 +98,6 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: Settings,
     policies: rules::decisions::PolicyCache,
-    notifier: notify::Notifier,
     /// Started on first use, inside the runtime that serves requests.
     decisions: std::sync::OnceLock<runs::decision_log::DecisionLog>,
     /// What runtime keys' tool calls read, kept between calls.
@@ -117,7 +117,6 @@ impl Bosun {
                 http: outbound::Outbound::new(settings.allow_private_urls),
                 settings,
                 policies: rules::decisions::PolicyCache::default(),
-                notifier: notify::Notifier::default(),
                 decisions: std::sync::OnceLock::new(),
                 hot_runs: runs::hot_runs::HotRuns::default(),
                 refreshes: oauth::tokens::RefreshLocks::default(),
@@ -131,16 +130,12 @@ impl Bosun {
 
     /// Wake-ups for long polls and server push.
     pub fn notifier(&self) -> &notify::Notifier {
-        &self.inner.notifier
+        self.db().notifier()
     }
 
     pub(crate) fn decision_log(&self) -> &runs::decision_log::DecisionLog {
         self.inner.decisions.get_or_init(|| {
-            runs::decision_log::DecisionLog::start(
-                self.db().clone(),
-                self.notifier().clone(),
-                self.hot_runs().newest(),
-            )
+            runs::decision_log::DecisionLog::start(self.db().clone(), self.hot_runs().newest())
         })
     }
 

@@ -20,7 +20,7 @@ const CHANNEL: &str = "bosun";
 const RECHECK: Duration = Duration::from_secs(1);
 
 /// Topics are plain strings: `runs:<agent>`, `tool_call:<id>`, `inbox:<workspace>`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Notifier {
     local: broadcast::Sender<String>,
 }

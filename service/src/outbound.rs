@@ -1,6 +1,6 @@
 //! The one way out: every request Bosun makes to a URL someone else chose
 //! (an OpenID issuer and the endpoints it publishes, token, revocation and
-//! userinfo endpoints; later webhooks and MCP upstreams) goes through
+//! userinfo endpoints, webhooks, remote MCP servers) goes through
 //! [`Outbound`].
 //!
 //! An admin, or a provider's discovery document, could otherwise aim Bosun

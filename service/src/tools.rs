@@ -289,8 +289,18 @@ impl Bosun {
     /// Adds any built-in tool the workspace does not have yet (new releases
     /// may bring new ones); never changes existing entries.
     pub async fn seed_builtin_tools(&self, workspace: &WorkspaceId) -> Result<()> {
+        let mut tx = self.db().begin_write().await?;
+        self.seed_builtin_tools_in(&mut tx, workspace).await?;
+        tx.commit().await
+    }
+
+    /// [`Bosun::seed_builtin_tools`] inside a write transaction.
+    pub(crate) async fn seed_builtin_tools_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        workspace: &WorkspaceId,
+    ) -> Result<()> {
         let now = self.now();
-        let mut conn = self.db().pool().acquire().await?;
         for tool in bosun_policy::builtin_tools() {
             let info = ToolInfo {
                 description: description_of(&tool.name).to_owned(),
@@ -303,7 +313,7 @@ impl Bosun {
                 read_only: tool.read_only,
                 builtin: true,
             };
-            store_tool(&mut conn, workspace, &info, now).await?;
+            store_tool(conn, workspace, &info, now).await?;
         }
         Ok(())
     }

@@ -185,13 +185,15 @@ impl Bosun {
     pub async fn create_workspace(&self, name: &str) -> Result<WorkspaceId> {
         let name = crate::validate::label("name", name, 100)?;
         let id = WorkspaceId::generate();
+        let mut tx = self.db().begin_write().await?;
         sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id.as_str())
             .bind(name)
             .bind(to_millis(self.now()))
-            .execute(self.db().pool())
+            .execute(&mut *tx)
             .await?;
-        self.seed_builtin_tools(&id).await?;
+        self.seed_builtin_tools_in(&mut tx, &id).await?;
+        tx.commit().await?;
         Ok(id)
     }
 

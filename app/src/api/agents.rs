@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// An agent in a list.
@@ -113,11 +115,7 @@ mod convert {
                 execution_mode: view.agent.execution_mode.as_str().into(),
                 credential_model: name_of(&view.agent.credential_model),
                 settings: serde_json::to_string_pretty(&view.agent.settings).unwrap_or_default(),
-                updated: view
-                    .agent
-                    .updated_at
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string(),
+                updated: absolute(view.agent.updated_at, Precision::Minute),
                 name: view.agent.name,
                 description: view.agent.description,
                 instructions: view.agent.instructions,

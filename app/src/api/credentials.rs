@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +21,6 @@ pub struct CredentialView {
 pub async fn list_credentials(agent_id: String) -> Result<Vec<CredentialView>, AppError> {
     use super::ssr::{bosun, principal};
 
-    const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
     let agent = bosun_service::ids::AgentId::from_string(agent_id);
     let items = bosun()?
         .list_credentials(&principal().await?, &agent)
@@ -30,9 +31,9 @@ pub async fn list_credentials(agent_id: String) -> Result<Vec<CredentialView>, A
             name: info.name,
             version: info.version,
             service_account: info.service_account,
-            created: info.created_at.map(|at| at.format(FORMAT).to_string()),
-            rotated: info.rotated_at.map(|at| at.format(FORMAT).to_string()),
-            last_used: info.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            created: info.created_at.map(|at| absolute(at, Precision::Minute)),
+            rotated: info.rotated_at.map(|at| absolute(at, Precision::Minute)),
+            last_used: info.last_used_at.map(|at| absolute(at, Precision::Minute)),
         })
         .collect())
 }

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// One of the agent's MCP servers.
@@ -44,7 +46,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
             name: server.name,
             transport: name_of(&server.transport),
             origin: server.origin,
-            last_seen: server.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_seen: absolute(server.last_seen_at, Precision::Minute),
             tools: server
                 .tools
                 .into_iter()

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// The labels of the Members page's fields, for its messages.
@@ -40,7 +42,7 @@ impl From<bosun_service::identity::Member> for MemberView {
             name: member.name,
             role: member.role.as_str().into(),
             active: member.deactivated_at.is_none(),
-            joined: member.created_at.format("%Y-%m-%d").to_string(),
+            joined: absolute(member.created_at, Precision::Day),
         }
     }
 }

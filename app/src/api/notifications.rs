@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// The events a webhook may ask for, with what each means, in the order
@@ -49,9 +51,6 @@ pub struct DeliveryView {
 }
 
 #[cfg(feature = "ssr")]
-const FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
-
-#[cfg(feature = "ssr")]
 impl From<bosun_service::notifications::webhooks::WebhookInfo> for WebhookView {
     fn from(webhook: bosun_service::notifications::webhooks::WebhookInfo) -> Self {
         Self {
@@ -59,7 +58,7 @@ impl From<bosun_service::notifications::webhooks::WebhookInfo> for WebhookView {
             url: webhook.url,
             kind: webhook.kind,
             events: webhook.events,
-            created: webhook.created_at.format(FORMAT).to_string(),
+            created: absolute(webhook.created_at, Precision::Second),
         }
     }
 }
@@ -150,10 +149,10 @@ pub async fn webhook_deliveries(id: String) -> Result<Vec<DeliveryView>, AppErro
             attempts: delivery.attempts,
             last_error: delivery.last_error,
             last_status: delivery.last_status,
-            created: delivery.created_at.format(FORMAT).to_string(),
+            created: absolute(delivery.created_at, Precision::Second),
             next_attempt: delivery
                 .next_attempt_at
-                .map(|at| at.format(FORMAT).to_string()),
+                .map(|at| absolute(at, Precision::Second)),
         })
         .collect())
 }

@@ -7,6 +7,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// A provider as admins see it (never its client secret).
@@ -53,9 +55,6 @@ pub struct NeedView {
     pub display_name: String,
     pub scopes: String,
 }
-
-#[cfg(feature = "ssr")]
-const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
 
 #[server(prefix = "/fn", endpoint = "oauth/providers")]
 pub async fn list_providers() -> Result<Vec<ProviderView>, AppError> {
@@ -201,8 +200,8 @@ pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
             display_name: c.display_name,
             status: c.status,
             scopes: c.scopes.join(" "),
-            connected: c.connected_at.map(|at| at.format(FORMAT).to_string()),
-            last_used: c.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            connected: c.connected_at.map(|at| absolute(at, Precision::Minute)),
+            last_used: c.last_used_at.map(|at| absolute(at, Precision::Minute)),
             agents: c.agents.into_iter().map(|agent| agent.name).collect(),
         })
         .collect())

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -93,7 +95,7 @@ pub async fn create_password_link(user_id: String) -> Result<PasswordLinkView, A
         .map_err(in_words)?;
     Ok(PasswordLinkView {
         url: link.url,
-        expires_at: link.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        expires_at: absolute(link.expires_at, Precision::Minute),
     })
 }
 

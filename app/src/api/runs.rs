@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +53,6 @@ pub struct NewKey {
 impl RunView {
     /// The run as the page shows it, its starter named from `names`.
     fn named(run: bosun_service::runs::Run, names: &bosun_service::traces::TraceNames) -> Self {
-        const FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
         let starter = match (&run.started_by, &run.started_by_key) {
             (Some(user), _) => names.user(Some(user)),
             (None, Some(key)) => names.user(Some(&format!("key:{key}"))),
@@ -76,8 +77,8 @@ impl RunView {
             started_by_key: run.started_by_key,
             interactive: run.interactive,
             external_id: run.external_id,
-            created: run.created_at.format(FORMAT).to_string(),
-            finished: run.finished_at.map(|at| at.format(FORMAT).to_string()),
+            created: absolute(run.created_at, Precision::Second),
+            finished: run.finished_at.map(|at| absolute(at, Precision::Second)),
         }
     }
 }
@@ -125,7 +126,6 @@ pub async fn start_run(agent_id: String, input: String) -> Result<RunView, AppEr
 pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
-    const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
     let keys = bosun()?
         .list_runtime_keys(&principal().await?, &AgentId::from_string(agent_id))
         .await?;
@@ -135,8 +135,8 @@ pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
             id: key.id.to_string(),
             name: key.name,
             created_by: key.created_by_name,
-            created: key.created_at.format(FORMAT).to_string(),
-            last_used: key.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            created: absolute(key.created_at, Precision::Minute),
+            last_used: key.last_used_at.map(|at| absolute(at, Precision::Minute)),
             active: key.active,
         })
         .collect())
@@ -218,10 +218,7 @@ impl From<bosun_service::runs::control::RunDetails> for RunStanding {
                 .allowances
                 .into_iter()
                 .map(|allowance| AllowanceView {
-                    granted: allowance
-                        .granted_at()
-                        .format("%Y-%m-%d %H:%M:%S UTC")
-                        .to_string(),
+                    granted: absolute(allowance.granted_at(), Precision::Second),
                     tool: allowance.tool,
                     subject: allowance.subject,
                     granted_by: allowance.granted_by_name,

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,14 +30,13 @@ pub struct NewToken {
 #[cfg(feature = "ssr")]
 impl From<bosun_service::identity::TokenInfo> for TokenView {
     fn from(info: bosun_service::identity::TokenInfo) -> Self {
-        const FORMAT: &str = "%Y-%m-%d %H:%M UTC";
         Self {
             id: info.id.to_string(),
             name: info.name,
-            created: info.created_at.format(FORMAT).to_string(),
-            last_used: info.last_used_at.map(|at| at.format(FORMAT).to_string()),
+            created: absolute(info.created_at, Precision::Minute),
+            last_used: info.last_used_at.map(|at| absolute(at, Precision::Minute)),
             agent: info.agent_name,
-            expires: info.expires_at.map(|at| at.format(FORMAT).to_string()),
+            expires: info.expires_at.map(|at| absolute(at, Precision::Minute)),
         }
     }
 }

@@ -243,6 +243,7 @@ mod ssr {
     use serde_json::Value;
 
     use super::{EventView, RunRowView};
+    use crate::dates::{Precision, absolute, duration};
 
     pub fn run_row(run: bosun_service::traces::RunSummary) -> RunRowView {
         let started_by = match (&run.started_by, &run.started_by_key) {
@@ -256,7 +257,7 @@ mod ssr {
                 || "the agent itself (service account)".into(),
                 |person| person.name,
             ),
-            started: run.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            started: absolute(run.created_at, Precision::Second),
             duration: run.duration_ms.map(duration),
             steps: run.steps,
             allowed: run.decisions.allow,
@@ -269,19 +270,6 @@ mod ssr {
         }
     }
 
-    /// `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 07 min`.
-    fn duration(ms: i64) -> String {
-        if ms < 1_000 {
-            format!("{ms} ms")
-        } else if ms < 60_000 {
-            format!("{}.{} s", ms / 1000, ms % 1000 / 100)
-        } else if ms < 3_600_000 {
-            format!("{} min {:02} s", ms / 60_000, ms % 60_000 / 1000)
-        } else {
-            format!("{} h {:02} min", ms / 3_600_000, ms % 3_600_000 / 60_000)
-        }
-    }
-
     pub fn view(event: Event, names: &TraceNames) -> EventView {
         let data = &event.data;
         let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -290,7 +278,7 @@ mod ssr {
             .or_else(|| text("decision").filter(|_| event.kind == "policy.decision"));
         EventView {
             seq: event.seq,
-            at: event.at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            at: absolute(event.at, Precision::Millisecond),
             agent: names.agent(event.agent_id.as_deref()),
             actor: names.user(event.actor.as_deref()),
             on_behalf_of: names.user(event.on_behalf_of.as_deref()),

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::oauth::{Disconnect, SetNeed, list_connections, list_needs, provider_choices};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::ClientOnly;
+use crate::components::resource_table::ResourceTable;
 
 /// My account → Connections: each provider, connected or not, with
 /// Connect (a form post that goes to the provider) and Disconnect.
@@ -30,31 +31,13 @@ pub fn ConnectionsSection() -> impl IntoView {
                 <p class="error" role="alert">{format!("The connection did not go through: {message}")}</p>
             })}
             <ActionError result=disconnect.value() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match connections.await {
-                        Ok(items) if items.is_empty() => view! {
-                            <p class="muted">"No providers are set up yet; admins add them under Settings → Integrations."</p>
-                        }.into_any(),
-                        Ok(items) => view! {
-                            <table aria-label="Connected accounts">
-                                <thead><tr>
-                                    <th scope="col">"Provider"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Scopes"</th>
-                                    <th scope="col">"Used by"</th>
-                                    <th scope="col">"Last used"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {items.into_iter().map(|item| view! { <ConnectionRow item disconnect /> }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <ResourceTable
+                load=move || async move { connections.await }
+                label="Connected accounts"
+                columns=vec!["Provider", "Status", "Scopes", "Used by", "Last used", ""]
+                empty="No providers are set up yet; admins add them under Settings → Integrations."
+                row=move |item: crate::api::oauth::ConnectionView| view! { <ConnectionRow item disconnect /> }
+            />
         </section>
     }
     .into_any()

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use crate::api::credentials::CredentialView;
 use crate::api::credentials::{DeleteCredential, WriteCredential, list_credentials};
 use crate::components::confirm::ConfirmButton;
-use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::errors::ActionError;
 use crate::components::push::ClientOnly;
+use crate::components::resource_table::ResourceTable;
 
 #[component]
 pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl IntoView {
@@ -60,51 +61,36 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
                 }}
             </p>
             <ClientOnly>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match credentials.await {
-                            Ok(items) if items.is_empty() => view! { <p class="muted">"No secrets yet."</p> }.into_any(),
-                            Ok(items) => view! {
-                                <table aria-label="Secrets">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Service account"</th>
-                                        <th scope="col">"Version"</th>
-                                        <th scope="col">"Rotated"</th>
-                                        <th scope="col">"Last used"</th>
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {items.into_iter().map(|item| {
-                                            let name = item.name.clone();
-                                            view! {
-                                                <tr>
-                                                    <td class="mono">{item.name.clone()}</td>
-                                                    <td>{item.service_account.clone().unwrap_or_default()}</td>
-                                                    <td>{item.version.map(|v| v.to_string()).unwrap_or_default()}</td>
-                                                    <td>{item.rotated.clone().or(item.created.clone()).unwrap_or_default()}</td>
-                                                    <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
-                                                    <td>
-                                                        <ConfirmButton
-                                                            label="Delete"
-                                                            name=format!("Delete secret {}", item.name)
-                                                            question=deletion_question(&item)
-                                                            confirm=format!("Delete {}", item.name)
-                                                            on_confirm=Callback::new(move |()| {
-                                                                delete.dispatch(DeleteCredential { agent_id: agent.get_value(), name: name.clone() });
-                                                            })
-                                                        />
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                <ResourceTable
+                    load=move || async move { credentials.await }
+                    label="Secrets"
+                    keep_while_reloading=true
+                    columns=vec!["Name", "Service account", "Version", "Rotated", "Last used", ""]
+                    empty="No secrets yet."
+                    row=move |item: CredentialView| {
+                        let name = item.name.clone();
+                        view! {
+                            <tr>
+                                <td class="mono">{item.name.clone()}</td>
+                                <td>{item.service_account.clone().unwrap_or_default()}</td>
+                                <td>{item.version.map(|v| v.to_string()).unwrap_or_default()}</td>
+                                <td>{item.rotated.clone().or(item.created.clone()).unwrap_or_default()}</td>
+                                <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
+                                <td>
+                                    <ConfirmButton
+                                        label="Delete"
+                                        name=format!("Delete secret {}", item.name)
+                                        question=deletion_question(&item)
+                                        confirm=format!("Delete {}", item.name)
+                                        on_confirm=Callback::new(move |()| {
+                                            delete.dispatch(DeleteCredential { agent_id: agent.get_value(), name: name.clone() });
+                                        })
+                                    />
+                                </td>
+                            </tr>
                         }
-                    })}
-                </Transition>
+                    }
+                />
             </ClientOnly>
             <ActionError result=delete.value() />
             <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {

@@ -15,6 +15,7 @@ pub mod mcp_servers;
 pub mod notifications;
 pub mod push;
 pub mod remote_mcp;
+pub mod resource_table;
 pub mod rules;
 pub mod runs;
 pub mod sharing;

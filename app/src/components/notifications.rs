@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 
 use crate::api::notifications::{
-    CreateWebhook, DeleteWebhook, SetEmailNotifications, WEBHOOK_EVENTS, email_notifications,
-    list_webhooks, webhook_deliveries,
+    CreateWebhook, DeleteWebhook, DeliveryView, SetEmailNotifications, WEBHOOK_EVENTS, WebhookView,
+    email_notifications, list_webhooks, webhook_deliveries,
 };
 use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::resource_table::ResourceTable;
 
 /// The workspace's webhooks: add one (its secret is shown once), remove
 /// one, and read what was delivered to it.
@@ -39,50 +40,35 @@ pub fn WebhooksSection() -> impl IntoView {
                 "Bosun posts a signed JSON message to each webhook when something it asks for happens (the README shows how to check the signature). A Slack webhook gets a message with a button that opens the request."
             </p>
             <ActionError result=delete.value() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match webhooks.await {
-                        Ok(items) if items.is_empty() => view! { <p class="muted">"No webhooks yet."</p> }.into_any(),
-                        Ok(items) => view! {
-                            <table aria-label="Webhooks">
-                                <thead><tr>
-                                    <th scope="col">"URL"</th>
-                                    <th scope="col">"Kind"</th>
-                                    <th scope="col">"Events"</th>
-                                    <th scope="col">"Added"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {items.into_iter().map(|webhook| {
-                                        let (id, shown) = (webhook.id.clone(), webhook.url.clone());
-                                        let delete_id = webhook.id.clone();
-                                        view! {
-                                            <tr data-testid="webhook">
-                                                <td class="mono">{webhook.url.clone()}</td>
-                                                <td>{webhook.kind.clone()}</td>
-                                                <td class="mono">{webhook.events.join(" ")}</td>
-                                                <td>{webhook.created.clone()}</td>
-                                                <td class="row-actions">
-                                                    <button type="button" class="secondary"
-                                                        aria-label=format!("Deliveries to {}", webhook.url)
-                                                        on:click=move |_| open.set(Some((id.clone(), shown.clone())))>"Deliveries"</button>
-                                                    <button type="button" class="secondary"
-                                                        aria-label=format!("Delete webhook {}", webhook.url)
-                                                        on:click=move |_| {
-                                                            open.set(None);
-                                                            delete.dispatch(DeleteWebhook { id: delete_id.clone() });
-                                                        }>"Delete"</button>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            <ResourceTable
+                load=move || async move { webhooks.await }
+                label="Webhooks"
+                columns=vec!["URL", "Kind", "Events", "Added", ""]
+                empty="No webhooks yet."
+                row=move |webhook: WebhookView| {
+                    let (id, shown) = (webhook.id.clone(), webhook.url.clone());
+                    let delete_id = webhook.id.clone();
+                    view! {
+                        <tr data-testid="webhook">
+                            <td class="mono">{webhook.url.clone()}</td>
+                            <td>{webhook.kind.clone()}</td>
+                            <td class="mono">{webhook.events.join(" ")}</td>
+                            <td>{webhook.created.clone()}</td>
+                            <td class="row-actions">
+                                <button type="button" class="secondary"
+                                    aria-label=format!("Deliveries to {}", webhook.url)
+                                    on:click=move |_| open.set(Some((id.clone(), shown.clone())))>"Deliveries"</button>
+                                <button type="button" class="secondary"
+                                    aria-label=format!("Delete webhook {}", webhook.url)
+                                    on:click=move |_| {
+                                        open.set(None);
+                                        delete.dispatch(DeleteWebhook { id: delete_id.clone() });
+                                    }>"Delete"</button>
+                            </td>
+                        </tr>
                     }
-                })}
-            </Suspense>
+                }
+            />
             {move || open.get().map(|(id, url)| view! { <DeliveryLog id url on_close=move || open.set(None) /> })}
             <h3>"Add a webhook"</h3>
             <ActionForm action=create attr:class="stack" attr:aria-label="Webhook">
@@ -142,41 +128,28 @@ fn DeliveryLog(
                 <button type="button" class="secondary" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
                 <button type="button" class="secondary" on:click=move |_| on_close()>"Close"</button>
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match deliveries.await {
-                        Ok(items) if items.is_empty() => view! { <p class="muted">"Nothing delivered yet."</p> }.into_any(),
-                        Ok(items) => view! {
-                            // Focusable: it scrolls sideways on a phone and holds no control.
-                            <table aria-label="Deliveries" tabindex="0">
-                                <thead><tr>
-                                    <th scope="col">"Event"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Attempts"</th>
-                                    <th scope="col">"Last error"</th>
-                                    <th scope="col">"Queued"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {items.into_iter().map(|delivery| view! {
-                                        <tr data-testid="delivery">
-                                            <td class="mono">{delivery.event}</td>
-                                            <td>
-                                                <span class=format!("badge delivery-{}", delivery.status)>{delivery.status.clone()}</span>
-                                                {delivery.last_status.map(|status| format!(" (HTTP {status})"))}
-                                                {delivery.next_attempt.map(|at| format!(" · next try {at}"))}
-                                            </td>
-                                            <td>{delivery.attempts}</td>
-                                            <td>{delivery.last_error.unwrap_or_default()}</td>
-                                            <td>{delivery.created}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            // Focusable: it scrolls sideways on a phone and holds no control.
+            <ResourceTable
+                load=move || async move { deliveries.await }
+                label="Deliveries"
+                focusable=true
+                keep_while_reloading=true
+                columns=vec!["Event", "Status", "Attempts", "Last error", "Queued"]
+                empty="Nothing delivered yet."
+                row=|delivery: DeliveryView| view! {
+                    <tr data-testid="delivery">
+                        <td class="mono">{delivery.event}</td>
+                        <td>
+                            <span class=format!("badge delivery-{}", delivery.status)>{delivery.status.clone()}</span>
+                            {delivery.last_status.map(|status| format!(" (HTTP {status})"))}
+                            {delivery.next_attempt.map(|at| format!(" · next try {at}"))}
+                        </td>
+                        <td>{delivery.attempts}</td>
+                        <td>{delivery.last_error.unwrap_or_default()}</td>
+                        <td>{delivery.created}</td>
+                    </tr>
+                }
+            />
         </div>
     }
 }

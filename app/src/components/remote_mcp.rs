@@ -5,12 +5,13 @@
 use leptos::prelude::*;
 
 use crate::api::mcp_servers::{
-    AttachRemoteServer, DeleteRemoteServer, DetachRemoteServer, RegisterRemoteServer,
-    agent_remote_servers, list_remote_servers,
+    AgentServerView, AttachRemoteServer, DeleteRemoteServer, DetachRemoteServer,
+    RegisterRemoteServer, RemoteServerView, agent_remote_servers, list_remote_servers,
 };
 use crate::components::confirm::ConfirmButton;
-use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::errors::ActionError;
 use crate::components::push::ClientOnly;
+use crate::components::resource_table::ResourceTable;
 
 /// Settings → Integrations: the registered servers, and a form to add one.
 #[component]
@@ -31,49 +32,34 @@ pub fn RemoteMcpServersSection() -> impl IntoView {
                 ". Bosun adds the credential itself; clients hold only a Bosun token. An agent's editors choose which of these it may use on its page."
             </p>
             <ActionError result=delete.value() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match servers.await {
-                        Ok(items) if items.is_empty() => view! { <p class="muted">"No remote MCP servers yet."</p> }.into_any(),
-                        Ok(items) => view! {
-                            <table aria-label="Remote MCP servers">
-                                <thead><tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"URL"</th>
-                                    <th scope="col">"Authentication"</th>
-                                    <th scope="col">"Agents"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {items.into_iter().map(|server| {
-                                        let name = server.name.clone();
-                                        view! {
-                                            <tr data-testid=format!("mcp-server-{}", server.name)>
-                                                <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
-                                                <td class="mono">{server.url.clone()}</td>
-                                                <td>{server.auth.clone()}</td>
-                                                <td>{if server.agents.is_empty() { "none yet".to_owned() } else { server.agents.join(", ") }}</td>
-                                                <td>
-                                                    <ConfirmButton
-                                                        label="Delete"
-                                                        name=format!("Delete the MCP server {}", server.name)
-                                                        question=format!("Delete {}? No agent will reach it through Bosun any more.", server.name)
-                                                        confirm=format!("Delete {}", server.name)
-                                                        on_confirm=Callback::new(move |()| {
-                                                            delete.dispatch(DeleteRemoteServer { name: name.clone() });
-                                                        })
-                                                    />
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            <ResourceTable
+                load=move || async move { servers.await }
+                label="Remote MCP servers"
+                columns=vec!["Name", "URL", "Authentication", "Agents", ""]
+                empty="No remote MCP servers yet."
+                row=move |server: RemoteServerView| {
+                    let name = server.name.clone();
+                    view! {
+                        <tr data-testid=format!("mcp-server-{}", server.name)>
+                            <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
+                            <td class="mono">{server.url.clone()}</td>
+                            <td>{server.auth.clone()}</td>
+                            <td>{if server.agents.is_empty() { "none yet".to_owned() } else { server.agents.join(", ") }}</td>
+                            <td>
+                                <ConfirmButton
+                                    label="Delete"
+                                    name=format!("Delete the MCP server {}", server.name)
+                                    question=format!("Delete {}? No agent will reach it through Bosun any more.", server.name)
+                                    confirm=format!("Delete {}", server.name)
+                                    on_confirm=Callback::new(move |()| {
+                                        delete.dispatch(DeleteRemoteServer { name: name.clone() });
+                                    })
+                                />
+                            </td>
+                        </tr>
                     }
-                })}
-            </Suspense>
+                }
+            />
             <h3>"Add a server"</h3>
             <ActionForm action=register attr:class="stack" attr:aria-label="Remote MCP server">
                 <label>"Name (part of its tools' names, mcp__<name>__<tool>)"
@@ -131,44 +117,37 @@ pub fn AgentRemoteMcpPanel(agent_id: String, can_edit: bool) -> impl IntoView {
                 "MCP clients reach these through Bosun with a token for this agent; each call is judged by the agent's rules, and Bosun adds the server's credential itself."
             </p>
             <ClientOnly>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match attached.await {
-                            Ok(items) if items.is_empty() => view! { <p class="muted">"None yet."</p> }.into_any(),
-                            Ok(items) => view! {
-                                <table aria-label="The agent's remote MCP servers">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Connect to (on this site)"</th>
-                                        <th scope="col">"Authentication"</th>
-                                        {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                                    </tr></thead>
-                                    <tbody>
-                                        {items.into_iter().map(|server| {
-                                            let name = server.name.clone();
-                                            view! {
-                                                <tr>
-                                                    <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
-                                                    <td class="mono">{server.path.clone()}</td>
-                                                    <td>{server.auth.clone()}</td>
-                                                    {can_edit.then(|| view! {
-                                                        <td>
-                                                            <button type="button" class="secondary" aria-label=format!("Stop using {}", server.name)
-                                                                on:click=move |_| { detach.dispatch(DetachRemoteServer { agent_id: agent.get_value(), name: name.clone() }); }>
-                                                                "Stop using"
-                                                            </button>
-                                                        </td>
-                                                    })}
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                <ResourceTable
+                    load=move || async move { attached.await }
+                    label="The agent's remote MCP servers"
+                    keep_while_reloading=true
+                    columns={
+                        let mut columns = vec!["Name", "Connect to (on this site)", "Authentication"];
+                        if can_edit {
+                            columns.push("");
                         }
-                    })}
-                </Transition>
+                        columns
+                    }
+                    empty="None yet."
+                    row=move |server: AgentServerView| {
+                        let name = server.name.clone();
+                        view! {
+                            <tr>
+                                <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
+                                <td class="mono">{server.path.clone()}</td>
+                                <td>{server.auth.clone()}</td>
+                                {can_edit.then(|| view! {
+                                    <td>
+                                        <button type="button" class="secondary" aria-label=format!("Stop using {}", server.name)
+                                            on:click=move |_| { detach.dispatch(DetachRemoteServer { agent_id: agent.get_value(), name: name.clone() }); }>
+                                            "Stop using"
+                                        </button>
+                                    </td>
+                                })}
+                            </tr>
+                        }
+                    }
+                />
                 {can_edit.then(|| view! {
                     <form class="inline" on:submit=move |event: leptos::ev::SubmitEvent| {
                         event.prevent_default();

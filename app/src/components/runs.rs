@@ -6,11 +6,12 @@
 use leptos::prelude::*;
 
 use crate::api::runs::{
-    CancelRun, CreateKey, RevokeKey, StartRun, list_keys, list_runs, run_overview,
+    CancelRun, CreateKey, RevokeKey, RunView, StartRun, list_keys, list_runs, run_overview,
 };
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{ClientOnly, InboxChanges, changes_of};
+use crate::components::resource_table::ResourceTable;
 
 /// What a run's input may look like, shown beside the field.
 const RUN_INPUT_EXAMPLE: &str =
@@ -49,48 +50,34 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
             </form>
             <ActionError result=start.value() />
             <ClientOnly>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match runs.await {
-                        Ok(runs) if runs.is_empty() => view! { <p class="muted">"No runs yet."</p> }.into_any(),
-                        Ok(runs) => view! {
-                            <table class="runs">
-                                <thead><tr>
-                                    <th scope="col">"Run"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Started by"</th>
-                                    <th scope="col">"Started"</th>
-                                    <th scope="col">"Finished"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {runs.into_iter().map(|run| view! {
-                                        <tr data-run-id=run.id.clone()>
-                                            <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
-                                                {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
-                                            </a>
-                                            {run.interactive.then(|| view! {
-                                                " " <span class="badge" data-testid="run-interactive"
-                                                    title="Started by its user's own agent under their token">"interactive"</span>
-                                                " " <span class="mono">{
-                                                    // A Claude Code session says which session and where;
-                                                    // any other client, its own id for the run.
-                                                    run.session.clone().or_else(|| run.external_id.clone()).unwrap_or_default()
-                                                }</span>
-                                            })}
-                                            </td>
-                                            <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
-                                            <td data-testid="run-starter">{run.starter.clone()}</td>
-                                            <td>{run.created.clone()}</td>
-                                            <td>{run.finished.clone().unwrap_or_default()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <ResourceTable
+                load=move || async move { runs.await }
+                class="runs"
+                keep_while_reloading=true
+                columns=vec!["Run", "Status", "Started by", "Started", "Finished"]
+                empty="No runs yet."
+                row=move |run: RunView| view! {
+                    <tr data-run-id=run.id.clone()>
+                        <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
+                            {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
+                        </a>
+                        {run.interactive.then(|| view! {
+                            " " <span class="badge" data-testid="run-interactive"
+                                title="Started by its user's own agent under their token">"interactive"</span>
+                            " " <span class="mono">{
+                                // A Claude Code session says which session and where;
+                                // any other client, its own id for the run.
+                                run.session.clone().or_else(|| run.external_id.clone()).unwrap_or_default()
+                            }</span>
+                        })}
+                        </td>
+                        <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
+                        <td data-testid="run-starter">{run.starter.clone()}</td>
+                        <td>{run.created.clone()}</td>
+                        <td>{run.finished.clone().unwrap_or_default()}</td>
+                    </tr>
+                }
+            />
             </ClientOnly>
         </section>
     }

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::passwords::ChangePassword;
-use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
+use crate::api::tokens::{CreateToken, RevokeToken, TokenView, list_tokens};
 use crate::components::connections::ConnectionsSection;
-use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::errors::ActionError;
 use crate::components::layout::SignedInUser;
 use crate::components::notifications::EmailNotificationsSection;
+use crate::components::resource_table::ResourceTable;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -47,47 +48,30 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             })}
             <ActionError result=revoke.value() />
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(tokens) if tokens.is_empty() => view! { <p>"You have no tokens."</p> }.into_any(),
-                        Ok(tokens) => view! {
-                            <table>
-                                <thead><tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Created"</th>
-                                    <th scope="col">"Last used"</th>
-                                    <th scope="col">"Limited to"</th>
-                                    <th scope="col">"Expires"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr></thead>
-                                <tbody>
-                                    {tokens.into_iter().map(|token| view! {
-                                        <tr>
-                                            <td>{token.name.clone()}</td>
-                                            <td>{token.created}</td>
-                                            <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
-                                            <td data-testid="token-scope">{token.agent.map_or_else(
-                                                || "everything you may do".to_owned(),
-                                                |agent| format!("interactive runs of {agent}"),
-                                            )}</td>
-                                            <td>{token.expires.unwrap_or_else(|| "never".into())}</td>
-                                            <td>
-                                                <ActionForm action=revoke>
-                                                    <input type="hidden" name="id" value=token.id />
-                                                    <button type="submit" class="secondary"
-                                                        aria-label=format!("Revoke {}", token.name)>"Revoke"</button>
-                                                </ActionForm>
-                                            </td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <ResourceTable
+                load=move || async move { tokens.await }
+                columns=vec!["Name", "Created", "Last used", "Limited to", "Expires", ""]
+                empty="You have no tokens."
+                row=move |token: TokenView| view! {
+                    <tr>
+                        <td>{token.name.clone()}</td>
+                        <td>{token.created}</td>
+                        <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
+                        <td data-testid="token-scope">{token.agent.map_or_else(
+                            || "everything you may do".to_owned(),
+                            |agent| format!("interactive runs of {agent}"),
+                        )}</td>
+                        <td>{token.expires.unwrap_or_else(|| "never".into())}</td>
+                        <td>
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="id" value=token.id />
+                                <button type="submit" class="secondary"
+                                    aria-label=format!("Revoke {}", token.name)>"Revoke"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            />
         </section>
     }
 }

@@ -360,8 +360,8 @@ fn RequestCard(card: Card, remove: Callback<String>) -> impl IntoView {
         }
         event.prevent_default();
     };
-    let age = minutes_text(now_ms() - approval.requested_at_ms);
-    let expires = minutes_text(approval.expires_at_ms - now_ms());
+    let age = crate::dates::span(now_ms() - approval.requested_at_ms);
+    let expires = crate::dates::span(approval.expires_at_ms - now_ms());
     let reasons = approval.risk_reasons.join("; ");
     // A client's own call (Claude Code's `Bash`) is shown by its own name,
     // beside the catalog tool whose rules judged it.
@@ -664,15 +664,6 @@ fn DenyWithMessage(
             <label>"Message to the agent" <input node_ref=field bind:value=message placeholder="why, and what to do instead" /></label>
             <div><button type="submit" class="danger">"Deny"</button></div>
         </form>
-    }
-}
-
-fn minutes_text(ms: i64) -> String {
-    let minutes = ms.max(0) / 60_000;
-    match minutes {
-        0 => "under a minute".into(),
-        1..=59 => format!("{minutes} min"),
-        _ => format!("{} h {} min", minutes / 60, minutes % 60),
     }
 }
 

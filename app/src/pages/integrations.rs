@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
-use crate::components::errors::{ActionError, ErrorNotice};
+use crate::components::errors::ActionError;
 use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::notifications::WebhooksSection;
 use crate::components::remote_mcp::RemoteMcpServersSection;
+use crate::components::resource_table::ResourceTable;
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
@@ -44,44 +45,29 @@ pub fn IntegrationsPage() -> impl IntoView {
                     <code>"/oauth/callback"</code> " on this site's address as the redirect URI."
                 </p>
                 <ActionError result=delete.value() />
-                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match providers.await {
-                            Ok(items) if items.is_empty() => view! { <p class="muted">"No providers yet."</p> }.into_any(),
-                            Ok(items) => view! {
-                                <table aria-label="OAuth providers">
-                                    <thead><tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Client id"</th>
-                                        <th scope="col">"Scopes"</th>
-                                        <th scope="col">"Sign-in"</th>
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {items.into_iter().map(|provider| {
-                                            let (name, for_edit) = (provider.name.clone(), provider.clone());
-                                            view! {
-                                                <tr data-testid=format!("provider-{}", provider.name)>
-                                                    <td>{provider.display_name.clone()} " " <span class="mono muted">{provider.name.clone()}</span></td>
-                                                    <td class="mono">{provider.client_id.clone()}</td>
-                                                    <td class="mono">{provider.scopes.clone()}</td>
-                                                    <td>{if provider.login_enabled { "yes" } else { "no" }}</td>
-                                                    <td class="row-actions">
-                                                        <button type="button" class="secondary" aria-label=format!("Edit {}", provider.display_name)
-                                                            on:click=move |_| editing.set(Some(for_edit.clone()))>"Edit"</button>
-                                                        <button type="button" class="secondary" aria-label=format!("Delete {}", provider.display_name)
-                                                            on:click=move |_| { delete.dispatch(DeleteProvider { name: name.clone() }); }>"Delete"</button>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                <ResourceTable
+                    load=move || async move { providers.await }
+                    label="OAuth providers"
+                    columns=vec!["Name", "Client id", "Scopes", "Sign-in", ""]
+                    empty="No providers yet."
+                    row=move |provider: ProviderView| {
+                        let (name, for_edit) = (provider.name.clone(), provider.clone());
+                        view! {
+                            <tr data-testid=format!("provider-{}", provider.name)>
+                                <td>{provider.display_name.clone()} " " <span class="mono muted">{provider.name.clone()}</span></td>
+                                <td class="mono">{provider.client_id.clone()}</td>
+                                <td class="mono">{provider.scopes.clone()}</td>
+                                <td>{if provider.login_enabled { "yes" } else { "no" }}</td>
+                                <td class="row-actions">
+                                    <button type="button" class="secondary" aria-label=format!("Edit {}", provider.display_name)
+                                        on:click=move |_| editing.set(Some(for_edit.clone()))>"Edit"</button>
+                                    <button type="button" class="secondary" aria-label=format!("Delete {}", provider.display_name)
+                                        on:click=move |_| { delete.dispatch(DeleteProvider { name: name.clone() }); }>"Delete"</button>
+                                </td>
+                            </tr>
                         }
-                    })}
-                </Suspense>
+                    }
+                />
             </section>
             {move || view! { <ProviderForm save editing=editing.get() on_cancel=move || editing.set(None) /> }}
             <RemoteMcpServersSection />

@@ -1,5 +1,7 @@
-//! Workspace settings: members now; security, tools and integrations as
-//! they arrive.
+//! Workspace settings: the index of the admins' pages (members, tools,
+//! security, integrations), the Members page with its password section,
+//! and the Tools page everyone may read. Security and integrations have
+//! pages of their own.
 
 use leptos::prelude::*;
 use leptos_meta::Title;

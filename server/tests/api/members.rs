@@ -1,7 +1,21 @@
 use bosun_service::identity::Role;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+/// The membership events of the log, in order: kind, actor and data.
+async fn member_events(app: &TestApp) -> Vec<(String, Option<String>, Value)> {
+    let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT kind, actor, data FROM events WHERE kind IN ('member.added', 'member.role_changed') \
+         ORDER BY seq",
+    )
+    .fetch_all(app.bosun.db().pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(kind, actor, data)| (kind, actor, serde_json::from_str(&data).unwrap()))
+        .collect()
+}
 
 #[tokio::test]
 async fn an_admin_adds_a_member_who_can_then_log_in() {
@@ -232,4 +246,126 @@ async fn the_member_search_matches_names_and_the_part_before_the_at_not_the_doma
         found("ada").await.is_empty(),
         "deactivated members are not offered"
     );
+}
+
+#[tokio::test]
+async fn adding_a_member_is_recorded_with_who_added_them_and_their_role() {
+    let app = spawn_app().await;
+    let admin_id = app
+        .bosun
+        .user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .user_id;
+    // Users the operator creates (the first admin, this one) are not an
+    // admin's doing: no event.
+    app.create_user("ada@example.com", Role::Member).await;
+    assert_eq!(member_events(&app).await, []);
+
+    let admin = app.logged_in("admin@example.com").await;
+    let response = app
+        .call(
+            &admin,
+            "members/add",
+            &[
+                ("email", "grace@example.com"),
+                ("name", "Grace"),
+                ("password", PASSWORD),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let member: Value = response.json().await.unwrap();
+
+    let events = member_events(&app).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (kind, actor, data) = &events[0];
+    assert_eq!(kind, "member.added");
+    assert_eq!(actor.as_deref(), Some(admin_id.as_str()));
+    assert_eq!(data["user_id"], member["id"]);
+    assert_eq!(data["email"], "grace@example.com");
+    assert_eq!(data["role"], "admin");
+    assert!(!data.to_string().contains(PASSWORD));
+
+    // A refused addition (the email is taken) leaves no event behind.
+    let again = app
+        .call(
+            &admin,
+            "members/add",
+            &[
+                ("email", "grace@example.com"),
+                ("name", "Grace"),
+                ("password", PASSWORD),
+                ("role", "member"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(member_events(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_role_change_is_recorded_with_who_changed_it_from_what_to_what() {
+    let app = spawn_app().await;
+    let admin_id = app
+        .bosun
+        .user_by_email("admin@example.com")
+        .await
+        .unwrap()
+        .user_id;
+    let ada_id = app.create_user("ada@example.com", Role::Member).await;
+    let admin = app.logged_in("admin@example.com").await;
+    let change = |role: &'static str| {
+        let (app, admin, ada_id) = (&app, &admin, ada_id.clone());
+        async move {
+            let response = app
+                .call(
+                    admin,
+                    "members/role",
+                    &[("user_id", ada_id.as_str()), ("role", role)],
+                )
+                .await;
+            assert!(response.status().is_success(), "{}", response.status());
+        }
+    };
+    change("admin").await;
+    // Asking for the role someone already has changes nothing: no event.
+    change("admin").await;
+    change("member").await;
+
+    let events = member_events(&app).await;
+    let changes: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|(kind, _, data)| {
+            (
+                kind.as_str(),
+                data["from"].as_str().unwrap(),
+                data["to"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("member.role_changed", "member", "admin"),
+            ("member.role_changed", "admin", "member"),
+        ]
+    );
+    for (_, actor, data) in &events {
+        assert_eq!(actor.as_deref(), Some(admin_id.as_str()));
+        assert_eq!(data["user_id"], ada_id.as_str());
+        assert_eq!(data["email"], "ada@example.com");
+    }
+
+    // A refused change (the last admin stepping down) records nothing.
+    let demote_self = app
+        .call(
+            &admin,
+            "members/role",
+            &[("user_id", admin_id.as_str()), ("role", "member")],
+        )
+        .await;
+    assert_eq!(demote_self.status(), 409);
+    assert_eq!(member_events(&app).await.len(), 2);
 }

@@ -263,11 +263,9 @@ impl Bosun {
             NewEvent::audit("grant.revoked", principal, Some(agent), data),
         )
         .await?;
-        let topics = self
-            .withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
+        self.withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
             .await?;
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         Ok(())
     }
 

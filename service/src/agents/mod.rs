@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::clock::{from_millis, to_millis};
+use crate::db::{assignments, placeholders};
 use crate::events::{self, Changes, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -381,25 +382,16 @@ impl Bosun {
             return self.agent_for(principal, id, Capability::View).await;
         }
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "UPDATE agents SET name = $1, description = $2, instructions = $3, tools = $4, execution_mode = $5, \
-             credential_model = $6, settings = $7, owner_id = $8, updated_at = $9, policy_version = policy_version + 1, \
-             approval_ttl_seconds = $12 WHERE id = $10 AND workspace_id = $11",
-        )
-        .bind(&after.name)
-        .bind(&after.description)
-        .bind(&after.instructions)
-        .bind(serde_json::to_string(&after.tools).unwrap_or_else(|_| "[]".into()))
-        .bind(after.execution_mode.as_str())
-        .bind(validate::name_of(&after.credential_model))
-        .bind(after.settings.to_string())
-        .bind(after.owner_id.as_str())
-        .bind(to_millis(after.updated_at))
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(after.approval_ttl_seconds)
-        .execute(&mut *tx)
-        .await?;
+        let sql = format!(
+            "UPDATE agents SET {}, policy_version = policy_version + 1 \
+             WHERE id = $11 AND workspace_id = $12",
+            assignments(&DEFINITION_COLUMNS, 1)
+        );
+        bind_definition(sqlx::query(&sql), &after)
+            .bind(id.as_str())
+            .bind(principal.workspace_id.as_str())
+            .execute(&mut *tx)
+            .await?;
         let kind = if after.owner_id != before.owner_id {
             "agent.ownership_transferred"
         } else {
@@ -418,18 +410,15 @@ impl Bosun {
         .await?;
         // The previous owner may have lost access with the agent: their
         // runs' pending requests are withdrawn, and keys they made stop.
-        let topics = if after.owner_id != before.owner_id {
+        if after.owner_id != before.owner_id {
             self.withdraw_disentitled(
                 &mut tx,
                 &principal.workspace_id,
                 crate::runs::approvals::Affected::Agent(id),
             )
-            .await?
-        } else {
-            Vec::new()
-        };
+            .await?;
+        }
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         // The principal may no longer see it (they gave it away): answer
         // with what they are allowed to know.
         self.agent_for(principal, id, Capability::View).await
@@ -604,27 +593,54 @@ async fn insert_agent(
     principal: &Principal,
     agent: &Agent,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO agents (id, workspace_id, owner_id, name, description, instructions, tools, execution_mode, \
-         credential_model, settings, created_at, updated_at, approval_ttl_seconds) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    let sql = format!(
+        "INSERT INTO agents (id, workspace_id, created_at, {}) VALUES ($1, $2, $3, {})",
+        DEFINITION_COLUMNS.join(", "),
+        placeholders(&DEFINITION_COLUMNS, 4)
+    );
+    bind_definition(
+        sqlx::query(&sql)
+            .bind(agent.id.as_str())
+            .bind(principal.workspace_id.as_str())
+            .bind(to_millis(agent.created_at)),
+        agent,
     )
-    .bind(agent.id.as_str())
-    .bind(principal.workspace_id.as_str())
-    .bind(agent.owner_id.as_str())
-    .bind(&agent.name)
-    .bind(&agent.description)
-    .bind(&agent.instructions)
-    .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
-    .bind(agent.execution_mode.as_str())
-    .bind(validate::name_of(&agent.credential_model))
-    .bind(agent.settings.to_string())
-    .bind(to_millis(agent.created_at))
-    .bind(to_millis(agent.updated_at))
-    .bind(agent.approval_ttl_seconds)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The columns of an agent's definition, in the order [`bind_definition`]
+/// binds them: what creating writes beside the id, the workspace and the
+/// creation time, and what a change rewrites.
+const DEFINITION_COLUMNS: [&str; 10] = [
+    "owner_id",
+    "name",
+    "description",
+    "instructions",
+    "tools",
+    "execution_mode",
+    "credential_model",
+    "settings",
+    "updated_at",
+    "approval_ttl_seconds",
+];
+
+fn bind_definition<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    agent: &'q Agent,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(agent.owner_id.as_str())
+        .bind(&agent.name)
+        .bind(&agent.description)
+        .bind(&agent.instructions)
+        .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
+        .bind(agent.execution_mode.as_str())
+        .bind(validate::name_of(&agent.credential_model))
+        .bind(agent.settings.to_string())
+        .bind(to_millis(agent.updated_at))
+        .bind(agent.approval_ttl_seconds)
 }
 
 /// Settings are a JSON object of bounded size.

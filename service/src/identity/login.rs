@@ -58,11 +58,7 @@ impl Bosun {
         let password_ok = passwords::verify(password, stored_hash).await?;
         match row {
             Some(row) if password_ok && row.deactivated_at.is_none() => {
-                sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
-                    .bind(&email)
-                    .bind(&address)
-                    .execute(self.db().pool())
-                    .await?;
+                self.forgive_login_failures(&email, &address).await?;
                 row.principal.try_into()
             }
             _ => {
@@ -117,6 +113,18 @@ impl Bosun {
             .bind(email)
             .bind(address)
             .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Forgets the counted attempts of `email` from `address`, once its
+    /// password proved right there.
+    pub(super) async fn forgive_login_failures(&self, email: &str, address: &str) -> Result<()> {
+        let mut tx = self.db().begin_write().await?;
+        sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
+            .bind(email)
+            .bind(address)
             .execute(&mut *tx)
             .await?;
         tx.commit().await

@@ -65,6 +65,27 @@ impl Bosun {
         workspace: &WorkspaceId,
         new_user: NewUser,
     ) -> Result<UserId> {
+        self.create_user(workspace, new_user, None).await
+    }
+
+    /// An admin adds a member to their own workspace; the trace records
+    /// who added whom with which role.
+    pub async fn add_member(&self, actor: &Principal, new_user: NewUser) -> Result<Member> {
+        actor.require_admin()?;
+        let id = self
+            .create_user(&actor.workspace_id, new_user, Some(actor))
+            .await?;
+        self.member(actor, &id).await
+    }
+
+    /// Creates a user, recording `member.added` when an admin (`actor`)
+    /// adds them.
+    async fn create_user(
+        &self,
+        workspace: &WorkspaceId,
+        new_user: NewUser,
+        actor: Option<&Principal>,
+    ) -> Result<UserId> {
         let email = validate::email("email", &new_user.email)?;
         let name = match new_user.name.as_deref() {
             Some(name) if !name.trim().is_empty() => validate::label("name", name, 100)?,
@@ -74,6 +95,8 @@ impl Bosun {
         let password_hash = passwords::hash(&new_user.password).await?;
 
         let id = UserId::generate();
+        let now = self.now();
+        let mut tx = self.db().begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, workspace_id, email, name, role, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -84,31 +107,32 @@ impl Bosun {
         .bind(&name)
         .bind(new_user.role.as_str())
         .bind(password_hash)
-        .bind(to_millis(self.now()))
-        .execute(self.db().pool())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => {
-                tracing::info!(user = %id, role = new_user.role.as_str(), "created a user");
-                Ok(id)
-            }
+            Ok(_) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                Err(Error::Refused {
+                return Err(Error::Refused {
                     code: crate::Code::EmailTaken,
                     message: "a member with this email already exists".into(),
-                })
+                });
             }
-            Err(error) => Err(error.into()),
+            Err(error) => return Err(error.into()),
         }
-    }
-
-    /// An admin adds a member to their own workspace.
-    pub async fn add_member(&self, actor: &Principal, new_user: NewUser) -> Result<Member> {
-        actor.require_admin()?;
-        let id = self
-            .create_user_as_operator(&actor.workspace_id, new_user)
+        if let Some(actor) = actor {
+            let data =
+                json!({ "user_id": id.as_str(), "email": email, "role": new_user.role.as_str() });
+            events::append(
+                &mut tx,
+                now,
+                NewEvent::audit("member.added", actor, None, data),
+            )
             .await?;
-        self.member(actor, &id).await
+        }
+        tx.commit().await?;
+        tracing::info!(user = %id, role = new_user.role.as_str(), "created a user");
+        Ok(id)
     }
 
     /// The members of the admin's workspace, active ones first.
@@ -154,11 +178,15 @@ impl Bosun {
             .bind(actor.workspace_id.as_str())
             .execute(&mut *tx)
             .await?;
-        let topics = self
-            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
+        if member.role != role {
+            let data = json!({ "user_id": id.as_str(), "email": member.email,
+                               "from": member.role.as_str(), "to": role.as_str() });
+            let event = NewEvent::audit("member.role_changed", actor, None, data);
+            events::append(&mut tx, self.now(), event).await?;
+        }
+        self.withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         self.member(actor, id).await
     }
 
@@ -197,11 +225,9 @@ impl Bosun {
         };
         let data = json!({ "user_id": id.as_str(), "email": member.email });
         events::append(&mut tx, now, NewEvent::audit(kind, actor, None, data)).await?;
-        let topics = self
-            .withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
+        self.withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         tracing::info!(user = %id, by = %actor.user_id, active, "changed a member's status");
         self.member(actor, id).await
     }

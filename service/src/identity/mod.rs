@@ -6,7 +6,6 @@ mod members;
 mod password_changes;
 mod passwords;
 mod tokens;
-pub(crate) use tokens::{note_use, random_secret};
 
 use serde::{Deserialize, Serialize};
 

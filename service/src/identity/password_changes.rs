@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
 
-use super::{Principal, passwords, random_secret};
+use super::{Principal, passwords};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
+use crate::hashed_secrets::{NewSecret, PASSWORD_LINK, random_secret};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Bosun, Error, Result, validate};
 
@@ -38,13 +38,6 @@ pub struct PasswordLinkTarget {
 
 /// The characters a generated password is made of, and how many.
 const GENERATED_PASSWORD_CHARS: usize = 24;
-
-/// A link token's prefix, so a leaked one is recognisable.
-const LINK_PREFIX: &str = "bosun_pwl_";
-
-fn link_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// A fresh random password for the operator's reset (about 142 bits).
 pub fn generate_password() -> String {
@@ -87,11 +80,7 @@ impl Bosun {
                 "is not your current password",
             ));
         }
-        sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
-            .bind(&email)
-            .bind(&address)
-            .execute(self.db().pool())
-            .await?;
+        self.forgive_login_failures(&email, &address).await?;
         let event = NewEvent::audit(
             "user.password_changed",
             principal,
@@ -135,7 +124,10 @@ impl Bosun {
     ) -> Result<CreatedPasswordLink> {
         actor.require_admin()?;
         let email = self.password_target(actor, id).await?;
-        let token = format!("{LINK_PREFIX}{}", random_secret(40));
+        let NewSecret {
+            value: token,
+            hash: token_hash,
+        } = PASSWORD_LINK.generate();
         let now = self.now();
         let expires_at = now + PASSWORD_LINK_LIFETIME;
         let mut tx = self.db().begin_write().await?;
@@ -149,7 +141,7 @@ impl Bosun {
         )
         .bind(UserId::generate().as_str())
         .bind(id.as_str())
-        .bind(link_hash(&token))
+        .bind(token_hash)
         .bind(actor.user_id.as_str())
         .bind(to_millis(now))
         .bind(to_millis(expires_at))
@@ -202,7 +194,7 @@ impl Bosun {
              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
         )
         .bind(to_millis(now))
-        .bind(link_hash(token))
+        .bind(PASSWORD_LINK.presented_hash(token))
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
@@ -297,16 +289,16 @@ impl Bosun {
     /// The user, workspace, email and expiry of an unused, unexpired link
     /// for an active user.
     async fn usable_link(&self, token: &str) -> Result<(String, String, String, i64)> {
-        if !token.starts_with(LINK_PREFIX) {
+        let Some(hash) = PASSWORD_LINK.presented_hash(token) else {
             return Err(link_unusable());
-        }
+        };
         let row: Option<(String, String, String, i64)> = sqlx::query_as(
             "SELECT users.id, users.workspace_id, users.email, password_links.expires_at \
              FROM password_links JOIN users ON users.id = password_links.user_id \
              WHERE password_links.token_hash = $1 AND password_links.used_at IS NULL \
              AND password_links.expires_at > $2 AND users.deactivated_at IS NULL",
         )
-        .bind(link_hash(token))
+        .bind(hash)
         .bind(to_millis(self.now()))
         .fetch_optional(self.db().pool())
         .await?;

@@ -1,5 +1,6 @@
 //! Personal access tokens: created by a user for the REST API, shown once,
-//! stored as a SHA-256 hash, revocable, optionally expiring.
+//! stored as a SHA-256 hash ([`crate::hashed_secrets`]), revocable,
+//! optionally expiring.
 //!
 //! An agent token is one limited to one agent's interactive runs: it starts
 //! them and makes their runtime calls, and nothing else, so an agent that
@@ -9,20 +10,14 @@
 //! still run the agent, checked at every use.
 
 use chrono::{DateTime, Utc};
-use rand::Rng as _;
-use rand::distributions::Alphanumeric;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::{AgentScope, PRINCIPAL_COLUMNS, Principal, PrincipalRow};
 use crate::agents::Capability;
 use crate::clock::{from_millis, to_millis};
+use crate::hashed_secrets::{PERSONAL_ACCESS_TOKEN, note_use};
 use crate::ids::{AgentId, TokenId};
 use crate::{Bosun, Error, Result, validate};
-
-/// Every personal access token starts with this, so leaked tokens are easy
-/// to recognize (and to scan for).
-const PREFIX: &str = "bosun_pat_";
 
 /// The longest an expiring token may live.
 pub const MAX_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::days(366);
@@ -92,47 +87,6 @@ struct PresentedRow {
     scope_agent_name: Option<String>,
 }
 
-/// Tokens carry 190 bits of randomness, so a fast hash is enough: nobody
-/// can guess one to test against it.
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// How stale `last_used_at` may get before a use writes it again; saves a
-/// write per request for busy tokens.
-const LAST_USED_RESOLUTION_MS: i64 = 60_000;
-
-/// Notes the use of the hashed secret `hash` in `table` (its hash in
-/// `hash_column`), unless its `last_used_at` is fresher than
-/// [`LAST_USED_RESOLUTION_MS`]. For personal access tokens and runtime keys.
-pub(crate) async fn note_use(
-    db: &crate::Db,
-    now: i64,
-    table: &'static str,
-    hash_column: &'static str,
-    hash: &str,
-) -> crate::Result<()> {
-    sqlx::query(&format!(
-        "UPDATE {table} SET last_used_at = $1 \
-         WHERE {hash_column} = $2 AND (last_used_at IS NULL OR last_used_at < $3)"
-    ))
-    .bind(now)
-    .bind(hash)
-    .bind(now - LAST_USED_RESOLUTION_MS)
-    .execute(db.pool())
-    .await?;
-    Ok(())
-}
-
-/// `chars` random letters and digits (about 5.95 bits each).
-pub(crate) fn random_secret(chars: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(chars)
-        .map(char::from)
-        .collect()
-}
-
 impl Bosun {
     /// Creates a personal access token for the principal; its value is
     /// returned only here.
@@ -183,8 +137,9 @@ impl Bosun {
             _ => request.name,
         };
         let name = validate::label("name", &name, 100)?;
-        let token = format!("{PREFIX}{}", random_secret(32));
+        let token = PERSONAL_ACCESS_TOKEN.generate();
         let id = TokenId::generate();
+        let mut tx = self.db().begin_write().await?;
         sqlx::query(
             "INSERT INTO personal_access_tokens (id, user_id, name, token_hash, created_at, agent_id, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -192,12 +147,13 @@ impl Bosun {
         .bind(id.as_str())
         .bind(actor.user_id.as_str())
         .bind(&name)
-        .bind(token_hash(&token))
+        .bind(&token.hash)
         .bind(to_millis(now))
         .bind(request.agent.as_ref().map(AgentId::as_str))
         .bind(request.expires_at.map(to_millis))
-        .execute(self.db().pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(CreatedToken {
             info: TokenInfo {
                 id,
@@ -208,7 +164,7 @@ impl Bosun {
                 agent_name,
                 expires_at: request.expires_at,
             },
-            token,
+            token: token.value,
         })
     }
 
@@ -232,6 +188,7 @@ impl Bosun {
     /// Revokes one of the principal's own tokens.
     pub async fn revoke_token(&self, actor: &Principal, id: &TokenId) -> Result<()> {
         actor.require_unscoped()?;
+        let mut tx = self.db().begin_write().await?;
         let result = sqlx::query(
             "UPDATE personal_access_tokens SET revoked_at = $1 \
              WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
@@ -239,12 +196,12 @@ impl Bosun {
         .bind(to_millis(self.now()))
         .bind(id.as_str())
         .bind(actor.user_id.as_str())
-        .execute(self.db().pool())
+        .execute(&mut *tx)
         .await?;
         if result.rows_affected() == 0 {
             return Err(Error::NotFound("token"));
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// The principal a bearer token stands for, if it is a live token of an
@@ -261,10 +218,9 @@ impl Bosun {
     /// principal's [`Principal::agent_scope`], which the use cases of
     /// interactive runs hold it to.
     pub async fn authenticate_agent_token(&self, token: &str) -> Result<Principal> {
-        if !token.starts_with(PREFIX) {
+        let Some(hash) = PERSONAL_ACCESS_TOKEN.presented_hash(token) else {
             return Err(Error::Unauthenticated);
-        }
-        let hash = token_hash(token);
+        };
         let now = to_millis(self.now());
         let row: Option<PresentedRow> = sqlx::query_as(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, tokens.agent_id AS scope_agent_id, \

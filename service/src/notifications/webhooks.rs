@@ -181,7 +181,7 @@ impl Bosun {
             }
             None => Zeroizing::new(format!(
                 "whsec_{}",
-                crate::identity::random_secret(SECRET_CHARS)
+                crate::hashed_secrets::random_secret(SECRET_CHARS)
             )),
         };
         let id = WebhookId::generate();

@@ -16,12 +16,12 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::providers::StoredProvider;
 use super::tokens::ReceivedTokens;
 use super::{join_scopes, split_scopes};
 use crate::clock::to_millis;
+use crate::hashed_secrets::same_secret;
 use crate::identity::{NewUser, Role};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result};
@@ -361,7 +361,7 @@ impl Bosun {
                     name,
                     // Nobody knows this password: the account signs in with
                     // its provider until someone sets one.
-                    password: crate::identity::random_secret(40),
+                    password: crate::hashed_secrets::random_secret(40),
                     role: Role::Member,
                 };
                 let id = self.create_user_as_operator(&workspace, new_user).await?;
@@ -403,11 +403,6 @@ impl Bosun {
 
 fn redirect_url(uri: &str) -> Result<RedirectUrl> {
     RedirectUrl::new(uri.to_owned()).map_err(|_| Error::invalid("redirect_uri", "is not a URL"))
-}
-
-/// Compares two secrets without leaking where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
 /// A failed call to a provider: the details (the provider's error code and

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text, split_scopes};
 use crate::clock::{from_millis, to_millis};
+use crate::db::{assignments, placeholders};
 use crate::events::{self, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -210,28 +211,23 @@ impl Bosun {
             secret.trim(),
         )?;
         let mut tx = self.db().begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO oauth_providers (id, workspace_id, name, display_name, issuer, authorize_url, \
-             token_url, revocation_url, client_id, client_secret, scopes, login_enabled, \
-             login_creates_users, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
-        )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(&checked.name)
-        .bind(&checked.display_name)
-        .bind(checked.issuer.as_deref())
-        .bind(&checked.authorize_url)
-        .bind(&checked.token_url)
-        .bind(checked.revocation_url.as_deref())
-        .bind(&checked.client_id)
-        .bind(&sealed)
-        .bind(&checked.scopes)
-        .bind(i64::from(checked.login_enabled))
-        .bind(i64::from(checked.login_creates_users))
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
+        let sql = format!(
+            "INSERT INTO oauth_providers (id, workspace_id, name, {}, created_at, updated_at) \
+             VALUES ($1, $2, $3, {}, $14, $14)",
+            SETTINGS_COLUMNS.join(", "),
+            placeholders(&SETTINGS_COLUMNS, 4)
+        );
+        let inserted = checked
+            .bind_settings(
+                sqlx::query(&sql)
+                    .bind(id.as_str())
+                    .bind(principal.workspace_id.as_str())
+                    .bind(&checked.name),
+                &sealed,
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
         if let Err(sqlx::Error::Database(error)) = &inserted
             && error.is_unique_violation()
         {
@@ -287,25 +283,16 @@ impl Bosun {
             None => stored.client_secret.clone(),
         };
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "UPDATE oauth_providers SET display_name = $1, issuer = $2, authorize_url = $3, token_url = $4, \
-             revocation_url = $5, client_id = $6, client_secret = $7, scopes = $8, login_enabled = $9, \
-             login_creates_users = $10, updated_at = $11 WHERE id = $12",
-        )
-        .bind(&checked.display_name)
-        .bind(checked.issuer.as_deref())
-        .bind(&checked.authorize_url)
-        .bind(&checked.token_url)
-        .bind(checked.revocation_url.as_deref())
-        .bind(&checked.client_id)
-        .bind(&sealed)
-        .bind(&checked.scopes)
-        .bind(i64::from(checked.login_enabled))
-        .bind(i64::from(checked.login_creates_users))
-        .bind(to_millis(self.now()))
-        .bind(&stored.id)
-        .execute(&mut *tx)
-        .await?;
+        let sql = format!(
+            "UPDATE oauth_providers SET {}, updated_at = $11 WHERE id = $12",
+            assignments(&SETTINGS_COLUMNS, 1)
+        );
+        checked
+            .bind_settings(sqlx::query(&sql), &sealed)
+            .bind(to_millis(self.now()))
+            .bind(&stored.id)
+            .execute(&mut *tx)
+            .await?;
         let mut data = checked.audit_data();
         data["client_secret_changed"] = json!(sealed != stored.client_secret);
         events::append(
@@ -498,6 +485,42 @@ struct CheckedProvider {
     scopes: String,
     login_enabled: bool,
     login_creates_users: bool,
+}
+
+/// The columns of a provider its admin sets, in the order
+/// [`CheckedProvider::bind_settings`] binds them.
+const SETTINGS_COLUMNS: [&str; 10] = [
+    "display_name",
+    "issuer",
+    "authorize_url",
+    "token_url",
+    "revocation_url",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "login_enabled",
+    "login_creates_users",
+];
+
+impl CheckedProvider {
+    /// Binds [`SETTINGS_COLUMNS`], with the client secret `sealed`.
+    fn bind_settings<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        sealed: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        query
+            .bind(&self.display_name)
+            .bind(self.issuer.as_deref())
+            .bind(&self.authorize_url)
+            .bind(&self.token_url)
+            .bind(self.revocation_url.as_deref())
+            .bind(&self.client_id)
+            .bind(sealed)
+            .bind(&self.scopes)
+            .bind(i64::from(self.login_enabled))
+            .bind(i64::from(self.login_creates_users))
+    }
 }
 
 impl CheckedProvider {

@@ -536,13 +536,15 @@ impl Bosun {
     /// started from. `invalid_grant` means the person must connect again.
     async fn refresh(&self, provider: &StoredProvider, row: &StoredConnection) -> Result<()> {
         let release = || async {
+            let mut tx = self.db().begin_write().await?;
             sqlx::query(
                 "UPDATE oauth_connections SET refresh_lease_until = NULL WHERE id = $1 AND version = $2",
             )
             .bind(&row.id)
             .bind(row.version)
-            .execute(self.db().pool())
-            .await
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
         };
         let Some(sealed) = &row.refresh_token else {
             release().await?;

@@ -1,13 +1,18 @@
-//! Deciding tool calls: each agent's three rule lists and mode compiled
-//! once into a [`CompiledPolicy`], cached, and rebuilt whenever anything it
-//! was built from changed.
+//! Deciding tool calls: each agent's three rule lists, mode and the
+//! workspace's tool catalog compiled once into a [`CompiledPolicy`], cached,
+//! and rebuilt when the rules or the agent changed; and the dry run
+//! ([`Bosun::evaluate`]) and the rule editor's view of the same inputs.
 //!
-//! Every change to an agent's rules or mode bumps `agents.policy_version`,
-//! and every change to workspace rules, the default mode or the tool catalog
+//! Every change to an agent (its rules, mode or tools) bumps
+//! `agents.policy_version`, and every change to enforced or workspace rules
 //! bumps `workspaces.policy_version`, in the change's own transaction. A
 //! decision reads both versions first and rebuilds when its cached copy is
 //! older, so no decision uses rules older than the last committed change,
-//! in this process or any other sharing the database.
+//! in this process or any other sharing the database. The catalog is read
+//! as a set is compiled and moves no version: a tool added since (created
+//! or discovered) is unknown to sets compiled before, which ask about it
+//! at least, until the next change rebuilds them. The workspace's default
+//! mode only seeds new agents and is no input here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

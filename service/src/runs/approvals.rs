@@ -20,10 +20,9 @@ use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, judge};
-use crate::notify::Notifier;
 use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
-use crate::{Backend, Bosun, Error, Principal, Result, validate};
+use crate::{Bosun, Error, Principal, Result, WriteTransaction, validate};
 
 /// Every status a request can have.
 pub const STATUSES: &[&str] = &[
@@ -479,17 +478,12 @@ impl Bosun {
             data,
         };
         events::append(&mut tx, now, event).await?;
-        let topics = [
+        tx.notify_all_on_commit([
             tool_call_topic(&ToolCallId::from_string(row.tool_call_id.clone())),
             inbox_topic(&principal.workspace_id),
-        ];
-        for topic in &topics {
-            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
-        }
+        ])
+        .await?;
         tx.commit().await?;
-        for topic in &topics {
-            self.notifier().local(topic);
-        }
         Ok(self.approval_row(principal, id).await?.approval())
     }
 
@@ -543,15 +537,10 @@ impl Bosun {
         let mut closed = 0;
         for request in due {
             let mut tx = self.db().begin_write().await?;
-            let Some(topics) =
-                close_unreviewed(&mut tx, self.db().backend(), now, &request).await?
-            else {
+            if !close_unreviewed(&mut tx, now, &request).await? {
                 continue;
-            };
-            tx.commit().await?;
-            for topic in &topics {
-                self.notifier().local(topic);
             }
+            tx.commit().await?;
             closed += 1;
         }
         Ok(closed)
@@ -578,13 +567,8 @@ impl Bosun {
         };
         request.message = Some(message.to_owned());
         let mut tx = self.db().begin_write().await?;
-        if let Some(topics) =
-            close_unreviewed(&mut tx, self.db().backend(), self.now(), &request).await?
-        {
+        if close_unreviewed(&mut tx, self.now(), &request).await? {
             tx.commit().await?;
-            for topic in &topics {
-                self.notifier().local(topic);
-            }
         }
         Ok(())
     }
@@ -895,16 +879,16 @@ pub(crate) enum Affected<'a> {
 
 impl Bosun {
     /// Withdraws, inside a change's transaction, the pending requests of
-    /// the affected runs whose starter the change leaves without access.
-    /// Answers the topics to tell this process once it commits (other
-    /// processes are told on commit). Requests recorded concurrently with
-    /// the change are caught when next read (see `settle_pending`).
+    /// the affected runs whose starter the change leaves without access;
+    /// their agents and the inbox are told once it commits. Requests
+    /// recorded concurrently with the change are caught when next read
+    /// (see `settle_pending`).
     pub(crate) async fn withdraw_disentitled(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        tx: &mut WriteTransaction<'_>,
         workspace: &WorkspaceId,
         affected: Affected<'_>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<()> {
         let (which, id) = match affected {
             Affected::Agent(agent) => ("approvals.agent_id = $2", agent.as_str()),
             Affected::Person(user) => (
@@ -920,57 +904,46 @@ impl Bosun {
         ))
         .bind(workspace.as_str())
         .bind(id)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut **tx)
         .await?;
-        let (backend, now) = (self.db().backend(), self.now());
-        let mut topics = Vec::new();
+        let now = self.now();
         for request in &requests {
-            if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
-                topics.extend(told);
-            }
+            close_unreviewed(tx, now, request).await?;
         }
-        topics.sort_unstable();
-        topics.dedup();
-        Ok(topics)
+        Ok(())
     }
 }
 
 /// Expires, inside the transaction that ends run `run` unattended, each of
-/// its pending requests, denying its call. Answers the topics to tell this
-/// process once it commits.
+/// its pending requests, denying its call; their agents and the inbox are
+/// told once it commits.
 pub(crate) async fn expire_pending_of_run(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
+    tx: &mut WriteTransaction<'_>,
     now: DateTime<Utc>,
     run: &str,
-) -> Result<Vec<String>> {
+) -> Result<()> {
     let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
         "SELECT {UNREVIEWED_COLUMNS}, 'expired' AS closing FROM {UNREVIEWED_FROM} \
          WHERE approvals.run_id = $1 AND approvals.status = 'pending'"
     ))
     .bind(run)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut **tx)
     .await?;
-    let mut topics = Vec::new();
     for request in &requests {
-        if let Some(told) = close_unreviewed(conn, backend, now, request).await? {
-            topics.extend(told);
-        }
+        close_unreviewed(tx, now, request).await?;
     }
-    topics.sort_unstable();
-    topics.dedup();
-    Ok(topics)
+    Ok(())
 }
 
 /// Closes one pending request as [`Unreviewed::closing`] says, denying its
-/// tool call with the reason and recording it; answers the topics to tell
-/// after commit, or `None` when someone decided it first.
+/// tool call with the reason and recording it, and tells its agent and the
+/// inbox once the transaction commits; answers false when someone decided
+/// it first.
 async fn close_unreviewed(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
+    tx: &mut WriteTransaction<'_>,
     now: DateTime<Utc>,
     request: &Unreviewed,
-) -> Result<Option<[String; 2]>> {
+) -> Result<bool> {
     let (status, message) = match request.closing.as_str() {
         "cancelled" => (
             "cancelled",
@@ -1005,10 +978,10 @@ async fn close_unreviewed(
     .bind(to_millis(now))
     .bind(&message)
     .bind(&request.id)
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await?;
     if claimed.rows_affected() == 0 {
-        return Ok(None);
+        return Ok(false);
     }
     sqlx::query(
         "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
@@ -1016,7 +989,7 @@ async fn close_unreviewed(
     .bind(&message)
     .bind(to_millis(now))
     .bind(&request.tool_call_id)
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await?;
     let workspace = WorkspaceId::from_string(request.workspace_id.clone());
     let event = NewEvent {
@@ -1029,13 +1002,11 @@ async fn close_unreviewed(
         data: json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id, "tool": request.tool,
                       "decision": status, "outcome": "deny", "message": message }),
     };
-    events::append(conn, now, event).await?;
-    let topics = [
+    events::append(tx, now, event).await?;
+    tx.notify_all_on_commit([
         tool_call_topic(&ToolCallId::from_string(request.tool_call_id.clone())),
         inbox_topic(&workspace),
-    ];
-    for topic in &topics {
-        Notifier::on_commit(conn, backend, topic).await?;
-    }
-    Ok(Some(topics))
+    ])
+    .await?;
+    Ok(true)
 }

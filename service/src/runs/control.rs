@@ -18,7 +18,6 @@ use crate::agents::access::run_starter_sql;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
-use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result};
 
 /// A run with what it waits for and what was allowed for it. Not
@@ -202,7 +201,8 @@ impl Bosun {
             on_behalf_of: row.run.started_by.clone(),
             data,
         };
-        let mut topics = vec![format!("run:{run}"), agent_runs_topic(agent)];
+        tx.notify_all_on_commit([format!("run:{run}"), agent_runs_topic(agent)])
+            .await?;
         for request in &cancelled {
             sqlx::query(
                 "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
@@ -216,21 +216,19 @@ impl Bosun {
                                "tool": request.tool, "reviewer": principal.user_id,
                                "decision": "cancelled", "outcome": "deny", "message": message });
             events::append(&mut tx, now, run_event("approval.resolved", data)).await?;
-            topics.push(tool_call_topic(&ToolCallId::from_string(
+            tx.notify_on_commit(tool_call_topic(&ToolCallId::from_string(
                 request.tool_call_id.clone(),
-            )));
+            )))
+            .await?;
         }
         if !cancelled.is_empty() {
-            topics.push(inbox_topic(&principal.workspace_id));
+            tx.notify_on_commit(inbox_topic(&principal.workspace_id))
+                .await?;
         }
         let data =
             json!({ "status": "cancelled", "output": null, "cancelled_by": principal.user_id });
         events::append(&mut tx, now, run_event("run.finished", data)).await?;
-        for topic in &topics {
-            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
-        }
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         self.run_details(principal, Some(agent), run).await
     }
 

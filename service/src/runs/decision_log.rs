@@ -32,7 +32,6 @@ use crate::clock::to_millis;
 use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
 use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
-use crate::notify::Notifier;
 use crate::runs::{ActiveRun, Runner, read_run_of_runner};
 use crate::{Error, Result};
 
@@ -113,13 +112,13 @@ impl DecisionLog {
     /// Should it fail to start, the queue is closed and every decision is
     /// refused (fail closed).
     /// The writer notes the newest access version it sees in `newest`.
-    pub(crate) fn start(db: Db, notifier: Notifier, newest: Arc<AtomicI64>) -> Self {
+    pub(crate) fn start(db: Db, newest: Arc<AtomicI64>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let writer = move || match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         {
-            Ok(runtime) => runtime.block_on(write_batches(db, notifier, newest, receiver)),
+            Ok(runtime) => runtime.block_on(write_batches(db, newest, receiver)),
             Err(error) => tracing::error!(%error, "the decision log's runtime did not start"),
         };
         if let Err(error) = std::thread::Builder::new()
@@ -145,7 +144,6 @@ impl DecisionLog {
 
 async fn write_batches(
     db: Db,
-    notifier: Notifier,
     newest: Arc<AtomicI64>,
     mut receiver: mpsc::UnboundedReceiver<Entry>,
 ) {
@@ -153,7 +151,6 @@ async fn write_batches(
     let mut connection = None;
     let writer = Writer {
         db: &db,
-        notifier: &notifier,
         newest: &newest,
     };
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -205,19 +202,19 @@ fn answer_for(error: Error) -> Error {
 /// What the writer's task works with.
 struct Writer<'a> {
     db: &'a Db,
-    notifier: &'a Notifier,
     /// The newest access version seen, for [`super::hot_runs`].
     newest: &'a AtomicI64,
 }
 
 impl Writer<'_> {
-    /// Writes one batch in one transaction and wakes the inboxes it filled.
+    /// Writes one batch in one transaction, which wakes the inboxes it
+    /// filled as it commits.
     async fn write_and_notify(
         &self,
         connection: &mut Option<sqlx::AnyConnection>,
         calls: &[NewToolCall],
     ) -> Result<Vec<Recorded>> {
-        let (db, notifier) = (self.db, self.notifier);
+        let db = self.db;
         let inboxes: HashSet<WorkspaceId> = calls
             .iter()
             .filter_map(|call| call.approval.as_ref())
@@ -231,14 +228,9 @@ impl Writer<'_> {
             write_batch(db, self.newest, open, calls, &inboxes).await
         }
         .await;
-        match &written {
-            Ok(_) => {
-                for workspace in &inboxes {
-                    notifier.local(&super::tool_calls::inbox_topic(workspace));
-                }
-            }
-            // The connection may be what failed; the next write opens another.
-            Err(_) => *connection = None,
+        // The connection may be what failed; the next write opens another.
+        if written.is_err() {
+            *connection = None;
         }
         written
     }
@@ -371,14 +363,8 @@ async fn write_batch(
             .execute(&mut *tx)
             .await?;
     }
-    for workspace in inboxes {
-        Notifier::on_commit(
-            &mut tx,
-            db.backend(),
-            &super::tool_calls::inbox_topic(workspace),
-        )
+    tx.notify_all_on_commit(inboxes.iter().map(super::tool_calls::inbox_topic))
         .await?;
-    }
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -510,7 +496,7 @@ mod tests {
             answers.push(answered);
         }
         drop(queue);
-        write_batches(db.clone(), Notifier::default(), Arc::default(), receiver).await;
+        write_batches(db.clone(), Arc::default(), receiver).await;
 
         let mut outcomes = vec![];
         for answered in answers {

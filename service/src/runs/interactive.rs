@@ -15,7 +15,6 @@ use crate::agents::{Capability, CredentialModel};
 use crate::clock::to_millis;
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RunId};
-use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result, validate};
 
 /// An open interactive run whose last event (or, with none, its start) is
@@ -101,10 +100,8 @@ impl Bosun {
                           "started_by_key": null, "interactive": true, "external_id": external_id }),
         };
         events::append(&mut tx, now, event).await?;
-        let topic = agent_runs_topic(agent);
-        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.notify_on_commit(agent_runs_topic(agent)).await?;
         tx.commit().await?;
-        self.notifier().local(&topic);
         Ok((self.run_record(&principal.workspace_id, &id).await?, true))
     }
 
@@ -149,9 +146,7 @@ impl Bosun {
             if updated.rows_affected() == 0 {
                 continue;
             }
-            let mut topics =
-                super::approvals::expire_pending_of_run(&mut tx, self.db().backend(), now, &run.id)
-                    .await?;
+            super::approvals::expire_pending_of_run(&mut tx, now, &run.id).await?;
             let agent = AgentId::from_string(run.agent_id);
             let event = NewEvent {
                 kind: "run.finished",
@@ -164,12 +159,9 @@ impl Bosun {
                               "idle_seconds": idle.as_secs() }),
             };
             events::append(&mut tx, now, event).await?;
-            topics.extend([format!("run:{}", run.id), agent_runs_topic(&agent)]);
-            for topic in &topics {
-                Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
-            }
+            tx.notify_all_on_commit([format!("run:{}", run.id), agent_runs_topic(&agent)])
+                .await?;
             tx.commit().await?;
-            self.notifier().local_all(&topics);
             ended += 1;
         }
         Ok(ended)

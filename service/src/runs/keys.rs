@@ -1,15 +1,16 @@
 //! Runtime keys: how an agent's worker proves it is that agent. Created,
 //! listed and revoked by the agent's owner and workspace admins only (a key
 //! starts runs and receives the agent's secrets); shown once, stored as a
-//! SHA-256 hash. A key works only while it is not revoked and its creator
-//! is still an active member who owns the agent or administers the
-//! workspace: checked at every use, never cached.
+//! SHA-256 hash ([`crate::hashed_secrets`]). A key works only while it is
+//! not revoked and its creator is still an active member who owns the
+//! agent or administers the workspace: checked at every use (a busy
+//! worker's tool calls reuse what was read only while nothing it depends
+//! on changed, see [`super::hot_runs`]).
 
-use crate::identity::{note_use, random_secret};
+use crate::hashed_secrets::{RUNTIME_KEY, note_use};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::agents::Capability;
 use crate::agents::access::live_key_sql;
@@ -18,8 +19,6 @@ use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
-
-const PREFIX: &str = "bosun_rk_";
 
 /// An agent's worker, authenticated by its runtime key.
 #[derive(Clone, Debug)]
@@ -95,11 +94,7 @@ impl From<KeyRow> for AgentKey {
 
 /// How a presented runtime key is looked up, if it looks like one.
 pub(crate) fn presented_hash(key: &str) -> Option<String> {
-    key.starts_with(PREFIX).then(|| hash(key))
-}
-
-fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    RUNTIME_KEY.presented_hash(key)
 }
 
 impl Bosun {
@@ -112,7 +107,7 @@ impl Bosun {
         self.agent_for(principal, agent, Capability::ManageKeys)
             .await?;
         let name = validate::label("name", name, 100)?;
-        let key = format!("{PREFIX}{}", random_secret(40));
+        let key = RUNTIME_KEY.generate();
         let id = RuntimeKeyId::generate();
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
@@ -124,7 +119,7 @@ impl Bosun {
         .bind(principal.workspace_id.as_str())
         .bind(agent.as_str())
         .bind(&name)
-        .bind(hash(&key))
+        .bind(&key.hash)
         .bind(principal.user_id.as_str())
         .bind(to_millis(now))
         .execute(&mut *tx)
@@ -137,7 +132,7 @@ impl Bosun {
         )
         .await?;
         tx.commit().await?;
-        Ok(CreatedKey { id, key })
+        Ok(CreatedKey { id, key: key.value })
     }
 
     pub async fn list_runtime_keys(
@@ -213,11 +208,9 @@ impl Bosun {
         .await?;
         // The runs the key started act for nobody now: what they wait for
         // is withdrawn with the key.
-        let topics = self
-            .withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
+        self.withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))
             .await?;
         tx.commit().await?;
-        self.notifier().local_all(&topics);
         Ok(())
     }
 
@@ -266,6 +259,6 @@ impl Bosun {
 
     /// Whether a bearer token looks like a runtime key (rather than a PAT).
     pub fn is_runtime_key(token: &str) -> bool {
-        token.starts_with(PREFIX)
+        RUNTIME_KEY.looks_like(token)
     }
 }

@@ -27,7 +27,6 @@ use crate::agents::{Agent, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
 use crate::ids::{AgentId, RunId, WorkspaceId};
-use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use keys::AgentKey;
 
@@ -222,10 +221,8 @@ impl Bosun {
                           "started_by_key": key_reference }),
         };
         events::append(&mut tx, now, event).await?;
-        let topic = agent_runs_topic(agent);
-        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.notify_on_commit(agent_runs_topic(agent)).await?;
         tx.commit().await?;
-        self.notifier().local(&topic);
         self.run_record(&workspace, &id).await
     }
 
@@ -308,10 +305,8 @@ impl Bosun {
             data: json!({}),
         };
         events::append(&mut tx, now, event).await?;
-        let topic = agent_runs_topic(&key.agent_id);
-        Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
+        tx.notify_on_commit(agent_runs_topic(&key.agent_id)).await?;
         tx.commit().await?;
-        self.notifier().local(&topic);
         row.run().map(Some)
     }
 
@@ -369,14 +364,9 @@ impl Bosun {
         let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
         events::append(&mut tx, now, run_event("run.finished", runner, &row, data)).await?;
         let agent = AgentId::from_string(row.agent_id.clone());
-        let topics = [format!("run:{run}"), agent_runs_topic(&agent)];
-        for topic in &topics {
-            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
-        }
+        tx.notify_all_on_commit([format!("run:{run}"), agent_runs_topic(&agent)])
+            .await?;
         tx.commit().await?;
-        for topic in &topics {
-            self.notifier().local(topic);
-        }
         self.run_record(runner.workspace_id(), run).await
     }
 

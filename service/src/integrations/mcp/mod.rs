@@ -41,12 +41,16 @@
 //!
 //! Free functions: [`tool_name`] (`None` when a tool has no catalog name
 //! on this server), [`ServerName::parse`], [`ServerName::from_server_info`],
-//! [`decision_text`] (the sentence a refused call's tool result carries).
+//! [`decision_text`] (the sentence a refused call's tool result carries),
+//! [`within_time_limit`] (an exchange with an upstream server, given up
+//! after the server's time limit with a [`TimedOut`] that names it).
 
 mod servers;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
+use std::time::Duration;
 
 use bosun_policy::{ArgKind, RiskLevel};
 use serde::{Deserialize, Serialize};
@@ -56,6 +60,32 @@ pub use servers::{
     ListedTool, McpServer, McpServerDraft, McpServerView, McpToolView, ToolStatus, UpstreamTool,
     blot_command_line,
 };
+
+/// An upstream MCP server gave no answer within its time limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimedOut(pub Duration);
+
+impl TimedOut {
+    /// The sentence a client reads: `the MCP server <server> did not
+    /// <doing> within <n> seconds`.
+    pub fn describe(&self, server: &str, doing: &str) -> String {
+        format!(
+            "the MCP server {server} did not {doing} within {} seconds",
+            self.0.as_secs()
+        )
+    }
+}
+
+/// Waits at most `limit` for an exchange with an upstream MCP server (what
+/// both gateways do with every request they relay).
+pub async fn within_time_limit<T>(
+    limit: Duration,
+    exchange: impl Future<Output = T>,
+) -> Result<T, TimedOut> {
+    tokio::time::timeout(limit, exchange)
+        .await
+        .map_err(|_| TimedOut(limit))
+}
 
 /// What every MCP tool's catalog name starts with.
 pub const TOOL_PREFIX: &str = "mcp__";

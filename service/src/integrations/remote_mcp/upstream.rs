@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::Bosun;
+use crate::integrations::mcp::{TimedOut, within_time_limit};
 
 /// The protocol version Bosun offers in `initialize`: the newest one with
 /// the handshake, which servers of every age still speak.
@@ -36,7 +37,7 @@ pub enum UpstreamError {
     /// No connection (refused, unknown name, an address the guard refuses).
     Unreachable,
     /// No complete answer within the server's time limit.
-    Timeout(Duration),
+    Timeout(TimedOut),
     /// An HTTP status other than success.
     Status(u16),
     /// An answer that is not MCP.
@@ -50,10 +51,7 @@ impl UpstreamError {
     pub fn describe(&self, server: &str) -> String {
         match self {
             Self::Unreachable => format!("the MCP server {server} could not be reached"),
-            Self::Timeout(limit) => format!(
-                "the MCP server {server} did not answer within {} seconds",
-                limit.as_secs()
-            ),
+            Self::Timeout(timed_out) => timed_out.describe(server, "answer"),
             Self::Status(401 | 403) => format!(
                 "the MCP server {server} refused Bosun's credentials; an admin checks its authentication"
             ),
@@ -91,11 +89,9 @@ impl Upstream<'_> {
         method: &str,
         params: Value,
     ) -> Result<Value, UpstreamError> {
-        let limit = self.timeout;
-        match tokio::time::timeout(limit, self.exchange(method, params)).await {
-            Ok(answer) => answer,
-            Err(_) => Err(UpstreamError::Timeout(limit)),
-        }
+        within_time_limit(self.timeout, self.exchange(method, params))
+            .await
+            .map_err(UpstreamError::Timeout)?
     }
 
     async fn exchange(&self, method: &str, params: Value) -> Result<Value, UpstreamError> {
@@ -220,7 +216,7 @@ impl Upstream<'_> {
         let mut response = request.send().await.map_err(|error| {
             tracing::warn!(error = %error, url = %self.url, "an MCP server could not be reached");
             if error.is_timeout() {
-                UpstreamError::Timeout(self.timeout)
+                UpstreamError::Timeout(TimedOut(self.timeout))
             } else {
                 UpstreamError::Unreachable
             }
@@ -407,7 +403,7 @@ mod tests {
         }
         assert!(result_of(None, 1).is_err());
         assert!(
-            UpstreamError::Timeout(Duration::from_secs(30))
+            UpstreamError::Timeout(TimedOut(Duration::from_secs(30)))
                 .describe("docs")
                 .contains("docs did not answer within 30 seconds")
         );

@@ -1,0 +1,147 @@
+//! Bearer secrets Bosun hands out once and keeps only as a hash: personal
+//! access tokens, runtime keys and password links. Each kind has a prefix
+//! (so a leaked one is easy to recognize and to scan for) and a length;
+//! generation, hashing of a presented value, comparison and the note of a
+//! use live here, once.
+
+use rand::Rng as _;
+use rand::distributions::Alphanumeric;
+use sha2::{Digest as _, Sha256};
+
+/// A kind of bearer secret: its prefix and how many random characters
+/// follow it.
+pub(crate) struct SecretKind {
+    prefix: &'static str,
+    random_chars: usize,
+}
+
+/// Personal access tokens (190 bits).
+pub(crate) const PERSONAL_ACCESS_TOKEN: SecretKind = SecretKind {
+    prefix: "bosun_pat_",
+    random_chars: 32,
+};
+
+/// Runtime keys (238 bits).
+pub(crate) const RUNTIME_KEY: SecretKind = SecretKind {
+    prefix: "bosun_rk_",
+    random_chars: 40,
+};
+
+/// Password links (238 bits).
+pub(crate) const PASSWORD_LINK: SecretKind = SecretKind {
+    prefix: "bosun_pwl_",
+    random_chars: 40,
+};
+
+/// A secret just made: the value to show once and the hash to store.
+pub(crate) struct NewSecret {
+    pub value: String,
+    pub hash: String,
+}
+
+impl SecretKind {
+    /// A fresh secret of this kind.
+    pub(crate) fn generate(&self) -> NewSecret {
+        let value = format!("{}{}", self.prefix, random_secret(self.random_chars));
+        let hash = hash(&value);
+        NewSecret { value, hash }
+    }
+
+    /// Whether a presented bearer value looks like a secret of this kind.
+    pub(crate) fn looks_like(&self, presented: &str) -> bool {
+        presented.starts_with(self.prefix)
+    }
+
+    /// The hash a presented value is looked up by, or `None` when it is
+    /// not of this kind (and so matches nothing).
+    pub(crate) fn presented_hash(&self, presented: &str) -> Option<String> {
+        self.looks_like(presented).then(|| hash(presented))
+    }
+}
+
+/// These secrets carry 190 bits of randomness or more, so a fast hash is
+/// enough: nobody can guess one to test against it. Looking a hash up in
+/// the store leaks nothing about the secret, since the presenter cannot
+/// steer the hash.
+fn hash(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// `chars` random letters and digits (about 5.95 bits each).
+pub(crate) fn random_secret(chars: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(chars)
+        .map(char::from)
+        .collect()
+}
+
+/// Compares two secrets without leaking where they differ: what is
+/// compared are their hashes.
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+/// How stale `last_used_at` may get before a use writes it again; saves a
+/// write per request for busy secrets.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// Notes the use of the hashed secret `hash` in `table` (its hash in
+/// `hash_column`), unless its `last_used_at` is fresher than
+/// [`LAST_USED_RESOLUTION_MS`]. For personal access tokens and runtime keys.
+///
+/// Whether the note is due is read first, so that most uses, which come
+/// within the resolution of the last, do not queue for the writer.
+pub(crate) async fn note_use(
+    db: &crate::Db,
+    now: i64,
+    table: &'static str,
+    hash_column: &'static str,
+    hash: &str,
+) -> crate::Result<()> {
+    let stale = format!("{hash_column} = $1 AND (last_used_at IS NULL OR last_used_at < $2)");
+    let due: Option<String> =
+        sqlx::query_scalar(&format!("SELECT {hash_column} FROM {table} WHERE {stale}"))
+            .bind(hash)
+            .bind(now - LAST_USED_RESOLUTION_MS)
+            .fetch_optional(db.pool())
+            .await?;
+    if due.is_none() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query(&format!(
+        "UPDATE {table} SET last_used_at = $3 WHERE {stale}"
+    ))
+    .bind(hash)
+    .bind(now - LAST_USED_RESOLUTION_MS)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_secret_is_found_by_its_presented_hash_and_only_by_its_kind() {
+        let made = PERSONAL_ACCESS_TOKEN.generate();
+        assert!(made.value.starts_with("bosun_pat_"));
+        assert_eq!(made.value.len(), "bosun_pat_".len() + 32);
+        assert_ne!(made.hash, made.value);
+        assert_eq!(
+            PERSONAL_ACCESS_TOKEN.presented_hash(&made.value),
+            Some(made.hash)
+        );
+        assert_eq!(RUNTIME_KEY.presented_hash(&made.value), None);
+        assert_ne!(RUNTIME_KEY.generate().value, RUNTIME_KEY.generate().value);
+    }
+
+    #[test]
+    fn same_secret_tells_equal_from_different() {
+        assert!(same_secret("state-1", "state-1"));
+        assert!(!same_secret("state-1", "state-2"));
+    }
+}
