@@ -89,7 +89,7 @@ pub struct ToolCallBody {
     /// did or the call was read back rather than decided now.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub rule: Option<serde_json::Value>,
+    pub rule: Option<bosun_wire::events::DecidingRule>,
 }
 
 impl From<ToolCallState> for ToolCallBody {
@@ -103,7 +103,7 @@ impl From<ToolCallState> for ToolCallBody {
             input: state.input,
             edited: state.edited,
             message: state.message,
-            rule: (!state.rule.is_null()).then_some(state.rule),
+            rule: state.rule,
         }
     }
 }

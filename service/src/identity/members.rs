@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
@@ -191,9 +191,9 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let kind = if active {
-            "member.reactivated"
+            EventKind::MemberReactivated
         } else {
-            "member.deactivated"
+            EventKind::MemberDeactivated
         };
         let data = json!({ "user_id": id.as_str(), "email": member.email });
         events::append(&mut tx, now, NewEvent::audit(kind, actor, None, data)).await?;
