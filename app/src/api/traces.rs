@@ -186,7 +186,7 @@ pub async fn run_timeline(run_id: String) -> Result<Vec<EventView>, AppError> {
     use super::ssr::{bosun, principal};
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    let run = bosun_service::ids::RunId::from_string(run_id);
+    let run = bosun_service::ids::RunId::parse(&run_id)?;
     let events = bosun.run_trace(&principal, &run).await?;
     let names = bosun.trace_names(&principal).await?;
     Ok(events

@@ -170,7 +170,7 @@ pub async fn tool_call(
         working_dir: input.working_dir,
         client: None,
     };
-    let run = RunId::from_string(run);
+    let run = RunId::parse(&run)?;
     let state = match runner {
         PresentedRunner::Key(key) => {
             state
@@ -200,7 +200,7 @@ pub async fn wait_tool_call(
 ) -> Result<Json<ToolCallBody>, ApiError> {
     let state = state
         .bosun
-        .wait_tool_call(&runner, &ToolCallId::from_string(id), params.duration()?)
+        .wait_tool_call(&runner, &ToolCallId::parse(&id)?, params.duration()?)
         .await?;
     Ok(Json(state.into()))
 }
@@ -223,7 +223,7 @@ pub async fn tool_result(
     };
     state
         .bosun
-        .report_tool_result(&runner, &ToolCallId::from_string(id), result)
+        .report_tool_result(&runner, &ToolCallId::parse(&id)?, result)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -241,7 +241,7 @@ pub async fn run_event(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .record_run_event(&runner, &RunId::from_string(run), data)
+        .record_run_event(&runner, &RunId::parse(&run)?, data)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -263,7 +263,7 @@ pub async fn finish(
     };
     let run = state
         .bosun
-        .finish_run(&runner, &RunId::from_string(run), end)
+        .finish_run(&runner, &RunId::parse(&run)?, end)
         .await?;
     Ok(Json(run.into()))
 }
