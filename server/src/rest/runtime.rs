@@ -198,9 +198,11 @@ pub async fn wait_tool_call(
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<WaitParams>,
 ) -> Result<Json<ToolCallBody>, ApiError> {
+    // A bad `wait` is named before the id is looked at, as it always was.
+    let wait = params.duration()?;
     let state = state
         .bosun
-        .wait_tool_call(&runner, &ToolCallId::parse(&id)?, params.duration()?)
+        .wait_tool_call(&runner, &ToolCallId::parse(&id)?, wait)
         .await?;
     Ok(Json(state.into()))
 }
