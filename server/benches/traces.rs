@@ -11,7 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bosun_service::events::{self, NewEvent};
+use bosun_service::events::{self, EventKind, NewEvent};
 use bosun_service::identity::Role;
 use bosun_service::ids::{AgentId, WorkspaceId};
 use bosun_service::traces::TraceFilter;
@@ -75,20 +75,20 @@ async fn bench() {
             );
             let (kind, data) = match i % 3 {
                 0 => (
-                    "tool_call.requested",
+                    EventKind::ToolCallRequested,
                     json!({ "tool_call_id": format!("call-{i}"), "tool": tool, "input": input }),
                 ),
                 1 => {
                     let decision = ["allow", "allow", "allow", "deny", "ask"][rng.below(5)];
                     (
-                        "policy.decision",
+                        EventKind::PolicyDecision,
                         json!({ "tool_call_id": format!("call-{i}"), "tool": tool, "decision": decision,
                         "reason": { "kind": "rule", "layer": "agent", "position": 1, "rule_id": "r" },
                         "risk": { "level": "caution", "reasons": [] } }),
                     )
                 }
                 _ => (
-                    "tool_call.result",
+                    EventKind::ToolCallResult,
                     json!({ "tool_call_id": format!("call-{i}"), "tool": tool,
                     "output": { "stdout": format!("{input}: done"), "lines": 3 }, "duration_ms": 12 }),
                 ),

@@ -33,6 +33,7 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, Peer, RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, RoleClient, RoleServer, ServerHandler, ServiceExt};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
@@ -454,7 +455,9 @@ fn decision_sentence(state: &Value) -> String {
         input: state["input"].clone(),
         edited: state["edited"] == true,
         message: state["message"].as_str().map(str::to_owned),
-        rule: state.get("rule").cloned().unwrap_or(Value::Null),
+        rule: state
+            .get("rule")
+            .and_then(|rule| bosun_wire::events::DecidingRule::deserialize(rule).ok()),
     };
     bosun_service::integrations::mcp::decision_text(&state)
 }

@@ -9,15 +9,17 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
+pub use bosun_wire::events::{EventKind, EventPayload, Payload};
+
 use crate::clock::to_millis;
 use crate::ids::{AgentId, WorkspaceId};
-use crate::{Principal, Result};
+use crate::{Error, Principal, Result};
 
 /// An event about to be recorded.
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     /// What happened, e.g. `agent.created`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub workspace_id: WorkspaceId,
     pub agent_id: Option<AgentId>,
     pub run_id: Option<String>,
@@ -31,7 +33,7 @@ pub struct NewEvent {
 impl NewEvent {
     /// An admin-side change made by a user in their workspace.
     pub fn audit(
-        kind: &'static str,
+        kind: EventKind,
         actor: &Principal,
         agent_id: Option<&AgentId>,
         data: Value,
@@ -46,6 +48,12 @@ impl NewEvent {
             data,
         }
     }
+}
+
+/// A typed payload as the event's `data`: the JSON the hash chain covers.
+pub fn data_of(payload: &impl EventPayload) -> Result<Value> {
+    serde_json::to_value(payload)
+        .map_err(|error| Error::internal(format!("could not encode an event's data: {error}")))
 }
 
 /// Appends an event to the chain on `conn`, which must be inside the
@@ -87,7 +95,7 @@ impl PreparedEvent {
         let chained_tail = ChainedFields {
             seq: 0, // not yet known, and not part of the tail
             at,
-            kind: event.kind,
+            kind: event.kind.as_str(),
             workspace_id: event.workspace_id.as_str(),
             agent_id: event.agent_id.as_ref().map(AgentId::as_str),
             run_id: event.run_id.as_deref(),
@@ -145,7 +153,7 @@ pub(crate) async fn append_prepared(
             insert = insert
                 .bind(*seq)
                 .bind(prepared.at)
-                .bind(event.kind)
+                .bind(event.kind.as_str())
                 .bind(event.workspace_id.as_str())
                 .bind(event.agent_id.as_ref().map(AgentId::as_str))
                 .bind(event.run_id.as_deref())
@@ -663,7 +671,7 @@ mod tests {
             (
                 Utc::now(),
                 NewEvent {
-                    kind: "agent.event",
+                    kind: EventKind::AgentEvent,
                     workspace_id: WorkspaceId::from_string("w".to_owned()),
                     agent_id: None,
                     run_id: None,

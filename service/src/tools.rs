@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::to_millis;
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
 use crate::{Bosun, Error, Principal, Result, validate};
 
@@ -378,7 +378,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            NewEvent::audit("tool.created", actor, None, data),
+            NewEvent::audit(EventKind::ToolCreated, actor, None, data),
         )
         .await?;
         tx.commit().await?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::agents::EXECUTION_MODES;
 use crate::clock::to_millis;
-use crate::events::{self, Changes, NewEvent};
+use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
 use crate::{Bosun, Error, Principal, Result, validate};
 
@@ -125,7 +125,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "workspace.settings_changed",
+                EventKind::WorkspaceSettingsChanged,
                 principal,
                 None,
                 settings_changes(&before, &after),

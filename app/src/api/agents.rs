@@ -171,11 +171,7 @@ pub async fn get_agent(id: String) -> Result<AgentDetail, AppError> {
     use bosun_service::ids::AgentId;
 
     let view = bosun()?
-        .agent_for(
-            &principal().await?,
-            &AgentId::from_string(id),
-            Capability::View,
-        )
+        .agent_for(&principal().await?, &AgentId::parse(&id)?, Capability::View)
         .await?;
     Ok(view.into())
 }
@@ -226,7 +222,7 @@ pub async fn update_agent(id: String, form: AgentForm) -> Result<AgentDetail, Ap
         owner_id: None,
     };
     let view = bosun()?
-        .update_agent(&principal().await?, &AgentId::from_string(id), patch)
+        .update_agent(&principal().await?, &AgentId::parse(&id)?, patch)
         .await?;
     Ok(view.into())
 }
@@ -237,7 +233,7 @@ pub async fn delete_agent(id: String) -> Result<(), AppError> {
     use bosun_service::ids::AgentId;
 
     bosun()?
-        .delete_agent(&principal().await?, &AgentId::from_string(id))
+        .delete_agent(&principal().await?, &AgentId::parse(&id)?)
         .await?;
     Ok(())
 }
@@ -248,7 +244,7 @@ pub async fn clone_agent(id: String, name: String) -> Result<String, AppError> {
     use bosun_service::ids::AgentId;
 
     let view = bosun()?
-        .clone_agent(&principal().await?, &AgentId::from_string(id), Some(&name))
+        .clone_agent(&principal().await?, &AgentId::parse(&id)?, Some(&name))
         .await?;
     Ok(view.agent.id.to_string())
 }

@@ -21,7 +21,7 @@ pub struct CredentialView {
 pub async fn list_credentials(agent_id: String) -> Result<Vec<CredentialView>, AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let items = bosun()?
         .list_credentials(&principal().await?, &agent)
         .await?;
@@ -53,7 +53,7 @@ pub async fn write_credential(
         service_account,
         value: value.into(),
     };
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     bosun()?
         .write_credential(&principal().await?, &agent, name.trim(), secret)
         .await?;
@@ -64,7 +64,7 @@ pub async fn write_credential(
 pub async fn delete_credential(agent_id: String, name: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     bosun()?
         .delete_credential(&principal().await?, &agent, &name)
         .await?;

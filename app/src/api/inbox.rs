@@ -181,7 +181,7 @@ pub async fn preview_edit(
     let decision = bosun()?
         .preview_edit(
             &principal().await?,
-            &ApprovalId::from_string(approval_id),
+            &ApprovalId::parse(&approval_id)?,
             &input,
         )
         .await?;
@@ -216,7 +216,7 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
     bosun()?
         .decide_approval(
             &principal().await?,
-            &ApprovalId::from_string(approval_id),
+            &ApprovalId::parse(&approval_id)?,
             decision,
         )
         .await?;
@@ -266,7 +266,7 @@ pub async fn approval_outcome(approval_id: String) -> Result<OutcomeView, AppErr
     use bosun_service::ids::ApprovalId;
 
     let outcome = bosun()?
-        .approval_outcome(&principal().await?, &ApprovalId::from_string(approval_id))
+        .approval_outcome(&principal().await?, &ApprovalId::parse(&approval_id)?)
         .await?;
     Ok(OutcomeView {
         status: outcome.approval.status,
@@ -290,7 +290,7 @@ pub async fn always_allow_preview(
     let preview = bosun()?
         .always_allow_preview(
             &principal().await?,
-            &ApprovalId::from_string(approval_id),
+            &ApprovalId::parse(&approval_id)?,
             Some(scope.as_str()),
             pattern.as_deref(),
         )

@@ -28,7 +28,7 @@ pub async fn claude_code_setup(agent_id: String) -> Result<ClaudeCodeSettings, A
     use bosun_service::ids::AgentId;
     use bosun_service::integrations::claude_code::{INTERNAL_TOOLS, MAPPED_TOOLS};
 
-    let agent = AgentId::from_string(agent_id);
+    let agent = AgentId::parse(&agent_id)?;
     let host = request_host().await;
     let settings = bosun()?
         .claude_code_settings(&principal().await?, &agent, host.as_deref())

@@ -38,7 +38,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
     use super::ssr::{bosun, principal};
     use bosun_service::validate::name_of;
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let servers = bosun()?.mcp_servers(&principal().await?, &agent).await?;
     Ok(servers
         .into_iter()

@@ -138,7 +138,7 @@ pub async fn delete_remote_server(name: String) -> Result<(), AppError> {
 pub async fn agent_remote_servers(agent_id: String) -> Result<Vec<AgentServerView>, AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let servers = bosun()?
         .agent_remote_mcp_servers(&principal().await?, &agent)
         .await?;
@@ -158,7 +158,7 @@ pub async fn agent_remote_servers(agent_id: String) -> Result<Vec<AgentServerVie
 pub async fn attach_remote_server(agent_id: String, name: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     bosun()?
         .attach_remote_mcp_server(&principal().await?, &agent, &name)
         .await?;
@@ -170,7 +170,7 @@ pub async fn attach_remote_server(agent_id: String, name: String) -> Result<(), 
 pub async fn detach_remote_server(agent_id: String, name: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     bosun()?
         .detach_remote_mcp_server(&principal().await?, &agent, &name)
         .await?;

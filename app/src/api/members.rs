@@ -85,7 +85,7 @@ pub async fn change_role(user_id: String, role: String) -> Result<MemberView, Ap
 
     let role = Role::parse("role", &role).map_err(in_words)?;
     let member = bosun()?
-        .change_role(&principal().await?, &UserId::from_string(user_id), role)
+        .change_role(&principal().await?, &UserId::parse(&user_id)?, role)
         .await
         .map_err(in_words)?;
     Ok(member.into())
@@ -97,7 +97,7 @@ pub async fn set_member_active(user_id: String, active: bool) -> Result<MemberVi
     use bosun_service::ids::UserId;
 
     let member = bosun()?
-        .set_member_active(&principal().await?, &UserId::from_string(user_id), active)
+        .set_member_active(&principal().await?, &UserId::parse(&user_id)?, active)
         .await
         .map_err(in_words)?;
     Ok(member.into())

@@ -127,7 +127,7 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
     use bosun_service::ids::WebhookId;
 
     bosun()?
-        .delete_webhook(&principal().await?, &WebhookId::from_string(id))
+        .delete_webhook(&principal().await?, &WebhookId::parse(&id)?)
         .await?;
     Ok(())
 }
@@ -138,7 +138,7 @@ pub async fn webhook_deliveries(id: String) -> Result<Vec<DeliveryView>, AppErro
     use bosun_service::ids::WebhookId;
 
     let deliveries = bosun()?
-        .webhook_deliveries(&principal().await?, &WebhookId::from_string(id))
+        .webhook_deliveries(&principal().await?, &WebhookId::parse(&id)?)
         .await?;
     Ok(deliveries
         .into_iter()

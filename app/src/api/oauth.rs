@@ -219,7 +219,7 @@ pub async fn disconnect(provider: String) -> Result<(), AppError> {
 pub async fn list_needs(agent_id: String) -> Result<Vec<NeedView>, AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let needs = bosun()?
         .connection_needs(&principal().await?, &agent)
         .await?;
@@ -244,7 +244,7 @@ pub async fn set_need(
 ) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
 
-    let agent = bosun_service::ids::AgentId::from_string(agent_id);
+    let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let scopes = (!remove).then_some(scopes.as_str());
     bosun()?
         .set_connection_need(&principal().await?, &agent, &provider, scopes)

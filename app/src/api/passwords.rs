@@ -65,11 +65,7 @@ pub async fn reset_member_password(user_id: String, password: String) -> Result<
     use bosun_service::ids::UserId;
 
     bosun()?
-        .reset_member_password(
-            &principal().await?,
-            &UserId::from_string(user_id),
-            &password,
-        )
+        .reset_member_password(&principal().await?, &UserId::parse(&user_id)?, &password)
         .await
         .map_err(in_words)?;
     Ok(())
@@ -90,7 +86,7 @@ pub async fn create_password_link(user_id: String) -> Result<PasswordLinkView, A
     use bosun_service::ids::UserId;
 
     let link = bosun()?
-        .create_password_link(&principal().await?, &UserId::from_string(user_id))
+        .create_password_link(&principal().await?, &UserId::parse(&user_id)?)
         .await
         .map_err(in_words)?;
     Ok(PasswordLinkView {

@@ -110,7 +110,7 @@ mod convert {
             match self.scope.as_str() {
                 "enforced" => Ok(RuleList::Enforced),
                 "workspace" => Ok(RuleList::Workspace),
-                "agent" => Ok(RuleList::Agent(AgentId::from_string(self.agent_id.clone()))),
+                "agent" => Ok(RuleList::Agent(AgentId::parse(&self.agent_id)?)),
                 _ => Err(bosun_service::Error::invalid(
                     "scope",
                     "must be one of: enforced, workspace, agent",
@@ -138,7 +138,7 @@ pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError>
     use bosun_service::ids::AgentId;
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    let agent_id = AgentId::from_string(agent_id);
+    let agent_id = AgentId::parse(&agent_id)?;
     let view = bosun
         .agent_for(&principal, &agent_id, Capability::View)
         .await?;
@@ -198,7 +198,7 @@ pub async fn update_rule(
         .update_rule(
             &principal().await?,
             &list.list()?,
-            &RuleId::from_string(rule_id),
+            &RuleId::parse(&rule_id)?,
             rule.into(),
         )
         .await?;
@@ -213,7 +213,7 @@ pub async fn delete_rule(list: ListRef, rule_id: String) -> Result<(), AppError>
         .delete_rule(
             &principal().await?,
             &list.list()?,
-            &RuleId::from_string(rule_id),
+            &RuleId::parse(&rule_id)?,
         )
         .await?;
     Ok(())

@@ -89,7 +89,7 @@ pub async fn list_runs(agent_id: String) -> Result<Vec<RunView>, AppError> {
     use bosun_service::ids::AgentId;
     let (bosun, principal) = (bosun()?, principal().await?);
     let runs = bosun
-        .list_runs(&principal, &AgentId::from_string(agent_id), 50)
+        .list_runs(&principal, &AgentId::parse(&agent_id)?, 50)
         .await?;
     let names = bosun.trace_names(&principal).await?;
     Ok(runs
@@ -116,7 +116,7 @@ pub async fn start_run(agent_id: String, input: String) -> Result<RunView, AppEr
     let (bosun, principal) = (bosun()?, principal().await?);
     let caller = Caller::User(principal.clone());
     let run = bosun
-        .start_run(&caller, &AgentId::from_string(agent_id), input)
+        .start_run(&caller, &AgentId::parse(&agent_id)?, input)
         .await?;
     let names = bosun.trace_names(&principal).await?;
     Ok(RunView::named(run, &names))
@@ -127,7 +127,7 @@ pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
     let keys = bosun()?
-        .list_runtime_keys(&principal().await?, &AgentId::from_string(agent_id))
+        .list_runtime_keys(&principal().await?, &AgentId::parse(&agent_id)?)
         .await?;
     Ok(keys
         .into_iter()
@@ -147,7 +147,7 @@ pub async fn create_key(agent_id: String, name: String) -> Result<NewKey, AppErr
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
     let created = bosun()?
-        .create_runtime_key(&principal().await?, &AgentId::from_string(agent_id), &name)
+        .create_runtime_key(&principal().await?, &AgentId::parse(&agent_id)?, &name)
         .await?;
     Ok(NewKey {
         id: created.id.to_string(),
@@ -162,8 +162,8 @@ pub async fn revoke_key(agent_id: String, key_id: String) -> Result<(), AppError
     bosun()?
         .revoke_runtime_key(
             &principal().await?,
-            &AgentId::from_string(agent_id),
-            &RuntimeKeyId::from_string(key_id),
+            &AgentId::parse(&agent_id)?,
+            &RuntimeKeyId::parse(&key_id)?,
         )
         .await?;
     Ok(())
@@ -233,7 +233,7 @@ pub async fn run_overview(run_id: String) -> Result<RunStanding, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::RunId;
     let details = bosun()?
-        .run_details(&principal().await?, None, &RunId::from_string(run_id))
+        .run_details(&principal().await?, None, &RunId::parse(&run_id)?)
         .await?;
     Ok(details.into())
 }
@@ -246,8 +246,8 @@ pub async fn cancel_run(agent_id: String, run_id: String) -> Result<RunStanding,
     let details = bosun()?
         .cancel_run(
             &principal().await?,
-            &AgentId::from_string(agent_id),
-            &RunId::from_string(run_id),
+            &AgentId::parse(&agent_id)?,
+            &RunId::parse(&run_id)?,
         )
         .await?;
     Ok(details.into())

@@ -35,7 +35,7 @@ pub async fn access_overview(agent_id: String) -> Result<Vec<AccessEntryView>, A
     use bosun_service::validate::name_of;
 
     let entries = bosun()?
-        .access_overview(&principal().await?, &AgentId::from_string(agent_id))
+        .access_overview(&principal().await?, &AgentId::parse(&agent_id)?)
         .await?;
     Ok(entries
         .into_iter()
@@ -69,7 +69,7 @@ pub async fn share_agent(agent_id: String, user_id: String, level: String) -> Re
     bosun()?
         .share_agent(
             &principal().await?,
-            &AgentId::from_string(agent_id),
+            &AgentId::parse(&agent_id)?,
             target,
             &level,
         )
@@ -85,8 +85,8 @@ pub async fn revoke_grant(agent_id: String, grant_id: String) -> Result<(), AppE
     bosun()?
         .revoke_grant(
             &principal().await?,
-            &AgentId::from_string(agent_id),
-            &GrantId::from_string(grant_id),
+            &AgentId::parse(&agent_id)?,
+            &GrantId::parse(&grant_id)?,
         )
         .await?;
     Ok(())

@@ -83,7 +83,7 @@ pub async fn create_agent_token(
     };
     let request = Request {
         name: String::new(),
-        agent: Some(AgentId::from_string(agent_id)),
+        agent: Some(AgentId::parse(&agent_id)?),
         expires_at: days
             .map(|days| bosun.now() + std::time::Duration::from_secs(days * 24 * 60 * 60)),
     };
@@ -101,7 +101,7 @@ pub async fn revoke_token(id: String) -> Result<(), AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::TokenId;
     bosun()?
-        .revoke_token(&principal().await?, &TokenId::from_string(id))
+        .revoke_token(&principal().await?, &TokenId::parse(&id)?)
         .await?;
     Ok(())
 }

@@ -186,7 +186,7 @@ pub async fn run_timeline(run_id: String) -> Result<Vec<EventView>, AppError> {
     use super::ssr::{bosun, principal};
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    let run = bosun_service::ids::RunId::from_string(run_id);
+    let run = bosun_service::ids::RunId::parse(&run_id)?;
     let events = bosun.run_trace(&principal, &run).await?;
     let names = bosun.trace_names(&principal).await?;
     Ok(events
@@ -238,8 +238,9 @@ pub async fn verify_audit_chain() -> Result<String, AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use bosun_service::events::Event;
+    use bosun_service::events::{Event, Payload};
     use bosun_service::traces::TraceNames;
+    use bosun_wire::events::CredentialIssued;
     use serde_json::Value;
 
     use super::{EventView, RunRowView};
@@ -271,23 +272,37 @@ mod ssr {
     }
 
     pub fn view(event: Event, names: &TraceNames) -> EventView {
-        let data = &event.data;
-        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
-        let decision = text("outcome")
-            .filter(|o| event.kind == "approval.resolved" && (o == "allow" || o == "deny"))
-            .or_else(|| text("decision").filter(|_| event.kind == "policy.decision"));
+        let payload = Payload::read(&event.kind, &event.data);
+        let decision = match &payload {
+            Payload::ApprovalResolved(resolved)
+                if resolved.outcome == "allow" || resolved.outcome == "deny" =>
+            {
+                Some(resolved.outcome.clone())
+            }
+            Payload::PolicyDecision(decided) if !decided.decision.is_empty() => {
+                Some(decided.decision.clone())
+            }
+            _ => None,
+        };
+        let call = match &payload {
+            Payload::ToolCallRequested(requested) => {
+                Some(crate::components::tool_input::CallInput::new(
+                    &requested.input,
+                    requested.working_dir.clone(),
+                ))
+            }
+            _ => None,
+        };
         EventView {
             seq: event.seq,
             at: absolute(event.at, Precision::Millisecond),
             agent: names.agent(event.agent_id.as_deref()),
             actor: names.user(event.actor.as_deref()),
             on_behalf_of: names.user(event.on_behalf_of.as_deref()),
-            tool: text("tool"),
-            summary: summary(&event, names),
-            data: serde_json::to_string_pretty(data).unwrap_or_default(),
-            call: (event.kind == "tool_call.requested").then(|| {
-                crate::components::tool_input::CallInput::new(&data["input"], text("working_dir"))
-            }),
+            tool: payload.tool().map(str::to_owned),
+            summary: summary(&event, &payload, names),
+            data: serde_json::to_string_pretty(&event.data).unwrap_or_default(),
+            call,
             decision,
             kind: event.kind,
             agent_id: event.agent_id,
@@ -297,110 +312,120 @@ mod ssr {
     }
 
     /// What happened, in a line.
-    fn summary(event: &Event, names: &TraceNames) -> String {
-        let data = &event.data;
-        let text = |key: &str| {
-            data.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        match event.kind.as_str() {
-            "run.started" => match data["started_by_key"].get("name").and_then(Value::as_str) {
+    fn summary(event: &Event, payload: &Payload<'_>, names: &TraceNames) -> String {
+        match payload {
+            Payload::RunStarted(started) => match &started.started_by_key {
                 Some(key) => format!(
-                    "started by the runtime key “{key}” of {} with input {}",
+                    "started by the runtime key “{}” of {} with input {}",
+                    key.name,
                     names
-                        .user(data["started_by_key"]["created_by"].as_str())
+                        .user(Some(key.created_by.as_str()))
                         .unwrap_or_else(|| "an unknown creator".into()),
-                    data["input"]
+                    started.input
                 ),
-                None if data["input"]["client"] == "claude_code" => format!(
+                None if started.input["client"] == "claude_code" => format!(
                     "Claude Code session {} started in {}",
-                    data["input"]["session_id"].as_str().unwrap_or("?"),
-                    data["input"]["cwd"].as_str().unwrap_or("?")
+                    started.input["session_id"].as_str().unwrap_or("?"),
+                    started.input["cwd"].as_str().unwrap_or("?")
                 ),
-                None => format!("started with input {}", data["input"]),
+                None => format!("started with input {}", started.input),
             },
-            "run.claimed" => "claimed by the agent's worker".into(),
-            "run.finished" => format!("finished: {}", text("status")),
-            "tool_call.requested" => {
+            Payload::RunClaimed(_) => "claimed by the agent's worker".into(),
+            Payload::RunFinished(finished) => format!("finished: {}", finished.status),
+            Payload::ToolCallRequested(requested) => {
                 let headline =
-                    crate::components::tool_input::CallInput::new(&data["input"], None).headline();
-                match data["client_tool"].as_str() {
+                    crate::components::tool_input::CallInput::new(&requested.input, None)
+                        .headline();
+                match &requested.client_tool {
                     // A client's own tool, next to the catalog tool it was
                     // judged as.
                     Some(client_tool) => format!(
                         "asks to {client_tool} (judged as {}): {headline}",
-                        text("tool")
+                        requested.tool
                     ),
-                    None => format!("asks to {}: {headline}", text("tool")),
+                    None => format!("asks to {}: {headline}", requested.tool),
                 }
             }
-            "policy.decision" => {
-                let by = match data["rule"].get("pattern") {
-                    Some(pattern) => format!(
+            Payload::PolicyDecision(decided) => {
+                let by = match &decided.rule {
+                    Some(rule) => format!(
                         "by rule {} {} {}",
-                        data["rule"]["action"].as_str().unwrap_or_default(),
-                        data["rule"]["tool"].as_str().unwrap_or_default(),
-                        pattern.as_str().unwrap_or("(any input)")
+                        rule.action,
+                        rule.tool,
+                        rule.pattern.as_deref().unwrap_or("(any input)")
                     ),
-                    None => match data["reason"]["kind"].as_str() {
+                    None => match decided.reason_kind() {
                         Some("mode") => format!(
                             "by the {} mode",
-                            data["reason"]["mode"].as_str().unwrap_or_default()
+                            decided.reason["mode"].as_str().unwrap_or_default()
                         ),
                         Some("run_allowance") => format!(
                             "as allowed for this run by {}",
                             names
-                                .user(data["run_allowance"]["granted_by"].as_str())
+                                .user(
+                                    decided
+                                        .run_allowance
+                                        .as_ref()
+                                        .and_then(|allowance| allowance["granted_by"].as_str())
+                                )
                                 .unwrap_or_else(|| "a reviewer".into())
                         ),
-                        _ => data["reason"]["message"]
+                        _ => decided.reason["message"]
                             .as_str()
-                            .map_or_else(|| data["reason"].to_string(), str::to_owned),
+                            .map_or_else(|| decided.reason.to_string(), str::to_owned),
                     },
                 };
                 format!(
                     "{} {by}; risk {}",
-                    text("decision"),
-                    data["risk"]["level"].as_str().unwrap_or("unknown")
+                    decided.decision,
+                    decided.risk_level().unwrap_or("unknown")
                 )
             }
-            "approval.requested" => "waits for a reviewer".into(),
-            "approval.resolved" => {
+            Payload::ApprovalRequested(_) => "waits for a reviewer".into(),
+            Payload::ApprovalResolved(resolved) => {
                 // Expired and withdrawn requests have no reviewer; their
                 // message says why.
-                let mut line = match names.user(data["reviewer"].as_str()) {
-                    Some(reviewer) => format!("{} by {reviewer}", text("decision")),
-                    None => text("decision"),
+                let reviewer = resolved.reviewer.as_ref().and_then(Option::as_deref);
+                let mut line = match names.user(reviewer) {
+                    Some(reviewer) => format!("{} by {reviewer}", resolved.decision),
+                    None => resolved.decision.clone(),
                 };
-                if let Some(message) = data["message"].as_str() {
+                if let Some(message) = &resolved.message {
                     line.push_str(&format!(": “{message}”"));
                 }
                 line
             }
-            "tool_call.result" => match data["error"].as_str() {
+            Payload::ToolCallResult(answered) => match &answered.error {
                 Some(error) => format!("failed: {error}"),
-                None => format!("done: {}", truncated(&data["output"].to_string(), 120)),
+                None => {
+                    let output = answered.output.as_ref().unwrap_or(&Value::Null);
+                    format!("done: {}", truncated(&output.to_string(), 120))
+                }
             },
-            "credential.issued" => match text("kind").as_str() {
-                "oauth" => format!(
-                    "received the {} token of {} (scopes {})",
-                    text("name"),
-                    names
-                        .user(data["user"].as_str())
-                        .unwrap_or_else(|| "its user".into()),
-                    text("scopes")
-                ),
-                _ => format!(
-                    "received secret {} (version {}, service account {})",
-                    text("name"),
-                    data["version"],
-                    text("service_account")
-                ),
-            },
-            "agent.event" => truncated(&data["event"].to_string(), 120),
-            kind => truncated(&format!("{kind} {data}"), 120),
+            Payload::CredentialIssued(CredentialIssued::Oauth {
+                name, user, scopes, ..
+            }) => format!(
+                "received the {name} token of {} (scopes {scopes})",
+                names
+                    .user(Some(user.as_str()))
+                    .unwrap_or_else(|| "its user".into()),
+            ),
+            Payload::CredentialIssued(CredentialIssued::Secret {
+                name,
+                version,
+                service_account,
+            }) => format!(
+                "received secret {name} (version {version}, service account {service_account})"
+            ),
+            // A header secret has no version or service account; said as
+            // a secret's line always said it.
+            Payload::CredentialIssued(CredentialIssued::McpHeader { name, .. }) => {
+                format!("received secret {name} (version null, service account )")
+            }
+            Payload::AgentEvent(recorded) => truncated(&recorded.event.to_string(), 120),
+            Payload::CredentialRefused(_) | Payload::Other(_) => {
+                truncated(&format!("{} {}", event.kind, event.data), 120)
+            }
         }
     }
 

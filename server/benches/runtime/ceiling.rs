@@ -109,7 +109,11 @@ impl Store {
     async fn drop(self) {
         self.db.pool().close().await;
         if let Some((admin, name)) = self.postgres {
-            run_on(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            run_on(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
         }
     }
 }

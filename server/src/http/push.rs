@@ -38,7 +38,7 @@ pub async fn agent_run_events(
     SessionUser(principal): SessionUser,
     Path(agent): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let agent = AgentId::from_string(agent);
+    let agent = AgentId::parse(&agent)?;
     state
         .bosun
         .agent_for(&principal, &agent, Capability::View)
@@ -55,7 +55,7 @@ pub async fn run_events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let changes = state
         .bosun
-        .run_changes(&principal, &RunId::from_string(run))
+        .run_changes(&principal, &RunId::parse(&run)?)
         .await?;
     let events = changes.map(|()| Ok(Event::default().event("run").data("changed")));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

@@ -216,7 +216,7 @@ pub async fn get(
 ) -> Result<Json<AgentBody>, ApiError> {
     let view = state
         .bosun
-        .agent_for(&principal, &AgentId::from_string(id), Capability::View)
+        .agent_for(&principal, &AgentId::parse(&id)?, Capability::View)
         .await?;
     Ok(Json(view.agent.into()))
 }
@@ -234,7 +234,7 @@ pub async fn update(
 ) -> Result<Json<AgentBody>, ApiError> {
     let view = state
         .bosun
-        .update_agent(&principal, &AgentId::from_string(id), changes.into())
+        .update_agent(&principal, &AgentId::parse(&id)?, changes.into())
         .await?;
     Ok(Json(view.agent.into()))
 }
@@ -250,7 +250,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .delete_agent(&principal, &AgentId::from_string(id))
+        .delete_agent(&principal, &AgentId::parse(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -268,7 +268,7 @@ pub async fn clone(
 ) -> Result<(StatusCode, Json<AgentBody>), ApiError> {
     let view = state
         .bosun
-        .clone_agent(&principal, &AgentId::from_string(id), input.name.as_deref())
+        .clone_agent(&principal, &AgentId::parse(&id)?, input.name.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(view.agent.into())))
 }

@@ -173,7 +173,7 @@ pub async fn decide(
     };
     let approval = state
         .bosun
-        .decide_approval(&principal, &ApprovalId::from_string(id), review)
+        .decide_approval(&principal, &ApprovalId::parse(&id)?, review)
         .await?;
     Ok(Json(approval.into()))
 }
@@ -207,7 +207,7 @@ pub async fn suggestion(
         .bosun
         .always_allow_preview(
             &principal,
-            &ApprovalId::from_string(id),
+            &ApprovalId::parse(&id)?,
             params.scope.as_deref(),
             None,
         )
@@ -239,7 +239,7 @@ pub async fn preview(
 ) -> Result<Json<Decision>, ApiError> {
     let decision = state
         .bosun
-        .preview_edit(&principal, &ApprovalId::from_string(id), &input.input)
+        .preview_edit(&principal, &ApprovalId::parse(&id)?, &input.input)
         .await?;
     Ok(Json(decision))
 }

@@ -85,7 +85,7 @@ pub async fn write(
     };
     let info = state
         .bosun
-        .write_credential(&principal, &AgentId::from_string(id), &name, secret)
+        .write_credential(&principal, &AgentId::parse(&id)?, &name, secret)
         .await?;
     Ok(Json(info.into()))
 }
@@ -102,7 +102,7 @@ pub async fn list(
 ) -> Result<Json<CredentialList>, ApiError> {
     let items = state
         .bosun
-        .list_credentials(&principal, &AgentId::from_string(id))
+        .list_credentials(&principal, &AgentId::parse(&id)?)
         .await?;
     Ok(Json(CredentialList {
         items: items.into_iter().map(CredentialBody::from).collect(),
@@ -121,7 +121,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .delete_credential(&principal, &AgentId::from_string(id), &name)
+        .delete_credential(&principal, &AgentId::parse(&id)?, &name)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,7 +141,7 @@ pub async fn issue(
 ) -> Result<Json<IssuedBody>, ApiError> {
     let issued = state
         .bosun
-        .issue_credential(&runner, &RunId::from_string(run), &name)
+        .issue_credential(&runner, &RunId::parse(&run)?, &name)
         .await?;
     Ok(Json(IssuedBody {
         name: issued.name,

@@ -52,7 +52,7 @@ pub async fn claude_code(
     let wait = wait_seconds(params.wait, PRE_TOOL_USE_WAIT_SECONDS, MAX_WAIT.as_secs())?;
     let answer = state
         .bosun
-        .claude_code_event(&principal, &AgentId::from_string(agent), &event, wait)
+        .claude_code_event(&principal, &AgentId::parse(&agent)?, &event, wait)
         .await?;
     Ok(Json(answer))
 }

@@ -108,7 +108,7 @@ pub async fn register(
     };
     let (server, new) = state
         .bosun
-        .register_mcp_server(&principal, &AgentId::from_string(agent), draft)
+        .register_mcp_server(&principal, &AgentId::parse(&agent)?, draft)
         .await?;
     let status = if new {
         StatusCode::CREATED
@@ -138,12 +138,7 @@ pub async fn list_tools(
     let server = ServerName::parse("name", &name)?;
     let items = state
         .bosun
-        .mcp_list_tools(
-            &principal,
-            &AgentId::from_string(agent),
-            &server,
-            &body.tools,
-        )
+        .mcp_list_tools(&principal, &AgentId::parse(&agent)?, &server, &body.tools)
         .await?;
     Ok(Json(ListedToolsBody { items }))
 }
@@ -163,7 +158,7 @@ pub async fn list(
 ) -> Result<Json<ServersBody>, ApiError> {
     let items = state
         .bosun
-        .mcp_servers(&principal, &AgentId::from_string(agent))
+        .mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
     Ok(Json(ServersBody { items }))
 }

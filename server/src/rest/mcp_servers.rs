@@ -316,7 +316,7 @@ pub async fn list_for_agent(
 ) -> Result<Json<AgentServerList>, ApiError> {
     let servers = state
         .bosun
-        .agent_remote_mcp_servers(&principal, &AgentId::from_string(agent))
+        .agent_remote_mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
     Ok(Json(AgentServerList {
         items: servers.into_iter().map(AgentServerBody::from).collect(),
@@ -337,7 +337,7 @@ pub async fn attach(
     Ok(Json(
         state
             .bosun
-            .attach_remote_mcp_server(&principal, &AgentId::from_string(agent), &name)
+            .attach_remote_mcp_server(&principal, &AgentId::parse(&agent)?, &name)
             .await?
             .into(),
     ))
@@ -354,7 +354,7 @@ pub async fn detach(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .detach_remote_mcp_server(&principal, &AgentId::from_string(agent), &name)
+        .detach_remote_mcp_server(&principal, &AgentId::parse(&agent)?, &name)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

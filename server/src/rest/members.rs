@@ -38,7 +38,7 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .reset_member_password(&principal, &UserId::from_string(id), &input.password)
+        .reset_member_password(&principal, &UserId::parse(&id)?, &input.password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -66,7 +66,7 @@ pub async fn create_password_link(
 ) -> Result<(StatusCode, Json<PasswordLinkBody>), ApiError> {
     let link = state
         .bosun
-        .create_password_link(&principal, &UserId::from_string(id))
+        .create_password_link(&principal, &UserId::parse(&id)?)
         .await?;
     Ok((
         StatusCode::CREATED,

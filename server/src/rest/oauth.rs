@@ -186,7 +186,7 @@ pub async fn list_needs(
 ) -> Result<Json<NeedList>, ApiError> {
     let items = state
         .bosun
-        .connection_needs(&principal, &AgentId::from_string(id))
+        .connection_needs(&principal, &AgentId::parse(&id)?)
         .await?;
     Ok(Json(NeedList { items }))
 }
@@ -208,7 +208,7 @@ pub async fn set_need(
         .bosun
         .set_connection_need(
             &principal,
-            &AgentId::from_string(id),
+            &AgentId::parse(&id)?,
             &provider,
             Some(&body.scopes),
         )
@@ -229,7 +229,7 @@ pub async fn drop_need(
 ) -> Result<Json<NeedList>, ApiError> {
     let items = state
         .bosun
-        .set_connection_need(&principal, &AgentId::from_string(id), &provider, None)
+        .set_connection_need(&principal, &AgentId::parse(&id)?, &provider, None)
         .await?;
     Ok(Json(NeedList { items }))
 }

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use axum::body::Bytes;
-use bosun_service::events::Event;
+use bosun_service::events::{Event, Payload};
 use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -144,19 +144,18 @@ impl Spans {
             .entry(run_id.clone())
             .or_insert_with(|| run_span(&run_id, &event, at));
         run.end = run.end.max(at);
-        let data = &event.data;
-        match event.kind.as_str() {
-            "run.started" => {
+        match Payload::read(&event.kind, &event.data) {
+            Payload::RunStarted(started) => {
                 run.start = at;
                 run.attributes.push(attribute(
                     "bosun.credential_model",
-                    text(data, "credential_model"),
+                    started.credential_model,
                 ));
                 run.events.push(step(&event, at, false));
                 Vec::new()
             }
-            "run.finished" => {
-                let status = text(data, "status");
+            Payload::RunFinished(finished) => {
+                let status = finished.status;
                 run.attributes.push(attribute("bosun.run.status", &status));
                 run.status = if status == "succeeded" {
                     Status::Ok
@@ -166,66 +165,106 @@ impl Spans {
                 run.events.push(step(&event, at, false));
                 self.close_run(&run_id, at)
             }
-            "tool_call.requested" => self.on_call(&event, at, |span| {
-                span.attributes
-                    .push(attribute("gen_ai.tool.call.arguments", arguments(data)));
-                span.events.push(step(&event, at, false));
-                false
-            }),
-            "policy.decision" => self.on_call(&event, at, |span| {
-                let decision = text(data, "decision");
-                span.attributes.push(attribute("bosun.decision", &decision));
-                span.attributes.push(attribute(
-                    "bosun.decision.reason",
-                    data["reason"].to_string(),
-                ));
-                span.attributes
-                    .push(attribute("bosun.risk", text(&data["risk"], "level")));
-                if let Some(rule) = data.get("rule").filter(|rule| rule.is_object()) {
-                    for key in ["id", "tool", "action", "pattern"] {
-                        span.attributes
-                            .push(attribute(&format!("bosun.rule.{key}"), text(rule, key)));
-                    }
-                }
-                span.events.push(step(&event, at, false));
-                if decision == "deny" {
-                    span.status = Status::Error("denied by Bosun's rules".into());
-                    true
-                } else {
+            Payload::ToolCallRequested(requested) => {
+                let call = (requested.tool_call_id.as_str(), requested.tool.as_str());
+                self.on_call(&event, at, call, |span| {
+                    span.attributes.push(attribute(
+                        "gen_ai.tool.call.arguments",
+                        arguments(&requested.input),
+                    ));
+                    span.events.push(step(&event, at, false));
                     false
-                }
-            }),
-            "approval.resolved" => self.on_call(&event, at, |span| {
-                span.events.push(step(&event, at, true));
-                for key in ["reviewer", "decision", "outcome", "message", "edited_input"] {
-                    if let Some(value) = data.get(key).filter(|v| !v.is_null()) {
-                        span.attributes.push(attribute(
-                            &format!("bosun.approval.{key}"),
-                            value
-                                .as_str()
-                                .map_or_else(|| value.to_string(), str::to_owned),
-                        ));
-                    }
-                }
-                if text(data, "outcome") == "deny" {
-                    span.status = Status::Error("denied by a reviewer".into());
-                    true
-                } else {
-                    false
-                }
-            }),
-            "tool_call.result" => self.on_call(&event, at, |span| {
-                if let Some(output) = data.get("output").filter(|v| !v.is_null()) {
+                })
+            }
+            Payload::PolicyDecision(decided) => {
+                let call = (decided.tool_call_id.as_str(), decided.tool.as_str());
+                self.on_call(&event, at, call, |span| {
                     span.attributes
-                        .push(attribute("gen_ai.tool.call.result", output.to_string()));
-                }
-                span.status = match data.get("error").and_then(Value::as_str) {
-                    Some(error) => Status::Error(error.to_owned()),
-                    None => Status::Ok,
-                };
-                span.events.push(step(&event, at, false));
-                true
-            }),
+                        .push(attribute("bosun.decision", &decided.decision));
+                    span.attributes.push(attribute(
+                        "bosun.decision.reason",
+                        decided.reason.to_string(),
+                    ));
+                    span.attributes.push(attribute(
+                        "bosun.risk",
+                        decided.risk_level().unwrap_or_default(),
+                    ));
+                    if let Some(rule) = &decided.rule {
+                        let pattern = rule.pattern.as_deref().unwrap_or_default();
+                        for (key, value) in [
+                            ("id", rule.id.as_str()),
+                            ("tool", &rule.tool),
+                            ("action", &rule.action),
+                            ("pattern", pattern),
+                        ] {
+                            span.attributes
+                                .push(attribute(&format!("bosun.rule.{key}"), value));
+                        }
+                    }
+                    span.events.push(step(&event, at, false));
+                    if decided.decision == "deny" {
+                        span.status = Status::Error("denied by Bosun's rules".into());
+                        true
+                    } else {
+                        false
+                    }
+                })
+            }
+            Payload::ApprovalResolved(resolved) => {
+                let call = (resolved.tool_call_id.as_str(), resolved.tool.as_str());
+                self.on_call(&event, at, call, |span| {
+                    span.events.push(step(&event, at, true));
+                    let edited_input = resolved
+                        .edited_input
+                        .as_ref()
+                        .filter(|input| !input.is_null())
+                        .map(|input| {
+                            input
+                                .as_str()
+                                .map_or_else(|| input.to_string(), str::to_owned)
+                        });
+                    let said = [
+                        ("reviewer", resolved.reviewer.clone().flatten()),
+                        (
+                            "decision",
+                            Some(resolved.decision.clone()).filter(|d| !d.is_empty()),
+                        ),
+                        (
+                            "outcome",
+                            Some(resolved.outcome.clone()).filter(|o| !o.is_empty()),
+                        ),
+                        ("message", resolved.message.clone()),
+                        ("edited_input", edited_input),
+                    ];
+                    for (key, value) in said {
+                        if let Some(value) = value {
+                            span.attributes
+                                .push(attribute(&format!("bosun.approval.{key}"), value));
+                        }
+                    }
+                    if resolved.outcome == "deny" {
+                        span.status = Status::Error("denied by a reviewer".into());
+                        true
+                    } else {
+                        false
+                    }
+                })
+            }
+            Payload::ToolCallResult(answered) => {
+                let call = (answered.tool_call_id.as_str(), answered.tool.as_str());
+                self.on_call(&event, at, call, |span| {
+                    if let Some(output) = &answered.output {
+                        span.attributes
+                            .push(attribute("gen_ai.tool.call.result", output.to_string()));
+                    }
+                    span.status = match &answered.error {
+                        Some(error) => Status::Error(error.clone()),
+                        None => Status::Ok,
+                    };
+                    span.events.push(step(&event, at, false));
+                    true
+                })
+            }
             _ => {
                 // Approval requests, the agent's own events, claims: steps
                 // of the run, attached to it as span events.
@@ -236,31 +275,31 @@ impl Spans {
     }
 
     /// Applies an event to its tool call's span, opening the span when this
-    /// is the first of the call's events in the export; `update` answers
+    /// is the first of the call's events in the export; `call` is the
+    /// call's id and tool as the event names them. `update` answers
     /// whether the call is over, and the span is then closed.
     fn on_call(
         &mut self,
         event: &Event,
         at: u64,
+        (call, tool): (&str, &str),
         update: impl FnOnce(&mut Span) -> bool,
     ) -> Vec<Value> {
-        let call = text(&event.data, "tool_call_id");
-        let span = match self.calls.entry(call) {
+        let span = match self.calls.entry(call.to_owned()) {
             Entry::Occupied(open) => open.into_mut(),
             Entry::Vacant(new) => {
                 let run_id = event.run_id.as_deref().unwrap_or_default();
                 let Some(run) = self.runs.get(run_id) else {
                     return Vec::new();
                 };
-                let span = call_span(run, new.key(), &event.data, at);
+                let span = call_span(run, new.key(), tool, at);
                 new.insert(span)
             }
         };
         span.end = span.end.max(at);
         if update(span) {
-            let call = text(&event.data, "tool_call_id");
             self.calls
-                .remove(&call)
+                .remove(call)
                 .map(|span| vec![span.to_value()])
                 .unwrap_or_default()
         } else {
@@ -376,8 +415,7 @@ fn audit_span(event: &Event, at: u64) -> Span {
     }
 }
 
-fn call_span(run: &Span, call: &str, data: &Value, at: u64) -> Span {
-    let tool = text(data, "tool");
+fn call_span(run: &Span, call: &str, tool: &str, at: u64) -> Span {
     Span {
         trace_id: run.trace_id.clone(),
         span_id: hex_id(&format!("call:{call}"), 8),
@@ -388,7 +426,7 @@ fn call_span(run: &Span, call: &str, data: &Value, at: u64) -> Span {
         end: at,
         attributes: vec![
             attribute("gen_ai.operation.name", "execute_tool"),
-            attribute("gen_ai.tool.name", &tool),
+            attribute("gen_ai.tool.name", tool),
             attribute("gen_ai.tool.call.id", call),
         ],
         events: Vec::new(),
@@ -421,19 +459,12 @@ fn attribute(key: &str, value: impl Into<String>) -> Value {
 /// A call's input as OpenTelemetry's arguments attribute takes it: a
 /// string input as it is, an object as its JSON text (redacted before it
 /// was recorded).
-fn arguments(data: &Value) -> String {
-    match data.get("input") {
-        Some(Value::String(input)) => input.clone(),
-        Some(object @ Value::Object(_)) => object.to_string(),
+fn arguments(input: &Value) -> String {
+    match input {
+        Value::String(input) => input.clone(),
+        object @ Value::Object(_) => object.to_string(),
         _ => String::new(),
     }
-}
-
-fn text(data: &Value, key: &str) -> String {
-    data.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn nanos(event: &Event) -> u64 {

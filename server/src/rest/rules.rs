@@ -113,8 +113,8 @@ pub struct EvaluateInput {
     working_dir: Option<String>,
 }
 
-fn agent_list(id: String) -> RuleList {
-    RuleList::Agent(AgentId::from_string(id))
+fn agent_list(id: &str) -> bosun_service::Result<RuleList> {
+    Ok(RuleList::Agent(AgentId::parse(id)?))
 }
 
 fn workspace_list(enforced: bool) -> RuleList {
@@ -135,7 +135,7 @@ pub async fn list_agent_rules(
     Path(id): Path<String>,
 ) -> Result<Json<RuleListBody>, ApiError> {
     Ok(list_body(
-        state.bosun.rules(&principal, &agent_list(id)).await?,
+        state.bosun.rules(&principal, &agent_list(&id)?).await?,
     ))
 }
 
@@ -158,7 +158,7 @@ pub async fn add_agent_rule(
     }
     let rule = state
         .bosun
-        .add_rule(&principal, &agent_list(id), input.draft())
+        .add_rule(&principal, &agent_list(&id)?, input.draft())
         .await?;
     Ok((StatusCode::CREATED, Json(rule.into())))
 }
@@ -178,7 +178,7 @@ pub async fn reorder_agent_rules(
     Ok(list_body(
         state
             .bosun
-            .reorder_rules(&principal, &agent_list(id), &input.order)
+            .reorder_rules(&principal, &agent_list(&id)?, &input.order)
             .await?,
     ))
 }
@@ -199,8 +199,8 @@ pub async fn update_agent_rule(
         .bosun
         .update_rule(
             &principal,
-            &agent_list(id),
-            &RuleId::from_string(rule_id),
+            &agent_list(&id)?,
+            &RuleId::parse(&rule_id)?,
             input.draft(),
         )
         .await?;
@@ -218,7 +218,7 @@ pub async fn delete_agent_rule(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .delete_rule(&principal, &agent_list(id), &RuleId::from_string(rule_id))
+        .delete_rule(&principal, &agent_list(&id)?, &RuleId::parse(&rule_id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -279,7 +279,7 @@ pub async fn update_workspace_rule(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RuleInput>,
 ) -> Result<Json<RuleBody>, ApiError> {
-    let id = RuleId::from_string(id);
+    let id = RuleId::parse(&id)?;
     let list = state.bosun.workspace_rule_list(&principal, &id).await?;
     let rule = state
         .bosun
@@ -297,7 +297,7 @@ pub async fn delete_workspace_rule(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = RuleId::from_string(id);
+    let id = RuleId::parse(&id)?;
     let list = state.bosun.workspace_rule_list(&principal, &id).await?;
     state.bosun.delete_rule(&principal, &list, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -319,7 +319,7 @@ pub async fn evaluate(
         .bosun
         .evaluate(
             &principal,
-            &AgentId::from_string(id),
+            &AgentId::parse(&id)?,
             &input.tool,
             &input.input,
             input.working_dir.as_deref(),

@@ -232,7 +232,7 @@ pub async fn start(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RunInput>,
 ) -> Result<(StatusCode, Json<RunBody>), ApiError> {
-    let agent = AgentId::from_string(id);
+    let agent = AgentId::parse(&id)?;
     if !input.interactive {
         if input.external_id.is_some() {
             return Err(Error::invalid(
@@ -276,7 +276,7 @@ pub async fn list(
 ) -> Result<Json<RunList>, ApiError> {
     let runs = state
         .bosun
-        .list_runs(&principal, &AgentId::from_string(id), 100)
+        .list_runs(&principal, &AgentId::parse(&id)?, 100)
         .await?;
     Ok(Json(RunList {
         items: runs.into_iter().map(RunBody::from).collect(),
@@ -298,8 +298,8 @@ pub async fn get(
         .bosun
         .run_details(
             &principal,
-            Some(&AgentId::from_string(id)),
-            &RunId::from_string(run_id),
+            Some(&AgentId::parse(&id)?),
+            &RunId::parse(&run_id)?,
         )
         .await?;
     Ok(Json(details.into()))
@@ -320,11 +320,7 @@ pub async fn cancel(
 ) -> Result<Json<RunDetailsBody>, ApiError> {
     let details = state
         .bosun
-        .cancel_run(
-            &principal,
-            &AgentId::from_string(id),
-            &RunId::from_string(run_id),
-        )
+        .cancel_run(&principal, &AgentId::parse(&id)?, &RunId::parse(&run_id)?)
         .await?;
     Ok(Json(details.into()))
 }
@@ -342,7 +338,7 @@ pub async fn create_key(
 ) -> Result<(StatusCode, Json<CreatedKeyBody>), ApiError> {
     let created = state
         .bosun
-        .create_runtime_key(&principal, &AgentId::from_string(id), &input.name)
+        .create_runtime_key(&principal, &AgentId::parse(&id)?, &input.name)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -365,7 +361,7 @@ pub async fn list_keys(
 ) -> Result<Json<KeyList>, ApiError> {
     let keys = state
         .bosun
-        .list_runtime_keys(&principal, &AgentId::from_string(id))
+        .list_runtime_keys(&principal, &AgentId::parse(&id)?)
         .await?;
     let items = keys
         .into_iter()
@@ -394,8 +390,8 @@ pub async fn revoke_key(
         .bosun
         .revoke_runtime_key(
             &principal,
-            &AgentId::from_string(id),
-            &RuntimeKeyId::from_string(key_id),
+            &AgentId::parse(&id)?,
+            &RuntimeKeyId::parse(&key_id)?,
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -89,7 +89,7 @@ pub struct ToolCallBody {
     /// did or the call was read back rather than decided now.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub rule: Option<serde_json::Value>,
+    pub rule: Option<bosun_wire::events::DecidingRule>,
 }
 
 impl From<ToolCallState> for ToolCallBody {
@@ -103,7 +103,7 @@ impl From<ToolCallState> for ToolCallBody {
             input: state.input,
             edited: state.edited,
             message: state.message,
-            rule: (!state.rule.is_null()).then_some(state.rule),
+            rule: state.rule,
         }
     }
 }
@@ -170,7 +170,7 @@ pub async fn tool_call(
         working_dir: input.working_dir,
         client: None,
     };
-    let run = RunId::from_string(run);
+    let run = RunId::parse(&run)?;
     let state = match runner {
         PresentedRunner::Key(key) => {
             state
@@ -198,9 +198,11 @@ pub async fn wait_tool_call(
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<WaitParams>,
 ) -> Result<Json<ToolCallBody>, ApiError> {
+    // A bad `wait` is named before the id is looked at, as it always was.
+    let wait = params.duration()?;
     let state = state
         .bosun
-        .wait_tool_call(&runner, &ToolCallId::from_string(id), params.duration()?)
+        .wait_tool_call(&runner, &ToolCallId::parse(&id)?, wait)
         .await?;
     Ok(Json(state.into()))
 }
@@ -223,7 +225,7 @@ pub async fn tool_result(
     };
     state
         .bosun
-        .report_tool_result(&runner, &ToolCallId::from_string(id), result)
+        .report_tool_result(&runner, &ToolCallId::parse(&id)?, result)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -241,7 +243,7 @@ pub async fn run_event(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .record_run_event(&runner, &RunId::from_string(run), data)
+        .record_run_event(&runner, &RunId::parse(&run)?, data)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -263,7 +265,7 @@ pub async fn finish(
     };
     let run = state
         .bosun
-        .finish_run(&runner, &RunId::from_string(run), end)
+        .finish_run(&runner, &RunId::parse(&run)?, end)
         .await?;
     Ok(Json(run.into()))
 }

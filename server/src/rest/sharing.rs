@@ -70,7 +70,7 @@ pub async fn list(
 ) -> Result<Json<GrantList>, ApiError> {
     let grants = state
         .bosun
-        .list_grants(&principal, &AgentId::from_string(id))
+        .list_grants(&principal, &AgentId::parse(&id)?)
         .await?;
     Ok(Json(GrantList {
         items: grants.into_iter().map(GrantBody::from).collect(),
@@ -102,7 +102,7 @@ pub async fn create(
     };
     let grant = state
         .bosun
-        .share_agent(&principal, &AgentId::from_string(id), target, &input.level)
+        .share_agent(&principal, &AgentId::parse(&id)?, target, &input.level)
         .await?;
     Ok((StatusCode::CREATED, Json(grant.into())))
 }
@@ -123,8 +123,8 @@ pub async fn update(
         .bosun
         .change_grant(
             &principal,
-            &AgentId::from_string(id),
-            &GrantId::from_string(grant_id),
+            &AgentId::parse(&id)?,
+            &GrantId::parse(&grant_id)?,
             &input.level,
         )
         .await?;
@@ -144,8 +144,8 @@ pub async fn delete(
         .bosun
         .revoke_grant(
             &principal,
-            &AgentId::from_string(id),
-            &GrantId::from_string(grant_id),
+            &AgentId::parse(&id)?,
+            &GrantId::parse(&grant_id)?,
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -133,7 +133,7 @@ pub async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .revoke_token(&principal, &TokenId::from_string(id))
+        .revoke_token(&principal, &TokenId::parse(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

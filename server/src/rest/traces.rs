@@ -421,7 +421,7 @@ pub async fn run(
 ) -> Result<Json<RunTrace>, ApiError> {
     let events = state
         .bosun
-        .run_trace(&principal, &RunId::from_string(run.clone()))
+        .run_trace(&principal, &RunId::parse(&run)?)
         .await?;
     Ok(Json(RunTrace {
         run_id: run,

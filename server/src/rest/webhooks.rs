@@ -166,7 +166,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .bosun
-        .delete_webhook(&principal, &WebhookId::from_string(id))
+        .delete_webhook(&principal, &WebhookId::parse(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -183,7 +183,7 @@ pub async fn deliveries(
 ) -> Result<Json<DeliveryList>, ApiError> {
     let deliveries = state
         .bosun
-        .webhook_deliveries(&principal, &WebhookId::from_string(id))
+        .webhook_deliveries(&principal, &WebhookId::parse(&id)?)
         .await?;
     Ok(Json(DeliveryList {
         items: deliveries.into_iter().map(DeliveryBody::from).collect(),

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::access::{AccessLevel, AccessSource, Capability};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -185,7 +185,11 @@ impl Bosun {
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
-                (GrantId::from_string(id), "grant.changed", Some(previous))
+                (
+                    GrantId::from_string(id),
+                    EventKind::GrantChanged,
+                    Some(previous),
+                )
             }
             None => {
                 let id = GrantId::generate();
@@ -201,7 +205,7 @@ impl Bosun {
                 .bind(to_millis(now))
                 .execute(&mut *tx)
                 .await?;
-                (id, "grant.created", None)
+                (id, EventKind::GrantCreated, None)
             }
         };
         let data = json!({ "grant_id": id, "user_id": user, "workspace": user.is_none(),
@@ -260,7 +264,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("grant.revoked", principal, Some(agent), data),
+            NewEvent::audit(EventKind::GrantRevoked, principal, Some(agent), data),
         )
         .await?;
         self.withdraw_disentitled(&mut tx, &principal.workspace_id, Affected::Agent(agent))

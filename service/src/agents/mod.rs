@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::{assignments, placeholders};
-use crate::events::{self, Changes, NewEvent};
+use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
@@ -334,7 +334,7 @@ impl Bosun {
         events::append(
             &mut tx,
             agent.created_at,
-            NewEvent::audit("agent.created", principal, Some(&agent.id), data),
+            NewEvent::audit(EventKind::AgentCreated, principal, Some(&agent.id), data),
         )
         .await?;
         tx.commit().await?;
@@ -393,9 +393,9 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let kind = if after.owner_id != before.owner_id {
-            "agent.ownership_transferred"
+            EventKind::AgentOwnershipTransferred
         } else {
-            "agent.updated"
+            EventKind::AgentUpdated
         };
         events::append(
             &mut tx,
@@ -437,7 +437,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "agent.deleted",
+                EventKind::AgentDeleted,
                 principal,
                 Some(id),
                 json!({ "name": view.agent.name }),
@@ -496,7 +496,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            NewEvent::audit("agent.cloned", principal, Some(&copy.id), data),
+            NewEvent::audit(EventKind::AgentCloned, principal, Some(&copy.id), data),
         )
         .await?;
         tx.commit().await?;

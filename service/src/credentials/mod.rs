@@ -15,10 +15,11 @@ use zeroize::Zeroizing;
 
 use crate::agents::{Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, CredentialId, RunId};
 use crate::runs::{Runner, run_event};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{CredentialIssued, CredentialRefused};
 pub use vault::MasterKey;
 
 const MAX_SECRET_BYTES: usize = 64 * 1024;
@@ -149,7 +150,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            NewEvent::audit("credential.written", principal, Some(agent), data),
+            NewEvent::audit(EventKind::CredentialWritten, principal, Some(agent), data),
         )
         .await?;
         tx.commit().await?;
@@ -229,7 +230,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "credential.deleted",
+                EventKind::CredentialDeleted,
                 principal,
                 Some(agent),
                 json!({ "name": name }),
@@ -306,14 +307,12 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         crate::runs::input::remember_issued(self, &mut tx, run, &stored.name, &value).await?;
-        let data = json!({ "name": stored.name, "kind": "secret", "version": stored.version,
-                           "service_account": stored.service_account });
-        events::append(
-            &mut tx,
-            now,
-            run_event("credential.issued", runner, &active, data),
-        )
-        .await?;
+        let issued = CredentialIssued::Secret {
+            name: stored.name.clone(),
+            version: stored.version,
+            service_account: stored.service_account.clone(),
+        };
+        events::append(&mut tx, now, run_event(runner, &active, &issued)?).await?;
         tx.commit().await?;
         Ok(IssuedCredential {
             name: stored.name,
@@ -337,13 +336,11 @@ impl Bosun {
         let reason = "a fixed agent's secrets go only to runs its workers claim with a runtime key, \
                       never to an interactive run";
         let mut tx = self.db().begin_write().await?;
-        let data = json!({ "name": name, "reason": reason });
-        events::append(
-            &mut tx,
-            self.now(),
-            run_event("credential.refused", runner, active, data),
-        )
-        .await?;
+        let refused = CredentialRefused {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+        };
+        events::append(&mut tx, self.now(), run_event(runner, active, &refused)?).await?;
         tx.commit().await?;
         Ok(Error::forbidden(reason))
     }

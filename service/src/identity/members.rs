@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
@@ -126,7 +126,7 @@ impl Bosun {
             events::append(
                 &mut tx,
                 now,
-                NewEvent::audit("member.added", actor, None, data),
+                NewEvent::audit(EventKind::MemberAdded, actor, None, data),
             )
             .await?;
         }
@@ -181,7 +181,7 @@ impl Bosun {
         if member.role != role {
             let data = json!({ "user_id": id.as_str(), "email": member.email,
                                "from": member.role.as_str(), "to": role.as_str() });
-            let event = NewEvent::audit("member.role_changed", actor, None, data);
+            let event = NewEvent::audit(EventKind::MemberRoleChanged, actor, None, data);
             events::append(&mut tx, self.now(), event).await?;
         }
         self.withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
@@ -219,9 +219,9 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         let kind = if active {
-            "member.reactivated"
+            EventKind::MemberReactivated
         } else {
-            "member.deactivated"
+            EventKind::MemberDeactivated
         };
         let data = json!({ "user_id": id.as_str(), "email": member.email });
         events::append(&mut tx, now, NewEvent::audit(kind, actor, None, data)).await?;

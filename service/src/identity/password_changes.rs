@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{Principal, passwords};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::hashed_secrets::{NewSecret, PASSWORD_LINK, random_secret};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Bosun, Error, Result, validate};
@@ -82,7 +82,7 @@ impl Bosun {
         }
         self.forgive_login_failures(&email, &address).await?;
         let event = NewEvent::audit(
-            "user.password_changed",
+            EventKind::UserPasswordChanged,
             principal,
             None,
             json!({ "user_id": principal.user_id.as_str(), "email": principal.email }),
@@ -104,7 +104,7 @@ impl Bosun {
         let email = self.password_target(actor, id).await?;
         validate::new_password("password", new)?;
         let event = NewEvent::audit(
-            "member.password_reset",
+            EventKind::MemberPasswordReset,
             actor,
             None,
             json!({ "user_id": id.as_str(), "email": email }),
@@ -151,7 +151,7 @@ impl Bosun {
             &mut tx,
             now,
             NewEvent::audit(
-                "member.password_link_created",
+                EventKind::MemberPasswordLinkCreated,
                 actor,
                 None,
                 json!({ "user_id": id.as_str(), "email": email, "expires_at": expires_at }),
@@ -201,7 +201,7 @@ impl Bosun {
             return Err(link_unusable());
         }
         let event = NewEvent {
-            kind: "user.password_set_with_link",
+            kind: EventKind::UserPasswordSetWithLink,
             workspace_id: WorkspaceId::from_string(workspace_id),
             agent_id: None,
             run_id: None,
@@ -233,7 +233,7 @@ impl Bosun {
                 .await?;
         let (id, workspace_id) = row.ok_or(Error::NotFound("user with that email"))?;
         let event = NewEvent {
-            kind: "user.password_reset_by_operator",
+            kind: EventKind::UserPasswordResetByOperator,
             workspace_id: WorkspaceId::from_string(workspace_id),
             agent_id: None,
             run_id: None,

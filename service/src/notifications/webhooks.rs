@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{from_millis, to_millis};
 use crate::credentials::vault::{open_text, seal_text};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{WebhookId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
@@ -215,7 +215,7 @@ impl Bosun {
             &mut tx,
             now,
             NewEvent::audit(
-                "webhook.created",
+                EventKind::WebhookCreated,
                 principal,
                 None,
                 json!({ "webhook_id": id, "url": url_shown, "kind": kind, "events": wanted }),
@@ -252,7 +252,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "webhook.deleted",
+                EventKind::WebhookDeleted,
                 principal,
                 None,
                 json!({ "webhook_id": row.id, "url": row.url_shown }),

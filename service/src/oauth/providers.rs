@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text, split_scopes};
 use crate::clock::{from_millis, to_millis};
 use crate::db::{assignments, placeholders};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
@@ -241,7 +241,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "oauth_provider.created",
+                EventKind::OAuthProviderCreated,
                 principal,
                 None,
                 checked.audit_data(),
@@ -298,7 +298,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("oauth_provider.updated", principal, None, data),
+            NewEvent::audit(EventKind::OAuthProviderUpdated, principal, None, data),
         )
         .await?;
         tx.commit().await?;
@@ -321,7 +321,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "oauth_provider.deleted",
+                EventKind::OAuthProviderDeleted,
                 principal,
                 None,
                 json!({ "name": stored.name, "connections": connections,

@@ -28,10 +28,11 @@ use super::{open_text, parse_scopes, seal_text, split_scopes};
 use crate::agents::Capability;
 use crate::agents::access::runnable_agents_sql;
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
 use crate::runs::ActiveRun;
 use crate::{Bosun, Error, Principal, Result};
+use bosun_wire::events::CredentialIssued;
 
 /// A token this close to expiry is refreshed before it is handed out.
 const REFRESH_AHEAD: chrono::Duration = chrono::Duration::seconds(60);
@@ -244,7 +245,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            NewEvent::audit("connection.connected", principal, None, data),
+            NewEvent::audit(EventKind::ConnectionConnected, principal, None, data),
         )
         .await?;
         tx.commit().await
@@ -351,7 +352,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("connection.disconnected", principal, None, data),
+            NewEvent::audit(EventKind::ConnectionDisconnected, principal, None, data),
         )
         .await?;
         tx.commit().await
@@ -616,7 +617,7 @@ impl Bosun {
         .execute(&mut *tx)
         .await?;
         let event = NewEvent {
-            kind: "connection.reconnect_needed",
+            kind: EventKind::ConnectionReconnectNeeded,
             workspace_id: crate::ids::WorkspaceId::from_string(row.workspace_id.clone()),
             agent_id: None,
             run_id: None,
@@ -696,7 +697,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "agent.connection_need_changed",
+                EventKind::AgentConnectionNeedChanged,
                 principal,
                 Some(agent),
                 data,
@@ -801,12 +802,16 @@ impl Bosun {
             .await?;
         let run = crate::ids::RunId::from_string(active.id.clone());
         crate::runs::input::remember_issued(self, &mut tx, &run, &provider.name, &token).await?;
-        let data = json!({ "name": provider.name, "kind": "oauth", "connection": row.id,
-                           "user": row.user_id, "scopes": row.scopes });
+        let issued = CredentialIssued::Oauth {
+            name: provider.name.clone(),
+            connection: row.id.clone(),
+            user: row.user_id.clone(),
+            scopes: row.scopes.clone(),
+        };
         events::append(
             &mut tx,
             now,
-            crate::runs::run_event("credential.issued", runner, active, data),
+            crate::runs::run_event(runner, active, &issued)?,
         )
         .await?;
         tx.commit().await?;

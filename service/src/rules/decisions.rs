@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bosun_policy::{
     Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Reason, Request, Warning, analyze,
 };
+use bosun_wire::events::DecidingRule;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::{RuleInfo, RuleList};
 use crate::agents::{Capability, EXECUTION_MODES};
@@ -48,19 +48,15 @@ pub(crate) type PolicyVersions = (i64, i64);
 /// the trace to say which rule decided.
 pub struct AgentPolicy {
     pub compiled: CompiledPolicy,
-    rules: HashMap<String, Value>,
+    rules: HashMap<String, DecidingRule>,
 }
 
 impl AgentPolicy {
-    /// The rule that decided, as it read when compiled (null for the mode).
-    pub fn rule_snapshot(&self, reason: &Reason) -> Value {
+    /// The rule that decided, as it read when compiled (none for the mode).
+    pub fn rule_snapshot(&self, reason: &Reason) -> Option<DecidingRule> {
         match reason {
-            Reason::Rule { rule_id, .. } => self
-                .rules
-                .get(rule_id.as_ref())
-                .cloned()
-                .unwrap_or(Value::Null),
-            _ => Value::Null,
+            Reason::Rule { rule_id, .. } => self.rules.get(rule_id.as_ref()).cloned(),
+            _ => None,
         }
     }
 }
@@ -245,8 +241,13 @@ impl Bosun {
             .iter()
             .flatten()
             .map(|rule| {
-                let snapshot = json!({ "id": rule.id, "tool": rule.tool, "action": rule.action,
-                                       "pattern": rule.pattern, "note": rule.note });
+                let snapshot = DecidingRule {
+                    id: rule.id.to_string(),
+                    tool: rule.tool.clone(),
+                    action: rule.action.as_str().to_owned(),
+                    pattern: rule.pattern.clone(),
+                    note: rule.note.clone(),
+                };
                 (rule.id.to_string(), snapshot)
             })
             .collect();

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::agents::Capability;
 use crate::clock::to_millis;
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
@@ -227,8 +227,14 @@ impl Bosun {
             note: rule.note,
         };
         store_rule(tx, principal, list.agent(), &info, now).await?;
-        self.record_rule_change(tx, principal, list, "rule.created", json!({ "rule": info }))
-            .await?;
+        self.record_rule_change(
+            tx,
+            principal,
+            list,
+            EventKind::RuleCreated,
+            json!({ "rule": info }),
+        )
+        .await?;
         Ok(info)
     }
 
@@ -264,7 +270,7 @@ impl Bosun {
             &mut tx,
             principal,
             list,
-            "rule.updated",
+            EventKind::RuleUpdated,
             json!({ "before": before, "after": after }),
         )
         .await?;
@@ -300,7 +306,7 @@ impl Bosun {
             &mut tx,
             principal,
             list,
-            "rule.deleted",
+            EventKind::RuleDeleted,
             json!({ "rule": rule }),
         )
         .await?;
@@ -340,7 +346,7 @@ impl Bosun {
             &mut tx,
             principal,
             list,
-            "rule.reordered",
+            EventKind::RuleReordered,
             json!({ "before": before, "after": order }),
         )
         .await?;
@@ -423,7 +429,7 @@ impl Bosun {
         tx: &mut sqlx::AnyConnection,
         principal: &Principal,
         list: &RuleList,
-        kind: &'static str,
+        kind: EventKind,
         mut data: serde_json::Value,
     ) -> Result<()> {
         data["layer"] = json!(list.layer());

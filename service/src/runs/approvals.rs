@@ -17,12 +17,13 @@ use super::tool_calls::{inbox_topic, tool_call_topic};
 use crate::agents::Capability;
 use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, judge};
 use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
 use crate::{Bosun, Error, Principal, Result, WriteTransaction, validate};
+use bosun_wire::events::{AddedRule, ApprovalResolved};
 
 /// Every status a request can have.
 pub const STATUSES: &[&str] = &[
@@ -461,15 +462,24 @@ impl Bosun {
             .bind(&row.tool_call_id)
             .execute(&mut *tx)
             .await?;
-        let data = json!({
-            "approval_id": id, "tool_call_id": row.tool_call_id, "tool": row.tool, "reviewer": principal.user_id,
-            "decision": decision, "outcome": outcome, "message": message,
-            "edited_input": edited,
-            "rule": rule.as_ref().map(|r| json!({ "id": r.id, "layer": r.layer, "pattern": r.pattern })),
-            "run_allowance": allowance,
-        });
+        let data = events::data_of(&ApprovalResolved {
+            approval_id: id.to_string(),
+            tool_call_id: row.tool_call_id.clone(),
+            tool: row.tool.clone(),
+            reviewer: Some(Some(principal.user_id.to_string())),
+            decision: decision.to_owned(),
+            outcome: outcome.to_owned(),
+            message,
+            edited_input: Some(Value::from(edited)),
+            rule: Some(rule.map(|r| AddedRule {
+                id: r.id.to_string(),
+                layer: validate::name_of(&r.layer),
+                pattern: r.pattern,
+            })),
+            run_allowance: Some(Value::from(allowance)),
+        })?;
         let event = NewEvent {
-            kind: "approval.resolved",
+            kind: EventKind::ApprovalResolved,
             workspace_id: principal.workspace_id.clone(),
             agent_id: Some(agent),
             run_id: Some(row.run_id.clone()),
@@ -993,14 +1003,24 @@ async fn close_unreviewed(
     .await?;
     let workspace = WorkspaceId::from_string(request.workspace_id.clone());
     let event = NewEvent {
-        kind: "approval.resolved",
+        kind: EventKind::ApprovalResolved,
         workspace_id: workspace.clone(),
         agent_id: Some(AgentId::from_string(request.agent_id.clone())),
         run_id: Some(request.run_id.clone()),
         actor: None,
         on_behalf_of: request.started_by.clone(),
-        data: json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id, "tool": request.tool,
-                      "decision": status, "outcome": "deny", "message": message }),
+        data: events::data_of(&ApprovalResolved {
+            approval_id: request.id.clone(),
+            tool_call_id: request.tool_call_id.clone(),
+            tool: request.tool.clone(),
+            reviewer: None,
+            decision: status.to_owned(),
+            outcome: "deny".to_owned(),
+            message: Some(message),
+            edited_input: None,
+            rule: None,
+            run_allowance: None,
+        })?,
     };
     events::append(tx, now, event).await?;
     tx.notify_all_on_commit([

@@ -7,7 +7,7 @@
 //! told it does not exist, as the run's trace does.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::Value;
 
 use super::allowances::RunAllowance;
 use super::approvals::Decider;
@@ -16,9 +16,10 @@ use super::{RUN_COLUMNS, Run, RunRow, agent_runs_topic};
 use crate::agents::Capability;
 use crate::agents::access::run_starter_sql;
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
 use crate::{Bosun, Error, Principal, Result};
+use bosun_wire::events::{ApprovalResolved, RunFinished};
 
 /// A run with what it waits for and what was allowed for it. Not
 /// serialized as it is: the deciders' emails are for notifications, not
@@ -192,7 +193,7 @@ impl Bosun {
         .bind(run.as_str())
         .fetch_all(&mut *tx)
         .await?;
-        let run_event = |kind, data| NewEvent {
+        let run_event = |kind: EventKind, data: Value| NewEvent {
             kind,
             workspace_id: principal.workspace_id.clone(),
             agent_id: Some(agent.clone()),
@@ -212,10 +213,19 @@ impl Bosun {
             .bind(&request.tool_call_id)
             .execute(&mut *tx)
             .await?;
-            let data = json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id,
-                               "tool": request.tool, "reviewer": principal.user_id,
-                               "decision": "cancelled", "outcome": "deny", "message": message });
-            events::append(&mut tx, now, run_event("approval.resolved", data)).await?;
+            let data = events::data_of(&ApprovalResolved {
+                approval_id: request.id.clone(),
+                tool_call_id: request.tool_call_id.clone(),
+                tool: request.tool.clone(),
+                reviewer: Some(Some(principal.user_id.to_string())),
+                decision: "cancelled".to_owned(),
+                outcome: "deny".to_owned(),
+                message: Some(message.clone()),
+                edited_input: None,
+                rule: None,
+                run_allowance: None,
+            })?;
+            events::append(&mut tx, now, run_event(EventKind::ApprovalResolved, data)).await?;
             tx.notify_on_commit(tool_call_topic(&ToolCallId::from_string(
                 request.tool_call_id.clone(),
             )))
@@ -225,9 +235,14 @@ impl Bosun {
             tx.notify_on_commit(inbox_topic(&principal.workspace_id))
                 .await?;
         }
-        let data =
-            json!({ "status": "cancelled", "output": null, "cancelled_by": principal.user_id });
-        events::append(&mut tx, now, run_event("run.finished", data)).await?;
+        let data = events::data_of(&RunFinished {
+            status: "cancelled".to_owned(),
+            output: Value::Null,
+            cancelled_by: Some(principal.user_id.to_string()),
+            reason: None,
+            idle_seconds: None,
+        })?;
+        events::append(&mut tx, now, run_event(EventKind::RunFinished, data)).await?;
         tx.commit().await?;
         self.run_details(principal, Some(agent), run).await
     }

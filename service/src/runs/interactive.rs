@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 use super::{MAX_INPUT_BYTES, RUN_COLUMNS, Run, RunRow, agent_runs_topic};
 use crate::agents::{Capability, CredentialModel};
 use crate::clock::to_millis;
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{RunFinished, RunStarted};
 
 /// An open interactive run whose last event (or, with none, its start) is
 /// no later than `$1`, as SQL over `runs`.
@@ -90,14 +91,20 @@ impl Bosun {
             Err(error) => return Err(error.into()),
         }
         let event = NewEvent {
-            kind: "run.started",
+            kind: EventKind::RunStarted,
             workspace_id: principal.workspace_id.clone(),
             agent_id: Some(agent.clone()),
             run_id: Some(id.to_string()),
             actor: Some(started_by.clone()),
             on_behalf_of: Some(started_by.clone()),
-            data: json!({ "input": input, "credential_model": model, "started_by": started_by,
-                          "started_by_key": null, "interactive": true, "external_id": external_id }),
+            data: events::data_of(&RunStarted {
+                input,
+                credential_model: validate::name_of(&model),
+                started_by: Some(started_by.clone()),
+                started_by_key: None,
+                interactive: Some(true),
+                external_id: Some(Some(external_id.to_string())),
+            })?,
         };
         events::append(&mut tx, now, event).await?;
         tx.notify_on_commit(agent_runs_topic(agent)).await?;
@@ -149,14 +156,19 @@ impl Bosun {
             super::approvals::expire_pending_of_run(&mut tx, now, &run.id).await?;
             let agent = AgentId::from_string(run.agent_id);
             let event = NewEvent {
-                kind: "run.finished",
+                kind: EventKind::RunFinished,
                 workspace_id: crate::ids::WorkspaceId::from_string(run.workspace_id),
                 agent_id: Some(agent.clone()),
                 run_id: Some(run.id.clone()),
                 actor: None,
                 on_behalf_of: run.started_by,
-                data: json!({ "status": "failed", "output": output, "reason": "abandoned",
-                              "idle_seconds": idle.as_secs() }),
+                data: events::data_of(&RunFinished {
+                    status: "failed".into(),
+                    output,
+                    cancelled_by: None,
+                    reason: Some("abandoned".into()),
+                    idle_seconds: Some(idle.as_secs()),
+                })?,
             };
             events::append(&mut tx, now, event).await?;
             tx.notify_all_on_commit([format!("run:{}", run.id), agent_runs_topic(&agent)])

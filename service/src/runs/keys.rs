@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::agents::Capability;
 use crate::agents::access::live_key_sql;
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -38,8 +38,12 @@ impl AgentKey {
     }
 
     /// How the trace names the key: its id, name and creator.
-    pub fn trace_reference(&self) -> serde_json::Value {
-        json!({ "id": self.key_id, "name": self.name, "created_by": self.created_by })
+    pub fn trace_reference(&self) -> bosun_wire::events::KeyReference {
+        bosun_wire::events::KeyReference {
+            id: self.key_id.to_string(),
+            name: self.name.clone(),
+            created_by: self.created_by.to_string(),
+        }
     }
 }
 
@@ -128,7 +132,7 @@ impl Bosun {
         events::append(
             &mut tx,
             now,
-            NewEvent::audit("runtime_key.created", principal, Some(agent), data),
+            NewEvent::audit(EventKind::RuntimeKeyCreated, principal, Some(agent), data),
         )
         .await?;
         tx.commit().await?;
@@ -203,7 +207,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("runtime_key.revoked", principal, Some(agent), data),
+            NewEvent::audit(EventKind::RuntimeKeyRevoked, principal, Some(agent), data),
         )
         .await?;
         // The runs the key started act for nobody now: what they wait for

@@ -19,15 +19,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::agents::access::{live_key_sql, run_entitled_sql};
 use crate::agents::{Agent, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, EventPayload, NewEvent};
 use crate::ids::{AgentId, RunId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{AgentEvent, RunClaimed, RunFinished, RunStarted};
 pub use keys::AgentKey;
 
 /// Who is calling: a person, or an agent's worker with its runtime key.
@@ -169,7 +170,7 @@ impl Bosun {
                     None,
                     user,
                     view.agent.credential_model,
-                    Value::Null,
+                    None,
                 )
             }
             Caller::Agent(key) => {
@@ -189,7 +190,7 @@ impl Bosun {
                     Some(key.key_id.to_string()),
                     key.actor(),
                     agent.credential_model,
-                    key.trace_reference(),
+                    Some(key.trace_reference()),
                 )
             }
         };
@@ -211,14 +212,20 @@ impl Bosun {
         .execute(&mut *tx)
         .await?;
         let event = NewEvent {
-            kind: "run.started",
+            kind: EventKind::RunStarted,
             workspace_id: workspace.clone(),
             agent_id: Some(agent.clone()),
             run_id: Some(id.to_string()),
             actor: Some(actor),
             on_behalf_of: started_by.clone(),
-            data: json!({ "input": input, "credential_model": model, "started_by": started_by,
-                          "started_by_key": key_reference }),
+            data: events::data_of(&RunStarted {
+                input,
+                credential_model: validate::name_of(&model),
+                started_by: started_by.clone(),
+                started_by_key: key_reference,
+                interactive: None,
+                external_id: None,
+            })?,
         };
         events::append(&mut tx, now, event).await?;
         tx.notify_on_commit(agent_runs_topic(agent)).await?;
@@ -296,13 +303,13 @@ impl Bosun {
             return Ok(None);
         };
         let event = NewEvent {
-            kind: "run.claimed",
+            kind: EventKind::RunClaimed,
             workspace_id: key.workspace_id.clone(),
             agent_id: Some(key.agent_id.clone()),
             run_id: Some(row.id.clone()),
             actor: Some(key.actor()),
             on_behalf_of: row.started_by.clone(),
-            data: json!({}),
+            data: events::data_of(&RunClaimed {})?,
         };
         events::append(&mut tx, now, event).await?;
         tx.notify_on_commit(agent_runs_topic(&key.agent_id)).await?;
@@ -320,7 +327,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            run_event("agent.event", runner, &row, json!({ "event": data })),
+            run_event(runner, &row, &AgentEvent { event: data })?,
         )
         .await?;
         tx.commit().await?;
@@ -361,8 +368,15 @@ impl Bosun {
                 message: "the run has already ended".into(),
             });
         }
-        let data = json!({ "status": status, "output": output.as_deref().and_then(|o| serde_json::from_str::<Value>(o).ok()) });
-        events::append(&mut tx, now, run_event("run.finished", runner, &row, data)).await?;
+        let finished = RunFinished {
+            status: validate::name_of(&status),
+            output: output
+                .as_deref()
+                .and_then(|o| serde_json::from_str::<Value>(o).ok())
+                .unwrap_or(Value::Null),
+            ..RunFinished::default()
+        };
+        events::append(&mut tx, now, run_event(runner, &row, &finished)?).await?;
         let agent = AgentId::from_string(row.agent_id.clone());
         tx.notify_all_on_commit([format!("run:{run}"), agent_runs_topic(&agent)])
             .await?;
@@ -650,19 +664,18 @@ pub(crate) fn not_entitled_reason(started_by_user: bool) -> &'static str {
 }
 
 /// An event of a run, done by its runner on behalf of whoever started it.
-pub(crate) fn run_event(
-    kind: &'static str,
+pub(crate) fn run_event<P: EventPayload>(
     runner: &Runner,
     run: &ActiveRun,
-    data: Value,
-) -> NewEvent {
-    NewEvent {
-        kind,
+    payload: &P,
+) -> Result<NewEvent> {
+    Ok(NewEvent {
+        kind: P::KIND,
         workspace_id: WorkspaceId::from_string(run.workspace_id.clone()),
         agent_id: Some(AgentId::from_string(run.agent_id.clone())),
         run_id: Some(run.id.clone()),
         actor: Some(runner.actor()),
         on_behalf_of: run.started_by.clone(),
-        data,
-    }
+        data: events::data_of(payload)?,
+    })
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bosun_policy::{Action, Decision, Reason, Request, Risk};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::time::Instant;
 
 use super::decision_log::{AccessCheck, NewApproval, NewToolCall, Recorded};
@@ -26,6 +26,9 @@ use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::integrations::mcp;
 use crate::redact::IssuedValue;
 use crate::{Bosun, Error, Result, validate};
+use bosun_wire::events::{
+    ApprovalRequested, DecidingRule, PolicyDecision, ToolCallRequested, ToolCallResult,
+};
 
 /// What an agent asks to do.
 #[derive(Clone, Debug, Default)]
@@ -75,7 +78,7 @@ pub struct ToolCallState {
     /// and note), for an answer that names it; null when no rule did or
     /// the call was read back rather than decided now.
     #[serde(skip)]
-    pub rule: Value,
+    pub rule: Option<DecidingRule>,
 }
 
 /// What a tool call produced.
@@ -120,7 +123,7 @@ impl ToolCallRow {
                 .as_ref()
                 .is_some_and(|edited| *edited != self.input),
             message: self.message.clone(),
-            rule: Value::Null,
+            rule: None,
         }
     }
 }
@@ -270,33 +273,47 @@ impl Bosun {
         }
 
         let client_tool = request.client.as_ref().map(|client| client.tool.clone());
-        let mut requested = json!({ "tool_call_id": id, "tool": request.tool, "input": kept,
-                                    "working_dir": request.working_dir });
-        if let Some(client_tool) = &client_tool {
-            requested["client_tool"] = json!(client_tool);
-        }
-        let mut decided = json!({ "tool_call_id": id, "tool": request.tool, "decision": decision.action, "reason": reason, "rule": rule,
-                              "risk": risk, "commands": commands });
-        if let Some(allowance) = allowance {
-            decided["run_allowance"] = allowance;
-        }
+        let requested = ToolCallRequested {
+            tool_call_id: id.to_string(),
+            tool: request.tool.clone(),
+            input: kept.clone(),
+            working_dir: request.working_dir.clone(),
+            client_tool: client_tool.clone(),
+        };
+        let decided = PolicyDecision {
+            tool_call_id: id.to_string(),
+            tool: request.tool.clone(),
+            decision: decision.action.as_str().to_owned(),
+            reason: reason.clone(),
+            rule: rule.clone(),
+            risk: risk.clone(),
+            commands,
+            run_allowance: allowance,
+        };
         let mut events = vec![
-            run_event("tool_call.requested", runner, active, requested),
-            run_event("policy.decision", runner, active, decided),
+            run_event(runner, active, &requested)?,
+            run_event(runner, active, &decided)?,
         ];
-        let approval_request = approval.as_ref().map(|approval| {
-            let expires_at =
-                to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
-            let data = json!({ "approval_id": approval, "tool_call_id": id, "tool": request.tool,
-                        "expires_at": expires_at });
-            events.push(run_event("approval.requested", runner, active, data));
-            NewApproval {
-                id: approval.to_string(),
-                workspace_id: workspace.clone(),
-                agent_id: active.agent_id.clone(),
-                expires_at,
+        let approval_request = match &approval {
+            Some(approval) => {
+                let expires_at =
+                    to_millis(now).saturating_add(active.approval_ttl_seconds.saturating_mul(1000));
+                let requested = ApprovalRequested {
+                    approval_id: approval.to_string(),
+                    tool_call_id: id.to_string(),
+                    tool: request.tool.clone(),
+                    expires_at,
+                };
+                events.push(run_event(runner, active, &requested)?);
+                Some(NewApproval {
+                    id: approval.to_string(),
+                    workspace_id: workspace.clone(),
+                    agent_id: active.agent_id.clone(),
+                    expires_at,
+                })
             }
-        });
+            None => None,
+        };
         let call = NewToolCall {
             id: id.to_string(),
             key_id: match runner {
@@ -476,14 +493,14 @@ impl Bosun {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-        let data = json!({ "tool_call_id": id, "tool": row.tool, "output": output, "error": error,
-                           "duration_ms": result.duration_ms });
-        events::append(
-            &mut tx,
-            now,
-            run_event("tool_call.result", runner, &run_row, data),
-        )
-        .await?;
+        let answered = ToolCallResult {
+            tool_call_id: id.to_string(),
+            tool: row.tool.clone(),
+            output,
+            error,
+            duration_ms: result.duration_ms,
+        };
+        events::append(&mut tx, now, run_event(runner, &run_row, &answered)?).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -495,7 +512,7 @@ impl Bosun {
         &self,
         run: &ActiveRun,
         request: &ToolCallRequest,
-    ) -> (Decision, Value, Option<Value>) {
+    ) -> (Decision, Option<DecidingRule>, Option<Value>) {
         let deny = |message: String, risk: &'static str| {
             let decision = Decision {
                 action: Action::Deny,
@@ -503,7 +520,7 @@ impl Bosun {
                 risk: Risk::new(bosun_policy::RiskLevel::Unknown, risk),
                 commands: vec![],
             };
-            (decision, Value::Null, None)
+            (decision, None, None)
         };
         let tools: Vec<String> = match serde_json::from_str(&run.tools) {
             Ok(tools) => tools,

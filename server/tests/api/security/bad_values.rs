@@ -278,3 +278,122 @@ async fn racing_grants_and_credential_writes_answer_409_never_500() {
     assert!(grants.iter().any(|(status, _)| status.is_success()));
     assert!(writes.iter().any(|(status, _)| status.is_success()));
 }
+
+#[tokio::test]
+async fn a_malformed_id_in_a_path_is_404_naming_what_it_was_to_be() {
+    let s = setup(spawn_app().await).await;
+    let agent = format!("/api/v1/agents/{}", s.agent);
+    // Not the form ids are made in: a word, an injection, a UUID in
+    // capitals, and one far too long to be anything.
+    let long = "7".repeat(4096);
+    for malformed in [
+        "not-an-id",
+        "'%20OR%201=1--",
+        "0192F0C8-3C1E-7D4A-9B2F-0A1B2C3D4E5F",
+        &long,
+    ] {
+        for (method, path, body, token, what) in [
+            (
+                Method::GET,
+                format!("/api/v1/agents/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "agent",
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/agents/{malformed}/runs"),
+                Value::Null,
+                &s.admin,
+                "agent",
+            ),
+            (
+                Method::GET,
+                format!("{agent}/runs/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "run",
+            ),
+            (
+                Method::DELETE,
+                format!("{agent}/keys/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "runtime key",
+            ),
+            (
+                Method::DELETE,
+                format!("{agent}/grants/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "grant",
+            ),
+            (
+                Method::DELETE,
+                format!("{agent}/rules/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "rule",
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/traces/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "run",
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/approvals/{malformed}/decision"),
+                json!({"decision": "deny"}),
+                &s.admin,
+                "approval",
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/members/{malformed}/password-link"),
+                Value::Null,
+                &s.admin,
+                "user",
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/me/tokens/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "token",
+            ),
+            (
+                Method::DELETE,
+                format!("/api/v1/webhooks/{malformed}"),
+                Value::Null,
+                &s.admin,
+                "webhook",
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/runtime/tool-calls/{malformed}?wait=0"),
+                Value::Null,
+                &s.key,
+                "tool call",
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/runtime/runs/{malformed}/finish"),
+                json!({"status": "failed"}),
+                &s.key,
+                "run",
+            ),
+        ] {
+            let (status, answer) = call(s.base(), token, method.clone(), &path, body).await;
+            let shown = &path[..path.len().min(80)];
+            assert_eq!(status, 404, "{method} {shown}: {answer}");
+            assert_eq!(answer["error"]["code"], "not_found", "{method} {shown}");
+            assert_eq!(
+                answer["error"]["message"],
+                format!("{what} not found"),
+                "{method} {shown}"
+            );
+        }
+    }
+}

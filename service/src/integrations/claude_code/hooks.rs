@@ -322,21 +322,21 @@ pub fn decision_sentence(state: &ToolCallState) -> String {
                 "enforced" => "the workspace's enforced rules",
                 _ => "the workspace's rules",
             };
-            let rule = &state.rule;
-            let pattern = rule["pattern"]
-                .as_str()
+            let rule = state.rule.as_ref();
+            let pattern = rule
+                .and_then(|rule| rule.pattern.as_deref())
                 .map(|p| format!(" `{p}`"))
                 .unwrap_or_default();
-            let note = rule["note"]
-                .as_str()
+            let note = rule
+                .map(|rule| rule.note.as_str())
                 .filter(|n| !n.trim().is_empty())
                 .map(|n| format!(" — {n}"))
                 .unwrap_or_default();
             format!(
                 "Bosun: {verb} by rule #{} of {list} ({} {}{pattern}){note}",
                 reason["position"],
-                rule["tool"].as_str().unwrap_or("*"),
-                rule["action"].as_str().unwrap_or(verb),
+                rule.map_or("*", |rule| rule.tool.as_str()),
+                rule.map_or(verb, |rule| rule.action.as_str()),
             )
         }
         "mode" => format!(

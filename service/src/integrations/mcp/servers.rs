@@ -17,7 +17,7 @@ use super::{
 use crate::agents::Capability;
 use crate::clock::{from_millis, to_millis};
 use crate::error::Code;
-use crate::events::{self, Changes, NewEvent};
+use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId, ToolCallId, WorkspaceId};
 use crate::rules::RuleList;
 use crate::runs::Runner;
@@ -288,7 +288,7 @@ impl Bosun {
         events::append(
             &mut tx,
             from_millis(now),
-            NewEvent::audit("mcp_server.registered", principal, Some(agent), data),
+            NewEvent::audit(EventKind::McpServerRegistered, principal, Some(agent), data),
         )
         .await?;
         tx.commit().await?;
@@ -372,7 +372,7 @@ impl Bosun {
                 events::append(
                     &mut tx,
                     now,
-                    NewEvent::audit("tool.discovered", principal, Some(agent), data),
+                    NewEvent::audit(EventKind::ToolDiscovered, principal, Some(agent), data),
                 )
                 .await?;
             }
@@ -689,7 +689,7 @@ async fn add_agent_tools(
         events::append(
             tx,
             now,
-            NewEvent::audit("agent.updated", principal, Some(agent), data),
+            NewEvent::audit(EventKind::AgentUpdated, principal, Some(agent), data),
         )
         .await?;
         return Ok(after);

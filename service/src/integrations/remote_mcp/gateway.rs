@@ -46,6 +46,7 @@ use crate::runs::keys::AgentKey;
 use crate::runs::tool_calls::{ToolCallState, ToolResult};
 use crate::runs::{ActiveRun, Runner, run_event};
 use crate::{Bosun, Error, Principal, Result};
+use bosun_wire::events::CredentialIssued;
 
 /// How long a call waits for a reviewer unless the client's URL says
 /// (`?wait=`): a little under ten minutes, as for Claude Code's hooks.
@@ -414,12 +415,16 @@ impl Bosun {
             crate::runs::input::remember_issued(self, &mut tx, &session.run, &name, token.trim())
                 .await?;
         }
-        let data = json!({ "name": name, "kind": "mcp_header", "server": session.server(),
-                           "header": header, "used_by": "bosun" });
+        let issued = CredentialIssued::McpHeader {
+            name: name.clone(),
+            server: session.server().to_string(),
+            header: header.to_owned(),
+            used_by: "bosun".to_owned(),
+        };
         events::append(
             &mut tx,
             self.now(),
-            run_event("credential.issued", &session.runner, active, data),
+            run_event(&session.runner, active, &issued)?,
         )
         .await?;
         tx.commit().await

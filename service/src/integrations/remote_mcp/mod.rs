@@ -34,7 +34,7 @@ use crate::agents::Capability;
 use crate::clock::{from_millis, to_millis};
 use crate::credentials::vault::{open_text, seal_text};
 use crate::error::Code;
-use crate::events::{self, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
 use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -408,7 +408,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("remote_mcp_server.registered", principal, None, data),
+            NewEvent::audit(EventKind::RemoteMcpServerRegistered, principal, None, data),
         )
         .await?;
         tx.commit().await?;
@@ -532,7 +532,7 @@ impl Bosun {
         events::append(
             &mut tx,
             self.now(),
-            NewEvent::audit("remote_mcp_server.updated", principal, None, data),
+            NewEvent::audit(EventKind::RemoteMcpServerUpdated, principal, None, data),
         )
         .await?;
         tx.commit().await?;
@@ -566,7 +566,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "remote_mcp_server.deleted",
+                EventKind::RemoteMcpServerDeleted,
                 principal,
                 None,
                 json!({ "name": row.name, "agents": agent_ids }),
@@ -632,7 +632,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "agent.mcp_server_attached",
+                EventKind::AgentMcpServerAttached,
                 principal,
                 Some(agent),
                 json!({ "server": row.name }),
@@ -677,7 +677,7 @@ impl Bosun {
             &mut tx,
             self.now(),
             NewEvent::audit(
-                "agent.mcp_server_detached",
+                EventKind::AgentMcpServerDetached,
                 principal,
                 Some(agent),
                 json!({ "server": row.name }),
