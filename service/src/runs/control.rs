@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::allowances::RunAllowance;
-use super::approvals::Decider;
-use super::tool_calls::{inbox_topic, tool_call_topic};
+use super::approvals::{Decider, PendingRequest, Resolution};
 use super::{RUN_COLUMNS, Run, RunRow, agent_runs_topic};
-use crate::agents::Capability;
+use crate::agents::access::Editable;
 use crate::agents::access::run_starter_sql;
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, NewEvent};
-use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
+use crate::ids::{AgentId, ApprovalId, RunId};
 use crate::notify::Notifier;
 use crate::{Bosun, Error, Principal, Result};
 
@@ -82,7 +82,6 @@ pub(crate) struct ReachableRun {
 #[derive(sqlx::FromRow)]
 struct PendingRow {
     id: String,
-    tool_call_id: String,
     tool: String,
     input: String,
     input_json: i64,
@@ -105,7 +104,7 @@ impl Bosun {
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
         let pending: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, tool_call_id, tool, input, input_json, requested_at, expires_at FROM approvals \
+            "SELECT id, tool, input, input_json, requested_at, expires_at FROM approvals \
              WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
         )
         .bind(run.as_str())
@@ -159,6 +158,19 @@ impl Bosun {
         let now = self.now();
         let message = cancelled_by_message(&principal.name);
         let mut tx = self.db().begin_write().await?;
+        // Someone else's run is cancelled as an editor of its agent, which
+        // is asked again inside the transaction that cancels it.
+        if row.starter.as_deref() != Some(principal.user_id.as_str()) {
+            let editor: Result<Editable<AgentView>> =
+                self.agent_proof(&mut tx, principal, agent).await;
+            match editor {
+                Ok(_) => {}
+                Err(Error::Forbidden(_) | Error::NotFound(_)) => {
+                    return Err(Error::NotFound("run"));
+                }
+                Err(error) => return Err(error),
+            }
+        }
         let ended = sqlx::query(
             "UPDATE runs SET status = 'cancelled', finished_at = $1, cancelled_by = $2 \
              WHERE id = $3 AND workspace_id = $4 AND status IN ('queued', 'running')",
@@ -182,17 +194,45 @@ impl Bosun {
         }
         // Only requests still pending: one a reviewer decided first keeps
         // its decision.
-        let cancelled: Vec<PendingRow> = sqlx::query_as(
-            "UPDATE approvals SET status = 'cancelled', decision = 'cancelled', decided_by = $1, \
-             decided_at = $2, message = $3 WHERE run_id = $4 AND status = 'pending' \
-             RETURNING id, tool_call_id, tool, input, input_json, requested_at, expires_at",
+        let pending: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, tool_call_id, tool FROM approvals WHERE run_id = $1 AND status = 'pending'",
         )
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .bind(&message)
         .bind(run.as_str())
         .fetch_all(&mut *tx)
         .await?;
+        let mut topics = vec![format!("run:{run}"), agent_runs_topic(agent)];
+        for (id, tool_call_id, tool) in pending {
+            let request = PendingRequest {
+                id,
+                tool_call_id,
+                run_id: run.to_string(),
+                agent_id: agent.clone(),
+                workspace_id: principal.workspace_id.clone(),
+                started_by: row.run.started_by.clone(),
+                tool,
+            };
+            let resolution = Resolution {
+                request: &request,
+                decided: false,
+                status: "cancelled",
+                decision: "cancelled",
+                outcome: "deny",
+                message: Some(&message),
+                reviewer: Some(&principal.user_id),
+                edited_input: None,
+                final_input: None,
+            };
+            if resolution.claim(&mut tx, now).await? {
+                let details = json!({ "reviewer": principal.user_id });
+                topics.extend(
+                    resolution
+                        .record(&mut tx, self.db().backend(), now, details)
+                        .await?,
+                );
+            }
+        }
+        topics.sort_unstable();
+        topics.dedup();
         let run_event = |kind, data| NewEvent {
             kind,
             workspace_id: principal.workspace_id.clone(),
@@ -202,32 +242,11 @@ impl Bosun {
             on_behalf_of: row.run.started_by.clone(),
             data,
         };
-        let mut topics = vec![format!("run:{run}"), agent_runs_topic(agent)];
-        for request in &cancelled {
-            sqlx::query(
-                "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
-            )
-            .bind(&message)
-            .bind(to_millis(now))
-            .bind(&request.tool_call_id)
-            .execute(&mut *tx)
-            .await?;
-            let data = json!({ "approval_id": request.id, "tool_call_id": request.tool_call_id,
-                               "tool": request.tool, "reviewer": principal.user_id,
-                               "decision": "cancelled", "outcome": "deny", "message": message });
-            events::append(&mut tx, now, run_event("approval.resolved", data)).await?;
-            topics.push(tool_call_topic(&ToolCallId::from_string(
-                request.tool_call_id.clone(),
-            )));
-        }
-        if !cancelled.is_empty() {
-            topics.push(inbox_topic(&principal.workspace_id));
-        }
         let data =
             json!({ "status": "cancelled", "output": null, "cancelled_by": principal.user_id });
         events::append(&mut tx, now, run_event("run.finished", data)).await?;
-        for topic in &topics {
-            Notifier::on_commit(&mut tx, self.db().backend(), topic).await?;
+        for topic in [format!("run:{run}"), agent_runs_topic(agent)] {
+            Notifier::on_commit(&mut tx, self.db().backend(), &topic).await?;
         }
         tx.commit().await?;
         self.notifier().local_all(&topics);
