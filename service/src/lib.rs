@@ -4,6 +4,7 @@
 //! The web UI (server functions) and the REST API are thin adapters over
 //! [`Bosun`]; neither decides who may do what.
 
+pub mod access;
 pub mod agents;
 pub mod clock;
 pub mod credentials;

@@ -285,6 +285,20 @@ fn checked_schema(
     Ok((Some(schema), subject))
 }
 
+/// The workspace's tools, built-in first, then by name, as stored. Any
+/// member may read the catalog ([`Bosun::list_tools`]); decisions and
+/// checks read it here.
+pub(crate) async fn load_tools(db: &crate::Db, workspace: &WorkspaceId) -> Result<Vec<ToolInfo>> {
+    let rows: Vec<ToolRow> = sqlx::query_as(
+        "SELECT name, description, argument_kind, default_risk, category, builtin, input_schema, subject FROM tools \
+         WHERE workspace_id = $1 ORDER BY builtin DESC, name",
+    )
+    .bind(workspace.as_str())
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(ToolInfo::try_from).collect()
+}
+
 impl Bosun {
     /// Adds any built-in tool the workspace does not have yet (new releases
     /// may bring new ones); never changes existing entries.
@@ -320,23 +334,12 @@ impl Bosun {
 
     /// The workspace's tools, built-in first, then by name.
     pub async fn list_tools(&self, actor: &Principal) -> Result<Vec<ToolInfo>> {
-        self.tools_of(&actor.workspace_id).await
-    }
-
-    pub(crate) async fn tools_of(&self, workspace: &WorkspaceId) -> Result<Vec<ToolInfo>> {
-        let rows: Vec<ToolRow> = sqlx::query_as(
-            "SELECT name, description, argument_kind, default_risk, category, builtin, input_schema, subject FROM tools \
-             WHERE workspace_id = $1 ORDER BY builtin DESC, name",
-        )
-        .bind(workspace.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        rows.into_iter().map(ToolInfo::try_from).collect()
+        crate::tools::load_tools(self.db(), &actor.workspace_id).await
     }
 
     /// The workspace's catalog as the policy engine sees it.
     pub async fn catalog(&self, workspace: &WorkspaceId) -> Result<Catalog> {
-        let tools = self.tools_of(workspace).await?;
+        let tools = crate::tools::load_tools(self.db(), workspace).await?;
         Ok(Catalog::new(tools.iter().map(ToolInfo::to_policy_tool)))
     }
 

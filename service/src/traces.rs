@@ -673,6 +673,15 @@ impl Bosun {
         ))
     }
 
+    /// [`Bosun::verify_chain`] for a member of the workspace: admins only.
+    pub async fn verify_chain_for(
+        &self,
+        principal: &Principal,
+    ) -> Result<std::result::Result<i64, crate::events::ChainBreak>> {
+        principal.require_admin()?;
+        self.verify_chain().await
+    }
+
     /// Every event of one run, in order: for the user who started it (for
     /// a run a runtime key started, the key's creator), and for the agent's
     /// editors and workspace admins.

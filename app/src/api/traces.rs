@@ -229,8 +229,7 @@ pub async fn verify_audit_chain() -> Result<String, AppError> {
     use super::ssr::{bosun, principal};
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    principal.require_admin()?;
-    Ok(match bosun.verify_chain().await? {
+    Ok(match bosun.verify_chain_for(&principal).await? {
         Ok(count) => format!("The chain is whole: {count} events, each linked to the one before."),
         Err(chain_break) => format!("The log does not verify: {chain_break}."),
     })

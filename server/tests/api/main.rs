@@ -2,6 +2,7 @@
 //! database per test — SQLite by default, PostgreSQL when
 //! `BOSUN_TEST_DATABASE=postgres` and `BOSUN_TEST_POSTGRES_URL` are set.
 
+mod access;
 mod agent_access;
 mod agents;
 mod always_allow;

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::access::{AccessLevel, AccessSource, Capability};
+use super::AgentView;
+use super::access::{AccessLevel, AccessSource, Capability, Manageable};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
@@ -151,9 +152,9 @@ impl Bosun {
         target: GrantTarget,
         level: &str,
     ) -> Result<Grant> {
-        let view = self
-            .agent_for(principal, agent, Capability::ManageSharing)
-            .await?;
+        let mut tx = self.db().begin_write().await?;
+        let proof: Manageable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
+        let view = proof.get();
         let level: AccessLevel = validate::one_of("level", level, AccessLevel::NAMES)?;
         let user = match &target {
             GrantTarget::User(id) => {
@@ -169,7 +170,6 @@ impl Bosun {
             GrantTarget::Workspace => None,
         };
         let now = self.now();
-        let mut tx = self.db().begin_write().await?;
         let existing: Option<(String, String)> = sqlx::query_as(
             "SELECT id, level FROM agent_grants WHERE agent_id = $1 \
              AND ((user_id IS NULL AND $2 IS NULL) OR user_id = $2)",
@@ -252,8 +252,9 @@ impl Bosun {
         agent: &AgentId,
         grant: &GrantId,
     ) -> Result<()> {
-        let current = self.grant(principal, agent, grant).await?;
         let mut tx = self.db().begin_write().await?;
+        let _: Manageable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
+        let current = find_grant(grant_rows(&mut tx, agent).await?, grant)?;
         sqlx::query("DELETE FROM agent_grants WHERE id = $1 AND agent_id = $2")
             .bind(grant.as_str())
             .bind(agent.as_str())
@@ -281,22 +282,11 @@ impl Bosun {
     ) -> Result<Grant> {
         self.agent_for(principal, agent, Capability::ManageSharing)
             .await?;
-        let rows = self.grant_rows(agent).await?;
-        rows.iter()
-            .find(|row| row.id == grant.as_str())
-            .ok_or(Error::NotFound("grant"))?
-            .grant()
+        find_grant(self.grant_rows(agent).await?, grant)
     }
 
     async fn grant_rows(&self, agent: &AgentId) -> Result<Vec<GrantRow>> {
-        Ok(sqlx::query_as(
-            "SELECT g.id, g.user_id, g.level, g.created_at, u.name AS user_name, u.email AS user_email \
-             FROM agent_grants g LEFT JOIN users u ON u.id = g.user_id \
-             WHERE g.agent_id = $1 ORDER BY g.user_id IS NULL, lower(u.name), g.id",
-        )
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
-        .await?)
+        grant_rows(&mut *self.db().pool().acquire().await?, agent).await
     }
 
     async fn member_summary(&self, id: &UserId) -> Result<crate::identity::MemberSummary> {
@@ -311,4 +301,26 @@ impl Bosun {
             email,
         })
     }
+}
+
+/// The agent's grants as read on `connection`.
+async fn grant_rows(
+    connection: &mut sqlx::AnyConnection,
+    agent: &AgentId,
+) -> Result<Vec<GrantRow>> {
+    Ok(sqlx::query_as(
+        "SELECT g.id, g.user_id, g.level, g.created_at, u.name AS user_name, u.email AS user_email \
+         FROM agent_grants g LEFT JOIN users u ON u.id = g.user_id \
+         WHERE g.agent_id = $1 ORDER BY g.user_id IS NULL, lower(u.name), g.id",
+    )
+    .bind(agent.as_str())
+    .fetch_all(connection)
+    .await?)
+}
+
+fn find_grant(rows: Vec<GrantRow>, grant: &GrantId) -> Result<Grant> {
+    rows.iter()
+        .find(|row| row.id == grant.as_str())
+        .ok_or(Error::NotFound("grant"))?
+        .grant()
 }

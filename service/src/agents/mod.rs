@@ -1,8 +1,8 @@
 //! Agents: their definitions, and the use cases that create, read, change,
 //! copy and delete them. Sharing is in [`grants`]; who may do what, in
-//! [`access`].
+//! [`crate::access`].
 
-pub mod access;
+pub use crate::access;
 pub mod grants;
 
 use base64::Engine as _;
@@ -18,6 +18,7 @@ use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
+use access::{Copyable, Editable, Manageable};
 
 /// How an agent authenticates to the services it uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,10 +169,12 @@ impl AgentRow {
         })
     }
 
-    fn into_view(self, principal: &Principal) -> Result<AgentView> {
+    /// The agent with the standing towards it of `principal`, counted as
+    /// an admin when `is_admin`.
+    fn into_view(self, principal: &Principal, is_admin: bool) -> Result<AgentView> {
         let access = AgentAccess::from_stored(
             principal.user_id.as_str(),
-            principal.is_admin(),
+            is_admin,
             &self.owner_id,
             self.user_grant.as_deref(),
             self.workspace_grant.as_deref(),
@@ -196,37 +199,34 @@ impl Bosun {
         // An agent token reaches its own agent only, whatever its creator
         // may do with others.
         principal.require_scope_allows(id)?;
-        let row: Option<AgentRow> = sqlx::query_as(&format!(
-            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
-             WHERE agents.id = $2 AND agents.workspace_id = $3"
-        ))
-        .bind(principal.user_id.as_str())
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        let view = row.ok_or(Error::NotFound("agent"))?.into_view(principal)?;
+        let mut connection = self.db().pool().acquire().await?;
+        let view = load_agent_view(&mut connection, principal, principal.is_admin(), id)
+            .await?
+            .ok_or(Error::NotFound("agent"))?;
         view.access.require(capability)?;
         Ok(view)
     }
 
-    /// An agent's definition without any access check, for Bosun's own use
-    /// (a worker's key already proves which agent it is).
-    pub(crate) async fn agent_record(
+    /// The agent a runtime key acts for, read on `connection`, while the
+    /// key is live ([`access::live_key_sql`]): a key revoked, or whose
+    /// creator lost the right to mint it, is refused as unauthenticated.
+    pub(crate) async fn agent_of_key(
         &self,
-        workspace: &crate::ids::WorkspaceId,
-        id: &AgentId,
+        connection: &mut sqlx::AnyConnection,
+        key: &crate::runs::AgentKey,
     ) -> Result<Agent> {
         let row: Option<AgentRow> = sqlx::query_as(&format!(
             "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
-             WHERE agents.id = $2 AND agents.workspace_id = $3"
+             JOIN runtime_keys ON runtime_keys.agent_id = agents.id AND runtime_keys.id = $2 \
+             WHERE agents.workspace_id = $3 AND {}",
+            access::live_key_sql("runtime_keys", "agents")
         ))
         .bind("")
-        .bind(id.as_str())
-        .bind(workspace.as_str())
-        .fetch_optional(self.db().pool())
+        .bind(key.key_id.as_str())
+        .bind(key.workspace_id.as_str())
+        .fetch_optional(connection)
         .await?;
-        row.ok_or(Error::NotFound("agent"))?.agent()
+        row.ok_or(Error::Unauthenticated)?.agent()
     }
 
     /// The agents the principal can see, by name, a page at a time.
@@ -243,13 +243,16 @@ impl Bosun {
             Some(cursor) => decode_cursor(cursor)?,
             None => (String::new(), String::new()),
         };
-        let shared = "EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id \
-                      AND (g.user_id = $1 OR g.user_id IS NULL))";
+        let admin = if principal.is_admin() { "1" } else { "0" };
         let visible = match view {
             AgentListView::Mine => "agents.owner_id = $1".to_owned(),
-            AgentListView::Shared => format!("agents.owner_id <> $1 AND {shared}"),
-            AgentListView::All if principal.is_admin() => "1 = 1".to_owned(),
-            AgentListView::All => format!("(agents.owner_id = $1 OR {shared})"),
+            // Shared with them: what they would see without owning it or
+            // administering the workspace.
+            AgentListView::Shared => format!(
+                "agents.owner_id <> $1 AND {}",
+                access::allows_sql(Capability::View, "agents", "$1", "0")
+            ),
+            AgentListView::All => access::allows_sql(Capability::View, "agents", "$1", admin),
         };
         let pattern = name_contains
             .map(str::trim)
@@ -272,7 +275,7 @@ impl Bosun {
         .await?;
         let mut items = rows
             .into_iter()
-            .map(|row| row.into_view(principal))
+            .map(|row| row.into_view(principal, principal.is_admin()))
             .collect::<Result<Vec<_>>>()?;
         let next = if items.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
             items.pop();
@@ -348,16 +351,17 @@ impl Bosun {
         id: &AgentId,
         patch: AgentPatch,
     ) -> Result<AgentView> {
-        let current = self.agent_for(principal, id, Capability::Edit).await?;
+        let mut tx = self.db().begin_write().await?;
+        let current: Editable<AgentView> = self.agent_proof(&mut tx, principal, id).await?;
         let new_owner = match patch.owner_id.as_deref() {
-            Some(owner) if owner != current.agent.owner_id.as_str() => {
-                current.access.require(Capability::ManageSharing)?;
+            Some(owner) if owner != current.get().agent.owner_id.as_str() => {
+                current.manageable(Capability::ManageSharing)?;
                 Some(self.active_member(principal, "owner_id", owner).await?)
             }
             _ => None,
         };
         let fields = self.parse_fields(principal, patch).await?;
-        let before = current.agent;
+        let before = current.into_inner().agent;
         let after = Agent {
             name: fields.name.unwrap_or_else(|| before.name.clone()),
             description: fields
@@ -379,9 +383,9 @@ impl Bosun {
         };
         let changes = changes(&before, &after);
         if changes.is_empty() {
+            drop(tx);
             return self.agent_for(principal, id, Capability::View).await;
         }
-        let mut tx = self.db().begin_write().await?;
         let sql = format!(
             "UPDATE agents SET {}, policy_version = policy_version + 1 \
              WHERE id = $11 AND workspace_id = $12",
@@ -426,10 +430,13 @@ impl Bosun {
 
     /// Deletes an agent and its grants (owner and admins).
     pub async fn delete_agent(&self, principal: &Principal, id: &AgentId) -> Result<()> {
-        let view = self.agent_for(principal, id, Capability::Delete).await?;
         let mut tx = self.db().begin_write().await?;
+        let agent: Manageable<AgentView> = self
+            .agent_proof_as(&mut tx, principal, id, Capability::Delete)
+            .await?;
+        let view = agent.get();
         sqlx::query("DELETE FROM agents WHERE id = $1 AND workspace_id = $2")
-            .bind(id.as_str())
+            .bind(view.agent.id.as_str())
             .bind(principal.workspace_id.as_str())
             .execute(&mut *tx)
             .await?;
@@ -458,10 +465,9 @@ impl Bosun {
         id: &AgentId,
         name: Option<&str>,
     ) -> Result<AgentView> {
-        let source = self
-            .agent_for(principal, id, Capability::Clone)
-            .await?
-            .agent;
+        let mut tx = self.db().begin_write().await?;
+        let source: Copyable<AgentView> = self.agent_proof(&mut tx, principal, id).await?;
+        let source = source.into_inner().agent;
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => validate::label("name", name, 100)?,
             None => truncate_chars(&format!("Copy of {}", source.name), 100),
@@ -475,13 +481,12 @@ impl Bosun {
             updated_at: now,
             ..source.clone()
         };
-        let rules = self
-            .rules_of(
-                &principal.workspace_id,
-                &crate::rules::RuleList::Agent(source.id.clone()),
-            )
-            .await?;
-        let mut tx = self.db().begin_write().await?;
+        let rules = crate::rules::load_rules(
+            self.db(),
+            &principal.workspace_id,
+            &crate::rules::RuleList::Agent(source.id.clone()),
+        )
+        .await?;
         insert_agent(&mut tx, principal, &copy).await?;
         for rule in &rules {
             let copied = crate::rules::RuleInfo {
@@ -542,7 +547,7 @@ impl Bosun {
 
     /// Tool names must be in the workspace's catalog, each once.
     async fn check_tools(&self, principal: &Principal, tools: Vec<String>) -> Result<Vec<String>> {
-        let catalog = self.tools_of(&principal.workspace_id).await?;
+        let catalog = crate::tools::load_tools(self.db(), &principal.workspace_id).await?;
         let mut checked: Vec<String> = Vec::with_capacity(tools.len());
         for tool in tools {
             let tool = tool.trim().to_owned();
@@ -696,6 +701,29 @@ fn truncate_chars(value: &str, max: usize) -> String {
 
 fn encode_cursor(name: &str, id: &str) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(name, id)).unwrap_or_default())
+}
+
+/// An agent of the principal's workspace with the principal's standing
+/// towards it (as an admin when `is_admin`), read on `connection`; none
+/// when there is no such agent. Only [`crate::access`] decides what the
+/// standing allows.
+pub(crate) async fn load_agent_view(
+    connection: &mut sqlx::AnyConnection,
+    principal: &Principal,
+    is_admin: bool,
+    id: &AgentId,
+) -> Result<Option<AgentView>> {
+    let row: Option<AgentRow> = sqlx::query_as(&format!(
+        "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
+         WHERE agents.id = $2 AND agents.workspace_id = $3"
+    ))
+    .bind(principal.user_id.as_str())
+    .bind(id.as_str())
+    .bind(principal.workspace_id.as_str())
+    .fetch_optional(connection)
+    .await?;
+    row.map(|row| row.into_view(principal, is_admin))
+        .transpose()
 }
 
 fn decode_cursor(cursor: &str) -> Result<(String, String)> {

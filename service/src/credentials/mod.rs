@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::agents::{Capability, CredentialModel};
+use crate::agents::access::Editable;
+use crate::agents::{AgentView, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, CredentialId, RunId};
@@ -89,7 +90,8 @@ impl Bosun {
         name: &str,
         secret: NewSecret,
     ) -> Result<CredentialInfo> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        let mut tx = self.db().begin_write().await?;
+        let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         validate::identifier("name", name)?;
         let service_account = validate::label("service_account", &secret.service_account, 200)?;
         if secret.value.is_empty() {
@@ -99,7 +101,6 @@ impl Bosun {
             return Err(Error::invalid("value", "must be at most 64 KiB"));
         }
         let now = self.now();
-        let mut tx = self.db().begin_write().await?;
         let latest: Option<(i64, String)> = sqlx::query_as(
             "SELECT version, service_account FROM credentials WHERE agent_id = $1 AND name = $2 \
              ORDER BY version DESC LIMIT 1",
@@ -216,8 +217,8 @@ impl Bosun {
         agent: &AgentId,
         name: &str,
     ) -> Result<()> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
         let mut tx = self.db().begin_write().await?;
+        let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let deleted = sqlx::query("DELETE FROM credentials WHERE agent_id = $1 AND name = $2")
             .bind(agent.as_str())
             .bind(name)

@@ -25,8 +25,8 @@ use zeroize::Zeroizing;
 use super::flow::provider_error;
 use super::providers::{PROVIDER_COLUMNS, StoredProvider};
 use super::{open_text, parse_scopes, seal_text, split_scopes};
-use crate::agents::Capability;
-use crate::agents::access::runnable_agents_sql;
+use crate::agents::access::{Editable, runnable_agents_sql};
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
@@ -668,7 +668,8 @@ impl Bosun {
         provider: &str,
         scopes: Option<&str>,
     ) -> Result<Vec<ConnectionNeed>> {
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        let mut tx = self.db().begin_write().await?;
+        let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let stored = self
             .stored_provider(&principal.workspace_id, provider)
             .await
@@ -676,7 +677,6 @@ impl Bosun {
                 Error::invalid("provider", format!("there is no provider “{provider}”"))
             })?;
         let scopes = scopes.map(|s| parse_scopes("scopes", s)).transpose()?;
-        let mut tx = self.db().begin_write().await?;
         sqlx::query("DELETE FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2")
             .bind(agent.as_str())
             .bind(&stored.id)

@@ -148,17 +148,26 @@ impl Bosun {
     ) -> Result<PolicyContext> {
         let view = self.agent_for(principal, agent, Capability::View).await?;
         Ok(PolicyContext {
-            enforced: self
-                .rules_of(&principal.workspace_id, &RuleList::Enforced)
-                .await?,
-            agent: self
-                .rules_of(&principal.workspace_id, &RuleList::Agent(agent.clone()))
-                .await?,
-            workspace: self
-                .rules_of(&principal.workspace_id, &RuleList::Workspace)
-                .await?,
+            enforced: crate::rules::load_rules(
+                self.db(),
+                &principal.workspace_id,
+                &RuleList::Enforced,
+            )
+            .await?,
+            agent: crate::rules::load_rules(
+                self.db(),
+                &principal.workspace_id,
+                &RuleList::Agent(agent.clone()),
+            )
+            .await?,
+            workspace: crate::rules::load_rules(
+                self.db(),
+                &principal.workspace_id,
+                &RuleList::Workspace,
+            )
+            .await?,
             mode: view.agent.execution_mode,
-            tools: self.tools_of(&principal.workspace_id).await?,
+            tools: crate::tools::load_tools(self.db(), &principal.workspace_id).await?,
         })
     }
 
@@ -225,11 +234,10 @@ impl Bosun {
         // Read after the versions: what we compile is at least as new as
         // the versions we file it under, so the cache is never ahead of
         // the data.
-        let enforced = self.rules_of(workspace, &RuleList::Enforced).await?;
-        let own = self
-            .rules_of(workspace, &RuleList::Agent(agent.clone()))
-            .await?;
-        let shared = self.rules_of(workspace, &RuleList::Workspace).await?;
+        let enforced = crate::rules::load_rules(self.db(), workspace, &RuleList::Enforced).await?;
+        let own =
+            crate::rules::load_rules(self.db(), workspace, &RuleList::Agent(agent.clone())).await?;
+        let shared = crate::rules::load_rules(self.db(), workspace, &RuleList::Workspace).await?;
         let layers = Layers {
             enforced: to_policy(&enforced)?,
             agent: to_policy(&own)?,

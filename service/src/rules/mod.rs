@@ -8,7 +8,8 @@ use bosun_policy::{Action, Layer, RulePattern, ToolSelector};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::agents::Capability;
+use crate::access::{Admin, Editable};
+use crate::agents::{AgentView, Capability};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
@@ -128,6 +129,48 @@ impl TryFrom<RuleRow> for RuleInfo {
     }
 }
 
+/// The rules of one list, in order, as stored: no check of who asks. For
+/// the use cases once they have checked (see [`Bosun::rules`]) and for
+/// decisions on a run, whose key or run already settled who acts.
+pub(crate) async fn load_rules(
+    db: &crate::Db,
+    workspace: &WorkspaceId,
+    list: &RuleList,
+) -> Result<Vec<RuleInfo>> {
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "SELECT id, layer, position, tool, action, pattern, note FROM rules \
+         WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) \
+         ORDER BY position",
+    )
+    .bind(workspace.as_str())
+    .bind(list.layer().as_str())
+    .bind(list.agent().map(AgentId::as_str))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(RuleInfo::try_from).collect()
+}
+
+/// Proof that the principal may change a rule list: an editor of the
+/// agent whose list it is, or an admin for the workspace's lists.
+pub(crate) enum RuleEditor {
+    Agent(Box<Editable<AgentView>>),
+    // Held for what it proves, never read.
+    #[allow(dead_code)]
+    Workspace(Admin),
+}
+
+impl RuleEditor {
+    /// Whether this proof is about `list`: an agent's editor proves
+    /// nothing about another agent's rules.
+    fn covers(&self, list: &RuleList) -> bool {
+        match (self, list) {
+            (Self::Agent(agent), RuleList::Agent(id)) => agent.get().agent.id == *id,
+            (Self::Workspace(_), RuleList::Enforced | RuleList::Workspace) => true,
+            _ => false,
+        }
+    }
+}
+
 impl Bosun {
     /// The rules of one list, in order. Agent rules: anyone who may see the
     /// agent. Workspace and enforced rules: admins (everyone else sees them
@@ -140,7 +183,7 @@ impl Bosun {
                 .map(drop)?,
             RuleList::Enforced | RuleList::Workspace => principal.require_admin()?,
         }
-        self.rules_of(&principal.workspace_id, list).await
+        crate::rules::load_rules(self.db(), &principal.workspace_id, list).await
     }
 
     /// The workspace list (enforced or not) a workspace rule is in (admins).
@@ -164,24 +207,6 @@ impl Bosun {
         }
     }
 
-    pub(crate) async fn rules_of(
-        &self,
-        workspace: &WorkspaceId,
-        list: &RuleList,
-    ) -> Result<Vec<RuleInfo>> {
-        let rows: Vec<RuleRow> = sqlx::query_as(
-            "SELECT id, layer, position, tool, action, pattern, note FROM rules \
-             WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) \
-             ORDER BY position",
-        )
-        .bind(workspace.as_str())
-        .bind(list.layer().as_str())
-        .bind(list.agent().map(AgentId::as_str))
-        .fetch_all(self.db().pool())
-        .await?;
-        rows.into_iter().map(RuleInfo::try_from).collect()
-    }
-
     /// Adds a rule at the end of a list.
     pub async fn add_rule(
         &self,
@@ -189,22 +214,28 @@ impl Bosun {
         list: &RuleList,
         draft: RuleDraft,
     ) -> Result<RuleInfo> {
-        self.require_rule_editor(principal, list).await?;
         let mut tx = self.db().begin_write().await?;
-        let info = self.insert_rule(&mut tx, principal, list, draft).await?;
+        let editor = self.require_rule_editor(&mut tx, principal, list).await?;
+        let info = self
+            .insert_rule(&mut tx, &editor, principal, list, draft)
+            .await?;
         tx.commit().await?;
         Ok(info)
     }
 
     /// Checks and appends a rule inside the caller's transaction, with its
-    /// audit event; the caller has checked who may do so.
+    /// audit event; `editor` proves the principal may change `list`.
     pub(crate) async fn insert_rule(
         &self,
         tx: &mut sqlx::AnyConnection,
+        editor: &RuleEditor,
         principal: &Principal,
         list: &RuleList,
         draft: RuleDraft,
     ) -> Result<RuleInfo> {
+        if !editor.covers(list) {
+            return Err(Error::forbidden("you may not change this rule list"));
+        }
         let rule = self.parse_rule(principal, draft).await?;
         let now = self.now();
         let id = RuleId::generate();
@@ -246,7 +277,8 @@ impl Bosun {
         id: &RuleId,
         draft: RuleDraft,
     ) -> Result<RuleInfo> {
-        self.require_rule_editor(principal, list).await?;
+        let mut tx = self.db().begin_write().await?;
+        self.require_rule_editor(&mut tx, principal, list).await?;
         let before = self.rule_in(principal, list, id).await?;
         let rule = self.parse_rule(principal, draft).await?;
         let after = RuleInfo {
@@ -256,7 +288,6 @@ impl Bosun {
             note: rule.note,
             ..before.clone()
         };
-        let mut tx = self.db().begin_write().await?;
         sqlx::query("UPDATE rules SET tool = $1, action = $2, pattern = $3, note = $4, updated_at = $5 WHERE id = $6")
             .bind(&after.tool)
             .bind(after.action.as_str())
@@ -285,9 +316,9 @@ impl Bosun {
         list: &RuleList,
         id: &RuleId,
     ) -> Result<()> {
-        self.require_rule_editor(principal, list).await?;
-        let rule = self.rule_in(principal, list, id).await?;
         let mut tx = self.db().begin_write().await?;
+        self.require_rule_editor(&mut tx, principal, list).await?;
+        let rule = self.rule_in(principal, list, id).await?;
         sqlx::query("DELETE FROM rules WHERE id = $1")
             .bind(id.as_str())
             .execute(&mut *tx)
@@ -321,8 +352,9 @@ impl Bosun {
         list: &RuleList,
         order: &[String],
     ) -> Result<Vec<RuleInfo>> {
-        self.require_rule_editor(principal, list).await?;
-        let current = self.rules_of(&principal.workspace_id, list).await?;
+        let mut tx = self.db().begin_write().await?;
+        self.require_rule_editor(&mut tx, principal, list).await?;
+        let current = crate::rules::load_rules(self.db(), &principal.workspace_id, list).await?;
         let mut expected: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
         let mut given: Vec<&str> = order.iter().map(String::as_str).collect();
         expected.sort_unstable();
@@ -333,7 +365,6 @@ impl Bosun {
                 "must list every rule of this list exactly once",
             ));
         }
-        let mut tx = self.db().begin_write().await?;
         for (index, id) in order.iter().enumerate() {
             sqlx::query("UPDATE rules SET position = $1 WHERE id = $2")
                 .bind(i64::try_from(index).unwrap_or(i64::MAX) + 1)
@@ -351,23 +382,25 @@ impl Bosun {
         )
         .await?;
         tx.commit().await?;
-        self.rules_of(&principal.workspace_id, list).await
+        crate::rules::load_rules(self.db(), &principal.workspace_id, list).await
     }
 
     /// Who may change a list: the agent's editors for its own rules, admins
-    /// for the workspace's.
+    /// for the workspace's; checked on the change's own transaction.
     pub(crate) async fn require_rule_editor(
         &self,
+        tx: &mut sqlx::AnyConnection,
         principal: &Principal,
         list: &RuleList,
-    ) -> Result<()> {
-        match list {
-            RuleList::Agent(agent) => self
-                .agent_for(principal, agent, Capability::Edit)
-                .await
-                .map(drop),
-            RuleList::Enforced | RuleList::Workspace => principal.require_admin(),
-        }
+    ) -> Result<RuleEditor> {
+        Ok(match list {
+            RuleList::Agent(agent) => {
+                RuleEditor::Agent(Box::new(self.agent_proof(tx, principal, agent).await?))
+            }
+            RuleList::Enforced | RuleList::Workspace => {
+                RuleEditor::Workspace(self.admin_proof(tx, principal).await?)
+            }
+        })
     }
 
     async fn rule_in(
@@ -376,7 +409,7 @@ impl Bosun {
         list: &RuleList,
         id: &RuleId,
     ) -> Result<RuleInfo> {
-        self.rules_of(&principal.workspace_id, list)
+        crate::rules::load_rules(self.db(), &principal.workspace_id, list)
             .await?
             .into_iter()
             .find(|rule| rule.id == *id)
@@ -394,7 +427,7 @@ impl Bosun {
             ));
         }
         if tool != "*" {
-            let catalog = self.tools_of(&principal.workspace_id).await?;
+            let catalog = crate::tools::load_tools(self.db(), &principal.workspace_id).await?;
             if !catalog.iter().any(|known| known.name == tool) {
                 return Err(Error::invalid(
                     "tool",

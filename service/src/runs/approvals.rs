@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 
 use super::input;
 use super::tool_calls::{inbox_topic, tool_call_topic};
-use crate::agents::Capability;
-use crate::agents::access::{editable_agents_sql, run_entitled_sql, run_starter_sql};
+use crate::agents::access::{
+    ReviewSubject, Reviewable, admin_flag_sql, reviewable_sql, run_entitled_sql, run_starter_sql,
+};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
@@ -118,7 +119,7 @@ pub const DECISIONS: &[&str] = &[
     "deny",
 ];
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(super) struct ApprovalRow {
     id: String,
     pub(super) agent_id: String,
@@ -157,25 +158,38 @@ fn columns() -> String {
     )
 }
 
-/// Which requests a user may decide, as SQL over [`FROM`], given the
-/// parameters holding the user's id, whether they are an admin (1 or 0)
-/// and whether the workspace allows self-approval (1 or 0): an editor of
-/// the request's agent, and not its run's starter (or its starting key's
-/// creator) unless self-approval is allowed. The same rule as
-/// `decide_approval` applies to one request.
-fn reviewable_by(user: &str, admin: &str, self_approval: &str) -> String {
-    let starter = run_starter_sql("runs");
-    format!(
-        "({admin} = 1 OR approvals.agent_id IN ({})) \
-         AND ({self_approval} = 1 OR {starter} IS NULL OR {starter} <> {user})",
-        editable_agents_sql("approvals.workspace_id", user)
-    )
-}
-
 const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
      JOIN tool_calls ON tool_calls.id = approvals.tool_call_id LEFT JOIN users starters ON starters.id = runs.started_by";
 
+impl ReviewSubject for ApprovalRow {
+    fn agent(&self) -> AgentId {
+        AgentId::from_string(self.agent_id.clone())
+    }
+
+    fn starter(&self) -> Option<&str> {
+        self.starter.as_deref()
+    }
+
+    fn started_by_person(&self) -> bool {
+        self.started_by.is_some()
+    }
+}
+
 impl ApprovalRow {
+    /// The request as [`Resolution`] resolves it; `workspace` is the
+    /// caller's, which the row was read in.
+    fn pending(&self, workspace: &WorkspaceId) -> PendingRequest {
+        PendingRequest {
+            id: self.id.clone(),
+            tool_call_id: self.tool_call_id.clone(),
+            run_id: self.run_id.clone(),
+            agent_id: AgentId::from_string(self.agent_id.clone()),
+            workspace_id: workspace.clone(),
+            started_by: self.started_by.clone(),
+            tool: self.tool.clone(),
+        }
+    }
+
     /// The request's input, as kept (redacted).
     pub(super) fn input(&self) -> Value {
         input::from_column(&self.input, self.input_json)
@@ -232,7 +246,7 @@ impl Bosun {
             "SELECT {} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
              AND {} ORDER BY approvals.requested_at, approvals.id LIMIT 500",
             columns(),
-            reviewable_by("$3", "$4", "$5")
+            reviewable_sql("$3", "$4", "$5")
         ))
         .bind(principal.workspace_id.as_str())
         .bind(status)
@@ -254,7 +268,7 @@ impl Bosun {
         let count: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM {FROM} WHERE approvals.workspace_id = $1 \
              AND approvals.status = 'pending' AND {}",
-            reviewable_by("$2", "$3", "$4")
+            reviewable_sql("$2", "$3", "$4")
         ))
         .bind(principal.workspace_id.as_str())
         .bind(principal.user_id.as_str())
@@ -279,7 +293,7 @@ impl Bosun {
         review: ReviewDecision,
     ) -> Result<Approval> {
         let row = self.decidable_row(principal, id).await?;
-        let row = self.settled_row(principal, &row).await?;
+        let row = self.settled_row(principal, row.get()).await?;
         if row.status != "pending" {
             return Err(not_pending(&row));
         }
@@ -379,33 +393,33 @@ impl Bosun {
             "approved"
         };
         let mut tx = self.db().begin_write().await?;
-        // Still pending, not yet due, its run still running and its
-        // starter still entitled, all in the one statement that decides it:
-        // a revocation, cancellation or expiry that comes first wins.
-        let claimed = sqlx::query(&format!(
-            "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
-             edited_input = $6 WHERE id = $7 AND status = 'pending' AND expires_at > $4 \
-             AND EXISTS (SELECT 1 FROM runs JOIN agents ON agents.id = runs.agent_id \
-               WHERE runs.id = approvals.run_id AND runs.status = 'running' AND {})",
-            run_entitled_sql("runs", "agents")
-        ))
-        .bind(status)
-        .bind(decision)
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .bind(message.as_deref())
-        .bind((decision == "edit").then_some(final_input.as_str()))
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
+        // Whether the principal may decide it is asked again inside the
+        // transaction that decides it: a grant revoked since is honoured.
+        let row = self.reviewable(&mut tx, principal, row).await?.into_inner();
+        let editor = match &rule_list {
+            Some(list) => Some(self.require_rule_editor(&mut tx, principal, list).await?),
+            None => None,
+        };
+        let pending = row.pending(&principal.workspace_id);
+        let resolution = Resolution {
+            request: &pending,
+            decided: true,
+            status,
+            decision,
+            outcome: if decision == "deny" { "deny" } else { "allow" },
+            message: message.as_deref(),
+            reviewer: Some(&principal.user_id),
+            edited_input: (decision == "edit").then_some(final_input.as_str()),
+            final_input: Some(&final_input),
+        };
+        if !resolution.claim(&mut tx, now).await? {
             drop(tx);
             let current = self.approval_row(principal, id).await?;
             let current = self.settled_row(principal, &current).await?;
             return Err(not_pending(&current));
         }
-        let rule = match (&rule_list, review.rule) {
-            (Some(list), Some(suggestion)) => {
+        let rule = match (&rule_list, &editor, review.rule) {
+            (Some(list), Some(editor), Some(suggestion)) => {
                 let draft = RuleDraft {
                     tool: row.tool.clone(),
                     action: "allow".into(),
@@ -415,7 +429,9 @@ impl Bosun {
                         principal.name
                     )),
                 };
-                let rule = self.insert_rule(&mut tx, principal, list, draft).await?;
+                let rule = self
+                    .insert_rule(&mut tx, editor, principal, list, draft)
+                    .await?;
                 sqlx::query("UPDATE approvals SET rule_id = $1 WHERE id = $2")
                     .bind(rule.id.as_str())
                     .bind(id.as_str())
@@ -453,46 +469,22 @@ impl Bosun {
             1 => allowances.pop(),
             _ => Some(Value::Array(allowances)),
         };
-        let outcome = if decision == "deny" { "deny" } else { "allow" };
-        sqlx::query("UPDATE tool_calls SET outcome = $1, final_input = $2, message = $3, decided_at = $4 WHERE id = $5")
-            .bind(outcome)
-            .bind(&final_input)
-            .bind(message.as_deref())
-            .bind(to_millis(now))
-            .bind(&row.tool_call_id)
-            .execute(&mut *tx)
+        resolution
+            .record(
+                &mut tx,
+                now,
+                Details {
+                    reviewer: Some(Some(principal.user_id.to_string())),
+                    edited_input: Some(Value::from(edited)),
+                    rule: Some(rule.map(|r| AddedRule {
+                        id: r.id.to_string(),
+                        layer: validate::name_of(&r.layer),
+                        pattern: r.pattern,
+                    })),
+                    run_allowance: Some(Value::from(allowance)),
+                },
+            )
             .await?;
-        let data = events::data_of(&ApprovalResolved {
-            approval_id: id.to_string(),
-            tool_call_id: row.tool_call_id.clone(),
-            tool: row.tool.clone(),
-            reviewer: Some(Some(principal.user_id.to_string())),
-            decision: decision.to_owned(),
-            outcome: outcome.to_owned(),
-            message,
-            edited_input: Some(Value::from(edited)),
-            rule: Some(rule.map(|r| AddedRule {
-                id: r.id.to_string(),
-                layer: validate::name_of(&r.layer),
-                pattern: r.pattern,
-            })),
-            run_allowance: Some(Value::from(allowance)),
-        })?;
-        let event = NewEvent {
-            kind: EventKind::ApprovalResolved,
-            workspace_id: principal.workspace_id.clone(),
-            agent_id: Some(agent),
-            run_id: Some(row.run_id.clone()),
-            actor: Some(principal.user_id.to_string()),
-            on_behalf_of: row.started_by.clone(),
-            data,
-        };
-        events::append(&mut tx, now, event).await?;
-        tx.notify_all_on_commit([
-            tool_call_topic(&ToolCallId::from_string(row.tool_call_id.clone())),
-            inbox_topic(&principal.workspace_id),
-        ])
-        .await?;
         tx.commit().await?;
         Ok(self.approval_row(principal, id).await?.approval())
     }
@@ -595,7 +587,7 @@ impl Bosun {
         input: &Value,
     ) -> Result<Decision> {
         let row = self.decidable_row(principal, id).await?;
-        self.edited_decision(principal, &row, input).await
+        self.edited_decision(principal, row.get(), input).await
     }
 
     /// Where a request the principal may decide stands now, with the name of
@@ -608,7 +600,7 @@ impl Bosun {
         id: &ApprovalId,
     ) -> Result<ApprovalOutcome> {
         let row = self.decidable_row(principal, id).await?;
-        let approval = row.approval();
+        let approval = row.get().approval();
         let decided_by_name = match &approval.decided_by {
             Some(user) => {
                 sqlx::query_scalar("SELECT name FROM users WHERE id = $1 AND workspace_id = $2")
@@ -717,30 +709,15 @@ impl Bosun {
             .decide_input(&row.tool, &judged, working_dir))
     }
 
-    /// A request the principal may decide: an editor of its agent or an
-    /// admin, and not its run's starter (or its key's creator) unless the
-    /// workspace allows self-approval.
-    async fn decidable_row(&self, principal: &Principal, id: &ApprovalId) -> Result<ApprovalRow> {
+    /// A request the principal may decide, as [`Bosun::reviewable`] says.
+    async fn decidable_row(
+        &self,
+        principal: &Principal,
+        id: &ApprovalId,
+    ) -> Result<Reviewable<ApprovalRow>> {
         let row = self.approval_row(principal, id).await?;
-        self.agent_for(
-            principal,
-            &AgentId::from_string(row.agent_id.clone()),
-            Capability::Edit,
-        )
-        .await?;
-        if row.starter.as_deref() == Some(principal.user_id.as_str())
-            && !self.self_approval_allowed(&principal.workspace_id).await?
-        {
-            let whose = if row.started_by.is_some() {
-                "you started this run"
-            } else {
-                "this run was started by a runtime key you created"
-            };
-            return Err(Error::forbidden(format!(
-                "{whose}; another reviewer must decide its requests"
-            )));
-        }
-        Ok(row)
+        self.reviewable(&mut *self.db().pool().acquire().await?, principal, row)
+            .await
     }
 
     /// The active members who may decide a request now, by name: what the
@@ -758,9 +735,9 @@ impl Bosun {
              JOIN workspaces ON workspaces.id = approvals.workspace_id \
              WHERE approvals.id = $1 AND approvals.workspace_id = $2 AND deciders.deactivated_at IS NULL AND {} \
              ORDER BY deciders.name, deciders.id",
-            reviewable_by(
+            reviewable_sql(
                 "deciders.id",
-                "(CASE WHEN deciders.role = 'admin' THEN 1 ELSE 0 END)",
+                &admin_flag_sql("deciders"),
                 "workspaces.allow_self_approval"
             )
         ))
@@ -980,53 +957,163 @@ async fn close_unreviewed(
             ),
         ),
     };
-    let claimed = sqlx::query(
-        "UPDATE approvals SET status = $1, decision = $1, decided_at = $2, message = $3 \
-         WHERE id = $4 AND status = 'pending'",
-    )
-    .bind(status)
-    .bind(to_millis(now))
-    .bind(&message)
-    .bind(&request.id)
-    .execute(&mut **tx)
-    .await?;
-    if claimed.rows_affected() == 0 {
+    let pending = PendingRequest {
+        id: request.id.clone(),
+        tool_call_id: request.tool_call_id.clone(),
+        run_id: request.run_id.clone(),
+        agent_id: AgentId::from_string(request.agent_id.clone()),
+        workspace_id: WorkspaceId::from_string(request.workspace_id.clone()),
+        started_by: request.started_by.clone(),
+        tool: request.tool.clone(),
+    };
+    let resolution = Resolution {
+        request: &pending,
+        decided: false,
+        status,
+        decision: status,
+        outcome: "deny",
+        message: Some(&message),
+        reviewer: None,
+        edited_input: None,
+        final_input: None,
+    };
+    if !resolution.claim(tx, now).await? {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
-    )
-    .bind(&message)
-    .bind(to_millis(now))
-    .bind(&request.tool_call_id)
-    .execute(&mut **tx)
-    .await?;
-    let workspace = WorkspaceId::from_string(request.workspace_id.clone());
-    let event = NewEvent {
-        kind: EventKind::ApprovalResolved,
-        workspace_id: workspace.clone(),
-        agent_id: Some(AgentId::from_string(request.agent_id.clone())),
-        run_id: Some(request.run_id.clone()),
-        actor: None,
-        on_behalf_of: request.started_by.clone(),
-        data: events::data_of(&ApprovalResolved {
+    resolution.record(tx, now, Details::default()).await?;
+    Ok(true)
+}
+
+/// A pending request, as much of it as resolving it writes.
+pub(super) struct PendingRequest {
+    pub(super) id: String,
+    pub(super) tool_call_id: String,
+    pub(super) run_id: String,
+    pub(super) agent_id: AgentId,
+    pub(super) workspace_id: WorkspaceId,
+    pub(super) started_by: Option<String>,
+    pub(super) tool: String,
+}
+
+/// How one pending request is resolved: what a reviewer's decision,
+/// cancelling its run and closing it unreviewed (expired, withdrawn) all
+/// write, here once so that they cannot tell different stories.
+pub(super) struct Resolution<'a> {
+    pub(super) request: &'a PendingRequest,
+    /// Whether a reviewer decides the request, which they may only while
+    /// it is decidable (see [`Resolution::claim`]), rather than it being
+    /// closed.
+    pub(super) decided: bool,
+    /// The request's new status (`approved`, `denied`, `expired` …).
+    pub(super) status: &'a str,
+    /// What was decided (a reviewer's `allow_once`, `edit` …; the status
+    /// when nobody decided).
+    pub(super) decision: &'a str,
+    /// What its tool call is told: `allow` or `deny`.
+    pub(super) outcome: &'a str,
+    pub(super) message: Option<&'a str>,
+    /// Who decided or cancelled; none when the request was closed by time
+    /// or by a revocation.
+    pub(super) reviewer: Option<&'a UserId>,
+    pub(super) edited_input: Option<&'a str>,
+    /// The input the call goes on with, when it changes.
+    pub(super) final_input: Option<&'a str>,
+}
+
+impl Resolution<'_> {
+    /// Marks the request resolved if it is still pending, and when
+    /// [`Resolution::decided`] also not yet due, its run still running and
+    /// whoever the run acts for still entitled, all in the one statement:
+    /// a revocation, cancellation or expiry that comes first wins. Answers
+    /// whether it did.
+    pub(super) async fn claim(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let still_decidable = if self.decided {
+            format!(
+                " AND expires_at > $4 AND EXISTS (SELECT 1 FROM runs JOIN agents ON agents.id = runs.agent_id \
+                 WHERE runs.id = approvals.run_id AND runs.status = 'running' AND {})",
+                run_entitled_sql("runs", "agents")
+            )
+        } else {
+            String::new()
+        };
+        let claimed = sqlx::query(&format!(
+            "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
+             edited_input = $6 WHERE id = $7 AND status = 'pending'{still_decidable}"
+        ))
+        .bind(self.status)
+        .bind(self.decision)
+        .bind(self.reviewer.map(UserId::as_str))
+        .bind(to_millis(now))
+        .bind(self.message)
+        .bind(self.edited_input)
+        .bind(&self.request.id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(claimed.rows_affected() > 0)
+    }
+
+    /// Tells the claimed request's tool call the outcome, records
+    /// `approval.resolved` (with `details` beside what every resolution
+    /// says), and has its waiting agent and the inbox told on commit.
+    pub(super) async fn record(
+        &self,
+        tx: &mut WriteTransaction<'_>,
+        now: DateTime<Utc>,
+        details: Details,
+    ) -> Result<()> {
+        let request = self.request;
+        sqlx::query(
+            "UPDATE tool_calls SET outcome = $1, final_input = COALESCE($2, final_input), message = $3, \
+             decided_at = $4 WHERE id = $5",
+        )
+        .bind(self.outcome)
+        .bind(self.final_input)
+        .bind(self.message)
+        .bind(to_millis(now))
+        .bind(&request.tool_call_id)
+        .execute(&mut **tx)
+        .await?;
+        let data = events::data_of(&ApprovalResolved {
             approval_id: request.id.clone(),
             tool_call_id: request.tool_call_id.clone(),
             tool: request.tool.clone(),
-            reviewer: None,
-            decision: status.to_owned(),
-            outcome: "deny".to_owned(),
-            message: Some(message),
-            edited_input: None,
-            rule: None,
-            run_allowance: None,
-        })?,
-    };
-    events::append(tx, now, event).await?;
-    tx.notify_all_on_commit([
-        tool_call_topic(&ToolCallId::from_string(request.tool_call_id.clone())),
-        inbox_topic(&workspace),
-    ])
-    .await?;
-    Ok(true)
+            reviewer: details.reviewer,
+            decision: self.decision.to_owned(),
+            outcome: self.outcome.to_owned(),
+            message: self.message.map(str::to_owned),
+            edited_input: details.edited_input,
+            rule: details.rule,
+            run_allowance: details.run_allowance,
+        })?;
+        let event = NewEvent {
+            kind: EventKind::ApprovalResolved,
+            workspace_id: request.workspace_id.clone(),
+            agent_id: Some(request.agent_id.clone()),
+            run_id: Some(request.run_id.clone()),
+            actor: self.reviewer.map(ToString::to_string),
+            on_behalf_of: request.started_by.clone(),
+            data,
+        };
+        events::append(tx, now, event).await?;
+        tx.notify_all_on_commit([
+            tool_call_topic(&ToolCallId::from_string(request.tool_call_id.clone())),
+            inbox_topic(&request.workspace_id),
+        ])
+        .await
+    }
+}
+
+/// What a reviewer's decision (or a cancellation by someone) adds to the
+/// `approval.resolved` every resolution records; none of it when the
+/// request was closed by time or by a revocation.
+#[derive(Default)]
+pub(super) struct Details {
+    pub(super) reviewer: Option<Option<String>>,
+    pub(super) edited_input: Option<Value>,
+    pub(super) rule: Option<Option<AddedRule>>,
+    pub(super) run_allowance: Option<Value>,
 }

@@ -10,16 +10,16 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::allowances::RunAllowance;
-use super::approvals::Decider;
-use super::tool_calls::{inbox_topic, tool_call_topic};
+use super::approvals::{Decider, Details, PendingRequest, Resolution};
 use super::{RUN_COLUMNS, Run, RunRow, agent_runs_topic};
-use crate::agents::Capability;
+use crate::agents::access::Editable;
 use crate::agents::access::run_starter_sql;
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
-use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
+use crate::ids::{AgentId, ApprovalId, RunId};
 use crate::{Bosun, Error, Principal, Result};
-use bosun_wire::events::{ApprovalResolved, RunFinished};
+use bosun_wire::events::RunFinished;
 
 /// A run with what it waits for and what was allowed for it. Not
 /// serialized as it is: the deciders' emails are for notifications, not
@@ -82,7 +82,6 @@ pub(crate) struct ReachableRun {
 #[derive(sqlx::FromRow)]
 struct PendingRow {
     id: String,
-    tool_call_id: String,
     tool: String,
     input: String,
     input_json: i64,
@@ -105,7 +104,7 @@ impl Bosun {
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
         let pending: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, tool_call_id, tool, input, input_json, requested_at, expires_at FROM approvals \
+            "SELECT id, tool, input, input_json, requested_at, expires_at FROM approvals \
              WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
         )
         .bind(run.as_str())
@@ -159,6 +158,19 @@ impl Bosun {
         let now = self.now();
         let message = cancelled_by_message(&principal.name);
         let mut tx = self.db().begin_write().await?;
+        // Someone else's run is cancelled as an editor of its agent, which
+        // is asked again inside the transaction that cancels it.
+        if row.starter.as_deref() != Some(principal.user_id.as_str()) {
+            let editor: Result<Editable<AgentView>> =
+                self.agent_proof(&mut tx, principal, agent).await;
+            match editor {
+                Ok(_) => {}
+                Err(Error::Forbidden(_) | Error::NotFound(_)) => {
+                    return Err(Error::NotFound("run"));
+                }
+                Err(error) => return Err(error),
+            }
+        }
         let ended = sqlx::query(
             "UPDATE runs SET status = 'cancelled', finished_at = $1, cancelled_by = $2 \
              WHERE id = $3 AND workspace_id = $4 AND status IN ('queued', 'running')",
@@ -182,17 +194,41 @@ impl Bosun {
         }
         // Only requests still pending: one a reviewer decided first keeps
         // its decision.
-        let cancelled: Vec<PendingRow> = sqlx::query_as(
-            "UPDATE approvals SET status = 'cancelled', decision = 'cancelled', decided_by = $1, \
-             decided_at = $2, message = $3 WHERE run_id = $4 AND status = 'pending' \
-             RETURNING id, tool_call_id, tool, input, input_json, requested_at, expires_at",
+        let pending: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, tool_call_id, tool FROM approvals WHERE run_id = $1 AND status = 'pending'",
         )
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .bind(&message)
         .bind(run.as_str())
         .fetch_all(&mut *tx)
         .await?;
+        for (id, tool_call_id, tool) in pending {
+            let request = PendingRequest {
+                id,
+                tool_call_id,
+                run_id: run.to_string(),
+                agent_id: agent.clone(),
+                workspace_id: principal.workspace_id.clone(),
+                started_by: row.run.started_by.clone(),
+                tool,
+            };
+            let resolution = Resolution {
+                request: &request,
+                decided: false,
+                status: "cancelled",
+                decision: "cancelled",
+                outcome: "deny",
+                message: Some(&message),
+                reviewer: Some(&principal.user_id),
+                edited_input: None,
+                final_input: None,
+            };
+            if resolution.claim(&mut tx, now).await? {
+                let details = Details {
+                    reviewer: Some(Some(principal.user_id.to_string())),
+                    ..Details::default()
+                };
+                resolution.record(&mut tx, now, details).await?;
+            }
+        }
         let run_event = |kind: EventKind, data: Value| NewEvent {
             kind,
             workspace_id: principal.workspace_id.clone(),
@@ -204,37 +240,6 @@ impl Bosun {
         };
         tx.notify_all_on_commit([format!("run:{run}"), agent_runs_topic(agent)])
             .await?;
-        for request in &cancelled {
-            sqlx::query(
-                "UPDATE tool_calls SET outcome = 'deny', message = $1, decided_at = $2 WHERE id = $3",
-            )
-            .bind(&message)
-            .bind(to_millis(now))
-            .bind(&request.tool_call_id)
-            .execute(&mut *tx)
-            .await?;
-            let data = events::data_of(&ApprovalResolved {
-                approval_id: request.id.clone(),
-                tool_call_id: request.tool_call_id.clone(),
-                tool: request.tool.clone(),
-                reviewer: Some(Some(principal.user_id.to_string())),
-                decision: "cancelled".to_owned(),
-                outcome: "deny".to_owned(),
-                message: Some(message.clone()),
-                edited_input: None,
-                rule: None,
-                run_allowance: None,
-            })?;
-            events::append(&mut tx, now, run_event(EventKind::ApprovalResolved, data)).await?;
-            tx.notify_on_commit(tool_call_topic(&ToolCallId::from_string(
-                request.tool_call_id.clone(),
-            )))
-            .await?;
-        }
-        if !cancelled.is_empty() {
-            tx.notify_on_commit(inbox_topic(&principal.workspace_id))
-                .await?;
-        }
         let data = events::data_of(&RunFinished {
             status: "cancelled".to_owned(),
             output: Value::Null,

@@ -35,7 +35,7 @@ pub(crate) async fn check(
             if input.to_string().len() > MAX_INPUT_BYTES {
                 return Err(Error::invalid("input", "must be at most 64 KiB of JSON"));
             }
-            let tools = bosun.tools_of(workspace).await?;
+            let tools = crate::tools::load_tools(bosun.db(), workspace).await?;
             match tools.iter().find(|t| t.name == tool) {
                 Some(info) => info.check_input(input),
                 None => Ok(()),

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::agents::Capability;
-use crate::agents::access::live_key_sql;
+use crate::agents::access::{Manageable, live_key_sql};
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
@@ -108,13 +108,14 @@ impl Bosun {
         agent: &AgentId,
         name: &str,
     ) -> Result<CreatedKey> {
-        self.agent_for(principal, agent, Capability::ManageKeys)
+        let mut tx = self.db().begin_write().await?;
+        let _: Manageable<AgentView> = self
+            .agent_proof_as(&mut tx, principal, agent, Capability::ManageKeys)
             .await?;
         let name = validate::label("name", name, 100)?;
         let key = RUNTIME_KEY.generate();
         let id = RuntimeKeyId::generate();
         let now = self.now();
-        let mut tx = self.db().begin_write().await?;
         sqlx::query(
             "INSERT INTO runtime_keys (id, workspace_id, agent_id, name, key_hash, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -189,9 +190,10 @@ impl Bosun {
         agent: &AgentId,
         key: &RuntimeKeyId,
     ) -> Result<()> {
-        self.agent_for(principal, agent, Capability::ManageKeys)
-            .await?;
         let mut tx = self.db().begin_write().await?;
+        let _: Manageable<AgentView> = self
+            .agent_proof_as(&mut tx, principal, agent, Capability::ManageKeys)
+            .await?;
         let revoked = sqlx::query(
             "UPDATE runtime_keys SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
         )

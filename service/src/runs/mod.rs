@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::agents::access::{live_key_sql, run_entitled_sql};
-use crate::agents::{Agent, Capability, CredentialModel};
+use crate::agents::access::{Runnable, live_key_sql, run_entitled_sql};
+use crate::agents::{Agent, AgentView, Capability, CredentialModel};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, EventPayload, NewEvent};
 use crate::ids::{AgentId, RunId, WorkspaceId};
@@ -155,11 +155,14 @@ impl Bosun {
         if input.to_string().len() > MAX_INPUT_BYTES {
             return Err(Error::invalid("input", "must be at most 256 KiB of JSON"));
         }
+        // Who may start it is asked inside the transaction that queues it.
+        let mut tx = self.db().begin_write().await?;
         let (workspace, started_by, key, actor, model, key_reference) = match caller {
             Caller::User(principal) => {
                 // An agent token starts interactive runs only.
                 principal.require_unscoped()?;
-                let view = self.agent_for(principal, agent, Capability::Run).await?;
+                let view: Runnable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
+                let view = view.into_inner();
                 if view.agent.credential_model == CredentialModel::User {
                     self.check_connections_for_run(principal, agent).await?;
                 }
@@ -177,7 +180,7 @@ impl Bosun {
                 if key.agent_id != *agent {
                     return Err(Error::NotFound("agent"));
                 }
-                let agent = self.agent_record(&key.workspace_id, agent).await?;
+                let agent = self.agent_of_key(&mut tx, key).await?;
                 if agent.credential_model != CredentialModel::Fixed {
                     return Err(Error::forbidden(
                         "only agents that act as a fixed service account start runs with their own key; \
@@ -196,7 +199,6 @@ impl Bosun {
         };
         let now = self.now();
         let id = RunId::generate();
-        let mut tx = self.db().begin_write().await?;
         sqlx::query(
             "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, started_by_key, \
              credential_model, created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
@@ -267,7 +269,9 @@ impl Bosun {
         let mut subscription = self.notifier().subscribe();
         loop {
             if let Some(claimed) = self.try_claim(key).await? {
-                let agent = self.agent_record(&key.workspace_id, &key.agent_id).await?;
+                let agent = self
+                    .agent_of_key(&mut *self.db().pool().acquire().await?, key)
+                    .await?;
                 return Ok(Some((claimed, agent)));
             }
             if !subscription.wait(&topic, deadline).await {

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::{
     MAX_ORIGIN_CHARS, ServerName, TRANSPORTS, Transport, discovered_risk, schema_subject, tool_name,
 };
-use crate::agents::Capability;
+use crate::agents::access::Runnable;
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::error::Code;
 use crate::events::{self, Changes, EventKind, NewEvent};
@@ -215,7 +216,8 @@ impl Bosun {
         agent: &AgentId,
         draft: McpServerDraft,
     ) -> Result<(McpServer, bool)> {
-        self.agent_for(principal, agent, Capability::Run).await?;
+        let mut tx = self.db().begin_write().await?;
+        let _: Runnable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let origin = validate::text("origin", draft.origin.trim(), MAX_ORIGIN_CHARS)?;
         if origin.is_empty() {
             return Err(Error::invalid("origin", "is required"));
@@ -228,7 +230,6 @@ impl Bosun {
         }
         let transport = validate::name_of(&draft.transport);
         let now = to_millis(self.now());
-        let mut tx = self.db().begin_write().await?;
         let existing: Option<ServerRow> = sqlx::query_as(&format!(
             "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND workspace_id = $3"
         ))
@@ -355,8 +356,7 @@ impl Bosun {
         }
 
         let now = self.now();
-        let catalog: HashSet<String> = self
-            .tools_of(&workspace)
+        let catalog: HashSet<String> = crate::tools::load_tools(self.db(), &workspace)
             .await?
             .into_iter()
             .map(|t| t.name)
@@ -536,12 +536,11 @@ impl Bosun {
         workspace: &WorkspaceId,
         agent: &AgentId,
     ) -> Result<Vec<crate::rules::RuleInfo>> {
-        let mut rules = self.rules_of(workspace, &RuleList::Enforced).await?;
+        let mut rules = crate::rules::load_rules(self.db(), workspace, &RuleList::Enforced).await?;
         rules.extend(
-            self.rules_of(workspace, &RuleList::Agent(agent.clone()))
-                .await?,
+            crate::rules::load_rules(self.db(), workspace, &RuleList::Agent(agent.clone())).await?,
         );
-        rules.extend(self.rules_of(workspace, &RuleList::Workspace).await?);
+        rules.extend(crate::rules::load_rules(self.db(), workspace, &RuleList::Workspace).await?);
         Ok(rules)
     }
 

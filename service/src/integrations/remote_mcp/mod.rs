@@ -30,7 +30,8 @@ use serde_json::json;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::agents::Capability;
+use crate::agents::access::Editable;
+use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::credentials::vault::{open_text, seal_text};
 use crate::error::Code;
@@ -610,6 +611,7 @@ impl Bosun {
         };
         self.register_mcp_server(principal, agent, draft).await?;
         let mut tx = self.db().begin_write().await?;
+        let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let inserted = sqlx::query(
             "INSERT INTO agent_remote_mcp_servers (agent_id, server_id, attached_by, attached_at) \
              VALUES ($1, $2, $3, $4)",
@@ -651,11 +653,11 @@ impl Bosun {
         name: &str,
     ) -> Result<()> {
         principal.require_unscoped()?;
-        self.agent_for(principal, agent, Capability::Edit).await?;
+        let mut tx = self.db().begin_write().await?;
+        let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let row = self
             .remote_server_row(&principal.workspace_id, name)
             .await?;
-        let mut tx = self.db().begin_write().await?;
         let detached = sqlx::query(
             "DELETE FROM agent_remote_mcp_servers WHERE agent_id = $1 AND server_id = $2",
         )

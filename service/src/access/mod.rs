@@ -1,9 +1,20 @@
 //! The one place that decides what a principal may do with an agent.
 //!
-//! Every agent use case loads an [`AgentAccess`] first and asks it; nothing
-//! else in Bosun compares levels or checks ownership.
+//! [`AgentAccess`] holds the rule: a principal's standing towards an agent
+//! and what it allows. The writing use cases ask for it through the proof
+//! values ([`Editable`], [`Manageable`] …), which only this
+//! module makes and which they obtain inside their write transaction; reads
+//! ask through [`crate::Bosun::agent_for`]. Where a list or a check must be
+//! made inside the store, the SQL filters below say the same rule as SQL.
+
+mod proofs;
 
 use serde::{Deserialize, Serialize};
+
+pub use proofs::{
+    Admin, AgentProof, Copyable, Editable, Manageable, ReviewSubject, Reviewable, Runnable, Seal,
+    Visible,
+};
 
 use crate::{Error, Result, validate};
 
@@ -21,6 +32,8 @@ pub enum AccessLevel {
 
 impl AccessLevel {
     pub const NAMES: &'static [&'static str] = &["run", "clone", "edit"];
+    /// Every level, lowest first.
+    pub const ALL: [Self; 3] = [Self::Run, Self::Clone, Self::Edit];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,77 +44,135 @@ impl AccessLevel {
     }
 }
 
-/// The agents of workspace `workspace` that user `user` may edit (both
-/// placeholders of the caller's statement), as a `SELECT` of their ids:
-/// for lists filtered inside the store, where loading every agent's
-/// [`AgentAccess`] would not do. It says what [`AgentAccess::allows`] says
-/// for [`Capability::Edit`] for a member who is not an admin: the owner, or
-/// an `edit` grant to them or to the whole workspace.
-pub(crate) fn editable_agents_sql(workspace: &str, user: &str) -> String {
+// The SQL filters below say in SQL what [`AgentAccess::allows`] says, for
+// lists and checks made inside the store where loading every agent's
+// standing would not do. They are all made from [`allows_sql`], which
+// follows [`Capability::least_level`] and the order of [`AccessLevel`]
+// exactly as `allows` does; the API tests (`access.rs`) hold the two to
+// each other on a generated population, on SQLite and on PostgreSQL.
+
+/// Whether user `user` may do `capability` with the agent row `agent`, as
+/// SQL (expressions of the caller's statement), `admin` being 1 when the
+/// user administers the agent's workspace and 0 otherwise: what
+/// [`AgentAccess::allows`] says. The caller checks that the user is an
+/// active member of that workspace.
+pub fn allows_sql(capability: Capability, agent: &str, user: &str, admin: &str) -> String {
+    match capability.least_level() {
+        Some(least) => {
+            let levels = AccessLevel::ALL
+                .iter()
+                .filter(|level| **level >= least)
+                .map(|level| format!("'{}'", level.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "({admin} = 1 OR {agent}.owner_id = {user} OR EXISTS (SELECT 1 FROM agent_grants g \
+                 WHERE g.agent_id = {agent}.id AND g.level IN ({levels}) \
+                 AND (g.user_id = {user} OR g.user_id IS NULL)))"
+            )
+        }
+        None => format!("({admin} = 1 OR {agent}.owner_id = {user})"),
+    }
+}
+
+/// 1 when the user row `user` administers its workspace, else 0, as SQL:
+/// the `admin` of [`allows_sql`] for someone other than the caller.
+pub fn admin_flag_sql(user: &str) -> String {
     format!(
-        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND (agents.owner_id = {user} \
-         OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id AND g.level = 'edit' \
-         AND (g.user_id = {user} OR g.user_id IS NULL)))"
+        "(CASE WHEN {user}.role = '{}' THEN 1 ELSE 0 END)",
+        crate::Role::Admin.as_str()
+    )
+}
+
+/// Whether the user row `member` is an active member of the workspace of
+/// the agent row `agent`, as SQL.
+fn active_member_sql(member: &str, agent: &str) -> String {
+    format!("({member}.workspace_id = {agent}.workspace_id AND {member}.deactivated_at IS NULL)")
+}
+
+/// The agents of workspace `workspace` that user `user` may edit (both
+/// placeholders of the caller's statement), as a `SELECT` of their ids,
+/// counting the user as a member who is not an admin (callers let admins
+/// through themselves): [`allows_sql`] for [`Capability::Edit`].
+pub fn editable_agents_sql(workspace: &str, user: &str) -> String {
+    format!(
+        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND {}",
+        allows_sql(Capability::Edit, "agents", user, "0")
     )
 }
 
 /// The agents of workspace `workspace` that user `user` may run, given
 /// whether they administer it (`admin`, 1 or 0; all three placeholders of
-/// the caller's statement), as a `SELECT` of their ids: what
-/// [`AgentAccess::allows`] says for [`Capability::Run`]: admins, the owner,
-/// or any grant to them or to the whole workspace.
-pub(crate) fn runnable_agents_sql(workspace: &str, user: &str, admin: &str) -> String {
+/// the caller's statement), as a `SELECT` of their ids: [`allows_sql`] for
+/// [`Capability::Run`].
+pub fn runnable_agents_sql(workspace: &str, user: &str, admin: &str) -> String {
     format!(
-        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND ({admin} = 1 \
-         OR agents.owner_id = {user} OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = agents.id \
-         AND (g.user_id = {user} OR g.user_id IS NULL)))"
+        "SELECT agents.id FROM agents WHERE agents.workspace_id = {workspace} AND {}",
+        allows_sql(Capability::Run, "agents", user, admin)
     )
 }
 
 /// Whether the runtime key row `key` of the agent row `agent` works, as SQL
 /// (aliases of the caller's statement): it is not revoked, and whoever
-/// created it is still an active member who owns the agent or administers
-/// the workspace. What [`AgentAccess::allows`] says for
-/// [`Capability::ManageKeys`], checked at every use, so that a key stops
-/// working at the very next request once its creator loses those rights.
-pub(crate) fn live_key_sql(key: &str, agent: &str) -> String {
+/// created it is still an active member who may manage the agent's keys
+/// ([`Capability::ManageKeys`]: its owner or an admin), checked at every
+/// use, so that a key stops working at the very next request once its
+/// creator loses those rights.
+pub fn live_key_sql(key: &str, agent: &str) -> String {
     format!(
         "({key}.revoked_at IS NULL AND EXISTS (SELECT 1 FROM users key_creators \
-         WHERE key_creators.id = {key}.created_by AND key_creators.workspace_id = {agent}.workspace_id \
-         AND key_creators.deactivated_at IS NULL \
-         AND (key_creators.role = 'admin' OR key_creators.id = {agent}.owner_id)))"
+         WHERE key_creators.id = {key}.created_by AND {} AND {}))",
+        active_member_sql("key_creators", agent),
+        allows_sql(
+            Capability::ManageKeys,
+            agent,
+            "key_creators.id",
+            &admin_flag_sql("key_creators")
+        )
     )
 }
 
 /// Whether whoever the run row `run` of the agent row `agent` acts for may
 /// still have it go on, as SQL (aliases of the caller's statement): the
 /// user who started it is an active member who may still run the agent
-/// ([`AgentAccess::allows`] for [`Capability::Run`]: admin, owner or any
-/// grant), or the runtime key that started it is not revoked and was
-/// created by someone who still owns the agent or administers the
-/// workspace. A run with neither acts for nobody and may not go on:
-/// revoking a stolen key also stops the runs it started.
-pub(crate) fn run_entitled_sql(run: &str, agent: &str) -> String {
+/// ([`Capability::Run`]), or the runtime key that started it is still live
+/// ([`live_key_sql`]). A run with neither acts for nobody and may not go
+/// on: revoking a stolen key also stops the runs it started.
+pub fn run_entitled_sql(run: &str, agent: &str) -> String {
     format!(
         "(({run}.started_by IS NOT NULL AND EXISTS (SELECT 1 FROM users run_starters \
-           WHERE run_starters.id = {run}.started_by AND run_starters.workspace_id = {agent}.workspace_id \
-           AND run_starters.deactivated_at IS NULL \
-           AND (run_starters.role = 'admin' OR run_starters.id = {agent}.owner_id \
-             OR EXISTS (SELECT 1 FROM agent_grants run_grants WHERE run_grants.agent_id = {agent}.id \
-               AND (run_grants.user_id = run_starters.id OR run_grants.user_id IS NULL))))) \
+           WHERE run_starters.id = {run}.started_by AND {} AND {})) \
          OR ({run}.started_by IS NULL AND EXISTS (SELECT 1 FROM runtime_keys starting_keys \
-           JOIN users key_creators ON key_creators.id = starting_keys.created_by \
-           WHERE starting_keys.id = {run}.started_by_key AND starting_keys.revoked_at IS NULL \
-           AND key_creators.workspace_id = {agent}.workspace_id \
-           AND key_creators.deactivated_at IS NULL \
-           AND (key_creators.role = 'admin' OR key_creators.id = {agent}.owner_id))))"
+           WHERE starting_keys.id = {run}.started_by_key AND {})))",
+        active_member_sql("run_starters", agent),
+        allows_sql(
+            Capability::Run,
+            agent,
+            "run_starters.id",
+            &admin_flag_sql("run_starters")
+        ),
+        live_key_sql("starting_keys", agent),
+    )
+}
+
+/// Which requests user `user` may decide, as SQL over a request's agent
+/// row `agents` and run row `runs`, given whether they are an admin
+/// (`admin`, 1 or 0) and whether the workspace allows self-approval
+/// (`self_approval`, 1 or 0): what [`crate::Bosun::reviewable`] says of one
+/// request. An editor of the agent, and not the run's starter (or its
+/// starting key's creator) unless self-approval is allowed.
+pub fn reviewable_sql(user: &str, admin: &str, self_approval: &str) -> String {
+    let starter = run_starter_sql("runs");
+    format!(
+        "{} AND ({self_approval} = 1 OR {starter} IS NULL OR {starter} <> {user})",
+        allows_sql(Capability::Edit, "agents", user, admin)
     )
 }
 
 /// The user a run counts as started by, as SQL over the run row `run`: its
 /// starter, or for a run its runtime key started, the key's creator. For
 /// the rule that nobody approves their own run's requests.
-pub(crate) fn run_starter_sql(run: &str) -> String {
+pub fn run_starter_sql(run: &str) -> String {
     format!(
         "COALESCE({run}.started_by, (SELECT starting_keys.created_by FROM runtime_keys starting_keys \
          WHERE starting_keys.id = {run}.started_by_key))"
@@ -122,6 +193,30 @@ pub enum Capability {
     /// may give the agent away may mint one.
     ManageKeys,
     Delete,
+}
+
+impl Capability {
+    /// Every capability.
+    pub const ALL: [Self; 7] = [
+        Self::View,
+        Self::Run,
+        Self::Clone,
+        Self::Edit,
+        Self::ManageSharing,
+        Self::ManageKeys,
+        Self::Delete,
+    ];
+
+    /// The least level that allows it; none for what only the agent's
+    /// owner and workspace admins may do, whatever the grants.
+    pub fn least_level(self) -> Option<AccessLevel> {
+        match self {
+            Self::View | Self::Run => Some(AccessLevel::Run),
+            Self::Clone => Some(AccessLevel::Clone),
+            Self::Edit => Some(AccessLevel::Edit),
+            Self::ManageSharing | Self::ManageKeys | Self::Delete => None,
+        }
+    }
 }
 
 /// Why a principal has the access they have.
@@ -174,14 +269,9 @@ impl AgentAccess {
     }
 
     pub fn allows(&self, capability: Capability) -> bool {
-        let level = self.level();
-        match capability {
-            Capability::View | Capability::Run => level >= Some(AccessLevel::Run),
-            Capability::Clone => level >= Some(AccessLevel::Clone),
-            Capability::Edit => level >= Some(AccessLevel::Edit),
-            Capability::ManageSharing | Capability::ManageKeys | Capability::Delete => {
-                self.is_owner || self.is_admin
-            }
+        match capability.least_level() {
+            Some(least) => self.level() >= Some(least),
+            None => self.is_owner || self.is_admin,
         }
     }
 
