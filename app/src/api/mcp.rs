@@ -34,7 +34,6 @@ pub struct McpToolView {
 #[server(prefix = "/fn", endpoint = "mcp/servers")]
 pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppError> {
     use super::ssr::{bosun, principal};
-    use bosun_service::validate::name_of;
 
     let agent = bosun_service::ids::AgentId::from_string(agent_id);
     let servers = bosun()?.mcp_servers(&principal().await?, &agent).await?;
@@ -42,7 +41,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
         .into_iter()
         .map(|server| McpServerView {
             name: server.name,
-            transport: name_of(&server.transport),
+            transport: server.transport.as_str().into(),
             origin: server.origin,
             last_seen: server.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             tools: server
@@ -51,7 +50,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
                 .map(|tool| McpToolView {
                     name: tool.name,
                     tool: tool.tool,
-                    status: name_of(&tool.status),
+                    status: tool.status.as_str().into(),
                 })
                 .collect(),
         })

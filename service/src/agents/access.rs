@@ -3,33 +3,9 @@
 //! Every agent use case loads an [`AgentAccess`] first and asks it; nothing
 //! else in Bosun compares levels or checks ownership.
 
-use serde::{Deserialize, Serialize};
-
 use crate::{Error, Result, validate};
 
-/// A level of access granted on an agent, ordered `Run < Clone < Edit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessLevel {
-    /// Start runs, see one's own runs, read the definition.
-    Run,
-    /// Everything `Run` can, plus copy the agent into one's own.
-    Clone,
-    /// Everything `Clone` can, plus change the definition, rules and credentials.
-    Edit,
-}
-
-impl AccessLevel {
-    pub const NAMES: &'static [&'static str] = &["run", "clone", "edit"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Run => "run",
-            Self::Clone => "clone",
-            Self::Edit => "edit",
-        }
-    }
-}
+pub use bosun_wire::vocabulary::{AccessLevel, AccessSource};
 
 /// The agents of workspace `workspace` that user `user` may edit (both
 /// placeholders of the caller's statement), as a `SELECT` of their ids:
@@ -124,16 +100,6 @@ pub enum Capability {
     Delete,
 }
 
-/// Why a principal has the access they have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessSource {
-    Owner,
-    Admin,
-    UserGrant,
-    WorkspaceGrant,
-}
-
 /// A principal's standing towards one agent, computed fresh for every
 /// request so that a revoked grant stops working at the very next one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,11 +185,7 @@ impl AgentAccess {
         user_grant: Option<&str>,
         workspace_grant: Option<&str>,
     ) -> Result<Self> {
-        let level = |value: Option<&str>| {
-            value
-                .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
-                .transpose()
-        };
+        let level = |value: Option<&str>| value.map(|v| validate::one_of("level", v)).transpose();
         Ok(Self {
             is_owner: user_id == owner_id,
             is_admin,

@@ -58,7 +58,7 @@ impl GrantRow {
             id: GrantId::from_string(self.id.clone()),
             user_id: self.user_id.clone().map(UserId::from_string),
             workspace: self.user_id.is_none(),
-            level: validate::one_of("level", &self.level, AccessLevel::NAMES)?,
+            level: validate::one_of("level", &self.level)?,
             created_at: from_millis(self.created_at),
         })
     }
@@ -154,7 +154,7 @@ impl Bosun {
         let view = self
             .agent_for(principal, agent, Capability::ManageSharing)
             .await?;
-        let level: AccessLevel = validate::one_of("level", level, AccessLevel::NAMES)?;
+        let level: AccessLevel = validate::one_of("level", level)?;
         let user = match &target {
             GrantTarget::User(id) => {
                 let user = self.active_member(principal, "user_id", id).await?;

@@ -70,7 +70,7 @@ impl Bosun {
         .bind(agent.as_str())
         .bind(input.to_string())
         .bind(&started_by)
-        .bind(validate::name_of(&model))
+        .bind(model.as_str())
         .bind(&external_id)
         .bind(to_millis(now))
         .execute(&mut *tx)
