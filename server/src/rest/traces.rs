@@ -49,7 +49,6 @@ pub struct SearchParams {
     /// RFC 3339; events before.
     pub to: Option<String>,
     /// The `next` of the previous page (an opaque cursor).
-    #[param(max_length = 20)]
     pub before: Option<String>,
     /// Events per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -142,6 +141,7 @@ fn export_response(
     // An export is the whole search, never a page; the paging parameters it
     // shares with the search are still refused when malformed, as there.
     page_size(params.limit, DEFAULT_PAGE)?;
+    params.before.as_deref().map(event_cursor).transpose()?;
     let format: &str = bosun_service::validate::choice(
         "format",
         params.format.as_deref().unwrap_or("json"),

@@ -309,6 +309,16 @@ async fn a_trace_cursor_is_a_string_and_a_malformed_one_is_refused() {
             "{body}"
         );
     }
+    // The export shares the search's parameters and refuses the same.
+    let (status, body) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::GET,
+        "/api/v1/traces/export?before=abc",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]
