@@ -3,10 +3,9 @@
 //! WebAssembly) and on the server alike, so both always agree.
 
 use bosun_policy::{
-    Action, Catalog, Layer, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind,
+    Action, Catalog, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind,
 };
 
-use crate::api::from_name;
 use crate::api::rules::RuleView;
 use crate::api::tools::ToolView;
 
@@ -17,7 +16,7 @@ pub fn engine_rule(rule: &RuleView) -> Option<Rule> {
         Some(pattern) => Some(RulePattern::parse(pattern).ok()?),
         None => None,
     };
-    let action: Action = from_name(&rule.action)?;
+    let action: Action = rule.action.parse().ok()?;
     Some(Rule::new(
         rule.id.clone(),
         ToolSelector::parse(&rule.tool),
@@ -47,14 +46,6 @@ pub fn rule_label(rule: &RuleView) -> String {
     }
 }
 
-pub fn layer_name(layer: Layer) -> &'static str {
-    match layer {
-        Layer::Enforced => "enforced",
-        Layer::Agent => "agent",
-        Layer::Workspace => "workspace",
-    }
-}
-
 /// Finds a rule by id among the lists shown.
 pub type RuleLookup<'a> = &'a dyn Fn(&str) -> Option<RuleView>;
 
@@ -69,7 +60,7 @@ pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {
             let label = lookup(rule_id)
                 .map(|rule| format!(" ({})", rule_label(&rule)))
                 .unwrap_or_default();
-            format!("{} rule #{position}{label}", layer_name(*layer))
+            format!("{} rule #{position}{label}", layer.as_str())
         }
         Reason::Mode { mode } => format!(
             "no rule matched; the {} mode decides",
@@ -98,7 +89,7 @@ pub fn warning_text(warning: &Warning, lookup: RuleLookup<'_>) -> String {
     };
     let who = format!(
         "{} rule #{} ({})",
-        layer_name(by.layer),
+        by.layer.as_str(),
         by.position,
         rule_label(&winner)
     );

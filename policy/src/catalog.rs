@@ -9,6 +9,7 @@ use crate::Map;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ArgKind {
     /// A shell command line, split into simple commands.
     Command,
@@ -20,6 +21,8 @@ pub enum ArgKind {
     Text,
 }
 
+crate::vocabulary!(ArgKind { Command => "command", Path => "path", Url => "url", Text => "text" });
+
 /// How dangerous a tool call is, for the person reviewing it.
 ///
 /// Ordered by how much attention the call deserves: `Unknown` (we could not
@@ -28,6 +31,7 @@ pub enum ArgKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RiskLevel {
     /// Reads or lists; nothing changes.
     Safe,
@@ -39,17 +43,12 @@ pub enum RiskLevel {
     Dangerous,
 }
 
-impl RiskLevel {
-    /// The lowercase name used in JSON and messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Safe => "safe",
-            Self::Caution => "caution",
-            Self::Unknown => "unknown",
-            Self::Dangerous => "dangerous",
-        }
-    }
-}
+crate::vocabulary!(RiskLevel {
+    Safe => "safe",
+    Caution => "caution",
+    Unknown => "unknown",
+    Dangerous => "dangerous",
+});
 
 /// What a tool does, as far as execution modes care.
 ///
@@ -59,6 +58,7 @@ impl RiskLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ToolCategory {
     /// Reads or lists files or data.
     Read,
@@ -75,6 +75,16 @@ pub enum ToolCategory {
     /// Anything else.
     Other,
 }
+
+crate::vocabulary!(ToolCategory {
+    Read => "read",
+    FileWrite => "file_write",
+    FileDelete => "file_delete",
+    Shell => "shell",
+    Network => "network",
+    Message => "message",
+    Other => "other",
+});
 
 /// One tool of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -118,6 +118,7 @@ pub mod shell;
 pub mod structured;
 pub mod suggest;
 pub mod url;
+pub mod vocabulary;
 
 /// Hash maps keyed by rule-set data (tool names, literal patterns). A
 /// fixed-seed fast hash: the engine has no randomness to seed from, and the
@@ -132,3 +133,4 @@ pub use decision::{CommandVerdict, Decision, Reason, Request, Risk};
 pub use pattern::{PatternError, RulePattern};
 pub use reference::ReferencePolicy;
 pub use rules::{Action, ExecutionMode, Layer, Layers, Rule, RulePosition, ToolSelector};
+pub use vocabulary::{UnknownName, Vocabulary};

@@ -13,6 +13,7 @@ use crate::shell::{SimpleCommand, View};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// Go ahead.
     Allow,
@@ -22,27 +23,13 @@ pub enum Action {
     Deny,
 }
 
-impl Action {
-    /// The lowercase name used in JSON and messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Allow => "allow",
-            Self::Ask => "ask",
-            Self::Deny => "deny",
-        }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::vocabulary!(Action { Allow => "allow", Ask => "ask", Deny => "deny" });
 
 /// An agent's baseline, applied when no rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExecutionMode {
     /// Read-only tools allowed; everything else asks.
     Restricted,
@@ -68,23 +55,21 @@ impl ExecutionMode {
             (Self::Restricted | Self::ReadWrite, Some(_)) => Action::Ask,
         }
     }
-
-    /// The snake_case name used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Restricted => "restricted",
-            Self::ReadWrite => "read_write",
-            Self::Open => "open",
-            Self::Locked => "locked",
-        }
-    }
 }
+
+crate::vocabulary!(ExecutionMode {
+    Restricted => "restricted",
+    ReadWrite => "read_write",
+    Open => "open",
+    Locked => "locked",
+});
 
 /// Which of the three ordered rule lists a rule belongs to. Evaluation order
 /// is the declaration order: enforced, then agent, then workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Layer {
     /// Workspace guardrails that agent editors cannot override.
     Enforced,
@@ -97,16 +82,9 @@ pub enum Layer {
 impl Layer {
     /// The three layers in evaluation order.
     pub const ALL: [Layer; 3] = [Layer::Enforced, Layer::Agent, Layer::Workspace];
-
-    /// The lowercase name used in JSON and messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enforced => "enforced",
-            Self::Agent => "agent",
-            Self::Workspace => "workspace",
-        }
-    }
 }
+
+crate::vocabulary!(Layer { Enforced => "enforced", Agent => "agent", Workspace => "workspace" });
 
 /// The tool a rule is about: one tool by name, or every tool (`*`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

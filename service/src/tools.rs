@@ -50,18 +50,6 @@ pub struct NewTool {
 /// The most a tool's input schema may take, as JSON text.
 const MAX_SCHEMA_BYTES: usize = 16 * 1024;
 
-pub const ARGUMENT_KINDS: &[&str] = &["command", "path", "url", "text"];
-pub const RISK_LEVELS: &[&str] = &["safe", "caution", "unknown", "dangerous"];
-pub const CATEGORIES: &[&str] = &[
-    "read",
-    "file_write",
-    "file_delete",
-    "shell",
-    "network",
-    "message",
-    "other",
-];
-
 fn description_of(name: &str) -> &'static str {
     match name {
         "system_shell" => "Runs a shell command.",
@@ -135,7 +123,7 @@ impl TryFrom<ToolRow> for ToolInfo {
     type Error = Error;
 
     fn try_from(row: ToolRow) -> Result<Self> {
-        let category: ToolCategory = validate::one_of("category", &row.category, CATEGORIES)?;
+        let category: ToolCategory = validate::one_of("category", &row.category)?;
         let builtin = row.builtin != 0;
         let (input_schema, subject) = if builtin {
             let subject = bosun_policy::builtin_tools()
@@ -153,9 +141,9 @@ impl TryFrom<ToolRow> for ToolInfo {
             (schema, row.subject)
         };
         Ok(Self {
-            argument_kind: validate::one_of("argument_kind", &row.argument_kind, ARGUMENT_KINDS)
+            argument_kind: validate::one_of("argument_kind", &row.argument_kind)
                 .map_err(|e| Error::corrupt("tool argument_kind", e))?,
-            default_risk: validate::one_of("default_risk", &row.default_risk, RISK_LEVELS)
+            default_risk: validate::one_of("default_risk", &row.default_risk)
                 .map_err(|e| Error::corrupt("tool default_risk", e))?,
             read_only: category == ToolCategory::Read,
             category,
@@ -346,17 +334,13 @@ impl Bosun {
     /// An admin adds a custom tool.
     pub async fn add_tool(&self, actor: &Principal, new_tool: NewTool) -> Result<ToolInfo> {
         actor.require_admin()?;
-        let category: ToolCategory = validate::one_of("category", &new_tool.category, CATEGORIES)?;
+        let category: ToolCategory = validate::one_of("category", &new_tool.category)?;
         let (input_schema, subject) = checked_schema(new_tool.input_schema, new_tool.subject)?;
         let tool = ToolInfo {
             name: validate::identifier("name", new_tool.name.trim())?,
             description: validate::text("description", new_tool.description.trim(), 500)?,
-            argument_kind: validate::one_of(
-                "argument_kind",
-                &new_tool.argument_kind,
-                ARGUMENT_KINDS,
-            )?,
-            default_risk: validate::one_of("default_risk", &new_tool.default_risk, RISK_LEVELS)?,
+            argument_kind: validate::one_of("argument_kind", &new_tool.argument_kind)?,
+            default_risk: validate::one_of("default_risk", &new_tool.default_risk)?,
             read_only: category == ToolCategory::Read,
             category,
             builtin: false,
@@ -404,9 +388,9 @@ async fn store_tool(
     .bind(workspace.as_str())
     .bind(&tool.name)
     .bind(&tool.description)
-    .bind(validate::name_of(&tool.argument_kind))
+    .bind(tool.argument_kind.as_str())
     .bind(tool.default_risk.as_str())
-    .bind(validate::name_of(&tool.category))
+    .bind(tool.category.as_str())
     .bind(i64::from(tool.builtin))
     .bind(to_millis(now))
     // Built-in tools' schemas and subjects come from the code.

@@ -23,8 +23,9 @@ use crate::db::Sql;
 use crate::events::{Event, ExportedEvent, StoredEvent};
 use crate::ids::RunId;
 use crate::runs::tool_calls::inbox_topic;
-use crate::runs::{RUN_STATUSES, agent_runs_topic};
+use crate::runs::{RunStatus, agent_runs_topic};
 use crate::{Backend, Bosun, Error, Principal, Result, validate};
+use bosun_policy::Action;
 
 /// The filters of a trace search, as given (every field optional).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -238,13 +239,13 @@ impl TraceFilter {
             sql.push(&format!(" AND events.tool = {tool}"));
         }
         if let Some(decision) = non_empty(&self.decision) {
-            let decision: &str = validate::choice("decision", decision, &["allow", "deny", "ask"])?;
-            let decision = sql.bind(decision);
+            let decision: Action = validate::one_of("decision", decision)?;
+            let decision = sql.bind(decision.as_str());
             sql.push(&format!(" AND events.decision = {decision}"));
         }
         if let Some(status) = non_empty(&self.status) {
-            let status: &str = validate::choice("status", status, RUN_STATUSES)?;
-            let status = sql.bind(status);
+            let status: RunStatus = validate::one_of("status", status)?;
+            let status = sql.bind(status.as_str());
             sql.push(&format!(
                 " AND events.run_id IN (SELECT id FROM runs WHERE workspace_id = {workspace} AND status = {status})"
             ));
@@ -555,8 +556,8 @@ impl Bosun {
             sql.push(&format!(" AND runs.agent_id = {agent}"));
         }
         if let Some(status) = non_empty(&filter.status) {
-            let status: &str = validate::choice("status", status, RUN_STATUSES)?;
-            let status = sql.bind(status);
+            let status: RunStatus = validate::one_of("status", status)?;
+            let status = sql.bind(status.as_str());
             sql.push(&format!(" AND runs.status = {status}"));
         }
         if let Some(before) = before.map(str::trim).filter(|b| !b.is_empty()) {

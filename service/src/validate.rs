@@ -1,20 +1,18 @@
 //! Parsing of user input into values the rest of the code can trust. Each
 //! failure names the field and the problem.
 
-use serde::de::DeserializeOwned;
-use serde::de::value::{Error as ValueError, StrDeserializer};
+use bosun_wire::vocabulary::Vocabulary;
 
 use crate::{Error, Result};
 
-/// One of a closed set of snake_case names (an enum that deserializes from
-/// its name), or an error listing the accepted names.
-pub fn one_of<T: DeserializeOwned>(
-    field: &'static str,
-    value: &str,
-    accepted: &[&str],
-) -> Result<T> {
-    T::deserialize(StrDeserializer::<ValueError>::new(value))
-        .map_err(|_| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
+/// One of a vocabulary's names (see [`bosun_wire::vocabulary`]), or an
+/// error naming the field and listing the accepted names.
+pub fn one_of<T: Vocabulary>(field: &'static str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|unknown: bosun_wire::vocabulary::UnknownName| {
+            Error::invalid(field, unknown.to_string())
+        })
 }
 
 /// One of a fixed list of words, or an error listing them.
@@ -24,14 +22,6 @@ pub fn choice(field: &'static str, value: &str, accepted: &[&'static str]) -> Re
         .find(|word| **word == value)
         .copied()
         .ok_or_else(|| Error::invalid(field, format!("must be one of: {}", accepted.join(", "))))
-}
-
-/// The snake_case name an enum serializes to: the inverse of [`one_of`].
-pub fn name_of<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
 }
 
 /// Free text with an upper bound (descriptions, instructions); may be empty.
@@ -164,24 +154,16 @@ mod tests {
     }
 
     #[test]
-    fn enum_names_are_checked_against_the_accepted_list() {
-        let mode: bosun_policy::ExecutionMode = one_of(
-            "execution_mode",
-            "read_write",
-            &["restricted", "read_write"],
-        )
-        .unwrap();
+    fn enum_names_are_parsed_and_a_wrong_one_lists_the_accepted_names() {
+        let mode: bosun_policy::ExecutionMode = one_of("execution_mode", "read_write").unwrap();
         assert_eq!(mode, bosun_policy::ExecutionMode::ReadWrite);
-        let error = one_of::<bosun_policy::ExecutionMode>(
-            "execution_mode",
-            "yolo",
-            &["restricted", "read_write"],
-        )
-        .unwrap_err();
+        let error = one_of::<bosun_policy::ExecutionMode>("execution_mode", "yolo").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "execution_mode: must be one of: restricted, read_write"
+            "execution_mode: must be one of: restricted, read_write, open, locked"
         );
+        let error = one_of::<bosun_wire::vocabulary::Role>("role", "owner").unwrap_err();
+        assert_eq!(error.to_string(), "role: must be one of: admin, member");
     }
 
     #[test]

@@ -6,7 +6,6 @@ use bosun_policy::ExecutionMode;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::agents::EXECUTION_MODES;
 use crate::clock::to_millis;
 use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
@@ -73,11 +72,7 @@ impl Bosun {
         .fetch_one(conn)
         .await?;
         Ok(WorkspaceSettings {
-            default_execution_mode: validate::one_of(
-                "default_execution_mode",
-                &mode,
-                EXECUTION_MODES,
-            )?,
+            default_execution_mode: validate::one_of("default_execution_mode", &mode)?,
             approval_ttl_seconds: ttl,
             self_approval: self_approval != 0,
         })
@@ -94,7 +89,7 @@ impl Bosun {
         principal.require_admin()?;
         let mode: Option<ExecutionMode> = patch
             .default_execution_mode
-            .map(|mode| validate::one_of("default_execution_mode", &mode, EXECUTION_MODES))
+            .map(|mode| validate::one_of("default_execution_mode", &mode))
             .transpose()?;
         if let Some(ttl) = patch.approval_ttl_seconds {
             check_approval_ttl_bounds(ttl)?;

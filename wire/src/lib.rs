@@ -4,3 +4,5 @@
 //! browser bundle can use it without pulling in the store.
 
 pub mod events;
+pub mod list;
+pub mod vocabulary;

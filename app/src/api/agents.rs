@@ -71,10 +71,8 @@ pub struct AgentForm {
 
 #[cfg(feature = "ssr")]
 mod convert {
-    use bosun_service::agents::{AgentAccess, AgentView, Capability};
-    use bosun_service::validate::name_of;
-
     use super::*;
+    use bosun_service::agents::{AgentAccess, AgentView, Capability};
 
     impl From<&AgentAccess> for AccessView {
         fn from(access: &AgentAccess) -> Self {
@@ -83,7 +81,10 @@ mod convert {
                     .level()
                     .map(|l| l.as_str().to_owned())
                     .unwrap_or_default(),
-                source: access.source().map(|s| name_of(&s)).unwrap_or_default(),
+                source: access
+                    .source()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
                 can_clone: access.allows(Capability::Clone),
                 can_edit: access.allows(Capability::Edit),
                 can_manage_sharing: access.allows(Capability::ManageSharing),
@@ -99,7 +100,7 @@ mod convert {
                 access: (&view.access).into(),
                 id: view.agent.id.to_string(),
                 execution_mode: view.agent.execution_mode.as_str().into(),
-                credential_model: name_of(&view.agent.credential_model),
+                credential_model: view.agent.credential_model.as_str().into(),
                 name: view.agent.name,
                 description: view.agent.description,
                 owner_name: view.owner_name,
@@ -113,7 +114,7 @@ mod convert {
                 access: (&view.access).into(),
                 id: view.agent.id.to_string(),
                 execution_mode: view.agent.execution_mode.as_str().into(),
-                credential_model: name_of(&view.agent.credential_model),
+                credential_model: view.agent.credential_model.as_str().into(),
                 settings: serde_json::to_string_pretty(&view.agent.settings).unwrap_or_default(),
                 updated: absolute(view.agent.updated_at, Precision::Minute),
                 name: view.agent.name,
@@ -153,11 +154,10 @@ mod convert {
 #[server(prefix = "/fn", endpoint = "agents/list")]
 pub async fn list_agents(view: String, query: String) -> Result<Vec<AgentSummary>, AppError> {
     use super::ssr::{bosun, principal};
-    use bosun_service::agents::LIST_VIEWS;
     use bosun_service::validate::one_of;
 
     let principal = principal().await?;
-    let view = one_of("view", &view, LIST_VIEWS)?;
+    let view = one_of("view", &view)?;
     let page = bosun()?
         .list_agents(&principal, view, Some(&query), None, 200)
         .await?;

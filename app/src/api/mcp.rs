@@ -36,7 +36,6 @@ pub struct McpToolView {
 #[server(prefix = "/fn", endpoint = "mcp/servers")]
 pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppError> {
     use super::ssr::{bosun, principal};
-    use bosun_service::validate::name_of;
 
     let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let servers = bosun()?.mcp_servers(&principal().await?, &agent).await?;
@@ -44,7 +43,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
         .into_iter()
         .map(|server| McpServerView {
             name: server.name,
-            transport: name_of(&server.transport),
+            transport: server.transport.as_str().into(),
             origin: server.origin,
             last_seen: absolute(server.last_seen_at, Precision::Minute),
             tools: server
@@ -53,7 +52,7 @@ pub async fn mcp_servers(agent_id: String) -> Result<Vec<McpServerView>, AppErro
                 .map(|tool| McpToolView {
                     name: tool.name,
                     tool: tool.tool,
-                    status: name_of(&tool.status),
+                    status: tool.status.as_str().into(),
                 })
                 .collect(),
         })

@@ -62,13 +62,14 @@ pub async fn add_member(
     role: String,
 ) -> Result<MemberView, AppError> {
     use super::ssr::{bosun, principal};
-    use bosun_service::identity::{NewUser, Role};
+    use bosun_service::identity::NewUser;
+    use bosun_service::validate::one_of;
 
     let new_user = NewUser {
         email,
         name: Some(name),
         password,
-        role: Role::parse("role", &role).map_err(in_words)?,
+        role: one_of("role", &role).map_err(in_words)?,
     };
     let member = bosun()?
         .add_member(&principal().await?, new_user)
@@ -82,8 +83,9 @@ pub async fn change_role(user_id: String, role: String) -> Result<MemberView, Ap
     use super::ssr::{bosun, principal};
     use bosun_service::identity::Role;
     use bosun_service::ids::UserId;
+    use bosun_service::validate::one_of;
 
-    let role = Role::parse("role", &role).map_err(in_words)?;
+    let role: Role = one_of("role", &role).map_err(in_words)?;
     let member = bosun()?
         .change_role(&principal().await?, &UserId::parse(&user_id)?, role)
         .await

@@ -20,12 +20,6 @@ pub mod tokens;
 pub mod tools;
 pub mod traces;
 
-/// The enum value with this snake_case name (the wire form of the policy
-/// engine's enums), in the browser as on the server.
-pub fn from_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name)).ok()
-}
-
 /// Where a session keeps who is logged in, and since when.
 pub mod session_keys {
     pub const USER_ID: &str = "user_id";

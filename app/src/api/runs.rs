@@ -61,7 +61,7 @@ impl RunView {
         Self {
             id: run.id.to_string(),
             starter: starter.unwrap_or_default(),
-            status: bosun_service::validate::name_of(&run.status),
+            status: run.status.as_str().into(),
             session: (run.input["client"] == "claude_code").then(|| {
                 format!(
                     "Claude Code session {} in {}",
@@ -204,7 +204,7 @@ impl From<bosun_service::runs::control::RunDetails> for RunStanding {
     fn from(details: bosun_service::runs::control::RunDetails) -> Self {
         Self {
             agent_id: details.run.agent_id.to_string(),
-            status: bosun_service::validate::name_of(&details.run.status),
+            status: details.run.status.as_str().into(),
             may_cancel: details.may_cancel,
             waiting: details
                 .waiting

@@ -32,7 +32,6 @@ pub struct MemberChoice {
 pub async fn access_overview(agent_id: String) -> Result<Vec<AccessEntryView>, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
-    use bosun_service::validate::name_of;
 
     let entries = bosun()?
         .access_overview(&principal().await?, &AgentId::parse(&agent_id)?)
@@ -46,7 +45,7 @@ pub async fn access_overview(agent_id: String) -> Result<Vec<AccessEntryView>, A
             },
             user_id: entry.user.map(|user| user.id.to_string()),
             level: entry.level.as_str().into(),
-            source: name_of(&entry.source),
+            source: entry.source.as_str().into(),
             grant_id: entry.grant_id.map(|id| id.to_string()),
             own_grant: entry.own_grant.map(|level| level.as_str().into()),
         })

@@ -21,11 +21,10 @@ pub struct ToolView {
 #[cfg(feature = "ssr")]
 impl From<bosun_service::tools::ToolInfo> for ToolView {
     fn from(tool: bosun_service::tools::ToolInfo) -> Self {
-        use bosun_service::validate::name_of;
         Self {
-            argument_kind: name_of(&tool.argument_kind),
+            argument_kind: tool.argument_kind.as_str().into(),
             default_risk: tool.default_risk.as_str().into(),
-            category: name_of(&tool.category),
+            category: tool.category.as_str().into(),
             name: tool.name,
             description: tool.description,
             read_only: tool.read_only,
@@ -38,12 +37,11 @@ impl From<bosun_service::tools::ToolInfo> for ToolView {
 impl ToolView {
     /// The tool as the policy engine sees it (in the browser too).
     pub fn to_policy_tool(&self) -> Option<bosun_policy::Tool> {
-        use super::from_name;
         let tool = bosun_policy::Tool::new(
             self.name.clone(),
-            from_name(&self.argument_kind)?,
-            from_name(&self.default_risk)?,
-            from_name(&self.category)?,
+            self.argument_kind.parse().ok()?,
+            self.default_risk.parse().ok()?,
+            self.category.parse().ok()?,
         );
         Some(match &self.subject {
             Some(subject) => tool.with_subject(subject.clone()),

@@ -1,10 +1,11 @@
 //! The form that creates or changes an agent's definition.
 
+use bosun_wire::vocabulary::{CredentialModel, ExecutionMode, Vocabulary};
 use leptos::prelude::*;
 
 use crate::api::agents::AgentForm;
 use crate::api::tools::ToolView;
-use crate::components::agent_labels::{CREDENTIAL_MODELS, EXECUTION_MODES};
+use crate::components::agent_labels::{credential_text, mode_text};
 
 /// Edits an [`AgentForm`]; `on_submit` receives the edited copy.
 #[component]
@@ -102,9 +103,10 @@ pub fn AgentEditor(
             <label>
                 "Execution mode"
                 <select name="execution_mode" on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
-                    {EXECUTION_MODES
-                        .into_iter()
-                        .map(|(key, label, _)| {
+                    {ExecutionMode::ALL
+                        .iter()
+                        .map(|choice| {
+                            let (key, label) = (choice.as_str(), mode_text(*choice).0);
                             let label = if default_mode.as_deref() == Some(key) {
                                 format!("{label} (the workspace's default)")
                             } else {
@@ -116,29 +118,32 @@ pub fn AgentEditor(
                 </select>
                 <span class="hint" data-testid="mode-hint">
                     {move || {
-                        EXECUTION_MODES
-                            .iter()
-                            .find(|(key, _, _)| *key == mode.get())
-                            .map(|(_, _, help)| *help)
-                            .unwrap_or("The workspace's default applies.")
+                        mode.get()
+                            .parse::<ExecutionMode>()
+                            .map_or("The workspace's default applies.", |mode| mode_text(mode).1)
                     }}
                 </span>
             </label>
             <details class="hint">
                 <summary>"What each mode means"</summary>
                 <dl class="modes">
-                    {EXECUTION_MODES
-                        .into_iter()
-                        .map(|(_, label, help)| view! { <dt>{label}</dt> <dd>{help}</dd> })
+                    {ExecutionMode::ALL
+                        .iter()
+                        .map(|choice| {
+                            let (label, help) = mode_text(*choice);
+                            view! { <dt>{label}</dt> <dd>{help}</dd> }
+                        })
                         .collect_view()}
                 </dl>
                 <p>"Rules (the workspace's and the agent's own) decide before the mode does."</p>
             </details>
             <fieldset>
                 <legend>"How it authenticates"</legend>
-                {CREDENTIAL_MODELS
-                    .into_iter()
-                    .map(|(key, label, help)| {
+                {CredentialModel::ALL
+                    .iter()
+                    .map(|model| {
+                        let key = model.as_str();
+                        let (label, help) = credential_text(*model);
                         view! {
                             <label class="choice">
                                 <input

@@ -2,7 +2,9 @@
 //! engine's warnings beside each, moving (buttons or drag and drop), editing
 //! and deleting them, and adding new ones with inline validation.
 
-use bosun_policy::{Catalog, Layer, Layers, RulePattern, Warning, WarningKind, analyze};
+use bosun_policy::{
+    Action, Catalog, Layer, Layers, RulePattern, Vocabulary, Warning, WarningKind, analyze,
+};
 use leptos::prelude::*;
 
 use crate::api::rules::{
@@ -13,7 +15,7 @@ use crate::api::tools::ToolView;
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::error::AppError;
-use crate::policy_view::{RuleLookup, engine_rule, layer_name, rule_label, warning_text};
+use crate::policy_view::{RuleLookup, engine_rule, rule_label, warning_text};
 
 /// What every list on a page shares: the lists as saved (to analyse drafts
 /// against), the catalog, every rule (to name winners), the warnings, and
@@ -531,9 +533,10 @@ fn RuleEditor(
             <label>
                 "Action"
                 <select on:change=move |ev| action.set(event_target_value(&ev)) prop:value=action>
-                    <option value="allow">"allow"</option>
-                    <option value="ask">"ask"</option>
-                    <option value="deny">"deny"</option>
+                    {Action::ALL
+                        .iter()
+                        .map(|action| view! { <option value=action.as_str()>{action.as_str()}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label class="grow">
@@ -586,7 +589,7 @@ fn overridden_text(warning: &Warning, lookup: RuleLookup<'_>) -> Option<String> 
     let rule = lookup(&warning.rule.rule_id)?;
     let other = format!(
         "{} rule #{} ({})",
-        layer_name(warning.rule.layer),
+        warning.rule.layer.as_str(),
         warning.rule.position,
         rule_label(&rule)
     );

@@ -1,15 +1,23 @@
 //! The sharing dialog of an agent: who has access, at which level and why;
 //! add a member or the whole workspace, change a level, revoke.
 
+use bosun_wire::vocabulary::{AccessLevel, Vocabulary};
 use leptos::prelude::*;
 
 use crate::api::sharing::{
     AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members,
 };
+use crate::components::agent_labels::level_label;
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 
-const LEVELS: [(&str, &str); 3] = [("run", "Run"), ("clone", "Clone"), ("edit", "Edit")];
+/// The levels' choices, lowest first.
+fn level_options() -> impl IntoView {
+    AccessLevel::ALL
+        .iter()
+        .map(|level| view! { <option value=level.as_str()>{level_label(*level)}</option> })
+        .collect_view()
+}
 
 #[component]
 pub fn SharingPanel(agent_id: String, agent_name: String) -> impl IntoView {
@@ -175,7 +183,7 @@ fn AddGrant(
 fn LevelSelect(level: RwSignal<String>) -> impl IntoView {
     view! {
         <select on:change=move |ev| level.set(event_target_value(&ev)) prop:value=level>
-            {LEVELS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+            {level_options()}
         </select>
     }
 }
@@ -215,7 +223,7 @@ fn AccessTable(
                             });
                         }
                     >
-                        {LEVELS.into_iter().map(|(key, label)| view! { <option value=key>{label}</option> }).collect_view()}
+                        {level_options()}
                     </select>
                     <ConfirmButton
                         label="Revoke"

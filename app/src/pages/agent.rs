@@ -12,7 +12,7 @@ use crate::api::agents::{
 use crate::api::tools::list_tools;
 use crate::components::agent_form::AgentEditor;
 use crate::components::agent_labels::{
-    AccessBadge, CREDENTIAL_MODELS, access_text, mode_description,
+    AccessBadge, access_text, credential_text, mode_description,
 };
 use crate::components::claude_code::ClaudeCodePanel;
 use crate::components::connect::ConnectPanel;
@@ -192,11 +192,10 @@ fn AgentHeader(agent: AgentDetail) -> impl IntoView {
 #[component]
 fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
     let mode = mode_description(&agent.execution_mode);
-    let credentials = CREDENTIAL_MODELS
-        .iter()
-        .find(|(key, _, _)| *key == agent.credential_model)
-        .map(|(_, label, _)| (*label).to_owned())
-        .unwrap_or_else(|| agent.credential_model.clone());
+    let credentials = agent.credential_model.parse().map_or_else(
+        |_| agent.credential_model.clone(),
+        |model| credential_text(model).0.to_owned(),
+    );
     let tools = if agent.tools.is_empty() {
         "none".to_owned()
     } else {

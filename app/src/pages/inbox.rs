@@ -12,6 +12,7 @@
 //! whose request someone else decided while its panel was open stays, saying
 //! who decided and how, with the unsent text still there to copy.
 
+use bosun_wire::vocabulary::{RiskLevel, Vocabulary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -225,10 +226,12 @@ pub fn InboxPage() -> impl IntoView {
                                         "Risk"
                                         <select on:change=move |ev| risk_filter.set(event_target_value(&ev)) prop:value=risk_filter>
                                             <option value="">"Any risk"</option>
-                                            <option value="dangerous">"Dangerous"</option>
-                                            <option value="unknown">"Unknown"</option>
-                                            <option value="caution">"Caution"</option>
-                                            <option value="safe">"Safe"</option>
+                                            // The riskiest first.
+                                            {RiskLevel::ALL
+                                                .iter()
+                                                .rev()
+                                                .map(|risk| view! { <option value=risk.as_str()>{risk_label(*risk)}</option> })
+                                                .collect_view()}
                                         </select>
                                     </label>
                                 </div>
@@ -837,5 +840,15 @@ mod dom {
                 let _ = element.as_ref().focus();
             }
         });
+    }
+}
+
+/// A risk level as the risk filter names it.
+fn risk_label(risk: RiskLevel) -> &'static str {
+    match risk {
+        RiskLevel::Safe => "Safe",
+        RiskLevel::Caution => "Caution",
+        RiskLevel::Unknown => "Unknown",
+        RiskLevel::Dangerous => "Dangerous",
     }
 }

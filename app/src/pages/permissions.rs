@@ -10,7 +10,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::from_name;
 use crate::api::rules::{
     AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
     agent_policy, workspace_policy,
@@ -58,7 +57,7 @@ fn AgentPermissions(
         changed,
         deleted,
     );
-    let mode: ExecutionMode = from_name(&view.mode).unwrap_or(ExecutionMode::Locked);
+    let mode: ExecutionMode = view.mode.parse().unwrap_or(ExecutionMode::Locked);
     let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
     let context = StoredValue::new(rules);
     // The test panel offers the tools the agent was given, nothing else.
@@ -189,8 +188,7 @@ fn WorkspaceRules(
         let (layers, catalog) = (rules.layers.clone(), rules.catalog.clone());
         Memo::new_with_compare(
             move |_| {
-                let mode: ExecutionMode =
-                    from_name(&test_mode.get()).unwrap_or(ExecutionMode::Locked);
+                let mode: ExecutionMode = test_mode.get().parse().unwrap_or(ExecutionMode::Locked);
                 Arc::new(CompiledPolicy::compile(&layers, mode, &catalog))
             },
             // A recompiled policy is always news: policies are not compared.

@@ -8,6 +8,7 @@
 //! it goes (the server says when it has a new step), says where it stands,
 //! lets those who may cancel it, and downloads that one run.
 
+use bosun_wire::vocabulary::{Action, RunStatus, Vocabulary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -25,20 +26,6 @@ use crate::components::push::changes_of;
 use crate::components::runs::RunStatusPanel;
 use crate::components::tool_input::CallInputView;
 
-const DECISIONS: [(&str, &str); 4] = [
-    ("", "Any"),
-    ("allow", "Allow"),
-    ("ask", "Ask"),
-    ("deny", "Deny"),
-];
-const STATUSES: [(&str, &str); 6] = [
-    ("", "Any"),
-    ("queued", "Queued"),
-    ("running", "Running"),
-    ("succeeded", "Succeeded"),
-    ("failed", "Failed"),
-    ("cancelled", "Cancelled"),
-];
 const EXPORTS: [(&str, &str); 3] = [("json", "JSON"), ("jsonl", "JSON Lines"), ("otlp", "OTLP")];
 
 /// The fields of the filter forms, each left out of the URL when empty.
@@ -129,8 +116,8 @@ fn StepSearch() -> impl IntoView {
                 })}
             </Suspense>
             <label>"Tool" <input name="tool" prop:value=move || query.get().tool placeholder="delete_file" /></label>
-            <Choice name="decision" label="Decision" choices=&DECISIONS selected=Signal::derive(move || query.get().decision) />
-            <Choice name="status" label="Run status" choices=&STATUSES selected=Signal::derive(move || query.get().status) />
+            <Choice name="decision" label="Decision" choices={any_of::<Action>()} selected=Signal::derive(move || query.get().decision) />
+            <Choice name="status" label="Run status" choices={any_of::<RunStatus>()} selected=Signal::derive(move || query.get().status) />
             <label>"From" <input type="datetime-local" name="from" prop:value=move || query.get().from /></label>
             <label>"To" <input type="datetime-local" name="to" prop:value=move || query.get().to /></label>
             <label class="wide">"Text"
@@ -245,7 +232,7 @@ fn RunList() -> impl IntoView {
                     view! { <AgentPicker agents selected=query.get_untracked().agent /> }
                 })}
             </Suspense>
-            <Choice name="status" label="Status" choices=&STATUSES selected=Signal::derive(move || query.get().status) />
+            <Choice name="status" label="Status" choices={any_of::<RunStatus>()} selected=Signal::derive(move || query.get().status) />
             <button type="submit">"Show runs"</button>
         </Form>
         <Suspense fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
@@ -328,20 +315,35 @@ fn RunTable(runs: Vec<RunRowView>) -> impl IntoView {
     }
 }
 
+/// A filter's choices: "Any" (the empty value), then each of the
+/// vocabulary's names, capitalized ("Succeeded").
+fn any_of<T: Vocabulary>() -> Vec<(&'static str, String)> {
+    let capitalized = |name: &str| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    std::iter::once(("", "Any".to_owned()))
+        .chain(T::NAMES.iter().map(|name| (*name, capitalized(name))))
+        .collect()
+}
+
 #[component]
 fn Choice(
     name: &'static str,
     label: &'static str,
-    choices: &'static [(&'static str, &'static str)],
+    choices: Vec<(&'static str, String)>,
     selected: Signal<String>,
 ) -> impl IntoView {
     view! {
         <label>{label}
             <select name=name prop:value=move || selected.get()>
                 {choices
-                    .iter()
+                    .into_iter()
                     .map(|(value, text)| {
-                        view! { <option value=*value selected=move || selected.get() == *value>{*text}</option> }
+                        view! { <option value=value selected=move || selected.get() == value>{text}</option> }
                     })
                     .collect_view()}
             </select>

@@ -3,9 +3,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::agents::{Agent, AgentDraft, AgentListView, AgentPatch, Capability, LIST_VIEWS};
+use bosun_service::agents::{Agent, AgentDraft, AgentListView, AgentPatch, Capability};
 use bosun_service::ids::AgentId;
 use bosun_service::validate;
+use bosun_wire::list::List;
+use bosun_wire::vocabulary::{CredentialModel, ExecutionMode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,10 +25,8 @@ pub struct AgentBody {
     pub instructions: String,
     #[schema(example = json!(["system_shell", "read_file"]))]
     pub tools: Vec<String>,
-    #[schema(example = "restricted")]
-    pub execution_mode: String,
-    #[schema(example = "fixed")]
-    pub credential_model: String,
+    pub execution_mode: ExecutionMode,
+    pub credential_model: CredentialModel,
     #[schema(value_type = Object)]
     pub settings: serde_json::Value,
     /// How long this agent's approval requests wait before they expire (a
@@ -41,8 +41,8 @@ impl From<Agent> for AgentBody {
     fn from(agent: Agent) -> Self {
         Self {
             id: agent.id.to_string(),
-            execution_mode: agent.execution_mode.as_str().into(),
-            credential_model: bosun_service::validate::name_of(&agent.credential_model),
+            execution_mode: agent.execution_mode,
+            credential_model: agent.credential_model,
             name: agent.name,
             description: agent.description,
             instructions: agent.instructions,
@@ -56,13 +56,6 @@ impl From<Agent> for AgentBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AgentList {
-    pub items: Vec<AgentBody>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next: Option<String>,
-}
-
 /// The fields of a new agent; only `name` is required.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,9 +64,9 @@ pub struct AgentInput {
     description: Option<String>,
     instructions: Option<String>,
     tools: Option<Vec<String>>,
-    #[schema(example = "read_write")]
+    #[schema(value_type = Option<ExecutionMode>)]
     execution_mode: Option<String>,
-    #[schema(example = "user")]
+    #[schema(value_type = Option<CredentialModel>)]
     credential_model: Option<String>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Value>,
@@ -89,7 +82,9 @@ pub struct AgentChanges {
     description: Option<String>,
     instructions: Option<String>,
     tools: Option<Vec<String>>,
+    #[schema(value_type = Option<ExecutionMode>)]
     execution_mode: Option<String>,
+    #[schema(value_type = Option<CredentialModel>)]
     credential_model: Option<String>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Value>,
@@ -147,6 +142,7 @@ impl From<AgentChanges> for AgentPatch {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `all` (default), `mine` or `shared`.
+    #[param(value_type = Option<AgentListView>)]
     view: Option<String>,
     /// Only agents whose name contains this (case-insensitive).
     q: Option<String>,
@@ -164,18 +160,18 @@ pub struct CloneInput {
 
 /// Agents the caller can see, by name.
 #[utoipa::path(get, path = "/agents", tag = "agents", params(ListParams), security(("personal_token" = [])),
-    responses((status = 200, body = AgentList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<AgentBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<AgentList>, ApiError> {
+) -> Result<Json<List<AgentBody>>, ApiError> {
     let page = state
         .bosun
         .list_agents(
             &principal,
             match params.view.as_deref() {
-                Some(view) => validate::one_of("view", view, LIST_VIEWS)?,
+                Some(view) => validate::one_of("view", view)?,
                 None => AgentListView::All,
             },
             params.q.as_deref(),
@@ -183,14 +179,13 @@ pub async fn list(
             page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
-    Ok(Json(AgentList {
-        items: page
-            .items
+    Ok(Json(List::page(
+        page.items
             .into_iter()
             .map(|view| view.agent.into())
             .collect(),
-        next: page.next,
-    }))
+        page.next,
+    )))
 }
 
 /// Creates an agent owned by the caller.

@@ -8,6 +8,8 @@ use bosun_policy::Decision;
 use bosun_service::ids::ApprovalId;
 use bosun_service::runs::always_allow::AlwaysAllowPreview;
 use bosun_service::runs::approvals::{Approval, ReviewDecision, RuleSuggestion};
+use bosun_wire::list::List;
+use bosun_wire::vocabulary::{ApprovalStatus, ReviewChoice};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,6 +43,7 @@ pub struct ApprovalBody {
     /// `pending`, `approved`, `denied`, `expired`, `withdrawn` (whoever
     /// the run acts for lost access to the agent before anyone decided) or
     /// `cancelled` (its run was cancelled or ended first).
+    #[schema(value_type = ApprovalStatus)]
     pub status: String,
     pub requested_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -81,17 +84,12 @@ impl From<Approval> for ApprovalBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ApprovalList {
-    pub items: Vec<ApprovalBody>,
-    pub next: Option<String>,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `pending` (default), `approved`, `denied`, `expired`, `withdrawn` or
     /// `cancelled`.
+    #[param(value_type = Option<ApprovalStatus>)]
     status: Option<String>,
 }
 
@@ -101,7 +99,7 @@ pub struct DecisionInput {
     /// `allow_once`, `always_allow`, `allow_for_run` (this call and every
     /// later call of the tool with the same subject in the same run),
     /// `edit` or `deny`.
-    #[schema(example = "allow_once")]
+    #[schema(value_type = ReviewChoice)]
     decision: String,
     /// For `edit`: the input to run instead, of the request's shape (a
     /// string, or an object the tool's schema accepts).
@@ -127,24 +125,29 @@ pub struct RuleInput {
     /// `agent` or `workspace`.
     #[schema(example = "agent")]
     scope: String,
-    #[schema(example = "rm -rf /tmp/*")]
+    /// A rule pattern, as in the rules API (`RuleInput.pattern`, whose
+    /// description says how much of the grammar the schema checks).
+    #[schema(
+        example = "rm -rf /tmp/*",
+        max_length = 4096,
+        pattern = r"^(?:[^\\\u0000]|\\[*\\])*$"
+    )]
     pattern: Option<String>,
 }
 
 /// Requests the caller may decide.
 #[utoipa::path(get, path = "/approvals", tag = "approvals", params(ListParams), security(("personal_token" = [])),
-    responses((status = 200, body = ApprovalList), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<ApprovalBody>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<ApprovalList>, ApiError> {
+) -> Result<Json<List<ApprovalBody>>, ApiError> {
     let status = params.status.as_deref().unwrap_or("pending");
     let approvals = state.bosun.list_approvals(&principal, status).await?;
-    Ok(Json(ApprovalList {
-        items: approvals.into_iter().map(ApprovalBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        approvals.into_iter().map(ApprovalBody::from).collect(),
+    )))
 }
 
 /// Decides a request, once; a second decision, or one after the request

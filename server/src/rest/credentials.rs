@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::credentials::{CredentialInfo, NewSecret};
 use bosun_service::ids::{AgentId, RunId};
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
@@ -49,11 +50,6 @@ impl From<CredentialInfo> for CredentialBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CredentialList {
-    pub items: Vec<CredentialBody>,
-}
-
 /// A credential handed to a run.
 #[derive(Serialize, ToSchema)]
 pub struct IssuedBody {
@@ -94,19 +90,17 @@ pub async fn write(
 #[utoipa::path(get, path = "/agents/{id}/credentials", tag = "credentials",
     params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = CredentialList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<CredentialBody>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<CredentialList>, ApiError> {
+) -> Result<Json<List<CredentialBody>>, ApiError> {
     let items = state
         .bosun
         .list_credentials(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(CredentialList {
-        items: items.into_iter().map(CredentialBody::from).collect(),
-    }))
+    Ok(Json(items.into_iter().map(CredentialBody::from).collect()))
 }
 
 /// Deletes every version of a secret (editors).

@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::AgentId;
 use bosun_service::integrations::mcp::{
-    ListedTool, McpServer, McpServerDraft, McpServerView, ServerName, TRANSPORTS, UpstreamTool,
+    ListedTool, McpServer, McpServerDraft, McpServerView, ServerName, Transport, UpstreamTool,
 };
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -25,7 +26,7 @@ pub struct RegisterServerBody {
     /// 1 to 32 lower-case letters, digits or single underscores, starting
     /// with a letter; unique among the agent's servers.
     name: String,
-    /// `stdio` or `http`.
+    #[schema(value_type = Transport)]
     transport: String,
     /// The command line (secret-looking arguments blotted out) or the URL.
     origin: String,
@@ -37,7 +38,7 @@ pub struct ServerBody {
     pub id: String,
     pub agent_id: String,
     pub name: String,
-    pub transport: String,
+    pub transport: Transport,
     pub origin: String,
     pub first_seen_at: chrono::DateTime<chrono::Utc>,
     pub last_seen_at: chrono::DateTime<chrono::Utc>,
@@ -49,7 +50,7 @@ impl From<McpServer> for ServerBody {
             id: server.id,
             agent_id: server.agent_id.to_string(),
             name: server.name.to_string(),
-            transport: bosun_service::validate::name_of(&server.transport),
+            transport: server.transport,
             origin: server.origin,
             first_seen_at: server.first_seen_at,
             last_seen_at: server.last_seen_at,
@@ -64,24 +65,6 @@ pub struct ListToolsBody {
     /// annotations?}`; at most 500.
     #[schema(value_type = Vec<Object>)]
     tools: Vec<UpstreamTool>,
-}
-
-/// The listed tools, each with whether the client may see it.
-#[derive(Serialize, ToSchema)]
-pub struct ListedToolsBody {
-    /// `{name, tool (the catalog tool, or null), status (added |
-    /// discovered | denied | unnamed), shown}`, in the order given.
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<ListedTool>,
-}
-
-/// The agent's servers with their tools.
-#[derive(Serialize, ToSchema)]
-pub struct ServersBody {
-    /// `{name, transport, origin, first_seen_at, last_seen_at, tools:
-    /// [{name, tool, status, first_seen_at, last_seen_at}]}`.
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<McpServerView>,
 }
 
 /// Registers the agent's MCP server `name` (run access), or finds it when
@@ -103,7 +86,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<ServerBody>), ApiError> {
     let draft = McpServerDraft {
         name: ServerName::parse("name", &body.name)?,
-        transport: bosun_service::validate::one_of("transport", &body.transport, TRANSPORTS)?,
+        transport: bosun_service::validate::one_of("transport", &body.transport)?,
         origin: body.origin,
     };
     let (server, new) = state
@@ -126,7 +109,7 @@ pub async fn register(
     params(("id" = String, Path, description = "Agent id"),
            ("name" = String, Path, description = "The server's name")),
     request_body = ListToolsBody, security(("personal_token" = [])),
-    responses((status = 200, body = ListedToolsBody),
+    responses((status = 200, body = List<serde_json::Value>, description = "The listed tools, in the order given, each `{name, tool (the catalog tool, or null), status (added | discovered | denied | unnamed), shown}`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_tools(
@@ -134,13 +117,13 @@ pub async fn list_tools(
     ApiScopedUser(principal): ApiScopedUser,
     Path((agent, name)): Path<(String, String)>,
     ApiJson(body): ApiJson<ListToolsBody>,
-) -> Result<Json<ListedToolsBody>, ApiError> {
+) -> Result<Json<List<ListedTool>>, ApiError> {
     let server = ServerName::parse("name", &name)?;
     let items = state
         .bosun
         .mcp_list_tools(&principal, &AgentId::parse(&agent)?, &server, &body.tools)
         .await?;
-    Ok(Json(ListedToolsBody { items }))
+    Ok(Json(List::complete(items)))
 }
 
 /// The agent's MCP servers, most recently seen first, each with its tools
@@ -148,17 +131,17 @@ pub async fn list_tools(
 #[utoipa::path(get, path = "/agents/{id}/mcp-servers", tag = "mcp",
     params(("id" = String, Path, description = "Agent id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = ServersBody),
+    responses((status = 200, body = List<serde_json::Value>, description = "The agent's servers with their tools, each `{name, transport, origin, first_seen_at, last_seen_at, tools: [{name, tool, status, first_seen_at, last_seen_at}]}`"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiScopedUser(principal): ApiScopedUser,
     Path(agent): Path<String>,
-) -> Result<Json<ServersBody>, ApiError> {
+) -> Result<Json<List<McpServerView>>, ApiError> {
     let items = state
         .bosun
         .mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
-    Ok(Json(ServersBody { items }))
+    Ok(Json(List::complete(items)))
 }

@@ -11,6 +11,7 @@ use bosun_service::integrations::remote_mcp::{
     AgentRemoteServer, AuthInfo, RemoteServerDraft, RemoteServerInfo, RemoteServerPatch,
     UpstreamAuth,
 };
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
@@ -174,12 +175,6 @@ impl From<RemoteServerInfo> for RemoteServerBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ServerList {
-    pub items: Vec<RemoteServerBody>,
-    pub next: Option<String>,
-}
-
 /// A server an agent may use, and where MCP clients reach it.
 #[derive(Serialize, ToSchema)]
 pub struct AgentServerBody {
@@ -200,12 +195,6 @@ impl From<AgentRemoteServer> for AgentServerBody {
             path: server.path,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AgentServerList {
-    pub items: Vec<AgentServerBody>,
-    pub next: Option<String>,
 }
 
 /// Registers an upstream MCP server (admins).
@@ -235,16 +224,15 @@ pub async fn create(
 /// The workspace's registered servers (any member; URLs in full and the
 /// agents using each for admins only).
 #[utoipa::path(get, path = "/mcp-servers", tag = "mcp", security(("personal_token" = [])),
-    responses((status = 200, body = ServerList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<RemoteServerBody>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<ServerList>, ApiError> {
+) -> Result<Json<List<RemoteServerBody>>, ApiError> {
     let servers = state.bosun.list_remote_mcp_servers(&principal).await?;
-    Ok(Json(ServerList {
-        items: servers.into_iter().map(RemoteServerBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        servers.into_iter().map(RemoteServerBody::from).collect(),
+    )))
 }
 
 /// One registered server.
@@ -308,20 +296,19 @@ pub async fn delete(
 /// The remote servers the agent may use (anyone who may see the agent).
 #[utoipa::path(get, path = "/agents/{id}/remote-mcp-servers", tag = "mcp", params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = AgentServerList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<AgentServerBody>), (status = 404, body = ErrorBody)))]
 pub async fn list_for_agent(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(agent): Path<String>,
-) -> Result<Json<AgentServerList>, ApiError> {
+) -> Result<Json<List<AgentServerBody>>, ApiError> {
     let servers = state
         .bosun
         .agent_remote_mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
-    Ok(Json(AgentServerList {
-        items: servers.into_iter().map(AgentServerBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        servers.into_iter().map(AgentServerBody::from).collect(),
+    )))
 }
 
 /// Lets the agent use a registered server (its editors).

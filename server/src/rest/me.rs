@@ -19,8 +19,7 @@ pub struct MeResponse {
     pub id: String,
     pub email: String,
     pub name: String,
-    #[schema(example = "admin")]
-    pub role: String,
+    pub role: bosun_wire::vocabulary::Role,
     pub workspace_id: String,
 }
 
@@ -38,7 +37,7 @@ pub struct MeResponse {
 pub async fn get_me(ApiUser(principal): ApiUser) -> Json<MeResponse> {
     Json(MeResponse {
         id: principal.user_id.to_string(),
-        role: principal.role.as_str().into(),
+        role: principal.role,
         workspace_id: principal.workspace_id.to_string(),
         email: principal.email,
         name: principal.name,

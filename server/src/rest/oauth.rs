@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use bosun_service::ids::AgentId;
 use bosun_service::oauth::providers::{ProviderInfo, ProviderInput};
 use bosun_service::oauth::tokens::{ConnectionInfo, ConnectionNeed};
-use serde::{Deserialize, Serialize};
+use bosun_wire::list::List;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
@@ -60,24 +61,6 @@ impl From<ProviderBody> for ProviderInput {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ProviderList {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<ProviderInfo>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConnectionList {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<ConnectionInfo>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NeedList {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<ConnectionNeed>,
-}
-
 /// The scopes an agent needs from a provider.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,13 +72,13 @@ pub struct NeedBody {
 
 /// Every OAuth provider (admins); never a client secret.
 #[utoipa::path(get, path = "/oauth/providers", tag = "oauth", security(("personal_token" = [])),
-    responses((status = 200, body = ProviderList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<serde_json::Value>), (status = 403, body = ErrorBody)))]
 pub async fn list_providers(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<ProviderList>, ApiError> {
+) -> Result<Json<List<ProviderInfo>>, ApiError> {
     let items = state.bosun.list_oauth_providers(&principal).await?;
-    Ok(Json(ProviderList { items }))
+    Ok(Json(List::complete(items)))
 }
 
 /// Adds a provider (admins).
@@ -151,13 +134,13 @@ pub async fn delete_provider(
 
 /// The caller's connection to every provider; never a token.
 #[utoipa::path(get, path = "/me/connections", tag = "oauth", security(("personal_token" = [])),
-    responses((status = 200, body = ConnectionList)))]
+    responses((status = 200, body = List<serde_json::Value>)))]
 pub async fn list_connections(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<ConnectionList>, ApiError> {
+) -> Result<Json<List<ConnectionInfo>>, ApiError> {
     let items = state.bosun.list_connections(&principal).await?;
-    Ok(Json(ConnectionList { items }))
+    Ok(Json(List::complete(items)))
 }
 
 /// Disconnects the caller's account, revoking it at the provider.
@@ -178,17 +161,17 @@ pub async fn disconnect(
 #[utoipa::path(get, path = "/agents/{id}/connections", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = NeedList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<serde_json::Value>), (status = 404, body = ErrorBody)))]
 pub async fn list_needs(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<NeedList>, ApiError> {
+) -> Result<Json<List<ConnectionNeed>>, ApiError> {
     let items = state
         .bosun
         .connection_needs(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(NeedList { items }))
+    Ok(Json(List::complete(items)))
 }
 
 /// Declares that the agent needs an account at a provider, with scopes
@@ -196,14 +179,14 @@ pub async fn list_needs(
 #[utoipa::path(put, path = "/agents/{id}/connections/{provider}", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
     security(("personal_token" = [])), request_body = NeedBody,
-    responses((status = 200, body = NeedList), (status = 400, body = ErrorBody),
+    responses((status = 200, body = List<serde_json::Value>), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_need(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, provider)): Path<(String, String)>,
     ApiJson(body): ApiJson<NeedBody>,
-) -> Result<Json<NeedList>, ApiError> {
+) -> Result<Json<List<ConnectionNeed>>, ApiError> {
     let items = state
         .bosun
         .set_connection_need(
@@ -213,23 +196,23 @@ pub async fn set_need(
             Some(&body.scopes),
         )
         .await?;
-    Ok(Json(NeedList { items }))
+    Ok(Json(List::complete(items)))
 }
 
 /// Drops an account the agent needed (editors).
 #[utoipa::path(delete, path = "/agents/{id}/connections/{provider}", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
     security(("personal_token" = [])),
-    responses((status = 200, body = NeedList), (status = 403, body = ErrorBody),
+    responses((status = 200, body = List<serde_json::Value>), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn drop_need(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, provider)): Path<(String, String)>,
-) -> Result<Json<NeedList>, ApiError> {
+) -> Result<Json<List<ConnectionNeed>>, ApiError> {
     let items = state
         .bosun
         .set_connection_need(&principal, &AgentId::parse(&id)?, &provider, None)
         .await?;
-    Ok(Json(NeedList { items }))
+    Ok(Json(List::complete(items)))
 }

@@ -9,6 +9,7 @@ use bosun_policy::Layer;
 use bosun_service::ids::{AgentId, RuleId};
 use bosun_service::rules::decisions::Evaluation;
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -24,8 +25,7 @@ pub struct RuleBody {
     /// A tool name, or `*` for every tool.
     #[schema(example = "system_shell")]
     pub tool: String,
-    #[schema(example = "allow")]
-    pub action: String,
+    pub action: bosun_wire::vocabulary::Action,
     /// `*` matches any run of characters; `\*` is a literal star. Null matches everything.
     #[schema(example = "npm *")]
     pub pattern: Option<String>,
@@ -40,7 +40,7 @@ impl From<RuleInfo> for RuleBody {
     fn from(rule: RuleInfo) -> Self {
         Self {
             id: rule.id.to_string(),
-            action: rule.action.as_str().into(),
+            action: rule.action,
             enforced: match rule.layer {
                 Layer::Agent => None,
                 layer => Some(layer == Layer::Enforced),
@@ -53,17 +53,10 @@ impl From<RuleInfo> for RuleBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RuleListBody {
-    pub items: Vec<RuleBody>,
-    pub next: Option<String>,
-}
-
-fn list_body(rules: Vec<RuleInfo>) -> Json<RuleListBody> {
-    Json(RuleListBody {
-        items: rules.into_iter().map(RuleBody::from).collect(),
-        next: None,
-    })
+fn list_body(rules: Vec<RuleInfo>) -> Json<List<RuleBody>> {
+    Json(List::complete(
+        rules.into_iter().map(RuleBody::from).collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -71,9 +64,19 @@ fn list_body(rules: Vec<RuleInfo>) -> Json<RuleListBody> {
 pub struct RuleInput {
     #[schema(example = "delete_file")]
     tool: String,
-    #[schema(example = "deny")]
+    #[schema(value_type = bosun_wire::vocabulary::Action)]
     action: String,
-    #[schema(example = "/etc/*")]
+    /// Empty or absent: the rule matches every argument. `*` is a
+    /// wildcard, `\*` and `\\` a literal star and backslash; no other
+    /// backslash and no NUL. The schema's `pattern` checks only that much
+    /// of the grammar (and `maxLength` counts characters where the limit is
+    /// 4096 bytes): how far `*` reaches depends on the tool's argument kind,
+    /// which is checked when the rule is saved.
+    #[schema(
+        example = "/etc/*",
+        max_length = 4096,
+        pattern = r"^(?:[^\\\u0000]|\\[*\\])*$"
+    )]
     pattern: Option<String>,
     note: Option<String>,
     /// Workspace rules only: a guardrail evaluated before every agent's rules.
@@ -128,12 +131,12 @@ fn workspace_list(enforced: bool) -> RuleList {
 /// The agent's own rules, in order.
 #[utoipa::path(get, path = "/agents/{id}/rules", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = RuleListBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<RuleBody>), (status = 404, body = ErrorBody)))]
 pub async fn list_agent_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<RuleListBody>, ApiError> {
+) -> Result<Json<List<RuleBody>>, ApiError> {
     Ok(list_body(
         state.bosun.rules(&principal, &agent_list(&id)?).await?,
     ))
@@ -167,14 +170,14 @@ pub async fn add_agent_rule(
 #[utoipa::path(put, path = "/agents/{id}/rules", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), request_body = OrderInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = List<RuleBody>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn reorder_agent_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OrderInput>,
-) -> Result<Json<RuleListBody>, ApiError> {
+) -> Result<Json<List<RuleBody>>, ApiError> {
     Ok(list_body(
         state
             .bosun
@@ -225,11 +228,11 @@ pub async fn delete_agent_rule(
 
 /// The workspace's enforced rules, then its workspace rules (admins).
 #[utoipa::path(get, path = "/rules", tag = "rules", security(("personal_token" = [])),
-    responses((status = 200, body = RuleListBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<RuleBody>), (status = 403, body = ErrorBody)))]
 pub async fn list_workspace_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<RuleListBody>, ApiError> {
+) -> Result<Json<List<RuleBody>>, ApiError> {
     let mut rules = state.bosun.rules(&principal, &RuleList::Enforced).await?;
     rules.extend(state.bosun.rules(&principal, &RuleList::Workspace).await?);
     Ok(list_body(rules))
@@ -253,12 +256,12 @@ pub async fn add_workspace_rule(
 
 /// Puts the workspace rules (or, with `enforced: true`, the guardrails) in a new order (admins).
 #[utoipa::path(put, path = "/rules", tag = "rules", request_body = OrderInput, security(("personal_token" = [])),
-    responses((status = 200, body = RuleListBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<RuleBody>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn reorder_workspace_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<OrderInput>,
-) -> Result<Json<RuleListBody>, ApiError> {
+) -> Result<Json<List<RuleBody>>, ApiError> {
     let list = workspace_list(input.enforced);
     Ok(list_body(
         state

@@ -8,6 +8,7 @@ use bosun_service::Error;
 use bosun_service::ids::{AgentId, RunId, RuntimeKeyId};
 use bosun_service::runs::control::RunDetails;
 use bosun_service::runs::{Caller, Run};
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,8 +22,7 @@ use crate::application::AppState;
 pub struct RunBody {
     pub id: String,
     pub agent_id: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub status: String,
+    pub status: bosun_wire::vocabulary::RunStatus,
     /// Any JSON value, as the run was started with (null when none was given).
     pub input: serde_json::Value,
     /// Any JSON value the run ended with; null while it runs.
@@ -46,7 +46,7 @@ impl From<Run> for RunBody {
         Self {
             id: run.id.to_string(),
             agent_id: run.agent_id.to_string(),
-            status: bosun_service::validate::name_of(&run.status),
+            status: run.status,
             input: run.input,
             output: run.output,
             started_by: run.started_by,
@@ -161,12 +161,6 @@ impl From<RunDetails> for RunDetailsBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RunList {
-    pub items: Vec<RunBody>,
-    pub next: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunInput {
@@ -209,12 +203,6 @@ pub struct KeyBody {
     /// False while its creator no longer owns the agent or administers the
     /// workspace (or is deactivated): the key is refused.
     pub active: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct KeyList {
-    pub items: Vec<KeyBody>,
-    pub next: Option<String>,
 }
 
 /// Starts a run (run access or more; or the agent's own key if it acts as
@@ -268,20 +256,19 @@ pub async fn start(
 /// The agent's runs the caller may see: their own, or all for editors.
 #[utoipa::path(get, path = "/agents/{id}/runs", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = RunList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<RunBody>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<RunList>, ApiError> {
+) -> Result<Json<List<RunBody>>, ApiError> {
     let runs = state
         .bosun
         .list_runs(&principal, &AgentId::parse(&id)?, 100)
         .await?;
-    Ok(Json(RunList {
-        items: runs.into_iter().map(RunBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        runs.into_iter().map(RunBody::from).collect(),
+    )))
 }
 
 /// One run, with what it waits for and who can decide that, and what was
@@ -353,12 +340,12 @@ pub async fn create_key(
 /// workspace admins).
 #[utoipa::path(get, path = "/agents/{id}/keys", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = KeyList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<KeyBody>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_keys(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<KeyList>, ApiError> {
+) -> Result<Json<List<KeyBody>>, ApiError> {
     let keys = state
         .bosun
         .list_runtime_keys(&principal, &AgentId::parse(&id)?)
@@ -374,7 +361,7 @@ pub async fn list_keys(
             active: key.active,
         })
         .collect();
-    Ok(Json(KeyList { items, next: None }))
+    Ok(Json(List::complete(items)))
 }
 
 /// Revokes a runtime key (its agent's owner and workspace admins).

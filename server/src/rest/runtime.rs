@@ -121,7 +121,7 @@ pub struct ResultInput {
 #[serde(deny_unknown_fields)]
 pub struct FinishInput {
     /// `succeeded`, `failed` or `cancelled`.
-    #[schema(example = "succeeded")]
+    #[schema(value_type = String, pattern = "^(succeeded|failed|cancelled)$", example = "succeeded")]
     status: String,
     /// Any JSON value the run ended with.
     output: Option<serde_json::Value>,

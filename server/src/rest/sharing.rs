@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::agents::grants::{Grant, GrantTarget};
 use bosun_service::ids::{AgentId, GrantId};
+use bosun_wire::list::List;
+use bosun_wire::vocabulary::AccessLevel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,8 +21,7 @@ pub struct GrantBody {
     pub id: String,
     pub user_id: Option<String>,
     pub workspace: bool,
-    #[schema(example = "run")]
-    pub level: String,
+    pub level: AccessLevel,
 }
 
 impl From<Grant> for GrantBody {
@@ -29,15 +30,9 @@ impl From<Grant> for GrantBody {
             id: grant.id.to_string(),
             user_id: grant.user_id.map(|id| id.to_string()),
             workspace: grant.workspace,
-            level: grant.level.as_str().into(),
+            level: grant.level,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GrantList {
-    pub items: Vec<GrantBody>,
-    pub next: Option<String>,
 }
 
 /// `{"user_id", "level"}` or `{"workspace": true, "level"}`. Granting to
@@ -48,34 +43,33 @@ pub struct GrantInput {
     user_id: Option<String>,
     #[serde(default)]
     workspace: bool,
-    #[schema(example = "clone")]
+    #[schema(value_type = AccessLevel)]
     level: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LevelInput {
-    #[schema(example = "edit")]
+    #[schema(value_type = AccessLevel)]
     level: String,
 }
 
 /// The agent's grants.
 #[utoipa::path(get, path = "/agents/{id}/grants", tag = "sharing",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = GrantList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<GrantBody>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<GrantList>, ApiError> {
+) -> Result<Json<List<GrantBody>>, ApiError> {
     let grants = state
         .bosun
         .list_grants(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(GrantList {
-        items: grants.into_iter().map(GrantBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        grants.into_iter().map(GrantBody::from).collect(),
+    )))
 }
 
 /// Shares the agent with a member or the whole workspace.

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::identity::{NewToken, TokenInfo};
 use bosun_service::ids::{AgentId, TokenId};
+use bosun_wire::list::List;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -70,12 +71,6 @@ pub struct CreatedTokenBody {
     pub token: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct TokenList {
-    pub items: Vec<TokenBody>,
-    pub next: Option<String>,
-}
-
 /// Makes a token for the caller: a personal access token, or with
 /// `agent_id` an agent token limited to that agent's interactive runs.
 #[utoipa::path(post, path = "/me/tokens", tag = "identity", request_body = TokenInput,
@@ -110,16 +105,15 @@ pub async fn create(
 
 /// The caller's tokens, newest first; never their values.
 #[utoipa::path(get, path = "/me/tokens", tag = "identity", security(("personal_token" = [])),
-    responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<TokenBody>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<TokenList>, ApiError> {
+) -> Result<Json<List<TokenBody>>, ApiError> {
     let tokens = state.bosun.list_tokens(&principal).await?;
-    Ok(Json(TokenList {
-        items: tokens.into_iter().map(TokenBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        tokens.into_iter().map(TokenBody::from).collect(),
+    )))
 }
 
 /// Revokes one of the caller's tokens.

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use bosun_service::tools::{NewTool, ToolInfo};
-use bosun_service::validate::name_of;
+use bosun_wire::list::List;
+use bosun_wire::vocabulary::{ArgKind, RiskLevel, ToolCategory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,12 +19,9 @@ pub struct ToolBody {
     #[schema(example = "system_shell")]
     pub name: String,
     pub description: String,
-    /// `command`, `path`, `url` or `text`.
-    pub argument_kind: String,
-    /// `safe`, `caution`, `unknown` or `dangerous`.
-    pub default_risk: String,
-    /// `read`, `file_write`, `file_delete`, `shell`, `network`, `message` or `other`.
-    pub category: String,
+    pub argument_kind: ArgKind,
+    pub default_risk: RiskLevel,
+    pub category: ToolCategory,
     pub read_only: bool,
     pub builtin: bool,
     /// The JSON Schema object inputs must satisfy; null: string inputs only
@@ -38,9 +36,9 @@ pub struct ToolBody {
 impl From<ToolInfo> for ToolBody {
     fn from(tool: ToolInfo) -> Self {
         Self {
-            argument_kind: name_of(&tool.argument_kind),
-            default_risk: tool.default_risk.as_str().into(),
-            category: name_of(&tool.category),
+            argument_kind: tool.argument_kind,
+            default_risk: tool.default_risk,
+            category: tool.category,
             name: tool.name,
             description: tool.description,
             read_only: tool.read_only,
@@ -51,20 +49,17 @@ impl From<ToolInfo> for ToolBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ToolList {
-    pub items: Vec<ToolBody>,
-    pub next: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolInput {
     name: String,
     #[serde(default)]
     description: String,
+    #[schema(value_type = ArgKind)]
     argument_kind: String,
+    #[schema(value_type = RiskLevel)]
     default_risk: String,
+    #[schema(value_type = ToolCategory)]
     category: String,
     /// Optional JSON Schema (an object, at most 16 KiB) for object inputs;
     /// needs a `subject`. Remote `$ref`s are not fetched.
@@ -76,16 +71,15 @@ pub struct ToolInput {
 
 /// The workspace's tools.
 #[utoipa::path(get, path = "/tools", tag = "tools", security(("personal_token" = [])),
-    responses((status = 200, body = ToolList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<ToolBody>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<ToolList>, ApiError> {
+) -> Result<Json<List<ToolBody>>, ApiError> {
     let tools = state.bosun.list_tools(&principal).await?;
-    Ok(Json(ToolList {
-        items: tools.into_iter().map(ToolBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        tools.into_iter().map(ToolBody::from).collect(),
+    )))
 }
 
 /// Adds a custom tool (admins).

@@ -11,6 +11,8 @@ use bosun_service::events::Event;
 use bosun_service::ids::RunId;
 use bosun_service::traces::{PersonRef, RunFilter, RunSummary, TraceFilter};
 use bosun_service::{Bosun, Principal};
+use bosun_wire::list::List;
+use bosun_wire::vocabulary::RunStatus;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -35,8 +37,10 @@ pub struct SearchParams {
     /// A tool name.
     pub tool: Option<String>,
     /// `allow`, `deny` or `ask`.
+    #[param(value_type = Option<bosun_wire::vocabulary::Action>)]
     pub decision: Option<String>,
     /// The status of the event's run: `queued`, `running`, `succeeded`, `failed`, `cancelled`.
+    #[param(value_type = Option<RunStatus>)]
     pub status: Option<String>,
     /// Words that must all appear in the event (inputs, outputs, messages).
     pub q: Option<String>,
@@ -44,8 +48,8 @@ pub struct SearchParams {
     pub from: Option<String>,
     /// RFC 3339; events before.
     pub to: Option<String>,
-    /// The `next` of the previous page.
-    pub before: Option<i64>,
+    /// The `next` of the previous page (an opaque cursor).
+    pub before: Option<String>,
     /// Events per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
@@ -69,36 +73,41 @@ impl SearchParams {
     }
 }
 
-/// One page of a search, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct TracePageBody {
-    pub items: Vec<EventBody>,
-    /// Pass as `before` for the next page; null on the last.
-    pub next: Option<i64>,
-}
-
 /// Searches the events the caller may see.
 #[utoipa::path(get, path = "/traces", tag = "traces", params(SearchParams),
     security(("personal_token" = [])),
-    responses((status = 200, body = TracePageBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<EventBody>), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<TracePageBody>, ApiError> {
+) -> Result<Json<List<EventBody>>, ApiError> {
     let page = state
         .bosun
         .search_traces(
             &principal,
             &params.filter(),
-            params.before,
+            params.before.as_deref().map(event_cursor).transpose()?,
             page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
-    Ok(Json(TracePageBody {
-        items: page.events.into_iter().map(EventBody::from).collect(),
-        next: page.next,
-    }))
+    Ok(Json(List::page(
+        page.events.into_iter().map(EventBody::from).collect(),
+        page.next.map(|seq| seq.to_string()),
+    )))
+}
+
+/// A search page's `before`: the `next` of the page before it. The cursor
+/// is the sequence number of the last event shown, so the integers earlier
+/// versions answered with are still accepted.
+fn event_cursor(before: &str) -> Result<i64, ApiError> {
+    before
+        .parse::<i64>()
+        .ok()
+        .filter(|seq| *seq >= 0)
+        .ok_or_else(|| {
+            bosun_service::Error::invalid("before", "must be the `next` of a previous page").into()
+        })
 }
 
 /// Every event of a search, oldest first, streamed: `format=json` (default),
@@ -132,6 +141,7 @@ fn export_response(
     // An export is the whole search, never a page; the paging parameters it
     // shares with the search are still refused when malformed, as there.
     page_size(params.limit, DEFAULT_PAGE)?;
+    params.before.as_deref().map(event_cursor).transpose()?;
     let format: &str = bosun_service::validate::choice(
         "format",
         params.format.as_deref().unwrap_or("json"),
@@ -246,7 +256,7 @@ fn framed(
 pub struct RunsParams {
     /// An agent id.
     pub agent: Option<String>,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    #[param(value_type = Option<RunStatus>)]
     pub status: Option<String>,
     /// The `next` of the previous page.
     pub before: Option<String>,
@@ -255,21 +265,13 @@ pub struct RunsParams {
     pub limit: Option<u32>,
 }
 
-/// One page of runs, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct RunListBody {
-    pub items: Vec<RunSummaryBody>,
-    /// Pass as `before` for the next page; null on the last.
-    pub next: Option<String>,
-}
-
 /// A run as the runs list shows it.
 #[derive(Serialize, ToSchema)]
 pub struct RunSummaryBody {
     pub id: String,
     pub agent_id: String,
     pub agent_name: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    #[schema(value_type = RunStatus)]
     pub status: String,
     /// The person who started it; null when a runtime key did.
     pub started_by: Option<PersonBody>,
@@ -343,12 +345,12 @@ impl From<RunSummary> for RunSummaryBody {
 /// its export `GET /api/v1/traces/export?run={run}`.
 #[utoipa::path(get, path = "/traces/runs", tag = "traces", params(RunsParams),
     security(("personal_token" = [])),
-    responses((status = 200, body = RunListBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<RunSummaryBody>), (status = 400, body = ErrorBody)))]
 pub async fn runs(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<RunsParams>,
-) -> Result<Json<RunListBody>, ApiError> {
+) -> Result<Json<List<RunSummaryBody>>, ApiError> {
     let filter = RunFilter {
         agent: params.agent,
         status: params.status,
@@ -362,10 +364,10 @@ pub async fn runs(
             page_size(params.limit, DEFAULT_PAGE)?.into(),
         )
         .await?;
-    Ok(Json(RunListBody {
-        items: page.runs.into_iter().map(RunSummaryBody::from).collect(),
-        next: page.next,
-    }))
+    Ok(Json(List::page(
+        page.runs.into_iter().map(RunSummaryBody::from).collect(),
+        page.next,
+    )))
 }
 
 /// One event of the trace, with its place in the hash chain.

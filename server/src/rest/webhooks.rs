@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::WebhookId;
 use bosun_service::notifications::webhooks::{DeliveryInfo, NewWebhook, WebhookInfo};
+use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
@@ -50,12 +51,6 @@ pub struct CreatedWebhookBody {
     #[serde(flatten)]
     pub webhook: WebhookBody,
     pub secret: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WebhookList {
-    pub items: Vec<WebhookBody>,
-    pub next: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -104,12 +99,6 @@ impl From<DeliveryInfo> for DeliveryBody {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DeliveryList {
-    pub items: Vec<DeliveryBody>,
-    pub next: Option<String>,
-}
-
 /// Registers a webhook (admins); the answer holds its secret, never shown again.
 #[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = WebhookInput,
     security(("personal_token" = [])),
@@ -143,16 +132,15 @@ pub async fn create(
 
 /// The workspace's webhooks (admins).
 #[utoipa::path(get, path = "/webhooks", tag = "webhooks", security(("personal_token" = [])),
-    responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<WebhookBody>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<WebhookList>, ApiError> {
+) -> Result<Json<List<WebhookBody>>, ApiError> {
     let webhooks = state.bosun.list_webhooks(&principal).await?;
-    Ok(Json(WebhookList {
-        items: webhooks.into_iter().map(WebhookBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        webhooks.into_iter().map(WebhookBody::from).collect(),
+    )))
 }
 
 /// Removes a webhook and its deliveries (admins).
@@ -174,19 +162,18 @@ pub async fn delete(
 /// A webhook's latest deliveries, newest first (admins).
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "The webhook's id")), security(("personal_token" = [])),
-    responses((status = 200, body = DeliveryList), (status = 403, body = ErrorBody),
+    responses((status = 200, body = List<DeliveryBody>), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<DeliveryList>, ApiError> {
+) -> Result<Json<List<DeliveryBody>>, ApiError> {
     let deliveries = state
         .bosun
         .webhook_deliveries(&principal, &WebhookId::parse(&id)?)
         .await?;
-    Ok(Json(DeliveryList {
-        items: deliveries.into_iter().map(DeliveryBody::from).collect(),
-        next: None,
-    }))
+    Ok(Json(List::complete(
+        deliveries.into_iter().map(DeliveryBody::from).collect(),
+    )))
 }

@@ -15,8 +15,7 @@ use crate::application::AppState;
 #[derive(Serialize, ToSchema)]
 pub struct WorkspaceSettingsBody {
     /// The execution mode new agents start in.
-    #[schema(example = "restricted")]
-    pub default_execution_mode: String,
+    pub default_execution_mode: bosun_wire::vocabulary::ExecutionMode,
     /// How long an approval request waits for a reviewer before it is
     /// denied as expired, in seconds (1 to 2592000, 30 days).
     #[schema(example = 86400, minimum = 1, maximum = 2592000)]
@@ -29,7 +28,7 @@ pub struct WorkspaceSettingsBody {
 impl From<WorkspaceSettings> for WorkspaceSettingsBody {
     fn from(settings: WorkspaceSettings) -> Self {
         Self {
-            default_execution_mode: settings.default_execution_mode.as_str().into(),
+            default_execution_mode: settings.default_execution_mode,
             approval_ttl_seconds: settings.approval_ttl_seconds,
             self_approval: settings.self_approval,
         }
@@ -40,7 +39,7 @@ impl From<WorkspaceSettings> for WorkspaceSettingsBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceSettingsInput {
-    #[schema(example = "restricted")]
+    #[schema(value_type = Option<bosun_wire::vocabulary::ExecutionMode>)]
     default_execution_mode: Option<String>,
     /// 1 to 2592000 (30 days).
     #[schema(example = 3600, minimum = 1, maximum = 2592000)]

@@ -61,6 +61,119 @@ async fn the_openapi_document_describes_what_exists() {
     }
 }
 
+/// A schema with its `$ref` followed.
+fn resolved<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            resolved(document, &document["components"]["schemas"][name])
+        }
+        None => schema,
+    }
+}
+
+/// Every list the API answers with is one envelope: `items`, an array, and
+/// `next`, a cursor that is a string or null and always present.
+#[tokio::test]
+async fn every_list_in_the_openapi_document_is_items_and_a_string_or_null_next() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut lists = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"];
+                let schema = resolved(&document, schema);
+                let properties = &schema["properties"];
+                if properties["items"].is_null() {
+                    continue;
+                }
+                lists += 1;
+                let route = format!("{method} {path} {status}");
+                assert_eq!(properties["items"]["type"], "array", "{route}");
+                let next = &properties["next"];
+                let kinds: BTreeSet<&str> = next["type"]
+                    .as_array()
+                    .map(|kinds| kinds.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                assert_eq!(
+                    kinds,
+                    BTreeSet::from(["string", "null"]),
+                    "{route}: next {next}"
+                );
+                let required: BTreeSet<&str> = schema["required"]
+                    .as_array()
+                    .map(|names| names.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                assert!(required.contains("items"), "{route}: items required");
+            }
+        }
+    }
+    assert!(lists >= 15, "only {lists} lists found");
+}
+
+/// The names the API speaks are listed in the document: a client can
+/// offer the execution modes, a generated one rejects an unknown role.
+#[tokio::test]
+async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let field = |schema: &str, field: &str| -> BTreeSet<String> {
+        let property = &document["components"]["schemas"][schema]["properties"][field];
+        let property = if property["oneOf"].is_array() {
+            property["oneOf"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|option| option["type"] != "null")
+                .unwrap()
+        } else {
+            property
+        };
+        resolved(&document, property)["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{field} has no enum: {property}"))
+            .iter()
+            .filter_map(|name| Some(name.as_str()?.to_owned()))
+            .collect()
+    };
+    let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
+    let modes = names(&["restricted", "read_write", "open", "locked"]);
+    assert_eq!(field("AgentBody", "execution_mode"), modes);
+    assert_eq!(field("AgentInput", "execution_mode"), modes);
+    assert_eq!(
+        field("AgentBody", "credential_model"),
+        names(&["fixed", "user"])
+    );
+    assert_eq!(
+        field("RuleBody", "action"),
+        names(&["allow", "ask", "deny"])
+    );
+    assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));
+    assert_eq!(
+        field("GrantBody", "level"),
+        names(&["run", "clone", "edit"])
+    );
+    assert_eq!(
+        field("RunBody", "status"),
+        names(&["queued", "running", "succeeded", "failed", "cancelled"])
+    );
+    assert_eq!(
+        field("ToolBody", "default_risk"),
+        names(&["safe", "caution", "unknown", "dangerous"])
+    );
+}
+
 /// The document is generated from the router: every route the
 /// authorization table names (kept by hand, apart from the router) is in
 /// it; every operation in it is served (without a token it answers 401,

@@ -257,14 +257,68 @@ async fn pages_follow_each_other_without_overlap() {
                 .iter()
                 .map(|e| e["seq"].as_i64().unwrap()),
         );
-        match page["next"].as_i64() {
+        match page["next"].as_str() {
             Some(next) => query = format!("limit=4&before={next}"),
-            None => break,
+            None => {
+                assert!(page["next"].is_null(), "next is a string or null");
+                break;
+            }
         }
     }
     let expected: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seen, expected, "newest first, every event once");
     assert!(expected.windows(2).all(|w| w[0] > w[1]));
+}
+
+/// `next` is an opaque string; a cursor is the `next` of a page, and one
+/// that is not is refused naming `before`, not read as "from the start".
+#[tokio::test]
+async fn a_trace_cursor_is_a_string_and_a_malformed_one_is_refused() {
+    let sc = scenario().await;
+    let (status, first) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::GET,
+        "/api/v1/traces?limit=2",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let next = first["next"].as_str().expect("a string cursor").to_owned();
+    let after = sc
+        .search(&sc.s.admin, &format!("limit=2&before={next}"))
+        .await;
+    let last_seen = first["items"][1]["seq"].as_i64().unwrap();
+    assert!(after.iter().all(|e| e["seq"].as_i64().unwrap() < last_seen));
+    for bad in ["abc", "-1", "1.5", "99999999999999999999"] {
+        let (status, body) = call(
+            sc.s.base(),
+            &sc.s.admin,
+            Method::GET,
+            &format!("/api/v1/traces?before={bad}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 400, "before={bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("before"),
+            "{body}"
+        );
+    }
+    // The export shares the search's parameters and refuses the same.
+    let (status, body) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::GET,
+        "/api/v1/traces/export?before=abc",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]
@@ -313,7 +367,7 @@ async fn bad_filters_are_named() {
         ("status=lost", "status"),
         ("from=yesterday", "from"),
         ("tool=rm%20-rf", "tool"),
-        ("before=soon", "query"),
+        ("before=soon", "before"),
     ] {
         let response = api_request(
             sc.s.base(),

@@ -9,7 +9,7 @@
 
 mod proofs;
 
-use serde::{Deserialize, Serialize};
+use bosun_wire::vocabulary::Vocabulary as _;
 
 pub use proofs::{
     Admin, AgentProof, Copyable, Editable, Manageable, ReviewSubject, Reviewable, Runnable, Seal,
@@ -18,31 +18,7 @@ pub use proofs::{
 
 use crate::{Error, Result, validate};
 
-/// A level of access granted on an agent, ordered `Run < Clone < Edit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessLevel {
-    /// Start runs, see one's own runs, read the definition.
-    Run,
-    /// Everything `Run` can, plus copy the agent into one's own.
-    Clone,
-    /// Everything `Clone` can, plus change the definition, rules and credentials.
-    Edit,
-}
-
-impl AccessLevel {
-    pub const NAMES: &'static [&'static str] = &["run", "clone", "edit"];
-    /// Every level, lowest first.
-    pub const ALL: [Self; 3] = [Self::Run, Self::Clone, Self::Edit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Run => "run",
-            Self::Clone => "clone",
-            Self::Edit => "edit",
-        }
-    }
-}
+pub use bosun_wire::vocabulary::{AccessLevel, AccessSource};
 
 // The SQL filters below say in SQL what [`AgentAccess::allows`] says, for
 // lists and checks made inside the store where loading every agent's
@@ -219,16 +195,6 @@ impl Capability {
     }
 }
 
-/// Why a principal has the access they have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccessSource {
-    Owner,
-    Admin,
-    UserGrant,
-    WorkspaceGrant,
-}
-
 /// A principal's standing towards one agent, computed fresh for every
 /// request so that a revoked grant stops working at the very next one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -309,11 +275,7 @@ impl AgentAccess {
         user_grant: Option<&str>,
         workspace_grant: Option<&str>,
     ) -> Result<Self> {
-        let level = |value: Option<&str>| {
-            value
-                .map(|v| validate::one_of("level", v, AccessLevel::NAMES))
-                .transpose()
-        };
+        let level = |value: Option<&str>| value.map(|v| validate::one_of("level", v)).transpose();
         Ok(Self {
             is_owner: user_id == owner_id,
             is_admin,

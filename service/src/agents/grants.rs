@@ -59,7 +59,7 @@ impl GrantRow {
             id: GrantId::from_string(self.id.clone()),
             user_id: self.user_id.clone().map(UserId::from_string),
             workspace: self.user_id.is_none(),
-            level: validate::one_of("level", &self.level, AccessLevel::NAMES)?,
+            level: validate::one_of("level", &self.level)?,
             created_at: from_millis(self.created_at),
         })
     }
@@ -155,7 +155,7 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         let proof: Manageable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         let view = proof.get();
-        let level: AccessLevel = validate::one_of("level", level, AccessLevel::NAMES)?;
+        let level: AccessLevel = validate::one_of("level", level)?;
         let user = match &target {
             GrantTarget::User(id) => {
                 let user = self.active_member(principal, "user_id", id).await?;

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bosun_policy::ExecutionMode;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::{from_millis, to_millis};
@@ -20,18 +20,7 @@ use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
 use access::{Copyable, Editable, Manageable};
 
-/// How an agent authenticates to the services it uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialModel {
-    /// A dedicated service account whose secrets editors store ("Claw").
-    Fixed,
-    /// The user who started the run, through their own connected accounts ("Assistant").
-    User,
-}
-
-pub const EXECUTION_MODES: &[&str] = &["restricted", "read_write", "open", "locked"];
-pub const CREDENTIAL_MODELS: &[&str] = &["fixed", "user"];
+pub use bosun_wire::vocabulary::{AgentListView, CredentialModel};
 
 /// An agent's definition, in the REST contract's shape.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -90,21 +79,6 @@ pub struct AgentPatch {
     pub owner_id: Option<String>,
 }
 
-pub const LIST_VIEWS: &[&str] = &["all", "mine", "shared"];
-
-/// Which agents a list shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentListView {
-    /// Every agent the principal can see.
-    #[default]
-    All,
-    /// Agents the principal owns.
-    Mine,
-    /// Agents others shared with the principal or with the whole workspace.
-    Shared,
-}
-
 /// A page of a list, with the cursor of the next page.
 #[derive(Clone, Debug, Serialize)]
 pub struct Page<T> {
@@ -148,18 +122,10 @@ impl AgentRow {
             instructions: self.instructions.clone(),
             tools: serde_json::from_str(&self.tools)
                 .map_err(|e| Error::corrupt("agent tools", e))?,
-            execution_mode: validate::one_of(
-                "execution_mode",
-                &self.execution_mode,
-                EXECUTION_MODES,
-            )
-            .map_err(|e| Error::corrupt("agent execution_mode", e))?,
-            credential_model: validate::one_of(
-                "credential_model",
-                &self.credential_model,
-                CREDENTIAL_MODELS,
-            )
-            .map_err(|e| Error::corrupt("agent credential_model", e))?,
+            execution_mode: validate::one_of("execution_mode", &self.execution_mode)
+                .map_err(|e| Error::corrupt("agent execution_mode", e))?,
+            credential_model: validate::one_of("credential_model", &self.credential_model)
+                .map_err(|e| Error::corrupt("agent credential_model", e))?,
             settings: serde_json::from_str(&self.settings)
                 .map_err(|e| Error::corrupt("agent settings", e))?,
             approval_ttl_seconds: self.approval_ttl_seconds,
@@ -534,11 +500,11 @@ impl Bosun {
             tools,
             execution_mode: patch
                 .execution_mode
-                .map(|m| validate::one_of("execution_mode", &m, EXECUTION_MODES))
+                .map(|m| validate::one_of("execution_mode", &m))
                 .transpose()?,
             credential_model: patch
                 .credential_model
-                .map(|m| validate::one_of("credential_model", &m, CREDENTIAL_MODELS))
+                .map(|m| validate::one_of("credential_model", &m))
                 .transpose()?,
             settings: patch.settings.map(check_settings).transpose()?,
             approval_ttl_seconds: patch.approval_ttl_seconds,
@@ -642,7 +608,7 @@ fn bind_definition<'q>(
         .bind(&agent.instructions)
         .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
         .bind(agent.execution_mode.as_str())
-        .bind(validate::name_of(&agent.credential_model))
+        .bind(agent.credential_model.as_str())
         .bind(agent.settings.to_string())
         .bind(to_millis(agent.updated_at))
         .bind(agent.approval_ttl_seconds)

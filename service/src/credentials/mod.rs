@@ -257,11 +257,8 @@ impl Bosun {
         name: &str,
     ) -> Result<IssuedCredential> {
         let active = self.active_run(runner, run).await?;
-        let model: CredentialModel = validate::one_of(
-            "credential_model",
-            &active.credential_model,
-            crate::agents::CREDENTIAL_MODELS,
-        )?;
+        let model: CredentialModel =
+            validate::one_of("credential_model", &active.credential_model)?;
         if model == CredentialModel::User {
             return self.issue_user_token(runner, &active, name).await;
         }

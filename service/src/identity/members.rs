@@ -47,7 +47,7 @@ impl TryFrom<MemberRow> for Member {
     fn try_from(row: MemberRow) -> Result<Self> {
         Ok(Self {
             id: UserId::from_string(row.id),
-            role: Role::parse("role", &row.role)?,
+            role: crate::validate::one_of("role", &row.role)?,
             email: row.email,
             name: row.name,
             created_at: from_millis(row.created_at),

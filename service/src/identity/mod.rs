@@ -7,8 +7,6 @@ mod password_changes;
 mod passwords;
 mod tokens;
 
-use serde::{Deserialize, Serialize};
-
 use crate::ids::{AgentId, UserId, WorkspaceId};
 use crate::{Error, Result};
 
@@ -18,26 +16,7 @@ pub use password_changes::{
 };
 pub use tokens::{CreatedToken, MAX_TOKEN_LIFETIME, NewToken, TokenInfo};
 
-/// A user's role in their workspace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
-    }
-
-    pub fn parse(field: &'static str, value: &str) -> Result<Self> {
-        crate::validate::one_of(field, value, &["admin", "member"])
-    }
-}
+pub use bosun_wire::vocabulary::Role;
 
 /// The address a request came from, as the HTTP layer worked it out: the
 /// TCP peer, or the client a trusted reverse proxy forwarded for.
@@ -124,7 +103,7 @@ impl TryFrom<PrincipalRow> for Principal {
         Ok(Self {
             user_id: UserId::from_string(row.id),
             workspace_id: WorkspaceId::from_string(row.workspace_id),
-            role: Role::parse("role", &row.role)?,
+            role: crate::validate::one_of("role", &row.role)?,
             email: row.email,
             name: row.name,
             agent_scope: None,

@@ -24,7 +24,7 @@ use bosun_wire::events::DecidingRule;
 use serde::Serialize;
 
 use super::{RuleInfo, RuleList};
-use crate::agents::{Capability, EXECUTION_MODES};
+use crate::agents::Capability;
 use crate::ids::{AgentId, WorkspaceId};
 use crate::{Bosun, Principal, Result, validate};
 
@@ -243,7 +243,7 @@ impl Bosun {
             agent: to_policy(&own)?,
             workspace: to_policy(&shared)?,
         };
-        let mode: ExecutionMode = validate::one_of("execution_mode", mode, EXECUTION_MODES)?;
+        let mode: ExecutionMode = validate::one_of("execution_mode", mode)?;
         let catalog = self.catalog(workspace).await?;
         let rules = [enforced, own, shared]
             .iter()
@@ -275,7 +275,7 @@ impl Bosun {
                 .bind(workspace.as_str())
                 .fetch_one(self.db().pool())
                 .await?;
-        validate::one_of("default_execution_mode", &mode, EXECUTION_MODES)
+        validate::one_of("default_execution_mode", &mode)
     }
 }
 

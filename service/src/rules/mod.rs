@@ -93,8 +93,6 @@ pub struct RuleDraft {
     pub note: Option<String>,
 }
 
-pub const ACTIONS: &[&str] = &["allow", "ask", "deny"];
-
 struct CheckedRule {
     tool: String,
     action: Action,
@@ -119,9 +117,9 @@ impl TryFrom<RuleRow> for RuleInfo {
     fn try_from(row: RuleRow) -> Result<Self> {
         Ok(Self {
             id: RuleId::from_string(row.id),
-            layer: validate::one_of("layer", &row.layer, &["enforced", "agent", "workspace"])?,
+            layer: validate::one_of("layer", &row.layer)?,
             position: row.position,
-            action: validate::one_of("action", &row.action, ACTIONS)?,
+            action: validate::one_of("action", &row.action)?,
             tool: row.tool,
             pattern: row.pattern,
             note: row.note,
@@ -449,7 +447,7 @@ impl Bosun {
         }
         Ok(CheckedRule {
             tool,
-            action: validate::one_of("action", draft.action.trim(), ACTIONS)?,
+            action: validate::one_of("action", draft.action.trim())?,
             pattern,
             note: validate::text("note", draft.note.unwrap_or_default().trim(), 500)?,
         })

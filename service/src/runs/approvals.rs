@@ -26,15 +26,7 @@ use crate::rules::{RuleDraft, RuleList};
 use crate::{Bosun, Error, Principal, Result, WriteTransaction, validate};
 use bosun_wire::events::{AddedRule, ApprovalResolved};
 
-/// Every status a request can have.
-pub const STATUSES: &[&str] = &[
-    "pending",
-    "approved",
-    "denied",
-    "expired",
-    "withdrawn",
-    "cancelled",
-];
+pub use bosun_wire::vocabulary::ApprovalStatus;
 
 /// A request in the inbox.
 #[derive(Clone, Debug, Serialize)]
@@ -111,13 +103,7 @@ pub struct RuleSuggestion {
     pub pattern: Option<String>,
 }
 
-pub const DECISIONS: &[&str] = &[
-    "allow_once",
-    "always_allow",
-    "allow_for_run",
-    "edit",
-    "deny",
-];
+pub use bosun_wire::vocabulary::ReviewChoice;
 
 #[derive(Clone, sqlx::FromRow)]
 pub(super) struct ApprovalRow {
@@ -239,7 +225,7 @@ impl Bosun {
         principal: &Principal,
         status: &str,
     ) -> Result<Vec<Approval>> {
-        let status = validate::choice("status", status, STATUSES)?;
+        let status: ApprovalStatus = validate::one_of("status", status)?;
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
         let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
@@ -249,7 +235,7 @@ impl Bosun {
             reviewable_sql("$3", "$4", "$5")
         ))
         .bind(principal.workspace_id.as_str())
-        .bind(status)
+        .bind(status.as_str())
         .bind(principal.user_id.as_str())
         .bind(i64::from(principal.is_admin()))
         .bind(i64::from(
@@ -297,7 +283,7 @@ impl Bosun {
         if row.status != "pending" {
             return Err(not_pending(&row));
         }
-        let decision = validate::choice("decision", &review.decision, DECISIONS)?;
+        let decision = validate::one_of::<ReviewChoice>("decision", &review.decision)?.as_str();
         let message = review
             .message
             .map(|m| validate::text("message", m.trim(), 2_000))
@@ -478,7 +464,7 @@ impl Bosun {
                     edited_input: Some(Value::from(edited)),
                     rule: Some(rule.map(|r| AddedRule {
                         id: r.id.to_string(),
-                        layer: validate::name_of(&r.layer),
+                        layer: r.layer.as_str().to_owned(),
                         pattern: r.pattern,
                     })),
                     run_allowance: Some(Value::from(allowance)),

@@ -188,7 +188,7 @@ impl Bosun {
                 code: crate::Code::RunNotActive,
                 message: format!(
                     "the run has already ended: it is {}; only a queued or running run can be cancelled",
-                    crate::validate::name_of(&current.status)
+                    current.status
                 ),
             });
         }

@@ -70,7 +70,7 @@ impl Bosun {
         .bind(agent.as_str())
         .bind(input.to_string())
         .bind(&started_by)
-        .bind(validate::name_of(&model))
+        .bind(model.as_str())
         .bind(&external_id)
         .bind(to_millis(now))
         .execute(&mut *tx)
@@ -99,7 +99,7 @@ impl Bosun {
             on_behalf_of: Some(started_by.clone()),
             data: events::data_of(&RunStarted {
                 input,
-                credential_model: validate::name_of(&model),
+                credential_model: model.as_str().to_owned(),
                 started_by: Some(started_by.clone()),
                 started_by_key: None,
                 interactive: Some(true),

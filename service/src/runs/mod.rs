@@ -18,7 +18,7 @@ pub mod tool_calls;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -66,17 +66,7 @@ impl Runner {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
-pub const RUN_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed", "cancelled"];
+pub use bosun_wire::vocabulary::RunStatus;
 
 /// A run, in the REST contract's shape.
 #[derive(Clone, Debug, Serialize)]
@@ -123,7 +113,7 @@ impl RunRow {
         Ok(Run {
             id: RunId::from_string(self.id.clone()),
             agent_id: AgentId::from_string(self.agent_id.clone()),
-            status: validate::one_of("status", &self.status, RUN_STATUSES)?,
+            status: validate::one_of("status", &self.status)?,
             input: serde_json::from_str(&self.input).unwrap_or(Value::Null),
             output: self
                 .output
@@ -209,7 +199,7 @@ impl Bosun {
         .bind(input.to_string())
         .bind(started_by.as_deref())
         .bind(key.as_deref())
-        .bind(validate::name_of(&model))
+        .bind(model.as_str())
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
@@ -222,7 +212,7 @@ impl Bosun {
             on_behalf_of: started_by.clone(),
             data: events::data_of(&RunStarted {
                 input,
-                credential_model: validate::name_of(&model),
+                credential_model: model.as_str().to_owned(),
                 started_by: started_by.clone(),
                 started_by_key: key_reference,
                 interactive: None,
@@ -342,14 +332,14 @@ impl Bosun {
     /// access to the agent can still be ended as failed or cancelled, so
     /// that its worker can wind it down; only not as succeeded.
     pub async fn finish_run(&self, runner: &Runner, run: &RunId, end: RunEnd) -> Result<Run> {
-        let status: RunStatus =
-            validate::one_of("status", &end.status, &["succeeded", "failed", "cancelled"])?;
-        if matches!(status, RunStatus::Queued | RunStatus::Running) {
-            return Err(Error::invalid(
-                "status",
-                "must be one of: succeeded, failed, cancelled",
-            ));
-        }
+        let status = end
+            .status
+            .parse::<RunStatus>()
+            .ok()
+            .filter(|status| !matches!(status, RunStatus::Queued | RunStatus::Running))
+            .ok_or_else(|| {
+                Error::invalid("status", "must be one of: succeeded, failed, cancelled")
+            })?;
         let row = self.running_run(runner, run).await?;
         if status == RunStatus::Succeeded {
             row.check_entitled()?;
@@ -360,7 +350,7 @@ impl Bosun {
         let updated = sqlx::query(
             "UPDATE runs SET status = $1, output = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
         )
-        .bind(validate::name_of(&status))
+        .bind(status.as_str())
         .bind(output.as_deref())
         .bind(to_millis(now))
         .bind(run.as_str())
@@ -373,7 +363,7 @@ impl Bosun {
             });
         }
         let finished = RunFinished {
-            status: validate::name_of(&status),
+            status: status.as_str().to_owned(),
             output: output
                 .as_deref()
                 .and_then(|o| serde_json::from_str::<Value>(o).ok())

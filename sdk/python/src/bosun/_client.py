@@ -186,7 +186,7 @@ class Client(_Base):
 
     # Traces.
 
-    def search_traces(self, *, before: int | None = None, limit: int | None = None, **filters: object) -> m.TracePage:
+    def search_traces(self, *, before: str | None = None, limit: int | None = None, **filters: object) -> m.TracePage:
         """A page of the events the caller may see, newest first. Filters:
         agent, run, user, tool, decision, status, q, from_ (or `from`), to."""
         return self._run(core.search_traces(before, limit, filters))
@@ -321,7 +321,7 @@ class AsyncClient(_Base):
         return await self._run(core.decide_approval(approval_id, decision, input, rule, message, confirm_overrides))
 
     async def search_traces(
-        self, *, before: int | None = None, limit: int | None = None, **filters: object
+        self, *, before: str | None = None, limit: int | None = None, **filters: object
     ) -> m.TracePage:
         return await self._run(core.search_traces(before, limit, filters))
 

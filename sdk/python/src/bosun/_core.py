@@ -446,7 +446,7 @@ def trace_filters(filters: Mapping[str, object]) -> dict[str, str]:
     return query(**params)
 
 
-def search_traces(before: int | None, limit: int | None, filters: Mapping[str, object]) -> Operation[m.TracePage]:
+def search_traces(before: str | None, limit: int | None, filters: Mapping[str, object]) -> Operation[m.TracePage]:
     params = {**trace_filters(filters), **query(before=before, limit=limit)}
     return call(SEARCH_TRACES, request(SEARCH_TRACES, params=params))
 

@@ -190,8 +190,8 @@ class TracePage:
     """One page of a trace search, newest first."""
 
     items: list[Event]
-    #: Pass as `before` for the next page; None on the last.
-    next: int | None
+    #: Pass as `before` for the next page (an opaque cursor); None on the last.
+    next: str | None
 
 
 @dataclass(frozen=True)

@@ -174,17 +174,7 @@ impl fmt::Display for ServerName {
     }
 }
 
-/// How a server is reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Transport {
-    /// A command the local proxy starts, speaking over its stdin and stdout.
-    Stdio,
-    /// A URL, over Streamable HTTP.
-    Http,
-}
-
-pub const TRANSPORTS: &[&str] = &["stdio", "http"];
+pub use bosun_wire::vocabulary::Transport;
 
 /// `text` in snake case: lower case, words split where a lower-case
 /// letter or digit meets a capital, every other character than a letter

@@ -11,9 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{
-    MAX_ORIGIN_CHARS, ServerName, TRANSPORTS, Transport, discovered_risk, schema_subject, tool_name,
-};
+use super::{MAX_ORIGIN_CHARS, ServerName, Transport, discovered_risk, schema_subject, tool_name};
 use crate::agents::access::Runnable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
@@ -68,23 +66,7 @@ pub struct UpstreamTool {
     pub annotations: Option<Value>,
 }
 
-/// Where one of a server's tools stands for the agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolStatus {
-    /// One of the agent's tools: shown, and its calls go to the rules.
-    Added,
-    /// In the catalog but not one of the agent's tools (seen by someone
-    /// who may not edit the agent, or removed by an editor): hidden, and
-    /// denied until an editor adds it.
-    Discovered,
-    /// One of the agent's tools, but a rule without pattern denies every
-    /// call of it: hidden.
-    Denied,
-    /// Its name makes no catalog name (too long, nothing usable, or the
-    /// same as another tool's of the server): hidden, and never called.
-    Unnamed,
-}
+pub use bosun_wire::vocabulary::McpToolStatus as ToolStatus;
 
 /// A listed tool and whether the client may see it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -132,7 +114,7 @@ struct ServerRow {
 impl ServerRow {
     fn server(self) -> Result<McpServer> {
         Ok(McpServer {
-            transport: validate::one_of("transport", &self.transport, TRANSPORTS)?,
+            transport: validate::one_of("transport", &self.transport)?,
             name: ServerName::parse("name", &self.name)?,
             id: self.id,
             agent_id: AgentId::from_string(self.agent_id),
@@ -228,7 +210,7 @@ impl Bosun {
                 "must not contain control characters",
             ));
         }
-        let transport = validate::name_of(&draft.transport);
+        let transport = draft.transport.as_str().to_owned();
         let now = to_millis(self.now());
         let existing: Option<ServerRow> = sqlx::query_as(&format!(
             "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND workspace_id = $3"
@@ -620,7 +602,7 @@ async fn insert_discovered(
     .bind(workspace.as_str())
     .bind(name)
     .bind(description)
-    .bind(validate::name_of(&kind))
+    .bind(kind.as_str())
     .bind(risk.as_str())
     .bind(to_millis(now))
     // A schema is kept only with a subject: the catalog checks object
