@@ -4,7 +4,7 @@
 mod login;
 mod members;
 mod password_changes;
-mod passwords;
+pub mod passwords;
 mod tokens;
 pub(crate) use tokens::{note_use, random_secret};
 
