@@ -286,8 +286,7 @@ async fn sqlite_schema(db: &Db) -> BTreeSet<String> {
         .fetch_all(pool)
         .await
         .unwrap();
-        let mut by_id: BTreeMap<i64, (String, Vec<String>, Vec<Option<String>>, String)> =
-            BTreeMap::new();
+        let mut by_id: BTreeMap<i64, SqliteForeignKey> = BTreeMap::new();
         for key in keys {
             let entry = by_id.entry(key.get(0)).or_insert_with(|| {
                 (
@@ -316,6 +315,11 @@ async fn sqlite_schema(db: &Db) -> BTreeSet<String> {
     }
     facts
 }
+
+/// A SQLite foreign key as its rows list it: the referenced table, the
+/// columns on each side (the referenced ones unnamed when it refers to the
+/// primary key) and what deleting does.
+type SqliteForeignKey = (String, Vec<String>, Vec<Option<String>>, String);
 
 async fn sqlite_primary_key(db: &Db, table: &str) -> Vec<String> {
     sqlx::query_scalar("SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk")
