@@ -21,8 +21,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::Result;
 use crate::notify::Notifier;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+pub(crate) static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -22,6 +22,8 @@ pub mod outbound;
 pub mod redact;
 pub mod rules;
 pub mod runs;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod tools;
 pub mod traces;
 pub mod validate;
@@ -68,6 +70,9 @@ pub struct Settings {
     /// (`BOSUN_INTERACTIVE_IDLE_SECONDS`): it fails and what it waits for
     /// expires.
     pub interactive_idle: Duration,
+    /// The argon2id parameters new password hashes are made with; always
+    /// the production ones outside the test harnesses.
+    pub password_hashing: identity::passwords::PasswordHashing,
 }
 
 impl Default for Settings {
@@ -84,6 +89,7 @@ impl Default for Settings {
             smtp: None,
             delivery_retry: Duration::from_secs(10),
             interactive_idle: Duration::from_secs(24 * 60 * 60),
+            password_hashing: identity::passwords::PasswordHashing::default(),
         }
     }
 }

@@ -23,6 +23,10 @@ impl Bench {
         let mut config = Config::new(data_dir.path().to_path_buf());
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+        if config.database_url.is_none() {
+            let file = data_dir.path().join(bosun_service::db::SQLITE_FILE);
+            bosun_service::testing::copy_migrated_sqlite(&file).await;
+        }
         config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
             email: "admin@example.com".into(),
             password: "bench password".into(),

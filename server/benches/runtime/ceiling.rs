@@ -74,8 +74,9 @@ pub async fn measure(database_url: Option<&str>, decisions: usize) -> Vec<Figure
     figures
 }
 
-/// A store of the variant's own: a SQLite file in a temporary directory,
-/// or a new PostgreSQL database on the server of `DATABASE_URL`.
+/// A store of the variant's own, copied from the migrated template: a
+/// SQLite file in a temporary directory, or a new PostgreSQL database on
+/// the server of `DATABASE_URL`.
 struct Store {
     db: Db,
     _dir: tempfile::TempDir,
@@ -86,13 +87,25 @@ impl Store {
     async fn new(database_url: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (url, postgres) = match database_url {
-            None => (Db::sqlite_url(dir.path()), None),
+            None => {
+                let file = dir.path().join(bosun_service::db::SQLITE_FILE);
+                bosun_service::testing::copy_migrated_sqlite(&file).await;
+                (Db::sqlite_url(dir.path()), None)
+            }
             Some(server) => {
                 let mut admin = url::Url::parse(server).expect("DATABASE_URL is a URL");
+                admin.set_path("");
+                let template =
+                    bosun_service::testing::postgres_template(admin.as_str().trim_end_matches('/'))
+                        .await;
                 admin.set_path("/postgres");
                 let name = format!("bosun_ceiling_{}", std::process::id());
                 run_on(admin.as_str(), &format!("DROP DATABASE IF EXISTS {name}")).await;
-                run_on(admin.as_str(), &format!("CREATE DATABASE {name}")).await;
+                run_on(
+                    admin.as_str(),
+                    &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                )
+                .await;
                 let mut url = admin.clone();
                 url.set_path(&format!("/{name}"));
                 (url.to_string(), Some((admin.to_string(), name)))

@@ -75,7 +75,8 @@ async fn processes_starting_at_once_on_an_empty_store_agree_on_one_default_works
     use bosun_service::{Bosun, Db, Settings, SystemClock};
 
     let data_dir = tempfile::tempdir().unwrap();
-    let url = crate::helpers::fresh_database_url()
+    // Made from nothing: the processes also race to migrate it.
+    let url = bosun_service::testing::empty_store()
         .await
         .unwrap_or_else(|| Db::sqlite_url(data_dir.path()));
     let mut processes = Vec::new();

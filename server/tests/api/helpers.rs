@@ -1,10 +1,12 @@
 //! `spawn_app()` and the requests tests make.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use bosun_server::{Application, Config};
 use bosun_service::Bosun;
 use bosun_service::clock::{Clock, ManualClock, SystemClock};
+use bosun_service::identity::passwords::PasswordHashing;
 use bosun_service::identity::{NewUser, Role};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Response};
@@ -48,14 +50,25 @@ async fn spawn_configured(
     let mut config = Config::new(data_dir.path().to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.site_root = data_dir.path().join("site");
-    config.database_url = fresh_database_url().await;
     config.bootstrap_admin = Some(bosun_server::config::BootstrapAdmin {
         email: "admin@example.com".into(),
         password: PASSWORD.into(),
     });
     // The tests' OpenID provider and stand-ins listen on loopback.
     config.service.allow_private_urls = true;
+    // Nearly every test makes users and signs in; the production parameters
+    // have tests of their own (`identity::passwords` in the service).
+    config.service.password_hashing = PasswordHashing::cheap_for_tests();
     configure(&mut config);
+    if config.database_url.is_none() {
+        config.database_url = if config.data_dir == data_dir.path() {
+            fresh_database_url(data_dir.path()).await
+        } else {
+            // A test that picks a data directory of its own sees Bosun make
+            // the store from nothing, as a new installation would.
+            bosun_service::testing::empty_store().await
+        };
+    }
     let app = start(&config, clock.clone()).await;
     TestApp {
         address: app.0,
@@ -81,28 +94,11 @@ pub async fn start(config: &Config, clock: Option<Arc<ManualClock>>) -> (String,
     (address, bosun)
 }
 
-/// A new, empty PostgreSQL database when the run targets PostgreSQL.
-pub async fn fresh_database_url() -> Option<String> {
-    if std::env::var("BOSUN_TEST_DATABASE").as_deref() != Ok("postgres") {
-        return None;
-    }
-    let server = std::env::var("BOSUN_TEST_POSTGRES_URL")
-        .expect("BOSUN_TEST_POSTGRES_URL is set when BOSUN_TEST_DATABASE=postgres");
-    let name = format!("bosun_test_{}", uuid_simple());
-    let admin_url = format!("{server}/postgres");
-    let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
-        .await
-        .expect("the test PostgreSQL server answers");
-    sqlx::Executor::execute(&mut connection, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("a test database can be created");
-    Some(format!("{server}/{name}"))
-}
-
-fn uuid_simple() -> String {
-    bosun_service::ids::UserId::generate()
-        .as_str()
-        .replace('-', "")
+/// A migrated store of the test's own, copied from a template: the SQLite
+/// file in `data_dir` (and `None`, the default URL), or a new PostgreSQL
+/// database when the run targets PostgreSQL.
+pub async fn fresh_database_url(data_dir: &Path) -> Option<String> {
+    bosun_service::testing::migrated_store(data_dir).await
 }
 
 impl TestApp {

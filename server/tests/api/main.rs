@@ -1,5 +1,6 @@
-//! Integration tests: the real application on a random port with a fresh
-//! database per test — SQLite by default, PostgreSQL when
+//! Integration tests: the real application on a random port with a database
+//! of each test's own, copied from one migrated once (see
+//! `bosun_service::testing`) — SQLite by default, PostgreSQL when
 //! `BOSUN_TEST_DATABASE=postgres` and `BOSUN_TEST_POSTGRES_URL` are set.
 
 mod access;
@@ -28,6 +29,7 @@ mod rules;
 mod run_control;
 mod runtime;
 mod same_origin;
+mod schema;
 mod security;
 mod structured;
 mod tokens;

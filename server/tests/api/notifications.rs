@@ -1056,7 +1056,7 @@ async fn claimed_run(base: &str, run_base: &str, admin: &str, name: &str) -> (St
 #[tokio::test]
 async fn two_servers_on_one_database_send_each_event_once() {
     let data_dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::fresh_database_url().await;
+    let database_url = crate::helpers::fresh_database_url(data_dir.path()).await;
     let db = database_url.as_deref();
     let (first, second, admin) = two_servers(data_dir.path(), db, |_| {}).await;
     let receiver = Receiver::start().await;
@@ -1126,7 +1126,7 @@ async fn two_servers_on_one_database_send_each_event_once() {
 async fn the_smtp_password_never_reaches_the_log() {
     const PASSWORD: &str = "hunter2-smtp-password";
     let data_dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::fresh_database_url().await;
+    let database_url = crate::helpers::fresh_database_url(data_dir.path()).await;
     let db = database_url.as_deref();
     let log_path = data_dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();

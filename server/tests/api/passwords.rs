@@ -430,3 +430,49 @@ async fn the_openapi_document_describes_the_password_endpoints() {
     let change = &document["components"]["schemas"]["PasswordChange"];
     assert!(change.to_string().contains("current_password"), "{change}");
 }
+
+/// The parameters a PHC string of argon2id names, e.g. `m=19456,t=2,p=1`.
+fn argon2_parameters(phc: &str) -> &str {
+    phc.split('$').nth(3).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_bosun_binary_hashes_passwords_with_the_production_parameters() {
+    // The binary as shipped (no knob of its reaches the test-only cheap
+    // parameters the other tests use), making its first admin.
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = crate::helpers::fresh_database_url(data_dir.path()).await;
+    let port = crate::restart::free_port();
+    let server =
+        crate::restart::serve_with(data_dir.path(), database_url.as_deref(), port, |_| {}).await;
+    let url = database_url.unwrap_or_else(|| bosun_service::Db::sqlite_url(data_dir.path()));
+    let db = bosun_service::Db::connect(&url).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'admin@example.com'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert!(stored.starts_with("$argon2id$v=19$"), "{stored}");
+    assert_eq!(argon2_parameters(&stored), "m=19456,t=2,p=1");
+
+    // And a password it stored verifies in the harness's app, whose own
+    // hashes are cheap: the stored string carries its parameters.
+    drop(server);
+    let app = spawn_app().await;
+    app.create_user("cheap@example.com", Role::Member).await;
+    let cheap: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'cheap@example.com'")
+            .fetch_one(app.bosun.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(argon2_parameters(&cheap), "m=8,t=1,p=1");
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE email = 'cheap@example.com'")
+        .bind(&stored)
+        .execute(app.bosun.db().pool())
+        .await
+        .unwrap();
+    let response = app
+        .attempt_login(&app.browser(), "cheap@example.com", PASSWORD)
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+}

@@ -105,7 +105,7 @@ async fn call(
 #[tokio::test]
 async fn waiting_agents_learn_their_decisions_across_a_sigkill() {
     let data_dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::fresh_database_url().await;
+    let database_url = crate::helpers::fresh_database_url(data_dir.path()).await;
     let db = database_url.as_deref();
     let port = free_port();
     let mut server = serve(data_dir.path(), db, port).await;

@@ -92,7 +92,8 @@ impl Bosun {
             _ => email.split('@').next().unwrap_or_default().to_owned(),
         };
         validate::new_password("password", &new_user.password)?;
-        let password_hash = passwords::hash(&new_user.password).await?;
+        let password_hash =
+            passwords::hash(&self.settings().password_hashing, &new_user.password).await?;
 
         let id = UserId::generate();
         let now = self.now();

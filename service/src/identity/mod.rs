@@ -4,7 +4,7 @@
 mod login;
 mod members;
 mod password_changes;
-mod passwords;
+pub mod passwords;
 mod tokens;
 
 use crate::ids::{AgentId, UserId, WorkspaceId};

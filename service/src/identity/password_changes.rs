@@ -186,7 +186,7 @@ impl Bosun {
         validate::new_password("password", new)?;
         let (user_id, workspace_id, email, _) = self.usable_link(token).await?;
         let now = self.now();
-        let hash = passwords::hash(new).await?;
+        let hash = passwords::hash(&self.settings().password_hashing, new).await?;
         let mut tx = self.db().begin_write().await?;
         // Marking the link used is the claim: of two uses at once, one wins.
         let claimed = sqlx::query(
@@ -254,7 +254,7 @@ impl Bosun {
         new: &str,
         event: NewEvent,
     ) -> Result<DateTime<Utc>> {
-        let hash = passwords::hash(new).await?;
+        let hash = passwords::hash(&self.settings().password_hashing, new).await?;
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
         write_password(&mut tx, id.as_str(), &hash, now).await?;

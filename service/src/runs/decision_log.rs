@@ -471,6 +471,7 @@ mod tests {
     #[tokio::test]
     async fn a_row_at_fault_fails_alone_and_its_batch_mates_are_stored() {
         let file = std::env::temp_dir().join(format!("bosun-batch-{}.db", uuid::Uuid::now_v7()));
+        crate::testing::copy_migrated_sqlite(&file).await;
         let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
             .await
             .unwrap();

@@ -161,7 +161,7 @@ fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 async fn claude_code_under_bosun_denies_allows_asks_and_stops_when_bosun_does() {
     // The real server, as a process the test can stop.
     let data_dir = tempfile::tempdir().unwrap();
-    let database_url = crate::helpers::fresh_database_url().await;
+    let database_url = crate::helpers::fresh_database_url(data_dir.path()).await;
     let db = database_url.as_deref();
     let port = free_port();
     let server = serve_with(data_dir.path(), db, port, |_| {}).await;
