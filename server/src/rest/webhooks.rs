@@ -152,9 +152,12 @@ pub async fn delete(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    // Not parsed here: webhooks are admins' alone, and the service tells
+    // anyone else so before it looks the id up (a malformed one is then
+    // simply not found).
     state
         .bosun
-        .delete_webhook(&principal, &WebhookId::parse(&id)?)
+        .delete_webhook(&principal, &WebhookId::from_string(id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -169,9 +172,10 @@ pub async fn deliveries(
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<List<DeliveryBody>>, ApiError> {
+    // Not parsed here, as in `delete`.
     let deliveries = state
         .bosun
-        .webhook_deliveries(&principal, &WebhookId::parse(&id)?)
+        .webhook_deliveries(&principal, &WebhookId::from_string(id))
         .await?;
     Ok(Json(List::complete(
         deliveries.into_iter().map(DeliveryBody::from).collect(),
