@@ -168,8 +168,12 @@ async fn build_postgres_template(server: &str, admin: &mut sqlx::PgConnection, t
         .await;
     match renamed {
         Ok(_) => {}
-        // Another process published the template first.
-        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42P04") => {
+        // Another process published the template first: PostgreSQL says
+        // so as "already exists", or, when both renames race, as a
+        // duplicate in its catalog.
+        Err(sqlx::Error::Database(error))
+            if matches!(error.code().as_deref(), Some("42P04" | "23505")) =>
+        {
             sqlx::raw_sql(&format!("DROP DATABASE {building}"))
                 .execute(&mut *admin)
                 .await

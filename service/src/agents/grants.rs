@@ -158,7 +158,9 @@ impl Bosun {
         let level: AccessLevel = validate::one_of("level", level)?;
         let user = match &target {
             GrantTarget::User(id) => {
-                let user = self.active_member(principal, "user_id", id).await?;
+                let user = self
+                    .active_member(&mut tx, principal, "user_id", id)
+                    .await?;
                 if user == view.agent.owner_id {
                     return Err(Error::invalid(
                         "user_id",

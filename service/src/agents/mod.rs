@@ -317,16 +317,24 @@ impl Bosun {
         id: &AgentId,
         patch: AgentPatch,
     ) -> Result<AgentView> {
+        // The fields are read (against the catalog and the workspace's
+        // settings) before the write opens: everything the transaction
+        // reads, it reads on its own connection, so that writes waiting
+        // for one another never wait for the pool as well.
+        let owner = patch.owner_id.clone();
+        let fields = self.parse_fields(principal, patch).await?;
         let mut tx = self.db().begin_write().await?;
         let current: Editable<AgentView> = self.agent_proof(&mut tx, principal, id).await?;
-        let new_owner = match patch.owner_id.as_deref() {
+        let new_owner = match owner.as_deref() {
             Some(owner) if owner != current.get().agent.owner_id.as_str() => {
                 current.manageable(Capability::ManageSharing)?;
-                Some(self.active_member(principal, "owner_id", owner).await?)
+                Some(
+                    self.active_member(&mut tx, principal, "owner_id", owner)
+                        .await?,
+                )
             }
             _ => None,
         };
-        let fields = self.parse_fields(principal, patch).await?;
         let before = current.into_inner().agent;
         let after = Agent {
             name: fields.name.unwrap_or_else(|| before.name.clone()),

@@ -301,6 +301,7 @@ impl Bosun {
     /// naming `field`.
     pub(crate) async fn active_member(
         &self,
+        connection: &mut sqlx::AnyConnection,
         principal: &Principal,
         field: &'static str,
         id: &str,
@@ -310,7 +311,7 @@ impl Bosun {
         )
         .bind(id)
         .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
+        .fetch_optional(connection)
         .await?;
         found
             .map(UserId::from_string)
