@@ -460,7 +460,6 @@ impl Bosun {
                 &mut tx,
                 now,
                 Details {
-                    reviewer: Some(Some(principal.user_id.to_string())),
                     edited_input: Some(Value::from(edited)),
                     rule: Some(rule.map(|r| AddedRule {
                         id: r.id.to_string(),
@@ -1067,7 +1066,7 @@ impl Resolution<'_> {
             approval_id: request.id.clone(),
             tool_call_id: request.tool_call_id.clone(),
             tool: request.tool.clone(),
-            reviewer: details.reviewer,
+            reviewer: self.reviewer.map(|reviewer| Some(reviewer.to_string())),
             decision: self.decision.to_owned(),
             outcome: self.outcome.to_owned(),
             message: self.message.map(str::to_owned),
@@ -1093,12 +1092,11 @@ impl Resolution<'_> {
     }
 }
 
-/// What a reviewer's decision (or a cancellation by someone) adds to the
-/// `approval.resolved` every resolution records; none of it when the
-/// request was closed by time or by a revocation.
+/// What a reviewer's decision adds to the `approval.resolved` every
+/// resolution records; none of it when the request was cancelled or
+/// closed by time or by a revocation.
 #[derive(Default)]
 pub(super) struct Details {
-    pub(super) reviewer: Option<Option<String>>,
     pub(super) edited_input: Option<Value>,
     pub(super) rule: Option<Option<AddedRule>>,
     pub(super) run_allowance: Option<Value>,

@@ -222,11 +222,7 @@ impl Bosun {
                 final_input: None,
             };
             if resolution.claim(&mut tx, now).await? {
-                let details = Details {
-                    reviewer: Some(Some(principal.user_id.to_string())),
-                    ..Details::default()
-                };
-                resolution.record(&mut tx, now, details).await?;
+                resolution.record(&mut tx, now, Details::default()).await?;
             }
         }
         let run_event = |kind: EventKind, data: Value| NewEvent {
