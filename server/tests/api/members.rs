@@ -206,6 +206,38 @@ async fn two_admins_stepping_each_other_down_at_once_leave_one_admin() {
 }
 
 #[tokio::test]
+async fn role_changes_at_once_each_record_the_role_they_replaced() {
+    let app = spawn_app().await;
+    let admin = app.bosun.user_by_email("admin@example.com").await.unwrap();
+    let grace = app.create_user("grace@example.com", Role::Member).await;
+    let changes = (0..16).map(|i| {
+        let role = if i % 2 == 0 {
+            Role::Admin
+        } else {
+            Role::Member
+        };
+        app.bosun.change_role(&admin, &grace, role)
+    });
+    for changed in futures::future::join_all(changes).await {
+        changed.unwrap();
+    }
+    // Read back in order, the events must be a chain from the role Grace was
+    // given to the one she has: each change starts where the last one ended.
+    let mut role = "member".to_owned();
+    for (kind, _, data) in member_events(&app).await {
+        if kind != "member.role_changed" {
+            continue;
+        }
+        assert_eq!(data["from"], role.as_str(), "{data}");
+        assert_ne!(data["from"], data["to"], "{data}");
+        role = data["to"].as_str().unwrap().to_owned();
+    }
+    let members = app.bosun.list_members(&admin).await.unwrap();
+    let now = members.iter().find(|m| m.id == grace).unwrap();
+    assert_eq!(now.role.as_str(), role);
+}
+
+#[tokio::test]
 async fn the_member_search_matches_names_and_the_part_before_the_at_not_the_domain() {
     let app = spawn_app().await;
     app.create_user("bob@example.com", Role::Member).await;

@@ -150,15 +150,8 @@ impl Bosun {
     }
 
     async fn member(&self, actor: &Principal, id: &UserId) -> Result<Member> {
-        let row: Option<MemberRow> = sqlx::query_as(
-            "SELECT id, email, name, role, created_at, deactivated_at FROM users \
-             WHERE id = $1 AND workspace_id = $2",
-        )
-        .bind(id.as_str())
-        .bind(actor.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.ok_or(Error::NotFound("user"))?.try_into()
+        let mut connection = self.db().pool().acquire().await?;
+        member_of(&mut connection, actor, id).await
     }
 
     /// Changes a member's role. The last active admin cannot step down, or
@@ -168,8 +161,8 @@ impl Bosun {
     /// keys they made for agents they do not own stop working.
     pub async fn change_role(&self, actor: &Principal, id: &UserId, role: Role) -> Result<Member> {
         actor.require_admin()?;
-        let member = self.member(actor, id).await?;
         let mut tx = self.db().begin_write().await?;
+        let member = lock_membership(&mut tx, actor, id).await?;
         if member.role == Role::Admin && role == Role::Member {
             ensure_another_admin(&mut tx, actor, id).await?;
         }
@@ -206,8 +199,8 @@ impl Bosun {
         if !active && *id == actor.user_id {
             return Err(Error::invalid("user_id", "you cannot deactivate yourself"));
         }
-        let member = self.member(actor, id).await?;
         let mut tx = self.db().begin_write().await?;
+        let member = lock_membership(&mut tx, actor, id).await?;
         if !active && member.role == Role::Admin {
             ensure_another_admin(&mut tx, actor, id).await?;
         }
@@ -258,19 +251,47 @@ impl Bosun {
     }
 }
 
+async fn member_of(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Principal,
+    id: &UserId,
+) -> Result<Member> {
+    let row: Option<MemberRow> = sqlx::query_as(
+        "SELECT id, email, name, role, created_at, deactivated_at FROM users \
+         WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(id.as_str())
+    .bind(actor.workspace_id.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.ok_or(Error::NotFound("user"))?.try_into()
+}
+
+/// Takes the workspace row's lock, which every change of a member's role or
+/// status takes first, and then reads the member. Changes to the membership
+/// thus follow one another on PostgreSQL too (SQLite's write transactions are
+/// exclusive anyway): each one sees the role it replaces, so two admins
+/// stepping each other down cannot both pass the count of admins, and the
+/// event records what the role really was.
+async fn lock_membership(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Principal,
+    id: &UserId,
+) -> Result<Member> {
+    sqlx::query("UPDATE workspaces SET id = id WHERE id = $1")
+        .bind(actor.workspace_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    member_of(conn, actor, id).await
+}
+
 /// Refuses when `except` is the workspace's only active admin. Runs inside
-/// the change's transaction, after taking the workspace row's lock, so that
-/// two admins stepping each other down at once cannot both pass the count
-/// (SQLite's write transactions are exclusive anyway).
+/// the change's transaction, after `lock_membership`.
 async fn ensure_another_admin(
     conn: &mut sqlx::AnyConnection,
     actor: &Principal,
     except: &UserId,
 ) -> Result<()> {
-    sqlx::query("UPDATE workspaces SET id = id WHERE id = $1")
-        .bind(actor.workspace_id.as_str())
-        .execute(&mut *conn)
-        .await?;
     let others: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'admin' \
          AND deactivated_at IS NULL AND id <> $2",
