@@ -1,7 +1,9 @@
 // After every browser test: no secret a test handed to Bosun (recorded
 // with `seedSecret`) may appear in the server's log, its SQLite database or
 // the database's write-ahead log. Pages and API responses are checked by
-// the tests themselves as they fetch them.
+// the tests themselves as they fetch them. And the server must not have
+// panicked on any request, not even one whose page the browser had already
+// left.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { admin, dataDir } from "./playwright.config";
@@ -24,6 +26,11 @@ export default function leakScan() {
       if (bytes.includes(secret)) leaks.push(`${file} holds a secret a test seeded (${secret.slice(0, 4)}…)`);
     }
   }
+  const log = join(dataDir, "server.log");
+  const panics = existsSync(log)
+    ? readFileSync(log, "utf8").split("\n").filter((line) => line.includes(" panicked at "))
+    : [];
+  if (panics.length > 0) leaks.push(`the server panicked:\n${panics.join("\n")}`);
   if (leaks.length > 0) throw new Error(`leak scan:\n${leaks.join("\n")}`);
-  console.log(`leak scan: ${secrets.length} seeded secrets, none in the server log or the database files`);
+  console.log(`leak scan: ${secrets.length} seeded secrets, none in the server log or the database files; no panic`);
 }

@@ -209,3 +209,23 @@ test("logging in before the page has come alive goes through as a plain form", a
   release();
   await hydrated(page);
 });
+
+test("a request made while the inbox is loading appears once the page listens, without a reload", async ({ browser, request }) => {
+  const stamp = Date.now();
+  const reviewer = { name: `Lia ${stamp}`, email: `lia-${stamp}@example.com`, password: "lia's password" };
+  const { page, ask } = await agentWithReviewer(browser, request, `Late ${stamp}`, reviewer);
+  // The page is rendered with an empty inbox; the request is made before
+  // its push stream opens, so no push will ever tell of it.
+  let opening!: () => void;
+  const held = new Promise<void>((resolve) => (opening = resolve));
+  await page.route("**/events/inbox", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/inbox");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Nothing waits for you" })).toBeVisible();
+  await ask(`rm -rf /tmp/late-${stamp}`);
+  opening();
+  await expect(page.locator("li.request").filter({ hasText: `late-${stamp}` })).toBeVisible();
+});

@@ -32,12 +32,16 @@ pub fn ActionError<T>(#[prop(into)] result: Signal<Option<Result<T, AppError>>>)
 where
     T: Send + Sync + 'static,
 {
+    // `try_with`: a streamed page can still be rendering when the browser
+    // leaves and the page's reactive owner, the signal's with it, is disposed;
+    // there is nothing left to show then, and reading would panic.
     move || {
         result
-            .with(|latest| match latest {
+            .try_with(|latest| match latest {
                 Some(Err(error)) => Some(error.clone()),
                 _ => None,
             })
+            .flatten()
             .map(|error| view! { <ErrorNotice error /> })
     }
 }

@@ -16,8 +16,9 @@ pub fn provide_inbox_changes() -> InboxChanges {
     changes
 }
 
-/// A counter bumped on every `event` the push stream at `url` sends, in
-/// the browser, for as long as the calling component lives.
+/// A counter bumped on every `event` the push stream at `url` sends, and
+/// each time the stream opens, in the browser, for as long as the calling
+/// component lives.
 pub fn changes_of(url: String, event: &'static str) -> RwSignal<usize> {
     let counter = RwSignal::new(0);
     listen(url, event, counter);
@@ -39,9 +40,13 @@ fn subscribe(url: &str, event: &str, counter: RwSignal<usize>) {
     let Ok(source) = web_sys::EventSource::new(url) else {
         return;
     };
-    let on_change =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
+    let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| counter.update(|n| *n += 1));
     let _ = source.add_event_listener_with_callback(event, on_change.as_ref().unchecked_ref());
+    // The stream tells only of changes made while it is open: one made
+    // between the page's rendering and the stream's opening (or while the
+    // browser reconnected a dropped stream) would stay unseen until the next.
+    // Each opening counts as a change, so the page fetches once more.
+    let _ = source.add_event_listener_with_callback("open", on_change.as_ref().unchecked_ref());
     // The listener is left to the stream, which is closed with the
     // component that opened it (a few bytes kept per mount).
     on_change.forget();
