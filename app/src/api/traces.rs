@@ -416,11 +416,14 @@ mod ssr {
             }) => format!(
                 "received secret {name} (version {version}, service account {service_account})"
             ),
-            // A header secret has no version or service account; said as
-            // a secret's line always said it.
-            Payload::CredentialIssued(CredentialIssued::McpHeader { name, .. }) => {
-                format!("received secret {name} (version null, service account )")
-            }
+            // Bosun itself put a header secret on the run's requests to a
+            // remote MCP server; the agent never held it.
+            Payload::CredentialIssued(CredentialIssued::McpHeader {
+                name,
+                server,
+                header,
+                ..
+            }) => format!("Bosun sent secret {name} in the {header} header to MCP server {server}"),
             Payload::AgentEvent(recorded) => truncated(&recorded.event.to_string(), 120),
             Payload::CredentialRefused(_) | Payload::Other(_) => {
                 truncated(&format!("{} {}", event.kind, event.data), 120)

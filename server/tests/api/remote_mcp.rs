@@ -386,6 +386,29 @@ async fn a_client_sees_and_calls_only_what_the_rules_allow_and_never_holds_the_u
     assert!(export.contains(r#""kind":"mcp_header""#), "{export}");
     assert!(export.contains(r#""tool":"mcp__docs__whoami""#), "{export}");
     assert_eq!(occurrences_in_store(&world.app, SECRET), 0);
+    // The trace page says who used it, where and how.
+    let browser = world.app.logged_in("admin@example.com").await;
+    let found: Value = world
+        .app
+        .call(&browser, "traces/search", &[("query[q]", "")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = found["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["kind"] == "credential.issued")
+        .map(|event| event["summary"].as_str().unwrap())
+        .collect();
+    assert!(!lines.is_empty(), "{found}");
+    for line in lines {
+        assert_eq!(
+            line,
+            "Bosun sent secret mcp:docs in the authorization header to MCP server docs"
+        );
+    }
 }
 
 /// The first pending approval, as the inbox lists it.
