@@ -19,7 +19,7 @@ function startWorker(key: string): string {
 }
 
 /** An agent the admin owns, which a reviewer (Runa) may edit, with its worker running. */
-async function agentWithReviewer(browser: import("@playwright/test").Browser, request: APIRequestContext, name: string, tools: string[]) {
+async function agentWithWorker(browser: import("@playwright/test").Browser, request: APIRequestContext, name: string, tools: string[]) {
   const adminPage = await (await browser.newContext()).newPage();
   await logIn(adminPage, admin.email, admin.password);
   const auth = { Authorization: `Bearer ${await apiToken(adminPage)}` };
@@ -51,7 +51,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test("a request allowed for its run lets the run's second, same request through without asking", async ({ browser, request }) => {
-  const { adminPage, runa, agent, workdir } = await agentWithReviewer(browser, request, "Stamper", ["system_shell"]);
+  const { adminPage, runa, agent, workdir } = await agentWithWorker(browser, request, "Stamper", ["system_shell"]);
   await runa.goto("/inbox");
   await hydrated(runa);
 
@@ -85,7 +85,7 @@ test("a request allowed for its run lets the run's second, same request through 
 
 test("a run waiting for a reviewer is cancelled from its page: the agent is told no and the request leaves the inbox", async ({ browser, request }) => {
   // A shell command: earlier tests leave an enforced rule denying every deletion by delete_file.
-  const { adminPage, runa, agent, workdir } = await agentWithReviewer(browser, request, "Sweeper", ["system_shell"]);
+  const { adminPage, runa, agent, workdir } = await agentWithWorker(browser, request, "Sweeper", ["system_shell"]);
   writeFileSync(join(workdir, "old.log"), "x");
   await runa.goto("/inbox");
   await hydrated(runa);
