@@ -7,7 +7,6 @@ requires, and query parameters are ones the operation documents."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import types
 import typing
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from bosun import _core as core
+from bosun._wire import field_hints, is_model
 
 from conftest import Bosun
 
@@ -106,7 +106,7 @@ def check_type(doc: dict[str, Any], hint: Any, schema: dict[str, Any], where: st
         if kinds != {"string"} or schema.get("format") != "date-time":
             problems.append(f"{where}: the SDK has a timestamp, the document {kinds} {schema.get('format')}")
         return
-    if dataclasses.is_dataclass(hint) or typing.is_typeddict(hint):
+    if is_model(hint) or typing.is_typeddict(hint):
         check_model(doc, hint, schema, where, problems)
         return
     if kinds != {JSON_TYPES[hint]}:
@@ -115,10 +115,10 @@ def check_type(doc: dict[str, Any], hint: Any, schema: dict[str, Any], where: st
 
 def check_model(doc: dict[str, Any], model: Any, schema: dict[str, Any], where: str, problems: list[str]) -> None:
     properties, required = shape(doc, schema)
-    hints = typing.get_type_hints(model)
-    if dataclasses.is_dataclass(model):
+    if is_model(model):
         # An answer: exactly the document's fields.
-        names = {field.name for field in dataclasses.fields(model)}
+        hints = field_hints(model)
+        names = set(hints)
         if names != set(properties):
             missing, extra = sorted(set(properties) - names), sorted(names - set(properties))
             problems.append(f"{where}: fields the SDK lacks {missing}, fields the document lacks {extra}")
@@ -130,6 +130,7 @@ def check_model(doc: dict[str, Any], model: Any, schema: dict[str, Any], where: 
             check_type(doc, hint, properties[name], f"{where}.{name}", problems)
     else:
         # A request body: only fields the document has, every one it requires.
+        hints = typing.get_type_hints(model)
         names = set(hints)
         if not names <= set(properties):
             problems.append(f"{where}: the SDK sends {sorted(names - set(properties))}, unknown to the document")

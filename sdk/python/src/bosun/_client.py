@@ -8,7 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -18,6 +18,7 @@ from ._errors import BosunError, BosunUnavailable
 from ._session import AsyncSession, Session
 
 T = TypeVar("T")
+SessionT = TypeVar("SessionT", Session, AsyncSession)
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 #: Seconds any request may take unless it long-polls.
@@ -26,7 +27,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_WAIT = 600.0
 
 
-class _Base:
+class _Base(Generic[SessionT]):
     """What both clients share: where Bosun is, the token, the headers."""
 
     def __init__(self, url: str | None, token: str | None, timeout: float) -> None:
@@ -57,27 +58,37 @@ class _Base:
             "unreachable", f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         )
 
-    @staticmethod
-    def _session_core(
+    def session(
+        self,
         agent_id: str,
-        working_dir: str | None,
-        external_id: str | None,
-        wait: float | None,
-        input: Mapping[str, Any] | None,
-    ) -> core.SessionCore:
+        *,
+        working_dir: str | None = None,
+        external_id: str | None = None,
+        wait: float | None = None,
+        input: Mapping[str, Any] | None = None,
+    ) -> SessionT:
+        """An interactive run of the agent on the token holder's behalf,
+        started when the `with` (or `async with`) block is entered, or by
+        `start()`. `external_id` is the agent's own id for it (while that
+        run is open, the same id continues it); `wait` is how long `decide`
+        waits for a reviewer (600 s unless given)."""
         run_input: dict[str, Any] = {"client": "python", **(input or {})}
         if working_dir is not None:
             run_input.setdefault("cwd", working_dir)
-        return core.SessionCore(
+        state = core.SessionCore(
             agent_id=agent_id,
             working_dir=working_dir,
             external_id=external_id or f"python-{uuid.uuid4()}",
             wait=DEFAULT_WAIT if wait is None else wait,
             input=run_input,
         )
+        return self._open_session(state)
+
+    def _open_session(self, state: core.SessionCore) -> SessionT:
+        raise NotImplementedError
 
 
-class Client(_Base):
+class Client(_Base[Session]):
     """Bosun's REST API, synchronously. `url` and `token` default to
     `BOSUN_URL` and `BOSUN_TOKEN`."""
 
@@ -212,26 +223,11 @@ class Client(_Base):
         except httpx.TransportError as error:
             raise self._unavailable(error) from error
 
-    # Sessions.
-
-    def session(
-        self,
-        agent_id: str,
-        *,
-        working_dir: str | None = None,
-        external_id: str | None = None,
-        wait: float | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> Session:
-        """An interactive run of the agent on the token holder's behalf,
-        started when the `with` block is entered (or by `start()`).
-        `external_id` is the agent's own id for it (while that run is open,
-        the same id continues it); `wait` is how long `decide` waits for a
-        reviewer (600 s unless given)."""
-        return Session(self._session_core(agent_id, working_dir, external_id, wait, input), self._run)
+    def _open_session(self, state: core.SessionCore) -> Session:
+        return Session(state, self._run)
 
 
-class AsyncClient(_Base):
+class AsyncClient(_Base[AsyncSession]):
     """`Client` for asyncio: the same methods, awaited."""
 
     def __init__(
@@ -343,14 +339,5 @@ class AsyncClient(_Base):
         except httpx.TransportError as error:
             raise self._unavailable(error) from error
 
-    def session(
-        self,
-        agent_id: str,
-        *,
-        working_dir: str | None = None,
-        external_id: str | None = None,
-        wait: float | None = None,
-        input: Mapping[str, Any] | None = None,
-    ) -> AsyncSession:
-        """`Client.session`, for `async with`."""
-        return AsyncSession(self._session_core(agent_id, working_dir, external_id, wait, input), self._run)
+    def _open_session(self, state: core.SessionCore) -> AsyncSession:
+        return AsyncSession(state, self._run)

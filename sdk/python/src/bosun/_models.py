@@ -9,12 +9,24 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 FinishStatus = Literal["succeeded", "failed", "cancelled"]
 ApprovalStatus = Literal["pending", "approved", "denied", "expired", "withdrawn", "cancelled"]
 ReviewDecision = Literal["allow_once", "always_allow", "allow_for_run", "edit", "deny"]
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list: every list the API answers has this envelope."""
+
+    items: list[Item]
+    #: Pass as the list's cursor (`cursor`, or `before` for traces) for
+    #: the next page; None on the last.
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -47,13 +59,6 @@ class Agent:
 
 
 @dataclass(frozen=True)
-class AgentPage:
-    items: list[Agent]
-    #: Pass as `cursor` for the next page; None on the last.
-    next: str | None
-
-
-@dataclass(frozen=True)
 class Run:
     """A run of an agent."""
 
@@ -68,12 +73,6 @@ class Run:
     external_id: str | None
     created_at: datetime
     finished_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RunPage:
-    items: list[Run]
-    next: str | None
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class RulePage:
-    items: list[Rule]
-    next: str | None
-
-
-@dataclass(frozen=True)
 class Approval:
     """An approval request in the inbox."""
 
@@ -163,12 +156,6 @@ class Approval:
 
 
 @dataclass(frozen=True)
-class ApprovalPage:
-    items: list[Approval]
-    next: str | None
-
-
-@dataclass(frozen=True)
 class Event:
     """One event of the trace, with its place in the hash chain."""
 
@@ -183,15 +170,6 @@ class Event:
     actor: str | None
     on_behalf_of: str | None
     data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class TracePage:
-    """One page of a trace search, newest first."""
-
-    items: list[Event]
-    #: Pass as `before` for the next page (an opaque cursor); None on the last.
-    next: str | None
 
 
 @dataclass(frozen=True)
@@ -250,6 +228,16 @@ class Decision:
     @property
     def allowed(self) -> bool:
         return self.decision == "allow"
+
+
+# The pages each list answers.
+
+AgentPage = Page[Agent]
+RunPage = Page[Run]
+RulePage = Page[Rule]
+ApprovalPage = Page[Approval]
+#: A page of a trace search, newest first; `next` goes to `before`.
+TracePage = Page[Event]
 
 
 # Request bodies: a class of the required keys, a subclass of the rest.

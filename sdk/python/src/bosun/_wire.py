@@ -67,18 +67,17 @@ def _decode(hint: Any, data: Any, where: str) -> Any:
         if not isinstance(data, str):
             raise DecodeError(f"{where}: expected a timestamp")
         return parse_datetime(data)
-    if dataclasses.is_dataclass(hint):
+    if is_model(hint):
         if not isinstance(data, dict):
             raise DecodeError(f"{where}: expected an object")
-        hints = typing.get_type_hints(hint)
         values = {}
-        for field in dataclasses.fields(hint):
-            if field.name in data:
-                values[field.name] = _decode(hints[field.name], data[field.name], f"{where}.{field.name}")
-            elif _optional(hints[field.name]):
-                values[field.name] = None
+        for name, field_hint in field_hints(hint).items():
+            if name in data:
+                values[name] = _decode(field_hint, data[name], f"{where}.{name}")
+            elif _optional(field_hint):
+                values[name] = None
             else:
-                raise DecodeError(f"{where}: the field {field.name} is missing")
+                raise DecodeError(f"{where}: the field {name} is missing")
         return cast(Any, hint)(**values)
     if hint in (str, int, float, bool):
         if hint is float and isinstance(data, int) and not isinstance(data, bool):
@@ -87,6 +86,30 @@ def _decode(hint: Any, data: Any, where: str) -> Any:
             raise DecodeError(f"{where}: expected {hint.__name__}, got {type(data).__name__}")
         return data
     raise DecodeError(f"{where}: cannot decode into {hint!r}")
+
+
+def is_model(hint: Any) -> bool:
+    """Whether `hint` is a dataclass of the SDK's, or one of its generic
+    ones given its type (`Page[Agent]`)."""
+    return dataclasses.is_dataclass(typing.get_origin(hint) or hint)
+
+
+def field_hints(model: Any) -> dict[str, Any]:
+    """A model's fields and their types, in order; for a generic model
+    given its type (`Page[Agent]`), with that type in place of its
+    parameter (`items: list[Agent]`)."""
+    cls = typing.get_origin(model) or model
+    hints = typing.get_type_hints(cls)
+    args = typing.get_args(model)
+    bound = dict(zip(cls.__parameters__, args, strict=True)) if args else {}
+    return {field.name: _bind(hints[field.name], bound) for field in dataclasses.fields(cls)}
+
+
+def _bind(hint: Any, bound: dict[Any, Any]) -> Any:
+    if isinstance(hint, TypeVar):
+        return bound.get(hint, hint)
+    parameters = getattr(hint, "__parameters__", ())
+    return hint[tuple(bound.get(parameter, parameter) for parameter in parameters)] if parameters else hint
 
 
 def _optional(hint: Any) -> bool:
