@@ -49,6 +49,9 @@ pub struct NewTool {
 
 /// The most a tool's input schema may take, as JSON text.
 const MAX_SCHEMA_BYTES: usize = 16 * 1024;
+/// The longest description of a tool and subject pointer, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_SUBJECT_CHARS: usize = 200;
 
 fn description_of(name: &str) -> &'static str {
     match name {
@@ -222,16 +225,16 @@ fn checked_schema(
     subject: Option<String>,
 ) -> Result<(Option<Value>, Option<String>)> {
     let subject = subject
-        .map(|s| s.trim().to_owned())
+        .map(|s| validate::trimmed_text("subject", &s, MAX_SUBJECT_CHARS))
+        .transpose()?
         .filter(|s| !s.is_empty());
-    if let Some(subject) = &subject {
-        validate::text("subject", subject, 200)?;
-        if !subject.starts_with('/') || subject.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "subject",
-                "must be a JSON pointer to the field rules match, such as /path",
-            ));
-        }
+    if let Some(subject) = &subject
+        && (!subject.starts_with('/') || subject.chars().any(char::is_control))
+    {
+        return Err(Error::invalid(
+            "subject",
+            "must be a JSON pointer to the field rules match, such as /path",
+        ));
     }
     let Some(schema) = schema.filter(|s| !s.is_null()) else {
         return Ok((None, subject));
@@ -338,7 +341,11 @@ impl Bosun {
         let (input_schema, subject) = checked_schema(new_tool.input_schema, new_tool.subject)?;
         let tool = ToolInfo {
             name: validate::identifier("name", new_tool.name.trim())?,
-            description: validate::text("description", new_tool.description.trim(), 500)?,
+            description: validate::trimmed_text(
+                "description",
+                &new_tool.description,
+                MAX_DESCRIPTION_CHARS,
+            )?,
             argument_kind: validate::one_of("argument_kind", &new_tool.argument_kind)?,
             default_risk: validate::one_of("default_risk", &new_tool.default_risk)?,
             read_only: category == ToolCategory::Read,

@@ -5,6 +5,13 @@ use bosun_wire::vocabulary::Vocabulary;
 
 use crate::{Error, Result};
 
+/// The longest name people give a thing (an agent, a token, a key, a
+/// member, a provider's display name), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// The bounds of a new password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 512;
+
 /// One of a vocabulary's names (see [`bosun_wire::vocabulary`]), or an
 /// error naming the field and listing the accepted names.
 pub fn one_of<T: Vocabulary>(field: &'static str, value: &str) -> Result<T> {
@@ -26,16 +33,29 @@ pub fn choice(field: &'static str, value: &str, accepted: &[&'static str]) -> Re
 
 /// Free text with an upper bound (descriptions, instructions); may be empty.
 pub fn text(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
+    at_most(field, value, max_chars)?;
+    if value.contains('\0') {
+        return Err(Error::invalid(field, "must not contain NUL characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// [`text`], kept without the whitespace around it.
+pub fn trimmed_text(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
+    text(field, value, max_chars).map(|text| text.trim().to_owned())
+}
+
+/// The bound counts what was sent, before any trimming, so that it is the
+/// `maxLength` the API document states: a value the document refuses is
+/// never one the server takes.
+fn at_most(field: &'static str, value: &str, max_chars: usize) -> Result<()> {
     if value.chars().count() > max_chars {
         return Err(Error::invalid(
             field,
             format!("must be at most {max_chars} characters"),
         ));
     }
-    if value.contains('\0') {
-        return Err(Error::invalid(field, "must not contain NUL characters"));
-    }
-    Ok(value.to_owned())
+    Ok(())
 }
 
 /// A machine name such as a tool's: lower-case letters, digits and
@@ -87,15 +107,10 @@ pub fn email(field: &'static str, value: &str) -> Result<String> {
 
 /// A display name or label: trimmed, non-empty, bounded, no control characters.
 pub fn label(field: &'static str, value: &str, max_chars: usize) -> Result<String> {
+    at_most(field, value, max_chars)?;
     let value = value.trim();
     if value.is_empty() {
         return Err(Error::invalid(field, "is required"));
-    }
-    if value.chars().count() > max_chars {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
@@ -106,11 +121,17 @@ pub fn label(field: &'static str, value: &str, max_chars: usize) -> Result<Strin
 /// A new password: long enough to resist guessing, short enough to hash.
 pub fn new_password(field: &'static str, value: &str) -> Result<()> {
     let chars = value.chars().count();
-    if chars < 8 {
-        return Err(Error::invalid(field, "must be at least 8 characters"));
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
-    if chars > 512 {
-        return Err(Error::invalid(field, "must be at most 512 characters"));
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+        ));
     }
     Ok(())
 }
@@ -151,6 +172,15 @@ mod tests {
         assert!(label("name", "   ", 10).is_err());
         assert!(label("name", "abcdefghijk", 10).is_err());
         assert!(label("name", "a\u{7}b", 10).is_err());
+    }
+
+    #[test]
+    fn bounds_count_the_text_as_sent_with_its_surrounding_whitespace() {
+        // An API document's `maxLength` counts every character sent.
+        assert_eq!(label("name", " abcdefghij", 11).unwrap(), "abcdefghij");
+        assert!(label("name", " abcdefghij", 10).is_err());
+        assert_eq!(trimmed_text("note", "ab\n", 3).unwrap(), "ab");
+        assert!(trimmed_text("note", "ab\n", 2).is_err());
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub fn finish(routes: utoipa::openapi::OpenApi) -> Bytes {
         ),
     );
     let mut document = serde_json::to_value(document).expect("the document serializes");
+    state_lengths(&mut document);
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         let relative = std::mem::take(paths);
         for (path, mut item) in relative {
@@ -74,6 +75,109 @@ pub fn finish(routes: utoipa::openapi::OpenApi) -> Bytes {
         }
     }
     Bytes::from(serde_json::to_vec(&document).expect("the document serializes"))
+}
+
+/// The lengths the service enforces on request fields, from its own
+/// constants, so that the document states the bounds the server holds a
+/// client to (counted in characters as sent, surrounding whitespace
+/// included): `(schema, property, minLength, maxLength)`.
+fn request_lengths() -> Vec<(&'static str, &'static str, Option<usize>, usize)> {
+    use bosun_service::{agents, credentials, integrations, oauth, rules, runs, tools, validate};
+    let name = validate::MAX_NAME_CHARS;
+    let password = (
+        Some(validate::MIN_PASSWORD_CHARS),
+        validate::MAX_PASSWORD_CHARS,
+    );
+    let remote_description = integrations::remote_mcp::MAX_DESCRIPTION_CHARS;
+    let mut lengths = Vec::new();
+    for schema in ["AgentInput", "AgentChanges"] {
+        lengths.extend([
+            (schema, "name", None, name),
+            (schema, "description", None, agents::MAX_DESCRIPTION_CHARS),
+            (schema, "instructions", None, agents::MAX_INSTRUCTIONS_CHARS),
+        ]);
+    }
+    lengths.extend([
+        ("CloneInput", "name", None, name),
+        ("TokenInput", "name", None, name),
+        ("KeyInput", "name", None, name),
+        ("ProviderBody", "display_name", None, name),
+        (
+            "ProviderBody",
+            "client_id",
+            None,
+            oauth::providers::MAX_CLIENT_ID_CHARS,
+        ),
+        (
+            "DecisionInput",
+            "message",
+            None,
+            runs::approvals::MAX_MESSAGE_CHARS,
+        ),
+        ("RuleInput", "note", None, rules::MAX_NOTE_CHARS),
+        (
+            "ToolInput",
+            "description",
+            None,
+            tools::MAX_DESCRIPTION_CHARS,
+        ),
+        ("ToolInput", "subject", None, tools::MAX_SUBJECT_CHARS),
+        (
+            "SecretInput",
+            "service_account",
+            None,
+            credentials::MAX_SERVICE_ACCOUNT_CHARS,
+        ),
+        // Bytes on the server: never fewer than characters.
+        ("SecretInput", "value", None, credentials::MAX_SECRET_BYTES),
+        (
+            "RunInput",
+            "external_id",
+            None,
+            runs::interactive::MAX_EXTERNAL_ID_CHARS,
+        ),
+        (
+            "ToolCallInput",
+            "idempotency_key",
+            None,
+            runs::tool_calls::MAX_IDEMPOTENCY_KEY_CHARS,
+        ),
+        (
+            "ToolCallInput",
+            "working_dir",
+            None,
+            runs::tool_calls::MAX_WORKING_DIR_CHARS,
+        ),
+        ("NewServerBody", "description", None, remote_description),
+        ("ServerPatchBody", "description", None, remote_description),
+        (
+            "RegisterServerBody",
+            "origin",
+            None,
+            integrations::mcp::MAX_ORIGIN_CHARS,
+        ),
+        ("PasswordChange", "new_password", password.0, password.1),
+        ("PasswordReset", "password", password.0, password.1),
+    ]);
+    lengths
+}
+
+/// Writes [`request_lengths`] into the document's schemas; a schema or
+/// property it names that the document lacks is a mistake in the table,
+/// caught when the server builds its router.
+fn state_lengths(document: &mut Value) {
+    for (schema, property, min, max) in request_lengths() {
+        let field = document
+            .pointer_mut(&format!(
+                "/components/schemas/{schema}/properties/{property}"
+            ))
+            .and_then(Value::as_object_mut)
+            .unwrap_or_else(|| panic!("the document has no {schema}.{property}"));
+        field.insert("maxLength".into(), json!(max));
+        if let Some(min) = min {
+            field.insert("minLength".into(), json!(min));
+        }
+    }
 }
 
 /// The answers every operation can get from the layers in front of its

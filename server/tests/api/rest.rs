@@ -475,3 +475,84 @@ async fn the_openapi_document_puts_each_parameter_where_it_is_sent() {
         .unwrap();
     assert!(schema(always_allow)["scope"].is_object());
 }
+
+/// The document states the bounds of free-text fields, and the server
+/// holds a client to exactly those: a value one character longer than
+/// `maxLength` is refused naming the field, even when the extra character
+/// is whitespace the server would trim, and one at the bound is taken.
+#[tokio::test]
+async fn text_fields_are_refused_past_the_length_the_document_states() {
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bound = |schema: &str, property: &str| {
+        document["components"]["schemas"][schema]["properties"][property]["maxLength"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{schema}.{property} states no maxLength")) as usize
+    };
+    let base = app.url("");
+    let (_, agent) = api_call(
+        &base,
+        &token,
+        Method::POST,
+        "/api/v1/agents",
+        json!({"name": "Bounded"}),
+    )
+    .await;
+    let agent = agent["id"].as_str().unwrap().to_owned();
+    let cases = [
+        (
+            "AgentInput",
+            "name",
+            "/api/v1/agents",
+            Method::POST,
+            json!({}),
+        ),
+        (
+            "AgentChanges",
+            "description",
+            &*format!("/api/v1/agents/{agent}"),
+            Method::PATCH,
+            json!({}),
+        ),
+        (
+            "KeyInput",
+            "name",
+            &*format!("/api/v1/agents/{agent}/keys"),
+            Method::POST,
+            json!({}),
+        ),
+        (
+            "RuleInput",
+            "note",
+            &*format!("/api/v1/agents/{agent}/rules"),
+            Method::POST,
+            json!({"tool": "system_shell", "action": "ask"}),
+        ),
+    ];
+    for (schema, field, path, method, body) in cases {
+        let max = bound(schema, field);
+        let with = |value: String| {
+            let mut body = body.clone();
+            body[field] = json!(value);
+            body
+        };
+        for over in [" ".to_owned() + &"x".repeat(max), "x".repeat(max + 1)] {
+            let (status, answer) = api_call(&base, &token, method.clone(), path, with(over)).await;
+            assert_eq!(status, 400, "{schema}.{field}: {answer}");
+            assert_eq!(
+                answer["error"]["message"],
+                format!("{field}: must be at most {max} characters"),
+                "{schema}.{field}"
+            );
+        }
+        let (status, answer) =
+            api_call(&base, &token, method.clone(), path, with("x".repeat(max))).await;
+        assert!(status.is_success(), "{schema}.{field} at {max}: {answer}");
+    }
+}

@@ -87,6 +87,9 @@ pub struct Page<T> {
 }
 
 const MAX_SETTINGS_BYTES: usize = 64 * 1024;
+/// The longest description and instructions of an agent, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+pub const MAX_INSTRUCTIONS_CHARS: usize = 100_000;
 
 #[derive(sqlx::FromRow)]
 struct AgentRow {
@@ -443,8 +446,11 @@ impl Bosun {
         let source: Copyable<AgentView> = self.agent_proof(&mut tx, principal, id).await?;
         let source = source.into_inner().agent;
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => validate::label("name", name, 100)?,
-            None => truncate_chars(&format!("Copy of {}", source.name), 100),
+            Some(name) => validate::label("name", name, validate::MAX_NAME_CHARS)?,
+            None => truncate_chars(
+                &format!("Copy of {}", source.name),
+                validate::MAX_NAME_CHARS,
+            ),
         };
         let now = self.now();
         let copy = Agent {
@@ -495,15 +501,15 @@ impl Bosun {
         Ok(ParsedFields {
             name: patch
                 .name
-                .map(|n| validate::label("name", &n, 100))
+                .map(|n| validate::label("name", &n, validate::MAX_NAME_CHARS))
                 .transpose()?,
             description: patch
                 .description
-                .map(|d| validate::text("description", d.trim(), 2_000))
+                .map(|d| validate::trimmed_text("description", &d, MAX_DESCRIPTION_CHARS))
                 .transpose()?,
             instructions: patch
                 .instructions
-                .map(|i| validate::text("instructions", &i, 100_000))
+                .map(|i| validate::text("instructions", &i, MAX_INSTRUCTIONS_CHARS))
                 .transpose()?,
             tools,
             execution_mode: patch

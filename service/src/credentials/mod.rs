@@ -23,7 +23,9 @@ use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{CredentialIssued, CredentialRefused};
 pub use vault::MasterKey;
 
-const MAX_SECRET_BYTES: usize = 64 * 1024;
+pub const MAX_SECRET_BYTES: usize = 64 * 1024;
+/// The longest service account name, in characters.
+pub const MAX_SERVICE_ACCOUNT_CHARS: usize = 200;
 
 /// A secret as its editor writes it.
 #[derive(Clone, Default)]
@@ -93,7 +95,11 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
         validate::identifier("name", name)?;
-        let service_account = validate::label("service_account", &secret.service_account, 200)?;
+        let service_account = validate::label(
+            "service_account",
+            &secret.service_account,
+            MAX_SERVICE_ACCOUNT_CHARS,
+        )?;
         if secret.value.is_empty() {
             return Err(Error::invalid("value", "is required"));
         }

@@ -88,7 +88,9 @@ impl Bosun {
     ) -> Result<UserId> {
         let email = validate::email("email", &new_user.email)?;
         let name = match new_user.name.as_deref() {
-            Some(name) if !name.trim().is_empty() => validate::label("name", name, 100)?,
+            Some(name) if !name.trim().is_empty() => {
+                validate::label("name", name, validate::MAX_NAME_CHARS)?
+            }
             _ => email.split('@').next().unwrap_or_default().to_owned(),
         };
         validate::new_password("password", &new_user.password)?;

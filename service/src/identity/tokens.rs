@@ -136,7 +136,7 @@ impl Bosun {
             }
             _ => request.name,
         };
-        let name = validate::label("name", &name, 100)?;
+        let name = validate::label("name", &name, validate::MAX_NAME_CHARS)?;
         let token = PERSONAL_ACCESS_TOKEN.generate();
         let id = TokenId::generate();
         let mut tx = self.db().begin_write().await?;

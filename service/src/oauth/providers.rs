@@ -13,6 +13,9 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
+/// The longest client id a provider may be given, in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 500;
+
 /// A provider as an admin writes it. On update, `client_secret: None`
 /// keeps the stored one; endpoints left empty are discovered from the
 /// issuer.
@@ -344,9 +347,9 @@ impl Bosun {
         let name = validate::identifier("name", &input.name)?;
         let display_name = match input.display_name.trim() {
             "" => name.clone(),
-            display => validate::label("display_name", display, 100)?,
+            display => validate::label("display_name", display, validate::MAX_NAME_CHARS)?,
         };
-        let client_id = validate::label("client_id", &input.client_id, 500)?;
+        let client_id = validate::label("client_id", &input.client_id, MAX_CLIENT_ID_CHARS)?;
         let scopes = parse_scopes("scopes", &input.scopes)?;
         let issuer = match non_empty(&input.issuer) {
             Some(issuer) => Some(parse_issuer(issuer)?),

@@ -15,6 +15,9 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
 
+/// The longest note of a rule, in characters.
+pub const MAX_NOTE_CHARS: usize = 500;
+
 /// Which ordered list a rule lives in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleList {
@@ -449,7 +452,7 @@ impl Bosun {
             tool,
             action: validate::one_of("action", draft.action.trim())?,
             pattern,
-            note: validate::text("note", draft.note.unwrap_or_default().trim(), 500)?,
+            note: validate::trimmed_text("note", &draft.note.unwrap_or_default(), MAX_NOTE_CHARS)?,
         })
     }
 

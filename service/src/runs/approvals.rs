@@ -26,6 +26,9 @@ use crate::rules::{RuleDraft, RuleList};
 use crate::{Bosun, Error, Principal, Result, WriteTransaction, validate};
 use bosun_wire::events::{AddedRule, ApprovalResolved};
 
+/// The longest message a reviewer may send the agent, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
 pub use bosun_wire::vocabulary::ApprovalStatus;
 
 /// A request in the inbox.
@@ -286,7 +289,7 @@ impl Bosun {
         let decision = validate::one_of::<ReviewChoice>("decision", &review.decision)?.as_str();
         let message = review
             .message
-            .map(|m| validate::text("message", m.trim(), 2_000))
+            .map(|m| validate::trimmed_text("message", &m, MAX_MESSAGE_CHARS))
             .transpose()?;
         let agent = AgentId::from_string(row.agent_id.clone());
         // What "Allow for this run" remembers: each subject as the rules

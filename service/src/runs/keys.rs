@@ -112,7 +112,7 @@ impl Bosun {
         let _: Manageable<AgentView> = self
             .agent_proof_as(&mut tx, principal, agent, Capability::ManageKeys)
             .await?;
-        let name = validate::label("name", name, 100)?;
+        let name = validate::label("name", name, validate::MAX_NAME_CHARS)?;
         let key = RUNTIME_KEY.generate();
         let id = RuntimeKeyId::generate();
         let now = self.now();

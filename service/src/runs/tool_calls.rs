@@ -130,6 +130,10 @@ impl ToolCallRow {
 
 const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ERROR_CHARS: usize = 64 * 1024;
+/// The longest working directory and idempotency key a call may give, in
+/// characters.
+pub const MAX_WORKING_DIR_CHARS: usize = 4096;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 /// Times a call is read and decided before giving up, should what it
 /// reads change each time before its decision is recorded.
 const DECIDE_ATTEMPTS: usize = 5;
@@ -243,10 +247,14 @@ impl Bosun {
             }
         }
         if let Some(dir) = &request.working_dir {
-            validate::text("working_dir", dir, 4096)?;
+            validate::text("working_dir", dir, MAX_WORKING_DIR_CHARS)?;
         }
         if let Some(idempotency_key) = &request.idempotency_key {
-            validate::label("idempotency_key", idempotency_key, 200)?;
+            validate::label(
+                "idempotency_key",
+                idempotency_key,
+                MAX_IDEMPOTENCY_KEY_CHARS,
+            )?;
             if let Some(existing) = self.call_by_idempotency_key(run, idempotency_key).await? {
                 return Ok(Some(existing.state()));
             }

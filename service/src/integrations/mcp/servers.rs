@@ -200,7 +200,7 @@ impl Bosun {
     ) -> Result<(McpServer, bool)> {
         let mut tx = self.db().begin_write().await?;
         let _: Runnable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
-        let origin = validate::text("origin", draft.origin.trim(), MAX_ORIGIN_CHARS)?;
+        let origin = validate::trimmed_text("origin", &draft.origin, MAX_ORIGIN_CHARS)?;
         if origin.is_empty() {
             return Err(Error::invalid("origin", "is required"));
         }

@@ -46,6 +46,8 @@ pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 pub const MAX_TIMEOUT_SECONDS: u64 = 600;
 /// The longest header value stored.
 const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+/// The longest description of a server, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Headers the transport itself sets: a stored secret may not replace them.
 const RESERVED_HEADERS: &[&str] = &[
     "accept",
@@ -361,10 +363,10 @@ impl Bosun {
     ) -> Result<RemoteServerInfo> {
         principal.require_admin()?;
         let name = server_name("name", &draft.name)?;
-        let description = validate::text(
+        let description = validate::trimmed_text(
             "description",
-            draft.description.as_deref().unwrap_or("").trim(),
-            2000,
+            draft.description.as_deref().unwrap_or(""),
+            MAX_DESCRIPTION_CHARS,
         )?;
         let url = self.check_outbound_url(draft.url.trim()).await?;
         let timeout = timeout(draft.timeout_seconds)?;
@@ -473,7 +475,7 @@ impl Bosun {
         let description = patch
             .description
             .as_deref()
-            .map(|text| validate::text("description", text.trim(), 2000))
+            .map(|text| validate::trimmed_text("description", text, MAX_DESCRIPTION_CHARS))
             .transpose()?;
         let url = match &patch.url {
             Some(url) => Some(self.check_outbound_url(url.trim()).await?),
