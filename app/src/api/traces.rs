@@ -425,9 +425,9 @@ mod ssr {
                 ..
             }) => format!("Bosun sent secret {name} in the {header} header to MCP server {server}"),
             Payload::AgentEvent(recorded) => truncated(&recorded.event.to_string(), 120),
-            Payload::CredentialRefused(_) | Payload::Other(_) => {
-                truncated(&format!("{} {}", event.kind, event.data), 120)
-            }
+            // Administrative events and anything unread: the kind and the
+            // data as stored.
+            _ => truncated(&format!("{} {}", event.kind, event.data), 120),
         }
     }
 
