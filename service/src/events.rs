@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
-pub use bosun_wire::events::{EventKind, EventPayload, Payload};
+pub use bosun_wire::events::{EventData, EventKind, EventPayload, Payload};
 
 use crate::clock::to_millis;
 use crate::ids::{AgentId, WorkspaceId};
@@ -51,7 +51,7 @@ impl NewEvent {
 }
 
 /// A typed payload as the event's `data`: the JSON the hash chain covers.
-pub fn data_of(payload: &impl EventPayload) -> Result<Value> {
+pub fn data_of(payload: &impl EventData) -> Result<Value> {
     serde_json::to_value(payload)
         .map_err(|error| Error::internal(format!("could not encode an event's data: {error}")))
 }
@@ -383,49 +383,6 @@ fn check(
 pub struct ExportCheck {
     pub events: i64,
     pub gaps: i64,
-}
-
-/// What changed between two versions of something, for an audit event:
-/// each differing field as `{"from", "to"}`.
-#[derive(Default)]
-pub(crate) struct Changes(serde_json::Map<String, Value>);
-
-impl Changes {
-    /// Records `field` if it differs.
-    pub(crate) fn field<T: serde::Serialize + PartialEq>(
-        &mut self,
-        field: &str,
-        from: &T,
-        to: &T,
-    ) -> &mut Self {
-        if from != to {
-            self.0
-                .insert(field.into(), serde_json::json!({ "from": from, "to": to }));
-        }
-        self
-    }
-
-    /// Records that a long value changed, without copying it.
-    pub(crate) fn changed<T: PartialEq + ?Sized>(
-        &mut self,
-        field: &str,
-        from: &T,
-        to: &T,
-    ) -> &mut Self {
-        if from != to {
-            self.0
-                .insert(field.into(), serde_json::json!({ "changed": true }));
-        }
-        self
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn into_value(self) -> Value {
-        Value::Object(self.0)
-    }
 }
 
 /// Checks an export offline (JSON Lines, or the JSON document): every

@@ -16,12 +16,13 @@ use crate::agents::access::Runnable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::error::Code;
-use crate::events::{self, Changes, EventKind, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId, ToolCallId, WorkspaceId};
 use crate::rules::RuleList;
 use crate::runs::Runner;
 use crate::runs::tool_calls::{ToolCallRequest, ToolCallState};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{AgentChanged, AgentChanges, Change};
 
 /// The most tools one `tools/list` may bring.
 pub const MAX_LISTED_TOOLS: usize = 500;
@@ -664,9 +665,13 @@ async fn add_agent_tools(
         if updated.rows_affected() == 0 {
             continue;
         }
-        let mut changes = Changes::default();
-        changes.field("tools", &before, &after);
-        let data = json!({ "changes": changes.into_value(), "via": "mcp_discovery" });
+        let data = events::data_of(&AgentChanged {
+            changes: AgentChanges {
+                tools: Change::between(before, after.clone()),
+                ..AgentChanges::default()
+            },
+            via: Some("mcp_discovery".into()),
+        })?;
         events::append(
             tx,
             now,
