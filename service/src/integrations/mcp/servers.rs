@@ -22,7 +22,7 @@ use crate::rules::RuleList;
 use crate::runs::Runner;
 use crate::runs::tool_calls::{ToolCallRequest, ToolCallState};
 use crate::{Bosun, Error, Principal, Result, validate};
-use bosun_wire::events::{AgentChanged, AgentChanges, Change};
+use bosun_wire::events::{AgentChanged, AgentChanges, Change, McpServerRegistered, ToolDiscovered};
 
 /// The most tools one `tools/list` may bring.
 pub const MAX_LISTED_TOOLS: usize = 500;
@@ -268,7 +268,11 @@ impl Bosun {
             }
             Err(error) => return Err(error.into()),
         }
-        let data = json!({ "server": draft.name, "transport": transport, "origin": origin });
+        let data = events::data_of(&McpServerRegistered {
+            server: draft.name.to_string(),
+            transport: draft.transport,
+            origin: origin.clone(),
+        })?;
         events::append(
             &mut tx,
             from_millis(now),
@@ -350,8 +354,12 @@ impl Bosun {
             let Some(name) = name else { continue };
             if !catalog.contains(name) {
                 insert_discovered(&mut tx, &workspace, server, tool, name, now).await?;
-                let data = json!({ "tool": name, "server": server, "server_tool": tool.name,
-                                   "annotations": kept_annotations(tool.annotations.as_ref()) });
+                let data = events::data_of(&ToolDiscovered {
+                    tool: name.clone(),
+                    server: server.to_string(),
+                    server_tool: tool.name.clone(),
+                    annotations: kept_annotations(tool.annotations.as_ref()),
+                })?;
                 events::append(
                     &mut tx,
                     now,
