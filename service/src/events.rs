@@ -90,7 +90,7 @@ pub(crate) struct PreparedEvent {
 impl PreparedEvent {
     pub(crate) fn new(at: DateTime<Utc>, event: NewEvent) -> Self {
         let data = event.data.to_string();
-        let (tool, decision) = search_fields(&event.data);
+        let (tool, decision) = search_fields(event.kind, &event.data);
         let at = to_millis(at);
         let chained_tail = ChainedFields {
             seq: 0, // not yet known, and not part of the tail
@@ -208,20 +208,14 @@ async fn feed_text_index<'a>(
 /// What search filters an event by, as its data says: the tool it is
 /// about, and the decision it records (a rule's `allow` / `deny` / `ask`,
 /// or a reviewer's or an expiry's `allow` / `deny`).
-fn search_fields(data: &Value) -> (Option<String>, Option<&'static str>) {
-    // Free-form events name their own `tool`; one holding NUL is still
-    // searchable, in the form the column can take.
-    let tool = data
-        .get("tool")
-        .and_then(Value::as_str)
+fn search_fields(kind: EventKind, data: &Value) -> (Option<String>, Option<&'static str>) {
+    let payload = Payload::read(kind.as_str(), data);
+    // A tool name holding NUL is still searchable, in the form the column
+    // can take.
+    let tool = payload
+        .tool()
         .map(|tool| crate::db::nul_escaped(tool).into_owned());
-    let decision = |key: &str, allowed: &[&'static str]| {
-        let value = data.get(key)?.as_str()?;
-        allowed.iter().copied().find(|name| *name == value)
-    };
-    let decision = decision("outcome", &["allow", "deny"])
-        .or_else(|| decision("decision", &["allow", "deny", "ask"]));
-    (tool, decision)
+    (tool, payload.decision())
 }
 
 /// The fields an event's hash covers, exactly as stored.

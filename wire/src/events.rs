@@ -236,6 +236,28 @@ impl Payload<'_> {
         };
         Some(tool.as_str()).filter(|tool| !tool.is_empty())
     }
+
+    /// What the event decided, as a search by decision finds it: a
+    /// resolved request's outcome (`allow` or `deny`), or the rules'
+    /// decision (`allow`, `deny` or `ask`); for an event of a kind this
+    /// version does not know, its `outcome` or `decision` if one of those.
+    pub fn decision(&self) -> Option<&'static str> {
+        const OUTCOMES: &[&str] = &["allow", "deny"];
+        const DECISIONS: &[&str] = &["allow", "deny", "ask"];
+        let named = |value: Option<&str>, names: &[&'static str]| {
+            value.and_then(|value| names.iter().copied().find(|name| *name == value))
+        };
+        match self {
+            Payload::ApprovalResolved(resolved) => named(Some(&resolved.outcome), OUTCOMES)
+                .or_else(|| named(Some(&resolved.decision), DECISIONS)),
+            Payload::PolicyDecision(decided) => named(Some(&decided.decision), DECISIONS),
+            Payload::Other(data) => {
+                let field = |key: &str| data.get(key).and_then(Value::as_str);
+                named(field("outcome"), OUTCOMES).or_else(|| named(field("decision"), DECISIONS))
+            }
+            _ => None,
+        }
+    }
 }
 
 payloads! {

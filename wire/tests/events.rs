@@ -635,6 +635,33 @@ fn unknown_kinds_and_unreadable_data_read_as_the_raw_json() {
     }
 }
 
+#[test]
+fn the_decision_search_finds_is_the_outcome_or_the_rules_decision() {
+    let resolved = json!({"approval_id": "p-1", "tool_call_id": "c-1", "tool": "send_email",
+                          "decision": "always_allow", "outcome": "allow", "message": null});
+    assert_eq!(
+        Payload::read("approval.resolved", &resolved).decision(),
+        Some("allow")
+    );
+    let decided = json!({"tool_call_id": "c-1", "tool": "system_shell", "decision": "ask",
+                         "reason": {"kind": "mode", "mode": "restricted"}, "rule": null,
+                         "risk": {"level": "caution", "reasons": []}, "commands": []});
+    assert_eq!(
+        Payload::read("policy.decision", &decided).decision(),
+        Some("ask")
+    );
+    // A kind of another version, by its fields; nothing for other kinds.
+    let newer = json!({"decision": "deny", "tool": "deploy"});
+    assert_eq!(
+        Payload::read("tool.blocked", &newer).decision(),
+        Some("deny")
+    );
+    let newer = json!({"decision": "maybe"});
+    assert_eq!(Payload::read("tool.blocked", &newer).decision(), None);
+    let finished = json!({"status": "failed", "output": null});
+    assert_eq!(Payload::read("run.finished", &finished).decision(), None);
+}
+
 // After `reader!`, which it uses: the administrative kinds.
 #[path = "events/admin.rs"]
 mod admin;
