@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
-pub use bosun_wire::events::{EventKind, EventPayload, Payload};
+pub use bosun_wire::events::{EventData, EventKind, EventPayload, Payload};
 
 use crate::clock::to_millis;
 use crate::ids::{AgentId, WorkspaceId};
@@ -51,7 +51,7 @@ impl NewEvent {
 }
 
 /// A typed payload as the event's `data`: the JSON the hash chain covers.
-pub fn data_of(payload: &impl EventPayload) -> Result<Value> {
+pub fn data_of(payload: &impl EventData) -> Result<Value> {
     serde_json::to_value(payload)
         .map_err(|error| Error::internal(format!("could not encode an event's data: {error}")))
 }
@@ -90,7 +90,7 @@ pub(crate) struct PreparedEvent {
 impl PreparedEvent {
     pub(crate) fn new(at: DateTime<Utc>, event: NewEvent) -> Self {
         let data = event.data.to_string();
-        let (tool, decision) = search_fields(&event.data);
+        let (tool, decision) = search_fields(event.kind, &event.data);
         let at = to_millis(at);
         let chained_tail = ChainedFields {
             seq: 0, // not yet known, and not part of the tail
@@ -208,20 +208,14 @@ async fn feed_text_index<'a>(
 /// What search filters an event by, as its data says: the tool it is
 /// about, and the decision it records (a rule's `allow` / `deny` / `ask`,
 /// or a reviewer's or an expiry's `allow` / `deny`).
-fn search_fields(data: &Value) -> (Option<String>, Option<&'static str>) {
-    // Free-form events name their own `tool`; one holding NUL is still
-    // searchable, in the form the column can take.
-    let tool = data
-        .get("tool")
-        .and_then(Value::as_str)
+fn search_fields(kind: EventKind, data: &Value) -> (Option<String>, Option<&'static str>) {
+    let payload = Payload::read(kind.as_str(), data);
+    // A tool name holding NUL is still searchable, in the form the column
+    // can take.
+    let tool = payload
+        .tool()
         .map(|tool| crate::db::nul_escaped(tool).into_owned());
-    let decision = |key: &str, allowed: &[&'static str]| {
-        let value = data.get(key)?.as_str()?;
-        allowed.iter().copied().find(|name| *name == value)
-    };
-    let decision = decision("outcome", &["allow", "deny"])
-        .or_else(|| decision("decision", &["allow", "deny", "ask"]));
-    (tool, decision)
+    (tool, payload.decision())
 }
 
 /// The fields an event's hash covers, exactly as stored.
@@ -383,49 +377,6 @@ fn check(
 pub struct ExportCheck {
     pub events: i64,
     pub gaps: i64,
-}
-
-/// What changed between two versions of something, for an audit event:
-/// each differing field as `{"from", "to"}`.
-#[derive(Default)]
-pub(crate) struct Changes(serde_json::Map<String, Value>);
-
-impl Changes {
-    /// Records `field` if it differs.
-    pub(crate) fn field<T: serde::Serialize + PartialEq>(
-        &mut self,
-        field: &str,
-        from: &T,
-        to: &T,
-    ) -> &mut Self {
-        if from != to {
-            self.0
-                .insert(field.into(), serde_json::json!({ "from": from, "to": to }));
-        }
-        self
-    }
-
-    /// Records that a long value changed, without copying it.
-    pub(crate) fn changed<T: PartialEq + ?Sized>(
-        &mut self,
-        field: &str,
-        from: &T,
-        to: &T,
-    ) -> &mut Self {
-        if from != to {
-            self.0
-                .insert(field.into(), serde_json::json!({ "changed": true }));
-        }
-        self
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn into_value(self) -> Value {
-        Value::Object(self.0)
-    }
 }
 
 /// Checks an export offline (JSON Lines, or the JSON document): every

@@ -15,6 +15,7 @@ use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::ToolCreated;
 
 /// A tool as listed.
 #[derive(Clone, Debug, Serialize)]
@@ -366,9 +367,14 @@ impl Bosun {
                 ),
             });
         }
-        let data = json!({ "tool": tool.name, "argument_kind": tool.argument_kind,
-                           "default_risk": tool.default_risk, "category": tool.category,
-                           "input_schema": tool.input_schema, "subject": tool.subject });
+        let data = events::data_of(&ToolCreated {
+            tool: tool.name.clone(),
+            argument_kind: tool.argument_kind,
+            default_risk: tool.default_risk,
+            category: tool.category,
+            input_schema: Some(tool.input_schema.clone()),
+            subject: Some(tool.subject.clone()),
+        })?;
         events::append(
             &mut tx,
             now,

@@ -4,12 +4,12 @@
 
 use bosun_policy::ExecutionMode;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::clock::to_millis;
-use crate::events::{self, Changes, EventKind, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{Change, WorkspaceSettingsChanged};
 
 /// The longest an approval request may wait for a reviewer: 30 days.
 pub const MAX_APPROVAL_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
@@ -123,7 +123,7 @@ impl Bosun {
                 EventKind::WorkspaceSettingsChanged,
                 principal,
                 None,
-                settings_changes(&before, &after),
+                events::data_of(&settings_changes(&before, &after))?,
             ),
         )
         .await?;
@@ -216,19 +216,19 @@ impl Bosun {
 }
 
 /// The fields that differ, for the audit event.
-fn settings_changes(before: &WorkspaceSettings, after: &WorkspaceSettings) -> Value {
-    let mut changes = Changes::default();
-    changes
-        .field(
-            "default_execution_mode",
-            &before.default_execution_mode,
-            &after.default_execution_mode,
-        )
-        .field(
-            "approval_ttl_seconds",
-            &before.approval_ttl_seconds,
-            &after.approval_ttl_seconds,
-        )
-        .field("self_approval", &before.self_approval, &after.self_approval);
-    changes.into_value()
+fn settings_changes(
+    before: &WorkspaceSettings,
+    after: &WorkspaceSettings,
+) -> WorkspaceSettingsChanged {
+    WorkspaceSettingsChanged {
+        default_execution_mode: Change::between(
+            before.default_execution_mode,
+            after.default_execution_mode,
+        ),
+        approval_ttl_seconds: Change::between(
+            before.approval_ttl_seconds,
+            after.approval_ttl_seconds,
+        ),
+        self_approval: Change::between(before.self_approval, after.self_approval),
+    }
 }

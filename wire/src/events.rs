@@ -1,7 +1,8 @@
 //! The event log's vocabulary (see `docs/events.md`): every kind of event
-//! there is ([`EventKind`]), and what a run's events record, as typed
-//! payloads that the service writes and the pages and exports read
-//! ([`Payload`]).
+//! there is ([`EventKind`]), and what each kind records, as typed payloads
+//! that the service writes and the pages, the search and the exports read
+//! ([`Payload`]): the run events' here, the administrative events' in
+//! [`admin`].
 //!
 //! An event's hash covers its `data` as compact JSON, so a payload type
 //! encodes exactly what the log has always stored for its kind: fields in
@@ -11,14 +12,18 @@
 //! it does not know (an older or newer version wrote them): those read as
 //! [`Payload::Other`], the raw JSON, and still show and export.
 //!
-//! The administrative kinds' payloads are not typed here yet; their
-//! writers build their JSON themselves and readers show it as it is.
+//! `rule.scope` has no payload: no version ever wrote an event of that
+//! kind (the name is kept because kinds are never removed).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+
+pub mod admin;
+
+pub use admin::*;
 
 macro_rules! event_kinds {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
@@ -143,8 +148,15 @@ impl<'de> Deserialize<'de> for EventKind {
     }
 }
 
-/// A typed payload: the `data` of one kind of event.
-pub trait EventPayload: Serialize {
+/// A typed payload: the `data` of the events of [`Self::KINDS`], which is
+/// all a writer may record as an event's data.
+pub trait EventData: Serialize {
+    /// The kinds whose data has this shape (most shapes have one).
+    const KINDS: &'static [EventKind];
+}
+
+/// A typed payload of exactly one kind, which it therefore names.
+pub trait EventPayload: EventData {
     const KIND: EventKind;
 }
 
@@ -161,16 +173,13 @@ where
 
 macro_rules! payloads {
     ($($kind:ident($payload:ident),)*) => {
-        $(impl EventPayload for $payload {
-            const KIND: EventKind = EventKind::$kind;
-        })*
-
         /// An event's `data`, read as its kind's payload.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Payload<'a> {
             $($kind($payload),)*
-            /// An administrative event, a kind this version does not know,
-            /// or data that does not read as its kind's: the raw JSON.
+            /// A kind this version does not know, a kind without a payload
+            /// (`rule.scope`), or data that does not read as its kind's:
+            /// the raw JSON.
             Other(&'a Value),
         }
 
@@ -188,9 +197,31 @@ macro_rules! payloads {
     };
 }
 
+/// Declares the kinds each payload type is the data of; a type of one kind
+/// is also its [`EventPayload`].
+macro_rules! payload_kinds {
+    ($($payload:ident: $kind:ident $(| $more:ident)*;)*) => {
+        $(payload_kinds!(@one $payload: $kind $(| $more)*);)*
+    };
+    (@one $payload:ident: $kind:ident) => {
+        impl EventData for $payload {
+            const KINDS: &'static [EventKind] = &[EventKind::$kind];
+        }
+        impl EventPayload for $payload {
+            const KIND: EventKind = EventKind::$kind;
+        }
+    };
+    (@one $payload:ident: $kind:ident $(| $more:ident)+) => {
+        impl EventData for $payload {
+            const KINDS: &'static [EventKind] = &[EventKind::$kind $(, EventKind::$more)+];
+        }
+    };
+}
+
 impl Payload<'_> {
-    /// The tool the event is about: a call's, or the one an event of
-    /// another kind names as `tool` (a discovered tool, say).
+    /// The tool the event is about: a call's, a tool added to the catalog,
+    /// or the one an event of a kind this version does not know names as
+    /// `tool`.
     pub fn tool(&self) -> Option<&str> {
         let tool = match self {
             Payload::ToolCallRequested(requested) => &requested.tool,
@@ -198,10 +229,34 @@ impl Payload<'_> {
             Payload::ApprovalRequested(requested) => &requested.tool,
             Payload::ApprovalResolved(resolved) => &resolved.tool,
             Payload::ToolCallResult(answered) => &answered.tool,
+            Payload::ToolCreated(created) => &created.tool,
+            Payload::ToolDiscovered(discovered) => &discovered.tool,
             Payload::Other(data) => return data.get("tool").and_then(Value::as_str),
             _ => return None,
         };
         Some(tool.as_str()).filter(|tool| !tool.is_empty())
+    }
+
+    /// What the event decided, as a search by decision finds it: a
+    /// resolved request's outcome (`allow` or `deny`), or the rules'
+    /// decision (`allow`, `deny` or `ask`); for an event of a kind this
+    /// version does not know, its `outcome` or `decision` if one of those.
+    pub fn decision(&self) -> Option<&'static str> {
+        const OUTCOMES: &[&str] = &["allow", "deny"];
+        const DECISIONS: &[&str] = &["allow", "deny", "ask"];
+        let named = |value: Option<&str>, names: &[&'static str]| {
+            value.and_then(|value| names.iter().copied().find(|name| *name == value))
+        };
+        match self {
+            Payload::ApprovalResolved(resolved) => named(Some(&resolved.outcome), OUTCOMES)
+                .or_else(|| named(Some(&resolved.decision), DECISIONS)),
+            Payload::PolicyDecision(decided) => named(Some(&decided.decision), DECISIONS),
+            Payload::Other(data) => {
+                let field = |key: &str| data.get(key).and_then(Value::as_str);
+                named(field("outcome"), OUTCOMES).or_else(|| named(field("decision"), DECISIONS))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -217,6 +272,97 @@ payloads! {
     CredentialIssued(CredentialIssued),
     CredentialRefused(CredentialRefused),
     RunFinished(RunFinished),
+    AgentCreated(AgentCreated),
+    AgentUpdated(AgentChanged),
+    AgentOwnershipTransferred(AgentChanged),
+    AgentDeleted(AgentDeleted),
+    AgentCloned(AgentCloned),
+    GrantCreated(GrantSaved),
+    GrantChanged(GrantSaved),
+    GrantRevoked(GrantRevoked),
+    CredentialWritten(CredentialWritten),
+    CredentialDeleted(CredentialDeleted),
+    RuleCreated(RuleEntry),
+    RuleUpdated(RuleUpdated),
+    RuleDeleted(RuleEntry),
+    RuleReordered(RuleReordered),
+    ToolCreated(ToolCreated),
+    ToolDiscovered(ToolDiscovered),
+    McpServerRegistered(McpServerRegistered),
+    RuntimeKeyCreated(RuntimeKeyCreated),
+    RuntimeKeyRevoked(RuntimeKeyRevoked),
+    RemoteMcpServerRegistered(RemoteMcpServerRegistered),
+    RemoteMcpServerUpdated(RemoteMcpServerUpdated),
+    RemoteMcpServerDeleted(RemoteMcpServerDeleted),
+    AgentMcpServerAttached(McpServerAttachment),
+    AgentMcpServerDetached(McpServerAttachment),
+    MemberDeactivated(Account),
+    MemberReactivated(Account),
+    MemberAdded(MemberAdded),
+    MemberRoleChanged(MemberRoleChanged),
+    WebhookCreated(WebhookCreated),
+    WebhookDeleted(WebhookDeleted),
+    WorkspaceSettingsChanged(WorkspaceSettingsChanged),
+    OAuthProviderCreated(OAuthProviderSaved),
+    OAuthProviderUpdated(OAuthProviderSaved),
+    OAuthProviderDeleted(OAuthProviderDeleted),
+    AgentConnectionNeedChanged(AgentConnectionNeedChanged),
+    ConnectionConnected(ConnectionConnected),
+    ConnectionDisconnected(ConnectionDisconnected),
+    ConnectionReconnectNeeded(ConnectionReconnectNeeded),
+    UserPasswordChanged(Account),
+    MemberPasswordReset(Account),
+    MemberPasswordLinkCreated(PasswordLinkCreated),
+    UserPasswordSetWithLink(Account),
+    UserPasswordResetByOperator(Account),
+}
+
+payload_kinds! {
+    RunStarted: RunStarted;
+    RunClaimed: RunClaimed;
+    ToolCallRequested: ToolCallRequested;
+    PolicyDecision: PolicyDecision;
+    ApprovalRequested: ApprovalRequested;
+    ApprovalResolved: ApprovalResolved;
+    ToolCallResult: ToolCallResult;
+    AgentEvent: AgentEvent;
+    CredentialIssued: CredentialIssued;
+    CredentialRefused: CredentialRefused;
+    RunFinished: RunFinished;
+    AgentCreated: AgentCreated;
+    AgentChanged: AgentUpdated | AgentOwnershipTransferred;
+    AgentDeleted: AgentDeleted;
+    AgentCloned: AgentCloned;
+    GrantSaved: GrantCreated | GrantChanged;
+    GrantRevoked: GrantRevoked;
+    CredentialWritten: CredentialWritten;
+    CredentialDeleted: CredentialDeleted;
+    RuleEntry: RuleCreated | RuleDeleted;
+    RuleUpdated: RuleUpdated;
+    RuleReordered: RuleReordered;
+    ToolCreated: ToolCreated;
+    ToolDiscovered: ToolDiscovered;
+    McpServerRegistered: McpServerRegistered;
+    RuntimeKeyCreated: RuntimeKeyCreated;
+    RuntimeKeyRevoked: RuntimeKeyRevoked;
+    RemoteMcpServerRegistered: RemoteMcpServerRegistered;
+    RemoteMcpServerUpdated: RemoteMcpServerUpdated;
+    RemoteMcpServerDeleted: RemoteMcpServerDeleted;
+    McpServerAttachment: AgentMcpServerAttached | AgentMcpServerDetached;
+    Account: MemberDeactivated | MemberReactivated | UserPasswordChanged | MemberPasswordReset
+        | UserPasswordSetWithLink | UserPasswordResetByOperator;
+    MemberAdded: MemberAdded;
+    MemberRoleChanged: MemberRoleChanged;
+    PasswordLinkCreated: MemberPasswordLinkCreated;
+    WebhookCreated: WebhookCreated;
+    WebhookDeleted: WebhookDeleted;
+    WorkspaceSettingsChanged: WorkspaceSettingsChanged;
+    OAuthProviderSaved: OAuthProviderCreated | OAuthProviderUpdated;
+    OAuthProviderDeleted: OAuthProviderDeleted;
+    AgentConnectionNeedChanged: AgentConnectionNeedChanged;
+    ConnectionConnected: ConnectionConnected;
+    ConnectionDisconnected: ConnectionDisconnected;
+    ConnectionReconnectNeeded: ConnectionReconnectNeeded;
 }
 
 /// `run.started`: a run began.

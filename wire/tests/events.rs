@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use bosun_wire::events::{
     AddedRule, AgentEvent, ApprovalRequested, ApprovalResolved, CredentialIssued,
-    CredentialRefused, DecidingRule, EventKind, EventPayload, KeyReference, Payload,
+    CredentialRefused, DecidingRule, EventData, EventKind, EventPayload, KeyReference, Payload,
     PolicyDecision, RunClaimed, RunFinished, RunStarted, ToolCallRequested, ToolCallResult,
 };
 use serde_json::{Value, json};
@@ -95,28 +95,53 @@ fn a_kind_reads_back_from_its_name_and_an_unknown_name_is_refused() {
     assert!(serde_json::from_value::<EventKind>(json!("run.paused")).is_err());
 }
 
-/// Checks one writer's case: the old expression encodes to `golden`, the
-/// typed payload encodes to the same bytes, and those bytes read back as
-/// the typed payload.
-fn check<P: EventPayload + std::fmt::Debug + PartialEq>(
+/// Checks one writer's case for `kind`: the old expression encodes to
+/// `golden`, the typed payload encodes to the same bytes, and those bytes
+/// read back as the typed payload, which encodes to them again.
+fn check_as<P: EventData + std::fmt::Debug + PartialEq>(
+    kind: EventKind,
     old: Value,
     golden: &str,
-    typed: P,
+    typed: &P,
     read: impl Fn(Payload<'_>) -> Option<P>,
 ) {
+    assert!(
+        P::KINDS.contains(&kind),
+        "{kind} is one of the type's kinds"
+    );
     assert_eq!(old.to_string(), golden, "the old expression's bytes");
-    let encoded = serde_json::to_value(&typed).unwrap();
-    assert_eq!(encoded.to_string(), golden, "{} encodes as before", P::KIND);
+    let encoded = serde_json::to_value(typed).unwrap();
+    assert_eq!(encoded.to_string(), golden, "{kind} encodes as before");
     let stored: Value = serde_json::from_str(golden).unwrap();
-    let back = read(Payload::read(P::KIND.as_str(), &stored));
-    assert_eq!(back.as_ref(), Some(&typed), "{} reads back", P::KIND);
+    let back = read(Payload::read(kind.as_str(), &stored));
+    assert_eq!(back.as_ref(), Some(typed), "{kind} reads back");
     assert_eq!(
         serde_json::to_value(back.unwrap()).unwrap().to_string(),
         golden,
-        "{} encodes the same after a read",
-        P::KIND
+        "{kind} encodes the same after a read"
     );
 }
+
+/// Checks that data an older version stored for `kind` reads as `typed`
+/// and encodes back to the same bytes.
+fn reads_older<P: EventData + std::fmt::Debug + PartialEq>(
+    kind: EventKind,
+    stored: &str,
+    typed: &P,
+    read: impl Fn(Payload<'_>) -> Option<P>,
+) {
+    let data: Value = serde_json::from_str(stored).unwrap();
+    let back = read(Payload::read(kind.as_str(), &data));
+    assert_eq!(back.as_ref(), Some(typed), "{kind}'s older shape reads");
+    assert_eq!(
+        serde_json::to_value(typed).unwrap().to_string(),
+        stored,
+        "{kind}'s older shape encodes back to its bytes"
+    );
+}
+
+/// Picks one variant's payload out of a read.
+type Reader<P> = fn(Payload<'_>) -> Option<P>;
 
 macro_rules! reader {
     ($variant:ident) => {
@@ -125,6 +150,16 @@ macro_rules! reader {
             _ => None,
         }
     };
+}
+
+/// [`check_as`] for a payload of one kind.
+fn check<P: EventPayload + std::fmt::Debug + PartialEq>(
+    old: Value,
+    golden: &str,
+    typed: P,
+    read: impl Fn(Payload<'_>) -> Option<P>,
+) {
+    check_as(P::KIND, old, golden, &typed, read);
 }
 
 #[test]
@@ -568,15 +603,13 @@ fn run_endings_encode_as_before() {
 fn unknown_kinds_and_unreadable_data_read_as_the_raw_json() {
     let newer = json!({"paused_for": 30});
     assert_eq!(Payload::read("run.paused", &newer), Payload::Other(&newer));
-    let admin = json!({"tool": "deploy", "server": "ops"});
+    // A newer kind that names a tool still says which.
+    let newer = json!({"tool": "deploy", "server": "ops"});
     assert_eq!(
-        Payload::read("tool.discovered", &admin),
-        Payload::Other(&admin)
+        Payload::read("tool.retired", &newer),
+        Payload::Other(&newer)
     );
-    assert_eq!(
-        Payload::read("tool.discovered", &admin).tool(),
-        Some("deploy")
-    );
+    assert_eq!(Payload::read("tool.retired", &newer).tool(), Some("deploy"));
     // Data that does not read as its kind's: an approval's expiry as text,
     // a credential of a kind this version does not know, not an object.
     let odd = json!({"approval_id": "p-1", "expires_at": "tomorrow"});
@@ -601,3 +634,34 @@ fn unknown_kinds_and_unreadable_data_read_as_the_raw_json() {
         other => panic!("read as {other:?}"),
     }
 }
+
+#[test]
+fn the_decision_search_finds_is_the_outcome_or_the_rules_decision() {
+    let resolved = json!({"approval_id": "p-1", "tool_call_id": "c-1", "tool": "send_email",
+                          "decision": "always_allow", "outcome": "allow", "message": null});
+    assert_eq!(
+        Payload::read("approval.resolved", &resolved).decision(),
+        Some("allow")
+    );
+    let decided = json!({"tool_call_id": "c-1", "tool": "system_shell", "decision": "ask",
+                         "reason": {"kind": "mode", "mode": "restricted"}, "rule": null,
+                         "risk": {"level": "caution", "reasons": []}, "commands": []});
+    assert_eq!(
+        Payload::read("policy.decision", &decided).decision(),
+        Some("ask")
+    );
+    // A kind of another version, by its fields; nothing for other kinds.
+    let newer = json!({"decision": "deny", "tool": "deploy"});
+    assert_eq!(
+        Payload::read("tool.blocked", &newer).decision(),
+        Some("deny")
+    );
+    let newer = json!({"decision": "maybe"});
+    assert_eq!(Payload::read("tool.blocked", &newer).decision(), None);
+    let finished = json!({"status": "failed", "output": null});
+    assert_eq!(Payload::read("run.finished", &finished).decision(), None);
+}
+
+// After `reader!`, which it uses: the administrative kinds.
+#[path = "events/admin.rs"]
+mod admin;

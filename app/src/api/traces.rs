@@ -239,7 +239,7 @@ pub async fn verify_audit_chain() -> Result<String, AppError> {
 mod ssr {
     use bosun_service::events::{Event, Payload};
     use bosun_service::traces::TraceNames;
-    use bosun_wire::events::CredentialIssued;
+    use bosun_wire::events::{AgentChanged, CredentialIssued, RuleSnapshot};
     use serde_json::Value;
 
     use super::{EventView, RunRowView};
@@ -272,17 +272,7 @@ mod ssr {
 
     pub fn view(event: Event, names: &TraceNames) -> EventView {
         let payload = Payload::read(&event.kind, &event.data);
-        let decision = match &payload {
-            Payload::ApprovalResolved(resolved)
-                if resolved.outcome == "allow" || resolved.outcome == "deny" =>
-            {
-                Some(resolved.outcome.clone())
-            }
-            Payload::PolicyDecision(decided) if !decided.decision.is_empty() => {
-                Some(decided.decision.clone())
-            }
-            _ => None,
-        };
+        let decision = payload.decision().map(str::to_owned);
         let call = match &payload {
             Payload::ToolCallRequested(requested) => {
                 Some(crate::components::tool_input::CallInput::new(
@@ -428,6 +418,317 @@ mod ssr {
             Payload::CredentialRefused(_) | Payload::Other(_) => {
                 truncated(&format!("{} {}", event.kind, event.data), 120)
             }
+            Payload::AgentCreated(created) => format!(
+                "created agent “{}” ({} mode, {} credentials, tools: {})",
+                created.name,
+                created.execution_mode,
+                created.credential_model,
+                listed(&created.tools)
+            ),
+            Payload::AgentUpdated(changed) | Payload::AgentOwnershipTransferred(changed) => {
+                agent_changes(changed, names)
+            }
+            Payload::AgentDeleted(deleted) => format!("deleted agent “{}”", deleted.name),
+            Payload::AgentCloned(cloned) => {
+                let mut line = format!(
+                    "cloned {} as “{}”",
+                    names
+                        .agent(Some(cloned.source_agent_id.as_str()))
+                        .unwrap_or_default(),
+                    cloned.name
+                );
+                if let Some(rules) = cloned.rules_copied {
+                    line.push_str(&format!(" with {rules} of its rules"));
+                }
+                line
+            }
+            Payload::GrantCreated(grant) => format!(
+                "shared with {} at level {}",
+                grantee(grant.user_id.as_deref(), names),
+                grant.level
+            ),
+            Payload::GrantChanged(grant) => match grant.previous_level {
+                Some(previous) => format!(
+                    "changed the share of {} from {previous} to {}",
+                    grantee(grant.user_id.as_deref(), names),
+                    grant.level
+                ),
+                None => format!(
+                    "shared with {} at level {}",
+                    grantee(grant.user_id.as_deref(), names),
+                    grant.level
+                ),
+            },
+            Payload::GrantRevoked(grant) => format!(
+                "stopped sharing with {} (level {})",
+                grantee(grant.user_id.as_deref(), names),
+                grant.level
+            ),
+            Payload::CredentialWritten(written) => format!(
+                "stored secret {} (version {}, service account {})",
+                written.name, written.version, written.service_account
+            ),
+            Payload::CredentialDeleted(deleted) => {
+                format!("deleted secret {} with every version", deleted.name)
+            }
+            Payload::RuleCreated(entry) => {
+                format!("added {} rule {}", entry.layer, rule_line(&entry.rule))
+            }
+            Payload::RuleUpdated(updated) => format!(
+                "changed {} rule {} to {}",
+                updated.layer,
+                rule_line(&updated.before),
+                rule_line(&updated.after)
+            ),
+            Payload::RuleDeleted(entry) => {
+                format!("deleted {} rule {}", entry.layer, rule_line(&entry.rule))
+            }
+            Payload::RuleReordered(reordered) => format!(
+                "reordered the {} rules ({} rules)",
+                reordered.layer,
+                reordered.after.len()
+            ),
+            Payload::ToolCreated(created) => format!(
+                "added tool {} ({} input, {} risk, {})",
+                created.tool, created.argument_kind, created.default_risk, created.category
+            ),
+            Payload::ToolDiscovered(discovered) => format!(
+                "found tool {} on MCP server {} (its {})",
+                discovered.tool, discovered.server, discovered.server_tool
+            ),
+            Payload::McpServerRegistered(registered) => format!(
+                "registered MCP server {} ({} {})",
+                registered.server, registered.transport, registered.origin
+            ),
+            Payload::RuntimeKeyCreated(created) => {
+                format!("created runtime key “{}”", created.name)
+            }
+            Payload::RuntimeKeyRevoked(revoked) => format!(
+                "revoked {}",
+                names
+                    .user(Some(format!("key:{}", revoked.key_id).as_str()))
+                    .unwrap_or_default()
+            ),
+            Payload::RemoteMcpServerRegistered(registered) => format!(
+                "registered remote MCP server {} at {} (authentication: {})",
+                registered.name, registered.url, registered.auth
+            ),
+            Payload::RemoteMcpServerUpdated(updated) => {
+                let mut fields = Vec::new();
+                if updated.description.is_some() {
+                    fields.push("description".to_owned());
+                }
+                if let Some(url) = &updated.url {
+                    fields.push(format!("URL {url}"));
+                }
+                if let Some(timeout) = updated.timeout_seconds {
+                    fields.push(format!("timeout {timeout} s"));
+                }
+                if let Some(auth) = &updated.auth {
+                    fields.push(match auth.secret_changed {
+                        true => format!("authentication {} with a new secret", auth.kind),
+                        false => format!("authentication {}", auth.kind),
+                    });
+                }
+                format!(
+                    "changed remote MCP server {}: {}",
+                    updated.name,
+                    listed(&fields)
+                )
+            }
+            Payload::RemoteMcpServerDeleted(deleted) => format!(
+                "removed remote MCP server {} (used by {} agents)",
+                deleted.name,
+                deleted.agents.len()
+            ),
+            Payload::AgentMcpServerAttached(attached) => {
+                format!("may use MCP server {}", attached.server)
+            }
+            Payload::AgentMcpServerDetached(detached) => {
+                format!("may no longer use MCP server {}", detached.server)
+            }
+            Payload::MemberAdded(added) => format!("added {} as {}", added.email, added.role),
+            Payload::MemberRoleChanged(changed) => format!(
+                "made {} {} (was {})",
+                changed.email, changed.to, changed.from
+            ),
+            Payload::MemberDeactivated(account) => format!("deactivated {}", account.email),
+            Payload::MemberReactivated(account) => format!("reactivated {}", account.email),
+            Payload::UserPasswordChanged(account) => {
+                format!("{} changed their password", account.email)
+            }
+            Payload::MemberPasswordReset(account) => {
+                format!("set the password of {}", account.email)
+            }
+            Payload::MemberPasswordLinkCreated(link) => format!(
+                "made a set-password link for {}, usable until {}",
+                link.email,
+                chrono::DateTime::parse_from_rfc3339(&link.expires_at).map_or_else(
+                    |_| link.expires_at.clone(),
+                    |at| absolute(at.to_utc(), Precision::Minute)
+                )
+            ),
+            Payload::UserPasswordSetWithLink(account) => {
+                format!("{} set their password with a link", account.email)
+            }
+            Payload::UserPasswordResetByOperator(account) => format!(
+                "the operator set the password of {} from the command line",
+                account.email
+            ),
+            Payload::WebhookCreated(created) => format!(
+                "added a {} webhook to {} for {}",
+                created.kind,
+                created.url,
+                listed(&created.events)
+            ),
+            Payload::WebhookDeleted(deleted) => format!("deleted the webhook to {}", deleted.url),
+            Payload::WorkspaceSettingsChanged(changed) => {
+                let mut fields = Vec::new();
+                if let Some(mode) = &changed.default_execution_mode {
+                    fields.push(format!("default mode {} → {}", mode.from, mode.to));
+                }
+                if let Some(ttl) = &changed.approval_ttl_seconds {
+                    fields.push(format!(
+                        "approvals expire after {} s → {} s",
+                        ttl.from, ttl.to
+                    ));
+                }
+                if let Some(allowed) = &changed.self_approval {
+                    fields.push(format!("self-approval {} → {}", allowed.from, allowed.to));
+                }
+                format!("changed the workspace's settings: {}", listed(&fields))
+            }
+            Payload::OAuthProviderCreated(saved) => format!(
+                "added OAuth provider {} (client {}, scopes {})",
+                saved.name, saved.client_id, saved.scopes
+            ),
+            Payload::OAuthProviderUpdated(saved) => {
+                let mut line = format!(
+                    "changed OAuth provider {} (client {}, scopes {})",
+                    saved.name, saved.client_id, saved.scopes
+                );
+                if saved.client_secret_changed == Some(true) {
+                    line.push_str(" and its client secret");
+                }
+                line
+            }
+            Payload::OAuthProviderDeleted(deleted) => {
+                let mut line = format!("removed OAuth provider {}", deleted.name);
+                if let (Some(connections), Some(revoked)) =
+                    (deleted.connections, deleted.revoked_at_provider)
+                {
+                    line.push_str(&format!(
+                        " and its {connections} connections ({revoked} revoked at the provider)"
+                    ));
+                }
+                line
+            }
+            Payload::AgentConnectionNeedChanged(need) => match &need.scopes {
+                Some(scopes) => format!(
+                    "needs each user's {} account (scopes {scopes})",
+                    need.provider
+                ),
+                None => format!("no longer needs a {} account", need.provider),
+            },
+            Payload::ConnectionConnected(connected) => format!(
+                "connected their {} account (scopes {})",
+                connected.provider, connected.scopes
+            ),
+            Payload::ConnectionDisconnected(disconnected) => format!(
+                "disconnected their {} account{}",
+                disconnected.provider,
+                match disconnected.revoked_at_provider {
+                    true => ", revoked at the provider",
+                    false => "",
+                }
+            ),
+            Payload::ConnectionReconnectNeeded(needed) => format!(
+                "the {} account must be connected again ({})",
+                needed.provider, needed.reason
+            ),
+        }
+    }
+
+    /// What an update changed, by field; long texts only as changed.
+    fn agent_changes(changed: &AgentChanged, names: &TraceNames) -> String {
+        let changes = &changed.changes;
+        let mut fields = Vec::new();
+        if let Some(name) = &changes.name {
+            fields.push(format!("name “{}” → “{}”", name.from, name.to));
+        }
+        if changes.description.is_some() {
+            fields.push("description".to_owned());
+        }
+        if let Some(tools) = &changes.tools {
+            fields.push(format!("tools {}", listed(&tools.to)));
+        }
+        if let Some(mode) = &changes.execution_mode {
+            fields.push(format!("mode {} → {}", mode.from, mode.to));
+        }
+        if let Some(model) = &changes.credential_model {
+            fields.push(format!("credentials {} → {}", model.from, model.to));
+        }
+        if let Some(ttl) = &changes.approval_ttl_seconds {
+            let shown = |ttl: Option<i64>| {
+                ttl.map_or_else(|| "the workspace's".to_owned(), |s| format!("{s} s"))
+            };
+            fields.push(format!(
+                "approval expiry {} → {}",
+                shown(ttl.from),
+                shown(ttl.to)
+            ));
+        }
+        if let Some(owner) = &changes.owner_id {
+            fields.push(format!(
+                "owner {} → {}",
+                names.user(Some(owner.from.as_str())).unwrap_or_default(),
+                names.user(Some(owner.to.as_str())).unwrap_or_default()
+            ));
+        }
+        if changes.instructions.is_some() {
+            fields.push("instructions".to_owned());
+        }
+        if changes.settings.is_some() {
+            fields.push("settings".to_owned());
+        }
+        match changed.via.as_deref() {
+            Some("mcp_discovery") => {
+                format!("took tools an MCP server listed: {}", listed(&fields))
+            }
+            _ => format!("changed {}", listed(&fields)),
+        }
+    }
+
+    /// Whom a grant is for: a person by name, or the whole workspace.
+    fn grantee(user: Option<&str>, names: &TraceNames) -> String {
+        names
+            .user(user)
+            .unwrap_or_else(|| "the whole workspace".into())
+    }
+
+    /// A rule as its list shows it: `allow system_shell npm *`.
+    fn rule_line(rule: &RuleSnapshot) -> String {
+        format!(
+            "{} {} {}",
+            rule.action,
+            rule.tool,
+            rule.pattern.as_deref().unwrap_or("(any input)")
+        )
+    }
+
+    /// Items joined with commas, cut short where a long list would crowd
+    /// the line (the event's data below it has them all).
+    fn listed(items: &[impl AsRef<str>]) -> String {
+        match items {
+            [] => "none".into(),
+            items => truncated(
+                &items
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                120,
+            ),
         }
     }
 

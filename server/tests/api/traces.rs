@@ -1011,3 +1011,62 @@ async fn a_run_page_hears_each_new_step_if_it_may_see_the_run() {
     );
     assert!(heard(2).await, "an event for the new step");
 }
+
+#[tokio::test]
+async fn administrative_changes_read_as_a_line_and_a_new_tool_is_found_by_its_name() {
+    let sc = scenario().await;
+    let (status, body) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::POST,
+        "/api/v1/tools",
+        json!({"name": "deploy", "argument_kind": "text", "default_risk": "caution",
+               "category": "other"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = call(
+        sc.s.base(),
+        &sc.s.admin,
+        Method::PATCH,
+        "/api/v1/workspace",
+        json!({"self_approval": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The catalog's new tool is its event's tool.
+    let found = sc.search(&sc.s.admin, "tool=deploy").await;
+    assert_eq!(kinds(&found), ["tool.created"]);
+
+    let admin = sc.s.app.logged_in("admin@example.com").await;
+    let response =
+        sc.s.app
+            .call(&admin, "traces/search", &[("query[q]", "")])
+            .await;
+    assert_eq!(response.status(), 200);
+    let found: Value = response.json().await.unwrap();
+    let shown = |kind: &str| {
+        let event = found["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|event| event["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {found}"));
+        // The data stays on the page as stored, below its line.
+        assert!(event["data"].as_str().unwrap().starts_with('{'), "{event}");
+        event["summary"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(shown("grant.created"), "shared with bea at level run");
+    assert_eq!(
+        shown("tool.created"),
+        "added tool deploy (text input, caution risk, other)"
+    );
+    assert_eq!(
+        shown("workspace.settings_changed"),
+        "changed the workspace's settings: self-approval false → true"
+    );
+    assert!(
+        shown("agent.created").starts_with("created agent “"),
+        "{found}"
+    );
+}

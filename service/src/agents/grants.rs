@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use super::AgentView;
 use super::access::{AccessLevel, AccessSource, Capability, Manageable};
@@ -12,6 +11,7 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{GrantRevoked, GrantSaved};
 
 /// Whom a grant is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,7 +190,7 @@ impl Bosun {
                 (
                     GrantId::from_string(id),
                     EventKind::GrantChanged,
-                    Some(previous),
+                    Some(validate::one_of("level", &previous)?),
                 )
             }
             None => {
@@ -210,8 +210,13 @@ impl Bosun {
                 (id, EventKind::GrantCreated, None)
             }
         };
-        let data = json!({ "grant_id": id, "user_id": user, "workspace": user.is_none(),
-                           "level": level, "previous_level": previous });
+        let data = events::data_of(&GrantSaved {
+            grant_id: id.to_string(),
+            user_id: user.as_ref().map(UserId::to_string),
+            workspace: user.is_none(),
+            level,
+            previous_level: previous,
+        })?;
         events::append(
             &mut tx,
             now,
@@ -262,8 +267,12 @@ impl Bosun {
             .bind(agent.as_str())
             .execute(&mut *tx)
             .await?;
-        let data = json!({ "grant_id": grant, "user_id": current.user_id, "workspace": current.workspace,
-                           "level": current.level });
+        let data = events::data_of(&GrantRevoked {
+            grant_id: grant.to_string(),
+            user_id: current.user_id.as_ref().map(UserId::to_string),
+            workspace: current.workspace,
+            level: current.level,
+        })?;
         events::append(
             &mut tx,
             self.now(),

@@ -14,11 +14,14 @@ use serde_json::{Value, json};
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::{assignments, placeholders};
-use crate::events::{self, Changes, EventKind, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
 use access::{Copyable, Editable, Manageable};
+use bosun_wire::events::{
+    AgentChanged, AgentChanges, AgentCloned, AgentCreated, AgentDeleted, Change, Changed,
+};
 
 pub use bosun_wire::vocabulary::{AgentListView, CredentialModel};
 
@@ -301,8 +304,12 @@ impl Bosun {
         };
         let mut tx = self.db().begin_write().await?;
         insert_agent(&mut tx, principal, &agent).await?;
-        let data = json!({ "name": agent.name, "execution_mode": agent.execution_mode,
-                           "credential_model": agent.credential_model, "tools": agent.tools });
+        let data = events::data_of(&AgentCreated {
+            name: agent.name.clone(),
+            execution_mode: agent.execution_mode,
+            credential_model: agent.credential_model,
+            tools: agent.tools.clone(),
+        })?;
         events::append(
             &mut tx,
             agent.created_at,
@@ -385,7 +392,7 @@ impl Bosun {
                 kind,
                 principal,
                 Some(id),
-                json!({ "changes": changes.into_value() }),
+                events::data_of(&AgentChanged { changes, via: None })?,
             ),
         )
         .await?;
@@ -424,7 +431,9 @@ impl Bosun {
                 EventKind::AgentDeleted,
                 principal,
                 Some(id),
-                json!({ "name": view.agent.name }),
+                events::data_of(&AgentDeleted {
+                    name: view.agent.name.clone(),
+                })?,
             ),
         )
         .await?;
@@ -476,8 +485,11 @@ impl Bosun {
             crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
         }
         crate::oauth::tokens::copy_connection_needs(&mut tx, &source.id, &copy.id).await?;
-        let data =
-            json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
+        let data = events::data_of(&AgentCloned {
+            source_agent_id: source.id.to_string(),
+            name: copy.name.clone(),
+            rules_copied: Some(u64::try_from(rules.len()).unwrap_or(u64::MAX)),
+        })?;
         events::append(
             &mut tx,
             now,
@@ -641,31 +653,21 @@ fn check_settings(settings: Value) -> Result<Value> {
 
 /// What changed between two versions of an agent, for the audit log. Long
 /// texts are recorded as changed, not copied.
-fn changes(before: &Agent, after: &Agent) -> Changes {
-    let mut changes = Changes::default();
-    changes
-        .field("name", &before.name, &after.name)
-        .field("description", &before.description, &after.description)
-        .field("tools", &before.tools, &after.tools)
-        .field(
-            "execution_mode",
-            &before.execution_mode,
-            &after.execution_mode,
-        )
-        .field(
-            "credential_model",
-            &before.credential_model,
-            &after.credential_model,
-        )
-        .field(
-            "approval_ttl_seconds",
-            &before.approval_ttl_seconds,
-            &after.approval_ttl_seconds,
-        )
-        .field("owner_id", &before.owner_id, &after.owner_id)
-        .changed("instructions", &before.instructions, &after.instructions)
-        .changed("settings", &before.settings, &after.settings);
-    changes
+fn changes(before: &Agent, after: &Agent) -> AgentChanges {
+    AgentChanges {
+        name: Change::between(before.name.clone(), after.name.clone()),
+        description: Change::between(before.description.clone(), after.description.clone()),
+        tools: Change::between(before.tools.clone(), after.tools.clone()),
+        execution_mode: Change::between(before.execution_mode, after.execution_mode),
+        credential_model: Change::between(before.credential_model, after.credential_model),
+        approval_ttl_seconds: Change::between(
+            before.approval_ttl_seconds,
+            after.approval_ttl_seconds,
+        ),
+        owner_id: Change::between(before.owner_id.to_string(), after.owner_id.to_string()),
+        instructions: Changed::between(&before.instructions, &after.instructions),
+        settings: Changed::between(&before.settings, &after.settings),
+    }
 }
 
 pub(crate) fn escape_like(value: &str) -> String {

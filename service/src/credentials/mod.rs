@@ -10,7 +10,6 @@ pub mod vault;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::agents::access::Editable;
@@ -20,7 +19,9 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, CredentialId, RunId};
 use crate::runs::{Runner, run_event};
 use crate::{Bosun, Error, Principal, Result, validate};
-use bosun_wire::events::{CredentialIssued, CredentialRefused};
+use bosun_wire::events::{
+    CredentialDeleted, CredentialIssued, CredentialRefused, CredentialWritten,
+};
 pub use vault::MasterKey;
 
 pub const MAX_SECRET_BYTES: usize = 64 * 1024;
@@ -153,7 +154,11 @@ impl Bosun {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        let data = json!({ "name": name, "version": version, "service_account": service_account });
+        let data = events::data_of(&CredentialWritten {
+            name: name.to_owned(),
+            version,
+            service_account: service_account.clone(),
+        })?;
         events::append(
             &mut tx,
             now,
@@ -240,7 +245,9 @@ impl Bosun {
                 EventKind::CredentialDeleted,
                 principal,
                 Some(agent),
-                json!({ "name": name }),
+                events::data_of(&CredentialDeleted {
+                    name: name.to_owned(),
+                })?,
             ),
         )
         .await?;

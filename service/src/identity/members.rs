@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
 use crate::clock::{from_millis, to_millis};
@@ -10,6 +9,7 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Result, validate};
+use bosun_wire::events::{Account, MemberAdded, MemberRoleChanged};
 
 /// What it takes to create a user.
 #[derive(Clone, Debug)]
@@ -124,8 +124,11 @@ impl Bosun {
             Err(error) => return Err(error.into()),
         }
         if let Some(actor) = actor {
-            let data =
-                json!({ "user_id": id.as_str(), "email": email, "role": new_user.role.as_str() });
+            let data = events::data_of(&MemberAdded {
+                user_id: id.to_string(),
+                email: email.clone(),
+                role: new_user.role,
+            })?;
             events::append(
                 &mut tx,
                 now,
@@ -175,8 +178,12 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         if member.role != role {
-            let data = json!({ "user_id": id.as_str(), "email": member.email,
-                               "from": member.role.as_str(), "to": role.as_str() });
+            let data = events::data_of(&MemberRoleChanged {
+                user_id: id.to_string(),
+                email: member.email.clone(),
+                from: member.role,
+                to: role,
+            })?;
             let event = NewEvent::audit(EventKind::MemberRoleChanged, actor, None, data);
             events::append(&mut tx, self.now(), event).await?;
         }
@@ -219,7 +226,10 @@ impl Bosun {
         } else {
             EventKind::MemberDeactivated
         };
-        let data = json!({ "user_id": id.as_str(), "email": member.email });
+        let data = events::data_of(&Account {
+            user_id: id.to_string(),
+            email: member.email.clone(),
+        })?;
         events::append(&mut tx, now, NewEvent::audit(kind, actor, None, data)).await?;
         self.withdraw_disentitled(&mut tx, &actor.workspace_id, Affected::Person(id))
             .await?;

@@ -4,8 +4,7 @@
 //! other browser sessions and is recorded in the event log, never with the
 //! password.
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{Principal, passwords};
 use crate::clock::{from_millis, to_millis};
@@ -13,6 +12,7 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::hashed_secrets::{NewSecret, PASSWORD_LINK, random_secret};
 use crate::ids::{UserId, WorkspaceId};
 use crate::{Bosun, Error, Result, validate};
+use bosun_wire::events::{Account, PasswordLinkCreated};
 
 /// How long a set-password link works.
 pub const PASSWORD_LINK_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
@@ -85,7 +85,10 @@ impl Bosun {
             EventKind::UserPasswordChanged,
             principal,
             None,
-            json!({ "user_id": principal.user_id.as_str(), "email": principal.email }),
+            events::data_of(&Account {
+                user_id: principal.user_id.to_string(),
+                email: principal.email.clone(),
+            })?,
         );
         let changed_at = self.store_password(&principal.user_id, new, event).await?;
         Ok(changed_at + chrono::Duration::milliseconds(1))
@@ -107,7 +110,10 @@ impl Bosun {
             EventKind::MemberPasswordReset,
             actor,
             None,
-            json!({ "user_id": id.as_str(), "email": email }),
+            events::data_of(&Account {
+                user_id: id.to_string(),
+                email,
+            })?,
         );
         self.store_password(id, new, event).await?;
         tracing::info!(user = %id, by = %actor.user_id, "reset a member's password");
@@ -154,7 +160,12 @@ impl Bosun {
                 EventKind::MemberPasswordLinkCreated,
                 actor,
                 None,
-                json!({ "user_id": id.as_str(), "email": email, "expires_at": expires_at }),
+                events::data_of(&PasswordLinkCreated {
+                    user_id: id.to_string(),
+                    email,
+                    // As chrono encodes a `DateTime<Utc>` in JSON.
+                    expires_at: expires_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                })?,
             ),
         )
         .await?;
@@ -207,7 +218,10 @@ impl Bosun {
             run_id: None,
             actor: Some(user_id.clone()),
             on_behalf_of: None,
-            data: json!({ "user_id": user_id, "email": email }),
+            data: events::data_of(&Account {
+                user_id: user_id.clone(),
+                email,
+            })?,
         };
         write_password(&mut tx, &user_id, &hash, now).await?;
         events::append(&mut tx, now, event).await?;
@@ -239,7 +253,10 @@ impl Bosun {
             run_id: None,
             actor: None,
             on_behalf_of: None,
-            data: json!({ "user_id": id, "email": email }),
+            data: events::data_of(&Account {
+                user_id: id.clone(),
+                email,
+            })?,
         };
         self.store_password(&UserId::from_string(id), &password, event)
             .await?;

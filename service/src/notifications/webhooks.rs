@@ -19,6 +19,7 @@ use crate::credentials::vault::{open_text, seal_text};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{WebhookId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{WebhookCreated, WebhookDeleted};
 
 /// The events a webhook may ask for.
 pub const EVENTS: &[&str] = &[
@@ -218,7 +219,12 @@ impl Bosun {
                 EventKind::WebhookCreated,
                 principal,
                 None,
-                json!({ "webhook_id": id, "url": url_shown, "kind": kind, "events": wanted }),
+                events::data_of(&WebhookCreated {
+                    webhook_id: id.to_string(),
+                    url: url_shown.clone(),
+                    kind: kind.to_owned(),
+                    events: wanted.iter().map(ToString::to_string).collect(),
+                })?,
             ),
         )
         .await?;
@@ -255,7 +261,10 @@ impl Bosun {
                 EventKind::WebhookDeleted,
                 principal,
                 None,
-                json!({ "webhook_id": row.id, "url": row.url_shown }),
+                events::data_of(&WebhookDeleted {
+                    webhook_id: row.id.clone(),
+                    url: row.url_shown.clone(),
+                })?,
             ),
         )
         .await?;

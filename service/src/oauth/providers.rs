@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text, split_scopes};
@@ -12,6 +11,7 @@ use crate::db::{assignments, placeholders};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{OAuthProviderDeleted, OAuthProviderSaved};
 
 /// The longest client id a provider may be given, in characters.
 pub const MAX_CLIENT_ID_CHARS: usize = 500;
@@ -247,7 +247,7 @@ impl Bosun {
                 EventKind::OAuthProviderCreated,
                 principal,
                 None,
-                checked.audit_data(),
+                events::data_of(&checked.audit_data())?,
             ),
         )
         .await?;
@@ -296,8 +296,10 @@ impl Bosun {
             .bind(&stored.id)
             .execute(&mut *tx)
             .await?;
-        let mut data = checked.audit_data();
-        data["client_secret_changed"] = json!(sealed != stored.client_secret);
+        let data = events::data_of(&OAuthProviderSaved {
+            client_secret_changed: Some(sealed != stored.client_secret),
+            ..checked.audit_data()
+        })?;
         events::append(
             &mut tx,
             self.now(),
@@ -327,8 +329,11 @@ impl Bosun {
                 EventKind::OAuthProviderDeleted,
                 principal,
                 None,
-                json!({ "name": stored.name, "connections": connections,
-                        "revoked_at_provider": revoked }),
+                events::data_of(&OAuthProviderDeleted {
+                    name: stored.name.clone(),
+                    connections: Some(u64::try_from(connections).unwrap_or(u64::MAX)),
+                    revoked_at_provider: Some(u64::try_from(revoked).unwrap_or(u64::MAX)),
+                })?,
             ),
         )
         .await?;
@@ -528,12 +533,18 @@ impl CheckedProvider {
 
 impl CheckedProvider {
     /// What the audit log records of a change: never the secret.
-    fn audit_data(&self) -> serde_json::Value {
-        json!({
-            "name": self.name, "issuer": self.issuer, "authorize_url": self.authorize_url,
-            "token_url": self.token_url, "revocation_url": self.revocation_url,
-            "client_id": self.client_id, "scopes": self.scopes,
-            "login_enabled": self.login_enabled, "login_creates_users": self.login_creates_users,
-        })
+    fn audit_data(&self) -> OAuthProviderSaved {
+        OAuthProviderSaved {
+            name: self.name.clone(),
+            issuer: self.issuer.clone(),
+            authorize_url: self.authorize_url.clone(),
+            token_url: self.token_url.clone(),
+            revocation_url: self.revocation_url.clone(),
+            client_id: self.client_id.clone(),
+            scopes: self.scopes.clone(),
+            login_enabled: self.login_enabled,
+            login_creates_users: self.login_creates_users,
+            client_secret_changed: None,
+        }
     }
 }

@@ -19,7 +19,6 @@ use oauth2::{
     TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::flow::provider_error;
@@ -32,7 +31,10 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
 use crate::runs::ActiveRun;
 use crate::{Bosun, Error, Principal, Result};
-use bosun_wire::events::CredentialIssued;
+use bosun_wire::events::{
+    AgentConnectionNeedChanged, ConnectionConnected, ConnectionDisconnected,
+    ConnectionReconnectNeeded, CredentialIssued,
+};
 
 /// A token this close to expiry is refreshed before it is handed out.
 const REFRESH_AHEAD: chrono::Duration = chrono::Duration::seconds(60);
@@ -241,7 +243,11 @@ impl Bosun {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        let data = json!({ "provider": provider.name, "connection": row.id, "scopes": row.scopes });
+        let data = events::data_of(&ConnectionConnected {
+            provider: provider.name.clone(),
+            connection: row.id.clone(),
+            scopes: row.scopes.clone(),
+        })?;
         events::append(
             &mut tx,
             now,
@@ -348,7 +354,11 @@ impl Bosun {
             .bind(&row.id)
             .execute(&mut *tx)
             .await?;
-        let data = json!({ "provider": provider.name, "connection": row.id, "revoked_at_provider": revoked });
+        let data = events::data_of(&ConnectionDisconnected {
+            provider: provider.name.clone(),
+            connection: row.id.clone(),
+            revoked_at_provider: revoked,
+        })?;
         events::append(
             &mut tx,
             self.now(),
@@ -623,7 +633,11 @@ impl Bosun {
             run_id: None,
             actor: None,
             on_behalf_of: Some(row.user_id.clone()),
-            data: json!({ "provider": provider.name, "connection": row.id, "reason": why }),
+            data: events::data_of(&ConnectionReconnectNeeded {
+                provider: provider.name.clone(),
+                connection: row.id.clone(),
+                reason: why.to_owned(),
+            })?,
         };
         events::append(&mut tx, self.now(), event).await?;
         tx.commit().await?;
@@ -692,7 +706,10 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         }
-        let data = json!({ "provider": stored.name, "scopes": scopes });
+        let data = events::data_of(&AgentConnectionNeedChanged {
+            provider: stored.name.clone(),
+            scopes: scopes.clone(),
+        })?;
         events::append(
             &mut tx,
             self.now(),

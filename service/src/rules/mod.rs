@@ -6,7 +6,6 @@ pub mod decisions;
 
 use bosun_policy::{Action, Layer, RulePattern, ToolSelector};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::access::{Admin, Editable};
 use crate::agents::{AgentView, Capability};
@@ -14,6 +13,7 @@ use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{RuleEntry, RuleReordered, RuleSnapshot, RuleUpdated};
 
 /// The longest note of a rule, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -61,6 +61,19 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
+    /// The rule as an audit event records it.
+    fn snapshot(&self) -> RuleSnapshot {
+        RuleSnapshot {
+            id: self.id.to_string(),
+            layer: self.layer,
+            position: self.position,
+            tool: self.tool.clone(),
+            action: self.action,
+            pattern: self.pattern.clone(),
+            note: self.note.clone(),
+        }
+    }
+
     /// The rule as the policy engine takes it. Patterns were checked when
     /// saved; one that no longer parses is an error, never an ignored rule.
     pub fn to_policy(&self) -> Result<bosun_policy::Rule> {
@@ -264,7 +277,10 @@ impl Bosun {
             principal,
             list,
             EventKind::RuleCreated,
-            json!({ "rule": info }),
+            events::data_of(&RuleEntry {
+                rule: info.snapshot(),
+                layer: list.layer(),
+            })?,
         )
         .await?;
         Ok(info)
@@ -303,7 +319,11 @@ impl Bosun {
             principal,
             list,
             EventKind::RuleUpdated,
-            json!({ "before": before, "after": after }),
+            events::data_of(&RuleUpdated {
+                before: before.snapshot(),
+                after: after.snapshot(),
+                layer: list.layer(),
+            })?,
         )
         .await?;
         tx.commit().await?;
@@ -339,7 +359,10 @@ impl Bosun {
             principal,
             list,
             EventKind::RuleDeleted,
-            json!({ "rule": rule }),
+            events::data_of(&RuleEntry {
+                rule: rule.snapshot(),
+                layer: list.layer(),
+            })?,
         )
         .await?;
         tx.commit().await?;
@@ -373,13 +396,16 @@ impl Bosun {
                 .execute(&mut *tx)
                 .await?;
         }
-        let before: Vec<&str> = current.iter().map(|rule| rule.id.as_str()).collect();
         self.record_rule_change(
             &mut tx,
             principal,
             list,
             EventKind::RuleReordered,
-            json!({ "before": before, "after": order }),
+            events::data_of(&RuleReordered {
+                before: current.iter().map(|rule| rule.id.to_string()).collect(),
+                after: order.to_vec(),
+                layer: list.layer(),
+            })?,
         )
         .await?;
         tx.commit().await?;
@@ -456,17 +482,17 @@ impl Bosun {
         })
     }
 
-    /// Audits a rule change and marks the compiled rule sets it affects as
-    /// out of date, in the change's own transaction.
+    /// Audits a rule change (`data` names the list's layer) and marks the
+    /// compiled rule sets it affects as out of date, in the change's own
+    /// transaction.
     async fn record_rule_change(
         &self,
         tx: &mut sqlx::AnyConnection,
         principal: &Principal,
         list: &RuleList,
         kind: EventKind,
-        mut data: serde_json::Value,
+        data: serde_json::Value,
     ) -> Result<()> {
-        data["layer"] = json!(list.layer());
         match list.agent() {
             Some(agent) => decisions::invalidate_agent(tx, agent).await?,
             None => decisions::invalidate_workspace(tx, &principal.workspace_id).await?,

@@ -10,7 +10,6 @@
 use crate::hashed_secrets::{RUNTIME_KEY, note_use};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::agents::access::{Manageable, live_key_sql};
 use crate::agents::{AgentView, Capability};
@@ -19,6 +18,7 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{RuntimeKeyCreated, RuntimeKeyRevoked};
 
 /// An agent's worker, authenticated by its runtime key.
 #[derive(Clone, Debug)]
@@ -129,7 +129,10 @@ impl Bosun {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        let data = json!({ "key_id": id, "name": name });
+        let data = events::data_of(&RuntimeKeyCreated {
+            key_id: id.to_string(),
+            name: name.clone(),
+        })?;
         events::append(
             &mut tx,
             now,
@@ -205,7 +208,9 @@ impl Bosun {
         if revoked.rows_affected() == 0 {
             return Err(Error::NotFound("runtime key"));
         }
-        let data = json!({ "key_id": key });
+        let data = events::data_of(&RuntimeKeyRevoked {
+            key_id: key.to_string(),
+        })?;
         events::append(
             &mut tx,
             self.now(),

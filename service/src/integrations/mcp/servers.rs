@@ -16,12 +16,13 @@ use crate::agents::access::Runnable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::error::Code;
-use crate::events::{self, Changes, EventKind, NewEvent};
+use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId, ToolCallId, WorkspaceId};
 use crate::rules::RuleList;
 use crate::runs::Runner;
 use crate::runs::tool_calls::{ToolCallRequest, ToolCallState};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{AgentChanged, AgentChanges, Change, McpServerRegistered, ToolDiscovered};
 
 /// The most tools one `tools/list` may bring.
 pub const MAX_LISTED_TOOLS: usize = 500;
@@ -267,7 +268,11 @@ impl Bosun {
             }
             Err(error) => return Err(error.into()),
         }
-        let data = json!({ "server": draft.name, "transport": transport, "origin": origin });
+        let data = events::data_of(&McpServerRegistered {
+            server: draft.name.to_string(),
+            transport: draft.transport,
+            origin: origin.clone(),
+        })?;
         events::append(
             &mut tx,
             from_millis(now),
@@ -349,8 +354,12 @@ impl Bosun {
             let Some(name) = name else { continue };
             if !catalog.contains(name) {
                 insert_discovered(&mut tx, &workspace, server, tool, name, now).await?;
-                let data = json!({ "tool": name, "server": server, "server_tool": tool.name,
-                                   "annotations": kept_annotations(tool.annotations.as_ref()) });
+                let data = events::data_of(&ToolDiscovered {
+                    tool: name.clone(),
+                    server: server.to_string(),
+                    server_tool: tool.name.clone(),
+                    annotations: kept_annotations(tool.annotations.as_ref()),
+                })?;
                 events::append(
                     &mut tx,
                     now,
@@ -664,9 +673,13 @@ async fn add_agent_tools(
         if updated.rows_affected() == 0 {
             continue;
         }
-        let mut changes = Changes::default();
-        changes.field("tools", &before, &after);
-        let data = json!({ "changes": changes.into_value(), "via": "mcp_discovery" });
+        let data = events::data_of(&AgentChanged {
+            changes: AgentChanges {
+                tools: Change::between(before, after.clone()),
+                ..AgentChanges::default()
+            },
+            via: Some("mcp_discovery".into()),
+        })?;
         events::append(
             tx,
             now,

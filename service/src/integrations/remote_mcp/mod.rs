@@ -26,7 +26,6 @@ mod upstream;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::json;
 use url::Url;
 use zeroize::Zeroizing;
 
@@ -39,6 +38,10 @@ use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
 use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
 use crate::{Bosun, Error, Principal, Result, validate};
+use bosun_wire::events::{
+    McpServerAttachment, RemoteMcpAuthChange, RemoteMcpServerDeleted, RemoteMcpServerRegistered,
+    RemoteMcpServerUpdated,
+};
 
 /// How long a call to an upstream may take unless the admin says.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
@@ -405,9 +408,14 @@ impl Bosun {
             }
             Err(error) => return Err(error.into()),
         }
-        let data = json!({ "name": name, "url": shown_url(url.as_str()), "auth": auth.kind,
-                           "header": auth.header_name, "provider": auth.provider_name,
-                           "timeout_seconds": timeout });
+        let data = events::data_of(&RemoteMcpServerRegistered {
+            name: name.to_string(),
+            url: shown_url(url.as_str()),
+            auth: auth.kind.to_owned(),
+            header: auth.header_name.clone(),
+            provider: auth.provider_name.clone(),
+            timeout_seconds: timeout,
+        })?;
         events::append(
             &mut tx,
             self.now(),
@@ -516,22 +524,19 @@ impl Bosun {
             .execute(&mut *tx)
             .await?;
         }
-        let mut data = json!({ "name": row.name });
-        if description.is_some() {
-            data["description"] = json!(true);
-        }
-        if let Some(url) = &url {
-            data["url"] = json!(shown_url(url.as_str()));
-        }
-        if let Some(timeout) = timeout {
-            data["timeout_seconds"] = json!(timeout);
-        }
-        if let Some(auth) = &auth {
+        let data = events::data_of(&RemoteMcpServerUpdated {
+            name: row.name.clone(),
+            description: description.is_some().then_some(true),
+            url: url.as_ref().map(|url| shown_url(url.as_str())),
+            timeout_seconds: timeout,
             // Whether the secret changed, never the secret.
-            data["auth"] = json!({ "kind": auth.kind, "header": auth.header_name,
-                                   "provider": auth.provider_name,
-                                   "secret_changed": auth.header_value_sealed.is_some() });
-        }
+            auth: auth.as_ref().map(|auth| RemoteMcpAuthChange {
+                kind: auth.kind.to_owned(),
+                header: auth.header_name.clone(),
+                provider: auth.provider_name.clone(),
+                secret_changed: auth.header_value_sealed.is_some(),
+            }),
+        })?;
         events::append(
             &mut tx,
             self.now(),
@@ -564,7 +569,6 @@ impl Bosun {
             .bind(&row.id)
             .execute(&mut *tx)
             .await?;
-        let agent_ids: Vec<&AgentId> = agents.iter().map(|agent| &agent.id).collect();
         events::append(
             &mut tx,
             self.now(),
@@ -572,7 +576,10 @@ impl Bosun {
                 EventKind::RemoteMcpServerDeleted,
                 principal,
                 None,
-                json!({ "name": row.name, "agents": agent_ids }),
+                events::data_of(&RemoteMcpServerDeleted {
+                    name: row.name.clone(),
+                    agents: agents.iter().map(|agent| agent.id.to_string()).collect(),
+                })?,
             ),
         )
         .await?;
@@ -639,7 +646,9 @@ impl Bosun {
                 EventKind::AgentMcpServerAttached,
                 principal,
                 Some(agent),
-                json!({ "server": row.name }),
+                events::data_of(&McpServerAttachment {
+                    server: row.name.clone(),
+                })?,
             ),
         )
         .await?;
@@ -684,7 +693,9 @@ impl Bosun {
                 EventKind::AgentMcpServerDetached,
                 principal,
                 Some(agent),
-                json!({ "server": row.name }),
+                events::data_of(&McpServerAttachment {
+                    server: row.name.clone(),
+                })?,
             ),
         )
         .await?;
