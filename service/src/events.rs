@@ -90,7 +90,7 @@ pub(crate) struct PreparedEvent {
 impl PreparedEvent {
     pub(crate) fn new(at: DateTime<Utc>, event: NewEvent) -> Self {
         let data = event.data.to_string();
-        let (tool, decision) = search_fields(event.kind, &event.data);
+        let (tool, decision) = search_fields(&event.data);
         let at = to_millis(at);
         let chained_tail = ChainedFields {
             seq: 0, // not yet known, and not part of the tail
@@ -208,14 +208,26 @@ async fn feed_text_index<'a>(
 /// What search filters an event by, as its data says: the tool it is
 /// about, and the decision it records (a rule's `allow` / `deny` / `ask`,
 /// or a reviewer's or an expiry's `allow` / `deny`).
-fn search_fields(kind: EventKind, data: &Value) -> (Option<String>, Option<&'static str>) {
-    let payload = Payload::read(kind.as_str(), data);
+///
+/// The index is defined over the data's `tool`, `outcome` and `decision`
+/// fields whatever the kind, so that a kind this version does not know is
+/// indexed too; and every decision's events pass through here, so the
+/// fields are read in place rather than by decoding the whole payload
+/// (which copies the call's input and the engine's reasons).
+fn search_fields(data: &Value) -> (Option<String>, Option<&'static str>) {
     // A tool name holding NUL is still searchable, in the form the column
     // can take.
-    let tool = payload
-        .tool()
+    let tool = data
+        .get("tool")
+        .and_then(Value::as_str)
         .map(|tool| crate::db::nul_escaped(tool).into_owned());
-    (tool, payload.decision())
+    let decision = |key: &str, allowed: &[&'static str]| {
+        let value = data.get(key)?.as_str()?;
+        allowed.iter().copied().find(|name| *name == value)
+    };
+    let decision = decision("outcome", &["allow", "deny"])
+        .or_else(|| decision("decision", &["allow", "deny", "ask"]));
+    (tool, decision)
 }
 
 /// The fields an event's hash covers, exactly as stored.
