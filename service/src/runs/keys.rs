@@ -7,7 +7,8 @@
 //! worker's tool calls reuse what was read only while nothing it depends
 //! on changed, see [`super::hot_runs`]).
 
-use crate::hashed_secrets::{RUNTIME_KEY, note_use};
+use crate::hashed_secrets::RUNTIME_KEY;
+use crate::store::note_use;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
