@@ -469,7 +469,7 @@ impl Bosun {
             };
             crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
         }
-        crate::oauth::tokens::copy_connection_needs(&mut tx, &source.id, &copy.id).await?;
+        crate::store::oauth_connections::copy_needs(&mut tx, &source.id, &copy.id).await?;
         let data =
             json!({ "source_agent_id": source.id, "name": copy.name, "rules_copied": rules.len() });
         events::append(

@@ -10,14 +10,15 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `oauth/`, `agents/` (with `access/proofs`), `rules/`, `tools`,
-//! `notifications/`, `integrations/`, `traces`, `runs/` and the event log's
-//! statements in `events`. The test at the end of this file lists the files
-//! outside the store that may still name `sqlx`, and fails when another one
-//! does.
+//! `agents/` (with `access/proofs`), `rules/`, `tools`, `notifications/`,
+//! `integrations/`, `traces`, `runs/` and the event log's statements in
+//! `events`. The test at the end of this file lists the files outside the
+//! store that may still name `sqlx`, and fails when another one does.
 
 pub(crate) mod credentials;
 pub(crate) mod login_failures;
+pub(crate) mod oauth_connections;
+pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -118,9 +119,6 @@ mod tests {
         "notifications/email.rs",
         "notifications/mod.rs",
         "notifications/webhooks.rs",
-        "oauth/flow.rs",
-        "oauth/providers.rs",
-        "oauth/tokens.rs",
         "rules/decisions.rs",
         "rules/mod.rs",
         "runs/allowances.rs",

@@ -212,6 +212,22 @@ pub(crate) async fn by_email<'c>(
     )
 }
 
+/// The id of the active user of `workspace` with this email, as stored
+/// (lowercase).
+pub(crate) async fn active_id_by_email<'c>(
+    db: impl Executor<'c>,
+    workspace: &WorkspaceId,
+    email: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE workspace_id = $1 AND email = $2 AND deactivated_at IS NULL",
+    )
+    .bind(workspace.as_str())
+    .bind(email)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// The members of `workspace`, active ones first, then by name.
 pub(crate) async fn members<'c>(
     db: impl Executor<'c>,
