@@ -382,3 +382,33 @@ pub(crate) async fn any<'c>(db: impl Executor<'c>) -> Result<bool> {
         .await?;
     Ok(count > 0)
 }
+
+/// The role of an active member of `workspace`, as stored: unchecked, for
+/// comparing with [`Role::as_str`].
+pub(crate) async fn active_role(
+    connection: &mut Connection,
+    id: &UserId,
+    workspace: &WorkspaceId,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND deactivated_at IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(workspace.as_str())
+    .fetch_optional(connection)
+    .await?)
+}
+
+/// A user's name and email, active or not.
+pub(crate) async fn summary<'c>(db: impl Executor<'c>, id: &UserId) -> Result<MemberSummary> {
+    let (name, email): (String, String) =
+        sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(db)
+            .await?;
+    Ok(MemberSummary {
+        id: id.clone(),
+        name,
+        email,
+    })
+}

@@ -56,6 +56,19 @@ pub(crate) async fn settings(
     })
 }
 
+/// Whether reviewers may decide requests of runs they started.
+pub(crate) async fn allows_self_approval(
+    connection: &mut Connection,
+    workspace: &WorkspaceId,
+) -> Result<bool> {
+    let allowed: i64 =
+        sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
+            .bind(workspace.as_str())
+            .fetch_one(&mut *connection)
+            .await?;
+    Ok(allowed != 0)
+}
+
 pub(crate) async fn write_settings(
     conn: &mut Connection,
     workspace: &WorkspaceId,
