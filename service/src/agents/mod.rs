@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::clock::to_millis;
 use crate::events::{self, Changes, EventKind, NewEvent};
 use crate::ids::{AgentId, UserId};
 use crate::store::{self, agents};
@@ -355,7 +356,14 @@ impl Bosun {
                 id: crate::ids::RuleId::generate(),
                 ..rule.clone()
             };
-            crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
+            crate::store::rules::insert(
+                &mut tx,
+                principal,
+                Some(&copy.id),
+                &copied,
+                to_millis(now),
+            )
+            .await?;
         }
         crate::store::oauth_connections::copy_needs(&mut tx, &source.id, &copy.id).await?;
         let data =

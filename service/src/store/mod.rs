@@ -10,10 +10,10 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `rules/`, `tools`, `notifications/`, `integrations/`, `traces`, `runs/`
-//! and the event log's statements in `events`. The test at the end of this
-//! file lists the files outside the store that may still name `sqlx`, and
-//! fails when another one does.
+//! `tools`, `notifications/`, `integrations/`, `traces`, `runs/` and the
+//! event log's statements in `events`. The test at the end of this file
+//! lists the files outside the store that may still name `sqlx`, and fails
+//! when another one does.
 
 pub(crate) mod agents;
 pub(crate) mod credentials;
@@ -22,6 +22,7 @@ pub(crate) mod login_failures;
 pub(crate) mod oauth_connections;
 pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
+pub(crate) mod rules;
 pub(crate) mod tokens;
 pub(crate) mod users;
 pub(crate) mod workspaces;
@@ -118,8 +119,6 @@ mod tests {
         "notifications/email.rs",
         "notifications/mod.rs",
         "notifications/webhooks.rs",
-        "rules/decisions.rs",
-        "rules/mod.rs",
         "runs/allowances.rs",
         "runs/always_allow.rs",
         "runs/approvals.rs",

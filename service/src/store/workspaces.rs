@@ -56,6 +56,19 @@ pub(crate) async fn settings(
     })
 }
 
+/// The execution mode new agents of the workspace start in, as stored.
+pub(crate) async fn default_execution_mode<'c>(
+    db: impl Executor<'c>,
+    workspace: &WorkspaceId,
+) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
+            .bind(workspace.as_str())
+            .fetch_one(db)
+            .await?,
+    )
+}
+
 /// Whether reviewers may decide requests of runs they started.
 pub(crate) async fn allows_self_approval(
     connection: &mut Connection,
