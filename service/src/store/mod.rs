@@ -10,10 +10,10 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `tools`, `notifications/`, `integrations/`, `traces`, `runs/` and the
-//! event log's statements in `events`. The test at the end of this file
-//! lists the files outside the store that may still name `sqlx`, and fails
-//! when another one does.
+//! `notifications/`, `integrations/`, `traces`, `runs/` and the event log's
+//! statements in `events`. The test at the end of this file lists the files
+//! outside the store that may still name `sqlx`, and fails when another one
+//! does.
 
 pub(crate) mod agents;
 pub(crate) mod credentials;
@@ -24,6 +24,7 @@ pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
 pub(crate) mod rules;
 pub(crate) mod tokens;
+pub(crate) mod tools;
 pub(crate) mod users;
 pub(crate) mod workspaces;
 
@@ -129,7 +130,6 @@ mod tests {
         "runs/keys.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",
-        "tools.rs",
         "traces.rs",
     ];
 
