@@ -10,15 +10,15 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `notifications/`, `integrations/`, `traces`, `runs/` and the event log's
-//! statements in `events`. The test at the end of this file lists the files
-//! outside the store that may still name `sqlx`, and fails when another one
-//! does.
+//! `integrations/`, `traces`, `runs/` and the event log's statements in
+//! `events`. The test at the end of this file lists the files outside the
+//! store that may still name `sqlx`, and fails when another one does.
 
 pub(crate) mod agents;
 pub(crate) mod credentials;
 pub(crate) mod grants;
 pub(crate) mod login_failures;
+pub(crate) mod notifications;
 pub(crate) mod oauth_connections;
 pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
@@ -26,6 +26,7 @@ pub(crate) mod rules;
 pub(crate) mod tokens;
 pub(crate) mod tools;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 pub(crate) mod workspaces;
 
 use crate::Result;
@@ -117,9 +118,6 @@ mod tests {
         "events.rs",
         "integrations/mcp/servers.rs",
         "integrations/remote_mcp/mod.rs",
-        "notifications/email.rs",
-        "notifications/mod.rs",
-        "notifications/webhooks.rs",
         "runs/allowances.rs",
         "runs/always_allow.rs",
         "runs/approvals.rs",

@@ -412,3 +412,46 @@ pub(crate) async fn summary<'c>(db: impl Executor<'c>, id: &UserId) -> Result<Me
         email,
     })
 }
+
+/// The members of `workspace` who turned request emails off.
+pub(crate) async fn opted_out_of_email(
+    conn: &mut Connection,
+    workspace: &str,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE workspace_id = $1 AND email_notifications = 0",
+    )
+    .bind(workspace)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A user's name, active or not.
+pub(crate) async fn name_of(conn: &mut Connection, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Whether the user gets an email when a request waits for them.
+pub(crate) async fn email_notifications<'c>(db: impl Executor<'c>, id: &UserId) -> Result<bool> {
+    let on: i64 = sqlx::query_scalar("SELECT email_notifications FROM users WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(db)
+        .await?;
+    Ok(on != 0)
+}
+
+pub(crate) async fn set_email_notifications(
+    conn: &mut Connection,
+    id: &UserId,
+    on: bool,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET email_notifications = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
