@@ -273,3 +273,43 @@ pub(crate) async fn lock_for_access(
     }
     Ok(())
 }
+
+/// An agent's enabled tools as stored: a JSON array, as text.
+pub(crate) async fn tools_as_stored(
+    conn: &mut Connection,
+    workspace: &WorkspaceId,
+    agent: &AgentId,
+) -> Result<String> {
+    let (text,): (String,) =
+        sqlx::query_as("SELECT tools FROM agents WHERE id = $1 AND workspace_id = $2")
+            .bind(agent.as_str())
+            .bind(workspace.as_str())
+            .fetch_one(conn)
+            .await?;
+    Ok(text)
+}
+
+/// Replaces an agent's tools with `after`, counting a new version of its
+/// policy, only while they are still `before` (as stored); whether they
+/// were.
+pub(crate) async fn replace_tools_if_unchanged(
+    conn: &mut Connection,
+    workspace: &WorkspaceId,
+    agent: &AgentId,
+    before: &str,
+    after: &[String],
+    now: i64,
+) -> Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE agents SET tools = $1, updated_at = $2, policy_version = policy_version + 1 \
+         WHERE id = $3 AND workspace_id = $4 AND tools = $5",
+    )
+    .bind(serde_json::to_string(after).unwrap_or_else(|_| "[]".into()))
+    .bind(now)
+    .bind(agent.as_str())
+    .bind(workspace.as_str())
+    .bind(before)
+    .execute(conn)
+    .await?;
+    Ok(super::touched(&updated))
+}

@@ -1,7 +1,7 @@
 //! The `tools` table: each workspace's tool catalog. Built-in tools keep
 //! their schema and subject in the code, so a release can improve them.
 
-use bosun_policy::ToolCategory;
+use bosun_policy::{ArgKind, RiskLevel, ToolCategory};
 use serde_json::Value;
 
 use super::{Connection, Executor};
@@ -103,4 +103,47 @@ pub(crate) async fn insert_new(
     .execute(conn)
     .await?;
     Ok(super::touched(&inserted))
+}
+
+/// A tool an MCP server brought, as the catalog keeps it.
+pub(crate) struct DiscoveredTool<'a> {
+    pub name: &'a str,
+    pub description: String,
+    pub argument_kind: ArgKind,
+    pub default_risk: RiskLevel,
+    pub created_at: i64,
+    /// JSON text.
+    pub input_schema: Option<String>,
+    pub subject: Option<String>,
+    /// The name of the server it came from.
+    pub server: &'a str,
+    /// JSON text.
+    pub annotations: Option<String>,
+}
+
+/// Adds a tool a server brought to the workspace's catalog, unless a tool
+/// of that name got there first.
+pub(crate) async fn insert_discovered(
+    conn: &mut Connection,
+    workspace: &WorkspaceId,
+    tool: DiscoveredTool<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at, \
+         input_schema, subject, discovered_from, annotations) VALUES ($1, $2, $3, $4, $5, 'other', 0, $6, $7, $8, $9, $10) \
+         ON CONFLICT (workspace_id, name) DO NOTHING",
+    )
+    .bind(workspace.as_str())
+    .bind(tool.name)
+    .bind(tool.description)
+    .bind(tool.argument_kind.as_str())
+    .bind(tool.default_risk.as_str())
+    .bind(tool.created_at)
+    .bind(tool.input_schema)
+    .bind(tool.subject)
+    .bind(tool.server)
+    .bind(tool.annotations)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
