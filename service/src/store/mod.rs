@@ -10,9 +10,9 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `traces`, `runs/` and the event log's statements in `events`. The test
-//! at the end of this file lists the files outside the store that may
-//! still name `sqlx`, and fails when another one does.
+//! `runs/` and the event log's statements in `events`. The test at the end
+//! of this file lists the files outside the store that may still name
+//! `sqlx`, and fails when another one does.
 
 pub(crate) mod agents;
 pub(crate) mod credentials;
@@ -27,6 +27,7 @@ pub(crate) mod remote_mcp;
 pub(crate) mod rules;
 pub(crate) mod tokens;
 pub(crate) mod tools;
+pub(crate) mod traces;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 pub(crate) mod workspaces;
@@ -128,7 +129,6 @@ mod tests {
         "runs/keys.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",
-        "traces.rs",
     ];
 
     /// Plumbing that is part of the store though it lives beside it.
