@@ -10,9 +10,9 @@
 //! the function that needs them.
 //!
 //! Still inline in their use cases, and to move here resource by resource:
-//! `runs/` and the event log's statements in `events`. The test at the end
-//! of this file lists the files outside the store that may still name
-//! `sqlx`, and fails when another one does.
+//! `runs/` (but its runtime keys) and the event log's statements in
+//! `events`. The test at the end of this file lists the files outside the
+//! store that may still name `sqlx`, and fails when another one does.
 
 pub(crate) mod agents;
 pub(crate) mod credentials;
@@ -25,6 +25,7 @@ pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
 pub(crate) mod remote_mcp;
 pub(crate) mod rules;
+pub(crate) mod runtime_keys;
 pub(crate) mod tokens;
 pub(crate) mod tools;
 pub(crate) mod traces;
@@ -126,7 +127,6 @@ mod tests {
         "runs/decision_log.rs",
         "runs/input.rs",
         "runs/interactive.rs",
-        "runs/keys.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",
     ];
