@@ -1,8 +1,8 @@
 //! Bearer secrets Bosun hands out once and keeps only as a hash: personal
 //! access tokens, runtime keys and password links. Each kind has a prefix
 //! (so a leaked one is easy to recognize and to scan for) and a length;
-//! generation, hashing of a presented value, comparison and the note of a
-//! use live here, once.
+//! generation, hashing of a presented value and comparison live here, once
+//! (the note of a use is the store's: [`crate::store::note_use`]).
 
 use rand::Rng as _;
 use rand::distributions::Alphanumeric;
@@ -80,45 +80,6 @@ pub(crate) fn random_secret(chars: usize) -> String {
 /// compared are their hashes.
 pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
-}
-
-/// How stale `last_used_at` may get before a use writes it again; saves a
-/// write per request for busy secrets.
-const LAST_USED_RESOLUTION_MS: i64 = 60_000;
-
-/// Notes the use of the hashed secret `hash` in `table` (its hash in
-/// `hash_column`), unless its `last_used_at` is fresher than
-/// [`LAST_USED_RESOLUTION_MS`]. For personal access tokens and runtime keys.
-///
-/// Whether the note is due is read first, so that most uses, which come
-/// within the resolution of the last, do not queue for the writer.
-pub(crate) async fn note_use(
-    db: &crate::Db,
-    now: i64,
-    table: &'static str,
-    hash_column: &'static str,
-    hash: &str,
-) -> crate::Result<()> {
-    let stale = format!("{hash_column} = $1 AND (last_used_at IS NULL OR last_used_at < $2)");
-    let due: Option<String> =
-        sqlx::query_scalar(&format!("SELECT {hash_column} FROM {table} WHERE {stale}"))
-            .bind(hash)
-            .bind(now - LAST_USED_RESOLUTION_MS)
-            .fetch_optional(db.pool())
-            .await?;
-    if due.is_none() {
-        return Ok(());
-    }
-    let mut tx = db.begin_write().await?;
-    sqlx::query(&format!(
-        "UPDATE {table} SET last_used_at = $3 WHERE {stale}"
-    ))
-    .bind(hash)
-    .bind(now - LAST_USED_RESOLUTION_MS)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod outbound;
 pub mod redact;
 pub mod rules;
 pub mod runs;
+mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tools;

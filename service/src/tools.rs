@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
+use crate::store::{self, tools};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::ToolCreated;
 
@@ -70,7 +71,7 @@ fn description_of(name: &str) -> &'static str {
 
 /// The input schemas of the built-in tools; their subjects are in the
 /// policy engine's catalog ([`bosun_policy::builtin_tools`]).
-fn builtin_schema(name: &str) -> Option<Value> {
+pub(crate) fn builtin_schema(name: &str) -> Option<Value> {
     let text = json!({ "type": "string" });
     let fields = |properties: Value, required: &[&str]| {
         json!({ "type": "object", "properties": properties, "required": required,
@@ -109,55 +110,6 @@ fn builtin_schema(name: &str) -> Option<Value> {
         ),
         _ => return None,
     })
-}
-
-#[derive(sqlx::FromRow)]
-struct ToolRow {
-    name: String,
-    description: String,
-    argument_kind: String,
-    default_risk: String,
-    category: String,
-    builtin: i64,
-    input_schema: Option<String>,
-    subject: Option<String>,
-}
-
-impl TryFrom<ToolRow> for ToolInfo {
-    type Error = Error;
-
-    fn try_from(row: ToolRow) -> Result<Self> {
-        let category: ToolCategory = validate::one_of("category", &row.category)?;
-        let builtin = row.builtin != 0;
-        let (input_schema, subject) = if builtin {
-            let subject = bosun_policy::builtin_tools()
-                .into_iter()
-                .find(|tool| tool.name == row.name)
-                .and_then(|tool| tool.subject);
-            (builtin_schema(&row.name), subject)
-        } else {
-            let schema = row
-                .input_schema
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| Error::corrupt("tool input_schema", e))?;
-            (schema, row.subject)
-        };
-        Ok(Self {
-            argument_kind: validate::one_of("argument_kind", &row.argument_kind)
-                .map_err(|e| Error::corrupt("tool argument_kind", e))?,
-            default_risk: validate::one_of("default_risk", &row.default_risk)
-                .map_err(|e| Error::corrupt("tool default_risk", e))?,
-            read_only: category == ToolCategory::Read,
-            category,
-            builtin,
-            name: row.name,
-            description: row.description,
-            input_schema,
-            subject,
-        })
-    }
 }
 
 impl ToolInfo {
@@ -281,14 +233,7 @@ fn checked_schema(
 /// member may read the catalog ([`Bosun::list_tools`]); decisions and
 /// checks read it here.
 pub(crate) async fn load_tools(db: &crate::Db, workspace: &WorkspaceId) -> Result<Vec<ToolInfo>> {
-    let rows: Vec<ToolRow> = sqlx::query_as(
-        "SELECT name, description, argument_kind, default_risk, category, builtin, input_schema, subject FROM tools \
-         WHERE workspace_id = $1 ORDER BY builtin DESC, name",
-    )
-    .bind(workspace.as_str())
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter().map(ToolInfo::try_from).collect()
+    tools::of_workspace(db.pool(), workspace).await
 }
 
 impl Bosun {
@@ -303,10 +248,10 @@ impl Bosun {
     /// [`Bosun::seed_builtin_tools`] inside a write transaction.
     pub(crate) async fn seed_builtin_tools_in(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut store::Connection,
         workspace: &WorkspaceId,
     ) -> Result<()> {
-        let now = self.now();
+        let now = to_millis(self.now());
         for tool in bosun_policy::builtin_tools() {
             let info = ToolInfo {
                 description: description_of(&tool.name).to_owned(),
@@ -319,7 +264,7 @@ impl Bosun {
                 read_only: tool.read_only,
                 builtin: true,
             };
-            store_tool(conn, workspace, &info, now).await?;
+            tools::insert_new(conn, workspace, &info, now).await?;
         }
         Ok(())
     }
@@ -357,7 +302,8 @@ impl Bosun {
         };
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        let inserted = store_tool(&mut tx, &actor.workspace_id, &tool, now).await?;
+        let inserted =
+            tools::insert_new(&mut tx, &actor.workspace_id, &tool, to_millis(now)).await?;
         if !inserted {
             return Err(Error::Refused {
                 code: crate::Code::ToolExists,
@@ -384,36 +330,4 @@ impl Bosun {
         tx.commit().await?;
         Ok(tool)
     }
-}
-
-/// Adds a tool to a workspace's catalog unless one of that name exists;
-/// answers whether it was added.
-async fn store_tool(
-    conn: &mut sqlx::AnyConnection,
-    workspace: &WorkspaceId,
-    tool: &ToolInfo,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at, \
-         input_schema, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (workspace_id, name) DO NOTHING",
-    )
-    .bind(workspace.as_str())
-    .bind(&tool.name)
-    .bind(&tool.description)
-    .bind(tool.argument_kind.as_str())
-    .bind(tool.default_risk.as_str())
-    .bind(tool.category.as_str())
-    .bind(i64::from(tool.builtin))
-    .bind(to_millis(now))
-    // Built-in tools' schemas and subjects come from the code.
-    .bind(
-        (!tool.builtin)
-            .then(|| tool.input_schema.as_ref().map(Value::to_string))
-            .flatten(),
-    )
-    .bind((!tool.builtin).then(|| tool.subject.clone()).flatten())
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected() > 0)
 }

@@ -6,10 +6,10 @@
 //! Who sees what: admins see every event of their workspace; everyone else
 //! sees the events of the runs they started and of every run of the agents
 //! they may edit, and no admin (audit) events. Search, the runs list and
-//! every export build that condition in one place ([`member_reach_sql`]),
-//! whose "agents they may edit" comes from `agents::access` beside the
-//! rule it restates; a run's timeline is for those its page is for
-//! (`runs::control`).
+//! every export read under that condition, written once in the store
+//! (`store::traces`), whose "agents they may edit" comes from
+//! `agents::access` beside the rule it restates; a run's timeline is for
+//! those its page is for (`runs::control`).
 
 use std::time::Duration;
 
@@ -17,14 +17,13 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::agents::access::editable_agents_sql;
-use crate::clock::{from_millis, to_millis};
-use crate::db::Sql;
-use crate::events::{Event, ExportedEvent, StoredEvent};
+use crate::clock::to_millis;
+use crate::events::{Event, ExportedEvent};
 use crate::ids::RunId;
 use crate::runs::tool_calls::inbox_topic;
 use crate::runs::{RunStatus, agent_runs_topic};
-use crate::{Backend, Bosun, Error, Principal, Result, validate};
+use crate::store::traces::{self, EXPORT_CHUNK, EventCondition, EventFilter, RunsFilter};
+use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_policy::Action;
 
 /// The filters of a trace search, as given (every field optional).
@@ -119,64 +118,6 @@ pub struct RunPage {
     pub next: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct RunSummaryRow {
-    id: String,
-    agent_id: String,
-    agent_name: String,
-    status: String,
-    started_by: Option<String>,
-    started_by_name: Option<String>,
-    key_id: Option<String>,
-    key_name: Option<String>,
-    key_created_by: Option<String>,
-    key_creator_name: Option<String>,
-    created_at: i64,
-    finished_at: Option<i64>,
-    steps: i64,
-    allowed: i64,
-    asked: i64,
-    denied: i64,
-}
-
-impl RunSummaryRow {
-    fn summary(self) -> RunSummary {
-        let started_by = self.started_by.map(|id| PersonRef {
-            name: self.started_by_name.unwrap_or_else(|| id.clone()),
-            id,
-        });
-        let started_by_key = match (self.key_id, self.key_created_by) {
-            (Some(id), Some(creator)) => Some(KeyRef {
-                name: self.key_name.unwrap_or_else(|| id.clone()),
-                id,
-                created_by: PersonRef {
-                    name: self.key_creator_name.unwrap_or_else(|| creator.clone()),
-                    id: creator,
-                },
-            }),
-            _ => None,
-        };
-        RunSummary {
-            id: self.id,
-            agent_id: self.agent_id,
-            agent_name: self.agent_name,
-            status: self.status,
-            on_behalf_of: started_by.clone(),
-            started_by,
-            started_by_key,
-            created_at: from_millis(self.created_at),
-            finished_at: self.finished_at.map(from_millis),
-            duration_ms: self.finished_at.map(|end| (end - self.created_at).max(0)),
-            steps: self.steps,
-            decisions: DecisionCounts {
-                allow: self.allowed,
-                ask: self.asked,
-                deny: self.denied,
-            },
-        }
-    }
-}
-
 /// A place in the runs list: a run's start (milliseconds) and id, as
 /// `<millis>.<id>`.
 fn run_cursor(created_at: i64, id: &str) -> String {
@@ -194,113 +135,63 @@ fn parse_run_cursor(cursor: &str) -> Result<(i64, String)> {
 
 pub const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 200;
-const EXPORT_CHUNK: i64 = 1000;
 /// How often an open run page's stream looks for steps nobody woke it for.
 const RUN_RECHECK: Duration = Duration::from_secs(1);
-const COLUMNS: &str = "events.seq, events.at, events.kind, events.workspace_id, events.agent_id, \
-     events.run_id, events.actor, events.on_behalf_of, events.data, events.prev_hash, events.hash";
-
-/// A filter checked and turned into its `WHERE` clause.
-struct Checked {
-    sql: Sql,
-}
-
 impl TraceFilter {
-    fn check(&self, principal: &Principal, backend: Backend) -> Result<Checked> {
-        let mut sql = Sql::new();
-        let workspace = sql.bind(principal.workspace_id.as_str());
-        sql.push(&format!("events.workspace_id = {workspace}"));
-        if let Some(reach) = member_reach_sql(
-            &mut sql,
-            principal,
-            &workspace,
-            "events.agent_id",
-            "events.on_behalf_of",
-        ) {
-            sql.push(&format!(" AND events.run_id IS NOT NULL AND {reach}"));
-        }
-        if let Some(agent) = non_empty(&self.agent) {
-            let agent = sql.bind(validate::label("agent", agent, 100)?);
-            sql.push(&format!(" AND events.agent_id = {agent}"));
-        }
-        if let Some(run) = non_empty(&self.run) {
-            let run = sql.bind(validate::label("run", run, 100)?);
-            sql.push(&format!(" AND events.run_id = {run}"));
-        }
-        if let Some(user) = non_empty(&self.user) {
-            let user = sql.bind(validate::label("user", user, 100)?);
-            sql.push(&format!(
-                " AND (events.actor = {user} OR events.on_behalf_of = {user})"
-            ));
-        }
-        if let Some(tool) = non_empty(&self.tool) {
-            validate::identifier("tool", tool)?;
-            let tool = sql.bind(tool);
-            sql.push(&format!(" AND events.tool = {tool}"));
-        }
-        if let Some(decision) = non_empty(&self.decision) {
-            let decision: Action = validate::one_of("decision", decision)?;
-            let decision = sql.bind(decision.as_str());
-            sql.push(&format!(" AND events.decision = {decision}"));
-        }
-        if let Some(status) = non_empty(&self.status) {
-            let status: RunStatus = validate::one_of("status", status)?;
-            let status = sql.bind(status.as_str());
-            sql.push(&format!(
-                " AND events.run_id IN (SELECT id FROM runs WHERE workspace_id = {workspace} AND status = {status})"
-            ));
-        }
-        if let Some(from) = non_empty(&self.from) {
-            let from = sql.bind_int(to_millis(instant("from", from)?));
-            sql.push(&format!(" AND events.at >= {from}"));
-        }
-        if let Some(to) = non_empty(&self.to) {
-            let to = sql.bind_int(to_millis(instant("to", to)?));
-            sql.push(&format!(" AND events.at < {to}"));
-        }
-        if let Some(text) = non_empty(&self.q) {
-            let text = validate::label("q", text, 200)?;
-            match backend {
-                Backend::Sqlite => {
-                    let query = sql.bind(fts5_query(&text));
-                    sql.push(&format!(
-                        " AND events.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH {query})"
-                    ));
-                }
-                Backend::Postgres => {
-                    let query = sql.bind(text);
-                    // The indexed expression, exactly (see the migration).
-                    sql.push(&format!(
-                        " AND to_tsvector('simple', regexp_replace(events.data, '[^[:alnum:]]+', ' ', 'g')) \
-                         @@ plainto_tsquery('simple', regexp_replace({query}, '[^[:alnum:]]+', ' ', 'g'))"
-                    ));
-                }
+    /// Checks every field, in order, into what the store binds.
+    fn check(&self) -> Result<EventFilter> {
+        let label = |field, value: &Option<String>| {
+            non_empty(value)
+                .map(|value| validate::label(field, value, 100))
+                .transpose()
+        };
+        let agent = label("agent", &self.agent)?;
+        let run = label("run", &self.run)?;
+        let user = label("user", &self.user)?;
+        let tool = match non_empty(&self.tool) {
+            Some(tool) => {
+                validate::identifier("tool", tool)?;
+                Some(tool.to_owned())
             }
-        }
-        Ok(Checked { sql })
+            None => None,
+        };
+        let decision: Option<Action> = non_empty(&self.decision)
+            .map(|decision| validate::one_of("decision", decision))
+            .transpose()?;
+        let status: Option<RunStatus> = non_empty(&self.status)
+            .map(|status| validate::one_of("status", status))
+            .transpose()?;
+        let from = non_empty(&self.from)
+            .map(|from| instant("from", from).map(to_millis))
+            .transpose()?;
+        let to = non_empty(&self.to)
+            .map(|to| instant("to", to).map(to_millis))
+            .transpose()?;
+        let text = non_empty(&self.q)
+            .map(|text| validate::label("q", text, 200))
+            .transpose()?;
+        Ok(EventFilter {
+            agent,
+            run,
+            user,
+            tool,
+            decision,
+            status,
+            from,
+            to,
+            text,
+        })
     }
-}
 
-/// What of the trace a member who is not an admin may see, as a condition
-/// over the row's agent and the person it was done for (columns of the
-/// caller's statement, whose workspace is bound at `workspace`): what
-/// they did or was done on their behalf, and everything of the agents
-/// they may edit. None for admins, who see their whole workspace.
-fn member_reach_sql(
-    sql: &mut Sql,
-    principal: &Principal,
-    workspace: &str,
-    agent_column: &str,
-    person_column: &str,
-) -> Option<String> {
-    if principal.is_admin() {
-        return None;
+    /// The store's condition for what the principal may see of this
+    /// filter's events.
+    fn condition(&self, principal: &Principal, bosun: &Bosun) -> Result<EventCondition> {
+        Ok(EventCondition::new(
+            principal,
+            &self.check()?,
+            bosun.db().backend(),
+        ))
     }
-    let me = sql.bind(principal.user_id.as_str());
-    Some(format!(
-        "({person_column} = {me} OR {agent_column} IN ({}))",
-        editable_agents_sql(workspace, &me)
-    ))
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
@@ -315,15 +206,6 @@ pub fn instant(field: &'static str, value: &str) -> Result<DateTime<Utc>> {
             chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").map(|at| at.and_utc())
         })
         .map_err(|_| Error::invalid(field, "must be a time like 2026-11-22T09:30:00Z"))
-}
-
-/// Every word as a quoted FTS5 string, so that nothing typed is read as
-/// query syntax; all must match.
-fn fts5_query(text: &str) -> String {
-    text.split_whitespace()
-        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Names for the ids a trace mentions: agents, members and runtime keys
@@ -366,22 +248,8 @@ impl Bosun {
     /// The names of the workspace's agents and members, for showing a
     /// trace to one of its members.
     pub async fn trace_names(&self, principal: &Principal) -> Result<TraceNames> {
-        let workspace = principal.workspace_id.as_str();
-        let agents: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM agents WHERE workspace_id = $1")
-                .bind(workspace)
-                .fetch_all(self.db().pool())
-                .await?;
-        let users: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM users WHERE workspace_id = $1")
-                .bind(workspace)
-                .fetch_all(self.db().pool())
-                .await?;
-        let keys: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM runtime_keys WHERE workspace_id = $1")
-                .bind(workspace)
-                .fetch_all(self.db().pool())
-                .await?;
+        let (agents, users, keys) =
+            traces::names(self.db().pool(), principal.workspace_id.as_str()).await?;
         Ok(TraceNames {
             agents: agents.into_iter().collect(),
             users: users.into_iter().collect(),
@@ -398,18 +266,10 @@ impl Bosun {
         before: Option<i64>,
         limit: usize,
     ) -> Result<TracePage> {
-        let mut sql = filter.check(principal, self.db().backend())?.sql;
-        if let Some(before) = before {
-            let before = sql.bind_int(before);
-            sql.push(&format!(" AND events.seq < {before}"));
-        }
+        let condition = filter.condition(principal, self)?;
         let limit = limit.clamp(1, MAX_PAGE);
-        let query = format!(
-            "SELECT {COLUMNS} FROM events WHERE {} ORDER BY events.seq DESC LIMIT {}",
-            sql.text(),
-            limit + 1
-        );
-        let mut events: Vec<StoredEvent> = sql.fetch_all(self.db().pool(), &query).await?;
+        let mut events =
+            traces::newest_first(self.db().pool(), condition, before, limit + 1).await?;
         let next = (events.len() > limit).then(|| {
             events.truncate(limit);
             events.last().map_or(0, |event| event.seq)
@@ -428,13 +288,9 @@ impl Bosun {
         principal: &Principal,
         filter: &TraceFilter,
     ) -> Result<impl Stream<Item = Result<ExportedEvent>> + Send + 'static> {
-        let checked = filter.check(principal, self.db().backend())?;
-        let chunks = self.pages(checked, |bosun, sql| async move {
-            let query = format!(
-                "SELECT {COLUMNS} FROM events WHERE {} ORDER BY events.seq LIMIT {EXPORT_CHUNK}",
-                sql.text()
-            );
-            let chunk: Vec<StoredEvent> = sql.fetch_all(bosun.db().pool(), &query).await?;
+        let condition = filter.condition(principal, self)?;
+        let chunks = self.pages(condition, |bosun, condition| async move {
+            let chunk = traces::export_chunk(bosun.db().pool(), condition).await?;
             let next = (i64::try_from(chunk.len()).unwrap_or(0) == EXPORT_CHUNK)
                 .then(|| chunk.last().map_or(0, |event| event.seq));
             Ok((chunk, next))
@@ -460,67 +316,42 @@ impl Bosun {
         filter: &TraceFilter,
         separator: &'static str,
     ) -> Result<impl Stream<Item = Result<String>> + Send + 'static> {
-        let checked = filter.check(principal, self.db().backend())?;
+        let condition = filter.condition(principal, self)?;
         let backend = self.db().backend();
-        Ok(self.pages(checked, move |bosun, mut sql| async move {
-            let separator = sql.bind(separator);
-            let query = match backend {
-                Backend::Sqlite => format!(
-                    "SELECT group_concat(line, {separator} ORDER BY seq), max(seq), count(*) FROM \
-                     (SELECT events.seq AS seq, json_object('seq', events.seq, 'hash', events.hash, \
-                     'prev_hash', events.prev_hash, 'at', strftime('%Y-%m-%dT%H:%M:%S', events.at / 1000, 'unixepoch') \
-                     || '.' || printf('%03d', events.at % 1000) || 'Z', 'kind', events.kind, \
-                     'workspace_id', events.workspace_id, 'agent_id', events.agent_id, 'run_id', events.run_id, \
-                     'actor', events.actor, 'on_behalf_of', events.on_behalf_of, 'data', json(events.data)) AS line \
-                     FROM events WHERE {} ORDER BY events.seq LIMIT {EXPORT_CHUNK})",
-                    sql.text()
-                ),
-                Backend::Postgres => format!(
-                    "SELECT string_agg(line, {separator} ORDER BY seq), max(seq), count(*) FROM \
-                     (SELECT events.seq AS seq, json_build_object('seq', events.seq, 'hash', events.hash, \
-                     'prev_hash', events.prev_hash, 'at', to_char(to_timestamp(events.at / 1000) AT TIME ZONE 'UTC', \
-                     'YYYY-MM-DD\"T\"HH24:MI:SS') || '.' || lpad((events.at % 1000)::text, 3, '0') || 'Z', \
-                     'kind', events.kind, 'workspace_id', events.workspace_id, 'agent_id', events.agent_id, \
-                     'run_id', events.run_id, 'actor', events.actor, 'on_behalf_of', events.on_behalf_of, \
-                     'data', events.data::json)::text AS line \
-                     FROM events WHERE {} ORDER BY events.seq LIMIT {EXPORT_CHUNK}) AS chunk",
-                    sql.text()
-                ),
-            };
-            let rows: Vec<(Option<String>, Option<i64>, i64)> =
-                sql.fetch_all(bosun.db().pool(), &query).await?;
-            let (text, last, count) = rows.into_iter().next().unwrap_or((None, None, 0));
-            let next = (count == EXPORT_CHUNK).then_some(last).flatten();
-            Ok((text, next))
-        })
-        .try_filter_map(|text| futures::future::ready(Ok(text))))
+        Ok(self
+            .pages(condition, move |bosun, condition| async move {
+                let (text, last, count) =
+                    traces::export_text_chunk(bosun.db().pool(), backend, condition, separator)
+                        .await?;
+                let next = (count == EXPORT_CHUNK).then_some(last).flatten();
+                Ok((text, next))
+            })
+            .try_filter_map(|text| futures::future::ready(Ok(text))))
     }
 
-    /// Pages through everything a checked filter matches, oldest first:
-    /// `read` runs one page's query — given the filter with
-    /// `events.seq > after` added — and answers the page and the last
-    /// sequence number it covered, or none when it was the last page.
+    /// Pages through everything a condition reads, oldest first: `read`
+    /// reads one page — given the condition narrowed to the events after
+    /// the last page — and answers the page and the last sequence number
+    /// it covered, or none when it was the last page.
     fn pages<T, F, Fut>(
         &self,
-        checked: Checked,
+        condition: EventCondition,
         read: F,
     ) -> impl Stream<Item = Result<T>> + Send + 'static
     where
         T: Send + 'static,
-        F: Fn(Bosun, Sql) -> Fut + Send + Sync + 'static,
+        F: Fn(Bosun, EventCondition) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<(T, Option<i64>)>> + Send + 'static,
     {
         let bosun = self.clone();
         let read = std::sync::Arc::new(read);
         futures::stream::try_unfold(Some(0_i64), move |after| {
-            let (bosun, mut sql, read) = (bosun.clone(), checked.sql.clone(), read.clone());
+            let (bosun, condition, read) = (bosun.clone(), condition.clone(), read.clone());
             async move {
                 let Some(after) = after else {
                     return Ok(None);
                 };
-                let after = sql.bind_int(after);
-                sql.push(&format!(" AND events.seq > {after}"));
-                let (page, next) = read(bosun, sql).await?;
+                let (page, next) = read(bosun, condition.after(after)).await?;
                 Ok(Some((page, next)))
             }
         })
@@ -539,71 +370,31 @@ impl Bosun {
         before: Option<&str>,
         limit: usize,
     ) -> Result<RunPage> {
-        let mut sql = Sql::new();
-        let workspace = sql.bind(principal.workspace_id.as_str());
-        sql.push(&format!("runs.workspace_id = {workspace}"));
-        if let Some(reach) = member_reach_sql(
-            &mut sql,
-            principal,
-            &workspace,
-            "runs.agent_id",
-            "runs.started_by",
-        ) {
-            sql.push(&format!(" AND {reach}"));
-        }
-        if let Some(agent) = non_empty(&filter.agent) {
-            let agent = sql.bind(validate::label("agent", agent, 100)?);
-            sql.push(&format!(" AND runs.agent_id = {agent}"));
-        }
-        if let Some(status) = non_empty(&filter.status) {
-            let status: RunStatus = validate::one_of("status", status)?;
-            let status = sql.bind(status.as_str());
-            sql.push(&format!(" AND runs.status = {status}"));
-        }
-        if let Some(before) = before.map(str::trim).filter(|b| !b.is_empty()) {
-            let (at, id) = parse_run_cursor(before)?;
-            let (at, id) = (sql.bind_int(at), sql.bind(id));
-            sql.push(&format!(
-                " AND (runs.created_at < {at} OR (runs.created_at = {at} AND runs.id < {id}))"
-            ));
-        }
-        let limit = limit.clamp(1, MAX_PAGE);
-        let count = |decision: &str| {
-            let only = if decision.is_empty() {
-                String::new()
-            } else {
-                format!(" AND tool_calls.decision = '{decision}'")
-            };
-            format!("(SELECT count(*) FROM tool_calls WHERE tool_calls.run_id = runs.id{only})")
+        let agent = non_empty(&filter.agent)
+            .map(|agent| validate::label("agent", agent, 100))
+            .transpose()?;
+        let status: Option<RunStatus> = non_empty(&filter.status)
+            .map(|status| validate::one_of("status", status))
+            .transpose()?;
+        let before = before
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(parse_run_cursor)
+            .transpose()?;
+        let filter = RunsFilter {
+            agent,
+            status,
+            before,
         };
-        let query = format!(
-            "SELECT runs.id, runs.agent_id, agents.name AS agent_name, runs.status, runs.started_by, \
-             starters.name AS started_by_name, keys.id AS key_id, keys.name AS key_name, \
-             keys.created_by AS key_created_by, key_creators.name AS key_creator_name, \
-             runs.created_at, runs.finished_at, {} AS steps, {} AS allowed, {} AS asked, {} AS denied \
-             FROM runs JOIN agents ON agents.id = runs.agent_id \
-             LEFT JOIN users starters ON starters.id = runs.started_by \
-             LEFT JOIN runtime_keys keys ON keys.id = runs.started_by_key \
-             LEFT JOIN users key_creators ON key_creators.id = keys.created_by \
-             WHERE {} ORDER BY runs.created_at DESC, runs.id DESC LIMIT {}",
-            count(""),
-            count("allow"),
-            count("ask"),
-            count("deny"),
-            sql.text(),
-            limit + 1
-        );
-        let mut rows: Vec<RunSummaryRow> = sql.fetch_all(self.db().pool(), &query).await?;
-        let next = (rows.len() > limit).then(|| {
-            rows.truncate(limit);
-            rows.last()
-                .map(|row| run_cursor(row.created_at, &row.id))
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut runs = traces::runs_page(self.db().pool(), principal, &filter, limit + 1).await?;
+        let next = (runs.len() > limit).then(|| {
+            runs.truncate(limit);
+            runs.last()
+                .map(|run| run_cursor(to_millis(run.created_at), &run.id))
                 .unwrap_or_default()
         });
-        Ok(RunPage {
-            runs: rows.into_iter().map(RunSummaryRow::summary).collect(),
-            next,
-        })
+        Ok(RunPage { runs, next })
     }
 
     /// For a run's open page: one item now and one each time the run gets
@@ -639,19 +430,14 @@ impl Bosun {
                 let topics = topics.clone();
                 async move {
                     loop {
-                        let latest: Option<i64> = match sqlx::query_scalar(
-                            "SELECT max(seq) FROM events WHERE run_id = $1",
-                        )
-                        .bind(run.as_str())
-                        .fetch_one(bosun.db().pool())
-                        .await
-                        {
-                            Ok(latest) => latest,
-                            Err(error) => {
-                                tracing::warn!(%error, "cannot read a run's latest step");
-                                return None;
-                            }
-                        };
+                        let latest =
+                            match traces::latest_step(bosun.db().pool(), run.as_str()).await {
+                                Ok(latest) => latest,
+                                Err(error) => {
+                                    tracing::warn!(%error, "cannot read a run's latest step");
+                                    return None;
+                                }
+                            };
                         let latest = latest.unwrap_or(0);
                         if seen.is_none_or(|seen| latest > seen) {
                             seen = Some(latest);
@@ -689,25 +475,12 @@ impl Bosun {
     pub async fn run_trace(&self, principal: &Principal, run: &RunId) -> Result<Vec<Event>> {
         // People always see the runs they started, even after losing access.
         self.run_in_reach(principal, None, run).await?;
-        let events: Vec<StoredEvent> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM events WHERE events.run_id = $1 AND events.workspace_id = $2 \
-             ORDER BY events.seq"
-        ))
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
+        let events = traces::run_events(
+            self.db().pool(),
+            run.as_str(),
+            principal.workspace_id.as_str(),
+        )
         .await?;
         Ok(events.into_iter().map(Event::from).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts5_query;
-
-    #[test]
-    fn typed_words_are_quoted_so_nothing_is_query_syntax() {
-        assert_eq!(fts5_query("rm -rf"), r#""rm" "-rf""#);
-        assert_eq!(fts5_query(r#"a"b OR"#), r#""a""b" "OR""#);
     }
 }

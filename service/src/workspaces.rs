@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
+use crate::store::{users, workspaces};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{Change, WorkspaceSettingsChanged};
 
@@ -52,30 +53,11 @@ pub(crate) fn check_approval_ttl_bounds(ttl: i64) -> Result<()> {
 impl Bosun {
     /// The principal's workspace's settings; any member may read them.
     pub async fn workspace_settings(&self, principal: &Principal) -> Result<WorkspaceSettings> {
-        self.settings_of(
+        workspaces::settings(
             &mut *self.db().pool().acquire().await?,
             &principal.workspace_id,
         )
         .await
-    }
-
-    async fn settings_of(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        workspace: &WorkspaceId,
-    ) -> Result<WorkspaceSettings> {
-        let (mode, ttl, self_approval): (String, i64, i64) = sqlx::query_as(
-            "SELECT default_execution_mode, approval_ttl_seconds, allow_self_approval \
-             FROM workspaces WHERE id = $1",
-        )
-        .bind(workspace.as_str())
-        .fetch_one(conn)
-        .await?;
-        Ok(WorkspaceSettings {
-            default_execution_mode: validate::one_of("default_execution_mode", &mode)?,
-            approval_ttl_seconds: ttl,
-            self_approval: self_approval != 0,
-        })
     }
 
     /// Changes the workspace's settings (admins), all or nothing: every
@@ -95,7 +77,7 @@ impl Bosun {
             check_approval_ttl_bounds(ttl)?;
         }
         let mut tx = self.db().begin_write().await?;
-        let before = self.settings_of(&mut tx, &principal.workspace_id).await?;
+        let before = workspaces::settings(&mut tx, &principal.workspace_id).await?;
         let after = WorkspaceSettings {
             default_execution_mode: mode.unwrap_or(before.default_execution_mode),
             approval_ttl_seconds: patch
@@ -106,16 +88,7 @@ impl Bosun {
         if after == before {
             return Ok(after);
         }
-        sqlx::query(
-            "UPDATE workspaces SET default_execution_mode = $1, approval_ttl_seconds = $2, \
-             allow_self_approval = $3 WHERE id = $4",
-        )
-        .bind(after.default_execution_mode.as_str())
-        .bind(after.approval_ttl_seconds)
-        .bind(i64::from(after.self_approval))
-        .bind(principal.workspace_id.as_str())
-        .execute(&mut *tx)
-        .await?;
+        workspaces::write_settings(&mut tx, &principal.workspace_id, &after).await?;
         events::append(
             &mut tx,
             self.now(),
@@ -139,22 +112,8 @@ impl Bosun {
         }
         let id = WorkspaceId::generate();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(id.as_str())
-            .bind("Default")
-            .bind(to_millis(self.now()))
-            .execute(&mut *tx)
-            .await?;
-        let claimed = sqlx::query(
-            "INSERT INTO installation (singleton, default_workspace_id) VALUES (1, $1) \
-             ON CONFLICT (singleton) DO NOTHING",
-        )
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
+        workspaces::insert(&mut tx, &id, "Default", to_millis(self.now())).await?;
+        if !workspaces::claim_default(&mut tx, &id).await? {
             // Another process got there first: theirs is the default, and
             // ours is dropped with the transaction.
             drop(tx);
@@ -169,11 +128,7 @@ impl Bosun {
     }
 
     async fn recorded_default_workspace(&self) -> Result<Option<WorkspaceId>> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT default_workspace_id FROM installation WHERE singleton = 1")
-                .fetch_optional(self.db().pool())
-                .await?;
-        Ok(id.map(WorkspaceId::from_string))
+        workspaces::default_id(self.db().pool()).await
     }
 
     /// Creates a workspace (used by tests and multi-tenant installs).
@@ -181,12 +136,7 @@ impl Bosun {
         let name = crate::validate::label("name", name, 100)?;
         let id = WorkspaceId::generate();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(id.as_str())
-            .bind(name)
-            .bind(to_millis(self.now()))
-            .execute(&mut *tx)
-            .await?;
+        workspaces::insert(&mut tx, &id, &name, to_millis(self.now())).await?;
         self.seed_builtin_tools_in(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(id)
@@ -196,22 +146,15 @@ impl Bosun {
     /// workspace has the built-in tools of this release.
     pub async fn prepare_workspaces(&self) -> Result<WorkspaceId> {
         let default = self.default_workspace().await?;
-        let all: Vec<String> = sqlx::query_scalar("SELECT id FROM workspaces")
-            .fetch_all(self.db().pool())
-            .await?;
-        for workspace in all {
-            self.seed_builtin_tools(&WorkspaceId::from_string(workspace))
-                .await?;
+        for workspace in workspaces::all_ids(self.db().pool()).await? {
+            self.seed_builtin_tools(&workspace).await?;
         }
         Ok(default)
     }
 
     /// Whether any user exists yet (to tell a new installation how to start).
     pub async fn has_users(&self) -> Result<bool> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.db().pool())
-            .await?;
-        Ok(count > 0)
+        users::any(self.db().pool()).await
     }
 }
 

@@ -13,8 +13,8 @@
 //! lock) waits for the write rather than slipping in between.
 
 use crate::agents::AgentView;
-use crate::db::Backend;
 use crate::ids::AgentId;
+use crate::store::{self, agents, users, workspaces};
 use crate::{Bosun, Error, Principal, Result, Role};
 
 use super::Capability;
@@ -133,7 +133,7 @@ impl Bosun {
     /// an active member is refused as unauthenticated.
     pub async fn agent_proof<P: AgentProof>(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         principal: &Principal,
         id: &AgentId,
     ) -> Result<P> {
@@ -146,7 +146,7 @@ impl Bosun {
     /// what `P` stands for.
     pub async fn agent_proof_as<P: AgentProof>(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         principal: &Principal,
         id: &AgentId,
         capability: Capability,
@@ -154,19 +154,9 @@ impl Bosun {
         // An agent token reaches its own agent only, whatever its creator
         // may do with others.
         principal.require_scope_allows(id)?;
-        if Backend::of(connection) == Backend::Postgres {
-            // SQLite's writer already holds the whole database; here the
-            // agent's row is what access to it is changed under.
-            sqlx::query(
-                "SELECT id FROM agents WHERE id = $1 AND workspace_id = $2 FOR NO KEY UPDATE",
-            )
-            .bind(id.as_str())
-            .bind(principal.workspace_id.as_str())
-            .fetch_optional(&mut *connection)
-            .await?;
-        }
+        agents::lock_for_access(connection, &principal.workspace_id, id).await?;
         let is_admin = stored_role(connection, principal).await? == Role::Admin.as_str();
-        let view = crate::agents::load_agent_view(connection, principal, is_admin, id)
+        let view = agents::view(connection, principal, is_admin, id)
             .await?
             .ok_or(Error::NotFound("agent"))?;
         view.access.require(capability)?;
@@ -180,29 +170,24 @@ impl Bosun {
     /// workspace allows self-approval.
     pub async fn reviewable<T: ReviewSubject>(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         principal: &Principal,
         request: T,
     ) -> Result<Reviewable<T>> {
         let _: Editable<AgentView> = self
             .agent_proof(connection, principal, &request.agent())
             .await?;
-        if request.starter() == Some(principal.user_id.as_str()) {
-            let allowed: i64 =
-                sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
-                    .bind(principal.workspace_id.as_str())
-                    .fetch_one(&mut *connection)
-                    .await?;
-            if allowed == 0 {
-                let whose = if request.started_by_person() {
-                    "you started this run"
-                } else {
-                    "this run was started by a runtime key you created"
-                };
-                return Err(Error::forbidden(format!(
-                    "{whose}; another reviewer must decide its requests"
-                )));
-            }
+        if request.starter() == Some(principal.user_id.as_str())
+            && !workspaces::allows_self_approval(connection, &principal.workspace_id).await?
+        {
+            let whose = if request.started_by_person() {
+                "you started this run"
+            } else {
+                "this run was started by a runtime key you created"
+            };
+            return Err(Error::forbidden(format!(
+                "{whose}; another reviewer must decide its requests"
+            )));
         }
         Ok(Reviewable(request))
     }
@@ -211,7 +196,7 @@ impl Bosun {
     /// write transaction) against their role as stored now.
     pub async fn admin_proof(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         principal: &Principal,
     ) -> Result<Admin> {
         if stored_role(connection, principal).await? == Role::Admin.as_str() {
@@ -224,16 +209,8 @@ impl Bosun {
 
 /// The principal's role as stored now; a principal who is no longer an
 /// active member of the workspace is refused as unauthenticated.
-async fn stored_role(
-    connection: &mut sqlx::AnyConnection,
-    principal: &Principal,
-) -> Result<String> {
-    let role: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM users WHERE id = $1 AND workspace_id = $2 AND deactivated_at IS NULL",
-    )
-    .bind(principal.user_id.as_str())
-    .bind(principal.workspace_id.as_str())
-    .fetch_optional(connection)
-    .await?;
-    role.ok_or(Error::Unauthenticated)
+async fn stored_role(connection: &mut store::Connection, principal: &Principal) -> Result<String> {
+    users::active_role(connection, &principal.user_id, &principal.workspace_id)
+        .await?
+        .ok_or(Error::Unauthenticated)
 }

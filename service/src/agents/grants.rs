@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use super::AgentView;
 use super::access::{AccessLevel, AccessSource, Capability, Manageable};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
 use crate::runs::approvals::Affected;
+use crate::store::grants::{self, GrantInsert, GrantRow};
+use crate::store::users;
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{GrantRevoked, GrantSaved};
 
@@ -41,28 +43,6 @@ pub struct AccessEntry {
     pub grant_id: Option<GrantId>,
     /// The person's own grant, when the workspace grant outranks it.
     pub own_grant: Option<AccessLevel>,
-}
-
-#[derive(sqlx::FromRow)]
-struct GrantRow {
-    id: String,
-    user_id: Option<String>,
-    level: String,
-    created_at: i64,
-    user_name: Option<String>,
-    user_email: Option<String>,
-}
-
-impl GrantRow {
-    fn grant(&self) -> Result<Grant> {
-        Ok(Grant {
-            id: GrantId::from_string(self.id.clone()),
-            user_id: self.user_id.clone().map(UserId::from_string),
-            workspace: self.user_id.is_none(),
-            level: validate::one_of("level", &self.level)?,
-            created_at: from_millis(self.created_at),
-        })
-    }
 }
 
 impl Bosun {
@@ -172,21 +152,10 @@ impl Bosun {
             GrantTarget::Workspace => None,
         };
         let now = self.now();
-        let existing: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, level FROM agent_grants WHERE agent_id = $1 \
-             AND ((user_id IS NULL AND $2 IS NULL) OR user_id = $2)",
-        )
-        .bind(agent.as_str())
-        .bind(user.as_ref().map(UserId::as_str))
-        .fetch_optional(&mut *tx)
-        .await?;
+        let existing = grants::existing(&mut tx, agent, user.as_ref()).await?;
         let (id, kind, previous) = match existing {
             Some((id, previous)) => {
-                sqlx::query("UPDATE agent_grants SET level = $1 WHERE id = $2")
-                    .bind(level.as_str())
-                    .bind(&id)
-                    .execute(&mut *tx)
-                    .await?;
+                grants::set_level(&mut tx, &id, level).await?;
                 (
                     GrantId::from_string(id),
                     EventKind::GrantChanged,
@@ -195,18 +164,15 @@ impl Bosun {
             }
             None => {
                 let id = GrantId::generate();
-                sqlx::query(
-                    "INSERT INTO agent_grants (id, agent_id, user_id, level, created_by, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id.as_str())
-                .bind(agent.as_str())
-                .bind(user.as_ref().map(UserId::as_str))
-                .bind(level.as_str())
-                .bind(principal.user_id.as_str())
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?;
+                let row = GrantInsert {
+                    id: &id,
+                    agent,
+                    user: user.as_ref(),
+                    level,
+                    created_by: &principal.user_id,
+                    created_at: to_millis(now),
+                };
+                grants::insert(&mut tx, row).await?;
                 (id, EventKind::GrantCreated, None)
             }
         };
@@ -261,12 +227,8 @@ impl Bosun {
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
         let _: Manageable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
-        let current = find_grant(grant_rows(&mut tx, agent).await?, grant)?;
-        sqlx::query("DELETE FROM agent_grants WHERE id = $1 AND agent_id = $2")
-            .bind(grant.as_str())
-            .bind(agent.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let current = find_grant(grants::of_agent(&mut tx, agent).await?, grant)?;
+        grants::delete(&mut tx, agent, grant).await?;
         let data = events::data_of(&GrantRevoked {
             grant_id: grant.to_string(),
             user_id: current.user_id.as_ref().map(UserId::to_string),
@@ -297,36 +259,12 @@ impl Bosun {
     }
 
     async fn grant_rows(&self, agent: &AgentId) -> Result<Vec<GrantRow>> {
-        grant_rows(&mut *self.db().pool().acquire().await?, agent).await
+        grants::of_agent(&mut *self.db().pool().acquire().await?, agent).await
     }
 
     async fn member_summary(&self, id: &UserId) -> Result<crate::identity::MemberSummary> {
-        let (name, email): (String, String) =
-            sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
-                .bind(id.as_str())
-                .fetch_one(self.db().pool())
-                .await?;
-        Ok(crate::identity::MemberSummary {
-            id: id.clone(),
-            name,
-            email,
-        })
+        users::summary(self.db().pool(), id).await
     }
-}
-
-/// The agent's grants as read on `connection`.
-async fn grant_rows(
-    connection: &mut sqlx::AnyConnection,
-    agent: &AgentId,
-) -> Result<Vec<GrantRow>> {
-    Ok(sqlx::query_as(
-        "SELECT g.id, g.user_id, g.level, g.created_at, u.name AS user_name, u.email AS user_email \
-         FROM agent_grants g LEFT JOIN users u ON u.id = g.user_id \
-         WHERE g.agent_id = $1 ORDER BY g.user_id IS NULL, lower(u.name), g.id",
-    )
-    .bind(agent.as_str())
-    .fetch_all(connection)
-    .await?)
 }
 
 fn find_grant(rows: Vec<GrantRow>, grant: &GrantId) -> Result<Grant> {

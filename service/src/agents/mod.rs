@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::clock::{from_millis, to_millis};
-use crate::db::{assignments, placeholders};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, UserId};
+use crate::store::{self, agents};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
 use access::{Copyable, Editable, Manageable};
@@ -94,71 +94,6 @@ const MAX_SETTINGS_BYTES: usize = 64 * 1024;
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 100_000;
 
-#[derive(sqlx::FromRow)]
-struct AgentRow {
-    id: String,
-    name: String,
-    description: String,
-    instructions: String,
-    tools: String,
-    execution_mode: String,
-    credential_model: String,
-    settings: String,
-    approval_ttl_seconds: Option<i64>,
-    owner_id: String,
-    owner_name: String,
-    created_at: i64,
-    updated_at: i64,
-    user_grant: Option<String>,
-    workspace_grant: Option<String>,
-}
-
-const AGENT_COLUMNS: &str = "agents.id, agents.name, agents.description, agents.instructions, agents.tools, \
-     agents.execution_mode, agents.credential_model, agents.settings, agents.approval_ttl_seconds, agents.owner_id, \
-     owners.name AS owner_name, agents.created_at, agents.updated_at, \
-     (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id = $1) AS user_grant, \
-     (SELECT level FROM agent_grants g WHERE g.agent_id = agents.id AND g.user_id IS NULL) AS workspace_grant";
-
-impl AgentRow {
-    fn agent(&self) -> Result<Agent> {
-        Ok(Agent {
-            id: AgentId::from_string(self.id.clone()),
-            name: self.name.clone(),
-            description: self.description.clone(),
-            instructions: self.instructions.clone(),
-            tools: serde_json::from_str(&self.tools)
-                .map_err(|e| Error::corrupt("agent tools", e))?,
-            execution_mode: validate::one_of("execution_mode", &self.execution_mode)
-                .map_err(|e| Error::corrupt("agent execution_mode", e))?,
-            credential_model: validate::one_of("credential_model", &self.credential_model)
-                .map_err(|e| Error::corrupt("agent credential_model", e))?,
-            settings: serde_json::from_str(&self.settings)
-                .map_err(|e| Error::corrupt("agent settings", e))?,
-            approval_ttl_seconds: self.approval_ttl_seconds,
-            owner_id: UserId::from_string(self.owner_id.clone()),
-            created_at: from_millis(self.created_at),
-            updated_at: from_millis(self.updated_at),
-        })
-    }
-
-    /// The agent with the standing towards it of `principal`, counted as
-    /// an admin when `is_admin`.
-    fn into_view(self, principal: &Principal, is_admin: bool) -> Result<AgentView> {
-        let access = AgentAccess::from_stored(
-            principal.user_id.as_str(),
-            is_admin,
-            &self.owner_id,
-            self.user_grant.as_deref(),
-            self.workspace_grant.as_deref(),
-        )?;
-        Ok(AgentView {
-            agent: self.agent()?,
-            access,
-            owner_name: self.owner_name,
-        })
-    }
-}
-
 impl Bosun {
     /// Loads an agent of the principal's workspace with the principal's
     /// access to it, and refuses unless that access allows `capability`.
@@ -172,7 +107,7 @@ impl Bosun {
         // may do with others.
         principal.require_scope_allows(id)?;
         let mut connection = self.db().pool().acquire().await?;
-        let view = load_agent_view(&mut connection, principal, principal.is_admin(), id)
+        let view = agents::view(&mut connection, principal, principal.is_admin(), id)
             .await?
             .ok_or(Error::NotFound("agent"))?;
         view.access.require(capability)?;
@@ -184,21 +119,12 @@ impl Bosun {
     /// creator lost the right to mint it, is refused as unauthenticated.
     pub(crate) async fn agent_of_key(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         key: &crate::runs::AgentKey,
     ) -> Result<Agent> {
-        let row: Option<AgentRow> = sqlx::query_as(&format!(
-            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
-             JOIN runtime_keys ON runtime_keys.agent_id = agents.id AND runtime_keys.id = $2 \
-             WHERE agents.workspace_id = $3 AND {}",
-            access::live_key_sql("runtime_keys", "agents")
-        ))
-        .bind("")
-        .bind(key.key_id.as_str())
-        .bind(key.workspace_id.as_str())
-        .fetch_optional(connection)
-        .await?;
-        row.ok_or(Error::Unauthenticated)?.agent()
+        agents::of_live_key(connection, key.key_id.as_str(), &key.workspace_id)
+            .await?
+            .ok_or(Error::Unauthenticated)
     }
 
     /// The agents the principal can see, by name, a page at a time.
@@ -215,40 +141,16 @@ impl Bosun {
             Some(cursor) => decode_cursor(cursor)?,
             None => (String::new(), String::new()),
         };
-        let admin = if principal.is_admin() { "1" } else { "0" };
-        let visible = match view {
-            AgentListView::Mine => "agents.owner_id = $1".to_owned(),
-            // Shared with them: what they would see without owning it or
-            // administering the workspace.
-            AgentListView::Shared => format!(
-                "agents.owner_id <> $1 AND {}",
-                access::allows_sql(Capability::View, "agents", "$1", "0")
-            ),
-            AgentListView::All => access::allows_sql(Capability::View, "agents", "$1", admin),
-        };
         let pattern = name_contains
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
-        let rows: Vec<AgentRow> = sqlx::query_as(&format!(
-            "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
-             WHERE agents.workspace_id = $2 AND {visible} \
-             AND ($3 IS NULL OR lower(agents.name) LIKE $3 ESCAPE '\\') \
-             AND (lower(agents.name) > $4 OR (lower(agents.name) = $4 AND agents.id > $5)) \
-             ORDER BY lower(agents.name), agents.id LIMIT $6"
-        ))
-        .bind(principal.user_id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(pattern)
-        .bind(&after_name)
-        .bind(&after_id)
-        .bind(limit + 1)
-        .fetch_all(self.db().pool())
-        .await?;
-        let mut items = rows
-            .into_iter()
-            .map(|row| row.into_view(principal, principal.is_admin()))
-            .collect::<Result<Vec<_>>>()?;
+        let after = agents::After {
+            name: &after_name,
+            id: &after_id,
+        };
+        let mut items =
+            agents::page(self.db().pool(), principal, view, pattern, after, limit + 1).await?;
         let next = if items.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
             items.pop();
             items
@@ -303,7 +205,7 @@ impl Bosun {
             updated_at: self.now(),
         };
         let mut tx = self.db().begin_write().await?;
-        insert_agent(&mut tx, principal, &agent).await?;
+        agents::insert(&mut tx, &principal.workspace_id, &agent).await?;
         let data = events::data_of(&AgentCreated {
             name: agent.name.clone(),
             execution_mode: agent.execution_mode,
@@ -370,16 +272,7 @@ impl Bosun {
             drop(tx);
             return self.agent_for(principal, id, Capability::View).await;
         }
-        let sql = format!(
-            "UPDATE agents SET {}, policy_version = policy_version + 1 \
-             WHERE id = $11 AND workspace_id = $12",
-            assignments(&DEFINITION_COLUMNS, 1)
-        );
-        bind_definition(sqlx::query(&sql), &after)
-            .bind(id.as_str())
-            .bind(principal.workspace_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        agents::update(&mut tx, &principal.workspace_id, id, &after).await?;
         let kind = if after.owner_id != before.owner_id {
             EventKind::AgentOwnershipTransferred
         } else {
@@ -419,11 +312,7 @@ impl Bosun {
             .agent_proof_as(&mut tx, principal, id, Capability::Delete)
             .await?;
         let view = agent.get();
-        sqlx::query("DELETE FROM agents WHERE id = $1 AND workspace_id = $2")
-            .bind(view.agent.id.as_str())
-            .bind(principal.workspace_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        agents::delete(&mut tx, &principal.workspace_id, &view.agent.id).await?;
         events::append(
             &mut tx,
             self.now(),
@@ -476,15 +365,22 @@ impl Bosun {
             &crate::rules::RuleList::Agent(source.id.clone()),
         )
         .await?;
-        insert_agent(&mut tx, principal, &copy).await?;
+        agents::insert(&mut tx, &principal.workspace_id, &copy).await?;
         for rule in &rules {
             let copied = crate::rules::RuleInfo {
                 id: crate::ids::RuleId::generate(),
                 ..rule.clone()
             };
-            crate::rules::store_rule(&mut tx, principal, Some(&copy.id), &copied, now).await?;
+            crate::store::rules::insert(
+                &mut tx,
+                principal,
+                Some(&copy.id),
+                &copied,
+                to_millis(now),
+            )
+            .await?;
         }
-        crate::oauth::tokens::copy_connection_needs(&mut tx, &source.id, &copy.id).await?;
+        crate::store::oauth_connections::copy_needs(&mut tx, &source.id, &copy.id).await?;
         let data = events::data_of(&AgentCloned {
             source_agent_id: source.id.to_string(),
             name: copy.name.clone(),
@@ -585,61 +481,6 @@ fn check_approval_ttl(ttl: i64, workspace_ttl: i64) -> Result<()> {
     Ok(())
 }
 
-async fn insert_agent(
-    conn: &mut sqlx::AnyConnection,
-    principal: &Principal,
-    agent: &Agent,
-) -> Result<()> {
-    let sql = format!(
-        "INSERT INTO agents (id, workspace_id, created_at, {}) VALUES ($1, $2, $3, {})",
-        DEFINITION_COLUMNS.join(", "),
-        placeholders(&DEFINITION_COLUMNS, 4)
-    );
-    bind_definition(
-        sqlx::query(&sql)
-            .bind(agent.id.as_str())
-            .bind(principal.workspace_id.as_str())
-            .bind(to_millis(agent.created_at)),
-        agent,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The columns of an agent's definition, in the order [`bind_definition`]
-/// binds them: what creating writes beside the id, the workspace and the
-/// creation time, and what a change rewrites.
-const DEFINITION_COLUMNS: [&str; 10] = [
-    "owner_id",
-    "name",
-    "description",
-    "instructions",
-    "tools",
-    "execution_mode",
-    "credential_model",
-    "settings",
-    "updated_at",
-    "approval_ttl_seconds",
-];
-
-fn bind_definition<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    agent: &'q Agent,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    query
-        .bind(agent.owner_id.as_str())
-        .bind(&agent.name)
-        .bind(&agent.description)
-        .bind(&agent.instructions)
-        .bind(serde_json::to_string(&agent.tools).unwrap_or_else(|_| "[]".into()))
-        .bind(agent.execution_mode.as_str())
-        .bind(agent.credential_model.as_str())
-        .bind(agent.settings.to_string())
-        .bind(to_millis(agent.updated_at))
-        .bind(agent.approval_ttl_seconds)
-}
-
 /// Settings are a JSON object of bounded size.
 fn check_settings(settings: Value) -> Result<Value> {
     if !settings.is_object() {
@@ -683,29 +524,6 @@ fn truncate_chars(value: &str, max: usize) -> String {
 
 fn encode_cursor(name: &str, id: &str) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(name, id)).unwrap_or_default())
-}
-
-/// An agent of the principal's workspace with the principal's standing
-/// towards it (as an admin when `is_admin`), read on `connection`; none
-/// when there is no such agent. Only [`crate::access`] decides what the
-/// standing allows.
-pub(crate) async fn load_agent_view(
-    connection: &mut sqlx::AnyConnection,
-    principal: &Principal,
-    is_admin: bool,
-    id: &AgentId,
-) -> Result<Option<AgentView>> {
-    let row: Option<AgentRow> = sqlx::query_as(&format!(
-        "SELECT {AGENT_COLUMNS} FROM agents JOIN users owners ON owners.id = agents.owner_id \
-         WHERE agents.id = $2 AND agents.workspace_id = $3"
-    ))
-    .bind(principal.user_id.as_str())
-    .bind(id.as_str())
-    .bind(principal.workspace_id.as_str())
-    .fetch_optional(connection)
-    .await?;
-    row.map(|row| row.into_view(principal, is_admin))
-        .transpose()
 }
 
 fn decode_cursor(cursor: &str) -> Result<(String, String)> {

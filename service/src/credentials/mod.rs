@@ -14,10 +14,11 @@ use zeroize::Zeroizing;
 
 use crate::agents::access::Editable;
 use crate::agents::{AgentView, Capability, CredentialModel};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
-use crate::ids::{AgentId, CredentialId, RunId};
+use crate::ids::{AgentId, RunId};
 use crate::runs::{Runner, run_event};
+use crate::store::credentials::{self, CredentialInsert};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{
     CredentialDeleted, CredentialIssued, CredentialRefused, CredentialWritten,
@@ -58,18 +59,6 @@ pub struct IssuedCredential {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredCredential {
-    id: String,
-    name: String,
-    version: i64,
-    service_account: String,
-    ciphertext: String,
-    nonce: String,
-    wrapped_key: String,
-    key_nonce: String,
-}
-
 /// What a sealed secret is bound to: a copy in another row does not open.
 fn context(workspace: &str, agent: &str, name: &str, version: i64) -> String {
     format!("bosun credential v1\u{1f}{workspace}\u{1f}{agent}\u{1f}{name}\u{1f}{version}")
@@ -108,14 +97,7 @@ impl Bosun {
             return Err(Error::invalid("value", "must be at most 64 KiB"));
         }
         let now = self.now();
-        let latest: Option<(i64, String)> = sqlx::query_as(
-            "SELECT version, service_account FROM credentials WHERE agent_id = $1 AND name = $2 \
-             ORDER BY version DESC LIMIT 1",
-        )
-        .bind(agent.as_str())
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let latest = credentials::latest_version(&mut tx, agent, name).await?;
         if let Some((_, current)) = latest
             .as_ref()
             .filter(|(_, current)| *current != service_account)
@@ -129,31 +111,23 @@ impl Bosun {
             });
         }
         let version = latest.map_or(0, |(version, _)| version) + 1;
-        let workspace = principal.workspace_id.as_str();
+        let workspace = &principal.workspace_id;
         let sealed = vault::seal(
             self.master_key()?,
-            &context(workspace, agent.as_str(), name, version),
+            &context(workspace.as_str(), agent.as_str(), name, version),
             secret.value.as_bytes(),
         )?;
-        sqlx::query(
-            "INSERT INTO credentials (id, workspace_id, agent_id, name, version, service_account, ciphertext, \
-             nonce, wrapped_key, key_nonce, written_by, written_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(CredentialId::generate().as_str())
-        .bind(workspace)
-        .bind(agent.as_str())
-        .bind(name)
-        .bind(version)
-        .bind(&service_account)
-        .bind(&sealed.ciphertext)
-        .bind(&sealed.nonce)
-        .bind(&sealed.wrapped_key)
-        .bind(&sealed.key_nonce)
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
+        let row = CredentialInsert {
+            workspace,
+            agent,
+            name,
+            version,
+            service_account: &service_account,
+            sealed: &sealed,
+            written_by: &principal.user_id,
+            written_at: to_millis(now),
+        };
+        credentials::insert(&mut tx, row).await?;
         let data = events::data_of(&CredentialWritten {
             name: name.to_owned(),
             version,
@@ -182,34 +156,22 @@ impl Bosun {
     ) -> Result<Vec<CredentialInfo>> {
         let view = self.agent_for(principal, agent, Capability::View).await?;
         let editor = view.access.allows(Capability::Edit);
-        type Row = (String, i64, String, i64, i64, Option<i64>);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.name, c.version, c.service_account, \
-             (SELECT MIN(written_at) FROM credentials f WHERE f.agent_id = c.agent_id AND f.name = c.name), \
-             c.written_at, \
-             (SELECT MAX(last_used_at) FROM credentials u WHERE u.agent_id = c.agent_id AND u.name = c.name) \
-             FROM credentials c WHERE c.agent_id = $1 AND c.version = \
-             (SELECT MAX(version) FROM credentials m WHERE m.agent_id = c.agent_id AND m.name = c.name) \
-             ORDER BY c.name",
-        )
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
+        let stored = credentials::of_agent(self.db().pool(), agent).await?;
+        Ok(stored
             .into_iter()
-            .map(|(name, version, service_account, created, written, used)| {
+            .map(|stored| {
                 if editor {
                     CredentialInfo {
-                        name,
-                        version: Some(version),
-                        service_account: Some(service_account),
-                        created_at: Some(from_millis(created)),
-                        rotated_at: (version > 1).then(|| from_millis(written)),
-                        last_used_at: used.map(from_millis),
+                        name: stored.name,
+                        version: Some(stored.version),
+                        service_account: Some(stored.service_account),
+                        created_at: Some(stored.created_at),
+                        rotated_at: (stored.version > 1).then_some(stored.written_at),
+                        last_used_at: stored.last_used_at,
                     }
                 } else {
                     CredentialInfo {
-                        name,
+                        name: stored.name,
                         version: None,
                         service_account: None,
                         created_at: None,
@@ -230,12 +192,7 @@ impl Bosun {
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
         let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
-        let deleted = sqlx::query("DELETE FROM credentials WHERE agent_id = $1 AND name = $2")
-            .bind(agent.as_str())
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        if deleted.rows_affected() == 0 {
+        if !credentials::delete(&mut tx, agent, name).await? {
             return Err(Error::NotFound("credential"));
         }
         events::append(
@@ -281,23 +238,10 @@ impl Bosun {
         let (agent, workspace) = (&active.agent_id, &active.workspace_id);
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        let stored: Option<StoredCredential> = sqlx::query_as(
-            "SELECT id, name, version, service_account, ciphertext, nonce, wrapped_key, key_nonce \
-             FROM credentials WHERE agent_id = $1 AND workspace_id = $2 AND name = $3 \
-             ORDER BY version DESC LIMIT 1",
-        )
-        .bind(agent.as_str())
-        .bind(workspace.as_str())
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let stored = stored.ok_or(Error::NotFound("credential"))?;
-        let sealed = vault::Sealed {
-            ciphertext: stored.ciphertext,
-            nonce: stored.nonce,
-            wrapped_key: stored.wrapped_key,
-            key_nonce: stored.key_nonce,
-        };
+        let stored = credentials::newest(&mut tx, workspace, agent, name)
+            .await?
+            .ok_or(Error::NotFound("credential"))?;
+        let sealed = stored.sealed();
         let context = context(
             workspace.as_str(),
             agent.as_str(),
@@ -312,11 +256,7 @@ impl Bosun {
             String::from_utf8(secret.to_vec())
                 .map_err(|_| Error::internal("a stored secret is not text"))?,
         );
-        sqlx::query("UPDATE credentials SET last_used_at = $1 WHERE id = $2")
-            .bind(to_millis(now))
-            .bind(&stored.id)
-            .execute(&mut *tx)
-            .await?;
+        credentials::note_use(&mut tx, &stored.id, to_millis(now)).await?;
         crate::runs::input::remember_issued(self, &mut tx, run, &stored.name, &value).await?;
         let issued = CredentialIssued::Secret {
             name: stored.name.clone(),

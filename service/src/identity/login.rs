@@ -6,21 +6,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
-use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, passwords};
+use super::{Principal, passwords};
 use crate::clock::to_millis;
-use crate::{Backend, Bosun, Error, Result, validate};
-
-/// The PostgreSQL advisory lock that login attempts take turns on while
-/// they are counted (an arbitrary constant, "login" in ASCII).
-const LOGIN_THROTTLE_LOCK: i64 = 0x006c_6f67_696e;
-
-#[derive(sqlx::FromRow)]
-struct LoginRow {
-    #[sqlx(flatten)]
-    principal: PrincipalRow,
-    password_hash: Option<String>,
-    deactivated_at: Option<i64>,
-}
+use crate::store::login_failures::{self, CountedBy};
+use crate::store::users;
+use crate::{Bosun, Error, Result, validate};
 
 impl Bosun {
     /// Checks an email and password from a client address.
@@ -44,13 +34,7 @@ impl Bosun {
         self.count_login_attempt(&email, &address, self.now())
             .await?;
 
-        let row: Option<LoginRow> = sqlx::query_as(&format!(
-            "SELECT {PRINCIPAL_COLUMNS}, users.password_hash, users.deactivated_at \
-             FROM users WHERE email = $1"
-        ))
-        .bind(&email)
-        .fetch_optional(self.db().pool())
-        .await?;
+        let row = users::login_row(self.db().pool(), &email).await?;
         let (stored_hash, row) = match row {
             Some(row) => (row.password_hash.clone(), Some(row)),
             None => (None, None),
@@ -82,25 +66,16 @@ impl Bosun {
             i64::try_from(settings.login_throttle_window.as_millis()).unwrap_or(i64::MAX);
         let since = to_millis(now).saturating_sub(window_ms);
         let mut tx = self.db().begin_write().await?;
-        if self.db().backend() == Backend::Postgres {
-            // SQLite's write transaction already has the store to itself;
-            // on PostgreSQL, attempts from every process take turns here.
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LOGIN_THROTTLE_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (column, value, limit) in [
-            ("email", email, settings.login_throttle_attempts),
-            ("address", address, settings.login_throttle_address_attempts),
+        login_failures::take_turn(&mut tx, self.db().backend()).await?;
+        for (by, value, limit) in [
+            (CountedBy::Email, email, settings.login_throttle_attempts),
+            (
+                CountedBy::Address,
+                address,
+                settings.login_throttle_address_attempts,
+            ),
         ] {
-            let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
-                "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE {column} = $1 AND failed_at > $2"
-            ))
-            .bind(value)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (failures, oldest) = login_failures::count_since(&mut tx, by, value, since).await?;
             if failures >= i64::from(limit) {
                 let free_at = oldest.unwrap_or(since).saturating_add(window_ms);
                 let wait_ms = u64::try_from(free_at.saturating_sub(to_millis(now))).unwrap_or(0);
@@ -109,12 +84,7 @@ impl Bosun {
                 });
             }
         }
-        sqlx::query("INSERT INTO login_failures (email, address, failed_at) VALUES ($1, $2, $3)")
-            .bind(email)
-            .bind(address)
-            .bind(to_millis(now))
-            .execute(&mut *tx)
-            .await?;
+        login_failures::insert(&mut tx, email, address, to_millis(now)).await?;
         tx.commit().await
     }
 
@@ -122,11 +92,7 @@ impl Bosun {
     /// password proved right there.
     pub(super) async fn forgive_login_failures(&self, email: &str, address: &str) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("DELETE FROM login_failures WHERE email = $1 AND address = $2")
-            .bind(email)
-            .bind(address)
-            .execute(&mut *tx)
-            .await?;
+        login_failures::forgive(&mut tx, email, address).await?;
         tx.commit().await
     }
 
@@ -150,12 +116,7 @@ impl Bosun {
             .ok_or(Error::Unauthenticated)?;
         // A password change ends the sessions that began before it, or in
         // the same millisecond.
-        let changed_at: Option<i64> =
-            sqlx::query_scalar("SELECT password_changed_at FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_optional(self.db().pool())
-                .await?
-                .flatten();
+        let changed_at = users::password_changed_at(self.db().pool(), user_id).await?;
         if changed_at.is_some_and(|changed| to_millis(authenticated_at) <= changed) {
             return Err(Error::Unauthenticated);
         }

@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{PRINCIPAL_COLUMNS, Principal, PrincipalRow, Role, passwords};
-use crate::clock::{from_millis, to_millis};
+use super::{Principal, Role, passwords};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
+use crate::store::{self, Insert, users};
 use crate::{Bosun, Error, Result, validate};
 use bosun_wire::events::{Account, MemberAdded, MemberRoleChanged};
 
@@ -29,31 +30,6 @@ pub struct Member {
     pub role: Role,
     pub created_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    id: String,
-    email: String,
-    name: String,
-    role: String,
-    created_at: i64,
-    deactivated_at: Option<i64>,
-}
-
-impl TryFrom<MemberRow> for Member {
-    type Error = Error;
-
-    fn try_from(row: MemberRow) -> Result<Self> {
-        Ok(Self {
-            id: UserId::from_string(row.id),
-            role: crate::validate::one_of("role", &row.role)?,
-            email: row.email,
-            name: row.name,
-            created_at: from_millis(row.created_at),
-            deactivated_at: row.deactivated_at.map(from_millis),
-        })
-    }
 }
 
 impl Bosun {
@@ -100,28 +76,20 @@ impl Bosun {
         let id = UserId::generate();
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, workspace_id, email, name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.as_str())
-        .bind(workspace.as_str())
-        .bind(&email)
-        .bind(&name)
-        .bind(new_user.role.as_str())
-        .bind(password_hash)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(Error::Refused {
-                    code: crate::Code::EmailTaken,
-                    message: "a member with this email already exists".into(),
-                });
-            }
-            Err(error) => return Err(error.into()),
+        let user = users::UserInsert {
+            id: &id,
+            workspace,
+            email: &email,
+            name: &name,
+            role: new_user.role,
+            password_hash,
+            created_at: to_millis(now),
+        };
+        if users::insert(&mut tx, user).await? == Insert::Taken {
+            return Err(Error::Refused {
+                code: crate::Code::EmailTaken,
+                message: "a member with this email already exists".into(),
+            });
         }
         if let Some(actor) = actor {
             let data = events::data_of(&MemberAdded {
@@ -144,19 +112,12 @@ impl Bosun {
     /// The members of the admin's workspace, active ones first.
     pub async fn list_members(&self, actor: &Principal) -> Result<Vec<Member>> {
         actor.require_admin()?;
-        let rows: Vec<MemberRow> = sqlx::query_as(
-            "SELECT id, email, name, role, created_at, deactivated_at FROM users \
-             WHERE workspace_id = $1 ORDER BY deactivated_at IS NOT NULL, lower(name), email",
-        )
-        .bind(actor.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        rows.into_iter().map(Member::try_from).collect()
+        users::members(self.db().pool(), &actor.workspace_id).await
     }
 
     async fn member(&self, actor: &Principal, id: &UserId) -> Result<Member> {
         let mut connection = self.db().pool().acquire().await?;
-        member_of(&mut connection, actor, id).await
+        users::member(&mut connection, &actor.workspace_id, id).await
     }
 
     /// Changes a member's role. The last active admin cannot step down, or
@@ -167,16 +128,11 @@ impl Bosun {
     pub async fn change_role(&self, actor: &Principal, id: &UserId, role: Role) -> Result<Member> {
         actor.require_admin()?;
         let mut tx = self.db().begin_write().await?;
-        let member = lock_membership(&mut tx, actor, id).await?;
+        let member = users::lock_membership(&mut tx, &actor.workspace_id, id).await?;
         if member.role == Role::Admin && role == Role::Member {
-            ensure_another_admin(&mut tx, actor, id).await?;
+            users::ensure_another_admin(&mut tx, &actor.workspace_id, id).await?;
         }
-        sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND workspace_id = $3")
-            .bind(role.as_str())
-            .bind(id.as_str())
-            .bind(actor.workspace_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        users::set_role(&mut tx, &actor.workspace_id, id, role).await?;
         if member.role != role {
             let data = events::data_of(&MemberRoleChanged {
                 user_id: id.to_string(),
@@ -209,18 +165,13 @@ impl Bosun {
             return Err(Error::invalid("user_id", "you cannot deactivate yourself"));
         }
         let mut tx = self.db().begin_write().await?;
-        let member = lock_membership(&mut tx, actor, id).await?;
+        let member = users::lock_membership(&mut tx, &actor.workspace_id, id).await?;
         if !active && member.role == Role::Admin {
-            ensure_another_admin(&mut tx, actor, id).await?;
+            users::ensure_another_admin(&mut tx, &actor.workspace_id, id).await?;
         }
         let now = self.now();
         let deactivated_at = (!active).then(|| to_millis(now));
-        sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2 AND workspace_id = $3")
-            .bind(deactivated_at)
-            .bind(id.as_str())
-            .bind(actor.workspace_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        users::set_deactivated_at(&mut tx, &actor.workspace_id, id, deactivated_at).await?;
         let kind = if active {
             EventKind::MemberReactivated
         } else {
@@ -240,85 +191,16 @@ impl Bosun {
 
     /// The active user with this id, as a principal (for sessions).
     pub(crate) async fn active_principal(&self, id: &str) -> Result<Option<Principal>> {
-        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
-            "SELECT {PRINCIPAL_COLUMNS} FROM users WHERE id = $1 AND deactivated_at IS NULL"
-        ))
-        .bind(id)
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.map(Principal::try_from).transpose()
+        users::active_principal(self.db().pool(), id).await
     }
 
     /// The user with this email, for the command line.
     pub async fn user_by_email(&self, email: &str) -> Result<Principal> {
         let email = validate::email("email", email)?;
-        let row: Option<PrincipalRow> = sqlx::query_as(&format!(
-            "SELECT {PRINCIPAL_COLUMNS} FROM users WHERE email = $1 AND deactivated_at IS NULL"
-        ))
-        .bind(email)
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.ok_or(Error::NotFound("active user with that email"))?
-            .try_into()
+        users::active_principal_by_email(self.db().pool(), &email)
+            .await?
+            .ok_or(Error::NotFound("active user with that email"))
     }
-}
-
-async fn member_of(
-    conn: &mut sqlx::AnyConnection,
-    actor: &Principal,
-    id: &UserId,
-) -> Result<Member> {
-    let row: Option<MemberRow> = sqlx::query_as(
-        "SELECT id, email, name, role, created_at, deactivated_at FROM users \
-         WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(id.as_str())
-    .bind(actor.workspace_id.as_str())
-    .fetch_optional(conn)
-    .await?;
-    row.ok_or(Error::NotFound("user"))?.try_into()
-}
-
-/// Takes the workspace row's lock, which every change of a member's role or
-/// status takes first, and then reads the member. Changes to the membership
-/// thus follow one another on PostgreSQL too (SQLite's write transactions are
-/// exclusive anyway): each one sees the role it replaces, so two admins
-/// stepping each other down cannot both pass the count of admins, and the
-/// event records what the role really was.
-async fn lock_membership(
-    conn: &mut sqlx::AnyConnection,
-    actor: &Principal,
-    id: &UserId,
-) -> Result<Member> {
-    sqlx::query("UPDATE workspaces SET id = id WHERE id = $1")
-        .bind(actor.workspace_id.as_str())
-        .execute(&mut *conn)
-        .await?;
-    member_of(conn, actor, id).await
-}
-
-/// Refuses when `except` is the workspace's only active admin. Runs inside
-/// the change's transaction, after `lock_membership`.
-async fn ensure_another_admin(
-    conn: &mut sqlx::AnyConnection,
-    actor: &Principal,
-    except: &UserId,
-) -> Result<()> {
-    let others: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'admin' \
-         AND deactivated_at IS NULL AND id <> $2",
-    )
-    .bind(actor.workspace_id.as_str())
-    .bind(except.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    if others == 0 {
-        return Err(Error::Refused {
-            code: crate::Code::LastAdmin,
-            message: "the workspace must keep at least one active admin".into(),
-        });
-    }
-    Ok(())
 }
 
 /// A member as others see them when sharing: no role or status.
@@ -334,20 +216,13 @@ impl Bosun {
     /// naming `field`.
     pub(crate) async fn active_member(
         &self,
-        connection: &mut sqlx::AnyConnection,
+        connection: &mut store::Connection,
         principal: &Principal,
         field: &'static str,
         id: &str,
     ) -> Result<UserId> {
-        let found: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND deactivated_at IS NULL",
-        )
-        .bind(id)
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(connection)
-        .await?;
-        found
-            .map(UserId::from_string)
+        users::active_member_id(connection, &principal.workspace_id, id)
+            .await?
             .ok_or_else(|| Error::invalid(field, "is not an active member of this workspace"))
     }
 
@@ -369,23 +244,6 @@ impl Bosun {
         } else {
             format!("{words}@%")
         };
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT id, name, email FROM users WHERE workspace_id = $1 AND deactivated_at IS NULL \
-             AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\') \
-             ORDER BY lower(name), email LIMIT 20",
-        )
-        .bind(principal.workspace_id.as_str())
-        .bind(words)
-        .bind(email)
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, email)| MemberSummary {
-                id: UserId::from_string(id),
-                name,
-                email,
-            })
-            .collect())
+        users::search_members(self.db().pool(), &principal.workspace_id, words, email).await
     }
 }

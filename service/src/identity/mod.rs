@@ -85,30 +85,3 @@ impl Principal {
         }
     }
 }
-
-/// The columns a [`Principal`] is built from.
-#[derive(sqlx::FromRow)]
-struct PrincipalRow {
-    id: String,
-    workspace_id: String,
-    email: String,
-    name: String,
-    role: String,
-}
-
-impl TryFrom<PrincipalRow> for Principal {
-    type Error = Error;
-
-    fn try_from(row: PrincipalRow) -> Result<Self> {
-        Ok(Self {
-            user_id: UserId::from_string(row.id),
-            workspace_id: WorkspaceId::from_string(row.workspace_id),
-            role: crate::validate::one_of("role", &row.role)?,
-            email: row.email,
-            name: row.name,
-            agent_scope: None,
-        })
-    }
-}
-
-const PRINCIPAL_COLUMNS: &str = "users.id, users.workspace_id, users.email, users.name, users.role";

@@ -11,6 +11,8 @@ use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::hashed_secrets::{NewSecret, PASSWORD_LINK, random_secret};
 use crate::ids::{UserId, WorkspaceId};
+use crate::store::password_links::{self, LinkInsert, UsableLink};
+use crate::store::users;
 use crate::{Bosun, Error, Result, validate};
 use bosun_wire::events::{Account, PasswordLinkCreated};
 
@@ -67,12 +69,7 @@ impl Bosun {
         let address = super::login::throttled_network(client);
         self.count_login_attempt(&email, &address, self.now())
             .await?;
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-                .bind(principal.user_id.as_str())
-                .fetch_optional(self.db().pool())
-                .await?
-                .flatten();
+        let stored = users::password_hash(self.db().pool(), &principal.user_id).await?;
         if !passwords::verify(current, stored).await? {
             tracing::info!(user = %principal.user_id, "wrong current password on a password change");
             return Err(Error::invalid(
@@ -137,22 +134,14 @@ impl Bosun {
         let now = self.now();
         let expires_at = now + PASSWORD_LINK_LIFETIME;
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("DELETE FROM password_links WHERE user_id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO password_links (id, user_id, token_hash, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(UserId::generate().as_str())
-        .bind(id.as_str())
-        .bind(token_hash)
-        .bind(actor.user_id.as_str())
-        .bind(to_millis(now))
-        .bind(to_millis(expires_at))
-        .execute(&mut *tx)
-        .await?;
+        let link = LinkInsert {
+            user: id,
+            token_hash,
+            created_by: &actor.user_id,
+            created_at: to_millis(now),
+            expires_at: to_millis(expires_at),
+        };
+        password_links::replace(&mut tx, link).await?;
         events::append(
             &mut tx,
             now,
@@ -184,7 +173,9 @@ impl Bosun {
 
     /// Whom a set-password link is for, while it still works.
     pub async fn password_link_target(&self, token: &str) -> Result<PasswordLinkTarget> {
-        let (_, _, email, expires_at) = self.usable_link(token).await?;
+        let UsableLink {
+            email, expires_at, ..
+        } = self.usable_link(token).await?;
         Ok(PasswordLinkTarget {
             email,
             expires_at: from_millis(expires_at),
@@ -195,20 +186,18 @@ impl Bosun {
     /// holding the link may do this once, before it expires.
     pub async fn set_password_with_link(&self, token: &str, new: &str) -> Result<()> {
         validate::new_password("password", new)?;
-        let (user_id, workspace_id, email, _) = self.usable_link(token).await?;
+        let UsableLink {
+            user_id,
+            workspace_id,
+            email,
+            ..
+        } = self.usable_link(token).await?;
         let now = self.now();
         let hash = passwords::hash(&self.settings().password_hashing, new).await?;
         let mut tx = self.db().begin_write().await?;
         // Marking the link used is the claim: of two uses at once, one wins.
-        let claimed = sqlx::query(
-            "UPDATE password_links SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(to_millis(now))
-        .bind(PASSWORD_LINK.presented_hash(token))
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
+        let token_hash = PASSWORD_LINK.presented_hash(token);
+        if !password_links::claim(&mut tx, token_hash, to_millis(now)).await? {
             return Err(link_unusable());
         }
         let event = NewEvent {
@@ -223,7 +212,7 @@ impl Bosun {
                 email,
             })?,
         };
-        write_password(&mut tx, &user_id, &hash, now).await?;
+        users::write_password(&mut tx, &user_id, &hash, now).await?;
         events::append(&mut tx, now, event).await?;
         tx.commit().await?;
         tracing::info!(user = %user_id, "set a password with a link");
@@ -240,11 +229,7 @@ impl Bosun {
         let email = validate::email("email", email)?;
         let password = password.unwrap_or_else(generate_password);
         validate::new_password("password", &password)?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT id, workspace_id FROM users WHERE email = $1")
-                .bind(&email)
-                .fetch_optional(self.db().pool())
-                .await?;
+        let row = users::by_email(self.db().pool(), &email).await?;
         let (id, workspace_id) = row.ok_or(Error::NotFound("user with that email"))?;
         let event = NewEvent {
             kind: EventKind::UserPasswordResetByOperator,
@@ -274,12 +259,8 @@ impl Bosun {
         let hash = passwords::hash(&self.settings().password_hashing, new).await?;
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        write_password(&mut tx, id.as_str(), &hash, now).await?;
-        // An outstanding set-password link would undo the change.
-        sqlx::query("DELETE FROM password_links WHERE user_id = $1 AND used_at IS NULL")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        users::write_password(&mut tx, id.as_str(), &hash, now).await?;
+        password_links::delete_unused(&mut tx, id.as_str()).await?;
         events::append(&mut tx, now, event).await?;
         tx.commit().await?;
         Ok(now)
@@ -294,32 +275,20 @@ impl Bosun {
                 "change your own password under My account, with your current one",
             ));
         }
-        let email: Option<String> =
-            sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND workspace_id = $2")
-                .bind(id.as_str())
-                .bind(actor.workspace_id.as_str())
-                .fetch_optional(self.db().pool())
-                .await?;
-        email.ok_or(Error::NotFound("user"))
+        users::email_in(self.db().pool(), &actor.workspace_id, id)
+            .await?
+            .ok_or(Error::NotFound("user"))
     }
 
     /// The user, workspace, email and expiry of an unused, unexpired link
     /// for an active user.
-    async fn usable_link(&self, token: &str) -> Result<(String, String, String, i64)> {
+    async fn usable_link(&self, token: &str) -> Result<UsableLink> {
         let Some(hash) = PASSWORD_LINK.presented_hash(token) else {
             return Err(link_unusable());
         };
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT users.id, users.workspace_id, users.email, password_links.expires_at \
-             FROM password_links JOIN users ON users.id = password_links.user_id \
-             WHERE password_links.token_hash = $1 AND password_links.used_at IS NULL \
-             AND password_links.expires_at > $2 AND users.deactivated_at IS NULL",
-        )
-        .bind(hash)
-        .bind(to_millis(self.now()))
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.ok_or_else(link_unusable)
+        password_links::usable(self.db().pool(), &hash, to_millis(self.now()))
+            .await?
+            .ok_or_else(link_unusable)
     }
 }
 
@@ -328,19 +297,4 @@ fn link_unusable() -> Error {
         code: crate::Code::PasswordLinkUnusable,
         message: "this set-password link has been used, has expired or was replaced; ask an admin for a new one".into(),
     }
-}
-
-async fn write_password(
-    conn: &mut sqlx::AnyConnection,
-    id: &str,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(to_millis(now))
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }

@@ -12,11 +12,12 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{AgentScope, PRINCIPAL_COLUMNS, Principal, PrincipalRow};
+use super::Principal;
 use crate::agents::Capability;
-use crate::clock::{from_millis, to_millis};
-use crate::hashed_secrets::{PERSONAL_ACCESS_TOKEN, note_use};
+use crate::clock::to_millis;
+use crate::hashed_secrets::PERSONAL_ACCESS_TOKEN;
 use crate::ids::{AgentId, TokenId};
+use crate::store::{self, tokens};
 use crate::{Bosun, Error, Result, validate};
 
 /// The longest an expiring token may live.
@@ -44,31 +45,6 @@ pub struct CreatedToken {
     pub token: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: String,
-    name: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    agent_id: Option<String>,
-    agent_name: Option<String>,
-    expires_at: Option<i64>,
-}
-
-impl From<TokenRow> for TokenInfo {
-    fn from(row: TokenRow) -> Self {
-        Self {
-            id: TokenId::from_string(row.id),
-            name: row.name,
-            created_at: from_millis(row.created_at),
-            last_used_at: row.last_used_at.map(from_millis),
-            agent_id: row.agent_id.map(AgentId::from_string),
-            agent_name: row.agent_name,
-            expires_at: row.expires_at.map(from_millis),
-        }
-    }
-}
-
 /// What a token is asked for: a name, optionally the one agent it is
 /// limited to, optionally when it stops working.
 #[derive(Clone, Debug, Default)]
@@ -76,15 +52,6 @@ pub struct NewToken {
     pub name: String,
     pub agent: Option<AgentId>,
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A presented token's user, with what limits the token.
-#[derive(sqlx::FromRow)]
-struct PresentedRow {
-    #[sqlx(flatten)]
-    principal: PrincipalRow,
-    scope_agent_id: Option<String>,
-    scope_agent_name: Option<String>,
 }
 
 impl Bosun {
@@ -140,19 +107,16 @@ impl Bosun {
         let token = PERSONAL_ACCESS_TOKEN.generate();
         let id = TokenId::generate();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO personal_access_tokens (id, user_id, name, token_hash, created_at, agent_id, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.as_str())
-        .bind(actor.user_id.as_str())
-        .bind(&name)
-        .bind(&token.hash)
-        .bind(to_millis(now))
-        .bind(request.agent.as_ref().map(AgentId::as_str))
-        .bind(request.expires_at.map(to_millis))
-        .execute(&mut *tx)
-        .await?;
+        let row = tokens::TokenInsert {
+            id: &id,
+            user: &actor.user_id,
+            name: &name,
+            hash: &token.hash,
+            created_at: to_millis(now),
+            agent: request.agent.as_ref(),
+            expires_at: request.expires_at.map(to_millis),
+        };
+        tokens::insert(&mut tx, row).await?;
         tx.commit().await?;
         Ok(CreatedToken {
             info: TokenInfo {
@@ -172,33 +136,14 @@ impl Bosun {
     /// included (they say so).
     pub async fn list_tokens(&self, actor: &Principal) -> Result<Vec<TokenInfo>> {
         actor.require_unscoped()?;
-        let rows: Vec<TokenRow> = sqlx::query_as(
-            "SELECT tokens.id, tokens.name, tokens.created_at, tokens.last_used_at, tokens.agent_id, \
-             agents.name AS agent_name, tokens.expires_at FROM personal_access_tokens tokens \
-             LEFT JOIN agents ON agents.id = tokens.agent_id \
-             WHERE tokens.user_id = $1 AND tokens.revoked_at IS NULL \
-             ORDER BY tokens.created_at DESC, tokens.id DESC",
-        )
-        .bind(actor.user_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows.into_iter().map(TokenInfo::from).collect())
+        tokens::of_user(self.db().pool(), &actor.user_id).await
     }
 
     /// Revokes one of the principal's own tokens.
     pub async fn revoke_token(&self, actor: &Principal, id: &TokenId) -> Result<()> {
         actor.require_unscoped()?;
         let mut tx = self.db().begin_write().await?;
-        let result = sqlx::query(
-            "UPDATE personal_access_tokens SET revoked_at = $1 \
-             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(to_millis(self.now()))
-        .bind(id.as_str())
-        .bind(actor.user_id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() == 0 {
+        if !tokens::revoke(&mut tx, &actor.user_id, id, to_millis(self.now())).await? {
             return Err(Error::NotFound("token"));
         }
         tx.commit().await
@@ -222,26 +167,10 @@ impl Bosun {
             return Err(Error::Unauthenticated);
         };
         let now = to_millis(self.now());
-        let row: Option<PresentedRow> = sqlx::query_as(&format!(
-            "SELECT {PRINCIPAL_COLUMNS}, tokens.agent_id AS scope_agent_id, \
-             scoped.name AS scope_agent_name FROM personal_access_tokens tokens \
-             JOIN users ON users.id = tokens.user_id \
-             LEFT JOIN agents scoped ON scoped.id = tokens.agent_id \
-             WHERE tokens.token_hash = $1 AND tokens.revoked_at IS NULL \
-             AND (tokens.expires_at IS NULL OR tokens.expires_at > $2) \
-             AND users.deactivated_at IS NULL"
-        ))
-        .bind(&hash)
-        .bind(now)
-        .fetch_optional(self.db().pool())
-        .await?;
-        let row = row.ok_or(Error::Unauthenticated)?;
-        let mut principal = Principal::try_from(row.principal)?;
-        principal.agent_scope = row.scope_agent_id.map(|id| AgentScope {
-            id: AgentId::from_string(id),
-            name: row.scope_agent_name.unwrap_or_default(),
-        });
-        note_use(
+        let principal = tokens::presented(self.db().pool(), &hash, now)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        store::note_use(
             self.db(),
             now,
             "personal_access_tokens",

@@ -13,6 +13,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use url::Url;
 use zeroize::Zeroizing;
 
+use crate::store::users;
 use crate::{Bosun, Error, Principal, Result};
 
 /// How long one SMTP conversation may take.
@@ -195,21 +196,13 @@ fn one_line(text: &str) -> String {
 impl Bosun {
     /// Whether the principal gets an email when a request waits for them.
     pub async fn email_notifications(&self, principal: &Principal) -> Result<bool> {
-        let on: i64 = sqlx::query_scalar("SELECT email_notifications FROM users WHERE id = $1")
-            .bind(principal.user_id.as_str())
-            .fetch_one(self.db().pool())
-            .await?;
-        Ok(on != 0)
+        users::email_notifications(self.db().pool(), &principal.user_id).await
     }
 
     /// Turns the principal's own request emails on or off.
     pub async fn set_email_notifications(&self, principal: &Principal, on: bool) -> Result<bool> {
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("UPDATE users SET email_notifications = $1 WHERE id = $2")
-            .bind(i64::from(on))
-            .bind(principal.user_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        users::set_email_notifications(&mut tx, &principal.user_id, on).await?;
         tx.commit().await?;
         Ok(on)
     }

@@ -29,9 +29,13 @@ use url::Url;
 
 use crate::clock::{from_millis, to_millis};
 use crate::ids::{ApprovalId, WorkspaceId};
-use crate::{Backend, Bosun, Result};
+use crate::store::notifications::{
+    self as queue, ApprovalFacts, Claimed, DeliveryInsert, Failure, LoggedEvent,
+};
+use crate::store::webhooks::{self as hooks_store, Order};
+use crate::store::{self, users};
+use crate::{Bosun, Result};
 pub use email::SmtpSettings;
-use webhooks::{WEBHOOK_COLUMNS, WebhookRow};
 
 /// Events read from the log per transaction.
 const QUEUE_BATCH: i64 = 500;
@@ -65,42 +69,6 @@ fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-#[derive(sqlx::FromRow)]
-struct LoggedEvent {
-    seq: i64,
-    at: i64,
-    kind: String,
-    workspace_id: String,
-    run_id: Option<String>,
-    data: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct ApprovalFacts {
-    id: String,
-    run_id: String,
-    agent_id: String,
-    agent_name: String,
-    tool: String,
-    input: String,
-    input_json: i64,
-    workspace_id: String,
-    risk: String,
-    status: String,
-    expires_at: i64,
-    started_by: Option<String>,
-    started_by_name: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct RunFacts {
-    id: String,
-    agent_id: String,
-    agent_name: String,
-    started_by: Option<String>,
-    started_by_name: Option<String>,
-}
-
 /// What a notification says about an event: the link to it in Bosun and
 /// the facts a receiver needs, never a secret.
 struct Facts {
@@ -110,18 +78,6 @@ struct Facts {
     approval: Option<ApprovalId>,
     /// The email's subject and text, for a new request.
     email: Option<(String, String)>,
-}
-
-/// A delivery this process took to send.
-#[derive(sqlx::FromRow)]
-struct Claimed {
-    id: String,
-    channel: String,
-    webhook_id: Option<String>,
-    event: String,
-    payload: String,
-    attempts: i64,
-    created_at: i64,
 }
 
 /// How an attempt went: the receiver's HTTP status, or why it failed.
@@ -143,47 +99,22 @@ impl Bosun {
     pub async fn queue_notifications(&self, links: &Url) -> Result<usize> {
         let mut queued = 0;
         loop {
-            let (cursor, head): (i64, i64) = sqlx::query_as(
-                "SELECT notification_cursor.seq, event_chain_head.seq FROM notification_cursor, event_chain_head \
-                 WHERE notification_cursor.id = 1 AND event_chain_head.id = 1",
-            )
-            .fetch_one(self.db().pool())
-            .await?;
+            let (cursor, head) = queue::cursor_and_head(self.db().pool()).await?;
             if head <= cursor {
                 return Ok(queued);
             }
             let mut tx = self.db().begin_write().await?;
-            // Whoever holds the cursor's row derives; the others wait and
-            // then find the events done.
-            let lock = match self.db().backend() {
-                Backend::Postgres => "SELECT seq FROM notification_cursor WHERE id = 1 FOR UPDATE",
-                Backend::Sqlite => "SELECT seq FROM notification_cursor WHERE id = 1",
-            };
-            let cursor: i64 = sqlx::query_scalar(lock).fetch_one(&mut *tx).await?;
-            // Appenders hold the head's row until they commit, so every
-            // event up to the committed head is there to read.
-            let head: i64 = sqlx::query_scalar("SELECT seq FROM event_chain_head WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
+            let cursor = queue::lock_cursor(&mut tx, self.db().backend()).await?;
+            let head = queue::head(&mut tx).await?;
             let upto = head.min(cursor + QUEUE_BATCH);
             if upto <= cursor {
                 continue;
             }
-            let events: Vec<LoggedEvent> = sqlx::query_as(
-                "SELECT seq, at, kind, workspace_id, run_id, data FROM events WHERE seq > $1 AND seq <= $2 \
-                 AND kind IN ('approval.requested', 'approval.resolved', 'run.finished') ORDER BY seq",
-            )
-            .bind(cursor)
-            .bind(upto)
-            .fetch_all(&mut *tx)
-            .await?;
+            let events = queue::events_between(&mut tx, cursor, upto).await?;
             for event in &events {
                 queued += self.queue_event(&mut tx, links, event).await?;
             }
-            sqlx::query("UPDATE notification_cursor SET seq = $1 WHERE id = 1")
-                .bind(upto)
-                .execute(&mut *tx)
-                .await?;
+            queue::advance_cursor(&mut tx, upto).await?;
             tx.commit().await?;
         }
     }
@@ -191,7 +122,7 @@ impl Bosun {
     /// Queues what one event calls for; answers how many deliveries.
     async fn queue_event(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut store::Connection,
         links: &Url,
         event: &LoggedEvent,
     ) -> Result<usize> {
@@ -204,12 +135,7 @@ impl Bosun {
             ("run.finished", _) => &["run.finished"],
             _ => return Ok(0),
         };
-        let hooks: Vec<WebhookRow> = sqlx::query_as(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE workspace_id = $1 ORDER BY id"
-        ))
-        .bind(&event.workspace_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let hooks = hooks_store::of_workspace(&mut *conn, &event.workspace_id, Order::Id).await?;
         let emailing = event.kind == "approval.requested" && self.settings().smtp.is_some();
         if !emailing && !hooks.iter().any(|hook| names.iter().any(|n| hook.wants(n))) {
             return Ok(0);
@@ -231,44 +157,41 @@ impl Bosun {
                         "url": facts.link, "data": facts.data,
                     }),
                 };
-                queued += insert_delivery(
-                    conn,
-                    &id,
+                let delivery = DeliveryInsert {
+                    id: &id,
                     event,
-                    ("webhook", Some(&hook.id), None),
+                    channel: "webhook",
+                    webhook: Some(&hook.id),
+                    recipient: None,
                     name,
-                    &payload,
+                    payload: &payload,
                     now,
-                )
-                .await?;
+                };
+                queued += queue::insert_delivery(conn, delivery).await?;
             }
         }
         if let (true, Some(approval), Some((subject, text))) =
             (emailing, &facts.approval, &facts.email)
         {
             let workspace = WorkspaceId::from_string(event.workspace_id.clone());
-            let opted_out: Vec<String> = sqlx::query_scalar(
-                "SELECT id FROM users WHERE workspace_id = $1 AND email_notifications = 0",
-            )
-            .bind(&event.workspace_id)
-            .fetch_all(&mut *conn)
-            .await?;
+            let opted_out = users::opted_out_of_email(conn, &event.workspace_id).await?;
             for decider in self.approval_deciders(&workspace, approval).await? {
                 if opted_out.contains(&decider.user_id) {
                     continue;
                 }
                 let id = uuid::Uuid::now_v7().to_string();
                 let payload = json!({ "to": decider.email, "subject": subject, "text": text });
-                queued += insert_delivery(
-                    conn,
-                    &id,
+                let delivery = DeliveryInsert {
+                    id: &id,
                     event,
-                    ("email", None, Some(&decider.user_id)),
-                    "approval.requested",
-                    &payload,
+                    channel: "email",
+                    webhook: None,
+                    recipient: Some(&decider.user_id),
+                    name: "approval.requested",
+                    payload: &payload,
                     now,
-                )
-                .await?;
+                };
+                queued += queue::insert_delivery(conn, delivery).await?;
             }
         }
         Ok(queued)
@@ -277,7 +200,7 @@ impl Bosun {
     /// The link and facts of an event, read as they stand now.
     async fn facts(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut store::Connection,
         links: &Url,
         event: &LoggedEvent,
         data: &Value,
@@ -287,14 +210,7 @@ impl Bosun {
             let Some(run_id) = &event.run_id else {
                 return Ok(None);
             };
-            let run: Option<RunFacts> = sqlx::query_as(
-                "SELECT runs.id, runs.agent_id, agents.name AS agent_name, runs.started_by, \
-                 starters.name AS started_by_name FROM runs JOIN agents ON agents.id = runs.agent_id \
-                 LEFT JOIN users starters ON starters.id = runs.started_by WHERE runs.id = $1",
-            )
-            .bind(run_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let run = queue::run_facts(conn, run_id).await?;
             return Ok(run.map(|run| Facts {
                 link: format!("{base}/traces/{}", run.id),
                 data: json!({
@@ -310,15 +226,7 @@ impl Bosun {
         let Some(approval_id) = data["approval_id"].as_str() else {
             return Ok(None);
         };
-        let approval: Option<ApprovalFacts> = sqlx::query_as(
-            "SELECT approvals.id, approvals.run_id, approvals.agent_id, agents.name AS agent_name, approvals.tool, \
-             approvals.input, approvals.input_json, approvals.workspace_id, approvals.risk, approvals.status, approvals.expires_at, runs.started_by, starters.name AS started_by_name \
-             FROM approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
-             LEFT JOIN users starters ON starters.id = runs.started_by WHERE approvals.id = $1",
-        )
-        .bind(approval_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let approval = queue::approval_facts(conn, approval_id).await?;
         let Some(approval) = approval else {
             return Ok(None);
         };
@@ -357,11 +265,7 @@ impl Bosun {
         }
         let reviewer = match data["reviewer"].as_str() {
             Some(id) => {
-                let name: Option<String> =
-                    sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *conn)
-                        .await?;
+                let name = users::name_of(conn, id).await?;
                 json!({ "id": id, "name": name })
             }
             None => Value::Null,
@@ -383,23 +287,9 @@ impl Bosun {
     pub async fn deliver_due_notifications(&self) -> Result<usize> {
         let now = to_millis(self.now());
         let lease = now + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
-        let skip_locked = match self.db().backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
         let mut tx = self.db().begin_write().await?;
-        let claimed: Vec<Claimed> = sqlx::query_as(&format!(
-            "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-               AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
-             AND status = 'pending' AND lease_until <= $2 \
-             RETURNING id, channel, webhook_id, event, payload, attempts, created_at"
-        ))
-        .bind(lease)
-        .bind(now)
-        .bind(SEND_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
+        let claimed =
+            queue::claim_due(&mut tx, self.db().backend(), lease, now, SEND_BATCH).await?;
         tx.commit().await?;
         let attempts =
             futures::future::join_all(claimed.iter().map(|delivery| self.attempt(delivery))).await;
@@ -415,12 +305,7 @@ impl Bosun {
         let before =
             to_millis(self.now()) - i64::try_from(KEEP_DELIVERIES.as_millis()).unwrap_or(0);
         let mut tx = self.db().begin_write().await?;
-        let pruned =
-            sqlx::query("DELETE FROM deliveries WHERE status <> 'pending' AND created_at < $1")
-                .bind(before)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let pruned = queue::prune(&mut tx, before).await?;
         tx.commit().await?;
         Ok(pruned)
     }
@@ -466,13 +351,9 @@ impl Bosun {
     /// outbound guard); answers the HTTP status. The answer's body is never
     /// read.
     async fn send_webhook(&self, delivery: &Claimed) -> std::result::Result<u16, String> {
-        let webhook: Option<WebhookRow> = sqlx::query_as(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1"
-        ))
-        .bind(delivery.webhook_id.as_deref())
-        .fetch_optional(self.db().pool())
-        .await
-        .map_err(|error| format!("reading the webhook: {error}"))?;
+        let webhook = hooks_store::of_delivery(self.db().pool(), delivery.webhook_id.as_deref())
+            .await
+            .map_err(|error| format!("reading the webhook: {error}"))?;
         let webhook = webhook.ok_or("the webhook was deleted")?;
         let (url, secret) = self
             .webhook_target(&webhook)
@@ -502,16 +383,7 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         match &attempt.error {
             None => {
-                sqlx::query(
-                    "UPDATE deliveries SET status = 'delivered', delivered_at = $1, last_status = $2, \
-                     last_error = NULL, lease_until = 0 WHERE id = $3 AND attempts = $4",
-                )
-                .bind(now)
-                .bind(attempt.status)
-                .bind(&delivery.id)
-                .bind(delivery.attempts)
-                .execute(&mut *tx)
-                .await?;
+                queue::record_delivered(&mut tx, delivery, attempt.status, now).await?;
             }
             Some(error) => {
                 let next = now + self.retry_delay(delivery.attempts);
@@ -531,18 +403,13 @@ impl Bosun {
                     gave_up = status == "failed",
                     "a notification could not be delivered"
                 );
-                sqlx::query(
-                    "UPDATE deliveries SET status = $1, next_attempt_at = $2, last_status = $3, last_error = $4, \
-                     lease_until = 0 WHERE id = $5 AND attempts = $6",
-                )
-                .bind(status)
-                .bind(next)
-                .bind(attempt.status)
-                .bind(shortened(error, 500))
-                .bind(&delivery.id)
-                .bind(delivery.attempts)
-                .execute(&mut *tx)
-                .await?;
+                let failure = Failure {
+                    status,
+                    next_attempt_at: next,
+                    last_status: attempt.status,
+                    last_error: shortened(error, 500),
+                };
+                queue::record_failed(&mut tx, delivery, failure).await?;
             }
         }
         tx.commit().await
@@ -559,34 +426,6 @@ impl Bosun {
             .min(MAX_RETRY_DELAY);
         i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)
     }
-}
-
-async fn insert_delivery(
-    conn: &mut sqlx::AnyConnection,
-    id: &str,
-    event: &LoggedEvent,
-    (channel, webhook, recipient): (&str, Option<&String>, Option<&String>),
-    name: &str,
-    payload: &Value,
-    now: i64,
-) -> Result<usize> {
-    let inserted = sqlx::query(
-        "INSERT INTO deliveries (id, workspace_id, channel, webhook_id, recipient_id, event_seq, event, payload, \
-         status, attempts, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(&event.workspace_id)
-    .bind(channel)
-    .bind(webhook.map(String::as_str))
-    .bind(recipient.map(String::as_str))
-    .bind(event.seq)
-    .bind(name)
-    .bind(payload.to_string())
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(usize::try_from(inserted.rows_affected()).unwrap_or(0))
 }
 
 /// The email to someone who may decide a new request.

@@ -14,10 +14,11 @@ use sha2::Sha256;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::credentials::vault::{open_text, seal_text};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{WebhookId, WorkspaceId};
+use crate::store::webhooks::{self, Order, WebhookInsert, WebhookRow};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{WebhookCreated, WebhookDeleted};
 
@@ -84,39 +85,6 @@ pub struct DeliveryInfo {
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct WebhookRow {
-    pub(super) id: String,
-    workspace_id: String,
-    url_shown: String,
-    url_sealed: String,
-    secret_sealed: String,
-    pub(super) kind: String,
-    pub(super) events: String,
-    created_by: String,
-    created_at: i64,
-}
-
-pub(super) const WEBHOOK_COLUMNS: &str =
-    "id, workspace_id, url_shown, url_sealed, secret_sealed, kind, events, created_by, created_at";
-
-impl WebhookRow {
-    fn info(&self) -> WebhookInfo {
-        WebhookInfo {
-            id: WebhookId::from_string(self.id.clone()),
-            url: self.url_shown.clone(),
-            kind: self.kind.clone(),
-            events: self.events.split(' ').map(str::to_owned).collect(),
-            created_by: self.created_by.clone(),
-            created_at: from_millis(self.created_at),
-        }
-    }
-
-    pub(super) fn wants(&self, event: &str) -> bool {
-        self.events.split(' ').any(|wanted| wanted == event)
-    }
 }
 
 /// What sealed parts of a webhook are bound to: a copy in another row
@@ -197,21 +165,18 @@ impl Bosun {
         let url_shown = shown(&url);
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO webhooks (id, workspace_id, url_shown, url_sealed, secret_sealed, kind, events, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id.as_str())
-        .bind(workspace)
-        .bind(&url_shown)
-        .bind(&url_sealed)
-        .bind(&secret_sealed)
-        .bind(kind)
-        .bind(wanted.join(" "))
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
+        let row = WebhookInsert {
+            id: &id,
+            workspace: &principal.workspace_id,
+            url_shown: &url_shown,
+            url_sealed: &url_sealed,
+            secret_sealed: &secret_sealed,
+            kind,
+            events: wanted.join(" "),
+            created_by: &principal.user_id,
+            created_at: to_millis(now),
+        };
+        webhooks::insert(&mut tx, row).await?;
         events::append(
             &mut tx,
             now,
@@ -236,11 +201,11 @@ impl Bosun {
     /// The workspace's webhooks (admins), oldest first.
     pub async fn list_webhooks(&self, principal: &Principal) -> Result<Vec<WebhookInfo>> {
         principal.require_admin()?;
-        let rows: Vec<WebhookRow> = sqlx::query_as(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE workspace_id = $1 ORDER BY created_at, id"
-        ))
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
+        let rows = webhooks::of_workspace(
+            self.db().pool(),
+            principal.workspace_id.as_str(),
+            Order::Created,
+        )
         .await?;
         Ok(rows.iter().map(WebhookRow::info).collect())
     }
@@ -250,10 +215,7 @@ impl Bosun {
         principal.require_admin()?;
         let row = self.webhook_row(&principal.workspace_id, id).await?;
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("DELETE FROM webhooks WHERE id = $1")
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+        webhooks::delete(&mut tx, &row.id).await?;
         events::append(
             &mut tx,
             self.now(),
@@ -280,52 +242,11 @@ impl Bosun {
     ) -> Result<Vec<DeliveryInfo>> {
         principal.require_admin()?;
         let row = self.webhook_row(&principal.workspace_id, id).await?;
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            id: String,
-            event: String,
-            status: String,
-            attempts: i64,
-            last_error: Option<String>,
-            last_status: Option<i64>,
-            created_at: i64,
-            next_attempt_at: i64,
-            delivered_at: Option<i64>,
-        }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, event, status, attempts, last_error, \
-             last_status, created_at, next_attempt_at, delivered_at \
-             FROM deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
-        )
-        .bind(&row.id)
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| DeliveryInfo {
-                next_attempt_at: (row.status == "pending")
-                    .then(|| from_millis(row.next_attempt_at)),
-                id: row.id,
-                event: row.event,
-                status: row.status,
-                attempts: row.attempts,
-                last_error: row.last_error,
-                last_status: row.last_status,
-                created_at: from_millis(row.created_at),
-                delivered_at: row.delivered_at.map(from_millis),
-            })
-            .collect())
+        webhooks::deliveries(self.db().pool(), &row.id).await
     }
 
     async fn webhook_row(&self, workspace: &WorkspaceId, id: &WebhookId) -> Result<WebhookRow> {
-        sqlx::query_as(&format!(
-            "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND workspace_id = $2"
-        ))
-        .bind(id.as_str())
-        .bind(workspace.as_str())
-        .fetch_optional(self.db().pool())
-        .await?
-        .ok_or(Error::NotFound("webhook"))
+        webhooks::by_id(self.db().pool(), workspace, id).await
     }
 
     /// The outbound guard's checks, and the name's addresses too: a name

@@ -24,6 +24,7 @@ use crate::clock::to_millis;
 use crate::hashed_secrets::same_secret;
 use crate::identity::{NewUser, Role};
 use crate::ids::{UserId, WorkspaceId};
+use crate::store::{oauth_connections, users};
 use crate::{Bosun, Error, Principal, Result};
 
 /// How long someone may take at the provider before the flow must start over.
@@ -342,13 +343,8 @@ impl Bosun {
             return Err(unverified());
         }
         let workspace = WorkspaceId::from_string(provider.workspace_id.clone());
-        let existing: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE workspace_id = $1 AND email = $2 AND deactivated_at IS NULL",
-        )
-        .bind(workspace.as_str())
-        .bind(email.to_lowercase())
-        .fetch_optional(self.db().pool())
-        .await?;
+        let existing =
+            users::active_id_by_email(self.db().pool(), &workspace, &email.to_lowercase()).await?;
         let user = match existing {
             Some(id) => id,
             None if provider.login_creates_users != 0 => {
@@ -386,11 +382,7 @@ impl Bosun {
     /// an agent of the workspace needs from it, so one connection serves
     /// them all.
     async fn scopes_to_request(&self, provider: &StoredProvider) -> Result<String> {
-        let needed: Vec<String> =
-            sqlx::query_scalar("SELECT scopes FROM agent_connection_needs WHERE provider_id = $1")
-                .bind(&provider.id)
-                .fetch_all(self.db().pool())
-                .await?;
+        let needed = oauth_connections::scopes_needed_of(self.db().pool(), &provider.id).await?;
         let mut scopes = split_scopes(&provider.scopes);
         for scope in needed.iter().flat_map(|s| split_scopes(s)) {
             if !scopes.contains(&scope) {

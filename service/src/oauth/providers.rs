@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text, split_scopes};
-use crate::clock::{from_millis, to_millis};
-use crate::db::{assignments, placeholders};
+use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
+use crate::store::Insert;
+use crate::store::oauth_providers;
+pub(crate) use crate::store::oauth_providers::StoredProvider;
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{OAuthProviderDeleted, OAuthProviderSaved};
 
@@ -67,50 +69,6 @@ pub struct ProviderSummary {
     pub login_enabled: bool,
 }
 
-pub(crate) const PROVIDER_COLUMNS: &str = "id, workspace_id, name, display_name, issuer, authorize_url, \
-     token_url, revocation_url, client_id, client_secret, scopes, login_enabled, login_creates_users, \
-     created_at, updated_at";
-
-/// A provider as stored; the secret still sealed.
-#[derive(sqlx::FromRow, Clone)]
-pub(crate) struct StoredProvider {
-    pub id: String,
-    pub workspace_id: String,
-    pub name: String,
-    pub display_name: String,
-    pub issuer: Option<String>,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub revocation_url: Option<String>,
-    pub client_id: String,
-    pub client_secret: String,
-    pub scopes: String,
-    pub login_enabled: i64,
-    pub login_creates_users: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl StoredProvider {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo {
-            id: OAuthProviderId::from_string(self.id.clone()),
-            name: self.name.clone(),
-            display_name: self.display_name.clone(),
-            issuer: self.issuer.clone(),
-            authorize_url: self.authorize_url.clone(),
-            token_url: self.token_url.clone(),
-            revocation_url: self.revocation_url.clone(),
-            client_id: self.client_id.clone(),
-            scopes: split_scopes(&self.scopes),
-            login_enabled: self.login_enabled != 0,
-            login_creates_users: self.login_creates_users != 0,
-            created_at: from_millis(self.created_at),
-            updated_at: from_millis(self.updated_at),
-        }
-    }
-}
-
 /// What a client secret is bound to.
 fn secret_context(workspace: &str, provider: &str) -> String {
     format!("bosun oauth client v1\u{1f}{workspace}\u{1f}{provider}")
@@ -156,12 +114,7 @@ impl Bosun {
     }
 
     async fn stored_providers(&self, workspace: &WorkspaceId) -> Result<Vec<StoredProvider>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers WHERE workspace_id = $1 ORDER BY name"
-        ))
-        .bind(workspace.as_str())
-        .fetch_all(self.db().pool())
-        .await?)
+        oauth_providers::of_workspace(self.db().pool(), workspace).await
     }
 
     pub(crate) async fn stored_provider(
@@ -169,14 +122,9 @@ impl Bosun {
         workspace: &WorkspaceId,
         name: &str,
     ) -> Result<StoredProvider> {
-        sqlx::query_as(&format!(
-            "SELECT {PROVIDER_COLUMNS} FROM oauth_providers WHERE workspace_id = $1 AND name = $2"
-        ))
-        .bind(workspace.as_str())
-        .bind(name)
-        .fetch_optional(self.db().pool())
-        .await?
-        .ok_or(Error::NotFound("OAuth provider"))
+        oauth_providers::by_name(self.db().pool(), workspace, name)
+            .await?
+            .ok_or(Error::NotFound("OAuth provider"))
     }
 
     /// The provider's client secret, opened.
@@ -214,32 +162,21 @@ impl Bosun {
             secret.trim(),
         )?;
         let mut tx = self.db().begin_write().await?;
-        let sql = format!(
-            "INSERT INTO oauth_providers (id, workspace_id, name, {}, created_at, updated_at) \
-             VALUES ($1, $2, $3, {}, $14, $14)",
-            SETTINGS_COLUMNS.join(", "),
-            placeholders(&SETTINGS_COLUMNS, 4)
-        );
-        let inserted = checked
-            .bind_settings(
-                sqlx::query(&sql)
-                    .bind(id.as_str())
-                    .bind(principal.workspace_id.as_str())
-                    .bind(&checked.name),
-                &sealed,
-            )
-            .bind(now)
-            .execute(&mut *tx)
-            .await;
-        if let Err(sqlx::Error::Database(error)) = &inserted
-            && error.is_unique_violation()
-        {
+        let inserted = oauth_providers::insert(
+            &mut tx,
+            &id,
+            &principal.workspace_id,
+            &checked,
+            &sealed,
+            now,
+        )
+        .await?;
+        if inserted == Insert::Taken {
             return Err(Error::Refused {
                 code: crate::Code::NameTaken,
                 message: "name: a provider with this name already exists".into(),
             });
         }
-        inserted?;
         events::append(
             &mut tx,
             self.now(),
@@ -286,16 +223,14 @@ impl Bosun {
             None => stored.client_secret.clone(),
         };
         let mut tx = self.db().begin_write().await?;
-        let sql = format!(
-            "UPDATE oauth_providers SET {}, updated_at = $11 WHERE id = $12",
-            assignments(&SETTINGS_COLUMNS, 1)
-        );
-        checked
-            .bind_settings(sqlx::query(&sql), &sealed)
-            .bind(to_millis(self.now()))
-            .bind(&stored.id)
-            .execute(&mut *tx)
-            .await?;
+        oauth_providers::update(
+            &mut tx,
+            &stored.id,
+            &checked,
+            &sealed,
+            to_millis(self.now()),
+        )
+        .await?;
         let data = events::data_of(&OAuthProviderSaved {
             client_secret_changed: Some(sealed != stored.client_secret),
             ..checked.audit_data()
@@ -317,11 +252,7 @@ impl Bosun {
         let stored = self.stored_provider(&principal.workspace_id, name).await?;
         let (connections, revoked) = self.revoke_every_connection(&stored).await?;
         let mut tx = self.db().begin_write().await?;
-        // Connections and agents' needs go with it (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM oauth_providers WHERE id = $1")
-            .bind(&stored.id)
-            .execute(&mut *tx)
-            .await?;
+        oauth_providers::delete(&mut tx, &stored.id).await?;
         events::append(
             &mut tx,
             self.now(),
@@ -482,53 +413,17 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 }
 
 /// A provider's fields once checked.
-struct CheckedProvider {
-    name: String,
-    display_name: String,
-    issuer: Option<String>,
-    authorize_url: String,
-    token_url: String,
-    revocation_url: Option<String>,
-    client_id: String,
-    scopes: String,
-    login_enabled: bool,
-    login_creates_users: bool,
-}
-
-/// The columns of a provider its admin sets, in the order
-/// [`CheckedProvider::bind_settings`] binds them.
-const SETTINGS_COLUMNS: [&str; 10] = [
-    "display_name",
-    "issuer",
-    "authorize_url",
-    "token_url",
-    "revocation_url",
-    "client_id",
-    "client_secret",
-    "scopes",
-    "login_enabled",
-    "login_creates_users",
-];
-
-impl CheckedProvider {
-    /// Binds [`SETTINGS_COLUMNS`], with the client secret `sealed`.
-    fn bind_settings<'q>(
-        &'q self,
-        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        sealed: &'q str,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        query
-            .bind(&self.display_name)
-            .bind(self.issuer.as_deref())
-            .bind(&self.authorize_url)
-            .bind(&self.token_url)
-            .bind(self.revocation_url.as_deref())
-            .bind(&self.client_id)
-            .bind(sealed)
-            .bind(&self.scopes)
-            .bind(i64::from(self.login_enabled))
-            .bind(i64::from(self.login_creates_users))
-    }
+pub(crate) struct CheckedProvider {
+    pub name: String,
+    pub display_name: String,
+    pub issuer: Option<String>,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub revocation_url: Option<String>,
+    pub client_id: String,
+    pub scopes: String,
+    pub login_enabled: bool,
+    pub login_creates_users: bool,
 }
 
 impl CheckedProvider {

@@ -22,14 +22,16 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::flow::provider_error;
-use super::providers::{PROVIDER_COLUMNS, StoredProvider};
+use super::providers::StoredProvider;
 use super::{open_text, parse_scopes, seal_text, split_scopes};
-use crate::agents::access::{Editable, runnable_agents_sql};
+use crate::agents::access::Editable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
 use crate::runs::ActiveRun;
+use crate::store::oauth_connections::{self, Refreshed, StoredConnection};
+use crate::store::oauth_providers;
 use crate::{Bosun, Error, Principal, Result};
 use bosun_wire::events::{
     AgentConnectionNeedChanged, ConnectionConnected, ConnectionDisconnected,
@@ -130,23 +132,6 @@ pub struct ConnectionNeed {
     pub scopes: Vec<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredConnection {
-    id: String,
-    workspace_id: String,
-    user_id: String,
-    provider_id: String,
-    scopes: String,
-    access_token: String,
-    refresh_token: Option<String>,
-    expires_at: Option<i64>,
-    status: String,
-    version: i64,
-}
-
-const CONNECTION_COLUMNS: &str = "id, workspace_id, user_id, provider_id, scopes, access_token, \
-     refresh_token, expires_at, status, version";
-
 /// What a token is bound to: its connection, and which of the two it is.
 fn token_context(connection: &StoredConnection, which: &str) -> String {
     format!(
@@ -197,13 +182,8 @@ impl Bosun {
         // Read where the row is replaced, so a refresh under way (which
         // stores only over the version it started from) loses to it.
         let mut tx = self.db().begin_write().await?;
-        let existing: Option<(String, i64)> = sqlx::query_as(
-            "SELECT id, version FROM oauth_connections WHERE user_id = $1 AND provider_id = $2",
-        )
-        .bind(principal.user_id.as_str())
-        .bind(&provider.id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let existing =
+            oauth_connections::id_and_version(&mut tx, &principal.user_id, &provider.id).await?;
         let (id, version) = match existing {
             Some((id, version)) => (id, version + 1),
             None => (ConnectionId::generate().to_string(), 1),
@@ -221,27 +201,14 @@ impl Bosun {
             version,
         };
         let (access, refresh) = self.seal_tokens(&row, &tokens)?;
-        sqlx::query("DELETE FROM oauth_connections WHERE user_id = $1 AND provider_id = $2")
-            .bind(principal.user_id.as_str())
-            .bind(&provider.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO oauth_connections (id, workspace_id, user_id, provider_id, scopes, access_token, \
-             refresh_token, expires_at, status, version, connected_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10)",
+        oauth_connections::replace(
+            &mut tx,
+            &row,
+            &access,
+            refresh.as_deref(),
+            tokens.expires_at.map(to_millis),
+            to_millis(now),
         )
-        .bind(&row.id)
-        .bind(&row.workspace_id)
-        .bind(&row.user_id)
-        .bind(&row.provider_id)
-        .bind(&row.scopes)
-        .bind(&access)
-        .bind(refresh.as_deref())
-        .bind(tokens.expires_at.map(to_millis))
-        .bind(version)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
         .await?;
         let data = events::data_of(&ConnectionConnected {
             provider: provider.name.clone(),
@@ -274,63 +241,20 @@ impl Bosun {
 
     /// The principal's connection to every provider, connected or not.
     pub async fn list_connections(&self, principal: &Principal) -> Result<Vec<ConnectionInfo>> {
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.name, p.display_name, c.status, c.scopes, c.connected_at, c.expires_at, c.last_used_at \
-             FROM oauth_providers p LEFT JOIN oauth_connections c \
-               ON c.provider_id = p.id AND c.user_id = $1 \
-             WHERE p.workspace_id = $2 ORDER BY p.name",
-        )
-        .bind(principal.user_id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        let users: Vec<(String, String, String)> = sqlx::query_as(&format!(
-            "SELECT p.name, agents.id, agents.name FROM agent_connection_needs n \
-             JOIN oauth_providers p ON p.id = n.provider_id JOIN agents ON agents.id = n.agent_id \
-             WHERE p.workspace_id = $1 AND agents.credential_model = 'user' AND agents.id IN ({}) \
-             ORDER BY lower(agents.name), agents.id",
-            runnable_agents_sql("$1", "$2", "$3")
-        ))
-        .bind(principal.workspace_id.as_str())
-        .bind(principal.user_id.as_str())
-        .bind(i64::from(principal.is_admin()))
-        .fetch_all(self.db().pool())
-        .await?;
+        let connections = oauth_connections::of_person(self.db().pool(), principal).await?;
+        let users = oauth_connections::agents_needing(self.db().pool(), principal).await?;
         let mut agents_by_provider: HashMap<String, Vec<AgentUsingConnection>> = HashMap::new();
-        for (provider, id, name) in users {
-            agents_by_provider
-                .entry(provider)
-                .or_default()
-                .push(AgentUsingConnection {
-                    id: AgentId::from_string(id),
-                    name,
-                });
+        for (provider, agent) in users {
+            agents_by_provider.entry(provider).or_default().push(agent);
         }
-        Ok(rows
+        Ok(connections
             .into_iter()
-            .map(
-                |(provider, display_name, status, scopes, connected, expires, used)| {
-                    ConnectionInfo {
-                        agents: agents_by_provider.remove(&provider).unwrap_or_default(),
-                        provider,
-                        display_name,
-                        status: status.unwrap_or_else(|| "not_connected".into()),
-                        scopes: split_scopes(scopes.as_deref().unwrap_or_default()),
-                        connected_at: connected.map(from_millis),
-                        expires_at: expires.map(from_millis),
-                        last_used_at: used.map(from_millis),
-                    }
-                },
-            )
+            .map(|connection| ConnectionInfo {
+                agents: agents_by_provider
+                    .remove(&connection.provider)
+                    .unwrap_or_default(),
+                ..connection
+            })
             .collect())
     }
 
@@ -350,10 +274,7 @@ impl Bosun {
             None => false,
         };
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("DELETE FROM oauth_connections WHERE id = $1")
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+        oauth_connections::delete(&mut tx, &row.id).await?;
         let data = events::data_of(&ConnectionDisconnected {
             provider: provider.name.clone(),
             connection: row.id.clone(),
@@ -374,12 +295,7 @@ impl Bosun {
         &self,
         provider: &StoredProvider,
     ) -> Result<(usize, usize)> {
-        let rows: Vec<StoredConnection> = sqlx::query_as(&format!(
-            "SELECT {CONNECTION_COLUMNS} FROM oauth_connections WHERE provider_id = $1"
-        ))
-        .bind(&provider.id)
-        .fetch_all(self.db().pool())
-        .await?;
+        let rows = oauth_connections::of_provider(self.db().pool(), &provider.id).await?;
         let Some(url) = &provider.revocation_url else {
             return Ok((rows.len(), 0));
         };
@@ -451,13 +367,7 @@ impl Bosun {
         user: &UserId,
         provider_id: &str,
     ) -> Result<Option<StoredConnection>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CONNECTION_COLUMNS} FROM oauth_connections WHERE user_id = $1 AND provider_id = $2"
-        ))
-        .bind(user.as_str())
-        .bind(provider_id)
-        .fetch_optional(self.db().pool())
-        .await?)
+        oauth_connections::of_user(self.db().pool(), user, provider_id).await
     }
 
     /// A connection's access token, refreshed first if it is about to
@@ -527,18 +437,8 @@ impl Bosun {
     async fn claim_refresh(&self, row: &StoredConnection) -> Result<bool> {
         let now = to_millis(self.now());
         let mut tx = self.db().begin_write().await?;
-        let claimed = sqlx::query(
-            "UPDATE oauth_connections SET refresh_lease_until = $1 \
-             WHERE id = $2 AND version = $3 AND (refresh_lease_until IS NULL OR refresh_lease_until < $4)",
-        )
-        .bind(now + REFRESH_LEASE_MS)
-        .bind(&row.id)
-        .bind(row.version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let claimed =
+            oauth_connections::claim_refresh(&mut tx, row, now + REFRESH_LEASE_MS, now).await?;
         tx.commit().await?;
         Ok(claimed)
     }
@@ -548,13 +448,7 @@ impl Bosun {
     async fn refresh(&self, provider: &StoredProvider, row: &StoredConnection) -> Result<()> {
         let release = || async {
             let mut tx = self.db().begin_write().await?;
-            sqlx::query(
-                "UPDATE oauth_connections SET refresh_lease_until = NULL WHERE id = $1 AND version = $2",
-            )
-            .bind(&row.id)
-            .bind(row.version)
-            .execute(&mut *tx)
-            .await?;
+            oauth_connections::release_refresh(&mut tx, row).await?;
             tx.commit().await
         };
         let Some(sealed) = &row.refresh_token else {
@@ -588,21 +482,14 @@ impl Bosun {
         let (access, refresh) = self.seal_tokens(row, &tokens)?;
         let now = to_millis(self.now());
         let mut tx = self.db().begin_write().await?;
-        let stored = sqlx::query(
-            "UPDATE oauth_connections SET access_token = $1, refresh_token = $2, expires_at = $3, \
-             scopes = $4, version = version + 1, refresh_lease_until = NULL, refreshed_at = $5 \
-             WHERE id = $6 AND version = $7",
-        )
-        .bind(&access)
-        .bind(refresh.as_deref())
-        .bind(tokens.expires_at.map(to_millis))
-        .bind(&tokens.scopes)
-        .bind(now)
-        .bind(&row.id)
-        .bind(row.version)
-        .execute(&mut *tx)
-        .await?;
-        if stored.rows_affected() != 1 {
+        let refreshed = Refreshed {
+            access: &access,
+            refresh: refresh.as_deref(),
+            expires_at: tokens.expires_at.map(to_millis),
+            scopes: &tokens.scopes,
+            refreshed_at: now,
+        };
+        if !oauth_connections::store_refreshed(&mut tx, row, refreshed).await? {
             // Reconnected or disconnected meanwhile: theirs wins.
             return Ok(());
         }
@@ -618,14 +505,7 @@ impl Bosun {
         why: &str,
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "UPDATE oauth_connections SET status = 'reconnect_needed', version = version + 1 \
-             WHERE id = $1 AND version = $2",
-        )
-        .bind(&row.id)
-        .bind(row.version)
-        .execute(&mut *tx)
-        .await?;
+        oauth_connections::mark_reconnect_needed(&mut tx, row).await?;
         let event = NewEvent {
             kind: EventKind::ConnectionReconnectNeeded,
             workspace_id: crate::ids::WorkspaceId::from_string(row.workspace_id.clone()),
@@ -656,21 +536,7 @@ impl Bosun {
     }
 
     async fn needs_of(&self, agent: &AgentId) -> Result<Vec<ConnectionNeed>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT p.name, p.display_name, n.scopes FROM agent_connection_needs n \
-             JOIN oauth_providers p ON p.id = n.provider_id WHERE n.agent_id = $1 ORDER BY p.name",
-        )
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(provider, display_name, scopes)| ConnectionNeed {
-                provider,
-                display_name,
-                scopes: split_scopes(&scopes),
-            })
-            .collect())
+        oauth_connections::needs_of(self.db().pool(), agent).await
     }
 
     /// Declares (or, with `None`, drops) an account the agent needs
@@ -691,21 +557,7 @@ impl Bosun {
                 Error::invalid("provider", format!("there is no provider “{provider}”"))
             })?;
         let scopes = scopes.map(|s| parse_scopes("scopes", s)).transpose()?;
-        sqlx::query("DELETE FROM agent_connection_needs WHERE agent_id = $1 AND provider_id = $2")
-            .bind(agent.as_str())
-            .bind(&stored.id)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(scopes) = &scopes {
-            sqlx::query(
-                "INSERT INTO agent_connection_needs (agent_id, provider_id, scopes) VALUES ($1, $2, $3)",
-            )
-            .bind(agent.as_str())
-            .bind(&stored.id)
-            .bind(scopes)
-            .execute(&mut *tx)
-            .await?;
-        }
+        oauth_connections::set_need(&mut tx, agent, &stored.id, scopes.as_deref()).await?;
         let data = events::data_of(&AgentConnectionNeedChanged {
             provider: stored.name.clone(),
             scopes: scopes.clone(),
@@ -732,17 +584,11 @@ impl Bosun {
         principal: &Principal,
         agent: &AgentId,
     ) -> Result<()> {
-        // The provider's display name, the scopes needed, the connection's status and scopes.
-        type Row = (String, String, Option<String>, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
-             JOIN oauth_providers p ON p.id = n.provider_id \
-             LEFT JOIN oauth_connections c ON c.provider_id = n.provider_id AND c.user_id = $1 \
-             WHERE n.agent_id = $2 ORDER BY p.name",
+        let rows = oauth_connections::needs_against_connections(
+            self.db().pool(),
+            &principal.user_id,
+            agent,
         )
-        .bind(principal.user_id.as_str())
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
         .await?;
         for (display_name, needed, status, granted) in rows {
             let missing = missing_scopes(&needed, granted.as_deref().unwrap_or_default());
@@ -772,26 +618,15 @@ impl Bosun {
         active: &ActiveRun,
         name: &str,
     ) -> Result<crate::credentials::IssuedCredential> {
-        /// The provider, and the scopes the agent needs of it (none if it
-        /// does not declare it).
-        #[derive(sqlx::FromRow)]
-        struct Declared {
-            #[sqlx(flatten)]
-            provider: StoredProvider,
-            needed_scopes: Option<String>,
-        }
-        let declared: Option<Declared> = sqlx::query_as(&format!(
-            "SELECT {PROVIDER_COLUMNS}, (SELECT n.scopes FROM agent_connection_needs n \
-             WHERE n.provider_id = oauth_providers.id AND n.agent_id = $3) AS needed_scopes \
-             FROM oauth_providers WHERE workspace_id = $1 AND name = $2"
-        ))
-        .bind(active.workspace_id.as_str())
-        .bind(name)
-        .bind(active.agent_id.as_str())
-        .fetch_optional(self.db().pool())
+        let declared = oauth_providers::with_need(
+            self.db().pool(),
+            &active.workspace_id,
+            name,
+            &active.agent_id,
+        )
         .await?;
         let (provider, needed) = declared
-            .and_then(|d| Some((d.provider, d.needed_scopes?)))
+            .and_then(|(provider, needed)| Some((provider, needed?)))
             .ok_or_else(|| Error::Refused {
             code: crate::Code::CredentialNotDeclared,
             message: format!(
@@ -812,11 +647,7 @@ impl Bosun {
         }
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query("UPDATE oauth_connections SET last_used_at = $1 WHERE id = $2")
-            .bind(to_millis(now))
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+        oauth_connections::note_use(&mut tx, &row.id, to_millis(now)).await?;
         let run = crate::ids::RunId::from_string(active.id.clone());
         crate::runs::input::remember_issued(self, &mut tx, &run, &provider.name, &token).await?;
         let issued = CredentialIssued::Oauth {
@@ -839,24 +670,6 @@ impl Bosun {
             expires_at: row.expires_at.map(from_millis),
         })
     }
-}
-
-/// Copies an agent's needs to its clone (inside the clone's transaction):
-/// they are part of what the agent is, unlike anyone's connections.
-pub(crate) async fn copy_connection_needs(
-    conn: &mut sqlx::AnyConnection,
-    from: &AgentId,
-    to: &AgentId,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO agent_connection_needs (agent_id, provider_id, scopes) \
-         SELECT $1, provider_id, scopes FROM agent_connection_needs WHERE agent_id = $2",
-    )
-    .bind(to.as_str())
-    .bind(from.as_str())
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// The error for a missing or broken connection: names the account and

@@ -26,6 +26,7 @@ use serde::Serialize;
 use super::{RuleInfo, RuleList};
 use crate::agents::Capability;
 use crate::ids::{AgentId, WorkspaceId};
+use crate::store::{rules, workspaces};
 use crate::{Bosun, Principal, Result, validate};
 
 /// Compiled rule sets by agent, with the versions they were built from.
@@ -74,30 +75,6 @@ impl PolicyCache {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries.insert(agent, CachedPolicy { versions, policy });
     }
-}
-
-/// Marks an agent's compiled rules out of date.
-pub(crate) async fn invalidate_agent(
-    conn: &mut sqlx::AnyConnection,
-    agent: &AgentId,
-) -> Result<()> {
-    sqlx::query("UPDATE agents SET policy_version = policy_version + 1 WHERE id = $1")
-        .bind(agent.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Marks every compiled rule set of a workspace out of date.
-pub(crate) async fn invalidate_workspace(
-    conn: &mut sqlx::AnyConnection,
-    workspace: &WorkspaceId,
-) -> Result<()> {
-    sqlx::query("UPDATE workspaces SET policy_version = policy_version + 1 WHERE id = $1")
-        .bind(workspace.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// A dry run's answer: the decision (REST's decision shape) and the rule
@@ -205,16 +182,10 @@ impl Bosun {
         workspace: &WorkspaceId,
         agent: &AgentId,
     ) -> Result<Arc<AgentPolicy>> {
-        let (agent_version, workspace_version, mode): (i64, i64, String) = sqlx::query_as(
-            "SELECT agents.policy_version, workspaces.policy_version, agents.execution_mode \
-             FROM agents JOIN workspaces ON workspaces.id = agents.workspace_id \
-             WHERE agents.id = $1 AND agents.workspace_id = $2",
-        )
-        .bind(agent.as_str())
-        .bind(workspace.as_str())
-        .fetch_optional(self.db().pool())
-        .await?
-        .ok_or(crate::Error::NotFound("agent"))?;
+        let (agent_version, workspace_version, mode) =
+            rules::policy_versions(self.db().pool(), workspace, agent)
+                .await?
+                .ok_or(crate::Error::NotFound("agent"))?;
         self.policy_at(workspace, agent, (agent_version, workspace_version), &mode)
             .await
     }
@@ -270,11 +241,7 @@ impl Bosun {
 
     /// The mode new agents of the workspace start in.
     pub async fn default_execution_mode(&self, workspace: &WorkspaceId) -> Result<ExecutionMode> {
-        let mode: String =
-            sqlx::query_scalar("SELECT default_execution_mode FROM workspaces WHERE id = $1")
-                .bind(workspace.as_str())
-                .fetch_one(self.db().pool())
-                .await?;
+        let mode = workspaces::default_execution_mode(self.db().pool(), workspace).await?;
         validate::one_of("default_execution_mode", &mode)
     }
 }

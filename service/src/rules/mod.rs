@@ -12,6 +12,7 @@ use crate::agents::{AgentView, Capability};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
+use crate::store::{self, rules};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{RuleEntry, RuleReordered, RuleSnapshot, RuleUpdated};
 
@@ -38,7 +39,7 @@ impl RuleList {
         }
     }
 
-    fn agent(&self) -> Option<&AgentId> {
+    pub(crate) fn agent(&self) -> Option<&AgentId> {
         match self {
             Self::Agent(agent) => Some(agent),
             _ => None,
@@ -116,33 +117,6 @@ struct CheckedRule {
     note: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct RuleRow {
-    id: String,
-    layer: String,
-    position: i64,
-    tool: String,
-    action: String,
-    pattern: Option<String>,
-    note: String,
-}
-
-impl TryFrom<RuleRow> for RuleInfo {
-    type Error = Error;
-
-    fn try_from(row: RuleRow) -> Result<Self> {
-        Ok(Self {
-            id: RuleId::from_string(row.id),
-            layer: validate::one_of("layer", &row.layer)?,
-            position: row.position,
-            action: validate::one_of("action", &row.action)?,
-            tool: row.tool,
-            pattern: row.pattern,
-            note: row.note,
-        })
-    }
-}
-
 /// The rules of one list, in order, as stored: no check of who asks. For
 /// the use cases once they have checked (see [`Bosun::rules`]) and for
 /// decisions on a run, whose key or run already settled who acts.
@@ -151,17 +125,7 @@ pub(crate) async fn load_rules(
     workspace: &WorkspaceId,
     list: &RuleList,
 ) -> Result<Vec<RuleInfo>> {
-    let rows: Vec<RuleRow> = sqlx::query_as(
-        "SELECT id, layer, position, tool, action, pattern, note FROM rules \
-         WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) \
-         ORDER BY position",
-    )
-    .bind(workspace.as_str())
-    .bind(list.layer().as_str())
-    .bind(list.agent().map(AgentId::as_str))
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter().map(RuleInfo::try_from).collect()
+    rules::of_list(db.pool(), workspace, list).await
 }
 
 /// Proof that the principal may change a rule list: an editor of the
@@ -207,13 +171,8 @@ impl Bosun {
         id: &RuleId,
     ) -> Result<RuleList> {
         principal.require_admin()?;
-        let layer: Option<String> = sqlx::query_scalar(
-            "SELECT layer FROM rules WHERE id = $1 AND workspace_id = $2 AND agent_id IS NULL",
-        )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
+        let layer =
+            rules::workspace_rule_layer(self.db().pool(), &principal.workspace_id, id).await?;
         match layer.as_deref() {
             Some("enforced") => Ok(RuleList::Enforced),
             Some("workspace") => Ok(RuleList::Workspace),
@@ -241,7 +200,7 @@ impl Bosun {
     /// audit event; `editor` proves the principal may change `list`.
     pub(crate) async fn insert_rule(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut store::Connection,
         editor: &RuleEditor,
         principal: &Principal,
         list: &RuleList,
@@ -253,15 +212,7 @@ impl Bosun {
         let rule = self.parse_rule(principal, draft).await?;
         let now = self.now();
         let id = RuleId::generate();
-        let position: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(position), 0) + 1 FROM rules \
-             WHERE workspace_id = $1 AND layer = $2 AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL))",
-        )
-        .bind(principal.workspace_id.as_str())
-        .bind(list.layer().as_str())
-        .bind(list.agent().map(AgentId::as_str))
-        .fetch_one(&mut *tx)
-        .await?;
+        let position = rules::next_position(tx, &principal.workspace_id, list).await?;
         let info = RuleInfo {
             id,
             layer: list.layer(),
@@ -271,7 +222,7 @@ impl Bosun {
             pattern: rule.pattern,
             note: rule.note,
         };
-        store_rule(tx, principal, list.agent(), &info, now).await?;
+        rules::insert(tx, principal, list.agent(), &info, to_millis(now)).await?;
         self.record_rule_change(
             tx,
             principal,
@@ -305,15 +256,7 @@ impl Bosun {
             note: rule.note,
             ..before.clone()
         };
-        sqlx::query("UPDATE rules SET tool = $1, action = $2, pattern = $3, note = $4, updated_at = $5 WHERE id = $6")
-            .bind(&after.tool)
-            .bind(after.action.as_str())
-            .bind(after.pattern.as_deref())
-            .bind(&after.note)
-            .bind(to_millis(self.now()))
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        rules::update(&mut tx, &after, to_millis(self.now())).await?;
         self.record_rule_change(
             &mut tx,
             principal,
@@ -340,20 +283,7 @@ impl Bosun {
         let mut tx = self.db().begin_write().await?;
         self.require_rule_editor(&mut tx, principal, list).await?;
         let rule = self.rule_in(principal, list, id).await?;
-        sqlx::query("DELETE FROM rules WHERE id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE rules SET position = position - 1 WHERE workspace_id = $1 AND layer = $2 \
-             AND (agent_id = $3 OR ($3 IS NULL AND agent_id IS NULL)) AND position > $4",
-        )
-        .bind(principal.workspace_id.as_str())
-        .bind(list.layer().as_str())
-        .bind(list.agent().map(AgentId::as_str))
-        .bind(rule.position)
-        .execute(&mut *tx)
-        .await?;
+        rules::delete(&mut tx, &principal.workspace_id, list, id, rule.position).await?;
         self.record_rule_change(
             &mut tx,
             principal,
@@ -389,13 +319,7 @@ impl Bosun {
                 "must list every rule of this list exactly once",
             ));
         }
-        for (index, id) in order.iter().enumerate() {
-            sqlx::query("UPDATE rules SET position = $1 WHERE id = $2")
-                .bind(i64::try_from(index).unwrap_or(i64::MAX) + 1)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        rules::reorder(&mut tx, order).await?;
         self.record_rule_change(
             &mut tx,
             principal,
@@ -416,7 +340,7 @@ impl Bosun {
     /// for the workspace's; checked on the change's own transaction.
     pub(crate) async fn require_rule_editor(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut store::Connection,
         principal: &Principal,
         list: &RuleList,
     ) -> Result<RuleEditor> {
@@ -487,15 +411,15 @@ impl Bosun {
     /// transaction.
     async fn record_rule_change(
         &self,
-        tx: &mut sqlx::AnyConnection,
+        tx: &mut store::Connection,
         principal: &Principal,
         list: &RuleList,
         kind: EventKind,
         data: serde_json::Value,
     ) -> Result<()> {
         match list.agent() {
-            Some(agent) => decisions::invalidate_agent(tx, agent).await?,
-            None => decisions::invalidate_workspace(tx, &principal.workspace_id).await?,
+            Some(agent) => rules::invalidate_agent(tx, agent).await?,
+            None => rules::invalidate_workspace(tx, &principal.workspace_id).await?,
         }
         events::append(
             tx,
@@ -505,33 +429,4 @@ impl Bosun {
         .await?;
         Ok(())
     }
-}
-
-/// Writes a rule row as given (its list is `agent`'s, or the workspace's
-/// per `rule.layer`).
-pub(crate) async fn store_rule(
-    conn: &mut sqlx::AnyConnection,
-    principal: &Principal,
-    agent: Option<&AgentId>,
-    rule: &RuleInfo,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO rules (id, workspace_id, agent_id, layer, position, tool, action, pattern, note, \
-         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
-    )
-    .bind(rule.id.as_str())
-    .bind(principal.workspace_id.as_str())
-    .bind(agent.map(AgentId::as_str))
-    .bind(rule.layer.as_str())
-    .bind(rule.position)
-    .bind(&rule.tool)
-    .bind(rule.action.as_str())
-    .bind(rule.pattern.as_deref())
-    .bind(&rule.note)
-    .bind(principal.user_id.as_str())
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -7,13 +7,15 @@
 //! worker's tool calls reuse what was read only while nothing it depends
 //! on changed, see [`super::hot_runs`]).
 
-use crate::hashed_secrets::{RUNTIME_KEY, note_use};
+use crate::hashed_secrets::RUNTIME_KEY;
+use crate::store::note_use;
+use crate::store::runtime_keys::{self, KeyInsert};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::agents::access::{Manageable, live_key_sql};
+use crate::agents::access::Manageable;
 use crate::agents::{AgentView, Capability};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::runs::approvals::Affected;
@@ -68,34 +70,6 @@ pub struct CreatedKey {
     pub key: String,
 }
 
-/// The columns of `runtime_keys` an [`AgentKey`] is made of, as [`KeyRow`]
-/// reads them.
-pub(crate) const KEY_COLUMNS: &str = "runtime_keys.id AS key_id, runtime_keys.agent_id AS key_agent_id, \
-     runtime_keys.workspace_id AS key_workspace_id, runtime_keys.name AS key_name, \
-     runtime_keys.created_by AS key_created_by";
-
-/// A live key's row, as [`KEY_COLUMNS`] select it.
-#[derive(sqlx::FromRow)]
-pub(crate) struct KeyRow {
-    key_id: String,
-    key_agent_id: String,
-    key_workspace_id: String,
-    key_name: String,
-    key_created_by: String,
-}
-
-impl From<KeyRow> for AgentKey {
-    fn from(row: KeyRow) -> Self {
-        Self {
-            key_id: RuntimeKeyId::from_string(row.key_id),
-            agent_id: AgentId::from_string(row.key_agent_id),
-            workspace_id: WorkspaceId::from_string(row.key_workspace_id),
-            name: row.key_name,
-            created_by: UserId::from_string(row.key_created_by),
-        }
-    }
-}
-
 /// How a presented runtime key is looked up, if it looks like one.
 pub(crate) fn presented_hash(key: &str) -> Option<String> {
     RUNTIME_KEY.presented_hash(key)
@@ -116,19 +90,14 @@ impl Bosun {
         let key = RUNTIME_KEY.generate();
         let id = RuntimeKeyId::generate();
         let now = self.now();
-        sqlx::query(
-            "INSERT INTO runtime_keys (id, workspace_id, agent_id, name, key_hash, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(agent.as_str())
-        .bind(&name)
-        .bind(&key.hash)
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?;
+        let row = KeyInsert {
+            id: &id,
+            agent,
+            name: &name,
+            hash: &key.hash,
+            created_at: to_millis(now),
+        };
+        runtime_keys::insert(&mut tx, principal, row).await?;
         let data = events::data_of(&RuntimeKeyCreated {
             key_id: id.to_string(),
             name: name.clone(),
@@ -150,41 +119,7 @@ impl Bosun {
     ) -> Result<Vec<KeyInfo>> {
         self.agent_for(principal, agent, Capability::ManageKeys)
             .await?;
-        #[derive(sqlx::FromRow)]
-        struct KeyRow {
-            id: String,
-            name: String,
-            created_by: String,
-            created_by_name: String,
-            created_at: i64,
-            last_used_at: Option<i64>,
-            active: i64,
-        }
-        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
-            "SELECT runtime_keys.id, runtime_keys.name, runtime_keys.created_by, \
-             COALESCE(creators.name, '') AS created_by_name, runtime_keys.created_at, \
-             runtime_keys.last_used_at, CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS active \
-             FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
-             LEFT JOIN users creators ON creators.id = runtime_keys.created_by \
-             WHERE runtime_keys.agent_id = $1 AND runtime_keys.revoked_at IS NULL \
-             ORDER BY runtime_keys.created_at DESC, runtime_keys.id",
-            live_key_sql("runtime_keys", "agents")
-        ))
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| KeyInfo {
-                id: RuntimeKeyId::from_string(row.id),
-                name: row.name,
-                created_by: UserId::from_string(row.created_by),
-                created_by_name: row.created_by_name,
-                created_at: from_millis(row.created_at),
-                last_used_at: row.last_used_at.map(from_millis),
-                active: row.active != 0,
-            })
-            .collect())
+        runtime_keys::of_agent(self.db().pool(), agent).await
     }
 
     pub async fn revoke_runtime_key(
@@ -197,15 +132,7 @@ impl Bosun {
         let _: Manageable<AgentView> = self
             .agent_proof_as(&mut tx, principal, agent, Capability::ManageKeys)
             .await?;
-        let revoked = sqlx::query(
-            "UPDATE runtime_keys SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(to_millis(self.now()))
-        .bind(key.as_str())
-        .bind(agent.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if revoked.rows_affected() == 0 {
+        if !runtime_keys::revoke(&mut tx, agent, key, to_millis(self.now())).await? {
             return Err(Error::NotFound("runtime key"));
         }
         let data = events::data_of(&RuntimeKeyRevoked {
@@ -232,15 +159,9 @@ impl Bosun {
         let Some(hash) = presented_hash(key) else {
             return Err(Error::Unauthenticated);
         };
-        let row: Option<KeyRow> = sqlx::query_as(&format!(
-            "SELECT {KEY_COLUMNS} FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
-             WHERE runtime_keys.key_hash = $1 AND {}",
-            live_key_sql("runtime_keys", "agents")
-        ))
-        .bind(&hash)
-        .fetch_optional(self.db().pool())
-        .await?;
-        let key = AgentKey::from(row.ok_or(Error::Unauthenticated)?);
+        let key = runtime_keys::live_by_hash(self.db().pool(), &hash)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         // Tool calls note their key's use as they are recorded; every other
         // runtime call passes here.
         note_use(
@@ -257,15 +178,7 @@ impl Bosun {
     /// Whether an authenticated key still works (its creator may have lost
     /// their rights since).
     pub(crate) async fn runtime_key_is_live(&self, key: &AgentKey) -> Result<bool> {
-        let live: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT runtime_keys.id FROM runtime_keys JOIN agents ON agents.id = runtime_keys.agent_id \
-             WHERE runtime_keys.id = $1 AND {}",
-            live_key_sql("runtime_keys", "agents")
-        ))
-        .bind(key.key_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        Ok(live.is_some())
+        runtime_keys::is_live(self.db().pool(), &key.key_id).await
     }
 
     /// Whether a bearer token looks like a runtime key (rather than a PAT).

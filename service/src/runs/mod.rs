@@ -425,14 +425,14 @@ impl Bosun {
         #[derive(sqlx::FromRow)]
         struct Keyed {
             #[sqlx(flatten)]
-            key: keys::KeyRow,
+            key: crate::store::runtime_keys::KeyRow,
             #[sqlx(flatten)]
             run: ActiveRun,
         }
         let row: Option<Keyed> = match keys::presented_hash(presented) {
             Some(hash) => {
                 sqlx::query_as(&active_run_sql(
-                    &format!("{}, ", keys::KEY_COLUMNS),
+                    &format!("{}, ", crate::store::runtime_keys::KEY_COLUMNS),
                     KEY_RUNS_JOIN,
                     "runtime_keys.key_hash = $2",
                 ))

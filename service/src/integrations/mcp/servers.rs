@@ -21,6 +21,9 @@ use crate::ids::{AgentId, RunId, ToolCallId, WorkspaceId};
 use crate::rules::RuleList;
 use crate::runs::Runner;
 use crate::runs::tool_calls::{ToolCallRequest, ToolCallState};
+use crate::store::mcp_servers::{self, ServerRow};
+use crate::store::tools::DiscoveredTool;
+use crate::store::{self, Insert, agents};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{AgentChanged, AgentChanges, Change, McpServerRegistered, ToolDiscovered};
 
@@ -100,33 +103,6 @@ pub struct McpServerView {
     pub last_seen_at: DateTime<Utc>,
     pub tools: Vec<McpToolView>,
 }
-
-#[derive(sqlx::FromRow)]
-struct ServerRow {
-    id: String,
-    agent_id: String,
-    name: String,
-    transport: String,
-    origin: String,
-    first_seen_at: i64,
-    last_seen_at: i64,
-}
-
-impl ServerRow {
-    fn server(self) -> Result<McpServer> {
-        Ok(McpServer {
-            transport: validate::one_of("transport", &self.transport)?,
-            name: ServerName::parse("name", &self.name)?,
-            id: self.id,
-            agent_id: AgentId::from_string(self.agent_id),
-            origin: self.origin,
-            first_seen_at: from_millis(self.first_seen_at),
-            last_seen_at: from_millis(self.last_seen_at),
-        })
-    }
-}
-
-const SERVER_COLUMNS: &str = "id, agent_id, name, transport, origin, first_seen_at, last_seen_at";
 
 /// A command line as kept: each argument after a secret-looking option
 /// (`--api-key`, `--token`), and the value of `--password=…` or of
@@ -213,13 +189,12 @@ impl Bosun {
         }
         let transport = draft.transport.as_str().to_owned();
         let now = to_millis(self.now());
-        let existing: Option<ServerRow> = sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND workspace_id = $3"
-        ))
-        .bind(agent.as_str())
-        .bind(draft.name.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(&mut *tx)
+        let existing = mcp_servers::by_name(
+            &mut *tx,
+            &principal.workspace_id,
+            agent,
+            draft.name.as_str(),
+        )
         .await?;
         if let Some(row) = existing {
             if row.transport != transport || row.origin != origin {
@@ -231,11 +206,7 @@ impl Bosun {
                     ),
                 });
             }
-            sqlx::query("UPDATE mcp_servers SET last_seen_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            mcp_servers::touch(&mut tx, &row.id, now).await?;
             tx.commit().await?;
             let row = ServerRow {
                 last_seen_at: now,
@@ -243,35 +214,25 @@ impl Bosun {
             };
             return Ok((row.server()?, false));
         }
-        let id = uuid::Uuid::now_v7().to_string();
-        let inserted = sqlx::query(
-            "INSERT INTO mcp_servers (id, workspace_id, agent_id, name, transport, origin, registered_by, \
-             first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&id)
-        .bind(principal.workspace_id.as_str())
-        .bind(agent.as_str())
-        .bind(draft.name.as_str())
-        .bind(&transport)
-        .bind(&origin)
-        .bind(principal.user_id.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(Error::Refused {
-                    code: Code::Conflict,
-                    message: "a concurrent change got there first; try again".into(),
-                });
-            }
-            Err(error) => return Err(error.into()),
+        let row = ServerRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            agent_id: agent.to_string(),
+            name: draft.name.to_string(),
+            transport,
+            origin,
+            first_seen_at: now,
+            last_seen_at: now,
+        };
+        if mcp_servers::insert(&mut tx, principal, &row).await? == Insert::Taken {
+            return Err(Error::Refused {
+                code: Code::Conflict,
+                message: "a concurrent change got there first; try again".into(),
+            });
         }
         let data = events::data_of(&McpServerRegistered {
             server: draft.name.to_string(),
             transport: draft.transport,
-            origin: origin.clone(),
+            origin: row.origin.clone(),
         })?;
         events::append(
             &mut tx,
@@ -280,15 +241,6 @@ impl Bosun {
         )
         .await?;
         tx.commit().await?;
-        let row = ServerRow {
-            id,
-            agent_id: agent.to_string(),
-            name: draft.name.to_string(),
-            transport,
-            origin,
-            first_seen_at: now,
-            last_seen_at: now,
-        };
         Ok((row.server()?, true))
     }
 
@@ -367,35 +319,19 @@ impl Bosun {
                 )
                 .await?;
             }
-            let inserted = sqlx::query(
-                "INSERT INTO mcp_server_tools (server_id, name, catalog_tool, first_seen_at, last_seen_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (server_id, name) DO NOTHING",
+            let first = mcp_servers::note_tool_listed(
+                &mut tx,
+                &server_row.id,
+                &tool.name,
+                name,
+                to_millis(now),
             )
-            .bind(&server_row.id)
-            .bind(&tool.name)
-            .bind(name)
-            .bind(to_millis(now))
-            .execute(&mut *tx)
             .await?;
-            if inserted.rows_affected() > 0 {
+            if first {
                 first_seen.push(name.clone());
-            } else {
-                sqlx::query(
-                    "UPDATE mcp_server_tools SET last_seen_at = $1, catalog_tool = $2 WHERE server_id = $3 AND name = $4",
-                )
-                .bind(to_millis(now))
-                .bind(name)
-                .bind(&server_row.id)
-                .bind(&tool.name)
-                .execute(&mut *tx)
-                .await?;
             }
         }
-        sqlx::query("UPDATE mcp_servers SET last_seen_at = $1 WHERE id = $2")
-            .bind(to_millis(now))
-            .bind(&server_row.id)
-            .execute(&mut *tx)
-            .await?;
+        mcp_servers::touch(&mut tx, &server_row.id, to_millis(now)).await?;
         let mut agent_tools = view.agent.tools.clone();
         if may_edit && !first_seen.is_empty() {
             agent_tools = add_agent_tools(&mut tx, principal, agent, &first_seen, now).await?;
@@ -426,24 +362,9 @@ impl Bosun {
         agent: &AgentId,
     ) -> Result<Vec<McpServerView>> {
         let view = self.agent_for(principal, agent, Capability::View).await?;
-        let rows: Vec<ServerRow> = sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE agent_id = $1 AND workspace_id = $2 \
-             ORDER BY last_seen_at DESC, name"
-        ))
-        .bind(agent.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
-        let tools: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT mcp_server_tools.server_id, mcp_server_tools.name, mcp_server_tools.catalog_tool, \
-             mcp_server_tools.first_seen_at, mcp_server_tools.last_seen_at FROM mcp_server_tools \
-             JOIN mcp_servers ON mcp_servers.id = mcp_server_tools.server_id \
-             WHERE mcp_servers.agent_id = $1 AND mcp_servers.workspace_id = $2 ORDER BY mcp_server_tools.name",
-        )
-        .bind(agent.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
+        let rows = mcp_servers::of_agent(self.db().pool(), &principal.workspace_id, agent).await?;
+        let tools =
+            mcp_servers::tools_of_agent(self.db().pool(), &principal.workspace_id, agent).await?;
         let rules = self.rules_in_order(&principal.workspace_id, agent).await?;
         rows.into_iter()
             .map(|row| {
@@ -510,15 +431,9 @@ impl Bosun {
         agent: &AgentId,
         server: &ServerName,
     ) -> Result<ServerRow> {
-        let row: Option<ServerRow> = sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND workspace_id = $3"
-        ))
-        .bind(agent.as_str())
-        .bind(server.as_str())
-        .bind(workspace.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.ok_or(Error::NotFound("MCP server"))
+        mcp_servers::by_name(self.db().pool(), workspace, agent, server.as_str())
+            .await?
+            .ok_or(Error::NotFound("MCP server"))
     }
 
     /// Every rule that applies to the agent, in evaluation order.
@@ -584,7 +499,7 @@ fn kept_schema(schema: &Value) -> Option<Value> {
 /// Adds a tool a server brought to the workspace's catalog, unless a tool
 /// of that name got there first.
 async fn insert_discovered(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Connection,
     workspace: &WorkspaceId,
     server: &ServerName,
     tool: &UpstreamTool,
@@ -603,31 +518,20 @@ async fn insert_discovered(
         .take(MAX_DESCRIPTION_CHARS)
         .collect();
     let risk: RiskLevel = discovered_risk(tool.annotations.as_ref());
-    sqlx::query(
-        "INSERT INTO tools (workspace_id, name, description, argument_kind, default_risk, category, builtin, created_at, \
-         input_schema, subject, discovered_from, annotations) VALUES ($1, $2, $3, $4, $5, 'other', 0, $6, $7, $8, $9, $10) \
-         ON CONFLICT (workspace_id, name) DO NOTHING",
-    )
-    .bind(workspace.as_str())
-    .bind(name)
-    .bind(description)
-    .bind(kind.as_str())
-    .bind(risk.as_str())
-    .bind(to_millis(now))
-    // A schema is kept only with a subject: the catalog checks object
-    // inputs against a tool's schema, and judges them by its subject.
-    .bind(
-        subject
-            .as_ref()
-            .and(schema.as_ref())
-            .map(Value::to_string),
-    )
-    .bind(subject.map(|(pointer, _)| pointer))
-    .bind(server.as_str())
-    .bind(kept_annotations(tool.annotations.as_ref()).map(|a| a.to_string()))
-    .execute(conn)
-    .await?;
-    Ok(())
+    let discovered = DiscoveredTool {
+        name,
+        description,
+        argument_kind: kind,
+        default_risk: risk,
+        created_at: to_millis(now),
+        // A schema is kept only with a subject: the catalog checks object
+        // inputs against a tool's schema, and judges them by its subject.
+        input_schema: subject.as_ref().and(schema.as_ref()).map(Value::to_string),
+        subject: subject.map(|(pointer, _)| pointer),
+        server: server.as_str(),
+        annotations: kept_annotations(tool.annotations.as_ref()).map(|a| a.to_string()),
+    };
+    crate::store::tools::insert_discovered(conn, workspace, discovered).await
 }
 
 /// Adds `new` to the agent's tools for an editor, recording the change
@@ -635,19 +539,14 @@ async fn insert_discovered(
 /// write only if the tools are still as read, so a concurrent edit is
 /// never lost. Answers the agent's tools after.
 async fn add_agent_tools(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut store::Connection,
     principal: &Principal,
     agent: &AgentId,
     new: &[String],
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     for _ in 0..5 {
-        let (text,): (String,) =
-            sqlx::query_as("SELECT tools FROM agents WHERE id = $1 AND workspace_id = $2")
-                .bind(agent.as_str())
-                .bind(principal.workspace_id.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+        let text = agents::tools_as_stored(tx, &principal.workspace_id, agent).await?;
         let before: Vec<String> = serde_json::from_str(&text)
             .map_err(|e| Error::internal(format!("an agent's tools do not parse: {e}")))?;
         let mut after = before.clone();
@@ -659,18 +558,16 @@ async fn add_agent_tools(
         if after == before {
             return Ok(after);
         }
-        let updated = sqlx::query(
-            "UPDATE agents SET tools = $1, updated_at = $2, policy_version = policy_version + 1 \
-             WHERE id = $3 AND workspace_id = $4 AND tools = $5",
+        let replaced = agents::replace_tools_if_unchanged(
+            tx,
+            &principal.workspace_id,
+            agent,
+            &text,
+            &after,
+            to_millis(now),
         )
-        .bind(serde_json::to_string(&after).unwrap_or_else(|_| "[]".into()))
-        .bind(to_millis(now))
-        .bind(agent.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(&text)
-        .execute(&mut *tx)
         .await?;
-        if updated.rows_affected() == 0 {
+        if !replaced {
             continue;
         }
         let data = events::data_of(&AgentChanged {

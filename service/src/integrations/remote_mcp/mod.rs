@@ -37,6 +37,9 @@ use crate::error::Code;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
 use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
+use crate::store::Insert;
+pub(crate) use crate::store::remote_mcp::ServerRow;
+use crate::store::remote_mcp::{self, ServerInsert};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{
     McpServerAttachment, RemoteMcpAuthChange, RemoteMcpServerDeleted, RemoteMcpServerRegistered,
@@ -143,30 +146,6 @@ pub struct AgentRemoteServer {
     /// Where MCP clients reach it through Bosun: `/mcp/{agent}/{name}`.
     pub path: String,
 }
-
-#[derive(sqlx::FromRow, Clone)]
-pub(crate) struct ServerRow {
-    pub(crate) id: String,
-    pub(crate) workspace_id: String,
-    pub(crate) name: String,
-    description: String,
-    pub(crate) url: String,
-    pub(crate) auth_kind: String,
-    pub(crate) header_name: Option<String>,
-    header_value_sealed: Option<String>,
-    /// The provider's name, when it authenticates with OAuth and the
-    /// provider still exists.
-    pub(crate) provider_name: Option<String>,
-    pub(crate) timeout_seconds: i64,
-    created_at: i64,
-    updated_at: i64,
-}
-
-const SERVER_COLUMNS: &str = "s.id, s.workspace_id, s.name, s.description, s.url, s.auth_kind, \
-     s.header_name, s.header_value_sealed, p.name AS provider_name, s.timeout_seconds, \
-     s.created_at, s.updated_at";
-const SERVER_FROM: &str =
-    "remote_mcp_servers s LEFT JOIN oauth_providers p ON p.id = s.oauth_provider_id";
 
 impl ServerRow {
     fn auth(&self) -> AuthInfo {
@@ -295,12 +274,12 @@ fn header_value(value: &str) -> Result<Zeroizing<String>> {
 }
 
 /// The columns an authentication is stored in.
-struct StoredAuth {
-    kind: &'static str,
-    header_name: Option<String>,
-    header_value_sealed: Option<String>,
-    provider_id: Option<String>,
-    provider_name: Option<String>,
+pub(crate) struct StoredAuth {
+    pub kind: &'static str,
+    pub header_name: Option<String>,
+    pub header_value_sealed: Option<String>,
+    pub provider_id: Option<String>,
+    pub provider_name: Option<String>,
 }
 
 impl Bosun {
@@ -379,34 +358,20 @@ impl Bosun {
             .await?;
         let now = to_millis(self.now());
         let mut tx = self.db().begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO remote_mcp_servers (id, workspace_id, name, description, url, auth_kind, \
-             header_name, header_value_sealed, oauth_provider_id, timeout_seconds, created_by, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-        )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(&name)
-        .bind(&description)
-        .bind(url.as_str())
-        .bind(auth.kind)
-        .bind(auth.header_name.as_deref())
-        .bind(auth.header_value_sealed.as_deref())
-        .bind(auth.provider_id.as_deref())
-        .bind(timeout)
-        .bind(principal.user_id.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(Error::Refused {
-                    code: Code::McpServerNameTaken,
-                    message: format!("name: an MCP server named {name} is already registered"),
-                });
-            }
-            Err(error) => return Err(error.into()),
+        let server = ServerInsert {
+            id: &id,
+            name: &name,
+            description: &description,
+            url: url.as_str(),
+            auth: &auth,
+            timeout_seconds: timeout,
+            now,
+        };
+        if remote_mcp::insert(&mut tx, principal, server).await? == Insert::Taken {
+            return Err(Error::Refused {
+                code: Code::McpServerNameTaken,
+                message: format!("name: an MCP server named {name} is already registered"),
+            });
         }
         let data = events::data_of(&RemoteMcpServerRegistered {
             name: name.to_string(),
@@ -433,12 +398,7 @@ impl Bosun {
         principal: &Principal,
     ) -> Result<Vec<RemoteServerInfo>> {
         principal.require_unscoped()?;
-        let rows: Vec<ServerRow> = sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} WHERE s.workspace_id = $1 ORDER BY s.name"
-        ))
-        .bind(principal.workspace_id.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
+        let rows = remote_mcp::of_workspace(self.db().pool(), &principal.workspace_id).await?;
         let mut servers = Vec::with_capacity(rows.len());
         for row in rows {
             let agents = if principal.is_admin() {
@@ -499,30 +459,17 @@ impl Bosun {
             None => None,
         };
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "UPDATE remote_mcp_servers SET description = COALESCE($1, description), \
-             url = COALESCE($2, url), timeout_seconds = COALESCE($3, timeout_seconds), updated_at = $4 \
-             WHERE id = $5",
+        remote_mcp::update(
+            &mut tx,
+            &row.id,
+            description.as_deref(),
+            url.as_ref().map(Url::as_str),
+            timeout,
+            to_millis(self.now()),
         )
-        .bind(description.as_deref())
-        .bind(url.as_ref().map(Url::as_str))
-        .bind(timeout)
-        .bind(to_millis(self.now()))
-        .bind(&row.id)
-        .execute(&mut *tx)
         .await?;
         if let Some(auth) = &auth {
-            sqlx::query(
-                "UPDATE remote_mcp_servers SET auth_kind = $1, header_name = $2, \
-                 header_value_sealed = $3, oauth_provider_id = $4 WHERE id = $5",
-            )
-            .bind(auth.kind)
-            .bind(auth.header_name.as_deref())
-            .bind(auth.header_value_sealed.as_deref())
-            .bind(auth.provider_id.as_deref())
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+            remote_mcp::set_auth(&mut tx, &row.id, auth).await?;
         }
         let data = events::data_of(&RemoteMcpServerUpdated {
             name: row.name.clone(),
@@ -555,20 +502,7 @@ impl Bosun {
             .await?;
         let agents = self.agents_using(&row.id).await?;
         let mut tx = self.db().begin_write().await?;
-        // The agents' records of it go too, so that the name is free again
-        // for a server of their own.
-        sqlx::query(
-            "DELETE FROM mcp_servers WHERE transport = 'http' AND name = $1 AND agent_id IN \
-             (SELECT agent_id FROM agent_remote_mcp_servers WHERE server_id = $2)",
-        )
-        .bind(&row.name)
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM remote_mcp_servers WHERE id = $1")
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
+        remote_mcp::delete(&mut tx, &row).await?;
         events::append(
             &mut tx,
             self.now(),
@@ -600,14 +534,7 @@ impl Bosun {
         let row = self
             .remote_server_row(&principal.workspace_id, name)
             .await?;
-        let attached: Option<(String,)> = sqlx::query_as(
-            "SELECT agent_id FROM agent_remote_mcp_servers WHERE agent_id = $1 AND server_id = $2",
-        )
-        .bind(agent.as_str())
-        .bind(&row.id)
-        .fetch_optional(self.db().pool())
-        .await?;
-        if attached.is_some() {
+        if remote_mcp::is_attached(self.db().pool(), agent, &row.id).await? {
             return Ok(agent_server(agent, &row));
         }
         // Its name becomes one of the agent's MCP servers' names (refused
@@ -621,23 +548,11 @@ impl Bosun {
         self.register_mcp_server(principal, agent, draft).await?;
         let mut tx = self.db().begin_write().await?;
         let _: Editable<AgentView> = self.agent_proof(&mut tx, principal, agent).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO agent_remote_mcp_servers (agent_id, server_id, attached_by, attached_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(agent.as_str())
-        .bind(&row.id)
-        .bind(principal.user_id.as_str())
-        .bind(to_millis(self.now()))
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
+        let attached =
+            remote_mcp::attach(&mut tx, agent, &row.id, principal, to_millis(self.now())).await?;
+        if attached == Insert::Taken {
             // Attached meanwhile by someone else: the same outcome.
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Ok(agent_server(agent, &row));
-            }
-            Err(error) => return Err(error.into()),
+            return Ok(agent_server(agent, &row));
         }
         events::append(
             &mut tx,
@@ -669,23 +584,9 @@ impl Bosun {
         let row = self
             .remote_server_row(&principal.workspace_id, name)
             .await?;
-        let detached = sqlx::query(
-            "DELETE FROM agent_remote_mcp_servers WHERE agent_id = $1 AND server_id = $2",
-        )
-        .bind(agent.as_str())
-        .bind(&row.id)
-        .execute(&mut *tx)
-        .await?;
-        if detached.rows_affected() == 0 {
+        if !remote_mcp::detach(&mut tx, agent, &row).await? {
             return Err(Error::NotFound("MCP server of this agent"));
         }
-        sqlx::query(
-            "DELETE FROM mcp_servers WHERE agent_id = $1 AND name = $2 AND transport = 'http'",
-        )
-        .bind(agent.as_str())
-        .bind(&row.name)
-        .execute(&mut *tx)
-        .await?;
         events::append(
             &mut tx,
             self.now(),
@@ -710,25 +611,14 @@ impl Bosun {
     ) -> Result<Vec<AgentRemoteServer>> {
         principal.require_unscoped()?;
         self.agent_for(principal, agent, Capability::View).await?;
-        let rows: Vec<ServerRow> = sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} JOIN agent_remote_mcp_servers a \
-             ON a.server_id = s.id WHERE a.agent_id = $1 ORDER BY s.name"
-        ))
-        .bind(agent.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
+        let rows = remote_mcp::of_agent(self.db().pool(), agent).await?;
         Ok(rows.iter().map(|row| agent_server(agent, row)).collect())
     }
 
     async fn remote_server_row(&self, workspace: &WorkspaceId, name: &str) -> Result<ServerRow> {
-        sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} WHERE s.workspace_id = $1 AND s.name = $2"
-        ))
-        .bind(workspace.as_str())
-        .bind(name)
-        .fetch_optional(self.db().pool())
-        .await?
-        .ok_or(Error::NotFound("MCP server"))
+        remote_mcp::by_name(self.db().pool(), workspace, name)
+            .await?
+            .ok_or(Error::NotFound("MCP server"))
     }
 
     /// The server `name` if `agent` may use it; `None` otherwise.
@@ -737,31 +627,11 @@ impl Bosun {
         agent: &AgentId,
         name: &str,
     ) -> Result<Option<ServerRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SERVER_COLUMNS} FROM {SERVER_FROM} JOIN agent_remote_mcp_servers a \
-             ON a.server_id = s.id WHERE a.agent_id = $1 AND s.name = $2"
-        ))
-        .bind(agent.as_str())
-        .bind(name)
-        .fetch_optional(self.db().pool())
-        .await?)
+        remote_mcp::attached(self.db().pool(), agent, name).await
     }
 
     async fn agents_using(&self, server: &str) -> Result<Vec<AttachedAgent>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT agents.id, agents.name FROM agent_remote_mcp_servers a \
-             JOIN agents ON agents.id = a.agent_id WHERE a.server_id = $1 ORDER BY agents.name",
-        )
-        .bind(server)
-        .fetch_all(self.db().pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| AttachedAgent {
-                id: AgentId::from_string(id),
-                name,
-            })
-            .collect())
+        remote_mcp::agents_using(self.db().pool(), server).await
     }
 }
 
