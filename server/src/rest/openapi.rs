@@ -69,6 +69,7 @@ pub fn finish(routes: utoipa::openapi::OpenApi) -> Bytes {
             if let Some(operations) = item.as_object_mut() {
                 for operation in operations.values_mut() {
                     add_shared_answers(operation);
+                    state_id_formats(operation);
                 }
             }
             paths.insert(format!("/api/v1{path}"), item);
@@ -176,6 +177,29 @@ fn state_lengths(document: &mut Value) {
         field.insert("maxLength".into(), json!(max));
         if let Some(min) = min {
             field.insert("minLength".into(), json!(min));
+        }
+    }
+}
+
+/// The path parameters that name something by its id. Every id is a UUID
+/// the service made (`bosun_service::ids`), and anything else names nothing
+/// (404); the others (`name`, `provider`) are names people chose.
+const ID_PARAMETERS: &[&str] = &[
+    "id", "agent_id", "grant_id", "key_id", "rule_id", "run_id", "run",
+];
+
+/// States `format: uuid` on an operation's id parameters.
+fn state_id_formats(operation: &mut Value) {
+    let Some(parameters) = operation["parameters"].as_array_mut() else {
+        return;
+    };
+    for parameter in parameters {
+        let is_id = parameter["in"] == "path"
+            && parameter["name"]
+                .as_str()
+                .is_some_and(|name| ID_PARAMETERS.contains(&name));
+        if is_id {
+            parameter["schema"]["format"] = json!("uuid");
         }
     }
 }

@@ -556,3 +556,70 @@ async fn text_fields_are_refused_past_the_length_the_document_states() {
         assert!(status.is_success(), "{schema}.{field} at {max}: {answer}");
     }
 }
+
+/// Every path parameter is either an id, stated as a UUID, or one of the
+/// names people choose; and an id that is not a UUID names nothing: the
+/// server answers 404 before any query, as the format says it would.
+#[tokio::test]
+async fn path_ids_are_stated_as_uuids_and_anything_else_in_their_place_is_not_found() {
+    const NAMES: &[&str] = &["name", "provider"];
+    let app = spawn_app().await;
+    let token = app.token_for("admin@example.com").await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let base = app.url("");
+    let mut unstated = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let route = format!("{} {path}", method.to_uppercase());
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut concrete = path.clone();
+            let mut has_id = false;
+            for parameter in parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "path")
+            {
+                let name = parameter["name"].as_str().unwrap();
+                let value = if parameter["schema"]["format"] == "uuid" {
+                    has_id = true;
+                    "not-a-uuid"
+                } else {
+                    if !NAMES.contains(&name) {
+                        unstated.push(format!("{route}: {name}"));
+                    }
+                    "x"
+                };
+                concrete = concrete.replace(&format!("{{{name}}}"), value);
+            }
+            let personal = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|requirement| requirement.get("personal_token").is_some());
+            if has_id && personal {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let (status, body) = api_call(&base, &token, method, &concrete, json!({})).await;
+                // The empty body may be refused first, which is as good.
+                let body_refused = status == 400
+                    && body["error"]["message"]
+                        .as_str()
+                        .is_some_and(|message| message.starts_with("body: "));
+                assert!(
+                    status == 404 || body_refused,
+                    "{route} with a malformed id: {status} {body}"
+                );
+            }
+        }
+    }
+    assert!(
+        unstated.is_empty(),
+        "path parameters neither an id nor a name: {unstated:?}"
+    );
+}
