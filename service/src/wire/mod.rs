@@ -1,0 +1,6 @@
+//! The service's domain types as the shapes of [`bosun_wire`], which the
+//! REST API and the server functions both answer with: each converts here,
+//! once, so that both speak the same JSON. One file per resource, as in the
+//! wire crate.
+
+mod tokens;
