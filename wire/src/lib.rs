@@ -5,6 +5,7 @@
 //! so that the browser bundle can use it without pulling in the store; the
 //! service converts its domain types into these shapes.
 
+pub mod credentials;
 pub mod events;
 pub mod list;
 pub mod time;

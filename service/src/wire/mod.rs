@@ -3,4 +3,5 @@
 //! once, so that both speak the same JSON. One file per resource, as in the
 //! wire crate.
 
+mod credentials;
 mod tokens;
