@@ -11,3 +11,4 @@ pub mod list;
 pub mod time;
 pub mod tokens;
 pub mod vocabulary;
+pub mod webhooks;

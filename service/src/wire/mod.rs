@@ -5,3 +5,4 @@
 
 mod credentials;
 mod tokens;
+mod webhooks;
