@@ -10,5 +10,6 @@ pub mod events;
 pub mod list;
 pub mod time;
 pub mod tokens;
+pub mod tools;
 pub mod vocabulary;
 pub mod webhooks;

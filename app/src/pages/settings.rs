@@ -9,7 +9,7 @@ use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
 use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPassword};
-use crate::api::tools::{AddTool, ToolView, list_tools};
+use crate::api::tools::{AddTool, Tool, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
@@ -445,7 +445,7 @@ pub fn ToolsPage() -> impl IntoView {
 }
 
 #[component]
-fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
+fn ToolTable(tools: Vec<Tool>) -> impl IntoView {
     // Focusable: on a phone it scrolls sideways, and holds no control
     // that a keyboard could scroll it with.
     view! {
@@ -467,11 +467,11 @@ fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
                             <tr>
                                 <td><code>{tool.name}</code> " " <span class="muted">{tool.description}</span></td>
                                 <td>
-                                    {tool.argument_kind}
+                                    {tool.argument_kind.as_str()}
                                     {tool.subject.map(|subject| view! { " " <span class="muted">"objects by " <code>{subject}</code></span> })}
                                 </td>
-                                <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.replace('_', " ") }}</td>
-                                <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.clone()}</span></td>
+                                <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.as_str().replace('_', " ") }}</td>
+                                <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.as_str()}</span></td>
                                 <td>{if tool.builtin { "built-in" } else { "custom" }}</td>
                             </tr>
                         }

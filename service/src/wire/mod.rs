@@ -5,4 +5,5 @@
 
 mod credentials;
 mod tokens;
+mod tools;
 mod webhooks;
