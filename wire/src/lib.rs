@@ -7,6 +7,7 @@
 
 pub mod credentials;
 pub mod events;
+pub mod keys;
 pub mod list;
 pub mod time;
 pub mod tokens;

@@ -4,6 +4,7 @@
 //! wire crate.
 
 mod credentials;
+mod keys;
 mod tokens;
 mod tools;
 mod webhooks;
