@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod events;
 pub mod keys;
 pub mod list;
+pub mod members;
 pub mod time;
 pub mod tokens;
 pub mod tools;

@@ -8,11 +8,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
-use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPassword};
+use crate::api::passwords::{CreatePasswordLink, PasswordLink, ResetMemberPassword};
 use crate::api::tools::{AddTool, Tool, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
+use crate::dates::Precision;
 use crate::error::AppError;
 
 #[component]
@@ -132,7 +133,7 @@ pub fn MembersPage() -> impl IntoView {
     let reset = ServerAction::<ResetMemberPassword>::new();
     let link = ServerAction::<CreatePasswordLink>::new();
     // A new link is shown once, until the page's next action.
-    let shown_link = RwSignal::new(None::<PasswordLinkView>);
+    let shown_link = RwSignal::new(None::<PasswordLink>);
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
             shown_link.set(None);
@@ -225,7 +226,7 @@ fn PasswordSection(
     link: ServerAction<CreatePasswordLink>,
     said: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
     outcome: RwSignal<Option<Outcome>>,
-    shown_link: RwSignal<Option<PasswordLinkView>>,
+    shown_link: RwSignal<Option<PasswordLink>>,
 ) -> impl IntoView {
     let user_id = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -269,7 +270,7 @@ fn PasswordSection(
                         prop:value=move || password.get() />
                 </label>
                 {said}
-                {move || new_link().map(|created: PasswordLinkView| {
+                {move || new_link().map(|created: PasswordLink| {
                     let url = if created.url.starts_with('/') {
                         format!("{}{}", window().location().origin().unwrap_or_default(), created.url)
                     } else {
@@ -278,7 +279,7 @@ fn PasswordSection(
                     view! {
                         <p>
                             <code class="secret" data-testid="password-link">{url}</code>
-                            " Expires " {created.expires_at} "."
+                            " Expires " {created.expires_at.format(Precision::Minute)} "."
                         </p>
                     }
                 })}

@@ -5,6 +5,7 @@
 
 mod credentials;
 mod keys;
+mod members;
 mod tokens;
 mod tools;
 mod webhooks;
