@@ -1,32 +1,21 @@
 //! How pages write time: an instant as a UTC date and time, to the
-//! precision its place needs ([`absolute`], made on the server), and a span
-//! of time in words ([`span`], [`duration`]), in the browser too.
+//! precision its place needs ([`Timestamp::format`], the same text on the
+//! server and in the browser), and a span of time in words ([`span`],
+//! [`duration`]).
 
-/// How much of an instant a place shows.
-#[cfg(feature = "ssr")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Precision {
-    /// `2026-11-30`: when someone joined.
-    Day,
-    /// `2026-11-30 14:05 UTC`: when something was made, changed or used.
-    Minute,
-    /// `2026-11-30 14:05:09 UTC`: a run's steps and what was allowed in it.
-    Second,
-    /// `2026-11-30 14:05:09.123 UTC`: events in a trace, which may come
-    /// within the same second.
-    Millisecond,
-}
+pub use bosun_wire::time::{Precision, Timestamp};
 
-/// `at` as pages write it, in UTC.
+/// `at` as pages write it, in UTC: [`Timestamp::format`] of its API text,
+/// for the views that still carry a `chrono` instant from the service.
 #[cfg(feature = "ssr")]
 pub fn absolute(at: chrono::DateTime<chrono::Utc>, precision: Precision) -> String {
-    let format = match precision {
-        Precision::Day => "%Y-%m-%d",
-        Precision::Minute => "%Y-%m-%d %H:%M UTC",
-        Precision::Second => "%Y-%m-%d %H:%M:%S UTC",
-        Precision::Millisecond => "%Y-%m-%d %H:%M:%S%.3f UTC",
-    };
-    at.format(format).to_string()
+    Timestamp::from(at).format(precision)
+}
+
+/// An instant to the minute, or `never` for one that has not come and
+/// will not: a token or key never used, one that never expires.
+pub fn minute_or_never(at: Option<&Timestamp>) -> String {
+    at.map_or_else(|| "never".to_owned(), |at| at.format(Precision::Minute))
 }
 
 /// A span in whole minutes, as a waiting request's age or time left:
@@ -57,23 +46,6 @@ pub fn duration(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn an_instant_reads_to_the_precision_asked_and_says_utc() {
-        use chrono::TimeZone as _;
-        let at = chrono::Utc
-            .with_ymd_and_hms(2026, 11, 30, 14, 5, 9)
-            .unwrap()
-            + chrono::Duration::milliseconds(123);
-        assert_eq!(absolute(at, Precision::Day), "2026-11-30");
-        assert_eq!(absolute(at, Precision::Minute), "2026-11-30 14:05 UTC");
-        assert_eq!(absolute(at, Precision::Second), "2026-11-30 14:05:09 UTC");
-        assert_eq!(
-            absolute(at, Precision::Millisecond),
-            "2026-11-30 14:05:09.123 UTC"
-        );
-    }
 
     #[test]
     fn spans_and_durations_read_in_words() {

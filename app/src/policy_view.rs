@@ -7,7 +7,7 @@ use bosun_policy::{
 };
 
 use crate::api::rules::RuleView;
-use crate::api::tools::ToolView;
+use crate::api::tools::Tool;
 
 /// The rule as the engine takes it; `None` if it does not parse (the
 /// server refuses such rules, so this only guards against the impossible).
@@ -34,8 +34,8 @@ pub fn layers(enforced: &[RuleView], agent: &[RuleView], workspace: &[RuleView])
     }
 }
 
-pub fn catalog(tools: &[ToolView]) -> Catalog {
-    Catalog::new(tools.iter().filter_map(ToolView::to_policy_tool))
+pub fn catalog(tools: &[Tool]) -> Catalog {
+    Catalog::new(tools.iter().map(Tool::to_policy_tool))
 }
 
 /// "deny delete_file /etc/*", as a person would say the rule.

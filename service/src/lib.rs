@@ -28,6 +28,7 @@ pub mod testing;
 pub mod tools;
 pub mod traces;
 pub mod validate;
+mod wire;
 pub mod workspaces;
 
 use std::sync::Arc;

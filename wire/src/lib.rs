@@ -1,8 +1,17 @@
-//! Bosun's wire vocabulary, shared by the service, the REST API, the server
-//! functions and the browser bundle: each name the domain uses on the wire is
-//! defined here once. The crate has no server dependencies so that the
-//! browser bundle can use it without pulling in the store.
+//! Bosun's wire vocabulary and shapes, shared by the service, the REST API,
+//! the server functions and the browser bundle: each name the domain uses on
+//! the wire, and each resource's JSON shape (one module per resource, e.g.
+//! [`tokens`]), is defined here once. The crate has no server dependencies
+//! so that the browser bundle can use it without pulling in the store; the
+//! service converts its domain types into these shapes.
 
+pub mod credentials;
 pub mod events;
+pub mod keys;
 pub mod list;
+pub mod members;
+pub mod time;
+pub mod tokens;
+pub mod tools;
 pub mod vocabulary;
+pub mod webhooks;

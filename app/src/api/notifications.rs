@@ -2,11 +2,10 @@
 //! Integrations, admins) and the signed-in person's request emails (My
 //! account).
 
+pub use bosun_wire::webhooks::{CreatedWebhook, Delivery, Webhook};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 /// The events a webhook may ask for, with what each means, in the order
@@ -19,56 +18,12 @@ pub const WEBHOOK_EVENTS: &[(&str, &str)] = &[
     ("run.failed", "a run failed"),
 ];
 
-/// A webhook as admins see it: never its secret, and of its URL only the
-/// scheme, host and port.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookView {
-    pub id: String,
-    pub url: String,
-    pub kind: String,
-    pub events: Vec<String>,
-    pub created: String,
-}
-
-/// A webhook just added, with the secret shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewWebhookView {
-    pub webhook: WebhookView,
-    pub secret: String,
-}
-
-/// One delivery in a webhook's log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    pub id: String,
-    pub event: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub last_status: Option<i64>,
-    pub created: String,
-    pub next_attempt: Option<String>,
-}
-
-#[cfg(feature = "ssr")]
-impl From<bosun_service::notifications::webhooks::WebhookInfo> for WebhookView {
-    fn from(webhook: bosun_service::notifications::webhooks::WebhookInfo) -> Self {
-        Self {
-            id: webhook.id.to_string(),
-            url: webhook.url,
-            kind: webhook.kind,
-            events: webhook.events,
-            created: absolute(webhook.created_at, Precision::Second),
-        }
-    }
-}
-
 #[server(prefix = "/fn", endpoint = "webhooks/list")]
-pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
+pub async fn list_webhooks() -> Result<Vec<Webhook>, AppError> {
     use super::ssr::{bosun, principal};
 
     let webhooks = bosun()?.list_webhooks(&principal().await?).await?;
-    Ok(webhooks.into_iter().map(WebhookView::from).collect())
+    Ok(webhooks.into_iter().map(Webhook::from).collect())
 }
 
 /// The webhook form's fields (named `fields[…]`); each event is a checkbox,
@@ -88,7 +43,7 @@ pub struct WebhookFields {
 }
 
 #[server(prefix = "/fn", endpoint = "webhooks/create")]
-pub async fn create_webhook(fields: WebhookFields) -> Result<NewWebhookView, AppError> {
+pub async fn create_webhook(fields: WebhookFields) -> Result<CreatedWebhook, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::notifications::webhooks::NewWebhook;
 
@@ -115,10 +70,7 @@ pub async fn create_webhook(fields: WebhookFields) -> Result<NewWebhookView, App
             },
         )
         .await?;
-    Ok(NewWebhookView {
-        webhook: created.webhook.into(),
-        secret: created.secret.to_string(),
-    })
+    Ok(created.into())
 }
 
 #[server(prefix = "/fn", endpoint = "webhooks/delete")]
@@ -135,7 +87,7 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "webhooks/deliveries")]
-pub async fn webhook_deliveries(id: String) -> Result<Vec<DeliveryView>, AppError> {
+pub async fn webhook_deliveries(id: String) -> Result<Vec<Delivery>, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::WebhookId;
 
@@ -143,21 +95,7 @@ pub async fn webhook_deliveries(id: String) -> Result<Vec<DeliveryView>, AppErro
     let deliveries = bosun()?
         .webhook_deliveries(&principal().await?, &WebhookId::from_string(id))
         .await?;
-    Ok(deliveries
-        .into_iter()
-        .map(|delivery| DeliveryView {
-            id: delivery.id,
-            event: delivery.event,
-            status: delivery.status,
-            attempts: delivery.attempts,
-            last_error: delivery.last_error,
-            last_status: delivery.last_status,
-            created: absolute(delivery.created_at, Precision::Second),
-            next_attempt: delivery
-                .next_attempt_at
-                .map(|at| absolute(at, Precision::Second)),
-        })
-        .collect())
+    Ok(deliveries.into_iter().map(Delivery::from).collect())
 }
 
 /// Whether the signed-in person is emailed when a request waits for them.

@@ -1,11 +1,9 @@
 //! Passwords: changing one's own, an admin setting a member's or making
 //! them a one-time set-password link, and using such a link.
 
+pub use bosun_wire::members::PasswordLink;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -71,17 +69,9 @@ pub async fn reset_member_password(user_id: String, password: String) -> Result<
     Ok(())
 }
 
-/// A set-password link, shown once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasswordLinkView {
-    /// Absolute under `BOSUN_PUBLIC_URL`, otherwise a path on this site.
-    pub url: String,
-    pub expires_at: String,
-}
-
 /// Makes a one-time set-password link for a member (admins).
 #[server(prefix = "/fn", endpoint = "members/password_link")]
-pub async fn create_password_link(user_id: String) -> Result<PasswordLinkView, AppError> {
+pub async fn create_password_link(user_id: String) -> Result<PasswordLink, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::UserId;
 
@@ -89,10 +79,7 @@ pub async fn create_password_link(user_id: String) -> Result<PasswordLinkView, A
         .create_password_link(&principal().await?, &UserId::parse(&user_id)?)
         .await
         .map_err(in_words)?;
-    Ok(PasswordLinkView {
-        url: link.url,
-        expires_at: absolute(link.expires_at, Precision::Minute),
-    })
+    Ok(link.into())
 }
 
 /// The email a set-password link is for, while it works.

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::tools::ToolView;
+use crate::api::tools::Tool;
 use crate::error::AppError;
 
 /// A rule as the editor shows it.
@@ -29,7 +29,7 @@ pub struct AgentPolicyView {
     pub workspace: Vec<RuleView>,
     pub mode: String,
     /// The workspace's tool catalog, which rules may name.
-    pub tools: Vec<ToolView>,
+    pub tools: Vec<Tool>,
     /// The tools the agent was given, which its calls may use.
     pub agent_tools: Vec<String>,
     pub can_edit: bool,
@@ -44,7 +44,7 @@ pub struct WorkspacePolicyView {
     pub default_mode: String,
     pub approval_ttl_seconds: i64,
     pub self_approval: bool,
-    pub tools: Vec<ToolView>,
+    pub tools: Vec<Tool>,
 }
 
 /// A rule as a form holds it.
@@ -151,7 +151,7 @@ pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError>
         agent: convert::views(context.agent),
         workspace: convert::views(context.workspace),
         mode: context.mode.as_str().into(),
-        tools: context.tools.into_iter().map(ToolView::from).collect(),
+        tools: context.tools.into_iter().map(Tool::from).collect(),
     })
 }
 
@@ -172,7 +172,7 @@ pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
             .list_tools(&principal)
             .await?
             .into_iter()
-            .map(ToolView::from)
+            .map(Tool::from)
             .collect(),
     })
 }

@@ -1,5 +1,6 @@
 //! Runs of an agent and the runtime keys of its worker.
 
+pub use bosun_wire::keys::{CreatedRuntimeKey, RuntimeKey};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,24 +30,13 @@ pub struct RunView {
     pub session: Option<String>,
 }
 
+/// A runtime key as the agent page lists it: with its creator's name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyView {
-    pub id: String,
-    pub name: String,
+    #[serde(flatten)]
+    pub key: RuntimeKey,
     /// The name of the person who created it.
-    pub created_by: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    /// False while its creator no longer owns the agent or administers
-    /// the workspace: the key is refused until they do again.
-    pub active: bool,
-}
-
-/// A key just created, with its value shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewKey {
-    pub id: String,
-    pub key: String,
+    pub created_by_name: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -132,27 +122,20 @@ pub async fn list_keys(agent_id: String) -> Result<Vec<KeyView>, AppError> {
     Ok(keys
         .into_iter()
         .map(|key| KeyView {
-            id: key.id.to_string(),
-            name: key.name,
-            created_by: key.created_by_name,
-            created: absolute(key.created_at, Precision::Minute),
-            last_used: key.last_used_at.map(|at| absolute(at, Precision::Minute)),
-            active: key.active,
+            created_by_name: key.created_by_name.clone(),
+            key: key.into(),
         })
         .collect())
 }
 
 #[server(prefix = "/fn", endpoint = "keys/create")]
-pub async fn create_key(agent_id: String, name: String) -> Result<NewKey, AppError> {
+pub async fn create_key(agent_id: String, name: String) -> Result<CreatedRuntimeKey, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::AgentId;
     let created = bosun()?
         .create_runtime_key(&principal().await?, &AgentId::parse(&agent_id)?, &name)
         .await?;
-    Ok(NewKey {
-        id: created.id.to_string(),
-        key: created.key,
-    })
+    Ok(created.into())
 }
 
 #[server(prefix = "/fn", endpoint = "keys/revoke")]

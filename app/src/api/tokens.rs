@@ -1,61 +1,22 @@
 //! The logged-in user's personal access tokens for the REST API.
 
+pub use bosun_wire::tokens::{CreatedToken, Token};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenView {
-    pub id: String,
-    pub name: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    /// For an agent token: the name of the agent whose interactive runs it
-    /// is limited to.
-    pub agent: Option<String>,
-    /// When it stops working; none for never.
-    pub expires: Option<String>,
-}
-
-/// A token just created, with the value shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewToken {
-    pub token: TokenView,
-    pub value: String,
-}
-
-#[cfg(feature = "ssr")]
-impl From<bosun_service::identity::TokenInfo> for TokenView {
-    fn from(info: bosun_service::identity::TokenInfo) -> Self {
-        Self {
-            id: info.id.to_string(),
-            name: info.name,
-            created: absolute(info.created_at, Precision::Minute),
-            last_used: info.last_used_at.map(|at| absolute(at, Precision::Minute)),
-            agent: info.agent_name,
-            expires: info.expires_at.map(|at| absolute(at, Precision::Minute)),
-        }
-    }
-}
-
 #[server(prefix = "/fn", endpoint = "tokens/list")]
-pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+pub async fn list_tokens() -> Result<Vec<Token>, AppError> {
     use super::ssr::{bosun, principal};
     let tokens = bosun()?.list_tokens(&principal().await?).await?;
-    Ok(tokens.into_iter().map(TokenView::from).collect())
+    Ok(tokens.into_iter().map(Token::from).collect())
 }
 
 #[server(prefix = "/fn", endpoint = "tokens/create")]
-pub async fn create_token(name: String) -> Result<NewToken, AppError> {
+pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     use super::ssr::{bosun, principal};
     let created = bosun()?.create_token(&principal().await?, &name).await?;
-    Ok(NewToken {
-        token: created.info.into(),
-        value: created.token,
-    })
+    Ok(created.into())
 }
 
 /// An agent token for the agent: limited to its interactive runs, expiring
@@ -64,7 +25,7 @@ pub async fn create_token(name: String) -> Result<NewToken, AppError> {
 pub async fn create_agent_token(
     agent_id: String,
     expires_in_days: Option<String>,
-) -> Result<NewToken, AppError> {
+) -> Result<CreatedToken, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::Error;
     use bosun_service::identity::NewToken as Request;
@@ -90,10 +51,7 @@ pub async fn create_agent_token(
     let created = bosun
         .create_scoped_token(&principal().await?, request)
         .await?;
-    Ok(NewToken {
-        token: created.info.into(),
-        value: created.token,
-    })
+    Ok(created.into())
 }
 
 #[server(prefix = "/fn", endpoint = "tokens/revoke")]

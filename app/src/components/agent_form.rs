@@ -4,14 +4,14 @@ use bosun_wire::vocabulary::{CredentialModel, ExecutionMode, Vocabulary};
 use leptos::prelude::*;
 
 use crate::api::agents::AgentForm;
-use crate::api::tools::ToolView;
+use crate::api::tools::Tool;
 use crate::components::agent_labels::{credential_text, mode_text};
 
 /// Edits an [`AgentForm`]; `on_submit` receives the edited copy.
 #[component]
 pub fn AgentEditor(
     initial: AgentForm,
-    tools: Vec<ToolView>,
+    tools: Vec<Tool>,
     #[prop(into)] submit_label: String,
     #[prop(into)] pending: Signal<bool>,
     on_submit: Callback<AgentForm>,

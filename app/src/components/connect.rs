@@ -37,9 +37,9 @@ pub fn ConnectPanel(agent_id: String) -> impl IntoView {
             {move || create.value().get().and_then(Result::ok).map(|created| view! {
                 <div class="notice" role="status">
                     <p>"Copy the token now; it will not be shown again. Give it to your agent as BOSUN_TOKEN."</p>
-                    <code class="secret" data-testid="new-agent-token">{created.value.clone()}</code>
+                    <code class="secret" data-testid="new-agent-token">{created.token.clone()}</code>
                     " "
-                    <CopyButton text=created.value class="secondary" />
+                    <CopyButton text=created.token class="secondary" />
                 </div>
             })}
         </section>

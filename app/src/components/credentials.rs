@@ -4,12 +4,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::credentials::CredentialView;
-use crate::api::credentials::{DeleteCredential, WriteCredential, list_credentials};
+use crate::api::credentials::{Credential, DeleteCredential, WriteCredential, list_credentials};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::ActionError;
 use crate::components::push::ClientOnly;
 use crate::components::resource_table::ResourceTable;
+use crate::dates::{Precision, minute_or_never};
 
 #[component]
 pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl IntoView {
@@ -67,15 +67,15 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
                     keep_while_reloading=true
                     columns=vec!["Name", "Service account", "Version", "Rotated", "Last used", ""]
                     empty="No secrets yet."
-                    row=move |item: CredentialView| {
+                    row=move |item: Credential| {
                         let name = item.name.clone();
                         view! {
                             <tr>
                                 <td class="mono">{item.name.clone()}</td>
                                 <td>{item.service_account.clone().unwrap_or_default()}</td>
                                 <td>{item.version.map(|v| v.to_string()).unwrap_or_default()}</td>
-                                <td>{item.rotated.clone().or(item.created.clone()).unwrap_or_default()}</td>
-                                <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
+                                <td>{item.rotated_at.as_ref().or(item.created_at.as_ref()).map(|at| at.format(Precision::Minute)).unwrap_or_default()}</td>
+                                <td>{minute_or_never(item.last_used_at.as_ref())}</td>
                                 <td>
                                     <ConfirmButton
                                         label="Delete"
@@ -130,7 +130,7 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
 }
 
 /// "Delete the secret github and its 3 versions? …"
-fn deletion_question(item: &CredentialView) -> String {
+fn deletion_question(item: &Credential) -> String {
     let versions = match item.version {
         Some(1) | None => "its only version".to_owned(),
         Some(versions) => format!("all {versions} of its versions"),

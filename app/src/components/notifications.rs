@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api::notifications::{
-    CreateWebhook, DeleteWebhook, DeliveryView, SetEmailNotifications, WEBHOOK_EVENTS, WebhookView,
+    CreateWebhook, DeleteWebhook, Delivery, SetEmailNotifications, WEBHOOK_EVENTS, Webhook,
     email_notifications, list_webhooks, webhook_deliveries,
 };
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::resource_table::ResourceTable;
+use crate::dates::Precision;
 
 /// The workspace's webhooks: add one (its secret is shown once), remove
 /// one, and read what was delivered to it.
@@ -45,7 +46,7 @@ pub fn WebhooksSection() -> impl IntoView {
                 label="Webhooks"
                 columns=vec!["URL", "Kind", "Events", "Added", ""]
                 empty="No webhooks yet."
-                row=move |webhook: WebhookView| {
+                row=move |webhook: Webhook| {
                     let (id, shown) = (webhook.id.clone(), webhook.url.clone());
                     let delete_id = webhook.id.clone();
                     view! {
@@ -53,7 +54,7 @@ pub fn WebhooksSection() -> impl IntoView {
                             <td class="mono">{webhook.url.clone()}</td>
                             <td>{webhook.kind.clone()}</td>
                             <td class="mono">{webhook.events.join(" ")}</td>
-                            <td>{webhook.created.clone()}</td>
+                            <td>{webhook.created_at.format(Precision::Second)}</td>
                             <td class="row-actions">
                                 <button type="button" class="secondary"
                                     aria-label=format!("Deliveries to {}", webhook.url)
@@ -136,17 +137,17 @@ fn DeliveryLog(
                 keep_while_reloading=true
                 columns=vec!["Event", "Status", "Attempts", "Last error", "Queued"]
                 empty="Nothing delivered yet."
-                row=|delivery: DeliveryView| view! {
+                row=|delivery: Delivery| view! {
                     <tr data-testid="delivery">
                         <td class="mono">{delivery.event}</td>
                         <td>
                             <span class=format!("badge delivery-{}", delivery.status)>{delivery.status.clone()}</span>
                             {delivery.last_status.map(|status| format!(" (HTTP {status})"))}
-                            {delivery.next_attempt.map(|at| format!(" · next try {at}"))}
+                            {delivery.next_attempt_at.map(|at| format!(" · next try {}", at.format(Precision::Second)))}
                         </td>
                         <td>{delivery.attempts}</td>
                         <td>{delivery.last_error.unwrap_or_default()}</td>
-                        <td>{delivery.created}</td>
+                        <td>{delivery.created_at.format(Precision::Second)}</td>
                     </tr>
                 }
             />

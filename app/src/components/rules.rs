@@ -11,7 +11,7 @@ use crate::api::rules::{
     AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule, add_rule,
     reorder_rules,
 };
-use crate::api::tools::ToolView;
+use crate::api::tools::Tool;
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::error::AppError;
@@ -119,7 +119,7 @@ impl RulesContext {
         enforced: &[RuleView],
         agent: &[RuleView],
         workspace: &[RuleView],
-        tools: &[ToolView],
+        tools: &[Tool],
         decided: Signal<Option<String>>,
         changed: RwSignal<usize>,
         deleted: RwSignal<Option<DeletedRule>>,
@@ -149,7 +149,7 @@ pub fn RuleList(
     layer: Layer,
     list: ListRef,
     rules: Vec<RuleView>,
-    tools: Vec<ToolView>,
+    tools: Vec<Tool>,
     editable: bool,
     context: StoredValue<RulesContext>,
 ) -> impl IntoView {
@@ -442,7 +442,7 @@ fn UndoDelete(list: ListRef, context: StoredValue<RulesContext>) -> impl IntoVie
 #[component]
 fn RuleEditor(
     initial: RuleForm,
-    tools: Vec<ToolView>,
+    tools: Vec<Tool>,
     layer: Layer,
     /// The rule being edited, left out when analysing the draft.
     replacing: Option<String>,

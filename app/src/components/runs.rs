@@ -6,12 +6,13 @@
 use leptos::prelude::*;
 
 use crate::api::runs::{
-    CancelRun, CreateKey, RevokeKey, RunView, StartRun, list_keys, list_runs, run_overview,
+    CancelRun, CreateKey, KeyView, RevokeKey, RunView, StartRun, list_keys, list_runs, run_overview,
 };
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{ClientOnly, InboxChanges, changes_of};
 use crate::components::resource_table::ResourceTable;
+use crate::dates::{Precision, minute_or_never};
 
 /// What a run's input may look like, shown beside the field.
 const RUN_INPUT_EXAMPLE: &str =
@@ -124,14 +125,14 @@ pub fn KeysPanel(agent_id: String) -> impl IntoView {
                     match keys.await {
                         Ok(keys) => view! {
                             <ul class="keys">
-                                {keys.into_iter().map(|key| {
+                                {keys.into_iter().map(|KeyView { key, created_by_name }| {
                                     let key_id = key.id.clone();
                                     view! {
                                         <li data-testid="runtime-key">
                                             <strong>{key.name.clone()}</strong>
-                                            " created by " <span data-testid="key-creator">{key.created_by.clone()}</span>
-                                            " on " {key.created.clone()}
-                                            " · last used " {key.last_used.clone().unwrap_or_else(|| "never".into())}
+                                            " created by " <span data-testid="key-creator">{created_by_name}</span>
+                                            " on " {key.created_at.format(Precision::Minute)}
+                                            " · last used " {minute_or_never(key.last_used_at.as_ref())}
                                             {(!key.active).then(|| view! {
                                                 " " <span class="badge status-failed">"inactive: its creator lost their rights"</span>
                                             })}

@@ -7,7 +7,7 @@ use bosun_policy::{Action, CompiledPolicy, Decision, Reason};
 use leptos::prelude::*;
 
 use crate::api::rules::RuleView;
-use crate::api::tools::ToolView;
+use crate::api::tools::Tool;
 use crate::components::agent_labels::ModeSelect;
 use crate::components::rules::RulesContext;
 use crate::policy_view::reason_text;
@@ -25,7 +25,7 @@ pub fn TestCall(
     #[prop(optional)]
     mode_choice: Option<RwSignal<String>>,
     /// The tools offered: an agent's own, or the whole catalog.
-    tools: Vec<ToolView>,
+    tools: Vec<Tool>,
     /// The agent's tools, which the engine checks the call against as the
     /// server does; none on pages not about one agent.
     #[prop(optional)]

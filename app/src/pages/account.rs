@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::passwords::ChangePassword;
-use crate::api::tokens::{CreateToken, RevokeToken, TokenView, list_tokens};
+use crate::api::tokens::{CreateToken, RevokeToken, Token, list_tokens};
 use crate::components::connections::ConnectionsSection;
 use crate::components::errors::ActionError;
 use crate::components::layout::SignedInUser;
 use crate::components::notifications::EmailNotificationsSection;
 use crate::components::resource_table::ResourceTable;
+use crate::dates::{Precision, minute_or_never};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -44,7 +45,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || created().map(|new| view! {
                 <div class="notice" role="status">
                     <p>"Copy your new token now; it will not be shown again."</p>
-                    <code class="secret" data-testid="new-token">{new.value}</code>
+                    <code class="secret" data-testid="new-token">{new.token}</code>
                 </div>
             })}
             <ActionError result=revoke.value() />
@@ -52,16 +53,16 @@ pub fn AccountPage() -> impl IntoView {
                 load=move || async move { tokens.await }
                 columns=vec!["Name", "Created", "Last used", "Limited to", "Expires", ""]
                 empty="You have no tokens."
-                row=move |token: TokenView| view! {
+                row=move |token: Token| view! {
                     <tr>
                         <td>{token.name.clone()}</td>
-                        <td>{token.created}</td>
-                        <td>{token.last_used.unwrap_or_else(|| "never".into())}</td>
-                        <td data-testid="token-scope">{token.agent.map_or_else(
+                        <td>{token.created_at.format(Precision::Minute)}</td>
+                        <td>{minute_or_never(token.last_used_at.as_ref())}</td>
+                        <td data-testid="token-scope">{token.agent_name.map_or_else(
                             || "everything you may do".to_owned(),
                             |agent| format!("interactive runs of {agent}"),
                         )}</td>
-                        <td>{token.expires.unwrap_or_else(|| "never".into())}</td>
+                        <td>{minute_or_never(token.expires_at.as_ref())}</td>
                         <td>
                             <ActionForm action=revoke>
                                 <input type="hidden" name="id" value=token.id />

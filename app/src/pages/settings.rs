@@ -8,11 +8,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
-use crate::api::passwords::{CreatePasswordLink, PasswordLinkView, ResetMemberPassword};
-use crate::api::tools::{AddTool, ToolView, list_tools};
+use crate::api::passwords::{CreatePasswordLink, PasswordLink, ResetMemberPassword};
+use crate::api::tools::{AddTool, Tool, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
+use crate::dates::Precision;
 use crate::error::AppError;
 
 #[component]
@@ -132,7 +133,7 @@ pub fn MembersPage() -> impl IntoView {
     let reset = ServerAction::<ResetMemberPassword>::new();
     let link = ServerAction::<CreatePasswordLink>::new();
     // A new link is shown once, until the page's next action.
-    let shown_link = RwSignal::new(None::<PasswordLinkView>);
+    let shown_link = RwSignal::new(None::<PasswordLink>);
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
             shown_link.set(None);
@@ -225,7 +226,7 @@ fn PasswordSection(
     link: ServerAction<CreatePasswordLink>,
     said: impl Fn() -> Option<AnyView> + Send + Sync + 'static,
     outcome: RwSignal<Option<Outcome>>,
-    shown_link: RwSignal<Option<PasswordLinkView>>,
+    shown_link: RwSignal<Option<PasswordLink>>,
 ) -> impl IntoView {
     let user_id = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -269,7 +270,7 @@ fn PasswordSection(
                         prop:value=move || password.get() />
                 </label>
                 {said}
-                {move || new_link().map(|created: PasswordLinkView| {
+                {move || new_link().map(|created: PasswordLink| {
                     let url = if created.url.starts_with('/') {
                         format!("{}{}", window().location().origin().unwrap_or_default(), created.url)
                     } else {
@@ -278,7 +279,7 @@ fn PasswordSection(
                     view! {
                         <p>
                             <code class="secret" data-testid="password-link">{url}</code>
-                            " Expires " {created.expires_at} "."
+                            " Expires " {created.expires_at.format(Precision::Minute)} "."
                         </p>
                     }
                 })}
@@ -445,7 +446,7 @@ pub fn ToolsPage() -> impl IntoView {
 }
 
 #[component]
-fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
+fn ToolTable(tools: Vec<Tool>) -> impl IntoView {
     // Focusable: on a phone it scrolls sideways, and holds no control
     // that a keyboard could scroll it with.
     view! {
@@ -467,11 +468,11 @@ fn ToolTable(tools: Vec<ToolView>) -> impl IntoView {
                             <tr>
                                 <td><code>{tool.name}</code> " " <span class="muted">{tool.description}</span></td>
                                 <td>
-                                    {tool.argument_kind}
+                                    {tool.argument_kind.as_str()}
                                     {tool.subject.map(|subject| view! { " " <span class="muted">"objects by " <code>{subject}</code></span> })}
                                 </td>
-                                <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.replace('_', " ") }}</td>
-                                <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.clone()}</span></td>
+                                <td>{if tool.read_only { "read-only".to_owned() } else { tool.category.as_str().replace('_', " ") }}</td>
+                                <td><span class=format!("badge risk-{}", tool.default_risk)>{tool.default_risk.as_str()}</span></td>
                                 <td>{if tool.builtin { "built-in" } else { "custom" }}</td>
                             </tr>
                         }

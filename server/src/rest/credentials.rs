@@ -5,8 +5,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::credentials::{CredentialInfo, NewSecret};
+use bosun_service::credentials::NewSecret;
 use bosun_service::ids::{AgentId, RunId};
+use bosun_wire::credentials::Credential;
 use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,31 +26,6 @@ pub struct SecretInput {
     pub value: String,
 }
 
-/// What may be known about a credential. Those who may only run the agent
-/// see its name alone.
-#[derive(Serialize, ToSchema)]
-pub struct CredentialBody {
-    pub name: String,
-    pub version: Option<i64>,
-    pub service_account: Option<String>,
-    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub rotated_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<CredentialInfo> for CredentialBody {
-    fn from(info: CredentialInfo) -> Self {
-        Self {
-            name: info.name,
-            version: info.version,
-            service_account: info.service_account,
-            created_at: info.created_at,
-            rotated_at: info.rotated_at,
-            last_used_at: info.last_used_at,
-        }
-    }
-}
-
 /// A credential handed to a run.
 #[derive(Serialize, ToSchema)]
 pub struct IssuedBody {
@@ -66,7 +42,7 @@ pub struct IssuedBody {
 #[utoipa::path(put, path = "/agents/{id}/credentials/{name}", tag = "credentials",
     params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The credential's name")),
     security(("personal_token" = [])), request_body = SecretInput,
-    responses((status = 200, body = CredentialBody), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Credential), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn write(
@@ -74,7 +50,7 @@ pub async fn write(
     ApiUser(principal): ApiUser,
     Path((id, name)): Path<(String, String)>,
     ApiJson(input): ApiJson<SecretInput>,
-) -> Result<Json<CredentialBody>, ApiError> {
+) -> Result<Json<Credential>, ApiError> {
     let secret = NewSecret {
         service_account: input.service_account,
         value: Zeroizing::new(input.value),
@@ -90,17 +66,17 @@ pub async fn write(
 #[utoipa::path(get, path = "/agents/{id}/credentials", tag = "credentials",
     params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<CredentialBody>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<Credential>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<List<CredentialBody>>, ApiError> {
+) -> Result<Json<List<Credential>>, ApiError> {
     let items = state
         .bosun
         .list_credentials(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(items.into_iter().map(CredentialBody::from).collect()))
+    Ok(Json(items.into_iter().map(Credential::from).collect()))
 }
 
 /// Deletes every version of a secret (editors).

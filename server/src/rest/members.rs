@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::UserId;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use bosun_wire::members::PasswordLink;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
@@ -43,36 +43,22 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A set-password link, shown this once.
-#[derive(Serialize, ToSchema)]
-pub struct PasswordLinkBody {
-    /// The page the member opens; the token is in its fragment.
-    pub url: String,
-    pub expires_at: DateTime<Utc>,
-}
-
 /// Makes a one-time set-password link for a member (admins). It works once,
 /// for 24 hours, and replaces any earlier link for that member.
 #[utoipa::path(post, path = "/members/{id}/password-link", tag = "workspace",
     params(("id" = String, Path, description = "The member's id")),
     security(("personal_token" = [])),
-    responses((status = 201, body = PasswordLinkBody), (status = 400, body = ErrorBody),
+    responses((status = 201, body = PasswordLink), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn create_password_link(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<PasswordLinkBody>), ApiError> {
+) -> Result<(StatusCode, Json<PasswordLink>), ApiError> {
     let link = state
         .bosun
         .create_password_link(&principal, &UserId::parse(&id)?)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PasswordLinkBody {
-            url: link.url,
-            expires_at: link.expires_at,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(link.into())))
 }

@@ -8,6 +8,7 @@ use bosun_service::Error;
 use bosun_service::ids::{AgentId, RunId, RuntimeKeyId};
 use bosun_service::runs::control::RunDetails;
 use bosun_service::runs::{Caller, Run};
+use bosun_wire::keys::{CreatedRuntimeKey, RuntimeKey};
 use bosun_wire::list::List;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -185,26 +186,6 @@ pub struct KeyInput {
     name: String,
 }
 
-/// A runtime key, answered once with its value.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedKeyBody {
-    pub id: String,
-    pub key: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct KeyBody {
-    pub id: String,
-    pub name: String,
-    /// The user who created it: runs it starts count as theirs.
-    pub created_by: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// False while its creator no longer owns the agent or administers the
-    /// workspace (or is deactivated): the key is refused.
-    pub active: bool,
-}
-
 /// Starts a run (run access or more; or the agent's own key if it acts as
 /// a fixed service account). With `interactive: true` and an
 /// `external_id`, starts the caller's own interactive run, or answers the
@@ -316,52 +297,35 @@ pub async fn cancel(
 #[utoipa::path(post, path = "/agents/{id}/keys", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), request_body = KeyInput,
     security(("personal_token" = [])),
-    responses((status = 201, body = CreatedKeyBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = CreatedRuntimeKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_key(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<KeyInput>,
-) -> Result<(StatusCode, Json<CreatedKeyBody>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedRuntimeKey>), ApiError> {
     let created = state
         .bosun
         .create_runtime_key(&principal, &AgentId::parse(&id)?, &input.name)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedKeyBody {
-            id: created.id.to_string(),
-            key: created.key,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// The agent's unrevoked runtime keys, never their values (its owner and
 /// workspace admins).
 #[utoipa::path(get, path = "/agents/{id}/keys", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = List<KeyBody>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<RuntimeKey>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_keys(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<List<KeyBody>>, ApiError> {
+) -> Result<Json<List<RuntimeKey>>, ApiError> {
     let keys = state
         .bosun
         .list_runtime_keys(&principal, &AgentId::parse(&id)?)
         .await?;
-    let items = keys
-        .into_iter()
-        .map(|key| KeyBody {
-            id: key.id.to_string(),
-            name: key.name,
-            created_by: key.created_by.to_string(),
-            created_at: key.created_at,
-            last_used_at: key.last_used_at,
-            active: key.active,
-        })
-        .collect();
-    Ok(Json(List::complete(items)))
+    Ok(Json(keys.into_iter().map(RuntimeKey::from).collect()))
 }
 
 /// Revokes a runtime key (its agent's owner and workspace admins).

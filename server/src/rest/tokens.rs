@@ -4,11 +4,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::identity::{NewToken, TokenInfo};
+use bosun_service::identity::NewToken;
 use bosun_service::ids::{AgentId, TokenId};
 use bosun_wire::list::List;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use bosun_wire::tokens::{CreatedToken, Token};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
@@ -34,54 +34,17 @@ pub struct TokenInput {
     expires_at: Option<String>,
 }
 
-/// A token as listed: never its value.
-#[derive(Serialize, ToSchema)]
-pub struct TokenBody {
-    pub id: String,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// For an agent token: the agent whose interactive runs it is limited
-    /// to, and its name; null for a personal access token.
-    pub agent_id: Option<String>,
-    pub agent_name: Option<String>,
-    /// When it stops working; null for never.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl From<TokenInfo> for TokenBody {
-    fn from(info: TokenInfo) -> Self {
-        Self {
-            id: info.id.to_string(),
-            name: info.name,
-            created_at: info.created_at,
-            last_used_at: info.last_used_at,
-            agent_id: info.agent_id.map(|id| id.to_string()),
-            agent_name: info.agent_name,
-            expires_at: info.expires_at,
-        }
-    }
-}
-
-/// A token just made, with its value: shown this once.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedTokenBody {
-    #[serde(flatten)]
-    pub info: TokenBody,
-    pub token: String,
-}
-
 /// Makes a token for the caller: a personal access token, or with
 /// `agent_id` an agent token limited to that agent's interactive runs.
 #[utoipa::path(post, path = "/me/tokens", tag = "identity", request_body = TokenInput,
     security(("personal_token" = [])),
-    responses((status = 201, body = CreatedTokenBody), (status = 400, body = ErrorBody),
+    responses((status = 201, body = CreatedToken), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<TokenInput>,
-) -> Result<(StatusCode, Json<CreatedTokenBody>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let expires_at = input
         .expires_at
         .as_deref()
@@ -94,26 +57,18 @@ pub async fn create(
         expires_at,
     };
     let created = state.bosun.create_scoped_token(&principal, request).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedTokenBody {
-            info: created.info.into(),
-            token: created.token,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// The caller's tokens, newest first; never their values.
 #[utoipa::path(get, path = "/me/tokens", tag = "identity", security(("personal_token" = [])),
-    responses((status = 200, body = List<TokenBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<Token>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<TokenBody>>, ApiError> {
+) -> Result<Json<List<Token>>, ApiError> {
     let tokens = state.bosun.list_tokens(&principal).await?;
-    Ok(Json(List::complete(
-        tokens.into_iter().map(TokenBody::from).collect(),
-    )))
+    Ok(Json(tokens.into_iter().map(Token::from).collect()))
 }
 
 /// Revokes one of the caller's tokens.

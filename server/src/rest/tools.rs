@@ -3,51 +3,17 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use bosun_service::tools::{NewTool, ToolInfo};
+use bosun_service::tools::NewTool;
 use bosun_wire::list::List;
+use bosun_wire::tools::Tool;
 use bosun_wire::vocabulary::{ArgKind, RiskLevel, ToolCategory};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub struct ToolBody {
-    #[schema(example = "system_shell")]
-    pub name: String,
-    pub description: String,
-    pub argument_kind: ArgKind,
-    pub default_risk: RiskLevel,
-    pub category: ToolCategory,
-    pub read_only: bool,
-    pub builtin: bool,
-    /// The JSON Schema object inputs must satisfy; null: string inputs only
-    /// (unless a `subject` is declared).
-    #[schema(value_type = Option<Object>)]
-    pub input_schema: Option<serde_json::Value>,
-    /// The JSON pointer of the field rules match in an object input.
-    #[schema(example = "/path")]
-    pub subject: Option<String>,
-}
-
-impl From<ToolInfo> for ToolBody {
-    fn from(tool: ToolInfo) -> Self {
-        Self {
-            argument_kind: tool.argument_kind,
-            default_risk: tool.default_risk,
-            category: tool.category,
-            name: tool.name,
-            description: tool.description,
-            read_only: tool.read_only,
-            builtin: tool.builtin,
-            input_schema: tool.input_schema,
-            subject: tool.subject,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,26 +37,24 @@ pub struct ToolInput {
 
 /// The workspace's tools.
 #[utoipa::path(get, path = "/tools", tag = "tools", security(("personal_token" = [])),
-    responses((status = 200, body = List<ToolBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<Tool>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<ToolBody>>, ApiError> {
+) -> Result<Json<List<Tool>>, ApiError> {
     let tools = state.bosun.list_tools(&principal).await?;
-    Ok(Json(List::complete(
-        tools.into_iter().map(ToolBody::from).collect(),
-    )))
+    Ok(Json(tools.into_iter().map(Tool::from).collect()))
 }
 
 /// Adds a custom tool (admins).
 #[utoipa::path(post, path = "/tools", tag = "tools", request_body = ToolInput, security(("personal_token" = [])),
-    responses((status = 201, body = ToolBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = Tool), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<ToolInput>,
-) -> Result<(StatusCode, Json<ToolBody>), ApiError> {
+) -> Result<(StatusCode, Json<Tool>), ApiError> {
     let new_tool = NewTool {
         name: input.name,
         description: input.description,

@@ -876,9 +876,9 @@ async fn the_agent_page_makes_an_agent_token_that_my_account_lists_with_its_scop
         .await;
     assert_eq!(response.status(), 200);
     let created: Value = response.json().await.unwrap();
-    let scoped = created["value"].as_str().unwrap();
-    assert_eq!(created["token"]["agent"], "Janitor");
-    assert!(created["token"]["expires"].is_string());
+    let scoped = created["token"].as_str().unwrap();
+    assert_eq!(created["agent_name"], "Janitor");
+    assert!(created["expires_at"].is_string());
     assert_eq!(start(&s, scoped, "from-the-page").await.0, 201);
     assert_eq!(get(&s, scoped, "/api/v1/agents").await.0, 403);
 
@@ -893,9 +893,9 @@ async fn the_agent_page_makes_an_agent_token_that_my_account_lists_with_its_scop
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["id"] == created["token"]["id"])
+        .find(|t| t["id"] == created["id"])
         .unwrap()
         .clone();
-    assert_eq!(listed["agent"], "Janitor");
-    assert!(listed.get("value").is_none());
+    assert_eq!(listed["agent_name"], "Janitor");
+    assert!(listed.get("token").is_none());
 }

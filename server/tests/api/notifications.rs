@@ -1318,6 +1318,6 @@ async fn the_openapi_document_describes_webhooks_and_request_emails() {
             assert!(paths[path][method].is_object(), "{method} {path}");
         }
     }
-    let created = &document["components"]["schemas"]["CreatedWebhookBody"];
+    let created = &document["components"]["schemas"]["CreatedWebhook"];
     assert!(created.to_string().contains("secret"), "{created}");
 }

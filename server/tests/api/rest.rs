@@ -169,7 +169,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         names(&["queued", "running", "succeeded", "failed", "cancelled"])
     );
     assert_eq!(
-        field("ToolBody", "default_risk"),
+        field("Tool", "default_risk"),
         names(&["safe", "caution", "unknown", "dangerous"])
     );
 }

@@ -15,7 +15,7 @@ async fn a_token_created_in_the_ui_works_once_shown_and_stops_when_revoked() {
         .json()
         .await
         .unwrap();
-    let token = created["value"].as_str().unwrap().to_owned();
+    let token = created["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("bosun_pat_"));
     let me: Value = app.api_json("/api/v1/me", &token).await;
     assert_eq!(me["email"], "ada@example.com");
@@ -30,7 +30,7 @@ async fn a_token_created_in_the_ui_works_once_shown_and_stops_when_revoked() {
     assert!(listed.contains("laptop"));
     assert!(!listed.contains(&token));
 
-    let id = created["token"]["id"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
     let revoked = app.call(&browser, "tokens/revoke", &[("id", id)]).await;
     assert!(revoked.status().is_success());
     assert_eq!(app.api_get("/api/v1/me", Some(&token)).await.status(), 401);
@@ -49,11 +49,11 @@ async fn nobody_can_revoke_someone_elses_token() {
         .json()
         .await
         .unwrap();
-    let id = created["token"]["id"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
 
     let response = app.call(&bob, "tokens/revoke", &[("id", id)]).await;
     assert_eq!(response.status(), 404);
-    let token = created["value"].as_str().unwrap();
+    let token = created["token"].as_str().unwrap();
     assert_eq!(app.api_get("/api/v1/me", Some(token)).await.status(), 200);
 }
 

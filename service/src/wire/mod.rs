@@ -1,0 +1,11 @@
+//! The service's domain types as the shapes of [`bosun_wire`], which the
+//! REST API and the server functions both answer with: each converts here,
+//! once, so that both speak the same JSON. One file per resource, as in the
+//! wire crate.
+
+mod credentials;
+mod keys;
+mod members;
+mod tokens;
+mod tools;
+mod webhooks;

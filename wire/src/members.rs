@@ -1,0 +1,28 @@
+//! What an admin gets when managing a member's password: the one-time
+//! set-password link, shown once, as the REST API and the Members page
+//! answer it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+/// A set-password link, shown this once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordLink {
+    /// The page the member opens; the token is in its fragment. Absolute
+    /// under `BOSUN_PUBLIC_URL`, otherwise a path on this site.
+    pub url: String,
+    pub expires_at: Timestamp,
+}
+
+impl fmt::Debug for PasswordLink {
+    /// Without the URL, whose fragment sets the member's password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordLink")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
