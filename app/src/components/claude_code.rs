@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::integrations::claude_code_setup;
 use crate::components::copy::CopyButton;
 use crate::components::errors::ErrorNotice;
+use crate::components::resource_table::ColumnHeads;
 
 #[component]
 pub fn ClaudeCodePanel(agent_id: String) -> impl IntoView {
@@ -33,11 +34,7 @@ pub fn ClaudeCodePanel(agent_id: String) -> impl IntoView {
                             <h3>"How Claude Code's tools are judged"</h3>
                             // Focusable, so that a keyboard can scroll it on a phone.
                             <table class="tool-mapping" aria-label="How Claude Code's tools are judged" tabindex="0">
-                                <thead><tr>
-                                    <th scope="col">"Claude Code tool"</th>
-                                    <th scope="col">"Judged as"</th>
-                                    <th scope="col">"Subject"</th>
-                                </tr></thead>
+                                <ColumnHeads columns=vec!["Claude Code tool", "Judged as", "Subject"] />
                                 <tbody>
                                     {setup.mapping.iter().map(|(client, catalog, field, cwd)| view! {
                                         <tr>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::mcp::mcp_servers;
 use crate::components::errors::ErrorNotice;
+use crate::components::resource_table::ColumnHeads;
 
 /// What a tool's status means, in a word a reader of the page knows.
 fn status_label(status: &str) -> &'static str {
@@ -43,11 +44,7 @@ pub fn McpServersPanel(agent_id: String) -> impl IntoView {
                                     <dt>"Last seen"</dt><dd>{server.last_seen.clone()}</dd>
                                 </dl>
                                 <table class="mcp-tools" aria-label=format!("Tools of {}", server.name) tabindex="0">
-                                    <thead><tr>
-                                        <th scope="col">"Tool"</th>
-                                        <th scope="col">"Catalog tool"</th>
-                                        <th scope="col">"Status"</th>
-                                    </tr></thead>
+                                    <ColumnHeads columns=vec!["Tool", "Catalog tool", "Status"] />
                                     <tbody>
                                         {server.tools.iter().map(|tool| view! {
                                             <tr data-status=tool.status.clone()>

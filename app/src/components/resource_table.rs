@@ -1,6 +1,8 @@
-//! A list the server answers, shown as a table: "Loading…" while it comes,
-//! a sentence when there is nothing, the error when it failed, and
-//! otherwise a row per item under the column headers.
+//! Tables: the column headers every table of the pages has
+//! ([`ColumnHeads`]), and a list the server answers shown as a table
+//! ([`ResourceTable`]): "Loading…" while it comes, a sentence when there is
+//! nothing, the error when it failed, and otherwise a row per item under
+//! the column headers.
 
 use std::future::Future;
 
@@ -47,13 +49,7 @@ where
                 Ok(items) if items.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
                 Ok(items) => view! {
                     <table aria-label=label class=class tabindex=focusable.then_some("0")>
-                        <thead><tr>
-                            {columns.get_value().into_iter().map(|column| if column.is_empty() {
-                                view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> }.into_any()
-                            } else {
-                                view! { <th scope="col">{column}</th> }.into_any()
-                            }).collect_view()}
-                        </tr></thead>
+                        <ColumnHeads columns=columns.get_value() />
                         <tbody>{items.into_iter().map(row).collect_view()}</tbody>
                     </table>
                 }
@@ -68,4 +64,18 @@ where
     } else {
         view! { <Suspense fallback=loading>{body}</Suspense> }.into_any()
     }
+}
+
+/// A table's column headers; an empty one heads an actions column, named
+/// for screen readers only.
+#[component]
+pub fn ColumnHeads(columns: Vec<&'static str>) -> impl IntoView {
+    let head = |column: &'static str| {
+        if column.is_empty() {
+            view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> }.into_any()
+        } else {
+            view! { <th scope="col">{column}</th> }.into_any()
+        }
+    };
+    view! { <thead><tr>{columns.into_iter().map(head).collect_view()}</tr></thead> }
 }

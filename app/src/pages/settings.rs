@@ -13,6 +13,7 @@ use crate::api::tools::{AddTool, Tool, list_tools};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
+use crate::components::resource_table::ColumnHeads;
 use crate::dates::Precision;
 use crate::error::AppError;
 
@@ -362,15 +363,7 @@ fn MemberTable(
         .collect_view();
     view! {
         <table class="members" aria-label="Members">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
+            <ColumnHeads columns=vec!["Name", "Email", "Role", "Status", ""] />
             <tbody>{rows}</tbody>
         </table>
     }
@@ -451,15 +444,7 @@ fn ToolTable(tools: Vec<Tool>) -> impl IntoView {
     // that a keyboard could scroll it with.
     view! {
         <table aria-label="Tools" tabindex="0">
-            <thead>
-                <tr>
-                    <th scope="col">"Tool"</th>
-                    <th scope="col">"Argument"</th>
-                    <th scope="col">"Does"</th>
-                    <th scope="col">"Default risk"</th>
-                    <th scope="col">"Origin"</th>
-                </tr>
-            </thead>
+            <ColumnHeads columns=vec!["Tool", "Argument", "Does", "Default risk", "Origin"] />
             <tbody>
                 {tools
                     .into_iter()

@@ -23,6 +23,7 @@ use crate::components::empty::EmptyState;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::AdminsOnly;
 use crate::components::push::changes_of;
+use crate::components::resource_table::ColumnHeads;
 use crate::components::runs::RunStatusPanel;
 use crate::components::tool_input::CallInputView;
 
@@ -269,19 +270,7 @@ fn RunList() -> impl IntoView {
 fn RunTable(runs: Vec<RunRowView>) -> impl IntoView {
     view! {
         <table class="trace runs-list" aria-label="Runs">
-            <thead>
-                <tr>
-                    <th scope="col">"Run"</th>
-                    <th scope="col">"Agent"</th>
-                    <th scope="col">"Started by"</th>
-                    <th scope="col">"On behalf of"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Started (UTC)"</th>
-                    <th scope="col">"Duration"</th>
-                    <th scope="col">"Steps"</th>
-                    <th scope="col">"Decisions"</th>
-                </tr>
-            </thead>
+            <ColumnHeads columns=vec!["Run", "Agent", "Started by", "On behalf of", "Status", "Started (UTC)", "Duration", "Steps", "Decisions"] />
             <tbody>
                 {runs
                     .into_iter()
@@ -355,16 +344,7 @@ fn Choice(
 fn EventTable(events: Vec<EventView>) -> impl IntoView {
     view! {
         <table class="trace" aria-label="Steps">
-            <thead>
-                <tr>
-                    <th scope="col">"When (UTC)"</th>
-                    <th scope="col">"Step"</th>
-                    <th scope="col">"Agent"</th>
-                    <th scope="col">"By"</th>
-                    <th scope="col">"Run"</th>
-                    <th scope="col">"What happened"</th>
-                </tr>
-            </thead>
+            <ColumnHeads columns=vec!["When (UTC)", "Step", "Agent", "By", "Run", "What happened"] />
             <tbody>
                 {events
                     .into_iter()
