@@ -25,6 +25,7 @@ pub(crate) mod oauth_providers;
 pub(crate) mod password_links;
 pub(crate) mod remote_mcp;
 pub(crate) mod rules;
+pub(crate) mod run_issued_credentials;
 pub(crate) mod runtime_keys;
 pub(crate) mod tokens;
 pub(crate) mod tools;
@@ -125,7 +126,6 @@ mod tests {
         "runs/approvals.rs",
         "runs/control.rs",
         "runs/decision_log.rs",
-        "runs/input.rs",
         "runs/interactive.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",
