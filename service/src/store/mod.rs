@@ -27,6 +27,7 @@ pub(crate) mod remote_mcp;
 pub(crate) mod rules;
 pub(crate) mod run_allowances;
 pub(crate) mod run_issued_credentials;
+pub(crate) mod runs;
 pub(crate) mod runtime_keys;
 pub(crate) mod tokens;
 pub(crate) mod tools;
@@ -126,7 +127,6 @@ mod tests {
         "runs/approvals.rs",
         "runs/control.rs",
         "runs/decision_log.rs",
-        "runs/interactive.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",
     ];
