@@ -15,6 +15,7 @@
 //! store that may still name `sqlx`, and fails when another one does.
 
 pub(crate) mod agents;
+pub(crate) mod approvals;
 pub(crate) mod credentials;
 pub(crate) mod grants;
 pub(crate) mod login_failures;
@@ -125,7 +126,6 @@ mod tests {
         "events.rs",
         "runs/always_allow.rs",
         "runs/approvals.rs",
-        "runs/control.rs",
         "runs/decision_log.rs",
         "runs/mod.rs",
         "runs/tool_calls.rs",

@@ -3,6 +3,7 @@
 
 use super::{Connection, Executor, Insert};
 use crate::Result;
+use crate::agents::access::run_starter_sql;
 use crate::ids::{AgentId, RunId, UserId, WorkspaceId};
 use crate::runs::{RUN_COLUMNS, RunRow};
 
@@ -115,4 +116,51 @@ pub(crate) async fn end_if_idle(
     .execute(conn)
     .await?;
     Ok(super::touched(&updated))
+}
+
+/// A run with whose it counts as, for [`crate::Bosun::run_in_reach`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReachableRun {
+    #[sqlx(flatten)]
+    pub(crate) run: RunRow,
+    /// Whose run it counts as: its starter, or its key's creator.
+    pub(crate) starter: Option<String>,
+}
+
+/// The run `run` of `workspace` with whose it counts as.
+pub(crate) async fn with_starter<'c>(
+    db: impl Executor<'c>,
+    workspace: &WorkspaceId,
+    run: &RunId,
+) -> Result<Option<ReachableRun>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {RUN_COLUMNS}, {} AS starter FROM runs WHERE id = $1 AND workspace_id = $2",
+        run_starter_sql("runs")
+    ))
+    .bind(run.as_str())
+    .bind(workspace.as_str())
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Ends the run `run` of `workspace` as `cancelled` by `by` at `now`, if it
+/// is queued or running; whether it was.
+pub(crate) async fn cancel(
+    conn: &mut Connection,
+    workspace: &WorkspaceId,
+    run: &RunId,
+    by: &UserId,
+    now: i64,
+) -> Result<bool> {
+    let ended = sqlx::query(
+        "UPDATE runs SET status = 'cancelled', finished_at = $1, cancelled_by = $2 \
+         WHERE id = $3 AND workspace_id = $4 AND status IN ('queued', 'running')",
+    )
+    .bind(now)
+    .bind(by.as_str())
+    .bind(run.as_str())
+    .bind(workspace.as_str())
+    .execute(conn)
+    .await?;
+    Ok(super::touched(&ended))
 }
