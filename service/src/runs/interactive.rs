@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 
-use super::{MAX_INPUT_BYTES, Run, RunRow, agent_runs_topic};
+use super::{MAX_INPUT_BYTES, Run, agent_runs_topic};
 use crate::agents::{Capability, CredentialModel};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
@@ -173,6 +173,6 @@ impl Bosun {
             external_id,
         )
         .await?;
-        row.as_ref().map(RunRow::run).transpose()
+        row.as_ref().map(store::runs::RunRow::run).transpose()
     }
 }

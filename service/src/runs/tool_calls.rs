@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::decision_log::{AccessCheck, NewApproval, NewToolCall, Recorded};
 use super::hot_runs::HotRun;
 use super::input;
-use super::{ActiveRun, Runner, STARTER_RUNS, keys, run_event};
+use super::{ActiveRun, Runner, keys, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
@@ -25,6 +25,7 @@ use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::integrations::mcp;
 use crate::redact::IssuedValue;
+use crate::store::runs::STARTER_RUNS;
 use crate::{Bosun, Error, Result, validate};
 use bosun_wire::events::{
     ApprovalRequested, DecidingRule, PolicyDecision, ToolCallRequested, ToolCallResult,

@@ -127,7 +127,6 @@ mod tests {
         "events.rs",
         "runs/approvals.rs",
         "runs/decision_log.rs",
-        "runs/mod.rs",
         "runs/tool_calls.rs",
     ];
 
