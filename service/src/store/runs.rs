@@ -374,9 +374,9 @@ const KEY_RUNS_JOIN: &str = "JOIN runtime_keys ON runtime_keys.agent_id = runs.a
 
 /// The read behind [`crate::Bosun::active_run`]: the run (`$1`), its
 /// agent, whether whoever it acts for may still, and what deciding a call
-/// takes. A key
-/// (joined as `join`, matched as `condition` says, its columns as
-/// `extra_columns` name them) must be one of the agent's live keys.
+/// takes. A key (joined as `join`, matched as `condition` says, its
+/// columns as `extra_columns` name them) must be one of the agent's live
+/// keys.
 fn active_run_sql(extra_columns: &str, join: &str, condition: &str) -> String {
     let live_key = if join.is_empty() {
         String::new()
