@@ -33,7 +33,7 @@ pub(crate) const RUN_COLUMNS: &str = "id, agent_id, status, input, output, start
      interactive, external_id, created_at, finished_at";
 
 impl RunRow {
-    /// The run, refused as corrupt when its status is not one.
+    /// The run; an error when the stored status is not a run status.
     pub(crate) fn run(&self) -> Result<Run> {
         Ok(Run {
             id: RunId::from_string(self.id.clone()),
