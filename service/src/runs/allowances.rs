@@ -13,10 +13,11 @@ use serde_json::{Value, json};
 use super::ActiveRun;
 use crate::clock::from_millis;
 use crate::ids::RunId;
+use crate::store;
 use crate::{Bosun, Error, Result};
 
 /// Something a reviewer allowed for the rest of a run.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct RunAllowance {
     pub id: String,
     pub tool: String,
@@ -28,7 +29,7 @@ pub struct RunAllowance {
     pub granted_by: String,
     /// The reviewer's name, for people.
     pub granted_by_name: String,
-    granted_at_ms: i64,
+    pub(crate) granted_at_ms: i64,
 }
 
 impl RunAllowance {
@@ -36,11 +37,6 @@ impl RunAllowance {
         from_millis(self.granted_at_ms)
     }
 }
-
-const COLUMNS: &str = "run_allowances.id, run_allowances.tool, run_allowances.subject, \
-     run_allowances.approval_id, run_allowances.granted_by, users.name AS granted_by_name, \
-     run_allowances.granted_at AS granted_at_ms";
-const FROM: &str = "run_allowances JOIN users ON users.id = run_allowances.granted_by";
 
 impl Bosun {
     /// The allowance of a run for a tool and a normalized subject, if a
@@ -52,26 +48,12 @@ impl Bosun {
         tool: &str,
         subject: &str,
     ) -> Result<Option<RunAllowance>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE run_allowances.run_id = $1 \
-             AND run_allowances.tool = $2 AND run_allowances.subject = $3"
-        ))
-        .bind(run)
-        .bind(tool)
-        .bind(subject)
-        .fetch_optional(self.db().pool())
-        .await?)
+        store::run_allowances::covering(self.db().pool(), run, tool, subject).await
     }
 
     /// What a run's reviewers allowed for it, oldest first.
     pub(crate) async fn run_allowances(&self, run: &RunId) -> Result<Vec<RunAllowance>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM {FROM} WHERE run_allowances.run_id = $1 \
-             ORDER BY run_allowances.granted_at, run_allowances.id"
-        ))
-        .bind(run.as_str())
-        .fetch_all(self.db().pool())
-        .await?)
+        store::run_allowances::of_run(self.db().pool(), run).await
     }
 
     /// Decides a call of a running run, a string input or each subject of

@@ -25,6 +25,7 @@ use super::approvals::ApprovalRow;
 use super::input;
 use crate::agents::Capability;
 use crate::ids::{AgentId, ApprovalId};
+use crate::store;
 use crate::{Bosun, Error, Principal, Result};
 
 /// How many of the agent's recent calls the preview checks.
@@ -243,17 +244,13 @@ impl Bosun {
         rule: &Rule,
         catalog: &bosun_policy::Catalog,
     ) -> Result<Vec<String>> {
-        let recent: Vec<(String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT tool_calls.input, tool_calls.input_json, tool_calls.working_dir FROM tool_calls \
-             JOIN runs ON runs.id = tool_calls.run_id \
-             WHERE runs.agent_id = $1 AND tool_calls.tool = $2 AND tool_calls.id <> $3 \
-             ORDER BY tool_calls.created_at DESC LIMIT $4",
+        let recent = store::tool_calls::recent_inputs(
+            self.db().pool(),
+            &subject.agent,
+            &subject.tool,
+            tool_call_id,
+            RECENT_CALLS,
         )
-        .bind(subject.agent.as_str())
-        .bind(&subject.tool)
-        .bind(tool_call_id)
-        .bind(RECENT_CALLS)
-        .fetch_all(self.db().pool())
         .await?;
         // The `locked` mode denies whatever the rule does not allow.
         let alone = CompiledPolicy::compile(

@@ -11,13 +11,13 @@ use serde_json::Value;
 
 use super::allowances::RunAllowance;
 use super::approvals::{Decider, Details, PendingRequest, Resolution};
-use super::{RUN_COLUMNS, Run, RunRow, agent_runs_topic};
+use super::{Run, agent_runs_topic};
 use crate::agents::access::Editable;
-use crate::agents::access::run_starter_sql;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunId};
+use crate::store::{self, runs::ReachableRun};
 use crate::{Bosun, Error, Principal, Result};
 use bosun_wire::events::RunFinished;
 
@@ -71,24 +71,6 @@ pub(crate) fn cancelled_by_message(name: &str) -> String {
     format!("run cancelled by {name}")
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct ReachableRun {
-    #[sqlx(flatten)]
-    pub(crate) run: RunRow,
-    /// Whose run it counts as: its starter, or its key's creator.
-    starter: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct PendingRow {
-    id: String,
-    tool: String,
-    input: String,
-    input_json: i64,
-    requested_at: i64,
-    expires_at: i64,
-}
-
 impl Bosun {
     /// One run with what it waits for (and who can decide that) and what
     /// reviewers allowed for it.
@@ -103,13 +85,7 @@ impl Bosun {
         // shown as waiting.
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
-        let pending: Vec<PendingRow> = sqlx::query_as(
-            "SELECT id, tool, input, input_json, requested_at, expires_at FROM approvals \
-             WHERE run_id = $1 AND status = 'pending' ORDER BY requested_at, id",
-        )
-        .bind(run.as_str())
-        .fetch_all(self.db().pool())
-        .await?;
+        let pending = store::approvals::waiting_of_run(self.db().pool(), run).await?;
         let mut waiting = Vec::with_capacity(pending.len());
         for request in pending {
             let approval_id = ApprovalId::from_string(request.id);
@@ -171,17 +147,15 @@ impl Bosun {
                 Err(error) => return Err(error),
             }
         }
-        let ended = sqlx::query(
-            "UPDATE runs SET status = 'cancelled', finished_at = $1, cancelled_by = $2 \
-             WHERE id = $3 AND workspace_id = $4 AND status IN ('queued', 'running')",
+        let ended = store::runs::cancel(
+            &mut tx,
+            &principal.workspace_id,
+            run,
+            &principal.user_id,
+            to_millis(now),
         )
-        .bind(to_millis(now))
-        .bind(principal.user_id.as_str())
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .execute(&mut *tx)
         .await?;
-        if ended.rows_affected() == 0 {
+        if !ended {
             drop(tx);
             let current = self.run_record(&principal.workspace_id, run).await?;
             return Err(Error::Refused {
@@ -194,12 +168,7 @@ impl Bosun {
         }
         // Only requests still pending: one a reviewer decided first keeps
         // its decision.
-        let pending: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT id, tool_call_id, tool FROM approvals WHERE run_id = $1 AND status = 'pending'",
-        )
-        .bind(run.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
+        let pending = store::approvals::pending_of_run(&mut tx, run).await?;
         for (id, tool_call_id, tool) in pending {
             let request = PendingRequest {
                 id,
@@ -258,14 +227,7 @@ impl Bosun {
         agent: Option<&AgentId>,
         run: &RunId,
     ) -> Result<ReachableRun> {
-        let row: Option<ReachableRun> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS}, {} AS starter FROM runs WHERE id = $1 AND workspace_id = $2",
-            run_starter_sql("runs")
-        ))
-        .bind(run.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
+        let row = store::runs::with_starter(self.db().pool(), &principal.workspace_id, run).await?;
         let row = row
             .filter(|row| agent.is_none_or(|agent| row.run.agent_id == agent.as_str()))
             .ok_or(Error::NotFound("run"))?;

@@ -32,7 +32,7 @@ use crate::clock::to_millis;
 use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
 use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
-use crate::runs::{ActiveRun, Runner, read_run_of_runner};
+use crate::runs::{ActiveRun, Runner};
 use crate::{Error, Result};
 
 /// Most decisions one transaction carries.
@@ -402,7 +402,12 @@ async fn changed_calls<'c>(
         let now = match reread.get(&key) {
             Some(now) => now,
             None => {
-                let now = read_run_of_runner(&mut *tx, &call.access.runner, &call.run_id).await?;
+                let now = crate::store::runs::active_of_runner(
+                    &mut *tx,
+                    &call.access.runner,
+                    &call.run_id,
+                )
+                .await?;
                 reread.entry(key).or_insert(now)
             }
         };

@@ -12,6 +12,7 @@ use crate::credentials::vault;
 use crate::db::nul_escaped;
 use crate::ids::{RunId, WorkspaceId};
 use crate::redact::IssuedValue;
+use crate::store;
 use crate::{Bosun, Error, Result};
 
 /// The most an input may take, as JSON text for an object.
@@ -122,7 +123,7 @@ fn issued_context(run: &str, name: &str) -> String {
 /// does not make every later call open more seals.
 pub(crate) async fn remember_issued(
     bosun: &Bosun,
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Connection,
     run: &RunId,
     name: &str,
     value: &str,
@@ -142,16 +143,14 @@ pub(crate) async fn remember_issued(
         &issued_context(run.as_str(), name),
         value.as_bytes(),
     )?;
-    sqlx::query(
-        "INSERT INTO run_issued_credentials (run_id, name, sealed, issued_at) VALUES ($1, $2, $3, $4)",
+    store::run_issued_credentials::insert(
+        conn,
+        run,
+        name,
+        &sealed.to_text(),
+        to_millis(bosun.now()),
     )
-    .bind(run.as_str())
-    .bind(name)
-    .bind(sealed.to_text())
-    .bind(to_millis(bosun.now()))
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 impl Bosun {
@@ -166,15 +165,10 @@ impl Bosun {
 /// [`Bosun::issued_values`] on a given connection.
 async fn issued_on(
     bosun: &Bosun,
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut store::Connection,
     run: &RunId,
 ) -> Result<Vec<IssuedValue>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sealed FROM run_issued_credentials WHERE run_id = $1 ORDER BY issued_at",
-    )
-    .bind(run.as_str())
-    .fetch_all(conn)
-    .await?;
+    let rows = store::run_issued_credentials::of_run(conn, run).await?;
     let mut values: Vec<IssuedValue> = Vec::with_capacity(rows.len());
     for (name, sealed) in rows {
         let sealed = vault::Sealed::from_text(&sealed)

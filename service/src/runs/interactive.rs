@@ -10,18 +10,14 @@
 
 use serde_json::{Value, json};
 
-use super::{MAX_INPUT_BYTES, RUN_COLUMNS, Run, RunRow, agent_runs_topic};
+use super::{MAX_INPUT_BYTES, Run, agent_runs_topic};
 use crate::agents::{Capability, CredentialModel};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId};
+use crate::store::{self, Insert};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{RunFinished, RunStarted};
-
-/// An open interactive run whose last event (or, with none, its start) is
-/// no later than `$1`, as SQL over `runs`.
-const IDLE_INTERACTIVE: &str = "interactive = 1 AND status = 'running' AND \
-     COALESCE((SELECT MAX(events.at) FROM events WHERE events.run_id = runs.id), runs.created_at) <= $1";
 
 /// The longest external id taken.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 200;
@@ -60,24 +56,23 @@ impl Bosun {
         // A concurrent start of the same run may have committed since the
         // read above: the unique index on open interactive runs lets only
         // one insert through, and the other answers the run that did.
-        let inserted = sqlx::query(
-            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, credential_model, \
-             interactive, external_id, created_at, claimed_at) \
-             VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, $7, $8, $8)",
+        let inserted = store::runs::insert_interactive(
+            &mut tx,
+            store::runs::InteractiveInsert {
+                id: &id,
+                workspace: &principal.workspace_id,
+                agent,
+                input: input.to_string(),
+                started_by: &started_by,
+                credential_model: model.as_str(),
+                external_id: &external_id,
+                created_at: to_millis(now),
+            },
         )
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .bind(agent.as_str())
-        .bind(input.to_string())
-        .bind(&started_by)
-        .bind(model.as_str())
-        .bind(&external_id)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await;
+        .await?;
         match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Insert::Done => {}
+            Insert::Taken => {
                 drop(tx);
                 return self
                     .open_interactive_run(principal, agent, &external_id)
@@ -88,7 +83,6 @@ impl Bosun {
                         message: "a concurrent change got there first; try again".into(),
                     });
             }
-            Err(error) => return Err(error.into()),
         }
         let event = NewEvent {
             kind: EventKind::RunStarted,
@@ -117,40 +111,25 @@ impl Bosun {
     /// waits for expires and its waiting caller is told no. Answers how
     /// many runs it ended. Run by the server's background sweep.
     pub async fn end_abandoned_runs(&self) -> Result<usize> {
-        #[derive(sqlx::FromRow)]
-        struct Idle {
-            id: String,
-            workspace_id: String,
-            agent_id: String,
-            started_by: Option<String>,
-        }
         let idle = self.settings().interactive_idle;
         let now = self.now();
         let cutoff =
             to_millis(now).saturating_sub(i64::try_from(idle.as_millis()).unwrap_or(i64::MAX));
-        let due: Vec<Idle> = sqlx::query_as(&format!(
-            "SELECT id, workspace_id, agent_id, started_by FROM runs \
-             WHERE {IDLE_INTERACTIVE} LIMIT 500"
-        ))
-        .bind(cutoff)
-        .fetch_all(self.db().pool())
-        .await?;
+        let due = store::runs::idle_interactive(self.db().pool(), cutoff).await?;
         let mut ended = 0;
         for run in due {
             let mut tx = self.db().begin_write().await?;
             // Checked again as it is ended: a call may have come since.
             let output = json!({ "reason": "abandoned" });
-            let updated = sqlx::query(&format!(
-                "UPDATE runs SET status = 'failed', output = $2, finished_at = $3 \
-                 WHERE id = $4 AND {IDLE_INTERACTIVE}"
-            ))
-            .bind(cutoff)
-            .bind(output.to_string())
-            .bind(to_millis(now))
-            .bind(&run.id)
-            .execute(&mut *tx)
+            let still_idle = store::runs::end_if_idle(
+                &mut tx,
+                &run.id,
+                cutoff,
+                output.to_string(),
+                to_millis(now),
+            )
             .await?;
-            if updated.rows_affected() == 0 {
+            if !still_idle {
                 continue;
             }
             super::approvals::expire_pending_of_run(&mut tx, now, &run.id).await?;
@@ -186,16 +165,14 @@ impl Bosun {
         agent: &AgentId,
         external_id: &str,
     ) -> Result<Option<Run>> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE agent_id = $1 AND started_by = $2 AND external_id = $3 \
-             AND interactive = 1 AND status = 'running' AND workspace_id = $4"
-        ))
-        .bind(agent.as_str())
-        .bind(principal.user_id.as_str())
-        .bind(external_id)
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
+        let row = store::runs::open_interactive(
+            self.db().pool(),
+            &principal.workspace_id,
+            agent,
+            &principal.user_id,
+            external_id,
+        )
         .await?;
-        row.as_ref().map(RunRow::run).transpose()
+        row.as_ref().map(store::runs::RunRow::run).transpose()
     }
 }

@@ -22,12 +22,14 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::agents::access::{Runnable, live_key_sql, run_entitled_sql};
+use crate::agents::access::Runnable;
 use crate::agents::{Agent, AgentView, Capability, CredentialModel};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::events::{self, EventKind, EventPayload, NewEvent};
 use crate::ids::{AgentId, RunId, WorkspaceId};
-use crate::{Bosun, Error, Principal, Result, validate};
+use crate::store;
+pub(crate) use crate::store::runs::ActiveRun;
+use crate::{Bosun, Error, Principal, Result};
 use bosun_wire::events::{AgentEvent, RunClaimed, RunFinished, RunStarted};
 pub use keys::AgentKey;
 
@@ -90,45 +92,6 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct RunRow {
-    pub id: String,
-    pub agent_id: String,
-    pub status: String,
-    pub input: String,
-    pub output: Option<String>,
-    pub started_by: Option<String>,
-    pub started_by_key: Option<String>,
-    pub interactive: i64,
-    pub external_id: Option<String>,
-    pub created_at: i64,
-    pub finished_at: Option<i64>,
-}
-
-pub(crate) const RUN_COLUMNS: &str = "id, agent_id, status, input, output, started_by, started_by_key, \
-     interactive, external_id, created_at, finished_at";
-
-impl RunRow {
-    pub(crate) fn run(&self) -> Result<Run> {
-        Ok(Run {
-            id: RunId::from_string(self.id.clone()),
-            agent_id: AgentId::from_string(self.agent_id.clone()),
-            status: validate::one_of("status", &self.status)?,
-            input: serde_json::from_str(&self.input).unwrap_or(Value::Null),
-            output: self
-                .output
-                .as_deref()
-                .and_then(|o| serde_json::from_str(o).ok()),
-            started_by: self.started_by.clone(),
-            started_by_key: self.started_by_key.clone(),
-            interactive: self.interactive != 0,
-            external_id: self.external_id.clone(),
-            created_at: from_millis(self.created_at),
-            finished_at: self.finished_at.map(from_millis),
-        })
-    }
-}
-
 /// How a run ended, as its worker reports it.
 #[derive(Clone, Debug)]
 pub struct RunEnd {
@@ -189,19 +152,19 @@ impl Bosun {
         };
         let now = self.now();
         let id = RunId::generate();
-        sqlx::query(
-            "INSERT INTO runs (id, workspace_id, agent_id, status, input, started_by, started_by_key, \
-             credential_model, created_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8)",
+        store::runs::insert_queued(
+            &mut tx,
+            store::runs::QueuedInsert {
+                id: &id,
+                workspace: &workspace,
+                agent,
+                input: input.to_string(),
+                started_by: started_by.as_deref(),
+                started_by_key: key.as_deref(),
+                credential_model: model.as_str(),
+                created_at: to_millis(now),
+            },
         )
-        .bind(id.as_str())
-        .bind(workspace.as_str())
-        .bind(agent.as_str())
-        .bind(input.to_string())
-        .bind(started_by.as_deref())
-        .bind(key.as_deref())
-        .bind(model.as_str())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
         .await?;
         let event = NewEvent {
             kind: EventKind::RunStarted,
@@ -235,17 +198,15 @@ impl Bosun {
     ) -> Result<Vec<Run>> {
         let view = self.agent_for(principal, agent, Capability::Run).await?;
         let everyone = view.access.allows(Capability::Edit);
-        let rows: Vec<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE agent_id = $1 AND ($2 = 1 OR started_by = $3) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        ))
-        .bind(agent.as_str())
-        .bind(i64::from(everyone))
-        .bind(principal.user_id.as_str())
-        .bind(i64::from(limit.clamp(1, 200)))
-        .fetch_all(self.db().pool())
+        let rows = store::runs::of_agent(
+            self.db().pool(),
+            agent,
+            everyone,
+            &principal.user_id,
+            i64::from(limit.clamp(1, 200)),
+        )
         .await?;
-        rows.iter().map(RunRow::run).collect()
+        rows.iter().map(store::runs::RunRow::run).collect()
     }
 
     /// Claims the agent's oldest queued run, waiting up to `wait` for one.
@@ -278,21 +239,7 @@ impl Bosun {
         // starter lost access to the agent stays queued, unclaimable,
         // until they have it again; and a key that died while its worker
         // was waiting claims nothing.
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "UPDATE runs SET status = 'running', claimed_at = $1, claimed_by_key = $2 \
-             WHERE id = (SELECT queued.id FROM runs queued JOIN agents ON agents.id = queued.agent_id \
-               JOIN runtime_keys ON runtime_keys.id = $2 AND runtime_keys.agent_id = agents.id AND {} \
-               WHERE queued.agent_id = $3 AND queued.status = 'queued' AND queued.interactive = 0 AND {} \
-               ORDER BY queued.created_at, queued.id LIMIT 1) \
-             AND status = 'queued' RETURNING {RUN_COLUMNS}",
-            live_key_sql("runtime_keys", "agents"),
-            run_entitled_sql("queued", "agents")
-        ))
-        .bind(to_millis(now))
-        .bind(key.key_id.as_str())
-        .bind(key.agent_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row = store::runs::claim_oldest_queued(&mut tx, key, to_millis(now)).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -347,16 +294,15 @@ impl Bosun {
         let now = self.now();
         let output = end.output.map(|o| o.to_string());
         let mut tx = self.db().begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE runs SET status = $1, output = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
+        let finished = store::runs::finish(
+            &mut tx,
+            run,
+            status.as_str(),
+            output.as_deref(),
+            to_millis(now),
         )
-        .bind(status.as_str())
-        .bind(output.as_deref())
-        .bind(to_millis(now))
-        .bind(run.as_str())
-        .execute(&mut *tx)
         .await?;
-        if updated.rows_affected() == 0 {
+        if !finished {
             return Err(Error::Refused {
                 code: crate::Code::RunNotActive,
                 message: "the run has already ended".into(),
@@ -399,7 +345,7 @@ impl Bosun {
     /// a person on the interactive runs they started (of the one agent
     /// their token is limited to, if it is). Any other run is not found.
     pub(crate) async fn run_of_runner(&self, runner: &Runner, run: &RunId) -> Result<ActiveRun> {
-        let row = read_run_of_runner(self.db().pool(), runner, run.as_str()).await?;
+        let row = store::runs::active_of_runner(self.db().pool(), runner, run.as_str()).await?;
         match (row, runner) {
             (Some(row), _) => Ok(row),
             (None, Runner::Key(key)) => {
@@ -422,166 +368,30 @@ impl Bosun {
         presented: &str,
         run: &RunId,
     ) -> Result<(AgentKey, ActiveRun)> {
-        #[derive(sqlx::FromRow)]
-        struct Keyed {
-            #[sqlx(flatten)]
-            key: crate::store::runtime_keys::KeyRow,
-            #[sqlx(flatten)]
-            run: ActiveRun,
-        }
-        let row: Option<Keyed> = match keys::presented_hash(presented) {
-            Some(hash) => {
-                sqlx::query_as(&active_run_sql(
-                    &format!("{}, ", crate::store::runtime_keys::KEY_COLUMNS),
-                    KEY_RUNS_JOIN,
-                    "runtime_keys.key_hash = $2",
-                ))
-                .bind(run.as_str())
-                .bind(hash)
-                .fetch_optional(self.db().pool())
-                .await?
-            }
+        let row = match keys::presented_hash(presented) {
+            Some(hash) => store::runs::active_for_key_hash(self.db().pool(), run, &hash).await?,
             None => None,
         };
-        let Some(Keyed { key, run: row }) = row else {
+        let Some((key, row)) = row else {
             // Either the key or the run is wrong: say which.
             self.authenticate_runtime_key(presented).await?;
             return Err(Error::NotFound("run"));
         };
         let row = row.check_running()?;
         row.check_entitled()?;
-        Ok((key.into(), row))
+        Ok((key, row))
     }
 
     pub(crate) async fn run_record(&self, workspace: &WorkspaceId, run: &RunId) -> Result<Run> {
-        let row: Option<RunRow> = sqlx::query_as(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE id = $1 AND workspace_id = $2"
-        ))
-        .bind(run.as_str())
-        .bind(workspace.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
+        let row = store::runs::by_id(self.db().pool(), workspace, run).await?;
         row.ok_or(Error::NotFound("run"))?.run()
     }
-}
-
-/// The read behind [`Bosun::run_of_runner`], on any executor: the decision
-/// writer makes it again inside its transaction when what a decision read
-/// may have changed since (see [`hot_runs`]). None when the runner may not
-/// act on the run (or the key is no longer live).
-pub(crate) async fn read_run_of_runner<'c, E>(
-    executor: E,
-    runner: &Runner,
-    run: &str,
-) -> Result<Option<ActiveRun>>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    Ok(match runner {
-        Runner::Key(key) => {
-            sqlx::query_as(&active_run_sql("", KEY_RUNS_JOIN, "runtime_keys.id = $2"))
-                .bind(run)
-                .bind(key.key_id.as_str())
-                .fetch_optional(executor)
-                .await?
-        }
-        Runner::Starter(principal) => {
-            sqlx::query_as(&active_run_sql("", "", STARTER_RUNS))
-                .bind(run)
-                .bind(principal.user_id.as_str())
-                .bind(principal.workspace_id.as_str())
-                .bind(
-                    principal
-                        .agent_scope
-                        .as_ref()
-                        .map(|scope| scope.id.as_str()),
-                )
-                .fetch_optional(executor)
-                .await?
-        }
-    })
 }
 
 /// The topic of an agent's runs: one was queued, claimed or finished.
 /// Workers waiting for work and pages showing the runs listen on it.
 pub fn agent_runs_topic(agent: &AgentId) -> String {
     format!("runs:{agent}")
-}
-
-/// A running run as its agent's runtime calls need it: who it acts for,
-/// whether they may still, and what deciding a tool call takes.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub(crate) struct ActiveRun {
-    pub id: String,
-    pub workspace_id: String,
-    pub agent_id: String,
-    status: String,
-    pub started_by: Option<String>,
-    /// 1 while whoever the run acts for may still have it go on (see
-    /// [`run_entitled_sql`]), else 0.
-    entitled: i64,
-    /// The agent's enabled tools, as stored (a JSON array).
-    pub tools: String,
-    pub execution_mode: String,
-    /// The credential model the run started with (not the agent's now).
-    pub credential_model: String,
-    pub agent_policy_version: i64,
-    pub workspace_policy_version: i64,
-    /// The agent's own time-to-live for approval requests when shorter
-    /// than the workspace's, else the workspace's.
-    pub approval_ttl_seconds: i64,
-    /// 1 when a reviewer allowed something for this run (see
-    /// [`allowances`]), else 0: only then is there anything to look up.
-    pub has_allowances: i64,
-    /// 1 for an interactive run (see [`interactive`]), else 0.
-    pub interactive: i64,
-    /// How many credential values were issued to the run (each one a value
-    /// its inputs are redacted against).
-    pub issued_credentials: i64,
-    /// The store's access version this was read at (see [`hot_runs`]).
-    pub access_version: i64,
-}
-
-/// The runs a person (`$2`, of workspace `$3`) acts on with their own
-/// token: the interactive runs they started, of the one agent (`$4`) their
-/// token is limited to if it is.
-pub(crate) const STARTER_RUNS: &str = "runs.interactive = 1 AND runs.started_by = $2 \
-     AND runs.workspace_id = $3 AND ($4 IS NULL OR runs.agent_id = $4)";
-
-/// How a runtime key reaches the runs it may act on: any of the agent's
-/// live keys, on the agent's runs that are not interactive.
-const KEY_RUNS_JOIN: &str = "JOIN runtime_keys ON runtime_keys.agent_id = runs.agent_id \
-     AND runtime_keys.workspace_id = runs.workspace_id AND runs.interactive = 0";
-
-/// The read behind [`Bosun::active_run`]: the run (`$1`), its agent, whether
-/// whoever it acts for may still, and what deciding a call takes. A key
-/// (joined as `join`, matched as `condition` says, its columns as
-/// `extra_columns` name them) must be one of the agent's live keys.
-fn active_run_sql(extra_columns: &str, join: &str, condition: &str) -> String {
-    let live_key = if join.is_empty() {
-        String::new()
-    } else {
-        format!(" AND {}", live_key_sql("runtime_keys", "agents"))
-    };
-    format!(
-        "SELECT {extra_columns}runs.id, runs.workspace_id, runs.agent_id, runs.status, runs.started_by, \
-         CAST(CASE WHEN {entitled} THEN 1 ELSE 0 END AS BIGINT) AS entitled, \
-         agents.tools, agents.execution_mode, \
-         COALESCE(runs.credential_model, agents.credential_model) AS credential_model, \
-         agents.policy_version AS agent_policy_version, \
-         workspaces.policy_version AS workspace_policy_version, \
-         CASE WHEN agents.approval_ttl_seconds < workspaces.approval_ttl_seconds \
-           THEN agents.approval_ttl_seconds ELSE workspaces.approval_ttl_seconds END AS approval_ttl_seconds, \
-         CAST(CASE WHEN EXISTS (SELECT 1 FROM run_allowances WHERE run_allowances.run_id = runs.id) \
-           THEN 1 ELSE 0 END AS BIGINT) AS has_allowances, runs.interactive, \
-         CAST((SELECT COUNT(*) FROM run_issued_credentials WHERE run_issued_credentials.run_id = runs.id) \
-           AS BIGINT) AS issued_credentials, \
-         (SELECT version FROM access_version WHERE access_version.id = 1) AS access_version \
-         FROM runs JOIN agents ON agents.id = runs.agent_id \
-         JOIN workspaces ON workspaces.id = runs.workspace_id \
-         {join} WHERE runs.id = $1 AND {condition}{live_key}",
-        entitled = run_entitled_sql("runs", "agents"),
-    )
 }
 
 impl ActiveRun {

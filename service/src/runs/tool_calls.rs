@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::decision_log::{AccessCheck, NewApproval, NewToolCall, Recorded};
 use super::hot_runs::HotRun;
 use super::input;
-use super::{ActiveRun, Runner, STARTER_RUNS, keys, run_event};
+use super::{ActiveRun, Runner, keys, run_event};
 use crate::clock::to_millis;
 use crate::db::nul_escaped;
 use crate::events::{self, PreparedEvent};
@@ -25,6 +25,7 @@ use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::integrations::mcp;
 use crate::redact::IssuedValue;
+use crate::store::{self, tool_calls::ToolCallRow};
 use crate::{Bosun, Error, Result, validate};
 use bosun_wire::events::{
     ApprovalRequested, DecidingRule, PolicyDecision, ToolCallRequested, ToolCallResult,
@@ -89,46 +90,6 @@ pub struct ToolResult {
     pub duration_ms: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ToolCallRow {
-    id: String,
-    run_id: String,
-    tool: String,
-    input: String,
-    input_json: i64,
-    outcome: Option<String>,
-    final_input: Option<String>,
-    message: Option<String>,
-    reason: String,
-    risk: String,
-    approval_id: Option<String>,
-    result: Option<String>,
-    error: Option<String>,
-}
-
-impl ToolCallRow {
-    fn state(&self) -> ToolCallState {
-        ToolCallState {
-            id: ToolCallId::from_string(self.id.clone()),
-            decision: self.outcome.clone().unwrap_or_else(|| "pending".into()),
-            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
-            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
-            approval_id: self.approval_id.clone().map(ApprovalId::from_string),
-            input: input::from_column(
-                self.final_input.as_deref().unwrap_or(&self.input),
-                self.input_json,
-            ),
-            edited: self
-                .final_input
-                .as_ref()
-                .is_some_and(|edited| *edited != self.input),
-            message: self.message.clone(),
-            rule: None,
-        }
-    }
-}
-
-const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 const MAX_ERROR_CHARS: usize = 64 * 1024;
 /// The longest working directory and idempotency key a call may give, in
 /// characters.
@@ -488,18 +449,15 @@ impl Bosun {
         }
         let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        sqlx::query(
-            "UPDATE tool_calls SET result = $1, error = $2, finished_at = $3 WHERE id = $4",
-        )
-        .bind(output_text.as_deref())
-        .bind(
+        store::tool_calls::set_result(
+            &mut tx,
+            id,
+            output_text.as_deref(),
             error
                 .as_deref()
                 .map(|error| nul_escaped(error).into_owned()),
+            to_millis(now),
         )
-        .bind(to_millis(now))
-        .bind(id.as_str())
-        .execute(&mut *tx)
         .await?;
         let answered = ToolCallResult {
             tool_call_id: id.to_string(),
@@ -643,45 +601,13 @@ impl Bosun {
     }
 
     async fn call_by_idempotency_key(&self, run: &RunId, key: &str) -> Result<Option<ToolCallRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM tool_calls WHERE run_id = $1 AND idempotency_key = $2"
-        ))
-        .bind(run.as_str())
-        .bind(key)
-        .fetch_optional(self.db().pool())
-        .await?)
+        store::tool_calls::by_idempotency_key(self.db().pool(), run, key).await
     }
 
     /// A tool call of a run the runner may act on (see
     /// [`Bosun::run_of_runner`]); not found otherwise.
     async fn call_of_runner(&self, runner: &Runner, id: &ToolCallId) -> Result<ToolCallRow> {
-        let (whose, owner, workspace, scope) = match runner {
-            Runner::Key(key) => (
-                // (`$4`, a person's scope, is null here.)
-                "runs.agent_id = $2 AND runs.interactive = 0 AND runs.workspace_id = $3 \
-                 AND ($4 IS NULL OR runs.agent_id = $4)",
-                key.agent_id.as_str(),
-                &key.workspace_id,
-                None,
-            ),
-            Runner::Starter(principal) => (
-                STARTER_RUNS,
-                principal.user_id.as_str(),
-                &principal.workspace_id,
-                principal.agent_scope.as_ref().map(|scope| &scope.id),
-            ),
-        };
-        let row: Option<ToolCallRow> = sqlx::query_as(&format!(
-            "SELECT tool_calls.{} FROM tool_calls JOIN runs ON runs.id = tool_calls.run_id \
-             WHERE tool_calls.id = $1 AND {whose}",
-            COLUMNS.replace(", ", ", tool_calls.")
-        ))
-        .bind(id.as_str())
-        .bind(owner)
-        .bind(workspace.as_str())
-        .bind(scope.map(AgentId::as_str))
-        .fetch_optional(self.db().pool())
-        .await?;
+        let row = store::tool_calls::of_runner(self.db().pool(), runner, id).await?;
         row.ok_or(Error::NotFound("tool call"))
     }
 }
