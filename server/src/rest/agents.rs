@@ -142,7 +142,7 @@ impl From<AgentChanges> for AgentPatch {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `all` (default), `mine` or `shared`.
-    #[param(value_type = Option<AgentListView>)]
+    #[param(value_type = Option<AgentListView>, inline)]
     view: Option<String>,
     /// Only agents whose name contains this (case-insensitive).
     q: Option<String>,

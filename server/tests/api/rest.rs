@@ -623,3 +623,40 @@ async fn path_ids_are_stated_as_uuids_and_anything_else_in_their_place_is_not_fo
         "path parameters neither an id nor a name: {unstated:?}"
     );
 }
+
+/// Every `$ref` in the document names a schema the document holds: a
+/// dangling one leaves a generated client (and schemathesis) without the
+/// parameter's allowed values.
+#[tokio::test]
+async fn every_reference_in_the_openapi_document_resolves() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .api_get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    fn references<'a>(value: &'a Value, found: &mut BTreeSet<&'a str>) {
+        match value {
+            Value::Object(fields) => {
+                if let Some(Value::String(target)) = fields.get("$ref") {
+                    found.insert(target);
+                }
+                fields.values().for_each(|value| references(value, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    references(&document, &mut found);
+    let dangling: Vec<_> = found
+        .into_iter()
+        .filter(|target| {
+            target
+                .strip_prefix('#')
+                .is_none_or(|pointer| document.pointer(pointer).is_none())
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+}
