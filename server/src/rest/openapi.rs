@@ -190,7 +190,11 @@ const ID_PARAMETERS: &[&str] = &[
 
 /// States `format: uuid` on an operation's id parameters.
 fn state_id_formats(operation: &mut Value) {
-    let Some(parameters) = operation["parameters"].as_array_mut() else {
+    // `get_mut`, not indexing: indexing a missing key would write a null.
+    let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    else {
         return;
     };
     for parameter in parameters {

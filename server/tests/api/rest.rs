@@ -216,6 +216,10 @@ async fn every_route_is_in_the_openapi_document_with_its_parameters() {
             .collect();
         for (method, operation) in item.as_object().unwrap() {
             let route = format!("{} {path}", method.to_uppercase());
+            assert!(
+                operation.get("parameters").is_none_or(Value::is_array),
+                "{route}: parameters must be a list when present"
+            );
             let parameters = operation["parameters"]
                 .as_array()
                 .cloned()
