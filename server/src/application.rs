@@ -21,7 +21,8 @@ use crate::config::Config;
 use crate::http::assets::{self, SiteAssets};
 use crate::http::client_address::{self, TrustedProxies};
 use crate::http::{
-    favicon, health, nul, oauth, push, same_origin, security_headers, server_functions,
+    favicon, health, nul, oauth, page_renders, push, same_origin, security_headers,
+    server_functions,
 };
 use crate::sessions::SqlSessionStore;
 
@@ -218,6 +219,19 @@ fn router(state: AppState, bundle: Router) -> Router {
         }
     };
     let error_context = leptos_context.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, leptos_context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(error_context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            page_renders::PageRenderers::new(),
+            page_renders::render_on_one_thread,
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -235,14 +249,7 @@ fn router(state: AppState, bundle: Router) -> Router {
         )
         .nest_service("/pkg", bundle)
         .merge(favicon::routes())
-        .leptos_routes_with_context(&state, routes, leptos_context, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(error_context, shell))
+        .merge(pages)
         .layer(axum::middleware::from_fn(server_functions::limit_body))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
