@@ -10,6 +10,7 @@ pub mod events;
 pub mod keys;
 pub mod list;
 pub mod members;
+pub mod runs;
 pub mod time;
 pub mod tokens;
 pub mod tools;

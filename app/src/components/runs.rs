@@ -6,7 +6,8 @@
 use leptos::prelude::*;
 
 use crate::api::runs::{
-    CancelRun, CreateKey, KeyView, RevokeKey, RunView, StartRun, list_keys, list_runs, run_overview,
+    CancelRun, CreateKey, KeyView, RevokeKey, RunDetails, RunView, StartRun, list_keys, list_runs,
+    run_overview,
 };
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -57,7 +58,7 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                 keep_while_reloading=true
                 columns=vec!["Run", "Status", "Started by", "Started", "Finished"]
                 empty="No runs yet."
-                row=move |run: RunView| view! {
+                row=move |RunView { run, starter }: RunView| view! {
                     <tr data-run-id=run.id.clone()>
                         <td><a class="mono" href=format!("/traces/{}", run.id) aria-label=format!("Trace of run {}", run.id)>
                             {run.id.get(run.id.len().saturating_sub(8)..).unwrap_or_default().to_owned()}
@@ -68,14 +69,14 @@ pub fn RunsPanel(agent_id: String) -> impl IntoView {
                             " " <span class="mono">{
                                 // A Claude Code session says which session and where;
                                 // any other client, its own id for the run.
-                                run.session.clone().or_else(|| run.external_id.clone()).unwrap_or_default()
+                                run.claude_code_session().or_else(|| run.external_id.clone()).unwrap_or_default()
                             }</span>
                         })}
                         </td>
-                        <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.clone()}</span></td>
-                        <td data-testid="run-starter">{run.starter.clone()}</td>
-                        <td>{run.created.clone()}</td>
-                        <td>{run.finished.clone().unwrap_or_default()}</td>
+                        <td><span class=format!("badge status-{}", run.status) data-testid="run-status">{run.status.as_str()}</span></td>
+                        <td data-testid="run-starter">{starter}</td>
+                        <td>{run.created_at.format(Precision::Second)}</td>
+                        <td>{run.finished_at.map(|at| at.format(Precision::Second)).unwrap_or_default()}</td>
                     </tr>
                 }
             />
@@ -195,19 +196,19 @@ pub fn RunStatusPanel(
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(run) => {
+                    Ok(RunDetails { run, may_cancel, waiting, allowed_for_run }) => {
                         let agent = StoredValue::new(run.agent_id.clone());
                         view! {
                             <section class="card" aria-label="Run status">
                                 <p>
                                     "Status: "
                                     <span class=format!("badge status-{}", run.status) data-testid="run-status">
-                                        {run.status.clone()}
+                                        {run.status.as_str()}
                                     </span>
                                 </p>
-                                {run.waiting.into_iter().map(|waiting| view! {
+                                {waiting.into_iter().map(|waiting| view! {
                                     <p data-testid="waiting">{waiting.summary}</p>
-                                    {waiting.nobody.then(|| view! {
+                                    {waiting.nobody_can_decide.then(|| view! {
                                         <p class="hint">
                                             "An admin can let reviewers decide their own runs' requests under "
                                             <a href="/settings/security">"Settings → Security"</a>
@@ -215,20 +216,20 @@ pub fn RunStatusPanel(
                                         </p>
                                     })}
                                 }).collect_view()}
-                                {(!run.allowances.is_empty()).then(|| view! {
+                                {(!allowed_for_run.is_empty()).then(|| view! {
                                     <div aria-label="Allowed for this run">
                                         <p>"Allowed for this run:"</p>
                                         <ul>
-                                            {run.allowances.into_iter().map(|allowed| view! {
+                                            {allowed_for_run.into_iter().map(|allowed| view! {
                                                 <li data-testid="run-allowance">
                                                     <code>{allowed.tool}</code> " " <code>{allowed.subject}</code>
-                                                    {format!(" — by {}, {}", allowed.granted_by, allowed.granted)}
+                                                    {format!(" — by {}, {}", allowed.granted_by_name, allowed.granted_at.format(Precision::Second))}
                                                 </li>
                                             }).collect_view()}
                                         </ul>
                                     </div>
                                 })}
-                                {run.may_cancel.then(|| view! {
+                                {may_cancel.then(|| view! {
                                     <Show
                                         when=move || confirming.get()
                                         fallback=move || view! {

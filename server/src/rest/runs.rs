@@ -6,161 +6,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::Error;
 use bosun_service::ids::{AgentId, RunId, RuntimeKeyId};
-use bosun_service::runs::control::RunDetails;
-use bosun_service::runs::{Caller, Run};
+use bosun_service::runs::Caller;
 use bosun_wire::keys::{CreatedRuntimeKey, RuntimeKey};
 use bosun_wire::list::List;
-use serde::{Deserialize, Serialize};
+use bosun_wire::runs::{Run, RunDetails};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::{ApiScopedCaller, ApiUser};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
-
-/// A run of an agent.
-#[derive(Serialize, ToSchema)]
-pub struct RunBody {
-    pub id: String,
-    pub agent_id: String,
-    pub status: bosun_wire::vocabulary::RunStatus,
-    /// Any JSON value, as the run was started with (null when none was given).
-    pub input: serde_json::Value,
-    /// Any JSON value the run ended with; null while it runs.
-    pub output: Option<serde_json::Value>,
-    /// The user who started it; null when the agent's own key did.
-    pub started_by: Option<String>,
-    /// The runtime key that started it; null when a user did.
-    pub started_by_key: Option<String>,
-    /// Started by its user's own agent under their token, running at once
-    /// rather than claimed by a worker.
-    pub interactive: bool,
-    /// The interactive run's id on the side of the agent that started it
-    /// (a session id); null for other runs.
-    pub external_id: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<Run> for RunBody {
-    fn from(run: Run) -> Self {
-        Self {
-            id: run.id.to_string(),
-            agent_id: run.agent_id.to_string(),
-            status: run.status,
-            input: run.input,
-            output: run.output,
-            started_by: run.started_by,
-            started_by_key: run.started_by_key,
-            interactive: run.interactive,
-            external_id: run.external_id,
-            created_at: run.created_at,
-            finished_at: run.finished_at,
-        }
-    }
-}
-
-/// A run with what it waits for, who can decide that, and what reviewers
-/// allowed for the rest of it.
-#[derive(Serialize, ToSchema)]
-pub struct RunDetailsBody {
-    #[serde(flatten)]
-    pub run: RunBody,
-    /// Whether the caller may cancel it now (it is queued or running).
-    pub may_cancel: bool,
-    /// Its requests waiting for a reviewer, oldest first.
-    pub waiting: Vec<WaitingBody>,
-    /// What reviewers allowed for the rest of the run ("Allow for this run").
-    pub allowed_for_run: Vec<RunAllowanceBody>,
-}
-
-/// A request of the run waiting for a reviewer.
-#[derive(Serialize, ToSchema)]
-pub struct WaitingBody {
-    pub approval_id: String,
-    pub tool: String,
-    pub input: String,
-    pub requested_at: chrono::DateTime<chrono::Utc>,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-    /// The members who may decide it now; empty when nobody can (then
-    /// `nobody_can_decide` is true).
-    pub can_be_decided_by: Vec<PersonBody>,
-    pub nobody_can_decide: bool,
-    /// When nobody can decide it: the page of the setting that would
-    /// change that (an admin lets reviewers decide their own runs'
-    /// requests there), `/settings/security`.
-    pub setting: Option<String>,
-    /// "waiting for approval of <tool>: <input> — can be decided by <names>",
-    /// or "… — nobody can decide this".
-    pub summary: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PersonBody {
-    pub user_id: String,
-    pub name: String,
-}
-
-/// Something a reviewer allowed for the rest of the run.
-#[derive(Serialize, ToSchema)]
-pub struct RunAllowanceBody {
-    pub id: String,
-    pub tool: String,
-    /// The subject as the rules read it: a normalized path or URL, or a
-    /// command's words.
-    pub subject: String,
-    pub approval_id: String,
-    pub granted_by: String,
-    pub granted_by_name: String,
-    pub granted_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<RunDetails> for RunDetailsBody {
-    fn from(details: RunDetails) -> Self {
-        Self {
-            may_cancel: details.may_cancel,
-            waiting: details
-                .waiting
-                .into_iter()
-                .map(|waiting| WaitingBody {
-                    summary: waiting.summary(),
-                    nobody_can_decide: waiting.deciders.is_empty(),
-                    setting: waiting
-                        .deciders
-                        .is_empty()
-                        .then(|| "/settings/security".to_owned()),
-                    approval_id: waiting.approval_id.to_string(),
-                    tool: waiting.tool,
-                    input: waiting.input,
-                    requested_at: waiting.requested_at,
-                    expires_at: waiting.expires_at,
-                    can_be_decided_by: waiting
-                        .deciders
-                        .into_iter()
-                        .map(|decider| PersonBody {
-                            user_id: decider.user_id,
-                            name: decider.name,
-                        })
-                        .collect(),
-                })
-                .collect(),
-            allowed_for_run: details
-                .allowances
-                .into_iter()
-                .map(|allowance| RunAllowanceBody {
-                    granted_at: allowance.granted_at(),
-                    id: allowance.id,
-                    tool: allowance.tool,
-                    subject: allowance.subject,
-                    approval_id: allowance.approval_id,
-                    granted_by: allowance.granted_by,
-                    granted_by_name: allowance.granted_by_name,
-                })
-                .collect(),
-            run: details.run.into(),
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -193,14 +49,14 @@ pub struct KeyInput {
 #[utoipa::path(post, path = "/agents/{id}/runs", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), request_body = RunInput,
     security(("personal_token" = []), ("runtime_key" = [])),
-    responses((status = 201, body = RunBody), (status = 200, body = RunBody, description = "The open interactive run of that external id"),
+    responses((status = 201, body = Run), (status = 200, body = Run, description = "The open interactive run of that external id"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     ApiScopedCaller(caller): ApiScopedCaller,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RunInput>,
-) -> Result<(StatusCode, Json<RunBody>), ApiError> {
+) -> Result<(StatusCode, Json<Run>), ApiError> {
     let agent = AgentId::parse(&id)?;
     if !input.interactive {
         if input.external_id.is_some() {
@@ -237,18 +93,18 @@ pub async fn start(
 /// The agent's runs the caller may see: their own, or all for editors.
 #[utoipa::path(get, path = "/agents/{id}/runs", tag = "runs",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = List<RunBody>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<Run>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<List<RunBody>>, ApiError> {
+) -> Result<Json<List<Run>>, ApiError> {
     let runs = state
         .bosun
         .list_runs(&principal, &AgentId::parse(&id)?, 100)
         .await?;
     Ok(Json(List::complete(
-        runs.into_iter().map(RunBody::from).collect(),
+        runs.into_iter().map(Run::from).collect(),
     )))
 }
 
@@ -256,12 +112,12 @@ pub async fn list(
 /// allowed for the rest of it (its starter, the agent's editors, admins).
 #[utoipa::path(get, path = "/agents/{id}/runs/{run_id}", tag = "runs",
     params(("id" = String, Path, description = "The agent's id"), ("run_id" = String, Path, description = "The run's id")), security(("personal_token" = [])),
-    responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RunDetails), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, run_id)): Path<(String, String)>,
-) -> Result<Json<RunDetailsBody>, ApiError> {
+) -> Result<Json<RunDetails>, ApiError> {
     let details = state
         .bosun
         .run_details(
@@ -280,12 +136,12 @@ pub async fn get(
 /// 409 `run_not_active`, naming its status.
 #[utoipa::path(post, path = "/agents/{id}/runs/{run_id}/cancel", tag = "runs",
     params(("id" = String, Path, description = "The agent's id"), ("run_id" = String, Path, description = "The run's id")), security(("personal_token" = [])),
-    responses((status = 200, body = RunDetailsBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = RunDetails), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, run_id)): Path<(String, String)>,
-) -> Result<Json<RunDetailsBody>, ApiError> {
+) -> Result<Json<RunDetails>, ApiError> {
     let details = state
         .bosun
         .cancel_run(&principal, &AgentId::parse(&id)?, &RunId::parse(&run_id)?)

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use bosun_service::ids::{RunId, ToolCallId};
 use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState, ToolResult};
 use bosun_service::runs::{RunEnd, Runner};
+use bosun_wire::runs::Run;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,7 +20,6 @@ use super::agents::AgentBody;
 use super::auth::{ApiAgent, ApiRunner, PresentedRunner};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, wait_seconds};
-use super::runs::RunBody;
 use crate::application::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -45,7 +45,7 @@ pub struct ClaimedRun {
 #[derive(Serialize, ToSchema)]
 pub struct ClaimedRunBody {
     #[serde(flatten)]
-    pub run: RunBody,
+    pub run: Run,
     pub agent: AgentBody,
 }
 
@@ -252,13 +252,13 @@ pub async fn run_event(
 #[utoipa::path(post, path = "/runtime/runs/{run}/finish", tag = "runtime",
     params(("run" = String, Path, description = "The run's id")), request_body = FinishInput,
     security(("runtime_key" = []), ("personal_token" = [])),
-    responses((status = 200, body = RunBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Run), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn finish(
     State(state): State<AppState>,
     ApiRunner(runner): ApiRunner,
     Path(run): Path<String>,
     ApiJson(input): ApiJson<FinishInput>,
-) -> Result<Json<RunBody>, ApiError> {
+) -> Result<Json<Run>, ApiError> {
     let end = RunEnd {
         status: input.status,
         output: input.output,

@@ -12,6 +12,7 @@ use bosun_service::ids::RunId;
 use bosun_service::traces::{PersonRef, RunFilter, RunSummary, TraceFilter};
 use bosun_service::{Bosun, Principal};
 use bosun_wire::list::List;
+use bosun_wire::runs::Person;
 use bosun_wire::vocabulary::RunStatus;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiQuery, DEFAULT_PAGE, page_size};
-use super::runs::PersonBody;
 use crate::application::AppState;
 use crate::http::session_user::SessionUser;
 
@@ -274,11 +274,11 @@ pub struct RunSummaryBody {
     #[schema(value_type = RunStatus)]
     pub status: String,
     /// The person who started it; null when a runtime key did.
-    pub started_by: Option<PersonBody>,
+    pub started_by: Option<Person>,
     /// The runtime key that started it (by name, with its creator); null when a person did.
     pub started_by_key: Option<RunKeyBody>,
     /// Whom it acts for; null for a runtime key's run, which acts as the agent's service account.
-    pub on_behalf_of: Option<PersonBody>,
+    pub on_behalf_of: Option<Person>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Milliseconds from start to end; null until it ends.
@@ -294,7 +294,7 @@ pub struct RunSummaryBody {
 pub struct RunKeyBody {
     pub id: String,
     pub name: String,
-    pub created_by: PersonBody,
+    pub created_by: Person,
 }
 
 /// How many of a run's tool calls the rules allowed, asked a reviewer about, and denied.
@@ -305,8 +305,8 @@ pub struct DecisionCountsBody {
     pub deny: i64,
 }
 
-fn person(person: PersonRef) -> PersonBody {
-    PersonBody {
+fn person(person: PersonRef) -> Person {
+    Person {
         user_id: person.id,
         name: person.name,
     }

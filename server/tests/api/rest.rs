@@ -165,7 +165,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         names(&["run", "clone", "edit"])
     );
     assert_eq!(
-        field("RunBody", "status"),
+        field("Run", "status"),
         names(&["queued", "running", "succeeded", "failed", "cancelled"])
     );
     assert_eq!(
@@ -343,12 +343,12 @@ async fn a_run_started_without_input_matches_the_documented_shape() {
         .json()
         .await
         .unwrap();
-    let input = &document["components"]["schemas"]["RunBody"]["properties"]["input"];
+    let input = &document["components"]["schemas"]["Run"]["properties"]["input"];
     assert!(
         input.get("type").is_none_or(|kind| kind
             .as_array()
             .is_some_and(|kinds| kinds.contains(&json!("null")))),
-        "RunBody.input is documented as {input}"
+        "Run.input is documented as {input}"
     );
 }
 

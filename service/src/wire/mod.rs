@@ -6,6 +6,7 @@
 mod credentials;
 mod keys;
 mod members;
+mod runs;
 mod tokens;
 mod tools;
 mod webhooks;
