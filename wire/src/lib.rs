@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod events;
 pub mod keys;
 pub mod list;
+pub mod mcp_servers;
 pub mod members;
 pub mod runs;
 pub mod time;

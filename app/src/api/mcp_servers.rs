@@ -3,34 +3,11 @@
 //! address MCP clients use. A header secret goes one way: no server
 //! function ever sends it back.
 
+pub use bosun_wire::mcp_servers::{AgentRemoteServer, RemoteServer};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-
-/// A registered server as a page shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteServerView {
-    pub name: String,
-    pub description: String,
-    /// In full for admins; scheme, host and port for anyone else.
-    pub url: String,
-    /// How Bosun authenticates to it, in words (`header X-Api-Key`).
-    pub auth: String,
-    pub timeout_seconds: u64,
-    /// The names of the agents using it (admins only).
-    pub agents: Vec<String>,
-}
-
-/// A server an agent may use.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentServerView {
-    pub name: String,
-    pub description: String,
-    pub auth: String,
-    /// `/mcp/{agent}/{name}` on this site.
-    pub path: String,
-}
 
 /// What an admin fills in to register a server.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,35 +28,15 @@ pub struct RemoteServerFields {
     pub timeout_seconds: String,
 }
 
-#[cfg(feature = "ssr")]
-fn auth_words(auth: &bosun_service::integrations::remote_mcp::AuthInfo) -> String {
-    match (auth.kind.as_str(), &auth.header, &auth.provider) {
-        ("header", Some(header), _) => format!("secret in the {header} header"),
-        ("oauth", _, Some(provider)) => format!("each person's {provider} account"),
-        ("oauth", _, None) => "an OAuth provider that was removed".into(),
-        _ => "none".into(),
-    }
-}
-
 /// The workspace's registered servers (any member; more for admins).
 #[server(prefix = "/fn", endpoint = "mcp_servers/list")]
-pub async fn list_remote_servers() -> Result<Vec<RemoteServerView>, AppError> {
+pub async fn list_remote_servers() -> Result<Vec<RemoteServer>, AppError> {
     use super::ssr::{bosun, principal};
 
     let servers = bosun()?
         .list_remote_mcp_servers(&principal().await?)
         .await?;
-    Ok(servers
-        .into_iter()
-        .map(|server| RemoteServerView {
-            auth: auth_words(&server.auth),
-            name: server.name,
-            description: server.description,
-            url: server.url,
-            timeout_seconds: server.timeout_seconds,
-            agents: server.agents.into_iter().map(|agent| agent.name).collect(),
-        })
-        .collect())
+    Ok(servers.into_iter().map(RemoteServer::from).collect())
 }
 
 /// Registers a server (admins).
@@ -135,22 +92,14 @@ pub async fn delete_remote_server(name: String) -> Result<(), AppError> {
 
 /// The servers an agent may use (anyone who may see it).
 #[server(prefix = "/fn", endpoint = "mcp_servers/for_agent")]
-pub async fn agent_remote_servers(agent_id: String) -> Result<Vec<AgentServerView>, AppError> {
+pub async fn agent_remote_servers(agent_id: String) -> Result<Vec<AgentRemoteServer>, AppError> {
     use super::ssr::{bosun, principal};
 
     let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let servers = bosun()?
         .agent_remote_mcp_servers(&principal().await?, &agent)
         .await?;
-    Ok(servers
-        .into_iter()
-        .map(|server| AgentServerView {
-            auth: auth_words(&server.auth),
-            name: server.name,
-            description: server.description,
-            path: server.path,
-        })
-        .collect())
+    Ok(servers.into_iter().map(AgentRemoteServer::from).collect())
 }
 
 /// Lets an agent use a registered server (its editors).

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::mcp_servers::{
-    AgentServerView, AttachRemoteServer, DeleteRemoteServer, DetachRemoteServer,
-    RegisterRemoteServer, RemoteServerView, agent_remote_servers, list_remote_servers,
+    AgentRemoteServer, AttachRemoteServer, DeleteRemoteServer, DetachRemoteServer,
+    RegisterRemoteServer, RemoteServer, agent_remote_servers, list_remote_servers,
 };
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::ActionError;
@@ -37,14 +37,14 @@ pub fn RemoteMcpServersSection() -> impl IntoView {
                 label="Remote MCP servers"
                 columns=vec!["Name", "URL", "Authentication", "Agents", ""]
                 empty="No remote MCP servers yet."
-                row=move |server: RemoteServerView| {
+                row=move |server: RemoteServer| {
                     let name = server.name.clone();
                     view! {
                         <tr data-testid=format!("mcp-server-{}", server.name)>
                             <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
                             <td class="mono">{server.url.clone()}</td>
-                            <td>{server.auth.clone()}</td>
-                            <td>{if server.agents.is_empty() { "none yet".to_owned() } else { server.agents.join(", ") }}</td>
+                            <td>{server.auth.in_words()}</td>
+                            <td>{agent_names(&server)}</td>
                             <td>
                                 <ConfirmButton
                                     label="Delete"
@@ -129,13 +129,13 @@ pub fn AgentRemoteMcpPanel(agent_id: String, can_edit: bool) -> impl IntoView {
                         columns
                     }
                     empty="None yet."
-                    row=move |server: AgentServerView| {
+                    row=move |server: AgentRemoteServer| {
                         let name = server.name.clone();
                         view! {
                             <tr>
                                 <td><span class="mono">{server.name.clone()}</span> " " <span class="muted">{server.description.clone()}</span></td>
                                 <td class="mono">{server.path.clone()}</td>
-                                <td>{server.auth.clone()}</td>
+                                <td>{server.auth.in_words()}</td>
                                 {can_edit.then(|| view! {
                                     <td>
                                         <button type="button" class="secondary" aria-label=format!("Stop using {}", server.name)
@@ -169,4 +169,17 @@ pub fn AgentRemoteMcpPanel(agent_id: String, can_edit: bool) -> impl IntoView {
             <ActionError result=detach.value() />
         </section>
     }
+}
+
+/// The names of the agents using a server, or "none yet".
+fn agent_names(server: &RemoteServer) -> String {
+    if server.agents.is_empty() {
+        return "none yet".to_owned();
+    }
+    let names: Vec<&str> = server
+        .agents
+        .iter()
+        .map(|agent| agent.name.as_str())
+        .collect();
+    names.join(", ")
 }

@@ -7,12 +7,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::AgentId;
-use bosun_service::integrations::remote_mcp::{
-    AgentRemoteServer, AuthInfo, RemoteServerDraft, RemoteServerInfo, RemoteServerPatch,
-    UpstreamAuth,
-};
+use bosun_service::integrations::remote_mcp::{RemoteServerDraft, RemoteServerPatch, UpstreamAuth};
 use bosun_wire::list::List;
-use serde::{Deserialize, Serialize};
+use bosun_wire::mcp_servers::{AgentRemoteServer, RemoteServer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
@@ -112,101 +110,16 @@ pub struct ServerPatchBody {
     pub timeout_seconds: Option<u64>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AuthBody {
-    /// `none`, `header` or `oauth`.
-    pub kind: String,
-    /// The header's name, never its value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub header: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-}
-
-impl From<AuthInfo> for AuthBody {
-    fn from(auth: AuthInfo) -> Self {
-        Self {
-            kind: auth.kind,
-            header: auth.header,
-            provider: auth.provider,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AttachedAgentBody {
-    pub id: String,
-    pub name: String,
-}
-
-/// A registered server: never its secret; its whole URL and the agents
-/// using it for admins only.
-#[derive(Serialize, ToSchema)]
-pub struct RemoteServerBody {
-    pub name: String,
-    pub description: String,
-    pub url: String,
-    pub auth: AuthBody,
-    pub timeout_seconds: u64,
-    pub agents: Vec<AttachedAgentBody>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<RemoteServerInfo> for RemoteServerBody {
-    fn from(server: RemoteServerInfo) -> Self {
-        Self {
-            name: server.name,
-            description: server.description,
-            url: server.url,
-            auth: server.auth.into(),
-            timeout_seconds: server.timeout_seconds,
-            agents: server
-                .agents
-                .into_iter()
-                .map(|agent| AttachedAgentBody {
-                    id: agent.id.to_string(),
-                    name: agent.name,
-                })
-                .collect(),
-            created_at: server.created_at,
-            updated_at: server.updated_at,
-        }
-    }
-}
-
-/// A server an agent may use, and where MCP clients reach it.
-#[derive(Serialize, ToSchema)]
-pub struct AgentServerBody {
-    pub name: String,
-    pub description: String,
-    pub auth: AuthBody,
-    /// `/mcp/{agent}/{name}`, on Bosun's own address.
-    #[schema(example = "/mcp/0193…/github")]
-    pub path: String,
-}
-
-impl From<AgentRemoteServer> for AgentServerBody {
-    fn from(server: AgentRemoteServer) -> Self {
-        Self {
-            name: server.name,
-            description: server.description,
-            auth: server.auth.into(),
-            path: server.path,
-        }
-    }
-}
-
 /// Registers an upstream MCP server (admins).
 #[utoipa::path(post, path = "/mcp-servers", tag = "mcp", request_body = NewServerBody,
     security(("personal_token" = [])),
-    responses((status = 201, body = RemoteServerBody), (status = 400, body = ErrorBody),
+    responses((status = 201, body = RemoteServer), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<NewServerBody>,
-) -> Result<(StatusCode, Json<RemoteServerBody>), ApiError> {
+) -> Result<(StatusCode, Json<RemoteServer>), ApiError> {
     let draft = RemoteServerDraft {
         name: input.name,
         description: input.description,
@@ -224,25 +137,25 @@ pub async fn create(
 /// The workspace's registered servers (any member; URLs in full and the
 /// agents using each for admins only).
 #[utoipa::path(get, path = "/mcp-servers", tag = "mcp", security(("personal_token" = [])),
-    responses((status = 200, body = List<RemoteServerBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<RemoteServer>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<RemoteServerBody>>, ApiError> {
+) -> Result<Json<List<RemoteServer>>, ApiError> {
     let servers = state.bosun.list_remote_mcp_servers(&principal).await?;
     Ok(Json(List::complete(
-        servers.into_iter().map(RemoteServerBody::from).collect(),
+        servers.into_iter().map(RemoteServer::from).collect(),
     )))
 }
 
 /// One registered server.
 #[utoipa::path(get, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), security(("personal_token" = [])),
-    responses((status = 200, body = RemoteServerBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RemoteServer), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(name): Path<String>,
-) -> Result<Json<RemoteServerBody>, ApiError> {
+) -> Result<Json<RemoteServer>, ApiError> {
     Ok(Json(
         state
             .bosun
@@ -255,14 +168,14 @@ pub async fn get(
 /// Changes a server (admins).
 #[utoipa::path(patch, path = "/mcp-servers/{name}", tag = "mcp", params(("name" = String, Path, description = "The registered server's name")), request_body = ServerPatchBody,
     security(("personal_token" = [])),
-    responses((status = 200, body = RemoteServerBody), (status = 400, body = ErrorBody),
+    responses((status = 200, body = RemoteServer), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(name): Path<String>,
     ApiJson(input): ApiJson<ServerPatchBody>,
-) -> Result<Json<RemoteServerBody>, ApiError> {
+) -> Result<Json<RemoteServer>, ApiError> {
     let patch = RemoteServerPatch {
         description: input.description,
         url: input.url,
@@ -296,31 +209,31 @@ pub async fn delete(
 /// The remote servers the agent may use (anyone who may see the agent).
 #[utoipa::path(get, path = "/agents/{id}/remote-mcp-servers", tag = "mcp", params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<AgentServerBody>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<AgentRemoteServer>), (status = 404, body = ErrorBody)))]
 pub async fn list_for_agent(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(agent): Path<String>,
-) -> Result<Json<List<AgentServerBody>>, ApiError> {
+) -> Result<Json<List<AgentRemoteServer>>, ApiError> {
     let servers = state
         .bosun
         .agent_remote_mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
     Ok(Json(List::complete(
-        servers.into_iter().map(AgentServerBody::from).collect(),
+        servers.into_iter().map(AgentRemoteServer::from).collect(),
     )))
 }
 
 /// Lets the agent use a registered server (its editors).
 #[utoipa::path(put, path = "/agents/{id}/remote-mcp-servers/{name}", tag = "mcp", params(("id" = String, Path, description = "The agent's id"), ("name" = String, Path, description = "The registered server's name")),
     security(("personal_token" = [])),
-    responses((status = 200, body = AgentServerBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AgentRemoteServer), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn attach(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((agent, name)): Path<(String, String)>,
-) -> Result<Json<AgentServerBody>, ApiError> {
+) -> Result<Json<AgentRemoteServer>, ApiError> {
     Ok(Json(
         state
             .bosun

@@ -5,6 +5,7 @@
 
 mod credentials;
 mod keys;
+mod mcp_servers;
 mod members;
 mod runs;
 mod tokens;
