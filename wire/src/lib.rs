@@ -5,12 +5,14 @@
 //! so that the browser bundle can use it without pulling in the store; the
 //! service converts its domain types into these shapes.
 
+pub mod agents;
 pub mod credentials;
 pub mod events;
 pub mod keys;
 pub mod list;
 pub mod mcp_servers;
 pub mod members;
+pub mod oauth;
 pub mod runs;
 pub mod time;
 pub mod tokens;

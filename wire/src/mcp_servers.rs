@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agents::AgentRef;
 use crate::time::Timestamp;
 
 /// How Bosun authenticates to an upstream server, as listed: never the
@@ -34,14 +35,6 @@ impl RemoteServerAuth {
     }
 }
 
-/// An agent a server is attached to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AttachedAgent {
-    pub id: String,
-    pub name: String,
-}
-
 /// A registered server: never its secret; its whole URL and the agents
 /// using it for admins only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +48,7 @@ pub struct RemoteServer {
     pub auth: RemoteServerAuth,
     pub timeout_seconds: u64,
     /// The agents that may use it (admins only; empty for others).
-    pub agents: Vec<AttachedAgent>,
+    pub agents: Vec<AgentRef>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

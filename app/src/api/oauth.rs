@@ -4,27 +4,11 @@
 //! are form posts to the server's `/oauth/connect/{provider}` and
 //! `/auth/sso/{provider}`, which send the browser to the provider.
 
+pub use bosun_wire::oauth::{Connection, ConnectionNeed, OAuthProvider};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::dates::{Precision, absolute};
 use crate::error::AppError;
-
-/// A provider as admins see it (never its client secret).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderView {
-    pub name: String,
-    pub display_name: String,
-    pub issuer: String,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub revocation_url: String,
-    pub client_id: String,
-    pub scopes: String,
-    pub login_enabled: bool,
-    pub login_creates_users: bool,
-}
 
 /// A provider by name: a sign-in button, or a choice in a form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,49 +17,12 @@ pub struct ProviderChoice {
     pub display_name: String,
 }
 
-/// The signed-in person's account at one provider.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectionView {
-    pub provider: String,
-    pub display_name: String,
-    /// `active`, `reconnect_needed` or `not_connected`.
-    pub status: String,
-    pub scopes: String,
-    pub connected: Option<String>,
-    pub last_used: Option<String>,
-    /// The names of the agents that may use the account (in runs the
-    /// person starts).
-    pub agents: Vec<String>,
-}
-
-/// An account an agent needs from whoever runs it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NeedView {
-    pub provider: String,
-    pub display_name: String,
-    pub scopes: String,
-}
-
 #[server(prefix = "/fn", endpoint = "oauth/providers")]
-pub async fn list_providers() -> Result<Vec<ProviderView>, AppError> {
+pub async fn list_providers() -> Result<Vec<OAuthProvider>, AppError> {
     use super::ssr::{bosun, principal};
 
     let providers = bosun()?.list_oauth_providers(&principal().await?).await?;
-    Ok(providers
-        .into_iter()
-        .map(|p| ProviderView {
-            name: p.name,
-            display_name: p.display_name,
-            issuer: p.issuer.unwrap_or_default(),
-            authorize_url: p.authorize_url,
-            token_url: p.token_url,
-            revocation_url: p.revocation_url.unwrap_or_default(),
-            client_id: p.client_id,
-            scopes: p.scopes.join(" "),
-            login_enabled: p.login_enabled,
-            login_creates_users: p.login_creates_users,
-        })
-        .collect())
+    Ok(providers.into_iter().map(OAuthProvider::from).collect())
 }
 
 /// The provider form's fields (named `fields[…]` in the form).
@@ -189,22 +136,11 @@ fn choices(
 }
 
 #[server(prefix = "/fn", endpoint = "oauth/connections")]
-pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
+pub async fn list_connections() -> Result<Vec<Connection>, AppError> {
     use super::ssr::{bosun, principal};
 
     let connections = bosun()?.list_connections(&principal().await?).await?;
-    Ok(connections
-        .into_iter()
-        .map(|c| ConnectionView {
-            provider: c.provider,
-            display_name: c.display_name,
-            status: c.status,
-            scopes: c.scopes.join(" "),
-            connected: c.connected_at.map(|at| absolute(at, Precision::Minute)),
-            last_used: c.last_used_at.map(|at| absolute(at, Precision::Minute)),
-            agents: c.agents.into_iter().map(|agent| agent.name).collect(),
-        })
-        .collect())
+    Ok(connections.into_iter().map(Connection::from).collect())
 }
 
 #[server(prefix = "/fn", endpoint = "oauth/disconnect")]
@@ -216,21 +152,14 @@ pub async fn disconnect(provider: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "oauth/needs")]
-pub async fn list_needs(agent_id: String) -> Result<Vec<NeedView>, AppError> {
+pub async fn list_needs(agent_id: String) -> Result<Vec<ConnectionNeed>, AppError> {
     use super::ssr::{bosun, principal};
 
     let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
     let needs = bosun()?
         .connection_needs(&principal().await?, &agent)
         .await?;
-    Ok(needs
-        .into_iter()
-        .map(|n| NeedView {
-            provider: n.provider,
-            display_name: n.display_name,
-            scopes: n.scopes.join(" "),
-        })
-        .collect())
+    Ok(needs.into_iter().map(ConnectionNeed::from).collect())
 }
 
 /// Declares an account the agent needs (with scopes), or with

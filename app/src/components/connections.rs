@@ -4,10 +4,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::oauth::{Disconnect, SetNeed, list_connections, list_needs, provider_choices};
+use crate::api::oauth::{
+    Connection, Disconnect, SetNeed, list_connections, list_needs, provider_choices,
+};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::ClientOnly;
 use crate::components::resource_table::ResourceTable;
+use crate::dates::minute_or_never;
 
 /// My account → Connections: each provider, connected or not, with
 /// Connect (a form post that goes to the provider) and Disconnect.
@@ -36,7 +39,7 @@ pub fn ConnectionsSection() -> impl IntoView {
                 label="Connected accounts"
                 columns=vec!["Provider", "Status", "Scopes", "Used by", "Last used", ""]
                 empty="No providers are set up yet; admins add them under Settings → Integrations."
-                row=move |item: crate::api::oauth::ConnectionView| view! { <ConnectionRow item disconnect /> }
+                row=move |item: Connection| view! { <ConnectionRow item disconnect /> }
             />
         </section>
     }
@@ -44,10 +47,7 @@ pub fn ConnectionsSection() -> impl IntoView {
 }
 
 #[component]
-fn ConnectionRow(
-    item: crate::api::oauth::ConnectionView,
-    disconnect: ServerAction<Disconnect>,
-) -> impl IntoView {
+fn ConnectionRow(item: Connection, disconnect: ServerAction<Disconnect>) -> impl IntoView {
     let (status, verb) = match item.status.as_str() {
         "active" => ("connected", "Reconnect"),
         "reconnect_needed" => ("reconnect needed", "Reconnect"),
@@ -59,15 +59,16 @@ fn ConnectionRow(
         <tr data-testid=format!("connection-{}", item.provider)>
             <td>{item.display_name.clone()}</td>
             <td><span class=format!("badge connection-{}", item.status) data-testid="connection-status">{status}</span></td>
-            <td class="mono">{item.scopes.clone()}</td>
+            <td class="mono">{item.scopes.join(" ")}</td>
             <td data-testid="connection-agents">
                 {if item.agents.is_empty() {
                     "no agent you can run".to_owned()
                 } else {
-                    item.agents.join(", ")
+                    let names: Vec<&str> = item.agents.iter().map(|agent| agent.name.as_str()).collect();
+                    names.join(", ")
                 }}
             </td>
-            <td>{item.last_used.clone().unwrap_or_else(|| "never".into())}</td>
+            <td>{minute_or_never(item.last_used_at.as_ref())}</td>
             <td class="row-actions">
                 // A plain form: the server answers with a redirect to the provider.
                 <form method="post" action=format!("/oauth/connect/{}", item.provider)>
@@ -122,7 +123,7 @@ pub fn NeedsPanel(agent_id: String, can_edit: bool) -> impl IntoView {
                                         view! {
                                             <li data-testid=format!("need-{}", need.provider)>
                                                 <strong>{need.display_name.clone()}</strong>
-                                                " " <span class="mono">{need.scopes.clone()}</span>
+                                                " " <span class="mono">{need.scopes.join(" ")}</span>
                                                 {can_edit.then(|| view! {
                                                     " " <button type="button" class="secondary"
                                                         aria-label=format!("Remove {}", need.display_name)

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::oauth::{DeleteProvider, ProviderView, SaveProvider, list_providers};
+use crate::api::oauth::{DeleteProvider, OAuthProvider, SaveProvider, list_providers};
 use crate::components::errors::ActionError;
 use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
 use crate::components::notifications::WebhooksSection;
@@ -21,7 +21,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         |_| for_admins(list_providers()),
     );
     // The provider being changed; `None` while adding one.
-    let editing = RwSignal::new(None::<ProviderView>);
+    let editing = RwSignal::new(None::<OAuthProvider>);
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(()))) {
             editing.set(None);
@@ -50,13 +50,13 @@ pub fn IntegrationsPage() -> impl IntoView {
                     label="OAuth providers"
                     columns=vec!["Name", "Client id", "Scopes", "Sign-in", ""]
                     empty="No providers yet."
-                    row=move |provider: ProviderView| {
+                    row=move |provider: OAuthProvider| {
                         let (name, for_edit) = (provider.name.clone(), provider.clone());
                         view! {
                             <tr data-testid=format!("provider-{}", provider.name)>
                                 <td>{provider.display_name.clone()} " " <span class="mono muted">{provider.name.clone()}</span></td>
                                 <td class="mono">{provider.client_id.clone()}</td>
-                                <td class="mono">{provider.scopes.clone()}</td>
+                                <td class="mono">{provider.scopes.join(" ")}</td>
                                 <td>{if provider.login_enabled { "yes" } else { "no" }}</td>
                                 <td class="row-actions">
                                     <button type="button" class="secondary" aria-label=format!("Edit {}", provider.display_name)
@@ -80,22 +80,11 @@ pub fn IntegrationsPage() -> impl IntoView {
 #[component]
 fn ProviderForm(
     save: ServerAction<SaveProvider>,
-    editing: Option<ProviderView>,
+    editing: Option<OAuthProvider>,
     on_cancel: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
     let is_edit = editing.is_some();
-    let p = editing.unwrap_or(ProviderView {
-        name: String::new(),
-        display_name: String::new(),
-        issuer: String::new(),
-        authorize_url: String::new(),
-        token_url: String::new(),
-        revocation_url: String::new(),
-        client_id: String::new(),
-        scopes: String::new(),
-        login_enabled: false,
-        login_creates_users: false,
-    });
+    let p = editing.map(ProviderFormValues::from).unwrap_or_default();
     view! {
         <section class="card">
             <h2>{if is_edit { format!("Edit {}", p.display_name) } else { "Add a provider".into() }}</h2>
@@ -106,16 +95,16 @@ fn ProviderForm(
                 </label>
                 <label>"Display name" <input name="fields[display_name]" placeholder="Google" value=p.display_name.clone() /></label>
                 <label>"OpenID Connect issuer (fills in the endpoints)"
-                    <input name="fields[issuer]" type="url" placeholder="https://accounts.google.com" value=p.issuer.clone() />
+                    <input name="fields[issuer]" type="url" placeholder="https://accounts.google.com" value=p.issuer />
                 </label>
                 <label>"Authorize URL" <input name="fields[authorize_url]" type="url" value=p.authorize_url.clone() /></label>
                 <label>"Token URL" <input name="fields[token_url]" type="url" value=p.token_url.clone() /></label>
-                <label>"Revocation URL" <input name="fields[revocation_url]" type="url" value=p.revocation_url.clone() /></label>
+                <label>"Revocation URL" <input name="fields[revocation_url]" type="url" value=p.revocation_url /></label>
                 <label>"Client id" <input name="fields[client_id]" required value=p.client_id.clone() /></label>
                 <label>{if is_edit { "Client secret (leave empty to keep)" } else { "Client secret" }}
                     <input name="fields[client_secret]" type="password" autocomplete="off" required=!is_edit />
                 </label>
-                <label>"Scopes (space-separated)" <input name="fields[scopes]" placeholder="openid email" value=p.scopes.clone() /></label>
+                <label>"Scopes (space-separated)" <input name="fields[scopes]" placeholder="openid email" value=p.scopes /></label>
                 <label class="check">
                     <input type="checkbox" name="fields[login_enabled]" value="on" checked=p.login_enabled />
                     " People may sign in to Bosun with it"
@@ -131,5 +120,38 @@ fn ProviderForm(
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// What the provider form starts from: the provider being changed, or
+/// nothing.
+#[derive(Default)]
+struct ProviderFormValues {
+    name: String,
+    display_name: String,
+    issuer: String,
+    authorize_url: String,
+    token_url: String,
+    revocation_url: String,
+    client_id: String,
+    scopes: String,
+    login_enabled: bool,
+    login_creates_users: bool,
+}
+
+impl From<OAuthProvider> for ProviderFormValues {
+    fn from(provider: OAuthProvider) -> Self {
+        Self {
+            name: provider.name,
+            display_name: provider.display_name,
+            issuer: provider.issuer.unwrap_or_default(),
+            authorize_url: provider.authorize_url,
+            token_url: provider.token_url,
+            revocation_url: provider.revocation_url.unwrap_or_default(),
+            client_id: provider.client_id,
+            scopes: provider.scopes.join(" "),
+            login_enabled: provider.login_enabled,
+            login_creates_users: provider.login_creates_users,
+        }
     }
 }

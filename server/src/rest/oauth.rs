@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use bosun_service::ids::AgentId;
-use bosun_service::oauth::providers::{ProviderInfo, ProviderInput};
-use bosun_service::oauth::tokens::{ConnectionInfo, ConnectionNeed};
+use bosun_service::oauth::providers::ProviderInput;
 use bosun_wire::list::List;
+use bosun_wire::oauth::{Connection, ConnectionNeed, OAuthProvider};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
@@ -72,38 +72,38 @@ pub struct NeedBody {
 
 /// Every OAuth provider (admins); never a client secret.
 #[utoipa::path(get, path = "/oauth/providers", tag = "oauth", security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<OAuthProvider>), (status = 403, body = ErrorBody)))]
 pub async fn list_providers(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<ProviderInfo>>, ApiError> {
+) -> Result<Json<List<OAuthProvider>>, ApiError> {
     let items = state.bosun.list_oauth_providers(&principal).await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(OAuthProvider::from).collect()))
 }
 
 /// Adds a provider (admins).
 #[utoipa::path(post, path = "/oauth/providers", tag = "oauth", security(("personal_token" = [])),
     request_body = ProviderBody,
-    responses((status = 201, body = Object), (status = 400, body = ErrorBody),
+    responses((status = 201, body = OAuthProvider), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_provider(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
-) -> Result<(StatusCode, Json<ProviderInfo>), ApiError> {
+) -> Result<(StatusCode, Json<OAuthProvider>), ApiError> {
     let info = state
         .bosun
         .create_oauth_provider(&principal, body.into(), host(&headers))
         .await?;
-    Ok((StatusCode::CREATED, Json(info)))
+    Ok((StatusCode::CREATED, Json(info.into())))
 }
 
 /// Changes a provider (admins).
 #[utoipa::path(put, path = "/oauth/providers/{name}", tag = "oauth",
     params(("name" = String, Path, description = "The OAuth provider's name")), security(("personal_token" = [])),
     request_body = ProviderBody,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+    responses((status = 200, body = OAuthProvider), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_provider(
     State(state): State<AppState>,
@@ -111,12 +111,12 @@ pub async fn update_provider(
     Path(name): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
-) -> Result<Json<ProviderInfo>, ApiError> {
+) -> Result<Json<OAuthProvider>, ApiError> {
     let info = state
         .bosun
         .update_oauth_provider(&principal, &name, body.into(), host(&headers))
         .await?;
-    Ok(Json(info))
+    Ok(Json(info.into()))
 }
 
 /// Removes a provider with every connection to it (admins).
@@ -134,13 +134,13 @@ pub async fn delete_provider(
 
 /// The caller's connection to every provider; never a token.
 #[utoipa::path(get, path = "/me/connections", tag = "oauth", security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>)))]
+    responses((status = 200, body = List<Connection>)))]
 pub async fn list_connections(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<ConnectionInfo>>, ApiError> {
+) -> Result<Json<List<Connection>>, ApiError> {
     let items = state.bosun.list_connections(&principal).await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(Connection::from).collect()))
 }
 
 /// Disconnects the caller's account, revoking it at the provider.
@@ -161,7 +161,7 @@ pub async fn disconnect(
 #[utoipa::path(get, path = "/agents/{id}/connections", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<ConnectionNeed>), (status = 404, body = ErrorBody)))]
 pub async fn list_needs(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
@@ -171,7 +171,7 @@ pub async fn list_needs(
         .bosun
         .connection_needs(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
 }
 
 /// Declares that the agent needs an account at a provider, with scopes
@@ -179,7 +179,7 @@ pub async fn list_needs(
 #[utoipa::path(put, path = "/agents/{id}/connections/{provider}", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
     security(("personal_token" = [])), request_body = NeedBody,
-    responses((status = 200, body = List<serde_json::Value>), (status = 400, body = ErrorBody),
+    responses((status = 200, body = List<ConnectionNeed>), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_need(
     State(state): State<AppState>,
@@ -196,14 +196,14 @@ pub async fn set_need(
             Some(&body.scopes),
         )
         .await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
 }
 
 /// Drops an account the agent needed (editors).
 #[utoipa::path(delete, path = "/agents/{id}/connections/{provider}", tag = "oauth",
     params(("id" = String, Path, description = "The agent's id"), ("provider" = String, Path, description = "The OAuth provider's name")),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>), (status = 403, body = ErrorBody),
+    responses((status = 200, body = List<ConnectionNeed>), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn drop_need(
     State(state): State<AppState>,
@@ -214,5 +214,5 @@ pub async fn drop_need(
         .bosun
         .set_connection_need(&principal, &AgentId::parse(&id)?, &provider, None)
         .await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
 }

@@ -1,5 +1,6 @@
-use bosun_wire::mcp_servers::{AgentRemoteServer, AttachedAgent, RemoteServer, RemoteServerAuth};
+use bosun_wire::mcp_servers::{AgentRemoteServer, RemoteServer, RemoteServerAuth};
 
+use super::agent_ref;
 use crate::integrations::remote_mcp;
 
 impl From<remote_mcp::AuthInfo> for RemoteServerAuth {
@@ -23,10 +24,7 @@ impl From<remote_mcp::RemoteServerInfo> for RemoteServer {
             agents: server
                 .agents
                 .into_iter()
-                .map(|agent| AttachedAgent {
-                    id: agent.id.to_string(),
-                    name: agent.name,
-                })
+                .map(|agent| agent_ref(&agent.id, agent.name))
                 .collect(),
             created_at: server.created_at.into(),
             updated_at: server.updated_at.into(),

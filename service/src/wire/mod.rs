@@ -7,7 +7,16 @@ mod credentials;
 mod keys;
 mod mcp_servers;
 mod members;
+mod oauth;
 mod runs;
 mod tokens;
 mod tools;
 mod webhooks;
+
+/// An agent by id and name, as every resource that names agents lists it.
+fn agent_ref(id: &crate::ids::AgentId, name: String) -> bosun_wire::agents::AgentRef {
+    bosun_wire::agents::AgentRef {
+        id: id.to_string(),
+        name,
+    }
+}
