@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod events;
 pub mod keys;
 pub mod list;
+pub mod mcp;
 pub mod mcp_servers;
 pub mod members;
 pub mod oauth;

@@ -4,17 +4,22 @@
 
 use leptos::prelude::*;
 
+use bosun_wire::vocabulary::McpToolStatus;
+
 use crate::api::mcp::mcp_servers;
 use crate::components::errors::ErrorNotice;
 use crate::components::resource_table::ColumnHeads;
+use crate::dates::Precision;
 
 /// What a tool's status means, in a word a reader of the page knows.
-fn status_label(status: &str) -> &'static str {
+fn status_label(status: McpToolStatus) -> &'static str {
     match status {
-        "added" => "added — shown, its calls go to the rules",
-        "discovered" => "discovered — not one of this agent's tools: hidden and denied",
-        "denied" => "denied — a rule denies every call: hidden",
-        _ => "no usable name: hidden",
+        McpToolStatus::Added => "added — shown, its calls go to the rules",
+        McpToolStatus::Discovered => {
+            "discovered — not one of this agent's tools: hidden and denied"
+        }
+        McpToolStatus::Denied => "denied — a rule denies every call: hidden",
+        McpToolStatus::Unnamed => "no usable name: hidden",
     }
 }
 
@@ -39,18 +44,18 @@ pub fn McpServersPanel(agent_id: String) -> impl IntoView {
                             <div class="mcp-server">
                                 <h3><code>{server.name.clone()}</code></h3>
                                 <dl>
-                                    <dt>"Transport"</dt><dd>{server.transport.clone()}</dd>
+                                    <dt>"Transport"</dt><dd>{server.transport.as_str()}</dd>
                                     <dt>"Origin"</dt><dd><code class="mono">{server.origin.clone()}</code></dd>
-                                    <dt>"Last seen"</dt><dd>{server.last_seen.clone()}</dd>
+                                    <dt>"Last seen"</dt><dd>{server.last_seen_at.format(Precision::Minute)}</dd>
                                 </dl>
                                 <table class="mcp-tools" aria-label=format!("Tools of {}", server.name) tabindex="0">
                                     <ColumnHeads columns=vec!["Tool", "Catalog tool", "Status"] />
                                     <tbody>
                                         {server.tools.iter().map(|tool| view! {
-                                            <tr data-status=tool.status.clone()>
+                                            <tr data-status=tool.status.as_str()>
                                                 <td><code>{tool.name.clone()}</code></td>
                                                 <td><code>{tool.tool.clone()}</code></td>
-                                                <td>{status_label(&tool.status)}</td>
+                                                <td>{status_label(tool.status)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

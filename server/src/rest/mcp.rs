@@ -8,11 +8,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::AgentId;
-use bosun_service::integrations::mcp::{
-    ListedTool, McpServer, McpServerDraft, McpServerView, ServerName, Transport, UpstreamTool,
-};
+use bosun_service::integrations::mcp::{McpServerDraft, ServerName, Transport, UpstreamTool};
 use bosun_wire::list::List;
-use serde::{Deserialize, Serialize};
+use bosun_wire::mcp::{AgentMcpServer, ListedTool, McpServer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiScopedUser;
@@ -32,32 +31,6 @@ pub struct RegisterServerBody {
     origin: String,
 }
 
-/// A registered server.
-#[derive(Serialize, ToSchema)]
-pub struct ServerBody {
-    pub id: String,
-    pub agent_id: String,
-    pub name: String,
-    pub transport: Transport,
-    pub origin: String,
-    pub first_seen_at: chrono::DateTime<chrono::Utc>,
-    pub last_seen_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<McpServer> for ServerBody {
-    fn from(server: McpServer) -> Self {
-        Self {
-            id: server.id,
-            agent_id: server.agent_id.to_string(),
-            name: server.name.to_string(),
-            transport: server.transport,
-            origin: server.origin,
-            first_seen_at: server.first_seen_at,
-            last_seen_at: server.last_seen_at,
-        }
-    }
-}
-
 /// A server's `tools/list`, as it answered.
 #[derive(Deserialize, ToSchema)]
 pub struct ListToolsBody {
@@ -74,7 +47,7 @@ pub struct ListToolsBody {
 #[utoipa::path(post, path = "/agents/{id}/mcp-servers", tag = "mcp",
     params(("id" = String, Path, description = "Agent id")),
     request_body = RegisterServerBody, security(("personal_token" = [])),
-    responses((status = 201, body = ServerBody), (status = 200, body = ServerBody),
+    responses((status = 201, body = McpServer), (status = 200, body = McpServer),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
@@ -83,7 +56,7 @@ pub async fn register(
     ApiScopedUser(principal): ApiScopedUser,
     Path(agent): Path<String>,
     ApiJson(body): ApiJson<RegisterServerBody>,
-) -> Result<(StatusCode, Json<ServerBody>), ApiError> {
+) -> Result<(StatusCode, Json<McpServer>), ApiError> {
     let draft = McpServerDraft {
         name: ServerName::parse("name", &body.name)?,
         transport: bosun_service::validate::one_of("transport", &body.transport)?,
@@ -109,7 +82,7 @@ pub async fn register(
     params(("id" = String, Path, description = "Agent id"),
            ("name" = String, Path, description = "The server's name")),
     request_body = ListToolsBody, security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>, description = "The listed tools, in the order given, each `{name, tool (the catalog tool, or null), status (added | discovered | denied | unnamed), shown}`"),
+    responses((status = 200, body = List<ListedTool>, description = "The listed tools, in the order given"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_tools(
@@ -123,7 +96,7 @@ pub async fn list_tools(
         .bosun
         .mcp_list_tools(&principal, &AgentId::parse(&agent)?, &server, &body.tools)
         .await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(ListedTool::from).collect()))
 }
 
 /// The agent's MCP servers, most recently seen first, each with its tools
@@ -131,17 +104,17 @@ pub async fn list_tools(
 #[utoipa::path(get, path = "/agents/{id}/mcp-servers", tag = "mcp",
     params(("id" = String, Path, description = "Agent id")),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<serde_json::Value>, description = "The agent's servers with their tools, each `{name, transport, origin, first_seen_at, last_seen_at, tools: [{name, tool, status, first_seen_at, last_seen_at}]}`"),
+    responses((status = 200, body = List<AgentMcpServer>, description = "The agent's servers with their tools"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiScopedUser(principal): ApiScopedUser,
     Path(agent): Path<String>,
-) -> Result<Json<List<McpServerView>>, ApiError> {
+) -> Result<Json<List<AgentMcpServer>>, ApiError> {
     let items = state
         .bosun
         .mcp_servers(&principal, &AgentId::parse(&agent)?)
         .await?;
-    Ok(Json(List::complete(items)))
+    Ok(Json(items.into_iter().map(AgentMcpServer::from).collect()))
 }

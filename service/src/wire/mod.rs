@@ -5,6 +5,7 @@
 
 mod credentials;
 mod keys;
+mod mcp;
 mod mcp_servers;
 mod members;
 mod oauth;
