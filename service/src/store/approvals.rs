@@ -3,7 +3,9 @@
 
 use super::{Connection, Executor};
 use crate::Result;
+use crate::clock::to_millis;
 use crate::ids::RunId;
+use crate::runs::decision_log::{NewApproval, NewToolCall};
 
 /// A pending request of a run, as the run's page shows it.
 #[derive(sqlx::FromRow)]
@@ -43,4 +45,32 @@ pub(crate) async fn pending_of_run(
     .bind(run.as_str())
     .fetch_all(conn)
     .await?)
+}
+
+/// Files the request `approval` of the decided call `call`, pending, in
+/// the decision writer's batch.
+pub(crate) async fn insert_requested(
+    conn: &mut Connection,
+    call: &NewToolCall,
+    approval: &NewApproval,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, \
+         status, requested_at, expires_at, input_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)",
+    )
+    .bind(approval.id.as_str())
+    .bind(approval.workspace_id.as_str())
+    .bind(approval.agent_id.as_str())
+    .bind(call.run_id.as_str())
+    .bind(call.id.as_str())
+    .bind(call.tool.as_str())
+    .bind(call.input.as_str())
+    .bind(call.risk.as_str())
+    .bind(to_millis(call.at))
+    .bind(approval.expires_at)
+    .bind(i64::from(call.input_json))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
