@@ -225,3 +225,27 @@ pub(crate) async fn insert_decided_keyed(
     }
     Ok(())
 }
+
+/// Tells the call its reviewer's (or its closing's) outcome at `now`: the
+/// outcome, the input it goes on with when that changes, and the message.
+pub(crate) async fn resolve(
+    conn: &mut Connection,
+    id: &str,
+    outcome: &str,
+    final_input: Option<&str>,
+    message: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE tool_calls SET outcome = $1, final_input = COALESCE($2, final_input), message = $3, \
+         decided_at = $4 WHERE id = $5",
+    )
+    .bind(outcome)
+    .bind(final_input)
+    .bind(message)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
