@@ -2,17 +2,18 @@
 //! event is appended inside the transaction of the change it records, so
 //! the two commit or fail together; appending also feeds the full-text
 //! index search reads. Here too: the hash each event carries, and the
-//! checks of the stored chain and of an export file against it.
+//! checks of the stored chain and of an export file against it. The rows
+//! and their statements are [`crate::store::events`]'s.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::AnyConnection;
 
 pub use bosun_wire::events::{EventData, EventKind, EventPayload, Payload};
 
 use crate::clock::to_millis;
 use crate::ids::{AgentId, WorkspaceId};
+use crate::store::{self, Connection};
 use crate::{Error, Principal, Result};
 
 /// An event about to be recorded.
@@ -58,14 +59,14 @@ pub fn data_of(payload: &impl EventData) -> Result<Value> {
 
 /// Appends an event to the chain on `conn`, which must be inside the
 /// transaction that makes the change the event records.
-pub async fn append(conn: &mut AnyConnection, at: DateTime<Utc>, event: NewEvent) -> Result<i64> {
+pub async fn append(conn: &mut Connection, at: DateTime<Utc>, event: NewEvent) -> Result<i64> {
     append_all(conn, vec![(at, event)]).await
 }
 
 /// Appends events in order, in as few statements as the batch allows;
 /// answers the last sequence number (0 for none).
 pub async fn append_all(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     events: Vec<(DateTime<Utc>, NewEvent)>,
 ) -> Result<i64> {
     let prepared: Vec<PreparedEvent> = events
@@ -78,13 +79,14 @@ pub async fn append_all(
 /// An event encoded for the chain as far as it can be before it has a
 /// place in it, so that a busy writer only numbers and hashes it.
 pub(crate) struct PreparedEvent {
-    at: i64,
-    event: NewEvent,
-    data: String,
+    pub(crate) at: i64,
+    pub(crate) event: NewEvent,
+    pub(crate) data: String,
     /// What the hash covers after the previous hash and the number.
     chained_tail: String,
-    tool: Option<String>,
-    decision: Option<&'static str>,
+    /// What search filters it by (see [`search_fields`]).
+    pub(crate) tool: Option<String>,
+    pub(crate) decision: Option<&'static str>,
 }
 
 impl PreparedEvent {
@@ -117,7 +119,7 @@ impl PreparedEvent {
 
 /// [`append_all`] for events already prepared.
 pub(crate) async fn append_prepared(
-    conn: &mut AnyConnection,
+    conn: &mut Connection,
     events: &[&PreparedEvent],
 ) -> Result<i64> {
     let Ok(count) = i64::try_from(events.len()) else {
@@ -126,83 +128,21 @@ pub(crate) async fn append_prepared(
     if count == 0 {
         return Ok(0);
     }
-    // Taking the numbers locks the head row until commit, so appenders
-    // queue and the sequence has no gaps.
-    let (last, mut hash): (i64, String) = sqlx::query_as(
-        "UPDATE event_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
-    )
-    .bind(count)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (last, mut hash) = store::events::take_numbers(conn, count).await?;
     let mut rows = Vec::with_capacity(events.len());
     for (prepared, seq) in events.iter().zip(last - count + 1..) {
         let next = chain_hash(&hash, seq, &prepared.chained_tail);
         let prev_hash = std::mem::replace(&mut hash, next.clone());
-        rows.push((seq, prepared, prev_hash, next));
+        rows.push(store::events::ChainedEvent {
+            seq,
+            prepared,
+            prev_hash,
+            hash: next,
+        });
     }
-    let backend = crate::db::Backend::of(conn);
-    for chunk in rows.chunks(crate::db::INSERT_CHUNK) {
-        let sql = format!(
-            "INSERT INTO events (seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, \
-             prev_hash, hash, tool, decision) VALUES {}",
-            crate::db::value_rows(backend, chunk.len(), 13)
-        );
-        let mut insert = sqlx::query(&sql);
-        for (seq, prepared, prev_hash, hash) in chunk {
-            let event = &prepared.event;
-            insert = insert
-                .bind(*seq)
-                .bind(prepared.at)
-                .bind(event.kind.as_str())
-                .bind(event.workspace_id.as_str())
-                .bind(event.agent_id.as_ref().map(AgentId::as_str))
-                .bind(event.run_id.as_deref())
-                .bind(event.actor.as_deref())
-                .bind(event.on_behalf_of.as_deref())
-                .bind(prepared.data.as_str())
-                .bind(prev_hash.as_str())
-                .bind(hash.as_str())
-                .bind(prepared.tool.as_deref())
-                .bind(prepared.decision);
-        }
-        insert.execute(&mut *conn).await?;
-        if backend == crate::db::Backend::Sqlite {
-            feed_text_index(
-                conn,
-                chunk
-                    .iter()
-                    .map(|(seq, prepared, ..)| (*seq, prepared.data.as_str())),
-            )
-            .await?;
-        }
-    }
-    sqlx::query("UPDATE event_chain_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
+    store::events::insert(conn, &rows).await?;
+    store::events::set_head_hash(conn, &hash).await?;
     Ok(last)
-}
-
-/// Adds events just inserted to SQLite's full-text index (`events_fts`,
-/// external content over `events.data`), in the transaction and batch that
-/// inserted them, so that text search finds an event as soon as it is
-/// committed. Every append passes here: the index has no trigger of its own
-/// (one statement per row cost several times the whole insert). PostgreSQL
-/// indexes the text itself.
-async fn feed_text_index<'a>(
-    conn: &mut AnyConnection,
-    events: impl ExactSizeIterator<Item = (i64, &'a str)>,
-) -> Result<()> {
-    let sql = format!(
-        "INSERT INTO events_fts (rowid, data) VALUES {}",
-        crate::db::value_rows(crate::db::Backend::Sqlite, events.len(), 2)
-    );
-    let mut feed = sqlx::query(&sql);
-    for (seq, data) in events {
-        feed = feed.bind(seq).bind(data);
-    }
-    feed.execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// What search filters an event by, as its data says: the tool it is
@@ -290,21 +230,6 @@ pub struct ChainBreak {
     pub problem: String,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct StoredEvent {
-    pub(crate) seq: i64,
-    at: i64,
-    kind: String,
-    workspace_id: String,
-    agent_id: Option<String>,
-    run_id: Option<String>,
-    actor: Option<String>,
-    on_behalf_of: Option<String>,
-    data: String,
-    prev_hash: String,
-    hash: String,
-}
-
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const VERIFY_PAGE: i64 = 5_000;
 
@@ -315,14 +240,7 @@ impl crate::Bosun {
     pub async fn verify_chain(&self) -> Result<std::result::Result<i64, ChainBreak>> {
         let (mut expected_seq, mut prev_hash) = (1_i64, GENESIS.to_owned());
         loop {
-            let page: Vec<StoredEvent> = sqlx::query_as(
-                "SELECT seq, at, kind, workspace_id, agent_id, run_id, actor, on_behalf_of, data, prev_hash, hash \
-                 FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
-            )
-            .bind(expected_seq)
-            .bind(VERIFY_PAGE)
-            .fetch_all(self.db().pool())
-            .await?;
+            let page = store::events::page(self.db().pool(), expected_seq, VERIFY_PAGE).await?;
             let last_page = i64::try_from(page.len()).unwrap_or(0) < VERIFY_PAGE;
             for event in page {
                 if let Err(problem) = check(&event, expected_seq, &prev_hash) {
@@ -338,10 +256,7 @@ impl crate::Bosun {
                 break;
             }
         }
-        let (head_seq, head_hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM event_chain_head WHERE id = 1")
-                .fetch_one(self.db().pool())
-                .await?;
+        let (head_seq, head_hash) = store::events::head(self.db().pool()).await?;
         if head_seq != expected_seq - 1 || head_hash != prev_hash {
             return Ok(Err(ChainBreak {
                 seq: expected_seq,
@@ -356,7 +271,7 @@ impl crate::Bosun {
 }
 
 fn check(
-    event: &StoredEvent,
+    event: &store::events::StoredEvent,
     expected_seq: i64,
     prev_hash: &str,
 ) -> std::result::Result<(), String> {
@@ -534,35 +449,10 @@ impl<Data> Event<Data> {
     }
 }
 
-impl From<StoredEvent> for ExportedEvent {
-    fn from(event: StoredEvent) -> Self {
-        let data = serde_json::value::RawValue::from_string(event.data).unwrap_or_default();
-        Event {
-            seq: event.seq,
-            hash: event.hash,
-            prev_hash: event.prev_hash,
-            at: crate::clock::from_millis(event.at),
-            kind: event.kind,
-            workspace_id: event.workspace_id,
-            agent_id: event.agent_id,
-            run_id: event.run_id,
-            actor: event.actor,
-            on_behalf_of: event.on_behalf_of,
-            data,
-        }
-    }
-}
-
 impl From<ExportedEvent> for Event {
     fn from(event: ExportedEvent) -> Self {
         let data = serde_json::from_str(event.data.get()).unwrap_or(Value::Null);
         event.with_data(data)
-    }
-}
-
-impl From<StoredEvent> for Event {
-    fn from(event: StoredEvent) -> Self {
-        ExportedEvent::from(event).into()
     }
 }
 
@@ -604,86 +494,5 @@ mod tests {
             fields.hash(&prev_hash),
             hex::encode(Sha256::digest(whole.as_bytes()))
         );
-    }
-
-    /// A store whose events the trigger of migration 0005 indexed keeps
-    /// them findable once 0021 has the writer feed the index instead, and
-    /// events appended since are found beside them: the index is exactly
-    /// what rebuilding it from the events would make.
-    #[tokio::test]
-    async fn the_text_index_keeps_what_the_trigger_fed_and_gains_what_the_writer_feeds() {
-        let file = std::env::temp_dir().join(format!("bosun-fts-{}.db", uuid::Uuid::now_v7()));
-        let url = format!("sqlite://{}?mode=rwc", file.display());
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-        let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../migrations/sqlite"
-        )))
-        .await
-        .unwrap();
-        before.migrations = before
-            .migrations
-            .iter()
-            .filter(|migration| migration.version < 21)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        before.run(&pool).await.unwrap();
-        let event = |word: &str| {
-            (
-                Utc::now(),
-                NewEvent {
-                    kind: EventKind::AgentEvent,
-                    workspace_id: WorkspaceId::from_string("w".to_owned()),
-                    agent_id: None,
-                    run_id: None,
-                    actor: None,
-                    on_behalf_of: None,
-                    data: serde_json::json!({ "event": word }),
-                },
-            )
-        };
-        // Before 0021 the trigger indexes each row; the writer must not
-        // index them a second time.
-        let mut conn = pool.acquire().await.unwrap();
-        sqlx::query(
-            "INSERT INTO events (seq, at, kind, workspace_id, data, prev_hash, hash) \
-             VALUES (1, 0, 'agent.event', 'w', '{\"event\":\"wombat\"}', '', '')",
-        )
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-        sqlx::query("UPDATE event_chain_head SET seq = 1 WHERE id = 1")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        drop(conn);
-        pool.close().await;
-
-        let db = crate::Db::connect(&url).await.unwrap();
-        let mut conn = db.pool().acquire().await.unwrap();
-        append_all(&mut conn, vec![event("numbat"), event("wombat numbat")])
-            .await
-            .unwrap();
-        let found = |word: &'static str| {
-            let pool = db.pool().clone();
-            async move {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT rowid FROM events_fts WHERE events_fts MATCH $1 ORDER BY rowid",
-                )
-                .bind(word)
-                .fetch_all(&pool)
-                .await
-                .unwrap()
-            }
-        };
-        assert_eq!(found("wombat").await, [1, 3]);
-        assert_eq!(found("numbat").await, [2, 3]);
-        sqlx::query("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
-            .execute(db.pool())
-            .await
-            .expect("the index holds exactly the events' text");
-        let _ = std::fs::remove_file(&file);
     }
 }

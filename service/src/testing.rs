@@ -10,6 +10,9 @@
 //! one) that find no template build one under a unique name and publish it
 //! by a rename, which is atomic: a test never copies a half-migrated
 //! template, and of two processes building at once one simply wins.
+//!
+//! Unit tests of what sits over the store also set up and read back rows
+//! with plain statements here ([`execute_all`], [`count`]).
 
 use std::path::{Path, PathBuf};
 
@@ -196,6 +199,25 @@ async fn execute_on_server(server: &str, statement: &str) {
         .await
         .unwrap_or_else(|error| panic!("{statement}: {error}"));
     let _ = admin.close().await;
+}
+
+/// Runs each statement on `db`, in order: rows a unit test needs that the
+/// use cases which make them would take a whole application to reach.
+pub async fn execute_all(db: &Db, statements: &[&str]) {
+    for statement in statements {
+        sqlx::query(statement)
+            .execute(db.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{statement}: {error}"));
+    }
+}
+
+/// The count `query` (a `SELECT COUNT(*) …`) answers on `db`.
+pub async fn count(db: &Db, query: &str) -> i64 {
+    sqlx::query_scalar(query)
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|error| panic!("{query}: {error}"))
 }
 
 /// `prefix` and a new UUID's digits: a database or file name no other test

@@ -21,11 +21,11 @@ use bosun_policy::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::approvals::ApprovalRow;
 use super::input;
 use crate::agents::Capability;
 use crate::ids::{AgentId, ApprovalId};
 use crate::store;
+use crate::store::approvals::ApprovalRow;
 use crate::{Bosun, Error, Principal, Result};
 
 /// How many of the agent's recent calls the preview checks.

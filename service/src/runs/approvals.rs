@@ -6,6 +6,7 @@
 //!
 //! Nobody decides their own run's requests unless the workspace allows
 //! self-approval; a run a runtime key started counts as its creator's.
+//! The requests' rows and statements are [`crate::store::approvals`]'s.
 
 use bosun_policy::{Action, Decision, Request, structured};
 use chrono::{DateTime, Utc};
@@ -14,16 +15,16 @@ use serde_json::{Value, json};
 
 use super::input;
 use super::tool_calls::{inbox_topic, tool_call_topic};
-use crate::agents::access::{
-    ReviewSubject, Reviewable, admin_flag_sql, reviewable_sql, run_entitled_sql, run_starter_sql,
-};
+use crate::agents::access::Reviewable;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, judge};
 use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
-use crate::{Bosun, Error, Principal, Result, WriteTransaction, validate};
+use crate::store::approvals::{ApprovalRow, Reviewer, Unreviewed};
+use crate::store::run_allowances::AllowanceInsert;
+use crate::{Bosun, Error, Principal, Result, WriteTransaction, store, validate};
 use bosun_wire::events::{AddedRule, ApprovalResolved};
 
 /// The longest message a reviewer may send the agent, in characters.
@@ -73,7 +74,7 @@ pub struct ApprovalOutcome {
 }
 
 /// Someone who may decide a request.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Decider {
     pub user_id: String,
     pub name: String,
@@ -108,62 +109,8 @@ pub struct RuleSuggestion {
 
 pub use bosun_wire::vocabulary::ReviewChoice;
 
-#[derive(Clone, sqlx::FromRow)]
-pub(super) struct ApprovalRow {
-    id: String,
-    pub(super) agent_id: String,
-    agent_name: String,
-    run_id: String,
-    pub(super) tool_call_id: String,
-    pub(super) tool: String,
-    pub(super) input: String,
-    pub(super) input_json: i64,
-    pub(super) working_dir: Option<String>,
-    pub(super) client_tool: Option<String>,
-    reason: String,
-    risk: String,
-    status: String,
-    requested_at: i64,
-    expires_at: i64,
-    decided_by: Option<String>,
-    decision: Option<String>,
-    message: Option<String>,
-    started_by: Option<String>,
-    started_by_name: Option<String>,
-    started_by_key: Option<String>,
-    /// Whose run it counts as: its starter, or its key's creator.
-    starter: Option<String>,
-}
-
-/// The columns of [`ApprovalRow`] over [`FROM`].
-fn columns() -> String {
-    format!(
-        "approvals.id, approvals.agent_id, agents.name AS agent_name, \
-         approvals.run_id, approvals.tool_call_id, approvals.tool, approvals.input, approvals.input_json, tool_calls.working_dir, tool_calls.client_tool, \
-         tool_calls.reason, approvals.risk, approvals.status, \
-         approvals.requested_at, approvals.expires_at, approvals.decided_by, approvals.decision, approvals.message, \
-         runs.started_by, starters.name AS started_by_name, runs.started_by_key, {} AS starter",
-        run_starter_sql("runs")
-    )
-}
-
-const FROM: &str = "approvals JOIN agents ON agents.id = approvals.agent_id JOIN runs ON runs.id = approvals.run_id \
-     JOIN tool_calls ON tool_calls.id = approvals.tool_call_id LEFT JOIN users starters ON starters.id = runs.started_by";
-
-impl ReviewSubject for ApprovalRow {
-    fn agent(&self) -> AgentId {
-        AgentId::from_string(self.agent_id.clone())
-    }
-
-    fn starter(&self) -> Option<&str> {
-        self.starter.as_deref()
-    }
-
-    fn started_by_person(&self) -> bool {
-        self.started_by.is_some()
-    }
-}
-
+/// What deciding a request reads of its row (which
+/// [`crate::store::approvals`] keeps, with how the inbox shows it).
 impl ApprovalRow {
     /// The request as [`Resolution`] resolves it; `workspace` is the
     /// caller's, which the row was read in.
@@ -179,11 +126,6 @@ impl ApprovalRow {
         }
     }
 
-    /// The request's input, as kept (redacted).
-    pub(super) fn input(&self) -> Value {
-        input::from_column(&self.input, self.input_json)
-    }
-
     /// The input the rules judge: [`Self::input`], or for a client's own
     /// call the subject its integration reads there.
     pub(super) fn judged_input(&self) -> Value {
@@ -192,31 +134,6 @@ impl ApprovalRow {
             self.input(),
             self.working_dir.as_deref(),
         )
-    }
-
-    fn approval(&self) -> Approval {
-        Approval {
-            id: ApprovalId::from_string(self.id.clone()),
-            agent_id: AgentId::from_string(self.agent_id.clone()),
-            agent_name: self.agent_name.clone(),
-            run_id: self.run_id.clone(),
-            tool_call_id: ToolCallId::from_string(self.tool_call_id.clone()),
-            tool: self.tool.clone(),
-            client_tool: self.client_tool.clone(),
-            input: self.input(),
-            working_dir: self.working_dir.clone(),
-            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
-            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
-            status: self.status.clone(),
-            requested_at: from_millis(self.requested_at),
-            expires_at: from_millis(self.expires_at),
-            decided_by: self.decided_by.clone(),
-            decision: self.decision.clone(),
-            message: self.message.clone(),
-            started_by: self.started_by.clone(),
-            started_by_name: self.started_by_name.clone(),
-            started_by_key: self.started_by_key.clone(),
-        }
     }
 }
 
@@ -231,20 +148,12 @@ impl Bosun {
         let status: ApprovalStatus = validate::one_of("status", status)?;
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
-        let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM {FROM} WHERE approvals.workspace_id = $1 AND approvals.status = $2 \
-             AND {} ORDER BY approvals.requested_at, approvals.id LIMIT 500",
-            columns(),
-            reviewable_sql("$3", "$4", "$5")
-        ))
-        .bind(principal.workspace_id.as_str())
-        .bind(status.as_str())
-        .bind(principal.user_id.as_str())
-        .bind(i64::from(principal.is_admin()))
-        .bind(i64::from(
-            self.self_approval_allowed(&principal.workspace_id).await?,
-        ))
-        .fetch_all(self.db().pool())
+        let rows = store::approvals::reviewable_with_status(
+            self.db().pool(),
+            &principal.workspace_id,
+            status.as_str(),
+            self.reviewer(principal).await?,
+        )
         .await?;
         Ok(rows.iter().map(ApprovalRow::approval).collect())
     }
@@ -254,18 +163,11 @@ impl Bosun {
     pub async fn pending_count(&self, principal: &Principal) -> Result<usize> {
         self.settle_pending(Some(&principal.workspace_id), None)
             .await?;
-        let count: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM {FROM} WHERE approvals.workspace_id = $1 \
-             AND approvals.status = 'pending' AND {}",
-            reviewable_sql("$2", "$3", "$4")
-        ))
-        .bind(principal.workspace_id.as_str())
-        .bind(principal.user_id.as_str())
-        .bind(i64::from(principal.is_admin()))
-        .bind(i64::from(
-            self.self_approval_allowed(&principal.workspace_id).await?,
-        ))
-        .fetch_one(self.db().pool())
+        let count = store::approvals::reviewable_pending_count(
+            self.db().pool(),
+            &principal.workspace_id,
+            self.reviewer(principal).await?,
+        )
         .await?;
         Ok(usize::try_from(count).unwrap_or_default())
     }
@@ -421,11 +323,7 @@ impl Bosun {
                 let rule = self
                     .insert_rule(&mut tx, editor, principal, list, draft)
                     .await?;
-                sqlx::query("UPDATE approvals SET rule_id = $1 WHERE id = $2")
-                    .bind(rule.id.as_str())
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                store::approvals::set_rule(&mut tx, id, &rule.id).await?;
                 Some(rule)
             }
             _ => None,
@@ -435,19 +333,19 @@ impl Bosun {
             let allowance = RunAllowanceId::generate();
             // The same subject allowed twice (two of its requests were
             // waiting) keeps the first grant.
-            sqlx::query(
-                "INSERT INTO run_allowances (id, workspace_id, run_id, tool, subject, approval_id, granted_by, \
-                 granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, tool, subject) DO NOTHING",
+            store::run_allowances::insert(
+                &mut tx,
+                AllowanceInsert {
+                    id: &allowance,
+                    workspace: &principal.workspace_id,
+                    run: &row.run_id,
+                    tool: &row.tool,
+                    subject,
+                    approval: id,
+                    granted_by: &principal.user_id,
+                    granted_at: to_millis(now),
+                },
             )
-            .bind(allowance.as_str())
-            .bind(principal.workspace_id.as_str())
-            .bind(&row.run_id)
-            .bind(&row.tool)
-            .bind(subject)
-            .bind(id.as_str())
-            .bind(principal.user_id.as_str())
-            .bind(to_millis(now))
-            .execute(&mut *tx)
             .await?;
             allowances.push(json!({ "id": allowance, "tool": row.tool, "subject": subject }));
         }
@@ -511,19 +409,8 @@ impl Bosun {
         tool_call: Option<&ToolCallId>,
     ) -> Result<usize> {
         let now = self.now();
-        let due: Vec<Unreviewed> = sqlx::query_as(&format!(
-            "SELECT {UNREVIEWED_COLUMNS}, CASE WHEN runs.status <> 'running' THEN 'cancelled' \
-             WHEN approvals.expires_at <= $1 THEN 'expired' ELSE 'withdrawn' END \
-             AS closing FROM {UNREVIEWED_FROM} WHERE approvals.status = 'pending' \
-             AND ($2 IS NULL OR approvals.workspace_id = $2) AND ($3 IS NULL OR approvals.tool_call_id = $3) \
-             AND (runs.status <> 'running' OR approvals.expires_at <= $1 OR NOT {}) LIMIT 500",
-            run_entitled_sql("runs", "agents")
-        ))
-        .bind(to_millis(now))
-        .bind(workspace.map(WorkspaceId::as_str))
-        .bind(tool_call.map(ToolCallId::as_str))
-        .fetch_all(self.db().pool())
-        .await?;
+        let due =
+            store::approvals::due(self.db().pool(), to_millis(now), workspace, tool_call).await?;
         let mut closed = 0;
         for request in due {
             let mut tx = self.db().begin_write().await?;
@@ -545,13 +432,7 @@ impl Bosun {
         tool_call: &ToolCallId,
         message: &str,
     ) -> Result<()> {
-        let request: Option<Unreviewed> = sqlx::query_as(&format!(
-            "SELECT {UNREVIEWED_COLUMNS}, 'expired' AS closing FROM {UNREVIEWED_FROM} \
-             WHERE approvals.tool_call_id = $1 AND approvals.status = 'pending'"
-        ))
-        .bind(tool_call.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
+        let request = store::approvals::expiring_of_call(self.db().pool(), tool_call).await?;
         let Some(mut request) = request else {
             return Ok(());
         };
@@ -591,10 +472,7 @@ impl Bosun {
         let approval = row.get().approval();
         let decided_by_name = match &approval.decided_by {
             Some(user) => {
-                sqlx::query_scalar("SELECT name FROM users WHERE id = $1 AND workspace_id = $2")
-                    .bind(user.as_str())
-                    .bind(principal.workspace_id.as_str())
-                    .fetch_optional(self.db().pool())
+                store::users::name_in_workspace(self.db().pool(), &principal.workspace_id, user)
                     .await?
             }
             None => None,
@@ -717,31 +595,21 @@ impl Bosun {
         workspace: &WorkspaceId,
         id: &ApprovalId,
     ) -> Result<Vec<Decider>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT deciders.id AS user_id, deciders.name, deciders.email FROM {FROM} \
-             JOIN users deciders ON deciders.workspace_id = approvals.workspace_id \
-             JOIN workspaces ON workspaces.id = approvals.workspace_id \
-             WHERE approvals.id = $1 AND approvals.workspace_id = $2 AND deciders.deactivated_at IS NULL AND {} \
-             ORDER BY deciders.name, deciders.id",
-            reviewable_sql(
-                "deciders.id",
-                &admin_flag_sql("deciders"),
-                "workspaces.allow_self_approval"
-            )
-        ))
-        .bind(id.as_str())
-        .bind(workspace.as_str())
-        .fetch_all(self.db().pool())
-        .await?)
+        store::approvals::deciders(self.db().pool(), workspace, id).await
     }
 
-    async fn self_approval_allowed(&self, workspace: &WorkspaceId) -> Result<bool> {
-        let allowed: i64 =
-            sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
-                .bind(workspace.as_str())
-                .fetch_one(self.db().pool())
-                .await?;
-        Ok(allowed != 0)
+    /// The principal as a reviewer, with whether their workspace allows
+    /// self-approval now.
+    async fn reviewer<'a>(&self, principal: &'a Principal) -> Result<Reviewer<'a>> {
+        Ok(Reviewer {
+            user: &principal.user_id,
+            is_admin: principal.is_admin(),
+            self_approval: store::workspaces::allows_self_approval(
+                self.db().pool(),
+                &principal.workspace_id,
+            )
+            .await?,
+        })
     }
 
     pub(super) async fn approval_row(
@@ -749,15 +617,9 @@ impl Bosun {
         principal: &Principal,
         id: &ApprovalId,
     ) -> Result<ApprovalRow> {
-        let row: Option<ApprovalRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM {FROM} WHERE approvals.id = $1 AND approvals.workspace_id = $2",
-            columns()
-        ))
-        .bind(id.as_str())
-        .bind(principal.workspace_id.as_str())
-        .fetch_optional(self.db().pool())
-        .await?;
-        row.ok_or(Error::NotFound("approval"))
+        store::approvals::by_id(self.db().pool(), &principal.workspace_id, id)
+            .await?
+            .ok_or(Error::NotFound("approval"))
     }
 }
 
@@ -815,33 +677,6 @@ fn not_pending(row: &ApprovalRow) -> Error {
     }
 }
 
-/// A pending request nobody may decide any more, with what closing it
-/// records: `closing` is `cancelled` (its run ended), `expired` (its time
-/// ran out) or `withdrawn` (whoever its run acts for lost access to the
-/// agent).
-#[derive(sqlx::FromRow)]
-pub(crate) struct Unreviewed {
-    id: String,
-    tool_call_id: String,
-    run_id: String,
-    agent_id: String,
-    workspace_id: String,
-    started_by: Option<String>,
-    tool: String,
-    run_status: String,
-    /// Who cancelled the run, by name, if someone did.
-    cancelled_by_name: Option<String>,
-    closing: String,
-    /// What the agent is told instead of the usual word for `closing`.
-    #[sqlx(skip)]
-    message: Option<String>,
-}
-
-const UNREVIEWED_COLUMNS: &str = "approvals.id, approvals.tool_call_id, approvals.run_id, approvals.agent_id, \
-     approvals.workspace_id, runs.started_by, approvals.tool, runs.status AS run_status, \
-     (SELECT users.name FROM users WHERE users.id = runs.cancelled_by) AS cancelled_by_name";
-const UNREVIEWED_FROM: &str = "approvals JOIN runs ON runs.id = approvals.run_id JOIN agents ON agents.id = approvals.agent_id";
-
 /// Whose pending requests a change may leave without a starter entitled
 /// to them: the requests a revocation looks at.
 pub(crate) enum Affected<'a> {
@@ -864,23 +699,7 @@ impl Bosun {
         workspace: &WorkspaceId,
         affected: Affected<'_>,
     ) -> Result<()> {
-        let (which, id) = match affected {
-            Affected::Agent(agent) => ("approvals.agent_id = $2", agent.as_str()),
-            Affected::Person(user) => (
-                "(runs.started_by = $2 OR runs.started_by_key IN \
-                 (SELECT runtime_keys.id FROM runtime_keys WHERE runtime_keys.created_by = $2))",
-                user.as_str(),
-            ),
-        };
-        let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
-            "SELECT {UNREVIEWED_COLUMNS}, 'withdrawn' AS closing FROM {UNREVIEWED_FROM} \
-             WHERE approvals.workspace_id = $1 AND approvals.status = 'pending' AND {which} AND NOT {}",
-            run_entitled_sql("runs", "agents")
-        ))
-        .bind(workspace.as_str())
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await?;
+        let requests = store::approvals::disentitled(tx, workspace, affected).await?;
         let now = self.now();
         for request in &requests {
             close_unreviewed(tx, now, request).await?;
@@ -897,13 +716,7 @@ pub(crate) async fn expire_pending_of_run(
     now: DateTime<Utc>,
     run: &str,
 ) -> Result<()> {
-    let requests: Vec<Unreviewed> = sqlx::query_as(&format!(
-        "SELECT {UNREVIEWED_COLUMNS}, 'expired' AS closing FROM {UNREVIEWED_FROM} \
-         WHERE approvals.run_id = $1 AND approvals.status = 'pending'"
-    ))
-    .bind(run)
-    .fetch_all(&mut **tx)
-    .await?;
+    let requests = store::approvals::expiring_of_run(tx, run).await?;
     for request in &requests {
         close_unreviewed(tx, now, request).await?;
     }
@@ -973,39 +786,39 @@ async fn close_unreviewed(
 }
 
 /// A pending request, as much of it as resolving it writes.
-pub(super) struct PendingRequest {
-    pub(super) id: String,
-    pub(super) tool_call_id: String,
-    pub(super) run_id: String,
-    pub(super) agent_id: AgentId,
-    pub(super) workspace_id: WorkspaceId,
-    pub(super) started_by: Option<String>,
-    pub(super) tool: String,
+pub(crate) struct PendingRequest {
+    pub(crate) id: String,
+    pub(crate) tool_call_id: String,
+    pub(crate) run_id: String,
+    pub(crate) agent_id: AgentId,
+    pub(crate) workspace_id: WorkspaceId,
+    pub(crate) started_by: Option<String>,
+    pub(crate) tool: String,
 }
 
 /// How one pending request is resolved: what a reviewer's decision,
 /// cancelling its run and closing it unreviewed (expired, withdrawn) all
 /// write, here once so that they cannot tell different stories.
-pub(super) struct Resolution<'a> {
-    pub(super) request: &'a PendingRequest,
+pub(crate) struct Resolution<'a> {
+    pub(crate) request: &'a PendingRequest,
     /// Whether a reviewer decides the request, which they may only while
     /// it is decidable (see [`Resolution::claim`]), rather than it being
     /// closed.
-    pub(super) decided: bool,
+    pub(crate) decided: bool,
     /// The request's new status (`approved`, `denied`, `expired` …).
-    pub(super) status: &'a str,
+    pub(crate) status: &'a str,
     /// What was decided (a reviewer's `allow_once`, `edit` …; the status
     /// when nobody decided).
-    pub(super) decision: &'a str,
+    pub(crate) decision: &'a str,
     /// What its tool call is told: `allow` or `deny`.
-    pub(super) outcome: &'a str,
-    pub(super) message: Option<&'a str>,
+    pub(crate) outcome: &'a str,
+    pub(crate) message: Option<&'a str>,
     /// Who decided or cancelled; none when the request was closed by time
     /// or by a revocation.
-    pub(super) reviewer: Option<&'a UserId>,
-    pub(super) edited_input: Option<&'a str>,
+    pub(crate) reviewer: Option<&'a UserId>,
+    pub(crate) edited_input: Option<&'a str>,
     /// The input the call goes on with, when it changes.
-    pub(super) final_input: Option<&'a str>,
+    pub(crate) final_input: Option<&'a str>,
 }
 
 impl Resolution<'_> {
@@ -1016,32 +829,10 @@ impl Resolution<'_> {
     /// whether it did.
     pub(super) async fn claim(
         &self,
-        conn: &mut sqlx::AnyConnection,
+        conn: &mut store::Connection,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let still_decidable = if self.decided {
-            format!(
-                " AND expires_at > $4 AND EXISTS (SELECT 1 FROM runs JOIN agents ON agents.id = runs.agent_id \
-                 WHERE runs.id = approvals.run_id AND runs.status = 'running' AND {})",
-                run_entitled_sql("runs", "agents")
-            )
-        } else {
-            String::new()
-        };
-        let claimed = sqlx::query(&format!(
-            "UPDATE approvals SET status = $1, decision = $2, decided_by = $3, decided_at = $4, message = $5, \
-             edited_input = $6 WHERE id = $7 AND status = 'pending'{still_decidable}"
-        ))
-        .bind(self.status)
-        .bind(self.decision)
-        .bind(self.reviewer.map(UserId::as_str))
-        .bind(to_millis(now))
-        .bind(self.message)
-        .bind(self.edited_input)
-        .bind(&self.request.id)
-        .execute(&mut *conn)
-        .await?;
-        Ok(claimed.rows_affected() > 0)
+        store::approvals::claim(conn, self, to_millis(now)).await
     }
 
     /// Tells the claimed request's tool call the outcome, records
@@ -1054,16 +845,14 @@ impl Resolution<'_> {
         details: Details,
     ) -> Result<()> {
         let request = self.request;
-        sqlx::query(
-            "UPDATE tool_calls SET outcome = $1, final_input = COALESCE($2, final_input), message = $3, \
-             decided_at = $4 WHERE id = $5",
+        store::tool_calls::resolve(
+            tx,
+            &request.tool_call_id,
+            self.outcome,
+            self.final_input,
+            self.message,
+            to_millis(now),
         )
-        .bind(self.outcome)
-        .bind(self.final_input)
-        .bind(self.message)
-        .bind(to_millis(now))
-        .bind(&request.tool_call_id)
-        .execute(&mut **tx)
         .await?;
         let data = events::data_of(&ApprovalResolved {
             approval_id: request.id.clone(),

@@ -25,14 +25,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::to_millis;
-use crate::db::{Backend, Db, INSERT_CHUNK, value_rows};
+use crate::db::{Backend, Db};
 use crate::events::{self, PreparedEvent};
 use crate::ids::WorkspaceId;
 use crate::runs::{ActiveRun, Runner};
+use crate::store::{self, Connection};
 use crate::{Error, Result};
 
 /// Most decisions one transaction carries.
@@ -211,7 +211,7 @@ impl Writer<'_> {
     /// filled as it commits.
     async fn write_and_notify(
         &self,
-        connection: &mut Option<sqlx::AnyConnection>,
+        connection: &mut Option<Connection>,
         calls: &[NewToolCall],
     ) -> Result<Vec<Recorded>> {
         let db = self.db;
@@ -236,47 +236,12 @@ impl Writer<'_> {
     }
 }
 
-fn insert_calls_sql(backend: Backend, rows: usize, tail: &str) -> String {
-    format!(
-        "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
-         reason, risk, approval_id, created_at, decided_at, input_json, client_tool) VALUES {}{tail}",
-        value_rows(backend, rows, 15)
-    )
-}
-
-fn insert_calls<'q>(
-    sql: &'q str,
-    calls: &[&'q NewToolCall],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut insert = sqlx::query(sql);
-    for call in calls {
-        let at = to_millis(call.at);
-        insert = insert
-            .bind(call.id.as_str())
-            .bind(call.run_id.as_str())
-            .bind(call.tool.as_str())
-            .bind(call.input.as_str())
-            .bind(call.working_dir.as_deref())
-            .bind(call.idempotency_key.as_deref())
-            .bind(call.decision)
-            .bind(call.outcome)
-            .bind(call.reason.as_str())
-            .bind(call.risk.as_str())
-            .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
-            .bind(at)
-            .bind(call.outcome.map(|_| at))
-            .bind(i64::from(call.input_json))
-            .bind(call.client_tool.as_deref());
-    }
-    insert
-}
-
 /// One transaction: the calls (a retried idempotency key loses quietly),
 /// then the approval requests and events of those that were stored.
 async fn write_batch(
     db: &Db,
     newest: &AtomicI64,
-    connection: &mut sqlx::AnyConnection,
+    connection: &mut Connection,
     calls: &[NewToolCall],
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
@@ -290,17 +255,8 @@ async fn write_batch(
         .filter(|call| !changed.contains(call.id.as_str()))
         .partition(|call| call.idempotency_key.is_some());
     let mut stored_keyed = HashSet::with_capacity(keyed.len());
-    for chunk in unkeyed.chunks(INSERT_CHUNK) {
-        let sql = insert_calls_sql(backend, chunk.len(), "");
-        insert_calls(&sql, chunk).execute(&mut *tx).await?;
-    }
-    for chunk in keyed.chunks(INSERT_CHUNK) {
-        let sql = insert_calls_sql(backend, chunk.len(), " ON CONFLICT DO NOTHING RETURNING id");
-        let rows = insert_calls(&sql, chunk).fetch_all(&mut *tx).await?;
-        for row in rows {
-            stored_keyed.insert(row.try_get::<String, _>(0)?);
-        }
-    }
+    store::tool_calls::insert_decided(&mut tx, backend, &unkeyed).await?;
+    store::tool_calls::insert_decided_keyed(&mut tx, backend, &keyed, &mut stored_keyed).await?;
 
     let mut outcomes = Vec::with_capacity(calls.len());
     let mut events = Vec::new();
@@ -315,24 +271,7 @@ async fn write_batch(
             continue;
         }
         if let Some(approval) = &call.approval {
-            sqlx::query(
-                "INSERT INTO approvals (id, workspace_id, agent_id, run_id, tool_call_id, tool, input, risk, \
-                 status, requested_at, expires_at, input_json) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11)",
-            )
-            .bind(approval.id.as_str())
-            .bind(approval.workspace_id.as_str())
-            .bind(approval.agent_id.as_str())
-            .bind(call.run_id.as_str())
-            .bind(call.id.as_str())
-            .bind(call.tool.as_str())
-            .bind(call.input.as_str())
-            .bind(call.risk.as_str())
-            .bind(to_millis(call.at))
-            .bind(approval.expires_at)
-            .bind(i64::from(call.input_json))
-            .execute(&mut *tx)
-            .await?;
+            store::approvals::insert_requested(&mut tx, call, approval).await?;
         }
         if let Some(key) = &call.key_id {
             stored_calls.push((key.as_str(), to_millis(call.at)));
@@ -346,23 +285,7 @@ async fn write_batch(
         let at = last_use.entry(call.0).or_default();
         *at = (*at).max(call.1);
     }
-    // A key being revoked right now holds its row until its event has a
-    // place in the chain, which this batch holds: waiting for the row here
-    // would deadlock with it. Its last use is then left as it was.
-    let note_use = match backend {
-        Backend::Sqlite => "UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2",
-        Backend::Postgres => {
-            "UPDATE runtime_keys SET last_used_at = $1 WHERE id = \
-             (SELECT id FROM runtime_keys WHERE id = $2 FOR UPDATE SKIP LOCKED)"
-        }
-    };
-    for (key, at) in last_use {
-        sqlx::query(note_use)
-            .bind(at)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
-    }
+    store::runtime_keys::note_batch_uses(&mut tx, backend, last_use).await?;
     tx.notify_all_on_commit(inboxes.iter().map(super::tool_calls::inbox_topic))
         .await?;
     tx.commit().await?;
@@ -375,19 +298,15 @@ async fn write_batch(
 /// committed before is seen here, and one committed after has its event
 /// after the batch's.
 async fn changed_calls<'c>(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut Connection,
     backend: Backend,
     newest: &AtomicI64,
     calls: &'c [NewToolCall],
 ) -> Result<HashSet<&'c str>> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT seq FROM event_chain_head WHERE id = 1 FOR UPDATE")
-            .execute(&mut *tx)
-            .await?;
+        store::events::lock_head(tx).await?;
     }
-    let version: i64 = sqlx::query_scalar("SELECT version FROM access_version WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
+    let version = store::runs::access_version(tx).await?;
     newest.fetch_max(version, Ordering::AcqRel);
     let mut changed = HashSet::new();
     // Each run is read again once per batch, however many of its calls
@@ -402,12 +321,9 @@ async fn changed_calls<'c>(
         let now = match reread.get(&key) {
             Some(now) => now,
             None => {
-                let now = crate::store::runs::active_of_runner(
-                    &mut *tx,
-                    &call.access.runner,
-                    &call.run_id,
-                )
-                .await?;
+                let now =
+                    store::runs::active_of_runner(&mut *tx, &call.access.runner, &call.run_id)
+                        .await?;
                 reread.entry(key).or_insert(now)
             }
         };
@@ -480,7 +396,9 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display()))
             .await
             .unwrap();
-        for statement in [
+        crate::testing::execute_all(
+            &db,
+            &[
             "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'W', 0)",
             "INSERT INTO users (id, workspace_id, email, name, role, created_at) \
              VALUES ('u', 'w', 'u@example.com', 'U', 'admin', 0)",
@@ -488,9 +406,9 @@ mod tests {
              created_at, updated_at) VALUES ('a', 'w', 'u', 'A', 'open', 'fixed', 0, 0)",
             "INSERT INTO runs (id, workspace_id, agent_id, status, input, created_at) \
              VALUES ('r', 'w', 'a', 'running', '{}', 0)",
-        ] {
-            sqlx::query(statement).execute(db.pool()).await.unwrap();
-        }
+            ],
+        )
+        .await;
 
         // The second call reuses the first one's id, so the batch's insert
         // fails as a whole; the third is unrelated to it.
@@ -511,10 +429,7 @@ mod tests {
         assert_eq!(outcomes[0].as_ref().unwrap(), &Recorded::Stored);
         assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
         assert_eq!(outcomes[2].as_ref().unwrap(), &Recorded::Stored);
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tool_calls")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let stored = crate::testing::count(&db, "SELECT COUNT(*) FROM tool_calls").await;
         assert_eq!(stored, 2);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));

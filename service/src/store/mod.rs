@@ -9,16 +9,15 @@
 //! on); where a dialect must differ, both statements sit side by side in
 //! the function that needs them.
 //!
-//! Still inline in their use cases, and to move here file by file: the
-//! approval inbox's statements (`runs/approvals`), the tool calls' and
-//! their decisions' writer (`runs/tool_calls`, `runs/decision_log`) and
-//! the event log's (`events`). The test at the end of this file lists the
-//! files outside the store that may still name `sqlx`, and fails when
-//! another one does.
+//! Nothing outside the store speaks SQL: the test at the end of this file
+//! fails when a file outside it names `sqlx`, but for the store's plumbing
+//! that lives beside it ([`crate::db`], [`crate::notify`], [`crate::error`]
+//! and, for tests, `testing`).
 
 pub(crate) mod agents;
 pub(crate) mod approvals;
 pub(crate) mod credentials;
+pub(crate) mod events;
 pub(crate) mod grants;
 pub(crate) mod login_failures;
 pub(crate) mod mcp_servers;
@@ -119,15 +118,12 @@ pub(crate) async fn note_use(
 mod tests {
     use std::path::{Path, PathBuf};
 
-    /// Files outside `store/` that still hold SQL of their own, until their
-    /// resource moves into the store. [`crate::db`] (the pool, write
-    /// transactions and dialect helpers), [`crate::notify`] (PostgreSQL's
-    /// NOTIFY and LISTEN), [`crate::error`] (the one mapping of store
-    /// failures to errors) and [`crate::testing`] (template databases for
-    /// tests) are the store's plumbing and stay where they are.
-    const NOT_YET_MOVED: &[&str] = &["events.rs", "runs/approvals.rs", "runs/decision_log.rs"];
-
-    /// Plumbing that is part of the store though it lives beside it.
+    /// Plumbing that is part of the store though it lives beside it:
+    /// [`crate::db`] (the pool, write transactions and dialect helpers),
+    /// [`crate::notify`] (PostgreSQL's NOTIFY and LISTEN), [`crate::error`]
+    /// (the one mapping of store failures to errors) and [`crate::testing`]
+    /// (template databases for tests, and plain statements for unit tests'
+    /// rows).
     const STORE_PLUMBING: &[&str] = &["db.rs", "error.rs", "notify.rs", "testing.rs"];
 
     fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -141,16 +137,13 @@ mod tests {
         }
     }
 
-    /// Nothing outside the store names `sqlx`, except the files listed
-    /// above; and each of those still does, so that the list shrinks as
-    /// resources move and never keeps a name it no longer needs.
+    /// Nothing outside the store and its plumbing names `sqlx`.
     #[test]
     fn only_the_store_speaks_sql() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = Vec::new();
         rust_files(&src, &mut files);
         let mut offenders = Vec::new();
-        let mut stale = Vec::new();
         for file in files {
             let relative = file
                 .strip_prefix(&src)
@@ -160,21 +153,13 @@ mod tests {
             if relative.starts_with("store/") || STORE_PLUMBING.contains(&relative.as_str()) {
                 continue;
             }
-            let names_sqlx = std::fs::read_to_string(&file).unwrap().contains("sqlx");
-            let allowed = NOT_YET_MOVED.contains(&relative.as_str());
-            if names_sqlx && !allowed {
+            if std::fs::read_to_string(&file).unwrap().contains("sqlx") {
                 offenders.push(relative);
-            } else if allowed && !names_sqlx {
-                stale.push(relative);
             }
         }
         assert!(
             offenders.is_empty(),
             "these files name sqlx outside the store; move their SQL into store/: {offenders:?}"
-        );
-        assert!(
-            stale.is_empty(),
-            "these files no longer name sqlx; take them off NOT_YET_MOVED: {stale:?}"
         );
     }
 }

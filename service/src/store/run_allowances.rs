@@ -2,9 +2,9 @@
 //! run, one row per tool and normalized subject
 //! ([`crate::runs::allowances`]).
 
-use super::Executor;
+use super::{Connection, Executor};
 use crate::Result;
-use crate::ids::RunId;
+use crate::ids::{ApprovalId, RunAllowanceId, RunId, UserId, WorkspaceId};
 use crate::runs::allowances::RunAllowance;
 
 /// An allowance's row with its reviewer's name, as [`COLUMNS`] select it.
@@ -68,4 +68,36 @@ pub(crate) async fn of_run<'c>(db: impl Executor<'c>, run: &RunId) -> Result<Vec
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(RunAllowance::from).collect())
+}
+
+/// An allowance about to be granted, by deciding the request `approval`.
+pub(crate) struct AllowanceInsert<'a> {
+    pub id: &'a RunAllowanceId,
+    pub workspace: &'a WorkspaceId,
+    pub run: &'a str,
+    pub tool: &'a str,
+    pub subject: &'a str,
+    pub approval: &'a ApprovalId,
+    pub granted_by: &'a UserId,
+    pub granted_at: i64,
+}
+
+/// Grants `allowance`, unless the run has one for the same tool and
+/// subject already (two of its requests were waiting), which it keeps.
+pub(crate) async fn insert(conn: &mut Connection, allowance: AllowanceInsert<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_allowances (id, workspace_id, run_id, tool, subject, approval_id, granted_by, \
+         granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, tool, subject) DO NOTHING",
+    )
+    .bind(allowance.id.as_str())
+    .bind(allowance.workspace.as_str())
+    .bind(allowance.run)
+    .bind(allowance.tool)
+    .bind(allowance.subject)
+    .bind(allowance.approval.as_str())
+    .bind(allowance.granted_by.as_str())
+    .bind(allowance.granted_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

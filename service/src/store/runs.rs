@@ -464,3 +464,12 @@ pub(crate) async fn active_for_key_hash<'c>(
     .await?;
     Ok(row.map(|Keyed { key, run }| (key.into(), run)))
 }
+
+/// The store's access version now (see [`crate::runs::hot_runs`]).
+pub(crate) async fn access_version(conn: &mut Connection) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT version FROM access_version WHERE id = 1")
+            .fetch_one(conn)
+            .await?,
+    )
+}

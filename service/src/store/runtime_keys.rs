@@ -5,6 +5,7 @@
 use super::{Connection, Executor};
 use crate::agents::access::live_key_sql;
 use crate::clock::from_millis;
+use crate::db::Backend;
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
 use crate::runs::keys::{AgentKey, KeyInfo};
 use crate::{Principal, Result};
@@ -153,4 +154,34 @@ pub(crate) async fn is_live<'c>(db: impl Executor<'c>, key: &RuntimeKeyId) -> Re
     .fetch_optional(db)
     .await?;
     Ok(live.is_some())
+}
+
+/// Notes the last use of each key in `uses` (its id, and the time of its
+/// latest call), in the decision writer's batch.
+///
+/// A key being revoked right now holds its row until its event has a
+/// place in the chain, which the batch holds: waiting for the row here
+/// would deadlock with it. On PostgreSQL its last use is then left as it
+/// was (SQLite's writer holds the whole store, so nothing else holds the
+/// row).
+pub(crate) async fn note_batch_uses<'a>(
+    conn: &mut Connection,
+    backend: Backend,
+    uses: impl IntoIterator<Item = (&'a str, i64)>,
+) -> Result<()> {
+    let note_use = match backend {
+        Backend::Sqlite => "UPDATE runtime_keys SET last_used_at = $1 WHERE id = $2",
+        Backend::Postgres => {
+            "UPDATE runtime_keys SET last_used_at = $1 WHERE id = \
+             (SELECT id FROM runtime_keys WHERE id = $2 FOR UPDATE SKIP LOCKED)"
+        }
+    };
+    for (key, at) in uses {
+        sqlx::query(note_use)
+            .bind(at)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

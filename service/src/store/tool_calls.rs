@@ -1,13 +1,20 @@
 //! The `tool_calls` table: each call a run asked about, its decision and
-//! its result ([`crate::runs::tool_calls`]). The decision writer
-//! ([`crate::runs::decision_log`]) still writes calls with its own SQL.
+//! its result ([`crate::runs::tool_calls`]); the decision writer
+//! ([`crate::runs::decision_log`]) inserts decided calls many rows to a
+//! statement.
+
+use std::collections::HashSet;
 
 use serde_json::Value;
+use sqlx::Row as _;
 
 use super::{Connection, Executor};
 use crate::Result;
+use crate::clock::to_millis;
+use crate::db::{Backend, INSERT_CHUNK, value_rows};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
 use crate::runs::Runner;
+use crate::runs::decision_log::NewToolCall;
 use crate::runs::input;
 use crate::runs::tool_calls::ToolCallState;
 use crate::store::runs::STARTER_RUNS;
@@ -145,5 +152,100 @@ pub(crate) async fn set_result(
         .bind(id.as_str())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+fn insert_decided_sql(backend: Backend, rows: usize, tail: &str) -> String {
+    format!(
+        "INSERT INTO tool_calls (id, run_id, tool, input, working_dir, idempotency_key, decision, outcome, \
+         reason, risk, approval_id, created_at, decided_at, input_json, client_tool) VALUES {}{tail}",
+        value_rows(backend, rows, 15)
+    )
+}
+
+fn insert_decided_rows<'q>(
+    sql: &'q str,
+    calls: &[&'q NewToolCall],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut insert = sqlx::query(sql);
+    for call in calls {
+        let at = to_millis(call.at);
+        insert = insert
+            .bind(call.id.as_str())
+            .bind(call.run_id.as_str())
+            .bind(call.tool.as_str())
+            .bind(call.input.as_str())
+            .bind(call.working_dir.as_deref())
+            .bind(call.idempotency_key.as_deref())
+            .bind(call.decision)
+            .bind(call.outcome)
+            .bind(call.reason.as_str())
+            .bind(call.risk.as_str())
+            .bind(call.approval.as_ref().map(|approval| approval.id.as_str()))
+            .bind(at)
+            .bind(call.outcome.map(|_| at))
+            .bind(i64::from(call.input_json))
+            .bind(call.client_tool.as_deref());
+    }
+    insert
+}
+
+/// Inserts decided calls without an idempotency key, [`INSERT_CHUNK`] rows
+/// to a statement. Their ids are new, so nothing refuses them.
+pub(crate) async fn insert_decided(
+    conn: &mut Connection,
+    backend: Backend,
+    calls: &[&NewToolCall],
+) -> Result<()> {
+    for chunk in calls.chunks(INSERT_CHUNK) {
+        let sql = insert_decided_sql(backend, chunk.len(), "");
+        insert_decided_rows(&sql, chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts decided calls that carry an idempotency key, [`INSERT_CHUNK`]
+/// rows to a statement, each unless a call of its run with the same key
+/// is stored already (a retry that came first); adds the ids of those it
+/// stored to `stored`.
+pub(crate) async fn insert_decided_keyed(
+    conn: &mut Connection,
+    backend: Backend,
+    calls: &[&NewToolCall],
+    stored: &mut HashSet<String>,
+) -> Result<()> {
+    for chunk in calls.chunks(INSERT_CHUNK) {
+        let sql = insert_decided_sql(backend, chunk.len(), " ON CONFLICT DO NOTHING RETURNING id");
+        let rows = insert_decided_rows(&sql, chunk)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in rows {
+            stored.insert(row.try_get::<String, _>(0)?);
+        }
+    }
+    Ok(())
+}
+
+/// Tells the call its reviewer's (or its closing's) outcome at `now`: the
+/// outcome, the input it goes on with when that changes, and the message.
+pub(crate) async fn resolve(
+    conn: &mut Connection,
+    id: &str,
+    outcome: &str,
+    final_input: Option<&str>,
+    message: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE tool_calls SET outcome = $1, final_input = COALESCE($2, final_input), message = $3, \
+         decided_at = $4 WHERE id = $5",
+    )
+    .bind(outcome)
+    .bind(final_input)
+    .bind(message)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }

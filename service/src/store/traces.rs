@@ -11,10 +11,10 @@
 use bosun_policy::Action;
 use sqlx::AnyPool;
 
+use super::events::StoredEvent;
 use crate::agents::access::editable_agents_sql;
 use crate::clock::from_millis;
 use crate::db::Sql;
-use crate::events::StoredEvent;
 use crate::runs::RunStatus;
 use crate::traces::{DecisionCounts, KeyRef, PersonRef, RunSummary};
 use crate::{Backend, Principal, Result};

@@ -434,6 +434,21 @@ pub(crate) async fn name_of(conn: &mut Connection, id: &str) -> Result<Option<St
         .await?)
 }
 
+/// The name of the user `id` of `workspace`, active or not.
+pub(crate) async fn name_in_workspace<'c>(
+    db: impl Executor<'c>,
+    workspace: &WorkspaceId,
+    id: &str,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM users WHERE id = $1 AND workspace_id = $2")
+            .bind(id)
+            .bind(workspace.as_str())
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// Whether the user gets an email when a request waits for them.
 pub(crate) async fn email_notifications<'c>(db: impl Executor<'c>, id: &UserId) -> Result<bool> {
     let on: i64 = sqlx::query_scalar("SELECT email_notifications FROM users WHERE id = $1")

@@ -70,14 +70,14 @@ pub(crate) async fn default_execution_mode<'c>(
 }
 
 /// Whether reviewers may decide requests of runs they started.
-pub(crate) async fn allows_self_approval(
-    connection: &mut Connection,
+pub(crate) async fn allows_self_approval<'c>(
+    db: impl Executor<'c>,
     workspace: &WorkspaceId,
 ) -> Result<bool> {
     let allowed: i64 =
         sqlx::query_scalar("SELECT allow_self_approval FROM workspaces WHERE id = $1")
             .bind(workspace.as_str())
-            .fetch_one(&mut *connection)
+            .fetch_one(db)
             .await?;
     Ok(allowed != 0)
 }
