@@ -3,30 +3,29 @@
 //! WebAssembly) and on the server alike, so both always agree.
 
 use bosun_policy::{
-    Action, Catalog, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind,
+    Catalog, Layers, Reason, Rule, RulePattern, ToolSelector, Warning, WarningKind,
 };
 
-use crate::api::rules::RuleView;
+use crate::api::rules::Rule as ListedRule;
 use crate::api::tools::Tool;
 
 /// The rule as the engine takes it; `None` if it does not parse (the
 /// server refuses such rules, so this only guards against the impossible).
-pub fn engine_rule(rule: &RuleView) -> Option<Rule> {
+pub fn engine_rule(rule: &ListedRule) -> Option<Rule> {
     let pattern = match rule.pattern.as_deref() {
         Some(pattern) => Some(RulePattern::parse(pattern).ok()?),
         None => None,
     };
-    let action: Action = rule.action.parse().ok()?;
     Some(Rule::new(
         rule.id.clone(),
         ToolSelector::parse(&rule.tool),
-        action,
+        rule.action,
         pattern,
     ))
 }
 
-pub fn layers(enforced: &[RuleView], agent: &[RuleView], workspace: &[RuleView]) -> Layers {
-    let convert = |rules: &[RuleView]| rules.iter().filter_map(engine_rule).collect();
+pub fn layers(enforced: &[ListedRule], agent: &[ListedRule], workspace: &[ListedRule]) -> Layers {
+    let convert = |rules: &[ListedRule]| rules.iter().filter_map(engine_rule).collect();
     Layers {
         enforced: convert(enforced),
         agent: convert(agent),
@@ -39,7 +38,7 @@ pub fn catalog(tools: &[Tool]) -> Catalog {
 }
 
 /// "deny delete_file /etc/*", as a person would say the rule.
-pub fn rule_label(rule: &RuleView) -> String {
+pub fn rule_label(rule: &ListedRule) -> String {
     match &rule.pattern {
         Some(pattern) => format!("{} {} {pattern}", rule.action, rule.tool),
         None => format!("{} {} (any input)", rule.action, rule.tool),
@@ -47,7 +46,7 @@ pub fn rule_label(rule: &RuleView) -> String {
 }
 
 /// Finds a rule by id among the lists shown.
-pub type RuleLookup<'a> = &'a dyn Fn(&str) -> Option<RuleView>;
+pub type RuleLookup<'a> = &'a dyn Fn(&str) -> Option<ListedRule>;
 
 /// Why the engine decided as it did.
 pub fn reason_text(reason: &Reason, lookup: RuleLookup<'_>) -> String {

@@ -14,6 +14,7 @@ pub mod mcp;
 pub mod mcp_servers;
 pub mod members;
 pub mod oauth;
+pub mod rules;
 pub mod runs;
 pub mod time;
 pub mod tokens;

@@ -2,31 +2,20 @@
 //! lists, and changes to them. Decisions for the "test a call" panel are
 //! computed in the browser from what these return.
 
+pub use bosun_wire::rules::Rule;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::tools::Tool;
 use crate::error::AppError;
 
-/// A rule as the editor shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleView {
-    pub id: String,
-    pub position: i64,
-    pub tool: String,
-    /// `allow`, `ask` or `deny`.
-    pub action: String,
-    pub pattern: Option<String>,
-    pub note: String,
-}
-
 /// Everything that decides one agent's tool calls, in evaluation order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentPolicyView {
     pub agent_name: String,
-    pub enforced: Vec<RuleView>,
-    pub agent: Vec<RuleView>,
-    pub workspace: Vec<RuleView>,
+    pub enforced: Vec<Rule>,
+    pub agent: Vec<Rule>,
+    pub workspace: Vec<Rule>,
     pub mode: String,
     /// The workspace's tool catalog, which rules may name.
     pub tools: Vec<Tool>,
@@ -39,8 +28,8 @@ pub struct AgentPolicyView {
 /// (Empty by default: what the page holds for someone who is not an admin.)
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspacePolicyView {
-    pub enforced: Vec<RuleView>,
-    pub workspace: Vec<RuleView>,
+    pub enforced: Vec<Rule>,
+    pub workspace: Vec<Rule>,
     pub default_mode: String,
     pub approval_ttl_seconds: i64,
     pub self_approval: bool,
@@ -88,21 +77,8 @@ mod convert {
 
     use super::*;
 
-    impl From<RuleInfo> for RuleView {
-        fn from(rule: RuleInfo) -> Self {
-            Self {
-                id: rule.id.to_string(),
-                position: rule.position,
-                action: rule.action.as_str().into(),
-                tool: rule.tool,
-                pattern: rule.pattern,
-                note: rule.note,
-            }
-        }
-    }
-
-    pub fn views(rules: Vec<RuleInfo>) -> Vec<RuleView> {
-        rules.into_iter().map(RuleView::from).collect()
+    pub fn views(rules: Vec<RuleInfo>) -> Vec<Rule> {
+        rules.into_iter().map(Rule::from).collect()
     }
 
     impl ListRef {
@@ -178,7 +154,7 @@ pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
 }
 
 #[server(prefix = "/fn", endpoint = "rules/add")]
-pub async fn add_rule(list: ListRef, rule: RuleForm) -> Result<RuleView, AppError> {
+pub async fn add_rule(list: ListRef, rule: RuleForm) -> Result<Rule, AppError> {
     use super::ssr::{bosun, principal};
     let added = bosun()?
         .add_rule(&principal().await?, &list.list()?, rule.into())
@@ -187,11 +163,7 @@ pub async fn add_rule(list: ListRef, rule: RuleForm) -> Result<RuleView, AppErro
 }
 
 #[server(prefix = "/fn", endpoint = "rules/update")]
-pub async fn update_rule(
-    list: ListRef,
-    rule_id: String,
-    rule: RuleForm,
-) -> Result<RuleView, AppError> {
+pub async fn update_rule(list: ListRef, rule_id: String, rule: RuleForm) -> Result<Rule, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::RuleId;
     let updated = bosun()?

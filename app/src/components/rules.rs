@@ -8,8 +8,7 @@ use bosun_policy::{
 use leptos::prelude::*;
 
 use crate::api::rules::{
-    AddRule, DeleteRule, ListRef, ReorderRules, RuleForm, RuleView, UpdateRule, add_rule,
-    reorder_rules,
+    AddRule, DeleteRule, ListRef, ReorderRules, Rule, RuleForm, UpdateRule, add_rule, reorder_rules,
 };
 use crate::api::tools::Tool;
 use crate::components::confirm::ConfirmButton;
@@ -24,7 +23,7 @@ use crate::policy_view::{RuleLookup, engine_rule, rule_label, warning_text};
 pub struct RulesContext {
     pub layers: Layers,
     pub catalog: Catalog,
-    pub all_rules: Vec<RuleView>,
+    pub all_rules: Vec<Rule>,
     pub warnings: Vec<Warning>,
     pub decided: Signal<Option<String>>,
     /// Bumped after every saved change, so the page reloads its lists.
@@ -116,9 +115,9 @@ impl RulesContext {
     /// Everything a page of rule lists shares, from the lists as the server
     /// sent them: the engine's layers and catalog, and its warnings.
     pub fn build(
-        enforced: &[RuleView],
-        agent: &[RuleView],
-        workspace: &[RuleView],
+        enforced: &[Rule],
+        agent: &[Rule],
+        workspace: &[Rule],
         tools: &[Tool],
         decided: Signal<Option<String>>,
         changed: RwSignal<usize>,
@@ -137,7 +136,7 @@ impl RulesContext {
         }
     }
 
-    fn lookup(&self, id: &str) -> Option<RuleView> {
+    fn lookup(&self, id: &str) -> Option<Rule> {
         self.all_rules.iter().find(|rule| rule.id == id).cloned()
     }
 }
@@ -148,7 +147,7 @@ pub fn RuleList(
     #[prop(into)] explanation: String,
     layer: Layer,
     list: ListRef,
-    rules: Vec<RuleView>,
+    rules: Vec<Rule>,
     tools: Vec<Tool>,
     editable: bool,
     context: StoredValue<RulesContext>,
@@ -240,7 +239,7 @@ pub fn RuleList(
                 let deleted_rule = rule.clone();
                 let deleted_form = RuleForm {
                     tool: rule.tool.clone(),
-                    action: rule.action.clone(),
+                    action: rule.action.to_string(),
                     pattern: rule.pattern.clone().unwrap_or_default(),
                     note: rule.note.clone(),
                 };
@@ -281,7 +280,7 @@ pub fn RuleList(
                         let (list, rule_id) = (list.clone(), rule.id.clone());
                         let initial = RuleForm {
                             tool: rule.tool.clone(),
-                            action: rule.action.clone(),
+                            action: rule.action.to_string(),
                             pattern: rule.pattern.clone().unwrap_or_default(),
                             note: rule.note.clone(),
                         };
@@ -323,7 +322,7 @@ pub fn RuleList(
                 >
                     <div class="rule-main">
                         <span class="position">{format!("#{}", index + 1)}</span>
-                        <span class=format!("badge action-{}", rule.action)>{rule.action.clone()}</span>
+                        <span class=format!("badge action-{}", rule.action)>{rule.action.as_str()}</span>
                         <code class="tool">{rule.tool.clone()}</code>
                         <code class="pattern">{rule.pattern.clone().unwrap_or_else(|| "(any input)".into())}</code>
                         <span class="muted note">{rule.note.clone()}</span>
@@ -472,13 +471,17 @@ fn RuleEditor(
         if pattern_error().is_some() || tool.with(String::is_empty) {
             return Vec::new();
         }
-        let draft = RuleView {
+        let Ok(draft_action) = action.get().parse() else {
+            return Vec::new();
+        };
+        let draft = Rule {
             id: "draft".into(),
             position: 0,
             tool: tool.get(),
-            action: action.get(),
+            action: draft_action,
             pattern: Some(pattern.get()).filter(|p| !p.is_empty()),
             note: String::new(),
+            enforced: None,
         };
         let Some(draft_rule) = engine_rule(&draft) else {
             return Vec::new();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bosun_policy::{Action, CompiledPolicy, Decision, Reason};
 use leptos::prelude::*;
 
-use crate::api::rules::RuleView;
+use crate::api::rules::Rule;
 use crate::api::tools::Tool;
 use crate::components::agent_labels::ModeSelect;
 use crate::components::rules::RulesContext;
@@ -62,7 +62,7 @@ pub fn TestCall(
         });
         decided.set(rule);
     });
-    let lookup = move |id: &str| -> Option<RuleView> {
+    let lookup = move |id: &str| -> Option<Rule> {
         context.with_value(|c| c.all_rules.iter().find(|rule| rule.id == id).cloned())
     };
     view! {
@@ -102,7 +102,7 @@ pub fn TestCall(
 #[component]
 fn DecisionView(
     decision: Decision,
-    lookup: impl Fn(&str) -> Option<RuleView> + Copy + Send + 'static,
+    lookup: impl Fn(&str) -> Option<Rule> + Copy + Send + 'static,
 ) -> impl IntoView {
     let verdict = decision.action.as_str();
     let risk = decision.risk.level.as_str();

@@ -5,12 +5,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_policy::Layer;
 use bosun_service::ids::{AgentId, RuleId};
 use bosun_service::rules::decisions::Evaluation;
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use bosun_wire::list::List;
-use serde::{Deserialize, Serialize};
+use bosun_wire::rules::Rule;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
@@ -18,45 +18,8 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
 
-/// A rule. `enforced` is present on workspace rules only.
-#[derive(Serialize, ToSchema)]
-pub struct RuleBody {
-    pub id: String,
-    /// A tool name, or `*` for every tool.
-    #[schema(example = "system_shell")]
-    pub tool: String,
-    pub action: bosun_wire::vocabulary::Action,
-    /// `*` matches any run of characters; `\*` is a literal star. Null matches everything.
-    #[schema(example = "npm *")]
-    pub pattern: Option<String>,
-    pub note: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enforced: Option<bool>,
-    /// 1-based place in its list.
-    pub position: i64,
-}
-
-impl From<RuleInfo> for RuleBody {
-    fn from(rule: RuleInfo) -> Self {
-        Self {
-            id: rule.id.to_string(),
-            action: rule.action,
-            enforced: match rule.layer {
-                Layer::Agent => None,
-                layer => Some(layer == Layer::Enforced),
-            },
-            tool: rule.tool,
-            pattern: rule.pattern,
-            note: rule.note,
-            position: rule.position,
-        }
-    }
-}
-
-fn list_body(rules: Vec<RuleInfo>) -> Json<List<RuleBody>> {
-    Json(List::complete(
-        rules.into_iter().map(RuleBody::from).collect(),
-    ))
+fn list_body(rules: Vec<RuleInfo>) -> Json<List<Rule>> {
+    Json(List::complete(rules.into_iter().map(Rule::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -131,12 +94,12 @@ fn workspace_list(enforced: bool) -> RuleList {
 /// The agent's own rules, in order.
 #[utoipa::path(get, path = "/agents/{id}/rules", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = List<RuleBody>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<Rule>), (status = 404, body = ErrorBody)))]
 pub async fn list_agent_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<List<RuleBody>>, ApiError> {
+) -> Result<Json<List<Rule>>, ApiError> {
     Ok(list_body(
         state.bosun.rules(&principal, &agent_list(&id)?).await?,
     ))
@@ -146,14 +109,14 @@ pub async fn list_agent_rules(
 #[utoipa::path(post, path = "/agents/{id}/rules", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), request_body = RuleInput,
     security(("personal_token" = [])),
-    responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = Rule), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn add_agent_rule(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RuleInput>,
-) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
+) -> Result<(StatusCode, Json<Rule>), ApiError> {
     if input.enforced {
         return Err(
             bosun_service::Error::invalid("enforced", "is only for workspace rules").into(),
@@ -170,14 +133,14 @@ pub async fn add_agent_rule(
 #[utoipa::path(put, path = "/agents/{id}/rules", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), request_body = OrderInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = List<RuleBody>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = List<Rule>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn reorder_agent_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OrderInput>,
-) -> Result<Json<List<RuleBody>>, ApiError> {
+) -> Result<Json<List<Rule>>, ApiError> {
     Ok(list_body(
         state
             .bosun
@@ -190,14 +153,14 @@ pub async fn reorder_agent_rules(
 #[utoipa::path(patch, path = "/agents/{id}/rules/{rule_id}", tag = "rules",
     params(("id" = String, Path, description = "The agent's id"), ("rule_id" = String, Path, description = "The agent rule's id")), request_body = RuleInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Rule), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update_agent_rule(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, rule_id)): Path<(String, String)>,
     ApiJson(input): ApiJson<RuleInput>,
-) -> Result<Json<RuleBody>, ApiError> {
+) -> Result<Json<Rule>, ApiError> {
     let rule = state
         .bosun
         .update_rule(
@@ -228,11 +191,11 @@ pub async fn delete_agent_rule(
 
 /// The workspace's enforced rules, then its workspace rules (admins).
 #[utoipa::path(get, path = "/rules", tag = "rules", security(("personal_token" = [])),
-    responses((status = 200, body = List<RuleBody>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<Rule>), (status = 403, body = ErrorBody)))]
 pub async fn list_workspace_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<List<RuleBody>>, ApiError> {
+) -> Result<Json<List<Rule>>, ApiError> {
     let mut rules = state.bosun.rules(&principal, &RuleList::Enforced).await?;
     rules.extend(state.bosun.rules(&principal, &RuleList::Workspace).await?);
     Ok(list_body(rules))
@@ -240,12 +203,12 @@ pub async fn list_workspace_rules(
 
 /// Adds a workspace rule, or with `enforced: true` a guardrail (admins).
 #[utoipa::path(post, path = "/rules", tag = "rules", request_body = RuleInput, security(("personal_token" = [])),
-    responses((status = 201, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Rule), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn add_workspace_rule(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<RuleInput>,
-) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
+) -> Result<(StatusCode, Json<Rule>), ApiError> {
     let list = workspace_list(input.enforced);
     let rule = state
         .bosun
@@ -256,12 +219,12 @@ pub async fn add_workspace_rule(
 
 /// Puts the workspace rules (or, with `enforced: true`, the guardrails) in a new order (admins).
 #[utoipa::path(put, path = "/rules", tag = "rules", request_body = OrderInput, security(("personal_token" = [])),
-    responses((status = 200, body = List<RuleBody>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = List<Rule>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn reorder_workspace_rules(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<OrderInput>,
-) -> Result<Json<List<RuleBody>>, ApiError> {
+) -> Result<Json<List<Rule>>, ApiError> {
     let list = workspace_list(input.enforced);
     Ok(list_body(
         state
@@ -274,14 +237,14 @@ pub async fn reorder_workspace_rules(
 /// Changes a workspace rule (admins). Its list (enforced or not) stays.
 #[utoipa::path(patch, path = "/rules/{id}", tag = "rules",
     params(("id" = String, Path, description = "The workspace rule's id")), request_body = RuleInput, security(("personal_token" = [])),
-    responses((status = 200, body = RuleBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Rule), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update_workspace_rule(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RuleInput>,
-) -> Result<Json<RuleBody>, ApiError> {
+) -> Result<Json<Rule>, ApiError> {
     let id = RuleId::parse(&id)?;
     let list = state.bosun.workspace_rule_list(&principal, &id).await?;
     let rule = state

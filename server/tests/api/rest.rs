@@ -156,7 +156,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         names(&["fixed", "user"])
     );
     assert_eq!(
-        field("RuleBody", "action"),
+        field("Rule", "action"),
         names(&["allow", "ask", "deny"])
     );
     assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));

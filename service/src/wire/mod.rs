@@ -9,6 +9,7 @@ mod mcp;
 mod mcp_servers;
 mod members;
 mod oauth;
+mod rules;
 mod runs;
 mod tokens;
 mod tools;
