@@ -28,6 +28,7 @@ use crate::pattern::RulePattern;
 use crate::rules::{Action, ExecutionMode, Layer, Layers, ToolSelector};
 
 /// A rule, as the editor shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RuleRef {
@@ -40,6 +41,7 @@ pub struct RuleRef {
 }
 
 /// What is wrong with a rule.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
@@ -66,6 +68,7 @@ pub enum WarningKind {
 }
 
 /// One finding about one rule.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Warning {

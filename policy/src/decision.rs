@@ -78,6 +78,7 @@ impl<'a> Request<'a> {
 }
 
 /// Why a decision (or one command's verdict) came out as it did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
@@ -87,6 +88,7 @@ pub enum Reason {
         /// The list the rule is in.
         layer: Layer,
         /// The rule's id.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         rule_id: Arc<str>,
         /// 1-based position of the rule in its list.
         position: usize,
@@ -128,12 +130,14 @@ pub enum Reason {
 }
 
 /// A risk level and the findings behind it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Risk {
     /// The highest level any finding reached.
     pub level: RiskLevel,
     /// Human-readable findings, starting with the tool's default.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub reasons: Vec<Cow<'static, str>>,
 }
 
@@ -158,6 +162,7 @@ impl Risk {
 }
 
 /// The verdict on one simple command of a shell command line.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CommandVerdict {
@@ -171,6 +176,7 @@ pub struct CommandVerdict {
 }
 
 /// The engine's answer for one request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Decision {

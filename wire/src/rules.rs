@@ -25,3 +25,13 @@ pub struct Rule {
     /// 1-based place in its list.
     pub position: i64,
 }
+
+/// A dry run's answer: the decision, as a tool call would get it now, and
+/// the rule analysis's warnings about the agent's three lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Evaluation {
+    #[serde(flatten)]
+    pub decision: bosun_policy::Decision,
+    pub warnings: Vec<bosun_policy::Warning>,
+}

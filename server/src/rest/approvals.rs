@@ -232,7 +232,7 @@ pub struct PreviewInput {
 #[utoipa::path(post, path = "/approvals/{id}/preview", tag = "approvals",
     params(("id" = String, Path, description = "The approval request's id")), request_body = PreviewInput,
     security(("personal_token" = [])),
-    responses((status = 200, description = "The decision, as `POST /agents/{id}/evaluate` answers it", body = Object),
+    responses((status = 200, description = "The decision, as `POST /agents/{id}/evaluate` answers it (without its warnings)", body = Decision),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,

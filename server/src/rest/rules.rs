@@ -6,10 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bosun_service::ids::{AgentId, RuleId};
-use bosun_service::rules::decisions::Evaluation;
 use bosun_service::rules::{RuleDraft, RuleInfo, RuleList};
 use bosun_wire::list::List;
-use bosun_wire::rules::Rule;
+use bosun_wire::rules::{Evaluation, Rule};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -273,7 +272,7 @@ pub async fn delete_workspace_rule(
 #[utoipa::path(post, path = "/agents/{id}/evaluate", tag = "rules",
     params(("id" = String, Path, description = "The agent's id")), request_body = EvaluateInput,
     security(("personal_token" = [])),
-    responses((status = 200, description = "The decision, its reason and risk, and the rule analysis's `warnings` about the agent's rules", body = Object),
+    responses((status = 200, description = "The decision, its reason and risk, and the rule analysis's `warnings` about the agent's rules", body = Evaluation),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,

@@ -155,10 +155,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         field("AgentBody", "credential_model"),
         names(&["fixed", "user"])
     );
-    assert_eq!(
-        field("Rule", "action"),
-        names(&["allow", "ask", "deny"])
-    );
+    assert_eq!(field("Rule", "action"), names(&["allow", "ask", "deny"]));
     assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));
     assert_eq!(
         field("GrantBody", "level"),

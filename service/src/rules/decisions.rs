@@ -17,11 +17,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bosun_policy::{
-    Catalog, CompiledPolicy, Decision, ExecutionMode, Layers, Reason, Request, Warning, analyze,
-};
+use bosun_policy::{Catalog, CompiledPolicy, ExecutionMode, Layers, Reason, Request, analyze};
 use bosun_wire::events::DecidingRule;
-use serde::Serialize;
 
 use super::{RuleInfo, RuleList};
 use crate::agents::Capability;
@@ -77,14 +74,9 @@ impl PolicyCache {
     }
 }
 
-/// A dry run's answer: the decision (REST's decision shape) and the rule
-/// analysis's warnings about the agent's three lists.
-#[derive(Clone, Debug, Serialize)]
-pub struct Evaluation {
-    #[serde(flatten)]
-    pub decision: Decision,
-    pub warnings: Vec<Warning>,
-}
+/// A dry run's answer, in its wire shape: nothing of the service's own
+/// is added to the engine's decision and warnings.
+pub use bosun_wire::rules::Evaluation;
 
 /// Everything that decides an agent's tool calls, for the rule editor: the
 /// three lists, the mode and the tool catalog.
