@@ -19,5 +19,6 @@ pub mod runs;
 pub mod time;
 pub mod tokens;
 pub mod tools;
+pub mod traces;
 pub mod vocabulary;
 pub mod webhooks;

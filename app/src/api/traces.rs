@@ -1,6 +1,7 @@
 //! The trace: search, the runs it is made of, one run's timeline, and the
 //! audit chain check.
 
+pub use bosun_wire::traces::RunSummary;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -58,30 +59,9 @@ pub struct RunQuery {
     pub before: String,
 }
 
-/// One run as the runs list shows it, with names for the ids.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunRowView {
-    pub id: String,
-    pub agent_id: String,
-    pub agent: String,
-    /// Who started it: a person's name, or `runtime key “nightly” (of rita)`.
-    pub started_by: String,
-    /// Whom it acts for: a person, or the agent's service account.
-    pub on_behalf_of: String,
-    pub status: String,
-    /// UTC, to the second.
-    pub started: String,
-    /// How long it took, when it has ended.
-    pub duration: Option<String>,
-    pub steps: i64,
-    pub allowed: i64,
-    pub asked: i64,
-    pub denied: i64,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunResults {
-    pub runs: Vec<RunRowView>,
+    pub runs: Vec<RunSummary>,
     pub next: Option<String>,
 }
 
@@ -176,7 +156,7 @@ pub async fn list_trace_runs(query: RunQuery) -> Result<RunResults, AppError> {
         )
         .await?;
     Ok(RunResults {
-        runs: page.runs.into_iter().map(ssr::run_row).collect(),
+        runs: page.runs.into_iter().map(RunSummary::from).collect(),
         next: page.next,
     })
 }
@@ -242,33 +222,8 @@ mod ssr {
     use bosun_wire::events::{AgentChanged, CredentialIssued, RuleSnapshot};
     use serde_json::Value;
 
-    use super::{EventView, RunRowView};
-    use crate::dates::{Precision, absolute, duration};
-
-    pub fn run_row(run: bosun_service::traces::RunSummary) -> RunRowView {
-        let started_by = match (&run.started_by, &run.started_by_key) {
-            (Some(person), _) => person.name.clone(),
-            (None, Some(key)) => format!("runtime key “{}” (of {})", key.name, key.created_by.name),
-            (None, None) => "—".into(),
-        };
-        RunRowView {
-            started_by,
-            on_behalf_of: run.on_behalf_of.map_or_else(
-                || "the agent itself (service account)".into(),
-                |person| person.name,
-            ),
-            started: absolute(run.created_at, Precision::Second),
-            duration: run.duration_ms.map(duration),
-            steps: run.steps,
-            allowed: run.decisions.allow,
-            asked: run.decisions.ask,
-            denied: run.decisions.deny,
-            id: run.id,
-            agent_id: run.agent_id,
-            agent: run.agent_name,
-            status: run.status,
-        }
-    }
+    use super::EventView;
+    use crate::dates::{Precision, absolute};
 
     pub fn view(event: Event, names: &TraceNames) -> EventView {
         let payload = Payload::read(&event.kind, &event.data);

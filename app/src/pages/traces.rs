@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::runs::CancelRun;
 use crate::api::traces::{
-    EventView, RunQuery, RunRowView, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices,
+    EventView, RunQuery, RunSummary, TraceOptions, TraceQuery, VerifyAuditChain, filter_choices,
     list_trace_runs, query_string, run_timeline, search_traces,
 };
 use crate::components::empty::EmptyState;
@@ -26,6 +26,7 @@ use crate::components::push::changes_of;
 use crate::components::resource_table::ColumnHeads;
 use crate::components::runs::RunStatusPanel;
 use crate::components::tool_input::CallInputView;
+use crate::dates::{Precision, duration};
 
 const EXPORTS: [(&str, &str); 3] = [("json", "JSON"), ("jsonl", "JSON Lines"), ("otlp", "OTLP")];
 
@@ -267,7 +268,7 @@ fn RunList() -> impl IntoView {
 }
 
 #[component]
-fn RunTable(runs: Vec<RunRowView>) -> impl IntoView {
+fn RunTable(runs: Vec<RunSummary>) -> impl IntoView {
     view! {
         <table class="trace runs-list" aria-label="Runs">
             <ColumnHeads columns=vec!["Run", "Agent", "Started by", "On behalf of", "Status", "Started (UTC)", "Duration", "Steps", "Decisions"] />
@@ -281,19 +282,19 @@ fn RunTable(runs: Vec<RunRowView>) -> impl IntoView {
                                 <td class="mono">
                                     <A href=format!("/traces/{}", run.id) attr:aria-label=format!("Run {}", run.id)>{short}</A>
                                 </td>
-                                <td>{run.agent}</td>
-                                <td>{run.started_by}</td>
-                                <td>{run.on_behalf_of}</td>
+                                <td>{run.agent_name.clone()}</td>
+                                <td>{run.starter()}</td>
+                                <td>{run.acts_for().to_owned()}</td>
                                 <td><span class=format!("badge status-{}", run.status)>{run.status.clone()}</span></td>
-                                <td class="mono">{run.started}</td>
-                                <td>{run.duration.unwrap_or_else(|| "—".into())}</td>
+                                <td class="mono">{run.created_at.format(Precision::Second)}</td>
+                                <td>{run.duration_ms.map_or_else(|| "—".into(), duration)}</td>
                                 <td>{run.steps}</td>
                                 <td class="decision-counts">
-                                    <span class="badge decision-allow">{format!("{} allow", run.allowed)}</span>
+                                    <span class="badge decision-allow">{format!("{} allow", run.decisions.allow)}</span>
                                     " "
-                                    <span class="badge decision-ask">{format!("{} ask", run.asked)}</span>
+                                    <span class="badge decision-ask">{format!("{} ask", run.decisions.ask)}</span>
                                     " "
-                                    <span class="badge decision-deny">{format!("{} deny", run.denied)}</span>
+                                    <span class="badge decision-deny">{format!("{} deny", run.decisions.deny)}</span>
                                 </td>
                             </tr>
                         }

@@ -9,10 +9,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bosun_service::events::Event;
 use bosun_service::ids::RunId;
-use bosun_service::traces::{PersonRef, RunFilter, RunSummary, TraceFilter};
+use bosun_service::traces::{RunFilter, TraceFilter};
 use bosun_service::{Bosun, Principal};
 use bosun_wire::list::List;
-use bosun_wire::runs::Person;
+use bosun_wire::traces::RunSummary;
 use bosun_wire::vocabulary::RunStatus;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -265,92 +265,18 @@ pub struct RunsParams {
     pub limit: Option<u32>,
 }
 
-/// A run as the runs list shows it.
-#[derive(Serialize, ToSchema)]
-pub struct RunSummaryBody {
-    pub id: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    #[schema(value_type = RunStatus)]
-    pub status: String,
-    /// The person who started it; null when a runtime key did.
-    pub started_by: Option<Person>,
-    /// The runtime key that started it (by name, with its creator); null when a person did.
-    pub started_by_key: Option<RunKeyBody>,
-    /// Whom it acts for; null for a runtime key's run, which acts as the agent's service account.
-    pub on_behalf_of: Option<Person>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Milliseconds from start to end; null until it ends.
-    pub duration_ms: Option<i64>,
-    /// How many tool calls it asked for.
-    pub steps: i64,
-    /// What the rules said to those calls.
-    pub decisions: DecisionCountsBody,
-}
-
-/// The runtime key that started a run.
-#[derive(Serialize, ToSchema)]
-pub struct RunKeyBody {
-    pub id: String,
-    pub name: String,
-    pub created_by: Person,
-}
-
-/// How many of a run's tool calls the rules allowed, asked a reviewer about, and denied.
-#[derive(Serialize, ToSchema)]
-pub struct DecisionCountsBody {
-    pub allow: i64,
-    pub ask: i64,
-    pub deny: i64,
-}
-
-fn person(person: PersonRef) -> Person {
-    Person {
-        user_id: person.id,
-        name: person.name,
-    }
-}
-
-impl From<RunSummary> for RunSummaryBody {
-    fn from(run: RunSummary) -> Self {
-        Self {
-            id: run.id,
-            agent_id: run.agent_id,
-            agent_name: run.agent_name,
-            status: run.status,
-            started_by: run.started_by.map(person),
-            started_by_key: run.started_by_key.map(|key| RunKeyBody {
-                id: key.id,
-                name: key.name,
-                created_by: person(key.created_by),
-            }),
-            on_behalf_of: run.on_behalf_of.map(person),
-            created_at: run.created_at,
-            finished_at: run.finished_at,
-            duration_ms: run.duration_ms,
-            steps: run.steps,
-            decisions: DecisionCountsBody {
-                allow: run.decisions.allow,
-                ask: run.decisions.ask,
-                deny: run.decisions.deny,
-            },
-        }
-    }
-}
-
 /// The runs the caller may see in the trace, newest first: admins every
 /// run of the workspace; others the runs they started and every run of
 /// the agents they may edit. A run's steps are `GET /api/v1/traces/{run}`,
 /// its export `GET /api/v1/traces/export?run={run}`.
 #[utoipa::path(get, path = "/traces/runs", tag = "traces", params(RunsParams),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<RunSummaryBody>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<RunSummary>), (status = 400, body = ErrorBody)))]
 pub async fn runs(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<RunsParams>,
-) -> Result<Json<List<RunSummaryBody>>, ApiError> {
+) -> Result<Json<List<RunSummary>>, ApiError> {
     let filter = RunFilter {
         agent: params.agent,
         status: params.status,
@@ -365,7 +291,7 @@ pub async fn runs(
         )
         .await?;
     Ok(Json(List::page(
-        page.runs.into_iter().map(RunSummaryBody::from).collect(),
+        page.runs.into_iter().map(RunSummary::from).collect(),
         page.next,
     )))
 }

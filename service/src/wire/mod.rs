@@ -13,6 +13,7 @@ mod rules;
 mod runs;
 mod tokens;
 mod tools;
+mod traces;
 mod webhooks;
 
 /// An agent by id and name, as every resource that names agents lists it.

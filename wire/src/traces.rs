@@ -1,0 +1,71 @@
+//! The trace as the REST API and the traces pages show it: the runs list.
+
+use serde::{Deserialize, Serialize};
+
+use crate::runs::Person;
+use crate::time::Timestamp;
+
+/// A run as the runs list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunSummary {
+    pub id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::vocabulary::RunStatus))]
+    pub status: String,
+    /// The person who started it; null when a runtime key did.
+    pub started_by: Option<Person>,
+    /// The runtime key that started it (by name, with its creator); null
+    /// when a person did.
+    pub started_by_key: Option<RunKey>,
+    /// Whom it acts for; null for a runtime key's run, which acts as the
+    /// agent's service account.
+    pub on_behalf_of: Option<Person>,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// Milliseconds from start to end; null until it ends.
+    pub duration_ms: Option<i64>,
+    /// How many tool calls it asked for.
+    pub steps: i64,
+    /// What the rules said to those calls.
+    pub decisions: DecisionCounts,
+}
+
+impl RunSummary {
+    /// Who started it, in words: a person's name, or
+    /// `runtime key “nightly” (of Rita)`.
+    pub fn starter(&self) -> String {
+        match (&self.started_by, &self.started_by_key) {
+            (Some(person), _) => person.name.clone(),
+            (None, Some(key)) => format!("runtime key “{}” (of {})", key.name, key.created_by.name),
+            (None, None) => "—".into(),
+        }
+    }
+
+    /// Whom it acts for, in words.
+    pub fn acts_for(&self) -> &str {
+        self.on_behalf_of
+            .as_ref()
+            .map_or("the agent itself (service account)", |person| &person.name)
+    }
+}
+
+/// The runtime key that started a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunKey {
+    pub id: String,
+    pub name: String,
+    pub created_by: Person,
+}
+
+/// How many of a run's tool calls the rules allowed, asked a reviewer
+/// about, and denied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionCounts {
+    pub allow: i64,
+    pub ask: i64,
+    pub deny: i64,
+}
