@@ -6,8 +6,10 @@
 //!
 //! `scripts/build` names each file of the bundle after a hash of its content
 //! and lists those names in the site's `hash.txt` (Leptos's format:
-//! `js: …`, `wasm: …`, `css: …`); a change of content is a change of name,
-//! so a cached copy can never be stale.
+//! `js: …`, `wasm: …`, `css: …`, and for the lazily loaded parts
+//! `split: …`, their loader, and `manifest: …`, the list of the parts each
+//! lazily loaded page needs); a change of content is a change of name, so a
+//! cached copy can never be stale.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -59,8 +61,21 @@ impl SiteAssets {
                 return Err(anyhow::anyhow!("reading {}: {error}", hash_file.display()));
             }
         };
-        let hashed: HashSet<String> = parse_hash_file(&listing, output_name)
+        let listed = parse_hash_file(&listing, output_name)
             .map_err(|problem| anyhow::anyhow!("{}: {problem}", hash_file.display()))?;
+        let mut hashed = listed.names;
+        if let Some(manifest) = listed.manifest {
+            // A missing manifest is said below, as a missing file: only
+            // the lazily loaded pages would be amiss.
+            let path = site_root.join(PKG_DIR).join(&manifest);
+            if let Ok(content) = std::fs::read_to_string(&path) {
+                hashed.extend(
+                    parse_split_manifest(&content)
+                        .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))?,
+                );
+            }
+            hashed.insert(manifest);
+        }
         for name in &hashed {
             let path = site_root.join(PKG_DIR).join(name);
             if !path.is_file() {
@@ -86,28 +101,68 @@ impl SiteAssets {
     }
 }
 
+/// What `hash.txt` names.
+#[derive(Debug, Default)]
+struct HashListing {
+    /// The files under `/pkg/` it names outright.
+    names: HashSet<String>,
+    /// The lazily loaded parts' manifest (`__wasm_split_manifest.<hash>.json`),
+    /// which names the parts, when the bundle is split.
+    manifest: Option<String>,
+}
+
 /// The file names `hash.txt` gives the bundle's parts: `js: abc` names
-/// `bosun.abc.js`.
-fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashSet<String>, String> {
-    let mut names = HashSet::new();
+/// `bosun.abc.js`, `split: abc` the parts' loader `__wasm_split.abc.js`,
+/// `manifest: abc` their manifest `__wasm_split_manifest.abc.json`.
+fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashListing, String> {
+    let mut listed = HashListing::default();
     for line in listing
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
     {
-        let Some((extension, hash)) = line.split_once(':') else {
+        let Some((kind, hash)) = line.split_once(':') else {
             return Err(format!("`{line}` is not `kind: hash`"));
         };
-        let (extension, hash) = (extension.trim(), hash.trim());
-        if !matches!(extension, "js" | "wasm" | "css") {
-            return Err(format!("unknown kind `{extension}`"));
-        }
+        let (kind, hash) = (kind.trim(), hash.trim());
         if hash.is_empty() || !hash.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
             return Err(format!("`{hash}` is not a hash"));
         }
-        names.insert(format!("{output_name}.{hash}.{extension}"));
+        match kind {
+            "js" | "wasm" | "css" => {
+                listed.names.insert(format!("{output_name}.{hash}.{kind}"));
+            }
+            "split" => {
+                listed.names.insert(format!("__wasm_split.{hash}.js"));
+            }
+            "manifest" => listed.manifest = Some(format!("__wasm_split_manifest.{hash}.json")),
+            other => return Err(format!("unknown kind `{other}`")),
+        }
     }
-    Ok(names)
+    Ok(listed)
+}
+
+/// The files of the lazily loaded parts the manifest names: it maps each
+/// lazily loaded function to the parts it needs, by name without `.wasm`.
+fn parse_split_manifest(content: &str) -> Result<HashSet<String>, String> {
+    let manifest: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(content).map_err(|error| format!("not a manifest: {error}"))?;
+    manifest
+        .into_values()
+        .flatten()
+        .map(|part| {
+            let plain = !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.');
+            if plain {
+                Ok(format!("{part}.wasm"))
+            } else {
+                Err(format!("`{part}` is not the name of a part"))
+            }
+        })
+        .collect()
 }
 
 /// `/pkg/…`: the bundle's files from the site, precompressed by the build.
@@ -169,19 +224,54 @@ mod tests {
 
     #[test]
     fn hash_txt_names_the_hashed_files() {
-        let names = parse_hash_file("js: abc123\nwasm: def456\n\ncss: 0f0f\n", "bosun").unwrap();
-        let mut names: Vec<_> = names.into_iter().collect();
+        let listed = parse_hash_file(
+            "js: abc123\nwasm: def456\n\ncss: 0f0f\nsplit: abc123\nmanifest: 99aa\n",
+            "bosun",
+        )
+        .unwrap();
+        let mut names: Vec<_> = listed.names.into_iter().collect();
         names.sort();
         assert_eq!(
             names,
-            ["bosun.0f0f.css", "bosun.abc123.js", "bosun.def456.wasm"]
+            [
+                "__wasm_split.abc123.js",
+                "bosun.0f0f.css",
+                "bosun.abc123.js",
+                "bosun.def456.wasm"
+            ]
+        );
+        assert_eq!(
+            listed.manifest.as_deref(),
+            Some("__wasm_split_manifest.99aa.json")
         );
     }
 
     #[test]
     fn a_hash_that_could_climb_out_of_pkg_is_refused() {
         assert!(parse_hash_file("js: ../../etc", "bosun").is_err());
+        assert!(parse_hash_file("manifest: ../../etc", "bosun").is_err());
         assert!(parse_hash_file("exe: abc", "bosun").is_err());
         assert!(parse_hash_file("js abc", "bosun").is_err());
+    }
+
+    #[test]
+    fn the_manifest_names_the_parts_and_nothing_outside_pkg() {
+        let mut parts: Vec<_> = parse_split_manifest(
+            r#"{"a_1": ["chunk_0.aa11", "split_a_1.bb22"], "b_2": ["chunk_0.aa11"]}"#,
+        )
+        .unwrap()
+        .into_iter()
+        .collect();
+        parts.sort();
+        assert_eq!(parts, ["chunk_0.aa11.wasm", "split_a_1.bb22.wasm"]);
+        for bad in [
+            r#"{"a": ["../../etc/passwd"]}"#,
+            r#"{"a": ["sub/part"]}"#,
+            r#"{"a": [".."]}"#,
+            r#"{"a": [""]}"#,
+            r#"["chunk_0"]"#,
+        ] {
+            assert!(parse_split_manifest(bad).is_err(), "{bad}");
+        }
     }
 }
