@@ -1,6 +1,9 @@
 //! The pages the browser loads only when one is first shown: every
-//! signed-in page but the inbox, so that the inbox (where a reviewer lands
-//! to decide) comes alive after the bundle's main part alone. Each page's
+//! signed-in page but the inbox and the new agent form, so that the inbox
+//! (where a reviewer lands to decide) comes alive after the bundle's main
+//! part alone. The new agent form stays in the main part: reached from
+//! another page and loaded lazily, its form was built twice, the second
+//! time after its tool list arrived, losing what had been typed. Each page's
 //! code (and what only it uses) goes into a part of its own when
 //! `scripts/build` splits the bundle; on the server they render as any page.
 
@@ -31,8 +34,6 @@ macro_rules! lazy_page {
 lazy_page! {
     /// The agents the user sees (also the home page).
     AgentsRoute => agents::AgentsPage;
-    /// The form for a new agent.
-    NewAgentRoute => agent::NewAgentPage;
     /// One agent's page.
     AgentRoute => agent::AgentPage;
     /// An agent's rules and the test panel, with the policy engine.

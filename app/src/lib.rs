@@ -18,9 +18,9 @@ use leptos_router::{Lazy, SsrMode, path};
 use crate::components::layout::SignedInLayout;
 use crate::lazy_pages::{
     AccountRoute, AgentPermissionsRoute, AgentRoute, AgentsRoute, IntegrationsRoute, MembersRoute,
-    NewAgentRoute, RunTimelineRoute, SecurityRoute, SettingsRoute, ToolsRoute, TracesRoute,
+    RunTimelineRoute, SecurityRoute, SettingsRoute, ToolsRoute, TracesRoute,
 };
-use crate::pages::{inbox, login, not_found, set_password};
+use crate::pages::{agent, inbox, login, not_found, set_password};
 
 /// Keeps what a person does before the page has come alive, and plays it
 /// again once it has: until then the buttons have no handlers, a form
@@ -129,7 +129,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<AgentsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/agents") view={Lazy::<AgentsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/agents/new") view={Lazy::<NewAgentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/agents/new") view=agent::NewAgentPage ssr=SsrMode::Async />
                     <Route path=path!("/agents/:id") view={Lazy::<AgentRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/agents/:id/permissions")

@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { admin, agentWithReviewer, apiToken, hydrated, logIn } from "./helpers";
+import { admin, agentWithReviewer, apiToken, createAgent, hydrated, logIn } from "./helpers";
 import { baseURL } from "../playwright.config";
 
 // How Bosun travels to the browser: the bundle under content-hashed names,
@@ -240,7 +240,10 @@ test("a form submitted before the page has come alive does not put its fields in
 
 test("a lazily loaded page holds a press until its own part has arrived and the page is alive", async ({ page }) => {
   await logIn(page, admin.email, admin.password);
-  // The main bundle arrives; the lazily loaded parts are held back.
+  await createAgent(page, `Lazy page ${Date.now()}`);
+  const agentPage = new URL(page.url()).pathname;
+  // The main bundle arrives; the lazily loaded parts (an agent's page is
+  // one) are held back.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let heldParts = 0;
@@ -250,24 +253,24 @@ test("a lazily loaded page holds a press until its own part has arrived and the 
     await route.continue();
   });
   const mainWasm = page.waitForResponse(/\/pkg\/bosun\.[0-9a-f]+\.wasm$/);
-  await page.goto("/agents/new", { waitUntil: "domcontentloaded" });
+  await page.goto(agentPage, { waitUntil: "domcontentloaded" });
   await mainWasm;
-  const name = `Lazy form ${Date.now()}`;
-  await page.getByLabel("Name").fill(name);
-  await page.getByRole("button", { name: "Create agent" }).click();
+  await page.getByLabel("Input (JSON)").fill('{"task": "early"}');
+  const start = page.getByRole("button", { name: "Start run" });
+  await start.click();
   // The main bundle is running, but the page is not alive until its part is.
   await expect.poll(() => heldParts).toBeGreaterThan(0);
   // Time for the main bundle to do all it would do without the part (a
   // marker set by an effect, say, would be set by now).
   await page.waitForTimeout(1_000);
-  await expect(page.getByRole("button", { name: "Create agent" })).toHaveAttribute("aria-busy", "true");
+  await expect(start).toHaveAttribute("aria-busy", "true");
   await expect(page.locator("html")).not.toHaveAttribute("data-hydrated", "true");
-  expect(new URL(page.url()).pathname).toBe("/agents/new");
+  await expect(page.getByTestId("run-status")).toHaveCount(0);
   release();
   await hydrated(page);
-  // The press was played again, with the name typed before.
-  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
-  expect(new URL(page.url()).search).toBe("");
+  // The press was played again, with the input typed before.
+  await expect(page.getByTestId("run-status").first()).toHaveText("queued");
+  await expect(page.getByTestId("run-status")).toHaveCount(1);
 });
 
 test("logging in before the page has come alive goes through as a plain form", async ({ page }) => {
