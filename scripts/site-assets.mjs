@@ -6,9 +6,9 @@
 // precompressed beside itself with brotli (`.br`) and gzip (`.gz`) for the
 // server to pick by the browser's Accept-Encoding, and the names listed in
 // the site's `hash.txt` (Leptos's format), which the server reads to write
-// them into the pages. Beside them, `__wasm_split_manifest.<hash>.json`
-// tells the server which parts a lazily loaded page needs, so that a page
-// rendered on the server asks the browser to fetch them at once. Files of
+// them into the pages. Beside them, `parts.<hash>.json` tells the server
+// which parts a lazily loaded page needs, so that a page rendered on the
+// server asks the browser to fetch them at once. Files of
 // earlier builds are removed from `pkg/`. A file whose hashed name and
 // compressed copies are already there is not compressed again, so an
 // unchanged build costs nothing here.
@@ -128,7 +128,7 @@ for (const name of partNames.values()) {
 }
 const manifestContent = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
 const manifestHash = hashOf(manifestContent);
-files.set(`${loaderName}_manifest.${manifestHash}.json`, manifestContent);
+files.set(`parts.${manifestHash}.json`, manifestContent);
 
 const wasm = read(`${outputName}.wasm`);
 const wasmHash = hashOf(wasm);
@@ -170,7 +170,9 @@ const hashes = [
   `wasm: ${wasmHash}`,
   `css: ${cssHash}`,
   `split: ${scriptsHash}`,
-  `manifest: ${manifestHash}`,
+  // Not leptos's `manifest:`: the server reads the parts' list itself and
+  // the pages name their parts (server/src/http/assets.rs says why).
+  `parts: ${manifestHash}`,
 ];
 writeFileSync(join(site, "hash.txt.tmp"), `${hashes.join("\n")}\n`);
 renameSync(join(site, "hash.txt.tmp"), join(site, "hash.txt"));

@@ -17,10 +17,10 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
 use crate::lazy_pages::{
-    AccountRoute, AgentPermissionsRoute, AgentRoute, AgentsRoute, IntegrationsRoute, MembersRoute,
-    RunTimelineRoute, SecurityRoute, SettingsRoute, ToolsRoute, TracesRoute,
+    AccountRoute, AgentPermissionsRoute, IntegrationsRoute, MembersRoute, RunTimelineRoute,
+    SecurityRoute, SettingsRoute, ToolsRoute, TracesRoute,
 };
-use crate::pages::{agent, inbox, login, not_found, set_password};
+use crate::pages::{agent, agents, inbox, login, not_found, set_password};
 
 /// Keeps what a person does before the page has come alive, and plays it
 /// again once it has: until then the buttons have no handlers, a form
@@ -127,10 +127,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=login::LoginPage />
                 <Route path=path!("/set-password") view=set_password::SetPasswordPage />
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view={Lazy::<AgentsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/agents") view={Lazy::<AgentsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("") view=agents::AgentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/agents") view=agents::AgentsPage ssr=SsrMode::Async />
                     <Route path=path!("/agents/new") view=agent::NewAgentPage ssr=SsrMode::Async />
-                    <Route path=path!("/agents/:id") view={Lazy::<AgentRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/agents/:id") view=agent::AgentPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/agents/:id/permissions")
                         view={Lazy::<AgentPermissionsRoute>::new()}

@@ -7,11 +7,11 @@
 //! `scripts/build` names each file of the bundle after a hash of its content
 //! and lists those names in the site's `hash.txt` (Leptos's format:
 //! `js: …`, `wasm: …`, `css: …`, and for the lazily loaded parts
-//! `split: …`, their loader, and `manifest: …`, the list of the parts each
-//! lazily loaded page needs); a change of content is a change of name, so a
-//! cached copy can never be stale.
+//! `split: …`, their loader, and `parts: …`, the list of the parts each
+//! lazily loaded page needs, which the pages name in their heads); a change
+//! of content is a change of name, so a cached copy can never be stale.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,6 +24,8 @@ use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::services::ServeDir;
+
+use bosun_app::lazy_pages::LazyParts;
 
 use super::security_headers::is_html;
 
@@ -42,6 +44,8 @@ pub struct SiteAssets {
     hash_file: Option<PathBuf>,
     /// The file names under `/pkg/` that carry a content hash.
     hashed: Arc<HashSet<String>>,
+    /// The parts each lazily loaded page needs, when the bundle is split.
+    lazy_parts: Option<LazyParts>,
 }
 
 impl SiteAssets {
@@ -64,15 +68,30 @@ impl SiteAssets {
         let listed = parse_hash_file(&listing, output_name)
             .map_err(|problem| anyhow::anyhow!("{}: {problem}", hash_file.display()))?;
         let mut hashed = listed.names;
+        let mut lazy_parts = None;
         if let Some(manifest) = listed.manifest {
             // A missing manifest is said below, as a missing file: only
             // the lazily loaded pages would be amiss.
             let path = site_root.join(PKG_DIR).join(&manifest);
             if let Ok(content) = std::fs::read_to_string(&path) {
-                hashed.extend(
-                    parse_split_manifest(&content)
-                        .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))?,
-                );
+                let needs = parse_split_manifest(&content)
+                    .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))?;
+                hashed.extend(needs.values().flatten().cloned());
+                lazy_parts = listed.loader.map(|loader| LazyParts {
+                    loader: format!("/{PKG_DIR}/{loader}"),
+                    needs: Arc::new(
+                        needs
+                            .into_iter()
+                            .map(|(page, parts)| {
+                                let paths = parts
+                                    .iter()
+                                    .map(|part| format!("/{PKG_DIR}/{part}"))
+                                    .collect();
+                                (page, paths)
+                            })
+                            .collect(),
+                    ),
+                });
             }
             hashed.insert(manifest);
         }
@@ -89,6 +108,7 @@ impl SiteAssets {
         Ok(Self {
             hash_file: Some(std::path::absolute(&hash_file)?),
             hashed: Arc::new(hashed),
+            lazy_parts,
         })
     }
 
@@ -99,6 +119,12 @@ impl SiteAssets {
     pub fn hash_file(&self) -> Option<&Path> {
         self.hash_file.as_deref()
     }
+
+    /// The parts each lazily loaded page needs, for the pages to name in
+    /// their heads; none when the bundle is not split.
+    pub fn lazy_parts(&self) -> Option<&LazyParts> {
+        self.lazy_parts.as_ref()
+    }
 }
 
 /// What `hash.txt` names.
@@ -106,14 +132,20 @@ impl SiteAssets {
 struct HashListing {
     /// The files under `/pkg/` it names outright.
     names: HashSet<String>,
-    /// The lazily loaded parts' manifest (`__wasm_split_manifest.<hash>.json`),
-    /// which names the parts, when the bundle is split.
+    /// The lazily loaded parts' loader (`__wasm_split.<hash>.js`), when the
+    /// bundle is split.
+    loader: Option<String>,
+    /// The lazily loaded parts' manifest (`parts.<hash>.json`), which
+    /// names the parts, when the bundle is split.
     manifest: Option<String>,
 }
 
 /// The file names `hash.txt` gives the bundle's parts: `js: abc` names
 /// `bosun.abc.js`, `split: abc` the parts' loader `__wasm_split.abc.js`,
-/// `manifest: abc` their manifest `__wasm_split_manifest.abc.json`.
+/// `parts: abc` their manifest `parts.abc.json`. (Not leptos's
+/// `manifest: abc`: leptos would then add the parts' preload links itself,
+/// from outside the page's reactive owner, see
+/// `bosun_app::lazy_pages::LazyParts`.)
 fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashListing, String> {
     let mut listed = HashListing::default();
     for line in listing
@@ -133,34 +165,41 @@ fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashListing, Stri
                 listed.names.insert(format!("{output_name}.{hash}.{kind}"));
             }
             "split" => {
-                listed.names.insert(format!("__wasm_split.{hash}.js"));
+                let loader = format!("__wasm_split.{hash}.js");
+                listed.names.insert(loader.clone());
+                listed.loader = Some(loader);
             }
-            "manifest" => listed.manifest = Some(format!("__wasm_split_manifest.{hash}.json")),
+            "parts" => listed.manifest = Some(format!("parts.{hash}.json")),
             other => return Err(format!("unknown kind `{other}`")),
         }
     }
     Ok(listed)
 }
 
-/// The files of the lazily loaded parts the manifest names: it maps each
-/// lazily loaded function to the parts it needs, by name without `.wasm`.
-fn parse_split_manifest(content: &str) -> Result<HashSet<String>, String> {
-    let manifest: std::collections::HashMap<String, Vec<String>> =
+/// The parts' manifest: each lazily loaded function → the files under
+/// `/pkg/` of the parts it needs (the manifest names them without `.wasm`).
+fn parse_split_manifest(content: &str) -> Result<HashMap<String, Vec<String>>, String> {
+    let manifest: HashMap<String, Vec<String>> =
         serde_json::from_str(content).map_err(|error| format!("not a manifest: {error}"))?;
     manifest
-        .into_values()
-        .flatten()
-        .map(|part| {
-            let plain = !part.is_empty()
-                && !part.starts_with('.')
-                && part
-                    .bytes()
-                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.');
-            if plain {
-                Ok(format!("{part}.wasm"))
-            } else {
-                Err(format!("`{part}` is not the name of a part"))
-            }
+        .into_iter()
+        .map(|(page, parts)| {
+            let files = parts
+                .into_iter()
+                .map(|part| {
+                    let plain = !part.is_empty()
+                        && !part.starts_with('.')
+                        && part.bytes().all(|byte| {
+                            byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.'
+                        });
+                    if plain {
+                        Ok(format!("{part}.wasm"))
+                    } else {
+                        Err(format!("`{part}` is not the name of a part"))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((page, files))
         })
         .collect()
 }
@@ -225,7 +264,7 @@ mod tests {
     #[test]
     fn hash_txt_names_the_hashed_files() {
         let listed = parse_hash_file(
-            "js: abc123\nwasm: def456\n\ncss: 0f0f\nsplit: abc123\nmanifest: 99aa\n",
+            "js: abc123\nwasm: def456\n\ncss: 0f0f\nsplit: abc123\nparts: 99aa\n",
             "bosun",
         )
         .unwrap();
@@ -240,30 +279,26 @@ mod tests {
                 "bosun.def456.wasm"
             ]
         );
-        assert_eq!(
-            listed.manifest.as_deref(),
-            Some("__wasm_split_manifest.99aa.json")
-        );
+        assert_eq!(listed.loader.as_deref(), Some("__wasm_split.abc123.js"));
+        assert_eq!(listed.manifest.as_deref(), Some("parts.99aa.json"));
     }
 
     #[test]
     fn a_hash_that_could_climb_out_of_pkg_is_refused() {
         assert!(parse_hash_file("js: ../../etc", "bosun").is_err());
-        assert!(parse_hash_file("manifest: ../../etc", "bosun").is_err());
+        assert!(parse_hash_file("parts: ../../etc", "bosun").is_err());
         assert!(parse_hash_file("exe: abc", "bosun").is_err());
         assert!(parse_hash_file("js abc", "bosun").is_err());
     }
 
     #[test]
     fn the_manifest_names_the_parts_and_nothing_outside_pkg() {
-        let mut parts: Vec<_> = parse_split_manifest(
+        let parts = parse_split_manifest(
             r#"{"a_1": ["chunk_0.aa11", "split_a_1.bb22"], "b_2": ["chunk_0.aa11"]}"#,
         )
-        .unwrap()
-        .into_iter()
-        .collect();
-        parts.sort();
-        assert_eq!(parts, ["chunk_0.aa11.wasm", "split_a_1.bb22.wasm"]);
+        .unwrap();
+        assert_eq!(parts["a_1"], ["chunk_0.aa11.wasm", "split_a_1.bb22.wasm"]);
+        assert_eq!(parts["b_2"], ["chunk_0.aa11.wasm"]);
         for bad in [
             r#"{"a": ["../../etc/passwd"]}"#,
             r#"{"a": ["sub/part"]}"#,
