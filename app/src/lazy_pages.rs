@@ -4,10 +4,11 @@
 //! inbox (where a reviewer lands to decide) comes alive after the bundle's
 //! main part alone. The inbox, the agents and an agent's own pages (the new
 //! agent form included) stay in the main part: they are where people work
-//! every day, and they are enough, lazily loaded or not, to keep the
-//! inbox's cold load under half a megabyte. Each page's code (and what only
-//! it uses) goes into a part of its own when `scripts/build` splits the
-//! bundle; on the server they render as any page.
+//! every day, and with only the pages below lazily loaded the inbox's cold
+//! load is already under half a megabyte (the README's "The web"). Each
+//! page's code (and what only it uses) goes into a part of its own when
+//! `scripts/build` splits the bundle; on the server they render as any
+//! page.
 //!
 //! A page rendered on the server names the parts its code is in
 //! (`<link rel="preload">` in its head, from [`LazyParts`]), so the browser
@@ -78,10 +79,10 @@ pub struct LazyParts {
 /// loaded function in `PrefetchLazyFn` as the route renders (before this
 /// is called), and the links are registered with the page's own meta
 /// context, from within the page's reactive owner. (Leptos 0.8.23 adds
-/// such links itself after rendering, but from outside any owner: on a
-/// thread that renders several pages at once they went to whichever page
-/// was current, or nowhere. The server therefore does not list the parts
-/// where leptos would find them.)
+/// such links itself after rendering, but outside the page's owner, with
+/// whichever owner the thread last had: on a thread that renders several
+/// pages at once they went to another page, or nowhere. The server
+/// therefore does not list the parts where leptos would find them.)
 #[cfg(feature = "ssr")]
 fn preload_parts() {
     use leptos::PrefetchLazyFn;
