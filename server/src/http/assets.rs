@@ -309,4 +309,49 @@ mod tests {
             assert!(parse_split_manifest(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_split_site_gives_the_pages_their_parts_and_caches_them_for_good() {
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join(PKG_DIR);
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(
+            site.path().join(HASH_FILE),
+            "js: aa\nwasm: bb\ncss: cc\nsplit: aa\nparts: dd\n",
+        )
+        .unwrap();
+        std::fs::write(
+            pkg.join("parts.dd.json"),
+            r#"{"security_route_view_1": ["chunk_0.ee", "split_security.ff"]}"#,
+        )
+        .unwrap();
+
+        let assets = SiteAssets::load(site.path(), "bosun").unwrap();
+        let parts = assets.lazy_parts().expect("a split site has parts");
+        assert_eq!(parts.loader, "/pkg/__wasm_split.aa.js");
+        assert_eq!(
+            parts.needs["security_route_view_1"],
+            ["/pkg/chunk_0.ee.wasm", "/pkg/split_security.ff.wasm"]
+        );
+        for name in [
+            "__wasm_split.aa.js",
+            "parts.dd.json",
+            "chunk_0.ee.wasm",
+            "split_security.ff.wasm",
+        ] {
+            assert!(assets.hashed.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_unsplit_site_names_no_parts() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(site.path().join(HASH_FILE), "js: aa\nwasm: bb\ncss: cc\n").unwrap();
+        assert!(
+            SiteAssets::load(site.path(), "bosun")
+                .unwrap()
+                .lazy_parts()
+                .is_none()
+        );
+    }
 }
