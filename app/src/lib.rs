@@ -6,19 +6,21 @@ pub mod api;
 pub mod components;
 pub mod dates;
 pub mod error;
+pub mod lazy_pages;
 pub mod pages;
 pub mod policy_view;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::layout::SignedInLayout;
-use crate::pages::{
-    account, agent, agents, inbox, integrations, login, not_found, permissions, set_password,
-    settings, traces,
+use crate::lazy_pages::{
+    AccountRoute, AgentPermissionsRoute, IntegrationsRoute, MembersRoute, RunTimelineRoute,
+    SecurityRoute, SettingsRoute, ToolsRoute, TracesRoute,
 };
+use crate::pages::{agent, agents, inbox, login, not_found, set_password};
 
 /// Keeps what a person does before the page has come alive, and plays it
 /// again once it has: until then the buttons have no handlers, a form
@@ -32,7 +34,7 @@ use crate::pages::{
 /// sign-in buttons) work without the bundle and go through untouched;
 /// links are plain links. The held button shows it waits (`aria-busy`,
 /// styled in main.css), and so does the page, through the missing
-/// `data-hydrated` (set by [`mark_hydrated`]).
+/// `data-hydrated` (set by `mark_hydrated`).
 const HOLD_EARLY_INPUT: &str = r#"(() => {
   const root = document.documentElement;
   const alive = () => root.hasAttribute("data-hydrated");
@@ -115,7 +117,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
 
     view! {
         <Title formatter=|page: String| page_title(&page) />
@@ -132,18 +133,22 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/agents/:id") view=agent::AgentPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/agents/:id/permissions")
-                        view=permissions::AgentPermissionsPage
+                        view={Lazy::<AgentPermissionsRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/inbox") view=inbox::InboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/traces") view=traces::TracesPage ssr=SsrMode::Async />
-                    <Route path=path!("/traces/:run") view=traces::RunTimelinePage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/members") view=settings::MembersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/tools") view=settings::ToolsPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/security") view=permissions::SecurityPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/traces") view={Lazy::<TracesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/traces/:run") view={Lazy::<RunTimelineRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tools") view={Lazy::<ToolsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/settings/integrations")
+                        view={Lazy::<IntegrationsRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -178,15 +183,16 @@ fn escape_html_text(text: &str) -> String {
     escaped
 }
 
-/// Marks the document once the browser bundle has taken over, so that
-/// end-to-end tests (and curious people) can tell a hydrated page from a
-/// server-rendered one.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+/// Marks the document once the browser bundle has taken the whole page
+/// over (the browser entry point calls it when hydration, a lazily loaded
+/// page's part included, is done): the held early presses are played
+/// again then, and end-to-end tests (and curious people) can tell a
+/// hydrated page from a server-rendered one.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -14,7 +14,7 @@
 // (loads per setting, median reported; default 3).
 import { chromium } from "@playwright/test";
 import { request as httpRequest } from "node:http";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const base = process.env.BENCH_URL;
@@ -52,8 +52,12 @@ const run = JSON.parse((await raw("GET", "/api/v1/runtime/runs/next?wait=5", wor
 await raw("POST", `/api/v1/runtime/runs/${run.id}/tool-calls`, worker, { tool: "system_shell", input: "echo bench" });
 
 // --- the bundle's bytes ------------------------------------------------------
-const login = (await raw("GET", "/login")).body.toString();
-const assets = [...login.matchAll(/href="(\/pkg\/[^"]+)"/g)].map((match) => match[1]);
+// Every file of the bundle: the main parts the pages link, and the lazily
+// loaded parts with their loader and manifest.
+const assets = readdirSync(join(site, "pkg"))
+  .filter((name) => !name.endsWith(".br") && !name.endsWith(".gz"))
+  .sort()
+  .map((name) => `/pkg/${name}`);
 const table = [];
 for (const path of assets) {
   const file = join(site, path);
@@ -101,7 +105,15 @@ const recordInteractive = () => {
 async function load(page, cdp, cold) {
   if (cold) await cdp.send("Network.clearBrowserCache");
   let transferred = 0;
-  const onFinished = (event) => { transferred += event.encodedDataLength; };
+  const urls = new Map();
+  const bundle = {};
+  const onResponse = (event) => urls.set(event.requestId, new URL(event.response.url).pathname);
+  const onFinished = (event) => {
+    transferred += event.encodedDataLength;
+    const path = urls.get(event.requestId);
+    if (path?.startsWith("/pkg/")) bundle[path.slice("/pkg/".length)] = event.encodedDataLength;
+  };
+  cdp.on("Network.responseReceived", onResponse);
   cdp.on("Network.loadingFinished", onFinished);
   if (cold) await page.goto("/inbox"); else await page.reload();
   await page.waitForFunction(() => window.__hydratedAt !== undefined, undefined, { timeout: 120_000 });
@@ -110,12 +122,14 @@ async function load(page, cdp, cold) {
   // marker is the later of the two.
   const hydratedAt = await page.evaluate(() => window.__hydratedAt);
   await page.waitForLoadState("networkidle");
+  cdp.off("Network.responseReceived", onResponse);
   cdp.off("Network.loadingFinished", onFinished);
-  return { ms: Math.round(hydratedAt), transferred };
+  return { ms: Math.round(hydratedAt), transferred, bundle };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = [];
+let coldBundle = {};
 for (const mbit of [50, 10]) {
   const cold = [];
   const warm = [];
@@ -136,6 +150,7 @@ for (const mbit of [50, 10]) {
     const first = await load(page, cdp, true);
     cold.push(first.ms);
     coldBytes = first.transferred;
+    coldBundle = first.bundle;
     const again = await load(page, cdp, false);
     warm.push(again.ms);
     warmBytes = again.transferred;
@@ -150,5 +165,11 @@ for (const mbit of [50, 10]) {
   });
 }
 await browser.close();
+// What a cold load of the inbox fetched of the bundle (bytes as sent, with
+// the headers; the browser asks for brotli).
+const scripts = Object.entries(coldBundle).filter(([name]) => /\.(js|wasm)$/.test(name));
+console.log("\nA cold load of the inbox fetched from /pkg/ (bytes transferred):");
+console.table(Object.fromEntries(Object.entries(coldBundle).map(([name, bytes]) => [name, { bytes }])));
+console.log(`wasm and JavaScript: ${scripts.reduce((sum, [, bytes]) => sum + bytes, 0)} B in ${scripts.length} files`);
 console.log(`\nThe inbox, time to interactive (median of ${runs}):`);
 console.table(results);

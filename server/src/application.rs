@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
+use bosun_app::lazy_pages::LazyParts;
 use bosun_app::{App, shell};
 use bosun_service::identity::{NewUser, Role};
 use bosun_service::{Bosun, Clock, Db, SystemClock};
@@ -117,7 +118,8 @@ impl Application {
         }));
         let session_layer =
             sessions.layer(config.service.session_idle_timeout, config.secure_cookies);
-        let router = router(state, assets::pkg_router(&site_root, assets))
+        let lazy_parts = assets.lazy_parts().cloned();
+        let router = router(state, assets::pkg_router(&site_root, assets), lazy_parts)
             .layer(axum::middleware::from_fn(assets::revalidate_pages))
             .layer(assets::compression())
             .layer(session_layer)
@@ -208,13 +210,17 @@ async fn bootstrap(bosun: &Bosun, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every route; `bundle` serves the browser bundle's files under `/pkg`.
-fn router(state: AppState, bundle: Router) -> Router {
+/// Every route; `bundle` serves the browser bundle's files under `/pkg`,
+/// and `lazy_parts` says which of them each lazily loaded page needs.
+fn router(state: AppState, bundle: Router, lazy_parts: Option<LazyParts>) -> Router {
     let routes = generate_route_list(App);
     let leptos_context = {
         let bosun = state.bosun.clone();
         move || {
             provide_context(bosun.clone());
+            if let Some(parts) = &lazy_parts {
+                provide_context(parts.clone());
+            }
             security_headers::provide_request_nonce();
         }
     };

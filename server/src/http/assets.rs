@@ -6,10 +6,12 @@
 //!
 //! `scripts/build` names each file of the bundle after a hash of its content
 //! and lists those names in the site's `hash.txt` (Leptos's format:
-//! `js: …`, `wasm: …`, `css: …`); a change of content is a change of name,
-//! so a cached copy can never be stale.
+//! `js: …`, `wasm: …`, `css: …`, and for the lazily loaded parts
+//! `split: …`, their loader, and `parts: …`, the list of the parts each
+//! lazily loaded page needs, which the pages name in their heads); a change
+//! of content is a change of name, so a cached copy can never be stale.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +24,8 @@ use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::services::ServeDir;
+
+use bosun_app::lazy_pages::LazyParts;
 
 use super::security_headers::is_html;
 
@@ -40,6 +44,8 @@ pub struct SiteAssets {
     hash_file: Option<PathBuf>,
     /// The file names under `/pkg/` that carry a content hash.
     hashed: Arc<HashSet<String>>,
+    /// The parts each lazily loaded page needs, when the bundle is split.
+    lazy_parts: Option<LazyParts>,
 }
 
 impl SiteAssets {
@@ -59,8 +65,36 @@ impl SiteAssets {
                 return Err(anyhow::anyhow!("reading {}: {error}", hash_file.display()));
             }
         };
-        let hashed: HashSet<String> = parse_hash_file(&listing, output_name)
+        let listed = parse_hash_file(&listing, output_name)
             .map_err(|problem| anyhow::anyhow!("{}: {problem}", hash_file.display()))?;
+        let mut hashed = listed.names;
+        let mut lazy_parts = None;
+        if let Some(manifest) = listed.manifest {
+            // A missing manifest is said below, as a missing file: only
+            // the lazily loaded pages would be amiss.
+            let path = site_root.join(PKG_DIR).join(&manifest);
+            if let Ok(content) = std::fs::read_to_string(&path) {
+                let needs = parse_split_manifest(&content)
+                    .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))?;
+                hashed.extend(needs.values().flatten().cloned());
+                lazy_parts = listed.loader.map(|loader| LazyParts {
+                    loader: format!("/{PKG_DIR}/{loader}"),
+                    needs: Arc::new(
+                        needs
+                            .into_iter()
+                            .map(|(page, parts)| {
+                                let paths = parts
+                                    .iter()
+                                    .map(|part| format!("/{PKG_DIR}/{part}"))
+                                    .collect();
+                                (page, paths)
+                            })
+                            .collect(),
+                    ),
+                });
+            }
+            hashed.insert(manifest);
+        }
         for name in &hashed {
             let path = site_root.join(PKG_DIR).join(name);
             if !path.is_file() {
@@ -74,6 +108,7 @@ impl SiteAssets {
         Ok(Self {
             hash_file: Some(std::path::absolute(&hash_file)?),
             hashed: Arc::new(hashed),
+            lazy_parts,
         })
     }
 
@@ -84,30 +119,89 @@ impl SiteAssets {
     pub fn hash_file(&self) -> Option<&Path> {
         self.hash_file.as_deref()
     }
+
+    /// The parts each lazily loaded page needs, for the pages to name in
+    /// their heads; none when the bundle is not split.
+    pub fn lazy_parts(&self) -> Option<&LazyParts> {
+        self.lazy_parts.as_ref()
+    }
+}
+
+/// What `hash.txt` names.
+#[derive(Debug, Default)]
+struct HashListing {
+    /// The files under `/pkg/` it names outright.
+    names: HashSet<String>,
+    /// The lazily loaded parts' loader (`__wasm_split.<hash>.js`), when the
+    /// bundle is split.
+    loader: Option<String>,
+    /// The lazily loaded parts' manifest (`parts.<hash>.json`), which
+    /// names the parts, when the bundle is split.
+    manifest: Option<String>,
 }
 
 /// The file names `hash.txt` gives the bundle's parts: `js: abc` names
-/// `bosun.abc.js`.
-fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashSet<String>, String> {
-    let mut names = HashSet::new();
+/// `bosun.abc.js`, `split: abc` the parts' loader `__wasm_split.abc.js`,
+/// `parts: abc` their manifest `parts.abc.json`. (Not leptos's
+/// `manifest: abc`: leptos would then add the parts' preload links itself,
+/// from outside the page's reactive owner, see
+/// `bosun_app::lazy_pages::LazyParts`.)
+fn parse_hash_file(listing: &str, output_name: &str) -> Result<HashListing, String> {
+    let mut listed = HashListing::default();
     for line in listing
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
     {
-        let Some((extension, hash)) = line.split_once(':') else {
+        let Some((kind, hash)) = line.split_once(':') else {
             return Err(format!("`{line}` is not `kind: hash`"));
         };
-        let (extension, hash) = (extension.trim(), hash.trim());
-        if !matches!(extension, "js" | "wasm" | "css") {
-            return Err(format!("unknown kind `{extension}`"));
-        }
+        let (kind, hash) = (kind.trim(), hash.trim());
         if hash.is_empty() || !hash.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
             return Err(format!("`{hash}` is not a hash"));
         }
-        names.insert(format!("{output_name}.{hash}.{extension}"));
+        match kind {
+            "js" | "wasm" | "css" => {
+                listed.names.insert(format!("{output_name}.{hash}.{kind}"));
+            }
+            "split" => {
+                let loader = format!("__wasm_split.{hash}.js");
+                listed.names.insert(loader.clone());
+                listed.loader = Some(loader);
+            }
+            "parts" => listed.manifest = Some(format!("parts.{hash}.json")),
+            other => return Err(format!("unknown kind `{other}`")),
+        }
     }
-    Ok(names)
+    Ok(listed)
+}
+
+/// The parts' manifest: each lazily loaded function → the files under
+/// `/pkg/` of the parts it needs (the manifest names them without `.wasm`).
+fn parse_split_manifest(content: &str) -> Result<HashMap<String, Vec<String>>, String> {
+    let manifest: HashMap<String, Vec<String>> =
+        serde_json::from_str(content).map_err(|error| format!("not a manifest: {error}"))?;
+    manifest
+        .into_iter()
+        .map(|(page, parts)| {
+            let files = parts
+                .into_iter()
+                .map(|part| {
+                    let plain = !part.is_empty()
+                        && !part.starts_with('.')
+                        && part.bytes().all(|byte| {
+                            byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'.'
+                        });
+                    if plain {
+                        Ok(format!("{part}.wasm"))
+                    } else {
+                        Err(format!("`{part}` is not the name of a part"))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((page, files))
+        })
+        .collect()
 }
 
 /// `/pkg/…`: the bundle's files from the site, precompressed by the build.
@@ -169,19 +263,95 @@ mod tests {
 
     #[test]
     fn hash_txt_names_the_hashed_files() {
-        let names = parse_hash_file("js: abc123\nwasm: def456\n\ncss: 0f0f\n", "bosun").unwrap();
-        let mut names: Vec<_> = names.into_iter().collect();
+        let listed = parse_hash_file(
+            "js: abc123\nwasm: def456\n\ncss: 0f0f\nsplit: abc123\nparts: 99aa\n",
+            "bosun",
+        )
+        .unwrap();
+        let mut names: Vec<_> = listed.names.into_iter().collect();
         names.sort();
         assert_eq!(
             names,
-            ["bosun.0f0f.css", "bosun.abc123.js", "bosun.def456.wasm"]
+            [
+                "__wasm_split.abc123.js",
+                "bosun.0f0f.css",
+                "bosun.abc123.js",
+                "bosun.def456.wasm"
+            ]
         );
+        assert_eq!(listed.loader.as_deref(), Some("__wasm_split.abc123.js"));
+        assert_eq!(listed.manifest.as_deref(), Some("parts.99aa.json"));
     }
 
     #[test]
     fn a_hash_that_could_climb_out_of_pkg_is_refused() {
         assert!(parse_hash_file("js: ../../etc", "bosun").is_err());
+        assert!(parse_hash_file("parts: ../../etc", "bosun").is_err());
         assert!(parse_hash_file("exe: abc", "bosun").is_err());
         assert!(parse_hash_file("js abc", "bosun").is_err());
+    }
+
+    #[test]
+    fn the_manifest_names_the_parts_and_nothing_outside_pkg() {
+        let parts = parse_split_manifest(
+            r#"{"a_1": ["chunk_0.aa11", "split_a_1.bb22"], "b_2": ["chunk_0.aa11"]}"#,
+        )
+        .unwrap();
+        assert_eq!(parts["a_1"], ["chunk_0.aa11.wasm", "split_a_1.bb22.wasm"]);
+        assert_eq!(parts["b_2"], ["chunk_0.aa11.wasm"]);
+        for bad in [
+            r#"{"a": ["../../etc/passwd"]}"#,
+            r#"{"a": ["sub/part"]}"#,
+            r#"{"a": [".."]}"#,
+            r#"{"a": [""]}"#,
+            r#"["chunk_0"]"#,
+        ] {
+            assert!(parse_split_manifest(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_split_site_gives_the_pages_their_parts_and_caches_them_for_good() {
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join(PKG_DIR);
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(
+            site.path().join(HASH_FILE),
+            "js: aa\nwasm: bb\ncss: cc\nsplit: aa\nparts: dd\n",
+        )
+        .unwrap();
+        std::fs::write(
+            pkg.join("parts.dd.json"),
+            r#"{"security_route_view_1": ["chunk_0.ee", "split_security.ff"]}"#,
+        )
+        .unwrap();
+
+        let assets = SiteAssets::load(site.path(), "bosun").unwrap();
+        let parts = assets.lazy_parts().expect("a split site has parts");
+        assert_eq!(parts.loader, "/pkg/__wasm_split.aa.js");
+        assert_eq!(
+            parts.needs["security_route_view_1"],
+            ["/pkg/chunk_0.ee.wasm", "/pkg/split_security.ff.wasm"]
+        );
+        for name in [
+            "__wasm_split.aa.js",
+            "parts.dd.json",
+            "chunk_0.ee.wasm",
+            "split_security.ff.wasm",
+        ] {
+            assert!(assets.hashed.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_unsplit_site_names_no_parts() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(site.path().join(HASH_FILE), "js: aa\nwasm: bb\ncss: cc\n").unwrap();
+        assert!(
+            SiteAssets::load(site.path(), "bosun")
+                .unwrap()
+                .lazy_parts()
+                .is_none()
+        );
     }
 }
