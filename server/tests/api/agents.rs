@@ -150,6 +150,70 @@ async fn a_clone_carries_the_definition_and_nothing_else() {
     );
 }
 
+/// The agent page reads the very agent the REST API answers with, beside
+/// its owner's name and the reader's access; the agents list carries the
+/// same id, name, description, mode and credential model.
+#[tokio::test]
+async fn the_agent_page_and_list_read_the_agent_the_rest_api_answers_with() {
+    let app = spawn_app().await;
+    app.create_user("rae@example.com", Role::Member).await;
+    let owner = app.token_for("rae@example.com").await;
+    let created = create(
+        &app,
+        &owner,
+        json!({
+            "name": "Release notes",
+            "description": "Drafts them",
+            "instructions": "Summarize merged work.",
+            "tools": ["read_file"],
+            "execution_mode": "open",
+            "credential_model": "user",
+            "settings": {"model": "small", "limits": {"steps": 3}},
+            "approval_ttl_seconds": 600,
+        }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let rest = app.api_json(&format!("/api/v1/agents/{id}"), &owner).await;
+    assert_eq!(rest, created);
+
+    let page = app.logged_in("rae@example.com").await;
+    let response = app.call(&page, "agents/get", &[("id", id)]).await;
+    assert_eq!(response.status(), 200);
+    let detail: Value = response.json().await.unwrap();
+    assert_eq!(detail["agent"], rest);
+    assert_eq!(detail["owner_name"], "rae");
+    assert_eq!(
+        detail["access"],
+        json!({
+            "level": "edit",
+            "source": "owner",
+            "can_clone": true,
+            "can_edit": true,
+            "can_manage_sharing": true,
+            "can_manage_keys": true,
+            "can_delete": true,
+        })
+    );
+
+    let response = app
+        .call(&page, "agents/list", &[("view", "mine"), ("query", "")])
+        .await;
+    assert_eq!(response.status(), 200);
+    let listed: Value = response.json().await.unwrap();
+    assert_eq!(
+        listed,
+        json!([{
+            "agent": {"id": rest["id"], "name": rest["name"]},
+            "description": rest["description"],
+            "execution_mode": rest["execution_mode"],
+            "credential_model": rest["credential_model"],
+            "owner_name": "rae",
+            "access": detail["access"],
+        }])
+    );
+}
+
 #[tokio::test]
 async fn lists_show_mine_and_shared_filter_by_name_and_page() {
     let app = spawn_app().await;

@@ -3,6 +3,7 @@
 //! once, so that both speak the same JSON. One file per resource, as in the
 //! wire crate.
 
+mod agents;
 mod credentials;
 mod keys;
 mod mcp;
