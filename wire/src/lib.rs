@@ -15,6 +15,7 @@ pub mod mcp_servers;
 pub mod members;
 pub mod oauth;
 pub mod runs;
+pub mod sharing;
 pub mod time;
 pub mod tokens;
 pub mod tools;

@@ -214,6 +214,90 @@ async fn the_agent_page_and_list_read_the_agent_the_rest_api_answers_with() {
     );
 }
 
+/// The sharing dialog lists the grants the REST API answers with, each on
+/// its member's line with the level that counts and why, and names the
+/// members as the member search finds them.
+#[tokio::test]
+async fn the_sharing_dialog_lists_the_grants_the_rest_api_answers_with() {
+    let app = spawn_app().await;
+    let rae = app.create_user("rae@example.com", Role::Member).await;
+    let mel = app.create_user("mel@example.com", Role::Member).await;
+    let owner = app.token_for("rae@example.com").await;
+    let agent = create(&app, &owner, json!({"name": "Shared"})).await;
+    let id = agent["id"].as_str().unwrap();
+    let grants = format!("/api/v1/agents/{id}/grants");
+    let response = post(
+        &app,
+        &owner,
+        &grants,
+        json!({"user_id": mel.as_str(), "level": "run"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let mels: Value = response.json().await.unwrap();
+    let response = post(
+        &app,
+        &owner,
+        &grants,
+        json!({"workspace": true, "level": "clone"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let workspace: Value = response.json().await.unwrap();
+    assert_eq!(
+        mels,
+        json!({"id": mels["id"], "user_id": mel.as_str(), "workspace": false, "level": "run"})
+    );
+    assert_eq!(
+        workspace,
+        json!({"id": workspace["id"], "user_id": null, "workspace": true, "level": "clone"})
+    );
+    assert_eq!(
+        app.api_json(&grants, &owner).await,
+        json!({"items": [mels, workspace], "next": null})
+    );
+
+    let page = app.logged_in("rae@example.com").await;
+    let response = app.call(&page, "members/search", &[("query", "mel")]).await;
+    assert_eq!(response.status(), 200);
+    let found: Value = response.json().await.unwrap();
+    assert_eq!(
+        found,
+        json!([{"id": mel.as_str(), "name": "mel", "email": "mel@example.com"}])
+    );
+    let response = app
+        .call(&page, "sharing/overview", &[("agent_id", id)])
+        .await;
+    assert_eq!(response.status(), 200);
+    let overview: Value = response.json().await.unwrap();
+    assert_eq!(
+        overview,
+        json!([
+            {
+                "member": {"id": rae.as_str(), "name": "rae", "email": "rae@example.com"},
+                "level": "edit",
+                "source": "owner",
+                "grant_id": null,
+                "own_grant": null,
+            },
+            {
+                "member": found[0],
+                "level": "clone",
+                "source": "workspace_grant",
+                "grant_id": mels["id"],
+                "own_grant": "run",
+            },
+            {
+                "member": null,
+                "level": "clone",
+                "source": "workspace_grant",
+                "grant_id": workspace["id"],
+                "own_grant": null,
+            },
+        ])
+    );
+}
+
 #[tokio::test]
 async fn lists_show_mine_and_shared_filter_by_name_and_page() {
     let app = spawn_app().await;

@@ -160,10 +160,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         names(&["allow", "ask", "deny"])
     );
     assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));
-    assert_eq!(
-        field("GrantBody", "level"),
-        names(&["run", "clone", "edit"])
-    );
+    assert_eq!(field("Grant", "level"), names(&["run", "clone", "edit"]));
     assert_eq!(
         field("Run", "status"),
         names(&["queued", "running", "succeeded", "failed", "cancelled"])

@@ -11,6 +11,7 @@ mod mcp_servers;
 mod members;
 mod oauth;
 mod runs;
+mod sharing;
 mod tokens;
 mod tools;
 mod webhooks;
