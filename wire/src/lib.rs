@@ -21,3 +21,4 @@ pub mod tokens;
 pub mod tools;
 pub mod vocabulary;
 pub mod webhooks;
+pub mod workspace;

@@ -134,15 +134,6 @@ pub async fn get_agent(id: String) -> Result<AgentDetail, AppError> {
     Ok(view.into())
 }
 
-/// The execution mode a new agent starts in: the workspace's default, which
-/// every member may read (the new agent form preselects and names it).
-#[server(prefix = "/fn", endpoint = "agents/default_mode")]
-pub async fn default_mode() -> Result<String, AppError> {
-    use super::ssr::{bosun, principal};
-    let settings = bosun()?.workspace_settings(&principal().await?).await?;
-    Ok(settings.default_execution_mode.as_str().to_owned())
-}
-
 #[server(prefix = "/fn", endpoint = "agents/create")]
 pub async fn create_agent(form: AgentForm) -> Result<String, AppError> {
     use super::ssr::{bosun, principal};

@@ -7,10 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::agents::{
-    Agent, AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, default_mode,
-    get_agent,
+    Agent, AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent,
 };
 use crate::api::tools::list_tools;
+use crate::api::workspace::get_workspace_settings;
 use crate::components::agent_form::AgentEditor;
 use crate::components::agent_labels::{
     AccessBadge, access_text, credential_text, mode_description,
@@ -29,7 +29,7 @@ use crate::dates::Precision;
 #[component]
 pub fn NewAgentPage() -> impl IntoView {
     let tools = Resource::new(|| (), |_| list_tools());
-    let workspace_mode = Resource::new(|| (), |_| default_mode());
+    let workspace = Resource::new(|| (), |_| get_workspace_settings());
     let create = ServerAction::<CreateAgent>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -48,9 +48,10 @@ pub fn NewAgentPage() -> impl IntoView {
             {move || {
                 let mut initial = initial.clone();
                 Suspend::new(async move {
-                    match (tools.await, workspace_mode.await) {
-                        (Ok(tools), Ok(mode)) => {
-                            initial.execution_mode.clone_from(&mode);
+                    match (tools.await, workspace.await) {
+                        (Ok(tools), Ok(workspace)) => {
+                            let mode = workspace.default_execution_mode;
+                            mode.as_str().clone_into(&mut initial.execution_mode);
                             view! {
                                 <AgentEditor
                                     initial

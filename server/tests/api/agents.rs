@@ -466,8 +466,11 @@ struct EventRow {
     data: String,
 }
 
+/// The new agent form and Settings → Security read the workspace's
+/// settings as the REST API answers them, which any member may; nobody
+/// signed out reads them.
 #[tokio::test]
-async fn the_new_agent_form_reads_the_workspace_default_mode_as_a_member_and_not_signed_in() {
+async fn a_member_reads_the_workspace_settings_the_rest_api_answers_with_and_a_stranger_nothing() {
     let app = spawn_app().await;
     app.create_user("mel@example.com", Role::Member).await;
     let admin = app.token_for("admin@example.com").await;
@@ -476,17 +479,31 @@ async fn the_new_agent_form_reads_the_workspace_default_mode_as_a_member_and_not
         &admin,
         reqwest::Method::PATCH,
         "/api/v1/workspace",
-        json!({"default_execution_mode": "read_write"}),
+        json!({"default_execution_mode": "read_write", "approval_ttl_seconds": 3600}),
     )
     .await;
     assert_eq!(response.status(), 200);
+    let changed: Value = response.json().await.unwrap();
+    assert_eq!(
+        changed,
+        json!({
+            "default_execution_mode": "read_write",
+            "approval_ttl_seconds": 3600,
+            "self_approval": false,
+        })
+    );
+    let mels_token = app.token_for("mel@example.com").await;
+    assert_eq!(
+        app.api_json("/api/v1/workspace", &mels_token).await,
+        changed
+    );
 
     let member = app.logged_in("mel@example.com").await;
-    let response = app.call(&member, "agents/default_mode", &[]).await;
+    let response = app.call(&member, "workspace/settings", &[]).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!("read_write"));
+    assert_eq!(response.json::<Value>().await.unwrap(), changed);
 
     let stranger = app.browser();
-    let response = app.call(&stranger, "agents/default_mode", &[]).await;
+    let response = app.call(&stranger, "workspace/settings", &[]).await;
     assert_eq!(response.status(), 401);
 }

@@ -151,6 +151,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
     let modes = names(&["restricted", "read_write", "open", "locked"]);
     assert_eq!(field("Agent", "execution_mode"), modes);
     assert_eq!(field("AgentInput", "execution_mode"), modes);
+    assert_eq!(field("WorkspaceSettings", "default_execution_mode"), modes);
     assert_eq!(
         field("Agent", "credential_model"),
         names(&["fixed", "user"])

@@ -15,6 +15,7 @@ mod sharing;
 mod tokens;
 mod tools;
 mod webhooks;
+mod workspace;
 
 /// An agent by id and name, as every resource that names agents lists it.
 fn agent_ref(id: &crate::ids::AgentId, name: String) -> bosun_wire::agents::AgentRef {
