@@ -132,3 +132,36 @@ test("an agent's test panel offers only its tools and answers as the server's dr
     await expect(panel.getByTestId("reason")).toHaveAttribute("data-kind", server.reason.kind);
   }
 });
+
+test("Security shows the workspace's settings as stored, and the default mode saved there is the one the new agent form names", async ({ page, request }) => {
+  await logIn(page, admin.email, admin.password);
+  const auth = { Authorization: `Bearer ${await apiToken(page)}` };
+  const before = await (await request.get("/api/v1/workspace", { headers: auth })).json();
+  const stored = { default_execution_mode: "open", approval_ttl_seconds: 7200, self_approval: true };
+  expect((await request.patch("/api/v1/workspace", { headers: auth, data: stored })).status()).toBe(200);
+  try {
+    await page.goto("/settings/security");
+    await hydrated(page);
+    const defaults = page.getByRole("region", { name: "Default execution mode" });
+    await expect(defaults.getByLabel("New agents start in")).toHaveValue("open");
+    const approvals = page.getByRole("region", { name: "Approvals" });
+    await expect(approvals.getByLabel("Requests expire after (seconds)")).toHaveValue("7200");
+    await expect(approvals.getByRole("checkbox")).toBeChecked();
+
+    await defaults.getByLabel("New agents start in").selectOption("locked");
+    await defaults.getByRole("button", { name: "Save" }).click();
+    await expect.poll(async () =>
+      (await (await request.get("/api/v1/workspace", { headers: auth })).json()).default_execution_mode,
+    ).toBe("locked");
+    await expect(defaults.getByLabel("New agents start in")).toHaveValue("locked");
+
+    await page.goto("/agents/new");
+    await hydrated(page);
+    const mode = page.getByLabel("Execution mode");
+    await expect(mode).toHaveValue("locked");
+    await expect(mode.locator("option:checked")).toHaveText("Locked (the workspace's default)");
+  } finally {
+    // Other tests read the workspace's settings, whatever they are: put them back.
+    expect((await request.patch("/api/v1/workspace", { headers: auth, data: before })).status()).toBe(200);
+  }
+});

@@ -1,12 +1,21 @@
-//! What an admin gets when managing a member's password: the one-time
-//! set-password link, shown once, as the REST API and the Members page
-//! answer it.
+//! Members as others find them (to share an agent with, say), and what an
+//! admin gets when managing a member's password: the one-time set-password
+//! link, shown once, as the REST API and the Members page answer it.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
+
+/// A member as others find them: by name and address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberSummary {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
 
 /// A set-password link, shown this once.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,56 +1,32 @@
 //! Agents: list, read, create, change, copy and delete them.
 
+pub use bosun_wire::agents::{Agent, AgentAccess, AgentRef};
+use bosun_wire::vocabulary::{CredentialModel, ExecutionMode};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::dates::{Precision, absolute};
 use crate::error::AppError;
 
-/// An agent in a list.
+/// An agent as its page shows it: its definition, with its owner's name
+/// and what the logged-in user may do with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentDetail {
+    pub agent: Agent,
+    pub owner_name: String,
+    pub access: AgentAccess,
+}
+
+/// An agent in a list: its headline, without the instructions and
+/// settings (up to 100,000 characters and 64 KiB each) that a list of up to
+/// 200 agents would otherwise carry into the page for nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentSummary {
-    pub id: String,
-    pub name: String,
+    pub agent: AgentRef,
     pub description: String,
+    pub execution_mode: ExecutionMode,
+    pub credential_model: CredentialModel,
     pub owner_name: String,
-    pub execution_mode: String,
-    pub credential_model: String,
-    pub access: AccessView,
-}
-
-/// What the logged-in user may do with an agent, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessView {
-    /// `run`, `clone` or `edit`.
-    pub level: String,
-    /// `owner`, `admin`, `user_grant` or `workspace_grant`.
-    pub source: String,
-    pub can_clone: bool,
-    pub can_edit: bool,
-    pub can_manage_sharing: bool,
-    /// Create, see and revoke its runtime keys.
-    pub can_manage_keys: bool,
-    pub can_delete: bool,
-}
-
-/// An agent's whole definition, for its page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentDetail {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub instructions: String,
-    pub tools: Vec<String>,
-    pub execution_mode: String,
-    pub credential_model: String,
-    /// Pretty-printed JSON.
-    pub settings: String,
-    /// How long its approval requests wait; none: the workspace's.
-    pub approval_ttl_seconds: Option<i64>,
-    pub owner_name: String,
-    pub updated: String,
-    pub access: AccessView,
+    pub access: AgentAccess,
 }
 
 /// The editable fields, as a form holds them.
@@ -72,57 +48,35 @@ pub struct AgentForm {
 #[cfg(feature = "ssr")]
 mod convert {
     use super::*;
-    use bosun_service::agents::{AgentAccess, AgentView, Capability};
-
-    impl From<&AgentAccess> for AccessView {
-        fn from(access: &AgentAccess) -> Self {
-            Self {
-                level: access
-                    .level()
-                    .map(|l| l.as_str().to_owned())
-                    .unwrap_or_default(),
-                source: access
-                    .source()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                can_clone: access.allows(Capability::Clone),
-                can_edit: access.allows(Capability::Edit),
-                can_manage_sharing: access.allows(Capability::ManageSharing),
-                can_manage_keys: access.allows(Capability::ManageKeys),
-                can_delete: access.allows(Capability::Delete),
-            }
-        }
-    }
-
-    impl From<AgentView> for AgentSummary {
-        fn from(view: AgentView) -> Self {
-            Self {
-                access: (&view.access).into(),
-                id: view.agent.id.to_string(),
-                execution_mode: view.agent.execution_mode.as_str().into(),
-                credential_model: view.agent.credential_model.as_str().into(),
-                name: view.agent.name,
-                description: view.agent.description,
-                owner_name: view.owner_name,
-            }
-        }
-    }
+    use bosun_service::agents::AgentView;
 
     impl From<AgentView> for AgentDetail {
         fn from(view: AgentView) -> Self {
             Self {
                 access: (&view.access).into(),
-                id: view.agent.id.to_string(),
-                execution_mode: view.agent.execution_mode.as_str().into(),
-                credential_model: view.agent.credential_model.as_str().into(),
-                settings: serde_json::to_string_pretty(&view.agent.settings).unwrap_or_default(),
-                updated: absolute(view.agent.updated_at, Precision::Minute),
-                name: view.agent.name,
-                description: view.agent.description,
-                instructions: view.agent.instructions,
-                tools: view.agent.tools,
-                approval_ttl_seconds: view.agent.approval_ttl_seconds,
+                agent: view.agent.into(),
                 owner_name: view.owner_name,
+            }
+        }
+    }
+
+    impl From<AgentDetail> for AgentSummary {
+        fn from(detail: AgentDetail) -> Self {
+            let AgentDetail {
+                agent,
+                owner_name,
+                access,
+            } = detail;
+            Self {
+                agent: AgentRef {
+                    id: agent.id,
+                    name: agent.name,
+                },
+                description: agent.description,
+                execution_mode: agent.execution_mode,
+                credential_model: agent.credential_model,
+                owner_name,
+                access,
             }
         }
     }
@@ -161,7 +115,11 @@ pub async fn list_agents(view: String, query: String) -> Result<Vec<AgentSummary
     let page = bosun()?
         .list_agents(&principal, view, Some(&query), None, 200)
         .await?;
-    Ok(page.items.into_iter().map(AgentSummary::from).collect())
+    Ok(page
+        .items
+        .into_iter()
+        .map(|view| AgentDetail::from(view).into())
+        .collect())
 }
 
 #[server(prefix = "/fn", endpoint = "agents/get")]
@@ -174,15 +132,6 @@ pub async fn get_agent(id: String) -> Result<AgentDetail, AppError> {
         .agent_for(&principal().await?, &AgentId::parse(&id)?, Capability::View)
         .await?;
     Ok(view.into())
-}
-
-/// The execution mode a new agent starts in: the workspace's default, which
-/// every member may read (the new agent form preselects and names it).
-#[server(prefix = "/fn", endpoint = "agents/default_mode")]
-pub async fn default_mode() -> Result<String, AppError> {
-    use super::ssr::{bosun, principal};
-    let settings = bosun()?.workspace_settings(&principal().await?).await?;
-    Ok(settings.default_execution_mode.as_str().to_owned())
 }
 
 #[server(prefix = "/fn", endpoint = "agents/create")]

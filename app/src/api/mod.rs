@@ -19,6 +19,7 @@ pub mod sharing;
 pub mod tokens;
 pub mod tools;
 pub mod traces;
+pub mod workspace;
 
 /// Where a session keeps who is logged in, and since when.
 pub mod session_keys {

@@ -24,15 +24,13 @@ pub struct AgentPolicyView {
     pub can_edit: bool,
 }
 
-/// The workspace's own lists and default mode, for Settings → Security.
-/// (Empty by default: what the page holds for someone who is not an admin.)
+/// The workspace's own lists, for Settings → Security (which reads the
+/// workspace's settings beside them). (Empty by default: what the page
+/// holds for someone who is not an admin.)
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspacePolicyView {
     pub enforced: Vec<Rule>,
     pub workspace: Vec<Rule>,
-    pub default_mode: String,
-    pub approval_ttl_seconds: i64,
-    pub self_approval: bool,
     pub tools: Vec<Tool>,
 }
 
@@ -137,13 +135,9 @@ pub async fn workspace_policy() -> Result<WorkspacePolicyView, AppError> {
     use bosun_service::rules::RuleList;
 
     let (bosun, principal) = (bosun()?, principal().await?);
-    let settings = bosun.workspace_settings(&principal).await?;
     Ok(WorkspacePolicyView {
         enforced: convert::views(bosun.rules(&principal, &RuleList::Enforced).await?),
         workspace: convert::views(bosun.rules(&principal, &RuleList::Workspace).await?),
-        default_mode: settings.default_execution_mode.as_str().into(),
-        approval_ttl_seconds: settings.approval_ttl_seconds,
-        self_approval: settings.self_approval,
         tools: bosun
             .list_tools(&principal)
             .await?

@@ -22,7 +22,7 @@ pub fn AgentEditor(
     /// The workspace's default mode, named in the mode's choices (for a new
     /// agent, which starts in it).
     #[prop(optional, into)]
-    default_mode: Option<String>,
+    default_mode: Option<ExecutionMode>,
 ) -> impl IntoView {
     let saved_model = initial.credential_model.clone();
     let name = RwSignal::new(initial.name);
@@ -107,7 +107,7 @@ pub fn AgentEditor(
                         .iter()
                         .map(|choice| {
                             let (key, label) = (choice.as_str(), mode_text(*choice).0);
-                            let label = if default_mode.as_deref() == Some(key) {
+                            let label = if default_mode == Some(*choice) {
                                 format!("{label} (the workspace's default)")
                             } else {
                                 label.to_owned()

@@ -5,7 +5,7 @@ use bosun_wire::vocabulary::{
 };
 use leptos::prelude::*;
 
-use crate::api::agents::AccessView;
+use crate::api::agents::AgentAccess;
 
 /// What a mode is called in the UI, and what it does.
 pub fn mode_text(mode: ExecutionMode) -> (&'static str, &'static str) {
@@ -50,11 +50,8 @@ pub fn ModeSelect(mode: RwSignal<String>) -> impl IntoView {
     }
 }
 
-pub fn mode_label(mode: &str) -> String {
-    match mode.parse::<ExecutionMode>() {
-        Ok(mode) => format!("Mode: {}", mode_text(mode).0),
-        Err(_) => format!("Mode: {mode}"),
-    }
+pub fn mode_label(mode: ExecutionMode) -> String {
+    format!("Mode: {}", mode_text(mode).0)
 }
 
 /// "Restricted — Read-only tools run; …": the mode and what it does.
@@ -68,10 +65,10 @@ pub fn mode_description(mode: &str) -> String {
     }
 }
 
-pub fn credential_label(model: &str) -> &'static str {
-    match model.parse() {
-        Ok(CredentialModel::User) => "Acts as the user",
-        _ => "Acts as a service account",
+pub fn credential_label(model: CredentialModel) -> &'static str {
+    match model {
+        CredentialModel::User => "Acts as the user",
+        CredentialModel::Fixed => "Acts as a service account",
     }
 }
 
@@ -85,20 +82,23 @@ pub fn level_label(level: AccessLevel) -> &'static str {
 }
 
 /// "Edit" / "Run" … with where it comes from.
-pub fn access_text(access: &AccessView) -> String {
-    let level = access.level.parse().map_or("No", level_label);
-    let source = match access.source.parse() {
-        Ok(AccessSource::Owner) => "you own it",
-        Ok(AccessSource::Admin) => "you are a workspace admin",
-        Ok(AccessSource::UserGrant) => "shared with you",
-        Ok(AccessSource::WorkspaceGrant) => "shared with the whole workspace",
-        Err(_) => "not shared with you",
+pub fn access_text(access: &AgentAccess) -> String {
+    let level = access.level.map_or("No", level_label);
+    let source = match access.source {
+        Some(AccessSource::Owner) => "you own it",
+        Some(AccessSource::Admin) => "you are a workspace admin",
+        Some(AccessSource::UserGrant) => "shared with you",
+        Some(AccessSource::WorkspaceGrant) => "shared with the whole workspace",
+        None => "not shared with you",
     };
     format!("{level} access ({source})")
 }
 
 #[component]
-pub fn AccessBadge(access: AccessView) -> impl IntoView {
-    let class = format!("badge access-{}", access.level);
+pub fn AccessBadge(access: AgentAccess) -> impl IntoView {
+    let class = format!(
+        "badge access-{}",
+        access.level.map_or("", |level| level.as_str())
+    );
     view! { <span class=class>{access_text(&access)}</span> }
 }

@@ -2,6 +2,7 @@
 //! which version, when it was rotated and last used — never a value — and
 //! a form to write a new one or a new version.
 
+use bosun_wire::vocabulary::CredentialModel;
 use leptos::prelude::*;
 
 use crate::api::credentials::{Credential, DeleteCredential, WriteCredential, list_credentials};
@@ -12,7 +13,7 @@ use crate::components::resource_table::ResourceTable;
 use crate::dates::{Precision, minute_or_never};
 
 #[component]
-pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl IntoView {
+pub fn CredentialsPanel(agent_id: String, credential_model: CredentialModel) -> impl IntoView {
     let write = ServerAction::<WriteCredential>::new();
     let delete = ServerAction::<DeleteCredential>::new();
     let agent = StoredValue::new(agent_id);
@@ -49,7 +50,7 @@ pub fn CredentialsPanel(agent_id: String, credential_model: String) -> impl Into
             account.set(current);
         }
     });
-    let acts_as_user = credential_model == "user";
+    let acts_as_user = credential_model == CredentialModel::User;
     view! {
         <section class="card" aria-label="Credentials">
             <h2>"Credentials"</h2>

@@ -1,11 +1,11 @@
 //! The sharing dialog of an agent: who has access, at which level and why;
 //! add a member or the whole workspace, change a level, revoke.
 
-use bosun_wire::vocabulary::{AccessLevel, Vocabulary};
+use bosun_wire::vocabulary::{AccessLevel, AccessSource, Vocabulary};
 use leptos::prelude::*;
 
 use crate::api::sharing::{
-    AccessEntryView, RevokeGrant, ShareAgent, access_overview, search_members,
+    AccessEntry, MemberSummary, RevokeGrant, ShareAgent, access_overview, search_members,
 };
 use crate::components::agent_labels::level_label;
 use crate::components::confirm::ConfirmButton;
@@ -154,7 +154,10 @@ fn AddGrant(
                                 .await
                                 .unwrap_or_default()
                                 .into_iter()
-                                .map(|member| option(member.id, format!("{} ({})", member.name, member.email)))
+                                .map(|member| {
+                                    let label = member_label(&member);
+                                    option(member.id, label)
+                                })
                                 .collect_view()
                         })}
                     </Transition>
@@ -191,25 +194,36 @@ fn LevelSelect(level: RwSignal<String>) -> impl IntoView {
 #[component]
 fn AccessTable(
     agent_id: String,
-    entries: Vec<AccessEntryView>,
+    entries: Vec<AccessEntry>,
     share: ServerAction<ShareAgent>,
     revoke: ServerAction<RevokeGrant>,
 ) -> impl IntoView {
     let rows = entries
         .into_iter()
         .map(|entry| {
-            let why = match (entry.source.as_str(), &entry.own_grant) {
-                ("owner", _) => "Owner".to_owned(),
-                ("workspace_grant", Some(own)) => format!("Through the workspace grant (own grant: {own})"),
-                ("workspace_grant", None) => "Workspace grant".to_owned(),
+            let who = entry
+                .member
+                .as_ref()
+                .map_or_else(|| "Everyone in the workspace".to_owned(), member_label);
+            let why = match (entry.source, entry.own_grant) {
+                (AccessSource::Owner, _) => "Owner".to_owned(),
+                (AccessSource::WorkspaceGrant, Some(own)) => {
+                    format!("Through the workspace grant (own grant: {own})")
+                }
+                (AccessSource::WorkspaceGrant, None) => "Workspace grant".to_owned(),
                 _ => "Own grant".to_owned(),
             };
+            // What the line's own grant is: the member's, even where the
+            // workspace's outranks it.
+            let granted = entry.own_grant.unwrap_or(entry.level);
             let controls = entry.grant_id.clone().map(|grant_id| {
-                let level = RwSignal::new(entry.own_grant.clone().unwrap_or_else(|| entry.level.clone()));
-                let user_id = entry.user_id.clone().unwrap_or_default();
+                let level = RwSignal::new(granted.as_str().to_owned());
+                let user_id = entry
+                    .member
+                    .as_ref()
+                    .map(|member| member.id.clone())
+                    .unwrap_or_default();
                 let (change_agent, revoke_agent) = (agent_id.clone(), agent_id.clone());
-                let who = entry.who.clone();
-                let revoked_level = entry.own_grant.clone().unwrap_or_else(|| entry.level.clone());
                 view! {
                     <select
                         aria-label=format!("Access for {who}")
@@ -227,11 +241,10 @@ fn AccessTable(
                     </select>
                     <ConfirmButton
                         label="Revoke"
-                        name=format!("Revoke access for {}", entry.who)
+                        name=format!("Revoke access for {who}")
                         question=format!(
-                            "Revoke the {} access of {}? It ends at their next request, in runs already going too.",
-                            capitalize(&revoked_level),
-                            entry.who,
+                            "Revoke the {} access of {who}? It ends at their next request, in runs already going too.",
+                            level_label(granted),
                         )
                         confirm="Revoke access"
                         on_confirm=Callback::new(move |()| {
@@ -242,8 +255,8 @@ fn AccessTable(
             });
             view! {
                 <tr>
-                    <td>{entry.who.clone()}</td>
-                    <td class="level">{capitalize(&entry.level)}</td>
+                    <td>{who}</td>
+                    <td class="level">{level_label(entry.level)}</td>
                     <td>{why}</td>
                     <td class="actions">{controls}</td>
                 </tr>
@@ -266,10 +279,7 @@ fn AccessTable(
     }
 }
 
-fn capitalize(level: &str) -> String {
-    let mut chars = level.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// "Ada Lovelace (ada@example.com)": a member as the dialog names them.
+fn member_label(member: &MemberSummary) -> String {
+    format!("{} ({})", member.name, member.email)
 }

@@ -1,15 +1,16 @@
 //! One agent: its page (read-only or editable, with sharing, cloning and
 //! deletion) and the page that creates a new one.
 
+use bosun_wire::vocabulary::CredentialModel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::agents::{
-    AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, default_mode,
-    get_agent,
+    Agent, AgentDetail, AgentForm, CloneAgent, CreateAgent, DeleteAgent, UpdateAgent, get_agent,
 };
 use crate::api::tools::list_tools;
+use crate::api::workspace::get_workspace_settings;
 use crate::components::agent_form::AgentEditor;
 use crate::components::agent_labels::{
     AccessBadge, access_text, credential_text, mode_description,
@@ -23,11 +24,12 @@ use crate::components::mcp_servers::McpServersPanel;
 use crate::components::remote_mcp::AgentRemoteMcpPanel;
 use crate::components::runs::{KeysPanel, RunsPanel};
 use crate::components::sharing::SharingPanel;
+use crate::dates::Precision;
 
 #[component]
 pub fn NewAgentPage() -> impl IntoView {
     let tools = Resource::new(|| (), |_| list_tools());
-    let workspace_mode = Resource::new(|| (), |_| default_mode());
+    let workspace = Resource::new(|| (), |_| get_workspace_settings());
     let create = ServerAction::<CreateAgent>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -46,9 +48,10 @@ pub fn NewAgentPage() -> impl IntoView {
             {move || {
                 let mut initial = initial.clone();
                 Suspend::new(async move {
-                    match (tools.await, workspace_mode.await) {
-                        (Ok(tools), Ok(mode)) => {
-                            initial.execution_mode.clone_from(&mode);
+                    match (tools.await, workspace.await) {
+                        (Ok(tools), Ok(workspace)) => {
+                            let mode = workspace.default_execution_mode;
+                            mode.as_str().clone_into(&mut initial.execution_mode);
                             view! {
                                 <AgentEditor
                                     initial
@@ -86,12 +89,12 @@ pub fn AgentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match (agent.await, tools.await) {
-                    (Ok(agent), Ok(tools)) => {
-                        let editor = agent
-                            .access
+                    (Ok(detail), Ok(tools)) => {
+                        let AgentDetail { agent, access, .. } = &detail;
+                        let editor = access
                             .can_edit
                             .then(|| {
-                                let initial = form_of(&agent);
+                                let initial = form_of(agent);
                                 let agent_id = agent.id.clone();
                                 view! {
                                     <section class="card" aria-label="Definition">
@@ -115,30 +118,29 @@ pub fn AgentPage() -> impl IntoView {
                             });
                         view! {
                             <Title text=agent.name.clone() />
-                            <AgentHeader agent=agent.clone() />
+                            <AgentHeader detail=detail.clone() />
                             {match editor {
                                 Some(editor) => editor.into_any(),
-                                None => view! { <ReadOnlyDefinition agent=agent.clone() /> }.into_any(),
+                                None => view! { <ReadOnlyDefinition detail=detail.clone() /> }.into_any(),
                             }}
                             <RunsPanel agent_id=agent.id.clone() />
                             <ConnectPanel agent_id=agent.id.clone() />
                             <ClaudeCodePanel agent_id=agent.id.clone() />
-                            <AgentRemoteMcpPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />
+                            <AgentRemoteMcpPanel agent_id=agent.id.clone() can_edit=access.can_edit />
                             <McpServersPanel agent_id=agent.id.clone() />
-                            {agent.access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
-                            {(agent.credential_model == "user").then(|| view! {
-                                <NeedsPanel agent_id=agent.id.clone() can_edit=agent.access.can_edit />
+                            {access.can_manage_keys.then(|| view! { <KeysPanel agent_id=agent.id.clone() /> })}
+                            {(agent.credential_model == CredentialModel::User).then(|| view! {
+                                <NeedsPanel agent_id=agent.id.clone() can_edit=access.can_edit />
                             })}
-                            {agent.access.can_edit.then(|| view! {
-                                <CredentialsPanel agent_id=agent.id.clone() credential_model=agent.credential_model.clone() />
+                            {access.can_edit.then(|| view! {
+                                <CredentialsPanel agent_id=agent.id.clone() credential_model=agent.credential_model />
                             })}
-                            {agent
-                                .access
+                            {access
                                 .can_manage_sharing
                                 .then(|| {
                                     view! { <SharingPanel agent_id=agent.id.clone() agent_name=agent.name.clone() /> }
                                 })}
-                            <AgentActions agent=agent.clone() />
+                            <AgentActions detail=detail.clone() />
                         }
                             .into_any()
                     }
@@ -156,15 +158,15 @@ pub fn AgentPage() -> impl IntoView {
     }
 }
 
-fn form_of(agent: &AgentDetail) -> AgentForm {
+fn form_of(agent: &Agent) -> AgentForm {
     AgentForm {
         name: agent.name.clone(),
         description: agent.description.clone(),
         instructions: agent.instructions.clone(),
         tools: agent.tools.clone(),
-        execution_mode: agent.execution_mode.clone(),
-        credential_model: agent.credential_model.clone(),
-        settings: agent.settings.clone(),
+        execution_mode: agent.execution_mode.as_str().to_owned(),
+        credential_model: agent.credential_model.as_str().to_owned(),
+        settings: agent.settings_text(),
         approval_ttl_seconds: agent
             .approval_ttl_seconds
             .map(|ttl| ttl.to_string())
@@ -173,16 +175,21 @@ fn form_of(agent: &AgentDetail) -> AgentForm {
 }
 
 #[component]
-fn AgentHeader(agent: AgentDetail) -> impl IntoView {
+fn AgentHeader(detail: AgentDetail) -> impl IntoView {
+    let AgentDetail {
+        agent,
+        owner_name,
+        access,
+    } = detail;
     view! {
         <div class="page-head">
-            <h1>{agent.name.clone()}</h1>
-            <AccessBadge access=agent.access.clone() />
+            <h1>{agent.name}</h1>
+            <AccessBadge access />
         </div>
-        <p class="muted">{agent.description.clone()}</p>
+        <p class="muted">{agent.description}</p>
         <p class="meta">
-            <span>"Owner: " {agent.owner_name.clone()}</span>
-            <span>"Updated " {agent.updated.clone()}</span>
+            <span>"Owner: " {owner_name}</span>
+            <span>"Updated " {agent.updated_at.format(Precision::Minute)}</span>
             <a href=format!("/agents/{}/permissions", agent.id)>"Permissions"</a>
         </p>
     }
@@ -190,12 +197,11 @@ fn AgentHeader(agent: AgentDetail) -> impl IntoView {
 
 /// The definition for those who may not change it, saying why.
 #[component]
-fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
-    let mode = mode_description(&agent.execution_mode);
-    let credentials = agent.credential_model.parse().map_or_else(
-        |_| agent.credential_model.clone(),
-        |model| credential_text(model).0.to_owned(),
-    );
+fn ReadOnlyDefinition(detail: AgentDetail) -> impl IntoView {
+    let AgentDetail { agent, access, .. } = detail;
+    let mode = mode_description(agent.execution_mode.as_str());
+    let credentials = credential_text(agent.credential_model).0;
+    let settings = agent.settings_text();
     let tools = if agent.tools.is_empty() {
         "none".to_owned()
     } else {
@@ -203,14 +209,14 @@ fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
     };
     view! {
         <p class="notice read-only" role="note">
-            "You are viewing this agent read-only: you have " {access_text(&agent.access)}
+            "You are viewing this agent read-only: you have " {access_text(&access)}
             ". Only its editors can change it."
         </p>
         <section class="card" aria-label="Definition">
             <h2>"Definition"</h2>
             <dl class="definition">
                 <dt>"Instructions"</dt>
-                <dd><pre class="mono">{agent.instructions.clone()}</pre></dd>
+                <dd><pre class="mono">{agent.instructions}</pre></dd>
                 <dt>"Tools"</dt>
                 <dd>{tools}</dd>
                 <dt>"Execution mode"</dt>
@@ -223,7 +229,7 @@ fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
                     None => "the workspace's time".to_owned(),
                 }}</dd>
                 <dt>"Settings"</dt>
-                <dd><pre class="mono">{agent.settings.clone()}</pre></dd>
+                <dd><pre class="mono">{settings}</pre></dd>
             </dl>
         </section>
     }
@@ -231,7 +237,8 @@ fn ReadOnlyDefinition(agent: AgentDetail) -> impl IntoView {
 
 /// Clone and delete, for those allowed.
 #[component]
-fn AgentActions(agent: AgentDetail) -> impl IntoView {
+fn AgentActions(detail: AgentDetail) -> impl IntoView {
+    let AgentDetail { agent, access, .. } = detail;
     let clone = ServerAction::<CloneAgent>::new();
     let delete = ServerAction::<DeleteAgent>::new();
     let confirming = RwSignal::new(false);
@@ -252,7 +259,7 @@ fn AgentActions(agent: AgentDetail) -> impl IntoView {
     let clone_name = RwSignal::new(format!("Copy of {}", agent.name));
     let clone_id = agent.id.clone();
     let delete_id = StoredValue::new(agent.id.clone());
-    let clone_section = agent.access.can_clone.then(|| {
+    let clone_section = access.can_clone.then(|| {
         view! {
             <section class="card" aria-label="Clone">
                 <h2>"Clone"</h2>
@@ -274,7 +281,7 @@ fn AgentActions(agent: AgentDetail) -> impl IntoView {
             </section>
         }
     });
-    let delete_section = agent.access.can_delete.then(|| {
+    let delete_section = access.can_delete.then(|| {
         view! {
             <section class="card danger-zone" aria-label="Delete">
                 <h2>"Delete"</h2>

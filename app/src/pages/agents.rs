@@ -82,14 +82,14 @@ fn AgentCards(agents: Vec<AgentSummary>) -> impl IntoView {
                     view! {
                         <li class="card agent-card">
                             <h2>
-                                <a href=format!("/agents/{}", agent.id)>{agent.name.clone()}</a>
+                                <a href=format!("/agents/{}", agent.agent.id)>{agent.agent.name}</a>
                             </h2>
-                            <p class="muted">{agent.description.clone()}</p>
+                            <p class="muted">{agent.description}</p>
                             <p class="meta">
-                                <AccessBadge access=agent.access.clone() />
-                                <span>"Owner: " {agent.owner_name.clone()}</span>
-                                <span>{mode_label(&agent.execution_mode)}</span>
-                                <span>{credential_label(&agent.credential_model)}</span>
+                                <AccessBadge access=agent.access />
+                                <span>"Owner: " {agent.owner_name}</span>
+                                <span>{mode_label(agent.execution_mode)}</span>
+                                <span>{credential_label(agent.credential_model)}</span>
                             </p>
                         </li>
                     }

@@ -14,6 +14,7 @@ use crate::api::rules::{
     AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
     agent_policy, workspace_policy,
 };
+use crate::api::workspace::{WorkspaceSettings, get_workspace_settings};
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
@@ -144,6 +145,10 @@ pub fn SecurityPage() -> impl IntoView {
         move || (changed.get(), set_mode.version().get()),
         |_| for_admins(workspace_policy()),
     );
+    let settings = Resource::new(
+        move || set_mode.version().get(),
+        |_| get_workspace_settings(),
+    );
     view! {
         <Title text="Security" />
         <h1>"Security"</h1>
@@ -154,9 +159,11 @@ pub fn SecurityPage() -> impl IntoView {
         }>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match policy.await {
-                    Ok(view) => view! { <WorkspaceRules view changed deleted set_mode /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                match (policy.await, settings.await) {
+                    (Ok(view), Ok(settings)) => {
+                        view! { <WorkspaceRules view settings changed deleted set_mode /> }.into_any()
+                    }
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -167,6 +174,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn WorkspaceRules(
     view: WorkspacePolicyView,
+    settings: WorkspaceSettings,
     changed: RwSignal<usize>,
     deleted: RwSignal<Option<DeletedRule>>,
     set_mode: ServerAction<SetDefaultMode>,
@@ -183,7 +191,8 @@ fn WorkspaceRules(
     );
     // The test panel decides with no agent's own rules between the two
     // lists, in the mode it is set to (new agents' mode at first).
-    let test_mode = RwSignal::new(view.default_mode.clone());
+    let default_mode = settings.default_execution_mode.as_str();
+    let test_mode = RwSignal::new(default_mode.to_owned());
     let compiled = {
         let (layers, catalog) = (rules.layers.clone(), rules.catalog.clone());
         Memo::new_with_compare(
@@ -196,7 +205,7 @@ fn WorkspaceRules(
         )
     };
     let context = StoredValue::new(rules);
-    let mode = RwSignal::new(view.default_mode.clone());
+    let mode = RwSignal::new(default_mode.to_owned());
     view! {
         <section class="card" aria-label="Default execution mode">
             <h2>"Default execution mode"</h2>
@@ -212,7 +221,7 @@ fn WorkspaceRules(
             </form>
             <ActionError result=set_mode.value() />
         </section>
-        <ApprovalSettings ttl=view.approval_ttl_seconds self_approval=view.self_approval />
+        <ApprovalSettings ttl=settings.approval_ttl_seconds self_approval=settings.self_approval />
         <div class="permissions">
             <div class="lists">
                 <RuleList

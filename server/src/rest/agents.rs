@@ -3,58 +3,19 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::agents::{Agent, AgentDraft, AgentListView, AgentPatch, Capability};
+use bosun_service::agents::{AgentDraft, AgentListView, AgentPatch, Capability};
 use bosun_service::ids::AgentId;
 use bosun_service::validate;
+use bosun_wire::agents::Agent;
 use bosun_wire::list::List;
 use bosun_wire::vocabulary::{CredentialModel, ExecutionMode};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, DEFAULT_PAGE, page_size};
 use crate::application::AppState;
-
-/// An agent's definition.
-#[derive(Serialize, ToSchema)]
-pub struct AgentBody {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub instructions: String,
-    #[schema(example = json!(["system_shell", "read_file"]))]
-    pub tools: Vec<String>,
-    pub execution_mode: ExecutionMode,
-    pub credential_model: CredentialModel,
-    #[schema(value_type = Object)]
-    pub settings: serde_json::Value,
-    /// How long this agent's approval requests wait before they expire (a
-    /// denial); null: the workspace's. Never longer than the workspace's.
-    pub approval_ttl_seconds: Option<i64>,
-    pub owner_id: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<Agent> for AgentBody {
-    fn from(agent: Agent) -> Self {
-        Self {
-            id: agent.id.to_string(),
-            execution_mode: agent.execution_mode,
-            credential_model: agent.credential_model,
-            name: agent.name,
-            description: agent.description,
-            instructions: agent.instructions,
-            tools: agent.tools,
-            settings: agent.settings,
-            approval_ttl_seconds: agent.approval_ttl_seconds,
-            owner_id: agent.owner_id.to_string(),
-            created_at: agent.created_at,
-            updated_at: agent.updated_at,
-        }
-    }
-}
 
 /// The fields of a new agent; only `name` is required.
 #[derive(Deserialize, ToSchema)]
@@ -160,12 +121,12 @@ pub struct CloneInput {
 
 /// Agents the caller can see, by name.
 #[utoipa::path(get, path = "/agents", tag = "agents", params(ListParams), security(("personal_token" = [])),
-    responses((status = 200, body = List<AgentBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<Agent>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<List<AgentBody>>, ApiError> {
+) -> Result<Json<List<Agent>>, ApiError> {
     let page = state
         .bosun
         .list_agents(
@@ -190,12 +151,12 @@ pub async fn list(
 
 /// Creates an agent owned by the caller.
 #[utoipa::path(post, path = "/agents", tag = "agents", request_body = AgentInput, security(("personal_token" = [])),
-    responses((status = 201, body = AgentBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = Agent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<AgentInput>,
-) -> Result<(StatusCode, Json<AgentBody>), ApiError> {
+) -> Result<(StatusCode, Json<Agent>), ApiError> {
     let view = state.bosun.create_agent(&principal, input.into()).await?;
     Ok((StatusCode::CREATED, Json(view.agent.into())))
 }
@@ -203,12 +164,12 @@ pub async fn create(
 /// One agent (run access or more).
 #[utoipa::path(get, path = "/agents/{id}", tag = "agents",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = AgentBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Agent), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<AgentBody>, ApiError> {
+) -> Result<Json<Agent>, ApiError> {
     let view = state
         .bosun
         .agent_for(&principal, &AgentId::parse(&id)?, Capability::View)
@@ -219,14 +180,14 @@ pub async fn get(
 /// Changes an agent (edit access; ownership: owner and admins).
 #[utoipa::path(patch, path = "/agents/{id}", tag = "agents",
     params(("id" = String, Path, description = "The agent's id")), request_body = AgentChanges, security(("personal_token" = [])),
-    responses((status = 200, body = AgentBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Agent), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(changes): ApiJson<AgentChanges>,
-) -> Result<Json<AgentBody>, ApiError> {
+) -> Result<Json<Agent>, ApiError> {
     let view = state
         .bosun
         .update_agent(&principal, &AgentId::parse(&id)?, changes.into())
@@ -254,13 +215,13 @@ pub async fn delete(
 #[utoipa::path(post, path = "/agents/{id}/clone", tag = "agents",
     params(("id" = String, Path, description = "The agent's id")), request_body = CloneInput,
     security(("personal_token" = [])),
-    responses((status = 201, body = AgentBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = Agent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn clone(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CloneInput>,
-) -> Result<(StatusCode, Json<AgentBody>), ApiError> {
+) -> Result<(StatusCode, Json<Agent>), ApiError> {
     let view = state
         .bosun
         .clone_agent(&principal, &AgentId::parse(&id)?, input.name.as_deref())

@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 use bosun_service::ids::{RunId, ToolCallId};
 use bosun_service::runs::tool_calls::{ToolCallRequest, ToolCallState, ToolResult};
 use bosun_service::runs::{RunEnd, Runner};
+use bosun_wire::agents::Agent;
 use bosun_wire::runs::Run;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::agents::AgentBody;
 use super::auth::{ApiAgent, ApiRunner, PresentedRunner};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, wait_seconds};
@@ -46,7 +46,7 @@ pub struct ClaimedRun {
 pub struct ClaimedRunBody {
     #[serde(flatten)]
     pub run: Run,
-    pub agent: AgentBody,
+    pub agent: Agent,
 }
 
 #[derive(Deserialize, ToSchema)]

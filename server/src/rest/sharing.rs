@@ -3,37 +3,18 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use bosun_service::agents::grants::{Grant, GrantTarget};
+use bosun_service::agents::grants::GrantTarget;
 use bosun_service::ids::{AgentId, GrantId};
 use bosun_wire::list::List;
+use bosun_wire::sharing::Grant;
 use bosun_wire::vocabulary::AccessLevel;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
-
-/// Access granted to one member (`user_id`) or to the whole workspace.
-#[derive(Serialize, ToSchema)]
-pub struct GrantBody {
-    pub id: String,
-    pub user_id: Option<String>,
-    pub workspace: bool,
-    pub level: AccessLevel,
-}
-
-impl From<Grant> for GrantBody {
-    fn from(grant: Grant) -> Self {
-        Self {
-            id: grant.id.to_string(),
-            user_id: grant.user_id.map(|id| id.to_string()),
-            workspace: grant.workspace,
-            level: grant.level,
-        }
-    }
-}
 
 /// `{"user_id", "level"}` or `{"workspace": true, "level"}`. Granting to
 /// someone who already has a grant changes its level.
@@ -57,18 +38,18 @@ pub struct LevelInput {
 /// The agent's grants.
 #[utoipa::path(get, path = "/agents/{id}/grants", tag = "sharing",
     params(("id" = String, Path, description = "The agent's id")), security(("personal_token" = [])),
-    responses((status = 200, body = List<GrantBody>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<Grant>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<List<GrantBody>>, ApiError> {
+) -> Result<Json<List<Grant>>, ApiError> {
     let grants = state
         .bosun
         .list_grants(&principal, &AgentId::parse(&id)?)
         .await?;
     Ok(Json(List::complete(
-        grants.into_iter().map(GrantBody::from).collect(),
+        grants.into_iter().map(Grant::from).collect(),
     )))
 }
 
@@ -76,14 +57,14 @@ pub async fn list(
 #[utoipa::path(post, path = "/agents/{id}/grants", tag = "sharing",
     params(("id" = String, Path, description = "The agent's id")), request_body = GrantInput,
     security(("personal_token" = [])),
-    responses((status = 201, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = Grant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<GrantInput>,
-) -> Result<(StatusCode, Json<GrantBody>), ApiError> {
+) -> Result<(StatusCode, Json<Grant>), ApiError> {
     let target = match (input.user_id, input.workspace) {
         (Some(user), false) => GrantTarget::User(user),
         (None, true) => GrantTarget::Workspace,
@@ -105,14 +86,14 @@ pub async fn create(
 #[utoipa::path(patch, path = "/agents/{id}/grants/{grant_id}", tag = "sharing",
     params(("id" = String, Path, description = "The agent's id"), ("grant_id" = String, Path, description = "The grant's id")), request_body = LevelInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = GrantBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Grant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path((id, grant_id)): Path<(String, String)>,
     ApiJson(input): ApiJson<LevelInput>,
-) -> Result<Json<GrantBody>, ApiError> {
+) -> Result<Json<Grant>, ApiError> {
     let grant = state
         .bosun
         .change_grant(

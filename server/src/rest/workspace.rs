@@ -3,37 +3,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use bosun_service::workspaces::{SettingsPatch, WorkspaceSettings};
-use serde::{Deserialize, Serialize};
+use bosun_service::workspaces::SettingsPatch;
+use bosun_wire::workspace::WorkspaceSettings;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub struct WorkspaceSettingsBody {
-    /// The execution mode new agents start in.
-    pub default_execution_mode: bosun_wire::vocabulary::ExecutionMode,
-    /// How long an approval request waits for a reviewer before it is
-    /// denied as expired, in seconds (1 to 2592000, 30 days).
-    #[schema(example = 86400, minimum = 1, maximum = 2592000)]
-    pub approval_ttl_seconds: i64,
-    /// Whether reviewers may decide the requests of runs they started
-    /// themselves (or that a runtime key they created started).
-    pub self_approval: bool,
-}
-
-impl From<WorkspaceSettings> for WorkspaceSettingsBody {
-    fn from(settings: WorkspaceSettings) -> Self {
-        Self {
-            default_execution_mode: settings.default_execution_mode,
-            approval_ttl_seconds: settings.approval_ttl_seconds,
-            self_approval: settings.self_approval,
-        }
-    }
-}
 
 /// The fields to change; those left out stay as they are.
 #[derive(Deserialize, ToSchema)]
@@ -49,11 +27,11 @@ pub struct WorkspaceSettingsInput {
 
 /// The workspace's settings.
 #[utoipa::path(get, path = "/workspace", tag = "workspace", security(("personal_token" = [])),
-    responses((status = 200, body = WorkspaceSettingsBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = WorkspaceSettings), (status = 401, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
-) -> Result<Json<WorkspaceSettingsBody>, ApiError> {
+) -> Result<Json<WorkspaceSettings>, ApiError> {
     let settings = state.bosun.workspace_settings(&principal).await?;
     Ok(Json(settings.into()))
 }
@@ -62,13 +40,13 @@ pub async fn get(
 /// the field, and nothing changes.
 #[utoipa::path(patch, path = "/workspace", tag = "workspace", request_body = WorkspaceSettingsInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = WorkspaceSettingsBody), (status = 400, body = ErrorBody),
+    responses((status = 200, body = WorkspaceSettings), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiJson(input): ApiJson<WorkspaceSettingsInput>,
-) -> Result<Json<WorkspaceSettingsBody>, ApiError> {
+) -> Result<Json<WorkspaceSettings>, ApiError> {
     let patch = SettingsPatch {
         default_execution_mode: input.default_execution_mode,
         approval_ttl_seconds: input.approval_ttl_seconds,

@@ -338,8 +338,10 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
         ("POST /api/v1/runtime/runs/{run}/credentials/{name} (interactive)",
             Call::Rest(M::POST, "/api/v1/runtime/runs/{interactive_run}/credentials/token", no_body),
             interactive(S(403))),
-        // REST: the workspace and its tools
+        // The workspace and its tools (the pages read its settings as REST does)
         ("GET /api/v1/workspace", Call::Rest(M::GET, "/api/v1/workspace", no_body),
+            [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
+        ("fn workspace/settings", Call::ServerFn("workspace/settings", |_| vec![]),
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("PATCH /api/v1/workspace",
             Call::Rest(M::PATCH, "/api/v1/workspace", |_| json!({"default_execution_mode": "restricted"})),
@@ -571,9 +573,6 @@ const NOT_AGENT_RELATED: &[&str] = &[
     "fn tokens/create",
     "fn tokens/revoke",
     "GET /api/v1/me",
-    // The workspace's default mode, for the new agent form: any member;
-    // tested in agents.rs.
-    "fn agents/default_mode",
     // Passwords (one's own, an admin's reset, one-time links): tested in
     // passwords.rs.
     "fn me/password",

@@ -150,6 +150,154 @@ async fn a_clone_carries_the_definition_and_nothing_else() {
     );
 }
 
+/// The agent page reads the very agent the REST API answers with, beside
+/// its owner's name and the reader's access; the agents list carries the
+/// same id, name, description, mode and credential model.
+#[tokio::test]
+async fn the_agent_page_and_list_read_the_agent_the_rest_api_answers_with() {
+    let app = spawn_app().await;
+    app.create_user("rae@example.com", Role::Member).await;
+    let owner = app.token_for("rae@example.com").await;
+    let created = create(
+        &app,
+        &owner,
+        json!({
+            "name": "Release notes",
+            "description": "Drafts them",
+            "instructions": "Summarize merged work.",
+            "tools": ["read_file"],
+            "execution_mode": "open",
+            "credential_model": "user",
+            "settings": {"model": "small", "limits": {"steps": 3}},
+            "approval_ttl_seconds": 600,
+        }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let rest = app.api_json(&format!("/api/v1/agents/{id}"), &owner).await;
+    assert_eq!(rest, created);
+
+    let page = app.logged_in("rae@example.com").await;
+    let response = app.call(&page, "agents/get", &[("id", id)]).await;
+    assert_eq!(response.status(), 200);
+    let detail: Value = response.json().await.unwrap();
+    assert_eq!(detail["agent"], rest);
+    assert_eq!(detail["owner_name"], "rae");
+    assert_eq!(
+        detail["access"],
+        json!({
+            "level": "edit",
+            "source": "owner",
+            "can_clone": true,
+            "can_edit": true,
+            "can_manage_sharing": true,
+            "can_manage_keys": true,
+            "can_delete": true,
+        })
+    );
+
+    let response = app
+        .call(&page, "agents/list", &[("view", "mine"), ("query", "")])
+        .await;
+    assert_eq!(response.status(), 200);
+    let listed: Value = response.json().await.unwrap();
+    assert_eq!(
+        listed,
+        json!([{
+            "agent": {"id": rest["id"], "name": rest["name"]},
+            "description": rest["description"],
+            "execution_mode": rest["execution_mode"],
+            "credential_model": rest["credential_model"],
+            "owner_name": "rae",
+            "access": detail["access"],
+        }])
+    );
+}
+
+/// The sharing dialog lists the grants the REST API answers with, each on
+/// its member's line with the level that counts and why, and names the
+/// members as the member search finds them.
+#[tokio::test]
+async fn the_sharing_dialog_lists_the_grants_the_rest_api_answers_with() {
+    let app = spawn_app().await;
+    let rae = app.create_user("rae@example.com", Role::Member).await;
+    let mel = app.create_user("mel@example.com", Role::Member).await;
+    let owner = app.token_for("rae@example.com").await;
+    let agent = create(&app, &owner, json!({"name": "Shared"})).await;
+    let id = agent["id"].as_str().unwrap();
+    let grants = format!("/api/v1/agents/{id}/grants");
+    let response = post(
+        &app,
+        &owner,
+        &grants,
+        json!({"user_id": mel.as_str(), "level": "run"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let mels: Value = response.json().await.unwrap();
+    let response = post(
+        &app,
+        &owner,
+        &grants,
+        json!({"workspace": true, "level": "clone"}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let workspace: Value = response.json().await.unwrap();
+    assert_eq!(
+        mels,
+        json!({"id": mels["id"], "user_id": mel.as_str(), "workspace": false, "level": "run"})
+    );
+    assert_eq!(
+        workspace,
+        json!({"id": workspace["id"], "user_id": null, "workspace": true, "level": "clone"})
+    );
+    assert_eq!(
+        app.api_json(&grants, &owner).await,
+        json!({"items": [mels, workspace], "next": null})
+    );
+
+    let page = app.logged_in("rae@example.com").await;
+    let response = app.call(&page, "members/search", &[("query", "mel")]).await;
+    assert_eq!(response.status(), 200);
+    let found: Value = response.json().await.unwrap();
+    assert_eq!(
+        found,
+        json!([{"id": mel.as_str(), "name": "mel", "email": "mel@example.com"}])
+    );
+    let response = app
+        .call(&page, "sharing/overview", &[("agent_id", id)])
+        .await;
+    assert_eq!(response.status(), 200);
+    let overview: Value = response.json().await.unwrap();
+    assert_eq!(
+        overview,
+        json!([
+            {
+                "member": {"id": rae.as_str(), "name": "rae", "email": "rae@example.com"},
+                "level": "edit",
+                "source": "owner",
+                "grant_id": null,
+                "own_grant": null,
+            },
+            {
+                "member": found[0],
+                "level": "clone",
+                "source": "workspace_grant",
+                "grant_id": mels["id"],
+                "own_grant": "run",
+            },
+            {
+                "member": null,
+                "level": "clone",
+                "source": "workspace_grant",
+                "grant_id": workspace["id"],
+                "own_grant": null,
+            },
+        ])
+    );
+}
+
 #[tokio::test]
 async fn lists_show_mine_and_shared_filter_by_name_and_page() {
     let app = spawn_app().await;
@@ -318,8 +466,11 @@ struct EventRow {
     data: String,
 }
 
+/// The new agent form and Settings → Security read the workspace's
+/// settings as the REST API answers them, which any member may; nobody
+/// signed out reads them.
 #[tokio::test]
-async fn the_new_agent_form_reads_the_workspace_default_mode_as_a_member_and_not_signed_in() {
+async fn a_member_reads_the_workspace_settings_the_rest_api_answers_with_and_a_stranger_nothing() {
     let app = spawn_app().await;
     app.create_user("mel@example.com", Role::Member).await;
     let admin = app.token_for("admin@example.com").await;
@@ -328,17 +479,31 @@ async fn the_new_agent_form_reads_the_workspace_default_mode_as_a_member_and_not
         &admin,
         reqwest::Method::PATCH,
         "/api/v1/workspace",
-        json!({"default_execution_mode": "read_write"}),
+        json!({"default_execution_mode": "read_write", "approval_ttl_seconds": 3600}),
     )
     .await;
     assert_eq!(response.status(), 200);
+    let changed: Value = response.json().await.unwrap();
+    assert_eq!(
+        changed,
+        json!({
+            "default_execution_mode": "read_write",
+            "approval_ttl_seconds": 3600,
+            "self_approval": false,
+        })
+    );
+    let mels_token = app.token_for("mel@example.com").await;
+    assert_eq!(
+        app.api_json("/api/v1/workspace", &mels_token).await,
+        changed
+    );
 
     let member = app.logged_in("mel@example.com").await;
-    let response = app.call(&member, "agents/default_mode", &[]).await;
+    let response = app.call(&member, "workspace/settings", &[]).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!("read_write"));
+    assert_eq!(response.json::<Value>().await.unwrap(), changed);
 
     let stranger = app.browser();
-    let response = app.call(&stranger, "agents/default_mode", &[]).await;
+    let response = app.call(&stranger, "workspace/settings", &[]).await;
     assert_eq!(response.status(), 401);
 }

@@ -149,18 +149,16 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
     };
     let names = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
     let modes = names(&["restricted", "read_write", "open", "locked"]);
-    assert_eq!(field("AgentBody", "execution_mode"), modes);
+    assert_eq!(field("Agent", "execution_mode"), modes);
     assert_eq!(field("AgentInput", "execution_mode"), modes);
+    assert_eq!(field("WorkspaceSettings", "default_execution_mode"), modes);
     assert_eq!(
-        field("AgentBody", "credential_model"),
+        field("Agent", "credential_model"),
         names(&["fixed", "user"])
     );
     assert_eq!(field("Rule", "action"), names(&["allow", "ask", "deny"]));
     assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));
-    assert_eq!(
-        field("GrantBody", "level"),
-        names(&["run", "clone", "edit"])
-    );
+    assert_eq!(field("Grant", "level"), names(&["run", "clone", "edit"]));
     assert_eq!(
         field("Run", "status"),
         names(&["queued", "running", "succeeded", "failed", "cancelled"])

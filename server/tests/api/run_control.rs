@@ -751,7 +751,7 @@ async fn the_agent_form_sets_and_clears_the_approval_time_to_live_and_names_the_
 
     let (status, body) = save("120").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["approval_ttl_seconds"], 120);
+    assert_eq!(body["agent"]["approval_ttl_seconds"], 120);
     let agent_path = format!("/api/v1/agents/{}", s.agent);
     assert_eq!(
         s.app.api_json(&agent_path, &s.admin).await["approval_ttl_seconds"],

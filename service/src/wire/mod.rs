@@ -3,6 +3,7 @@
 //! once, so that both speak the same JSON. One file per resource, as in the
 //! wire crate.
 
+mod agents;
 mod credentials;
 mod keys;
 mod mcp;
@@ -11,10 +12,12 @@ mod members;
 mod oauth;
 mod rules;
 mod runs;
+mod sharing;
 mod tokens;
 mod tools;
 mod traces;
 mod webhooks;
+mod workspace;
 
 /// An agent by id and name, as every resource that names agents lists it.
 fn agent_ref(id: &crate::ids::AgentId, name: String) -> bosun_wire::agents::AgentRef {

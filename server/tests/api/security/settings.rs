@@ -219,7 +219,7 @@ async fn the_security_page_saves_the_approval_settings_and_names_what_is_wrong()
     // The form shows what is stored.
     let page = s
         .app
-        .call(&admin, "rules/workspace", &[])
+        .call(&admin, "workspace/settings", &[])
         .await
         .json::<Value>()
         .await
