@@ -11,10 +11,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::rules::{
-    AgentPolicyView, ListRef, SetApprovalSettings, SetDefaultMode, WorkspacePolicyView,
-    agent_policy, workspace_policy,
+    AgentPolicyView, ListRef, WorkspacePolicyView, agent_policy, workspace_policy,
 };
-use crate::api::workspace::{WorkspaceSettings, get_workspace_settings};
+use crate::api::workspace::{
+    SetApprovalSettings, SetDefaultMode, WorkspaceSettings, get_workspace_settings,
+};
 use crate::components::agent_labels::{ModeSelect, mode_description};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, for_admins};
