@@ -87,10 +87,23 @@ mod tests {
     use std::time::Duration;
 
     use axum::Router;
-    use axum::routing::get;
+    use axum::routing::{MethodRouter, get};
     use tower::ServiceExt;
 
     use super::*;
+
+    /// Serves one request for `/page` through `render_on_one_thread`.
+    async fn render_once(page: MethodRouter) -> Response {
+        Router::new()
+            .route("/page", page)
+            .layer(axum::middleware::from_fn_with_state(
+                PageRenderers::new(),
+                render_on_one_thread,
+            ))
+            .oneshot(Request::get("/page").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
 
     /// A handler that spawns tasks the way a render does, and a body
     /// whose every chunk and whose end are noted with the thread they ran
@@ -137,18 +150,7 @@ mod tests {
                 Body::from_stream(chunks)
             }
         };
-        let app =
-            Router::new()
-                .route("/page", get(page))
-                .layer(axum::middleware::from_fn_with_state(
-                    PageRenderers::new(),
-                    render_on_one_thread,
-                ));
-
-        let response = app
-            .oneshot(Request::get("/page").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = render_once(get(page)).await;
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
@@ -170,23 +172,12 @@ mod tests {
     /// A render that fails before its head still answers, with a 500.
     #[tokio::test]
     async fn a_render_that_panics_is_answered_with_a_server_error() {
-        let app = Router::new()
-            .route(
-                "/page",
-                get(|| async {
-                    panic!("a broken page");
-                    #[allow(unreachable_code)]
-                    ""
-                }),
-            )
-            .layer(axum::middleware::from_fn_with_state(
-                PageRenderers::new(),
-                render_on_one_thread,
-            ));
-        let response = app
-            .oneshot(Request::get("/page").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = render_once(get(|| async {
+            panic!("a broken page");
+            #[allow(unreachable_code)]
+            ""
+        }))
+        .await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

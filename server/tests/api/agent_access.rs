@@ -1157,12 +1157,7 @@ async fn the_table_covers_every_server_function_and_documented_route() {
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         existing.insert(format!("fn {}", path.trim_start_matches("/fn/")));
     }
-    let document: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     for (path, methods) in document["paths"].as_object().unwrap() {
         for method in methods.as_object().unwrap().keys() {
             existing.insert(format!("{} {path}", method.to_uppercase()));

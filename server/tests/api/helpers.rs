@@ -194,6 +194,13 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// The OpenAPI document the server publishes (no sign-in needed).
+    pub async fn openapi_document(&self) -> Value {
+        let response = self.api_get("/api/v1/openapi.json", None).await;
+        assert_eq!(response.status(), 200, "GET /api/v1/openapi.json");
+        response.json().await.unwrap()
+    }
+
     pub async fn api_get(&self, path: &str, token: Option<&str>) -> Response {
         let mut request = reqwest::Client::new().get(self.url(path));
         if let Some(token) = token {

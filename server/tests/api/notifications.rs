@@ -1301,12 +1301,7 @@ async fn the_outbound_guard_checks_a_webhooks_url_again_at_each_delivery() {
 #[tokio::test]
 async fn the_openapi_document_describes_webhooks_and_request_emails() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let paths = &document["paths"];
     for (path, methods) in [
         ("/api/v1/webhooks", &["get", "post"][..]),

@@ -413,12 +413,7 @@ async fn a_set_password_link_expires_after_a_day_and_a_newer_one_replaces_it() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_password_endpoints() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let paths = &document["paths"];
     for (path, method) in [
         ("/api/v1/me/password", "put"),

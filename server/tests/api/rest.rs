@@ -77,12 +77,7 @@ fn resolved<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
 #[tokio::test]
 async fn every_list_in_the_openapi_document_is_items_and_a_string_or_null_next() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let mut lists = 0;
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -122,12 +117,7 @@ async fn every_list_in_the_openapi_document_is_items_and_a_string_or_null_next()
 #[tokio::test]
 async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let field = |schema: &str, field: &str| -> BTreeSet<String> {
         let property = &document["components"]["schemas"][schema]["properties"][field];
         let property = if property["oneOf"].is_array() {
@@ -178,12 +168,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document_with_its_parameters() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let paths = document["paths"].as_object().unwrap();
     let documented: BTreeSet<String> = paths
         .iter()
@@ -332,12 +317,7 @@ async fn a_run_started_without_input_matches_the_documented_shape() {
     .await;
     assert_eq!(status, 201);
     assert!(run["input"].is_null());
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let input = &document["components"]["schemas"]["Run"]["properties"]["input"];
     assert!(
         input.get("type").is_none_or(|kind| kind
@@ -422,12 +402,7 @@ async fn a_corrupt_stored_agent_is_a_500_that_tells_nothing_of_the_row() {
 #[tokio::test]
 async fn the_openapi_document_puts_each_parameter_where_it_is_sent() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     for (path, methods) in document["paths"].as_object().unwrap() {
         let in_path: Vec<&str> = path
             .split('/')
@@ -483,12 +458,7 @@ async fn the_openapi_document_puts_each_parameter_where_it_is_sent() {
 async fn text_fields_are_refused_past_the_length_the_document_states() {
     let app = spawn_app().await;
     let token = app.token_for("admin@example.com").await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let bound = |schema: &str, property: &str| {
         document["components"]["schemas"][schema]["properties"][property]["maxLength"]
             .as_u64()
@@ -564,12 +534,7 @@ async fn path_ids_are_stated_as_uuids_and_anything_else_in_their_place_is_not_fo
     const NAMES: &[&str] = &["name", "provider"];
     let app = spawn_app().await;
     let token = app.token_for("admin@example.com").await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     let base = app.url("");
     let mut unstated = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
@@ -629,12 +594,7 @@ async fn path_ids_are_stated_as_uuids_and_anything_else_in_their_place_is_not_fo
 #[tokio::test]
 async fn every_reference_in_the_openapi_document_resolves() {
     let app = spawn_app().await;
-    let document: Value = app
-        .api_get("/api/v1/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.openapi_document().await;
     fn references<'a>(value: &'a Value, found: &mut BTreeSet<&'a str>) {
         match value {
             Value::Object(fields) => {
