@@ -282,9 +282,17 @@ fn ShortcutsDialog(
     dialog: NodeRef<leptos::html::Dialog>,
     focused_before: StoredValue<Option<String>>,
 ) -> impl IntoView {
-    let give_focus_back = move |_| match focused_before.get_value() {
-        Some(id) => dom::focus_card(&id),
-        None => dom::move_focus(0),
+    // The browser gives the focus back as the dialog closes, but the close
+    // event comes later, as a task of its own: by then a key may have opened
+    // a panel whose field took the focus, and it keeps it.
+    let give_focus_back = move |_| {
+        if dom::focused_card().is_some() {
+            return;
+        }
+        match focused_before.get_value() {
+            Some(id) => dom::focus_card(&id),
+            None => dom::move_focus(0),
+        }
     };
     view! {
         <dialog node_ref=dialog class="shortcuts" aria-labelledby="shortcuts-title" on:close=give_focus_back>
