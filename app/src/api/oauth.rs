@@ -21,8 +21,7 @@ pub struct ProviderChoice {
 pub async fn list_providers() -> Result<Vec<OAuthProvider>, AppError> {
     use super::ssr::{bosun, principal};
 
-    let providers = bosun()?.list_oauth_providers(&principal().await?).await?;
-    Ok(providers.into_iter().map(OAuthProvider::from).collect())
+    Ok(bosun()?.list_oauth_providers(&principal().await?).await?)
 }
 
 /// The provider form's fields (named `fields[…]` in the form).

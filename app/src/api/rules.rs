@@ -3,6 +3,7 @@
 //! computed in the browser from what these return.
 
 pub use bosun_wire::rules::Rule;
+use bosun_wire::vocabulary::{ExecutionMode, Layer};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ pub struct AgentPolicyView {
     pub enforced: Vec<Rule>,
     pub agent: Vec<Rule>,
     pub workspace: Vec<Rule>,
-    pub mode: String,
+    pub mode: ExecutionMode,
     /// The workspace's tool catalog, which rules may name.
     pub tools: Vec<Tool>,
     /// The tools the agent was given, which its calls may use.
@@ -44,25 +45,30 @@ pub struct RuleForm {
     pub note: String,
 }
 
-/// Which list: `enforced`, `workspace`, or `agent` with an agent id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+/// Which list: the enforced or the workspace rules, or an agent's (with
+/// its id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListRef {
-    pub scope: String,
+    pub scope: Layer,
+    #[serde(default)]
     pub agent_id: String,
 }
 
 impl ListRef {
     pub fn agent(agent_id: impl Into<String>) -> Self {
         Self {
-            scope: "agent".into(),
+            scope: Layer::Agent,
             agent_id: agent_id.into(),
         }
     }
 
     pub fn workspace(enforced: bool) -> Self {
         Self {
-            scope: if enforced { "enforced" } else { "workspace" }.into(),
+            scope: if enforced {
+                Layer::Enforced
+            } else {
+                Layer::Workspace
+            },
             agent_id: String::new(),
         }
     }
@@ -81,15 +87,11 @@ mod convert {
 
     impl ListRef {
         pub fn list(&self) -> bosun_service::Result<RuleList> {
-            match self.scope.as_str() {
-                "enforced" => Ok(RuleList::Enforced),
-                "workspace" => Ok(RuleList::Workspace),
-                "agent" => Ok(RuleList::Agent(AgentId::parse(&self.agent_id)?)),
-                _ => Err(bosun_service::Error::invalid(
-                    "scope",
-                    "must be one of: enforced, workspace, agent",
-                )),
-            }
+            Ok(match self.scope {
+                Layer::Enforced => RuleList::Enforced,
+                Layer::Workspace => RuleList::Workspace,
+                Layer::Agent => RuleList::Agent(AgentId::parse(&self.agent_id)?),
+            })
         }
     }
 
@@ -124,7 +126,7 @@ pub async fn agent_policy(agent_id: String) -> Result<AgentPolicyView, AppError>
         enforced: convert::views(context.enforced),
         agent: convert::views(context.agent),
         workspace: convert::views(context.workspace),
-        mode: context.mode.as_str().into(),
+        mode: context.mode,
         tools: context.tools.into_iter().map(Tool::from).collect(),
     })
 }

@@ -6,6 +6,7 @@ use bosun_wire::vocabulary::{
 use leptos::prelude::*;
 
 use crate::api::agents::AgentAccess;
+use crate::components::choices::options;
 
 /// What a mode is called in the UI, and what it does.
 pub fn mode_text(mode: ExecutionMode) -> (&'static str, &'static str) {
@@ -42,10 +43,7 @@ pub fn credential_text(model: CredentialModel) -> (&'static str, &'static str) {
 pub fn ModeSelect(mode: RwSignal<String>) -> impl IntoView {
     view! {
         <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=mode>
-            {ExecutionMode::ALL
-                .iter()
-                .map(|choice| view! { <option value=choice.as_str()>{mode_text(*choice).0}</option> })
-                .collect_view()}
+            {options(ExecutionMode::ALL.iter().copied(), |mode| mode_text(mode).0, None)}
         </select>
     }
 }
@@ -55,14 +53,9 @@ pub fn mode_label(mode: ExecutionMode) -> String {
 }
 
 /// "Restricted — Read-only tools run; …": the mode and what it does.
-pub fn mode_description(mode: &str) -> String {
-    match mode.parse::<ExecutionMode>() {
-        Ok(mode) => {
-            let (label, help) = mode_text(mode);
-            format!("{label} — {help}")
-        }
-        Err(_) => mode.to_owned(),
-    }
+pub fn mode_description(mode: ExecutionMode) -> String {
+    let (label, help) = mode_text(mode);
+    format!("{label} — {help}")
 }
 
 pub fn credential_label(model: CredentialModel) -> &'static str {

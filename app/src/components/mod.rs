@@ -2,6 +2,7 @@
 
 pub mod agent_form;
 pub mod agent_labels;
+pub mod choices;
 pub mod claude_code;
 pub mod confirm;
 pub mod connect;

@@ -24,6 +24,8 @@ pub struct RulesContext {
     pub layers: Layers,
     pub catalog: Catalog,
     pub all_rules: Vec<Rule>,
+    /// The workspace's tool catalog as the server listed it.
+    pub tools: Vec<Tool>,
     pub warnings: Vec<Warning>,
     pub decided: Signal<Option<String>>,
     /// Bumped after every saved change, so the page reloads its lists.
@@ -130,6 +132,7 @@ impl RulesContext {
             layers,
             catalog,
             all_rules: [enforced, agent, workspace].concat(),
+            tools: tools.to_vec(),
             decided,
             changed,
             deleted,
@@ -145,13 +148,13 @@ impl RulesContext {
 pub fn RuleList(
     title: &'static str,
     #[prop(into)] explanation: String,
-    layer: Layer,
     list: ListRef,
     rules: Vec<Rule>,
-    tools: Vec<Tool>,
     editable: bool,
     context: StoredValue<RulesContext>,
 ) -> impl IntoView {
+    let layer = list.scope;
+    let tools = context.with_value(|c| c.tools.clone());
     let update = ServerAction::<UpdateRule>::new();
     let delete = ServerAction::<DeleteRule>::new();
     let reorder = ServerAction::<ReorderRules>::new();

@@ -8,15 +8,13 @@ use crate::api::sharing::{
     AccessEntry, MemberSummary, RevokeGrant, ShareAgent, access_overview, search_members,
 };
 use crate::components::agent_labels::level_label;
+use crate::components::choices::options;
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 
 /// The levels' choices, lowest first.
 fn level_options() -> impl IntoView {
-    AccessLevel::ALL
-        .iter()
-        .map(|level| view! { <option value=level.as_str()>{level_label(*level)}</option> })
-        .collect_view()
+    options(AccessLevel::ALL.iter().copied(), level_label, None)
 }
 
 #[component]

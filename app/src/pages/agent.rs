@@ -199,7 +199,7 @@ fn AgentHeader(detail: AgentDetail) -> impl IntoView {
 #[component]
 fn ReadOnlyDefinition(detail: AgentDetail) -> impl IntoView {
     let AgentDetail { agent, access, .. } = detail;
-    let mode = mode_description(agent.execution_mode.as_str());
+    let mode = mode_description(agent.execution_mode);
     let credentials = credential_text(agent.credential_model).0;
     let settings = agent.settings_text();
     let tools = if agent.tools.is_empty() {

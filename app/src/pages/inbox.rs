@@ -22,6 +22,7 @@ use crate::api::inbox::{
     AlwaysAllowView, ApprovalView, Decide, OutcomeView, ReviewForm, always_allow_preview,
     approval_outcome, pending_approvals, preview_edit,
 };
+use crate::components::choices::{options, risk_label};
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::push::{InboxChanges, now_ms};
 use crate::components::tool_input::CallInputView;
@@ -227,11 +228,7 @@ pub fn InboxPage() -> impl IntoView {
                                         <select on:change=move |ev| risk_filter.set(event_target_value(&ev)) prop:value=risk_filter>
                                             <option value="">"Any risk"</option>
                                             // The riskiest first.
-                                            {RiskLevel::ALL
-                                                .iter()
-                                                .rev()
-                                                .map(|risk| view! { <option value=risk.as_str()>{risk_label(*risk)}</option> })
-                                                .collect_view()}
+                                            {options(RiskLevel::ALL.iter().rev().copied(), risk_label, None)}
                                         </select>
                                     </label>
                                 </div>
@@ -848,15 +845,5 @@ mod dom {
                 let _ = element.as_ref().focus();
             }
         });
-    }
-}
-
-/// A risk level as the risk filter names it.
-fn risk_label(risk: RiskLevel) -> &'static str {
-    match risk {
-        RiskLevel::Safe => "Safe",
-        RiskLevel::Caution => "Caution",
-        RiskLevel::Unknown => "Unknown",
-        RiskLevel::Dangerous => "Dangerous",
     }
 }

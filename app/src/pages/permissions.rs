@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use bosun_policy::{CompiledPolicy, ExecutionMode, Layer};
+use bosun_policy::{CompiledPolicy, ExecutionMode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -59,8 +59,11 @@ fn AgentPermissions(
         changed,
         deleted,
     );
-    let mode: ExecutionMode = view.mode.parse().unwrap_or(ExecutionMode::Locked);
-    let compiled = Arc::new(CompiledPolicy::compile(&rules.layers, mode, &rules.catalog));
+    let compiled = Arc::new(CompiledPolicy::compile(
+        &rules.layers,
+        view.mode,
+        &rules.catalog,
+    ));
     let context = StoredValue::new(rules);
     // The test panel offers the tools the agent was given, nothing else.
     let agent_tools_in_catalog = view
@@ -69,7 +72,7 @@ fn AgentPermissions(
         .filter(|tool| view.agent_tools.contains(&tool.name))
         .cloned()
         .collect::<Vec<_>>();
-    let mode_text = mode_description(&view.mode);
+    let mode_text = mode_description(view.mode);
     let read_only_note = (!view.can_edit).then(|| {
         view! {
             <p class="notice read-only" role="note">
@@ -88,36 +91,15 @@ fn AgentPermissions(
         {read_only_note}
         <div class="permissions">
             <div class="lists">
-                <RuleList
+                <RuleList list=ListRef::workspace(true) rules=view.enforced.clone() editable=false context
                     title="1. Enforced rules"
-                    explanation="Workspace guardrails, checked first. Set by admins under Settings → Security; agent rules cannot override them."
-                    layer=Layer::Enforced
-                    list=ListRef::workspace(true)
-                    rules=view.enforced.clone()
-                    tools=view.tools.clone()
-                    editable=false
-                    context
-                />
-                <RuleList
+                    explanation="Workspace guardrails, checked first. Set by admins under Settings → Security; agent rules cannot override them." />
+                <RuleList list=ListRef::agent(agent_id.clone()) rules=view.agent.clone() editable=view.can_edit context
                     title="2. This agent's rules"
-                    explanation="Checked after the enforced rules."
-                    layer=Layer::Agent
-                    list=ListRef::agent(agent_id.clone())
-                    rules=view.agent.clone()
-                    tools=view.tools.clone()
-                    editable=view.can_edit
-                    context
-                />
-                <RuleList
+                    explanation="Checked after the enforced rules." />
+                <RuleList list=ListRef::workspace(false) rules=view.workspace.clone() editable=false context
                     title="3. Workspace rules"
-                    explanation="Checked last; they apply to every agent of the workspace."
-                    layer=Layer::Workspace
-                    list=ListRef::workspace(false)
-                    rules=view.workspace.clone()
-                    tools=view.tools.clone()
-                    editable=false
-                    context
-                />
+                    explanation="Checked last; they apply to every agent of the workspace." />
                 <section class="card" aria-label="Mode">
                     <h2>"4. Execution mode"</h2>
                     <p class:decided=move || decided.get().as_deref() == Some(MODE)>{mode_text}</p>
@@ -225,26 +207,12 @@ fn WorkspaceRules(
         <ApprovalSettings ttl=settings.approval_ttl_seconds self_approval=settings.self_approval />
         <div class="permissions">
             <div class="lists">
-                <RuleList
+                <RuleList list=ListRef::workspace(true) rules=view.enforced.clone() editable=true context
                     title="Enforced rules"
-                    explanation="Guardrails checked before every agent's own rules; agent editors cannot override them."
-                    layer=Layer::Enforced
-                    list=ListRef::workspace(true)
-                    rules=view.enforced.clone()
-                    tools=view.tools.clone()
-                    editable=true
-                    context
-                />
-                <RuleList
+                    explanation="Guardrails checked before every agent's own rules; agent editors cannot override them." />
+                <RuleList list=ListRef::workspace(false) rules=view.workspace.clone() editable=true context
                     title="Workspace rules"
-                    explanation="Checked after each agent's own rules, for every agent."
-                    layer=Layer::Workspace
-                    list=ListRef::workspace(false)
-                    rules=view.workspace.clone()
-                    tools=view.tools.clone()
-                    editable=true
-                    context
-                />
+                    explanation="Checked after each agent's own rules, for every agent." />
             </div>
             <div>
                 <TestCall policy=compiled mode_choice=test_mode tools=view.tools.clone() context decided />

@@ -3,6 +3,7 @@
 //! and the Tools page everyone may read. Security and integrations have
 //! pages of their own.
 
+use bosun_wire::vocabulary::{ArgKind, RiskLevel, ToolCategory, Vocabulary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use leptos_router::components::A;
 use crate::api::members::{AddMember, ChangeRole, MemberView, SetMemberActive, list_members};
 use crate::api::passwords::{CreatePasswordLink, PasswordLink, ResetMemberPassword};
 use crate::api::tools::{AddTool, Tool, list_tools};
+use crate::components::choices::{arg_kind_label, category_label, options, risk_label};
 use crate::components::confirm::ConfirmButton;
 use crate::components::errors::{ActionError, ErrorNotice};
 use crate::components::layout::{AdminsManage, AdminsOnly, SignedInUser, for_admins};
@@ -395,30 +397,25 @@ pub fn ToolsPage() -> impl IntoView {
                     <label>
                         "Argument"
                         <select name="argument_kind">
-                            <option value="command">"A shell command"</option>
-                            <option value="path">"A file path"</option>
-                            <option value="url">"A URL"</option>
-                            <option value="text" selected>"Text"</option>
+                            {options(ArgKind::ALL.iter().copied(), arg_kind_label, Some(ArgKind::Text))}
                         </select>
                     </label>
                     <label>
                         "What it does"
                         <select name="category">
-                            <option value="read">"Only reads (read-only)"</option>
-                            <option value="file_write">"Writes files"</option>
-                            <option value="file_delete">"Deletes files"</option>
-                            <option value="shell">"Runs commands"</option>
-                            <option value="network">"Talks to the network"</option>
-                            <option value="message">"Sends messages to people"</option>
-                            <option value="other" selected>"Something else"</option>
+                            {options(ToolCategory::ALL.iter().copied(), category_label, Some(ToolCategory::Other))}
                         </select>
                     </label>
                     <label>
                         "Default risk"
                         <select name="default_risk">
-                            <option value="safe">"Safe"</option>
-                            <option value="caution" selected>"Caution"</option>
-                            <option value="dangerous">"Dangerous"</option>
+                            // An admin knows what their tool does: "unknown" is the
+                            // engine's word for what it could not assess.
+                            {options(
+                                RiskLevel::ALL.iter().copied().filter(|risk| *risk != RiskLevel::Unknown),
+                                risk_label,
+                                Some(RiskLevel::Caution),
+                            )}
                         </select>
                     </label>
                     <label>

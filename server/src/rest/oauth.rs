@@ -78,7 +78,7 @@ pub async fn list_providers(
     ApiUser(principal): ApiUser,
 ) -> Result<Json<List<OAuthProvider>>, ApiError> {
     let items = state.bosun.list_oauth_providers(&principal).await?;
-    Ok(Json(items.into_iter().map(OAuthProvider::from).collect()))
+    Ok(Json(items.into_iter().collect()))
 }
 
 /// Adds a provider (admins).
@@ -92,11 +92,11 @@ pub async fn create_provider(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
 ) -> Result<(StatusCode, Json<OAuthProvider>), ApiError> {
-    let info = state
+    let provider = state
         .bosun
         .create_oauth_provider(&principal, body.into(), host(&headers))
         .await?;
-    Ok((StatusCode::CREATED, Json(info.into())))
+    Ok((StatusCode::CREATED, Json(provider)))
 }
 
 /// Changes a provider (admins).
@@ -112,11 +112,11 @@ pub async fn update_provider(
     headers: HeaderMap,
     ApiJson(body): ApiJson<ProviderBody>,
 ) -> Result<Json<OAuthProvider>, ApiError> {
-    let info = state
+    let provider = state
         .bosun
         .update_oauth_provider(&principal, &name, body.into(), host(&headers))
         .await?;
-    Ok(Json(info.into()))
+    Ok(Json(provider))
 }
 
 /// Removes a provider with every connection to it (admins).

@@ -1,7 +1,6 @@
 //! OAuth providers (Settings → Integrations): admins set them up; everyone
 //! sees their names, to connect accounts or sign in.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -14,6 +13,7 @@ use crate::store::oauth_providers;
 pub(crate) use crate::store::oauth_providers::StoredProvider;
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{OAuthProviderDeleted, OAuthProviderSaved};
+use bosun_wire::oauth::OAuthProvider;
 
 /// The longest client id a provider may be given, in characters.
 pub const MAX_CLIENT_ID_CHARS: usize = 500;
@@ -43,24 +43,6 @@ pub struct ProviderInput {
     pub login_creates_users: bool,
 }
 
-/// A provider as admins see it: everything but the client secret.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ProviderInfo {
-    pub id: OAuthProviderId,
-    pub name: String,
-    pub display_name: String,
-    pub issuer: Option<String>,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub revocation_url: Option<String>,
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub login_enabled: bool,
-    pub login_creates_users: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
 /// A provider as anyone sees it, to connect or to sign in.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ProviderSummary {
@@ -85,13 +67,13 @@ struct Discovery {
 
 impl Bosun {
     /// Every provider, for admins.
-    pub async fn list_oauth_providers(&self, principal: &Principal) -> Result<Vec<ProviderInfo>> {
+    pub async fn list_oauth_providers(&self, principal: &Principal) -> Result<Vec<OAuthProvider>> {
         principal.require_admin()?;
         Ok(self
             .stored_providers(&principal.workspace_id)
             .await?
             .iter()
-            .map(StoredProvider::info)
+            .map(OAuthProvider::from)
             .collect())
     }
 
@@ -145,7 +127,7 @@ impl Bosun {
         principal: &Principal,
         input: ProviderInput,
         host: Option<&str>,
-    ) -> Result<ProviderInfo> {
+    ) -> Result<OAuthProvider> {
         principal.require_admin()?;
         self.oauth_redirect_uri(host)?;
         let id = OAuthProviderId::generate();
@@ -184,12 +166,12 @@ impl Bosun {
                 EventKind::OAuthProviderCreated,
                 principal,
                 None,
-                events::data_of(&checked.audit_data())?,
+                events::data_of(&checked.fields)?,
             ),
         )
         .await?;
         tx.commit().await?;
-        self.provider_info(principal, &checked.name).await
+        self.provider_info(principal, &checked.fields.name).await
     }
 
     /// Changes a provider (admins); its name stays, since agents ask for it.
@@ -200,7 +182,7 @@ impl Bosun {
         name: &str,
         input: ProviderInput,
         host: Option<&str>,
-    ) -> Result<ProviderInfo> {
+    ) -> Result<OAuthProvider> {
         principal.require_admin()?;
         self.oauth_redirect_uri(host)?;
         let stored = self.stored_provider(&principal.workspace_id, name).await?;
@@ -233,7 +215,7 @@ impl Bosun {
         .await?;
         let data = events::data_of(&OAuthProviderSaved {
             client_secret_changed: Some(sealed != stored.client_secret),
-            ..checked.audit_data()
+            ..checked.fields
         })?;
         events::append(
             &mut tx,
@@ -271,11 +253,9 @@ impl Bosun {
         tx.commit().await
     }
 
-    async fn provider_info(&self, principal: &Principal, name: &str) -> Result<ProviderInfo> {
-        Ok(self
-            .stored_provider(&principal.workspace_id, name)
-            .await?
-            .info())
+    async fn provider_info(&self, principal: &Principal, name: &str) -> Result<OAuthProvider> {
+        let stored = self.stored_provider(&principal.workspace_id, name).await?;
+        Ok(OAuthProvider::from(&stored))
     }
 
     /// Checks every field, discovering endpoints left empty from the issuer.
@@ -336,16 +316,19 @@ impl Bosun {
             ));
         }
         Ok(CheckedProvider {
-            name,
             display_name,
-            issuer,
-            authorize_url,
-            token_url,
-            revocation_url,
-            client_id,
-            scopes,
-            login_enabled: input.login_enabled,
-            login_creates_users: input.login_enabled && input.login_creates_users,
+            fields: OAuthProviderSaved {
+                name,
+                issuer,
+                authorize_url,
+                token_url,
+                revocation_url,
+                client_id,
+                scopes,
+                login_enabled: input.login_enabled,
+                login_creates_users: input.login_enabled && input.login_creates_users,
+                client_secret_changed: None,
+            },
         })
     }
 
@@ -412,34 +395,9 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A provider's fields once checked.
+/// A provider's fields once checked: what the audit log records of a
+/// change (never the secret), and the name it is shown by.
 pub(crate) struct CheckedProvider {
-    pub name: String,
     pub display_name: String,
-    pub issuer: Option<String>,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub revocation_url: Option<String>,
-    pub client_id: String,
-    pub scopes: String,
-    pub login_enabled: bool,
-    pub login_creates_users: bool,
-}
-
-impl CheckedProvider {
-    /// What the audit log records of a change: never the secret.
-    fn audit_data(&self) -> OAuthProviderSaved {
-        OAuthProviderSaved {
-            name: self.name.clone(),
-            issuer: self.issuer.clone(),
-            authorize_url: self.authorize_url.clone(),
-            token_url: self.token_url.clone(),
-            revocation_url: self.revocation_url.clone(),
-            client_id: self.client_id.clone(),
-            scopes: self.scopes.clone(),
-            login_enabled: self.login_enabled,
-            login_creates_users: self.login_creates_users,
-            client_secret_changed: None,
-        }
-    }
+    pub fields: OAuthProviderSaved,
 }

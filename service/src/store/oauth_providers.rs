@@ -3,11 +3,9 @@
 
 use super::{Connection, Executor, Insert};
 use crate::Result;
-use crate::clock::from_millis;
 use crate::db::{assignments, placeholders};
 use crate::ids::{OAuthProviderId, WorkspaceId};
-use crate::oauth::providers::{CheckedProvider, ProviderInfo};
-use crate::oauth::split_scopes;
+use crate::oauth::providers::CheckedProvider;
 
 const PROVIDER_COLUMNS: &str = "id, workspace_id, name, display_name, issuer, authorize_url, \
      token_url, revocation_url, client_id, client_secret, scopes, login_enabled, login_creates_users, \
@@ -33,26 +31,6 @@ pub(crate) struct StoredProvider {
     pub updated_at: i64,
 }
 
-impl StoredProvider {
-    pub(crate) fn info(&self) -> ProviderInfo {
-        ProviderInfo {
-            id: OAuthProviderId::from_string(self.id.clone()),
-            name: self.name.clone(),
-            display_name: self.display_name.clone(),
-            issuer: self.issuer.clone(),
-            authorize_url: self.authorize_url.clone(),
-            token_url: self.token_url.clone(),
-            revocation_url: self.revocation_url.clone(),
-            client_id: self.client_id.clone(),
-            scopes: split_scopes(&self.scopes),
-            login_enabled: self.login_enabled != 0,
-            login_creates_users: self.login_creates_users != 0,
-            created_at: from_millis(self.created_at),
-            updated_at: from_millis(self.updated_at),
-        }
-    }
-}
-
 /// The columns of a provider its admin sets, in the order
 /// [`bind_settings`] binds them.
 const SETTINGS_COLUMNS: [&str; 10] = [
@@ -74,15 +52,15 @@ type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 fn bind_settings<'q>(query: Query<'q>, checked: &'q CheckedProvider, sealed: &'q str) -> Query<'q> {
     query
         .bind(&checked.display_name)
-        .bind(checked.issuer.as_deref())
-        .bind(&checked.authorize_url)
-        .bind(&checked.token_url)
-        .bind(checked.revocation_url.as_deref())
-        .bind(&checked.client_id)
+        .bind(checked.fields.issuer.as_deref())
+        .bind(&checked.fields.authorize_url)
+        .bind(&checked.fields.token_url)
+        .bind(checked.fields.revocation_url.as_deref())
+        .bind(&checked.fields.client_id)
         .bind(sealed)
-        .bind(&checked.scopes)
-        .bind(i64::from(checked.login_enabled))
-        .bind(i64::from(checked.login_creates_users))
+        .bind(&checked.fields.scopes)
+        .bind(i64::from(checked.fields.login_enabled))
+        .bind(i64::from(checked.fields.login_creates_users))
 }
 
 /// A workspace's providers, by name.
@@ -131,7 +109,7 @@ pub(crate) async fn insert(
         sqlx::query(&sql)
             .bind(id.as_str())
             .bind(workspace.as_str())
-            .bind(&checked.name),
+            .bind(&checked.fields.name),
         checked,
         sealed,
     )

@@ -1,24 +1,25 @@
 use bosun_wire::oauth::{Connection, ConnectionNeed, OAuthProvider};
 
 use super::agent_ref;
-use crate::oauth::{providers, tokens};
+use crate::clock::from_millis;
+use crate::oauth::{providers, split_scopes, tokens};
 
-impl From<providers::ProviderInfo> for OAuthProvider {
-    fn from(provider: providers::ProviderInfo) -> Self {
+impl From<&providers::StoredProvider> for OAuthProvider {
+    fn from(provider: &providers::StoredProvider) -> Self {
         Self {
-            id: provider.id.to_string(),
-            name: provider.name,
-            display_name: provider.display_name,
-            issuer: provider.issuer,
-            authorize_url: provider.authorize_url,
-            token_url: provider.token_url,
-            revocation_url: provider.revocation_url,
-            client_id: provider.client_id,
-            scopes: provider.scopes,
-            login_enabled: provider.login_enabled,
-            login_creates_users: provider.login_creates_users,
-            created_at: provider.created_at.into(),
-            updated_at: provider.updated_at.into(),
+            id: provider.id.clone(),
+            name: provider.name.clone(),
+            display_name: provider.display_name.clone(),
+            issuer: provider.issuer.clone(),
+            authorize_url: provider.authorize_url.clone(),
+            token_url: provider.token_url.clone(),
+            revocation_url: provider.revocation_url.clone(),
+            client_id: provider.client_id.clone(),
+            scopes: split_scopes(&provider.scopes),
+            login_enabled: provider.login_enabled != 0,
+            login_creates_users: provider.login_creates_users != 0,
+            created_at: from_millis(provider.created_at).into(),
+            updated_at: from_millis(provider.updated_at).into(),
         }
     }
 }
