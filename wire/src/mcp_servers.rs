@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::AgentRef;
 use crate::time::Timestamp;
+use crate::vocabulary::RemoteAuthKind;
 
 /// How Bosun authenticates to an upstream server, as listed: never the
 /// secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteServerAuth {
-    /// `none`, `header` or `oauth`.
-    pub kind: String,
+    pub kind: RemoteAuthKind,
     /// The header's name, never its value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
@@ -26,11 +26,14 @@ pub struct RemoteServerAuth {
 impl RemoteServerAuth {
     /// In words, as a page says it: "secret in the X-Api-Key header".
     pub fn in_words(&self) -> String {
-        match (self.kind.as_str(), &self.header, &self.provider) {
-            ("header", Some(header), _) => format!("secret in the {header} header"),
-            ("oauth", _, Some(provider)) => format!("each person's {provider} account"),
-            ("oauth", _, None) => "an OAuth provider that was removed".into(),
-            _ => "none".into(),
+        match (self.kind, &self.header, &self.provider) {
+            (RemoteAuthKind::Header, Some(header), _) => format!("secret in the {header} header"),
+            (RemoteAuthKind::Oauth, _, Some(provider)) => {
+                format!("each person's {provider} account")
+            }
+            (RemoteAuthKind::Oauth, _, None) => "an OAuth provider that was removed".into(),
+            (RemoteAuthKind::Header, None, _) => "a header secret".into(),
+            (RemoteAuthKind::None, _, _) => "none".into(),
         }
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agents::AgentRef;
 use crate::time::Timestamp;
+use crate::vocabulary::ConnectionStatus;
 
 /// A provider as admins see it: everything but the client secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,8 +39,7 @@ pub struct OAuthProvider {
 pub struct Connection {
     pub provider: String,
     pub display_name: String,
-    /// `active`, `reconnect_needed` or `not_connected`.
-    pub status: String,
+    pub status: ConnectionStatus,
     pub scopes: Vec<String>,
     pub connected_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,

@@ -199,6 +199,41 @@ bosun_policy::vocabulary!(McpToolStatus {
     Unnamed => "unnamed",
 });
 
+/// Where someone's connection to an OAuth provider stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ConnectionStatus {
+    /// Connected: its token is issued to the agents that need it.
+    Active,
+    /// The provider refused to renew the token for good; connecting again
+    /// mends it.
+    ReconnectNeeded,
+    /// Never connected, or disconnected.
+    NotConnected,
+}
+
+bosun_policy::vocabulary!(ConnectionStatus {
+    Active => "active",
+    ReconnectNeeded => "reconnect_needed",
+    NotConnected => "not_connected",
+});
+
+/// How Bosun authenticates to a remote MCP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RemoteAuthKind {
+    /// Not at all.
+    None,
+    /// With a secret in a header of every request.
+    Header,
+    /// With the OAuth account of whoever runs the agent.
+    Oauth,
+}
+
+bosun_policy::vocabulary!(RemoteAuthKind { None => "none", Header => "header", Oauth => "oauth" });
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +261,8 @@ mod tests {
         agrees::<ReviewChoice>();
         agrees::<Transport>();
         agrees::<McpToolStatus>();
+        agrees::<ConnectionStatus>();
+        agrees::<RemoteAuthKind>();
     }
 
     #[test]

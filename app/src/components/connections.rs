@@ -1,6 +1,7 @@
 //! Connected accounts: the signed-in person's own (My account) and the ones
 //! a `user` agent needs from whoever runs it (agent page).
 
+use bosun_wire::vocabulary::ConnectionStatus;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -48,13 +49,13 @@ pub fn ConnectionsSection() -> impl IntoView {
 
 #[component]
 fn ConnectionRow(item: Connection, disconnect: ServerAction<Disconnect>) -> impl IntoView {
-    let (status, verb) = match item.status.as_str() {
-        "active" => ("connected", "Reconnect"),
-        "reconnect_needed" => ("reconnect needed", "Reconnect"),
-        _ => ("not connected", "Connect"),
+    let (status, verb) = match item.status {
+        ConnectionStatus::Active => ("connected", "Reconnect"),
+        ConnectionStatus::ReconnectNeeded => ("reconnect needed", "Reconnect"),
+        ConnectionStatus::NotConnected => ("not connected", "Connect"),
     };
     let provider = item.provider.clone();
-    let connected = item.status != "not_connected";
+    let connected = item.status != ConnectionStatus::NotConnected;
     view! {
         <tr data-testid=format!("connection-{}", item.provider)>
             <td>{item.display_name.clone()}</td>

@@ -37,6 +37,7 @@ use bosun_wire::events::{
     AgentConnectionNeedChanged, ConnectionConnected, ConnectionDisconnected,
     ConnectionReconnectNeeded, CredentialIssued,
 };
+use bosun_wire::vocabulary::ConnectionStatus;
 
 /// A token this close to expiry is refreshed before it is handed out.
 const REFRESH_AHEAD: chrono::Duration = chrono::Duration::seconds(60);
@@ -105,8 +106,7 @@ impl ReceivedTokens {
 pub struct ConnectionInfo {
     pub provider: String,
     pub display_name: String,
-    /// `active`, `reconnect_needed`, or `not_connected`.
-    pub status: String,
+    pub status: ConnectionStatus,
     pub scopes: Vec<String>,
     pub connected_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -197,7 +197,7 @@ impl Bosun {
             access_token: String::new(),
             refresh_token: None,
             expires_at: None,
-            status: "active".into(),
+            status: ConnectionStatus::Active.to_string(),
             version,
         };
         let (access, refresh) = self.seal_tokens(&row, &tokens)?;
@@ -427,7 +427,7 @@ impl Bosun {
             .stored_connection(user, &provider.id)
             .await?
             .ok_or_else(|| connect_first(provider, "connect"))?;
-        if row.status != "active" {
+        if row.status != ConnectionStatus::Active.as_str() {
             return Err(connect_first(provider, "reconnect"));
         }
         Ok(row)
@@ -592,11 +592,11 @@ impl Bosun {
         .await?;
         for (display_name, needed, status, granted) in rows {
             let missing = missing_scopes(&needed, granted.as_deref().unwrap_or_default());
-            let problem = match status.as_deref() {
-                None => "is not connected".to_owned(),
-                Some("active") if missing.is_empty() => continue,
-                Some("active") => format!("lacks the scopes {}", missing.join(", ")),
-                Some(_) => "needs reconnecting".to_owned(),
+            let problem = match status {
+                ConnectionStatus::NotConnected => "is not connected".to_owned(),
+                ConnectionStatus::Active if missing.is_empty() => continue,
+                ConnectionStatus::Active => format!("lacks the scopes {}", missing.join(", ")),
+                ConnectionStatus::ReconnectNeeded => "needs reconnecting".to_owned(),
             };
             return Err(Error::Refused {
                 code: crate::Code::ConnectionRequired,

@@ -4,12 +4,13 @@
 
 use super::{Connection, Executor};
 use crate::Principal;
-use crate::Result;
 use crate::agents::access::runnable_agents_sql;
 use crate::clock::from_millis;
 use crate::ids::{AgentId, UserId};
 use crate::oauth::split_scopes;
 use crate::oauth::tokens::{AgentUsingConnection, ConnectionInfo, ConnectionNeed};
+use crate::{Error, Result};
+use bosun_wire::vocabulary::ConnectionStatus;
 
 /// A connection as stored; its tokens still sealed.
 #[derive(sqlx::FromRow)]
@@ -105,21 +106,22 @@ pub(crate) async fn of_person<'c>(
     .bind(principal.workspace_id.as_str())
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(
-            |(provider, display_name, status, scopes, connected, expires, used)| ConnectionInfo {
-                agents: Vec::new(),
-                provider,
-                display_name,
-                status: status.unwrap_or_else(|| "not_connected".into()),
-                scopes: split_scopes(scopes.as_deref().unwrap_or_default()),
-                connected_at: connected.map(from_millis),
-                expires_at: expires.map(from_millis),
-                last_used_at: used.map(from_millis),
+            |(provider, display_name, status, scopes, connected, expires, used)| {
+                Ok(ConnectionInfo {
+                    agents: Vec::new(),
+                    provider,
+                    display_name,
+                    status: status_of(status)?,
+                    scopes: split_scopes(scopes.as_deref().unwrap_or_default()),
+                    connected_at: connected.map(from_millis),
+                    expires_at: expires.map(from_millis),
+                    last_used_at: used.map(from_millis),
+                })
             },
         )
-        .collect())
+        .collect()
 }
 
 /// The `user` agents the principal may run that need an account, with the
@@ -336,8 +338,8 @@ pub(crate) async fn needs_against_connections<'c>(
     db: impl Executor<'c>,
     user: &UserId,
     agent: &AgentId,
-) -> Result<Vec<(String, String, Option<String>, Option<String>)>> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<(String, String, ConnectionStatus, Option<String>)>> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT p.display_name, n.scopes, c.status, c.scopes FROM agent_connection_needs n \
          JOIN oauth_providers p ON p.id = n.provider_id \
          LEFT JOIN oauth_connections c ON c.provider_id = n.provider_id AND c.user_id = $1 \
@@ -346,7 +348,21 @@ pub(crate) async fn needs_against_connections<'c>(
     .bind(user.as_str())
     .bind(agent.as_str())
     .fetch_all(db)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|(display_name, needed, status, granted)| {
+            Ok((display_name, needed, status_of(status)?, granted))
+        })
+        .collect()
+}
+
+/// A connection's stored status; none is a provider never connected.
+fn status_of(stored: Option<String>) -> Result<ConnectionStatus> {
+    stored.map_or(Ok(ConnectionStatus::NotConnected), |status| {
+        status
+            .parse()
+            .map_err(|error| Error::corrupt("connection status", error))
+    })
 }
 
 /// The scopes every agent needs of a provider, one list per agent.

@@ -61,7 +61,7 @@ pub(crate) async fn insert(
     .bind(server.name)
     .bind(server.description)
     .bind(server.url)
-    .bind(auth.kind)
+    .bind(auth.kind.as_str())
     .bind(auth.header_name.as_deref())
     .bind(auth.header_value_sealed.as_deref())
     .bind(auth.provider_id.as_deref())
@@ -158,7 +158,7 @@ pub(crate) async fn set_auth(conn: &mut Connection, id: &str, auth: &StoredAuth)
         "UPDATE remote_mcp_servers SET auth_kind = $1, header_name = $2, \
          header_value_sealed = $3, oauth_provider_id = $4 WHERE id = $5",
     )
-    .bind(auth.kind)
+    .bind(auth.kind.as_str())
     .bind(auth.header_name.as_deref())
     .bind(auth.header_value_sealed.as_deref())
     .bind(auth.provider_id.as_deref())

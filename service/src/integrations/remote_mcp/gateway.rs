@@ -47,6 +47,7 @@ use crate::runs::tool_calls::{ToolCallState, ToolResult};
 use crate::runs::{ActiveRun, Runner, run_event};
 use crate::{Bosun, Error, Principal, Result};
 use bosun_wire::events::CredentialIssued;
+use bosun_wire::vocabulary::RemoteAuthKind;
 
 /// How long a call waits for a reviewer unless the client's URL says
 /// (`?wait=`): a little under ten minutes, as for Claude Code's hooks.
@@ -341,9 +342,9 @@ impl Bosun {
     /// The upstream of a session, with the credential its server takes.
     async fn upstream(&self, session: &RemoteSession, active: &ActiveRun) -> Result<Upstream<'_>> {
         let row = &session.server;
-        let headers = match row.auth_kind.as_str() {
-            "none" => Vec::new(),
-            "header" => {
+        let headers = match row.stored_auth_kind()? {
+            RemoteAuthKind::None => Vec::new(),
+            RemoteAuthKind::Header => {
                 let name = row
                     .header_name
                     .as_deref()
@@ -358,7 +359,7 @@ impl Bosun {
                     .await?;
                 vec![(name, value)]
             }
-            _ => {
+            RemoteAuthKind::Oauth => {
                 let provider = row.provider_name.as_deref().ok_or_else(|| Error::Refused {
                     code: Code::McpServerUnusable,
                     message: format!(

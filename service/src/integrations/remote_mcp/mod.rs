@@ -45,6 +45,7 @@ use bosun_wire::events::{
     McpServerAttachment, RemoteMcpAuthChange, RemoteMcpServerDeleted, RemoteMcpServerRegistered,
     RemoteMcpServerUpdated,
 };
+use bosun_wire::vocabulary::RemoteAuthKind;
 
 /// How long a call to an upstream may take unless the admin says.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
@@ -106,8 +107,7 @@ pub struct RemoteServerPatch {
 /// How a server authenticates, as listed: never the secret.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct AuthInfo {
-    /// `none`, `header` or `oauth`.
-    pub kind: String,
+    pub kind: RemoteAuthKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,16 +148,23 @@ pub struct AgentRemoteServer {
 }
 
 impl ServerRow {
-    fn auth(&self) -> AuthInfo {
-        AuthInfo {
-            kind: self.auth_kind.clone(),
-            header: self.header_name.clone(),
-            provider: self.provider_name.clone(),
-        }
+    /// How it authenticates, as stored.
+    pub(crate) fn stored_auth_kind(&self) -> Result<RemoteAuthKind> {
+        self.auth_kind
+            .parse()
+            .map_err(|error| Error::corrupt("remote MCP server auth_kind", error))
     }
 
-    fn info(&self, admin: bool, agents: Vec<AttachedAgent>) -> RemoteServerInfo {
-        RemoteServerInfo {
+    fn auth(&self) -> Result<AuthInfo> {
+        Ok(AuthInfo {
+            kind: self.stored_auth_kind()?,
+            header: self.header_name.clone(),
+            provider: self.provider_name.clone(),
+        })
+    }
+
+    fn info(&self, admin: bool, agents: Vec<AttachedAgent>) -> Result<RemoteServerInfo> {
+        Ok(RemoteServerInfo {
             name: self.name.clone(),
             description: self.description.clone(),
             url: if admin {
@@ -165,12 +172,12 @@ impl ServerRow {
             } else {
                 shown_url(&self.url)
             },
-            auth: self.auth(),
+            auth: self.auth()?,
             timeout_seconds: u64::try_from(self.timeout_seconds).unwrap_or(DEFAULT_TIMEOUT_SECONDS),
             agents,
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
-        }
+        })
     }
 
     /// The stored header secret, opened for a request to the upstream.
@@ -275,7 +282,7 @@ fn header_value(value: &str) -> Result<Zeroizing<String>> {
 
 /// The columns an authentication is stored in.
 pub(crate) struct StoredAuth {
-    pub kind: &'static str,
+    pub kind: RemoteAuthKind,
     pub header_name: Option<String>,
     pub header_value_sealed: Option<String>,
     pub provider_id: Option<String>,
@@ -291,7 +298,7 @@ impl Bosun {
     ) -> Result<StoredAuth> {
         Ok(match auth {
             UpstreamAuth::None => StoredAuth {
-                kind: "none",
+                kind: RemoteAuthKind::None,
                 header_name: None,
                 header_value_sealed: None,
                 provider_id: None,
@@ -306,7 +313,7 @@ impl Bosun {
                     &value,
                 )?;
                 StoredAuth {
-                    kind: "header",
+                    kind: RemoteAuthKind::Header,
                     header_name: Some(name),
                     header_value_sealed: Some(sealed),
                     provider_id: None,
@@ -327,7 +334,7 @@ impl Bosun {
                         )
                     })?;
                 StoredAuth {
-                    kind: "oauth",
+                    kind: RemoteAuthKind::Oauth,
                     header_name: None,
                     header_value_sealed: None,
                     provider_id: Some(stored.id),
@@ -376,7 +383,7 @@ impl Bosun {
         let data = events::data_of(&RemoteMcpServerRegistered {
             name: name.to_string(),
             url: shown_url(url.as_str()),
-            auth: auth.kind.to_owned(),
+            auth: auth.kind.to_string(),
             header: auth.header_name.clone(),
             provider: auth.provider_name.clone(),
             timeout_seconds: timeout,
@@ -406,7 +413,7 @@ impl Bosun {
             } else {
                 Vec::new()
             };
-            servers.push(row.info(principal.is_admin(), agents));
+            servers.push(row.info(principal.is_admin(), agents)?);
         }
         Ok(servers)
     }
@@ -426,7 +433,7 @@ impl Bosun {
         } else {
             Vec::new()
         };
-        Ok(row.info(principal.is_admin(), agents))
+        row.info(principal.is_admin(), agents)
     }
 
     /// Changes a server (admins): only the fields given, all or nothing.
@@ -478,7 +485,7 @@ impl Bosun {
             timeout_seconds: timeout,
             // Whether the secret changed, never the secret.
             auth: auth.as_ref().map(|auth| RemoteMcpAuthChange {
-                kind: auth.kind.to_owned(),
+                kind: auth.kind.to_string(),
                 header: auth.header_name.clone(),
                 provider: auth.provider_name.clone(),
                 secret_changed: auth.header_value_sealed.is_some(),
@@ -535,7 +542,7 @@ impl Bosun {
             .remote_server_row(&principal.workspace_id, name)
             .await?;
         if remote_mcp::is_attached(self.db().pool(), agent, &row.id).await? {
-            return Ok(agent_server(agent, &row));
+            return agent_server(agent, &row);
         }
         // Its name becomes one of the agent's MCP servers' names (refused
         // when a server of the agent has it already), reached over http at
@@ -552,7 +559,7 @@ impl Bosun {
             remote_mcp::attach(&mut tx, agent, &row.id, principal, to_millis(self.now())).await?;
         if attached == Insert::Taken {
             // Attached meanwhile by someone else: the same outcome.
-            return Ok(agent_server(agent, &row));
+            return agent_server(agent, &row);
         }
         events::append(
             &mut tx,
@@ -568,7 +575,7 @@ impl Bosun {
         )
         .await?;
         tx.commit().await?;
-        Ok(agent_server(agent, &row))
+        agent_server(agent, &row)
     }
 
     /// Stops `agent` from using the server `name` (the agent's editors).
@@ -612,7 +619,7 @@ impl Bosun {
         principal.require_unscoped()?;
         self.agent_for(principal, agent, Capability::View).await?;
         let rows = remote_mcp::of_agent(self.db().pool(), agent).await?;
-        Ok(rows.iter().map(|row| agent_server(agent, row)).collect())
+        rows.iter().map(|row| agent_server(agent, row)).collect()
     }
 
     async fn remote_server_row(&self, workspace: &WorkspaceId, name: &str) -> Result<ServerRow> {
@@ -635,13 +642,13 @@ impl Bosun {
     }
 }
 
-fn agent_server(agent: &AgentId, row: &ServerRow) -> AgentRemoteServer {
-    AgentRemoteServer {
+fn agent_server(agent: &AgentId, row: &ServerRow) -> Result<AgentRemoteServer> {
+    Ok(AgentRemoteServer {
         name: row.name.clone(),
         description: row.description.clone(),
-        auth: row.auth(),
+        auth: row.auth()?,
         path: gateway_path(agent, &row.name),
-    }
+    })
 }
 
 #[cfg(test)]
