@@ -49,9 +49,18 @@ pub struct RuleForm {
 /// its id).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListRef {
+    #[serde(deserialize_with = "layer_named")]
     pub scope: Layer,
     #[serde(default)]
     pub agent_id: String,
+}
+
+/// A layer by its name; another word is refused naming the field (serde's
+/// own message would name only the word).
+fn layer_named<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Layer, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    name.parse()
+        .map_err(|error| serde::de::Error::custom(format!("scope: {error}")))
 }
 
 impl ListRef {

@@ -367,3 +367,34 @@ async fn evaluate_and_a_run_refuse_a_tool_the_agent_was_not_given_alike() {
         assert_eq!(answer["risk"]["level"], "unknown");
     }
 }
+
+/// A page's rule list names its layer; a form naming none, or another word,
+/// is refused as a bad request naming the field, and nothing is saved.
+#[tokio::test]
+async fn a_rule_form_naming_no_known_list_is_refused_naming_the_scope() {
+    let app = spawn_app().await;
+    let client = app.logged_in("admin@example.com").await;
+    let rule = [("rule[tool]", "*"), ("rule[action]", "allow")];
+    for scope in [Some("everything"), Some(""), None] {
+        let mut form = vec![("list[agent_id]", "")];
+        form.extend(scope.map(|s| ("list[scope]", s)));
+        form.extend(rule);
+        let response = app.call(&client, "rules/add", &form).await;
+        assert_eq!(response.status(), 400, "{scope:?}");
+        let message = response.text().await.unwrap();
+        assert!(message.contains("scope"), "{scope:?}: {message}");
+    }
+    let token = app.token_for("admin@example.com").await;
+    let rules = ok_json(
+        send(
+            &app.address,
+            &token,
+            Method::GET,
+            "/api/v1/rules",
+            Value::Null,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(rules["items"], json!([]), "nothing was saved");
+}
