@@ -15,6 +15,7 @@ mod hashed_secrets;
 pub mod identity;
 pub mod ids;
 pub mod integrations;
+pub mod model;
 pub mod notifications;
 pub mod notify;
 pub mod oauth;
@@ -28,6 +29,7 @@ pub mod testing;
 pub mod tools;
 pub mod traces;
 pub mod validate;
+pub mod vault;
 mod wire;
 pub mod workspaces;
 

@@ -8,18 +8,19 @@
 //! they may edit, and no admin (audit) events. Search, the runs list and
 //! every export read under that condition, written once in the store
 //! (`store::traces`), whose "agents they may edit" comes from
-//! `agents::access` beside the rule it restates; a run's timeline is for
+//! `model::access` beside the rule it restates; a run's timeline is for
 //! those its page is for (`runs::control`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, TryStreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::clock::to_millis;
 use crate::events::{Event, ExportedEvent};
 use crate::ids::RunId;
+pub use crate::model::traces::{DecisionCounts, KeyRef, PersonRef, RunSummary};
 use crate::runs::tool_calls::inbox_topic;
 use crate::runs::{RunStatus, agent_runs_topic};
 use crate::store::traces::{self, EXPORT_CHUNK, EventCondition, EventFilter, RunsFilter};
@@ -60,54 +61,6 @@ pub struct RunFilter {
     pub agent: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     pub status: Option<String>,
-}
-
-/// A person a run names, by id and name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PersonRef {
-    pub id: String,
-    pub name: String,
-}
-
-/// The runtime key that started a run, and who created it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeyRef {
-    pub id: String,
-    pub name: String,
-    pub created_by: PersonRef,
-}
-
-/// How many of a run's tool calls the rules allowed, asked about, denied.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct DecisionCounts {
-    pub allow: i64,
-    pub ask: i64,
-    pub deny: i64,
-}
-
-/// One run as the runs list shows it.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunSummary {
-    pub id: String,
-    pub agent_id: String,
-    pub agent_name: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    pub status: String,
-    /// The person who started it; none when a runtime key did.
-    pub started_by: Option<PersonRef>,
-    /// The runtime key that started it, if one did.
-    pub started_by_key: Option<KeyRef>,
-    /// Whom it acts for: its starter; none for a key's run, which acts as
-    /// the agent's service account.
-    pub on_behalf_of: Option<PersonRef>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// From start to end; none while it has not ended.
-    pub duration_ms: Option<i64>,
-    /// The tool calls it asked for.
-    pub steps: i64,
-    /// What the rules said to those calls.
-    pub decisions: DecisionCounts,
 }
 
 /// One page of runs, newest first.

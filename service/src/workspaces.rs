@@ -3,30 +3,17 @@
 //! named "Default".
 
 use bosun_policy::ExecutionMode;
-use serde::Serialize;
 
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::WorkspaceId;
+pub use crate::model::workspaces::WorkspaceSettings;
 use crate::store::{users, workspaces};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{Change, WorkspaceSettingsChanged};
 
 /// The longest an approval request may wait for a reviewer: 30 days.
 pub const MAX_APPROVAL_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
-
-/// A workspace's settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct WorkspaceSettings {
-    /// The execution mode new agents start in.
-    pub default_execution_mode: ExecutionMode,
-    /// How long an approval request waits for a reviewer before it is
-    /// denied as expired (applies to requests made from then on).
-    pub approval_ttl_seconds: i64,
-    /// Whether reviewers may decide requests of runs they started (or that
-    /// a runtime key they created started).
-    pub self_approval: bool,
-}
 
 /// A change to the settings: only the fields given change.
 #[derive(Clone, Debug, Default)]

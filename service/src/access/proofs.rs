@@ -12,12 +12,12 @@
 //! that a change of its grants or owner (whose own proof takes the same
 //! lock) waits for the write rather than slipping in between.
 
-use crate::agents::AgentView;
 use crate::ids::AgentId;
+use crate::model::agents::AgentView;
 use crate::store::{self, agents, users, workspaces};
 use crate::{Bosun, Error, Principal, Result, Role};
 
-use super::Capability;
+use super::{Capability, ReviewSubject};
 
 /// Only this module makes one, so only this module makes proofs.
 pub struct Seal(());
@@ -97,16 +97,6 @@ impl<T> Reviewable<T> {
     pub fn into_inner(self) -> T {
         self.0
     }
-}
-
-/// What [`Bosun::reviewable`] needs to know of a request.
-pub trait ReviewSubject {
-    /// The agent whose run asks.
-    fn agent(&self) -> AgentId;
-    /// Whom the run counts as started by: its starter, or its key's creator.
-    fn starter(&self) -> Option<&str>;
-    /// Whether a person started the run (rather than a runtime key).
-    fn started_by_person(&self) -> bool;
 }
 
 /// The principal administers their workspace, as the store has it now.

@@ -1,7 +1,6 @@
 //! Sharing an agent: grants to people or to the whole workspace, managed by
 //! the agent's owner and workspace admins.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::AgentView;
@@ -9,7 +8,8 @@ use super::access::{AccessLevel, AccessSource, Capability, Manageable};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, GrantId, UserId};
-use crate::runs::approvals::Affected;
+pub use crate::model::agents::Grant;
+use crate::model::runs::Affected;
 use crate::store::grants::{self, GrantInsert, GrantRow};
 use crate::store::users;
 use crate::{Bosun, Error, Principal, Result, validate};
@@ -22,21 +22,11 @@ pub enum GrantTarget {
     Workspace,
 }
 
-/// A grant, in the REST contract's shape.
-#[derive(Clone, Debug, Serialize)]
-pub struct Grant {
-    pub id: GrantId,
-    pub user_id: Option<UserId>,
-    pub workspace: bool,
-    pub level: AccessLevel,
-    pub created_at: DateTime<Utc>,
-}
-
 /// One line of "who has access and why", for the sharing dialog.
 #[derive(Clone, Debug, Serialize)]
 pub struct AccessEntry {
     /// `None` for the whole-workspace line.
-    pub user: Option<crate::identity::MemberSummary>,
+    pub user: Option<crate::model::identity::MemberSummary>,
     pub level: AccessLevel,
     pub source: AccessSource,
     /// The grant behind this line, if one can be changed or revoked here.
@@ -92,7 +82,7 @@ impl Bosun {
             };
             let workspace_wins = workspace_level.is_some_and(|w| w > grant.level);
             entries.push(AccessEntry {
-                user: Some(crate::identity::MemberSummary {
+                user: Some(crate::model::identity::MemberSummary {
                     id: id.clone(),
                     name: name.clone(),
                     email: email.clone(),
@@ -262,7 +252,7 @@ impl Bosun {
         grants::of_agent(&mut *self.db().pool().acquire().await?, agent).await
     }
 
-    async fn member_summary(&self, id: &UserId) -> Result<crate::identity::MemberSummary> {
+    async fn member_summary(&self, id: &UserId) -> Result<crate::model::identity::MemberSummary> {
         users::summary(self.db().pool(), id).await
     }
 }

@@ -8,13 +8,12 @@ pub mod grants;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bosun_policy::ExecutionMode;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
-use crate::ids::{AgentId, UserId};
+use crate::ids::AgentId;
 use crate::store::{self, agents};
 use crate::{Bosun, Error, Principal, Result, validate};
 pub use access::{AccessLevel, AccessSource, AgentAccess, Capability};
@@ -23,34 +22,8 @@ use bosun_wire::events::{
     AgentChanged, AgentChanges, AgentCloned, AgentCreated, AgentDeleted, Change, Changed,
 };
 
+pub use crate::model::agents::{Agent, AgentView};
 pub use bosun_wire::vocabulary::{AgentListView, CredentialModel};
-
-/// An agent's definition, in the REST contract's shape.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Agent {
-    pub id: AgentId,
-    pub name: String,
-    pub description: String,
-    pub instructions: String,
-    pub tools: Vec<String>,
-    pub execution_mode: ExecutionMode,
-    pub credential_model: CredentialModel,
-    pub settings: Value,
-    /// How long this agent's approval requests wait before they expire;
-    /// none: the workspace's. Never longer than the workspace's.
-    pub approval_ttl_seconds: Option<i64>,
-    pub owner_id: UserId,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An agent together with what the asking principal may do with it.
-#[derive(Clone, Debug)]
-pub struct AgentView {
-    pub agent: Agent,
-    pub access: AgentAccess,
-    pub owner_name: String,
-}
 
 /// The fields of a new agent, as received. Only `name` is required.
 #[derive(Clone, Debug, Default)]
@@ -120,7 +93,7 @@ impl Bosun {
     pub(crate) async fn agent_of_key(
         &self,
         connection: &mut store::Connection,
-        key: &crate::runs::AgentKey,
+        key: &crate::model::runs::AgentKey,
     ) -> Result<Agent> {
         agents::of_live_key(connection, key.key_id.as_str(), &key.workspace_id)
             .await?
@@ -144,7 +117,7 @@ impl Bosun {
         let pattern = name_contains
             .map(str::trim)
             .filter(|q| !q.is_empty())
-            .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+            .map(|q| store::containing(&q.to_lowercase()));
         let after = agents::After {
             name: &after_name,
             id: &after_id,
@@ -295,7 +268,7 @@ impl Bosun {
             self.withdraw_disentitled(
                 &mut tx,
                 &principal.workspace_id,
-                crate::runs::approvals::Affected::Agent(id),
+                crate::model::runs::Affected::Agent(id),
             )
             .await?;
         }
@@ -362,12 +335,12 @@ impl Bosun {
         let rules = crate::rules::load_rules(
             self.db(),
             &principal.workspace_id,
-            &crate::rules::RuleList::Agent(source.id.clone()),
+            &crate::model::rules::RuleList::Agent(source.id.clone()),
         )
         .await?;
         agents::insert(&mut tx, &principal.workspace_id, &copy).await?;
         for rule in &rules {
-            let copied = crate::rules::RuleInfo {
+            let copied = crate::model::rules::RuleInfo {
                 id: crate::ids::RuleId::generate(),
                 ..rule.clone()
             };
@@ -509,13 +482,6 @@ fn changes(before: &Agent, after: &Agent) -> AgentChanges {
         instructions: Changed::between(&before.instructions, &after.instructions),
         settings: Changed::between(&before.settings, &after.settings),
     }
-}
-
-pub(crate) fn escape_like(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 fn truncate_chars(value: &str, max: usize) -> String {

@@ -6,24 +6,23 @@
 //! Agents that act as their user get that person's OAuth token instead
 //! (see [`crate::oauth::tokens`]).
 
-pub mod vault;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::agents::access::Editable;
+use crate::access::Editable;
 use crate::agents::{AgentView, Capability, CredentialModel};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RunId};
 use crate::runs::{Runner, run_event};
 use crate::store::credentials::{self, CredentialInsert};
+use crate::vault;
+pub use crate::vault::MasterKey;
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{
     CredentialDeleted, CredentialIssued, CredentialRefused, CredentialWritten,
 };
-pub use vault::MasterKey;
 
 pub const MAX_SECRET_BYTES: usize = 64 * 1024;
 /// The longest service account name, in characters.

@@ -1,12 +1,10 @@
 //! Workspace members: adding people, changing roles, deactivating accounts.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
 use super::{Principal, Role, passwords};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{UserId, WorkspaceId};
+pub use crate::model::identity::{Member, MemberSummary};
 use crate::runs::approvals::Affected;
 use crate::store::{self, Insert, users};
 use crate::{Bosun, Error, Result, validate};
@@ -19,17 +17,6 @@ pub struct NewUser {
     pub name: Option<String>,
     pub password: String,
     pub role: Role,
-}
-
-/// A member as admins see them.
-#[derive(Clone, Debug, Serialize)]
-pub struct Member {
-    pub id: UserId,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub created_at: DateTime<Utc>,
-    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl Bosun {
@@ -203,14 +190,6 @@ impl Bosun {
     }
 }
 
-/// A member as others see them when sharing: no role or status.
-#[derive(Clone, Debug, Serialize)]
-pub struct MemberSummary {
-    pub id: UserId,
-    pub name: String,
-    pub email: String,
-}
-
 impl Bosun {
     /// The id of an active member of the principal's workspace, or an error
     /// naming `field`.
@@ -238,7 +217,7 @@ impl Bosun {
         // shares the domain, so matching it would list everyone. A query
         // holding an `@` is an email, matched whole.
         let query = query.trim().to_lowercase();
-        let words = format!("%{}%", crate::agents::escape_like(&query));
+        let words = store::containing(&query);
         let email = if query.contains('@') {
             words.clone()
         } else {

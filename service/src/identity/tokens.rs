@@ -13,30 +13,16 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Principal;
-use crate::agents::Capability;
+use crate::access::Capability;
 use crate::clock::to_millis;
 use crate::hashed_secrets::PERSONAL_ACCESS_TOKEN;
 use crate::ids::{AgentId, TokenId};
+pub use crate::model::identity::TokenInfo;
 use crate::store::{self, tokens};
 use crate::{Bosun, Error, Result, validate};
 
 /// The longest an expiring token may live.
 pub const MAX_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::days(366);
-
-/// A token as listed: never its value.
-#[derive(Clone, Debug, Serialize)]
-pub struct TokenInfo {
-    pub id: TokenId,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// For an agent token, the agent whose interactive runs it is limited
-    /// to, and its name.
-    pub agent_id: Option<AgentId>,
-    pub agent_name: Option<String>,
-    /// When it stops working; none for never.
-    pub expires_at: Option<DateTime<Utc>>,
-}
 
 /// A token just created: the only time its value is seen.
 #[derive(Clone, Debug, Serialize)]

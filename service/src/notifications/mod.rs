@@ -237,7 +237,7 @@ impl Bosun {
             self,
             &WorkspaceId::from_string(approval.workspace_id.clone()),
             &approval.tool,
-            &crate::runs::input::from_column(&approval.input, approval.input_json),
+            &crate::store::input_column::decode(&approval.input, approval.input_json),
         )
         .await;
         let input = shortened(&subject, SUBJECT_CHARS);

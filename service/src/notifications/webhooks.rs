@@ -6,19 +6,18 @@
 //! its scheme, host and port are ever listed. The secret is shown once,
 //! when the webhook is created.
 
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac as _};
-use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use url::Url;
 use zeroize::Zeroizing;
 
 use crate::clock::to_millis;
-use crate::credentials::vault::{open_text, seal_text};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{WebhookId, WorkspaceId};
+pub use crate::model::notifications::{DeliveryInfo, WebhookInfo};
 use crate::store::webhooks::{self, Order, WebhookInsert, WebhookRow};
+use crate::vault::{open_text, seal_text};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{WebhookCreated, WebhookDeleted};
 
@@ -51,40 +50,10 @@ pub struct NewWebhook {
     pub secret: Option<Zeroizing<String>>,
 }
 
-/// A webhook as it may be listed: never its secret, never more of its URL
-/// than scheme, host and port.
-#[derive(Clone, Debug, Serialize)]
-pub struct WebhookInfo {
-    pub id: WebhookId,
-    pub url: String,
-    pub kind: String,
-    pub events: Vec<String>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-}
-
 /// A webhook just created: its secret, shown this once.
 pub struct CreatedWebhook {
     pub webhook: WebhookInfo,
     pub secret: Zeroizing<String>,
-}
-
-/// One delivery of an event to a webhook, as its log shows it.
-#[derive(Clone, Debug, Serialize)]
-pub struct DeliveryInfo {
-    pub id: String,
-    pub event: String,
-    /// `pending` (waiting for its next attempt), `delivered` or `failed`
-    /// (given up on).
-    pub status: String,
-    pub attempts: i64,
-    /// Why the last attempt failed: an HTTP status or a connection error,
-    /// never what the receiver answered.
-    pub last_error: Option<String>,
-    pub last_status: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 /// What sealed parts of a webhook are bound to: a copy in another row

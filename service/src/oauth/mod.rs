@@ -16,7 +16,8 @@ pub mod tokens;
 use zeroize::Zeroizing;
 
 use crate::credentials::MasterKey;
-use crate::credentials::vault;
+pub use crate::model::oauth::split_scopes;
+use crate::vault;
 use crate::{Error, Result};
 
 /// Seals a secret into its one-column text form.
@@ -38,11 +39,6 @@ fn open_text(master: &MasterKey, context: &str, text: &str) -> Result<Zeroizing<
 /// Scopes as stored: one space between each.
 fn join_scopes<'a>(scopes: impl IntoIterator<Item = &'a str>) -> String {
     scopes.into_iter().collect::<Vec<_>>().join(" ")
-}
-
-/// The scopes of a space-separated list.
-pub fn split_scopes(scopes: &str) -> Vec<String> {
-    scopes.split_whitespace().map(str::to_owned).collect()
 }
 
 /// Checks a space-separated scope list (RFC 6749 §3.3) and returns it

@@ -8,6 +8,7 @@ use super::{open_text, parse_endpoint, parse_issuer, parse_scopes, seal_text};
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{OAuthProviderId, WorkspaceId};
+pub(crate) use crate::model::oauth::CheckedProvider;
 use crate::store::Insert;
 use crate::store::oauth_providers;
 pub(crate) use crate::store::oauth_providers::StoredProvider;
@@ -393,11 +394,4 @@ fn without_content(error: &reqwest::Error) -> String {
 
 fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// A provider's fields once checked: what the audit log records of a
-/// change (never the secret), and the name it is shown by.
-pub(crate) struct CheckedProvider {
-    pub display_name: String,
-    pub fields: OAuthProviderSaved,
 }

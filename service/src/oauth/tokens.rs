@@ -18,17 +18,17 @@ use oauth2::{
     AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RefreshToken, RequestTokenError,
     TokenResponse, TokenUrl,
 };
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::flow::provider_error;
 use super::providers::StoredProvider;
 use super::{open_text, parse_scopes, seal_text, split_scopes};
-use crate::agents::access::Editable;
+use crate::access::Editable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ConnectionId, UserId};
+pub use crate::model::oauth::{AgentUsingConnection, ConnectionInfo, ConnectionNeed};
 use crate::runs::ActiveRun;
 use crate::store::oauth_connections::{self, Refreshed, StoredConnection};
 use crate::store::oauth_providers;
@@ -99,37 +99,6 @@ impl ReceivedTokens {
             },
         }
     }
-}
-
-/// Someone's connection as they (and only they) see it: never a token.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ConnectionInfo {
-    pub provider: String,
-    pub display_name: String,
-    pub status: ConnectionStatus,
-    pub scopes: Vec<String>,
-    pub connected_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// The agents that may use this account: those that act as their user,
-    /// declare that they need it, and that this person may run. Each gets
-    /// the token only in runs this person starts.
-    pub agents: Vec<AgentUsingConnection>,
-}
-
-/// An agent that may use a person's connection, by id and name.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AgentUsingConnection {
-    pub id: AgentId,
-    pub name: String,
-}
-
-/// An account a `user` agent needs from whoever runs it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ConnectionNeed {
-    pub provider: String,
-    pub display_name: String,
-    pub scopes: Vec<String>,
 }
 
 /// What a token is bound to: its connection, and which of the two it is.

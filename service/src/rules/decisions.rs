@@ -21,7 +21,7 @@ use bosun_policy::{Catalog, CompiledPolicy, ExecutionMode, Layers, Reason, Reque
 use bosun_wire::events::DecidingRule;
 
 use super::{RuleInfo, RuleList};
-use crate::agents::Capability;
+use crate::access::Capability;
 use crate::ids::{AgentId, WorkspaceId};
 use crate::store::{rules, workspaces};
 use crate::{Bosun, Principal, Result, validate};

@@ -7,36 +7,13 @@
 //! calls.
 
 use bosun_policy::{CompiledPolicy, Decision, Reason, Request, structured};
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::ActiveRun;
-use crate::clock::from_millis;
 use crate::ids::RunId;
+pub use crate::model::runs::RunAllowance;
 use crate::store;
 use crate::{Bosun, Error, Result};
-
-/// Something a reviewer allowed for the rest of a run.
-#[derive(Clone, Debug)]
-pub struct RunAllowance {
-    pub id: String,
-    pub tool: String,
-    /// The subject as the rules read it (a normalized path or URL, a
-    /// command's words).
-    pub subject: String,
-    /// The request it was granted on.
-    pub approval_id: String,
-    pub granted_by: String,
-    /// The reviewer's name, for people.
-    pub granted_by_name: String,
-    pub(crate) granted_at_ms: i64,
-}
-
-impl RunAllowance {
-    pub fn granted_at(&self) -> DateTime<Utc> {
-        from_millis(self.granted_at_ms)
-    }
-}
 
 impl Bosun {
     /// The allowance of a run for a tool and a normalized subject, if a

@@ -21,8 +21,7 @@ use bosun_policy::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::input;
-use crate::agents::Capability;
+use crate::access::Capability;
 use crate::ids::{AgentId, ApprovalId};
 use crate::store;
 use crate::store::approvals::ApprovalRow;
@@ -263,7 +262,7 @@ impl Bosun {
         );
         let mut matches: Vec<String> = Vec::new();
         for (text, json, working_dir) in recent {
-            let input = input::from_column(&text, json);
+            let input = store::input_column::decode(&text, json);
             if alone
                 .decide_input(&subject.tool, &input, working_dir.as_deref())
                 .action

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 use super::input;
 use super::tool_calls::{inbox_topic, tool_call_topic};
-use crate::agents::access::Reviewable;
+use crate::access::Reviewable;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
-use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, UserId, WorkspaceId};
+use crate::ids::{AgentId, ApprovalId, RunAllowanceId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, judge};
 use crate::redact;
 use crate::rules::{RuleDraft, RuleList};
@@ -32,53 +32,12 @@ pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 pub use bosun_wire::vocabulary::ApprovalStatus;
 
-/// A request in the inbox.
-#[derive(Clone, Debug, Serialize)]
-pub struct Approval {
-    pub id: ApprovalId,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub run_id: String,
-    pub tool_call_id: ToolCallId,
-    pub tool: String,
-    /// The tool as the agent's client named it (Claude Code's `Bash`) when
-    /// its call was judged as `tool`; `input` is then the client's whole
-    /// tool input.
-    pub client_tool: Option<String>,
-    /// A string, or a JSON object; redacted.
-    pub input: Value,
-    /// Where the call's relative paths start.
-    pub working_dir: Option<String>,
-    /// Why it was asked: the rule (`layer`, `rule_id`, `position`) or the mode.
-    pub reason: Value,
-    pub risk: Value,
-    pub status: String,
-    pub requested_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub decided_by: Option<String>,
-    pub decision: Option<String>,
-    pub message: Option<String>,
-    /// Who started the run (also whom it acts for); none for a key-started run.
-    pub started_by: Option<String>,
-    pub started_by_name: Option<String>,
-    /// The runtime key that started the run, if one did.
-    pub started_by_key: Option<String>,
-}
-
 /// A request as it stands, with its decider's name (none while pending,
 /// after an expiry, or when the decider's account is gone).
 #[derive(Clone, Debug, Serialize)]
 pub struct ApprovalOutcome {
     pub approval: Approval,
     pub decided_by_name: Option<String>,
-}
-
-/// Someone who may decide a request.
-#[derive(Clone, Debug, Serialize)]
-pub struct Decider {
-    pub user_id: String,
-    pub name: String,
-    pub email: String,
 }
 
 /// A reviewer's answer.
@@ -107,6 +66,8 @@ pub struct RuleSuggestion {
     pub pattern: Option<String>,
 }
 
+pub(crate) use crate::model::runs::{Affected, PendingRequest, Resolution};
+pub use crate::model::runs::{Approval, Decider};
 pub use bosun_wire::vocabulary::ReviewChoice;
 
 /// What deciding a request reads of its row (which
@@ -244,7 +205,7 @@ impl Bosun {
             _ => None,
         };
         let final_input = match &edited {
-            Some(edited) => input::to_column(edited).0,
+            Some(edited) => store::input_column::encode(edited).0,
             None => row.input.clone(),
         };
         let rule_list = match (decision, &review.rule) {
@@ -532,7 +493,7 @@ impl Bosun {
         let working_dir = row.working_dir.as_deref();
         let judged = judged_input(client, input.clone(), working_dir);
         if redact::has_markers(input) {
-            let original = input::from_column(&row.input, row.input_json);
+            let original = store::input_column::decode(&row.input, row.input_json);
             let tool = policy.compiled.catalog().get(&row.tool);
             let was = judged_input(client, original.clone(), working_dir);
             let same_subject = matches!(
@@ -677,16 +638,6 @@ fn not_pending(row: &ApprovalRow) -> Error {
     }
 }
 
-/// Whose pending requests a change may leave without a starter entitled
-/// to them: the requests a revocation looks at.
-pub(crate) enum Affected<'a> {
-    /// Every run of one agent (a revoked grant, a new owner).
-    Agent(&'a AgentId),
-    /// Every run a person started, or a runtime key they created started
-    /// (deactivated, stepped down as admin).
-    Person(&'a UserId),
-}
-
 impl Bosun {
     /// Withdraws, inside a change's transaction, the pending requests of
     /// the affected runs whose starter the change leaves without access;
@@ -785,40 +736,14 @@ async fn close_unreviewed(
     Ok(true)
 }
 
-/// A pending request, as much of it as resolving it writes.
-pub(crate) struct PendingRequest {
-    pub(crate) id: String,
-    pub(crate) tool_call_id: String,
-    pub(crate) run_id: String,
-    pub(crate) agent_id: AgentId,
-    pub(crate) workspace_id: WorkspaceId,
-    pub(crate) started_by: Option<String>,
-    pub(crate) tool: String,
-}
-
-/// How one pending request is resolved: what a reviewer's decision,
-/// cancelling its run and closing it unreviewed (expired, withdrawn) all
-/// write, here once so that they cannot tell different stories.
-pub(crate) struct Resolution<'a> {
-    pub(crate) request: &'a PendingRequest,
-    /// Whether a reviewer decides the request, which they may only while
-    /// it is decidable (see [`Resolution::claim`]), rather than it being
-    /// closed.
-    pub(crate) decided: bool,
-    /// The request's new status (`approved`, `denied`, `expired` …).
-    pub(crate) status: &'a str,
-    /// What was decided (a reviewer's `allow_once`, `edit` …; the status
-    /// when nobody decided).
-    pub(crate) decision: &'a str,
-    /// What its tool call is told: `allow` or `deny`.
-    pub(crate) outcome: &'a str,
-    pub(crate) message: Option<&'a str>,
-    /// Who decided or cancelled; none when the request was closed by time
-    /// or by a revocation.
-    pub(crate) reviewer: Option<&'a UserId>,
-    pub(crate) edited_input: Option<&'a str>,
-    /// The input the call goes on with, when it changes.
-    pub(crate) final_input: Option<&'a str>,
+/// What a reviewer's decision adds to the `approval.resolved` every
+/// resolution records; none of it when the request was cancelled or
+/// closed by time or by a revocation.
+#[derive(Default)]
+pub(super) struct Details {
+    pub(super) edited_input: Option<Value>,
+    pub(super) rule: Option<Option<AddedRule>>,
+    pub(super) run_allowance: Option<Value>,
 }
 
 impl Resolution<'_> {
@@ -882,14 +807,4 @@ impl Resolution<'_> {
         ])
         .await
     }
-}
-
-/// What a reviewer's decision adds to the `approval.resolved` every
-/// resolution records; none of it when the request was cancelled or
-/// closed by time or by a revocation.
-#[derive(Default)]
-pub(super) struct Details {
-    pub(super) edited_input: Option<Value>,
-    pub(super) rule: Option<Option<AddedRule>>,
-    pub(super) run_allowance: Option<Value>,
 }

@@ -12,11 +12,12 @@ use serde_json::Value;
 use super::allowances::RunAllowance;
 use super::approvals::{Decider, Details, PendingRequest, Resolution};
 use super::{Run, agent_runs_topic};
-use crate::agents::access::Editable;
-use crate::agents::{AgentView, Capability};
+use crate::access::Capability;
+use crate::access::Editable;
 use crate::clock::{from_millis, to_millis};
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, ApprovalId, RunId};
+use crate::model::agents::AgentView;
 use crate::store::{self, runs::ReachableRun};
 use crate::{Bosun, Error, Principal, Result};
 use bosun_wire::events::RunFinished;
@@ -96,7 +97,7 @@ impl Bosun {
                 self,
                 &principal.workspace_id,
                 &request.tool,
-                &super::input::from_column(&request.input, request.input_json),
+                &crate::store::input_column::decode(&request.input, request.input_json),
             )
             .await;
             waiting.push(WaitingRequest {

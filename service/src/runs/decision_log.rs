@@ -24,50 +24,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::to_millis;
 use crate::db::{Backend, Db};
-use crate::events::{self, PreparedEvent};
+use crate::events::{self};
 use crate::ids::WorkspaceId;
+pub(crate) use crate::model::runs::{NewApproval, NewToolCall};
 use crate::runs::{ActiveRun, Runner};
 use crate::store::{self, Connection};
 use crate::{Error, Result};
 
 /// Most decisions one transaction carries.
 const MAX_BATCH: usize = 256;
-
-/// A decided tool call, as it is to be stored.
-pub(crate) struct NewToolCall {
-    pub id: String,
-    /// The runtime key that asked, whose "last used" this call updates;
-    /// none when the starter of an interactive run asked (their token
-    /// noted its use as it was authenticated).
-    pub key_id: Option<String>,
-    pub run_id: String,
-    pub tool: String,
-    /// A string input as it is, or an object input as JSON text (redacted).
-    pub input: String,
-    /// Whether `input` is JSON text.
-    pub input_json: bool,
-    pub working_dir: Option<String>,
-    /// The tool as the client named it, when a client integration (Claude
-    /// Code's hooks) adapted its call to `tool`.
-    pub client_tool: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub decision: &'static str,
-    /// `allow` or `deny`; none while a reviewer decides.
-    pub outcome: Option<&'static str>,
-    pub reason: String,
-    pub risk: String,
-    pub approval: Option<NewApproval>,
-    pub at: DateTime<Utc>,
-    /// Its events, encoded by the caller so the writer only chains them.
-    pub events: Vec<PreparedEvent>,
-    /// What the decision was made on.
-    pub access: AccessCheck,
-}
 
 /// The run a call was decided on, as its caller read it, and who may read
 /// it again.
@@ -76,12 +45,11 @@ pub(crate) struct AccessCheck {
     pub run: Arc<ActiveRun>,
 }
 
-/// The approval request of a call the rules answered with `ask`.
-pub(crate) struct NewApproval {
-    pub id: String,
-    pub workspace_id: WorkspaceId,
-    pub agent_id: String,
-    pub expires_at: i64,
+/// A decided call handed to the log: what is stored of it, and what the
+/// decision was made on, which the writer checks is still so.
+pub(crate) struct Decided {
+    pub call: NewToolCall,
+    pub access: AccessCheck,
 }
 
 /// What became of a call handed to the log.
@@ -96,7 +64,7 @@ pub(crate) enum Recorded {
     Changed,
 }
 
-type Entry = (NewToolCall, oneshot::Sender<Result<Recorded>>);
+type Entry = (Decided, oneshot::Sender<Result<Recorded>>);
 
 /// The handle callers queue their decisions on.
 pub(crate) struct DecisionLog {
@@ -131,7 +99,7 @@ impl DecisionLog {
     }
 
     /// Stores the call and its events, answering once they are committed.
-    pub(crate) async fn record(&self, call: NewToolCall) -> Result<Recorded> {
+    pub(crate) async fn record(&self, call: Decided) -> Result<Recorded> {
         let (answer, answered) = oneshot::channel();
         self.queue
             .send((call, answer))
@@ -212,12 +180,12 @@ impl Writer<'_> {
     async fn write_and_notify(
         &self,
         connection: &mut Option<Connection>,
-        calls: &[NewToolCall],
+        calls: &[Decided],
     ) -> Result<Vec<Recorded>> {
         let db = self.db;
         let inboxes: HashSet<WorkspaceId> = calls
             .iter()
-            .filter_map(|call| call.approval.as_ref())
+            .filter_map(|decided| decided.call.approval.as_ref())
             .map(|approval| approval.workspace_id.clone())
             .collect();
         let written = async {
@@ -242,16 +210,18 @@ async fn write_batch(
     db: &Db,
     newest: &AtomicI64,
     connection: &mut Connection,
-    calls: &[NewToolCall],
+    decided: &[Decided],
     inboxes: &HashSet<WorkspaceId>,
 ) -> Result<Vec<Recorded>> {
     let mut tx = db.begin_write_on(connection).await?;
     let backend = db.backend();
-    let changed = changed_calls(&mut tx, backend, newest, calls).await?;
+    let changed = changed_calls(&mut tx, backend, newest, decided).await?;
+    let calls: Vec<&NewToolCall> = decided.iter().map(|decided| &decided.call).collect();
     // A call's id is new, so only one with an idempotency key can collide
     // (with a retry stored first); only those are asked which were stored.
     let (keyed, unkeyed): (Vec<&NewToolCall>, Vec<&NewToolCall>) = calls
         .iter()
+        .copied()
         .filter(|call| !changed.contains(call.id.as_str()))
         .partition(|call| call.idempotency_key.is_some());
     let mut stored_keyed = HashSet::with_capacity(keyed.len());
@@ -301,7 +271,7 @@ async fn changed_calls<'c>(
     tx: &mut Connection,
     backend: Backend,
     newest: &AtomicI64,
-    calls: &'c [NewToolCall],
+    decided: &'c [Decided],
 ) -> Result<HashSet<&'c str>> {
     if backend == Backend::Postgres {
         store::events::lock_head(tx).await?;
@@ -312,18 +282,17 @@ async fn changed_calls<'c>(
     // Each run is read again once per batch, however many of its calls
     // were decided on an older read.
     let mut reread: HashMap<(&str, String), Option<ActiveRun>> = HashMap::new();
-    for call in calls {
-        let read = &call.access.run;
+    for Decided { call, access } in decided {
+        let read = &access.run;
         if read.access_version == version {
             continue;
         }
-        let key = (call.run_id.as_str(), call.access.runner.actor());
+        let key = (call.run_id.as_str(), access.runner.actor());
         let now = match reread.get(&key) {
             Some(now) => now,
             None => {
                 let now =
-                    store::runs::active_of_runner(&mut *tx, &call.access.runner, &call.run_id)
-                        .await?;
+                    store::runs::active_of_runner(&mut *tx, &access.runner, &call.run_id).await?;
                 reread.entry(key).or_insert(now)
             }
         };
@@ -336,10 +305,12 @@ async fn changed_calls<'c>(
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
 
-    fn call(id: &str, run: &str) -> NewToolCall {
-        NewToolCall {
+    fn call(id: &str, run: &str) -> Decided {
+        let call = NewToolCall {
             id: id.into(),
             key_id: Some("key".into()),
             run_id: run.into(),
@@ -356,6 +327,9 @@ mod tests {
             approval: None,
             at: Utc::now(),
             events: vec![],
+        };
+        Decided {
+            call,
             access: AccessCheck {
                 runner: Runner::Starter(crate::Principal {
                     user_id: crate::ids::UserId::from_string("u".to_owned()),

@@ -8,11 +8,10 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::clock::to_millis;
-use crate::credentials::vault;
-use crate::db::nul_escaped;
 use crate::ids::{RunId, WorkspaceId};
 use crate::redact::IssuedValue;
 use crate::store;
+use crate::vault;
 use crate::{Bosun, Error, Result};
 
 /// The most an input may take, as JSON text for an object.
@@ -73,24 +72,6 @@ pub(crate) fn holds_nul(input: &Value) -> bool {
             .iter()
             .any(|(key, value)| key.contains('\0') || holds_nul(value)),
         Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-/// An input as a `text` column keeps it, and whether that is JSON text: a
-/// string as it is (NUL-escaped for PostgreSQL), an object as JSON.
-pub(crate) fn to_column(input: &Value) -> (String, bool) {
-    match input {
-        Value::String(text) => (nul_escaped(text).into_owned(), false),
-        other => (other.to_string(), true),
-    }
-}
-
-/// The inverse of [`to_column`].
-pub(crate) fn from_column(text: &str, json: i64) -> Value {
-    if json != 0 {
-        serde_json::from_str(text).unwrap_or(Value::Null)
-    } else {
-        Value::String(text.to_owned())
     }
 }
 

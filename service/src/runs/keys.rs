@@ -10,58 +10,18 @@
 use crate::hashed_secrets::RUNTIME_KEY;
 use crate::store::note_use;
 use crate::store::runtime_keys::{self, KeyInsert};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::agents::access::Manageable;
-use crate::agents::{AgentView, Capability};
+use crate::access::Capability;
+use crate::access::Manageable;
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, NewEvent};
-use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
+use crate::ids::{AgentId, RuntimeKeyId};
+use crate::model::agents::AgentView;
+pub use crate::model::runs::{AgentKey, KeyInfo};
 use crate::runs::approvals::Affected;
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{RuntimeKeyCreated, RuntimeKeyRevoked};
-
-/// An agent's worker, authenticated by its runtime key.
-#[derive(Clone, Debug)]
-pub struct AgentKey {
-    pub key_id: RuntimeKeyId,
-    pub agent_id: AgentId,
-    pub workspace_id: WorkspaceId,
-    pub name: String,
-    /// Who created it: a run the key starts counts as theirs.
-    pub created_by: UserId,
-}
-
-impl AgentKey {
-    /// How the key appears as an actor in the trace.
-    pub fn actor(&self) -> String {
-        format!("key:{}", self.key_id)
-    }
-
-    /// How the trace names the key: its id, name and creator.
-    pub fn trace_reference(&self) -> bosun_wire::events::KeyReference {
-        bosun_wire::events::KeyReference {
-            id: self.key_id.to_string(),
-            name: self.name.clone(),
-            created_by: self.created_by.to_string(),
-        }
-    }
-}
-
-/// A runtime key as its agent's owner and admins see it, never its value.
-#[derive(Clone, Debug, Serialize)]
-pub struct KeyInfo {
-    pub id: RuntimeKeyId,
-    pub name: String,
-    pub created_by: UserId,
-    pub created_by_name: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// False once its creator no longer owns the agent or administers the
-    /// workspace (or was deactivated): the key is refused until then.
-    pub active: bool,
-}
 
 /// A key just created: the only time its value is seen.
 #[derive(Clone, Debug, Serialize)]

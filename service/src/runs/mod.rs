@@ -17,16 +17,15 @@ pub mod tool_calls;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::agents::access::Runnable;
-use crate::agents::{Agent, AgentView, Capability, CredentialModel};
+use crate::access::Capability;
+use crate::access::Runnable;
 use crate::clock::to_millis;
 use crate::events::{self, EventKind, EventPayload, NewEvent};
 use crate::ids::{AgentId, RunId, WorkspaceId};
+use crate::model::agents::{Agent, AgentView, CredentialModel};
 use crate::store;
 pub(crate) use crate::store::runs::ActiveRun;
 use crate::{Bosun, Error, Principal, Result};
@@ -40,57 +39,8 @@ pub enum Caller {
     Agent(AgentKey),
 }
 
-/// Who makes a run's runtime calls (tool calls, results, events, its end):
-/// an agent's worker with one of the agent's runtime keys, for the runs
-/// workers claim and the runs a key starts; or the person who started an
-/// interactive run, with their own token, for that run only. Neither works
-/// on the other's runs.
-#[derive(Clone, Debug)]
-pub enum Runner {
-    Key(AgentKey),
-    Starter(Principal),
-}
-
-impl Runner {
-    /// How the runner appears as an actor in the trace.
-    pub fn actor(&self) -> String {
-        match self {
-            Self::Key(key) => key.actor(),
-            Self::Starter(principal) => principal.user_id.to_string(),
-        }
-    }
-
-    pub fn workspace_id(&self) -> &WorkspaceId {
-        match self {
-            Self::Key(key) => &key.workspace_id,
-            Self::Starter(principal) => &principal.workspace_id,
-        }
-    }
-}
-
+pub use crate::model::runs::{Run, Runner};
 pub use bosun_wire::vocabulary::RunStatus;
-
-/// A run, in the REST contract's shape.
-#[derive(Clone, Debug, Serialize)]
-pub struct Run {
-    pub id: RunId,
-    pub agent_id: AgentId,
-    pub status: RunStatus,
-    pub input: Value,
-    pub output: Option<Value>,
-    /// The user who started it; none when a runtime key did.
-    pub started_by: Option<String>,
-    /// The runtime key that started it, if one did.
-    pub started_by_key: Option<String>,
-    /// Started by its user's own agent, running under their token rather
-    /// than claimed by a worker.
-    pub interactive: bool,
-    /// The interactive run's id on the side of the agent that started it
-    /// (a session id); none for other runs.
-    pub external_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
 
 /// How a run ended, as its worker reports it.
 #[derive(Clone, Debug)]

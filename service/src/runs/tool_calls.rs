@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bosun_policy::{Action, Decision, Reason, Request, Risk};
-use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::decision_log::{AccessCheck, NewApproval, NewToolCall, Recorded};
+use super::decision_log::{AccessCheck, Decided, NewApproval, NewToolCall, Recorded};
 use super::hot_runs::HotRun;
 use super::input;
 use super::{ActiveRun, Runner, keys, run_event};
@@ -24,6 +23,7 @@ use crate::events::{self, PreparedEvent};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId, WorkspaceId};
 use crate::integrations::claude_code::{Judged, not_given_reason};
 use crate::integrations::mcp;
+pub use crate::model::runs::ToolCallState;
 use crate::redact::IssuedValue;
 use crate::store::{self, tool_calls::ToolCallRow};
 use crate::{Bosun, Error, Result, validate};
@@ -54,32 +54,6 @@ pub struct ClientCall {
     pub tool: String,
     /// How it is judged.
     pub judged: Judged,
-}
-
-/// Where a tool call stands, as the agent is told.
-#[derive(Clone, Debug, Serialize)]
-pub struct ToolCallState {
-    pub id: ToolCallId,
-    /// `allow`, `deny`, or `pending` while a reviewer decides.
-    pub decision: String,
-    pub reason: Value,
-    pub risk: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_id: Option<ApprovalId>,
-    /// The input as kept (redacted): the reviewer's edit, or the original.
-    pub input: Value,
-    /// Whether a reviewer edited the input. If not, the agent runs its own
-    /// input; if so, it runs this one with any `[redacted…]` marker filled
-    /// in from its own (see [`crate::redact::restore`]).
-    pub edited: bool,
-    /// The reviewer's message, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The rule that decided, as it read then (its tool, action, pattern
-    /// and note), for an answer that names it; null when no rule did or
-    /// the call was read back rather than decided now.
-    #[serde(skip)]
-    pub rule: Option<DecidingRule>,
 }
 
 /// What a tool call produced.
@@ -225,7 +199,7 @@ impl Bosun {
         // the decision quotes of it (a command's words).
         let mut kept = request.input.clone();
         crate::redact::redact(&mut kept, issued);
-        let (kept_text, kept_json) = input::to_column(&kept);
+        let (kept_text, kept_json) = store::input_column::encode(&kept);
         let now = self.now();
         let id = ToolCallId::generate();
         let outcome = match decision.action {
@@ -309,12 +283,12 @@ impl Bosun {
                 .into_iter()
                 .map(|event| PreparedEvent::new(now, event))
                 .collect(),
-            access: AccessCheck {
-                runner: runner.clone(),
-                run: Arc::clone(active),
-            },
         };
-        match self.decision_log().record(call).await? {
+        let access = AccessCheck {
+            runner: runner.clone(),
+            run: Arc::clone(active),
+        };
+        match self.decision_log().record(Decided { call, access }).await? {
             Recorded::Stored => Ok(Some(ToolCallState {
                 id,
                 decision: outcome.unwrap_or("pending").into(),

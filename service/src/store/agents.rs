@@ -3,12 +3,13 @@
 //! principal may do with each.
 
 use super::{Connection, Executor};
-use crate::agents::access::{self, AgentAccess, Capability};
-use crate::agents::{Agent, AgentListView, AgentView};
 use crate::clock::{from_millis, to_millis};
 use crate::db::{assignments, placeholders};
 use crate::ids::{AgentId, UserId, WorkspaceId};
-use crate::{Backend, Error, Principal, Result, validate};
+use crate::model::access::{self, AgentAccess, Capability};
+use crate::model::agents::{Agent, AgentListView, AgentView};
+use crate::model::identity::Principal;
+use crate::{Backend, Error, Result, validate};
 
 #[derive(sqlx::FromRow)]
 struct AgentRow {

@@ -1,20 +1,19 @@
 //! The `approvals` table: requests of runs' tool calls that wait for a
 //! reviewer, and how each was decided ([`crate::runs::approvals`]). Who
 //! may decide a request is [`reviewable_sql`]'s condition, which
-//! `agents::access` writes beside the rule it restates.
+//! `model::access` writes beside the rule it restates.
 
 use serde_json::Value;
 
 use super::{Connection, Executor, touched};
 use crate::Result;
-use crate::agents::access::{
-    ReviewSubject, admin_flag_sql, reviewable_sql, run_entitled_sql, run_starter_sql,
-};
 use crate::clock::{from_millis, to_millis};
 use crate::ids::{AgentId, ApprovalId, RuleId, RunId, ToolCallId, UserId, WorkspaceId};
-use crate::runs::approvals::{Affected, Approval, Decider, Resolution};
-use crate::runs::decision_log::{NewApproval, NewToolCall};
-use crate::runs::input;
+use crate::model::access::{
+    ReviewSubject, admin_flag_sql, reviewable_sql, run_entitled_sql, run_starter_sql,
+};
+use crate::model::runs::{Affected, Approval, Decider, Resolution};
+use crate::model::runs::{NewApproval, NewToolCall};
 
 /// A request's row with its agent's name, its call's working directory,
 /// client tool and reason, and who started its run, as [`columns`] select
@@ -78,7 +77,7 @@ impl ReviewSubject for ApprovalRow {
 impl ApprovalRow {
     /// The request's input, as kept (redacted).
     pub(crate) fn input(&self) -> Value {
-        input::from_column(&self.input, self.input_json)
+        super::input_column::decode(&self.input, self.input_json)
     }
 
     /// The request as the inbox shows it.
@@ -358,7 +357,7 @@ pub(crate) async fn expiring_of_call<'c>(
 pub(crate) struct WaitingRow {
     pub id: String,
     pub tool: String,
-    /// The input as its column keeps it (see [`crate::runs::input::from_column`]).
+    /// The input as its column keeps it (see [`crate::super::input_column::decode`]).
     pub input: String,
     pub input_json: i64,
     pub requested_at: i64,

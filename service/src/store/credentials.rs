@@ -1,5 +1,5 @@
 //! The `credentials` table: each version of an agent's named secret,
-//! sealed ([`crate::credentials::vault`]), with who wrote it and when it
+//! sealed ([`crate::vault`]), with who wrote it and when it
 //! was last issued.
 
 use chrono::{DateTime, Utc};
@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{Connection, Executor};
 use crate::Result;
 use crate::clock::from_millis;
-use crate::credentials::vault::Sealed;
 use crate::ids::{AgentId, CredentialId, UserId, WorkspaceId};
+use crate::vault::Sealed;
 
 /// The newest version of a secret, sealed, as a run is issued it.
 #[derive(sqlx::FromRow)]

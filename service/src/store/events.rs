@@ -5,9 +5,9 @@
 
 use super::{Connection, Executor};
 use crate::Result;
-use crate::db::{Backend, INSERT_CHUNK, value_rows};
-use crate::events::{Event, ExportedEvent, PreparedEvent};
+use crate::db::{Backend, INSERT_CHUNK, nul_escaped, value_rows};
 use crate::ids::AgentId;
+use crate::model::events::{Event, ExportedEvent, PreparedEvent};
 
 /// Locks the head of the chain until the transaction ends, so that no
 /// event is appended meanwhile: what the decision writer holds while it
@@ -68,7 +68,14 @@ pub(crate) async fn insert(conn: &mut Connection, rows: &[ChainedEvent<'_>]) -> 
                 .bind(prepared.data.as_str())
                 .bind(row.prev_hash.as_str())
                 .bind(row.hash.as_str())
-                .bind(prepared.tool.as_deref())
+                // A tool name holding NUL is still searchable, in the
+                // form the column can take.
+                .bind(
+                    prepared
+                        .tool
+                        .as_deref()
+                        .map(|tool| nul_escaped(tool).into_owned()),
+                )
                 .bind(prepared.decision);
         }
         insert.execute(&mut *conn).await?;

@@ -1,10 +1,10 @@
 //! The `agent_grants` table: who an agent is shared with, at which level.
 
 use super::Connection;
-use crate::agents::access::AccessLevel;
-use crate::agents::grants::Grant;
 use crate::clock::from_millis;
 use crate::ids::{AgentId, GrantId, UserId};
+use crate::model::access::AccessLevel;
+use crate::model::agents::Grant;
 use crate::{Result, validate};
 
 /// A grant as stored, with the name and email of the person it is for

@@ -5,8 +5,9 @@
 use super::{Connection, Executor, Insert};
 use crate::clock::from_millis;
 use crate::ids::{AgentId, WorkspaceId};
-use crate::integrations::mcp::{McpServer, ServerName};
-use crate::{Principal, Result, validate};
+use crate::model::identity::Principal;
+use crate::model::integrations::{McpServer, ServerName};
+use crate::{Result, validate};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ServerRow {

@@ -3,12 +3,11 @@
 //! `agent_connection_needs` (the accounts a `user` agent needs).
 
 use super::{Connection, Executor};
-use crate::Principal;
-use crate::agents::access::runnable_agents_sql;
 use crate::clock::from_millis;
 use crate::ids::{AgentId, UserId};
-use crate::oauth::split_scopes;
-use crate::oauth::tokens::{AgentUsingConnection, ConnectionInfo, ConnectionNeed};
+use crate::model::access::runnable_agents_sql;
+use crate::model::identity::Principal;
+use crate::model::oauth::{AgentUsingConnection, ConnectionInfo, ConnectionNeed, split_scopes};
 use crate::{Error, Result};
 use bosun_wire::vocabulary::ConnectionStatus;
 

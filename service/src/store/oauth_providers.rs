@@ -5,7 +5,7 @@ use super::{Connection, Executor, Insert};
 use crate::Result;
 use crate::db::{assignments, placeholders};
 use crate::ids::{OAuthProviderId, WorkspaceId};
-use crate::oauth::providers::CheckedProvider;
+use crate::model::oauth::CheckedProvider;
 
 const PROVIDER_COLUMNS: &str = "id, workspace_id, name, display_name, issuer, authorize_url, \
      token_url, revocation_url, client_id, client_secret, scopes, login_enabled, login_creates_users, \

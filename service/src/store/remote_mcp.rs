@@ -3,9 +3,10 @@
 //! may use each).
 
 use super::{Connection, Executor, Insert};
+use crate::Result;
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
-use crate::integrations::remote_mcp::{AttachedAgent, StoredAuth};
-use crate::{Principal, Result};
+use crate::model::identity::Principal;
+use crate::model::integrations::{AttachedAgent, StoredAuth};
 
 /// A registered server as stored, with its OAuth provider's name.
 #[derive(sqlx::FromRow, Clone)]

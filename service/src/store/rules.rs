@@ -5,8 +5,9 @@
 
 use super::{Connection, Executor};
 use crate::ids::{AgentId, RuleId, WorkspaceId};
-use crate::rules::{RuleInfo, RuleList};
-use crate::{Error, Principal, Result, validate};
+use crate::model::identity::Principal;
+use crate::model::rules::{RuleInfo, RuleList};
+use crate::{Error, Result, validate};
 
 #[derive(sqlx::FromRow)]
 struct RuleRow {

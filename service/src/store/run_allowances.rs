@@ -5,7 +5,7 @@
 use super::{Connection, Executor};
 use crate::Result;
 use crate::ids::{ApprovalId, RunAllowanceId, RunId, UserId, WorkspaceId};
-use crate::runs::allowances::RunAllowance;
+use crate::model::runs::RunAllowance;
 
 /// An allowance's row with its reviewer's name, as [`COLUMNS`] select it.
 #[derive(sqlx::FromRow)]

@@ -6,7 +6,7 @@ use super::Connection;
 use crate::Result;
 use crate::ids::RunId;
 
-/// Keeps the sealed value (as [`crate::credentials::vault::Sealed::to_text`]
+/// Keeps the sealed value (as [`crate::vault::Sealed::to_text`]
 /// writes it) of the credential `name` issued to `run` at `issued_at`.
 pub(crate) async fn insert(
     conn: &mut Connection,

@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::runtime_keys::{KEY_COLUMNS, KeyRow};
 use super::{Connection, Executor, Insert};
-use crate::agents::access::{live_key_sql, run_entitled_sql, run_starter_sql};
 use crate::clock::from_millis;
 use crate::ids::{AgentId, RunId, UserId, WorkspaceId};
-use crate::runs::{AgentKey, Run, Runner};
+use crate::model::access::{live_key_sql, run_entitled_sql, run_starter_sql};
+use crate::model::runs::{AgentKey, Run, Runner};
 use crate::{Result, validate};
 
 /// A run's row, as [`RUN_COLUMNS`] select it.

@@ -1,14 +1,15 @@
 //! The `runtime_keys` table: agents' runtime keys by their hash, never
 //! their value. Whether a key is live is [`live_key_sql`]'s condition,
-//! which `agents::access` writes beside the rule it restates.
+//! which `model::access` writes beside the rule it restates.
 
 use super::{Connection, Executor};
-use crate::agents::access::live_key_sql;
+use crate::Result;
 use crate::clock::from_millis;
 use crate::db::Backend;
 use crate::ids::{AgentId, RuntimeKeyId, UserId, WorkspaceId};
-use crate::runs::keys::{AgentKey, KeyInfo};
-use crate::{Principal, Result};
+use crate::model::access::live_key_sql;
+use crate::model::identity::Principal;
+use crate::model::runs::{AgentKey, KeyInfo};
 
 /// A live key's row, as [`KEY_COLUMNS`] select it.
 #[derive(sqlx::FromRow)]

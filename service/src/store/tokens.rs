@@ -5,8 +5,8 @@ use super::users::{PRINCIPAL_COLUMNS, PrincipalRow};
 use super::{Connection, Executor};
 use crate::Result;
 use crate::clock::from_millis;
-use crate::identity::{AgentScope, Principal, TokenInfo};
 use crate::ids::{AgentId, TokenId, UserId};
+use crate::model::identity::{AgentScope, Principal, TokenInfo};
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {

@@ -13,10 +13,7 @@ use crate::Result;
 use crate::clock::to_millis;
 use crate::db::{Backend, INSERT_CHUNK, value_rows};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
-use crate::runs::Runner;
-use crate::runs::decision_log::NewToolCall;
-use crate::runs::input;
-use crate::runs::tool_calls::ToolCallState;
+use crate::model::runs::{NewToolCall, Runner, ToolCallState};
 use crate::store::runs::STARTER_RUNS;
 
 /// A tool call's row, as [`COLUMNS`] select it.
@@ -46,7 +43,7 @@ impl ToolCallRow {
             reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
             risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
             approval_id: self.approval_id.clone().map(ApprovalId::from_string),
-            input: input::from_column(
+            input: super::input_column::decode(
                 self.final_input.as_deref().unwrap_or(&self.input),
                 self.input_json,
             ),
@@ -63,7 +60,7 @@ impl ToolCallRow {
 const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 
 /// The input (as its column keeps it, see
-/// [`crate::runs::input::from_column`]) and working directory of the
+/// [`crate::super::input_column::decode`]) and working directory of the
 /// `limit` newest calls of `tool` by runs of `agent`, but `except`.
 pub(crate) async fn recent_inputs<'c>(
     db: impl Executor<'c>,

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{Connection, Executor};
 use crate::ids::WorkspaceId;
-use crate::tools::{ToolInfo, builtin_schema};
+use crate::model::tools::{ToolInfo, builtin_schema};
 use crate::{Error, Result, validate};
 
 #[derive(sqlx::FromRow)]

@@ -5,19 +5,20 @@
 //! Who sees what is written here once as SQL ([`member_reach_sql`]):
 //! admins see every event of their workspace; everyone else sees the
 //! events of the runs they started and of every run of the agents they may
-//! edit (the condition `agents::access` restates beside its rule), and no
+//! edit (the condition `model::access` restates beside its rule), and no
 //! admin (audit) events.
 
 use bosun_policy::Action;
 use sqlx::AnyPool;
 
 use super::events::StoredEvent;
-use crate::agents::access::editable_agents_sql;
 use crate::clock::from_millis;
 use crate::db::Sql;
-use crate::runs::RunStatus;
-use crate::traces::{DecisionCounts, KeyRef, PersonRef, RunSummary};
-use crate::{Backend, Principal, Result};
+use crate::model::access::editable_agents_sql;
+use crate::model::identity::Principal;
+use crate::model::runs::RunStatus;
+use crate::model::traces::{DecisionCounts, KeyRef, PersonRef, RunSummary};
+use crate::{Backend, Result};
 
 /// Events per chunk of an export.
 pub(crate) const EXPORT_CHUNK: i64 = 1000;

@@ -3,8 +3,8 @@
 
 use super::{Connection, Executor, Insert};
 use crate::clock::{from_millis, to_millis};
-use crate::identity::{Member, MemberSummary, Principal, Role};
 use crate::ids::{UserId, WorkspaceId};
+use crate::model::identity::{Member, MemberSummary, Principal, Role};
 use crate::{Code, Error, Result};
 
 /// The columns a [`Principal`] is built from.

@@ -5,7 +5,7 @@
 use super::{Connection, Executor};
 use crate::clock::from_millis;
 use crate::ids::{UserId, WebhookId, WorkspaceId};
-use crate::notifications::webhooks::{DeliveryInfo, WebhookInfo};
+use crate::model::notifications::{DeliveryInfo, WebhookInfo};
 use crate::{Error, Result};
 
 /// A webhook as stored; its URL and secret still sealed.

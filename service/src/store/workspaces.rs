@@ -4,8 +4,8 @@
 use super::{Connection, Executor};
 use crate::Result;
 use crate::ids::WorkspaceId;
+use crate::model::workspaces::WorkspaceSettings;
 use crate::validate;
-use crate::workspaces::WorkspaceSettings;
 
 pub(crate) async fn insert(
     conn: &mut Connection,

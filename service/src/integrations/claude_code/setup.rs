@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::hooks_settings;
-use crate::agents::Capability;
+use crate::access::Capability;
 use crate::ids::AgentId;
 use crate::{Bosun, Principal, Result};
 

@@ -2,12 +2,14 @@
 //! between a client and a server (the local stdio proxy `bosun mcp proxy`,
 //! the remote gateway) asks this module what the client may see and
 //! whether a call may run. It holds what needs no store — the tool names,
-//! the server names, the subject a call is judged by, the risk a server's
-//! annotations give a discovered tool — and, in [`servers`], the use cases.
+//! the subject a call is judged by, the risk a server's annotations give a
+//! discovered tool — and, in `servers`, the use cases. The server names
+//! ([`ServerName`]) and the servers as recorded are the model's
+//! ([`crate::model::integrations`]).
 //!
 //! A server's tool `read_file` on the agent's server `fs` is the catalog
 //! tool `mcp__fs__read_file`; a call of it is decided on the same path as
-//! every runtime tool call ([`Bosun::request_tool_call`]), with the
+//! every runtime tool call ([`crate::Bosun::request_tool_call`]), with the
 //! arguments as the structured input.
 //!
 //! The use cases a gateway builds on (`Bosun` methods; errors are the
@@ -48,12 +50,10 @@
 mod servers;
 
 use std::borrow::Cow;
-use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use bosun_policy::{ArgKind, RiskLevel};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use servers::{
@@ -89,117 +89,10 @@ pub async fn within_time_limit<T>(
 
 /// What every MCP tool's catalog name starts with.
 pub const TOOL_PREFIX: &str = "mcp__";
-/// The longest server name: short enough that its tools' names fit the
-/// catalog's 64 characters with room for the tool's own.
-pub const MAX_SERVER_NAME_CHARS: usize = 32;
 /// The longest origin (command line or URL) kept.
 pub const MAX_ORIGIN_CHARS: usize = 2000;
 
-/// The name an agent knows one of its MCP servers by: 1 to 32 lower-case
-/// letters, digits and single underscores, starting with a letter and not
-/// ending with `_`, so that `mcp__<server>__<tool>` reads back one way.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ServerName(String);
-
-impl ServerName {
-    /// Parses a name as given (`--name`, a REST field), naming `field` in
-    /// the error.
-    pub fn parse(field: &'static str, name: &str) -> crate::Result<Self> {
-        let valid = name.len() <= MAX_SERVER_NAME_CHARS
-            && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && !name.ends_with('_')
-            && !name.contains("__")
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if name.is_empty() {
-            return Err(crate::Error::invalid(field, "is required"));
-        }
-        if !valid {
-            return Err(crate::Error::invalid(
-                field,
-                format!(
-                    "must be 1 to {MAX_SERVER_NAME_CHARS} lower-case letters, digits or single underscores, \
-                     starting with a letter and not ending with an underscore"
-                ),
-            ));
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    /// The name a server gives itself (`serverInfo.name`, such as
-    /// `secure-filesystem-server`) made a server name: lower case, words
-    /// split at capitals, anything else than a letter or digit an
-    /// underscore, runs of them one (`secure_filesystem_server`). Fails
-    /// when nothing usable is left, or it is too long: the server then
-    /// needs a name of its own (`--name`).
-    pub fn from_server_info(name: &str) -> crate::Result<Self> {
-        let snake = snake_case(name);
-        let trimmed = snake.trim_matches('_');
-        Self::parse("name", trimmed).map_err(|_| {
-            crate::Error::invalid(
-                "name",
-                format!(
-                    "the server calls itself {name:?}, which makes no server name \
-                     (1 to {MAX_SERVER_NAME_CHARS} lower-case letters, digits or underscores, starting with a letter); \
-                     give it one"
-                ),
-            )
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ServerName {
-    type Error = crate::Error;
-
-    fn try_from(name: String) -> crate::Result<Self> {
-        Self::parse("name", &name)
-    }
-}
-
-impl From<ServerName> for String {
-    fn from(name: ServerName) -> Self {
-        name.0
-    }
-}
-
-impl fmt::Display for ServerName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 pub use bosun_wire::vocabulary::Transport;
-
-/// `text` in snake case: lower case, words split where a lower-case
-/// letter or digit meets a capital, every other character than a letter
-/// or digit an underscore, runs of underscores one.
-fn snake_case(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 4);
-    let mut previous: Option<char> = None;
-    for c in text.chars() {
-        let piece = if c.is_ascii_uppercase() {
-            if previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
-                out.push('_');
-            }
-            c.to_ascii_lowercase()
-        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            c
-        } else {
-            '_'
-        };
-        if !(piece == '_' && out.ends_with('_')) {
-            out.push(piece);
-        }
-        previous = Some(c);
-    }
-    out
-}
 
 /// The catalog name of `tool` (as the server names it) on `server`:
 /// `mcp__<server>__<tool in snake case>`. `None` when that is no catalog
@@ -327,6 +220,8 @@ pub fn discovered_risk(annotations: Option<&Value>) -> RiskLevel {
 /// The sentence a client's model reads when Bosun refuses a call, or
 /// lets it through after a reviewer: the rule, the mode or the reviewer.
 pub use crate::integrations::claude_code::decision_sentence as decision_text;
+use crate::model::integrations::snake_case;
+pub use crate::model::integrations::{MAX_SERVER_NAME_CHARS, ServerName};
 
 #[cfg(test)]
 mod tests {
@@ -357,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_servers_own_name_becomes_a_server_name() {
-        let name = |n: &str| ServerName::from_server_info(n).map(|s| s.0);
+        let name = |n: &str| ServerName::from_server_info(n).map(String::from);
         assert_eq!(
             name("secure-filesystem-server").unwrap(),
             "secure_filesystem_server"

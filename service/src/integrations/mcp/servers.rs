@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{MAX_ORIGIN_CHARS, ServerName, Transport, discovered_risk, schema_subject, tool_name};
-use crate::agents::access::Runnable;
+use crate::access::Runnable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
 use crate::error::Code;
@@ -46,18 +46,6 @@ pub struct McpServerDraft {
     pub origin: String,
 }
 
-/// A server as recorded.
-#[derive(Clone, Debug, Serialize)]
-pub struct McpServer {
-    pub id: String,
-    pub agent_id: AgentId,
-    pub name: ServerName,
-    pub transport: Transport,
-    pub origin: String,
-    pub first_seen_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
-
 /// One tool of a server's `tools/list`, as the server describes it.
 #[derive(Clone, Debug, Deserialize)]
 pub struct UpstreamTool {
@@ -70,6 +58,7 @@ pub struct UpstreamTool {
     pub annotations: Option<Value>,
 }
 
+pub use crate::model::integrations::McpServer;
 pub use bosun_wire::vocabulary::McpToolStatus as ToolStatus;
 
 /// A listed tool and whether the client may see it.

@@ -29,17 +29,19 @@ use serde::Serialize;
 use url::Url;
 use zeroize::Zeroizing;
 
-use crate::agents::access::Editable;
+use crate::access::Editable;
 use crate::agents::{AgentView, Capability};
 use crate::clock::{from_millis, to_millis};
-use crate::credentials::vault::{open_text, seal_text};
 use crate::error::Code;
 use crate::events::{self, EventKind, NewEvent};
 use crate::ids::{AgentId, RemoteMcpServerId, WorkspaceId};
 use crate::integrations::mcp::{McpServerDraft, ServerName, Transport};
+pub use crate::model::integrations::AttachedAgent;
+pub(crate) use crate::model::integrations::StoredAuth;
 use crate::store::Insert;
 pub(crate) use crate::store::remote_mcp::ServerRow;
 use crate::store::remote_mcp::{self, ServerInsert};
+use crate::vault::{open_text, seal_text};
 use crate::{Bosun, Error, Principal, Result, validate};
 use bosun_wire::events::{
     McpServerAttachment, RemoteMcpAuthChange, RemoteMcpServerDeleted, RemoteMcpServerRegistered,
@@ -112,13 +114,6 @@ pub struct AuthInfo {
     pub header: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-}
-
-/// An agent a server is attached to.
-#[derive(Clone, Debug, Serialize)]
-pub struct AttachedAgent {
-    pub id: AgentId,
-    pub name: String,
 }
 
 /// A registered server as it may be listed.
@@ -278,15 +273,6 @@ fn header_value(value: &str) -> Result<Zeroizing<String>> {
         ));
     }
     Ok(Zeroizing::new(value.trim().to_owned()))
-}
-
-/// The columns an authentication is stored in.
-pub(crate) struct StoredAuth {
-    pub kind: RemoteAuthKind,
-    pub header_name: Option<String>,
-    pub header_value_sealed: Option<String>,
-    pub provider_id: Option<String>,
-    pub provider_name: Option<String>,
 }
 
 impl Bosun {
