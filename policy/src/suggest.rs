@@ -64,6 +64,7 @@ pub struct Impact {
 }
 
 /// The decision a request still gets although the new rule was added.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StillDecided {

@@ -452,6 +452,7 @@ impl PolicyDecision {
 /// of their names, as JSON maps keep them, so that the REST answer naming
 /// the rule reads the same as the event.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DecidingRule {
     pub action: String,

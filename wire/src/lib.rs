@@ -6,6 +6,7 @@
 //! service converts its domain types into these shapes.
 
 pub mod agents;
+pub mod approvals;
 pub mod credentials;
 pub mod events;
 pub mod keys;
@@ -16,6 +17,8 @@ pub mod members;
 pub mod oauth;
 pub mod rules;
 pub mod runs;
+#[cfg(feature = "openapi")]
+pub mod schemas;
 pub mod sharing;
 pub mod time;
 pub mod tokens;

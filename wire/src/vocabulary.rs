@@ -160,6 +160,36 @@ bosun_policy::vocabulary!(ReviewChoice {
     Deny => "deny",
 });
 
+/// How a request for approval was resolved: a reviewer's choice, or why
+/// it closed without one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApprovalDecision {
+    AllowOnce,
+    AlwaysAllow,
+    AllowForRun,
+    Edit,
+    Deny,
+    /// Nobody decided in time.
+    Expired,
+    /// Whoever the run acts for lost access to the agent first.
+    Withdrawn,
+    /// Its run was cancelled or ended first.
+    Cancelled,
+}
+
+bosun_policy::vocabulary!(ApprovalDecision {
+    AllowOnce => "allow_once",
+    AlwaysAllow => "always_allow",
+    AllowForRun => "allow_for_run",
+    Edit => "edit",
+    Deny => "deny",
+    Expired => "expired",
+    Withdrawn => "withdrawn",
+    Cancelled => "cancelled",
+});
+
 /// How an MCP server is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -259,6 +289,7 @@ mod tests {
         agrees::<RunStatus>();
         agrees::<ApprovalStatus>();
         agrees::<ReviewChoice>();
+        agrees::<ApprovalDecision>();
         agrees::<Transport>();
         agrees::<McpToolStatus>();
         agrees::<ConnectionStatus>();

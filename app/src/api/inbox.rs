@@ -5,6 +5,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use bosun_policy::Layer;
+use bosun_wire::vocabulary::{ApprovalDecision, ApprovalStatus, RiskLevel};
+
 use crate::components::tool_input::CallInput;
 use crate::error::AppError;
 
@@ -30,32 +33,13 @@ pub struct ApprovalView {
     pub why: String,
     /// The page of the rules that asked.
     pub why_link: String,
-    /// `safe`, `caution`, `dangerous` or `unknown`.
-    pub risk: String,
+    pub risk: RiskLevel,
     pub risk_reasons: Vec<String>,
     /// Who started the run, on whose behalf it acts; none for a key-started run.
     pub started_by: Option<String>,
     /// Milliseconds since the Unix epoch, so the page can count.
     pub requested_at_ms: i64,
     pub expires_at_ms: i64,
-}
-
-/// The rule "Always allow" would add for a request, and what it changes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlwaysAllowView {
-    /// The pattern (the engine's suggestion, or the reviewer's own); empty
-    /// for every input of the tool.
-    pub pattern: String,
-    /// `agent` or `workspace`.
-    pub scope: String,
-    /// The lists the reviewer may add the rule to.
-    pub scopes: Vec<String>,
-    /// The agent's recent requests the rule would also allow.
-    pub also_matches: Vec<String>,
-    /// Each stricter rule it would override, as a sentence.
-    pub overrides: Vec<String>,
-    /// Why the request would still not be allowed, when it would not.
-    pub still_decided: Option<String>,
 }
 
 /// A reviewer's answer, as the inbox form holds it.
@@ -82,7 +66,6 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
     let (bosun, principal) = (bosun()?, principal().await?);
     let mut views = Vec::new();
     for approval in bosun.list_approvals(&principal, "pending").await? {
-        let risk = &approval.risk;
         views.push(ApprovalView {
             id: approval.id.to_string(),
             agent_id: approval.agent_id.to_string(),
@@ -96,16 +79,13 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
             call: CallInput::new(&approval.input, approval.working_dir.clone()),
             why: why_asked(&approval.reason),
             why_link: format!("/agents/{}/permissions", approval.agent_id),
-            risk: risk["level"].as_str().unwrap_or("unknown").to_owned(),
-            risk_reasons: risk["reasons"]
-                .as_array()
-                .map(|reasons| {
-                    reasons
-                        .iter()
-                        .filter_map(|r| r.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            risk: approval.risk.level,
+            risk_reasons: approval
+                .risk
+                .reasons
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
             started_by: approval.started_by_name.clone(),
             requested_at_ms: approval.requested_at.timestamp_millis(),
             expires_at_ms: approval.expires_at.timestamp_millis(),
@@ -119,23 +99,28 @@ pub async fn pending_approvals() -> Result<Vec<ApprovalView>, AppError> {
 /// Why a request was asked, in words: the rule (its list and position) or
 /// the mode.
 #[cfg(feature = "ssr")]
-fn why_asked(reason: &serde_json::Value) -> String {
-    let text = |key: &str| reason[key].as_str().unwrap_or_default().to_owned();
-    match text("kind").as_str() {
-        "rule" => {
-            let list = match text("layer").as_str() {
-                "agent" => "the agent's rules",
-                "enforced" => "the enforced workspace rules",
-                _ => "the workspace rules",
+fn why_asked(reason: &bosun_policy::Reason) -> String {
+    use bosun_policy::Reason;
+    match reason {
+        Reason::Rule {
+            layer, position, ..
+        } => {
+            let list = match layer {
+                Layer::Agent => "the agent's rules",
+                Layer::Enforced => "the enforced workspace rules",
+                Layer::Workspace => "the workspace rules",
             };
-            format!("Asked by rule #{} of {list}", reason["position"])
+            format!("Asked by rule #{position} of {list}")
         }
-        "mode" => format!(
+        Reason::Mode { mode } => format!(
             "Asked by the agent's {} mode (no rule matched)",
-            text("mode").replace('_', "-")
+            mode.as_str().replace('_', "-")
         ),
-        "unknown_tool" => "Asked because the tool is not in the catalog".into(),
-        _ => format!("Asked: {}", text("message")),
+        Reason::UnknownTool { .. } => "Asked because the tool is not in the catalog".into(),
+        Reason::InvalidInput { message } | Reason::Unanalysable { message } => {
+            format!("Asked: {message}")
+        }
+        Reason::RunAllowance | Reason::ClientInternal { .. } => "Asked".into(),
     }
 }
 
@@ -227,12 +212,10 @@ pub async fn decide(approval_id: String, review: ReviewForm) -> Result<(), AppEr
 /// request someone else decided while this reviewer was on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutcomeView {
-    /// `pending`, `approved`, `denied`, `expired`, `withdrawn` or `cancelled`.
-    pub status: String,
+    pub status: ApprovalStatus,
     /// The decider's name.
     pub decided_by: Option<String>,
-    /// `allow_once`, `always_allow`, `allow_for_run`, `edit` or `deny`.
-    pub decision: Option<String>,
+    pub decision: Option<ApprovalDecision>,
     /// The decider's message to the agent, or why the request was closed.
     pub message: Option<String>,
 }
@@ -241,20 +224,24 @@ impl OutcomeView {
     /// "Decided by Ann: approved (allowed once)", "Expired before anyone
     /// decided it", …
     pub fn headline(&self) -> String {
-        let how = match self.decision.as_deref() {
-            Some("allow_once") => " (allowed once)",
-            Some("allow_for_run") => " (allowed for the rest of the run)",
-            Some("always_allow") => " (always allowed: a rule was added)",
-            Some("edit") => " (with an edited input)",
+        let how = match self.decision {
+            Some(ApprovalDecision::AllowOnce) => " (allowed once)",
+            Some(ApprovalDecision::AllowForRun) => " (allowed for the rest of the run)",
+            Some(ApprovalDecision::AlwaysAllow) => " (always allowed: a rule was added)",
+            Some(ApprovalDecision::Edit) => " (with an edited input)",
             _ => "",
         };
         let who = self.decided_by.as_deref().unwrap_or("another reviewer");
-        match self.status.as_str() {
-            "approved" | "denied" => format!("Decided by {who}: {}{how}", self.status),
-            "expired" => "Expired before anyone decided it: the agent was told no".to_owned(),
-            "withdrawn" => "Withdrawn: its run may no longer go on".to_owned(),
-            "cancelled" => "Cancelled with its run".to_owned(),
-            _ => "Still waiting, but no longer in your inbox".to_owned(),
+        match self.status {
+            ApprovalStatus::Approved | ApprovalStatus::Denied => {
+                format!("Decided by {who}: {}{how}", self.status.as_str())
+            }
+            ApprovalStatus::Expired => {
+                "Expired before anyone decided it: the agent was told no".to_owned()
+            }
+            ApprovalStatus::Withdrawn => "Withdrawn: its run may no longer go on".to_owned(),
+            ApprovalStatus::Cancelled => "Cancelled with its run".to_owned(),
+            ApprovalStatus::Pending => "Still waiting, but no longer in your inbox".to_owned(),
         }
     }
 }
@@ -278,33 +265,23 @@ pub async fn approval_outcome(approval_id: String) -> Result<OutcomeView, AppErr
 
 /// The rule "Always allow" would add for a request: the engine's narrowest
 /// suggestion when `pattern` is `None`, else the reviewer's pattern.
+// Its answer is named in full: the server function's own argument type
+// takes the name `AlwaysAllowPreview`.
 #[server(prefix = "/fn", endpoint = "inbox/always-allow")]
 pub async fn always_allow_preview(
     approval_id: String,
-    scope: String,
+    scope: Layer,
     pattern: Option<String>,
-) -> Result<AlwaysAllowView, AppError> {
+) -> Result<bosun_wire::approvals::AlwaysAllowPreview, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::ApprovalId;
 
-    let preview = bosun()?
+    Ok(bosun()?
         .always_allow_preview(
             &principal().await?,
             &ApprovalId::parse(&approval_id)?,
             Some(scope.as_str()),
             pattern.as_deref(),
         )
-        .await?;
-    Ok(AlwaysAllowView {
-        pattern: preview.rule.pattern.unwrap_or_default(),
-        scope: preview.scope.to_owned(),
-        scopes: preview.scopes.iter().map(|s| (*s).to_owned()).collect(),
-        also_matches: preview.also_matches,
-        overrides: preview
-            .overrides
-            .iter()
-            .map(bosun_service::runs::always_allow::OverriddenRule::describe)
-            .collect(),
-        still_decided: preview.still_decided.map(|s| s.message),
-    })
+        .await?)
 }

@@ -12,15 +12,17 @@
 //! whose request someone else decided while its panel was open stays, saying
 //! who decided and how, with the unsent text still there to copy.
 
-use bosun_wire::vocabulary::{RiskLevel, Vocabulary};
+use bosun_policy::Layer;
+use bosun_wire::approvals::AlwaysAllowPreview;
+use bosun_wire::vocabulary::{ApprovalStatus, RiskLevel, Vocabulary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use leptos_router::components::A;
 
 use crate::api::inbox::{
-    AlwaysAllowView, ApprovalView, Decide, OutcomeView, ReviewForm, always_allow_preview,
-    approval_outcome, pending_approvals, preview_edit,
+    ApprovalView, Decide, OutcomeView, ReviewForm, always_allow_preview, approval_outcome,
+    pending_approvals, preview_edit,
 };
 use crate::components::choices::{options, risk_label};
 use crate::components::errors::{ActionError, ErrorNotice};
@@ -236,10 +238,10 @@ pub fn InboxPage() -> impl IntoView {
                             <ul class="inbox" aria-label="Waiting requests">
                                 <For each=move || cards.get() key=|card| card.approval.id.clone() let:card>
                                     {
-                                        let (agent, risk) = (card.approval.agent_id.clone(), card.approval.risk.clone());
+                                        let (agent, risk) = (card.approval.agent_id.clone(), card.approval.risk);
                                         let shown = move || {
                                             agent_filter.with(|f| f.is_empty() || *f == agent)
-                                                && risk_filter.with(|f| f.is_empty() || *f == risk)
+                                                && risk_filter.with(|f| f.is_empty() || f == risk.as_str())
                                         };
                                         view! { <Show when=shown>{
                                             let card = card.clone();
@@ -396,7 +398,7 @@ fn RequestCard(card: Card, remove: Callback<String>) -> impl IntoView {
         <li class="card request" class:ended=move || !is_open() tabindex="0" on:keydown=keyboard
             data-approval-id=approval.id.clone() aria-label=label>
             <div class="request-head">
-                <span class=format!("badge risk-{}", approval.risk) data-testid="risk">{approval.risk.clone()}</span>
+                <span class=format!("badge risk-{}", approval.risk.as_str()) data-testid="risk">{approval.risk.as_str()}</span>
                 <strong>{approval.agent_name.clone()}</strong>
                 " wants to call "
                 <code data-testid="tool">{tool_name}</code>
@@ -474,7 +476,7 @@ fn EndedNotice(
                     <p><strong>{outcome.headline()}</strong></p>
                     {outcome.message.clone().map(|text| {
                         // A reviewer's message to the agent, or why the request was closed.
-                        let label = if matches!(outcome.status.as_str(), "approved" | "denied") {
+                        let label = if matches!(outcome.status, ApprovalStatus::Approved | ApprovalStatus::Denied) {
                             "Their message: "
                         } else {
                             "Why: "
@@ -507,7 +509,7 @@ fn AlwaysAllow(
     send: impl Fn(ReviewForm) + Copy + Send + 'static,
 ) -> impl IntoView {
     let id = StoredValue::new(approval_id);
-    let scope = RwSignal::new("agent".to_owned());
+    let scope = RwSignal::new(Layer::Agent);
     // `None` until the reviewer types: then the engine's suggestion shows.
     let edited = RwSignal::new(None::<String>);
     let confirmed = RwSignal::new(false);
@@ -519,17 +521,17 @@ fn AlwaysAllow(
     let pattern = move || {
         edited
             .get()
-            .or_else(|| current().map(|p| p.pattern))
+            .or_else(|| current().and_then(|p| p.rule.pattern))
             .unwrap_or_default()
     };
-    let scopes = move || current().map_or_else(|| vec!["agent".to_owned()], |p| p.scopes);
+    let scopes = move || current().map_or_else(|| vec![Layer::Agent], |p| p.scopes);
     let blocked = move || current().is_none_or(|p| !p.overrides.is_empty() && !confirmed.get());
     view! {
         <form class="stack panel" aria-label="Always allow" on:submit=move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             send(ReviewForm {
                 decision: "always_allow".into(),
-                rule_scope: scope.get_untracked(),
+                rule_scope: scope.get_untracked().as_str().to_owned(),
                 rule_pattern: pattern(),
                 confirm_overrides: confirmed.get_untracked(),
                 ..ReviewForm::default()
@@ -537,10 +539,13 @@ fn AlwaysAllow(
         }>
             <label>
                 "Add the rule to"
-                <select on:change=move |ev| { confirmed.set(false); scope.set(event_target_value(&ev)); } prop:value=scope>
+                <select on:change=move |ev| {
+                    confirmed.set(false);
+                    scope.set(event_target_value(&ev).parse().unwrap_or(Layer::Agent));
+                } prop:value=move || scope.get().as_str()>
                     {move || scopes().into_iter().map(|s| {
-                        let label = if s == "workspace" { "the workspace rules" } else { "this agent's rules" };
-                        view! { <option value=s.clone()>{label}</option> }
+                        let label = if s == Layer::Workspace { "the workspace rules" } else { "this agent's rules" };
+                        view! { <option value=s.as_str()>{label}</option> }
                     }).collect_view()}
                 </select>
             </label>
@@ -566,8 +571,8 @@ fn AlwaysAllow(
 /// overrides (with the confirmation that takes), and whether something
 /// else still decides this request.
 #[component]
-fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl IntoView {
-    let AlwaysAllowView {
+fn AlwaysAllowEffects(view: AlwaysAllowPreview, confirmed: RwSignal<bool>) -> impl IntoView {
+    let AlwaysAllowPreview {
         also_matches,
         overrides,
         still_decided,
@@ -589,7 +594,7 @@ fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl 
         {(!overrides.is_empty()).then(|| view! {
             <div class="warning" role="alert" aria-label="Overrides">
                 <p>"This rule decides before stricter rules, which then no longer apply to what it matches:"</p>
-                <ul>{overrides.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
+                <ul>{overrides.iter().map(|o| view! { <li>{o.describe()}</li> }).collect_view()}</ul>
                 <label class="choice">
                     <input type="checkbox" prop:checked=confirmed
                         on:change=move |ev| confirmed.set(event_target_checked(&ev)) />
@@ -597,8 +602,8 @@ fn AlwaysAllowEffects(view: AlwaysAllowView, confirmed: RwSignal<bool>) -> impl 
                 </label>
             </div>
         })}
-        {still_decided.map(|why| view! {
-            <p class="warning" role="note">{format!("This rule alone will not allow this request: {why}")}</p>
+        {still_decided.map(|still| view! {
+            <p class="warning" role="note">{format!("This rule alone will not allow this request: {}", still.message)}</p>
         })}
     }
 }

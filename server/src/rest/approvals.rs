@@ -6,83 +6,17 @@ use axum::Json;
 use axum::extract::{Path, State};
 use bosun_policy::Decision;
 use bosun_service::ids::ApprovalId;
-use bosun_service::runs::always_allow::AlwaysAllowPreview;
-use bosun_service::runs::approvals::{Approval, ReviewDecision, RuleSuggestion};
+use bosun_service::runs::approvals::{ReviewDecision, RuleSuggestion};
+use bosun_wire::approvals::{AlwaysAllowPreview, Approval};
 use bosun_wire::list::List;
 use bosun_wire::vocabulary::{ApprovalStatus, ReviewChoice};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use crate::application::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub struct ApprovalBody {
-    pub id: String,
-    pub agent_id: String,
-    pub run_id: String,
-    pub tool_call_id: String,
-    pub tool: String,
-    /// The tool as the agent's client named it (Claude Code's `Bash`),
-    /// when its call was judged as `tool`; `input` is then that client's
-    /// whole tool input, and an edit takes the same shape.
-    pub client_tool: Option<String>,
-    /// A string, or a JSON object; secrets redacted.
-    #[schema(schema_with = super::openapi::tool_input)]
-    pub input: serde_json::Value,
-    /// Where the call's relative paths start.
-    pub working_dir: Option<String>,
-    /// Why it was asked: `{"kind": "rule", "layer", "rule_id", "position"}`
-    /// or `{"kind": "mode", "mode"}`.
-    #[schema(value_type = Object)]
-    pub reason: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub risk: serde_json::Value,
-    /// `pending`, `approved`, `denied`, `expired`, `withdrawn` (whoever
-    /// the run acts for lost access to the agent before anyone decided) or
-    /// `cancelled` (its run was cancelled or ended first).
-    #[schema(value_type = ApprovalStatus)]
-    pub status: String,
-    pub requested_at: chrono::DateTime<chrono::Utc>,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-    pub decided_by: Option<String>,
-    /// `allow_once`, `always_allow`, `allow_for_run`, `edit`, `deny`,
-    /// `expired`, `withdrawn` or `cancelled`.
-    pub decision: Option<String>,
-    /// The reviewer's message, or why the request expired or was withdrawn.
-    pub message: Option<String>,
-    /// The user who started the run; null when a runtime key did.
-    pub started_by: Option<String>,
-    /// The runtime key that started the run, if one did.
-    pub started_by_key: Option<String>,
-}
-
-impl From<Approval> for ApprovalBody {
-    fn from(approval: Approval) -> Self {
-        Self {
-            id: approval.id.to_string(),
-            agent_id: approval.agent_id.to_string(),
-            run_id: approval.run_id,
-            tool_call_id: approval.tool_call_id.to_string(),
-            tool: approval.tool,
-            client_tool: approval.client_tool,
-            input: approval.input,
-            working_dir: approval.working_dir,
-            reason: approval.reason,
-            risk: approval.risk,
-            status: approval.status,
-            requested_at: approval.requested_at,
-            expires_at: approval.expires_at,
-            decided_by: approval.decided_by,
-            decision: approval.decision,
-            message: approval.message,
-            started_by: approval.started_by,
-            started_by_key: approval.started_by_key,
-        }
-    }
-}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -103,7 +37,7 @@ pub struct DecisionInput {
     decision: String,
     /// For `edit`: the input to run instead, of the request's shape (a
     /// string, or an object the tool's schema accepts).
-    #[schema(schema_with = super::openapi::optional_tool_input)]
+    #[schema(schema_with = bosun_wire::schemas::optional_tool_input)]
     input: Option<serde_json::Value>,
     /// For `always_allow`: the rule to add.
     rule: Option<RuleInput>,
@@ -137,16 +71,16 @@ pub struct RuleInput {
 
 /// Requests the caller may decide.
 #[utoipa::path(get, path = "/approvals", tag = "approvals", params(ListParams), security(("personal_token" = [])),
-    responses((status = 200, body = List<ApprovalBody>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<Approval>), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<List<ApprovalBody>>, ApiError> {
+) -> Result<Json<List<Approval>>, ApiError> {
     let status = params.status.as_deref().unwrap_or("pending");
     let approvals = state.bosun.list_approvals(&principal, status).await?;
     Ok(Json(List::complete(
-        approvals.into_iter().map(ApprovalBody::from).collect(),
+        approvals.into_iter().map(Approval::from).collect(),
     )))
 }
 
@@ -156,14 +90,14 @@ pub async fn list(
 #[utoipa::path(post, path = "/approvals/{id}/decision", tag = "approvals",
     params(("id" = String, Path, description = "The approval request's id")), request_body = DecisionInput,
     security(("personal_token" = [])),
-    responses((status = 200, body = ApprovalBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Approval), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DecisionInput>,
-) -> Result<Json<ApprovalBody>, ApiError> {
+) -> Result<Json<Approval>, ApiError> {
     let review = ReviewDecision {
         decision: input.decision,
         input: input.input,
@@ -197,7 +131,7 @@ pub struct SuggestionParams {
 /// allowed, what decides it instead (`still_decided`).
 #[utoipa::path(get, path = "/approvals/{id}/suggestion", tag = "approvals", params(("id" = String, Path, description = "The approval request's id"), SuggestionParams),
     security(("personal_token" = [])),
-    responses((status = 200, description = "The suggested rule and what adding it would change", body = Object),
+    responses((status = 200, description = "The suggested rule and what adding it would change", body = AlwaysAllowPreview),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn suggestion(
@@ -222,7 +156,7 @@ pub async fn suggestion(
 #[serde(deny_unknown_fields)]
 pub struct PreviewInput {
     /// The edited input: a string, or an object the tool's schema accepts.
-    #[schema(schema_with = super::openapi::tool_input)]
+    #[schema(schema_with = bosun_wire::schemas::tool_input)]
     input: serde_json::Value,
 }
 

@@ -8,7 +8,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
 /// What the document says beside its paths.
@@ -273,25 +272,4 @@ fn add_shared_answers(operation: &mut Value) {
 
 pub async fn document(document: Bytes) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], document)
-}
-
-/// A tool input's schema: a string (the subject itself) or a JSON object
-/// (matched by the tool's `input_schema`, which the document cannot know).
-pub fn tool_input() -> Schema {
-    input_kinds(&[Type::String, Type::Object])
-}
-
-/// [`tool_input`], or null where the field may be left out.
-pub fn optional_tool_input() -> Schema {
-    input_kinds(&[Type::String, Type::Object, Type::Null])
-}
-
-fn input_kinds(kinds: &[Type]) -> Schema {
-    kinds
-        .iter()
-        .fold(OneOfBuilder::new(), |one_of, kind| {
-            one_of.item(ObjectBuilder::new().schema_type(kind.clone()))
-        })
-        .build()
-        .into()
 }

@@ -56,7 +56,7 @@ pub struct ToolCallInput {
     tool: String,
     /// A string (the subject itself), or a JSON object the tool's
     /// `input_schema` accepts, judged by its `subject`.
-    #[schema(schema_with = super::openapi::tool_input)]
+    #[schema(schema_with = bosun_wire::schemas::tool_input)]
     input: serde_json::Value,
     /// Retrying with the same key returns the same call.
     idempotency_key: Option<String>,
@@ -70,14 +70,16 @@ pub struct ToolCallBody {
     pub id: String,
     #[schema(example = "pending")]
     pub decision: String,
-    #[schema(value_type = Object)]
+    /// The engine's reason (with any value issued to the run redacted
+    /// from its messages).
+    #[schema(value_type = bosun_policy::Reason)]
     pub reason: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = bosun_policy::Risk)]
     pub risk: serde_json::Value,
     pub approval_id: Option<String>,
     /// The input as kept, secrets redacted (a string or an object): the
     /// reviewer's edit when `edited`, else the call's own.
-    #[schema(schema_with = super::openapi::tool_input)]
+    #[schema(schema_with = bosun_wire::schemas::tool_input)]
     pub input: serde_json::Value,
     /// Whether a reviewer edited the input: run `input` then, with any
     /// `[redacted…]` value filled in from the call's own input.
@@ -88,7 +90,6 @@ pub struct ToolCallBody {
     /// pattern, note}`), for an answer that names it; absent when no rule
     /// did or the call was read back rather than decided now.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub rule: Option<bosun_wire::events::DecidingRule>,
 }
 

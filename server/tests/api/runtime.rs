@@ -370,6 +370,46 @@ async fn always_allow_adds_a_rule_that_decides_the_next_call() {
     assert_eq!(next["reason"]["layer"], "agent");
 }
 
+/// A request in the inbox says who asks and why in the engine's own
+/// shapes; a stored reason that does not parse is our fault (500, the
+/// cause in the log), never a request shown without its reason.
+#[tokio::test]
+async fn a_request_names_its_agent_and_reason_and_a_corrupt_reason_is_not_shown_as_none() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "delete_file", "/work/tmp/a.o").await;
+    let approval = asked["approval_id"].as_str().unwrap();
+    s.app.create_user("rita@example.com", Role::Admin).await;
+    let rita = s.app.token_for("rita@example.com").await;
+    let inbox = "/api/v1/approvals";
+
+    let (status, listed) = call(s.base(), &rita, Method::GET, inbox, Value::Null).await;
+    assert_eq!(status, 200, "{listed}");
+    let request = &listed["items"][0];
+    assert_eq!(request["id"], approval);
+    assert_eq!(request["agent_name"], "Janitor");
+    assert_eq!(request["started_by_name"], asked_by_name(&s).await);
+    assert_eq!(request["reason"], asked["reason"]);
+    assert_eq!(request["risk"]["level"], asked["risk"]["level"]);
+    assert_eq!(request["status"], "pending");
+    assert_eq!(request["decision"], Value::Null);
+
+    sqlx::query("UPDATE tool_calls SET reason = '{\"kind\": \"vibes\"}' WHERE id = $1")
+        .bind(asked["id"].as_str().unwrap())
+        .execute(s.app.bosun.db().pool())
+        .await
+        .unwrap();
+    let (status, body) = call(s.base(), &rita, Method::GET, inbox, Value::Null).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"]["code"], "internal");
+}
+
+/// The name of the admin who started the setup's runs.
+async fn asked_by_name(s: &Setup) -> Value {
+    let (_, me) = call(s.base(), &s.admin, Method::GET, "/api/v1/me", Value::Null).await;
+    me["name"].clone()
+}
+
 #[tokio::test]
 async fn retrying_with_an_idempotency_key_returns_the_same_call() {
     let s = setup(spawn_app().await).await;

@@ -9,8 +9,9 @@ use crate::clock::from_millis;
 use crate::ids::{AgentId, ApprovalId, RunId, RuntimeKeyId, ToolCallId, UserId, WorkspaceId};
 use crate::model::events::PreparedEvent;
 use crate::model::identity::Principal;
+use bosun_policy::{Reason, Risk};
 use bosun_wire::events::DecidingRule;
-pub use bosun_wire::vocabulary::RunStatus;
+pub use bosun_wire::vocabulary::{ApprovalDecision, ApprovalStatus, RunStatus};
 
 /// Who makes a run's runtime calls (tool calls, results, events, its end):
 /// an agent's worker with one of the agent's runtime keys, for the runs
@@ -189,7 +190,7 @@ pub(crate) struct NewApproval {
 }
 
 /// A request in the inbox.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Approval {
     pub id: ApprovalId,
     pub agent_id: AgentId,
@@ -205,14 +206,14 @@ pub struct Approval {
     pub input: Value,
     /// Where the call's relative paths start.
     pub working_dir: Option<String>,
-    /// Why it was asked: the rule (`layer`, `rule_id`, `position`) or the mode.
-    pub reason: Value,
-    pub risk: Value,
-    pub status: String,
+    /// Why it was asked: a rule, the mode, or what could not be judged.
+    pub reason: Reason,
+    pub risk: Risk,
+    pub status: ApprovalStatus,
     pub requested_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub decided_by: Option<String>,
-    pub decision: Option<String>,
+    pub decision: Option<ApprovalDecision>,
     pub message: Option<String>,
     /// Who started the run (also whom it acts for); none for a key-started run.
     pub started_by: Option<String>,

@@ -14,11 +14,10 @@
 //! the rules do not allow yet.
 
 use bosun_policy::structured::subjects;
-use bosun_policy::suggest::{Impact, StillDecided, impact, suggest};
+use bosun_policy::suggest::{Impact, impact, suggest};
 use bosun_policy::{
     Action, CompiledPolicy, ExecutionMode, Layer, Layers, Request, Rule, RulePattern, ToolSelector,
 };
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::Capability;
@@ -30,62 +29,7 @@ use crate::{Bosun, Error, Principal, Result};
 /// How many of the agent's recent calls the preview checks.
 const RECENT_CALLS: i64 = 50;
 
-/// The rule "Always allow" would add, and what adding it would change.
-#[derive(Clone, Debug, Serialize)]
-pub struct AlwaysAllowPreview {
-    pub rule: ProposedRule,
-    /// `agent` or `workspace`: the list the rule goes to.
-    pub scope: &'static str,
-    /// The lists the caller may add it to.
-    pub scopes: Vec<&'static str>,
-    /// Recent requests of the agent (other than this one) that the rule
-    /// would also allow, newest first: each one's subject (the input
-    /// itself for a string).
-    pub also_matches: Vec<String>,
-    /// Rules evaluated after the new one that it would override or shadow
-    /// where they say `ask` or `deny`.
-    pub overrides: Vec<OverriddenRule>,
-    /// When the request would still not be allowed: what decides instead.
-    pub still_decided: Option<StillDecided>,
-}
-
-/// A rule as "Always allow" would write it.
-#[derive(Clone, Debug, Serialize)]
-pub struct ProposedRule {
-    pub tool: String,
-    pub action: Action,
-    /// `None`: every input of the tool.
-    pub pattern: Option<String>,
-}
-
-/// A rule the new one would decide before, with what it says.
-#[derive(Clone, Debug, Serialize)]
-pub struct OverriddenRule {
-    pub layer: Layer,
-    pub rule_id: String,
-    pub position: usize,
-    pub tool: String,
-    pub action: Action,
-    pub pattern: Option<String>,
-}
-
-impl OverriddenRule {
-    /// The rule as a reviewer reads it: `workspace rule #1: ask system_shell
-    /// `git push *``.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} rule #{}: {} {}{}",
-            self.layer.as_str(),
-            self.position,
-            self.action,
-            self.tool,
-            self.pattern
-                .as_deref()
-                .map(|p| format!(" `{p}`"))
-                .unwrap_or_default()
-        )
-    }
-}
+pub use bosun_wire::approvals::{AlwaysAllowPreview, OverriddenRule, ProposedRule};
 
 /// The request as the rules see it: for an object input, the subject a
 /// rule would be written for.
@@ -147,7 +91,7 @@ impl Bosun {
     ) -> Result<AlwaysAllowPreview> {
         let row = self.approval_row(principal, id).await?;
         let subject = self.subject(principal, &row).await?;
-        let (scope, layer) = scope_layer(principal, scope)?;
+        let layer = scope_layer(principal, scope)?;
         let context = self.policy_context(principal, &subject.agent).await?;
         let (layers, catalog) = (context.layers()?, context.catalog());
         let request = subject.request();
@@ -176,7 +120,7 @@ impl Bosun {
                 action: Action::Allow,
                 pattern: rule.pattern.map(String::from),
             },
-            scope,
+            scope: layer,
             scopes: scopes(principal),
             also_matches,
             overrides,
@@ -286,22 +230,22 @@ impl Bosun {
 
 /// The list a principal asked for, or the agent's by default; only admins
 /// write workspace rules.
-fn scope_layer(principal: &Principal, scope: Option<&str>) -> Result<(&'static str, Layer)> {
+fn scope_layer(principal: &Principal, scope: Option<&str>) -> Result<Layer> {
     match scope.unwrap_or("agent") {
-        "agent" => Ok(("agent", Layer::Agent)),
+        "agent" => Ok(Layer::Agent),
         "workspace" => {
             principal.require_admin()?;
-            Ok(("workspace", Layer::Workspace))
+            Ok(Layer::Workspace)
         }
         _ => Err(Error::invalid("scope", "must be one of: agent, workspace")),
     }
 }
 
-fn scopes(principal: &Principal) -> Vec<&'static str> {
+fn scopes(principal: &Principal) -> Vec<Layer> {
     if principal.is_admin() {
-        vec!["agent", "workspace"]
+        vec![Layer::Agent, Layer::Workspace]
     } else {
-        vec!["agent"]
+        vec![Layer::Agent]
     }
 }
 

@@ -10,7 +10,6 @@
 
 use bosun_policy::{Action, Decision, Request, structured};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::input;
@@ -34,7 +33,7 @@ pub use bosun_wire::vocabulary::ApprovalStatus;
 
 /// A request as it stands, with its decider's name (none while pending,
 /// after an expiry, or when the decider's account is gone).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ApprovalOutcome {
     pub approval: Approval,
     pub decided_by_name: Option<String>,
@@ -116,7 +115,7 @@ impl Bosun {
             self.reviewer(principal).await?,
         )
         .await?;
-        Ok(rows.iter().map(ApprovalRow::approval).collect())
+        rows.iter().map(ApprovalRow::approval).collect()
     }
 
     /// How many requests wait for the principal (for the navigation badge):
@@ -333,7 +332,7 @@ impl Bosun {
             )
             .await?;
         tx.commit().await?;
-        Ok(self.approval_row(principal, id).await?.approval())
+        self.approval_row(principal, id).await?.approval()
     }
 
     /// Denies every pending request whose time ran out, and withdraws every
@@ -430,7 +429,7 @@ impl Bosun {
         id: &ApprovalId,
     ) -> Result<ApprovalOutcome> {
         let row = self.decidable_row(principal, id).await?;
-        let approval = row.get().approval();
+        let approval = row.get().approval()?;
         let decided_by_name = match &approval.decided_by {
             Some(user) => {
                 store::users::name_in_workspace(self.db().pool(), &principal.workspace_id, user)

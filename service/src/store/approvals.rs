@@ -6,7 +6,6 @@
 use serde_json::Value;
 
 use super::{Connection, Executor, touched};
-use crate::Result;
 use crate::clock::{from_millis, to_millis};
 use crate::ids::{AgentId, ApprovalId, RuleId, RunId, ToolCallId, UserId, WorkspaceId};
 use crate::model::access::{
@@ -14,6 +13,7 @@ use crate::model::access::{
 };
 use crate::model::runs::{Affected, Approval, Decider, Resolution};
 use crate::model::runs::{NewApproval, NewToolCall};
+use crate::{Error, Result};
 
 /// A request's row with its agent's name, its call's working directory,
 /// client tool and reason, and who started its run, as [`columns`] select
@@ -81,8 +81,8 @@ impl ApprovalRow {
     }
 
     /// The request as the inbox shows it.
-    pub(crate) fn approval(&self) -> Approval {
-        Approval {
+    pub(crate) fn approval(&self) -> Result<Approval> {
+        Ok(Approval {
             id: ApprovalId::from_string(self.id.clone()),
             agent_id: AgentId::from_string(self.agent_id.clone()),
             agent_name: self.agent_name.clone(),
@@ -92,18 +92,28 @@ impl ApprovalRow {
             client_tool: self.client_tool.clone(),
             input: self.input(),
             working_dir: self.working_dir.clone(),
-            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
-            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
-            status: self.status.clone(),
+            reason: serde_json::from_str(&self.reason)
+                .map_err(|e| Error::corrupt("tool call reason", e))?,
+            risk: serde_json::from_str(&self.risk)
+                .map_err(|e| Error::corrupt("approval risk", e))?,
+            status: self
+                .status
+                .parse()
+                .map_err(|e| Error::corrupt("approval status", e))?,
             requested_at: from_millis(self.requested_at),
             expires_at: from_millis(self.expires_at),
             decided_by: self.decided_by.clone(),
-            decision: self.decision.clone(),
+            decision: self
+                .decision
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e| Error::corrupt("approval decision", e))?,
             message: self.message.clone(),
             started_by: self.started_by.clone(),
             started_by_name: self.started_by_name.clone(),
             started_by_key: self.started_by_key.clone(),
-        }
+        })
     }
 }
 

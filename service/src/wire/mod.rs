@@ -4,6 +4,7 @@
 //! wire crate.
 
 mod agents;
+mod approvals;
 mod credentials;
 mod keys;
 mod mcp;
