@@ -5,12 +5,15 @@
 //! A row is keyed by the SHA-256 of its session id, never by the id itself:
 //! someone who can read the database (a backup, a replica, a stolen file)
 //! finds no id to put in a cookie, as with personal access tokens and
-//! runtime keys.
+//! runtime keys. The rows are the service's
+//! ([`bosun_service::identity::sessions`]); this is the session layer's
+//! adapter to them.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bosun_service::Db;
+use bosun_service::identity::sessions::{SessionRows, StoredSession};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::cookie::SameSite;
@@ -24,14 +27,16 @@ pub const COOKIE_NAME: &str = "bosun_session";
 /// Sessions in the `sessions` table, keyed by the hash of their id.
 #[derive(Clone, Debug)]
 pub struct SqlSessionStore {
-    db: Db,
+    rows: SessionRows,
 }
 
 impl SqlSessionStore {
     /// The store over Bosun's own database (its table comes with the
     /// migrations).
     pub fn new(db: &Db) -> Self {
-        Self { db: db.clone() }
+        Self {
+            rows: SessionRows::new(db),
+        }
     }
 
     /// The layer that loads and saves sessions around each request.
@@ -64,40 +69,15 @@ impl SqlSessionStore {
     /// Writes the record under its id's hash: inserted only when no row has
     /// that key yet (`replace` false), or inserted or overwritten.
     async fn write(&self, record: &Record, replace: bool) -> session_store::Result<bool> {
-        let data = serde_json::to_string(&record.data)
-            .map_err(|error| session_store::Error::Encode(error.to_string()))?;
-        let on_conflict = if replace {
-            "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
-        } else {
-            "DO NOTHING"
+        let session = StoredSession {
+            data: serde_json::to_string(&record.data)
+                .map_err(|error| session_store::Error::Encode(error.to_string()))?,
+            expires_at: unix_millis(record.expiry_date),
         };
-        let sql = format!(
-            "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id_hash) {on_conflict}"
-        );
-        let written = self
-            .write_one(
-                sqlx::query(&sql)
-                    .bind(id_hash(&record.id))
-                    .bind(data)
-                    .bind(unix_millis(record.expiry_date)),
-            )
-            .await?;
-        Ok(written == 1)
-    }
-
-    /// Runs one writing statement in a write transaction of its own, so
-    /// that on SQLite it queues with the other writers of this process;
-    /// answers how many rows it changed.
-    async fn write_one<'q>(
-        &self,
-        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> session_store::Result<u64> {
-        let stored = |error: bosun_service::Error| session_store::Error::Backend(error.to_string());
-        let mut tx = self.db.begin_write().await.map_err(stored)?;
-        let done = statement.execute(&mut *tx).await.map_err(backend)?;
-        tx.commit().await.map_err(stored)?;
-        Ok(done.rows_affected())
+        self.rows
+            .write(&id_hash(&record.id), &session, replace)
+            .await
+            .map_err(backend)
     }
 }
 
@@ -111,7 +91,11 @@ fn unix_millis(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-fn backend(error: sqlx::Error) -> session_store::Error {
+fn now_millis() -> i64 {
+    unix_millis(OffsetDateTime::now_utc())
+}
+
+fn backend(error: bosun_service::Error) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
@@ -131,21 +115,18 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-        )
-        .bind(id_hash(id))
-        .bind(unix_millis(OffsetDateTime::now_utc()))
-        .fetch_optional(self.db.pool())
-        .await
-        .map_err(backend)?;
-        let Some((data, expires_at)) = row else {
+        let Some(session) = self
+            .rows
+            .live(&id_hash(id), now_millis())
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data)
+        let data = serde_json::from_str(&session.data)
             .map_err(|error| session_store::Error::Decode(error.to_string()))?;
         let expiry_date =
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(session.expires_at) * 1_000_000)
                 .map_err(|error| session_store::Error::Decode(error.to_string()))?;
         Ok(Some(Record {
             id: *id,
@@ -155,20 +136,16 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.write_one(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash(id)))
-            .await?;
-        Ok(())
+        self.rows.delete(&id_hash(id)).await.map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for SqlSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        self.write_one(
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(unix_millis(OffsetDateTime::now_utc())),
-        )
-        .await?;
-        Ok(())
+        self.rows
+            .delete_expired(now_millis())
+            .await
+            .map_err(backend)
     }
 }

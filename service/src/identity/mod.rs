@@ -5,6 +5,7 @@ mod login;
 mod members;
 mod password_changes;
 pub mod passwords;
+pub mod sessions;
 mod tokens;
 
 pub use members::{Member, MemberSummary, NewUser};

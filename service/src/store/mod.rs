@@ -32,6 +32,7 @@ pub(crate) mod run_allowances;
 pub(crate) mod run_issued_credentials;
 pub(crate) mod runs;
 pub(crate) mod runtime_keys;
+pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod tool_calls;
 pub(crate) mod tools;
