@@ -1,8 +1,11 @@
 //! Bosun's service layer: every use case and every authorization check, over
 //! a store that is either SQLite or PostgreSQL.
 //!
-//! The web UI (server functions) and the REST API are thin adapters over
-//! [`Bosun`]; neither decides who may do what.
+//! It is built in layers, each using only those before it (see [`model`]):
+//! the typed domain ([`model`]), the store (`store`, all SQL), the access
+//! proofs ([`access`]) and the use cases, one module per resource. The web
+//! UI (server functions) and the REST API are thin adapters over [`Bosun`];
+//! neither decides who may do what.
 
 pub mod access;
 pub mod agents;

@@ -155,10 +155,9 @@ pub async fn list_needs(agent_id: String) -> Result<Vec<ConnectionNeed>, AppErro
     use super::ssr::{bosun, principal};
 
     let agent = bosun_service::ids::AgentId::parse(&agent_id)?;
-    let needs = bosun()?
+    Ok(bosun()?
         .connection_needs(&principal().await?, &agent)
-        .await?;
-    Ok(needs.into_iter().map(ConnectionNeed::from).collect())
+        .await?)
 }
 
 /// Declares an account the agent needs (with scopes), or with

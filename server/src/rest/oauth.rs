@@ -171,7 +171,7 @@ pub async fn list_needs(
         .bosun
         .connection_needs(&principal, &AgentId::parse(&id)?)
         .await?;
-    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
+    Ok(Json(List::complete(items)))
 }
 
 /// Declares that the agent needs an account at a provider, with scopes
@@ -196,7 +196,7 @@ pub async fn set_need(
             Some(&body.scopes),
         )
         .await?;
-    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
+    Ok(Json(List::complete(items)))
 }
 
 /// Drops an account the agent needed (editors).
@@ -214,5 +214,5 @@ pub async fn drop_need(
         .bosun
         .set_connection_need(&principal, &AgentId::parse(&id)?, &provider, None)
         .await?;
-    Ok(Json(items.into_iter().map(ConnectionNeed::from).collect()))
+    Ok(Json(List::complete(items)))
 }

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::AgentId;
 use bosun_wire::events::OAuthProviderSaved;
+/// An account a `user` agent needs from whoever runs it: the wire's shape,
+/// which has nothing to convert.
+pub use bosun_wire::oauth::ConnectionNeed;
 use bosun_wire::vocabulary::ConnectionStatus;
 
 /// Someone's connection as they (and only they) see it: never a token.
@@ -29,14 +32,6 @@ pub struct ConnectionInfo {
 pub struct AgentUsingConnection {
     pub id: AgentId,
     pub name: String,
-}
-
-/// An account a `user` agent needs from whoever runs it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ConnectionNeed {
-    pub provider: String,
-    pub display_name: String,
-    pub scopes: Vec<String>,
 }
 
 /// A provider's fields once checked: what the audit log records of a

@@ -1,4 +1,4 @@
-use bosun_wire::oauth::{Connection, ConnectionNeed, OAuthProvider};
+use bosun_wire::oauth::{Connection, OAuthProvider};
 
 use super::agent_ref;
 use crate::clock::from_millis;
@@ -39,16 +39,6 @@ impl From<tokens::ConnectionInfo> for Connection {
                 .into_iter()
                 .map(|agent| agent_ref(&agent.id, agent.name))
                 .collect(),
-        }
-    }
-}
-
-impl From<tokens::ConnectionNeed> for ConnectionNeed {
-    fn from(need: tokens::ConnectionNeed) -> Self {
-        Self {
-            provider: need.provider,
-            display_name: need.display_name,
-            scopes: need.scopes,
         }
     }
 }
