@@ -1,4 +1,5 @@
-//! The trace as the REST API and the traces pages show it: the runs list.
+//! The trace as the REST API and the traces pages show it: its events, a
+//! run's events, and the runs list.
 
 use serde::{Deserialize, Serialize};
 
@@ -68,4 +69,35 @@ pub struct DecisionCounts {
     pub allow: i64,
     pub ask: i64,
     pub deny: i64,
+}
+
+/// One event of the trace, with its place in the hash chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TraceEvent {
+    pub seq: i64,
+    pub hash: String,
+    pub prev_hash: String,
+    pub at: Timestamp,
+    /// What happened (`docs/events.md` lists the kinds and their data).
+    #[cfg_attr(feature = "openapi", schema(example = "policy.decision"))]
+    pub kind: String,
+    pub workspace_id: String,
+    pub agent_id: Option<String>,
+    pub run_id: Option<String>,
+    /// Who did it: a user's id, or `key:` and a runtime key's id.
+    pub actor: Option<String>,
+    /// The user an agent acted for, when different from the actor.
+    pub on_behalf_of: Option<String>,
+    /// The kind's data, as recorded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: serde_json::Value,
+}
+
+/// Every event of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunTrace {
+    pub run_id: String,
+    pub events: Vec<TraceEvent>,
 }

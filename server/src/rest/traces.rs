@@ -12,11 +12,11 @@ use bosun_service::ids::RunId;
 use bosun_service::traces::{RunFilter, TraceFilter};
 use bosun_service::{Bosun, Principal};
 use bosun_wire::list::List;
-use bosun_wire::traces::RunSummary;
+use bosun_wire::traces::{RunSummary, RunTrace, TraceEvent};
 use bosun_wire::vocabulary::RunStatus;
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::ApiUser;
 use super::error::{ApiError, ErrorBody};
@@ -76,12 +76,12 @@ impl SearchParams {
 /// Searches the events the caller may see.
 #[utoipa::path(get, path = "/traces", tag = "traces", params(SearchParams),
     security(("personal_token" = [])),
-    responses((status = 200, body = List<EventBody>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<TraceEvent>), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiUser(principal): ApiUser,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<List<EventBody>>, ApiError> {
+) -> Result<Json<List<TraceEvent>>, ApiError> {
     let page = state
         .bosun
         .search_traces(
@@ -92,7 +92,7 @@ pub async fn search(
         )
         .await?;
     Ok(Json(List::page(
-        page.events.into_iter().map(EventBody::from).collect(),
+        page.events.into_iter().map(TraceEvent::from).collect(),
         page.next.map(|seq| seq.to_string()),
     )))
 }
@@ -296,48 +296,6 @@ pub async fn runs(
     )))
 }
 
-/// One event of the trace, with its place in the hash chain.
-#[derive(Serialize, ToSchema)]
-pub struct EventBody {
-    pub seq: i64,
-    pub hash: String,
-    pub prev_hash: String,
-    pub at: chrono::DateTime<chrono::Utc>,
-    #[schema(example = "policy.decision")]
-    pub kind: String,
-    pub workspace_id: String,
-    pub agent_id: Option<String>,
-    pub run_id: Option<String>,
-    pub actor: Option<String>,
-    pub on_behalf_of: Option<String>,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
-
-impl From<Event> for EventBody {
-    fn from(event: Event) -> Self {
-        Self {
-            seq: event.seq,
-            hash: event.hash,
-            prev_hash: event.prev_hash,
-            at: event.at,
-            kind: event.kind,
-            workspace_id: event.workspace_id,
-            agent_id: event.agent_id,
-            run_id: event.run_id,
-            actor: event.actor,
-            on_behalf_of: event.on_behalf_of,
-            data: event.data,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RunTrace {
-    pub run_id: String,
-    pub events: Vec<EventBody>,
-}
-
 /// Every event of a run: for whoever started it, the agent's editors and admins.
 #[utoipa::path(get, path = "/traces/{run}", tag = "traces",
     params(("run" = String, Path, description = "The run's id")), security(("personal_token" = [])),
@@ -353,6 +311,6 @@ pub async fn run(
         .await?;
     Ok(Json(RunTrace {
         run_id: run,
-        events: events.into_iter().map(EventBody::from).collect(),
+        events: events.into_iter().map(TraceEvent::from).collect(),
     }))
 }

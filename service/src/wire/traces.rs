@@ -1,6 +1,7 @@
 use bosun_wire::runs::Person;
-use bosun_wire::traces::{DecisionCounts, RunKey, RunSummary};
+use bosun_wire::traces::{DecisionCounts, RunKey, RunSummary, TraceEvent};
 
+use crate::events::Event;
 use crate::traces;
 
 fn person(person: traces::PersonRef) -> Person {
@@ -33,6 +34,24 @@ impl From<traces::RunSummary> for RunSummary {
                 ask: run.decisions.ask,
                 deny: run.decisions.deny,
             },
+        }
+    }
+}
+
+impl From<Event> for TraceEvent {
+    fn from(event: Event) -> Self {
+        Self {
+            seq: event.seq,
+            hash: event.hash,
+            prev_hash: event.prev_hash,
+            at: event.at.into(),
+            kind: event.kind,
+            workspace_id: event.workspace_id,
+            agent_id: event.agent_id,
+            run_id: event.run_id,
+            actor: event.actor,
+            on_behalf_of: event.on_behalf_of,
+            data: event.data,
         }
     }
 }
