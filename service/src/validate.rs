@@ -13,13 +13,24 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 512;
 
 /// One of a vocabulary's names (see [`bosun_wire::vocabulary`]), or an
-/// error naming the field and listing the accepted names.
+/// error naming the field and listing the accepted names. For a name the
+/// store gave back, see [`stored`].
 pub fn one_of<T: Vocabulary>(field: &'static str, value: &str) -> Result<T> {
     value
         .parse()
         .map_err(|unknown: bosun_wire::vocabulary::UnknownName| {
             Error::invalid(field, unknown.to_string())
         })
+}
+
+/// One of a vocabulary's names as the store gave it back (`what`, e.g.
+/// "agent execution_mode"): one that does not parse is a corrupt row, our
+/// fault and not the caller's, answered like every other
+/// ([`Error::corrupt`]).
+pub fn stored<T: Vocabulary>(what: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|unknown: bosun_wire::vocabulary::UnknownName| Error::corrupt(what, unknown))
 }
 
 /// One of a fixed list of words, or an error listing them.
@@ -139,6 +150,18 @@ pub fn new_password(field: &'static str, value: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_name_that_does_not_parse_is_ours_to_fix_not_the_callers() {
+        let mode: bosun_policy::ExecutionMode = stored("agent execution_mode", "open").unwrap();
+        assert_eq!(mode, bosun_policy::ExecutionMode::Open);
+        let corrupt =
+            stored::<bosun_policy::ExecutionMode>("agent execution_mode", "wide_open").unwrap_err();
+        assert_eq!(corrupt.code(), crate::Code::Internal);
+        let invalid =
+            one_of::<bosun_policy::ExecutionMode>("execution_mode", "wide_open").unwrap_err();
+        assert_eq!(invalid.code(), crate::Code::InvalidInput);
+    }
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {

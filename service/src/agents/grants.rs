@@ -149,7 +149,7 @@ impl Bosun {
                 (
                     GrantId::from_string(id),
                     EventKind::GrantChanged,
-                    Some(validate::one_of("level", &previous)?),
+                    Some(validate::stored("grant level", &previous)?),
                 )
             }
             None => {

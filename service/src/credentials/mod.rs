@@ -227,7 +227,7 @@ impl Bosun {
     ) -> Result<IssuedCredential> {
         let active = self.active_run(runner, run).await?;
         let model: CredentialModel =
-            validate::one_of("credential_model", &active.credential_model)?;
+            validate::stored("run credential_model", &active.credential_model)?;
         if model == CredentialModel::User {
             return self.issue_user_token(runner, &active, name).await;
         }

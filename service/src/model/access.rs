@@ -266,7 +266,11 @@ impl AgentAccess {
         user_grant: Option<&str>,
         workspace_grant: Option<&str>,
     ) -> Result<Self> {
-        let level = |value: Option<&str>| value.map(|v| validate::one_of("level", v)).transpose();
+        let level = |value: Option<&str>| {
+            value
+                .map(|v| validate::stored("grant level", v))
+                .transpose()
+        };
         Ok(Self {
             is_owner: user_id == owner_id,
             is_admin,

@@ -206,7 +206,7 @@ impl Bosun {
             agent: to_policy(&own)?,
             workspace: to_policy(&shared)?,
         };
-        let mode: ExecutionMode = validate::one_of("execution_mode", mode)?;
+        let mode: ExecutionMode = validate::stored("agent execution_mode", mode)?;
         let catalog = self.catalog(workspace).await?;
         let rules = [enforced, own, shared]
             .iter()
@@ -234,7 +234,7 @@ impl Bosun {
     /// The mode new agents of the workspace start in.
     pub async fn default_execution_mode(&self, workspace: &WorkspaceId) -> Result<ExecutionMode> {
         let mode = workspaces::default_execution_mode(self.db().pool(), workspace).await?;
-        validate::one_of("default_execution_mode", &mode)
+        validate::stored("workspace default_execution_mode", &mode)
     }
 }
 

@@ -45,10 +45,8 @@ impl AgentRow {
             instructions: self.instructions.clone(),
             tools: serde_json::from_str(&self.tools)
                 .map_err(|e| Error::corrupt("agent tools", e))?,
-            execution_mode: validate::one_of("execution_mode", &self.execution_mode)
-                .map_err(|e| Error::corrupt("agent execution_mode", e))?,
-            credential_model: validate::one_of("credential_model", &self.credential_model)
-                .map_err(|e| Error::corrupt("agent credential_model", e))?,
+            execution_mode: validate::stored("agent execution_mode", &self.execution_mode)?,
+            credential_model: validate::stored("agent credential_model", &self.credential_model)?,
             settings: serde_json::from_str(&self.settings)
                 .map_err(|e| Error::corrupt("agent settings", e))?,
             approval_ttl_seconds: self.approval_ttl_seconds,

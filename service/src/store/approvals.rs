@@ -13,7 +13,7 @@ use crate::model::access::{
 };
 use crate::model::runs::{Affected, Approval, Decider, Resolution};
 use crate::model::runs::{NewApproval, NewToolCall};
-use crate::{Error, Result};
+use crate::{Error, Result, validate};
 
 /// A request's row with its agent's name, its call's working directory,
 /// client tool and reason, and who started its run, as [`columns`] select
@@ -96,19 +96,15 @@ impl ApprovalRow {
                 .map_err(|e| Error::corrupt("tool call reason", e))?,
             risk: serde_json::from_str(&self.risk)
                 .map_err(|e| Error::corrupt("approval risk", e))?,
-            status: self
-                .status
-                .parse()
-                .map_err(|e| Error::corrupt("approval status", e))?,
+            status: validate::stored("approval status", &self.status)?,
             requested_at: from_millis(self.requested_at),
             expires_at: from_millis(self.expires_at),
             decided_by: self.decided_by.clone(),
             decision: self
                 .decision
                 .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| Error::corrupt("approval decision", e))?,
+                .map(|decision| validate::stored("approval decision", decision))
+                .transpose()?,
             message: self.message.clone(),
             started_by: self.started_by.clone(),
             started_by_name: self.started_by_name.clone(),

@@ -25,7 +25,7 @@ impl GrantRow {
             id: GrantId::from_string(self.id.clone()),
             user_id: self.user_id.clone().map(UserId::from_string),
             workspace: self.user_id.is_none(),
-            level: validate::one_of("level", &self.level)?,
+            level: validate::stored("grant level", &self.level)?,
             created_at: from_millis(self.created_at),
         })
     }

@@ -23,7 +23,7 @@ pub(crate) struct ServerRow {
 impl ServerRow {
     pub(crate) fn server(self) -> Result<McpServer> {
         Ok(McpServer {
-            transport: validate::one_of("transport", &self.transport)?,
+            transport: validate::stored("MCP server transport", &self.transport)?,
             name: ServerName::parse("name", &self.name)?,
             id: self.id,
             agent_id: AgentId::from_string(self.agent_id),

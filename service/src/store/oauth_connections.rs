@@ -8,7 +8,7 @@ use crate::ids::{AgentId, UserId};
 use crate::model::access::runnable_agents_sql;
 use crate::model::identity::Principal;
 use crate::model::oauth::{AgentUsingConnection, ConnectionInfo, ConnectionNeed, split_scopes};
-use crate::{Error, Result};
+use crate::{Result, validate};
 use bosun_wire::vocabulary::ConnectionStatus;
 
 /// A connection as stored; its tokens still sealed.
@@ -358,9 +358,7 @@ pub(crate) async fn needs_against_connections<'c>(
 /// A connection's stored status; none is a provider never connected.
 fn status_of(stored: Option<String>) -> Result<ConnectionStatus> {
     stored.map_or(Ok(ConnectionStatus::NotConnected), |status| {
-        status
-            .parse()
-            .map_err(|error| Error::corrupt("connection status", error))
+        validate::stored("connection status", &status)
     })
 }
 

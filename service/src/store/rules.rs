@@ -26,9 +26,9 @@ impl TryFrom<RuleRow> for RuleInfo {
     fn try_from(row: RuleRow) -> Result<Self> {
         Ok(Self {
             id: RuleId::from_string(row.id),
-            layer: validate::one_of("layer", &row.layer)?,
+            layer: validate::stored("rule layer", &row.layer)?,
             position: row.position,
-            action: validate::one_of("action", &row.action)?,
+            action: validate::stored("rule action", &row.action)?,
             tool: row.tool,
             pattern: row.pattern,
             note: row.note,

@@ -38,7 +38,7 @@ impl RunRow {
         Ok(Run {
             id: RunId::from_string(self.id.clone()),
             agent_id: AgentId::from_string(self.agent_id.clone()),
-            status: validate::one_of("status", &self.status)?,
+            status: validate::stored("run status", &self.status)?,
             input: serde_json::from_str(&self.input).unwrap_or(Value::Null),
             output: self
                 .output

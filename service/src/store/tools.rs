@@ -25,7 +25,7 @@ impl TryFrom<ToolRow> for ToolInfo {
     type Error = Error;
 
     fn try_from(row: ToolRow) -> Result<Self> {
-        let category: ToolCategory = validate::one_of("category", &row.category)?;
+        let category: ToolCategory = validate::stored("tool category", &row.category)?;
         let builtin = row.builtin != 0;
         let (input_schema, subject) = if builtin {
             let subject = bosun_policy::builtin_tools()
@@ -43,10 +43,8 @@ impl TryFrom<ToolRow> for ToolInfo {
             (schema, row.subject)
         };
         Ok(Self {
-            argument_kind: validate::one_of("argument_kind", &row.argument_kind)
-                .map_err(|e| Error::corrupt("tool argument_kind", e))?,
-            default_risk: validate::one_of("default_risk", &row.default_risk)
-                .map_err(|e| Error::corrupt("tool default_risk", e))?,
+            argument_kind: validate::stored("tool argument_kind", &row.argument_kind)?,
+            default_risk: validate::stored("tool default_risk", &row.default_risk)?,
             read_only: category == ToolCategory::Read,
             category,
             builtin,

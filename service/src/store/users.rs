@@ -24,7 +24,7 @@ impl TryFrom<PrincipalRow> for Principal {
         Ok(Self {
             user_id: UserId::from_string(row.id),
             workspace_id: WorkspaceId::from_string(row.workspace_id),
-            role: crate::validate::one_of("role", &row.role)?,
+            role: crate::validate::stored("user role", &row.role)?,
             email: row.email,
             name: row.name,
             agent_scope: None,
@@ -51,7 +51,7 @@ impl TryFrom<MemberRow> for Member {
     fn try_from(row: MemberRow) -> Result<Self> {
         Ok(Self {
             id: UserId::from_string(row.id),
-            role: crate::validate::one_of("role", &row.role)?,
+            role: crate::validate::stored("user role", &row.role)?,
             email: row.email,
             name: row.name,
             created_at: from_millis(row.created_at),

@@ -50,7 +50,7 @@ pub(crate) async fn settings(
     .fetch_one(conn)
     .await?;
     Ok(WorkspaceSettings {
-        default_execution_mode: validate::one_of("default_execution_mode", &mode)?,
+        default_execution_mode: validate::stored("workspace default_execution_mode", &mode)?,
         approval_ttl_seconds: ttl,
         self_approval: self_approval != 0,
     })

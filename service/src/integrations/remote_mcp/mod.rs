@@ -145,9 +145,7 @@ pub struct AgentRemoteServer {
 impl ServerRow {
     /// How it authenticates, as stored.
     pub(crate) fn stored_auth_kind(&self) -> Result<RemoteAuthKind> {
-        self.auth_kind
-            .parse()
-            .map_err(|error| Error::corrupt("remote MCP server auth_kind", error))
+        validate::stored("remote MCP server auth_kind", &self.auth_kind)
     }
 
     fn auth(&self) -> Result<AuthInfo> {
