@@ -7,6 +7,7 @@
 //! redacted. An agent that gets a reviewer's edit back fills the markers in
 //! from its own input with [`restore`].
 
+use bosun_policy::{Reason, Risk};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
@@ -119,6 +120,23 @@ fn walk(input: &mut Value, issued: &[IssuedValue], by_key: bool) {
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Redacts the credential values issued to the run from what a decision
+/// says in words: the reason's message and the risk's findings, which may
+/// quote the input. Never its names (`kind`, `layer`, `mode`, `level`,
+/// ids), which a credential that happens to be such a word must not turn
+/// into something no longer a reason.
+pub fn redact_decision(reason: &mut Reason, risk: &mut Risk, issued: &[IssuedValue]) {
+    if issued.is_empty() {
+        return;
+    }
+    if let Reason::InvalidInput { message } | Reason::Unanalysable { message } = reason {
+        redact_text(message, issued);
+    }
+    for finding in &mut risk.reasons {
+        redact_text(finding.to_mut(), issued);
     }
 }
 

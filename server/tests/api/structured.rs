@@ -490,6 +490,56 @@ async fn restart_run(s: &Scene) -> String {
     run["id"].as_str().unwrap().to_owned()
 }
 
+/// A credential issued to the run is redacted from what a decision says in
+/// words, never from its names: one whose value is the mode's name leaves
+/// the request readable in the inbox, saying which mode asked.
+#[tokio::test]
+async fn a_credential_that_is_a_word_of_the_reason_does_not_unmake_the_reason() {
+    let s = Scene::new(&[]).await;
+    let (status, _) = call(
+        s.base(),
+        &s.admin,
+        Method::PUT,
+        &format!("/api/v1/agents/{}/credentials/github", s.agent),
+        json!({"service_account": "release-bot", "value": "restricted"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        s.base(),
+        &s.key,
+        Method::POST,
+        &format!("/api/v1/runtime/runs/{}/credentials/github", s.run),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let asked = s
+        .decided(
+            "write_file",
+            json!({"path": "/home/notes.txt", "content": "hi"}),
+        )
+        .await;
+    assert_eq!(asked["decision"], "pending", "{asked}");
+    assert_eq!(
+        asked["reason"],
+        json!({"kind": "mode", "mode": "restricted"})
+    );
+    let reviewer = s.reviewer().await;
+    let (status, inbox) = call(
+        s.base(),
+        &reviewer,
+        Method::GET,
+        "/api/v1/approvals",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{inbox}");
+    assert_eq!(inbox["items"][0]["id"], asked["approval_id"]);
+    assert_eq!(inbox["items"][0]["reason"], asked["reason"]);
+}
+
 #[tokio::test]
 async fn secrets_and_issued_credentials_are_redacted_before_they_are_kept() {
     let s = Scene::new(&[]).await;

@@ -194,7 +194,7 @@ impl Bosun {
                 return Ok(Some(existing.state()));
             }
         }
-        let (decision, rule, allowance) = self.decide(active, &request).await;
+        let (mut decision, rule, allowance) = self.decide(active, &request).await;
         // Decided on the input as sent; kept only redacted, and so is what
         // the decision quotes of it (a command's words).
         let mut kept = request.input.clone();
@@ -208,12 +208,11 @@ impl Bosun {
             Action::Ask => None,
         };
         let approval = (decision.action == Action::Ask).then(ApprovalId::generate);
-        let mut reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
-        let mut risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
+        crate::redact::redact_decision(&mut decision.reason, &mut decision.risk, issued);
+        let reason = serde_json::to_value(&decision.reason).unwrap_or(Value::Null);
+        let risk = serde_json::to_value(&decision.risk).unwrap_or(Value::Null);
         let mut commands = serde_json::to_value(&decision.commands).unwrap_or(Value::Null);
-        for quoted in [&mut reason, &mut risk, &mut commands] {
-            crate::redact::redact_issued(quoted, issued);
-        }
+        crate::redact::redact_issued(&mut commands, issued);
 
         let client_tool = request.client.as_ref().map(|client| client.tool.clone());
         let requested = ToolCallRequested {
