@@ -264,14 +264,17 @@ pub async fn approval_outcome(approval_id: String) -> Result<OutcomeView, AppErr
 }
 
 /// The rule "Always allow" would add for a request: the engine's narrowest
-/// suggestion when `pattern` is `None`, else the reviewer's pattern.
+/// suggestion, or with `own_pattern` the reviewer's `pattern` (empty: every
+/// input of the tool). The flag says which, since an empty text field is
+/// no pattern on the wire.
 // Its answer is named in full: the server function's own argument type
 // takes the name `AlwaysAllowPreview`.
 #[server(prefix = "/fn", endpoint = "inbox/always-allow")]
 pub async fn always_allow_preview(
     approval_id: String,
     scope: Layer,
-    pattern: Option<String>,
+    own_pattern: bool,
+    pattern: String,
 ) -> Result<bosun_wire::approvals::AlwaysAllowPreview, AppError> {
     use super::ssr::{bosun, principal};
     use bosun_service::ids::ApprovalId;
@@ -281,7 +284,7 @@ pub async fn always_allow_preview(
             &principal().await?,
             &ApprovalId::parse(&approval_id)?,
             Some(scope.as_str()),
-            pattern.as_deref(),
+            own_pattern.then_some(pattern.as_str()),
         )
         .await?)
 }

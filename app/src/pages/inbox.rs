@@ -515,7 +515,14 @@ fn AlwaysAllow(
     let confirmed = RwSignal::new(false);
     let preview = Resource::new(
         move || (scope.get(), edited.get()),
-        move |(scope, pattern)| always_allow_preview(id.get_value(), scope, pattern),
+        move |(scope, pattern): (Layer, Option<String>)| {
+            always_allow_preview(
+                id.get_value(),
+                scope,
+                pattern.is_some(),
+                pattern.unwrap_or_default(),
+            )
+        },
     );
     let current = move || preview.get().and_then(Result::ok);
     let pattern = move || {

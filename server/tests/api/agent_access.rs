@@ -462,7 +462,7 @@ fn table() -> Vec<(&'static str, Call, [Outcome; 12])> {
             [S(401), S(200), S(200), S(200), S(200), S(200), S(200), S(200), S(401), S(401), S(401), S(401)]),
         ("fn inbox/always-allow",
             Call::ServerFn("inbox/always-allow", |ids| vec![("approval_id", ids.approval.clone()),
-                ("scope", "agent".into())]),
+                ("scope", "agent".into()), ("own_pattern", "false".into()), ("pattern", String::new())]),
             [S(401), S(404), S(403), S(403), S(200), S(200), S(200), S(404), S(401), S(401), S(401), S(401)]),
         ("fn inbox/decide",
             Call::ServerFn("inbox/decide", |ids| vec![("approval_id", ids.approval.clone()),

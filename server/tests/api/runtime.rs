@@ -404,6 +404,41 @@ async fn a_request_names_its_agent_and_reason_and_a_corrupt_reason_is_not_shown_
     assert_eq!(body["error"]["code"], "internal");
 }
 
+/// The inbox's "Always allow" preview shows the rule a click would add:
+/// the engine's suggestion until the reviewer types, and once they clear
+/// the pattern, the rule for every input, which is what is then added.
+#[tokio::test]
+async fn the_always_allow_preview_of_a_cleared_pattern_is_the_rule_for_every_input() {
+    let s = setup(spawn_app().await).await;
+    let run = s.running(&s.admin).await;
+    let asked = s.ask(&run, "delete_file", "/work/tmp/a.o").await;
+    let approval = asked["approval_id"].as_str().unwrap();
+    s.app.create_user("rita@example.com", Role::Admin).await;
+    let rita = s.app.logged_in("rita@example.com").await;
+    let preview = |own: &'static str, pattern: &'static str| {
+        let (rita, app) = (&rita, &s.app);
+        async move {
+            let form = [
+                ("approval_id", approval),
+                ("scope", "agent"),
+                ("own_pattern", own),
+                ("pattern", pattern),
+            ];
+            let answer = app.call(rita, "inbox/always-allow", &form).await;
+            assert_eq!(answer.status(), 200);
+            answer.json::<Value>().await.unwrap()
+        }
+    };
+
+    let suggested = preview("false", "").await;
+    assert_eq!(suggested["rule"]["pattern"], "/work/tmp/a.o", "{suggested}");
+    let typed = preview("true", "/work/tmp/*").await;
+    assert_eq!(typed["rule"]["pattern"], "/work/tmp/*");
+    let cleared = preview("true", "").await;
+    assert_eq!(cleared["rule"]["pattern"], Value::Null, "{cleared}");
+    assert_eq!(cleared["rule"]["tool"], "delete_file");
+}
+
 /// The name of the admin who started the setup's runs.
 async fn asked_by_name(s: &Setup) -> Value {
     let (_, me) = call(s.base(), &s.admin, Method::GET, "/api/v1/me", Value::Null).await;

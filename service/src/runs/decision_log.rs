@@ -28,7 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::to_millis;
 use crate::db::{Backend, Db};
-use crate::events::{self};
+use crate::events;
 use crate::ids::WorkspaceId;
 pub(crate) use crate::model::runs::{NewApproval, NewToolCall};
 use crate::runs::{ActiveRun, Runner};

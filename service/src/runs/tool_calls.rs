@@ -191,7 +191,7 @@ impl Bosun {
                 MAX_IDEMPOTENCY_KEY_CHARS,
             )?;
             if let Some(existing) = self.call_by_idempotency_key(run, idempotency_key).await? {
-                return Ok(Some(existing.state()));
+                return existing.state().map(Some);
             }
         }
         let (mut decision, rule, allowance) = self.decide(active, &request).await;
@@ -305,8 +305,9 @@ impl Bosun {
                 let key = request.idempotency_key.unwrap_or_default();
                 self.call_by_idempotency_key(run, &key)
                     .await?
-                    .map(|row| Some(row.state()))
-                    .ok_or(Error::NotFound("tool call"))
+                    .ok_or(Error::NotFound("tool call"))?
+                    .state()
+                    .map(Some)
             }
         }
     }
@@ -334,7 +335,7 @@ impl Bosun {
                     .check_entitled()?;
             }
             if row.outcome.is_some() || !subscription.wait(&topic, deadline).await {
-                return Ok(row.state());
+                return row.state();
             }
         }
     }

@@ -363,7 +363,7 @@ pub(crate) async fn expiring_of_call<'c>(
 pub(crate) struct WaitingRow {
     pub id: String,
     pub tool: String,
-    /// The input as its column keeps it (see [`crate::super::input_column::decode`]).
+    /// The input as its column keeps it (see [`super::input_column::decode`]).
     pub input: String,
     pub input_json: i64,
     pub requested_at: i64,

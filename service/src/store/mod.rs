@@ -158,22 +158,30 @@ mod tests {
     /// The store's plumbing (see [`STORE_PLUMBING`]) and its root names.
     const STORE_LAYER: &[&str] = &["store", "db", "notify", "Backend", "Db", "WriteTransaction"];
 
-    /// The first name of every `crate::` path in `code`, outside comments
-    /// and tests: `crate::a::b` names `a`, `crate::{a, b::c}` names both.
-    fn crate_names(code: &str) -> Vec<String> {
-        let code = code.split("#[cfg(test)]").next().unwrap_or_default();
-        let mut names = Vec::new();
-        for line in code.lines() {
-            let line = line.split("//").next().unwrap_or_default();
-            let mut rest = line;
-            while let Some(at) = rest.find("crate::") {
-                rest = &rest[at + "crate::".len()..];
-                let paths = match rest.strip_prefix('{') {
-                    Some(group) => group.split('}').next().unwrap_or_default(),
-                    None => rest,
-                };
-                for path in paths.split(',') {
-                    let name: String = path
+    /// `code` without its unit tests (a trailing `#[cfg(test)] mod tests`)
+    /// and without its comment lines.
+    fn without_tests_and_comments(code: &str) -> String {
+        let code = code
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        code.lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The first names of the paths of a `{…}` group: `a, b::{c, d}, e`
+    /// names `a`, `b` and `e`.
+    fn group_names(group: &str, names: &mut Vec<String>) {
+        let mut depth = 0;
+        let mut item = String::new();
+        for c in group.chars().chain([',']) {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    let name: String = item
                         .trim_start()
                         .chars()
                         .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -181,48 +189,115 @@ mod tests {
                     if !name.is_empty() {
                         names.push(name);
                     }
-                    if !rest.starts_with('{') {
-                        break;
-                    }
+                    item.clear();
+                    continue;
                 }
+                _ => {}
             }
+            item.push(c);
+        }
+    }
+
+    /// The first name of every `crate::` path in `code`, outside comment
+    /// lines and unit tests: `crate::a::b` names `a`, `crate::{a, b::{c}}`
+    /// (on any number of lines) names `a` and `b`. A path that reaches the
+    /// crate root another way (`super::super::`, `use crate as …`) is
+    /// named `super` or `crate`, which no layer allows.
+    fn crate_names(code: &str) -> Vec<String> {
+        let code = without_tests_and_comments(code);
+        let mut names = Vec::new();
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            match rest.strip_prefix('{') {
+                Some(group) => {
+                    let mut depth = 1;
+                    let end = group
+                        .char_indices()
+                        .find(|(_, c)| {
+                            depth += match c {
+                                '{' => 1,
+                                '}' => -1,
+                                _ => 0,
+                            };
+                            depth == 0
+                        })
+                        .map_or(group.len(), |(end, _)| end);
+                    group_names(&group[..end], &mut names);
+                }
+                None => group_names(
+                    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()
+                        .unwrap_or_default(),
+                    &mut names,
+                ),
+            }
+        }
+        if code.contains("super::super") {
+            names.push("super".to_owned());
+        }
+        if code.contains("use crate as") || code.contains("crate::{self") {
+            names.push("crate".to_owned());
         }
         names
     }
 
-    /// The model uses only the foundation, and the store only the model,
-    /// the foundation and its plumbing: neither reaches a use case, so no
-    /// import goes round in a circle. (A grouped `use crate::{…}` spanning
-    /// lines is written on one by `cargo fmt` when it fits; where it does
-    /// not, its first line still names the group's first path.)
-    #[test]
-    fn the_model_and_the_store_use_no_use_case() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut offenders = Vec::new();
-        for (layer, allowed) in [
-            ("model", FOUNDATION.to_vec()),
-            ("store", [FOUNDATION, STORE_LAYER].concat()),
-        ] {
-            let mut files = Vec::new();
-            rust_files(&src.join(layer), &mut files);
-            for file in files {
-                let code = std::fs::read_to_string(&file).unwrap();
-                for name in crate_names(&code) {
-                    if !allowed.contains(&name.as_str()) {
-                        offenders.push(format!("{} uses crate::{name}", file.display()));
-                    }
+    /// Checks each Rust file of `layer` (a folder, or one file) against the
+    /// names it may use, adding what it should not to `offenders`.
+    fn check_layer(src: &Path, layer: &str, allowed: &[&str], offenders: &mut Vec<String>) {
+        let path = src.join(layer);
+        let mut files = Vec::new();
+        if path.is_dir() {
+            rust_files(&path, &mut files);
+        } else {
+            files.push(path);
+        }
+        for file in files {
+            let code = std::fs::read_to_string(&file).unwrap();
+            let in_mod_rs = file.file_name().is_some_and(|name| name == "mod.rs");
+            let mut names = crate_names(&code);
+            // In a folder's `mod.rs`, one `super::` is already the root.
+            if in_mod_rs && without_tests_and_comments(&code).contains("super::") {
+                names.push("super".to_owned());
+            }
+            for name in names {
+                if !allowed.contains(&name.as_str()) {
+                    offenders.push(format!("{} uses crate::{name}", file.display()));
                 }
             }
         }
+    }
+
+    /// The foundation uses only itself, the model only the foundation, and
+    /// the store only the model, the foundation and its plumbing: none
+    /// reaches a use case, so no import goes round in a circle.
+    #[test]
+    fn the_model_and_the_store_use_no_use_case() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let store = [FOUNDATION, STORE_LAYER].concat();
+        let mut offenders = Vec::new();
+        for file in ["ids.rs", "clock.rs", "error.rs", "validate.rs", "vault.rs"] {
+            check_layer(&src, file, FOUNDATION, &mut offenders);
+        }
+        check_layer(&src, "model", FOUNDATION, &mut offenders);
+        for plumbing in ["db.rs", "notify.rs"] {
+            check_layer(&src, plumbing, &store, &mut offenders);
+        }
+        check_layer(&src, "store", &store, &mut offenders);
         assert!(offenders.is_empty(), "{offenders:#?}");
     }
 
     #[test]
     fn crate_paths_are_read_whole_and_in_groups() {
-        let code = "use crate::runs::Run;\nuse crate::{Error, model::x};\n\
-                    // crate::agents in a comment\nlet a = crate::clock::now();\n\
-                    #[cfg(test)]\nuse crate::events;";
-        assert_eq!(crate_names(code), ["runs", "Error", "model", "clock"]);
+        let code = "use crate::runs::Run;\nuse crate::{\n    Error,\n    ids::{A, B},\n    agents::x,\n};\n\
+                    // crate::traces in a comment\nlet a = crate::clock::now();\n\
+                    #[cfg(test)]\nmod tests {\n    use crate::events;\n}";
+        assert_eq!(
+            crate_names(code),
+            ["runs", "Error", "ids", "agents", "clock"]
+        );
+        assert_eq!(crate_names("use super::super::runs::Run;"), ["super"]);
+        assert_eq!(crate_names("use crate as root;"), ["crate"]);
     }
 
     /// Nothing outside the store and its plumbing names `sqlx`.

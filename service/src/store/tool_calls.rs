@@ -5,16 +5,15 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
 use sqlx::Row as _;
 
 use super::{Connection, Executor};
-use crate::Result;
 use crate::clock::to_millis;
 use crate::db::{Backend, INSERT_CHUNK, value_rows};
 use crate::ids::{AgentId, ApprovalId, RunId, ToolCallId};
 use crate::model::runs::{NewToolCall, Runner, ToolCallState};
 use crate::store::runs::STARTER_RUNS;
+use crate::{Error, Result};
 
 /// A tool call's row, as [`COLUMNS`] select it.
 #[derive(sqlx::FromRow)]
@@ -36,12 +35,14 @@ pub(crate) struct ToolCallRow {
 
 impl ToolCallRow {
     /// The call as its agent is told it stands.
-    pub(crate) fn state(&self) -> ToolCallState {
-        ToolCallState {
+    pub(crate) fn state(&self) -> Result<ToolCallState> {
+        Ok(ToolCallState {
             id: ToolCallId::from_string(self.id.clone()),
             decision: self.outcome.clone().unwrap_or_else(|| "pending".into()),
-            reason: serde_json::from_str(&self.reason).unwrap_or(Value::Null),
-            risk: serde_json::from_str(&self.risk).unwrap_or(Value::Null),
+            reason: serde_json::from_str(&self.reason)
+                .map_err(|e| Error::corrupt("tool call reason", e))?,
+            risk: serde_json::from_str(&self.risk)
+                .map_err(|e| Error::corrupt("tool call risk", e))?,
             approval_id: self.approval_id.clone().map(ApprovalId::from_string),
             input: super::input_column::decode(
                 self.final_input.as_deref().unwrap_or(&self.input),
@@ -53,14 +54,14 @@ impl ToolCallRow {
                 .is_some_and(|edited| *edited != self.input),
             message: self.message.clone(),
             rule: None,
-        }
+        })
     }
 }
 
 const COLUMNS: &str = "id, run_id, tool, input, input_json, outcome, final_input, message, reason, risk, approval_id, result, error";
 
 /// The input (as its column keeps it, see
-/// [`crate::super::input_column::decode`]) and working directory of the
+/// [`super::input_column::decode`]) and working directory of the
 /// `limit` newest calls of `tool` by runs of `agent`, but `except`.
 pub(crate) async fn recent_inputs<'c>(
     db: impl Executor<'c>,

@@ -137,6 +137,7 @@ class Approval:
 
     id: str
     agent_id: str
+    agent_name: str
     run_id: str
     tool_call_id: str
     tool: str
@@ -152,6 +153,7 @@ class Approval:
     decision: str | None
     message: str | None
     started_by: str | None
+    started_by_name: str | None
     started_by_key: str | None
 
 
