@@ -1,18 +1,10 @@
 //! Logging in and out, and who is logged in.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// The logged-in user, as pages see them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Me {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub is_admin: bool,
-}
+pub use bosun_wire::members::Me;
 
 /// Checks the email and password, starts a fresh session and goes to `next`
 /// (a path on this site) or the home page.
@@ -85,12 +77,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     match super::ssr::principal().await {
-        Ok(principal) => Ok(Some(Me {
-            id: principal.user_id.to_string(),
-            is_admin: principal.is_admin(),
-            email: principal.email,
-            name: principal.name,
-        })),
+        Ok(principal) => Ok(Some(Me::from(&principal))),
         Err(bosun_service::Error::Unauthenticated) => Ok(None),
         Err(error) => Err(error.into()),
     }

@@ -150,7 +150,7 @@ fn login_path(here: &str) -> String {
 pub async fn for_admins<T: Default>(
     fetch: impl Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
-    if SignedInUser::get().await.is_some_and(|me| me.is_admin) {
+    if SignedInUser::get().await.is_some_and(|me| me.is_admin()) {
         fetch.await
     } else {
         Ok(T::default())
@@ -165,7 +165,7 @@ pub fn AdminsOnly(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn
             {move || {
                 let (children, fallback) = (children.clone(), fallback.clone());
                 Suspend::new(async move {
-                    if SignedInUser::get().await.is_some_and(|me| me.is_admin) {
+                    if SignedInUser::get().await.is_some_and(|me| me.is_admin()) {
                         children().into_any()
                     } else {
                         fallback.run()

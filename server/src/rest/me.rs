@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use bosun_service::identity::ClientAddress;
+use bosun_wire::members::Me;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,15 +15,6 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::application::AppState;
 
-#[derive(Serialize, ToSchema)]
-pub struct MeResponse {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: bosun_wire::vocabulary::Role,
-    pub workspace_id: String,
-}
-
 /// The authenticated user.
 #[utoipa::path(
     get,
@@ -30,18 +22,12 @@ pub struct MeResponse {
     tag = "identity",
     security(("personal_token" = [])),
     responses(
-        (status = 200, description = "The user the token belongs to", body = MeResponse),
+        (status = 200, description = "The user the token belongs to", body = Me),
         (status = 401, description = "No valid token", body = ErrorBody),
     )
 )]
-pub async fn get_me(ApiUser(principal): ApiUser) -> Json<MeResponse> {
-    Json(MeResponse {
-        id: principal.user_id.to_string(),
-        role: principal.role,
-        workspace_id: principal.workspace_id.to_string(),
-        email: principal.email,
-        name: principal.name,
-    })
+pub async fn get_me(ApiUser(principal): ApiUser) -> Json<Me> {
+    Json(Me::from(&principal))
 }
 
 /// Whether the caller is emailed when a request waits for them.

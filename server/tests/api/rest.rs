@@ -147,7 +147,7 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
         names(&["fixed", "user"])
     );
     assert_eq!(field("Rule", "action"), names(&["allow", "ask", "deny"]));
-    assert_eq!(field("MeResponse", "role"), names(&["admin", "member"]));
+    assert_eq!(field("Me", "role"), names(&["admin", "member"]));
     assert_eq!(field("Grant", "level"), names(&["run", "clone", "edit"]));
     assert_eq!(
         field("Run", "status"),
@@ -156,6 +156,30 @@ async fn the_openapi_document_lists_the_names_each_enum_field_accepts() {
     assert_eq!(
         field("Tool", "default_risk"),
         names(&["safe", "caution", "unknown", "dangerous"])
+    );
+    assert_eq!(
+        field("Approval", "status"),
+        names(&[
+            "pending",
+            "approved",
+            "denied",
+            "expired",
+            "withdrawn",
+            "cancelled"
+        ])
+    );
+    assert_eq!(
+        field("Approval", "decision"),
+        names(&[
+            "allow_once",
+            "always_allow",
+            "allow_for_run",
+            "edit",
+            "deny",
+            "expired",
+            "withdrawn",
+            "cancelled"
+        ])
     );
 }
 

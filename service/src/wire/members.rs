@@ -1,5 +1,6 @@
-use bosun_wire::members::{MemberSummary, PasswordLink};
+use bosun_wire::members::{Me, MemberSummary, PasswordLink};
 
+use crate::Principal;
 use crate::identity::{self, CreatedPasswordLink};
 
 impl From<CreatedPasswordLink> for PasswordLink {
@@ -17,6 +18,18 @@ impl From<identity::MemberSummary> for MemberSummary {
             id: member.id.to_string(),
             name: member.name,
             email: member.email,
+        }
+    }
+}
+
+impl From<&Principal> for Me {
+    fn from(principal: &Principal) -> Self {
+        Self {
+            id: principal.user_id.to_string(),
+            email: principal.email.clone(),
+            name: principal.name.clone(),
+            role: principal.role,
+            workspace_id: principal.workspace_id.to_string(),
         }
     }
 }
