@@ -123,6 +123,33 @@ impl Scene {
         body
     }
 
+    /// Writes the agent's `github` credential (as its admin).
+    async fn write_credential(&self, value: &str) {
+        let (status, body) = call(
+            self.base(),
+            &self.admin,
+            Method::PUT,
+            &format!("/api/v1/agents/{}/credentials/github", self.agent),
+            json!({"service_account": "release-bot", "value": value}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Has the run's worker ask for the `github` credential; answers it.
+    async fn issue_credential(&self) -> Value {
+        let (status, issued) = call(
+            self.base(),
+            &self.key,
+            Method::POST,
+            &format!("/api/v1/runtime/runs/{}/credentials/github", self.run),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 200, "{issued}");
+        issued
+    }
+
     /// A second admin: the first started the run and may not decide it.
     async fn reviewer(&self) -> String {
         self.app.create_user("rita@example.com", Role::Admin).await;
@@ -496,24 +523,8 @@ async fn restart_run(s: &Scene) -> String {
 #[tokio::test]
 async fn a_credential_that_is_a_word_of_the_reason_does_not_unmake_the_reason() {
     let s = Scene::new(&[]).await;
-    let (status, _) = call(
-        s.base(),
-        &s.admin,
-        Method::PUT,
-        &format!("/api/v1/agents/{}/credentials/github", s.agent),
-        json!({"service_account": "release-bot", "value": "restricted"}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("/api/v1/runtime/runs/{}/credentials/github", s.run),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200);
+    s.write_credential("restricted").await;
+    s.issue_credential().await;
 
     let asked = s
         .decided(
@@ -543,35 +554,11 @@ async fn a_credential_that_is_a_word_of_the_reason_does_not_unmake_the_reason() 
 #[tokio::test]
 async fn secrets_and_issued_credentials_are_redacted_before_they_are_kept() {
     let s = Scene::new(&[]).await;
-    let (status, _) = call(
-        s.base(),
-        &s.admin,
-        Method::PUT,
-        &format!("/api/v1/agents/{}/credentials/github", s.agent),
-        json!({"service_account": "release-bot", "value": ISSUED}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, issued) = call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("/api/v1/runtime/runs/{}/credentials/github", s.run),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200, "{issued}");
+    s.write_credential(ISSUED).await;
+    let issued = s.issue_credential().await;
     assert_eq!(issued["value"], ISSUED);
     // Asked again: the same value, kept once.
-    let (status, _) = call(
-        s.base(),
-        &s.key,
-        Method::POST,
-        &format!("/api/v1/runtime/runs/{}/credentials/github", s.run),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200);
+    s.issue_credential().await;
     let kept: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM run_issued_credentials WHERE run_id = $1")
             .bind(&s.run)
