@@ -57,6 +57,7 @@ pub fn data_of(payload: &impl EventData) -> Result<Value> {
 /// place in it, so that a busy writer only numbers and hashes it.
 pub(crate) struct PreparedEvent {
     pub(crate) at: i64,
+    /// Where and by whom; its `data` is taken out as the text below.
     pub(crate) event: NewEvent,
     pub(crate) data: String,
     /// What the hash covers after the previous hash and the number.
@@ -67,9 +68,12 @@ pub(crate) struct PreparedEvent {
 }
 
 impl PreparedEvent {
-    pub(crate) fn new(at: DateTime<Utc>, event: NewEvent) -> Self {
-        let data = event.data.to_string();
-        let (tool, decision) = search_fields(&event.data);
+    pub(crate) fn new(at: DateTime<Utc>, mut event: NewEvent) -> Self {
+        // From here on the data is its text; the parsed tree is freed by
+        // the caller rather than by the writer every decision waits for.
+        let parsed = std::mem::take(&mut event.data);
+        let data = parsed.to_string();
+        let (tool, decision) = search_fields(&parsed);
         let at = to_millis(at);
         let chained_tail = ChainedFields {
             seq: 0, // not yet known, and not part of the tail
@@ -143,7 +147,9 @@ impl ChainedFields<'_> {
     /// The array's encoding after the previous hash and the number:
     /// `at,"kind",…,"data"]`.
     fn tail(&self) -> String {
-        let mut encoded = serde_json::json!([
+        // A tuple is written as the same array `json!` would make, without
+        // first copying every field (the whole data) into a `Value`.
+        let fields = (
             self.at,
             self.kind,
             self.workspace_id,
@@ -152,8 +158,9 @@ impl ChainedFields<'_> {
             self.actor,
             self.on_behalf_of,
             self.data,
-        ])
-        .to_string();
+        );
+        let mut encoded =
+            serde_json::to_string(&fields).expect("numbers and strings always encode");
         encoded.remove(0); // the opening bracket, which `chain_hash` writes
         encoded
     }
@@ -164,7 +171,7 @@ impl ChainedFields<'_> {
 fn chain_hash(prev_hash: &str, seq: i64, tail: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"[");
-    hasher.update(Value::from(prev_hash).to_string());
+    hasher.update(serde_json::to_string(prev_hash).expect("a string always encodes"));
     hasher.update(b",");
     hasher.update(seq.to_string());
     hasher.update(b",");
