@@ -3,9 +3,10 @@
 //! inserted straight into a freshly migrated schema, in transactions of
 //! the decision writer's largest batch (and, for the way Bosun feeds the
 //! index, of the largest batch 64 connections can make) and multi-row
-//! statements of its size, with no HTTP, JSON or rules in the way. Each way of keeping the
-//! full-text index is measured on a store of its own, so that the figures
-//! say what the index costs and how much of that is how it is fed.
+//! statements of its size, with no HTTP, JSON or rules in the way. Each
+//! way of keeping the full-text index is measured on a store of its own,
+//! so that the figures say what the index costs and how much of that is
+//! how it is fed.
 
 use std::time::{Duration, Instant};
 
