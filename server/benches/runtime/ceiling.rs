@@ -26,7 +26,8 @@ const CHUNK: usize = 64;
 enum Text {
     /// SQLite's FTS5 table fed by an `AFTER INSERT` trigger per row.
     Trigger,
-    /// SQLite's FTS5 table fed by multi-row inserts in the same transaction.
+    /// SQLite's FTS5 table fed by one statement after the batch's events,
+    /// in the same transaction.
     Direct,
     /// PostgreSQL's GIN index over an expression of `data`.
     Expression,
@@ -310,17 +311,19 @@ async fn insert_decisions(db: &Db, text: Text, per_batch: usize, decisions: usiz
                     .bind((*kind == "policy.decision").then_some("allow"));
             }
             insert.execute(&mut *tx).await.unwrap();
-            if matches!(text, Text::Direct) {
-                let sql = format!(
-                    "INSERT INTO events_fts (rowid, data) VALUES {}",
-                    values(backend, chunk.len(), 2, None)
-                );
-                let mut feed = sqlx::query(&sql);
-                for (seq, (_, data)) in chunk {
-                    feed = feed.bind(*seq).bind(data.as_str());
-                }
-                feed.execute(&mut *tx).await.unwrap();
-            }
+        }
+        if let (Text::Direct, Some((first, _)), Some((last, _))) =
+            (text, events.first(), events.last())
+        {
+            sqlx::query(
+                "INSERT INTO events_fts (rowid, data) SELECT seq, data FROM events \
+                 WHERE seq BETWEEN $1 AND $2",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         }
         tx.commit().await.unwrap();
     }

@@ -43,7 +43,8 @@ pub(crate) struct ChainedEvent<'a> {
 }
 
 /// Inserts chained events, [`INSERT_CHUNK`] rows to a statement, and on
-/// SQLite feeds each chunk to the full-text index in the same transaction.
+/// SQLite then feeds them to the full-text index in the same transaction.
+/// The rows are consecutive in the chain, as [`crate::events`] numbers them.
 pub(crate) async fn insert(conn: &mut Connection, rows: &[ChainedEvent<'_>]) -> Result<()> {
     let backend = Backend::of(conn);
     for chunk in rows.chunks(INSERT_CHUNK) {
@@ -79,38 +80,34 @@ pub(crate) async fn insert(conn: &mut Connection, rows: &[ChainedEvent<'_>]) -> 
                 .bind(prepared.decision);
         }
         insert.execute(&mut *conn).await?;
-        if backend == Backend::Sqlite {
-            feed_text_index(
-                conn,
-                chunk
-                    .iter()
-                    .map(|row| (row.seq, row.prepared.data.as_str())),
-            )
-            .await?;
-        }
+    }
+    if let (Backend::Sqlite, Some(first), Some(last)) = (backend, rows.first(), rows.last()) {
+        debug_assert_eq!(last.seq - first.seq + 1, rows.len() as i64);
+        feed_text_index(conn, first.seq, last.seq).await?;
     }
     Ok(())
 }
 
-/// Adds events just inserted to SQLite's full-text index (`events_fts`,
-/// external content over `events.data`), in the transaction and batch that
-/// inserted them, so that text search finds an event as soon as it is
-/// committed. Every append passes here: the index has no trigger of its own
-/// (one statement per row cost several times the whole insert). PostgreSQL
-/// indexes the text itself.
-async fn feed_text_index<'a>(
-    conn: &mut Connection,
-    events: impl ExactSizeIterator<Item = (i64, &'a str)>,
-) -> Result<()> {
-    let sql = format!(
-        "INSERT INTO events_fts (rowid, data) VALUES {}",
-        value_rows(Backend::Sqlite, events.len(), 2)
-    );
-    let mut feed = sqlx::query(&sql);
-    for (seq, data) in events {
-        feed = feed.bind(seq).bind(data);
-    }
-    feed.execute(&mut *conn).await?;
+/// Adds the events `first..=last`, just inserted, to SQLite's full-text
+/// index (`events_fts`, external content over `events.data`), in the
+/// transaction that inserted them, so that text search finds an event as
+/// soon as it is committed. Every append passes here: the index has no
+/// trigger of its own (one statement per row cost several times the whole
+/// insert). PostgreSQL indexes the text itself.
+///
+/// One statement, after the events' own: FTS5 writes what it holds as a
+/// new segment of the index at the start of every later statement that
+/// may need undoing, so feeding it between the events' inserts cut each
+/// batch into several segments, each written and later merged.
+async fn feed_text_index(conn: &mut Connection, first: i64, last: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events_fts (rowid, data) SELECT seq, data FROM events \
+         WHERE seq BETWEEN $1 AND $2",
+    )
+    .bind(first)
+    .bind(last)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
