@@ -198,7 +198,8 @@ mod tests {
     /// A store whose events the trigger of migration 0005 indexed keeps
     /// them findable once 0021 has the writer feed the index instead, and
     /// events appended since are found beside them: the index is exactly
-    /// what rebuilding it from the events would make.
+    /// what rebuilding it from the events would make, however many
+    /// statements a batch's events took.
     #[tokio::test]
     async fn the_text_index_keeps_what_the_trigger_fed_and_gains_what_the_writer_feeds() {
         let file = std::env::temp_dir().join(format!("bosun-fts-{}.db", uuid::Uuid::now_v7()));
@@ -269,6 +270,15 @@ mod tests {
         };
         assert_eq!(found("wombat").await, [1, 3]);
         assert_eq!(found("numbat").await, [2, 3]);
+        // A batch larger than one insert statement is indexed whole.
+        let batch = 2 * crate::db::INSERT_CHUNK + 1;
+        append_all(&mut conn, (0..batch).map(|_| event("quokka")).collect())
+            .await
+            .unwrap();
+        assert_eq!(
+            found("quokka").await,
+            (4..4 + batch as i64).collect::<Vec<_>>()
+        );
         sqlx::query("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
             .execute(db.pool())
             .await
